@@ -1,0 +1,2 @@
+/* Ledger benchmark: placeholder until written. */
+int main(void) { return 0; }

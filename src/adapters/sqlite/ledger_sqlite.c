@@ -1,0 +1,323 @@
+/* The ledger on SQLite: chimera.db in the state dir, WAL, numbered migrations. */
+#include "adapters/sqlite/ledger_sqlite.h"
+#include "util/err.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ledger_sqlite {
+	struct ledger base;
+	sqlite3 *db;
+	pthread_mutex_t lock;	/* one statement at a time from threads sharing the handle */
+	sqlite3_stmt *head;
+	sqlite3_stmt *insert;
+};
+
+/* Migration N (1-based) takes the schema from version N-1 to N. Never edit one that shipped. */
+static const char *const migrations[] = {
+	"CREATE TABLE events ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  time TEXT NOT NULL,"
+	"  topic TEXT NOT NULL,"
+	"  deployment TEXT,"
+	"  node TEXT,"
+	"  payload TEXT NOT NULL,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);"
+	"CREATE INDEX events_topic ON events(topic, seq);"
+	"CREATE INDEX events_deployment ON events(deployment, seq) WHERE deployment IS NOT NULL;"
+	"CREATE INDEX events_node ON events(node, seq) WHERE node IS NOT NULL;"
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'ledger events are append-only'); END;"
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'ledger events are append-only'); END;",
+};
+
+static int db_error(struct ledger_sqlite *ls, int code, const char *what)
+{
+	return err_set(code, "ledger: %s: %s", what, sqlite3_errmsg(ls->db));
+}
+
+static int exec_sql(struct ledger_sqlite *ls, const char *sql, const char *what)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(ls->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int r = err_set(ERR_IO, "ledger: %s: %s", what, msg ? msg : sqlite3_errmsg(ls->db));
+
+		sqlite3_free(msg);
+		return r;
+	}
+	return 0;
+}
+
+static int user_version(struct ledger_sqlite *ls, int *v)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	*v = 0;
+	if (sqlite3_prepare_v2(ls->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return db_error(ls, ERR_CORRUPT, "cannot read schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	else
+		r = db_error(ls, ERR_CORRUPT, "cannot read schema version");
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int migrate(struct ledger_sqlite *ls)
+{
+	int want = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	int v, r;
+	char sql[64];
+
+	if ((r = user_version(ls, &v)) < 0)
+		return r;
+	if (v == want)
+		return 0;
+	/* Several processes may open a new database at once; the write lock orders them. */
+	if ((r = exec_sql(ls, "BEGIN IMMEDIATE", "cannot lock for migration")) < 0)
+		return r;
+	if ((r = user_version(ls, &v)) < 0)
+		goto fail;
+	if (v > want) {
+		r = err_set(ERR_CORRUPT, "ledger: database schema %d is newer than this chimera (%d)", v, want);
+		goto fail;
+	}
+	for (; v < want; v++) {
+		if ((r = exec_sql(ls, migrations[v], "migration failed")) < 0)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if ((r = exec_sql(ls, sql, "migration failed")) < 0)
+			goto fail;
+	}
+	return exec_sql(ls, "COMMIT", "cannot commit migration");
+fail:
+	sqlite3_exec(ls->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+static void text_or_null(sqlite3_stmt *st, int col, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+static int sqlite_append(struct ledger *l, const struct ledger_new *evs, size_t n, int64_t *last_seq)
+{
+	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
+	struct buf *payloads;
+	struct ledger_event ev;
+	char prev[SHA3_256_HEX];
+	int64_t seq = 0;
+	size_t i;
+	int r = 0, began = 0;
+
+	if (last_seq)
+		*last_seq = 0;
+	if (n == 0)
+		return 0;
+	if (!(payloads = calloc(n, sizeof(*payloads))))
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		buf_init(&payloads[i], 0);
+	/* Canonicalise before taking the write lock, so writers wait on each other less. */
+	for (i = 0; i < n; i++) {
+		if ((r = ledger_prepare(&evs[i], &payloads[i])) < 0)
+			goto out;
+	}
+	pthread_mutex_lock(&ls->lock);
+	if ((r = exec_sql(ls, "BEGIN IMMEDIATE", "cannot lock for append")) < 0)
+		goto unlock;
+	began = 1;
+	memcpy(prev, ledger_genesis_hash, SHA3_256_HEX);
+	sqlite3_reset(ls->head);
+	r = sqlite3_step(ls->head);
+	if (r == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(ls->head, 1);
+
+		seq = sqlite3_column_int64(ls->head, 0);
+		if (!h || strlen(h) != SHA3_256_HEX - 1) {
+			r = err_set(ERR_CORRUPT, "ledger: head event %lld has a malformed hash", (long long)seq);
+			goto unlock;
+		}
+		memcpy(prev, h, SHA3_256_HEX);
+	} else if (r != SQLITE_DONE) {
+		r = db_error(ls, ERR_IO, "cannot read the head");
+		goto unlock;
+	}
+	sqlite3_reset(ls->head);
+	clock_format_utc(clock_wall_ms(), ev.time);
+	for (i = 0; i < n; i++) {
+		ev.seq = ++seq;
+		ev.topic = evs[i].topic;
+		ev.deployment = evs[i].deployment;
+		ev.node = evs[i].node;
+		ev.payload = payloads[i].data;
+		memcpy(ev.prev_hash, prev, SHA3_256_HEX);
+		if ((r = ledger_event_hash(&ev, ev.hash)) < 0)
+			goto unlock;
+		sqlite3_reset(ls->insert);
+		sqlite3_bind_int64(ls->insert, 1, ev.seq);
+		sqlite3_bind_text(ls->insert, 2, ev.time, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ls->insert, 3, ev.topic, -1, SQLITE_STATIC);
+		text_or_null(ls->insert, 4, ev.deployment);
+		text_or_null(ls->insert, 5, ev.node);
+		sqlite3_bind_text(ls->insert, 6, ev.payload, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ls->insert, 7, ev.prev_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ls->insert, 8, ev.hash, -1, SQLITE_STATIC);
+		if (sqlite3_step(ls->insert) != SQLITE_DONE) {
+			r = db_error(ls, ERR_IO, "cannot append");
+			sqlite3_reset(ls->insert);
+			goto unlock;
+		}
+		sqlite3_reset(ls->insert);
+		memcpy(prev, ev.hash, SHA3_256_HEX);
+	}
+	r = exec_sql(ls, "COMMIT", "cannot commit append");
+	if (r == 0) {
+		began = 0;
+		if (last_seq)
+			*last_seq = seq;
+	}
+unlock:
+	if (began)
+		sqlite3_exec(ls->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&ls->lock);
+out:
+	for (i = 0; i < n; i++)
+		buf_release(&payloads[i]);
+	free(payloads);
+	return r < 0 ? r : 0;
+}
+
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+static int sqlite_scan(struct ledger *l, const struct ledger_filter *f, ledger_event_fn fn, void *arg)
+{
+	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
+	struct buf sql = BUF_INIT(0);
+	struct buf prefix = BUF_INIT(0);
+	sqlite3_stmt *st = NULL;
+	struct ledger_event ev;
+	int r = 0, col = 1, rc;
+	size_t tn = f->topic ? strlen(f->topic) : 0;
+	int topic_prefix = tn >= 2 && strcmp(f->topic + tn - 2, ".*") == 0;
+
+	buf_adds(&sql, "SELECT seq, time, topic, deployment, node, payload, prev_hash, hash"
+		       " FROM events WHERE seq > ?1");
+	if (f->topic)
+		buf_adds(&sql, topic_prefix ? " AND substr(topic, 1, length(?2)) = ?2" : " AND topic = ?2");
+	if (f->deployment)
+		buf_adds(&sql, " AND deployment = ?3");
+	if (f->node)
+		buf_adds(&sql, " AND node = ?4");
+	buf_adds(&sql, " ORDER BY seq");
+	if (f->limit > 0)
+		buf_adds(&sql, " LIMIT ?5");
+	pthread_mutex_lock(&ls->lock);
+	if (sqlite3_prepare_v2(ls->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+		r = db_error(ls, ERR_IO, "cannot query events");
+		goto out;
+	}
+	sqlite3_bind_int64(st, col, f->since);
+	if (f->topic) {
+		if (topic_prefix)
+			buf_add(&prefix, f->topic, tn - 1);	/* keep the dot */
+		sqlite3_bind_text(st, 2, topic_prefix ? prefix.data : f->topic, -1, SQLITE_STATIC);
+	}
+	if (f->deployment)
+		sqlite3_bind_text(st, 3, f->deployment, -1, SQLITE_STATIC);
+	if (f->node)
+		sqlite3_bind_text(st, 4, f->node, -1, SQLITE_STATIC);
+	if (f->limit > 0)
+		sqlite3_bind_int64(st, 5, f->limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = col_text(st, 1), *ph = col_text(st, 6), *h = col_text(st, 7);
+
+		ev.seq = sqlite3_column_int64(st, 0);
+		snprintf(ev.time, sizeof(ev.time), "%s", t ? t : "");
+		ev.topic = col_text(st, 2) ? col_text(st, 2) : "";
+		ev.deployment = col_text(st, 3);
+		ev.node = col_text(st, 4);
+		ev.payload = col_text(st, 5) ? col_text(st, 5) : "";
+		snprintf(ev.prev_hash, sizeof(ev.prev_hash), "%s", ph ? ph : "");
+		snprintf(ev.hash, sizeof(ev.hash), "%s", h ? h : "");
+		if ((r = fn(&ev, arg)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		r = db_error(ls, ERR_IO, "cannot read events");
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&ls->lock);
+	buf_release(&sql);
+	buf_release(&prefix);
+	return r;
+}
+
+static void sqlite_close(struct ledger *l)
+{
+	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
+
+	sqlite3_finalize(ls->head);
+	sqlite3_finalize(ls->insert);
+	sqlite3_close(ls->db);
+	pthread_mutex_destroy(&ls->lock);
+	free(ls);
+}
+
+static const struct ledger_ops sqlite_ops = {
+	.name = "sqlite",
+	.append = sqlite_append,
+	.scan = sqlite_scan,
+	.close = sqlite_close,
+};
+
+int ledger_sqlite_open(const char *path, struct ledger **out)
+{
+	struct ledger_sqlite *ls;
+	int r;
+
+	*out = NULL;
+	if (!(ls = calloc(1, sizeof(*ls))))
+		return err_set(ERR_NOMEM, "out of memory");
+	ls->base.ops = &sqlite_ops;
+	pthread_mutex_init(&ls->lock, NULL);
+	if (sqlite3_open_v2(path, &ls->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK) {
+		r = err_set(ERR_IO, "cannot open ledger '%s': %s", path,
+			    ls->db ? sqlite3_errmsg(ls->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(ls->db, 60000);
+	/* WAL lets readers run beside a writer; FULL makes a reported append survive power loss too. */
+	if ((r = exec_sql(ls, "PRAGMA journal_mode=WAL", "cannot enable WAL")) < 0 ||
+	    (r = exec_sql(ls, "PRAGMA synchronous=FULL", "cannot set synchronous")) < 0)
+		goto fail;
+	if ((r = migrate(ls)) < 0)
+		goto fail;
+	if (sqlite3_prepare_v2(ls->db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", -1,
+			       &ls->head, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ls->db, "INSERT INTO events (seq, time, topic, deployment, node, payload,"
+				       " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			       -1, &ls->insert, NULL) != SQLITE_OK) {
+		r = err_set(ERR_CORRUPT, "ledger '%s' is not a chimera ledger: %s", path, sqlite3_errmsg(ls->db));
+		goto fail;
+	}
+	*out = &ls->base;
+	return 0;
+fail:
+	sqlite_close(&ls->base);
+	return r;
+}

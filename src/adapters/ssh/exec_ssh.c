@@ -1,0 +1,284 @@
+/* The executor on libssh: one in-process SSH session per node, no process per node. */
+#include "adapters/ssh/exec_ssh.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct exec_ssh {
+	struct executor base;
+	char *config_file;
+	long connect_timeout_s;
+	long timeout_s;
+};
+
+struct exec_session {
+	struct exec_ssh *ex;
+	ssh_session ssh;
+	char name[TARGET_FORMAT_MAX];
+};
+
+/* What the channel callbacks collect while a command runs. */
+struct run_state {
+	struct exec_result *res;
+	int eof;
+	int closed;
+	int got_status;
+};
+
+static void ssh_log_to_ours(int priority, const char *function, const char *buffer, void *userdata)
+{
+	log_kv(LOG_DEBUG, "libssh", buffer, "function", function, (const char *)NULL);
+}
+
+/* libssh keeps its log level and callback per thread: set them on the thread that connects. */
+static void ssh_quiet_thread(void)
+{
+	if (log_enabled(LOG_DEBUG)) {
+		ssh_set_log_callback(ssh_log_to_ours);
+		ssh_set_log_level(log_enabled(LOG_TRACE) ? SSH_LOG_PROTOCOL : SSH_LOG_WARN);
+	} else {
+		ssh_set_log_level(SSH_LOG_NOLOG);
+	}
+}
+
+static int ssh_connect_session(struct exec_ssh *ex, struct exec_session *s, const struct target *t)
+{
+	unsigned int port = t->port;
+	long timeout = ex->connect_timeout_s > 0 ? ex->connect_timeout_s : 10;
+	enum ssh_known_hosts_e known;
+	int rc, verbosity;
+
+	ssh_quiet_thread();
+	if (!(s->ssh = ssh_new()))
+		return err_set(ERR_NOMEM, "out of memory");
+	verbosity = ssh_get_log_level();
+	ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
+	ssh_options_set(s->ssh, SSH_OPTIONS_HOST, t->host);
+	ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &port);
+	ssh_options_set(s->ssh, SSH_OPTIONS_USER, t->user);
+	ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
+	/* curve25519 is a fraction of the CPU of the hybrid post-quantum default. */
+	ssh_options_set(s->ssh, SSH_OPTIONS_KEY_EXCHANGE,
+			"curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256");
+	if (ex->config_file && ssh_options_parse_config(s->ssh, ex->config_file) < 0)
+		return err_set(ERR_INVALID, "%s: cannot read ssh config '%s'", s->name, ex->config_file);
+	/* A LogLevel line in the config would otherwise have libssh print to stderr. */
+	ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
+	ssh_options_parse_config(s->ssh, NULL);
+	/* A LogLevel line in the config would otherwise have libssh print to stderr. */
+	ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
+
+	if ((rc = ssh_connect(s->ssh)) != SSH_OK) {
+		const char *why = ssh_get_error(s->ssh);
+
+		if (strstr(why, "imeout") || strstr(why, "timed out"))
+			return err_set(ERR_TIMEOUT, "%s: connect timed out after %lds", s->name, timeout);
+		return err_set(ERR_IO, "%s: cannot connect: %s", s->name, why);
+	}
+	known = ssh_session_is_known_server(s->ssh);
+	switch (known) {
+	case SSH_KNOWN_HOSTS_OK:
+		break;
+	case SSH_KNOWN_HOSTS_CHANGED:
+	case SSH_KNOWN_HOSTS_OTHER:
+		return err_set(ERR_AUTH, "%s: host key does not match known_hosts (possible impostor)", s->name);
+	case SSH_KNOWN_HOSTS_UNKNOWN:
+	case SSH_KNOWN_HOSTS_NOT_FOUND:
+		return err_set(ERR_AUTH, "%s: host key is not in known_hosts", s->name);
+	default:
+		return err_set(ERR_AUTH, "%s: cannot check host key: %s", s->name, ssh_get_error(s->ssh));
+	}
+	rc = ssh_userauth_publickey_auto(s->ssh, NULL, NULL);
+	if (rc != SSH_AUTH_SUCCESS)
+		return err_set(ERR_AUTH, "%s: public key authentication refused%s%s", s->name,
+			       rc == SSH_AUTH_ERROR ? ": " : "", rc == SSH_AUTH_ERROR ? ssh_get_error(s->ssh) : "");
+	return 0;
+}
+
+static int ssh_ex_connect(struct executor *base, const struct target *t, struct exec_session **out)
+{
+	struct exec_ssh *ex = (struct exec_ssh *)base;
+	struct exec_session *s;
+	int r;
+
+	*out = NULL;
+	if (!(s = calloc(1, sizeof(*s))))
+		return err_set(ERR_NOMEM, "out of memory");
+	s->ex = ex;
+	target_format(t, s->name, sizeof(s->name));
+	if ((r = ssh_connect_session(ex, s, t)) < 0) {
+		if (s->ssh) {
+			ssh_disconnect(s->ssh);
+			ssh_free(s->ssh);
+		}
+		free(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+static int on_data(ssh_session session, ssh_channel channel, void *data, uint32_t len, int is_stderr,
+		   void *userdata)
+{
+	struct run_state *st = userdata;
+	struct buf *b = is_stderr ? &st->res->err : &st->res->out;
+	size_t room = b->max - b->len;
+
+	if (len > room) {
+		st->res->truncated = 1;
+		buf_add(b, data, room);
+	} else {
+		buf_add(b, data, len);
+	}
+	return (int)len;
+}
+
+static void on_eof(ssh_session session, ssh_channel channel, void *userdata)
+{
+	((struct run_state *)userdata)->eof = 1;
+}
+
+static void on_close(ssh_session session, ssh_channel channel, void *userdata)
+{
+	((struct run_state *)userdata)->closed = 1;
+}
+
+static void on_exit_status(ssh_session session, ssh_channel channel, int status, void *userdata)
+{
+	struct run_state *st = userdata;
+
+	st->res->status = status;
+	st->got_status = 1;
+}
+
+static void on_exit_signal(ssh_session session, ssh_channel channel, const char *signal, int core,
+			   const char *errmsg, const char *lang, void *userdata)
+{
+	struct run_state *st = userdata;
+
+	snprintf(st->res->signal, sizeof(st->res->signal), "%s", signal ? signal : "?");
+	st->got_status = 1;
+}
+
+static int ssh_ex_run(struct exec_session *s, const char *cmd, struct exec_result *res)
+{
+	struct run_state st = { .res = res };
+	struct ssh_channel_callbacks_struct cb = {
+		.userdata = &st,
+		.channel_data_function = on_data,
+		.channel_eof_function = on_eof,
+		.channel_close_function = on_close,
+		.channel_exit_status_function = on_exit_status,
+		.channel_exit_signal_function = on_exit_signal,
+	};
+	int64_t start = clock_mono_ms(), deadline;
+	ssh_channel ch = NULL;
+	ssh_event ev = NULL;
+	int r = 0;
+
+	deadline = s->ex->timeout_s > 0 ? start + s->ex->timeout_s * 1000 : 0;
+	if (!(ch = ssh_channel_new(s->ssh))) {
+		r = err_set(ERR_IO, "%s: cannot open a channel: %s", s->name, ssh_get_error(s->ssh));
+		goto out;
+	}
+	if (ssh_channel_open_session(ch) != SSH_OK) {
+		r = err_set(ERR_IO, "%s: cannot open a session channel: %s", s->name, ssh_get_error(s->ssh));
+		goto out;
+	}
+	ssh_callbacks_init(&cb);
+	ssh_set_channel_callbacks(ch, &cb);
+	if (ssh_channel_request_exec(ch, cmd) != SSH_OK) {
+		r = err_set(ERR_IO, "%s: cannot start command: %s", s->name, ssh_get_error(s->ssh));
+		goto out;
+	}
+	if (!(ev = ssh_event_new()) || ssh_event_add_session(ev, s->ssh) != SSH_OK) {
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	while (!st.closed && !(st.eof && st.got_status)) {
+		int wait = 1000;
+
+		if (deadline) {
+			int64_t left = deadline - clock_mono_ms();
+
+			if (left <= 0) {
+				r = err_set(ERR_TIMEOUT, "%s: command timed out after %lds", s->name, s->ex->timeout_s);
+				goto out;
+			}
+			if (left < wait)
+				wait = (int)left;
+		}
+		if (ssh_event_dopoll(ev, wait) == SSH_ERROR) {
+			r = err_set(ERR_IO, "%s: connection lost: %s", s->name, ssh_get_error(s->ssh));
+			goto out;
+		}
+	}
+	if (!st.got_status)
+		r = err_set(ERR_IO, "%s: channel closed without an exit status", s->name);
+out:
+	res->ms = clock_mono_ms() - start;
+	if (ev) {
+		ssh_event_remove_session(ev, s->ssh);
+		ssh_event_free(ev);
+	}
+	if (ch) {
+		ssh_remove_channel_callbacks(ch, &cb);
+		if (ssh_channel_is_open(ch))
+			ssh_channel_close(ch);
+		ssh_channel_free(ch);
+	}
+	return r;
+}
+
+static void ssh_ex_disconnect(struct exec_session *s)
+{
+	if (!s)
+		return;
+	ssh_disconnect(s->ssh);
+	ssh_free(s->ssh);
+	free(s);
+}
+
+static void ssh_ex_close(struct executor *base)
+{
+	struct exec_ssh *ex = (struct exec_ssh *)base;
+
+	if (!ex)
+		return;
+	free(ex->config_file);
+	free(ex);
+}
+
+static const struct executor_ops ssh_ops = {
+	.name = "ssh",
+	.connect = ssh_ex_connect,
+	.run = ssh_ex_run,
+	.disconnect = ssh_ex_disconnect,
+	.close = ssh_ex_close,
+};
+
+int exec_ssh_new(const struct exec_ssh_config *cfg, struct executor **out)
+{
+	struct exec_ssh *ex;
+
+	*out = NULL;
+	if (!(ex = calloc(1, sizeof(*ex))))
+		return err_set(ERR_NOMEM, "out of memory");
+	ex->base.ops = &ssh_ops;
+	ex->connect_timeout_s = cfg->connect_timeout_s;
+	ex->timeout_s = cfg->timeout_s;
+	if (cfg->config_file && !(ex->config_file = strdup(cfg->config_file))) {
+		free(ex);
+		return err_set(ERR_NOMEM, "out of memory");
+	}
+	ssh_init();
+	*out = &ex->base;
+	return 0;
+}

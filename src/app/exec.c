@@ -1,0 +1,169 @@
+/* Use case: run one command on many nodes in parallel and record each outcome in the ledger. */
+#include "app/exec.h"
+#include "core/ids.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/json.h"
+#include "util/pool.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct exec_job {
+	const struct exec_ctx *ctx;
+	struct exec_report *rep;
+	const char *cmd;
+	pthread_mutex_t lock;
+	size_t done;
+};
+
+int exec_node_ok(const struct exec_node *n)
+{
+	return n->err == 0 && n->res.status == 0;
+}
+
+/* Valid UTF-8 text of the last EXEC_TAIL bytes of B; the caller frees it. */
+static char *tail_text(const struct buf *b)
+{
+	struct buf out = BUF_INIT(0);
+	size_t start = b->len > EXEC_TAIL ? b->len - EXEC_TAIL : 0;
+
+	/* Start on a character boundary. */
+	while (start > 0 && start < b->len && ((unsigned char)b->data[start] & 0xc0) == 0x80)
+		start++;
+	json_utf8_clean(b->data + start, b->len - start, &out);
+	return buf_detach(&out, NULL);
+}
+
+static void record_node(struct exec_job *job, struct exec_node *n)
+{
+	json_t *p = json_object();
+	char *so = tail_text(&n->res.out), *se = tail_text(&n->res.err), *text = NULL;
+	int r;
+
+	json_object_set_new(p, "command", json_string(job->cmd));
+	json_object_set_new(p, "ok", json_boolean(exec_node_ok(n)));
+	json_object_set_new(p, "exit", n->err == 0 && n->res.status >= 0 ? json_integer(n->res.status) : json_null());
+	if (n->res.signal[0])
+		json_object_set_new(p, "signal", json_string(n->res.signal));
+	if (n->err) {
+		json_object_set_new(p, "step", json_string(n->step));
+		json_object_set_new(p, "error", json_string(n->message));
+	}
+	json_object_set_new(p, "connect_ms", json_integer(n->connect_ms));
+	json_object_set_new(p, "run_ms", json_integer(n->res.ms));
+	json_object_set_new(p, "stdout_tail", json_string(so ? so : ""));
+	json_object_set_new(p, "stderr_tail", json_string(se ? se : ""));
+	text = json_dumps(p, JSON_COMPACT);
+	r = text ? ledger_append1(job->ctx->ledger, "node.exec", job->rep->run_id, n->name, text, &n->seq)
+		 : err_set(ERR_NOMEM, "out of memory");
+	if (r < 0 && job->rep->ledger_err == 0) {
+		job->rep->ledger_err = r;
+		snprintf(job->rep->ledger_msg, sizeof(job->rep->ledger_msg), "%s", err_msg());
+	}
+	free(text);
+	free(so);
+	free(se);
+	json_decref(p);
+}
+
+static void exec_one(size_t i, void *arg)
+{
+	struct exec_job *job = arg;
+	struct executor *ex = job->ctx->executor;
+	struct exec_node *n = &job->rep->nodes[i];
+	struct exec_session *s = NULL;
+	int64_t t0 = clock_mono_ms();
+	int r;
+
+	err_clear();
+	r = ex->ops->connect(ex, &n->target, &s);
+	n->connect_ms = clock_mono_ms() - t0;
+	if (r < 0) {
+		n->step = "connect";
+	} else {
+		r = ex->ops->run(s, job->cmd, &n->res);
+		if (r < 0)
+			n->step = "run";
+		ex->ops->disconnect(s);
+	}
+	if (r < 0) {
+		n->err = r;
+		snprintf(n->message, sizeof(n->message), "%s", err_msg());
+	}
+	pthread_mutex_lock(&job->lock);
+	record_node(job, n);
+	if (exec_node_ok(n))
+		job->rep->ok++;
+	else
+		job->rep->failed++;
+	job->done++;
+	if (job->ctx->progress.node_done)
+		job->ctx->progress.node_done(n, job->done, job->rep->n, job->ctx->progress.arg);
+	pthread_mutex_unlock(&job->lock);
+}
+
+static int record_edge(struct exec_job *job, const char *topic, json_t *p)
+{
+	char *text = json_dumps(p, JSON_COMPACT);
+	int r;
+
+	json_decref(p);
+	if (!text)
+		return err_set(ERR_NOMEM, "out of memory");
+	r = ledger_append1(job->ctx->ledger, topic, job->rep->run_id, NULL, text, NULL);
+	free(text);
+	return r;
+}
+
+int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, const char *cmd,
+	     struct exec_report *rep)
+{
+	struct exec_job job = { .ctx = ctx, .rep = rep, .cmd = cmd };
+	struct deployment_id id;
+	int64_t t0 = clock_mono_ms();
+	size_t i;
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	if ((r = deployment_id_generate(&id, (uint64_t)clock_wall_ms())) < 0)
+		return r;
+	deployment_id_format(&id, rep->run_id, sizeof(rep->run_id));
+	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes))))
+		return err_set(ERR_NOMEM, "out of memory");
+	rep->n = targets->n;
+	for (i = 0; i < targets->n; i++) {
+		rep->nodes[i].target = targets->items[i];
+		target_format(&targets->items[i], rep->nodes[i].name, sizeof(rep->nodes[i].name));
+		exec_result_init(&rep->nodes[i].res);
+	}
+	if ((r = record_edge(&job, "exec.start",
+			     json_pack("{s:s, s:I}", "command", cmd, "targets", (json_int_t)targets->n))) < 0)
+		return r;
+	pthread_mutex_init(&job.lock, NULL);
+	r = pool_run(targets->n, ctx->parallel, exec_one, &job);
+	pthread_mutex_destroy(&job.lock);
+	if (r < 0)
+		return r;
+	rep->ms = clock_mono_ms() - t0;
+	r = record_edge(&job, "exec.complete",
+			json_pack("{s:I, s:I, s:I}", "ok", (json_int_t)rep->ok, "failed", (json_int_t)rep->failed,
+				  "ms", (json_int_t)rep->ms));
+	if (r < 0 && rep->ledger_err == 0) {
+		rep->ledger_err = r;
+		snprintf(rep->ledger_msg, sizeof(rep->ledger_msg), "%s", err_msg());
+	}
+	return 0;
+}
+
+void exec_report_release(struct exec_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n; i++)
+		exec_result_release(&rep->nodes[i].res);
+	free(rep->nodes);
+	memset(rep, 0, sizeof(*rep));
+}

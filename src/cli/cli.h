@@ -1,0 +1,75 @@
+/* What every command shares: global options, the command table, state dir, output helpers. */
+#ifndef CHIMERA_CLI_CLI_H
+#define CHIMERA_CLI_CLI_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "core/target.h"
+#include "ports/ledger.h"
+#include "util/log.h"
+
+/* What a command returns; cmd_exit_code maps it to the process exit status. */
+enum cmd_status {
+	CMD_OK,		/* 0: all good */
+	CMD_ERROR,	/* 1: it failed */
+	CMD_USAGE,	/* 2: bad usage or input */
+	CMD_PARTIAL,	/* 3: some nodes failed */
+};
+
+struct cli {
+	const char *state_dir_opt;	/* --state-dir, or NULL */
+	char state_dir[PATH_MAX];	/* resolved by cli_state_dir */
+	bool json;
+	int verbose;
+	bool quiet;
+	struct log_config log;
+	const struct cmd_entry *cmd;	/* the command being run */
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *summary;	/* one line for `chimera --help` */
+	const char *usage;	/* synopsis lines, without "usage: " */
+	const char *help;	/* the options and what the command does */
+	enum cmd_status (*exec)(struct cli *cli, int argc, char **argv);
+};
+
+int cmd_exit_code(enum cmd_status s);
+
+/* Resolve the state dir (--state-dir, CHIMERA_STATE_DIR, XDG_STATE_HOME, ~/.local/state) and create it 0700. */
+int cli_state_dir(struct cli *cli);
+
+/* Open the ledger in the state dir. */
+int cli_open_ledger(struct cli *cli, struct ledger **out);
+
+/*
+ * Fill L from -t SPEC (comma list; "@lab" stands for every lab node) and/or --targets-file
+ * FILE (one target a line, # comments). Returns 0 or ERR_INVALID naming the bad entry.
+ */
+int cli_targets(struct cli *cli, const char *spec, const char *file, struct target_list *l);
+
+/* Print "chimera CMD: error: MSG" (or a JSON error object with --json). Returns CMD_ERROR. */
+enum cmd_status cli_fail(struct cli *cli, enum cmd_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Print a usage error and the command's synopsis. Returns CMD_USAGE. */
+enum cmd_status cli_usage(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print the command's full help to stdout. Returns CMD_OK. */
+enum cmd_status cli_help(struct cli *cli);
+
+/* Parse a decimal integer in [MIN, MAX] for option NAME. Returns 0 or ERR_INVALID. */
+int cli_int(const char *name, const char *s, long min, long max, long *out);
+
+/* Every command, in the order --help lists them. */
+extern const struct cmd_entry cmd_events_entry;
+extern const struct cmd_entry cmd_exec_entry;
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_lab_entry;
+extern const struct cmd_entry cmd_ledger_entry;
+extern const struct cmd_entry cmd_version_entry;
+
+extern const struct cmd_entry *const cmd_table[];
+
+#endif

@@ -1,0 +1,235 @@
+/* chimera exec: run a command on every target in parallel. */
+#include "adapters/lab/lab.h"
+#include "adapters/ssh/exec_ssh.h"
+#include "app/exec.h"
+#include "cli/cli.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/json.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct exec_view {
+	bool tty;
+};
+
+static void show_progress(const struct exec_node *n, size_t done, size_t total, void *arg)
+{
+	struct exec_view *v = arg;
+
+	if (v->tty)
+		fprintf(stderr, "\r%zu/%zu nodes done", done, total);
+	if (done == total && v->tty)
+		fprintf(stderr, "\n");
+}
+
+static json_t *clean_string(const struct buf *b)
+{
+	struct buf out = BUF_INIT(0);
+	json_t *s;
+
+	json_utf8_clean(b->data, b->len, &out);
+	s = json_string(out.data);
+	buf_release(&out);
+	return s;
+}
+
+static void print_json(const struct exec_report *rep, const char *cmd)
+{
+	json_t *nodes = json_array(), *doc;
+	char *text;
+	size_t i;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct exec_node *n = &rep->nodes[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "target", json_string(n->name));
+		json_object_set_new(o, "ok", json_boolean(exec_node_ok(n)));
+		json_object_set_new(o, "exit", n->err == 0 && n->res.status >= 0 ? json_integer(n->res.status)
+									 : json_null());
+		json_object_set_new(o, "signal", n->res.signal[0] ? json_string(n->res.signal) : json_null());
+		json_object_set_new(o, "step", n->step ? json_string(n->step) : json_null());
+		json_object_set_new(o, "error", n->err ? json_string(n->message) : json_null());
+		json_object_set_new(o, "stdout", clean_string(&n->res.out));
+		json_object_set_new(o, "stderr", clean_string(&n->res.err));
+		json_object_set_new(o, "truncated", json_boolean(n->res.truncated));
+		json_object_set_new(o, "connect_ms", json_integer(n->connect_ms));
+		json_object_set_new(o, "run_ms", json_integer(n->res.ms));
+		json_object_set_new(o, "seq", json_integer(n->seq));
+		json_array_append_new(nodes, o);
+	}
+	doc = json_pack("{s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}}", "run", rep->run_id, "command", cmd,
+			"nodes", nodes, "summary", "nodes", (json_int_t)rep->n, "ok", (json_int_t)rep->ok,
+			"failed", (json_int_t)rep->failed, "ms", (json_int_t)rep->ms);
+	text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(doc);
+}
+
+static void print_block(const char *name, const struct buf *b, const char *mark)
+{
+	const char *p = b->data, *nl;
+
+	while (p < b->data + b->len) {
+		nl = memchr(p, '\n', (size_t)(b->data + b->len - p));
+		printf("  %s%.*s\n", mark, (int)(nl ? nl - p : b->data + b->len - p), p);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+static void print_text(const struct exec_report *rep, bool quiet)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct exec_node *n = &rep->nodes[i];
+
+		if (n->err)
+			printf("%s: FAILED at %s: %s\n", n->name, n->step, n->message);
+		else if (n->res.signal[0])
+			printf("%s: killed by SIG%s after %.2fs\n", n->name, n->res.signal, n->res.ms / 1000.0);
+		else
+			printf("%s: exit %d in %.2fs\n", n->name, n->res.status, n->res.ms / 1000.0);
+		if (!quiet) {
+			print_block(n->name, &n->res.out, "");
+			print_block(n->name, &n->res.err, "! ");
+			if (n->res.truncated)
+				printf("  (output cut at %d bytes)\n", EXEC_OUTPUT_MAX);
+		}
+	}
+	printf("%zu nodes: %zu ok, %zu failed in %.2fs (run %s)\n", rep->n, rep->ok, rep->failed,
+	       rep->ms / 1000.0, rep->run_id);
+}
+
+static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "targets", required_argument, NULL, 't' },
+		{ "targets-file", required_argument, NULL, 'f' },
+		{ "parallel", required_argument, NULL, 'p' },
+		{ "connect-timeout", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *spec = NULL, *file = NULL;
+	long parallel = 64, connect_timeout = 10, timeout = 0;
+	struct target_list targets;
+	struct buf cmd = BUF_INIT(256 * 1024);
+	struct exec_ssh_config scfg = { 0 };
+	struct executor *ex = NULL;
+	struct ledger *ledger = NULL;
+	struct exec_report rep = { 0 };
+	struct exec_view view = { 0 };
+	struct exec_ctx ctx = { 0 };
+	struct lab lab;
+	char labcfg[PATH_MAX];
+	enum cmd_status st = CMD_ERROR;
+	int c, i;
+
+	target_list_init(&targets);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+t:f:p:", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': spec = optarg; break;
+		case 'f': file = optarg; break;
+		case 'p':
+			if (cli_int("--parallel", optarg, 1, 4096, &parallel) < 0)
+				return cli_usage(cli, "%s", err_msg());
+			break;
+		case 'c':
+			if (cli_int("--connect-timeout", optarg, 1, 3600, &connect_timeout) < 0)
+				return cli_usage(cli, "%s", err_msg());
+			break;
+		case 'T':
+			if (cli_int("--timeout", optarg, 0, 86400 * 7, &timeout) < 0)
+				return cli_usage(cli, "%s", err_msg());
+			break;
+		default:
+			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(cli, "no command given: put it after '--'");
+	for (i = optind; i < argc; i++) {
+		if (i > optind)
+			buf_addc(&cmd, ' ');
+		if (buf_adds(&cmd, argv[i]) < 0)
+			return cli_usage(cli, "command too long");
+	}
+	if (cli_targets(cli, spec, file, &targets) < 0) {
+		buf_release(&cmd);
+		return cli_usage(cli, "%s", err_msg());
+	}
+	if (cli_state_dir(cli) < 0 || lab_open(&lab, cli->state_dir) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	scfg.config_file = lab_ssh_config(&lab, labcfg, sizeof(labcfg))[0] ? labcfg : NULL;
+	scfg.connect_timeout_s = connect_timeout;
+	scfg.timeout_s = timeout;
+	if (exec_ssh_new(&scfg, &ex) < 0 || cli_open_ledger(cli, &ledger) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	view.tty = !cli->quiet && !cli->json && isatty(2);
+	ctx.executor = ex;
+	ctx.ledger = ledger;
+	ctx.parallel = (int)parallel;
+	ctx.progress.node_done = show_progress;
+	ctx.progress.arg = &view;
+	if (exec_run(&ctx, &targets, cmd.data, &rep) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (cli->json)
+		print_json(&rep, cmd.data);
+	else
+		print_text(&rep, cli->quiet);
+	if (rep.ledger_err) {
+		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
+		goto out;
+	}
+	st = rep.failed == 0 ? CMD_OK : rep.ok == 0 ? CMD_ERROR : CMD_PARTIAL;
+out:
+	exec_report_release(&rep);
+	if (ex)
+		ex->ops->close(ex);
+	ledger_close(ledger);
+	target_list_release(&targets);
+	buf_release(&cmd);
+	return st;
+}
+
+const struct cmd_entry cmd_exec_entry = {
+	.name = "exec",
+	.summary = "run a command on every target in parallel",
+	.usage = "chimera exec (-t TARGETS | --targets-file FILE) [--parallel N]\n"
+		 "                    [--connect-timeout S] [--timeout S] -- COMMAND [ARG...]",
+	.help = "Runs COMMAND through each target's login shell over one SSH session per node,\n"
+		"at most --parallel nodes at once, and prints every node's output and exit\n"
+		"status. The words after '--' are joined with spaces, as ssh does. Each node's\n"
+		"outcome is recorded as a node.exec event, between exec.start and exec.complete.\n"
+		"\n"
+		"options:\n"
+		"  -t, --targets LIST       [user@]host[:port],... ; '@lab' is every lab node\n"
+		"  -f, --targets-file FILE  one target a line; '#' starts a comment\n"
+		"  -p, --parallel N         nodes in flight at once (default 64)\n"
+		"  --connect-timeout S      give up connecting after S seconds (default 10)\n"
+		"  --timeout S              give up on the command after S seconds (default: none)\n"
+		"  --json                   one JSON document with every node's result\n"
+		"\n"
+		"exit status: 0 when it exited 0 everywhere, 3 when some nodes failed,\n"
+		"1 when all failed, 2 for bad usage.\n",
+	.exec = cmd_exec_exec,
+};

@@ -1,0 +1,35 @@
+/* chimera help: a command's help, or the list of commands. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static enum cmd_status cmd_help_exec(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd_entry *const *c;
+
+	if (argc > 2)
+		return cli_usage(cli, "unexpected argument '%s'", argv[2]);
+	if (argc == 2) {
+		for (c = cmd_table; *c; c++) {
+			if (strcmp((*c)->name, argv[1]) == 0) {
+				cli->cmd = *c;
+				return cli_help(cli);
+			}
+		}
+		return cli_usage(cli, "unknown command '%s'", argv[1]);
+	}
+	printf("commands:\n");
+	for (c = cmd_table; *c; c++)
+		printf("  %-10s %s\n", (*c)->name, (*c)->summary);
+	printf("\nrun 'chimera <command> --help' or 'chimera --help' for more\n");
+	return CMD_OK;
+}
+
+const struct cmd_entry cmd_help_entry = {
+	.name = "help",
+	.summary = "show help for a command",
+	.usage = "chimera help [COMMAND]",
+	.help = "Prints the help of COMMAND, or the list of commands.\n",
+	.exec = cmd_help_exec,
+};

@@ -1,0 +1,227 @@
+/* chimera: global options, the command table and dispatch. */
+#include "cli/cli.h"
+#include "util/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_exec_entry,
+	&cmd_events_entry,
+	&cmd_ledger_entry,
+	&cmd_lab_entry,
+	&cmd_help_entry,
+	&cmd_version_entry,
+	NULL,
+};
+
+static const char global_help[] =
+	"global options (before or after the command):\n"
+	"  --state-dir DIR      state directory (default: $CHIMERA_STATE_DIR, else\n"
+	"                       $XDG_STATE_HOME/chimera, else ~/.local/state/chimera)\n"
+	"  --json               machine-readable output on stdout\n"
+	"  -v, --verbose        more log output (repeat for more)\n"
+	"  -q, --quiet          only errors\n"
+	"  --log-level LEVEL    error, warn, info, debug or trace\n"
+	"  --log-format FORMAT  text or json (one object a line)\n"
+	"  --log-file FILE      log to FILE instead of stderr\n"
+	"  --log-max-size BYTES rotate FILE past this size (default 10485760; keeps 3)\n"
+	"  -h, --help           help for chimera or a command\n"
+	"  -V, --version        print the version\n"
+	"\n"
+	"exit status: 0 success, 1 error, 2 usage or bad input, 3 partial (some nodes failed)\n";
+
+static void print_main_help(void)
+{
+	const struct cmd_entry *const *c;
+
+	printf("usage: chimera [global options] <command> [options]\n\n"
+	       "Chimera builds a Nix configuration once, ships it to many machines over SSH,\n"
+	       "and records every step in a hash-chained ledger.\n\ncommands:\n");
+	for (c = cmd_table; *c; c++)
+		printf("  %-10s %s\n", (*c)->name, (*c)->summary);
+	printf("\n%s\nrun 'chimera <command> --help' for a command's options\n", global_help);
+}
+
+/* Edit distance, for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1, sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+
+			cur[j] = del < ins ? del : ins;
+			if (sub < cur[j])
+				cur[j] = sub;
+		}
+		memcpy(prev, cur, sizeof(cur));
+	}
+	return prev[lb];
+}
+
+static const struct cmd_entry *find_command(const char *name)
+{
+	const struct cmd_entry *const *c;
+
+	for (c = cmd_table; *c; c++) {
+		if (strcmp((*c)->name, name) == 0)
+			return *c;
+	}
+	return NULL;
+}
+
+static void unknown_command(const char *name)
+{
+	const struct cmd_entry *const *c;
+	int n = 0;
+
+	fprintf(stderr, "chimera: unknown command '%s'", name);
+	for (c = cmd_table; *c; c++) {
+		size_t len = strlen(name);
+
+		if (distance(name, (*c)->name) <= 2 || (len >= 2 && strncmp(name, (*c)->name, len) == 0)) {
+			fprintf(stderr, "%s%s", n ? ", " : "; did you mean: ", (*c)->name);
+			n++;
+		}
+	}
+	fprintf(stderr, "\nrun 'chimera --help' for the list of commands\n");
+}
+
+/* Options every command accepts; they are taken out of argv before the command sees it. */
+static int take_global(struct cli *cli, int *argc, char **argv, int *show_help, int *show_version)
+{
+	int i = 1, o = 1, r;
+	enum log_level lvl;
+	int level_set = 0;
+
+	while (i < *argc) {
+		char *a = argv[i];
+		const char *val = NULL;
+		const char *name = a;
+		size_t nlen = strlen(a);
+		char *eq = strchr(a, '=');
+
+		if (strcmp(a, "--") == 0) {
+			while (i < *argc)
+				argv[o++] = argv[i++];
+			break;
+		}
+		if (strncmp(a, "--", 2) == 0 && eq)
+			nlen = (size_t)(eq - a);
+#define IS(opt) (nlen == strlen(opt) && strncmp(name, opt, nlen) == 0)
+		if (IS("--state-dir") || IS("--log-level") || IS("--log-format") || IS("--log-file") ||
+		    IS("--log-max-size")) {
+			if (eq)
+				val = eq + 1;
+			else if (i + 1 < *argc)
+				val = argv[++i];
+			else
+				return err_set(ERR_INVALID, "option '%.*s' needs a value", (int)nlen, name);
+			if (IS("--state-dir"))
+				cli->state_dir_opt = val;
+			else if (IS("--log-level")) {
+				if ((r = log_level_parse(val, &cli->log.level)) < 0)
+					return r;
+				level_set = 1;
+			} else if (IS("--log-format")) {
+				if ((r = log_format_parse(val, &cli->log.format)) < 0)
+					return r;
+			} else if (IS("--log-file")) {
+				cli->log.path = val;
+			} else {
+				long v;
+
+				if ((r = cli_int("--log-max-size", val, 0, 1L << 40, &v)) < 0)
+					return r;
+				cli->log.max_size = (size_t)v;
+			}
+			i++;
+			continue;
+		}
+		if (IS("--json")) {
+			cli->json = true;
+		} else if (IS("--verbose")) {
+			cli->verbose++;
+		} else if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
+			cli->verbose += (int)strlen(a + 1);
+		} else if (IS("-q") || IS("--quiet")) {
+			cli->quiet = true;
+		} else if (IS("-h") || IS("--help")) {
+			*show_help = 1;
+		} else if ((IS("-V") || IS("--version")) && o == 1) {
+			*show_version = 1;
+		} else {
+			argv[o++] = a;
+		}
+#undef IS
+		i++;
+	}
+	*argc = o;
+	argv[o] = NULL;
+	if (!level_set) {
+		lvl = LOG_WARN;
+		if (cli->quiet)
+			lvl = LOG_ERROR;
+		else if (cli->verbose == 1)
+			lvl = LOG_INFO;
+		else if (cli->verbose == 2)
+			lvl = LOG_DEBUG;
+		else if (cli->verbose > 2)
+			lvl = LOG_TRACE;
+		cli->log.level = lvl;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	const struct cmd_entry *cmd;
+	int show_help = 0, show_version = 0;
+	enum cmd_status st;
+
+	cli.log.level = LOG_WARN;
+	cli.log.format = LOG_TEXT;
+	cli.log.max_size = 10 * 1024 * 1024;
+	cli.log.keep = 3;
+	if (take_global(&cli, &argc, argv, &show_help, &show_version) < 0) {
+		fprintf(stderr, "chimera: error: %s\nrun 'chimera --help' for usage\n", err_msg());
+		return cmd_exit_code(CMD_USAGE);
+	}
+	if (log_setup(&cli.log) < 0) {
+		fprintf(stderr, "chimera: error: %s\n", err_msg());
+		return cmd_exit_code(CMD_ERROR);
+	}
+	if (show_version && argc < 2) {
+		printf("chimera %s\n", CHIMERA_VERSION);
+		return 0;
+	}
+	if (argc < 2) {
+		if (show_help) {
+			print_main_help();
+			return 0;
+		}
+		fprintf(stderr, "usage: chimera [global options] <command> [options]\n"
+				"run 'chimera --help' for the list of commands\n");
+		return cmd_exit_code(CMD_USAGE);
+	}
+	if (!(cmd = find_command(argv[1]))) {
+		unknown_command(argv[1]);
+		return cmd_exit_code(CMD_USAGE);
+	}
+	cli.cmd = cmd;
+	if (show_help)
+		st = cli_help(&cli);
+	else
+		st = cmd->exec(&cli, argc - 1, argv + 1);
+	log_close();
+	return cmd_exit_code(st);
+}

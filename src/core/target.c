@@ -1,0 +1,399 @@
+/* Target: parse, check and print [user@]host[:port], and comma-separated lists of them. */
+#include "core/target.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+
+#define QUOTE_MAX 128
+#define LABEL_MAX 63
+
+static const char target_form[] = "expected [user@]host[:port]";
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_alnum(int c)
+{
+	return is_alpha(c) || is_digit(c);
+}
+
+/* Only these bytes may appear anywhere in a target; nothing else reaches a shell or ssh. */
+static int is_target_char(int c)
+{
+	return is_alnum(c) || c == '.' || c == '_' || c == '-' || c == '@' || c == ':' ||
+	    c == '[' || c == ']';
+}
+
+static int bad_target(const char *s, size_t len, const char *why)
+{
+	char q[QUOTE_MAX];
+
+	err_quote(q, sizeof(q), s, len);
+	if (why == target_form)
+		return err_set(ERR_INVALID, "bad target '%s': %s", q, target_form);
+	return err_set(ERR_INVALID, "bad target '%s': %s; %s", q, why, target_form);
+}
+
+/* A user name starts with a letter or '_' so it can never be taken for an option. */
+static int user_valid(const char *u, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > TARGET_USER_MAX)
+		return 0;
+	if (!is_alpha(u[0]) && u[0] != '_')
+		return 0;
+	for (i = 1; i < n; i++) {
+		if (!is_alnum(u[i]) && u[i] != '.' && u[i] != '_' && u[i] != '-')
+			return 0;
+	}
+	return 1;
+}
+
+/* Digits only, no sign, no leading zero, 1-65535. */
+static int port_parse(const char *p, size_t n, uint16_t *out)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 5 || p[0] == '0')
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!is_digit(p[i]))
+			return -1;
+		v = v * 10 + (unsigned long)(p[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* Four dot-separated parts, each 0-255 with no leading zero. */
+static int ipv4_valid(const char *h, size_t n)
+{
+	size_t i = 0, parts = 0;
+
+	while (parts < 4) {
+		size_t start = i;
+		unsigned v = 0;
+
+		while (i < n && is_digit(h[i]) && i - start < 3)
+			v = v * 10 + (unsigned)(h[i++] - '0');
+		if (i == start || v > 255 || (h[start] == '0' && i - start > 1))
+			return 0;
+		parts++;
+		if (parts < 4) {
+			if (i >= n || h[i] != '.')
+				return 0;
+			i++;
+		}
+	}
+	return i == n;
+}
+
+/*
+ * Check an unbracketed host and copy it, lowercased, into OUT. Returns NULL or why it
+ * is wrong. Names that a resolver could read as a number (all digits and dots, a
+ * numeric last label, "0x7f000001") are taken only as a plain dotted quad.
+ */
+static const char *hostname_parse(struct target *out, const char *h, size_t n)
+{
+	char tmp[TARGET_HOST_MAX + 1];
+	struct in_addr a;
+	size_t i, start, label = 0;
+	int numeric = 1, last_numeric = 1;
+
+	if (n == 0)
+		return target_form;
+	if (n > TARGET_HOST_MAX)
+		return "host name longer than 253 characters";
+	for (i = 0; i < n; i++) {
+		if (!is_digit(h[i]) && h[i] != '.')
+			numeric = 0;
+	}
+	if (numeric) {
+		if (!ipv4_valid(h, n))
+			return "bad IPv4 address, four numbers 0-255 like 192.0.2.1 allowed";
+		memcpy(out->host, h, n);
+		out->host[n] = '\0';
+		out->kind = TARGET_HOST_IPV4;
+		return NULL;
+	}
+	start = 0;
+	for (i = 0; i <= n; i++) {
+		if (i < n && h[i] != '.') {
+			if (!is_alnum(h[i]) && h[i] != '-')
+				return target_form;
+			if (!is_digit(h[i]))
+				last_numeric = 0;
+			continue;
+		}
+		label = i - start;
+		if (label == 0)
+			return "empty label in host name";
+		if (label > LABEL_MAX)
+			return "host name label longer than 63 characters";
+		if (h[start] == '-' || h[i - 1] == '-')
+			return "host name label starts or ends with '-'";
+		if (i < n)
+			last_numeric = 1;
+		start = i + 1;
+	}
+	if (last_numeric)
+		return "host name ends in a numeric label";
+	for (i = 0; i < n; i++)
+		tmp[i] = (h[i] >= 'A' && h[i] <= 'Z') ? (char)(h[i] - 'A' + 'a') : h[i];
+	tmp[n] = '\0';
+	if (inet_aton(tmp, &a) != 0)
+		return "ambiguous numeric address, write IPv4 as four numbers 0-255";
+	memcpy(out->host, tmp, n + 1);
+	out->kind = TARGET_HOST_NAME;
+	return NULL;
+}
+
+/* Check the text between brackets and store it in inet_ntop's canonical form. */
+static const char *ipv6_parse(struct target *out, const char *h, size_t n)
+{
+	char tmp[INET6_ADDRSTRLEN];
+	struct in6_addr a;
+
+	if (n == 0 || n >= sizeof(tmp))
+		return "bad IPv6 address";
+	memcpy(tmp, h, n);
+	tmp[n] = '\0';
+	if (inet_pton(AF_INET6, tmp, &a) != 1)
+		return "bad IPv6 address";
+	if (inet_ntop(AF_INET6, &a, out->host, sizeof(out->host)) == NULL)
+		return "bad IPv6 address";
+	out->kind = TARGET_HOST_IPV6;
+	return NULL;
+}
+
+int target_parse(struct target *out, const char *s, size_t len)
+{
+	const char *at, *rest, *end, *colon, *rb, *why = target_form;
+	size_t i;
+	int r = ERR_INVALID;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0)
+		goto out;
+	if (len > TARGET_TEXT_MAX) {
+		why = "longer than 512 bytes";
+		goto out;
+	}
+	for (i = 0; i < len; i++) {
+		if (!is_target_char((unsigned char)s[i]))
+			goto out;
+	}
+	end = s + len;
+	at = memchr(s, '@', len);
+	if (at != NULL) {
+		if (!user_valid(s, (size_t)(at - s))) {
+			why = "bad user name, a letter or '_' then up to 31 of [A-Za-z0-9._-] "
+			    "allowed";
+			goto out;
+		}
+		memcpy(out->user, s, (size_t)(at - s));
+		rest = at + 1;
+	} else {
+		memcpy(out->user, TARGET_DEFAULT_USER, sizeof(TARGET_DEFAULT_USER));
+		rest = s;
+	}
+	out->port = TARGET_DEFAULT_PORT;
+
+	if (rest < end && *rest == '[') {
+		rb = memchr(rest, ']', (size_t)(end - rest));
+		if (rb == NULL)
+			goto out;
+		if ((why = ipv6_parse(out, rest + 1, (size_t)(rb - rest - 1))) != NULL)
+			goto out;
+		colon = rb + 1 < end ? rb + 1 : NULL;
+		if (colon != NULL && *colon != ':') {
+			why = target_form;
+			goto out;
+		}
+	} else {
+		colon = memchr(rest, ':', (size_t)(end - rest));
+		if (colon != NULL && memchr(colon + 1, ':', (size_t)(end - colon - 1)) != NULL) {
+			why = "IPv6 addresses need brackets, e.g. root@[::1]:22";
+			goto out;
+		}
+		why = hostname_parse(out, rest, (size_t)((colon ? colon : end) - rest));
+		if (why != NULL)
+			goto out;
+	}
+	if (colon != NULL && port_parse(colon + 1, (size_t)(end - colon - 1), &out->port) != 0) {
+		why = "bad port, 1-65535 allowed";
+		goto out;
+	}
+	r = 0;
+out:
+	if (r != 0) {
+		memset(out, 0, sizeof(*out));
+		bad_target(s, len, why);
+	}
+	return r;
+}
+
+int target_format(const struct target *t, char *buf, size_t buflen)
+{
+	int n;
+
+	if (buflen > 0)
+		buf[0] = '\0';
+	if (t->kind == TARGET_HOST_IPV6)
+		n = snprintf(buf, buflen, "%s@[%s]:%u", t->user, t->host, (unsigned)t->port);
+	else
+		n = snprintf(buf, buflen, "%s@%s:%u", t->user, t->host, (unsigned)t->port);
+	if (n < 0 || (size_t)n >= buflen) {
+		if (buflen > 0)
+			buf[0] = '\0';
+		return err_set(ERR_LIMIT, "target '%s@%s' does not fit in %zu bytes",
+		    t->user, t->host, buflen);
+	}
+	return 0;
+}
+
+bool target_equal(const struct target *a, const struct target *b)
+{
+	return a->kind == b->kind && a->port == b->port &&
+	    strcmp(a->user, b->user) == 0 && strcmp(a->host, b->host) == 0;
+}
+
+void target_list_init(struct target_list *l)
+{
+	l->items = NULL;
+	l->n = 0;
+	l->cap = 0;
+}
+
+void target_list_release(struct target_list *l)
+{
+	free(l->items);
+	target_list_init(l);
+}
+
+/* Append T without looking for duplicates. */
+static int list_push(struct target_list *l, const struct target *t)
+{
+	struct target *p;
+	size_t ncap;
+
+	if (l->n == l->cap) {
+		ncap = l->cap ? l->cap * 2 : 8;
+		if (ncap < l->cap || ncap > SIZE_MAX / sizeof(*p))
+			return err_set(ERR_NOMEM, "out of memory growing target list");
+		p = realloc(l->items, ncap * sizeof(*p));
+		if (p == NULL)
+			return err_set(ERR_NOMEM, "out of memory growing target list");
+		l->items = p;
+		l->cap = ncap;
+	}
+	l->items[l->n++] = *t;
+	return 0;
+}
+
+/* Linear in the list length; target_list_parse uses a hash index instead. */
+int target_list_add(struct target_list *l, const struct target *t)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (target_equal(&l->items[i], t))
+			return 0;
+	}
+	return list_push(l, t);
+}
+
+/* FNV-1a over the canonical fields, for the duplicate index in target_list_parse. */
+static size_t target_hash(const struct target *t)
+{
+	const char *p;
+	uint64_t h = 1469598103934665603ULL;
+
+	for (p = t->user; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ '@') * 1099511628211ULL;
+	for (p = t->host; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ (t->port & 0xff)) * 1099511628211ULL;
+	h = (h ^ (t->port >> 8)) * 1099511628211ULL;
+	h = (h ^ (unsigned)t->kind) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/*
+ * L is initialised here, so it must not own items on entry. The elements are counted
+ * before anything is parsed, so an over-long list fails without allocating.
+ */
+int target_list_parse(struct target_list *l, const char *s, size_t len)
+{
+	char q[QUOTE_MAX], inner[512];
+	struct target t;
+	size_t *slot = NULL, nslot, mask, h, i, start, idx, count = 1;
+	int r = 0;
+
+	target_list_init(l);
+	for (i = 0; i < len; i++) {
+		if (s[i] == ',' && ++count > TARGET_LIST_MAX) {
+			err_quote(q, sizeof(q), s, len);
+			r = err_set(ERR_INVALID, "bad target list '%s': more than %d targets",
+			    q, TARGET_LIST_MAX);
+			goto out;
+		}
+	}
+	for (nslot = 16; nslot < count * 2; nslot *= 2)
+		;
+	mask = nslot - 1;
+	if ((slot = calloc(nslot, sizeof(*slot))) == NULL) {
+		r = err_set(ERR_NOMEM, "out of memory indexing target list");
+		goto out;
+	}
+	start = 0;
+	idx = 1;
+	for (i = 0; i <= len; i++) {
+		if (i < len && s[i] != ',')
+			continue;
+		if (i == start) {
+			err_quote(q, sizeof(q), s, len);
+			r = err_set(ERR_INVALID, "bad target list '%s': element %zu is empty",
+			    q, idx);
+			goto out;
+		}
+		if ((r = target_parse(&t, s + start, i - start)) != 0) {
+			snprintf(inner, sizeof(inner), "%s", err_msg());
+			r = err_set(r, "target list element %zu: %s", idx, inner);
+			goto out;
+		}
+		for (h = target_hash(&t) & mask; slot[h] != 0; h = (h + 1) & mask) {
+			if (target_equal(&l->items[slot[h] - 1], &t))
+				break;
+		}
+		if (slot[h] == 0) {
+			if ((r = list_push(l, &t)) != 0)
+				goto out;
+			slot[h] = l->n;
+		}
+		start = i + 1;
+		idx++;
+	}
+out:
+	free(slot);
+	if (r != 0)
+		target_list_release(l);
+	return r;
+}

@@ -1,0 +1,39 @@
+/* Wall and monotonic clocks, and UTC timestamps with milliseconds. */
+#include "util/clock.h"
+
+#include <string.h>
+#include <time.h>
+
+int64_t clock_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t clock_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void clock_format_utc(int64_t ms, char out[CLOCK_UTC_LEN])
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	if (strftime(out, CLOCK_UTC_LEN, "%Y-%m-%dT%H:%M:%S", &tm) != 19) {
+		memcpy(out, "0000-00-00T00:00:00.000Z", CLOCK_UTC_LEN);
+		return;
+	}
+	out[19] = '.';
+	out[20] = (char)('0' + (ms % 1000) / 100);
+	out[21] = (char)('0' + (ms % 100) / 10);
+	out[22] = (char)('0' + ms % 10);
+	out[23] = 'Z';
+	out[24] = '\0';
+}

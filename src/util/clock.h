@@ -1,0 +1,15 @@
+/* Wall and monotonic clocks, and UTC timestamps with milliseconds. */
+#ifndef CHIMERA_UTIL_CLOCK_H
+#define CHIMERA_UTIL_CLOCK_H
+
+#include <stdint.h>
+
+#define CLOCK_UTC_LEN 25	/* "2026-11-22T19:45:01.123Z" + NUL */
+
+int64_t clock_wall_ms(void);	/* milliseconds since the epoch */
+int64_t clock_mono_ms(void);	/* milliseconds on a clock that never goes back */
+
+/* Format MS (epoch milliseconds) as "YYYY-MM-DDTHH:MM:SS.mmmZ" into OUT. */
+void clock_format_utc(int64_t ms, char out[CLOCK_UTC_LEN]);
+
+#endif

@@ -1,0 +1,100 @@
+/* Error codes and the thread-local message kept with the last one. */
+#include "util/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Thread_local char err_buf[1024];
+static _Thread_local int err_last;
+
+int err_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err_buf, sizeof(err_buf), fmt, ap);
+	va_end(ap);
+	err_last = code;
+	return code;
+}
+
+int err_set_errno(int code, int errno_value, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(err_buf, sizeof(err_buf), fmt, ap);
+	va_end(ap);
+	n = strlen(err_buf);
+	if (n < sizeof(err_buf))
+		snprintf(err_buf + n, sizeof(err_buf) - n, ": %s", strerror(errno_value));
+	err_last = code;
+	return code;
+}
+
+const char *err_msg(void)
+{
+	if (err_buf[0] == '\0')
+		return err_str(err_last);
+	return err_buf;
+}
+
+const char *err_str(int code)
+{
+	switch (code) {
+	case ERR_OK: return "success";
+	case ERR_NOMEM: return "out of memory";
+	case ERR_INVALID: return "bad input";
+	case ERR_NOTFOUND: return "not found";
+	case ERR_TIMEOUT: return "timed out";
+	case ERR_AUTH: return "authentication failed";
+	case ERR_IO: return "i/o error";
+	case ERR_CORRUPT: return "corrupt data";
+	case ERR_LIMIT: return "over limit";
+	case ERR_BUSY: return "busy";
+	case ERR_UNSUPPORTED: return "unsupported";
+	}
+	return "unknown error";
+}
+
+void err_clear(void)
+{
+	err_buf[0] = '\0';
+	err_last = 0;
+}
+
+char *err_quote(char *dst, size_t dstlen, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i;
+
+	if (dstlen == 0)
+		return dst;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		size_t need = (c >= 0x20 && c < 0x7f && c != '\\') ? 1 : 4;
+
+		if (o + need + 4 > dstlen) {
+			if (o + 4 <= dstlen) {
+				memcpy(dst + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		if (need == 1) {
+			dst[o++] = (char)c;
+		} else if (c == '\\') {
+			memcpy(dst + o, "\\\\", 2);
+			o += 2;
+		} else {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		}
+	}
+	dst[o] = '\0';
+	return dst;
+}

@@ -1,0 +1,26 @@
+/* JSON helpers: string escaping and the canonical form of a document. */
+#ifndef CHIMERA_UTIL_JSON_H
+#define CHIMERA_UTIL_JSON_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+
+/* Append S as a JSON string literal (quotes included). Returns 0 or a buf error. */
+int json_add_string(struct buf *b, const char *s);
+
+/*
+ * Parse TEXT as a JSON object and write its canonical form into OUT: keys sorted,
+ * no insignificant whitespace, UTF-8 kept. Returns 0, or ERR_INVALID naming the
+ * parse error (OUT untouched).
+ */
+int json_canonical(const char *text, struct buf *out);
+
+
+
+/*
+ * Append N bytes at P to OUT as valid UTF-8: each byte that is not part of a well-formed
+ * sequence becomes U+FFFD. Returns 0 or a buf error.
+ */
+int json_utf8_clean(const char *p, size_t n, struct buf *out);
+#endif

@@ -1,0 +1,99 @@
+/* Child processes: find programs on PATH, run them and collect their output. */
+#include "util/proc.h"
+#include "util/err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int proc_which(const char *name, char *out, size_t outlen)
+{
+	const char *path = getenv("PATH");
+	char dirs[8192];
+	char *save = NULL, *d;
+
+	snprintf(dirs, sizeof(dirs), "%s", path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		if (*d == '\0')
+			continue;
+		if (snprintf(out, outlen, "%s/%s", d, name) >= (int)outlen)
+			continue;
+		if (access(out, X_OK) == 0)
+			return 0;
+	}
+	out[0] = '\0';
+	return err_set(ERR_NOTFOUND, "'%s' not found on PATH", name);
+}
+
+int proc_run(char *const argv[], struct buf *out, int *status)
+{
+	int fds[2];
+	pid_t pid;
+	int st;
+
+	*status = -1;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return err_set_errno(ERR_IO, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return err_set_errno(ERR_IO, errno, "cannot start '%s'", argv[0]);
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		if (nul >= 0)
+			dup2(nul, 0);
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		execv(argv[0], argv);
+		fprintf(stderr, "cannot run '%s': %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	for (;;) {
+		char chunk[4096];
+		ssize_t n = read(fds[0], chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out)
+			buf_add(out, chunk, (size_t)n);	/* past the cap, the rest is dropped */
+	}
+	close(fds[0]);
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			return err_set_errno(ERR_IO, errno, "waitpid");
+	}
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return 0;
+}
+
+bool proc_alive(pid_t pid)
+{
+	char path[64], line[256];
+	FILE *f;
+	bool alive = false;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(line, sizeof(line), f)) {
+		char *p = strrchr(line, ')');
+
+		alive = p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	}
+	fclose(f);
+	return alive;
+}

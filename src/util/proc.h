@@ -1,0 +1,27 @@
+/* Child processes: find programs on PATH, run them and collect their output. */
+#ifndef CHIMERA_UTIL_PROC_H
+#define CHIMERA_UTIL_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/buf.h"
+
+/*
+ * Find NAME on $PATH (the usual system directories when PATH is unset). Writes the absolute path into OUT.
+ * Returns 0 or ERR_NOTFOUND.
+ */
+int proc_which(const char *name, char *out, size_t outlen);
+
+/*
+ * Run ARGV (argv[0] an absolute path) with stdin from /dev/null and stdout and stderr
+ * into OUT (may be NULL to discard; capped by OUT's max). Waits for it. *STATUS gets the
+ * exit code, or 128 + signal. Returns 0 when it ran, ERR_IO when it could not start.
+ */
+int proc_run(char *const argv[], struct buf *out, int *status);
+
+/* True when PID exists and is not a zombie. */
+bool proc_alive(pid_t pid);
+
+#endif

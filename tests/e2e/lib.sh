@@ -1,0 +1,64 @@
+# Shared set-up for the e2e tests: a private state dir, a lab base, checks and cleanup.
+# Each test sources this, sets LAB_BASE to an octet no other test uses, and calls start.
+set -u
+
+: "${CHIMERA:?CHIMERA must point at the chimera binary}"
+: "${E2E_WORK:=$(pwd)/e2e-work}"
+TEST_NAME=$(basename "$0" .sh)
+STATE="$E2E_WORK/$TEST_NAME/state"
+FAILS=0
+PASSES=0
+
+ch() { "$CHIMERA" --state-dir "$STATE" "$@"; }
+
+start() {
+	# The lab can't live under /tmp or /run: nodes replace both.
+	if [ -d "$STATE" ]; then ch lab down >/dev/null 2>&1 || true; fi
+	rm -rf "$E2E_WORK/$TEST_NAME"
+	mkdir -p "$E2E_WORK/$TEST_NAME"
+	trap cleanup EXIT
+}
+
+cleanup() {
+	ch lab down >/dev/null 2>&1 || true
+}
+
+ok() { PASSES=$((PASSES + 1)); echo "ok - $*"; }
+not_ok() { FAILS=$((FAILS + 1)); echo "not ok - $*"; }
+
+# check DESCRIPTION COMMAND...: passes when COMMAND exits 0.
+check() {
+	d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+# expect_exit CODE DESCRIPTION COMMAND...: runs COMMAND, output in $OUT and $ERR.
+expect_exit() {
+	want=$1; d=$2; shift 2
+	"$@" >"$E2E_WORK/$TEST_NAME/out" 2>"$E2E_WORK/$TEST_NAME/err"
+	got=$?
+	OUT=$(cat "$E2E_WORK/$TEST_NAME/out")
+	ERR=$(cat "$E2E_WORK/$TEST_NAME/err")
+	if [ "$got" -eq "$want" ]; then
+		ok "$d (exit $got)"
+	else
+		not_ok "$d: exit $got, expected $want"
+		echo "  stdout: $(echo "$OUT" | head -20)"
+		echo "  stderr: $(echo "$ERR" | head -20)"
+	fi
+}
+
+contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
+
+# json FILTER: read a field of the JSON on stdin.
+json() { jq -r "$1"; }
+
+# Live (non-zombie) processes whose command line mentions $1.
+live_procs() {
+	ps -eo stat=,args= | awk -v pat="$1" '$1 !~ /^Z/ && index($0, pat) > 0' | grep -v awk || true
+}
+
+finish() {
+	echo "$PASSES passed, $FAILS failed"
+	[ "$FAILS" -eq 0 ]
+}

@@ -1,0 +1,75 @@
+#!/bin/sh
+# chimera lab: up, grow, shrink, status, targets, ssh -F, down, and the clear errors.
+. "$E2E_DIR/lib.sh"
+LAB_BASE=201
+start
+
+expect_exit 0 "lab up 3" ch lab up 3 --base $LAB_BASE
+expect_exit 0 "lab status: all alive" ch lab status --json
+check "status lists 3 alive nodes" [ "$(echo "$OUT" | json .alive)" = 3 ]
+check "node 0 is on 127.$LAB_BASE.0.10" [ "$(echo "$OUT" | json '.list[0].address')" = "127.$LAB_BASE.0.10" ]
+PID0=$(echo "$OUT" | json '.list[0].pid')
+
+expect_exit 0 "plain ssh -F reaches a node" ssh -F "$STATE/lab/ssh_config" 127.$LAB_BASE.0.11 'echo $HOME; ls -d /nix/store /nix/var/nix; ls /tmp | wc -l'
+check "the node's root home is its own" contains "$OUT" "/root"
+
+# Each node has its own store: a file made on node 0 is not on node 1.
+ssh -F "$STATE/lab/ssh_config" 127.$LAB_BASE.0.10 'touch /nix/store/only-on-node-0' >/dev/null 2>&1
+expect_exit 1 "node 1 does not see node 0's store" ssh -F "$STATE/lab/ssh_config" 127.$LAB_BASE.0.11 'test -e /nix/store/only-on-node-0'
+check "the controller's /nix does not see it either" [ ! -e /nix/store/only-on-node-0 ]
+
+expect_exit 0 "nix-copy-closure reaches a node" sh -c "
+	p=\$(NIX_CONFIG='substituters =' nix-store --add '$E2E_DIR/lib.sh') &&
+	NIX_SSHOPTS='-F $STATE/lab/ssh_config' nix-copy-closure --to root@127.$LAB_BASE.0.12 \$p &&
+	ssh -F '$STATE/lab/ssh_config' 127.$LAB_BASE.0.12 \"test -f \$p\""
+
+expect_exit 0 "lab up 3 again is idempotent" ch lab up 3
+PID0B=$(ch lab status --json | json '.list[0].pid')
+check "a running node is kept (same pid)" [ "$PID0" = "$PID0B" ]
+
+expect_exit 0 "lab up 5 grows" ch lab up 5
+check "5 nodes alive" [ "$(ch lab status --json | json .alive)" = 5 ]
+expect_exit 0 "lab targets" ch lab targets
+check "targets list has 5 entries" [ "$(echo "$OUT" | tr ',' '\n' | grep -c '^root@127\.')" = 5 ]
+
+PID4=$(ch lab status --json | json '.list[4].pid')
+expect_exit 0 "lab up 2 shrinks" ch lab up 2
+check "2 nodes listed" [ "$(ch lab status --json | json .nodes)" = 2 ]
+gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+check "node 4's sshd is gone" gone "$PID4"
+check "node 4's directory is gone" [ ! -d "$STATE/lab/nodes/node-0004" ]
+
+# A dead node comes back with lab up.
+kill "$(ch lab status --json | json '.list[1].pid')"
+sleep 0.3
+expect_exit 3 "status reports a dead node (exit 3)" ch lab status
+check "status says down" contains "$OUT" "down"
+expect_exit 0 "lab up 2 restarts it" ch lab up 2
+check "2 alive again" [ "$(ch lab status --json | json .alive)" = 2 ]
+
+expect_exit 0 "lab down" ch lab down
+check "no live process of this lab remains" [ -z "$(live_procs "$STATE/lab/nodes")" ]
+check "no mount of this lab remains anywhere" [ -z "$(grep -l "$STATE/lab/nodes" /proc/[0-9]*/mountinfo 2>/dev/null)" ]
+check "node directories are removed" [ -z "$(ls "$STATE/lab/nodes" 2>/dev/null | grep node-)" ]
+
+# Missing prerequisites: one clear error each, exit 1, nothing started.
+TOOLS="$E2E_WORK/$TEST_NAME/tools"
+mkdir -p "$TOOLS"
+for t in sh mount unshare sshd ssh-keygen nix-store; do ln -sf "$(command -v $t)" "$TOOLS/$t"; done
+without() { rm -f "$TOOLS/$1"; PATH="$TOOLS" ch lab up 2 --base 201; rc=$?; ln -sf "$(command -v $1)" "$TOOLS/$1"; return $rc; }
+for t in sshd unshare nix-store; do
+	expect_exit 1 "lab up without $t fails" without $t
+	check "the error names $t" contains "$ERR" "'$t'"
+	check "nothing was started without $t" [ -z "$(live_procs "$STATE/lab/nodes")" ] && [ ! -d "$STATE/lab/nodes/node-0000" ]
+done
+if command -v setpriv >/dev/null; then
+	chmod 755 "$E2E_WORK" "$E2E_WORK/$TEST_NAME" 2>/dev/null
+	expect_exit 1 "lab up as a non-root user fails" setpriv --reuid 65534 --regid 65534 --clear-groups "$CHIMERA" --state-dir "$E2E_WORK/$TEST_NAME/nobody" lab up 1
+	check "the error says root is needed" contains "$ERR" "needs root"
+	check "and started nothing" [ ! -d "$E2E_WORK/$TEST_NAME/nobody/lab/nodes" ]
+fi
+
+expect_exit 2 "lab up with a bad count is a usage error" ch lab up many
+expect_exit 2 "lab with an unknown subcommand" ch lab explode
+check "the error names it" contains "$ERR" "explode"
+finish
