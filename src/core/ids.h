@@ -42,6 +42,7 @@ int session_id_parse(struct session_id *out, const char *s, size_t len);
 /* Write ID as 32 lowercase hex digits into BUF (33 bytes). Returns 0 or ERR_LIMIT. */
 int session_id_format(const struct session_id *id, char *buf, size_t buflen);
 
+/* True when A and B hold the same 128 bits. */
 bool session_id_equal(const struct session_id *a, const struct session_id *b);
 
 #define DEPLOYMENT_ID_BYTES 16

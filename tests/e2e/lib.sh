@@ -43,9 +43,19 @@ expect_exit() {
 		ok "$d (exit $got)"
 	else
 		not_ok "$d: exit $got, expected $want"
-		echo "  stdout: $(echo "$OUT" | head -20)"
+		echo "  stdout: $(printf "%s\n" "$OUT" | head -20)"
 		echo "  stderr: $(echo "$ERR" | head -20)"
 	fi
+}
+
+# expect_fail DESCRIPTION COMMAND...: passes when COMMAND exits non-zero.
+expect_fail() {
+	d=$1; shift
+	"$@" >"$E2E_WORK/$TEST_NAME/out" 2>"$E2E_WORK/$TEST_NAME/err"
+	got=$?
+	OUT=$(cat "$E2E_WORK/$TEST_NAME/out")
+	ERR=$(cat "$E2E_WORK/$TEST_NAME/err")
+	if [ "$got" -ne 0 ]; then ok "$d (exit $got)"; else not_ok "$d: exited 0"; fi
 }
 
 contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }

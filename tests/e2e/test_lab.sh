@@ -6,9 +6,9 @@ start
 
 expect_exit 0 "lab up 3" ch lab up 3 --base $LAB_BASE
 expect_exit 0 "lab status: all alive" ch lab status --json
-check "status lists 3 alive nodes" [ "$(echo "$OUT" | json .alive)" = 3 ]
-check "node 0 is on 127.$LAB_BASE.0.10" [ "$(echo "$OUT" | json '.list[0].address')" = "127.$LAB_BASE.0.10" ]
-PID0=$(echo "$OUT" | json '.list[0].pid')
+check "status lists 3 alive nodes" [ "$(printf "%s\n" "$OUT" | json .alive)" = 3 ]
+check "node 0 is on 127.$LAB_BASE.0.10" [ "$(printf "%s\n" "$OUT" | json '.list[0].address')" = "127.$LAB_BASE.0.10" ]
+PID0=$(printf "%s\n" "$OUT" | json '.list[0].pid')
 
 expect_exit 0 "plain ssh -F reaches a node" ssh -F "$STATE/lab/ssh_config" 127.$LAB_BASE.0.11 'echo $HOME; ls -d /nix/store /nix/var/nix; ls /tmp | wc -l'
 check "the node's root home is its own" contains "$OUT" "/root"
@@ -30,7 +30,7 @@ check "a running node is kept (same pid)" [ "$PID0" = "$PID0B" ]
 expect_exit 0 "lab up 5 grows" ch lab up 5
 check "5 nodes alive" [ "$(ch lab status --json | json .alive)" = 5 ]
 expect_exit 0 "lab targets" ch lab targets
-check "targets list has 5 entries" [ "$(echo "$OUT" | tr ',' '\n' | grep -c '^root@127\.')" = 5 ]
+check "targets list has 5 entries" [ "$(printf "%s\n" "$OUT" | tr ',' '\n' | grep -c '^root@127\.')" = 5 ]
 
 PID4=$(ch lab status --json | json '.list[4].pid')
 expect_exit 0 "lab up 2 shrinks" ch lab up 2

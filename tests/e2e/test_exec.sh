@@ -1,0 +1,72 @@
+#!/bin/sh
+# chimera exec on lab nodes: output, exit codes, a stopped node, timeouts, targets, ledger events.
+. "$E2E_DIR/lib.sh"
+LAB_BASE=202
+start
+W="$E2E_WORK/$TEST_NAME"
+
+expect_exit 0 "lab up 3" ch lab up 3 --base $LAB_BASE
+N0=root@127.$LAB_BASE.0.10:22 N1=root@127.$LAB_BASE.0.11:22 N2=root@127.$LAB_BASE.0.12:22
+
+expect_exit 0 "exec on every node" ch exec -t @lab -- 'echo out-$((6*7)); echo err-line >&2'
+check "each node printed its stdout" [ "$(printf "%s\n" "$OUT" | grep -c '^  out-42$')" = 3 ]
+check "stderr is shown marked" [ "$(printf "%s\n" "$OUT" | grep -c '^  ! err-line$')" = 3 ]
+check "the summary counts 3 ok" contains "$OUT" "3 nodes: 3 ok, 0 failed"
+
+expect_exit 0 "exec --json" ch exec --json -t "$N2,$N0" -- hostname
+check "json lists nodes in the order given" [ "$(printf "%s\n" "$OUT" | jq -r '[.nodes[].target] | join(",")')" = "$N2,$N0" ]
+check "json has exit 0 and ok for each" [ "$(printf "%s\n" "$OUT" | jq '[.nodes[] | select(.ok and .exit == 0)] | length')" = 2 ]
+RUN=$(printf "%s\n" "$OUT" | jq -r .run)
+
+# A command failing on one node only: exit 3, the others still succeed.
+expect_exit 3 "a command failing on one node gives exit 3" ch exec -t @lab -- "case \$(cat /proc/sys/kernel/hostname)-\$SSH_CONNECTION in *127.$LAB_BASE.0.11*) exit 7;; esac; echo fine"
+check "the failing node shows its exit status" contains "$OUT" "$N1: exit 7"
+check "the others ran" [ "$(printf "%s\n" "$OUT" | grep -c '^  fine$')" = 2 ]
+
+expect_exit 1 "a command failing everywhere gives exit 1" ch exec -t @lab -- false
+
+# One node's sshd stopped: exit 3, the others succeed, the stopped one is reported quickly.
+kill "$(ch lab status --json | jq -r '.list[1].pid')"
+sleep 0.2
+T0=$(date +%s%N)
+expect_exit 3 "exec with one node's sshd stopped" ch exec -t @lab --connect-timeout 5 -- echo alive
+T1=$(date +%s%N)
+MS=$(( (T1 - T0) / 1000000 ))
+check "the two live nodes answered" [ "$(printf "%s\n" "$OUT" | grep -c '^  alive$')" = 2 ]
+check "the stopped node is reported as a connect failure" contains "$OUT" "$N1: FAILED at connect"
+check "within the 5 s connect timeout (took ${MS} ms)" [ "$MS" -lt 5000 ]
+
+# A node whose key is no longer authorised fails at auth, alone.
+ch lab up 3 >/dev/null
+mv "$STATE/lab/nodes/node-0002/home/.ssh/authorized_keys" "$W/ak.bak"
+expect_exit 3 "exec with one node refusing the key" ch exec -t @lab -- true
+check "it is reported as refused authentication" contains "$OUT" "$N2: FAILED at connect"
+check "naming public key authentication" contains "$OUT" "public key authentication refused"
+mv "$W/ak.bak" "$STATE/lab/nodes/node-0002/home/.ssh/authorized_keys"
+
+# A command that outlives --timeout.
+expect_exit 3 "a command past --timeout fails on that node" ch exec -t @lab --timeout 1 -- "if [ \"\${SSH_CONNECTION#*127.$LAB_BASE.0.10 }\" != \"\$SSH_CONNECTION\" ]; then sleep 30; fi; echo quick"
+check "it is reported as timed out" contains "$OUT" "timed out after 1s"
+
+# An unreachable address times out within --connect-timeout (nothing listens on 127.$LAB_BASE.9.9).
+expect_exit 1 "an address with no sshd" ch exec -t root@127.$LAB_BASE.9.9 --connect-timeout 2 -- true
+check "reported at connect" contains "$OUT" "FAILED at connect"
+
+# Targets: files, duplicates, bad input.
+printf '# lab nodes\n%s\n\n%s  # again\n%s\n' "$N0" "$N0" "127.$LAB_BASE.0.12" > "$W/targets"
+expect_exit 0 "--targets-file with comments and a duplicate" ch exec --targets-file "$W/targets" --json -- true
+check "duplicates are dropped (2 nodes)" [ "$(printf "%s\n" "$OUT" | jq '.nodes | length')" = 2 ]
+expect_exit 2 "a bad target is a usage error" ch exec -t 'root@@h' -- true
+check "the error quotes it and the expected form" contains "$ERR" "[user@]host[:port]"
+expect_exit 2 "a shell metacharacter in a target is refused" ch exec -t 'h;reboot' -- true
+expect_exit 2 "no command" ch exec -t @lab
+expect_exit 2 "no targets" ch exec -- true
+expect_exit 2 "a bad --parallel" ch exec -t @lab --parallel 0 -- true
+
+# Every run is in the ledger.
+expect_exit 0 "events for the --json run" ch events --deployment "$RUN" --json
+check "exec.start, 2 node.exec, exec.complete" [ "$(printf "%s\n" "$OUT" | jq -r .topic | tr '\n' ' ')" = "exec.start node.exec node.exec exec.complete " ]
+expect_exit 0 "node.exec events of the stopped node" ch events --topic node.exec --node "$N1" --json
+check "the stopped node's failure is recorded with its step" [ "$(printf "%s\n" "$OUT" | jq -r 'select(.payload.step == "connect") | .payload.ok' | head -1)" = false ]
+expect_exit 0 "the ledger verifies" ch ledger verify
+finish
