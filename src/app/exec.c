@@ -4,6 +4,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/pool.h"
 
 #include <jansson.h>
@@ -15,6 +16,7 @@ struct exec_job {
 	const struct exec_ctx *ctx;
 	struct exec_report *rep;
 	const char *cmd;
+	const char *cmd_text;	/* CMD as valid UTF-8, for events */
 	pthread_mutex_t lock;
 	size_t done;
 };
@@ -43,7 +45,7 @@ static void record_node(struct exec_job *job, struct exec_node *n)
 	char *so = tail_text(&n->res.out), *se = tail_text(&n->res.err), *text = NULL;
 	int r;
 
-	json_object_set_new(p, "command", json_string(job->cmd));
+	json_object_set_new(p, "command", json_string(job->cmd_text));
 	json_object_set_new(p, "ok", json_boolean(exec_node_ok(n)));
 	json_object_set_new(p, "exit", n->err == 0 && n->res.status >= 0 ? json_integer(n->res.status) : json_null());
 	if (n->res.signal[0])
@@ -93,6 +95,14 @@ static void exec_one(size_t i, void *arg)
 		n->err = r;
 		snprintf(n->message, sizeof(n->message), "%s", err_msg());
 	}
+	if (log_enabled(LOG_INFO)) {
+		char status[32];
+
+		snprintf(status, sizeof(status), "%d", n->res.status);
+		log_kv(n->err ? LOG_WARN : LOG_INFO, "exec", n->err ? "node failed" : "node done", "node", n->name,
+		       "step", n->step ? n->step : "run", "exit", status, "error", n->err ? n->message : "",
+		       (const char *)NULL);
+	}
 	pthread_mutex_lock(&job->lock);
 	record_node(job, n);
 	if (exec_node_ok(n))
@@ -122,6 +132,7 @@ int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, cons
 	     struct exec_report *rep)
 {
 	struct exec_job job = { .ctx = ctx, .rep = rep, .cmd = cmd };
+	struct buf cmd_text = BUF_INIT(0);
 	struct deployment_id id;
 	int64_t t0 = clock_mono_ms();
 	size_t i;
@@ -130,9 +141,14 @@ int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, cons
 	memset(rep, 0, sizeof(*rep));
 	if ((r = deployment_id_generate(&id, (uint64_t)clock_wall_ms())) < 0)
 		return r;
+	if ((r = json_utf8_clean(cmd, strlen(cmd), &cmd_text)) < 0)
+		return r;
+	job.cmd_text = cmd_text.data;
 	deployment_id_format(&id, rep->run_id, sizeof(rep->run_id));
-	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes))))
-		return err_set(ERR_NOMEM, "out of memory");
+	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes)))) {
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	rep->n = targets->n;
 	for (i = 0; i < targets->n; i++) {
 		rep->nodes[i].target = targets->items[i];
@@ -140,13 +156,13 @@ int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, cons
 		exec_result_init(&rep->nodes[i].res);
 	}
 	if ((r = record_edge(&job, "exec.start",
-			     json_pack("{s:s, s:I}", "command", cmd, "targets", (json_int_t)targets->n))) < 0)
-		return r;
+			     json_pack("{s:s, s:I}", "command", job.cmd_text, "targets", (json_int_t)targets->n))) < 0)
+		goto out;
 	pthread_mutex_init(&job.lock, NULL);
 	r = pool_run(targets->n, ctx->parallel, exec_one, &job);
 	pthread_mutex_destroy(&job.lock);
 	if (r < 0)
-		return r;
+		goto out;
 	rep->ms = clock_mono_ms() - t0;
 	r = record_edge(&job, "exec.complete",
 			json_pack("{s:I, s:I, s:I}", "ok", (json_int_t)rep->ok, "failed", (json_int_t)rep->failed,
@@ -155,7 +171,10 @@ int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, cons
 		rep->ledger_err = r;
 		snprintf(rep->ledger_msg, sizeof(rep->ledger_msg), "%s", err_msg());
 	}
-	return 0;
+	r = 0;
+out:
+	buf_release(&cmd_text);
+	return r;
 }
 
 void exec_report_release(struct exec_report *rep)

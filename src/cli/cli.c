@@ -4,6 +4,7 @@
 #include "adapters/sqlite/ledger_sqlite.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -62,6 +63,7 @@ int cli_state_dir(struct cli *cli)
 		if ((r = fs_mkdir_p(cli->state_dir, 0700)) < 0)
 			return r;
 		chmod(cli->state_dir, 0700);
+		log_kv(LOG_INFO, "state", "created state dir", "path", cli->state_dir, (const char *)NULL);
 	}
 	return 0;
 }

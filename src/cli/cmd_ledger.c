@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/log.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -110,6 +111,14 @@ static enum cmd_status cmd_ledger_exec(struct cli *cli, int argc, char **argv)
 	if (r < 0) {
 		st = cli_fail(cli, r == ERR_INVALID || r == ERR_LIMIT ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
 		goto out;
+	}
+	{
+		char cnt[32], last[32];
+
+		snprintf(cnt, sizeof(cnt), "%ld", count);
+		snprintf(last, sizeof(last), "%lld", (long long)seq);
+		log_kv(LOG_INFO, "ledger", "appended", "topic", ev.topic, "count", cnt, "last_seq", last,
+		       (const char *)NULL);
 	}
 	if (cli->json)
 		printf("{\"ok\":true,\"appended\":%ld,\"last_seq\":%lld}\n", count, (long long)seq);

@@ -1,0 +1,62 @@
+#!/bin/sh
+# The CLI skeleton: help, version, unknown commands, exit codes, state dir, logging.
+. "$E2E_DIR/lib.sh"
+start
+W="$E2E_WORK/$TEST_NAME"
+
+expect_exit 0 "chimera --help" "$CHIMERA" --help
+MAIN_HELP=$OUT
+check "--help explains the exit codes" contains "$MAIN_HELP" "3 partial"
+for c in exec events ledger lab help version; do
+	check "--help lists $c" contains "$MAIN_HELP" "  $c "
+	expect_exit 0 "chimera $c --help" "$CHIMERA" $c --help
+	check "$c --help shows usage" contains "$OUT" "usage: chimera $c"
+done
+expect_exit 0 "chimera help exec" "$CHIMERA" help exec
+check "help exec shows exec's options" contains "$OUT" "--connect-timeout"
+expect_exit 0 "chimera --version" "$CHIMERA" --version
+check "it prints a version" expr "$OUT" : 'chimera [0-9]*\.[0-9]*\.[0-9]*$' >/dev/null
+expect_exit 0 "version --json" "$CHIMERA" version --json
+check "json version" [ -n "$(printf '%s\n' "$OUT" | jq -r .version)" ]
+
+expect_exit 2 "no command" "$CHIMERA"
+expect_exit 2 "an unknown command" "$CHIMERA" exce
+check "names it" contains "$ERR" "unknown command 'exce'"
+check "suggests the closest" contains "$ERR" "did you mean: exec"
+expect_exit 2 "another unknown command" "$CHIMERA" evnts
+check "suggests events" contains "$ERR" "events"
+expect_exit 2 "an unknown option" ch events --frobnicate
+check "names the option" contains "$ERR" "--frobnicate"
+expect_exit 2 "--json errors are JSON on stdout" ch --json exec -t 'a b' -- true
+check "with ok false" [ "$(printf '%s\n' "$OUT" | jq -r .ok)" = false ]
+expect_exit 2 "a bad --log-level" ch --log-level loud events
+check "names the levels" contains "$ERR" "error, warn, info, debug or trace"
+
+# State dir: --state-dir, then CHIMERA_STATE_DIR, then XDG_STATE_HOME, then HOME; made 0700.
+unset CHIMERA_STATE_DIR XDG_STATE_HOME
+expect_exit 0 "CHIMERA_STATE_DIR is used" env CHIMERA_STATE_DIR="$W/env-state" "$CHIMERA" ledger append --topic t.a
+check "the ledger is there" [ -f "$W/env-state/chimera.db" ]
+check "made with mode 0700" [ "$(stat -c %a "$W/env-state")" = 700 ]
+expect_exit 0 "--state-dir wins over CHIMERA_STATE_DIR" env CHIMERA_STATE_DIR="$W/env-state" "$CHIMERA" --state-dir "$W/flag-state" ledger append --topic t.a
+check "flag state dir used" [ -f "$W/flag-state/chimera.db" ]
+expect_exit 0 "XDG_STATE_HOME is used" env XDG_STATE_HOME="$W/xdg" "$CHIMERA" ledger append --topic t.a
+check "at XDG_STATE_HOME/chimera" [ -f "$W/xdg/chimera/chimera.db" ]
+expect_exit 0 "HOME is the last resort" env HOME="$W/home" "$CHIMERA" ledger append --topic t.a
+check "at ~/.local/state/chimera" [ -f "$W/home/.local/state/chimera/chimera.db" ]
+check "made with mode 0700 there too" [ "$(stat -c %a "$W/home/.local/state/chimera")" = 700 ]
+
+# Logging: JSON lines to a file, one object each with the documented keys.
+expect_exit 0 "--log-format json --log-file" ch -v --log-format json --log-file "$W/log.json" ledger append --topic t.log
+check "the log file has JSON records" [ "$(jq -r 'select(.component == "ledger") | .message' "$W/log.json")" = appended ]
+check "with time, level, component, message, fields" [ "$(jq -c 'select(.component == "ledger") | [has("time"), has("level"), has("component"), has("message"), (.fields.topic)]' "$W/log.json")" = '[true,true,true,true,"t.log"]' ]
+check "nothing went to stderr" [ -z "$ERR" ]
+expect_exit 0 "text logs on stderr with -v" ch -v ledger append --topic t.log
+check "stderr has the record" contains "$ERR" "info  ledger: appended"
+expect_exit 0 "-q keeps stderr quiet" ch -q ledger append --topic t.log
+check "nothing on stderr" [ -z "$ERR" ]
+i=0
+while [ $i -lt 12 ]; do ch -v --log-file "$W/rot.log" --log-max-size 300 ledger append --topic t.rot >/dev/null; i=$((i + 1)); done
+check "the log rotated (rot.log.1 exists)" [ -f "$W/rot.log.1" ]
+check "at most 3 rotated files are kept" [ ! -e "$W/rot.log.4" ]
+check "the current file is small" [ "$(stat -c %s "$W/rot.log")" -lt 600 ]
+finish

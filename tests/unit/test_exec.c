@@ -1,0 +1,284 @@
+/* The exec use case with a fake executor and a fake ledger: isolation of failures, events, order. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/exec.h"
+#include "util/err.h"
+
+/* Fake executor: the host name says what happens. */
+struct fake_session {
+	char host[64];
+};
+
+static int fake_connect(struct executor *ex, const struct target *t, struct exec_session **out)
+{
+	struct fake_session *s;
+
+	*out = NULL;
+	if (strncmp(t->host, "down", 4) == 0)
+		return err_set(ERR_IO, "%s: cannot connect: Connection refused", t->host);
+	if (strncmp(t->host, "badkey", 6) == 0)
+		return err_set(ERR_AUTH, "%s: public key authentication refused", t->host);
+	s = calloc(1, sizeof(*s));
+	snprintf(s->host, sizeof(s->host), "%s", t->host);
+	*out = (struct exec_session *)s;
+	return 0;
+}
+
+static int fake_run(struct exec_session *es, const char *cmd, struct exec_result *res)
+{
+	struct fake_session *s = (struct fake_session *)es;
+
+	if (strncmp(s->host, "slow", 4) == 0)
+		return err_set(ERR_TIMEOUT, "%s: command timed out after 1s", s->host);
+	buf_printf(&res->out, "%s ran %s\n", s->host, cmd);
+	if (strncmp(s->host, "fail", 4) == 0) {
+		buf_adds(&res->err, "boom\xff\n");	/* invalid UTF-8 must not break the event */
+		res->status = 5;
+	} else {
+		res->status = 0;
+	}
+	return 0;
+}
+
+static void fake_disconnect(struct exec_session *s)
+{
+	free(s);
+}
+
+static void fake_close(struct executor *ex)
+{
+}
+
+static const struct executor_ops fake_exec_ops = { "fake", fake_connect, fake_run, fake_disconnect, fake_close };
+static struct executor fake_executor = { &fake_exec_ops };
+
+/* Fake ledger: keeps what is appended. */
+struct fake_ledger {
+	struct ledger base;
+	pthread_mutex_t lock;
+	int n;
+	char topic[64][32];
+	char node[64][64];
+	json_t *payload[64];
+	char run[64][32];
+};
+
+static int fake_append(struct ledger *l, const struct ledger_new *evs, size_t n, int64_t *last)
+{
+	struct fake_ledger *fl = (struct fake_ledger *)l;
+	size_t i;
+
+	pthread_mutex_lock(&fl->lock);
+	for (i = 0; i < n && fl->n < 64; i++) {
+		snprintf(fl->topic[fl->n], 32, "%s", evs[i].topic);
+		snprintf(fl->node[fl->n], 64, "%s", evs[i].node ? evs[i].node : "");
+		snprintf(fl->run[fl->n], 32, "%s", evs[i].deployment ? evs[i].deployment : "");
+		fl->payload[fl->n] = json_loads(evs[i].payload ? evs[i].payload : "{}", 0, NULL);
+		assert_non_null(fl->payload[fl->n]);
+		fl->n++;
+	}
+	if (last)
+		*last = fl->n;
+	pthread_mutex_unlock(&fl->lock);
+	return 0;
+}
+
+static int fake_scan(struct ledger *l, const struct ledger_filter *f, ledger_event_fn fn, void *arg)
+{
+	return 0;
+}
+
+static void fake_ledger_close(struct ledger *l)
+{
+}
+
+static const struct ledger_ops fake_ledger_ops = { "fake", fake_append, fake_scan, fake_ledger_close };
+
+static void fake_ledger_init(struct fake_ledger *fl)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->base.ops = &fake_ledger_ops;
+	pthread_mutex_init(&fl->lock, NULL);
+}
+
+static void fake_ledger_release(struct fake_ledger *fl)
+{
+	int i;
+
+	for (i = 0; i < fl->n; i++)
+		json_decref(fl->payload[i]);
+	pthread_mutex_destroy(&fl->lock);
+}
+
+static void parse_targets(struct target_list *l, const char *s)
+{
+	assert_int_equal(target_list_parse(l, s, strlen(s)), 0);
+}
+
+struct progress_seen {
+	size_t calls;
+	size_t last_done;
+	int monotonic;
+};
+
+static void on_done(const struct exec_node *n, size_t done, size_t total, void *arg)
+{
+	struct progress_seen *p = arg;
+
+	if (done != p->last_done + 1)
+		p->monotonic = 0;
+	p->last_done = done;
+	p->calls++;
+}
+
+static const json_t *node_event(struct fake_ledger *fl, const char *node)
+{
+	int i;
+
+	for (i = 0; i < fl->n; i++) {
+		if (strcmp(fl->topic[i], "node.exec") == 0 && strcmp(fl->node[i], node) == 0)
+			return fl->payload[i];
+	}
+	return NULL;
+}
+
+static void run_mixed(int parallel)
+{
+	struct fake_ledger fl;
+	struct target_list targets;
+	struct exec_report rep;
+	struct progress_seen seen = { 0, 0, 1 };
+	struct exec_ctx ctx = { &fake_executor, NULL, parallel, { on_done, &seen } };
+	const json_t *p;
+	int i;
+
+	fake_ledger_init(&fl);
+	ctx.ledger = &fl.base;
+	parse_targets(&targets, "ok1,down1,fail1,ok2,slow1,badkey1,ok3");
+	assert_int_equal(exec_run(&ctx, &targets, "uname -a", &rep), 0);
+	assert_int_equal(rep.n, 7);
+	assert_int_equal(rep.ok, 3);
+	assert_int_equal(rep.failed, 4);
+	assert_int_equal(rep.ledger_err, 0);
+	assert_int_equal(strlen(rep.run_id), 26);
+	/* The report keeps target order whatever order nodes finished in. */
+	assert_string_equal(rep.nodes[0].name, "root@ok1:22");
+	assert_string_equal(rep.nodes[1].name, "root@down1:22");
+	assert_string_equal(rep.nodes[6].name, "root@ok3:22");
+	assert_true(exec_node_ok(&rep.nodes[0]));
+	assert_string_equal(rep.nodes[1].step, "connect");
+	assert_int_equal(rep.nodes[1].err, ERR_IO);
+	assert_non_null(strstr(rep.nodes[1].message, "Connection refused"));
+	assert_null(rep.nodes[2].step);
+	assert_int_equal(rep.nodes[2].res.status, 5);
+	assert_false(exec_node_ok(&rep.nodes[2]));
+	assert_string_equal(rep.nodes[4].step, "run");
+	assert_int_equal(rep.nodes[4].err, ERR_TIMEOUT);
+	assert_int_equal(rep.nodes[5].err, ERR_AUTH);
+	assert_string_equal(rep.nodes[3].res.out.data, "ok2 ran uname -a\n");
+	/* Progress: once per node, counting up. */
+	assert_int_equal(seen.calls, 7);
+	assert_int_equal(seen.last_done, 7);
+	assert_true(seen.monotonic);
+
+	/* Events: exec.start first, a node.exec per node, exec.complete last, all in this run. */
+	assert_int_equal(fl.n, 9);
+	assert_string_equal(fl.topic[0], "exec.start");
+	assert_string_equal(fl.topic[8], "exec.complete");
+	for (i = 0; i < fl.n; i++)
+		assert_string_equal(fl.run[i], rep.run_id);
+	assert_int_equal(json_integer_value(json_object_get(fl.payload[0], "targets")), 7);
+	assert_int_equal(json_integer_value(json_object_get(fl.payload[8], "ok")), 3);
+	assert_int_equal(json_integer_value(json_object_get(fl.payload[8], "failed")), 4);
+	p = node_event(&fl, "root@down1:22");
+	assert_non_null(p);
+	assert_true(json_is_false(json_object_get(p, "ok")));
+	assert_true(json_is_null(json_object_get(p, "exit")));
+	assert_string_equal(json_string_value(json_object_get(p, "step")), "connect");
+	p = node_event(&fl, "root@fail1:22");
+	assert_non_null(p);
+	assert_int_equal(json_integer_value(json_object_get(p, "exit")), 5);
+	assert_string_equal(json_string_value(json_object_get(p, "stderr_tail")), "boom\xef\xbf\xbd\n");
+	p = node_event(&fl, "root@ok3:22");
+	assert_non_null(p);
+	assert_true(json_is_true(json_object_get(p, "ok")));
+	assert_string_equal(json_string_value(json_object_get(p, "stdout_tail")), "ok3 ran uname -a\n");
+	assert_int_equal(rep.nodes[6].seq > 1, 1);
+
+	exec_report_release(&rep);
+	target_list_release(&targets);
+	fake_ledger_release(&fl);
+}
+
+static void test_mixed_serial(void **state)
+{
+	run_mixed(1);
+}
+
+static void test_mixed_parallel(void **state)
+{
+	run_mixed(4);
+}
+
+static void test_more_parallel_than_nodes(void **state)
+{
+	run_mixed(64);
+}
+
+/* Output past the tail limit is cut to its last EXEC_TAIL bytes in the event. */
+static int big_run(struct exec_session *es, const char *cmd, struct exec_result *res)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		buf_printf(&res->out, "line %04d\n", i);
+	res->status = 0;
+	return 0;
+}
+
+static void test_tail_is_cut(void **state)
+{
+	static const struct executor_ops big_ops = { "big", fake_connect, big_run, fake_disconnect, fake_close };
+	struct executor big = { &big_ops };
+	struct fake_ledger fl;
+	struct target_list targets;
+	struct exec_report rep;
+	struct exec_ctx ctx = { &big, NULL, 2, { NULL, NULL } };
+	const char *tail;
+
+	fake_ledger_init(&fl);
+	ctx.ledger = &fl.base;
+	parse_targets(&targets, "h1");
+	assert_int_equal(exec_run(&ctx, &targets, "seq \xc3", &rep), 0);
+	assert_string_equal(json_string_value(json_object_get(fl.payload[0], "command")), "seq \xef\xbf\xbd");
+	assert_int_equal(rep.nodes[0].res.out.len, 10000);
+	tail = json_string_value(json_object_get(fl.payload[1], "stdout_tail"));
+	assert_non_null(tail);
+	assert_int_equal(strlen(tail), EXEC_TAIL);
+	assert_non_null(strstr(tail, "line 0999\n"));
+	assert_null(strstr(tail, "line 0000"));
+	exec_report_release(&rep);
+	target_list_release(&targets);
+	fake_ledger_release(&fl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mixed_serial),
+		cmocka_unit_test(test_mixed_parallel),
+		cmocka_unit_test(test_more_parallel_than_nodes),
+		cmocka_unit_test(test_tail_is_cut),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
