@@ -220,7 +220,10 @@ static bool sshd_alive(pid_t pid)
 static int node_spawn(const struct lab *lab, const struct lab_tools *t, int i, const char *pubkey, pid_t *child)
 {
 	char dir[PATH_MAX], path[PATH_MAX], addr[16];
-	static const char *const subdirs[] = { "nix/store", "nix/var/nix", "home/.ssh", "tmp", "run/sshd" };
+	static const char *const subdirs[] = { "nix/store", "nix/var/nix", "nix/etc/nix", "home/.ssh", "tmp",
+						"run/sshd" };
+	/* Single-user Nix as root, offline: no build users group, no binary cache. */
+	static const char nix_conf[] = "build-users-group =\nsubstituters =\n";
 	struct buf cfg = BUF_INIT(0), script = BUF_INIT(0);
 	size_t k;
 	pid_t pid;
@@ -238,6 +241,9 @@ static int node_spawn(const struct lab *lab, const struct lab_tools *t, int i, c
 	chmod(path, 01777);
 	snprintf(path, sizeof(path), "%s/run/sshd.pid", dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/nix/etc/nix/nix.conf", dir);
+	if ((r = fs_write_file(path, nix_conf, sizeof(nix_conf) - 1, 0644)) < 0)
+		goto out;
 	snprintf(path, sizeof(path), "%s/home/.ssh/authorized_keys", dir);
 	if ((r = fs_write_file(path, pubkey, strlen(pubkey), 0600)) < 0)
 		goto out;
@@ -256,7 +262,8 @@ static int node_spawn(const struct lab *lab, const struct lab_tools *t, int i, c
 		   "UseDNS no\n"
 		   "MaxSessions 128\n"
 		   "MaxStartups 256:30:512\n"
-		   "Subsystem sftp internal-sftp\n",
+		   "Subsystem sftp internal-sftp\n"
+		   "SetEnv NIX_CONF_DIR=/nix/etc/nix\n",
 		   i, addr, lab->root);
 	snprintf(path, sizeof(path), "%s/sshd_config", dir);
 	if ((r = fs_write_file(path, cfg.data, cfg.len, 0644)) < 0)
