@@ -26,6 +26,7 @@ demo: build
 	@sh scripts/demo.sh $(BUILD)/chimera
 
 bench: build
+	@sh bench/lab/bench_lab.sh $(BUILD)/chimera
 	@$(BUILD)/bench_ledger
 
 clean:

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Lab benchmark: time to start and stop N lab nodes, and one command on all of them through
+# chimera exec against the same command through parallel OpenSSH clients, in the same run.
+# usage: bench/lab/bench_lab.sh [CHIMERA] [N]   (default build/chimera, 200 nodes)
+set -eu
+CHIMERA=${1:-build/chimera}
+N=${2:-200}
+case "$CHIMERA" in /*) ;; *) CHIMERA="$(pwd)/$CHIMERA" ;; esac
+STATE="$(pwd)/build/bench-lab-state"
+BASE=${BENCH_LAB_BASE:-151}
+PAR=64
+ch() { "$CHIMERA" --state-dir "$STATE" "$@"; }
+now() { date +%s%N; }
+secs() { echo "$1 $2" | awk '{ printf "%.2f", ($2 - $1) / 1e9 }'; }
+
+ch lab down -q 2>/dev/null || true
+rm -rf "$STATE"
+
+t0=$(now); ch lab up "$N" --base "$BASE" -q; t1=$(now)
+alive=$(ch lab status | tail -n 1)
+up=$(secs "$t0" "$t1")
+
+# One connection per node each way, at most $PAR at once.
+t0=$(now); ch exec -t @lab --parallel $PAR -q -- true > "$STATE/exec.out"; t1=$(now)
+chimera_exec=$(secs "$t0" "$t1")
+ok=$(tail -n 1 "$STATE/exec.out")
+
+ch lab targets | tr ',' '\n' | sed 's/^root@//; s/:22$//' > "$STATE/hosts"
+t0=$(now)
+xargs -P $PAR -I{} ssh -F "$STATE/lab/ssh_config" -o BatchMode=yes {} true < "$STATE/hosts"
+t1=$(now)
+openssh_exec=$(secs "$t0" "$t1")
+
+t0=$(now); ch lab down -q; t1=$(now)
+down=$(secs "$t0" "$t1")
+left=$(ps -eo stat=,args= | awk -v p="$STATE/lab/nodes" '$1 !~ /^Z/ && index($0, p) > 0' | grep -vc awk || true)
+mounts=$(grep -l "$STATE/lab/nodes" /proc/[0-9]*/mountinfo 2>/dev/null | wc -l)
+
+ratio=$(echo "$openssh_exec $chimera_exec" | awk '{ printf "%.2f", $1 / $2 }')
+cat <<OUT
+lab benchmark, $N nodes, $(nproc) cores
+  lab up $N                         ${up} s   ($alive)
+  chimera exec true (--parallel $PAR)    ${chimera_exec} s   ($ok)
+  ssh true via xargs -P $PAR            ${openssh_exec} s
+  OpenSSH time / chimera time      ${ratio}x
+  lab down                         ${down} s   (live processes left: $left, mounts left: $mounts)
+OUT
+rm -rf "$STATE"
+[ "$left" -eq 0 ] && [ "$mounts" -eq 0 ]
