@@ -86,7 +86,7 @@ static enum cmd_status cmd_events_exec(struct cli *cli, int argc, char **argv)
 		case 'd': f.deployment = optarg; break;
 		case 'n': f.node = optarg; break;
 		case 's':
-			if (cli_int("--since", optarg, 0, INT64_MAX > LONG_MAX ? LONG_MAX : INT64_MAX, &num) < 0)
+			if (cli_int("--since", optarg, 0, LONG_MAX, &num) < 0)
 				return cli_usage(cli, "%s", err_msg());
 			f.since = num;
 			break;

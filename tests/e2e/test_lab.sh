@@ -47,10 +47,34 @@ check "status says down" contains "$OUT" "down"
 expect_exit 0 "lab up 2 restarts it" ch lab up 2
 check "2 alive again" [ "$(ch lab status --json | json .alive)" = 2 ]
 
+# A process left running in a node outlives its sshd; lab up and lab down still clear it.
+ssh -F "$STATE/lab/ssh_config" 127.$LAB_BASE.0.10 'setsid sleep 4241 </dev/null >/dev/null 2>&1 &' 
+ssh -F "$STATE/lab/ssh_config" 127.$LAB_BASE.0.11 'setsid sleep 4242 </dev/null >/dev/null 2>&1 &'
+check "the leftover processes run" [ -n "$(live_procs 'sleep 4241')" ] && [ -n "$(live_procs 'sleep 4242')" ]
+kill "$(ch lab status --json | json '.list[0].pid')"
+sleep 0.3
+expect_exit 0 "lab up restarts the node whose sshd died" ch lab up 2
+check "its leftover process went with its old namespace" [ -z "$(live_procs 'sleep 4241')" ]
+check "the other node's process is untouched" [ -n "$(live_procs 'sleep 4242')" ]
+kill "$(ch lab status --json | json '.list[1].pid')"
+sleep 0.3
+
 expect_exit 0 "lab down" ch lab down
+check "a process of a node whose sshd was killed is gone too" [ -z "$(live_procs 'sleep 4242')" ]
 check "no live process of this lab remains" [ -z "$(live_procs "$STATE/lab/nodes")" ]
 check "no mount of this lab remains anywhere" [ -z "$(grep -l "$STATE/lab/nodes" /proc/[0-9]*/mountinfo 2>/dev/null)" ]
 check "node directories are removed" [ -z "$(ls "$STATE/lab/nodes" 2>/dev/null | grep node-)" ]
+
+# A node that cannot start (its address is taken by another lab) fails the whole call cleanly.
+OTHER="$E2E_WORK/$TEST_NAME/other"
+expect_exit 0 "a first lab holds 127.$LAB_BASE.0.11" ch lab up 2
+"$CHIMERA" --state-dir "$OTHER" lab down >/dev/null 2>&1
+expect_exit 1 "a second lab on the same addresses fails" "$CHIMERA" --state-dir "$OTHER" lab up 3 --base $LAB_BASE
+check "naming the node and the cause" contains "$ERR" "did not start" && contains "$ERR" "in use"
+check "the second lab records no nodes" [ "$("$CHIMERA" --state-dir "$OTHER" lab status --json | json .nodes)" = 0 ]
+check "and has no process left" [ -z "$(live_procs "$OTHER/lab/nodes")" ]
+check "the first lab is untouched" [ "$(ch lab status --json | json .alive)" = 2 ]
+expect_exit 0 "lab down the first" ch lab down
 
 # Missing prerequisites: one clear error each, exit 1, nothing started.
 TOOLS="$E2E_WORK/$TEST_NAME/tools"

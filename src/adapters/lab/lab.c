@@ -22,6 +22,7 @@
 
 #define LAB_FORMAT_VERSION 1
 #define LAB_STOP_WAIT_MS 5000
+#define LAB_START_WAIT_MS 15000
 
 /* Programs the lab runs, found once by lab_preflight. */
 struct lab_tools {
@@ -280,9 +281,10 @@ static int node_spawn(const struct lab *lab, const struct lab_tools *t, int i, c
 		shell_quote(&script, path);
 		buf_printf(&script, " %s", binds[k][1]);
 	}
+	/* -D: sshd stays this process, so its pid is known and its death seen at once. */
 	buf_adds(&script, "; exec ");
 	shell_quote(&script, t->sshd);
-	buf_adds(&script, " -f ");
+	buf_adds(&script, " -D -f ");
 	snprintf(path, sizeof(path), "%s/sshd_config", dir);
 	shell_quote(&script, path);
 	buf_adds(&script, " -E ");
@@ -384,8 +386,42 @@ static int scan_procs(struct proc_ns **out, size_t *n)
 	return 0;
 }
 
-/* Kill every process of the nodes whose sshd pids are in PIDS (0 entries skipped); wait for them. */
-static int stop_nodes(const struct lab *lab, const int *idx, const pid_t *pids, size_t count)
+/* Node I's mount namespace: its live sshd's, else the one recorded when it started. */
+static void node_mntns(const struct lab *lab, int i, char *ns, size_t len)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct buf rec = BUF_INIT(64);
+	pid_t pid;
+
+	ns[0] = '\0';
+	node_dir(lab, i, dir, sizeof(dir));
+	if (read_pid(dir, &pid) == 0 && sshd_alive(pid))
+		pid_mntns(pid, ns, len);
+	if (ns[0])
+		return;
+	snprintf(path, sizeof(path), "%s/mntns", dir);
+	if (fs_read_file(path, &rec) == 0)
+		snprintf(ns, len, "%.*s", (int)strcspn(rec.data, "\n"), rec.data);
+	buf_release(&rec);
+}
+
+/* Remember node I's namespace, so its processes can be found even after its sshd is gone. */
+static void node_record_mntns(const struct lab *lab, int i)
+{
+	char dir[PATH_MAX], path[PATH_MAX], ns[48];
+	pid_t pid;
+
+	node_dir(lab, i, dir, sizeof(dir));
+	if (read_pid(dir, &pid) < 0)
+		return;
+	pid_mntns(pid, ns, sizeof(ns));
+	snprintf(path, sizeof(path), "%s/mntns", dir);
+	if (ns[0])
+		fs_write_file(path, ns, strlen(ns), 0644);
+}
+
+/* Kill every process in the namespaces of the nodes numbered in IDX, and wait for them. */
+static int stop_nodes(const struct lab *lab, const int *idx, size_t count)
 {
 	struct proc_ns *procs = NULL;
 	size_t np = 0, i, j;
@@ -404,19 +440,21 @@ static int stop_nodes(const struct lab *lab, const int *idx, const pid_t *pids, 
 	}
 	for (i = 0; i < count; i++) {
 		char ns[48];
+		bool checked = false;
 
-		if (pids[i] <= 0 || !proc_alive(pids[i]))
-			continue;
-		pid_mntns(pids[i], ns, sizeof(ns));
+		node_mntns(lab, idx[i], ns, sizeof(ns));
 		node_dir(lab, idx[i], dir, sizeof(dir));
-		/* Never touch the controller's namespace, nor a recycled pid outside the node. */
-		if (!ns[0] || strcmp(ns, host_ns) == 0 || !pid_in_node(pids[i], dir))
-			continue;
+		if (!ns[0] || strcmp(ns, host_ns) == 0)
+			continue;	/* never touch the controller's own namespace */
 		for (j = 0; j < np; j++) {
-			if (strcmp(procs[j].ns, ns) == 0) {
-				kill(procs[j].pid, SIGKILL);
-				victims[nv++] = procs[j].pid;
-			}
+			if (strcmp(procs[j].ns, ns) != 0)
+				continue;
+			/* A recorded namespace id may have been reused: check it is this node's. */
+			if (!checked && !pid_in_node(procs[j].pid, dir))
+				break;
+			checked = true;
+			kill(procs[j].pid, SIGKILL);
+			victims[nv++] = procs[j].pid;
 		}
 	}
 	deadline = clock_mono_ms() + LAB_STOP_WAIT_MS;
@@ -493,15 +531,59 @@ static void log_tail(const char *dir, const char *file, char *out, size_t len)
 	buf_release(&b);
 }
 
+/*
+ * Wait until every started node listens: sshd writes its PidFile only after it has bound its
+ * address, and a node whose sshd exits (address taken, bad config) has failed.
+ */
+static int wait_listening(const struct lab *lab, const pid_t *children, int n, int *failed)
+{
+	char dir[PATH_MAX], why[512];
+	int64_t deadline = clock_mono_ms() + LAB_START_WAIT_MS;
+	int i, pending;
+
+	*failed = -1;
+	for (;;) {
+		pending = 0;
+		for (i = 0; i < n; i++) {
+			pid_t pid;
+			int st;
+
+			if (!children[i])
+				continue;
+			node_dir(lab, i, dir, sizeof(dir));
+			if (read_pid(dir, &pid) == 0 && pid == children[i])
+				continue;
+			if (waitpid(children[i], &st, WNOHANG) == children[i]) {
+				log_tail(dir, "sshd.log", why, sizeof(why));
+				if (!why[0])
+					log_tail(dir, "start.log", why, sizeof(why));
+				*failed = i;
+				return err_set(ERR_IO, "node-%04d did not start: %s", i, why[0] ? why : "no output");
+			}
+			pending++;
+		}
+		if (!pending)
+			return 0;
+		if (clock_mono_ms() > deadline) {
+			for (i = 0; i < n && *failed < 0; i++) {
+				if (children[i])
+					*failed = i;
+			}
+			return err_set(ERR_TIMEOUT, "%d nodes did not start listening within %d s", pending,
+				       LAB_START_WAIT_MS / 1000);
+		}
+		usleep(2000);
+	}
+}
+
 int lab_up(struct lab *lab, int n, int base)
 {
 	struct lab_tools t;
 	char path[PATH_MAX], dir[PATH_MAX];
 	struct buf pubkey = BUF_INIT(16384);
-	pid_t *children = NULL, *old = NULL;
+	pid_t *children = NULL;
 	int *idx = NULL;
 	int i, r, started = 0, old_n = lab->nodes, failed = -1;
-	char why[512] = "";
 
 	if (n < 0 || n > LAB_MAX_NODES)
 		return err_set(ERR_INVALID, "bad node count %d: expected 0 to %d", n, LAB_MAX_NODES);
@@ -531,28 +613,19 @@ int lab_up(struct lab *lab, int n, int base)
 
 	/* Shrink first: nodes past N go away. */
 	if (old_n > n) {
-		int cnt = old_n - n;
-
-		old = calloc((size_t)cnt, sizeof(*old));
-		idx = calloc((size_t)cnt, sizeof(*idx));
-		if (!old || !idx) {
+		if (!(idx = calloc((size_t)(old_n - n), sizeof(*idx)))) {
 			r = err_set(ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		for (i = n; i < old_n; i++) {
-			node_dir(lab, i, dir, sizeof(dir));
+		for (i = n; i < old_n; i++)
 			idx[i - n] = i;
-			read_pid(dir, &old[i - n]);
-		}
-		if ((r = stop_nodes(lab, idx, old, (size_t)cnt)) < 0)
+		if ((r = stop_nodes(lab, idx, (size_t)(old_n - n))) < 0)
 			goto out;
 		for (i = n; i < old_n; i++) {
 			node_dir(lab, i, dir, sizeof(dir));
 			fs_rm_rf(dir);
 		}
-		free(old);
 		free(idx);
-		old = NULL;
 		idx = NULL;
 	}
 	lab->nodes = n;
@@ -565,6 +638,23 @@ int lab_up(struct lab *lab, int n, int base)
 		r = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	/* Nodes to (re)start; what is left of a dead node's namespace goes first. */
+	if (!(idx = calloc((size_t)(n ? n : 1), sizeof(*idx)))) {
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		pid_t pid;
+
+		node_dir(lab, i, dir, sizeof(dir));
+		if (read_pid(dir, &pid) == 0 && sshd_alive(pid) && pid_in_node(pid, dir))
+			continue;
+		idx[started++] = i;
+	}
+	if (started && (r = stop_nodes(lab, idx, (size_t)started)) < 0)
+		goto out;
+	free(idx);
+	idx = NULL;
 	for (i = 0; i < n; i++) {
 		pid_t pid;
 
@@ -575,49 +665,40 @@ int lab_up(struct lab *lab, int n, int base)
 			failed = i;
 			break;
 		}
-		started++;
 	}
-	/* sshd binds its address before it detaches, so a zero exit means it is listening. */
-	for (i = 0; i < n; i++) {
-		int st;
-
-		if (!children[i])
-			continue;
-		while (waitpid(children[i], &st, 0) < 0 && errno == EINTR)
-			;
-		if ((!WIFEXITED(st) || WEXITSTATUS(st) != 0) && failed < 0) {
-			node_dir(lab, i, dir, sizeof(dir));
-			log_tail(dir, "sshd.log", why, sizeof(why));
-			if (!why[0])
-				log_tail(dir, "start.log", why, sizeof(why));
-			failed = i;
-			r = err_set(ERR_IO, "node-%04d did not start: %s", i, why[0] ? why : "no output");
-		}
-	}
+	if (failed < 0)
+		r = wait_listening(lab, children, n, &failed);
 	if (failed >= 0) {
-		/* Take back what this call started. */
-		idx = calloc((size_t)n, sizeof(*idx));
-		old = calloc((size_t)n, sizeof(*old));
-		if (idx && old) {
-			int k = 0;
+		/* Take back what this call started (our own children, with no sessions yet) and the
+		 * nodes it added, keeping the first error's message. */
+		char msg[1024];
 
-			for (i = 0; i < n; i++) {
-				if (!children[i])
-					continue;
-				node_dir(lab, i, dir, sizeof(dir));
-				idx[k] = i;
-				read_pid(dir, &old[k]);
-				k++;
+		snprintf(msg, sizeof(msg), "%s", err_msg());
+		for (i = 0; i < n; i++) {
+			if (children[i] > 0) {
+				kill(children[i], SIGKILL);
+				while (waitpid(children[i], NULL, 0) < 0 && errno == EINTR)
+					;
 			}
-			stop_nodes(lab, idx, old, (size_t)k);
 		}
+		for (i = old_n; i < n; i++) {
+			node_dir(lab, i, dir, sizeof(dir));
+			fs_rm_rf(dir);
+		}
+		lab->nodes = old_n < n ? old_n : n;
+		lab_save(lab);
+		write_client_files(lab);
+		r = err_set(r, "%s", msg);
 		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (children[i])
+			node_record_mntns(lab, i);
 	}
 	log_info("lab", "%d nodes up (%d started) on 127.%d.x.y", n, started, lab->base);
 out:
 	buf_release(&pubkey);
 	free(children);
-	free(old);
 	free(idx);
 	return r;
 }
@@ -625,26 +706,16 @@ out:
 int lab_down(struct lab *lab)
 {
 	char dir[PATH_MAX];
-	pid_t *pids;
 	int *idx;
 	int i, r;
 
 	if (!lab->exists)
 		return 0;
-	pids = calloc((size_t)(lab->nodes ? lab->nodes : 1), sizeof(*pids));
-	idx = calloc((size_t)(lab->nodes ? lab->nodes : 1), sizeof(*idx));
-	if (!pids || !idx) {
-		free(pids);
-		free(idx);
+	if (!(idx = calloc((size_t)(lab->nodes ? lab->nodes : 1), sizeof(*idx))))
 		return err_set(ERR_NOMEM, "out of memory");
-	}
-	for (i = 0; i < lab->nodes; i++) {
-		node_dir(lab, i, dir, sizeof(dir));
+	for (i = 0; i < lab->nodes; i++)
 		idx[i] = i;
-		read_pid(dir, &pids[i]);
-	}
-	r = stop_nodes(lab, idx, pids, (size_t)lab->nodes);
-	free(pids);
+	r = stop_nodes(lab, idx, (size_t)lab->nodes);
 	free(idx);
 	if (r < 0)
 		return r;
