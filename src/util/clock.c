@@ -22,8 +22,13 @@ int64_t clock_mono_ms(void)
 
 void clock_format_utc(int64_t ms, char out[CLOCK_UTC_LEN])
 {
-	time_t secs = (time_t)(ms / 1000);
+	int64_t sub = ms % 1000;
+	time_t secs;
 	struct tm tm;
+
+	if (sub < 0)	/* before 1970: floor, so the milliseconds stay 0-999 */
+		sub += 1000;
+	secs = (time_t)((ms - sub) / 1000);
 
 	gmtime_r(&secs, &tm);
 	if (strftime(out, CLOCK_UTC_LEN, "%Y-%m-%dT%H:%M:%S", &tm) != 19) {
@@ -31,9 +36,9 @@ void clock_format_utc(int64_t ms, char out[CLOCK_UTC_LEN])
 		return;
 	}
 	out[19] = '.';
-	out[20] = (char)('0' + (ms % 1000) / 100);
-	out[21] = (char)('0' + (ms % 100) / 10);
-	out[22] = (char)('0' + ms % 10);
+	out[20] = (char)('0' + sub / 100);
+	out[21] = (char)('0' + sub / 10 % 10);
+	out[22] = (char)('0' + sub % 10);
 	out[23] = 'Z';
 	out[24] = '\0';
 }

@@ -4,15 +4,29 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+static int mkdir_one(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return err_set_errno(ERR_IO, errno, "cannot create directory '%s'", path);
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return err_set(ERR_IO, "cannot create directory '%s': a file is in the way", path);
+	return 0;
+}
+
 int fs_mkdir_p(const char *path, mode_t mode)
 {
 	char tmp[4096];
+	int r;
 	size_t n = strlen(path);
 	char *p;
 
@@ -23,25 +37,58 @@ int fs_mkdir_p(const char *path, mode_t mode)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-			return err_set_errno(ERR_IO, errno, "cannot create directory '%s'", tmp);
+		if ((r = mkdir_one(tmp, mode)) < 0)
+			return r;
 		*p = '/';
 	}
-	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-		return err_set_errno(ERR_IO, errno, "cannot create directory '%s'", tmp);
-	return 0;
+	return mkdir_one(tmp, mode);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+#define RM_MAX_DEPTH 256
+
+/*
+ * Remove NAME in DFD and everything under it. Directories are opened up first (Nix makes
+ * store directories read-only); other filesystems mounted inside are left alone.
+ */
+static int rm_at(int dfd, const char *name, const char *top, dev_t dev, int depth)
 {
-	if (flag == FTW_DP)
-		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
-	if (flag == FTW_D || flag == FTW_DNR) {
-		/* Nix makes store directories read-only; open them so they can be emptied. */
-		chmod(path, 0700);
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+	int fd, r = 0;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : err_set_errno(ERR_IO, errno, "cannot remove '%s'", top);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+			return err_set_errno(ERR_IO, errno, "cannot remove a file under '%s'", top);
 		return 0;
 	}
-	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+	if (st.st_dev != dev)
+		return err_set(ERR_BUSY, "cannot remove '%s': another filesystem is mounted inside", top);
+	if (depth > RM_MAX_DEPTH)
+		return err_set(ERR_LIMIT, "cannot remove '%s': nested deeper than %d", top, RM_MAX_DEPTH);
+	if ((st.st_mode & 0700) != 0700)
+		fchmodat(dfd, name, (st.st_mode & 07777) | 0700, 0);
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		r = err_set_errno(ERR_IO, errno, "cannot read a directory under '%s'", top);
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	while ((e = readdir(d)) != NULL) {
+		int rr;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if ((rr = rm_at(dirfd(d), e->d_name, top, dev, depth + 1)) < 0 && r == 0)
+			r = rr;
+	}
+	closedir(d);
+	if (r == 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		r = err_set_errno(ERR_IO, errno, "cannot remove '%s'", top);
+	return r;
 }
 
 int fs_rm_rf(const char *path)
@@ -50,14 +97,7 @@ int fs_rm_rf(const char *path)
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : err_set_errno(ERR_IO, errno, "cannot remove '%s'", path);
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlink(path) < 0)
-			return err_set_errno(ERR_IO, errno, "cannot remove '%s'", path);
-		return 0;
-	}
-	if (nftw(path, rm_one, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
-		return err_set_errno(ERR_IO, errno, "cannot remove '%s'", path);
-	return 0;
+	return rm_at(AT_FDCWD, path, path, st.st_dev, 0);
 }
 
 int fs_write_file(const char *path, const void *data, size_t len, mode_t mode)
@@ -85,6 +125,8 @@ int fs_write_file(const char *path, const void *data, size_t len, mode_t mode)
 	}
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = err_set_errno(ERR_IO, errno, "cannot chmod '%s'", tmp);
+	if (r == 0 && fsync(fd) < 0)
+		r = err_set_errno(ERR_IO, errno, "cannot sync '%s'", tmp);
 	if (close(fd) < 0 && r == 0)
 		r = err_set_errno(ERR_IO, errno, "cannot write '%s'", tmp);
 	if (r == 0 && rename(tmp, path) < 0)
@@ -129,7 +171,9 @@ bool fs_path_under(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
 
-	while (n > 1 && dir[n - 1] == '/')
+	while (n > 0 && dir[n - 1] == '/')
 		n--;
+	if (n == 0)	/* "/" holds every absolute path */
+		return path[0] == '/';
 	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }

@@ -8,13 +8,16 @@
 
 #include "util/buf.h"
 
-/* Create PATH and missing parents with MODE. Existing directories are fine. Returns 0 or ERR_IO. */
+/* Create PATH and missing parents with MODE. Existing directories are fine; a file in the way is ERR_IO. */
 int fs_mkdir_p(const char *path, mode_t mode);
 
-/* Remove PATH and everything under it, not crossing into other filesystems. Missing is fine. */
+/*
+ * Remove PATH and everything under it, read-only directories included. Missing is fine.
+ * Refuses (ERR_BUSY) to cross into another filesystem mounted inside.
+ */
 int fs_rm_rf(const char *path);
 
-/* Write LEN bytes to PATH through a temporary file and rename, with MODE. Returns 0 or ERR_IO. */
+/* Write LEN bytes to PATH through a synced temporary file and rename, with MODE. Returns 0 or ERR_IO. */
 int fs_write_file(const char *path, const void *data, size_t len, mode_t mode);
 
 /* Append the contents of PATH to OUT. Returns 0, ERR_NOTFOUND, ERR_IO or a buf error. */

@@ -130,6 +130,36 @@ static void log_write(struct buf *line)
 	pthread_mutex_unlock(&log_lock);
 }
 
+/* Append S as a JSON string, first made valid UTF-8. */
+static void add_json(struct buf *line, const char *s)
+{
+	struct buf clean = BUF_INIT(0);
+
+	json_utf8_clean(s, strlen(s), &clean);
+	json_add_string(line, clean.data);
+	buf_release(&clean);
+}
+
+/* Append S with control bytes escaped, so one record stays one line. */
+static void add_text(struct buf *line, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n') {
+			buf_adds(line, "\\n");
+		} else if (c < 0x20 || c == 0x7f) {
+			char esc[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+
+			buf_add(line, esc, 4);
+		} else {
+			buf_addc(line, (char)c);
+		}
+	}
+}
+
 static void log_record(enum log_level lvl, const char *component, const char *msg, va_list kv)
 {
 	char ts[CLOCK_UTC_LEN];
@@ -140,25 +170,31 @@ static void log_record(enum log_level lvl, const char *component, const char *ms
 	clock_format_utc(clock_wall_ms(), ts);
 	if (log_cfg.format == LOG_JSON) {
 		buf_printf(&line, "{\"time\":\"%s\",\"level\":\"%s\",\"component\":", ts, level_names[lvl]);
-		json_add_string(&line, component);
+		add_json(&line, component);
 		buf_adds(&line, ",\"message\":");
-		json_add_string(&line, msg);
+		add_json(&line, msg);
 		buf_adds(&line, ",\"fields\":{");
 		while ((k = va_arg(kv, const char *)) != NULL) {
 			v = va_arg(kv, const char *);
 			if (!first)
 				buf_addc(&line, ',');
 			first = 0;
-			json_add_string(&line, k);
+			add_json(&line, k);
 			buf_addc(&line, ':');
-			json_add_string(&line, v ? v : "");
+			add_json(&line, v ? v : "");
 		}
 		buf_adds(&line, "}}\n");
 	} else {
-		buf_printf(&line, "%s %-5s %s: %s", ts, level_names[lvl], component, msg);
+		buf_printf(&line, "%s %-5s ", ts, level_names[lvl]);
+		add_text(&line, component);
+		buf_adds(&line, ": ");
+		add_text(&line, msg);
 		while ((k = va_arg(kv, const char *)) != NULL) {
 			v = va_arg(kv, const char *);
-			buf_printf(&line, " %s=%s", k, v ? v : "");
+			buf_addc(&line, ' ');
+			add_text(&line, k);
+			buf_addc(&line, '=');
+			add_text(&line, v ? v : "");
 		}
 		buf_addc(&line, '\n');
 	}

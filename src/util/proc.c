@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,14 +17,19 @@ int proc_which(const char *name, char *out, size_t outlen)
 	const char *path = getenv("PATH");
 	char dirs[8192];
 	char *save = NULL, *d;
+	struct stat st;
+
+	out[0] = '\0';
+	if (!*name || strchr(name, '/'))
+		return err_set(ERR_INVALID, "bad program name '%s': expected a name without '/'", name);
 
 	snprintf(dirs, sizeof(dirs), "%s", path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		if (*d == '\0')
+		if (d[0] != '/')	/* relative entries would give a relative path */
 			continue;
 		if (snprintf(out, outlen, "%s/%s", d, name) >= (int)outlen)
 			continue;
-		if (access(out, X_OK) == 0)
+		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
 			return 0;
 	}
 	out[0] = '\0';

@@ -10,7 +10,8 @@
 
 /*
  * Find NAME on $PATH (the usual system directories when PATH is unset). Writes the absolute path into OUT.
- * Returns 0 or ERR_NOTFOUND.
+ * Only absolute PATH entries and executable regular files count. Returns 0, ERR_NOTFOUND,
+ * or ERR_INVALID for an empty name or one with a '/'.
  */
 int proc_which(const char *name, char *out, size_t outlen);
 
