@@ -9,34 +9,10 @@
 #include <string.h>
 
 #include "core/flakeref.h"
+#include "check.h"
 #include "util/err.h"
 
-#define LIT(s) s, sizeof(s) - 1
 #define REV "0123456789abcdef0123456789abcdef01234567"
-
-/* The last error message must quote S as err_quote prints it (a prefix when cut). */
-static void assert_quotes(const char *what, const char *s, size_t len)
-{
-	char small[48], big[8192], want[256];
-	const char *msg = err_msg();
-
-	err_quote(small, sizeof(small), s, len);
-	err_quote(big, sizeof(big), s, len);
-	if (strcmp(small, big) == 0) {
-		snprintf(want, sizeof(want), "%s '%s'", what, small);
-	} else {
-		small[strlen(small) - 3] = '\0';
-		snprintf(want, sizeof(want), "%s '%s", what, small);
-	}
-	if (strstr(msg, want) == NULL)
-		fail_msg("message \"%s\" does not contain \"%s\"", msg, want);
-}
-
-static void assert_contains(const char *msg, const char *want)
-{
-	if (strstr(msg, want) == NULL)
-		fail_msg("message \"%s\" does not contain \"%s\"", msg, want);
-}
 
 /* Expected fields; NULL means "". ATTR is the formatted attribute path or NULL for none. */
 struct good {

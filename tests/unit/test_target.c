@@ -10,37 +10,8 @@
 #include <string.h>
 
 #include "core/target.h"
+#include "check.h"
 #include "util/err.h"
-
-/* A literal with its length, so embedded NUL bytes survive. */
-#define LIT(s) s, sizeof(s) - 1
-
-/*
- * The last error message must quote S the way err_quote prints it. When the quote in
- * the message may be cut, only the part a short quote shows is required.
- */
-static void assert_quotes(const char *what, const char *s, size_t len)
-{
-	char small[48], big[8192], want[256];
-	const char *msg = err_msg();
-
-	err_quote(small, sizeof(small), s, len);
-	err_quote(big, sizeof(big), s, len);
-	if (strcmp(small, big) == 0) {
-		snprintf(want, sizeof(want), "%s '%s'", what, small);
-	} else {
-		small[strlen(small) - 3] = '\0';
-		snprintf(want, sizeof(want), "%s '%s", what, small);
-	}
-	if (strstr(msg, want) == NULL)
-		fail_msg("message \"%s\" does not contain \"%s\"", msg, want);
-}
-
-static void assert_contains(const char *msg, const char *want)
-{
-	if (strstr(msg, want) == NULL)
-		fail_msg("message \"%s\" does not contain \"%s\"", msg, want);
-}
 
 struct good {
 	const char *in;
