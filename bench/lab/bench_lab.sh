@@ -37,13 +37,12 @@ left=$(ps -eo stat=,args= | awk -v p="$STATE/lab/nodes" '$1 !~ /^Z/ && index($0,
 mounts=$(grep -l "$STATE/lab/nodes" /proc/[0-9]*/mountinfo 2>/dev/null | wc -l)
 
 ratio=$(echo "$openssh_exec $chimera_exec" | awk '{ printf "%.2f", $1 / $2 }')
-cat <<OUT
-lab benchmark, $N nodes, $(nproc) cores
-  lab up $N                         ${up} s   ($alive)
-  chimera exec true (--parallel $PAR)    ${chimera_exec} s   ($ok)
-  ssh true via xargs -P $PAR            ${openssh_exec} s
-  OpenSSH time / chimera time      ${ratio}x
-  lab down                         ${down} s   (live processes left: $left, mounts left: $mounts)
-OUT
+row() { printf '  %-34s %8s s   %s\n' "$1" "$2" "$3"; }
+echo "lab benchmark, $N nodes, $(nproc) cores"
+row "lab up $N" "$up" "($alive)"
+row "chimera exec true (--parallel $PAR)" "$chimera_exec" "($ok)"
+row "ssh true via xargs -P $PAR" "$openssh_exec" ""
+printf '  %-34s %8sx\n' "OpenSSH time / chimera time" "$ratio"
+row "lab down" "$down" "(live processes left: $left, mounts left: $mounts)"
 rm -rf "$STATE"
 [ "$left" -eq 0 ] && [ "$mounts" -eq 0 ]
