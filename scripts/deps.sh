@@ -2,7 +2,7 @@
 # Install the Debian packages that the build, the tests and the demo need; a no-op when present.
 set -eu
 
-PKGS="cmake make gcc pkg-config git
+PKGS="cmake make gcc libc6-dev pkg-config git
 libssl-dev libsqlite3-dev libssh-dev libjansson-dev libcmocka-dev
 openssh-server openssh-client nix-bin sqlite3 jq util-linux procps"
 

@@ -74,7 +74,7 @@ static void print_json(const struct exec_report *rep, const char *cmd)
 	json_decref(doc);
 }
 
-static void print_block(const char *name, const struct buf *b, const char *mark)
+static void print_block(const struct buf *b, const char *mark)
 {
 	const char *p = b->data, *nl;
 
@@ -101,8 +101,8 @@ static void print_text(const struct exec_report *rep, bool quiet)
 		else
 			printf("%s: exit %d in %.2fs\n", n->name, n->res.status, n->res.ms / 1000.0);
 		if (!quiet) {
-			print_block(n->name, &n->res.out, "");
-			print_block(n->name, &n->res.err, "! ");
+			print_block(&n->res.out, "");
+			print_block(&n->res.err, "! ");
 			if (n->res.truncated)
 				printf("  (output cut at %d bytes)\n", EXEC_OUTPUT_MAX);
 		}

@@ -66,12 +66,11 @@ static int ssh_connect_session(struct exec_ssh *ex, struct exec_session *s, cons
 	/* curve25519 is a fraction of the CPU of the hybrid post-quantum default. */
 	ssh_options_set(s->ssh, SSH_OPTIONS_KEY_EXCHANGE,
 			"curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256");
+	/* Either config may hold a LogLevel line: put ours back after each, so libssh stays quiet. */
 	if (ex->config_file && ssh_options_parse_config(s->ssh, ex->config_file) < 0)
 		return err_set(ERR_INVALID, "%s: cannot read ssh config '%s'", s->name, ex->config_file);
-	/* A LogLevel line in the config would otherwise have libssh print to stderr. */
 	ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
 	ssh_options_parse_config(s->ssh, NULL);
-	/* A LogLevel line in the config would otherwise have libssh print to stderr. */
 	ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
 
 	if ((rc = ssh_connect(s->ssh)) != SSH_OK) {
