@@ -364,6 +364,18 @@ int flakeref_parse(struct flakeref *out, const char *s, size_t len)
 		}
 		out->has_attr = true;
 	}
+	/*
+	 * The canonical form can be longer than the input (an IPv6 host written out in full,
+	 * "flake:" before a registry id); refuse what could not be read back once written.
+	 */
+	{
+		char canon[FLAKEREF_FORMAT_MAX + 64];
+
+		if (flakeref_format(out, canon, sizeof(canon)) != 0 || strlen(canon) > FLAKEREF_TEXT_MAX) {
+			why = "longer than 2048 bytes once written in canonical form";
+			goto out;
+		}
+	}
 	r = 0;
 out:
 	if (r != 0) {

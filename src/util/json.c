@@ -55,9 +55,13 @@ int json_canonical(const char *text, struct buf *out)
 	int r = 0;
 
 	doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
-	if (!doc)
-		return err_set(ERR_INVALID, "bad json at line %d column %d: %s",
-			       jerr.line, jerr.column, jerr.text);
+	if (!doc) {
+		char why[sizeof(jerr.text) * 4];
+
+		/* jansson's text quotes the input, which may hold any byte. */
+		err_quote(why, sizeof(why), jerr.text, strlen(jerr.text));
+		return err_set(ERR_INVALID, "bad json at line %d column %d: %s", jerr.line, jerr.column, why);
+	}
 	if (!json_is_object(doc)) {
 		r = err_set(ERR_INVALID, "bad json: expected an object");
 		goto out;

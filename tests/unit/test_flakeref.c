@@ -349,6 +349,42 @@ static void test_format_limit(void **state)
 	assert_string_equal(buf, "");
 }
 
+/* An accepted reference must read back after formatting, even when its IPv6 host grows. */
+static void test_canonical_growth(void **state)
+{
+	char in[FLAKEREF_TEXT_MAX + 64], out[FLAKEREF_FORMAT_MAX];
+	struct flakeref f, g;
+	size_t n = 0;
+	int i;
+
+	/* Found by fuzz_flakeref: "::7" formats as ":0:7", one byte longer than typed. */
+#define ADD(str) do { memcpy(in + n, str, strlen(str)); n += strlen(str); } while (0)
+	ADD("git+https://[1:2:3:4:5:6::7]/p?dir=");
+	for (i = 0; i < 64; i++)
+		ADD("dddddddddddddd/");
+	ADD("end&ref=");
+	for (i = 0; i < 16; i++)
+		ADD("refs/heads/mai-");
+	ADD("x&rev=0123456789abcdef0123456789abcdef01234567#");
+	for (i = 0; i < 4; i++)
+		ADD("\"y.y y.y y.y y.y y.y y.y y.y y.y y.y y.y y.y y.y y.y y.y y.y y.y \".");
+	for (i = 0; i < 16; i++)
+		ADD("xx.");
+	for (i = 0; i < 17; i++)
+		ADD("abcdefghijklmnopqrstuvwxyz");
+#undef ADD
+	assert_int_equal(n, FLAKEREF_TEXT_MAX);
+	assert_int_equal(flakeref_parse(&f, in, n), ERR_INVALID);
+	assert_contains(err_msg(), "canonical form");
+	/* One byte shorter fits once written out, and reads back the same. */
+	assert_int_equal(flakeref_parse(&f, in, n - 1), 0);
+	assert_int_equal(flakeref_format(&f, out, sizeof(out)), 0);
+	assert_int_equal(strlen(out), FLAKEREF_TEXT_MAX);
+	assert_int_equal(flakeref_parse(&g, out, strlen(out)), 0);
+	assert_int_equal(flakeref_format(&g, in, sizeof(in)), 0);
+	assert_string_equal(in, out);
+}
+
 static void test_kind_name(void **state)
 {
 	assert_string_equal(flakeref_kind_name(FLAKEREF_INDIRECT), "indirect");
@@ -367,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_long),
 		cmocka_unit_test(test_format_limit),
+		cmocka_unit_test(test_canonical_growth),
 		cmocka_unit_test(test_kind_name),
 	};
 

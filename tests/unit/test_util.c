@@ -436,6 +436,22 @@ static void test_json_canonical_sorts(void **state)
 	buf_release(&b);
 }
 
+/* jansson quotes the input in its messages; ours must stay printable ASCII. */
+static void test_json_canonical_message_is_clean(void **state)
+{
+	static const char *const bad[] = { "{\"a\":\x01}", "{\"a\":\xc3\xa9}", "{\"a\":\x1b[2J}" };
+	struct buf out = BUF_INIT(0);
+	const char *m;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(json_canonical(bad[i], &out), ERR_INVALID);
+		for (m = err_msg(); *m; m++)
+			assert_true((unsigned char)*m >= 0x20 && (unsigned char)*m < 0x7f);
+	}
+	buf_release(&out);
+}
+
 static void test_json_canonical_rejects(void **state)
 {
 	static const char *const bad[] = {
@@ -1378,6 +1394,7 @@ int main(void)
 		cmocka_unit_test(test_json_add_string),
 		cmocka_unit_test(test_json_canonical_sorts),
 		cmocka_unit_test(test_json_canonical_rejects),
+		cmocka_unit_test(test_json_canonical_message_is_clean),
 		cmocka_unit_test(test_json_utf8_clean),
 		cmocka_unit_test(test_shell_quote_forms),
 		cmocka_unit_test(test_shell_quote_sh_roundtrip),
