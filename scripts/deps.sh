@@ -1,10 +1,12 @@
 #!/bin/sh
 # Install the Debian packages that the build, the tests and the demo need; a no-op when present.
+# usage: deps.sh [fuzz]   (fuzz: also clang and its libFuzzer runtime, for make fuzz)
 set -eu
 
 PKGS="cmake make gcc libc6-dev pkg-config git
 libssl-dev libsqlite3-dev libssh-dev libjansson-dev libcmocka-dev
 openssh-server openssh-client nix-bin sqlite3 jq util-linux procps"
+[ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
