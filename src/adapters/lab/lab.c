@@ -583,7 +583,7 @@ int lab_up(struct lab *lab, int n, int base)
 	struct buf pubkey = BUF_INIT(16384);
 	pid_t *children = NULL;
 	int *idx = NULL;
-	int i, r, started = 0, old_n = lab->nodes, failed = -1;
+	int i, k, r, started = 0, old_n = lab->nodes, failed = -1;
 
 	if (n < 0 || n > LAB_MAX_NODES)
 		return err_set(ERR_INVALID, "bad node count %d: expected 0 to %d", n, LAB_MAX_NODES);
@@ -653,19 +653,14 @@ int lab_up(struct lab *lab, int n, int base)
 	}
 	if (started && (r = stop_nodes(lab, idx, (size_t)started)) < 0)
 		goto out;
-	free(idx);
-	idx = NULL;
-	for (i = 0; i < n; i++) {
-		pid_t pid;
-
-		node_dir(lab, i, dir, sizeof(dir));
-		if (read_pid(dir, &pid) == 0 && sshd_alive(pid) && pid_in_node(pid, dir))
-			continue;
-		if ((r = node_spawn(lab, &t, i, pubkey.data, &children[i])) < 0) {
-			failed = i;
+	for (k = 0; k < started; k++) {
+		if ((r = node_spawn(lab, &t, idx[k], pubkey.data, &children[idx[k]])) < 0) {
+			failed = idx[k];
 			break;
 		}
 	}
+	free(idx);
+	idx = NULL;
 	if (failed < 0)
 		r = wait_listening(lab, children, n, &failed);
 	if (failed >= 0) {
