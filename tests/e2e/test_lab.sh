@@ -74,7 +74,19 @@ check "naming the node and the cause" contains "$ERR" "did not start" && contain
 check "the second lab records no nodes" [ "$("$CHIMERA" --state-dir "$OTHER" lab status --json | json .nodes)" = 0 ]
 check "and has no process left" [ -z "$(live_procs "$OTHER/lab/nodes")" ]
 check "the first lab is untouched" [ "$(ch lab status --json | json .alive)" = 2 ]
+# A pidfile that names another lab's sshd (a recycled pid) must not make this lab claim
+# that process, in status or in down: both labs have a node-0000.
+expect_exit 0 "the second lab starts on its own addresses" "$CHIMERA" --state-dir "$OTHER" lab up 1 --base $((LAB_BASE + 40))
+OTHER_PID=$("$CHIMERA" --state-dir "$OTHER" lab status --json | json '.list[0].pid')
+kill "$(ch lab status --json | json '.list[0].pid')"
+sleep 0.3
+rm -f "$STATE/lab/nodes/node-0000/mntns"
+echo "$OTHER_PID" > "$STATE/lab/nodes/node-0000/run/sshd.pid"
+expect_exit 3 "status does not take the other lab's sshd for this node" ch lab status
+check "node-0000 is reported down" [ "$(ch lab status --json | json '.list[0].alive')" = false ]
 expect_exit 0 "lab down the first" ch lab down
+check "the other lab's node-0000 is still alive" [ "$("$CHIMERA" --state-dir "$OTHER" lab status --json | json '.alive')" = 1 ]
+expect_exit 0 "lab down the second" "$CHIMERA" --state-dir "$OTHER" lab down
 
 # Missing prerequisites: one clear error each, exit 1, nothing started.
 TOOLS="$E2E_WORK/$TEST_NAME/tools"

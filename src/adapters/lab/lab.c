@@ -329,19 +329,18 @@ static void pid_mntns(pid_t pid, char *out, size_t len)
 	out[n > 0 ? n : 0] = '\0';
 }
 
-/* True when PID's mounts show node DIR's store on /nix: it is inside that node. */
+/*
+ * True when PID is inside node DIR: the /nix it sees is DIR/nix itself (same device and
+ * inode), which no other node or lab can share.
+ */
 static bool pid_in_node(pid_t pid, const char *dir)
 {
-	char path[64], needle[PATH_MAX + 16];
-	struct buf info = BUF_INIT(1 << 20);
-	bool in;
+	char seen[64], mine[PATH_MAX];
+	struct stat a, b;
 
-	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
-	snprintf(needle, sizeof(needle), "%s/nix /nix ", strrchr(dir, '/'));
-	fs_read_file(path, &info);
-	in = strstr(info.data, needle) != NULL;
-	buf_release(&info);
-	return in;
+	snprintf(seen, sizeof(seen), "/proc/%d/root/nix", (int)pid);
+	snprintf(mine, sizeof(mine), "%s/nix", dir);
+	return stat(seen, &a) == 0 && stat(mine, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 struct proc_ns {
@@ -395,7 +394,7 @@ static void node_mntns(const struct lab *lab, int i, char *ns, size_t len)
 
 	ns[0] = '\0';
 	node_dir(lab, i, dir, sizeof(dir));
-	if (read_pid(dir, &pid) == 0 && sshd_alive(pid))
+	if (read_pid(dir, &pid) == 0 && sshd_alive(pid) && pid_in_node(pid, dir))
 		pid_mntns(pid, ns, len);
 	if (ns[0])
 		return;
@@ -449,7 +448,7 @@ static int stop_nodes(const struct lab *lab, const int *idx, size_t count)
 		for (j = 0; j < np; j++) {
 			if (strcmp(procs[j].ns, ns) != 0)
 				continue;
-			/* A recorded namespace id may have been reused: check it is this node's. */
+			/* A pid or namespace id may have been reused: check it is this node's. */
 			if (!checked && !pid_in_node(procs[j].pid, dir))
 				break;
 			checked = true;
@@ -741,7 +740,7 @@ int lab_status(const struct lab *lab, struct lab_node **out, size_t *n)
 		snprintf(v[i].name, sizeof(v[i].name), "node-%04d", i);
 		lab_node_addr(lab, i, v[i].addr);
 		read_pid(dir, &v[i].pid);
-		v[i].alive = sshd_alive(v[i].pid);
+		v[i].alive = sshd_alive(v[i].pid) && pid_in_node(v[i].pid, dir);
 	}
 	*out = v;
 	*n = (size_t)lab->nodes;
