@@ -80,11 +80,16 @@ int cli_open_ledger(struct cli *cli, struct ledger **out)
 	return ledger_sqlite_open(path, out);
 }
 
-static int add_lab(struct cli *cli, struct target_list *l)
+/* Resolve "@NAME" list elements; only "@lab" (every lab node) exists so far. */
+static int add_group(const char *name, size_t len, struct target_list *l, void *arg)
 {
+	struct cli *cli = arg;
 	struct lab lab;
 	int r;
 
+	if (len != 3 || memcmp(name, "lab", 3) != 0)
+		return err_set(ERR_INVALID, "unknown group '@%.*s': expected '@lab'", (int)(len > 64 ? 64 : len),
+			       name);
 	if ((r = cli_state_dir(cli)) < 0 || (r = lab_open(&lab, cli->state_dir)) < 0)
 		return r;
 	if (!lab.exists || lab.nodes == 0)
@@ -92,53 +97,21 @@ static int add_lab(struct cli *cli, struct target_list *l)
 	return lab_targets(&lab, l);
 }
 
-/* Add one element of a target list: "@lab" or [user@]host[:port]. */
-static int add_one(struct cli *cli, struct target_list *l, const char *s, size_t len)
-{
-	struct target t;
-	int r;
-
-	if (len == 4 && memcmp(s, "@lab", 4) == 0)
-		return add_lab(cli, l);
-	if ((r = target_parse(&t, s, len)) < 0)
-		return r;
-	return target_list_add(l, &t);
-}
-
-static int add_spec(struct cli *cli, struct target_list *l, const char *spec)
-{
-	const char *p = spec, *comma;
-	int r;
-
-	for (;;) {
-		size_t len;
-
-		comma = strchr(p, ',');
-		len = comma ? (size_t)(comma - p) : strlen(p);
-		if (len == 0)
-			return err_set(ERR_INVALID, "bad target list '%s': empty element at offset %zu",
-				       spec, (size_t)(p - spec));
-		if ((r = add_one(cli, l, p, len)) < 0)
-			return r;
-		if (!comma)
-			return 0;
-		p = comma + 1;
-	}
-}
-
 static int add_file(struct cli *cli, struct target_list *l, const char *file)
 {
 	struct buf b = BUF_INIT(64 << 20);
-	char *line, *save = NULL;
+	char *line, *next;
 	int r, lineno = 0;
 
 	if ((r = fs_read_file(file, &b)) < 0)
 		goto out;
-	for (line = strtok_r(b.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *hash = strchr(line, '#'), *end;
+	for (line = b.data; line; line = next) {
+		char *hash, *end;
 
 		lineno++;
-		if (hash)
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		if ((hash = strchr(line, '#')))
 			*hash = '\0';
 		while (*line == ' ' || *line == '\t' || *line == '\r')
 			line++;
@@ -147,7 +120,7 @@ static int add_file(struct cli *cli, struct target_list *l, const char *file)
 			*--end = '\0';
 		if (!*line)
 			continue;
-		if ((r = add_spec(cli, l, line)) < 0) {
+		if ((r = target_list_append(l, line, strlen(line), add_group, cli)) < 0) {
 			char msg[1024];
 
 			snprintf(msg, sizeof(msg), "%s", err_msg());
@@ -165,7 +138,7 @@ int cli_targets(struct cli *cli, const char *spec, const char *file, struct targ
 	int r = 0;
 
 	target_list_init(l);
-	if (spec && (r = add_spec(cli, l, spec)) < 0)
+	if (spec && (r = target_list_append(l, spec, strlen(spec), add_group, cli)) < 0)
 		goto fail;
 	if (file && (r = add_file(cli, l, file)) < 0)
 		goto fail;

@@ -279,47 +279,17 @@ void target_list_init(struct target_list *l)
 	l->items = NULL;
 	l->n = 0;
 	l->cap = 0;
+	l->slot = NULL;
+	l->nslot = 0;
 }
 
 void target_list_release(struct target_list *l)
 {
 	free(l->items);
+	free(l->slot);
 	target_list_init(l);
 }
 
-/* Append T without looking for duplicates. */
-static int list_push(struct target_list *l, const struct target *t)
-{
-	struct target *p;
-	size_t ncap;
-
-	if (l->n == l->cap) {
-		ncap = l->cap ? l->cap * 2 : 8;
-		if (ncap < l->cap || ncap > SIZE_MAX / sizeof(*p))
-			return err_set(ERR_NOMEM, "out of memory growing target list");
-		p = realloc(l->items, ncap * sizeof(*p));
-		if (p == NULL)
-			return err_set(ERR_NOMEM, "out of memory growing target list");
-		l->items = p;
-		l->cap = ncap;
-	}
-	l->items[l->n++] = *t;
-	return 0;
-}
-
-/* Linear in the list length; target_list_parse uses a hash index instead. */
-int target_list_add(struct target_list *l, const struct target *t)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		if (target_equal(&l->items[i], t))
-			return 0;
-	}
-	return list_push(l, t);
-}
-
-/* FNV-1a over the canonical fields, for the duplicate index in target_list_parse. */
 static size_t target_hash(const struct target *t)
 {
 	const char *p;
@@ -336,64 +306,93 @@ static size_t target_hash(const struct target *t)
 	return (size_t)h;
 }
 
-/*
- * L is initialised here, so it must not own items on entry. The elements are counted
- * before anything is parsed, so an over-long list fails without allocating.
- */
-int target_list_parse(struct target_list *l, const char *s, size_t len)
+/* Grow the index to NSLOT slots and put every item back in. */
+static int index_grow(struct target_list *l, size_t nslot)
+{
+	size_t *slot, i, h, mask = nslot - 1;
+
+	if ((slot = calloc(nslot, sizeof(*slot))) == NULL)
+		return err_set(ERR_NOMEM, "out of memory indexing target list");
+	for (i = 0; i < l->n; i++) {
+		for (h = target_hash(&l->items[i]) & mask; slot[h] != 0; h = (h + 1) & mask)
+			;
+		slot[h] = i + 1;
+	}
+	free(l->slot);
+	l->slot = slot;
+	l->nslot = nslot;
+	return 0;
+}
+
+int target_list_add(struct target_list *l, const struct target *t)
+{
+	struct target *p;
+	size_t h, mask, ncap;
+	int r;
+
+	if (l->nslot < 2 * (l->n + 1) && (r = index_grow(l, l->nslot ? l->nslot * 2 : 16)) != 0)
+		return r;
+	mask = l->nslot - 1;
+	for (h = target_hash(t) & mask; l->slot[h] != 0; h = (h + 1) & mask) {
+		if (target_equal(&l->items[l->slot[h] - 1], t))
+			return 0;
+	}
+	if (l->n >= TARGET_LIST_MAX)
+		return err_set(ERR_LIMIT, "more than %d targets", TARGET_LIST_MAX);
+	if (l->n == l->cap) {
+		ncap = l->cap ? l->cap * 2 : 8;
+		if ((p = realloc(l->items, ncap * sizeof(*p))) == NULL)
+			return err_set(ERR_NOMEM, "out of memory growing target list");
+		l->items = p;
+		l->cap = ncap;
+	}
+	l->items[l->n++] = *t;
+	l->slot[h] = l->n;
+	return 0;
+}
+
+int target_list_append(struct target_list *l, const char *s, size_t len, target_group_fn group, void *arg)
 {
 	char q[QUOTE_MAX], inner[512];
 	struct target t;
-	size_t *slot = NULL, nslot, mask, h, i, start, idx, count = 1;
+	size_t i, start = 0, idx = 1, count = 1;
 	int r = 0;
 
-	target_list_init(l);
 	for (i = 0; i < len; i++) {
 		if (s[i] == ',' && ++count > TARGET_LIST_MAX) {
 			err_quote(q, sizeof(q), s, len);
-			r = err_set(ERR_INVALID, "bad target list '%s': more than %d targets",
-			    q, TARGET_LIST_MAX);
-			goto out;
+			return err_set(ERR_INVALID, "bad target list '%s': more than %d targets", q,
+				       TARGET_LIST_MAX);
 		}
 	}
-	for (nslot = 16; nslot < count * 2; nslot *= 2)
-		;
-	mask = nslot - 1;
-	if ((slot = calloc(nslot, sizeof(*slot))) == NULL) {
-		r = err_set(ERR_NOMEM, "out of memory indexing target list");
-		goto out;
-	}
-	start = 0;
-	idx = 1;
 	for (i = 0; i <= len; i++) {
 		if (i < len && s[i] != ',')
 			continue;
 		if (i == start) {
 			err_quote(q, sizeof(q), s, len);
-			r = err_set(ERR_INVALID, "bad target list '%s': element %zu is empty",
-			    q, idx);
-			goto out;
+			return err_set(ERR_INVALID, "bad target list '%s': element %zu is empty", q, idx);
 		}
-		if ((r = target_parse(&t, s + start, i - start)) != 0) {
+		if (group && s[start] == '@') {
+			if ((r = group(s + start + 1, i - start - 1, l, arg)) != 0)
+				return r;
+		} else if ((r = target_parse(&t, s + start, i - start)) != 0) {
 			snprintf(inner, sizeof(inner), "%s", err_msg());
-			r = err_set(r, "target list element %zu: %s", idx, inner);
-			goto out;
-		}
-		for (h = target_hash(&t) & mask; slot[h] != 0; h = (h + 1) & mask) {
-			if (target_equal(&l->items[slot[h] - 1], &t))
-				break;
-		}
-		if (slot[h] == 0) {
-			if ((r = list_push(l, &t)) != 0)
-				goto out;
-			slot[h] = l->n;
+			return err_set(r, "target list element %zu: %s", idx, inner);
+		} else if ((r = target_list_add(l, &t)) != 0) {
+			return r;
 		}
 		start = i + 1;
 		idx++;
 	}
-out:
-	free(slot);
-	if (r != 0)
+	return 0;
+}
+
+int target_list_parse(struct target_list *l, const char *s, size_t len)
+{
+	int r;
+
+	target_list_init(l);
+	if ((r = target_list_append(l, s, len, NULL, NULL)) != 0)
 		target_list_release(l);
 	return r;
 }

@@ -41,18 +41,37 @@ struct target_list {
 	struct target *items;	/* owned; NULL when empty */
 	size_t n;
 	size_t cap;
+	size_t *slot;		/* owned dedupe index: 0 empty, else 1 + position in items */
+	size_t nslot;		/* a power of two, at least twice n */
 };
 
 void target_list_init(struct target_list *l);
 void target_list_release(struct target_list *l);
 
-/* Append T unless an equal target is already there. Returns 0 or ERR_NOMEM. */
+/*
+ * Append T unless an equal target is already there (constant time). Returns 0, ERR_NOMEM,
+ * or ERR_LIMIT past TARGET_LIST_MAX targets.
+ */
 int target_list_add(struct target_list *l, const struct target *t);
 
 /*
- * Parse a comma-separated list (LEN bytes of S) into L (cleared first), dropping
- * duplicates and keeping first-seen order. An empty element is an error. On failure L
- * is left empty. Returns 0, ERR_INVALID (the message names the bad element) or ERR_NOMEM.
+ * Resolves an "@NAME" element of a list (NAME is LEN bytes, without the '@'): appends
+ * its targets to L with target_list_add. Returns 0 or an error with a message.
+ */
+typedef int (*target_group_fn)(const char *name, size_t len, struct target_list *l, void *arg);
+
+/*
+ * Parse a comma-separated list (LEN bytes of S) and append its targets to L, dropping
+ * duplicates of what L already holds and keeping first-seen order. Elements starting with
+ * '@' go to GROUP (with ARG); without GROUP they are bad targets. An empty element is an
+ * error. On failure L may hold part of S; release it. Returns 0, ERR_INVALID (the message
+ * names the bad element), ERR_LIMIT, ERR_NOMEM, or GROUP's error.
+ */
+int target_list_append(struct target_list *l, const char *s, size_t len, target_group_fn group, void *arg);
+
+/*
+ * Parse a comma-separated list into L (cleared first), as target_list_append without
+ * groups. On failure L is left empty.
  */
 int target_list_parse(struct target_list *l, const char *s, size_t len);
 

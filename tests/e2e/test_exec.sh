@@ -56,6 +56,11 @@ check "reported at connect" contains "$OUT" "FAILED at connect"
 printf '# lab nodes\n%s\n\n%s  # again\n%s\n' "$N0" "$N0" "127.$LAB_BASE.0.12" > "$W/targets"
 expect_exit 0 "--targets-file with comments and a duplicate" ch exec --targets-file "$W/targets" --json -- true
 check "duplicates are dropped (2 nodes)" [ "$(printf "%s\n" "$OUT" | jq '.nodes | length')" = 2 ]
+printf '%s\n\n# blank lines and comments count as lines\n\nroot@@bad\n' "$N0" > "$W/badtargets"
+expect_exit 2 "a bad line in --targets-file" ch exec --targets-file "$W/badtargets" -- true
+check "the error names file and line 5" contains "$ERR" "$W/badtargets:5:"
+expect_exit 2 "an unknown @group" ch exec -t @nosuch -- true
+check "the error names it" contains "$ERR" "unknown group '@nosuch'"
 expect_exit 2 "a bad target is a usage error" ch exec -t 'root@@h' -- true
 check "the error quotes it and the expected form" contains "$ERR" "[user@]host[:port]"
 expect_exit 2 "a shell metacharacter in a target is refused" ch exec -t 'h;reboot' -- true

@@ -441,9 +441,74 @@ static void test_list_add(void **state)
 	assert_null(l.items);
 }
 
+/* A group resolver for tests: "@two" is two targets, anything else an error. */
+static int two_group(const char *name, size_t len, struct target_list *l, void *arg)
+{
+	struct target t;
+
+	(*(int *)arg)++;
+	if (len != 3 || memcmp(name, "two", 3) != 0)
+		return err_set(ERR_NOTFOUND, "no group '%.*s'", (int)len, name);
+	assert_int_equal(target_parse(&t, LIT("a")), 0);
+	assert_int_equal(target_list_add(l, &t), 0);
+	assert_int_equal(target_parse(&t, LIT("b:2")), 0);
+	return target_list_add(l, &t);
+}
+
+static void test_list_append_groups(void **state)
+{
+	struct target_list l;
+	char buf[TARGET_FORMAT_MAX];
+	int calls = 0;
+
+	target_list_init(&l);
+	assert_int_equal(target_list_append(&l, LIT("root@a:22,@two,c"), two_group, &calls), 0);
+	assert_int_equal(calls, 1);
+	/* Appending again dedupes against what the list already holds. */
+	assert_int_equal(target_list_append(&l, LIT("c,b:2,d"), two_group, &calls), 0);
+	assert_int_equal(l.n, 4);
+	assert_int_equal(target_format(&l.items[1], buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "root@b:2");
+	assert_int_equal(target_format(&l.items[3], buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "root@d:22");
+	assert_int_equal(target_list_append(&l, LIT("@three"), two_group, &calls), ERR_NOTFOUND);
+	/* Without a resolver an @element is just a bad target. */
+	assert_int_equal(target_list_append(&l, LIT("@two"), NULL, NULL), ERR_INVALID);
+	target_list_release(&l);
+	assert_null(l.items);
+	assert_null(l.slot);
+}
+
+/* Adding one by one dedupes through the index and stops at the limit. */
+static void test_list_add_many(void **state)
+{
+	struct target_list l;
+	struct target t;
+	char host[32];
+	size_t i;
+
+	target_list_init(&l);
+	for (i = 0; i < TARGET_LIST_MAX; i++) {
+		snprintf(host, sizeof(host), "h%zu", i);
+		assert_int_equal(target_parse(&t, host, strlen(host)), 0);
+		assert_int_equal(target_list_add(&l, &t), 0);
+		if (i % 1000 == 0)	/* and again: a duplicate changes nothing */
+			assert_int_equal(target_list_add(&l, &t), 0);
+	}
+	assert_int_equal(l.n, TARGET_LIST_MAX);
+	assert_int_equal(target_parse(&t, LIT("h0")), 0);
+	assert_int_equal(target_list_add(&l, &t), 0);
+	assert_int_equal(target_parse(&t, LIT("one-more")), 0);
+	assert_int_equal(target_list_add(&l, &t), ERR_LIMIT);
+	assert_int_equal(l.n, TARGET_LIST_MAX);
+	target_list_release(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_list_append_groups),
+		cmocka_unit_test(test_list_add_many),
 		cmocka_unit_test(test_accepts),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_rejects_long),
