@@ -110,6 +110,18 @@ void fuzz_check_quotes(const char *prefix, const char *s, size_t len)
 	    err_msg(), want);
 }
 
+bool fuzz_all_zero(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (c[i] != 0)
+			return false;
+	}
+	return true;
+}
+
 char *fuzz_strndup(const uint8_t *s, size_t len)
 {
 	char *p = malloc(len + 1);

@@ -54,6 +54,9 @@ size_t fuzz_unprintable(const char *s, size_t len);
 /* True when C is whitespace or means something to a POSIX shell. */
 bool fuzz_is_shell_special(int c);
 
+/* True when all N bytes at P are zero. */
+bool fuzz_all_zero(const void *p, size_t n);
+
 /* Copy LEN bytes of S into a fresh NUL-terminated buffer; aborts when out of memory. */
 char *fuzz_strndup(const uint8_t *s, size_t len);
 

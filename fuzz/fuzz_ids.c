@@ -65,18 +65,6 @@ const char *const fuzz_seeds[] = {
 
 static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-static bool all_zero(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (c[i] != 0)
-			return false;
-	}
-	return true;
-}
-
 static bool generation_ok(const char *s, size_t len)
 {
 	unsigned long long v = 0;
@@ -156,7 +144,7 @@ static void check_session(const char *s, size_t len)
 	if (r != 0) {
 		fuzz_check_failure("session_id_parse", r, false);
 		fuzz_check_quotes("bad session id", s, len);
-		FUZZ_CHECK(all_zero(&id, sizeof(id)), "failed session_id_parse left OUT set");
+		FUZZ_CHECK(fuzz_all_zero(&id, sizeof(id)), "failed session_id_parse left OUT set");
 		return;
 	}
 	FUZZ_CHECK(session_id_format(&id, buf, sizeof(buf)) == 0, "format failed");
@@ -230,7 +218,7 @@ static void check_deployment(const char *s, size_t len)
 	if (r != 0) {
 		fuzz_check_failure("deployment_id_parse", r, false);
 		fuzz_check_quotes("bad deployment id", s, len);
-		FUZZ_CHECK(all_zero(&id, sizeof(id)), "failed deployment_id_parse left OUT set");
+		FUZZ_CHECK(fuzz_all_zero(&id, sizeof(id)), "failed deployment_id_parse left OUT set");
 		return;
 	}
 	check_deployment_value(&id, buf);

@@ -161,18 +161,6 @@ static void check_roundtrip(const struct target *t)
 	    "format of '%s' into %zu bytes gave %d and '%s'", a, n, r, b);
 }
 
-static bool all_zero(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (c[i] != 0)
-			return false;
-	}
-	return true;
-}
-
 /* Join the canonical forms of L with commas; NULL when there is nothing to join. */
 static char *join_list(const struct target_list *l)
 {
@@ -266,7 +254,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		fuzz_check_failure("target_parse", r, false);
 		fuzz_check_quotes("bad target", s, size);
-		FUZZ_CHECK(all_zero(&t, sizeof(t)), "failed target_parse left OUT set");
+		FUZZ_CHECK(fuzz_all_zero(&t, sizeof(t)), "failed target_parse left OUT set");
 	}
 	check_list(s, size, r, &t);
 	return 0;

@@ -39,7 +39,8 @@ static char *tail_text(const struct buf *b)
 	return buf_detach(&out, NULL);
 }
 
-static void record_node(struct exec_job *job, struct exec_node *n)
+/* Append N's node.exec event. Returns 0 or the ledger's error (message in err_msg). */
+static int record_node(struct exec_job *job, struct exec_node *n)
 {
 	json_t *p = json_object();
 	char *so = tail_text(&n->res.out), *se = tail_text(&n->res.err), *text = NULL;
@@ -61,14 +62,11 @@ static void record_node(struct exec_job *job, struct exec_node *n)
 	text = json_dumps(p, JSON_COMPACT);
 	r = text ? ledger_append1(job->ctx->ledger, "node.exec", job->rep->run_id, n->name, text, &n->seq)
 		 : err_set(ERR_NOMEM, "out of memory");
-	if (r < 0 && job->rep->ledger_err == 0) {
-		job->rep->ledger_err = r;
-		snprintf(job->rep->ledger_msg, sizeof(job->rep->ledger_msg), "%s", err_msg());
-	}
 	free(text);
 	free(so);
 	free(se);
 	json_decref(p);
+	return r;
 }
 
 static void exec_one(size_t i, void *arg)
@@ -103,8 +101,13 @@ static void exec_one(size_t i, void *arg)
 		       "step", n->step ? n->step : "run", "exit", status, "error", n->err ? n->message : "",
 		       (const char *)NULL);
 	}
+	/* The ledger orders appends itself; the lock only guards the report and progress. */
+	r = record_node(job, n);
 	pthread_mutex_lock(&job->lock);
-	record_node(job, n);
+	if (r < 0 && job->rep->ledger_err == 0) {
+		job->rep->ledger_err = r;
+		snprintf(job->rep->ledger_msg, sizeof(job->rep->ledger_msg), "%s", err_msg());
+	}
 	if (exec_node_ok(n))
 		job->rep->ok++;
 	else

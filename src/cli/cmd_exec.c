@@ -216,7 +216,7 @@ const struct cmd_entry cmd_exec_entry = {
 	.summary = "run a command on every target in parallel",
 	.usage = "chimera exec (-t TARGETS | --targets-file FILE) [--parallel N]\n"
 		 "                    [--connect-timeout S] [--timeout S] -- COMMAND [ARG...]",
-	.help = "Runs COMMAND through each target's login shell over one SSH session per node,\n"
+	.help = "Runs COMMAND with the target user's shell over one SSH session per node,\n"
 		"at most --parallel nodes at once, and prints every node's output and exit\n"
 		"status. The words after '--' are joined with spaces, as ssh does. Each node's\n"
 		"outcome is recorded as a node.exec event, between exec.start and exec.complete.\n"

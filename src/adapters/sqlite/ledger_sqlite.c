@@ -210,7 +210,7 @@ static int sqlite_scan(struct ledger *l, const struct ledger_filter *f, ledger_e
 	struct buf prefix = BUF_INIT(0);
 	sqlite3_stmt *st = NULL;
 	struct ledger_event ev;
-	int r = 0, col = 1, rc;
+	int r = 0, rc;
 	size_t tn = f->topic ? strlen(f->topic) : 0;
 	int topic_prefix = tn >= 2 && strcmp(f->topic + tn - 2, ".*") == 0;
 
@@ -230,7 +230,7 @@ static int sqlite_scan(struct ledger *l, const struct ledger_filter *f, ledger_e
 		r = db_error(ls, ERR_IO, "cannot query events");
 		goto out;
 	}
-	sqlite3_bind_int64(st, col, f->since);
+	sqlite3_bind_int64(st, 1, f->since);
 	if (f->topic) {
 		if (topic_prefix)
 			buf_add(&prefix, f->topic, tn - 1);	/* keep the dot */
