@@ -84,7 +84,7 @@ static void exec_one(size_t i, void *arg)
 	if (r < 0) {
 		n->step = "connect";
 	} else {
-		r = ex->ops->run(s, job->cmd, &n->res);
+		r = ex->ops->run(s, job->cmd, NULL, &n->res);
 		if (r < 0)
 			n->step = "run";
 		ex->ops->disconnect(s);

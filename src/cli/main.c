@@ -7,6 +7,7 @@
 #include <string.h>
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_deploy_entry,
 	&cmd_exec_entry,
 	&cmd_events_entry,
 	&cmd_ledger_entry,

@@ -25,6 +25,21 @@ void exec_result_release(struct exec_result *r);
 struct executor;
 struct exec_session;
 
+/* Bytes streamed to a command's stdin: LEN bytes of the file FD from offset 0 (read with pread). */
+struct exec_input {
+	int fd;
+	uint64_t len;
+	/* Called now and then from the running thread with the bytes sent so far; may be NULL. */
+	void (*sent)(uint64_t bytes, void *arg);
+	void *arg;
+};
+
+/* How to run one command; a NULL pointer means all defaults. */
+struct exec_opts {
+	long timeout_s;			/* cut the command after this long; 0: the executor's default */
+	const struct exec_input *input;	/* NULL: stdin is empty */
+};
+
 struct executor_ops {
 	const char *name;
 	/*
@@ -34,12 +49,13 @@ struct executor_ops {
 	 */
 	int (*connect)(struct executor *ex, const struct target *t, struct exec_session **out);
 	/*
-	 * Run the shell command CMD in S and wait for it (at most the executor's command
-	 * timeout). RES (initialised by the caller) gets status and output. Returns 0 when
-	 * the command ran to its end whatever its status, or an error when it could not
-	 * run or timed out.
+	 * Run the shell command CMD in S and wait for it (at most O's timeout, else the
+	 * executor's). With O->input, its bytes go to the command's stdin, then EOF. RES
+	 * (initialised by the caller) gets status and output. Returns 0 when the command ran
+	 * to its end whatever its status; ERR_TIMEOUT when it was cut (the session may then
+	 * be unusable); ERR_IO when it could not run or the connection was lost.
 	 */
-	int (*run)(struct exec_session *s, const char *cmd, struct exec_result *res);
+	int (*run)(struct exec_session *s, const char *cmd, const struct exec_opts *o, struct exec_result *res);
 	void (*disconnect)(struct exec_session *s);
 	void (*close)(struct executor *ex);
 };

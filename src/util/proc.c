@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,93 @@ int proc_run(char *const argv[], struct buf *out, int *status)
 			return err_set_errno(ERR_IO, errno, "waitpid");
 	}
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return 0;
+}
+
+/* Read what is there on FD into B (NULL: drop). Returns 0 at end of file, 1 otherwise. */
+static int proc_drain(int fd, struct buf *b)
+{
+	char chunk[8192];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (n <= 0)
+		return 0;
+	if (b)
+		buf_add(b, chunk, (size_t)n);	/* past the cap, the rest is dropped */
+	return 1;
+}
+
+int proc_run_split(char *const argv[], int out_fd, struct buf *out, struct buf *err, int *status)
+{
+	int ofd[2] = { -1, -1 }, efd[2];
+	struct pollfd pfd[2];
+	pid_t pid;
+	int st;
+
+	*status = -1;
+	if (pipe2(efd, O_CLOEXEC) < 0)
+		return err_set_errno(ERR_IO, errno, "pipe");
+	if (out_fd < 0 && pipe2(ofd, O_CLOEXEC) < 0) {
+		close(efd[0]);
+		close(efd[1]);
+		return err_set_errno(ERR_IO, errno, "pipe");
+	}
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(efd[0]);
+		close(efd[1]);
+		if (ofd[0] >= 0) {
+			close(ofd[0]);
+			close(ofd[1]);
+		}
+		return err_set_errno(ERR_IO, e, "cannot start '%s'", argv[0]);
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		if (nul >= 0)
+			dup2(nul, 0);
+		dup2(out_fd >= 0 ? out_fd : ofd[1], 1);
+		dup2(efd[1], 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(efd[1]);
+	if (ofd[1] >= 0)
+		close(ofd[1]);
+	pfd[0].fd = efd[0];
+	pfd[1].fd = ofd[0];
+	pfd[0].events = pfd[1].events = POLLIN;
+	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
+		int i;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			if (pfd[i].fd >= 0 && pfd[i].revents && !proc_drain(pfd[i].fd, i == 0 ? err : out)) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+			}
+		}
+	}
+	if (pfd[0].fd >= 0)
+		close(pfd[0].fd);
+	if (pfd[1].fd >= 0)
+		close(pfd[1].fd);
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			return err_set_errno(ERR_IO, errno, "waitpid");
+	}
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (*status == 127 && err && err->len == 0)
+		buf_printf(err, "cannot run '%s'\n", argv[0]);
 	return 0;
 }
 

@@ -22,6 +22,13 @@ int proc_which(const char *name, char *out, size_t outlen);
  */
 int proc_run(char *const argv[], struct buf *out, int *status);
 
+/*
+ * Like proc_run, with stdout and stderr apart: stdout goes to the file descriptor OUT_FD
+ * when it is >= 0, else into OUT (NULL to discard); stderr into ERR (NULL to discard).
+ * Both buffers keep what fits under their max.
+ */
+int proc_run_split(char *const argv[], int out_fd, struct buf *out, struct buf *err, int *status);
+
 /* True when PID exists and is not a zombie. */
 bool proc_alive(pid_t pid);
 

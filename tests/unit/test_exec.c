@@ -33,7 +33,7 @@ static int fake_connect(struct executor *ex, const struct target *t, struct exec
 	return 0;
 }
 
-static int fake_run(struct exec_session *es, const char *cmd, struct exec_result *res)
+static int fake_run(struct exec_session *es, const char *cmd, const struct exec_opts *o, struct exec_result *res)
 {
 	struct fake_session *s = (struct fake_session *)es;
 
@@ -235,7 +235,7 @@ static void test_more_parallel_than_nodes(void **state)
 }
 
 /* Output past the tail limit is cut to its last EXEC_TAIL bytes in the event. */
-static int big_run(struct exec_session *es, const char *cmd, struct exec_result *res)
+static int big_run(struct exec_session *es, const char *cmd, const struct exec_opts *o, struct exec_result *res)
 {
 	int i;
 

@@ -6,16 +6,23 @@
 
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct exec_ssh {
 	struct executor base;
 	char *config_file;
 	long connect_timeout_s;
 	long timeout_s;
+	int accept_new_host_keys;
 };
+
+/* known_hosts is one file for every thread: add to it one at a time. */
+static pthread_mutex_t known_hosts_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct exec_session {
 	struct exec_ssh *ex;
@@ -89,7 +96,17 @@ static int ssh_connect_session(struct exec_ssh *ex, struct exec_session *s, cons
 		return err_set(ERR_AUTH, "%s: host key does not match known_hosts (possible impostor)", s->name);
 	case SSH_KNOWN_HOSTS_UNKNOWN:
 	case SSH_KNOWN_HOSTS_NOT_FOUND:
-		return err_set(ERR_AUTH, "%s: host key is not in known_hosts", s->name);
+		if (!ex->accept_new_host_keys)
+			return err_set(ERR_AUTH, "%s: host key is not in known_hosts (add it, or pass --accept-new-host-keys)",
+				       s->name);
+		pthread_mutex_lock(&known_hosts_lock);
+		rc = ssh_session_update_known_hosts(s->ssh);
+		pthread_mutex_unlock(&known_hosts_lock);
+		if (rc != SSH_OK)
+			return err_set(ERR_IO, "%s: cannot add the host key to known_hosts: %s", s->name,
+				       ssh_get_error(s->ssh));
+		log_kv(LOG_INFO, "ssh", "accepted a new host key", "node", s->name, (const char *)NULL);
+		break;
 	default:
 		return err_set(ERR_AUTH, "%s: cannot check host key: %s", s->name, ssh_get_error(s->ssh));
 	}
@@ -166,7 +183,44 @@ static void on_exit_signal(ssh_session session, ssh_channel channel, const char 
 	st->got_status = 1;
 }
 
-static int ssh_ex_run(struct exec_session *s, const char *cmd, struct exec_result *res)
+/* Send what the channel window allows of IN from *OFF; sets *DONE after the last byte and EOF. */
+static int ssh_feed(struct exec_session *s, ssh_channel ch, const struct exec_input *in, uint64_t *off, int *done)
+{
+	char chunk[65536];
+	uint32_t window = ssh_channel_window_size(ch);
+	size_t want;
+	ssize_t got;
+	int w;
+
+	if (*off >= in->len) {
+		if (ssh_channel_send_eof(ch) != SSH_OK)
+			return err_set(ERR_IO, "%s: cannot close the command's input: %s", s->name, ssh_get_error(s->ssh));
+		*done = 1;
+		return 0;
+	}
+	if (window == 0)
+		return 0;
+	want = sizeof(chunk);
+	if (want > window)
+		want = window;
+	if (want > in->len - *off)
+		want = (size_t)(in->len - *off);
+	do
+		got = pread(in->fd, chunk, want, (off_t)*off);
+	while (got < 0 && errno == EINTR);
+	if (got <= 0)
+		return err_set(ERR_IO, "%s: cannot read the input to send: %s", s->name,
+			       got < 0 ? strerror(errno) : "file shorter than expected");
+	w = ssh_channel_write(ch, chunk, (uint32_t)got);
+	if (w < 0)
+		return err_set(ERR_IO, "%s: connection lost while sending: %s", s->name, ssh_get_error(s->ssh));
+	*off += (uint64_t)w;
+	if (in->sent)
+		in->sent(*off, in->arg);
+	return 0;
+}
+
+static int ssh_ex_run(struct exec_session *s, const char *cmd, const struct exec_opts *o, struct exec_result *res)
 {
 	struct run_state st = { .res = res };
 	struct ssh_channel_callbacks_struct cb = {
@@ -177,12 +231,16 @@ static int ssh_ex_run(struct exec_session *s, const char *cmd, struct exec_resul
 		.channel_exit_status_function = on_exit_status,
 		.channel_exit_signal_function = on_exit_signal,
 	};
+	const struct exec_input *in = o ? o->input : NULL;
+	long timeout_s = o && o->timeout_s > 0 ? o->timeout_s : s->ex->timeout_s;
 	int64_t start = clock_mono_ms(), deadline;
+	uint64_t off = 0;
+	int fed = 0;
 	ssh_channel ch = NULL;
 	ssh_event ev = NULL;
 	int r = 0;
 
-	deadline = s->ex->timeout_s > 0 ? start + s->ex->timeout_s * 1000 : 0;
+	deadline = timeout_s > 0 ? start + timeout_s * 1000 : 0;
 	if (!(ch = ssh_channel_new(s->ssh))) {
 		r = err_set(ERR_IO, "%s: cannot open a channel: %s", s->name, ssh_get_error(s->ssh));
 		goto out;
@@ -197,6 +255,13 @@ static int ssh_ex_run(struct exec_session *s, const char *cmd, struct exec_resul
 		r = err_set(ERR_IO, "%s: cannot start command: %s", s->name, ssh_get_error(s->ssh));
 		goto out;
 	}
+	if (!in || in->len == 0) {
+		if (ssh_channel_send_eof(ch) != SSH_OK) {
+			r = err_set(ERR_IO, "%s: connection lost: %s", s->name, ssh_get_error(s->ssh));
+			goto out;
+		}
+		fed = 1;
+	}
 	if (!(ev = ssh_event_new()) || ssh_event_add_session(ev, s->ssh) != SSH_OK) {
 		r = err_set(ERR_NOMEM, "out of memory");
 		goto out;
@@ -208,11 +273,17 @@ static int ssh_ex_run(struct exec_session *s, const char *cmd, struct exec_resul
 			int64_t left = deadline - clock_mono_ms();
 
 			if (left <= 0) {
-				r = err_set(ERR_TIMEOUT, "%s: command timed out after %lds", s->name, s->ex->timeout_s);
+				r = err_set(ERR_TIMEOUT, "%s: command timed out after %lds", s->name, timeout_s);
 				goto out;
 			}
 			if (left < wait)
 				wait = (int)left;
+		}
+		if (!fed && !st.closed) {
+			if ((r = ssh_feed(s, ch, in, &off, &fed)) < 0)
+				goto out;
+			if (!fed && ssh_channel_window_size(ch) > 0)
+				wait = 0;
 		}
 		if (ssh_event_dopoll(ev, wait) == SSH_ERROR) {
 			r = err_set(ERR_IO, "%s: connection lost: %s", s->name, ssh_get_error(s->ssh));
@@ -273,6 +344,7 @@ int exec_ssh_new(const struct exec_ssh_config *cfg, struct executor **out)
 	ex->base.ops = &ssh_ops;
 	ex->connect_timeout_s = cfg->connect_timeout_s;
 	ex->timeout_s = cfg->timeout_s;
+	ex->accept_new_host_keys = cfg->accept_new_host_keys;
 	if (cfg->config_file && !(ex->config_file = strdup(cfg->config_file))) {
 		free(ex);
 		return err_set(ERR_NOMEM, "out of memory");

@@ -8,6 +8,7 @@ struct exec_ssh_config {
 	const char *config_file;	/* an OpenSSH client config read before ~/.ssh/config; may be NULL */
 	long connect_timeout_s;		/* TCP connect, key exchange and auth */
 	long timeout_s;			/* one command; 0: none */
+	int accept_new_host_keys;	/* add unknown host keys to known_hosts instead of refusing */
 };
 
 /* Make an SSH executor. *OUT is closed with its ops->close. Returns 0 or ERR_NOMEM. */

@@ -1,0 +1,543 @@
+/* Use case: build once, then put every node on the result in parallel, with a per-node account. */
+#include "app/deploy.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/pool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const step_names[STEP_COUNT] = { "connect", "check", "copy", "switch", "activate", "confirm" };
+
+const char *deploy_step_name(enum deploy_step s)
+{
+	return (unsigned)s < STEP_COUNT ? step_names[s] : "unknown";
+}
+
+/*
+ * Exports of closure paths, one spooled file per distinct set of missing paths: nodes that
+ * lack the same paths (the usual case) share one `nix-store --export`.
+ */
+struct spool_entry {
+	struct spool_entry *next;
+	char *key;		/* the sorted paths, one a line */
+	int state;		/* 0 being made, 1 ready, < 0 failed with that error */
+	int fd;
+	uint64_t len;
+	char msg[512];
+};
+
+struct spool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct spool_entry *head;
+	struct nix *nix;
+	const char *dir;
+};
+
+static int path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Make the export of PATHS into a new unlinked file in SP->dir. */
+static int spool_make(struct spool *sp, char **paths, size_t n, struct spool_entry *e)
+{
+	char tmpl[4096];
+	struct stat st;
+	int fd, r;
+
+	snprintf(tmpl, sizeof(tmpl), "%s/chimera-export-XXXXXX", sp->dir);
+	if ((fd = mkostemp(tmpl, O_CLOEXEC)) < 0)
+		return err_set_errno(ERR_IO, errno, "cannot make a spool file in '%s'", sp->dir);
+	unlink(tmpl);
+	if ((r = sp->nix->ops->export_paths(sp->nix, paths, n, fd)) < 0) {
+		close(fd);
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = err_set_errno(ERR_IO, errno, "cannot stat the export");
+		close(fd);
+		return r;
+	}
+	e->fd = fd;
+	e->len = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* The export of PATHS (sorted here), made once per distinct set. */
+static int spool_get(struct spool *sp, char **paths, size_t n, int *fd, uint64_t *len)
+{
+	struct buf key = BUF_INIT(0);
+	struct spool_entry *e;
+	size_t i;
+	int r = 0;
+
+	qsort(paths, n, sizeof(*paths), path_cmp);
+	for (i = 0; i < n; i++)
+		if (buf_adds(&key, paths[i]) < 0 || buf_addc(&key, '\n') < 0) {
+			buf_release(&key);
+			return err_set(ERR_NOMEM, "out of memory");
+		}
+	pthread_mutex_lock(&sp->lock);
+	for (e = sp->head; e && strcmp(e->key, key.data) != 0; e = e->next)
+		;
+	if (e) {
+		buf_release(&key);
+		while (e->state == 0)
+			pthread_cond_wait(&sp->cond, &sp->lock);
+	} else {
+		if (!(e = calloc(1, sizeof(*e)))) {
+			pthread_mutex_unlock(&sp->lock);
+			buf_release(&key);
+			return err_set(ERR_NOMEM, "out of memory");
+		}
+		e->key = buf_detach(&key, NULL);
+		e->fd = -1;
+		e->next = sp->head;
+		sp->head = e;
+		pthread_mutex_unlock(&sp->lock);
+		r = spool_make(sp, paths, n, e);
+		pthread_mutex_lock(&sp->lock);
+		if (r < 0)
+			snprintf(e->msg, sizeof(e->msg), "%s", err_msg());
+		e->state = r < 0 ? r : 1;
+		pthread_cond_broadcast(&sp->cond);
+	}
+	if (e->state < 0) {
+		r = err_set(e->state, "%s", e->msg);
+	} else {
+		*fd = e->fd;
+		*len = e->len;
+	}
+	pthread_mutex_unlock(&sp->lock);
+	return r;
+}
+
+static void spool_release(struct spool *sp)
+{
+	struct spool_entry *e, *next;
+
+	for (e = sp->head; e; e = next) {
+		next = e->next;
+		if (e->fd >= 0)
+			close(e->fd);
+		free(e->key);
+		free(e);
+	}
+	sp->head = NULL;
+}
+
+struct deploy_job {
+	const struct deploy_ctx *ctx;
+	const struct deploy_opts *opts;
+	struct deploy_report *rep;
+	struct nix_closure closure;	/* sorted by path */
+	char **closure_paths;		/* pointers into closure, for the check command */
+	struct spool spool;
+	pthread_mutex_t lock;
+	size_t done;
+};
+
+static void job_ledger_error(struct deploy_job *job, int r)
+{
+	if (r >= 0)
+		return;
+	pthread_mutex_lock(&job->lock);
+	if (job->rep->ledger_err == 0) {
+		job->rep->ledger_err = r;
+		snprintf(job->rep->ledger_msg, sizeof(job->rep->ledger_msg), "%s", err_msg());
+	}
+	pthread_mutex_unlock(&job->lock);
+}
+
+static void record(struct deploy_job *job, const struct deploy_node *n, const char *topic, json_t *payload)
+{
+	job_ledger_error(job, fleet_record(job->ctx->fleet.ledger, topic, job->rep->id, n ? n->name : NULL, payload, NULL));
+}
+
+static void enter(struct deploy_job *job, struct deploy_node *n, enum deploy_step s)
+{
+	n->step = s;
+	if (job->ctx->progress.step)
+		job->ctx->progress.step(n, job->ctx->progress.arg);
+}
+
+static void on_sent(uint64_t bytes, void *arg)
+{
+	struct deploy_node *n = arg;
+
+	n->sent = bytes;
+}
+
+static uint64_t nar_size_of(const struct deploy_job *job, const char *path)
+{
+	size_t lo = 0, hi = job->closure.n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(job->closure.items[mid].path, path);
+
+		if (c == 0)
+			return job->closure.items[mid].nar_size;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static json_t *steps_json(const struct deploy_node *n)
+{
+	json_t *o = json_object();
+	int s;
+
+	for (s = 0; s < STEP_COUNT; s++)
+		if (n->step_ms[s] >= 0)
+			json_object_set_new(o, step_names[s], json_integer(n->step_ms[s]));
+	return o;
+}
+
+/* Run one step's command, timing it. */
+static int run_step(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s,
+		    enum deploy_step step, const struct buf *cmd, const struct exec_input *in, struct exec_result *res)
+{
+	int64_t t0 = clock_mono_ms();
+	int r;
+
+	if (n->step != step)
+		enter(job, n, step);
+	exec_result_release(res);
+	exec_result_init(res);
+	r = fleet_step(&job->ctx->fleet, ex, s, step_names[step], cmd->data, in, res, &n->fail);
+	n->step_ms[step] = clock_mono_ms() - t0;
+	return r;
+}
+
+/* After a failed activation: put the profile back on the previous generation and activate it. */
+static void restore_previous(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s)
+{
+	struct buf cmd = BUF_INIT(0);
+	struct exec_result res;
+	struct fleet_failure f = { 0 };
+	json_t *p;
+	int r;
+
+	exec_result_init(&res);
+	p = json_pack("{s:s, s:s, s:I}", "reason", "activation failed", "to", n->previous, "to_generation",
+		      (json_int_t)n->previous_gen);
+	record(job, n, "chimera.rollback.triggered", p);
+	r = remote_switch_generation(&cmd, job->opts->profile, n->previous_gen);
+	if (r == 0)
+		r = fleet_step(&job->ctx->fleet, ex, s, "rollback", cmd.data, NULL, &res, &f);
+	if (r == 0) {
+		buf_reset(&cmd);
+		exec_result_release(&res);
+		exec_result_init(&res);
+		r = remote_activate(&cmd, n->previous, job->opts->activate);
+		if (r == 0)
+			r = fleet_step(&job->ctx->fleet, ex, s, "rollback-activate", cmd.data, NULL, &res, &f);
+	}
+	n->restored = r == 0 ? 1 : -1;
+	p = json_pack("{s:b, s:s, s:I, s:s}", "ok", r == 0, "path", n->previous, "generation",
+		      (json_int_t)n->previous_gen, "error", r == 0 ? "" : f.message);
+	record(job, n, "node.rollback.complete", p);
+	exec_result_release(&res);
+	buf_release(&cmd);
+}
+
+/* Everything after connect, on an open session. Returns 0 when the node is deployed (or planned). */
+static int node_steps(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s)
+{
+	const struct deploy_opts *o = job->opts;
+	const char *path = job->rep->path;
+	struct buf cmd = BUF_INIT(0);
+	struct exec_result res;
+	struct gen_list gens;
+	char **missing = NULL;
+	size_t nmissing = 0, i;
+	int switched = 0, r;
+
+	exec_result_init(&res);
+	gen_list_init(&gens);
+	/* check */
+	if ((r = remote_check_paths(&cmd, o->profile, job->closure_paths, job->closure.n)) < 0 ||
+	    (r = run_step(job, n, ex, s, STEP_CHECK, &cmd, NULL, &res)) < 0)
+		goto out;
+	if ((r = fleet_parse_probe(o->profile, &res.out, &gens, &missing, &nmissing)) < 0) {
+		fleet_fail(&n->fail, "check", r);
+		goto out;
+	}
+	snprintf(n->previous, sizeof(n->previous), "%s", gens.current_path);
+	n->previous_gen = gens.current;
+	n->copy_paths = nmissing;
+	if (o->dry_run) {
+		for (i = 0; i < nmissing; i++)
+			n->copy_bytes += nar_size_of(job, missing[i]);
+		n->outcome = OUTCOME_PLANNED;
+		goto out;
+	}
+	/* copy */
+	buf_reset(&cmd);
+	if (nmissing) {
+		struct exec_input in = { .fd = -1, .sent = on_sent, .arg = n };
+		int64_t t0 = clock_mono_ms();
+
+		enter(job, n, STEP_COPY);
+		if ((r = spool_get(&job->spool, missing, nmissing, &in.fd, &in.len)) < 0) {
+			fleet_fail(&n->fail, "copy", r);
+			n->step_ms[STEP_COPY] = clock_mono_ms() - t0;
+			goto out;
+		}
+		n->to_send = in.len;
+		if (buf_adds(&cmd, "exec nix-store --import >/dev/null\n") < 0) {
+			r = err_set(ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		r = run_step(job, n, ex, s, STEP_COPY, &cmd, &in, &res);
+		n->step_ms[STEP_COPY] = clock_mono_ms() - t0;
+		if (r < 0)
+			goto out;
+		n->copy_bytes = in.len;
+	} else {
+		n->step_ms[STEP_COPY] = 0;
+	}
+	record(job, n, "node.copy.complete",
+	       json_pack("{s:I, s:I, s:I}", "paths", (json_int_t)n->copy_paths, "bytes", (json_int_t)n->copy_bytes,
+			 "ms", (json_int_t)n->step_ms[STEP_COPY]));
+	/* switch: a profile already on the path gets no new generation */
+	buf_reset(&cmd);
+	if (strcmp(n->previous, path) != 0) {
+		if ((r = remote_set_profile(&cmd, o->profile, path)) < 0 ||
+		    (r = run_step(job, n, ex, s, STEP_SWITCH, &cmd, NULL, &res)) < 0)
+			goto out;
+		switched = 1;
+	} else {
+		n->step_ms[STEP_SWITCH] = 0;
+	}
+	/* activate */
+	buf_reset(&cmd);
+	if ((r = remote_activate(&cmd, path, o->activate)) < 0)
+		goto out;
+	r = run_step(job, n, ex, s, STEP_ACTIVATE, &cmd, NULL, &res);
+	remote_activation_kind(&res.out, n->activation, sizeof(n->activation));
+	if (r < 0) {
+		if (switched && n->previous_gen > 0 && n->fail.err == 0)
+			restore_previous(job, n, ex, s);
+		goto out;
+	}
+	record(job, n, "node.activate.complete",
+	       json_pack("{s:s, s:s, s:I}", "path", path, "activation", n->activation, "ms",
+			 (json_int_t)n->step_ms[STEP_ACTIVATE]));
+	/* confirm */
+	buf_reset(&cmd);
+	gen_list_release(&gens);
+	if ((r = remote_probe_current(&cmd, o->profile)) < 0 ||
+	    (r = run_step(job, n, ex, s, STEP_CONFIRM, &cmd, NULL, &res)) < 0)
+		goto out;
+	if ((r = fleet_parse_probe(o->profile, &res.out, &gens, NULL, NULL)) < 0) {
+		fleet_fail(&n->fail, "confirm", r);
+		goto out;
+	}
+	if (strcmp(gens.current_path, path) != 0) {
+		r = err_set(ERR_IO, "the profile points at '%s', expected '%s'",
+			    gens.current_path[0] ? gens.current_path : "nothing", path);
+		fleet_fail(&n->fail, "confirm", r);
+		goto out;
+	}
+	n->outcome = OUTCOME_DEPLOYED;
+out:
+	fleet_free_paths(missing, nmissing);
+	gen_list_release(&gens);
+	exec_result_release(&res);
+	buf_release(&cmd);
+	return r;
+}
+
+static void deploy_one(size_t i, void *arg)
+{
+	struct deploy_job *job = arg;
+	struct deploy_node *n = &job->rep->nodes[i];
+	struct executor *ex = fleet_executor(&job->ctx->fleet, &n->target);
+	struct exec_session *s = NULL;
+	int64_t t0 = clock_mono_ms();
+	int r;
+
+	err_clear();
+	enter(job, n, STEP_CONNECT);
+	if (!ex) {
+		r = ERR_UNSUPPORTED;
+		fleet_fail(&n->fail, "connect", r);
+	} else if ((r = ex->ops->connect(ex, &n->target, &s)) < 0) {
+		fleet_fail(&n->fail, "connect", r);
+	}
+	n->step_ms[STEP_CONNECT] = clock_mono_ms() - t0;
+	if (r == 0) {
+		r = node_steps(job, n, ex, s);
+		ex->ops->disconnect(s);
+	}
+	n->ms = clock_mono_ms() - t0;
+	if (r < 0 || (n->outcome != OUTCOME_DEPLOYED && n->outcome != OUTCOME_PLANNED)) {
+		n->outcome = OUTCOME_FAILED;
+		if (!n->fail.step)
+			fleet_fail(&n->fail, deploy_step_name(n->step), r);
+		record(job, n, "node.failed",
+		       json_pack("{s:s, s:i, s:s, s:s, s:o, s:i}", "step", n->fail.step, "status", n->fail.status, "error",
+				 n->fail.message, "stderr_tail", n->fail.stderr_tail, "steps", steps_json(n), "restored",
+				 n->restored));
+		log_kv(LOG_WARN, "deploy", "node failed", "node", n->name, "step", n->fail.step, "error", n->fail.message,
+		       (const char *)NULL);
+	} else if (n->outcome == OUTCOME_DEPLOYED) {
+		record(job, n, "node.deploy.complete",
+		       json_pack("{s:s, s:s, s:I, s:I, s:o}", "path", job->rep->path, "previous", n->previous, "paths",
+				 (json_int_t)n->copy_paths, "bytes", (json_int_t)n->copy_bytes, "steps", steps_json(n)));
+	}
+	pthread_mutex_lock(&job->lock);
+	if (n->outcome == OUTCOME_FAILED)
+		job->rep->failed++;
+	else
+		job->rep->ok++;
+	job->done++;
+	if (job->ctx->progress.done)
+		job->ctx->progress.done(n, job->done, job->rep->n, job->ctx->progress.arg);
+	pthread_mutex_unlock(&job->lock);
+}
+
+static json_t *source_json(const struct deploy_opts *o)
+{
+	json_t *src = json_object(), *args;
+	size_t i;
+
+	if (o->expect) {
+		json_object_set_new(src, "expect", json_string(o->expect));
+		return src;
+	}
+	if (o->source->flake) {
+		json_object_set_new(src, "flake", json_string(o->source->flake));
+		return src;
+	}
+	json_object_set_new(src, "file", json_string(o->source->file));
+	if (o->source->attr)
+		json_object_set_new(src, "attr", json_string(o->source->attr));
+	args = json_array();
+	for (i = 0; i < o->source->nargs; i++)
+		json_array_append_new(args, json_pack("{s:s, s:s, s:s}", "kind", o->source->args[i].is_str ? "argstr" : "arg",
+						      "name", o->source->args[i].name, "value", o->source->args[i].value));
+	json_object_set_new(src, "args", args);
+	return src;
+}
+
+static int closure_item_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct nix_path_info *)a)->path, ((const struct nix_path_info *)b)->path);
+}
+
+int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, const struct deploy_opts *opts,
+	       struct deploy_report *rep)
+{
+	struct deploy_job job = { .ctx = ctx, .opts = opts, .rep = rep };
+	struct deployment_id id;
+	int64_t t0 = clock_mono_ms(), tb;
+	json_t *names;
+	size_t i;
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	pthread_mutex_init(&job.lock, NULL);
+	pthread_mutex_init(&job.spool.lock, NULL);
+	pthread_cond_init(&job.spool.cond, NULL);
+	job.spool.nix = ctx->nix;
+	job.spool.dir = opts->tmp_dir;
+	if ((r = profile_path_check(opts->profile)) < 0)
+		goto out;
+	if (opts->expect && !storepath_valid(opts->expect, strlen(opts->expect))) {
+		r = err_set(ERR_INVALID, "--expect '%s' is not a store path", opts->expect);
+		goto out;
+	}
+	if (!opts->expect && (r = nix_source_check(opts->source)) < 0)
+		goto out;
+	if ((r = deployment_id_generate(&id, (uint64_t)clock_wall_ms())) < 0)
+		goto out;
+	deployment_id_format(&id, rep->id, sizeof(rep->id));
+	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes)))) {
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rep->n = targets->n;
+	names = json_array();
+	for (i = 0; i < targets->n; i++) {
+		struct deploy_node *n = &rep->nodes[i];
+		int s;
+
+		n->index = i;
+		n->target = targets->items[i];
+		fleet_node_name(&n->target, n->name, sizeof(n->name));
+		for (s = 0; s < STEP_COUNT; s++)
+			n->step_ms[s] = -1;
+		json_array_append_new(names, json_string(n->name));
+	}
+	record(&job, NULL, "deploy.initiated",
+	       json_pack("{s:o, s:s, s:s, s:b, s:o}", "source", source_json(opts), "profile", opts->profile, "activate",
+			 opts->activate, "dry_run", opts->dry_run, "nodes", names));
+	/* Build once. */
+	tb = clock_mono_ms();
+	if (opts->expect) {
+		snprintf(rep->path, sizeof(rep->path), "%s", opts->expect);
+	} else if ((r = ctx->nix->ops->build(ctx->nix, opts->source, rep->path, NULL)) < 0) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", err_msg());
+		record(&job, NULL, "chimera.deploy.complete",
+		       json_pack("{s:s, s:s, s:i, s:i, s:i}", "result", "build failed", "error", msg, "nodes", (int)rep->n,
+				 "ok", 0, "failed", 0));
+		err_set(r, "%s", msg);
+		goto out;
+	}
+	if ((r = ctx->nix->ops->closure(ctx->nix, rep->path, &job.closure)) < 0)
+		goto out;
+	rep->build_ms = clock_mono_ms() - tb;
+	rep->closure_paths = job.closure.n;
+	rep->closure_bytes = job.closure.bytes;
+	qsort(job.closure.items, job.closure.n, sizeof(*job.closure.items), closure_item_cmp);
+	if (!(job.closure_paths = calloc(job.closure.n + 1, sizeof(char *)))) {
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < job.closure.n; i++)
+		job.closure_paths[i] = job.closure.items[i].path;
+	record(&job, NULL, "chimera.deploy.start",
+	       json_pack("{s:s, s:I, s:I, s:I, s:i, s:b}", "path", rep->path, "closure_paths", (json_int_t)job.closure.n,
+			 "closure_bytes", (json_int_t)job.closure.bytes, "build_ms", (json_int_t)rep->build_ms, "nodes",
+			 (int)rep->n, "dry_run", opts->dry_run));
+	if ((r = pool_run(rep->n, ctx->fleet.parallel, deploy_one, &job)) < 0)
+		goto out;
+	rep->ms = clock_mono_ms() - t0;
+	record(&job, NULL, "chimera.deploy.complete",
+	       json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:b}", "result",
+			 rep->failed == 0 ? "success" : rep->ok ? "partial" : "failed", "path", rep->path, "nodes",
+			 (int)rep->n, "ok", (int)rep->ok, "failed", (int)rep->failed, "ms", (json_int_t)rep->ms, "dry_run",
+			 opts->dry_run));
+out:
+	spool_release(&job.spool);
+	free(job.closure_paths);
+	nix_closure_release(&job.closure);
+	pthread_mutex_destroy(&job.lock);
+	pthread_mutex_destroy(&job.spool.lock);
+	pthread_cond_destroy(&job.spool.cond);
+	return r;
+}
+
+void deploy_report_release(struct deploy_report *rep)
+{
+	free(rep->nodes);
+	memset(rep, 0, sizeof(*rep));
+}

@@ -1,0 +1,101 @@
+/* Use case: build once, then put every node on the result in parallel, with a per-node account. */
+#ifndef CHIMERA_APP_DEPLOY_H
+#define CHIMERA_APP_DEPLOY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/fleet.h"
+#include "core/ids.h"
+#include "ports/nix.h"
+
+enum deploy_step {
+	STEP_CONNECT,
+	STEP_CHECK,	/* what the node has: its profile and which closure paths it lacks */
+	STEP_COPY,
+	STEP_SWITCH,
+	STEP_ACTIVATE,
+	STEP_CONFIRM,
+	STEP_COUNT,
+};
+
+const char *deploy_step_name(enum deploy_step s);
+
+enum deploy_outcome {
+	OUTCOME_PENDING,
+	OUTCOME_DEPLOYED,
+	OUTCOME_PLANNED,	/* --dry-run: checked, nothing changed */
+	OUTCOME_FAILED,
+};
+
+struct deploy_node {
+	size_t index;			/* position in the report */
+	struct target target;
+	char name[TARGET_FORMAT_MAX];
+	enum deploy_outcome outcome;
+	struct fleet_failure fail;
+	int64_t step_ms[STEP_COUNT];	/* -1 for a step not run */
+	int64_t ms;
+	size_t copy_paths;		/* paths sent (or, dry run, that would be) */
+	uint64_t copy_bytes;		/* bytes sent (dry run: NAR bytes that would be) */
+	char previous[STOREPATH_MAX];	/* what the profile pointed at before, "" if nothing */
+	uint32_t previous_gen;
+	char activation[32];		/* what activation ran */
+	int restored;			/* after a failed activation: 1 back on the previous generation, -1 tried and failed */
+	/* Live state for progress displays: read without locks, only for display. */
+	volatile enum deploy_step step;
+	volatile uint64_t sent;
+	uint64_t to_send;
+};
+
+struct deploy_progress {
+	void (*step)(const struct deploy_node *n, void *arg);		/* a node entered n->step */
+	void (*sent)(const struct deploy_node *n, void *arg);		/* n->sent moved */
+	void (*done)(const struct deploy_node *n, size_t done, size_t total, void *arg);
+	void *arg;
+};
+
+struct deploy_opts {
+	const struct nix_source *source;	/* what to build; NULL when EXPECT is given */
+	const char *expect;			/* a store path already built; NULL to build */
+	const char *profile;
+	const char *activate;			/* "auto", "none" or a command */
+	int dry_run;
+	const char *tmp_dir;			/* where closure exports are spooled */
+};
+
+struct deploy_ctx {
+	struct fleet fleet;
+	struct nix *nix;
+	struct deploy_progress progress;	/* may be all NULL */
+};
+
+struct deploy_report {
+	char id[DEPLOYMENT_ID_LEN + 1];
+	char path[STOREPATH_MAX];
+	int64_t build_ms;
+	size_t closure_paths;
+	uint64_t closure_bytes;
+	struct deploy_node *nodes;	/* in target order; owned */
+	size_t n;
+	size_t ok;
+	size_t failed;
+	int64_t ms;
+	int ledger_err;
+	char ledger_msg[256];
+};
+
+/*
+ * Build (unless opts->expect), then per node in parallel: connect, check, copy the missing
+ * paths, set the profile, activate, confirm. Records deploy.initiated,
+ * chimera.deploy.start, node.copy.complete, node.activate.complete, node.deploy.complete
+ * or node.failed, and chimera.deploy.complete. REP is filled (release with
+ * deploy_report_release) whenever nodes were tried; returns an error only when the build
+ * or the set-up failed, before any node.
+ */
+int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, const struct deploy_opts *opts,
+	       struct deploy_report *rep);
+
+void deploy_report_release(struct deploy_report *rep);
+
+#endif

@@ -1,0 +1,246 @@
+/* What deploy, status, generations and rollback share: executors per target, node probes. */
+#include "app/fleet.h"
+#include "util/err.h"
+#include "util/shell.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool fleet_is_local(const struct target *t)
+{
+	return t->kind == TARGET_HOST_NAME && strcmp(t->host, "local") == 0;
+}
+
+struct executor *fleet_executor(const struct fleet *f, const struct target *t)
+{
+	struct executor *ex = fleet_is_local(t) ? f->local : f->ssh;
+
+	if (!ex)
+		err_set(ERR_UNSUPPORTED, "no executor for this target");
+	return ex;
+}
+
+void fleet_node_name(const struct target *t, char *buf, size_t len)
+{
+	if (fleet_is_local(t))
+		snprintf(buf, len, "local");
+	else
+		target_format(t, buf, len);
+}
+
+/* Keep the last FLEET_TAIL bytes of B, NUL-terminated, in OUT. */
+static void tail_of(const struct buf *b, char *out)
+{
+	size_t from = b->len > FLEET_TAIL ? b->len - FLEET_TAIL : 0;
+
+	memcpy(out, b->data + from, b->len - from);
+	out[b->len - from] = 0;
+}
+
+void fleet_fail(struct fleet_failure *fail, const char *step, int r)
+{
+	fail->step = step;
+	fail->err = r;
+	fail->status = -1;
+	snprintf(fail->message, sizeof(fail->message), "%s", err_msg());
+}
+
+int fleet_step(const struct fleet *f, struct executor *ex, struct exec_session *s, const char *step,
+	       const char *cmd, const struct exec_input *in, struct exec_result *res, struct fleet_failure *fail)
+{
+	struct exec_opts o = { .timeout_s = f->step_timeout_s, .input = in };
+	int r;
+
+	err_clear();
+	r = ex->ops->run(s, cmd, &o, res);
+	if (r < 0) {
+		fleet_fail(fail, step, r);
+		tail_of(&res->err, fail->stderr_tail);
+		return r;
+	}
+	if (res->status == 0)
+		return 0;
+	fail->step = step;
+	fail->err = 0;
+	fail->status = res->status;
+	tail_of(&res->err, fail->stderr_tail);
+	if (res->signal[0])
+		snprintf(fail->message, sizeof(fail->message), "%s killed by signal %s", step, res->signal);
+	else
+		snprintf(fail->message, sizeof(fail->message), "%s exited with status %d", step, res->status);
+	return ERR_IO;
+}
+
+static int add_quoted(struct buf *cmd, const char *before, const char *word, const char *after)
+{
+	if (buf_adds(cmd, before) < 0 || shell_quote(cmd, word) < 0 || buf_adds(cmd, after) < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+int remote_probe_current(struct buf *cmd, const char *profile)
+{
+	return add_quoted(cmd, "p=", profile,
+			  "; if l=$(readlink \"$p\" 2>/dev/null); then printf 'link %s\\n' \"$l\";"
+			  " case $l in /nix/store/*) t=$l;; /*) t=$(readlink \"$l\" 2>/dev/null);;"
+			  " *) t=$(readlink \"${p%/*}/$l\" 2>/dev/null);; esac; printf 'path %s\\n' \"$t\"; fi\n");
+}
+
+int remote_probe_generations(struct buf *cmd, const char *profile)
+{
+	if (remote_probe_current(cmd, profile) < 0)
+		return ERR_NOMEM;
+	if (buf_adds(cmd, "d=${p%/*}; b=${p##*/}; for g in \"$d/$b\"-*-link; do [ -L \"$g\" ] || continue;"
+			  " n=${g#\"$d/$b\"-}; n=${n%-link};"
+			  " printf 'gen %s %s %s\\n' \"$n\" \"$(stat -c %Y \"$g\")\" \"$(readlink \"$g\")\"; done\n") < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+int remote_check_paths(struct buf *cmd, const char *profile, char *const *paths, size_t n)
+{
+	size_t i;
+
+	if (remote_probe_current(cmd, profile) < 0 || buf_adds(cmd, "exec nix-store --check-validity --print-invalid") < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		if (add_quoted(cmd, " ", paths[i], "") < 0)
+			return ERR_NOMEM;
+	return buf_addc(cmd, '\n') < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
+}
+
+int remote_set_profile(struct buf *cmd, const char *profile, const char *path)
+{
+	char dir[PROFILE_PATH_MAX + 1];
+	const char *slash = strrchr(profile, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s", slash && slash != profile ? (int)(slash - profile) : 1, profile);
+	if (add_quoted(cmd, "mkdir -p ", dir, " && exec nix-env -p ") < 0 || add_quoted(cmd, "", profile, " --set ") < 0 ||
+	    add_quoted(cmd, "", path, "\n") < 0)
+		return ERR_NOMEM;
+	return 0;
+}
+
+int remote_switch_generation(struct buf *cmd, const char *profile, uint32_t gen)
+{
+	if (add_quoted(cmd, "exec nix-env -p ", profile, "") < 0 || buf_printf(cmd, " --switch-generation %u\n", gen) < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+int remote_activate(struct buf *cmd, const char *path, const char *mode)
+{
+	if (strcmp(mode, "none") == 0)
+		return buf_adds(cmd, "echo 'chimera-activation none'\n") < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
+	if (strcmp(mode, "auto") == 0)
+		return add_quoted(cmd, "P=", path,
+				  "; if [ -x \"$P/bin/switch-to-configuration\" ]; then"
+				  " echo 'chimera-activation switch-to-configuration';"
+				  " exec \"$P/bin/switch-to-configuration\" switch;"
+				  " elif [ -x \"$P/bin/activate\" ]; then echo 'chimera-activation activate';"
+				  " exec \"$P/bin/activate\"; else echo 'chimera-activation none'; fi\n");
+	if (add_quoted(cmd, "echo 'chimera-activation command'; CHIMERA_STORE_PATH=", path,
+		       "; export CHIMERA_STORE_PATH; exec sh -c ") < 0 ||
+	    add_quoted(cmd, "", mode, " chimera-activate ") < 0 || add_quoted(cmd, "", path, "\n") < 0)
+		return ERR_NOMEM;
+	return 0;
+}
+
+void remote_activation_kind(const struct buf *out, char *kind, size_t len)
+{
+	static const char mark[] = "chimera-activation ";
+	const char *p = out->len >= sizeof(mark) - 1 && memcmp(out->data, mark, sizeof(mark) - 1) == 0
+				? out->data + sizeof(mark) - 1
+				: NULL;
+	size_t n = 0;
+
+	if (!p) {
+		snprintf(kind, len, "unknown");
+		return;
+	}
+	while (p + n < out->data + out->len && p[n] != '\n')
+		n++;
+	snprintf(kind, len, "%.*s", (int)n, p);
+}
+
+void fleet_free_paths(char **paths, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+int fleet_parse_probe(const char *profile, const struct buf *out, struct gen_list *gens, char ***missing,
+		      size_t *nmissing)
+{
+	struct buf rest = BUF_INIT(out->len + 1);
+	const char *p = out->data, *end = out->data + out->len, *base = strrchr(profile, '/');
+	char **list = NULL, q[128];
+	size_t n = 0, cap = 0;
+	int r = 0;
+
+	base = base ? base + 1 : profile;
+	if (missing) {
+		*missing = NULL;
+		*nmissing = 0;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (len >= STOREPATH_PREFIX_LEN && memcmp(p, STOREPATH_PREFIX, STOREPATH_PREFIX_LEN) == 0) {
+			if (!missing || !storepath_valid(p, len)) {
+				r = err_set(ERR_INVALID, "unexpected line '%s' from the node", err_quote(q, sizeof(q), p, len));
+				goto out;
+			}
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 16;
+				char **m = realloc(list, ncap * sizeof(*m));
+
+				if (!m) {
+					r = err_set(ERR_NOMEM, "out of memory");
+					goto out;
+				}
+				list = m;
+				cap = ncap;
+			}
+			if (!(list[n] = strndup(p, len))) {
+				r = err_set(ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			n++;
+		} else if (buf_add(&rest, p, len) < 0 || buf_addc(&rest, '\n') < 0) {
+			r = err_set(ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		p += len + 1;
+	}
+	r = gen_list_parse(gens, base, rest.data, rest.len);
+out:
+	buf_release(&rest);
+	if (r < 0 || !missing) {
+		fleet_free_paths(list, n);
+	} else {
+		*missing = list;
+		*nmissing = n;
+	}
+	return r;
+}
+
+int fleet_record(struct ledger *l, const char *topic, const char *deployment, const char *node, void *payload,
+		 int64_t *seq)
+{
+	char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+	int r;
+
+	json_decref(payload);
+	if (!text)
+		return err_set(ERR_NOMEM, "out of memory");
+	r = ledger_append1(l, topic, deployment, node, text, seq);
+	free(text);
+	return r;
+}

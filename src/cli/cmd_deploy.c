@@ -1,0 +1,307 @@
+/* chimera deploy: build a configuration once and put every target on it. */
+#include "adapters/nix/nix_cli.h"
+#include "app/deploy.h"
+#include "cli/fleet_opts.h"
+#include "cli/progress.h"
+#include "util/err.h"
+#include "util/fs.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void on_step(const struct deploy_node *n, void *arg)
+{
+	progress_step(arg, n->index, n->name, deploy_step_name(n->step), &n->sent);
+}
+
+static void on_done(const struct deploy_node *n, size_t done, size_t total, void *arg)
+{
+	char what[600];
+
+	if (n->outcome == OUTCOME_FAILED)
+		snprintf(what, sizeof(what), "FAILED at %s: %s", n->fail.step, n->fail.message);
+	else
+		snprintf(what, sizeof(what), "%s in %.2fs", n->outcome == OUTCOME_PLANNED ? "checked" : "deployed",
+			 n->ms / 1000.0);
+	progress_done(arg, n->index, n->name, n->outcome != OUTCOME_FAILED, what);
+}
+
+static const char *outcome_name(enum deploy_outcome o)
+{
+	switch (o) {
+	case OUTCOME_DEPLOYED: return "deployed";
+	case OUTCOME_PLANNED: return "planned";
+	case OUTCOME_FAILED: return "failed";
+	default: return "pending";
+	}
+}
+
+static void human_bytes(uint64_t b, char *out, size_t len)
+{
+	if (b >= 1024 * 1024)
+		snprintf(out, len, "%.1f MiB", b / 1048576.0);
+	else if (b >= 1024)
+		snprintf(out, len, "%.1f KiB", b / 1024.0);
+	else
+		snprintf(out, len, "%llu B", (unsigned long long)b);
+}
+
+static json_t *node_json(const struct deploy_node *n, const char *path)
+{
+	json_t *o = json_object(), *steps = json_object();
+	int s;
+
+	for (s = 0; s < STEP_COUNT; s++)
+		if (n->step_ms[s] >= 0)
+			json_object_set_new(steps, deploy_step_name(s), json_integer(n->step_ms[s]));
+	json_object_set_new(o, "node", json_string(n->name));
+	json_object_set_new(o, "outcome", json_string(outcome_name(n->outcome)));
+	json_object_set_new(o, "previous", n->previous[0] ? json_string(n->previous) : json_null());
+	json_object_set_new(o, "would_switch", json_boolean(strcmp(n->previous, path) != 0));
+	json_object_set_new(o, "copy", json_pack("{s:I, s:I}", "paths", (json_int_t)n->copy_paths, "bytes",
+						 (json_int_t)n->copy_bytes));
+	json_object_set_new(o, "activation", n->activation[0] ? json_string(n->activation) : json_null());
+	json_object_set_new(o, "steps_ms", steps);
+	json_object_set_new(o, "ms", json_integer(n->ms));
+	if (n->outcome == OUTCOME_FAILED) {
+		json_object_set_new(o, "failed_step", json_string(n->fail.step));
+		json_object_set_new(o, "status", n->fail.status >= 0 ? json_integer(n->fail.status) : json_null());
+		json_object_set_new(o, "error", json_string(n->fail.message));
+		json_object_set_new(o, "stderr_tail", json_string(n->fail.stderr_tail));
+		json_object_set_new(o, "restored_previous", n->restored ? json_boolean(n->restored > 0) : json_null());
+	}
+	return o;
+}
+
+static void print_json(const struct deploy_report *rep, int dry_run)
+{
+	json_t *nodes = json_array(), *doc;
+	char *text;
+	size_t i;
+
+	for (i = 0; i < rep->n; i++)
+		json_array_append_new(nodes, node_json(&rep->nodes[i], rep->path));
+	doc = json_pack("{s:s, s:s, s:b, s:I, s:{s:I, s:I}, s:o, s:{s:I, s:I, s:I, s:I}}", "deployment", rep->id, "path",
+			rep->path, "dry_run", dry_run, "build_ms", (json_int_t)rep->build_ms, "closure", "paths",
+			(json_int_t)rep->closure_paths, "bytes", (json_int_t)rep->closure_bytes, "nodes", nodes, "summary",
+			"nodes", (json_int_t)rep->n, "ok", (json_int_t)rep->ok, "failed", (json_int_t)rep->failed, "ms",
+			(json_int_t)rep->ms);
+	text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(doc);
+}
+
+static void print_tail(const char *tail)
+{
+	const char *p = tail;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+		printf("    ! %.*s\n", len, p);
+		p += len + (nl ? 1 : 0);
+	}
+}
+
+static void print_text(const struct deploy_report *rep, int dry_run)
+{
+	char cb[32];
+	size_t i;
+	int s;
+
+	human_bytes(rep->closure_bytes, cb, sizeof(cb));
+	printf("%s %s: %s (%zu paths, %s), built in %.2fs\n", dry_run ? "dry run" : "deployment", rep->id, rep->path,
+	       rep->closure_paths, cb, rep->build_ms / 1000.0);
+	printf("%-30s %-9s %-20s", "NODE", "OUTCOME", dry_run ? "WOULD COPY" : "COPIED");
+	for (s = 0; s < STEP_COUNT; s++)
+		printf(" %8s", deploy_step_name(s));
+	printf("\n");
+	for (i = 0; i < rep->n; i++) {
+		const struct deploy_node *n = &rep->nodes[i];
+		char copied[48], b[32];
+
+		human_bytes(n->copy_bytes, b, sizeof(b));
+		snprintf(copied, sizeof(copied), "%zu paths, %s", n->copy_paths, b);
+		printf("%-30s %-9s %-20s", n->name, outcome_name(n->outcome), n->step_ms[STEP_CHECK] >= 0 ? copied : "-");
+		for (s = 0; s < STEP_COUNT; s++) {
+			if (n->step_ms[s] >= 0)
+				printf(" %7.2fs", n->step_ms[s] / 1000.0);
+			else
+				printf(" %8s", "-");
+		}
+		printf("\n");
+		if (n->outcome == OUTCOME_FAILED) {
+			printf("    failed at %s", n->fail.step);
+			if (n->fail.status >= 0)
+				printf(" (exit %d)", n->fail.status);
+			printf(": %s\n", n->fail.message);
+			print_tail(n->fail.stderr_tail);
+			if (n->restored)
+				printf("    profile %s the previous generation %u\n",
+				       n->restored > 0 ? "put back on" : "could NOT be put back on", n->previous_gen);
+		} else if (dry_run) {
+			printf("    would switch %s -> %s\n", n->previous[0] ? n->previous : "(no profile)",
+			       strcmp(n->previous, rep->path) == 0 ? "(unchanged)" : rep->path);
+		}
+	}
+	printf("%zu nodes: %zu %s, %zu failed in %.2fs (deployment %s)\n", rep->n, rep->ok,
+	       dry_run ? "checked" : "deployed", rep->failed, rep->ms / 1000.0, rep->id);
+}
+
+/* --arg and --argstr take two words: NAME from optarg, VALUE the next argument. */
+static int take_arg(struct nix_source *src, int is_str, int argc, char **argv)
+{
+	if (optind >= argc)
+		return err_set(ERR_INVALID, "--%s %s needs a VALUE", is_str ? "argstr" : "arg", optarg);
+	if (src->nargs == NIX_ARGS_MAX)
+		return err_set(ERR_LIMIT, "more than %d --arg/--argstr", NIX_ARGS_MAX);
+	src->args[src->nargs].is_str = is_str;
+	src->args[src->nargs].name = optarg;
+	src->args[src->nargs].value = argv[optind++];
+	src->nargs++;
+	return 0;
+}
+
+enum { OPT_ARG = 2000, OPT_ARGSTR, OPT_FLAKE, OPT_EXPECT, OPT_ACTIVATE, OPT_DRY_RUN };
+
+static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		FLEET_OPTIONS,
+		{ "config", required_argument, NULL, 'c' },
+		{ "attr", required_argument, NULL, 'A' },
+		{ "arg", required_argument, NULL, OPT_ARG },
+		{ "argstr", required_argument, NULL, OPT_ARGSTR },
+		{ "flake", required_argument, NULL, OPT_FLAKE },
+		{ "expect", required_argument, NULL, OPT_EXPECT },
+		{ "activate", required_argument, NULL, OPT_ACTIVATE },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_fleet f;
+	struct nix_source src = { 0 };
+	struct deploy_opts o = { .source = &src, .activate = "auto" };
+	struct deploy_ctx ctx = { 0 };
+	struct deploy_report rep = { 0 };
+	struct progress *prog = NULL;
+	char tmp[PATH_MAX];
+	enum cmd_status st = CMD_ERROR;
+	int c, r;
+
+	cli_fleet_init(&f);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+t:c:A:", opts, NULL)) != -1) {
+		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
+			return cli_usage(cli, "%s", err_msg());
+		if (r == 1)
+			continue;
+		switch (c) {
+		case 'c': src.file = optarg; break;
+		case 'A': src.attr = optarg; break;
+		case OPT_ARG:
+		case OPT_ARGSTR:
+			if (take_arg(&src, c == OPT_ARGSTR, argc, argv) < 0)
+				return cli_usage(cli, "%s", err_msg());
+			break;
+		case OPT_FLAKE: src.flake = optarg; break;
+		case OPT_EXPECT: o.expect = optarg; break;
+		case OPT_ACTIVATE:
+			if (!optarg[0])
+				return cli_usage(cli, "--activate needs auto, none or a command");
+			o.activate = optarg;
+			break;
+		case OPT_DRY_RUN: o.dry_run = 1; break;
+		default: return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+	if (!!o.expect + !!src.file + !!src.flake != 1)
+		return cli_usage(cli, "give one of -c FILE.nix, --flake REF#ATTR or --expect STOREPATH");
+	if (o.expect && !storepath_valid(o.expect, strlen(o.expect)))
+		return cli_usage(cli, "--expect '%s' is not a store path (/nix/store/HASH-NAME)", o.expect);
+	if (!o.expect && nix_source_check(&src) < 0)
+		return cli_usage(cli, "%s", err_msg());
+	o.profile = f.profile;
+	if ((r = cli_fleet_open(cli, &f)) < 0) {
+		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/tmp", cli->state_dir);
+	if (fs_mkdir_p(tmp, 0700) < 0 || nix_cli_new(&ctx.nix) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	o.tmp_dir = tmp;
+	ctx.fleet = f.fleet;
+	prog = progress_start(progress_mode_for(cli->json, cli->quiet), f.targets.n);
+	ctx.progress = (struct deploy_progress){ .step = on_step, .done = on_done, .arg = prog };
+	r = deploy_run(&ctx, &f.targets, &o, &rep);
+	progress_stop(prog);
+	if (r < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (cli->json)
+		print_json(&rep, o.dry_run);
+	else
+		print_text(&rep, o.dry_run);
+	if (rep.ledger_err) {
+		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
+		goto out;
+	}
+	st = cli_fleet_status(rep.ok, rep.n);
+out:
+	deploy_report_release(&rep);
+	if (ctx.nix)
+		ctx.nix->ops->close(ctx.nix);
+	cli_fleet_close(&f);
+	return st;
+}
+
+const struct cmd_entry cmd_deploy_entry = {
+	.name = "deploy",
+	.summary = "build a Nix configuration once and switch every target to it",
+	.usage = "chimera deploy (-t TARGETS | --targets-file FILE)\n"
+		 "                      (-c FILE.nix [-A ATTR] [--arg NAME VALUE] [--argstr NAME VALUE]\n"
+		 "                       | --flake REF#ATTR | --expect STOREPATH)\n"
+		 "                      [--profile PATH] [--activate auto|none|CMD] [--parallel N]\n"
+		 "                      [--dry-run] [--connect-timeout S] [--timeout S]\n"
+		 "                      [--accept-new-host-keys]",
+	.help = "Builds the configuration once on this machine (nix-build, or `nix build` for a\n"
+		"flake), then on every target in parallel, over one SSH session per node:\n"
+		"  check     read the node's profile and find which closure paths it lacks\n"
+		"  copy      stream only those paths (nix-store --export | --import)\n"
+		"  switch    nix-env -p PROFILE --set PATH (skipped when already there)\n"
+		"  activate  see --activate\n"
+		"  confirm   read the profile back; it must point at the built path\n"
+		"One node failing never stops the others. When activation fails after a switch,\n"
+		"the node is put back on the generation it was on. Every step is recorded in the\n"
+		"ledger (deploy.initiated ... chimera.deploy.complete).\n"
+		"\n"
+		"options:\n"
+		"  -c, --config FILE.nix    the Nix file to build\n"
+		"  -A, --attr ATTR          the attribute of FILE.nix to build\n"
+		"  --arg NAME VALUE         pass a Nix expression argument to FILE.nix\n"
+		"  --argstr NAME VALUE      pass a string argument to FILE.nix\n"
+		"  --flake REF#ATTR         build a flake output instead\n"
+		"  --expect STOREPATH       deploy a path already in this machine's store\n"
+		"  --activate MODE          auto (default): PATH/bin/switch-to-configuration switch\n"
+		"                           if present, else PATH/bin/activate if present, else\n"
+		"                           nothing; none; or a shell command, run on the node with\n"
+		"                           the store path as $1 and in CHIMERA_STORE_PATH\n"
+		"  --dry-run                build and check, report per node what would be copied\n"
+		"                           and switched, change nothing\n"
+		FLEET_OPTIONS_HELP
+		"  --json                   one JSON document with every node's outcome\n"
+		"\n"
+		"exit status: 0 when every node is deployed, 3 when some are, 1 when none is\n"
+		"(or the build failed), 2 for bad usage.\n",
+	.exec = cmd_deploy_exec,
+};

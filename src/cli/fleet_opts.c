@@ -1,0 +1,79 @@
+/* Options and set-up shared by the commands that work on a fleet (deploy, status, generations, rollback). */
+#include "cli/fleet_opts.h"
+#include "adapters/lab/lab.h"
+#include "adapters/local/exec_local.h"
+#include "adapters/ssh/exec_ssh.h"
+#include "util/err.h"
+
+#include <string.h>
+
+void cli_fleet_init(struct cli_fleet *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->profile = PROFILE_DEFAULT;
+	f->parallel = FLEET_PARALLEL_DEFAULT;
+	f->connect_timeout = 10;
+	f->timeout = 600;
+	target_list_init(&f->targets);
+}
+
+int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg)
+{
+	int r = 0;
+
+	switch (c) {
+	case FLEET_OPT_TARGETS: f->spec = arg; break;
+	case FLEET_OPT_TARGETS_FILE: f->file = arg; break;
+	case FLEET_OPT_PARALLEL: r = cli_int("--parallel", arg, 1, 4096, &f->parallel); break;
+	case FLEET_OPT_CONNECT_TIMEOUT: r = cli_int("--connect-timeout", arg, 1, 3600, &f->connect_timeout); break;
+	case FLEET_OPT_TIMEOUT: r = cli_int("--timeout", arg, 1, 86400 * 7, &f->timeout); break;
+	case FLEET_OPT_ACCEPT_NEW: f->accept_new = 1; break;
+	case FLEET_OPT_PROFILE:
+		if ((r = profile_path_check(arg)) == 0)
+			f->profile = arg;
+		break;
+	default: return 0;
+	}
+	return r < 0 ? r : 1;
+}
+
+int cli_fleet_open(struct cli *cli, struct cli_fleet *f)
+{
+	struct exec_ssh_config scfg = { 0 };
+	struct exec_local_config lcfg = { 0 };
+	struct lab lab;
+	char labcfg[PATH_MAX];
+	int r;
+
+	if ((r = cli_targets(cli, f->spec, f->file, &f->targets)) < 0)
+		return r;
+	if ((r = cli_state_dir(cli)) < 0 || (r = lab_open(&lab, cli->state_dir)) < 0)
+		return r;
+	scfg.config_file = lab_ssh_config(&lab, labcfg, sizeof(labcfg))[0] ? labcfg : NULL;
+	scfg.connect_timeout_s = f->connect_timeout;
+	scfg.timeout_s = f->timeout;
+	scfg.accept_new_host_keys = f->accept_new;
+	lcfg.timeout_s = f->timeout;
+	if ((r = exec_ssh_new(&scfg, &f->fleet.ssh)) < 0 || (r = exec_local_new(&lcfg, &f->fleet.local)) < 0 ||
+	    (r = cli_open_ledger(cli, &f->fleet.ledger)) < 0)
+		return r;
+	f->fleet.parallel = (int)f->parallel;
+	f->fleet.step_timeout_s = f->timeout;
+	return 0;
+}
+
+void cli_fleet_close(struct cli_fleet *f)
+{
+	if (f->fleet.ssh)
+		f->fleet.ssh->ops->close(f->fleet.ssh);
+	if (f->fleet.local)
+		f->fleet.local->ops->close(f->fleet.local);
+	ledger_close(f->fleet.ledger);
+	target_list_release(&f->targets);
+	memset(&f->fleet, 0, sizeof(f->fleet));
+}
+
+enum cmd_status cli_fleet_status(size_t ok, size_t total)
+{
+	return ok == total ? CMD_OK : ok == 0 ? CMD_ERROR : CMD_PARTIAL;
+}

@@ -1,0 +1,71 @@
+/* Options and set-up shared by the commands that work on a fleet (deploy, status, generations, rollback). */
+#ifndef CHIMERA_CLI_FLEET_OPTS_H
+#define CHIMERA_CLI_FLEET_OPTS_H
+
+#include <getopt.h>
+
+#include "app/fleet.h"
+#include "cli/cli.h"
+
+enum {
+	FLEET_OPT_TARGETS = 't',
+	FLEET_OPT_TARGETS_FILE = 1000,
+	FLEET_OPT_PARALLEL,
+	FLEET_OPT_CONNECT_TIMEOUT,
+	FLEET_OPT_TIMEOUT,
+	FLEET_OPT_ACCEPT_NEW,
+	FLEET_OPT_PROFILE,
+};
+
+/* The getopt_long entries every fleet command takes. */
+#define FLEET_OPTIONS                                                                  \
+	{ "targets", required_argument, NULL, FLEET_OPT_TARGETS },                     \
+	{ "targets-file", required_argument, NULL, FLEET_OPT_TARGETS_FILE },           \
+	{ "parallel", required_argument, NULL, FLEET_OPT_PARALLEL },                   \
+	{ "connect-timeout", required_argument, NULL, FLEET_OPT_CONNECT_TIMEOUT },     \
+	{ "timeout", required_argument, NULL, FLEET_OPT_TIMEOUT },                     \
+	{ "accept-new-host-keys", no_argument, NULL, FLEET_OPT_ACCEPT_NEW },           \
+	{ "profile", required_argument, NULL, FLEET_OPT_PROFILE }
+
+/* The help lines for FLEET_OPTIONS. */
+#define FLEET_OPTIONS_HELP                                                                          \
+	"  -t, --targets LIST       [user@]host[:port],... ; '@lab' is every lab node, 'local'\n"  \
+	"                           the controller itself (no SSH)\n"                                \
+	"  --targets-file FILE      one target a line; '#' starts a comment\n"                        \
+	"  --profile PATH           the Nix profile (default " PROFILE_DEFAULT ")\n"                  \
+	"  --parallel N             nodes in flight at once (default 64)\n"                           \
+	"  --connect-timeout S      give up connecting after S seconds (default 10)\n"                \
+	"  --timeout S              give up on one step after S seconds (default 600)\n"              \
+	"  --accept-new-host-keys   add unknown host keys to known_hosts (a changed key is\n"         \
+	"                           always refused)\n"
+
+struct cli_fleet {
+	const char *spec;
+	const char *file;
+	const char *profile;
+	long parallel;
+	long connect_timeout;
+	long timeout;
+	int accept_new;
+	/* Filled by cli_fleet_open. */
+	struct target_list targets;
+	struct fleet fleet;
+};
+
+void cli_fleet_init(struct cli_fleet *f);
+
+/*
+ * Take option C (from FLEET_OPTIONS) with ARG. Returns 1 when it was one, 0 when it is
+ * not a fleet option, or ERR_INVALID naming the bad value.
+ */
+int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg);
+
+/* Resolve targets, open the ledger and the executors. Returns 0 or an error (message set). */
+int cli_fleet_open(struct cli *cli, struct cli_fleet *f);
+
+void cli_fleet_close(struct cli_fleet *f);
+
+/* The exit status for OK nodes of TOTAL: all, some, none. */
+enum cmd_status cli_fleet_status(size_t ok, size_t total);
+
+#endif

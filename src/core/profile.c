@@ -1,0 +1,193 @@
+/* Nix profiles and their generations: validated profile paths and a node's generation list. */
+#include "core/profile.h"
+#include "core/ids.h"
+#include "util/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool profile_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+	       c == '_' || c == '+' || c == '-' || c == '/';
+}
+
+int profile_path_check(const char *s)
+{
+	size_t len = strlen(s), i, comp = 0;
+	char q[128];
+
+	if (len == 0)
+		return err_set(ERR_INVALID, "empty profile path; expected an absolute path like %s", PROFILE_DEFAULT);
+	if (len > PROFILE_PATH_MAX)
+		return err_set(ERR_INVALID, "profile path is %zu bytes, longer than %d", len, PROFILE_PATH_MAX);
+	if (s[0] != '/')
+		return err_set(ERR_INVALID, "profile path '%s' is not absolute; expected a path like %s",
+			       err_quote(q, sizeof(q), s, len), PROFILE_DEFAULT);
+	for (i = 0; i < len; i++)
+		if (!profile_char_ok(s[i]))
+			return err_set(ERR_INVALID,
+				       "profile path '%s' has a character outside [A-Za-z0-9._+-/] at byte %zu",
+				       err_quote(q, sizeof(q), s, len), i + 1);
+	/* Walk the components after each '/'. */
+	for (i = 1; i <= len; i++) {
+		if (i < len && s[i] != '/')
+			continue;
+		{
+			const char *c = s + comp + 1;
+			size_t clen = i - comp - 1;
+
+			if (clen == 0)
+				return err_set(ERR_INVALID, "profile path '%s' has an empty component%s",
+					       err_quote(q, sizeof(q), s, len), i == len ? " (trailing '/')" : "");
+			if ((clen == 1 && c[0] == '.') || (clen == 2 && c[0] == '.' && c[1] == '.'))
+				return err_set(ERR_INVALID, "profile path '%s' has a '.' or '..' component",
+					       err_quote(q, sizeof(q), s, len));
+		}
+		comp = i;
+	}
+	return 0;
+}
+
+void gen_list_init(struct gen_list *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+void gen_list_release(struct gen_list *l)
+{
+	free(l->items);
+	gen_list_init(l);
+}
+
+uint32_t profile_link_generation(const char *base, const char *target, size_t len)
+{
+	size_t blen = strlen(base), i;
+	const char *name = target;
+	uint32_t num;
+
+	for (i = 0; i < len; i++)
+		if (target[i] == '/')
+			name = target + i + 1;
+	len -= (size_t)(name - target);
+	if (len < blen + 7 || memcmp(name, base, blen) != 0 || name[blen] != '-' ||
+	    memcmp(name + len - 5, "-link", 5) != 0)
+		return 0;
+	if (generation_parse(&num, name + blen + 1, len - blen - 6) < 0) {
+		err_clear();
+		return 0;
+	}
+	return num;
+}
+
+/* Parse "NUM EPOCH STOREPATH" (LEN bytes of S) into G. Returns 1, 0 for another profile's line, or an error. */
+static int gen_line(struct generation *g, const char *s, size_t len)
+{
+	const char *sp1 = memchr(s, ' ', len), *sp2;
+	char *end, q[128];
+	long long t;
+	size_t plen;
+
+	if (!sp1 || !(sp2 = memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - s))))
+		return err_set(ERR_INVALID, "generation line '%s' is not 'gen NUM TIME PATH'", err_quote(q, sizeof(q), s, len));
+	if (generation_parse(&g->num, s, (size_t)(sp1 - s)) < 0) {
+		err_clear();
+		return 0;
+	}
+	t = strtoll(sp1 + 1, &end, 10);
+	if (end != sp2 || t < 0)
+		return err_set(ERR_INVALID, "generation %u has a bad time in '%s'", g->num, err_quote(q, sizeof(q), s, len));
+	g->time = t;
+	plen = len - (size_t)(sp2 + 1 - s);
+	if (!storepath_valid(sp2 + 1, plen))
+		return err_set(ERR_INVALID, "generation %u points outside the store: '%s'", g->num,
+			       err_quote(q, sizeof(q), sp2 + 1, plen));
+	memcpy(g->path, sp2 + 1, plen);
+	g->path[plen] = 0;
+	return 1;
+}
+
+static int gen_cmp(const void *a, const void *b)
+{
+	const struct generation *x = a, *y = b;
+
+	return x->num < y->num ? -1 : x->num > y->num;
+}
+
+int gen_list_parse(struct gen_list *l, const char *base, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	size_t cap = 0;
+	char q[128];
+	int r;
+
+	gen_list_init(l);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n >= 4 && memcmp(p, "gen ", 4) == 0) {
+			struct generation g = { 0 };
+
+			if ((r = gen_line(&g, p + 4, n - 4)) < 0)
+				goto fail;
+			if (r == 1) {
+				if (l->n == cap) {
+					size_t ncap = cap ? cap * 2 : 8;
+					struct generation *m = realloc(l->items, ncap * sizeof(*m));
+
+					if (!m) {
+						r = err_set(ERR_NOMEM, "out of memory");
+						goto fail;
+					}
+					l->items = m;
+					cap = ncap;
+				}
+				l->items[l->n++] = g;
+			}
+		} else if (n >= 4 && memcmp(p, "link", 4) == 0 && (n == 4 || p[4] == ' ')) {
+			l->current = n > 5 ? profile_link_generation(base, p + 5, n - 5) : 0;
+		} else if (n >= 4 && memcmp(p, "path", 4) == 0 && (n == 4 || p[4] == ' ')) {
+			size_t plen = n > 5 ? n - 5 : 0;
+
+			if (plen && !storepath_valid(p + 5, plen)) {
+				r = err_set(ERR_INVALID, "the profile points outside the store: '%s'",
+					    err_quote(q, sizeof(q), p + 5, plen));
+				goto fail;
+			}
+			memcpy(l->current_path, p + 5, plen);
+			l->current_path[plen] = 0;
+		} else if (n > 0) {
+			r = err_set(ERR_INVALID, "unexpected line '%s' from the generations probe", err_quote(q, sizeof(q), p, n));
+			goto fail;
+		}
+		p += n + 1;
+	}
+	if (l->n)
+		qsort(l->items, l->n, sizeof(*l->items), gen_cmp);
+	return 0;
+fail:
+	gen_list_release(l);
+	return r;
+}
+
+const struct generation *gen_list_find(const struct gen_list *l, uint32_t num)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->items[i].num == num)
+			return &l->items[i];
+	return NULL;
+}
+
+const struct generation *gen_list_previous(const struct gen_list *l)
+{
+	const struct generation *best = NULL;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->items[i].num < l->current)
+			best = &l->items[i];
+	return best;
+}
