@@ -66,9 +66,12 @@ int cli_int(const char *name, const char *s, long min, long max, long *out);
 extern const struct cmd_entry cmd_deploy_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_exec_entry;
+extern const struct cmd_entry cmd_generations_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_lab_entry;
 extern const struct cmd_entry cmd_ledger_entry;
+extern const struct cmd_entry cmd_rollback_entry;
+extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_version_entry;
 
 extern const struct cmd_entry *const cmd_table[];

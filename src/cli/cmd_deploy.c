@@ -153,39 +153,20 @@ static void print_text(const struct deploy_report *rep, int dry_run)
 	       dry_run ? "checked" : "deployed", rep->failed, rep->ms / 1000.0, rep->id);
 }
 
-/* --arg and --argstr take two words: NAME from optarg, VALUE the next argument. */
-static int take_arg(struct nix_source *src, int is_str, int argc, char **argv)
-{
-	if (optind >= argc)
-		return err_set(ERR_INVALID, "--%s %s needs a VALUE", is_str ? "argstr" : "arg", optarg);
-	if (src->nargs == NIX_ARGS_MAX)
-		return err_set(ERR_LIMIT, "more than %d --arg/--argstr", NIX_ARGS_MAX);
-	src->args[src->nargs].is_str = is_str;
-	src->args[src->nargs].name = optarg;
-	src->args[src->nargs].value = argv[optind++];
-	src->nargs++;
-	return 0;
-}
-
-enum { OPT_ARG = 2000, OPT_ARGSTR, OPT_FLAKE, OPT_EXPECT, OPT_ACTIVATE, OPT_DRY_RUN };
+enum { OPT_ACTIVATE = 2000, OPT_DRY_RUN };
 
 static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		FLEET_OPTIONS,
-		{ "config", required_argument, NULL, 'c' },
-		{ "attr", required_argument, NULL, 'A' },
-		{ "arg", required_argument, NULL, OPT_ARG },
-		{ "argstr", required_argument, NULL, OPT_ARGSTR },
-		{ "flake", required_argument, NULL, OPT_FLAKE },
-		{ "expect", required_argument, NULL, OPT_EXPECT },
+		SOURCE_OPTIONS,
 		{ "activate", required_argument, NULL, OPT_ACTIVATE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_fleet f;
-	struct nix_source src = { 0 };
-	struct deploy_opts o = { .source = &src, .activate = "auto" };
+	struct cli_source cs = { 0 };
+	struct deploy_opts o = { .source = &cs.src, .activate = "auto" };
 	struct deploy_ctx ctx = { 0 };
 	struct deploy_report rep = { 0 };
 	struct progress *prog = NULL;
@@ -201,16 +182,11 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 			return cli_usage(cli, "%s", err_msg());
 		if (r == 1)
 			continue;
+		if ((r = cli_source_opt(&cs, c, argc, argv)) < 0)
+			return cli_usage(cli, "%s", err_msg());
+		if (r == 1)
+			continue;
 		switch (c) {
-		case 'c': src.file = optarg; break;
-		case 'A': src.attr = optarg; break;
-		case OPT_ARG:
-		case OPT_ARGSTR:
-			if (take_arg(&src, c == OPT_ARGSTR, argc, argv) < 0)
-				return cli_usage(cli, "%s", err_msg());
-			break;
-		case OPT_FLAKE: src.flake = optarg; break;
-		case OPT_EXPECT: o.expect = optarg; break;
 		case OPT_ACTIVATE:
 			if (!optarg[0])
 				return cli_usage(cli, "--activate needs auto, none or a command");
@@ -222,12 +198,11 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
-	if (!!o.expect + !!src.file + !!src.flake != 1)
-		return cli_usage(cli, "give one of -c FILE.nix, --flake REF#ATTR or --expect STOREPATH");
-	if (o.expect && !storepath_valid(o.expect, strlen(o.expect)))
-		return cli_usage(cli, "--expect '%s' is not a store path (/nix/store/HASH-NAME)", o.expect);
-	if (!o.expect && nix_source_check(&src) < 0)
+	if ((r = cli_source_check(&cs)) < 0)
 		return cli_usage(cli, "%s", err_msg());
+	if (r == 0)
+		return cli_usage(cli, "give one of -c FILE.nix, --flake REF#ATTR or --expect STOREPATH");
+	o.expect = cs.expect;
 	o.profile = f.profile;
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
 		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
@@ -286,12 +261,7 @@ const struct cmd_entry cmd_deploy_entry = {
 		"ledger (deploy.initiated ... chimera.deploy.complete).\n"
 		"\n"
 		"options:\n"
-		"  -c, --config FILE.nix    the Nix file to build\n"
-		"  -A, --attr ATTR          the attribute of FILE.nix to build\n"
-		"  --arg NAME VALUE         pass a Nix expression argument to FILE.nix\n"
-		"  --argstr NAME VALUE      pass a string argument to FILE.nix\n"
-		"  --flake REF#ATTR         build a flake output instead\n"
-		"  --expect STOREPATH       deploy a path already in this machine's store\n"
+		SOURCE_OPTIONS_HELP
 		"  --activate MODE          auto (default): PATH/bin/switch-to-configuration switch\n"
 		"                           if present, else PATH/bin/activate if present, else\n"
 		"                           nothing; none; or a shell command, run on the node with\n"

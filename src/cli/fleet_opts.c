@@ -2,9 +2,11 @@
 #include "cli/fleet_opts.h"
 #include "adapters/lab/lab.h"
 #include "adapters/local/exec_local.h"
+#include "adapters/nix/nix_cli.h"
 #include "adapters/ssh/exec_ssh.h"
 #include "util/err.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void cli_fleet_init(struct cli_fleet *f)
@@ -76,4 +78,68 @@ void cli_fleet_close(struct cli_fleet *f)
 enum cmd_status cli_fleet_status(size_t ok, size_t total)
 {
 	return ok == total ? CMD_OK : ok == 0 ? CMD_ERROR : CMD_PARTIAL;
+}
+
+int cli_source_opt(struct cli_source *s, int c, int argc, char **argv)
+{
+	struct nix_source *src = &s->src;
+
+	switch (c) {
+	case SOURCE_OPT_CONFIG: src->file = optarg; break;
+	case SOURCE_OPT_ATTR: src->attr = optarg; break;
+	case SOURCE_OPT_FLAKE: src->flake = optarg; break;
+	case SOURCE_OPT_EXPECT: s->expect = optarg; break;
+	case SOURCE_OPT_ARG:
+	case SOURCE_OPT_ARGSTR:
+		/* NAME is optarg, VALUE the next word. */
+		if (optind >= argc)
+			return err_set(ERR_INVALID, "--%s %s needs a VALUE", c == SOURCE_OPT_ARGSTR ? "argstr" : "arg",
+				       optarg);
+		if (src->nargs == NIX_ARGS_MAX)
+			return err_set(ERR_INVALID, "more than %d --arg/--argstr", NIX_ARGS_MAX);
+		src->args[src->nargs].is_str = c == SOURCE_OPT_ARGSTR;
+		src->args[src->nargs].name = optarg;
+		src->args[src->nargs].value = argv[optind++];
+		src->nargs++;
+		break;
+	default: return 0;
+	}
+	return 1;
+}
+
+int cli_source_check(const struct cli_source *s)
+{
+	int given = !!s->expect + !!s->src.file + !!s->src.flake;
+
+	if (given == 0) {
+		if (s->src.attr || s->src.nargs)
+			return err_set(ERR_INVALID, "-A, --arg and --argstr go with -c FILE.nix");
+		return 0;
+	}
+	if (given > 1)
+		return err_set(ERR_INVALID, "give only one of -c FILE.nix, --flake REF#ATTR and --expect STOREPATH");
+	if (s->expect) {
+		if (!storepath_valid(s->expect, strlen(s->expect)))
+			return err_set(ERR_INVALID, "--expect '%s' is not a store path (/nix/store/HASH-NAME)", s->expect);
+		if (s->src.attr || s->src.nargs)
+			return err_set(ERR_INVALID, "-A, --arg and --argstr go with -c FILE.nix");
+		return 1;
+	}
+	return nix_source_check(&s->src) < 0 ? ERR_INVALID : 1;
+}
+
+int cli_source_path(const struct cli_source *s, char out[STOREPATH_MAX])
+{
+	struct nix *nx;
+	int r;
+
+	if (s->expect) {
+		snprintf(out, STOREPATH_MAX, "%s", s->expect);
+		return 0;
+	}
+	if ((r = nix_cli_new(&nx)) < 0)
+		return r;
+	r = nx->ops->build(nx, &s->src, out, NULL);
+	nx->ops->close(nx);
+	return r;
 }

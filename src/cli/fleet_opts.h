@@ -5,6 +5,7 @@
 #include <getopt.h>
 
 #include "app/fleet.h"
+#include "ports/nix.h"
 #include "cli/cli.h"
 
 enum {
@@ -15,7 +16,48 @@ enum {
 	FLEET_OPT_TIMEOUT,
 	FLEET_OPT_ACCEPT_NEW,
 	FLEET_OPT_PROFILE,
+	SOURCE_OPT_CONFIG = 'c',
+	SOURCE_OPT_ATTR = 'A',
+	SOURCE_OPT_ARG = 1100,
+	SOURCE_OPT_ARGSTR,
+	SOURCE_OPT_FLAKE,
+	SOURCE_OPT_EXPECT,
 };
+
+/* The getopt_long entries naming the expected configuration. */
+#define SOURCE_OPTIONS                                                   \
+	{ "config", required_argument, NULL, SOURCE_OPT_CONFIG },        \
+	{ "attr", required_argument, NULL, SOURCE_OPT_ATTR },            \
+	{ "arg", required_argument, NULL, SOURCE_OPT_ARG },              \
+	{ "argstr", required_argument, NULL, SOURCE_OPT_ARGSTR },        \
+	{ "flake", required_argument, NULL, SOURCE_OPT_FLAKE },          \
+	{ "expect", required_argument, NULL, SOURCE_OPT_EXPECT }
+
+#define SOURCE_OPTIONS_HELP                                                                   \
+	"  -c, --config FILE.nix    the Nix file to build\n"                                     \
+	"  -A, --attr ATTR          the attribute of FILE.nix to build\n"                        \
+	"  --arg NAME VALUE         pass a Nix expression argument to FILE.nix\n"                \
+	"  --argstr NAME VALUE      pass a string argument to FILE.nix\n"                        \
+	"  --flake REF#ATTR         build a flake output instead\n"                              \
+	"  --expect STOREPATH       a store path already built\n"
+
+/* What the source options gathered. */
+struct cli_source {
+	struct nix_source src;
+	const char *expect;
+};
+
+/*
+ * Take option C (from SOURCE_OPTIONS); --arg and --argstr also take the next word of
+ * ARGV. Returns 1 when it was one, 0 when not, or ERR_INVALID.
+ */
+int cli_source_opt(struct cli_source *s, int c, int argc, char **argv);
+
+/* 0 when no source was given, 1 when exactly one was (and it is well formed), else ERR_INVALID. */
+int cli_source_check(const struct cli_source *s);
+
+/* The expected store path: --expect, or the result of building the source. */
+int cli_source_path(const struct cli_source *s, char out[STOREPATH_MAX]);
 
 /* The getopt_long entries every fleet command takes. */
 #define FLEET_OPTIONS                                                                  \

@@ -1,0 +1,332 @@
+/* Use cases that read the fleet: congruence status and generation lists. */
+#include "app/inspect.h"
+#include "core/ids.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/pool.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *congruence_name(enum congruence c)
+{
+	switch (c) {
+	case NODE_CONGRUENT: return "congruent";
+	case NODE_DRIFTED: return "drifted";
+	case NODE_UNREACHABLE: return "unreachable";
+	default: return "unknown";
+	}
+}
+
+/* Connect to T and run CMD once. Returns 0 with RES filled, or an error with FAIL filled. */
+static int probe_once(const struct fleet *f, const struct target *t, const char *cmd, struct exec_result *res,
+		      struct fleet_failure *fail)
+{
+	struct executor *ex = fleet_executor(f, t);
+	struct exec_session *s = NULL;
+	int r;
+
+	err_clear();
+	if (!ex || (r = ex->ops->connect(ex, t, &s)) < 0) {
+		r = ex ? r : ERR_UNSUPPORTED;
+		fleet_fail(fail, "connect", r);
+		return r;
+	}
+	r = fleet_step(f, ex, s, "probe", cmd, NULL, res, fail);
+	ex->ops->disconnect(s);
+	return r;
+}
+
+struct status_job {
+	const struct fleet *f;
+	const char *profile;
+	struct status_report *rep;
+	status_done_fn done_fn;
+	void *arg;
+	pthread_mutex_t lock;
+	size_t done;
+};
+
+static void status_one(size_t i, void *arg)
+{
+	struct status_job *job = arg;
+	struct status_node *n = &job->rep->nodes[i];
+	struct fleet_failure fail = { 0 };
+	struct buf cmd = BUF_INIT(0);
+	struct exec_result res;
+	struct gen_list gens;
+	int64_t t0 = clock_mono_ms();
+	int r;
+
+	exec_result_init(&res);
+	gen_list_init(&gens);
+	if ((r = remote_probe_current(&cmd, job->profile)) == 0)
+		r = probe_once(job->f, &n->target, cmd.data, &res, &fail);
+	if (r == 0 && (r = fleet_parse_probe(job->profile, &res.out, &gens, NULL, NULL)) < 0)
+		fleet_fail(&fail, "probe", r);
+	if (r < 0) {
+		n->state = fail.step && strcmp(fail.step, "connect") == 0 ? NODE_UNREACHABLE : NODE_UNKNOWN;
+		snprintf(n->reason, sizeof(n->reason), "%s", fail.message);
+	} else {
+		snprintf(n->actual, sizeof(n->actual), "%s", gens.current_path);
+		n->generation = gens.current;
+		n->state = strcmp(n->actual, job->rep->expected) == 0 ? NODE_CONGRUENT : NODE_DRIFTED;
+	}
+	n->ms = clock_mono_ms() - t0;
+	n->seen_ms = clock_wall_ms();
+	gen_list_release(&gens);
+	exec_result_release(&res);
+	buf_release(&cmd);
+	pthread_mutex_lock(&job->lock);
+	if (n->state == NODE_CONGRUENT)
+		job->rep->congruent++;
+	job->done++;
+	if (job->done_fn)
+		job->done_fn(n, job->done, job->rep->n, job->arg);
+	pthread_mutex_unlock(&job->lock);
+}
+
+static int status_setup(struct status_report *rep, const struct target_list *targets, const char *expected)
+{
+	size_t i;
+
+	memset(rep, 0, sizeof(*rep));
+	snprintf(rep->expected, sizeof(rep->expected), "%s", expected ? expected : "");
+	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes))))
+		return err_set(ERR_NOMEM, "out of memory");
+	rep->n = targets->n;
+	for (i = 0; i < targets->n; i++) {
+		rep->nodes[i].index = i;
+		rep->nodes[i].target = targets->items[i];
+		fleet_node_name(&targets->items[i], rep->nodes[i].name, sizeof(rep->nodes[i].name));
+		rep->nodes[i].state = NODE_UNKNOWN;
+	}
+	return 0;
+}
+
+/* Append one node.observed per node and status.complete, in one batch. */
+static int status_record(struct ledger *l, const struct status_report *rep, const char *profile)
+{
+	struct ledger_new *evs = calloc(rep->n + 1, sizeof(*evs));
+	char **texts = calloc(rep->n + 1, sizeof(*texts));
+	struct deployment_id id;
+	char run[DEPLOYMENT_ID_LEN + 1];
+	size_t i;
+	int r = 0;
+
+	if (!evs || !texts) {
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = deployment_id_generate(&id, (uint64_t)clock_wall_ms())) < 0)
+		goto out;
+	deployment_id_format(&id, run, sizeof(run));
+	for (i = 0; i <= rep->n; i++) {
+		json_t *p;
+
+		if (i < rep->n) {
+			const struct status_node *n = &rep->nodes[i];
+
+			p = json_pack("{s:s, s:s, s:s, s:s, s:I}", "profile", profile, "state", congruence_name(n->state),
+				      "expected", rep->expected, "reason", n->reason, "generation", (json_int_t)n->generation);
+			if (p && n->state != NODE_UNREACHABLE && n->state != NODE_UNKNOWN)
+				json_object_set_new(p, "path", json_string(n->actual));
+			evs[i].topic = "node.observed";
+			evs[i].node = n->name;
+		} else {
+			p = json_pack("{s:s, s:s, s:I, s:I, s:I}", "profile", profile, "expected", rep->expected, "nodes",
+				      (json_int_t)rep->n, "congruent", (json_int_t)rep->congruent, "ms", (json_int_t)rep->ms);
+			evs[i].topic = "status.complete";
+		}
+		texts[i] = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		json_decref(p);
+		if (!texts[i]) {
+			r = err_set(ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		evs[i].deployment = run;
+		evs[i].payload = texts[i];
+	}
+	r = ledger_append(l, evs, rep->n + 1, NULL);
+out:
+	if (texts)
+		for (i = 0; i <= rep->n; i++)
+			free(texts[i]);
+	free(texts);
+	free(evs);
+	return r;
+}
+
+int status_run(const struct fleet *f, const struct target_list *targets, const char *profile, const char *expected,
+	       status_done_fn done, void *arg, struct status_report *rep)
+{
+	struct status_job job = { .f = f, .profile = profile, .rep = rep, .done_fn = done, .arg = arg };
+	int64_t t0 = clock_mono_ms();
+	int r;
+
+	if ((r = profile_path_check(profile)) < 0 || (r = status_setup(rep, targets, expected)) < 0)
+		return r;
+	pthread_mutex_init(&job.lock, NULL);
+	r = pool_run(rep->n, f->parallel, status_one, &job);
+	pthread_mutex_destroy(&job.lock);
+	rep->ms = clock_mono_ms() - t0;
+	if (r == 0 && f->ledger && (r = status_record(f->ledger, rep, profile)) < 0) {
+		rep->ledger_err = r;
+		snprintf(rep->ledger_msg, sizeof(rep->ledger_msg), "%s", err_msg());
+		r = 0;
+	}
+	return r;
+}
+
+/* The last known profile target of each node, folded from the ledger. */
+struct known {
+	struct status_report *rep;
+	const struct target_list *targets;
+};
+
+static int fold_known(const struct ledger_event *ev, void *arg)
+{
+	struct known *k = arg;
+	json_t *p;
+	const char *path = NULL, *deployed = NULL;
+	size_t i;
+
+	if (!ev->node)
+		return 0;
+	for (i = 0; i < k->rep->n && strcmp(k->rep->nodes[i].name, ev->node) != 0; i++)
+		;
+	if (i == k->rep->n || !(p = json_loads(ev->payload, 0, NULL)))
+		return 0;
+	if (strcmp(ev->topic, "node.deploy.complete") == 0) {
+		path = deployed = json_string_value(json_object_get(p, "path"));
+	} else if (strcmp(ev->topic, "node.rollback.complete") == 0) {
+		path = json_string_value(json_object_get(p, "ended_path"));
+		if (!path && json_is_true(json_object_get(p, "ok")))
+			path = json_string_value(json_object_get(p, "path"));
+		deployed = path;
+	} else if (strcmp(ev->topic, "node.observed") == 0) {
+		path = json_string_value(json_object_get(p, "path"));
+	}
+	if (path) {
+		struct status_node *n = &k->rep->nodes[i];
+		int y, mo, d, h, mi, s, ms;
+
+		snprintf(n->actual, sizeof(n->actual), "%s", path);
+		n->state = NODE_DRIFTED;
+		if (sscanf(ev->time, "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms) == 7) {
+			struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi,
+					 .tm_sec = s };
+
+			n->seen_ms = (int64_t)timegm(&tm) * 1000 + ms;
+		}
+		/* Without an expectation, the reason field carries the last deployed path. */
+		if (deployed && !k->rep->expected[0])
+			snprintf(n->reason, sizeof(n->reason), "%s", deployed);
+	}
+	json_decref(p);
+	return 0;
+}
+
+int status_cached(struct ledger *l, const struct target_list *targets, const char *expected, struct status_report *rep)
+{
+	struct known k = { rep, targets };
+	struct ledger_filter flt = { .topic = "node.*" };
+	int64_t t0 = clock_mono_ms();
+	size_t i;
+	int r;
+
+	if ((r = status_setup(rep, targets, expected)) < 0)
+		return r;
+	if ((r = ledger_scan(l, &flt, fold_known, &k)) < 0)
+		return r;
+	for (i = 0; i < rep->n; i++) {
+		struct status_node *n = &rep->nodes[i];
+		const char *want = rep->expected[0] ? rep->expected : n->reason;
+
+		if (!n->seen_ms) {
+			n->state = NODE_UNKNOWN;
+			snprintf(n->reason, sizeof(n->reason), "nothing known about this node in the ledger");
+			continue;
+		}
+		n->state = want[0] && strcmp(n->actual, want) == 0 ? NODE_CONGRUENT : NODE_DRIFTED;
+		if (n->state == NODE_CONGRUENT)
+			rep->congruent++;
+	}
+	rep->ms = clock_mono_ms() - t0;
+	return 0;
+}
+
+void status_report_release(struct status_report *rep)
+{
+	free(rep->nodes);
+	memset(rep, 0, sizeof(*rep));
+}
+
+struct gens_job {
+	const struct fleet *f;
+	const char *profile;
+	struct gens_report *rep;
+	pthread_mutex_t lock;
+};
+
+static void gens_one(size_t i, void *arg)
+{
+	struct gens_job *job = arg;
+	struct gens_node *n = &job->rep->nodes[i];
+	struct buf cmd = BUF_INIT(0);
+	struct exec_result res;
+	int r;
+
+	exec_result_init(&res);
+	if ((r = remote_probe_generations(&cmd, job->profile)) == 0)
+		r = probe_once(job->f, &n->target, cmd.data, &res, &n->fail);
+	if (r == 0 && (r = fleet_parse_probe(job->profile, &res.out, &n->gens, NULL, NULL)) < 0)
+		fleet_fail(&n->fail, "probe", r);
+	n->ok = r == 0;
+	exec_result_release(&res);
+	buf_release(&cmd);
+	pthread_mutex_lock(&job->lock);
+	if (n->ok)
+		job->rep->ok++;
+	pthread_mutex_unlock(&job->lock);
+}
+
+int generations_run(const struct fleet *f, const struct target_list *targets, const char *profile,
+		    struct gens_report *rep)
+{
+	struct gens_job job = { .f = f, .profile = profile, .rep = rep };
+	int64_t t0 = clock_mono_ms();
+	size_t i;
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	if ((r = profile_path_check(profile)) < 0)
+		return r;
+	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes))))
+		return err_set(ERR_NOMEM, "out of memory");
+	rep->n = targets->n;
+	for (i = 0; i < targets->n; i++) {
+		rep->nodes[i].index = i;
+		rep->nodes[i].target = targets->items[i];
+		fleet_node_name(&targets->items[i], rep->nodes[i].name, sizeof(rep->nodes[i].name));
+		gen_list_init(&rep->nodes[i].gens);
+	}
+	pthread_mutex_init(&job.lock, NULL);
+	r = pool_run(rep->n, f->parallel, gens_one, &job);
+	pthread_mutex_destroy(&job.lock);
+	rep->ms = clock_mono_ms() - t0;
+	return r;
+}
+
+void gens_report_release(struct gens_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n; i++)
+		gen_list_release(&rep->nodes[i].gens);
+	free(rep->nodes);
+	memset(rep, 0, sizeof(*rep));
+}

@@ -1,0 +1,150 @@
+/* chimera rollback: take a set of nodes back to a generation, all or none. */
+#include "app/rollback.h"
+#include "cli/fleet_opts.h"
+#include "core/ids.h"
+#include "util/err.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void print_json(const struct rollback_report *rep, const char *result)
+{
+	json_t *nodes = json_array(), *doc;
+	char *text;
+	size_t i;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct rollback_node *n = &rep->nodes[i];
+		json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:s}", "node", n->name, "state",
+				      rollback_state_name(n->state), "from_generation", (json_int_t)n->from_gen, "from_path",
+				      n->from_path, "to_generation", (json_int_t)n->to_gen, "ended_generation",
+				      (json_int_t)n->end_gen, "ended_path", n->end_path);
+
+		json_object_set_new(o, "error", n->fail.message[0] ? json_string(n->fail.message) : json_null());
+		json_object_set_new(o, "failed_step", n->fail.step ? json_string(n->fail.step) : json_null());
+		json_array_append_new(nodes, o);
+	}
+	doc = json_pack("{s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}}", "rollback", rep->id, "result", result, "nodes", nodes,
+			"summary", "nodes", (json_int_t)rep->n, "switched", (json_int_t)rep->switched, "reverted",
+			(json_int_t)rep->reverted, "ms", (json_int_t)rep->ms);
+	text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(doc);
+}
+
+static void print_text(const struct rollback_report *rep, const char *result)
+{
+	size_t i;
+
+	if (rep->refused)
+		printf("rollback refused: nothing was switched, because:\n");
+	for (i = 0; i < rep->n; i++) {
+		const struct rollback_node *n = &rep->nodes[i];
+
+		if (rep->refused) {
+			if (n->state != RB_PENDING)
+				printf("  %-30s %s: %s\n", n->name, rollback_state_name(n->state), n->fail.message);
+			continue;
+		}
+		printf("%-30s %-14s generation %u -> %u, ended on %u (%s)\n", n->name, rollback_state_name(n->state),
+		       n->from_gen, n->to_gen, n->end_gen, n->end_path[0] ? n->end_path : "no profile");
+		if (n->fail.message[0])
+			printf("    %s%s%s\n", n->fail.step ? n->fail.step : "", n->fail.step ? ": " : "", n->fail.message);
+	}
+	printf("%zu nodes: %s, %zu switched, %zu put back in %.2fs (rollback %s)\n", rep->n, result, rep->switched,
+	       rep->reverted, rep->ms / 1000.0, rep->id);
+}
+
+enum { OPT_GENERATION = 2000, OPT_ACTIVATE };
+
+static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		FLEET_OPTIONS,
+		{ "generation", required_argument, NULL, OPT_GENERATION },
+		{ "activate", required_argument, NULL, OPT_ACTIVATE },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_fleet f;
+	struct rollback_report rep = { 0 };
+	const char *activate = "auto", *result;
+	uint32_t gen = 0;
+	enum cmd_status st = CMD_ERROR;
+	int c, r;
+
+	cli_fleet_init(&f);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+t:g:", opts, NULL)) != -1) {
+		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
+			return cli_usage(cli, "%s", err_msg());
+		if (r == 1)
+			continue;
+		switch (c) {
+		case OPT_GENERATION:
+		case 'g':
+			if (generation_parse(&gen, optarg, strlen(optarg)) < 0 || gen == 0)
+				return cli_usage(cli, "--generation '%s' is not a generation number (1 or more)", optarg);
+			break;
+		case OPT_ACTIVATE:
+			if (!optarg[0])
+				return cli_usage(cli, "--activate needs auto, none or a command");
+			activate = optarg;
+			break;
+		default: return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+	if ((r = cli_fleet_open(cli, &f)) < 0) {
+		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (rollback_run(&f.fleet, &f.targets, f.profile, gen, activate, &rep) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	result = rep.refused ? "refused" : rep.switched == rep.n ? "success" : "reverted";
+	if (cli->json)
+		print_json(&rep, result);
+	else
+		print_text(&rep, result);
+	if (rep.ledger_err) {
+		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
+		goto out;
+	}
+	st = rep.switched == rep.n ? CMD_OK : rep.refused ? CMD_ERROR : CMD_PARTIAL;
+out:
+	rollback_report_release(&rep);
+	cli_fleet_close(&f);
+	return st;
+}
+
+const struct cmd_entry cmd_rollback_entry = {
+	.name = "rollback",
+	.summary = "switch a set of targets back to a generation, all of them or none",
+	.usage = "chimera rollback (-t TARGETS | --targets-file FILE) [--generation N]\n"
+		 "                      [--profile PATH] [--activate auto|none|CMD] [--parallel N]",
+	.help = "First checks that every node has generation N of the profile (without N: a\n"
+		"generation before its current one). If any node lacks it or cannot be reached,\n"
+		"nothing is switched and the report says which. Otherwise every node is switched\n"
+		"(nix-env --switch-generation), activated and confirmed over the same SSH\n"
+		"session; if one fails, no further node is started and every node already\n"
+		"touched is put back on the generation it was on. The report says where every\n"
+		"node ended. Recorded as chimera.rollback.triggered, node.rollback.complete per\n"
+		"node, and chimera.rollback.complete.\n"
+		"\n"
+		"options:\n"
+		"  -g, --generation N       the generation to go to (default: the previous one)\n"
+		"  --activate MODE          auto (default), none, or a command; as for deploy\n"
+		FLEET_OPTIONS_HELP
+		"  --json                   one JSON document\n"
+		"\n"
+		"exit status: 0 when every node is on the generation, 3 when a failure was put\n"
+		"back, 1 when refused (nothing switched) or on error, 2 for bad usage.\n",
+	.exec = cmd_rollback_exec,
+};

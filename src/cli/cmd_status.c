@@ -1,0 +1,199 @@
+/* chimera status: is every node on the expected configuration? */
+#include "app/inspect.h"
+#include "cli/fleet_opts.h"
+#include "cli/progress.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void on_done(const struct status_node *n, size_t done, size_t total, void *arg)
+{
+	char what[600];
+
+	if (n->state == NODE_UNREACHABLE || n->state == NODE_UNKNOWN)
+		snprintf(what, sizeof(what), "%s: %s", congruence_name(n->state), n->reason);
+	else
+		snprintf(what, sizeof(what), "%s", congruence_name(n->state));
+	progress_done(arg, n->index, n->name, n->state == NODE_CONGRUENT, what);
+}
+
+static void print_json(const struct status_report *rep, int cached)
+{
+	json_t *nodes = json_array(), *doc;
+	char *text;
+	size_t i;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct status_node *n = &rep->nodes[i];
+		json_t *o = json_pack("{s:s, s:s}", "node", n->name, "state", congruence_name(n->state));
+		int known = n->state == NODE_CONGRUENT || n->state == NODE_DRIFTED;
+
+		json_object_set_new(o, "actual", known ? json_string(n->actual) : json_null());
+		json_object_set_new(o, "reason", known ? json_null() : json_string(n->reason));
+		if (cached) {
+			char t[CLOCK_UTC_LEN];
+
+			clock_format_utc(n->seen_ms, t);
+			json_object_set_new(o, "seen", n->seen_ms ? json_string(t) : json_null());
+			if (!rep->expected[0])
+				json_object_set_new(o, "last_deployed", known && n->reason[0] ? json_string(n->reason)
+											: json_null());
+		} else {
+			json_object_set_new(o, "generation", n->generation ? json_integer(n->generation) : json_null());
+			json_object_set_new(o, "ms", json_integer(n->ms));
+		}
+		json_array_append_new(nodes, o);
+	}
+	doc = json_pack("{s:o, s:b, s:o, s:{s:I, s:I, s:I}}", "expected",
+			rep->expected[0] ? json_string(rep->expected) : json_null(), "cached", cached, "nodes", nodes,
+			"summary", "nodes", (json_int_t)rep->n, "congruent", (json_int_t)rep->congruent, "ms",
+			(json_int_t)rep->ms);
+	text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(doc);
+}
+
+static void print_text(const struct status_report *rep, int cached)
+{
+	size_t i, count[4] = { 0 };
+
+	if (rep->expected[0])
+		printf("expected %s%s\n", rep->expected, cached ? " (from the ledger, nodes not contacted)" : "");
+	else
+		printf("last known state from the ledger (nodes not contacted)\n");
+	for (i = 0; i < rep->n; i++) {
+		const struct status_node *n = &rep->nodes[i];
+
+		count[n->state]++;
+		switch (n->state) {
+		case NODE_CONGRUENT:
+			printf("%-30s congruent", n->name);
+			if (cached)
+				printf(" on %s", n->actual);
+			break;
+		case NODE_DRIFTED:
+			printf("%-30s DRIFTED: has %s", n->name, n->actual[0] ? n->actual : "no profile");
+			break;
+		default:
+			printf("%-30s %s: %s", n->name, n->state == NODE_UNREACHABLE ? "UNREACHABLE" : "UNKNOWN", n->reason);
+			break;
+		}
+		if (cached && n->seen_ms) {
+			char t[CLOCK_UTC_LEN];
+
+			clock_format_utc(n->seen_ms, t);
+			printf(" (seen %s)", t);
+		} else if (!cached && n->generation) {
+			printf(" (generation %u)", n->generation);
+		}
+		printf("\n");
+	}
+	printf("%zu nodes: %zu congruent, %zu drifted, %zu unreachable, %zu unknown in %.2fs\n", rep->n,
+	       count[NODE_CONGRUENT], count[NODE_DRIFTED], count[NODE_UNREACHABLE], count[NODE_UNKNOWN],
+	       rep->ms / 1000.0);
+}
+
+enum { OPT_CACHED = 2000 };
+
+static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		FLEET_OPTIONS,
+		SOURCE_OPTIONS,
+		{ "cached", no_argument, NULL, OPT_CACHED },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_fleet f;
+	struct cli_source cs = { 0 };
+	struct status_report rep = { 0 };
+	struct progress *prog = NULL;
+	char expected[STOREPATH_MAX] = "";
+	enum cmd_status st = CMD_ERROR;
+	int c, r, cached = 0, have_source;
+
+	cli_fleet_init(&f);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+t:c:A:", opts, NULL)) != -1) {
+		if ((r = cli_fleet_opt(&f, c, optarg)) < 0 || (r == 0 && (r = cli_source_opt(&cs, c, argc, argv)) < 0))
+			return cli_usage(cli, "%s", err_msg());
+		if (r == 1)
+			continue;
+		if (c == OPT_CACHED)
+			cached = 1;
+		else
+			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+	if ((have_source = cli_source_check(&cs)) < 0)
+		return cli_usage(cli, "%s", err_msg());
+	if (!have_source && !cached)
+		return cli_usage(cli, "give -c FILE.nix, --flake REF#ATTR or --expect STOREPATH (or --cached)");
+	if ((r = cli_fleet_open(cli, &f)) < 0) {
+		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (have_source && cli_source_path(&cs, expected) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (cached) {
+		r = status_cached(f.fleet.ledger, &f.targets, expected, &rep);
+	} else {
+		prog = progress_start(progress_mode_for(cli->json, cli->quiet), f.targets.n);
+		r = status_run(&f.fleet, &f.targets, f.profile, expected, on_done, prog, &rep);
+		progress_stop(prog);
+	}
+	if (r < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (cli->json)
+		print_json(&rep, cached);
+	else
+		print_text(&rep, cached);
+	if (rep.ledger_err) {
+		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
+		goto out;
+	}
+	st = rep.congruent == rep.n ? CMD_OK : CMD_PARTIAL;
+out:
+	status_report_release(&rep);
+	cli_fleet_close(&f);
+	return st;
+}
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.summary = "report whether every target is on the expected configuration",
+	.usage = "chimera status (-t TARGETS | --targets-file FILE)\n"
+		 "                      (-c FILE.nix [-A ATTR] [--arg NAME VALUE] [--argstr NAME VALUE]\n"
+		 "                       | --flake REF#ATTR | --expect STOREPATH | --cached)\n"
+		 "                      [--profile PATH] [--parallel N] [--connect-timeout S]",
+	.help = "Reads each node's profile over one SSH session per node and reports it as\n"
+		"congruent (on the expected path), drifted (with what it has instead) or\n"
+		"unreachable (with the reason). With -c or --flake the expected path is built\n"
+		"first. Each observation is recorded as a node.observed event.\n"
+		"\n"
+		"--cached answers from the ledger without contacting any node: each node's last\n"
+		"known profile target (from deploys, rollbacks and earlier status runs) and when\n"
+		"it was seen; without an expected path, a node counts as congruent when it was\n"
+		"last seen on what chimera last put there.\n"
+		"\n"
+		"options:\n"
+		SOURCE_OPTIONS_HELP
+		"  --cached                 answer from the ledger only\n"
+		FLEET_OPTIONS_HELP
+		"  --json                   one JSON document with every node's state\n"
+		"\n"
+		"exit status: 0 when every node is congruent, 3 otherwise, 1 on error,\n"
+		"2 for bad usage.\n",
+	.exec = cmd_status_exec,
+};
