@@ -64,6 +64,7 @@ int cli_int(const char *name, const char *s, long min, long max, long *out);
 
 /* Every command, in the order --help lists them. */
 extern const struct cmd_entry cmd_deploy_entry;
+extern const struct cmd_entry cmd_deployments_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_generations_entry;

@@ -1,0 +1,200 @@
+/* Projections of the ledger: deployments and their per-node outcomes. */
+#include "app/history.h"
+#include "util/err.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Fold one deployment-level event into D. */
+static void fold_edge(struct history_deployment *d, const struct ledger_event *ev, json_t *p)
+{
+	if (strcmp(ev->topic, "deploy.initiated") == 0) {
+		memcpy(d->time, ev->time, sizeof(d->time));
+		d->dry_run = json_is_true(json_object_get(p, "dry_run"));
+		d->nodes = json_array_size(json_object_get(p, "nodes"));
+	} else if (strcmp(ev->topic, "chimera.deploy.start") == 0) {
+		free(d->path);
+		d->path = dup_or_null(json_string_value(json_object_get(p, "path")));
+	} else if (strcmp(ev->topic, "chimera.deploy.complete") == 0) {
+		free(d->result);
+		d->result = dup_or_null(json_string_value(json_object_get(p, "result")));
+		d->ok = (size_t)json_integer_value(json_object_get(p, "ok"));
+		d->failed = (size_t)json_integer_value(json_object_get(p, "failed"));
+		d->ms = json_integer_value(json_object_get(p, "ms"));
+	}
+}
+
+static int is_deploy_topic(const char *t)
+{
+	return strcmp(t, "deploy.initiated") == 0 || strcmp(t, "chimera.deploy.start") == 0 ||
+	       strcmp(t, "chimera.deploy.complete") == 0;
+}
+
+static int list_fold(const struct ledger_event *ev, void *arg)
+{
+	struct history_list *l = arg;
+	struct history_deployment *d;
+	json_t *p;
+
+	if (!ev->deployment || !is_deploy_topic(ev->topic))
+		return 0;
+	d = l->n ? &l->items[l->n - 1] : NULL;
+	if (!d || strcmp(d->id, ev->deployment) != 0) {
+		size_t i;
+
+		/* Deployments may interleave when controllers share a ledger: look back. */
+		for (i = l->n, d = NULL; i > 0; i--)
+			if (strcmp(l->items[i - 1].id, ev->deployment) == 0) {
+				d = &l->items[i - 1];
+				break;
+			}
+	}
+	if (!d) {
+		struct history_deployment *m = realloc(l->items, (l->n + 1) * sizeof(*m));
+
+		if (!m)
+			return err_set(ERR_NOMEM, "out of memory");
+		l->items = m;
+		d = &l->items[l->n++];
+		memset(d, 0, sizeof(*d));
+		if (!(d->id = strdup(ev->deployment)))
+			return err_set(ERR_NOMEM, "out of memory");
+		memcpy(d->time, ev->time, sizeof(d->time));
+	}
+	if ((p = json_loads(ev->payload, 0, NULL))) {
+		fold_edge(d, ev, p);
+		json_decref(p);
+	}
+	return 0;
+}
+
+int history_deployments(struct ledger *l, struct history_list *out)
+{
+	struct ledger_filter f = { 0 };
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	/* The filter takes one topic or prefix: scan the two families, initiations first. */
+	f.topic = "deploy.initiated";
+	if ((r = ledger_scan(l, &f, list_fold, out)) == 0) {
+		f.topic = "chimera.deploy.*";
+		r = ledger_scan(l, &f, list_fold, out);
+	}
+	if (r < 0)
+		history_list_release(out);
+	return r;
+}
+
+static int one_fold(const struct ledger_event *ev, void *arg)
+{
+	struct history_deployment *d = arg;
+	struct history_node *n = NULL;
+	json_t *p = json_loads(ev->payload, 0, NULL);
+	size_t i;
+
+	if (!p)
+		return 0;
+	if (is_deploy_topic(ev->topic)) {
+		if (!d->time[0])
+			memcpy(d->time, ev->time, sizeof(d->time));
+		fold_edge(d, ev, p);
+		if (strcmp(ev->topic, "deploy.initiated") == 0) {
+			json_t *v;
+
+			json_array_foreach(json_object_get(p, "nodes"), i, v) {
+				struct history_node *m = realloc(d->outcomes, (d->n + 1) * sizeof(*m));
+
+				if (!m) {
+					json_decref(p);
+					return err_set(ERR_NOMEM, "out of memory");
+				}
+				d->outcomes = m;
+				m[d->n] = (struct history_node){ dup_or_null(json_string_value(v)), strdup("pending"), NULL,
+								 NULL, ev->seq };
+				d->n++;
+			}
+		}
+	} else if (ev->node) {
+		for (i = 0; i < d->n; i++)
+			if (d->outcomes[i].node && strcmp(d->outcomes[i].node, ev->node) == 0)
+				n = &d->outcomes[i];
+		if (n && strcmp(ev->topic, "node.deploy.complete") == 0) {
+			free(n->outcome);
+			n->outcome = strdup("deployed");
+			n->seq = ev->seq;
+		} else if (n && strcmp(ev->topic, "node.failed") == 0) {
+			free(n->outcome);
+			free(n->step);
+			free(n->error);
+			n->outcome = strdup("failed");
+			n->step = dup_or_null(json_string_value(json_object_get(p, "step")));
+			n->error = dup_or_null(json_string_value(json_object_get(p, "error")));
+			n->seq = ev->seq;
+		}
+	}
+	json_decref(p);
+	return 0;
+}
+
+int history_deployment(struct ledger *l, const char *id, struct history_deployment *out)
+{
+	struct ledger_filter f = { .deployment = id };
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!(out->id = strdup(id)))
+		return err_set(ERR_NOMEM, "out of memory");
+	if ((r = ledger_scan(l, &f, one_fold, out)) < 0) {
+		history_deployment_release(out);
+		return r;
+	}
+	if (!out->time[0]) {
+		history_deployment_release(out);
+		return err_set(ERR_NOTFOUND, "no deployment '%s' in the ledger", id);
+	}
+	/* A dry run plans, it does not deploy. */
+	if (out->dry_run) {
+		size_t i;
+
+		for (i = 0; i < out->n; i++)
+			if (strcmp(out->outcomes[i].outcome, "pending") == 0) {
+				free(out->outcomes[i].outcome);
+				out->outcomes[i].outcome = strdup("planned");
+			}
+	}
+	return 0;
+}
+
+void history_deployment_release(struct history_deployment *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->outcomes[i].node);
+		free(d->outcomes[i].outcome);
+		free(d->outcomes[i].step);
+		free(d->outcomes[i].error);
+	}
+	free(d->outcomes);
+	free(d->id);
+	free(d->path);
+	free(d->result);
+	memset(d, 0, sizeof(*d));
+}
+
+void history_list_release(struct history_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		history_deployment_release(&l->items[i]);
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}

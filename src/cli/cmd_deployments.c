@@ -1,0 +1,144 @@
+/* chimera deployments: the deployments in the ledger and each node's outcome. */
+#include "app/history.h"
+#include "cli/cli.h"
+#include "util/err.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *deployment_json(const struct history_deployment *d)
+{
+	return json_pack("{s:s, s:s, s:o, s:o, s:b, s:I, s:I, s:I, s:I}", "deployment", d->id, "time", d->time, "path",
+			 str_or_null(d->path), "result", str_or_null(d->result), "dry_run", d->dry_run, "nodes",
+			 (json_int_t)d->nodes, "ok", (json_int_t)d->ok, "failed", (json_int_t)d->failed, "ms",
+			 (json_int_t)d->ms);
+}
+
+static void print_doc(json_t *doc)
+{
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(doc);
+}
+
+static enum cmd_status list(struct cli *cli, struct ledger *l, long limit)
+{
+	struct history_list hl;
+	size_t i, from;
+
+	if (history_deployments(l, &hl) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	from = limit > 0 && hl.n > (size_t)limit ? hl.n - (size_t)limit : 0;
+	if (cli->json) {
+		json_t *arr = json_array();
+
+		for (i = from; i < hl.n; i++)
+			json_array_append_new(arr, deployment_json(&hl.items[i]));
+		print_doc(json_pack("{s:o}", "deployments", arr));
+	} else {
+		printf("%-26s  %-24s  %-12s  %5s  %5s  %5s  %s\n", "DEPLOYMENT", "TIME", "RESULT", "NODES", "OK", "FAIL",
+		       "PATH");
+		for (i = from; i < hl.n; i++) {
+			const struct history_deployment *d = &hl.items[i];
+			char result[32];
+
+			snprintf(result, sizeof(result), "%s%s", d->result ? d->result : "unfinished",
+				 d->dry_run ? " (dry)" : "");
+			printf("%-26s  %-24s  %-12s  %5zu  %5zu  %5zu  %s\n", d->id, d->time, result, d->nodes, d->ok,
+			       d->failed, d->path ? d->path : "-");
+		}
+	}
+	history_list_release(&hl);
+	return CMD_OK;
+}
+
+static enum cmd_status show(struct cli *cli, struct ledger *l, const char *id)
+{
+	struct history_deployment d;
+	size_t i;
+	int r;
+
+	if ((r = history_deployment(l, id, &d)) < 0)
+		return cli_fail(cli, r == ERR_NOTFOUND ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
+	if (cli->json) {
+		json_t *doc = deployment_json(&d), *nodes = json_array();
+
+		for (i = 0; i < d.n; i++)
+			json_array_append_new(nodes, json_pack("{s:o, s:s, s:o, s:o, s:I}", "node", str_or_null(d.outcomes[i].node),
+							       "outcome", d.outcomes[i].outcome, "step",
+							       str_or_null(d.outcomes[i].step), "error",
+							       str_or_null(d.outcomes[i].error), "seq", (json_int_t)d.outcomes[i].seq));
+		json_object_set_new(doc, "outcomes", nodes);
+		print_doc(doc);
+	} else {
+		printf("deployment %s at %s: %s%s\n", d.id, d.time, d.result ? d.result : "unfinished",
+		       d.dry_run ? " (dry run)" : "");
+		printf("path %s\n", d.path ? d.path : "(not built)");
+		for (i = 0; i < d.n; i++) {
+			printf("  %-30s %s", d.outcomes[i].node ? d.outcomes[i].node : "?", d.outcomes[i].outcome);
+			if (d.outcomes[i].step)
+				printf(" at %s: %s", d.outcomes[i].step, d.outcomes[i].error ? d.outcomes[i].error : "");
+			printf("\n");
+		}
+	}
+	history_deployment_release(&d);
+	return CMD_OK;
+}
+
+static enum cmd_status cmd_deployments_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "limit", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ledger *l = NULL;
+	enum cmd_status st;
+	long limit = 0;
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+n:", opts, NULL)) != -1) {
+		if (c != 'n')
+			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		if (cli_int("--limit", optarg, 1, 1000000000, &limit) < 0)
+			return cli_usage(cli, "%s", err_msg());
+	}
+	if (optind < argc && strcmp(argv[optind], "show") != 0)
+		return cli_usage(cli, "unknown subcommand '%s'; expected show ID", argv[optind]);
+	if (optind < argc && optind + 2 != argc)
+		return cli_usage(cli, "show takes one deployment id");
+	if (cli_state_dir(cli) < 0 || cli_open_ledger(cli, &l) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	st = optind < argc ? show(cli, l, argv[optind + 1]) : list(cli, l, limit);
+	ledger_close(l);
+	return st;
+}
+
+const struct cmd_entry cmd_deployments_entry = {
+	.name = "deployments",
+	.summary = "list deployments from the ledger, or show one node by node",
+	.usage = "chimera deployments [--limit N]\n"
+		 "       chimera deployments show ID",
+	.help = "Reads the ledger only. The list gives each deployment's id, start time, result\n"
+		"(success, partial, failed, build failed; unfinished when chimera.deploy.complete\n"
+		"is missing, e.g. after a crash), node counts and store path. `show ID` adds every\n"
+		"node's outcome: deployed, failed (with the step and error), planned (dry run), or\n"
+		"pending (no outcome recorded).\n"
+		"\n"
+		"options:\n"
+		"  -n, --limit N            only the last N deployments\n"
+		"  --json                   one JSON document\n",
+	.exec = cmd_deployments_exec,
+};
