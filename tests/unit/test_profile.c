@@ -1,0 +1,216 @@
+/* Unit tests for core/profile and the node probes of app/fleet, run with /bin/sh on fake profiles. */
+#include "check.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app/fleet.h"
+#include "core/profile.h"
+#include "util/fs.h"
+#include "util/proc.h"
+
+#define P1 "/nix/store/00000000000000000000000000000001-hello-1"
+#define P2 "/nix/store/00000000000000000000000000000002-hello-2"
+#define P3 "/nix/store/00000000000000000000000000000003-hello-3"
+
+static void test_profile_path_check(void **state)
+{
+	static const char *const good[] = { "/nix/var/nix/profiles/system", "/a", "/x/y-1.2_3+4", "/p/.hidden" };
+	static const char *const bad[] = { "", "rel/path", "/a/../b", "/a/./b", "/a//b", "/a/", "/x;y", "/x y",
+					   "/$(id)", "/a`b`", "/a'b", "/a\"b", "/a\\b", "/é", "/.." };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(profile_path_check(good[i]), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (profile_path_check(bad[i]) != ERR_INVALID)
+			fail_msg("'%s' was accepted", bad[i]);
+		assert_contains(err_msg(), "profile path");
+	}
+}
+
+static void test_link_generation(void **state)
+{
+	(void)state;
+	assert_int_equal(profile_link_generation("system", LIT("system-42-link")), 42);
+	assert_int_equal(profile_link_generation("system", LIT("/nix/var/nix/profiles/system-7-link")), 7);
+	assert_int_equal(profile_link_generation("system", LIT("system-x-link")), 0);
+	assert_int_equal(profile_link_generation("system", LIT("other-3-link")), 0);
+	assert_int_equal(profile_link_generation("system", LIT("system-3")), 0);
+	assert_int_equal(profile_link_generation("system", LIT("system-0-link")), 0);
+	assert_int_equal(profile_link_generation("system", LIT(P1)), 0);
+}
+
+static void test_gen_list_parse(void **state)
+{
+	static const char text[] = "link system-2-link\n"
+				   "path " P2 "\n"
+				   "gen 2 1700000100 " P2 "\n"
+				   "gen 10 1700000200 " P3 "\n"
+				   "gen 1 1700000000 " P1 "\n"
+				   "gen x-1 1700000000 " P1 "\n";
+	struct gen_list l;
+
+	(void)state;
+	assert_int_equal(gen_list_parse(&l, "system", LIT(text)), 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.items[0].num, 1);
+	assert_int_equal(l.items[1].num, 2);
+	assert_int_equal(l.items[2].num, 10);
+	assert_int_equal(l.items[2].time, 1700000200);
+	assert_string_equal(l.items[2].path, P3);
+	assert_int_equal(l.current, 2);
+	assert_string_equal(l.current_path, P2);
+	assert_int_equal(gen_list_previous(&l)->num, 1);
+	assert_non_null(gen_list_find(&l, 10));
+	assert_null(gen_list_find(&l, 3));
+	gen_list_release(&l);
+
+	/* No profile at all. */
+	assert_int_equal(gen_list_parse(&l, "system", LIT("")), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(l.current, 0);
+	assert_string_equal(l.current_path, "");
+	assert_null(gen_list_previous(&l));
+	gen_list_release(&l);
+
+	assert_int_equal(gen_list_parse(&l, "system", LIT("gen 1 17 /tmp/evil\n")), ERR_INVALID);
+	assert_contains(err_msg(), "outside the store");
+	assert_int_equal(gen_list_parse(&l, "system", LIT("path /etc\n")), ERR_INVALID);
+	assert_int_equal(gen_list_parse(&l, "system", LIT("gen 1 notatime " P1 "\n")), ERR_INVALID);
+	assert_int_equal(gen_list_parse(&l, "system", LIT("surprise\n")), ERR_INVALID);
+	assert_contains(err_msg(), "surprise");
+}
+
+/* Run CMD with /bin/sh and return its stdout in OUT. */
+static int sh(const char *cmd, struct buf *out)
+{
+	char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
+	int status;
+
+	buf_reset(out);
+	assert_int_equal(proc_run_split(argv, -1, out, NULL, &status), 0);
+	return status;
+}
+
+static char dir[4096];
+
+static void make_profile_dir(void)
+{
+	const char *tmp = getenv("CHIMERA_TEST_TMP");
+	char path[4200];
+
+	snprintf(dir, sizeof(dir), "%s/profile-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	fs_mkdir_p(tmp && *tmp ? tmp : "/tmp", 0700);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/system-1-link", dir);
+	assert_int_equal(symlink(P1, path), 0);
+	snprintf(path, sizeof(path), "%s/system-2-link", dir);
+	assert_int_equal(symlink(P2, path), 0);
+	snprintf(path, sizeof(path), "%s/system-x-9-link", dir);
+	assert_int_equal(symlink(P3, path), 0);
+	snprintf(path, sizeof(path), "%s/system", dir);
+	assert_int_equal(symlink("system-2-link", path), 0);
+}
+
+static void test_probes_on_a_real_profile(void **state)
+{
+	struct buf cmd = BUF_INIT(0), out = BUF_INIT(1 << 20);
+	struct gen_list l;
+	char profile[4200], missing_profile[4200];
+
+	(void)state;
+	make_profile_dir();
+	snprintf(profile, sizeof(profile), "%s/system", dir);
+	assert_int_equal(remote_probe_generations(&cmd, profile), 0);
+	assert_int_equal(sh(cmd.data, &out), 0);
+	assert_int_equal(fleet_parse_probe(profile, &out, &l, NULL, NULL), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.current, 2);
+	assert_string_equal(l.current_path, P2);
+	assert_string_equal(l.items[0].path, P1);
+	assert_true(l.items[0].time > 1700000000);
+	gen_list_release(&l);
+
+	/* The current probe alone, and a profile that does not exist. */
+	buf_reset(&cmd);
+	assert_int_equal(remote_probe_current(&cmd, profile), 0);
+	assert_int_equal(sh(cmd.data, &out), 0);
+	assert_int_equal(fleet_parse_probe(profile, &out, &l, NULL, NULL), 0);
+	assert_string_equal(l.current_path, P2);
+	gen_list_release(&l);
+	snprintf(missing_profile, sizeof(missing_profile), "%s/none/system", dir);
+	buf_reset(&cmd);
+	assert_int_equal(remote_probe_generations(&cmd, missing_profile), 0);
+	assert_int_equal(sh(cmd.data, &out), 0);
+	assert_int_equal(fleet_parse_probe(missing_profile, &out, &l, NULL, NULL), 0);
+	assert_int_equal(l.n, 0);
+	assert_string_equal(l.current_path, "");
+	gen_list_release(&l);
+	buf_release(&cmd);
+	buf_release(&out);
+	fs_rm_rf(dir);
+}
+
+static void test_missing_paths_split(void **state)
+{
+	struct buf out = BUF_INIT(0);
+	struct gen_list l;
+	char **missing;
+	size_t n;
+
+	(void)state;
+	buf_adds(&out, "link system-1-link\npath " P1 "\n" P2 "\n" P3 "\n");
+	assert_int_equal(fleet_parse_probe("/p/system", &out, &l, &missing, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(missing[0], P2);
+	assert_string_equal(missing[1], P3);
+	assert_string_equal(l.current_path, P1);
+	fleet_free_paths(missing, n);
+	gen_list_release(&l);
+	/* Without a place for missing paths, a bare path is unexpected. */
+	assert_int_equal(fleet_parse_probe("/p/system", &out, &l, NULL, NULL), ERR_INVALID);
+	buf_release(&out);
+}
+
+static void test_activate_quotes_everything(void **state)
+{
+	struct buf cmd = BUF_INIT(0), out = BUF_INIT(1 << 20);
+	char kind[32];
+
+	(void)state;
+	/* A user command gets the path as $1 and in CHIMERA_STORE_PATH; its quotes survive. */
+	assert_int_equal(remote_activate(&cmd, P1, "printf '%s|%s|it'\"'\"'s' \"$1\" \"$CHIMERA_STORE_PATH\""), 0);
+	assert_int_equal(sh(cmd.data, &out), 0);
+	assert_string_equal(out.data, "chimera-activation command\n" P1 "|" P1 "|it's");
+	remote_activation_kind(&out, kind, sizeof(kind));
+	assert_string_equal(kind, "command");
+	/* auto on a path without bin/ does nothing and says so. */
+	buf_reset(&cmd);
+	assert_int_equal(remote_activate(&cmd, P3, "auto"), 0);
+	assert_int_equal(sh(cmd.data, &out), 0);
+	remote_activation_kind(&out, kind, sizeof(kind));
+	assert_string_equal(kind, "none");
+	buf_reset(&cmd);
+	assert_int_equal(remote_activate(&cmd, P3, "none"), 0);
+	assert_int_equal(sh(cmd.data, &out), 0);
+	assert_string_equal(out.data, "chimera-activation none\n");
+	buf_release(&cmd);
+	buf_release(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_profile_path_check),
+		cmocka_unit_test(test_link_generation),
+		cmocka_unit_test(test_gen_list_parse),
+		cmocka_unit_test(test_probes_on_a_real_profile),
+		cmocka_unit_test(test_missing_paths_split),
+		cmocka_unit_test(test_activate_quotes_everything),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
