@@ -214,3 +214,23 @@ int cli_int(const char *name, const char *s, long min, long max, long *out)
 	*out = v;
 	return 0;
 }
+
+void cli_print_json(json_t *doc)
+{
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(doc);
+}
+
+void cli_bytes(uint64_t b, char *out, size_t len)
+{
+	if (b >= 1024 * 1024)
+		snprintf(out, len, "%.1f MiB", b / 1048576.0);
+	else if (b >= 1024)
+		snprintf(out, len, "%.1f KiB", b / 1024.0);
+	else
+		snprintf(out, len, "%llu B", (unsigned long long)b);
+}

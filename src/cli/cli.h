@@ -2,7 +2,9 @@
 #ifndef CHIMERA_CLI_CLI_H
 #define CHIMERA_CLI_CLI_H
 
+#include <jansson.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdbool.h>
 
 #include "core/target.h"
@@ -61,6 +63,12 @@ enum cmd_status cli_help(struct cli *cli);
 
 /* Parse a decimal integer in [MIN, MAX] for option NAME. Returns 0 or ERR_INVALID. */
 int cli_int(const char *name, const char *s, long min, long max, long *out);
+
+/* Print DOC indented on stdout and drop the reference. DOC may be NULL (out of memory). */
+void cli_print_json(json_t *doc);
+
+/* "512 B", "1.5 KiB", "2.0 MiB" into OUT. */
+void cli_bytes(uint64_t bytes, char *out, size_t len);
 
 /* Every command, in the order --help lists them. */
 extern const struct cmd_entry cmd_deploy_entry;

@@ -3,6 +3,7 @@
 #include "app/deploy.h"
 #include "cli/fleet_opts.h"
 #include "cli/progress.h"
+#include "cli/cli.h"
 #include "util/err.h"
 #include "util/fs.h"
 
@@ -38,16 +39,6 @@ static const char *outcome_name(enum deploy_outcome o)
 	}
 }
 
-static void human_bytes(uint64_t b, char *out, size_t len)
-{
-	if (b >= 1024 * 1024)
-		snprintf(out, len, "%.1f MiB", b / 1048576.0);
-	else if (b >= 1024)
-		snprintf(out, len, "%.1f KiB", b / 1024.0);
-	else
-		snprintf(out, len, "%llu B", (unsigned long long)b);
-}
-
 static json_t *node_json(const struct deploy_node *n, const char *path)
 {
 	json_t *o = json_object(), *steps = json_object();
@@ -78,7 +69,6 @@ static json_t *node_json(const struct deploy_node *n, const char *path)
 static void print_json(const struct deploy_report *rep, int dry_run)
 {
 	json_t *nodes = json_array(), *doc;
-	char *text;
 	size_t i;
 
 	for (i = 0; i < rep->n; i++)
@@ -88,11 +78,7 @@ static void print_json(const struct deploy_report *rep, int dry_run)
 			(json_int_t)rep->closure_paths, "bytes", (json_int_t)rep->closure_bytes, "nodes", nodes, "summary",
 			"nodes", (json_int_t)rep->n, "ok", (json_int_t)rep->ok, "failed", (json_int_t)rep->failed, "ms",
 			(json_int_t)rep->ms);
-	text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(doc);
+	cli_print_json(doc);
 }
 
 static void print_tail(const char *tail)
@@ -114,7 +100,7 @@ static void print_text(const struct deploy_report *rep, int dry_run)
 	size_t i;
 	int s;
 
-	human_bytes(rep->closure_bytes, cb, sizeof(cb));
+	cli_bytes(rep->closure_bytes, cb, sizeof(cb));
 	printf("%s %s: %s (%zu paths, %s), built in %.2fs\n", dry_run ? "dry run" : "deployment", rep->id, rep->path,
 	       rep->closure_paths, cb, rep->build_ms / 1000.0);
 	printf("%-30s %-9s %-20s", "NODE", "OUTCOME", dry_run ? "WOULD COPY" : "COPIED");
@@ -125,7 +111,7 @@ static void print_text(const struct deploy_report *rep, int dry_run)
 		const struct deploy_node *n = &rep->nodes[i];
 		char copied[48], b[32];
 
-		human_bytes(n->copy_bytes, b, sizeof(b));
+		cli_bytes(n->copy_bytes, b, sizeof(b));
 		snprintf(copied, sizeof(copied), "%zu paths, %s", n->copy_paths, b);
 		printf("%-30s %-9s %-20s", n->name, outcome_name(n->outcome), n->step_ms[STEP_CHECK] >= 0 ? copied : "-");
 		for (s = 0; s < STEP_COUNT; s++) {

@@ -22,16 +22,6 @@ static json_t *deployment_json(const struct history_deployment *d)
 			 (json_int_t)d->ms);
 }
 
-static void print_doc(json_t *doc)
-{
-	char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(doc);
-}
-
 static enum cmd_status list(struct cli *cli, struct ledger *l, long limit)
 {
 	struct history_list hl;
@@ -45,7 +35,7 @@ static enum cmd_status list(struct cli *cli, struct ledger *l, long limit)
 
 		for (i = from; i < hl.n; i++)
 			json_array_append_new(arr, deployment_json(&hl.items[i]));
-		print_doc(json_pack("{s:o}", "deployments", arr));
+		cli_print_json(json_pack("{s:o}", "deployments", arr));
 	} else {
 		printf("%-26s  %-24s  %-12s  %5s  %5s  %5s  %s\n", "DEPLOYMENT", "TIME", "RESULT", "NODES", "OK", "FAIL",
 		       "PATH");
@@ -80,7 +70,7 @@ static enum cmd_status show(struct cli *cli, struct ledger *l, const char *id)
 							       str_or_null(d.outcomes[i].step), "error",
 							       str_or_null(d.outcomes[i].error), "seq", (json_int_t)d.outcomes[i].seq));
 		json_object_set_new(doc, "outcomes", nodes);
-		print_doc(doc);
+		cli_print_json(doc);
 	} else {
 		printf("deployment %s at %s: %s%s\n", d.id, d.time, d.result ? d.result : "unfinished",
 		       d.dry_run ? " (dry run)" : "");

@@ -42,7 +42,6 @@ static json_t *clean_string(const struct buf *b)
 static void print_json(const struct exec_report *rep, const char *cmd)
 {
 	json_t *nodes = json_array(), *doc;
-	char *text;
 	size_t i;
 
 	for (i = 0; i < rep->n; i++) {
@@ -67,11 +66,7 @@ static void print_json(const struct exec_report *rep, const char *cmd)
 	doc = json_pack("{s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}}", "run", rep->run_id, "command", cmd,
 			"nodes", nodes, "summary", "nodes", (json_int_t)rep->n, "ok", (json_int_t)rep->ok,
 			"failed", (json_int_t)rep->failed, "ms", (json_int_t)rep->ms);
-	text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(doc);
+	cli_print_json(doc);
 }
 
 static void print_block(const struct buf *b, const char *mark)

@@ -20,7 +20,6 @@ static void format_time(int64_t t, char *out, size_t len)
 static void print_json(const struct gens_report *rep)
 {
 	json_t *nodes = json_array(), *doc;
-	char *text;
 	size_t i, j;
 
 	for (i = 0; i < rep->n; i++) {
@@ -42,11 +41,7 @@ static void print_json(const struct gens_report *rep)
 	}
 	doc = json_pack("{s:o, s:{s:I, s:I, s:I}}", "nodes", nodes, "summary", "nodes", (json_int_t)rep->n, "ok",
 			(json_int_t)rep->ok, "ms", (json_int_t)rep->ms);
-	text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(doc);
+	cli_print_json(doc);
 }
 
 static void print_text(const struct gens_report *rep)

@@ -9,16 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void print_doc(json_t *doc)
-{
-	char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(doc);
-}
-
 static enum cmd_status lab_show_status(struct cli *cli, const struct lab *lab)
 {
 	struct lab_node *nodes = NULL;
@@ -35,7 +25,7 @@ static enum cmd_status lab_show_status(struct cli *cli, const struct lab *lab)
 			json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:b, s:s}", "name", nodes[i].name,
 							     "address", nodes[i].addr, "pid", (int)nodes[i].pid,
 							     "alive", nodes[i].alive, "target", nodes[i].addr));
-		print_doc(json_pack("{s:i, s:i, s:s, s:o}", "nodes", (int)n, "alive", (int)alive,
+		cli_print_json(json_pack("{s:i, s:i, s:s, s:o}", "nodes", (int)n, "alive", (int)alive,
 				    "root", lab->root, "list", arr));
 	} else {
 		printf("%-10s %-16s %-8s %s\n", "NODE", "ADDRESS", "PID", "STATE");
@@ -66,7 +56,7 @@ static enum cmd_status lab_show_targets(struct cli *cli, const struct lab *lab)
 			target_format(&l.items[i], t, sizeof(t));
 			json_array_append_new(arr, json_string(t));
 		}
-		print_doc(arr);
+		cli_print_json(arr);
 	} else {
 		for (i = 0; i < l.n; i++) {
 			target_format(&l.items[i], t, sizeof(t));
@@ -137,7 +127,7 @@ static enum cmd_status cmd_lab_exec(struct cli *cli, int argc, char **argv)
 		if (lab_down(&lab) < 0)
 			return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		if (cli->json)
-			print_doc(json_pack("{s:b, s:i}", "ok", 1, "stopped", had));
+			cli_print_json(json_pack("{s:b, s:i}", "ok", 1, "stopped", had));
 		else if (!cli->quiet)
 			printf("lab down: %d nodes stopped\n", had);
 		return CMD_OK;
@@ -150,7 +140,7 @@ static enum cmd_status cmd_lab_exec(struct cli *cli, int argc, char **argv)
 	if (cli->json) {
 		char cfg[PATH_MAX];
 
-		print_doc(json_pack("{s:b, s:i, s:s, s:s, s:I}", "ok", 1, "nodes", (int)n, "ssh_config",
+		cli_print_json(json_pack("{s:b, s:i, s:s, s:s, s:I}", "ok", 1, "nodes", (int)n, "ssh_config",
 				    lab_ssh_config(&lab, cfg, sizeof(cfg)), "root", lab.root,
 				    "ms", (json_int_t)(clock_mono_ms() - t0)));
 	} else if (!cli->quiet) {

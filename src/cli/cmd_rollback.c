@@ -12,7 +12,6 @@
 static void print_json(const struct rollback_report *rep, const char *result)
 {
 	json_t *nodes = json_array(), *doc;
-	char *text;
 	size_t i;
 
 	for (i = 0; i < rep->n; i++) {
@@ -29,11 +28,7 @@ static void print_json(const struct rollback_report *rep, const char *result)
 	doc = json_pack("{s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}}", "rollback", rep->id, "result", result, "nodes", nodes,
 			"summary", "nodes", (json_int_t)rep->n, "switched", (json_int_t)rep->switched, "reverted",
 			(json_int_t)rep->reverted, "ms", (json_int_t)rep->ms);
-	text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(doc);
+	cli_print_json(doc);
 }
 
 static void print_text(const struct rollback_report *rep, const char *result)

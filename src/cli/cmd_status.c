@@ -24,7 +24,6 @@ static void on_done(const struct status_node *n, size_t done, size_t total, void
 static void print_json(const struct status_report *rep, int cached)
 {
 	json_t *nodes = json_array(), *doc;
-	char *text;
 	size_t i;
 
 	for (i = 0; i < rep->n; i++) {
@@ -52,11 +51,7 @@ static void print_json(const struct status_report *rep, int cached)
 			rep->expected[0] ? json_string(rep->expected) : json_null(), "cached", cached, "nodes", nodes,
 			"summary", "nodes", (json_int_t)rep->n, "congruent", (json_int_t)rep->congruent, "ms",
 			(json_int_t)rep->ms);
-	text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(doc);
+	cli_print_json(doc);
 }
 
 static void print_text(const struct status_report *rep, int cached)

@@ -1,5 +1,6 @@
 /* Progress of a fleet operation on stderr: live lines on a terminal, plain lines otherwise. */
 #include "cli/progress.h"
+#include "cli/cli.h"
 #include "util/clock.h"
 
 #include <pthread.h>
@@ -36,16 +37,6 @@ enum progress_mode progress_mode_for(int json, int quiet)
 	return isatty(2) ? PROGRESS_LIVE : PROGRESS_LINES;
 }
 
-static void human_bytes(uint64_t b, char *out, size_t len)
-{
-	if (b >= 1024 * 1024)
-		snprintf(out, len, "%.1f MiB", b / 1048576.0);
-	else if (b >= 1024)
-		snprintf(out, len, "%.1f KiB", b / 1024.0);
-	else
-		snprintf(out, len, "%llu B", (unsigned long long)b);
-}
-
 /* Redraw the live block; the lock is held. */
 static void draw(struct progress *p)
 {
@@ -64,7 +55,7 @@ static void draw(struct progress *p)
 		if (shown == LIVE_LINES)
 			continue;
 		if (s->sent && *s->sent)
-			human_bytes(*s->sent, bytes, sizeof(bytes));
+			cli_bytes(*s->sent, bytes, sizeof(bytes));
 		fprintf(stderr, "\r\033[K  %-28s %-9s %5.1fs %s\n", s->name, s->step, (now - s->since) / 1000.0, bytes);
 		shown++;
 	}
