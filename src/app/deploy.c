@@ -248,6 +248,8 @@ static void restore_previous(struct deploy_job *job, struct deploy_node *n, stru
 			r = fleet_step(&job->ctx->fleet, ex, s, "rollback-activate", cmd.data, NULL, &res, &f);
 	}
 	n->restored = r == 0 ? 1 : -1;
+	if (r < 0)
+		snprintf(n->restore_error, sizeof(n->restore_error), "%s", f.message);
 	p = json_pack("{s:b, s:s, s:I, s:s}", "ok", r == 0, "path", n->previous, "generation",
 		      (json_int_t)n->previous_gen, "error", r == 0 ? "" : f.message);
 	record(job, n, "node.rollback.complete", p);
@@ -331,7 +333,8 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	r = run_step(job, n, ex, s, STEP_ACTIVATE, &cmd, NULL, &res);
 	remote_activation_kind(&res.out, n->activation, sizeof(n->activation));
 	if (r < 0) {
-		if (switched && n->previous_gen > 0 && n->fail.err == 0)
+		/* A timed-out activation is put back too; on a lost connection the attempt fails and says so. */
+		if (switched && n->previous_gen > 0)
 			restore_previous(job, n, ex, s);
 		goto out;
 	}

@@ -42,6 +42,7 @@ struct deploy_node {
 	uint32_t previous_gen;
 	char activation[32];		/* what activation ran */
 	int restored;			/* after a failed activation: 1 back on the previous generation, -1 tried and failed */
+	char restore_error[512];	/* why putting it back failed */
 	/* Live state for progress displays: read without locks, only for display. */
 	volatile enum deploy_step step;
 	volatile uint64_t sent;

@@ -75,9 +75,11 @@ static void rb_check(size_t i, void *arg)
 		n->fail.status = -1;
 		if (job->gen)
 			snprintf(n->fail.message, sizeof(n->fail.message), "has no generation %u", job->gen);
+		else if (gens.current)
+			snprintf(n->fail.message, sizeof(n->fail.message), "has no generation before its current one (%u)",
+				 gens.current);
 		else
-			snprintf(n->fail.message, sizeof(n->fail.message), "has no generation before %s%u",
-				 gens.current ? "" : "the current one ", gens.current);
+			snprintf(n->fail.message, sizeof(n->fail.message), "has no generations of this profile");
 		goto out;
 	}
 	n->to_gen = g->num;

@@ -62,6 +62,7 @@ static json_t *node_json(const struct deploy_node *n, const char *path)
 		json_object_set_new(o, "error", json_string(n->fail.message));
 		json_object_set_new(o, "stderr_tail", json_string(n->fail.stderr_tail));
 		json_object_set_new(o, "restored_previous", n->restored ? json_boolean(n->restored > 0) : json_null());
+		json_object_set_new(o, "restore_error", n->restored < 0 ? json_string(n->restore_error) : json_null());
 	}
 	return o;
 }
@@ -127,9 +128,10 @@ static void print_text(const struct deploy_report *rep, int dry_run)
 				printf(" (exit %d)", n->fail.status);
 			printf(": %s\n", n->fail.message);
 			print_tail(n->fail.stderr_tail);
-			if (n->restored)
-				printf("    profile %s the previous generation %u\n",
-				       n->restored > 0 ? "put back on" : "could NOT be put back on", n->previous_gen);
+			if (n->restored > 0)
+				printf("    profile put back on the previous generation %u and activated\n", n->previous_gen);
+			else if (n->restored < 0)
+				printf("    putting it back on generation %u failed: %s\n", n->previous_gen, n->restore_error);
 		} else if (dry_run) {
 			printf("    would switch %s -> %s\n", n->previous[0] ? n->previous : "(no profile)",
 			       strcmp(n->previous, rep->path) == 0 ? "(unchanged)" : rep->path);

@@ -31,7 +31,7 @@ static void print_json(const struct status_report *rep, int cached)
 		json_t *o = json_pack("{s:s, s:s}", "node", n->name, "state", congruence_name(n->state));
 		int known = n->state == NODE_CONGRUENT || n->state == NODE_DRIFTED;
 
-		json_object_set_new(o, "actual", known ? json_string(n->actual) : json_null());
+		json_object_set_new(o, "actual", known && n->actual[0] ? json_string(n->actual) : json_null());
 		json_object_set_new(o, "reason", known ? json_null() : json_string(n->reason));
 		if (cached) {
 			char t[CLOCK_UTC_LEN];

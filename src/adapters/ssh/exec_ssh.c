@@ -273,6 +273,8 @@ static int ssh_ex_run(struct exec_session *s, const char *cmd, const struct exec
 			int64_t left = deadline - clock_mono_ms();
 
 			if (left <= 0) {
+				/* Ask sshd to kill the command (OpenSSH 7.9+ honours it without a tty). */
+				ssh_channel_request_send_signal(ch, "KILL");
 				r = err_set(ERR_TIMEOUT, "%s: command timed out after %lds", s->name, timeout_s);
 				goto out;
 			}

@@ -1,0 +1,236 @@
+#!/bin/sh
+# Fan-out benchmark: chimera against the usual tools on the same lab nodes, in the same run.
+#   status: chimera status --expect PATH  vs  pdsh -R ssh -f 32 readlink -f PROFILE
+#   deploy: chimera deploy --expect PATH --parallel 64  vs  a colmena-style script
+#           (10 nodes at a time: nix-copy-closure --to, then ssh nix-env --set && activate)
+# Every connection is new (cold). Both deploys copy a fresh 3-path closure to every node (two
+# different closures, made for this run, so neither finds anything on the nodes), built on the
+# controller beforehand so build time is in neither figure. Prints the figures and the ratios
+# beside their targets; it fails only when a command fails, never on a ratio.
+# usage: bench/fanout/bench_fanout.sh [CHIMERA] [N...]   (default build/chimera, 200 nodes)
+#        N or N_LIST="200 1000" in the environment also choose the node counts.
+set -eu
+CHIMERA=${1:-build/chimera}
+[ $# -gt 0 ] && shift
+if [ $# -gt 0 ]; then N_LIST="$*"; else N_LIST=${N_LIST:-${N:-200}}; fi
+case "$CHIMERA" in /*) ;; *) CHIMERA="$(pwd)/$CHIMERA" ;; esac
+STATE="$(pwd)/build/bench-fanout-state"
+BASE=${BENCH_FANOUT_BASE:-152}
+PROFILE=/nix/var/nix/profiles/system
+PAR=64        # chimera deploy --parallel
+PDSH_FANOUT=32
+SCRIPT_PAR=10 # colmena's default --parallel
+NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
+export NIX_CONFIG
+
+ch() { "$CHIMERA" --state-dir "$STATE" "$@"; }
+now() { date +%s%N; }
+secs() { echo "$1 $2" | awk '{ printf "%.2f", ($2 - $1) / 1e9 }'; }
+die() {
+	echo "bench_fanout: $*" >&2
+	exit 1
+}
+
+for n in $N_LIST; do
+	case "$n" in '' | *[!0-9]*) die "not a node count: $n" ;; esac
+done
+[ -x "$CHIMERA" ] || die "no chimera binary at $CHIMERA (build it: cmake --build build)"
+for c in pdsh nix-copy-closure nix-build nix-env ssh xargs; do
+	command -v "$c" >/dev/null 2>&1 ||
+		die "$c not found; install it (sh scripts/deps.sh installs pdsh, nix-bin and openssh-client)"
+done
+pdsh -L 2>/dev/null | grep -q '^Module: rcmd/ssh' || die "pdsh has no ssh rcmd module (Debian's pdsh has it)"
+if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
+	GNU_TIME=/usr/bin/time
+else
+	GNU_TIME=""
+	echo "bench_fanout: GNU time not found (Debian package 'time'); peak RSS from polling VmHWM instead" >&2
+fi
+
+# 1000 nodes: chimera, pdsh and the script each hold many sockets and pipes.
+# shellcheck disable=SC3045 # dash and bash have ulimit -n and -H
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+ok=0
+cleanup() {
+	ch lab down -q 2>/dev/null || true
+	if [ "$ok" -eq 1 ]; then
+		rm -rf "$STATE"
+	else
+		echo "bench_fanout: failed; outputs kept in $STATE" >&2
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ch lab down -q 2>/dev/null || true
+rm -rf "$STATE"
+mkdir -p "$STATE"
+
+# A closure of three paths: a top derivation (with bin/activate) and two dependencies.
+cat >"$STATE/fresh.nix" <<'EOF'
+{ tag }:
+let
+  dep = n: derivation {
+    name = "fanout-dep${n}-${tag}";
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    args = [ "-c" "/bin/mkdir -p $out && echo 'fanout ${tag} dependency ${n}' > $out/data" ];
+  };
+in
+derivation {
+  name = "fanout-${tag}";
+  system = builtins.currentSystem;
+  builder = "/bin/sh";
+  a = dep "1";
+  b = dep "2";
+  inherit tag;
+  args = [ "-c" ''
+    /bin/mkdir -p $out/bin
+    /bin/ln -s $a $out/a
+    /bin/ln -s $b $out/b
+    {
+      echo '#!/bin/sh'
+      echo 'set -e'
+      echo '/bin/mkdir -p /nix/var/chimera-fanout'
+      echo 'echo '"$tag"' > /nix/var/chimera-fanout/activated'
+    } > $out/bin/activate
+    /bin/chmod +x $out/bin/activate
+  '' ];
+}
+EOF
+RUN="$(date +%s%N)-$$"
+build() {
+	p=$(nix-build --no-out-link "$STATE/fresh.nix" --argstr tag "$1" 2>"$STATE/build-$1.log") ||
+		die "nix-build of tag $1 failed: $(tail -n 5 "$STATE/build-$1.log")"
+	[ "$(nix-store -qR "$p" | wc -l)" -eq 3 ] || die "closure of $p is not 3 paths"
+	echo "$p"
+}
+
+# What colmena does per node by default (10 nodes at once): copy the closure, then set the
+# profile and activate, the way chimera's --activate auto does for a closure with bin/activate.
+cat >"$STATE/colmena_one.sh" <<'EOF'
+#!/bin/sh
+# usage: colmena_one.sh SSH_CONFIG PROFILE PATH HOST
+set -eu
+NIX_SSHOPTS="-F $1 -o BatchMode=yes" nix-copy-closure --to "root@$4" "$3"
+ssh -F "$1" -o BatchMode=yes "root@$4" "nix-env -p $2 --set $3 && $3/bin/activate"
+EOF
+
+# Run "$@" with stdout to $OUT and stderr to $ERR, leaving its exit status in rc and its peak
+# RSS in KiB in rss (GNU time; else the VmHWM polled from /proc until it exits).
+measured() {
+	rc=0
+	if [ -n "$GNU_TIME" ]; then
+		"$GNU_TIME" -f %M -o "$STATE/rss" "$@" >"$OUT" 2>"$ERR" || rc=$?
+		rss=$(tail -n 1 "$STATE/rss")
+	else
+		"$@" >"$OUT" 2>"$ERR" &
+		pid=$!
+		rss=0
+		while kill -0 "$pid" 2>/dev/null; do
+			h=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+			[ -n "$h" ] && [ "$h" -gt "$rss" ] && rss=$h
+			sleep 0.05
+		done
+		wait "$pid" || rc=$?
+	fi
+}
+
+# congruent PATH N LABEL: chimera status says all N nodes are on PATH
+congruent() {
+	ch status -t @lab --expect "$1" >"$STATE/verify-$3.out" 2>"$STATE/verify-$3.err" ||
+		die "after $3, not every node is on $1: $(grep -v congruent "$STATE/verify-$3.out" | head -n 5)"
+	tail -n 1 "$STATE/verify-$3.out" | grep -q "^$2 nodes: $2 congruent" ||
+		die "after $3: $(tail -n 1 "$STATE/verify-$3.out")"
+}
+
+ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
+ROWS=""
+FIGS=""
+for n in $N_LIST; do
+	d="$STATE/n$n"
+	mkdir -p "$d"
+	ch lab down -q 2>/dev/null || true
+	t0=$(now)
+	ch lab up "$n" --base "$BASE" -q
+	t1=$(now)
+	up=$(secs "$t0" "$t1")
+	ch lab targets | tr ',' '\n' | sed 's/^root@//; s/:22$//' >"$d/hosts"
+	[ "$(wc -l <"$d/hosts")" -eq "$n" ] || die "lab targets lists $(wc -l <"$d/hosts") nodes, not $n"
+	cfg="$STATE/lab/ssh_config"
+
+	# The configuration that status looks for, deployed beforehand (not timed).
+	base=$(build "base-$RUN-$n")
+	ch deploy -t @lab --expect "$base" --parallel $PAR >"$d/deploy-base.out" 2>"$d/deploy-base.err" ||
+		die "deploy of $base failed: $(tail -n 3 "$d/deploy-base.out")"
+
+	# 1a. chimera status, one new SSH session per node.
+	OUT="$d/status.out" ERR="$d/status.err"
+	t0=$(now)
+	measured "$CHIMERA" --state-dir "$STATE" status -t @lab --expect "$base"
+	t1=$(now)
+	[ "$rc" -eq 0 ] || die "chimera status exited $rc: $(tail -n 3 "$OUT")"
+	tail -n 1 "$OUT" | grep -q "^$n nodes: $n congruent" || die "chimera status: $(tail -n 1 "$OUT")"
+	st_ch=$(secs "$t0" "$t1")
+
+	# 1b. pdsh over OpenSSH with the lab's keys, known_hosts and config.
+	t0=$(now)
+	PDSH_RCMD_TYPE=ssh PDSH_SSH_ARGS="-F $cfg -o BatchMode=yes -x -l%u %h" \
+		pdsh -R ssh -f $PDSH_FANOUT -w "$(paste -sd, "$d/hosts")" readlink -f "$PROFILE" \
+		>"$d/pdsh.out" 2>"$d/pdsh.err" || die "pdsh failed: $(head -n 3 "$d/pdsh.err")"
+	t1=$(now)
+	st_pdsh=$(secs "$t0" "$t1")
+	answered=$(grep -c ": $base\$" "$d/pdsh.out" || true)
+	[ "$answered" -eq "$n" ] || die "pdsh: $answered of $n nodes answered $base: $(head -n 3 "$d/pdsh.err")"
+	st_ratio=$(ratio "$st_ch" "$st_pdsh")
+
+	# 2. Two fresh closures, built now: one for chimera, one for the script.
+	fresh_ch=$(build "chimera-$RUN-$n")
+	fresh_sc=$(build "script-$RUN-$n")
+
+	# 2a. chimera deploy, default profile and activation.
+	OUT="$d/deploy.out" ERR="$d/deploy.err"
+	t0=$(now)
+	measured "$CHIMERA" --state-dir "$STATE" deploy -t @lab --expect "$fresh_ch" --parallel $PAR
+	t1=$(now)
+	[ "$rc" -eq 0 ] || die "chimera deploy exited $rc: $(tail -n 3 "$OUT")"
+	dp_ch=$(secs "$t0" "$t1")
+	dp_rss=$(echo "$rss" | awk '{ printf "%.1f", $1 / 1024 }')
+	congruent "$fresh_ch" "$n" "chimera-deploy-$n"
+
+	# 2b. colmena-style script, $SCRIPT_PAR nodes at a time.
+	t0=$(now)
+	xargs -P $SCRIPT_PAR -I{} sh "$STATE/colmena_one.sh" "$cfg" "$PROFILE" "$fresh_sc" {} \
+		<"$d/hosts" >"$d/script.out" 2>"$d/script.err" || die "colmena-style script failed: $(tail -n 3 "$d/script.err")"
+	t1=$(now)
+	dp_sc=$(secs "$t0" "$t1")
+	congruent "$fresh_sc" "$n" "script-deploy-$n"
+	dp_ratio=$(ratio "$dp_ch" "$dp_sc")
+
+	ROWS="$ROWS$(printf '| %5s | %12s s | %17s s | %5s | %12s s | %18s s | %5s | %13s MB |' \
+		"$n" "$st_ch" "$st_pdsh" "$st_ratio" "$dp_ch" "$dp_sc" "$dp_ratio" "$dp_rss")
+"
+	FIGS="${FIGS}lab up $n nodes: $up s
+chimera status, $n nodes: $st_ch s
+pdsh -f $PDSH_FANOUT readlink, $n nodes: $st_pdsh s
+status ratio chimera/pdsh, $n nodes: $st_ratio (target <= 0.2)
+chimera deploy --parallel $PAR, $n nodes: $dp_ch s
+colmena-style script (-P $SCRIPT_PAR), $n nodes: $dp_sc s
+deploy ratio chimera/script, $n nodes: $dp_ratio (target <= 0.3)
+chimera deploy peak RSS, $n nodes: $dp_rss MB (target < 100 MB)
+"
+	t0=$(now)
+	ch lab down -q
+	t1=$(now)
+	FIGS="${FIGS}lab down $n nodes: $(secs "$t0" "$t1") s
+"
+done
+
+echo "fan-out benchmark, $(nproc) cores, cold connections; deploys copy a fresh 3-path closure to every node"
+echo "| nodes | chimera status | pdsh -f $PDSH_FANOUT readlink | ratio | chimera deploy | colmena-style script | ratio | chimera peak RSS |"
+echo "|------:|---------------:|-------------------:|------:|---------------:|---------------------:|------:|-----------------:|"
+printf '%s' "$ROWS"
+echo "targets: status ratio <= 0.2, deploy ratio <= 0.3, peak RSS < 100 MB (ratio = chimera time / other time)"
+printf '%s' "$FIGS"
+ok=1
