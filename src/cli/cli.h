@@ -81,6 +81,7 @@ extern const struct cmd_entry cmd_lab_entry;
 extern const struct cmd_entry cmd_ledger_entry;
 extern const struct cmd_entry cmd_rollback_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_toml_decode_entry;
 extern const struct cmd_entry cmd_version_entry;
 
 extern const struct cmd_entry *const cmd_table[];

@@ -21,7 +21,7 @@ static enum cmd_status cmd_help_exec(struct cli *cli, int argc, char **argv)
 	}
 	printf("commands:\n");
 	for (c = cmd_table; *c; c++)
-		printf("  %-10s %s\n", (*c)->name, (*c)->summary);
+		printf("  %-12s %s\n", (*c)->name, (*c)->summary);
 	printf("\nrun 'chimera <command> --help' or 'chimera --help' for more\n");
 	return CMD_OK;
 }

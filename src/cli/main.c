@@ -16,6 +16,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_events_entry,
 	&cmd_ledger_entry,
 	&cmd_lab_entry,
+	&cmd_toml_decode_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
 	NULL,
@@ -45,7 +46,7 @@ static void print_main_help(void)
 	       "Chimera builds a Nix configuration once, ships it to many machines over SSH,\n"
 	       "and records every step in a hash-chained ledger.\n\ncommands:\n");
 	for (c = cmd_table; *c; c++)
-		printf("  %-10s %s\n", (*c)->name, (*c)->summary);
+		printf("  %-12s %s\n", (*c)->name, (*c)->summary);
 	printf("\n%s\nrun 'chimera <command> --help' for a command's options\n", global_help);
 }
 
