@@ -209,7 +209,7 @@ static json_t *steps_json(const struct deploy_node *n)
 
 /* Run one step's command, timing it. */
 static int run_step(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s,
-		    enum deploy_step step, const struct buf *cmd, const struct exec_input *in, struct exec_result *res)
+		    enum deploy_step step, const char *cmd, const struct exec_input *in, struct exec_result *res)
 {
 	int64_t t0 = clock_mono_ms();
 	int r;
@@ -218,9 +218,61 @@ static int run_step(struct deploy_job *job, struct deploy_node *n, struct execut
 		enter(job, n, step);
 	exec_result_release(res);
 	exec_result_init(res);
-	r = fleet_step(&job->ctx->fleet, ex, s, step_names[step], cmd->data, in, res, &n->fail);
-	n->step_ms[step] = clock_mono_ms() - t0;
+	r = fleet_step(&job->ctx->fleet, ex, s, step_names[step], cmd, in, res, &n->fail);
+	/* A step may run more than once (a copy after a failed switch): its times add up. */
+	n->step_ms[step] = (n->step_ms[step] > 0 ? n->step_ms[step] : 0) + clock_mono_ms() - t0;
 	return r;
+}
+
+/* Send the N MISSING paths (sorted in place) with `nix-store --import`; counts what went. */
+static int copy_paths(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s,
+		      char **missing, size_t nmissing, struct exec_result *res)
+{
+	struct exec_input in = { .fd = -1, .sent = on_sent, .arg = n };
+	int64_t t0 = clock_mono_ms();
+	int r;
+
+	enter(job, n, STEP_COPY);
+	if ((r = spool_get(&job->spool, missing, nmissing, &in.fd, &in.len)) < 0) {
+		fleet_fail(&n->fail, "copy", r);
+		n->step_ms[STEP_COPY] = (n->step_ms[STEP_COPY] > 0 ? n->step_ms[STEP_COPY] : 0) + clock_mono_ms() - t0;
+		return r;
+	}
+	n->to_send = in.len;
+	n->sent = 0;
+	if ((r = run_step(job, n, ex, s, STEP_COPY, "exec nix-store --import >/dev/null\n", &in, res)) == 0) {
+		n->copy_paths += nmissing;
+		n->copy_bytes += in.len;
+	}
+	return r;
+}
+
+/*
+ * After a failed switch: ask Nix which closure paths are invalid on the node (present on
+ * disk but never registered, e.g. after an interrupted import), send those, and say
+ * whether there was anything to send. Returns 1 when paths were sent, 0 when none were
+ * invalid, or an error.
+ */
+static int copy_invalid(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s,
+			struct exec_result *res)
+{
+	struct buf cmd = BUF_INIT(0);
+	struct gen_list none;
+	char **invalid = NULL;
+	size_t ninvalid = 0;
+	int r;
+
+	gen_list_init(&none);
+	if ((r = remote_invalid_paths(&cmd, job->closure_paths, job->closure.n)) == 0 &&
+	    (r = run_step(job, n, ex, s, STEP_CHECK, cmd.data, NULL, res)) == 0 &&
+	    (r = fleet_parse_probe(job->opts->profile, &res->out, &none, &invalid, &ninvalid)) < 0)
+		fleet_fail(&n->fail, "check", r);
+	if (r == 0 && ninvalid)
+		r = copy_paths(job, n, ex, s, invalid, ninvalid, res);
+	fleet_free_paths(invalid, ninvalid);
+	gen_list_release(&none);
+	buf_release(&cmd);
+	return r < 0 ? r : ninvalid > 0;
 }
 
 /* After a failed activation: put the profile back on the previous generation and activate it. */
@@ -267,13 +319,13 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	struct gen_list gens;
 	char **missing = NULL;
 	size_t nmissing = 0, i;
-	int switched = 0, r;
+	int switched = 0, retried = 0, r;
 
 	exec_result_init(&res);
 	gen_list_init(&gens);
 	/* check */
 	if ((r = remote_check_paths(&cmd, o->profile, job->closure_paths, job->closure.n)) < 0 ||
-	    (r = run_step(job, n, ex, s, STEP_CHECK, &cmd, NULL, &res)) < 0)
+	    (r = run_step(job, n, ex, s, STEP_CHECK, cmd.data, NULL, &res)) < 0)
 		goto out;
 	if ((r = fleet_parse_probe(o->profile, &res.out, &gens, &missing, &nmissing)) < 0) {
 		fleet_fail(&n->fail, "check", r);
@@ -281,56 +333,59 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	}
 	snprintf(n->previous, sizeof(n->previous), "%s", gens.current_path);
 	n->previous_gen = gens.current;
-	n->copy_paths = nmissing;
 	if (o->dry_run) {
+		n->copy_paths = nmissing;
 		for (i = 0; i < nmissing; i++)
 			n->copy_bytes += nar_size_of(job, missing[i]);
 		n->outcome = OUTCOME_PLANNED;
 		goto out;
 	}
 	/* copy */
-	buf_reset(&cmd);
-	if (nmissing) {
-		struct exec_input in = { .fd = -1, .sent = on_sent, .arg = n };
-		int64_t t0 = clock_mono_ms();
-
-		enter(job, n, STEP_COPY);
-		if ((r = spool_get(&job->spool, missing, nmissing, &in.fd, &in.len)) < 0) {
-			fleet_fail(&n->fail, "copy", r);
-			n->step_ms[STEP_COPY] = clock_mono_ms() - t0;
-			goto out;
-		}
-		n->to_send = in.len;
-		if (buf_adds(&cmd, "exec nix-store --import >/dev/null\n") < 0) {
-			r = err_set(ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		r = run_step(job, n, ex, s, STEP_COPY, &cmd, &in, &res);
-		n->step_ms[STEP_COPY] = clock_mono_ms() - t0;
-		if (r < 0)
-			goto out;
-		n->copy_bytes = in.len;
-	} else {
+	if (nmissing && (r = copy_paths(job, n, ex, s, missing, nmissing, &res)) < 0)
+		goto out;
+	if (!nmissing)
 		n->step_ms[STEP_COPY] = 0;
-	}
 	record(job, n, "node.copy.complete",
 	       json_pack("{s:I, s:I, s:I}", "paths", (json_int_t)n->copy_paths, "bytes", (json_int_t)n->copy_bytes,
 			 "ms", (json_int_t)n->step_ms[STEP_COPY]));
-	/* switch: a profile already on the path gets no new generation */
-	buf_reset(&cmd);
-	if (strcmp(n->previous, path) != 0) {
-		if ((r = remote_set_profile(&cmd, o->profile, path)) < 0 ||
-		    (r = run_step(job, n, ex, s, STEP_SWITCH, &cmd, NULL, &res)) < 0)
+	/*
+	 * switch: `nix-env --set` also proves the path valid on the node, and with it its
+	 * closure. A profile already on the path gets no new generation, only that proof.
+	 */
+	for (;;) {
+		struct fleet_failure first;
+		int sent;
+
+		buf_reset(&cmd);
+		if (strcmp(n->previous, path) != 0)
+			r = remote_set_profile(&cmd, o->profile, path);
+		else
+			r = buf_adds(&cmd, "exec nix-store --check-validity ") < 0 || remote_quote(&cmd, path, "\n") < 0
+				    ? err_set(ERR_NOMEM, "out of memory")
+				    : 0;
+		if (r < 0)
 			goto out;
-		switched = 1;
-	} else {
-		n->step_ms[STEP_SWITCH] = 0;
+		if ((r = run_step(job, n, ex, s, STEP_SWITCH, cmd.data, NULL, &res)) == 0)
+			break;
+		/* Only a command that ran and refused is worth a second look, and only once. */
+		if (n->fail.err != 0 || retried++)
+			goto out;
+		first = n->fail;
+		memset(&n->fail, 0, sizeof(n->fail));
+		if ((sent = copy_invalid(job, n, ex, s, &res)) < 0)
+			goto out;
+		if (sent == 0) {
+			n->fail = first;
+			r = ERR_IO;
+			goto out;
+		}
 	}
+	switched = strcmp(n->previous, path) != 0;
 	/* activate */
 	buf_reset(&cmd);
 	if ((r = remote_activate(&cmd, path, o->activate)) < 0)
 		goto out;
-	r = run_step(job, n, ex, s, STEP_ACTIVATE, &cmd, NULL, &res);
+	r = run_step(job, n, ex, s, STEP_ACTIVATE, cmd.data, NULL, &res);
 	remote_activation_kind(&res.out, n->activation, sizeof(n->activation));
 	if (r < 0) {
 		/* A timed-out activation is put back too; on a lost connection the attempt fails and says so. */
@@ -345,7 +400,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	buf_reset(&cmd);
 	gen_list_release(&gens);
 	if ((r = remote_probe_current(&cmd, o->profile)) < 0 ||
-	    (r = run_step(job, n, ex, s, STEP_CONFIRM, &cmd, NULL, &res)) < 0)
+	    (r = run_step(job, n, ex, s, STEP_CONFIRM, cmd.data, NULL, &res)) < 0)
 		goto out;
 	if ((r = fleet_parse_probe(o->profile, &res.out, &gens, NULL, NULL)) < 0) {
 		fleet_fail(&n->fail, "confirm", r);

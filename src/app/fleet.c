@@ -80,12 +80,22 @@ static int add_quoted(struct buf *cmd, const char *before, const char *word, con
 	return 0;
 }
 
+int remote_quote(struct buf *cmd, const char *word, const char *after)
+{
+	return add_quoted(cmd, "", word, after);
+}
+
 int remote_probe_current(struct buf *cmd, const char *profile)
 {
 	return add_quoted(cmd, "p=", profile,
 			  "; if l=$(readlink \"$p\" 2>/dev/null); then printf 'link %s\\n' \"$l\";"
 			  " case $l in /nix/store/*) t=$l;; /*) t=$(readlink \"$l\" 2>/dev/null);;"
 			  " *) t=$(readlink \"${p%/*}/$l\" 2>/dev/null);; esac; printf 'path %s\\n' \"$t\"; fi\n");
+}
+
+int remote_probe_resolved(struct buf *cmd, const char *profile)
+{
+	return add_quoted(cmd, "exec readlink -f -- ", profile, "\n");
 }
 
 int remote_probe_generations(struct buf *cmd, const char *profile)
@@ -103,7 +113,22 @@ int remote_check_paths(struct buf *cmd, const char *profile, char *const *paths,
 {
 	size_t i;
 
-	if (remote_probe_current(cmd, profile) < 0 || buf_adds(cmd, "exec nix-store --check-validity --print-invalid") < 0)
+	/* Shell builtins only: no process per path, no Nix start-up. */
+	if (remote_probe_current(cmd, profile) < 0 || buf_adds(cmd, "for q in") < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		if (add_quoted(cmd, " ", paths[i], "") < 0)
+			return ERR_NOMEM;
+	if (buf_adds(cmd, "; do [ -e \"$q\" ] || printf '%s\\n' \"$q\"; done\n") < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+int remote_invalid_paths(struct buf *cmd, char *const *paths, size_t n)
+{
+	size_t i;
+
+	if (buf_adds(cmd, "exec nix-store --check-validity --print-invalid") < 0)
 		return err_set(ERR_NOMEM, "out of memory");
 	for (i = 0; i < n; i++)
 		if (add_quoted(cmd, " ", paths[i], "") < 0)

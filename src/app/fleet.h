@@ -60,8 +60,18 @@ void fleet_fail(struct fleet_failure *fail, const char *step, int r);
  */
 int remote_probe_current(struct buf *cmd, const char *profile);
 int remote_probe_generations(struct buf *cmd, const char *profile);
-/* probe_current, then `nix-store --check-validity --print-invalid` of the N PATHS. */
+/* One exec, no fork: `readlink -f` of PROFILE. Cheapest way to confirm a node is on a path. */
+int remote_probe_resolved(struct buf *cmd, const char *profile);
+/*
+ * probe_current, then one line per path of the N PATHS that is absent from the node's
+ * store. Absent means missing; present is taken as valid until Nix says otherwise (a valid
+ * path's references are valid, so `nix-env --set` of the top path vouches for the rest).
+ */
 int remote_check_paths(struct buf *cmd, const char *profile, char *const *paths, size_t n);
+/* `nix-store --check-validity --print-invalid` of the N PATHS: Nix's own word on each. */
+int remote_invalid_paths(struct buf *cmd, char *const *paths, size_t n);
+/* Append WORD single-quoted for the shell, then AFTER. */
+int remote_quote(struct buf *cmd, const char *word, const char *after);
 /* Point PROFILE at PATH as a new generation (its directory made when missing). */
 int remote_set_profile(struct buf *cmd, const char *profile, const char *path);
 /* Point PROFILE at its generation GEN. */

@@ -40,6 +40,53 @@ static int probe_once(const struct fleet *f, const struct target *t, const char 
 	return r;
 }
 
+/*
+ * Read PROFILE on T into GENS. When EXPECTED is given, first ask for `readlink -f` alone: a
+ * node on the expected path (the usual case) answers with one exec and no fork, and GENS
+ * then holds only the path. Anything else gets the full probe on the same session.
+ */
+static int probe_profile(const struct fleet *f, const struct target *t, const char *profile, const char *expected,
+			 struct gen_list *gens, struct fleet_failure *fail)
+{
+	struct executor *ex = fleet_executor(f, t);
+	struct exec_session *s = NULL;
+	struct buf cmd = BUF_INIT(0);
+	struct exec_result res;
+	int r;
+
+	err_clear();
+	if (!ex || (r = ex->ops->connect(ex, t, &s)) < 0) {
+		r = ex ? r : ERR_UNSUPPORTED;
+		fleet_fail(fail, "connect", r);
+		return r;
+	}
+	exec_result_init(&res);
+	if (expected[0] && (r = remote_probe_resolved(&cmd, profile)) == 0 &&
+	    fleet_step(f, ex, s, "probe", cmd.data, NULL, &res, fail) == 0) {
+		size_t n = res.out.len;
+
+		while (n && res.out.data[n - 1] == '\n')
+			n--;
+		if (n == strlen(expected) && memcmp(res.out.data, expected, n) == 0) {
+			snprintf(gens->current_path, sizeof(gens->current_path), "%s", expected);
+			goto out;
+		}
+	}
+	memset(fail, 0, sizeof(*fail));
+	buf_reset(&cmd);
+	exec_result_release(&res);
+	exec_result_init(&res);
+	if ((r = remote_probe_current(&cmd, profile)) == 0 &&
+	    (r = fleet_step(f, ex, s, "probe", cmd.data, NULL, &res, fail)) == 0 &&
+	    (r = fleet_parse_probe(profile, &res.out, gens, NULL, NULL)) < 0)
+		fleet_fail(fail, "probe", r);
+out:
+	exec_result_release(&res);
+	buf_release(&cmd);
+	ex->ops->disconnect(s);
+	return r;
+}
+
 struct status_job {
 	const struct fleet *f;
 	const char *profile;
@@ -55,18 +102,12 @@ static void status_one(size_t i, void *arg)
 	struct status_job *job = arg;
 	struct status_node *n = &job->rep->nodes[i];
 	struct fleet_failure fail = { 0 };
-	struct buf cmd = BUF_INIT(0);
-	struct exec_result res;
 	struct gen_list gens;
 	int64_t t0 = clock_mono_ms();
 	int r;
 
-	exec_result_init(&res);
 	gen_list_init(&gens);
-	if ((r = remote_probe_current(&cmd, job->profile)) == 0)
-		r = probe_once(job->f, &n->target, cmd.data, &res, &fail);
-	if (r == 0 && (r = fleet_parse_probe(job->profile, &res.out, &gens, NULL, NULL)) < 0)
-		fleet_fail(&fail, "probe", r);
+	r = probe_profile(job->f, &n->target, job->profile, job->rep->expected, &gens, &fail);
 	if (r < 0) {
 		n->state = fail.step && strcmp(fail.step, "connect") == 0 ? NODE_UNREACHABLE : NODE_UNKNOWN;
 		snprintf(n->reason, sizeof(n->reason), "%s", fail.message);
@@ -78,8 +119,6 @@ static void status_one(size_t i, void *arg)
 	n->ms = clock_mono_ms() - t0;
 	n->seen_ms = clock_wall_ms();
 	gen_list_release(&gens);
-	exec_result_release(&res);
-	buf_release(&cmd);
 	pthread_mutex_lock(&job->lock);
 	if (n->state == NODE_CONGRUENT)
 		job->rep->congruent++;

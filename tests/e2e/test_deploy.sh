@@ -51,13 +51,13 @@ check "each node's profile points at the path" [ "$(each 'readlink -f /nix/var/n
 
 # 2. status against version 1.
 expect_exit 0 "status --expect hello 1" ch status -t @lab --expect "$P1"
-check "5 congruent on generation 1" [ "$(printf "%s\n" "$OUT" | grep -c 'congruent (generation 1)')" = 5 ]
+check "5 congruent" [ "$(printf "%s\n" "$OUT" | grep -c ' congruent$')" = 5 ]
 check "the summary counts 5 congruent" contains "$OUT" "5 nodes: 5 congruent, 0 drifted, 0 unreachable"
 expect_exit 0 "status --json, building the expected path with -c" ch status --json -t @lab -c "$HELLO" --argstr version 1
 check "json: expected is the built path" [ "$(printf "%s\n" "$OUT" | json .expected)" = "$P1" ]
 check "json: not cached" [ "$(printf "%s\n" "$OUT" | json .cached)" = false ]
-check "json: 5 nodes congruent on $P1, generation 1, no reason" \
-	[ "$(nodes_with ".state == \"congruent\" and .actual == \"$P1\" and .generation == 1 and .reason == null")" = 5 ]
+check "json: 5 nodes congruent on $P1, no reason" \
+	[ "$(nodes_with ".state == \"congruent\" and .actual == \"$P1\" and .reason == null")" = 5 ]
 check "json: nodes in target order" [ "$(printf "%s\n" "$OUT" | jq -r '.nodes[4].node')" = "$(N 4)" ]
 check "status recorded a node.observed event per node" [ "$(count_events --topic node.observed)" -ge 10 ]
 
@@ -193,7 +193,7 @@ check "json: its stderr_tail has the message" contains "$(node_field "$(N 3)" .s
 check "json: restored_previous is true, previous was hello 5" [ "$(node_field "$(N 3)" '"\(.restored_previous) \(.previous)"')" = "true $P5" ]
 check "json: the other 4 deployed" [ "$(nodes_with '.outcome == "deployed"')" = 4 ]
 expect_exit 0 "status: node 3 is back on hello 5" ch status -t "$(N 3)" --expect "$P5"
-check "on its previous generation ($GEN3)" contains "$OUT" "congruent (generation $GEN3)"
+check "on its previous generation ($GEN3)" [ "$(ch generations --json -t "$(N 3)" | jq .nodes[0].current)" = "$GEN3" ]
 expect_exit 3 "status --json against the new path: 4 congruent, node 3 drifted" ch status --json -t @lab --expect "$PB"
 check "node 3 drifted, on hello 5" [ "$(node_field "$(N 3)" '"\(.state) \(.actual)"')" = "drifted $P5" ]
 check "the other 4 congruent" [ "$(nodes_with '.state == "congruent"')" = 4 ]
@@ -215,6 +215,15 @@ check "the other 4 deployed" [ "$(nodes_with '.outcome == "deployed"')" = 4 ]
 check "the run was not held up by the hang (${MS} ms < 20000)" [ "$MS" -lt 20000 ]
 expect_exit 0 "status: node 3 is back on hello 5" ch status -t "$(N 3)" --expect "$P5"
 on 3 rm /nix/var/hang-activation
+
+# 9c. A path on disk that Nix never registered (an interrupted import) is not taken for a
+# copy: nix-env refuses it at switch, chimera asks Nix what is invalid and sends it.
+PI=$(nix-build "$FAILNIX" --argstr tag unregistered --no-out-link 2>/dev/null)
+on 2 "mkdir -p $PI/bin && echo junk > $PI/junk"
+expect_exit 0 "deploy a path that node 2 holds unregistered" ch deploy --json -t @lab --expect "$PI"
+check "node 2 deployed it anyway" [ "$(node_field "$(N 2)" .outcome)" = deployed ]
+check "node 2's copy of it is now valid and the junk gone" on 2 "nix-store --check-validity $PI && test ! -e $PI/junk"
+check "no node was sent more than the closure" [ "$(nodes_with '.copy.paths == 1')" = 5 ]
 
 # 13. A build error: exit 1 with Nix's own message, nothing contacted.
 printf '{ version ? "1" }:\nderivation { name = "x" ;; }\n' > "$W/broken.nix"
@@ -265,8 +274,8 @@ expect_exit 3 "status with every node down: not congruent" ch status -t @lab --e
 check "5 unreachable" contains "$OUT" "0 congruent, 0 drifted, 5 unreachable"
 expect_exit 1 "generations with every node down" ch generations -t @lab
 expect_exit 0 "status --cached answers from the ledger with every node down" ch status --cached --json -t @lab
-check "cached: node 3 last seen on hello 5, the others on hello 6" \
-	[ "$(printf "%s\n" "$OUT" | jq -r '[.nodes[].actual] | map(split("-")[-1]) | join(" ")')" = "6 6 6 5 6" ]
+check "cached: every node last seen on the path of 9c" \
+	[ "$(printf "%s\n" "$OUT" | jq -r --arg p "$PI" '[.nodes[] | select(.actual == $p)] | length')" = 5 ]
 check "cached: all congruent with what chimera put there" [ "$(nodes_with '.state == "congruent"')" = 5 ]
 expect_exit 0 "lab up 5 again" ch lab up 5
 
@@ -277,7 +286,7 @@ check "json: local deployed, nothing to copy, activation none" [ "$(node_field l
 check "the profile link points at the path" [ "$(readlink -f "$W/profiles/test")" = "$P1" ]
 check "no lab node was contacted" [ "$(accepted)" = "$A0" ]
 expect_exit 0 "status -t local" ch status -t local --expect "$P1" --profile "$W/profiles/test"
-check "local is congruent on generation 1" contains "$OUT" "congruent (generation 1)"
+check "local is congruent" contains "$OUT" "local                          congruent"
 expect_exit 0 "deploy -t local hello 2" ch deploy -t local --expect "$P2" --profile "$W/profiles/test" --activate none
 expect_exit 0 "generations -t local --json" ch generations --json -t local --profile "$W/profiles/test"
 check "local: 2 generations, 2 current on hello 2" [ "$(node_field local '"\(.current) \(.generations | length) \(.generations[1].path)"')" = "2 2 $P2" ]
