@@ -21,20 +21,32 @@ const char *congruence_name(enum congruence c)
 	}
 }
 
+/* Connect to T: *EX and *S on success, else FAIL filled and the error returned. */
+static int connect_node(const struct fleet *f, const struct target *t, struct executor **ex, struct exec_session **s,
+			struct fleet_failure *fail)
+{
+	int r;
+
+	err_clear();
+	*s = NULL;
+	if (!(*ex = fleet_executor(f, t)) || (r = (*ex)->ops->connect(*ex, t, s)) < 0) {
+		r = *ex ? r : ERR_UNSUPPORTED;
+		fleet_fail(fail, "connect", r);
+		return r;
+	}
+	return 0;
+}
+
 /* Connect to T and run CMD once. Returns 0 with RES filled, or an error with FAIL filled. */
 static int probe_once(const struct fleet *f, const struct target *t, const char *cmd, struct exec_result *res,
 		      struct fleet_failure *fail)
 {
-	struct executor *ex = fleet_executor(f, t);
-	struct exec_session *s = NULL;
+	struct executor *ex;
+	struct exec_session *s;
 	int r;
 
-	err_clear();
-	if (!ex || (r = ex->ops->connect(ex, t, &s)) < 0) {
-		r = ex ? r : ERR_UNSUPPORTED;
-		fleet_fail(fail, "connect", r);
+	if ((r = connect_node(f, t, &ex, &s, fail)) < 0)
 		return r;
-	}
 	r = fleet_step(f, ex, s, "probe", cmd, NULL, res, fail);
 	ex->ops->disconnect(s);
 	return r;
@@ -48,18 +60,14 @@ static int probe_once(const struct fleet *f, const struct target *t, const char 
 static int probe_profile(const struct fleet *f, const struct target *t, const char *profile, const char *expected,
 			 struct gen_list *gens, struct fleet_failure *fail)
 {
-	struct executor *ex = fleet_executor(f, t);
-	struct exec_session *s = NULL;
+	struct executor *ex;
+	struct exec_session *s;
 	struct buf cmd = BUF_INIT(0);
 	struct exec_result res;
 	int r;
 
-	err_clear();
-	if (!ex || (r = ex->ops->connect(ex, t, &s)) < 0) {
-		r = ex ? r : ERR_UNSUPPORTED;
-		fleet_fail(fail, "connect", r);
+	if ((r = connect_node(f, t, &ex, &s, fail)) < 0)
 		return r;
-	}
 	exec_result_init(&res);
 	if (expected[0] && (r = remote_probe_resolved(&cmd, profile)) == 0 &&
 	    fleet_step(f, ex, s, "probe", cmd.data, NULL, &res, fail) == 0) {
