@@ -232,7 +232,18 @@ int status_run(const struct fleet *f, const struct target_list *targets, const c
 struct known {
 	struct status_report *rep;
 	const struct target_list *targets;
+	struct status_node **by_name;	/* the report's nodes sorted by name, for bsearch */
 };
+
+static int node_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct status_node *const *)a)->name, (*(struct status_node *const *)b)->name);
+}
+
+static int node_key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, (*(struct status_node *const *)elem)->name);
+}
 
 static int fold_known(const struct ledger_event *ev, void *arg)
 {
@@ -241,11 +252,12 @@ static int fold_known(const struct ledger_event *ev, void *arg)
 	const char *path = NULL, *deployed = NULL;
 	size_t i;
 
-	if (!ev->node)
+	struct status_node **hit;
+
+	if (!ev->node || !(hit = bsearch(ev->node, k->by_name, k->rep->n, sizeof(*k->by_name), node_key_cmp)))
 		return 0;
-	for (i = 0; i < k->rep->n && strcmp(k->rep->nodes[i].name, ev->node) != 0; i++)
-		;
-	if (i == k->rep->n || !(p = json_loads(ev->payload, 0, NULL)))
+	i = (size_t)(*hit - k->rep->nodes);
+	if (!(p = json_loads(ev->payload, 0, NULL)))
 		return 0;
 	if (strcmp(ev->topic, "node.deploy.complete") == 0) {
 		path = deployed = json_string_value(json_object_get(p, "path"));
@@ -279,7 +291,7 @@ static int fold_known(const struct ledger_event *ev, void *arg)
 
 int status_cached(struct ledger *l, const struct target_list *targets, const char *expected, struct status_report *rep)
 {
-	struct known k = { rep, targets };
+	struct known k = { rep, targets, NULL };
 	struct ledger_filter flt = { .topic = "node.*" };
 	int64_t t0 = clock_mono_ms();
 	size_t i;
@@ -287,7 +299,14 @@ int status_cached(struct ledger *l, const struct target_list *targets, const cha
 
 	if ((r = status_setup(rep, targets, expected)) < 0)
 		return r;
-	if ((r = ledger_scan(l, &flt, fold_known, &k)) < 0)
+	if (!(k.by_name = malloc((rep->n ? rep->n : 1) * sizeof(*k.by_name))))
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = 0; i < rep->n; i++)
+		k.by_name[i] = &rep->nodes[i];
+	qsort(k.by_name, rep->n, sizeof(*k.by_name), node_name_cmp);
+	r = ledger_scan(l, &flt, fold_known, &k);
+	free(k.by_name);
+	if (r < 0)
 		return r;
 	for (i = 0; i < rep->n; i++) {
 		struct status_node *n = &rep->nodes[i];
