@@ -142,7 +142,9 @@ int remote_set_profile(struct buf *cmd, const char *profile, const char *path)
 	const char *slash = strrchr(profile, '/');
 
 	snprintf(dir, sizeof(dir), "%.*s", slash && slash != profile ? (int)(slash - profile) : 1, profile);
-	if (add_quoted(cmd, "mkdir -p ", dir, " && exec nix-env -p ") < 0 || add_quoted(cmd, "", profile, " --set ") < 0 ||
+	/* The directory almost always exists: test it with a builtin before starting mkdir. */
+	if (add_quoted(cmd, "D=", dir, "; { [ -d \"$D\" ] || mkdir -p \"$D\"; } && exec nix-env -p ") < 0 ||
+	    add_quoted(cmd, "", profile, " --set ") < 0 ||
 	    add_quoted(cmd, "", path, "\n") < 0)
 		return ERR_NOMEM;
 	return 0;
