@@ -178,22 +178,17 @@ static void on_sent(uint64_t bytes, void *arg)
 	n->sent = bytes;
 }
 
+static int path_info_key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct nix_path_info *)elem)->path);
+}
+
 static uint64_t nar_size_of(const struct deploy_job *job, const char *path)
 {
-	size_t lo = 0, hi = job->closure.n;
+	const struct nix_path_info *pi =
+		bsearch(path, job->closure.items, job->closure.n, sizeof(*job->closure.items), path_info_key_cmp);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(job->closure.items[mid].path, path);
-
-		if (c == 0)
-			return job->closure.items[mid].nar_size;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	return pi ? pi->nar_size : 0;
 }
 
 static json_t *steps_json(const struct deploy_node *n)
@@ -205,6 +200,12 @@ static json_t *steps_json(const struct deploy_node *n)
 		if (n->step_ms[s] >= 0)
 			json_object_set_new(o, step_names[s], json_integer(n->step_ms[s]));
 	return o;
+}
+
+/* Add the time since T0 to STEP's (a step may run more than once: a copy after a refused switch). */
+static void add_step_ms(struct deploy_node *n, enum deploy_step step, int64_t t0)
+{
+	n->step_ms[step] = (n->step_ms[step] > 0 ? n->step_ms[step] : 0) + clock_mono_ms() - t0;
 }
 
 /* Run one step's command, timing it. */
@@ -219,8 +220,7 @@ static int run_step(struct deploy_job *job, struct deploy_node *n, struct execut
 	exec_result_release(res);
 	exec_result_init(res);
 	r = fleet_step(&job->ctx->fleet, ex, s, step_names[step], cmd, in, res, &n->fail);
-	/* A step may run more than once (a copy after a failed switch): its times add up. */
-	n->step_ms[step] = (n->step_ms[step] > 0 ? n->step_ms[step] : 0) + clock_mono_ms() - t0;
+	add_step_ms(n, step, t0);
 	return r;
 }
 
@@ -229,21 +229,22 @@ static int copy_paths(struct deploy_job *job, struct deploy_node *n, struct exec
 		      char **missing, size_t nmissing, struct exec_result *res)
 {
 	struct exec_input in = { .fd = -1, .sent = on_sent, .arg = n };
+	struct buf cmd = BUF_INIT(0);
 	int64_t t0 = clock_mono_ms();
 	int r;
 
 	enter(job, n, STEP_COPY);
 	if ((r = spool_get(&job->spool, missing, nmissing, &in.fd, &in.len)) < 0) {
 		fleet_fail(&n->fail, "copy", r);
-		n->step_ms[STEP_COPY] = (n->step_ms[STEP_COPY] > 0 ? n->step_ms[STEP_COPY] : 0) + clock_mono_ms() - t0;
+		add_step_ms(n, STEP_COPY, t0);
 		return r;
 	}
-	n->to_send = in.len;
 	n->sent = 0;
-	if ((r = run_step(job, n, ex, s, STEP_COPY, "exec nix-store --import >/dev/null\n", &in, res)) == 0) {
+	if ((r = remote_import(&cmd)) == 0 && (r = run_step(job, n, ex, s, STEP_COPY, cmd.data, &in, res)) == 0) {
 		n->copy_paths += nmissing;
 		n->copy_bytes += in.len;
 	}
+	buf_release(&cmd);
 	return r;
 }
 
@@ -320,6 +321,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	char **missing = NULL;
 	size_t nmissing = 0, i;
 	int switched = 0, retried = 0, r;
+	int64_t t0;
 
 	exec_result_init(&res);
 	gen_list_init(&gens);
@@ -360,9 +362,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 		if (strcmp(n->previous, path) != 0)
 			r = remote_set_profile(&cmd, o->profile, path);
 		else
-			r = buf_adds(&cmd, "exec nix-store --check-validity ") < 0 || remote_quote(&cmd, path, "\n") < 0
-				    ? err_set(ERR_NOMEM, "out of memory")
-				    : 0;
+			r = remote_check_valid(&cmd, path);
 		if (r < 0)
 			goto out;
 		if ((r = run_step(job, n, ex, s, STEP_SWITCH, cmd.data, NULL, &res)) == 0)
@@ -396,25 +396,14 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	record(job, n, "node.activate.complete",
 	       json_pack("{s:s, s:s, s:I}", "path", path, "activation", n->activation, "ms",
 			 (json_int_t)n->step_ms[STEP_ACTIVATE]));
-	/* confirm: `readlink -f` answers in one exec when all is well; else read the links */
-	buf_reset(&cmd);
+	/* confirm */
 	gen_list_release(&gens);
-	if ((r = remote_probe_resolved(&cmd, o->profile)) < 0 ||
-	    (r = run_step(job, n, ex, s, STEP_CONFIRM, cmd.data, NULL, &res)) < 0)
+	enter(job, n, STEP_CONFIRM);
+	t0 = clock_mono_ms();
+	r = fleet_read_profile(&job->ctx->fleet, ex, s, "confirm", o->profile, path, &gens, &n->fail);
+	n->step_ms[STEP_CONFIRM] = clock_mono_ms() - t0;
+	if (r < 0)
 		goto out;
-	if (res.out.len == strlen(path) + 1 && memcmp(res.out.data, path, strlen(path)) == 0 &&
-	    res.out.data[res.out.len - 1] == '\n') {
-		n->outcome = OUTCOME_DEPLOYED;
-		goto out;
-	}
-	buf_reset(&cmd);
-	if ((r = remote_probe_current(&cmd, o->profile)) < 0 ||
-	    (r = run_step(job, n, ex, s, STEP_CONFIRM, cmd.data, NULL, &res)) < 0)
-		goto out;
-	if ((r = fleet_parse_probe(o->profile, &res.out, &gens, NULL, NULL)) < 0) {
-		fleet_fail(&n->fail, "confirm", r);
-		goto out;
-	}
 	if (strcmp(gens.current_path, path) != 0) {
 		r = err_set(ERR_IO, "the profile points at '%s', expected '%s'",
 			    gens.current_path[0] ? gens.current_path : "nothing", path);
@@ -434,19 +423,13 @@ static void deploy_one(size_t i, void *arg)
 {
 	struct deploy_job *job = arg;
 	struct deploy_node *n = &job->rep->nodes[i];
-	struct executor *ex = fleet_executor(&job->ctx->fleet, &n->target);
-	struct exec_session *s = NULL;
+	struct executor *ex;
+	struct exec_session *s;
 	int64_t t0 = clock_mono_ms();
 	int r;
 
-	err_clear();
 	enter(job, n, STEP_CONNECT);
-	if (!ex) {
-		r = ERR_UNSUPPORTED;
-		fleet_fail(&n->fail, "connect", r);
-	} else if ((r = ex->ops->connect(ex, &n->target, &s)) < 0) {
-		fleet_fail(&n->fail, "connect", r);
-	}
+	r = fleet_connect(&job->ctx->fleet, &n->target, &ex, &s, &n->fail);
 	n->step_ms[STEP_CONNECT] = clock_mono_ms() - t0;
 	if (r == 0) {
 		r = node_steps(job, n, ex, s);

@@ -46,7 +46,6 @@ struct deploy_node {
 	/* Live state for progress displays: read without locks, only for display. */
 	volatile enum deploy_step step;
 	volatile uint64_t sent;
-	uint64_t to_send;
 };
 
 struct deploy_progress {

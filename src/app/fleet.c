@@ -30,6 +30,21 @@ void fleet_node_name(const struct target *t, char *buf, size_t len)
 		target_format(t, buf, len);
 }
 
+int fleet_connect(const struct fleet *f, const struct target *t, struct executor **ex, struct exec_session **s,
+		  struct fleet_failure *fail)
+{
+	int r;
+
+	err_clear();
+	*s = NULL;
+	if (!(*ex = fleet_executor(f, t)) || (r = (*ex)->ops->connect(*ex, t, s)) < 0) {
+		r = *ex ? r : ERR_UNSUPPORTED;
+		fleet_fail(fail, "connect", r);
+		return r;
+	}
+	return 0;
+}
+
 /* Keep the last FLEET_TAIL bytes of B, NUL-terminated, in OUT. */
 static void tail_of(const struct buf *b, char *out)
 {
@@ -80,9 +95,14 @@ static int add_quoted(struct buf *cmd, const char *before, const char *word, con
 	return 0;
 }
 
-int remote_quote(struct buf *cmd, const char *word, const char *after)
+int remote_import(struct buf *cmd)
 {
-	return add_quoted(cmd, "", word, after);
+	return buf_adds(cmd, "exec nix-store --import >/dev/null\n") < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
+}
+
+int remote_check_valid(struct buf *cmd, const char *path)
+{
+	return add_quoted(cmd, "exec nix-store --check-validity ", path, "\n");
 }
 
 int remote_probe_current(struct buf *cmd, const char *profile)
@@ -190,6 +210,39 @@ void remote_activation_kind(const struct buf *out, char *kind, size_t len)
 	while (p + n < out->data + out->len && p[n] != '\n')
 		n++;
 	snprintf(kind, len, "%.*s", (int)n, p);
+}
+
+int fleet_read_profile(const struct fleet *f, struct executor *ex, struct exec_session *s, const char *step,
+		       const char *profile, const char *expected, struct gen_list *gens, struct fleet_failure *fail)
+{
+	struct buf cmd = BUF_INIT(0);
+	struct exec_result res;
+	size_t n, want = strlen(expected);
+	int r;
+
+	exec_result_init(&res);
+	if (want && (r = remote_probe_resolved(&cmd, profile)) == 0 &&
+	    fleet_step(f, ex, s, step, cmd.data, NULL, &res, fail) == 0) {
+		for (n = res.out.len; n && res.out.data[n - 1] == '\n'; n--)
+			;
+		if (n == want && memcmp(res.out.data, expected, n) == 0) {
+			snprintf(gens->current_path, sizeof(gens->current_path), "%s", expected);
+			r = 0;
+			goto out;
+		}
+	}
+	memset(fail, 0, sizeof(*fail));
+	buf_reset(&cmd);
+	exec_result_release(&res);
+	exec_result_init(&res);
+	if ((r = remote_probe_current(&cmd, profile)) == 0 &&
+	    (r = fleet_step(f, ex, s, step, cmd.data, NULL, &res, fail)) == 0 &&
+	    (r = fleet_parse_probe(profile, &res.out, gens, NULL, NULL)) < 0)
+		fleet_fail(fail, step, r);
+out:
+	exec_result_release(&res);
+	buf_release(&cmd);
+	return r;
 }
 
 void fleet_free_paths(char **paths, size_t n)

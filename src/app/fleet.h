@@ -33,6 +33,15 @@ struct executor *fleet_executor(const struct fleet *f, const struct target *t);
 /* A node's name in reports and events: "local", or user@host:port. */
 void fleet_node_name(const struct target *t, char *buf, size_t len);
 
+struct fleet_failure;
+
+/*
+ * Connect to T with its executor: *EX and *S on success; else FAIL says why (step
+ * "connect") and the error is returned.
+ */
+int fleet_connect(const struct fleet *f, const struct target *t, struct executor **ex, struct exec_session **s,
+		  struct fleet_failure *fail);
+
 /* Why a step failed, kept for the report and the node.failed event. */
 struct fleet_failure {
 	const char *step;	/* NULL while nothing failed */
@@ -49,6 +58,15 @@ struct fleet_failure {
  */
 int fleet_step(const struct fleet *f, struct executor *ex, struct exec_session *s, const char *step,
 	       const char *cmd, const struct exec_input *in, struct exec_result *res, struct fleet_failure *fail);
+
+/*
+ * Read PROFILE in S into GENS, as step STEP. With EXPECTED (may be ""), first `readlink -f`
+ * alone: a node on the expected path (the usual case) answers with one exec and no fork,
+ * and GENS then holds only current_path. Any other answer gets the full probe (link,
+ * generation, path) on the same session. Returns 0, or an error with FAIL filled.
+ */
+int fleet_read_profile(const struct fleet *f, struct executor *ex, struct exec_session *s, const char *step,
+		       const char *profile, const char *expected, struct gen_list *gens, struct fleet_failure *fail);
 
 /* Fill F for a step that failed with error R (message from err_msg()). */
 void fleet_fail(struct fleet_failure *fail, const char *step, int r);
@@ -70,8 +88,10 @@ int remote_probe_resolved(struct buf *cmd, const char *profile);
 int remote_check_paths(struct buf *cmd, const char *profile, char *const *paths, size_t n);
 /* `nix-store --check-validity --print-invalid` of the N PATHS: Nix's own word on each. */
 int remote_invalid_paths(struct buf *cmd, char *const *paths, size_t n);
-/* Append WORD single-quoted for the shell, then AFTER. */
-int remote_quote(struct buf *cmd, const char *word, const char *after);
+/* Read a `nix-store --export` stream on stdin into the node's store. */
+int remote_import(struct buf *cmd);
+/* Exit 0 only when PATH is valid in the node's store (Nix's database, not just the disk). */
+int remote_check_valid(struct buf *cmd, const char *path);
 /* Point PROFILE at PATH as a new generation (its directory made when missing). */
 int remote_set_profile(struct buf *cmd, const char *profile, const char *path);
 /* Point PROFILE at its generation GEN. */

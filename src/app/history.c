@@ -37,37 +37,22 @@ static int is_deploy_topic(const char *t)
 	       strcmp(t, "chimera.deploy.complete") == 0;
 }
 
-static int list_fold(const struct ledger_event *ev, void *arg)
+/* First pass: one entry per deploy.initiated, in ledger order. */
+static int list_add(const struct ledger_event *ev, void *arg)
 {
 	struct history_list *l = arg;
-	struct history_deployment *d;
+	struct history_deployment *d, *m;
 	json_t *p;
 
-	if (!ev->deployment || !is_deploy_topic(ev->topic))
+	if (!ev->deployment)
 		return 0;
-	d = l->n ? &l->items[l->n - 1] : NULL;
-	if (!d || strcmp(d->id, ev->deployment) != 0) {
-		size_t i;
-
-		/* Deployments may interleave when controllers share a ledger: look back. */
-		for (i = l->n, d = NULL; i > 0; i--)
-			if (strcmp(l->items[i - 1].id, ev->deployment) == 0) {
-				d = &l->items[i - 1];
-				break;
-			}
-	}
-	if (!d) {
-		struct history_deployment *m = realloc(l->items, (l->n + 1) * sizeof(*m));
-
-		if (!m)
-			return err_set(ERR_NOMEM, "out of memory");
-		l->items = m;
-		d = &l->items[l->n++];
-		memset(d, 0, sizeof(*d));
-		if (!(d->id = strdup(ev->deployment)))
-			return err_set(ERR_NOMEM, "out of memory");
-		memcpy(d->time, ev->time, sizeof(d->time));
-	}
+	if (!(m = realloc(l->items, (l->n + 1) * sizeof(*m))))
+		return err_set(ERR_NOMEM, "out of memory");
+	l->items = m;
+	d = &l->items[l->n++];
+	memset(d, 0, sizeof(*d));
+	if (!(d->id = strdup(ev->deployment)))
+		return err_set(ERR_NOMEM, "out of memory");
 	if ((p = json_loads(ev->payload, 0, NULL))) {
 		fold_edge(d, ev, p);
 		json_decref(p);
@@ -75,17 +60,52 @@ static int list_fold(const struct ledger_event *ev, void *arg)
 	return 0;
 }
 
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct history_deployment *)a)->id, ((const struct history_deployment *)b)->id);
+}
+
+static int id_key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct history_deployment *)elem)->id);
+}
+
+/* Second pass: fold chimera.deploy.* into the entry with its id (the list sorted by id). */
+static int list_update(const struct ledger_event *ev, void *arg)
+{
+	struct history_list *l = arg;
+	struct history_deployment *d;
+	json_t *p;
+
+	if (!ev->deployment || !(d = bsearch(ev->deployment, l->items, l->n, sizeof(*l->items), id_key_cmp)))
+		return 0;
+	if ((p = json_loads(ev->payload, 0, NULL))) {
+		fold_edge(d, ev, p);
+		json_decref(p);
+	}
+	return 0;
+}
+
+static int time_cmp(const void *a, const void *b)
+{
+	const struct history_deployment *x = a, *y = b;
+	int c = strcmp(x->time, y->time);
+
+	return c ? c : strcmp(x->id, y->id);
+}
+
 int history_deployments(struct ledger *l, struct history_list *out)
 {
-	struct ledger_filter f = { 0 };
+	struct ledger_filter f = { .topic = "deploy.initiated" };
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	/* The filter takes one topic or prefix: scan the two families, initiations first. */
-	f.topic = "deploy.initiated";
-	if ((r = ledger_scan(l, &f, list_fold, out)) == 0) {
+	/* The filter takes one topic or prefix: initiations first, then their outcomes. */
+	if ((r = ledger_scan(l, &f, list_add, out)) == 0) {
+		qsort(out->items, out->n, sizeof(*out->items), id_cmp);
 		f.topic = "chimera.deploy.*";
-		r = ledger_scan(l, &f, list_fold, out);
+		r = ledger_scan(l, &f, list_update, out);
+		qsort(out->items, out->n, sizeof(*out->items), time_cmp);
 	}
 	if (r < 0)
 		history_list_release(out);

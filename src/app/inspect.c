@@ -21,22 +21,6 @@ const char *congruence_name(enum congruence c)
 	}
 }
 
-/* Connect to T: *EX and *S on success, else FAIL filled and the error returned. */
-static int connect_node(const struct fleet *f, const struct target *t, struct executor **ex, struct exec_session **s,
-			struct fleet_failure *fail)
-{
-	int r;
-
-	err_clear();
-	*s = NULL;
-	if (!(*ex = fleet_executor(f, t)) || (r = (*ex)->ops->connect(*ex, t, s)) < 0) {
-		r = *ex ? r : ERR_UNSUPPORTED;
-		fleet_fail(fail, "connect", r);
-		return r;
-	}
-	return 0;
-}
-
 /* Connect to T and run CMD once. Returns 0 with RES filled, or an error with FAIL filled. */
 static int probe_once(const struct fleet *f, const struct target *t, const char *cmd, struct exec_result *res,
 		      struct fleet_failure *fail)
@@ -45,52 +29,24 @@ static int probe_once(const struct fleet *f, const struct target *t, const char 
 	struct exec_session *s;
 	int r;
 
-	if ((r = connect_node(f, t, &ex, &s, fail)) < 0)
+	if ((r = fleet_connect(f, t, &ex, &s, fail)) < 0)
 		return r;
 	r = fleet_step(f, ex, s, "probe", cmd, NULL, res, fail);
 	ex->ops->disconnect(s);
 	return r;
 }
 
-/*
- * Read PROFILE on T into GENS. When EXPECTED is given, first ask for `readlink -f` alone: a
- * node on the expected path (the usual case) answers with one exec and no fork, and GENS
- * then holds only the path. Anything else gets the full probe on the same session.
- */
+/* Connect to T and read PROFILE into GENS (see fleet_read_profile). */
 static int probe_profile(const struct fleet *f, const struct target *t, const char *profile, const char *expected,
 			 struct gen_list *gens, struct fleet_failure *fail)
 {
 	struct executor *ex;
 	struct exec_session *s;
-	struct buf cmd = BUF_INIT(0);
-	struct exec_result res;
 	int r;
 
-	if ((r = connect_node(f, t, &ex, &s, fail)) < 0)
+	if ((r = fleet_connect(f, t, &ex, &s, fail)) < 0)
 		return r;
-	exec_result_init(&res);
-	if (expected[0] && (r = remote_probe_resolved(&cmd, profile)) == 0 &&
-	    fleet_step(f, ex, s, "probe", cmd.data, NULL, &res, fail) == 0) {
-		size_t n = res.out.len;
-
-		while (n && res.out.data[n - 1] == '\n')
-			n--;
-		if (n == strlen(expected) && memcmp(res.out.data, expected, n) == 0) {
-			snprintf(gens->current_path, sizeof(gens->current_path), "%s", expected);
-			goto out;
-		}
-	}
-	memset(fail, 0, sizeof(*fail));
-	buf_reset(&cmd);
-	exec_result_release(&res);
-	exec_result_init(&res);
-	if ((r = remote_probe_current(&cmd, profile)) == 0 &&
-	    (r = fleet_step(f, ex, s, "probe", cmd.data, NULL, &res, fail)) == 0 &&
-	    (r = fleet_parse_probe(profile, &res.out, gens, NULL, NULL)) < 0)
-		fleet_fail(fail, "probe", r);
-out:
-	exec_result_release(&res);
-	buf_release(&cmd);
+	r = fleet_read_profile(f, ex, s, "probe", profile, expected, gens, fail);
 	ex->ops->disconnect(s);
 	return r;
 }
@@ -281,9 +237,8 @@ static int fold_known(const struct ledger_event *ev, void *arg)
 
 			n->seen_ms = (int64_t)timegm(&tm) * 1000 + ms;
 		}
-		/* Without an expectation, the reason field carries the last deployed path. */
-		if (deployed && !k->rep->expected[0])
-			snprintf(n->reason, sizeof(n->reason), "%s", deployed);
+		if (deployed)
+			snprintf(n->last_deployed, sizeof(n->last_deployed), "%s", deployed);
 	}
 	json_decref(p);
 	return 0;
@@ -310,7 +265,7 @@ int status_cached(struct ledger *l, const struct target_list *targets, const cha
 		return r;
 	for (i = 0; i < rep->n; i++) {
 		struct status_node *n = &rep->nodes[i];
-		const char *want = rep->expected[0] ? rep->expected : n->reason;
+		const char *want = rep->expected[0] ? rep->expected : n->last_deployed;
 
 		if (!n->seen_ms) {
 			n->state = NODE_UNKNOWN;

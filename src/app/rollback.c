@@ -40,7 +40,7 @@ static void rb_check(size_t i, void *arg)
 {
 	struct rb_job *job = arg;
 	struct rollback_node *n = &job->rep->nodes[i];
-	struct executor *ex = exec_of(job, i);
+	struct executor *ex;
 	struct buf cmd = BUF_INIT(0);
 	struct exec_result res;
 	struct gen_list gens;
@@ -49,9 +49,7 @@ static void rb_check(size_t i, void *arg)
 
 	exec_result_init(&res);
 	gen_list_init(&gens);
-	err_clear();
-	if (!ex || (r = ex->ops->connect(ex, &n->target, &job->sessions[i])) < 0) {
-		fleet_fail(&n->fail, "connect", ex ? r : ERR_UNSUPPORTED);
+	if ((r = fleet_connect(job->f, &n->target, &ex, &job->sessions[i], &n->fail)) < 0) {
 		n->state = RB_UNREACHABLE;
 		goto out;
 	}

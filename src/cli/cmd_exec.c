@@ -1,8 +1,7 @@
 /* chimera exec: run a command on every target in parallel. */
-#include "adapters/lab/lab.h"
-#include "adapters/ssh/exec_ssh.h"
 #include "app/exec.h"
 #include "cli/cli.h"
+#include "cli/fleet_opts.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -116,38 +115,32 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *spec = NULL, *file = NULL;
-	long parallel = 64, connect_timeout = 10, timeout = 0;
-	struct target_list targets;
+	struct cli_fleet f;
 	struct buf cmd = BUF_INIT(256 * 1024);
-	struct exec_ssh_config scfg = { 0 };
-	struct executor *ex = NULL;
-	struct ledger *ledger = NULL;
 	struct exec_report rep = { 0 };
 	struct exec_view view = { 0 };
 	struct exec_ctx ctx = { 0 };
-	struct lab lab;
-	char labcfg[PATH_MAX];
 	enum cmd_status st = CMD_ERROR;
-	int c, i;
+	int c, i, r;
 
-	target_list_init(&targets);
+	cli_fleet_init(&f);
+	f.timeout = 0;	/* exec: no command timeout unless asked */
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:f:p:", opts, NULL)) != -1) {
 		switch (c) {
-		case 't': spec = optarg; break;
-		case 'f': file = optarg; break;
+		case 't': f.spec = optarg; break;
+		case 'f': f.file = optarg; break;
 		case 'p':
-			if (cli_int("--parallel", optarg, 1, 4096, &parallel) < 0)
+			if (cli_int("--parallel", optarg, 1, 4096, &f.parallel) < 0)
 				return cli_usage(cli, "%s", err_msg());
 			break;
 		case 'c':
-			if (cli_int("--connect-timeout", optarg, 1, 3600, &connect_timeout) < 0)
+			if (cli_int("--connect-timeout", optarg, 1, 3600, &f.connect_timeout) < 0)
 				return cli_usage(cli, "%s", err_msg());
 			break;
 		case 'T':
-			if (cli_int("--timeout", optarg, 0, 86400 * 7, &timeout) < 0)
+			if (cli_int("--timeout", optarg, 0, 86400 * 7, &f.timeout) < 0)
 				return cli_usage(cli, "%s", err_msg());
 			break;
 		default:
@@ -162,28 +155,17 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 		if (buf_adds(&cmd, argv[i]) < 0)
 			return cli_usage(cli, "command too long");
 	}
-	if (cli_targets(cli, spec, file, &targets) < 0) {
-		buf_release(&cmd);
-		return cli_usage(cli, "%s", err_msg());
-	}
-	if (cli_state_dir(cli) < 0 || lab_open(&lab, cli->state_dir) < 0) {
-		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
-	scfg.config_file = lab_ssh_config(&lab, labcfg, sizeof(labcfg))[0] ? labcfg : NULL;
-	scfg.connect_timeout_s = connect_timeout;
-	scfg.timeout_s = timeout;
-	if (exec_ssh_new(&scfg, &ex) < 0 || cli_open_ledger(cli, &ledger) < 0) {
-		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	if ((r = cli_fleet_open(cli, &f)) < 0) {
+		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
 	view.tty = !cli->quiet && !cli->json && isatty(2);
-	ctx.executor = ex;
-	ctx.ledger = ledger;
-	ctx.parallel = (int)parallel;
+	ctx.executor = f.fleet.ssh;
+	ctx.ledger = f.fleet.ledger;
+	ctx.parallel = f.fleet.parallel;
 	ctx.progress.node_done = show_progress;
 	ctx.progress.arg = &view;
-	if (exec_run(&ctx, &targets, cmd.data, &rep) < 0) {
+	if (exec_run(&ctx, &f.targets, cmd.data, &rep) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
@@ -198,10 +180,7 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 	st = rep.failed == 0 ? CMD_OK : rep.ok == 0 ? CMD_ERROR : CMD_PARTIAL;
 out:
 	exec_report_release(&rep);
-	if (ex)
-		ex->ops->close(ex);
-	ledger_close(ledger);
-	target_list_release(&targets);
+	cli_fleet_close(&f);
 	buf_release(&cmd);
 	return st;
 }

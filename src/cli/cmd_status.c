@@ -38,9 +38,8 @@ static void print_json(const struct status_report *rep, int cached)
 
 			clock_format_utc(n->seen_ms, t);
 			json_object_set_new(o, "seen", n->seen_ms ? json_string(t) : json_null());
-			if (!rep->expected[0])
-				json_object_set_new(o, "last_deployed", known && n->reason[0] ? json_string(n->reason)
-											: json_null());
+			json_object_set_new(o, "last_deployed",
+					    n->last_deployed[0] ? json_string(n->last_deployed) : json_null());
 		} else {
 			json_object_set_new(o, "generation", n->generation ? json_integer(n->generation) : json_null());
 			json_object_set_new(o, "ms", json_integer(n->ms));

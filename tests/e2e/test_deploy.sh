@@ -292,6 +292,17 @@ expect_exit 0 "generations -t local --json" ch generations --json -t local --pro
 check "local: 2 generations, 2 current on hello 2" [ "$(node_field local '"\(.current) \(.generations | length) \(.generations[1].path)"')" = "2 2 $P2" ]
 check "the controller's own system profile was not touched" [ "$(readlink -f /nix/var/nix/profiles/system 2>/dev/null)" != "$P2" ]
 
+# The deployments projection: every deploy in the ledger, and one of them node by node.
+expect_exit 0 "deployments --json" ch deployments --json
+check "the activation deployment is listed as partial, 4 ok, 1 failed" \
+	[ "$(printf "%s\n" "$OUT" | jq -r --arg d "$D_ACT" '.deployments[] | select(.deployment == $d) | "\(.result) \(.ok) \(.failed)"')" = "partial 4 1" ]
+check "deployments are in time order, oldest first" \
+	[ "$(printf "%s\n" "$OUT" | jq '[.deployments[].time] | . == sort')" = true ]
+expect_exit 0 "deployments show" ch deployments show "$D_ACT" --json
+check "show: node 3 failed at activate, the others deployed" \
+	[ "$(printf "%s\n" "$OUT" | jq -r '[.outcomes[] | "\(.outcome)/\(.step)"] | join(" ")')" = "deployed/null deployed/null deployed/null failed/activate deployed/null" ]
+expect_exit 2 "deployments show of an unknown id" ch deployments show 01AAAAAAAAAAAAAAAAAAAAAAAA
+
 expect_exit 0 "the ledger verifies" ch ledger verify
 expect_exit 0 "lab down" ch lab down
 finish
