@@ -115,7 +115,9 @@ int remote_probe_current(struct buf *cmd, const char *profile)
 
 int remote_probe_resolved(struct buf *cmd, const char *profile)
 {
-	return add_quoted(cmd, "exec readlink -f -- ", profile, "\n");
+	/* cd -P and pwd are builtins: a profile on a directory resolves with no process at all. */
+	return add_quoted(cmd, "p=", profile,
+			  "; if cd -P -- \"$p\" 2>/dev/null; then pwd; else exec readlink -f -- \"$p\"; fi\n");
 }
 
 int remote_probe_generations(struct buf *cmd, const char *profile)

@@ -78,7 +78,10 @@ void fleet_fail(struct fleet_failure *fail, const char *step, int r);
  */
 int remote_probe_current(struct buf *cmd, const char *profile);
 int remote_probe_generations(struct buf *cmd, const char *profile);
-/* One exec, no fork: `readlink -f` of PROFILE. Cheapest way to confirm a node is on a path. */
+/*
+ * PROFILE fully resolved: `cd -P` and `pwd` (shell builtins, no process) when it leads to a
+ * directory, else one exec of `readlink -f`. The cheapest way to confirm a node is on a path.
+ */
 int remote_probe_resolved(struct buf *cmd, const char *profile);
 /*
  * probe_current, then one line per path of the N PATHS that is absent from the node's

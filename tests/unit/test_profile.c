@@ -1,6 +1,7 @@
 /* Unit tests for core/profile and the node probes of app/fleet, run with /bin/sh on fake profiles. */
 #include "check.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -149,6 +150,35 @@ static void test_probes_on_a_real_profile(void **state)
 	assert_int_equal(l.n, 0);
 	assert_string_equal(l.current_path, "");
 	gen_list_release(&l);
+
+	/* The resolved probe: a directory through two links (builtins), a file (readlink -f). */
+	{
+		char target[4200], link[4200], real[PATH_MAX], want[PATH_MAX + 2];
+
+		snprintf(target, sizeof(target), "%s/target dir", dir);
+		assert_int_equal(mkdir(target, 0755), 0);
+		snprintf(link, sizeof(link), "%s/other-1-link", dir);
+		assert_int_equal(symlink("target dir", link), 0);
+		snprintf(link, sizeof(link), "%s/other", dir);
+		assert_int_equal(symlink("other-1-link", link), 0);
+		assert_non_null(realpath(target, real));
+		snprintf(want, sizeof(want), "%s\n", real);
+		buf_reset(&cmd);
+		assert_int_equal(remote_probe_resolved(&cmd, link), 0);
+		assert_int_equal(sh(cmd.data, &out), 0);
+		assert_string_equal(out.data, want);
+
+		snprintf(target, sizeof(target), "%s/target-file", dir);
+		assert_int_equal(fs_write_file(target, "x", 1, 0644), 0);
+		assert_int_equal(unlink(link), 0);
+		assert_int_equal(symlink("target-file", link), 0);
+		assert_non_null(realpath(target, real));
+		snprintf(want, sizeof(want), "%s\n", real);
+		buf_reset(&cmd);
+		assert_int_equal(remote_probe_resolved(&cmd, link), 0);
+		assert_int_equal(sh(cmd.data, &out), 0);
+		assert_string_equal(out.data, want);
+	}
 	buf_release(&cmd);
 	buf_release(&out);
 	fs_rm_rf(dir);
