@@ -310,6 +310,161 @@ static void restore_previous(struct deploy_job *job, struct deploy_node *n, stru
 	buf_release(&cmd);
 }
 
+/*
+ * One node's deploy command while it runs (remote_deploy): which step markers have come,
+ * what the check found, and the input the controller answers the check with.
+ */
+struct conv {
+	struct deploy_job *job;
+	struct deploy_node *n;
+	struct exec_input in;
+	char head[16];		/* the answer line: "copy MODE" or "- MODE" */
+	size_t scanned;		/* bytes of stdout already taken as lines */
+	int64_t t;		/* when the current step began */
+	int ready, copying, copied, switched, activated, confirmed;
+	int stop;		/* the controller stopped after check (dry run, or an error in FAIL) */
+	int err;		/* that error, 0 for a dry run */
+	struct gen_list gens;
+	char **missing;
+	size_t nmissing;
+	char kind[32];		/* the activation that ran */
+	char profile[STOREPATH_MAX];	/* the profile resolved, from the confirm marker */
+};
+
+static void conv_sent(uint64_t bytes, void *arg)
+{
+	struct conv *c = arg;
+
+	c->n->sent = bytes > c->in.head_len ? bytes - c->in.head_len : 0;
+}
+
+/* The end of step DONE: its time, and NEXT begins. */
+static unsigned conv_mark(struct conv *c, enum deploy_step done, enum deploy_step next)
+{
+	int64_t now = clock_mono_ms();
+
+	c->n->step_ms[done] = (c->n->step_ms[done] > 0 ? c->n->step_ms[done] : 0) + now - c->t;
+	c->t = now;
+	enter(c->job, c->n, next);
+	return EXEC_WATCH_RESTART;
+}
+
+/* The check is done (its output is the first LEN bytes of OUT): answer it. */
+static unsigned conv_ready(struct conv *c, const char *out, size_t len)
+{
+	const struct deploy_opts *o = c->job->opts;
+	struct deploy_node *n = c->n;
+	struct buf check = BUF_INIT(0);
+	const char *mode;
+	size_t i;
+	int r;
+
+	c->ready = 1;
+	if (buf_add(&check, out, len) < 0)
+		r = err_set(ERR_NOMEM, "out of memory");
+	else
+		r = fleet_parse_probe(o->profile, &check, &c->gens, &c->missing, &c->nmissing);
+	buf_release(&check);
+	c->n->step_ms[STEP_CHECK] = clock_mono_ms() - c->t;
+	c->t = clock_mono_ms();
+	if (r < 0) {
+		fleet_fail(&n->fail, "check", r);
+		c->stop = 1;
+		c->err = r;
+		return EXEC_WATCH_RELEASE;
+	}
+	snprintf(n->previous, sizeof(n->previous), "%s", c->gens.current_path);
+	n->previous_gen = c->gens.current;
+	if (o->dry_run) {
+		n->copy_paths = c->nmissing;
+		for (i = 0; i < c->nmissing; i++)
+			n->copy_bytes += nar_size_of(c->job, c->missing[i]);
+		c->stop = 1;
+		return EXEC_WATCH_RELEASE;
+	}
+	mode = strcmp(n->previous, c->job->rep->path) != 0 ? "set" : "valid";
+	if (c->nmissing) {
+		if ((r = spool_get(&c->job->spool, c->missing, c->nmissing, &c->in.fd, &c->in.len)) < 0) {
+			fleet_fail(&n->fail, "copy", r);
+			n->step_ms[STEP_COPY] = clock_mono_ms() - c->t;
+			c->stop = 1;
+			c->err = r;
+			return EXEC_WATCH_RELEASE;
+		}
+		c->copying = 1;
+		n->sent = 0;
+		enter(c->job, n, STEP_COPY);
+	} else {
+		n->step_ms[STEP_COPY] = 0;
+		enter(c->job, n, STEP_SWITCH);
+	}
+	c->in.head_len = (size_t)snprintf(c->head, sizeof(c->head), "%s %s\n", c->nmissing ? "copy" : "-", mode);
+	c->in.head = c->head;
+	return EXEC_WATCH_RELEASE | EXEC_WATCH_RESTART;
+}
+
+/* Called as output arrives: act on each whole new marker line. */
+static unsigned conv_watch(const struct exec_result *res, void *arg)
+{
+	static const char act[] = "chimera-activation ", prof[] = "chimera-profile ";
+	struct conv *c = arg;
+	const char *data = res->out.data;
+	unsigned flags = 0;
+
+	for (;;) {
+		const char *line = data + c->scanned;
+		const char *nl = memchr(line, '\n', res->out.len - c->scanned);
+		size_t len;
+
+		if (!nl)
+			break;
+		len = (size_t)(nl - line);
+		c->scanned += len + 1;
+#define IS(lit) (len == sizeof(lit) - 1 && memcmp(line, lit, len) == 0)
+		if (!c->ready && !c->switched && IS("chimera-ready"))
+			flags |= conv_ready(c, data, (size_t)(line - data));
+		else if (c->copying && !c->copied && IS("chimera-copied"))
+			c->copied = 1, flags |= conv_mark(c, STEP_COPY, STEP_SWITCH);
+		else if (!c->switched && IS("chimera-switched"))
+			c->switched = 1, flags |= conv_mark(c, STEP_SWITCH, STEP_ACTIVATE);
+		else if (c->switched && !c->activated && !c->kind[0] && len > sizeof(act) - 1 &&
+			 memcmp(line, act, sizeof(act) - 1) == 0)
+			snprintf(c->kind, sizeof(c->kind), "%.*s", (int)(len - (sizeof(act) - 1)), line + sizeof(act) - 1);
+		else if (c->switched && !c->activated && IS("chimera-activated"))
+			c->activated = 1, flags |= conv_mark(c, STEP_ACTIVATE, STEP_CONFIRM);
+		else if (c->activated && len > sizeof(prof) - 1 && memcmp(line, prof, sizeof(prof) - 1) == 0) {
+			snprintf(c->profile, sizeof(c->profile), "%.*s", (int)(len - (sizeof(prof) - 1)),
+				 line + sizeof(prof) - 1);
+			c->confirmed = 1;
+			c->n->step_ms[STEP_CONFIRM] = clock_mono_ms() - c->t;
+		}
+#undef IS
+	}
+	return flags;
+}
+
+/*
+ * Run CMD (a remote_deploy command) and judge it by the step it was in. With CHECK, the
+ * command starts with the check and waits for conv_ready's answer on stdin.
+ */
+static int converse(struct conv *c, struct executor *ex, struct exec_session *s, const char *cmd, int check,
+		    struct exec_result *res)
+{
+	struct exec_opts o = { .timeout_s = c->job->ctx->fleet.step_timeout_s, .input = check ? &c->in : NULL,
+			       .hold_input = check, .watch = conv_watch, .watch_arg = c };
+	int r;
+
+	exec_result_release(res);
+	exec_result_init(res);
+	c->scanned = 0;
+	c->t = clock_mono_ms();
+	err_clear();
+	r = ex->ops->run(s, cmd, &o, res);
+	if (c->stop && c->err)
+		return c->err;
+	return fleet_judge(&c->n->fail, step_names[c->n->step], r, res);
+}
+
 /* Everything after connect, on an open session. Returns 0 when the node is deployed (or planned). */
 static int node_steps(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s)
 {
@@ -317,102 +472,87 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	const char *path = job->rep->path;
 	struct buf cmd = BUF_INIT(0);
 	struct exec_result res;
+	struct conv c = { .job = job, .n = n, .in = { .fd = -1, .sent = conv_sent } };
 	struct gen_list gens;
-	char **missing = NULL;
-	size_t nmissing = 0, i;
-	int switched = 0, retried = 0, r;
+	int switched, r;
 	int64_t t0;
 
+	c.in.arg = &c;
 	exec_result_init(&res);
+	gen_list_init(&c.gens);
 	gen_list_init(&gens);
-	/* check */
-	if ((r = remote_check_paths(&cmd, o->profile, job->closure_paths, job->closure.n)) < 0 ||
-	    (r = run_step(job, n, ex, s, STEP_CHECK, cmd.data, NULL, &res)) < 0)
+	enter(job, n, STEP_CHECK);
+	if ((r = remote_deploy(&cmd, o->profile, job->closure_paths, job->closure.n, path, o->activate, NULL)) < 0)
 		goto out;
-	if ((r = fleet_parse_probe(o->profile, &res.out, &gens, &missing, &nmissing)) < 0) {
-		fleet_fail(&n->fail, "check", r);
-		goto out;
+	r = converse(&c, ex, s, cmd.data, 1, &res);
+	if (c.copying && c.copied) {
+		n->copy_paths = c.nmissing;
+		n->copy_bytes = c.in.len;
 	}
-	snprintf(n->previous, sizeof(n->previous), "%s", gens.current_path);
-	n->previous_gen = gens.current;
-	if (o->dry_run) {
-		n->copy_paths = nmissing;
-		for (i = 0; i < nmissing; i++)
-			n->copy_bytes += nar_size_of(job, missing[i]);
+	if (c.ready && !c.stop && (c.copied || !c.copying))
+		record(job, n, "node.copy.complete",
+		       json_pack("{s:I, s:I, s:I}", "paths", (json_int_t)n->copy_paths, "bytes",
+				 (json_int_t)n->copy_bytes, "ms", (json_int_t)n->step_ms[STEP_COPY]));
+	if (r == 0 && c.stop) {
 		n->outcome = OUTCOME_PLANNED;
 		goto out;
 	}
-	/* copy */
-	if (nmissing && (r = copy_paths(job, n, ex, s, missing, nmissing, &res)) < 0)
-		goto out;
-	if (!nmissing)
-		n->step_ms[STEP_COPY] = 0;
-	record(job, n, "node.copy.complete",
-	       json_pack("{s:I, s:I, s:I}", "paths", (json_int_t)n->copy_paths, "bytes", (json_int_t)n->copy_bytes,
-			 "ms", (json_int_t)n->step_ms[STEP_COPY]));
 	/*
-	 * switch: `nix-env --set` also proves the path valid on the node, and with it its
-	 * closure. A profile already on the path gets no new generation, only that proof.
+	 * `nix-env --set` proves the path valid on the node, and with it its closure. Refused
+	 * (a path on disk but never registered, say after an interrupted import): ask Nix which
+	 * paths are invalid, send those, and switch again, once.
 	 */
-	for (;;) {
-		struct fleet_failure first;
+	if (r < 0 && n->step == STEP_SWITCH && n->fail.err == 0 && c.ready) {
+		struct fleet_failure first = n->fail;
 		int sent;
 
-		buf_reset(&cmd);
-		if (strcmp(n->previous, path) != 0)
-			r = remote_set_profile(&cmd, o->profile, path);
-		else
-			r = remote_check_valid(&cmd, path);
-		if (r < 0)
-			goto out;
-		if ((r = run_step(job, n, ex, s, STEP_SWITCH, cmd.data, NULL, &res)) == 0)
-			break;
-		/* Only a command that ran and refused is worth a second look, and only once. */
-		if (n->fail.err != 0 || retried++)
-			goto out;
-		first = n->fail;
 		memset(&n->fail, 0, sizeof(n->fail));
-		if ((sent = copy_invalid(job, n, ex, s, &res)) < 0)
-			goto out;
-		if (sent == 0) {
-			n->fail = first;
-			r = ERR_IO;
+		if ((sent = copy_invalid(job, n, ex, s, &res)) < 0) {
+			r = sent;
 			goto out;
 		}
+		if (sent == 0) {
+			n->fail = first;
+			goto out;
+		}
+		buf_reset(&cmd);
+		if ((r = remote_deploy(&cmd, o->profile, NULL, 0, path, o->activate,
+				       strcmp(n->previous, path) != 0 ? "set" : "valid")) < 0)
+			goto out;
+		enter(job, n, STEP_SWITCH);
+		r = converse(&c, ex, s, cmd.data, 0, &res);
 	}
 	switched = strcmp(n->previous, path) != 0;
-	/* activate */
-	buf_reset(&cmd);
-	if ((r = remote_activate(&cmd, path, o->activate)) < 0)
-		goto out;
-	r = run_step(job, n, ex, s, STEP_ACTIVATE, cmd.data, NULL, &res);
-	remote_activation_kind(&res.out, n->activation, sizeof(n->activation));
+	snprintf(n->activation, sizeof(n->activation), "%s", c.kind[0] ? c.kind : "unknown");
 	if (r < 0) {
 		/* A timed-out activation is put back too; on a lost connection the attempt fails and says so. */
-		if (switched && n->previous_gen > 0)
+		if (n->step == STEP_ACTIVATE && switched && n->previous_gen > 0)
 			restore_previous(job, n, ex, s);
 		goto out;
 	}
 	record(job, n, "node.activate.complete",
 	       json_pack("{s:s, s:s, s:I}", "path", path, "activation", n->activation, "ms",
 			 (json_int_t)n->step_ms[STEP_ACTIVATE]));
-	/* confirm */
-	gen_list_release(&gens);
-	enter(job, n, STEP_CONFIRM);
-	t0 = clock_mono_ms();
-	r = fleet_read_profile(&job->ctx->fleet, ex, s, "confirm", o->profile, path, &gens, &n->fail);
-	n->step_ms[STEP_CONFIRM] = clock_mono_ms() - t0;
-	if (r < 0)
-		goto out;
-	if (strcmp(gens.current_path, path) != 0) {
-		r = err_set(ERR_IO, "the profile points at '%s', expected '%s'",
-			    gens.current_path[0] ? gens.current_path : "nothing", path);
+	/* confirm: the profile as the command read it back, or (its marker lost) read again. */
+	if (!c.confirmed) {
+		enter(job, n, STEP_CONFIRM);
+		t0 = clock_mono_ms();
+		r = fleet_read_profile(&job->ctx->fleet, ex, s, "confirm", o->profile, path, &gens, &n->fail);
+		n->step_ms[STEP_CONFIRM] = clock_mono_ms() - t0;
+		if (r < 0)
+			goto out;
+		snprintf(c.profile, sizeof(c.profile), "%s", gens.current_path);
+	}
+	if (strcmp(c.profile, path) != 0) {
+		r = err_set(ERR_IO, "the profile points at '%s', expected '%s'", c.profile[0] ? c.profile : "nothing",
+			    path);
 		fleet_fail(&n->fail, "confirm", r);
 		goto out;
 	}
 	n->outcome = OUTCOME_DEPLOYED;
 out:
-	fleet_free_paths(missing, nmissing);
+	fleet_free_paths(c.missing, c.nmissing);
+	gen_list_release(&c.gens);
 	gen_list_release(&gens);
 	exec_result_release(&res);
 	buf_release(&cmd);

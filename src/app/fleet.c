@@ -62,14 +62,8 @@ void fleet_fail(struct fleet_failure *fail, const char *step, int r)
 	snprintf(fail->message, sizeof(fail->message), "%s", err_msg());
 }
 
-int fleet_step(const struct fleet *f, struct executor *ex, struct exec_session *s, const char *step,
-	       const char *cmd, const struct exec_input *in, struct exec_result *res, struct fleet_failure *fail)
+int fleet_judge(struct fleet_failure *fail, const char *step, int r, const struct exec_result *res)
 {
-	struct exec_opts o = { .timeout_s = f->step_timeout_s, .input = in };
-	int r;
-
-	err_clear();
-	r = ex->ops->run(s, cmd, &o, res);
 	if (r < 0) {
 		fleet_fail(fail, step, r);
 		tail_of(&res->err, fail->stderr_tail);
@@ -86,6 +80,15 @@ int fleet_step(const struct fleet *f, struct executor *ex, struct exec_session *
 	else
 		snprintf(fail->message, sizeof(fail->message), "%s exited with status %d", step, res->status);
 	return ERR_IO;
+}
+
+int fleet_step(const struct fleet *f, struct executor *ex, struct exec_session *s, const char *step,
+	       const char *cmd, const struct exec_input *in, struct exec_result *res, struct fleet_failure *fail)
+{
+	struct exec_opts o = { .timeout_s = f->step_timeout_s, .input = in };
+
+	err_clear();
+	return fleet_judge(fail, step, ex->ops->run(s, cmd, &o, res), res);
 }
 
 static int add_quoted(struct buf *cmd, const char *before, const char *word, const char *after)
@@ -179,21 +182,71 @@ int remote_switch_generation(struct buf *cmd, const char *profile, uint32_t gen)
 	return 0;
 }
 
-int remote_activate(struct buf *cmd, const char *path, const char *mode)
+/*
+ * The activation of PATH by MODE. With TAIL "", the activation is the command's last act
+ * (exec); with TAIL " || exit", the shell goes on after it and stops with its status.
+ */
+static int add_activation(struct buf *cmd, const char *path, const char *mode, const char *tail)
 {
+	const char *run = *tail ? "" : "exec ";
+
 	if (strcmp(mode, "none") == 0)
 		return buf_adds(cmd, "echo 'chimera-activation none'\n") < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
-	if (strcmp(mode, "auto") == 0)
-		return add_quoted(cmd, "P=", path,
-				  "; if [ -x \"$P/bin/switch-to-configuration\" ]; then"
-				  " echo 'chimera-activation switch-to-configuration';"
-				  " exec \"$P/bin/switch-to-configuration\" switch;"
-				  " elif [ -x \"$P/bin/activate\" ]; then echo 'chimera-activation activate';"
-				  " exec \"$P/bin/activate\"; else echo 'chimera-activation none'; fi\n");
+	if (strcmp(mode, "auto") == 0) {
+		if (add_quoted(cmd, "P=", path, "") < 0 ||
+		    buf_printf(cmd,
+			       "; if [ -x \"$P/bin/switch-to-configuration\" ]; then"
+			       " echo 'chimera-activation switch-to-configuration';"
+			       " %s\"$P/bin/switch-to-configuration\" switch%s;"
+			       " elif [ -x \"$P/bin/activate\" ]; then echo 'chimera-activation activate';"
+			       " %s\"$P/bin/activate\"%s; else echo 'chimera-activation none'; fi\n",
+			       run, tail, run, tail) < 0)
+			return err_set(ERR_NOMEM, "out of memory");
+		return 0;
+	}
 	if (add_quoted(cmd, "echo 'chimera-activation command'; CHIMERA_STORE_PATH=", path,
-		       "; export CHIMERA_STORE_PATH; exec sh -c ") < 0 ||
-	    add_quoted(cmd, "", mode, " chimera-activate ") < 0 || add_quoted(cmd, "", path, "\n") < 0)
+		       "; export CHIMERA_STORE_PATH; ") < 0 ||
+	    buf_printf(cmd, "%ssh -c ", run) < 0 || add_quoted(cmd, "", mode, " chimera-activate ") < 0 ||
+	    add_quoted(cmd, "", path, tail) < 0 || buf_addc(cmd, '\n') < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+int remote_activate(struct buf *cmd, const char *path, const char *mode)
+{
+	return add_activation(cmd, path, mode, "");
+}
+
+int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *path,
+		  const char *activate, const char *mode)
+{
+	char dir[PROFILE_PATH_MAX + 1];
+	const char *slash = strrchr(profile, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s", slash && slash != profile ? (int)(slash - profile) : 1, profile);
+	if (mode) {
+		if (add_quoted(cmd, "p=", profile, "; ") < 0 || buf_printf(cmd, "m=%s\n", mode) < 0)
+			return err_set(ERR_NOMEM, "out of memory");
+	} else {
+		/* check, then wait for the controller's word: "COPY MODE", or EOF to stop. */
+		if (remote_check_paths(cmd, profile, paths, n) < 0 ||
+		    buf_adds(cmd, "echo chimera-ready\n"
+				  "read -r c m || exit 0\n"
+				  "if [ \"$c\" = copy ]; then nix-store --import >/dev/null || exit; echo chimera-copied; fi\n") < 0)
+			return err_set(ERR_NOMEM, "out of memory");
+	}
+	/* switch: a new generation, or (already on the path) Nix's word that it is valid. */
+	if (add_quoted(cmd, "if [ \"$m\" = set ]; then D=", dir,
+		       "; { [ -d \"$D\" ] || mkdir -p \"$D\"; } && nix-env -p \"$p\" --set ") < 0 ||
+	    add_quoted(cmd, "", path, " || exit; else nix-store --check-validity ") < 0 ||
+	    add_quoted(cmd, "", path, " || exit; fi\necho chimera-switched\n") < 0)
 		return ERR_NOMEM;
+	if (add_activation(cmd, path, activate, " || exit") < 0)
+		return ERR_NOMEM;
+	if (buf_adds(cmd, "echo chimera-activated\n"
+			  "if cd -P -- \"$p\" 2>/dev/null; then echo \"chimera-profile $PWD\";"
+			  " else echo \"chimera-profile $(readlink -f -- \"$p\")\"; fi\n") < 0)
+		return err_set(ERR_NOMEM, "out of memory");
 	return 0;
 }
 

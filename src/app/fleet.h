@@ -60,6 +60,12 @@ int fleet_step(const struct fleet *f, struct executor *ex, struct exec_session *
 	       const char *cmd, const struct exec_input *in, struct exec_result *res, struct fleet_failure *fail);
 
 /*
+ * Judge a command run as step STEP: R is what the executor's run returned, RES what the
+ * command did. Returns and fills FAIL as fleet_step does.
+ */
+int fleet_judge(struct fleet_failure *fail, const char *step, int r, const struct exec_result *res);
+
+/*
  * Read PROFILE in S into GENS, as step STEP. With EXPECTED (may be ""), first `readlink -f`
  * alone: a node on the expected path (the usual case) answers with one exec and no fork,
  * and GENS then holds only current_path. Any other answer gets the full probe (link,
@@ -105,6 +111,23 @@ int remote_switch_generation(struct buf *cmd, const char *profile, uint32_t gen)
  * $1 and in CHIMERA_STORE_PATH. The command prints "chimera-activation WHAT" first.
  */
 int remote_activate(struct buf *cmd, const char *path, const char *mode);
+/*
+ * A node's whole deploy of PATH to PROFILE as one command, each step's end marked by a line
+ * on stdout, so a node costs one channel (one sshd session process, one shell):
+ *   check     remote_check_paths for the N closure PATHS, then "chimera-ready". It then
+ *             reads one line from stdin: EOF ends the command there with status 0 (a dry
+ *             run, or nothing to do); else "copy MODE" or "- MODE".
+ *   copy      with "copy": `nix-store --import` of the rest of stdin, then "chimera-copied".
+ *   switch    MODE "set": `nix-env --set` (directory made when missing); "valid": the
+ *             profile is already on PATH, `nix-store --check-validity` proves PATH valid.
+ *             Then "chimera-switched".
+ *   activate  as remote_activate (its "chimera-activation WHAT" line), then "chimera-activated".
+ *   confirm   "chimera-profile P": PROFILE resolved.
+ * A failing step ends the command with its status; the last marker says which step it was.
+ * With MODE given here, the command starts at switch (no check, no stdin).
+ */
+int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *path,
+		  const char *activate, const char *mode);
 /* The activation the output of remote_activate names ("switch-to-configuration", "activate", "none", "command"). */
 void remote_activation_kind(const struct buf *out, char *kind, size_t len);
 

@@ -25,8 +25,13 @@ void exec_result_release(struct exec_result *r);
 struct executor;
 struct exec_session;
 
-/* Bytes streamed to a command's stdin: LEN bytes of the file FD from offset 0 (read with pread). */
+/*
+ * Bytes streamed to a command's stdin: HEAD_LEN bytes of HEAD (a line the command reads
+ * first; may be NULL), then LEN bytes of the file FD from offset 0 (read with pread).
+ */
 struct exec_input {
+	const char *head;
+	size_t head_len;
 	int fd;
 	uint64_t len;
 	/* Called now and then from the running thread with the bytes sent so far; may be NULL. */
@@ -34,10 +39,24 @@ struct exec_input {
 	void *arg;
 };
 
+#define EXEC_WATCH_RESTART 1u	/* the timeout counts again from now */
+#define EXEC_WATCH_RELEASE 2u	/* send the held input now */
+
 /* How to run one command; a NULL pointer means all defaults. */
 struct exec_opts {
 	long timeout_s;			/* cut the command after this long; 0: the executor's default */
 	const struct exec_input *input;	/* NULL: stdin is empty */
+	/*
+	 * A conversation: with HOLD_INPUT, stdin stays open and empty until WATCH returns
+	 * EXEC_WATCH_RELEASE; INPUT as it is then (NULL or empty: nothing) is sent, then EOF.
+	 */
+	int hold_input;
+	/*
+	 * Called on the running thread after new output has arrived, with all of it so far in
+	 * RES; returns EXEC_WATCH_* flags. May be NULL.
+	 */
+	unsigned (*watch)(const struct exec_result *res, void *arg);
+	void *watch_arg;
 };
 
 struct executor_ops {

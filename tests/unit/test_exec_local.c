@@ -211,7 +211,7 @@ static void test_timeout_kills_group(void **state)
 {
 	struct local l;
 	struct exec_result res;
-	struct exec_opts o = { 1, NULL };
+	struct exec_opts o = { .timeout_s = 1 };
 	int64_t t0, took;
 	long pid, pgid;
 	char *end;
@@ -244,7 +244,7 @@ static void test_timeout_default_and_override(void **state)
 {
 	struct local l;
 	struct exec_result res;
-	struct exec_opts o = { 5, NULL };
+	struct exec_opts o = { .timeout_s = 5 };
 	int64_t t0;
 
 	local_open(&l, 1);
@@ -283,11 +283,11 @@ static void test_stdin_streams_big_file(void **state)
 	struct exec_result res;
 	struct sent_seen seen = { 0, 0, 1 };
 	struct exec_input in;
-	struct exec_opts o = { 30, &in };
+	struct exec_opts o = { .timeout_s = 30, .input = &in };
 	char want[65], line[128];
 	int fd = temp_input(BIG_INPUT);
 
-	in = (struct exec_input){ fd, BIG_INPUT, on_sent, &seen };
+	in = (struct exec_input){ .fd = fd, .len = BIG_INPUT, .sent = on_sent, .arg = &seen };
 	sha256_of_fd(fd, BIG_INPUT, want);
 	local_open(&l, 0);
 	assert_int_equal(run(&l, "sha256sum", &o, &res), 0);
@@ -322,11 +322,11 @@ static void test_stdin_not_read(void **state)
 	struct exec_result res;
 	struct sent_seen seen = { 0, 0, 1 };
 	struct exec_input in;
-	struct exec_opts o = { 20, &in };
+	struct exec_opts o = { .timeout_s = 20, .input = &in };
 	int fd = temp_input(BIG_INPUT);
 	int64_t t0;
 
-	in = (struct exec_input){ fd, BIG_INPUT, on_sent, &seen };
+	in = (struct exec_input){ .fd = fd, .len = BIG_INPUT, .sent = on_sent, .arg = &seen };
 	local_open(&l, 0);
 	/* SIGPIPE keeps its default action: a write that raised it would end this test. */
 	signal(SIGPIPE, SIG_DFL);
@@ -362,11 +362,11 @@ static void test_input_shorter_than_len(void **state)
 	struct local l;
 	struct exec_result res;
 	struct exec_input in;
-	struct exec_opts o = { 10, &in };
+	struct exec_opts o = { .timeout_s = 10, .input = &in };
 	int fd = temp_input(1000);
 	int64_t t0;
 
-	in = (struct exec_input){ fd, 500000, NULL, NULL };
+	in = (struct exec_input){ .fd = fd, .len = 500000, .sent = NULL, .arg = NULL };
 	local_open(&l, 0);
 	t0 = clock_mono_ms();
 	assert_int_equal(run(&l, "cat >/dev/null; sleep 5", &o, &res), ERR_IO);
@@ -375,6 +375,90 @@ static void test_input_shorter_than_len(void **state)
 	assert_int_equal(res.status, -1);
 	exec_result_release(&res);
 	close(fd);
+	local_done(&l);
+}
+
+/* The watch of a conversation: releases the input once "ready" is out, and counts its calls. */
+struct talk {
+	struct exec_input *in;
+	int fd;
+	int calls;
+	int released;
+};
+
+static unsigned on_ready(const struct exec_result *res, void *arg)
+{
+	struct talk *t = arg;
+
+	t->calls++;
+	if (!t->released && res->out.len >= 6 && memcmp(res->out.data, "ready\n", 6) == 0) {
+		t->released = 1;
+		if (t->fd >= 0) {
+			t->in->fd = t->fd;
+			t->in->len = 1000;
+		}
+		return EXEC_WATCH_RELEASE;
+	}
+	return 0;
+}
+
+static void test_conversation(void **state)
+{
+	struct local l;
+	struct exec_result res;
+	struct exec_input in = { .head = "go on\n", .head_len = 6, .fd = -1 };
+	int fd = temp_input(1000);
+	struct talk t = { .in = &in, .fd = fd };
+	struct exec_opts o = { .timeout_s = 10, .input = &in, .hold_input = 1, .watch = on_ready, .watch_arg = &t };
+	char want[65], line[128];
+
+	(void)state;
+	local_open(&l, 0);
+	/* Nothing reaches stdin before the command asked: the first read would see "go on". */
+	assert_int_equal(run(&l, "echo ready; read -r w; echo \"read $w\"; sha256sum | cut -c1-64", &o, &res), 0);
+	assert_int_equal(res.status, 0);
+	sha256_of_fd(fd, 1000, want);
+	snprintf(line, sizeof(line), "ready\nread go on\n%s\n", want);
+	assert_string_equal(res.out.data, line);
+	assert_true(t.released);
+	assert_true(t.calls >= 2);
+	exec_result_release(&res);
+
+	/* Released with nothing to send: the command sees EOF at once. */
+	in = (struct exec_input){ .fd = -1 };
+	t = (struct talk){ .in = &in, .fd = -1 };
+	assert_int_equal(run(&l, "echo ready; if read -r w; then echo \"line $w\"; else echo eof; fi", &o, &res), 0);
+	assert_string_equal(res.out.data, "ready\neof\n");
+	exec_result_release(&res);
+	close(fd);
+	local_done(&l);
+}
+
+static unsigned on_any_output(const struct exec_result *res, void *arg)
+{
+	(void)res;
+	(*(int *)arg)++;
+	return EXEC_WATCH_RESTART;
+}
+
+/* A watch that restarts the clock gives each stage its own timeout; without it the whole is cut. */
+static void test_watch_restarts_timeout(void **state)
+{
+	static const char cmd[] = "sleep 0.7; echo a; sleep 0.7; echo b; sleep 0.7; echo c";
+	struct local l;
+	struct exec_result res;
+	int calls = 0;
+	struct exec_opts o = { .timeout_s = 1, .watch = on_any_output, .watch_arg = &calls };
+
+	(void)state;
+	local_open(&l, 0);
+	assert_int_equal(run(&l, cmd, &o, &res), 0);
+	assert_string_equal(res.out.data, "a\nb\nc\n");
+	assert_true(calls >= 3);
+	exec_result_release(&res);
+	o.watch = NULL;
+	assert_int_equal(run(&l, cmd, &o, &res), ERR_TIMEOUT);
+	exec_result_release(&res);
 	local_done(&l);
 }
 
@@ -440,12 +524,12 @@ static void *worker_main(void *arg)
 	for (run_i = 0; run_i < WORKER_RUNS; run_i++) {
 		struct exec_result res;
 		struct exec_input in;
-		struct exec_opts o = { 20, &in };
+		struct exec_opts o = { .timeout_s = 20, .input = &in };
 		int n = snprintf(want_out, sizeof(want_out), "thread %d run %d\n", w->id, run_i);
 
 		if (pwrite(fd, want_out, (size_t)n, 0) != n)
 			goto out;
-		in = (struct exec_input){ fd, (uint64_t)n, NULL, NULL };
+		in = (struct exec_input){ .fd = fd, .len = (uint64_t)n, .sent = NULL, .arg = NULL };
 		snprintf(cmd, sizeof(cmd), "cat; echo err %d >&2; exit %d", w->id, w->id + run_i);
 		snprintf(want_err, sizeof(want_err), "err %d\n", w->id);
 		exec_result_init(&res);
@@ -492,7 +576,7 @@ static void test_no_descriptor_leaks(void **state)
 	struct local l;
 	struct exec_result res;
 	struct exec_input in;
-	struct exec_opts o = { 1, &in };
+	struct exec_opts o = { .timeout_s = 1, .input = &in };
 	int before, fd = temp_input(200000), stray;
 
 	local_open(&l, 0);
@@ -505,7 +589,7 @@ static void test_no_descriptor_leaks(void **state)
 	close(stray);
 
 	before = count_fds();
-	in = (struct exec_input){ fd, 200000, NULL, NULL };
+	in = (struct exec_input){ .fd = fd, .len = 200000, .sent = NULL, .arg = NULL };
 	assert_int_equal(run(&l, "wc -c", &o, &res), 0);
 	exec_result_release(&res);
 	assert_int_equal(run(&l, "true", &o, &res), 0);
@@ -531,6 +615,8 @@ int main(void)
 		cmocka_unit_test(test_stdin_streams_big_file),
 		cmocka_unit_test(test_stdin_not_read),
 		cmocka_unit_test(test_input_shorter_than_len),
+		cmocka_unit_test(test_conversation),
+		cmocka_unit_test(test_watch_restarts_timeout),
 		cmocka_unit_test(test_output_capped),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_no_descriptor_leaks),

@@ -214,16 +214,28 @@ static int local_drain(struct exec_session *s, int *fd, struct buf *b, struct ex
  */
 static int local_feed(struct exec_session *s, struct feed *f)
 {
+	uint64_t total = f->in ? f->in->head_len + f->in->len : 0;
 	ssize_t n;
 
+	if (f->sent >= total) {
+		local_close_fd(&f->fd);
+		return 0;
+	}
 	if (f->done == f->have) {
 		size_t want = LOCAL_CHUNK;
 
-		if (want > f->in->len - f->read)
-			want = (size_t)(f->in->len - f->read);
-		do
-			n = pread(f->in->fd, f->chunk, want, (off_t)f->read);
-		while (n < 0 && errno == EINTR);
+		if (want > total - f->read)
+			want = (size_t)(total - f->read);
+		if (f->read < f->in->head_len) {
+			if (want > f->in->head_len - f->read)
+				want = (size_t)(f->in->head_len - f->read);
+			memcpy(f->chunk, f->in->head + f->read, want);
+			n = (ssize_t)want;
+		} else {
+			do
+				n = pread(f->in->fd, f->chunk, want, (off_t)(f->read - f->in->head_len));
+			while (n < 0 && errno == EINTR);
+		}
 		if (n < 0)
 			return err_set_errno(ERR_IO, errno, "%s: cannot read the input to send", s->name);
 		if (n == 0)
@@ -250,7 +262,7 @@ static int local_feed(struct exec_session *s, struct feed *f)
 	f->sent += (uint64_t)n;
 	if (f->in->sent)
 		f->in->sent(f->sent, f->in->arg);
-	if (f->sent >= f->in->len)
+	if (f->sent >= total)
 		local_close_fd(&f->fd);
 	return 0;
 }
@@ -286,10 +298,13 @@ static int local_connect(struct executor *base, const struct target *t, struct e
  */
 static int local_run(struct exec_session *s, const char *cmd, const struct exec_opts *o, struct exec_result *res)
 {
-	const struct exec_input *in = o && o->input && o->input->len > 0 ? o->input : NULL;
+	const struct exec_input *in = o ? o->input : NULL;
+	int held = o && o->hold_input;
+	int piped = held || (in && in->head_len + in->len > 0);
 	long timeout_s = o && o->timeout_s > 0 ? o->timeout_s : s->ex->timeout_s;
 	int64_t start = clock_mono_ms();
 	int64_t deadline = timeout_s > 0 ? start + (int64_t)timeout_s * 1000 : 0;
+	size_t seen = 0;
 	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct feed f = { .in = in, .fd = -1 };
 	sigset_t pipe_set, old_mask, pending;
@@ -299,13 +314,13 @@ static int local_run(struct exec_session *s, const char *cmd, const struct exec_
 
 	res->status = -1;
 	res->signal[0] = '\0';
-	if (in && !(f.chunk = malloc(LOCAL_CHUNK))) {
+	if (piped && !(f.chunk = malloc(LOCAL_CHUNK))) {
 		r = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if ((r = local_pipe(s, outp, 0)) < 0 || (r = local_pipe(s, errp, 0)) < 0)
 		goto out;
-	if (in && (r = local_pipe(s, inp, 1)) < 0)
+	if (piped && (r = local_pipe(s, inp, 1)) < 0)
 		goto out;
 	if ((r = local_spawn(s, cmd, inp[0], outp[1], errp[1], &pid)) < 0)
 		goto out;
@@ -314,7 +329,7 @@ static int local_run(struct exec_session *s, const char *cmd, const struct exec_
 	local_close_fd(&errp[1]);
 	f.fd = inp[1];
 	inp[1] = -1;
-	if (in) {
+	if (piped) {
 		/* A write to a closed pipe raises SIGPIPE in this thread: hold it and take it back after. */
 		sigemptyset(&pipe_set);
 		sigaddset(&pipe_set, SIGPIPE);
@@ -368,7 +383,7 @@ static int local_run(struct exec_session *s, const char *cmd, const struct exec_
 			p[n] = (struct pollfd){ .fd = errp[0], .events = POLLIN };
 			which[n++] = &errp[0];
 		}
-		if (f.fd >= 0) {
+		if (f.fd >= 0 && !held) {
 			p[n] = (struct pollfd){ .fd = f.fd, .events = POLLOUT };
 			which[n++] = &f.fd;
 		}
@@ -387,6 +402,15 @@ static int local_run(struct exec_session *s, const char *cmd, const struct exec_
 				r = local_drain(s, which[i], which[i] == &outp[0] ? &res->out : &res->err, res);
 			if (r < 0)
 				goto out;
+		}
+		if (o && o->watch && res->out.len + res->err.len != seen) {
+			unsigned flags = o->watch(res, o->watch_arg);
+
+			seen = res->out.len + res->err.len;
+			if ((flags & EXEC_WATCH_RESTART) && timeout_s > 0)
+				deadline = clock_mono_ms() + (int64_t)timeout_s * 1000;
+			if (flags & EXEC_WATCH_RELEASE)
+				held = 0;
 		}
 	}
 	if (WIFEXITED(ws)) {

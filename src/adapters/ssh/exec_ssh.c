@@ -231,16 +231,18 @@ static int ssh_wait(struct exec_session *s, ssh_event ev, int64_t deadline, long
 	return 0;
 }
 
-/* Send what the channel window allows of IN from *OFF; sets *DONE after the last byte and EOF. */
+/* Send what the channel window allows of IN (head, then file) from *OFF; sets *DONE after the last byte and EOF. */
 static int ssh_feed(struct exec_session *s, ssh_channel ch, const struct exec_input *in, uint64_t *off, int *done)
 {
 	char chunk[65536];
+	const char *from = chunk;
+	uint64_t total = in ? in->head_len + in->len : 0;
 	uint32_t window = ssh_channel_window_size(ch);
 	size_t want;
 	ssize_t got;
 	int w;
 
-	if (*off >= in->len) {
+	if (*off >= total) {
 		if (ssh_channel_send_eof(ch) != SSH_OK)
 			return err_set(ERR_IO, "%s: cannot close the command's input: %s", s->name, ssh_get_error(s->ssh));
 		*done = 1;
@@ -251,15 +253,24 @@ static int ssh_feed(struct exec_session *s, ssh_channel ch, const struct exec_in
 	want = sizeof(chunk);
 	if (want > window)
 		want = window;
-	if (want > in->len - *off)
-		want = (size_t)(in->len - *off);
-	do
-		got = pread(in->fd, chunk, want, (off_t)*off);
-	while (got < 0 && errno == EINTR);
-	if (got <= 0)
-		return err_set(ERR_IO, "%s: cannot read the input to send: %s", s->name,
-			       got < 0 ? strerror(errno) : "file shorter than expected");
-	w = ssh_channel_write(ch, chunk, (uint32_t)got);
+	if (*off < in->head_len) {
+		if (want > in->head_len - *off)
+			want = (size_t)(in->head_len - *off);
+		from = in->head + *off;
+		got = (ssize_t)want;
+	} else {
+		uint64_t at = *off - in->head_len;
+
+		if (want > in->len - at)
+			want = (size_t)(in->len - at);
+		do
+			got = pread(in->fd, chunk, want, (off_t)at);
+		while (got < 0 && errno == EINTR);
+		if (got <= 0)
+			return err_set(ERR_IO, "%s: cannot read the input to send: %s", s->name,
+				       got < 0 ? strerror(errno) : "file shorter than expected");
+	}
+	w = ssh_channel_write(ch, from, (uint32_t)got);
 	if (w < 0)
 		return err_set(ERR_IO, "%s: connection lost while sending: %s", s->name, ssh_get_error(s->ssh));
 	*off += (uint64_t)w;
@@ -283,7 +294,8 @@ static int ssh_ex_run(struct exec_session *s, const char *cmd, const struct exec
 	long timeout_s = o && o->timeout_s > 0 ? o->timeout_s : s->ex->timeout_s;
 	int64_t start = clock_mono_ms(), deadline;
 	uint64_t off = 0;
-	int fed = 0, rc;
+	size_t seen = 0;
+	int fed = 0, held = o && o->hold_input, rc;
 	ssh_channel ch = NULL;
 	ssh_event ev = NULL;
 	int r = 0;
@@ -316,13 +328,6 @@ static int ssh_ex_run(struct exec_session *s, const char *cmd, const struct exec
 		r = err_set(ERR_IO, "%s: cannot start command: %s", s->name, ssh_get_error(s->ssh));
 		goto out;
 	}
-	if (!in || in->len == 0) {
-		if (ssh_channel_send_eof(ch) != SSH_OK) {
-			r = err_set(ERR_IO, "%s: connection lost: %s", s->name, ssh_get_error(s->ssh));
-			goto out;
-		}
-		fed = 1;
-	}
 	while (!st.closed && !(st.eof && st.got_status)) {
 		int wait = 1000;
 
@@ -338,7 +343,7 @@ static int ssh_ex_run(struct exec_session *s, const char *cmd, const struct exec
 			if (left < wait)
 				wait = (int)left;
 		}
-		if (!fed && !st.closed) {
+		if (!fed && !held) {
 			if ((r = ssh_feed(s, ch, in, &off, &fed)) < 0)
 				goto out;
 			if (!fed && ssh_channel_window_size(ch) > 0)
@@ -348,6 +353,15 @@ static int ssh_ex_run(struct exec_session *s, const char *cmd, const struct exec
 		if (ssh_event_dopoll(ev, wait) == SSH_ERROR) {
 			r = err_set(ERR_IO, "%s: connection lost: %s", s->name, ssh_get_error(s->ssh));
 			goto out;
+		}
+		if (o && o->watch && res->out.len + res->err.len != seen) {
+			unsigned flags = o->watch(res, o->watch_arg);
+
+			seen = res->out.len + res->err.len;
+			if ((flags & EXEC_WATCH_RESTART) && timeout_s > 0)
+				deadline = clock_mono_ms() + timeout_s * 1000;
+			if (flags & EXEC_WATCH_RELEASE)
+				held = 0;
 		}
 	}
 	if (!st.got_status)
