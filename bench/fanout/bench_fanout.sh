@@ -1,6 +1,7 @@
 #!/bin/sh
 # Fan-out benchmark: chimera against the usual tools on the same lab nodes, in the same run.
 #   status: chimera status --expect PATH  vs  pdsh -R ssh -f 32 readlink -f PROFILE
+#           (STATUS_RUNS rounds each, alternating; medians compared)
 #   deploy: chimera deploy --expect PATH --parallel 64  vs  a colmena-style script
 #           (10 nodes at a time: nix-copy-closure --to, then ssh nix-env --set && activate)
 # Every connection is new (cold). Both deploys copy a fresh 3-path closure to every node (two
@@ -8,7 +9,8 @@
 # controller beforehand so build time is in neither figure. Prints the figures and the ratios
 # beside their targets; it fails only when a command fails, never on a ratio.
 # usage: bench/fanout/bench_fanout.sh [CHIMERA] [N...]   (default build/chimera, 200 nodes)
-#        N or N_LIST="200 1000" in the environment also choose the node counts.
+#        N or N_LIST="200 1000" in the environment also choose the node counts;
+#        STATUS_RUNS (default 3) how many cold status rounds each side gets (medians compared).
 set -eu
 CHIMERA=${1:-build/chimera}
 [ $# -gt 0 ] && shift
@@ -20,6 +22,7 @@ PROFILE=/nix/var/nix/profiles/system
 PAR=64        # chimera deploy --parallel
 PDSH_FANOUT=32
 SCRIPT_PAR=10 # colmena's default --parallel
+STATUS_RUNS=${STATUS_RUNS:-3} # status rounds per side; the medians are compared
 NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
 export NIX_CONFIG
 
@@ -34,6 +37,7 @@ die() {
 for n in $N_LIST; do
 	case "$n" in '' | *[!0-9]*) die "not a node count: $n" ;; esac
 done
+case "$STATUS_RUNS" in '' | *[!0-9]* | 0) die "STATUS_RUNS must be a whole number above 0, not '$STATUS_RUNS'" ;; esac
 [ -x "$CHIMERA" ] || die "no chimera binary at $CHIMERA (build it: cmake --build build)"
 for c in pdsh nix-copy-closure nix-build nix-env ssh xargs; do
 	command -v "$c" >/dev/null 2>&1 ||
@@ -146,6 +150,8 @@ congruent() {
 }
 
 ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
+# median X...: the middle value (the lower middle for an even count)
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ROWS=""
 FIGS=""
 for n in $N_LIST; do
@@ -165,24 +171,33 @@ for n in $N_LIST; do
 	ch deploy -t @lab --expect "$base" --parallel $PAR >"$d/deploy-base.out" 2>"$d/deploy-base.err" ||
 		die "deploy of $base failed: $(tail -n 3 "$d/deploy-base.out")"
 
-	# 1a. chimera status, one new SSH session per node.
-	OUT="$d/status.out" ERR="$d/status.err"
-	t0=$(now)
-	measured "$CHIMERA" --state-dir "$STATE" status -t @lab --expect "$base"
-	t1=$(now)
-	[ "$rc" -eq 0 ] || die "chimera status exited $rc: $(tail -n 3 "$OUT")"
-	tail -n 1 "$OUT" | grep -q "^$n nodes: $n congruent" || die "chimera status: $(tail -n 1 "$OUT")"
-	st_ch=$(secs "$t0" "$t1")
+	# 1. Status, STATUS_RUNS times each, alternating; every run is cold (new sessions,
+	# new processes), and each side's median is compared.
+	st_ch_all="" st_pdsh_all=""
+	i=0
+	while [ "$i" -lt "$STATUS_RUNS" ]; do
+		i=$((i + 1))
+		# 1a. chimera status, one new SSH session per node.
+		OUT="$d/status.out" ERR="$d/status.err"
+		t0=$(now)
+		measured "$CHIMERA" --state-dir "$STATE" status -t @lab --expect "$base"
+		t1=$(now)
+		[ "$rc" -eq 0 ] || die "chimera status exited $rc: $(tail -n 3 "$OUT")"
+		tail -n 1 "$OUT" | grep -q "^$n nodes: $n congruent" || die "chimera status: $(tail -n 1 "$OUT")"
+		st_ch_all="$st_ch_all $(secs "$t0" "$t1")"
 
-	# 1b. pdsh over OpenSSH with the lab's keys, known_hosts and config.
-	t0=$(now)
-	PDSH_RCMD_TYPE=ssh PDSH_SSH_ARGS="-F $cfg -o BatchMode=yes -x -l%u %h" \
-		pdsh -R ssh -f $PDSH_FANOUT -w "$(paste -sd, "$d/hosts")" readlink -f "$PROFILE" \
-		>"$d/pdsh.out" 2>"$d/pdsh.err" || die "pdsh failed: $(head -n 3 "$d/pdsh.err")"
-	t1=$(now)
-	st_pdsh=$(secs "$t0" "$t1")
-	answered=$(grep -c ": $base\$" "$d/pdsh.out" || true)
-	[ "$answered" -eq "$n" ] || die "pdsh: $answered of $n nodes answered $base: $(head -n 3 "$d/pdsh.err")"
+		# 1b. pdsh over OpenSSH with the lab's keys, known_hosts and config.
+		t0=$(now)
+		PDSH_RCMD_TYPE=ssh PDSH_SSH_ARGS="-F $cfg -o BatchMode=yes -x -l%u %h" \
+			pdsh -R ssh -f $PDSH_FANOUT -w "$(paste -sd, "$d/hosts")" readlink -f "$PROFILE" \
+			>"$d/pdsh.out" 2>"$d/pdsh.err" || die "pdsh failed: $(head -n 3 "$d/pdsh.err")"
+		t1=$(now)
+		st_pdsh_all="$st_pdsh_all $(secs "$t0" "$t1")"
+		answered=$(grep -c ": $base\$" "$d/pdsh.out" || true)
+		[ "$answered" -eq "$n" ] || die "pdsh: $answered of $n nodes answered $base: $(head -n 3 "$d/pdsh.err")"
+	done
+	st_ch=$(median $st_ch_all)
+	st_pdsh=$(median $st_pdsh_all)
 	st_ratio=$(ratio "$st_ch" "$st_pdsh")
 
 	# 2. Two fresh closures, built now: one for chimera, one for the script.
@@ -212,8 +227,8 @@ for n in $N_LIST; do
 		"$n" "$st_ch" "$st_pdsh" "$st_ratio" "$dp_ch" "$dp_sc" "$dp_ratio" "$dp_rss")
 "
 	FIGS="${FIGS}lab up $n nodes: $up s
-chimera status, $n nodes: $st_ch s
-pdsh -f $PDSH_FANOUT readlink, $n nodes: $st_pdsh s
+chimera status, $n nodes: $st_ch s (median of$st_ch_all)
+pdsh -f $PDSH_FANOUT readlink, $n nodes: $st_pdsh s (median of$st_pdsh_all)
 status ratio chimera/pdsh, $n nodes: $st_ratio (target <= 0.2)
 chimera deploy --parallel $PAR, $n nodes: $dp_ch s
 colmena-style script (-P $SCRIPT_PAR), $n nodes: $dp_sc s

@@ -142,6 +142,7 @@ struct deploy_job {
 	struct deploy_report *rep;
 	struct nix_closure closure;	/* sorted by path */
 	char **closure_paths;		/* pointers into closure, for the check command */
+	struct buf closure_list;	/* the same, one a line: sent as a file when too long for a command line */
 	struct spool spool;
 	pthread_mutex_t lock;
 	size_t done;
@@ -255,7 +256,7 @@ static int copy_paths(struct deploy_job *job, struct deploy_node *n, struct exec
  * invalid, or an error.
  */
 static int copy_invalid(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s,
-			struct exec_result *res)
+			const char *list, struct exec_result *res)
 {
 	struct buf cmd = BUF_INIT(0);
 	struct gen_list none;
@@ -264,7 +265,7 @@ static int copy_invalid(struct deploy_job *job, struct deploy_node *n, struct ex
 	int r;
 
 	gen_list_init(&none);
-	if ((r = remote_invalid_paths(&cmd, job->closure_paths, job->closure.n)) == 0 &&
+	if ((r = remote_invalid_paths(&cmd, job->closure_paths, job->closure.n, list)) == 0 &&
 	    (r = run_step(job, n, ex, s, STEP_CHECK, cmd.data, NULL, res)) == 0 &&
 	    (r = fleet_parse_probe(job->opts->profile, &res->out, &none, &invalid, &ninvalid)) < 0)
 		fleet_fail(&n->fail, "check", r);
@@ -338,14 +339,15 @@ static void conv_sent(uint64_t bytes, void *arg)
 	c->n->sent = bytes > c->in.head_len ? bytes - c->in.head_len : 0;
 }
 
-/* The end of step DONE: its time, and NEXT begins. */
+/* The end of step DONE: its time (added: the check may have had a part before), and NEXT begins. */
 static unsigned conv_mark(struct conv *c, enum deploy_step done, enum deploy_step next)
 {
 	int64_t now = clock_mono_ms();
 
 	c->n->step_ms[done] = (c->n->step_ms[done] > 0 ? c->n->step_ms[done] : 0) + now - c->t;
 	c->t = now;
-	enter(c->job, c->n, next);
+	if (c->n->step != next)
+		enter(c->job, c->n, next);
 	return EXEC_WATCH_RESTART;
 }
 
@@ -365,8 +367,7 @@ static unsigned conv_ready(struct conv *c, const char *out, size_t len)
 	else
 		r = fleet_parse_probe(o->profile, &check, &c->gens, &c->missing, &c->nmissing);
 	buf_release(&check);
-	c->n->step_ms[STEP_CHECK] = clock_mono_ms() - c->t;
-	c->t = clock_mono_ms();
+	conv_mark(c, STEP_CHECK, STEP_CHECK);
 	if (r < 0) {
 		fleet_fail(&n->fail, "check", r);
 		c->stop = 1;
@@ -474,6 +475,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	struct exec_result res;
 	struct conv c = { .job = job, .n = n, .in = { .fd = -1, .sent = conv_sent } };
 	struct gen_list gens;
+	char list[64] = "";	/* the node's file of closure paths, when there is one */
 	int switched, r;
 	int64_t t0;
 
@@ -482,7 +484,23 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	gen_list_init(&c.gens);
 	gen_list_init(&gens);
 	enter(job, n, STEP_CHECK);
-	if ((r = remote_deploy(&cmd, o->profile, job->closure_paths, job->closure.n, path, o->activate, NULL)) < 0)
+	if (job->closure_list.len) {
+		/* Too many paths for a command line: they go over first, as a file. */
+		struct exec_input in = { .head = job->closure_list.data, .head_len = job->closure_list.len, .fd = -1 };
+		int64_t t1 = clock_mono_ms();
+
+		if ((r = remote_stash(&cmd)) < 0 ||
+		    (r = fleet_step(&job->ctx->fleet, ex, s, "check", cmd.data, &in, &res, &n->fail)) < 0)
+			goto out;
+		if ((r = remote_stash_parse(&res.out, list, sizeof(list))) < 0) {
+			fleet_fail(&n->fail, "check", r);
+			goto out;
+		}
+		add_step_ms(n, STEP_CHECK, t1);
+		buf_reset(&cmd);
+	}
+	if ((r = remote_deploy(&cmd, o->profile, job->closure_paths, job->closure.n, list[0] ? list : NULL, path,
+			       o->activate, NULL)) < 0)
 		goto out;
 	r = converse(&c, ex, s, cmd.data, 1, &res);
 	if (c.copying && c.copied) {
@@ -507,7 +525,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 		int sent;
 
 		memset(&n->fail, 0, sizeof(n->fail));
-		if ((sent = copy_invalid(job, n, ex, s, &res)) < 0) {
+		if ((sent = copy_invalid(job, n, ex, s, list[0] ? list : NULL, &res)) < 0) {
 			r = sent;
 			goto out;
 		}
@@ -516,7 +534,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 			goto out;
 		}
 		buf_reset(&cmd);
-		if ((r = remote_deploy(&cmd, o->profile, NULL, 0, path, o->activate,
+		if ((r = remote_deploy(&cmd, o->profile, NULL, 0, NULL, path, o->activate,
 				       strcmp(n->previous, path) != 0 ? "set" : "valid")) < 0)
 			goto out;
 		enter(job, n, STEP_SWITCH);
@@ -551,6 +569,16 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	}
 	n->outcome = OUTCOME_DEPLOYED;
 out:
+	if (list[0]) {
+		struct exec_result rm;
+		struct fleet_failure ignored;
+
+		exec_result_init(&rm);
+		buf_reset(&cmd);
+		if (remote_remove(&cmd, list) == 0)
+			fleet_step(&job->ctx->fleet, ex, s, "cleanup", cmd.data, NULL, &rm, &ignored);
+		exec_result_release(&rm);
+	}
 	fleet_free_paths(c.missing, c.nmissing);
 	gen_list_release(&c.gens);
 	gen_list_release(&gens);
@@ -634,7 +662,7 @@ static int closure_item_cmp(const void *a, const void *b)
 int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, const struct deploy_opts *opts,
 	       struct deploy_report *rep)
 {
-	struct deploy_job job = { .ctx = ctx, .opts = opts, .rep = rep };
+	struct deploy_job job = { .ctx = ctx, .opts = opts, .rep = rep, .closure_list = BUF_INIT(0) };
 	struct deployment_id id;
 	int64_t t0 = clock_mono_ms(), tb;
 	json_t *names;
@@ -704,6 +732,12 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 	}
 	for (i = 0; i < job.closure.n; i++)
 		job.closure_paths[i] = job.closure.items[i].path;
+	if (!remote_paths_fit(job.closure_paths, job.closure.n))
+		for (i = 0; i < job.closure.n; i++)
+			if (buf_adds(&job.closure_list, job.closure_paths[i]) < 0 || buf_addc(&job.closure_list, '\n') < 0) {
+				r = err_set(ERR_NOMEM, "out of memory");
+				goto out;
+			}
 	record(&job, NULL, "chimera.deploy.start",
 	       json_pack("{s:s, s:I, s:I, s:I, s:i, s:b}", "path", rep->path, "closure_paths", (json_int_t)job.closure.n,
 			 "closure_bytes", (json_int_t)job.closure.bytes, "build_ms", (json_int_t)rep->build_ms, "nodes",
@@ -719,6 +753,7 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 out:
 	spool_release(&job.spool);
 	free(job.closure_paths);
+	buf_release(&job.closure_list);
 	nix_closure_release(&job.closure);
 	pthread_mutex_destroy(&job.lock);
 	pthread_mutex_destroy(&job.spool.lock);

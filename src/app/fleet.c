@@ -103,11 +103,6 @@ int remote_import(struct buf *cmd)
 	return buf_adds(cmd, "exec nix-store --import >/dev/null\n") < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
 }
 
-int remote_check_valid(struct buf *cmd, const char *path)
-{
-	return add_quoted(cmd, "exec nix-store --check-validity ", path, "\n");
-}
-
 int remote_probe_current(struct buf *cmd, const char *profile)
 {
 	return add_quoted(cmd, "p=", profile,
@@ -134,12 +129,19 @@ int remote_probe_generations(struct buf *cmd, const char *profile)
 	return 0;
 }
 
-int remote_check_paths(struct buf *cmd, const char *profile, char *const *paths, size_t n)
+int remote_check_paths(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *list)
 {
 	size_t i;
 
 	/* Shell builtins only: no process per path, no Nix start-up. */
-	if (remote_probe_current(cmd, profile) < 0 || buf_adds(cmd, "for q in") < 0)
+	if (remote_probe_current(cmd, profile) < 0)
+		return ERR_NOMEM;
+	if (list) {
+		if (add_quoted(cmd, "while read -r q; do [ -e \"$q\" ] || printf '%s\\n' \"$q\"; done < ", list, "\n") < 0)
+			return ERR_NOMEM;
+		return 0;
+	}
+	if (buf_adds(cmd, "for q in") < 0)
 		return err_set(ERR_NOMEM, "out of memory");
 	for (i = 0; i < n; i++)
 		if (add_quoted(cmd, " ", paths[i], "") < 0)
@@ -149,10 +151,12 @@ int remote_check_paths(struct buf *cmd, const char *profile, char *const *paths,
 	return 0;
 }
 
-int remote_invalid_paths(struct buf *cmd, char *const *paths, size_t n)
+int remote_invalid_paths(struct buf *cmd, char *const *paths, size_t n, const char *list)
 {
 	size_t i;
 
+	if (list)
+		return add_quoted(cmd, "exec xargs nix-store --check-validity --print-invalid < ", list, "\n");
 	if (buf_adds(cmd, "exec nix-store --check-validity --print-invalid") < 0)
 		return err_set(ERR_NOMEM, "out of memory");
 	for (i = 0; i < n; i++)
@@ -161,18 +165,47 @@ int remote_invalid_paths(struct buf *cmd, char *const *paths, size_t n)
 	return buf_addc(cmd, '\n') < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
 }
 
-int remote_set_profile(struct buf *cmd, const char *profile, const char *path)
+bool remote_paths_fit(char *const *paths, size_t n)
 {
-	char dir[PROFILE_PATH_MAX + 1];
-	const char *slash = strrchr(profile, '/');
+	size_t i, bytes = 0;
 
-	snprintf(dir, sizeof(dir), "%.*s", slash && slash != profile ? (int)(slash - profile) : 1, profile);
-	/* The directory almost always exists: test it with a builtin before starting mkdir. */
-	if (add_quoted(cmd, "D=", dir, "; { [ -d \"$D\" ] || mkdir -p \"$D\"; } && exec nix-env -p ") < 0 ||
-	    add_quoted(cmd, "", profile, " --set ") < 0 ||
-	    add_quoted(cmd, "", path, "\n") < 0)
-		return ERR_NOMEM;
+	for (i = 0; i < n; i++)
+		bytes += strlen(paths[i]) + 3;
+	return bytes <= REMOTE_INLINE_MAX;
+}
+
+int remote_stash(struct buf *cmd)
+{
+	return buf_adds(cmd, "umask 077; f=$(mktemp /tmp/chimera-paths.XXXXXXXXXX) && cat > \"$f\" && echo \"$f\"\n") < 0
+		       ? err_set(ERR_NOMEM, "out of memory")
+		       : 0;
+}
+
+int remote_stash_parse(const struct buf *out, char *file, size_t len)
+{
+	static const char prefix[] = "/tmp/chimera-paths.";
+	size_t n = out->len, i;
+	char q[96];
+
+	while (n && out->data[n - 1] == '\n')
+		n--;
+	if (n <= sizeof(prefix) - 1 || n >= len || memcmp(out->data, prefix, sizeof(prefix) - 1) != 0)
+		goto bad;
+	for (i = sizeof(prefix) - 1; i < n; i++)
+		if (!((out->data[i] >= 'a' && out->data[i] <= 'z') || (out->data[i] >= 'A' && out->data[i] <= 'Z') ||
+		      (out->data[i] >= '0' && out->data[i] <= '9')))
+			goto bad;
+	memcpy(file, out->data, n);
+	file[n] = 0;
 	return 0;
+bad:
+	return err_set(ERR_INVALID, "unexpected answer '%s' from the node where a temporary file name was due",
+		       err_quote(q, sizeof(q), out->data, out->len));
+}
+
+int remote_remove(struct buf *cmd, const char *file)
+{
+	return add_quoted(cmd, "exec rm -f -- ", file, "\n");
 }
 
 int remote_switch_generation(struct buf *cmd, const char *profile, uint32_t gen)
@@ -217,8 +250,8 @@ int remote_activate(struct buf *cmd, const char *path, const char *mode)
 	return add_activation(cmd, path, mode, "");
 }
 
-int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *path,
-		  const char *activate, const char *mode)
+int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *list,
+		  const char *path, const char *activate, const char *mode)
 {
 	char dir[PROFILE_PATH_MAX + 1];
 	const char *slash = strrchr(profile, '/');
@@ -229,7 +262,7 @@ int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size
 			return err_set(ERR_NOMEM, "out of memory");
 	} else {
 		/* check, then wait for the controller's word: "COPY MODE", or EOF to stop. */
-		if (remote_check_paths(cmd, profile, paths, n) < 0 ||
+		if (remote_check_paths(cmd, profile, paths, n, list) < 0 ||
 		    buf_adds(cmd, "echo chimera-ready\n"
 				  "read -r c m || exit 0\n"
 				  "if [ \"$c\" = copy ]; then nix-store --import >/dev/null || exit; echo chimera-copied; fi\n") < 0)

@@ -93,16 +93,25 @@ int remote_probe_resolved(struct buf *cmd, const char *profile);
  * probe_current, then one line per path of the N PATHS that is absent from the node's
  * store. Absent means missing; present is taken as valid until Nix says otherwise (a valid
  * path's references are valid, so `nix-env --set` of the top path vouches for the rest).
+ * With LIST (a file on the node from remote_stash), the paths are read from it instead.
  */
-int remote_check_paths(struct buf *cmd, const char *profile, char *const *paths, size_t n);
-/* `nix-store --check-validity --print-invalid` of the N PATHS: Nix's own word on each. */
-int remote_invalid_paths(struct buf *cmd, char *const *paths, size_t n);
+int remote_check_paths(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *list);
+/* `nix-store --check-validity --print-invalid` of the N PATHS (or those in LIST): Nix's own word on each. */
+int remote_invalid_paths(struct buf *cmd, char *const *paths, size_t n, const char *list);
 /* Read a `nix-store --export` stream on stdin into the node's store. */
 int remote_import(struct buf *cmd);
-/* Exit 0 only when PATH is valid in the node's store (Nix's database, not just the disk). */
-int remote_check_valid(struct buf *cmd, const char *path);
-/* Point PROFILE at PATH as a new generation (its directory made when missing). */
-int remote_set_profile(struct buf *cmd, const char *profile, const char *path);
+
+/*
+ * A command line carries at most what one SSH packet does (sshd takes 256 KiB); paths
+ * beyond REMOTE_INLINE_MAX bytes go to the node as a file instead: remote_stash writes its
+ * stdin to a new private file under /tmp and prints the name, which remote_stash_parse
+ * checks and copies to FILE (LEN bytes); remote_remove deletes it.
+ */
+#define REMOTE_INLINE_MAX (128 * 1024)
+bool remote_paths_fit(char *const *paths, size_t n);
+int remote_stash(struct buf *cmd);
+int remote_stash_parse(const struct buf *out, char *file, size_t len);
+int remote_remove(struct buf *cmd, const char *file);
 /* Point PROFILE at its generation GEN. */
 int remote_switch_generation(struct buf *cmd, const char *profile, uint32_t gen);
 /*
@@ -114,7 +123,7 @@ int remote_activate(struct buf *cmd, const char *path, const char *mode);
 /*
  * A node's whole deploy of PATH to PROFILE as one command, each step's end marked by a line
  * on stdout, so a node costs one channel (one sshd session process, one shell):
- *   check     remote_check_paths for the N closure PATHS, then "chimera-ready". It then
+ *   check     remote_check_paths for the N closure PATHS (or LIST), then "chimera-ready". It then
  *             reads one line from stdin: EOF ends the command there with status 0 (a dry
  *             run, or nothing to do); else "copy MODE" or "- MODE".
  *   copy      with "copy": `nix-store --import` of the rest of stdin, then "chimera-copied".
@@ -126,8 +135,8 @@ int remote_activate(struct buf *cmd, const char *path, const char *mode);
  * A failing step ends the command with its status; the last marker says which step it was.
  * With MODE given here, the command starts at switch (no check, no stdin).
  */
-int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *path,
-		  const char *activate, const char *mode);
+int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *list,
+		  const char *path, const char *activate, const char *mode);
 /* The activation the output of remote_activate names ("switch-to-configuration", "activate", "none", "command"). */
 void remote_activation_kind(const struct buf *out, char *kind, size_t len);
 

@@ -205,6 +205,46 @@ static void test_missing_paths_split(void **state)
 	buf_release(&out);
 }
 
+/* Paths too many for a command line go over as a file; the check reads them from it. */
+static void test_paths_from_a_file(void **state)
+{
+	struct buf cmd = BUF_INIT(0), out = BUF_INIT(1 << 20), ans = BUF_INIT(0);
+	char list[4200], file[64], *paths[2] = { P1, P2 };
+	struct gen_list l;
+	char **missing;
+	size_t n;
+
+	(void)state;
+	make_profile_dir();
+	snprintf(list, sizeof(list), "%s/list", dir);
+	assert_int_equal(fs_write_file(list, P1 "\n" P2 "\n", 2 * sizeof(P1), 0600), 0);
+	assert_int_equal(remote_check_paths(&cmd, "/nonexistent/system", paths, 2, list), 0);
+	assert_null(strstr(cmd.data, P1));
+	assert_int_equal(sh(cmd.data, &out), 0);
+	assert_int_equal(fleet_parse_probe("/nonexistent/system", &out, &l, &missing, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(missing[0], P1);
+	assert_string_equal(missing[1], P2);
+	fleet_free_paths(missing, n);
+	gen_list_release(&l);
+
+	assert_true(remote_paths_fit(paths, 2));
+	/* The node's answer to remote_stash: a file name of the expected shape, nothing else. */
+	buf_adds(&ans, "/tmp/chimera-paths.Ab12Cd34Ef\n");
+	assert_int_equal(remote_stash_parse(&ans, file, sizeof(file)), 0);
+	assert_string_equal(file, "/tmp/chimera-paths.Ab12Cd34Ef");
+	buf_reset(&ans);
+	buf_adds(&ans, "/tmp/chimera-paths.x; rm -rf /\n");
+	assert_int_equal(remote_stash_parse(&ans, file, sizeof(file)), ERR_INVALID);
+	buf_reset(&ans);
+	buf_adds(&ans, "/etc/passwd\n");
+	assert_int_equal(remote_stash_parse(&ans, file, sizeof(file)), ERR_INVALID);
+	buf_release(&ans);
+	buf_release(&cmd);
+	buf_release(&out);
+	fs_rm_rf(dir);
+}
+
 static void test_activate_quotes_everything(void **state)
 {
 	struct buf cmd = BUF_INIT(0), out = BUF_INIT(1 << 20);
@@ -239,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_gen_list_parse),
 		cmocka_unit_test(test_probes_on_a_real_profile),
 		cmocka_unit_test(test_missing_paths_split),
+		cmocka_unit_test(test_paths_from_a_file),
 		cmocka_unit_test(test_activate_quotes_everything),
 	};
 
