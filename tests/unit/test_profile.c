@@ -116,6 +116,21 @@ static void make_profile_dir(void)
 	assert_int_equal(symlink("system-2-link", path), 0);
 }
 
+/* remote_probe_resolved of LINK prints TARGET's real path. */
+static void expect_resolved(const char *link, const char *target)
+{
+	struct buf cmd = BUF_INIT(0), out = BUF_INIT(1 << 20);
+	char real[PATH_MAX], want[PATH_MAX + 2];
+
+	assert_non_null(realpath(target, real));
+	snprintf(want, sizeof(want), "%s\n", real);
+	assert_int_equal(remote_probe_resolved(&cmd, link), 0);
+	assert_int_equal(sh(cmd.data, &out), 0);
+	assert_string_equal(out.data, want);
+	buf_release(&cmd);
+	buf_release(&out);
+}
+
 static void test_probes_on_a_real_profile(void **state)
 {
 	struct buf cmd = BUF_INIT(0), out = BUF_INIT(1 << 20);
@@ -153,7 +168,7 @@ static void test_probes_on_a_real_profile(void **state)
 
 	/* The resolved probe: a directory through two links (builtins), a file (readlink -f). */
 	{
-		char target[4200], link[4200], real[PATH_MAX], want[PATH_MAX + 2];
+		char target[4200], link[4200];
 
 		snprintf(target, sizeof(target), "%s/target dir", dir);
 		assert_int_equal(mkdir(target, 0755), 0);
@@ -161,23 +176,12 @@ static void test_probes_on_a_real_profile(void **state)
 		assert_int_equal(symlink("target dir", link), 0);
 		snprintf(link, sizeof(link), "%s/other", dir);
 		assert_int_equal(symlink("other-1-link", link), 0);
-		assert_non_null(realpath(target, real));
-		snprintf(want, sizeof(want), "%s\n", real);
-		buf_reset(&cmd);
-		assert_int_equal(remote_probe_resolved(&cmd, link), 0);
-		assert_int_equal(sh(cmd.data, &out), 0);
-		assert_string_equal(out.data, want);
-
+		expect_resolved(link, target);
 		snprintf(target, sizeof(target), "%s/target-file", dir);
 		assert_int_equal(fs_write_file(target, "x", 1, 0644), 0);
 		assert_int_equal(unlink(link), 0);
 		assert_int_equal(symlink("target-file", link), 0);
-		assert_non_null(realpath(target, real));
-		snprintf(want, sizeof(want), "%s\n", real);
-		buf_reset(&cmd);
-		assert_int_equal(remote_probe_resolved(&cmd, link), 0);
-		assert_int_equal(sh(cmd.data, &out), 0);
-		assert_string_equal(out.data, want);
+		expect_resolved(link, target);
 	}
 	buf_release(&cmd);
 	buf_release(&out);
