@@ -319,7 +319,7 @@ struct conv {
 	struct deploy_job *job;
 	struct deploy_node *n;
 	struct exec_input in;
-	char head[16];		/* the answer line: "copy MODE" or "- MODE" */
+	char head[32];		/* the answer line: "copy MODE GEN" or "- MODE GEN" */
 	size_t scanned;		/* bytes of stdout already taken as lines */
 	int64_t t;		/* when the current step began */
 	int ready, copying, copied, switched, activated, confirmed;
@@ -330,6 +330,8 @@ struct conv {
 	size_t nmissing;
 	char kind[32];		/* the activation that ran */
 	char profile[STOREPATH_MAX];	/* the profile resolved, from the confirm marker */
+	char armed[REMOTE_TOKEN_MAX + 1];	/* the dead-man switch's directory, "" when none was armed */
+	int64_t armed_at;
 };
 
 static void conv_sent(uint64_t bytes, void *arg)
@@ -358,6 +360,7 @@ static unsigned conv_ready(struct conv *c, const char *out, size_t len)
 	struct deploy_node *n = c->n;
 	struct buf check = BUF_INIT(0);
 	const char *mode;
+	char gen[16] = "-";
 	size_t i;
 	int r;
 
@@ -384,6 +387,8 @@ static unsigned conv_ready(struct conv *c, const char *out, size_t len)
 		return EXEC_WATCH_RELEASE;
 	}
 	mode = strcmp(n->previous, c->job->rep->path) != 0 ? "set" : "valid";
+	if (o->confirm_s > 0 && n->previous_gen > 0)
+		snprintf(gen, sizeof(gen), "%u", n->previous_gen);
 	if (c->nmissing) {
 		if ((r = spool_get(&c->job->spool, c->missing, c->nmissing, &c->in.fd, &c->in.len)) < 0) {
 			fleet_fail(&n->fail, "copy", r);
@@ -399,7 +404,8 @@ static unsigned conv_ready(struct conv *c, const char *out, size_t len)
 		n->step_ms[STEP_COPY] = 0;
 		enter(c->job, n, STEP_SWITCH);
 	}
-	c->in.head_len = (size_t)snprintf(c->head, sizeof(c->head), "%s %s\n", c->nmissing ? "copy" : "-", mode);
+	c->in.head_len =
+		(size_t)snprintf(c->head, sizeof(c->head), "%s %s %s\n", c->nmissing ? "copy" : "-", mode, gen);
 	c->in.head = c->head;
 	return EXEC_WATCH_RELEASE | EXEC_WATCH_RESTART;
 }
@@ -407,7 +413,7 @@ static unsigned conv_ready(struct conv *c, const char *out, size_t len)
 /* Called as output arrives: act on each whole new marker line. */
 static unsigned conv_watch(const struct exec_result *res, void *arg)
 {
-	static const char act[] = "chimera-activation ", prof[] = "chimera-profile ";
+	static const char act[] = "chimera-activation ", prof[] = "chimera-profile ", armed[] = "chimera-armed ";
 	struct conv *c = arg;
 	const char *data = res->out.data;
 	unsigned flags = 0;
@@ -431,7 +437,12 @@ static unsigned conv_watch(const struct exec_result *res, void *arg)
 		else if (c->switched && !c->activated && !c->kind[0] && len > sizeof(act) - 1 &&
 			 memcmp(line, act, sizeof(act) - 1) == 0)
 			snprintf(c->kind, sizeof(c->kind), "%.*s", (int)(len - (sizeof(act) - 1)), line + sizeof(act) - 1);
-		else if (c->switched && !c->activated && IS("chimera-activated"))
+		else if (c->switched && !c->activated && !c->armed[0] && len > sizeof(armed) - 1 &&
+			 memcmp(line, armed, sizeof(armed) - 1) == 0 &&
+			 remote_token_check(line + sizeof(armed) - 1, len - (sizeof(armed) - 1)) == 0) {
+			snprintf(c->armed, sizeof(c->armed), "%.*s", (int)(len - (sizeof(armed) - 1)), line + sizeof(armed) - 1);
+			c->armed_at = clock_mono_ms();
+		} else if (c->switched && !c->activated && IS("chimera-activated"))
 			c->activated = 1, flags |= conv_mark(c, STEP_ACTIVATE, STEP_CONFIRM);
 		else if (c->activated && len > sizeof(prof) - 1 && memcmp(line, prof, sizeof(prof) - 1) == 0) {
 			snprintf(c->profile, sizeof(c->profile), "%.*s", (int)(len - (sizeof(prof) - 1)),
@@ -464,6 +475,116 @@ static int converse(struct conv *c, struct executor *ex, struct exec_session *s,
 	if (c->stop && c->err)
 		return c->err;
 	return fleet_judge(&c->n->fail, step_names[c->n->step], r, res);
+}
+
+/* Run CMD in S as a step of its own (RES re-initialised); 0 when it ran and exited 0. */
+static int quiet_run(const struct deploy_job *job, struct executor *ex, struct exec_session *s, const char *cmd,
+		     struct exec_result *res)
+{
+	struct exec_opts o = { .timeout_s = job->ctx->fleet.step_timeout_s };
+	int r;
+
+	exec_result_release(res);
+	exec_result_init(res);
+	r = ex->ops->run(s, cmd, &o, res);
+	return r < 0 ? r : res->status == 0 ? 0 : ERR_IO;
+}
+
+/*
+ * The node was not confirmed (WHY says how that went): its dead-man switch fires at
+ * armed_at + confirm_s. Wait for that, reconnect (retrying, for up to 20 s more) and see
+ * where the profile is: back on the previous generation is "rolled back by the node".
+ */
+static int magic_wait(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct conv *c,
+		      const char *why)
+{
+	const int64_t fires = c->armed_at + job->opts->confirm_s * 1000, give_up = fires + 20000;
+	struct buf cmd = BUF_INIT(0);
+	struct exec_result res;
+	struct gen_list gens;
+	struct fleet_failure ignored;
+	char result[64] = "", last[256] = "";
+	int back = 0, reached = 0;
+
+	exec_result_init(&res);
+	gen_list_init(&gens);
+	record(job, n, "chimera.rollback.triggered",
+	       json_pack("{s:s, s:s, s:s, s:s, s:I}", "reason", "not confirmed", "detail", why, "by", "node", "to",
+			 n->previous, "to_generation", (json_int_t)n->previous_gen));
+	while (clock_mono_ms() < fires + 1000)
+		clock_sleep_ms(200);
+	while (!reached && clock_mono_ms() < give_up) {
+		struct exec_session *s2 = NULL;
+		int64_t tried = clock_mono_ms();
+
+		if (ex->ops->connect(ex, &n->target, &s2) < 0) {
+			snprintf(last, sizeof(last), "%s", err_msg());
+			while (clock_mono_ms() < tried + 1000)
+				clock_sleep_ms(100);
+			continue;
+		}
+		reached = 1;
+		buf_reset(&cmd);
+		if (remote_deadman_report(&cmd, c->armed) == 0 && quiet_run(job, ex, s2, cmd.data, &res) == 0)
+			snprintf(result, sizeof(result), "%.*s", (int)strcspn(res.out.data, "\n"), res.out.data);
+		gen_list_release(&gens);
+		gen_list_init(&gens);
+		back = fleet_read_profile(&job->ctx->fleet, ex, s2, "confirm", job->opts->profile, n->previous, &gens,
+					  &ignored) == 0 &&
+		       strcmp(gens.current_path, n->previous) == 0;
+		ex->ops->disconnect(s2);
+	}
+	n->rolled_back_by_node = back;
+	n->restored = back ? 1 : -1;
+	if (back)
+		err_set(ERR_IO, "no confirmation over a new connection (%s): the node rolled itself back to generation %u",
+			why, n->previous_gen);
+	else if (reached)
+		err_set(ERR_IO, "no confirmation over a new connection (%s), and the node is not back on generation %u"
+			" (dead-man switch: %s)", why, n->previous_gen, result[0] ? result : "no result");
+	else
+		err_set(ERR_IO, "no confirmation over a new connection (%s), and still unreachable after its dead-man"
+			" switch was due: %s", why, last);
+	if (!back)
+		snprintf(n->restore_error, sizeof(n->restore_error), "%s", err_msg());
+	fleet_fail(&n->fail, "confirm", ERR_IO);
+	record(job, n, "node.rollback.complete",
+	       json_pack("{s:b, s:s, s:s, s:I, s:s}", "ok", back, "by", "node", "path", n->previous, "generation",
+			 (json_int_t)n->previous_gen, "error", back ? "" : n->fail.message));
+	gen_list_release(&gens);
+	exec_result_release(&res);
+	buf_release(&cmd);
+	return ERR_IO;
+}
+
+/* Confirm the activation over a new connection, which is what the new configuration must still allow. */
+static int magic_confirm(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct conv *c)
+{
+	struct buf cmd = BUF_INIT(0);
+	struct exec_result res;
+	struct exec_session *s2 = NULL;
+	char why[300] = "";
+	int64_t t0 = clock_mono_ms();
+	int r;
+
+	exec_result_init(&res);
+	if (n->step != STEP_CONFIRM)
+		enter(job, n, STEP_CONFIRM);
+	if ((r = ex->ops->connect(ex, &n->target, &s2)) < 0) {
+		snprintf(why, sizeof(why), "%s", err_msg());
+	} else {
+		if ((r = remote_confirm(&cmd, c->armed)) == 0 && (r = quiet_run(job, ex, s2, cmd.data, &res)) < 0)
+			snprintf(why, sizeof(why), "the node's own switch had already fired");
+		ex->ops->disconnect(s2);
+	}
+	add_step_ms(n, STEP_CONFIRM, t0);
+	exec_result_release(&res);
+	buf_release(&cmd);
+	if (r == 0)
+		return 0;
+	r = magic_wait(job, n, ex, c, why);
+	add_step_ms(n, STEP_CONFIRM, t0);
+	return r;
 }
 
 /* Everything after connect, on an open session. Returns 0 when the node is deployed (or planned). */
@@ -500,7 +621,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 		buf_reset(&cmd);
 	}
 	if ((r = remote_deploy(&cmd, o->profile, job->closure_paths, job->closure.n, list[0] ? list : NULL, path,
-			       o->activate, NULL)) < 0)
+			       o->activate, o->confirm_s, NULL, 0)) < 0)
 		goto out;
 	r = converse(&c, ex, s, cmd.data, 1, &res);
 	if (c.copying && c.copied) {
@@ -534,8 +655,8 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 			goto out;
 		}
 		buf_reset(&cmd);
-		if ((r = remote_deploy(&cmd, o->profile, NULL, 0, NULL, path, o->activate,
-				       strcmp(n->previous, path) != 0 ? "set" : "valid")) < 0)
+		if ((r = remote_deploy(&cmd, o->profile, NULL, 0, NULL, path, o->activate, o->confirm_s,
+				       strcmp(n->previous, path) != 0 ? "set" : "valid", o->confirm_s > 0 ? n->previous_gen : 0)) < 0)
 			goto out;
 		enter(job, n, STEP_SWITCH);
 		r = converse(&c, ex, s, cmd.data, 0, &res);
@@ -544,8 +665,14 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	snprintf(n->activation, sizeof(n->activation), "%s", c.kind[0] ? c.kind : "unknown");
 	if (r < 0) {
 		/* A timed-out activation is put back too; on a lost connection the attempt fails and says so. */
-		if (n->step == STEP_ACTIVATE && switched && n->previous_gen > 0)
-			restore_previous(job, n, ex, s);
+		if (n->step == STEP_ACTIVATE && switched && n->previous_gen > 0) {
+			/* Take the dead-man switch back first; if it already fired, the node is doing this itself. */
+			buf_reset(&cmd);
+			if (!c.armed[0] || (remote_confirm(&cmd, c.armed) == 0 && quiet_run(job, ex, s, cmd.data, &res) == 0))
+				restore_previous(job, n, ex, s);
+			else
+				magic_wait(job, n, ex, &c, "activation failed after the node's own switch had fired");
+		}
 		goto out;
 	}
 	record(job, n, "node.activate.complete",
@@ -567,6 +694,9 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 		fleet_fail(&n->fail, "confirm", r);
 		goto out;
 	}
+	/* Magic rollback: the new configuration must still let the controller in. */
+	if (c.armed[0] && (r = magic_confirm(job, n, ex, &c)) < 0)
+		goto out;
 	n->outcome = OUTCOME_DEPLOYED;
 out:
 	if (list[0]) {

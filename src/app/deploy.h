@@ -42,6 +42,7 @@ struct deploy_node {
 	uint32_t previous_gen;
 	char activation[32];		/* what activation ran */
 	int restored;			/* after a failed activation: 1 back on the previous generation, -1 tried and failed */
+	int rolled_back_by_node;	/* not confirmed over a new connection: the node's dead-man switch put it back */
 	char restore_error[512];	/* why putting it back failed */
 	/* Live state for progress displays: read without locks, only for display. */
 	volatile enum deploy_step step;
@@ -61,6 +62,7 @@ struct deploy_opts {
 	const char *profile;
 	const char *activate;			/* "auto", "none" or a command */
 	int dry_run;
+	long confirm_s;				/* magic rollback: seconds the node waits for confirmation; 0: off */
 	const char *tmp_dir;			/* where closure exports are spooled */
 };
 

@@ -216,33 +216,43 @@ int remote_switch_generation(struct buf *cmd, const char *profile, uint32_t gen)
 }
 
 /*
- * The activation of PATH by MODE. With TAIL "", the activation is the command's last act
- * (exec); with TAIL " || exit", the shell goes on after it and stops with its status.
+ * The activation of the store path that the shell word WORD gives (quoted text, or a
+ * variable like "$Q"), by MODE. With TAIL "", the activation is the command's last act
+ * (exec); with a TAIL such as " || exit", the shell goes on after it.
  */
-static int add_activation(struct buf *cmd, const char *path, const char *mode, const char *tail)
+static int add_activation_of(struct buf *cmd, const char *word, const char *mode, const char *tail)
 {
 	const char *run = *tail ? "" : "exec ";
 
 	if (strcmp(mode, "none") == 0)
 		return buf_adds(cmd, "echo 'chimera-activation none'\n") < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
 	if (strcmp(mode, "auto") == 0) {
-		if (add_quoted(cmd, "P=", path, "") < 0 ||
-		    buf_printf(cmd,
-			       "; if [ -x \"$P/bin/switch-to-configuration\" ]; then"
+		if (buf_printf(cmd,
+			       "P=%s; if [ -x \"$P/bin/switch-to-configuration\" ]; then"
 			       " echo 'chimera-activation switch-to-configuration';"
 			       " %s\"$P/bin/switch-to-configuration\" switch%s;"
 			       " elif [ -x \"$P/bin/activate\" ]; then echo 'chimera-activation activate';"
 			       " %s\"$P/bin/activate\"%s; else echo 'chimera-activation none'; fi\n",
-			       run, tail, run, tail) < 0)
+			       word, run, tail, run, tail) < 0)
 			return err_set(ERR_NOMEM, "out of memory");
 		return 0;
 	}
-	if (add_quoted(cmd, "echo 'chimera-activation command'; CHIMERA_STORE_PATH=", path,
-		       "; export CHIMERA_STORE_PATH; ") < 0 ||
-	    buf_printf(cmd, "%ssh -c ", run) < 0 || add_quoted(cmd, "", mode, " chimera-activate ") < 0 ||
-	    add_quoted(cmd, "", path, tail) < 0 || buf_addc(cmd, '\n') < 0)
+	if (buf_printf(cmd, "echo 'chimera-activation command'; CHIMERA_STORE_PATH=%s; export CHIMERA_STORE_PATH; %ssh -c ",
+		       word, run) < 0 ||
+	    add_quoted(cmd, "", mode, " chimera-activate ") < 0 || buf_printf(cmd, "%s%s\n", word, tail) < 0)
 		return err_set(ERR_NOMEM, "out of memory");
 	return 0;
+}
+
+/* The same for a literal PATH (validated by the caller). */
+static int add_activation(struct buf *cmd, const char *path, const char *mode, const char *tail)
+{
+	struct buf word = BUF_INIT(0);
+	int r;
+
+	r = shell_quote(&word, path) < 0 ? err_set(ERR_NOMEM, "out of memory") : add_activation_of(cmd, word.data, mode, tail);
+	buf_release(&word);
+	return r;
 }
 
 int remote_activate(struct buf *cmd, const char *path, const char *mode)
@@ -250,21 +260,54 @@ int remote_activate(struct buf *cmd, const char *path, const char *mode)
 	return add_activation(cmd, path, mode, "");
 }
 
+/*
+ * The dead-man switch, run detached with $1 its directory, $2 the profile, $3 the
+ * generation to go back to: unless the controller claims $1 first (remote_confirm), it
+ * claims it after CONFIRM_S seconds, switches back and activates, and leaves "result".
+ */
+static int add_deadman(struct buf *cmd, const char *activate, long confirm_s)
+{
+	struct buf body = BUF_INIT(0);
+	int r = 0;
+
+	if (buf_printf(&body,
+		       "sleep %ld; mkdir \"$1/claim\" 2>/dev/null || exit 0\n"
+		       "echo \"chimera: no confirmation within %lds; back to generation $3\"\n"
+		       "nix-env -p \"$2\" --switch-generation \"$3\" || { echo switch-failed > \"$1/result\"; exit 1; }\n"
+		       "Q=$(readlink -f -- \"$2\")\n",
+		       confirm_s, confirm_s) < 0 ||
+	    add_activation_of(&body, "\"$Q\"", activate, " || { echo activate-failed > \"$1/result\"; exit 1; }") < 0 ||
+	    buf_adds(&body, "echo rolled-back > \"$1/result\"\n") < 0)
+		r = err_set(ERR_NOMEM, "out of memory");
+	if (r == 0 &&
+	    (buf_adds(cmd, "if [ \"$m\" = set ] && [ \"${g:--}\" != - ]; then"
+			   " k=$(mktemp -d /tmp/chimera-confirm.XXXXXXXXXX) || exit;"
+			   " if command -v setsid >/dev/null 2>&1; then s=setsid; else s=; fi;"
+			   " $s sh -c ") < 0 ||
+	     shell_quote(cmd, body.data) < 0 ||
+	     buf_adds(cmd, " chimera-deadman \"$k\" \"$p\" \"$g\" </dev/null >\"$k/log\" 2>&1 &"
+			   " echo $! > \"$k/pid\"; echo \"chimera-armed $k\"; fi\n") < 0))
+		r = err_set(ERR_NOMEM, "out of memory");
+	buf_release(&body);
+	return r;
+}
+
 int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *list,
-		  const char *path, const char *activate, const char *mode)
+		  const char *path, const char *activate, long confirm_s, const char *mode, uint32_t prev_gen)
 {
 	char dir[PROFILE_PATH_MAX + 1];
 	const char *slash = strrchr(profile, '/');
 
 	snprintf(dir, sizeof(dir), "%.*s", slash && slash != profile ? (int)(slash - profile) : 1, profile);
 	if (mode) {
-		if (add_quoted(cmd, "p=", profile, "; ") < 0 || buf_printf(cmd, "m=%s\n", mode) < 0)
+		if (add_quoted(cmd, "p=", profile, "; ") < 0 || buf_printf(cmd, "m=%s; g=", mode) < 0 ||
+		    (prev_gen ? buf_printf(cmd, "%u\n", prev_gen) : buf_adds(cmd, "-\n")) < 0)
 			return err_set(ERR_NOMEM, "out of memory");
 	} else {
-		/* check, then wait for the controller's word: "COPY MODE", or EOF to stop. */
+		/* check, then wait for the controller's word: "COPY MODE GEN", or EOF to stop. */
 		if (remote_check_paths(cmd, profile, paths, n, list) < 0 ||
 		    buf_adds(cmd, "echo chimera-ready\n"
-				  "read -r c m || exit 0\n"
+				  "read -r c m g || exit 0\n"
 				  "if [ \"$c\" = copy ]; then nix-store --import >/dev/null || exit; echo chimera-copied; fi\n") < 0)
 			return err_set(ERR_NOMEM, "out of memory");
 	}
@@ -274,12 +317,50 @@ int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size
 	    add_quoted(cmd, "", path, " || exit; else nix-store --check-validity ") < 0 ||
 	    add_quoted(cmd, "", path, " || exit; fi\necho chimera-switched\n") < 0)
 		return ERR_NOMEM;
+	if (confirm_s > 0 && add_deadman(cmd, activate, confirm_s) < 0)
+		return ERR_NOMEM;
 	if (add_activation(cmd, path, activate, " || exit") < 0)
 		return ERR_NOMEM;
 	if (buf_adds(cmd, "echo chimera-activated\n"
 			  "if cd -P -- \"$p\" 2>/dev/null; then echo \"chimera-profile $PWD\";"
 			  " else echo \"chimera-profile $(readlink -f -- \"$p\")\"; fi\n") < 0)
 		return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+int remote_token_check(const char *dir, size_t len)
+{
+	static const char prefix[] = "/tmp/chimera-confirm.";
+	size_t i;
+	char q[96];
+
+	if (len <= sizeof(prefix) - 1 || len > REMOTE_TOKEN_MAX || memcmp(dir, prefix, sizeof(prefix) - 1) != 0)
+		goto bad;
+	for (i = sizeof(prefix) - 1; i < len; i++)
+		if (!((dir[i] >= 'a' && dir[i] <= 'z') || (dir[i] >= 'A' && dir[i] <= 'Z') ||
+		      (dir[i] >= '0' && dir[i] <= '9')))
+			goto bad;
+	return 0;
+bad:
+	return err_set(ERR_INVALID, "unexpected dead-man directory '%s' from the node", err_quote(q, sizeof(q), dir, len));
+}
+
+int remote_confirm(struct buf *cmd, const char *dir)
+{
+	/* Claimed: stop the sleeping switch (its own process group under setsid) and clear up. */
+	if (add_quoted(cmd, "d=", dir,
+		       "; if mkdir -- \"$d/claim\" 2>/dev/null; then"
+		       " if read -r w < \"$d/pid\"; then kill -- \"-$w\" 2>/dev/null || kill \"$w\" 2>/dev/null; fi;"
+		       " rm -rf -- \"$d\"; echo chimera-confirmed;"
+		       " else cat -- \"$d/result\" 2>/dev/null; exit 1; fi\n") < 0)
+		return ERR_NOMEM;
+	return 0;
+}
+
+int remote_deadman_report(struct buf *cmd, const char *dir)
+{
+	if (add_quoted(cmd, "d=", dir, "; cat -- \"$d/result\" 2>/dev/null; tail -n 5 -- \"$d/log\" >&2 2>/dev/null; rm -rf -- \"$d\"\n") < 0)
+		return ERR_NOMEM;
 	return 0;
 }
 

@@ -123,20 +123,35 @@ int remote_activate(struct buf *cmd, const char *path, const char *mode);
 /*
  * A node's whole deploy of PATH to PROFILE as one command, each step's end marked by a line
  * on stdout, so a node costs one channel (one sshd session process, one shell):
- *   check     remote_check_paths for the N closure PATHS (or LIST), then "chimera-ready". It then
- *             reads one line from stdin: EOF ends the command there with status 0 (a dry
- *             run, or nothing to do); else "copy MODE" or "- MODE".
+ *   check     remote_check_paths for the N closure PATHS (or LIST), then "chimera-ready". It
+ *             then reads one line from stdin: EOF ends the command there with status 0 (a
+ *             dry run, or nothing to do); else "copy MODE GEN" or "- MODE GEN".
  *   copy      with "copy": `nix-store --import` of the rest of stdin, then "chimera-copied".
  *   switch    MODE "set": `nix-env --set` (directory made when missing); "valid": the
  *             profile is already on PATH, `nix-store --check-validity` proves PATH valid.
  *             Then "chimera-switched".
+ *   arm       with CONFIRM_S > 0, MODE "set" and GEN a number (not "-"): the dead-man switch
+ *             is started detached (setsid, stdio to a file): unless remote_confirm claims its
+ *             directory within CONFIRM_S seconds, the node switches back to generation GEN
+ *             and activates it by itself. Prints "chimera-armed DIR".
  *   activate  as remote_activate (its "chimera-activation WHAT" line), then "chimera-activated".
  *   confirm   "chimera-profile P": PROFILE resolved.
  * A failing step ends the command with its status; the last marker says which step it was.
- * With MODE given here, the command starts at switch (no check, no stdin).
+ * With MODE given here (and PREV_GEN for GEN, 0 for none), the command starts at switch.
  */
 int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *list,
-		  const char *path, const char *activate, const char *mode);
+		  const char *path, const char *activate, long confirm_s, const char *mode, uint32_t prev_gen);
+#define REMOTE_TOKEN_MAX 48
+/* 0 when the LEN bytes at DIR are a dead-man directory name as remote_deploy makes them. */
+int remote_token_check(const char *dir, size_t len);
+/*
+ * Claim DIR for the controller (the node then keeps its new generation): prints
+ * "chimera-confirmed" and exits 0, or, when the dead-man switch claimed it first, prints
+ * its result so far and exits 1.
+ */
+int remote_confirm(struct buf *cmd, const char *dir);
+/* After the switch fired: print its result ("rolled-back", ...), its log tail on stderr; remove DIR. */
+int remote_deadman_report(struct buf *cmd, const char *dir);
 /* The activation the output of remote_activate names ("switch-to-configuration", "activate", "none", "command"). */
 void remote_activation_kind(const struct buf *out, char *kind, size_t len);
 

@@ -21,7 +21,9 @@ static void on_done(const struct deploy_node *n, size_t done, size_t total, void
 {
 	char what[600];
 
-	if (n->outcome == OUTCOME_FAILED)
+	if (n->rolled_back_by_node)
+		snprintf(what, sizeof(what), "ROLLED BACK BY THE NODE: %s", n->fail.message);
+	else if (n->outcome == OUTCOME_FAILED)
 		snprintf(what, sizeof(what), "FAILED at %s: %s", n->fail.step, n->fail.message);
 	else
 		snprintf(what, sizeof(what), "%s in %.2fs", n->outcome == OUTCOME_PLANNED ? "checked" : "deployed",
@@ -62,6 +64,7 @@ static json_t *node_json(const struct deploy_node *n, const char *path)
 		json_object_set_new(o, "error", json_string(n->fail.message));
 		json_object_set_new(o, "stderr_tail", json_string(n->fail.stderr_tail));
 		json_object_set_new(o, "restored_previous", n->restored ? json_boolean(n->restored > 0) : json_null());
+		json_object_set_new(o, "rolled_back_by_node", json_boolean(n->rolled_back_by_node));
 		json_object_set_new(o, "restore_error", n->restored < 0 ? json_string(n->restore_error) : json_null());
 	}
 	return o;
@@ -128,7 +131,9 @@ static void print_text(const struct deploy_report *rep, int dry_run)
 				printf(" (exit %d)", n->fail.status);
 			printf(": %s\n", n->fail.message);
 			print_tail(n->fail.stderr_tail);
-			if (n->restored > 0)
+			if (n->rolled_back_by_node)
+				printf("    rolled back by the node: on its previous generation %u again\n", n->previous_gen);
+			else if (n->restored > 0)
 				printf("    profile put back on the previous generation %u and activated\n", n->previous_gen);
 			else if (n->restored < 0)
 				printf("    putting it back on generation %u failed: %s\n", n->previous_gen, n->restore_error);
@@ -141,7 +146,7 @@ static void print_text(const struct deploy_report *rep, int dry_run)
 	       dry_run ? "checked" : "deployed", rep->failed, rep->ms / 1000.0, rep->id);
 }
 
-enum { OPT_ACTIVATE = 2000, OPT_DRY_RUN };
+enum { OPT_ACTIVATE = 2000, OPT_DRY_RUN, OPT_CONFIRM_TIMEOUT, OPT_NO_MAGIC };
 
 static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 {
@@ -150,11 +155,15 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 		SOURCE_OPTIONS,
 		{ "activate", required_argument, NULL, OPT_ACTIVATE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
+		{ "no-magic-rollback", no_argument, NULL, OPT_NO_MAGIC },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_fleet f;
 	struct cli_source cs = { 0 };
 	struct deploy_opts o = { .source = &cs.src, .activate = "auto" };
+	long confirm = 30;
+	int magic = 1;
 	struct deploy_ctx ctx = { 0 };
 	struct deploy_report rep = { 0 };
 	struct progress *prog = NULL;
@@ -181,6 +190,11 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 			o.activate = optarg;
 			break;
 		case OPT_DRY_RUN: o.dry_run = 1; break;
+		case OPT_CONFIRM_TIMEOUT:
+			if (cli_int("--confirm-timeout", optarg, 1, 3600, &confirm) < 0)
+				return cli_usage(cli, "%s", err_msg());
+			break;
+		case OPT_NO_MAGIC: magic = 0; break;
 		default: return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -192,6 +206,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "give one of -c FILE.nix, --flake REF#ATTR or --expect STOREPATH");
 	o.expect = cs.expect;
 	o.profile = f.profile;
+	o.confirm_s = magic ? confirm : 0;
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
 		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
@@ -235,18 +250,22 @@ const struct cmd_entry cmd_deploy_entry = {
 		 "                      (-c FILE.nix [-A ATTR] [--arg NAME VALUE] [--argstr NAME VALUE]\n"
 		 "                       | --flake REF#ATTR | --expect STOREPATH)\n"
 		 "                      [--profile PATH] [--activate auto|none|CMD] [--parallel N]\n"
-		 "                      [--dry-run] [--connect-timeout S] [--timeout S]\n"
-		 "                      [--accept-new-host-keys]",
+		 "                      [--dry-run] [--confirm-timeout S | --no-magic-rollback]\n"
+		 "                      [--connect-timeout S] [--timeout S] [--accept-new-host-keys]",
 	.help = "Builds the configuration once on this machine (nix-build, or `nix build` for a\n"
 		"flake), then on every target in parallel, over one SSH session per node:\n"
 		"  check     read the node's profile and find which closure paths it lacks\n"
 		"  copy      stream only those paths (nix-store --export | --import)\n"
 		"  switch    nix-env -p PROFILE --set PATH (skipped when already there)\n"
 		"  activate  see --activate\n"
-		"  confirm   read the profile back; it must point at the built path\n"
+		"  confirm   read the profile back; it must point at the built path; then log\n"
+		"            in again over a new connection to confirm (magic rollback)\n"
 		"One node failing never stops the others. When activation fails after a switch,\n"
-		"the node is put back on the generation it was on. Every step is recorded in the\n"
-		"ledger (deploy.initiated ... chimera.deploy.complete).\n"
+		"the node is put back on the generation it was on. Magic rollback: before\n"
+		"activating, the node starts a detached dead-man switch; unless chimera confirms\n"
+		"over a new SSH connection within --confirm-timeout, the node goes back to its\n"
+		"previous generation by itself and is reported \"rolled back by the node\". Every\n"
+		"step is recorded in the ledger (deploy.initiated ... chimera.deploy.complete).\n"
 		"\n"
 		"options:\n"
 		SOURCE_OPTIONS_HELP
@@ -256,6 +275,9 @@ const struct cmd_entry cmd_deploy_entry = {
 		"                           the store path as $1 and in CHIMERA_STORE_PATH\n"
 		"  --dry-run                build and check, report per node what would be copied\n"
 		"                           and switched, change nothing\n"
+		"  --confirm-timeout S      seconds a node waits, from its switch, for the\n"
+		"                           confirmation before rolling back by itself (30)\n"
+		"  --no-magic-rollback      arm no dead-man switch and confirm nothing\n"
 		FLEET_OPTIONS_HELP
 		"  --json                   one JSON document with every node's outcome\n"
 		"\n"

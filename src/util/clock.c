@@ -2,6 +2,7 @@
 #include "util/clock.h"
 
 #include <string.h>
+#include <errno.h>
 #include <time.h>
 
 int64_t clock_wall_ms(void)
@@ -18,6 +19,14 @@ int64_t clock_mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void clock_sleep_ms(int64_t ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+
+	while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 void clock_format_utc(int64_t ms, char out[CLOCK_UTC_LEN])
