@@ -1,0 +1,372 @@
+/* Health checks: an HTTP GET with libcurl, a non-blocking TCP connect, a command in a session. */
+#include "app/health.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/json.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NO_RETRY 1		/* an attempt's answer: failed, and trying again cannot help */
+#define ADDR_MAX (HEALTH_URL_MAX + 2048)	/* a URL or HOST with {host} put in */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_code;
+
+static void curl_init(void)
+{
+	curl_init_code = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void set_detail(struct health_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_detail(struct health_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+	va_end(ap);
+}
+
+static int nomem(struct health_result *res)
+{
+	res->ok = 0;
+	set_detail(res, "out of memory");
+	return err_set(ERR_NOMEM, "out of memory");
+}
+
+/* strerror of E with a lowercase first letter, to read like our own messages. */
+static void set_errno_detail(struct health_result *res, int e)
+{
+	char tmp[128];
+
+	set_detail(res, "%s", strerror_r(e, tmp, sizeof(tmp)));
+	if (res->detail[0] >= 'A' && res->detail[0] <= 'Z')
+		res->detail[0] = (char)(res->detail[0] - 'A' + 'a');
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+	return size * n;
+}
+
+static CURLcode http_setup(CURL *h, const char *url, long timeout_ms, char *errbuf)
+{
+	CURLcode c;
+
+	/* No signals: node threads run checks at once, and the resolver's alarm would hit any. */
+	if ((c = curl_easy_setopt(h, CURLOPT_URL, url)) != CURLE_OK ||
+	    (c = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf)) != CURLE_OK ||
+	    (c = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
+	    (c = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L)) != CURLE_OK ||
+	    (c = curl_easy_setopt(h, CURLOPT_PROXY, "")) != CURLE_OK ||
+	    (c = curl_easy_setopt(h, CURLOPT_NOPROXY, "*")) != CURLE_OK ||
+	    (c = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard)) != CURLE_OK ||
+	    (c = curl_easy_setopt(h, CURLOPT_USERAGENT, "chimera/" CHIMERA_VERSION)) != CURLE_OK)
+		return c;
+#if LIBCURL_VERSION_NUM >= 0x075500
+	if ((c = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https")) != CURLE_OK)
+		return c;
+#endif
+	if (timeout_ms > 0)
+		return curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	return CURLE_OK;
+}
+
+/* Judge the status line: the expected one, else any 2xx. A 3xx is not followed. */
+static void http_judge(const struct health_spec *spec, long code, struct health_result *res)
+{
+	res->ok = spec->want_status ? code == spec->want_status : code >= 200 && code <= 299;
+	if (res->ok)
+		set_detail(res, "HTTP %ld", code);
+	else if (spec->want_status)
+		set_detail(res, "HTTP %ld (expected %d)", code, spec->want_status);
+	else
+		set_detail(res, "HTTP %ld (expected 2xx)", code);
+}
+
+/* GET URL, body thrown away. Returns 0, NO_RETRY or ERR_NOMEM; the outcome is in RES. */
+static int http_attempt(const struct health_spec *spec, const char *url, struct health_result *res)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	long code = 0, oserr = 0;
+	CURL *h;
+	CURLcode c;
+	int r = 0;
+
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_code == CURLE_OUT_OF_MEMORY)
+		return nomem(res);
+	if (curl_init_code != CURLE_OK) {
+		set_detail(res, "curl: %s", curl_easy_strerror(curl_init_code));
+		return NO_RETRY;
+	}
+	/* A fresh handle per attempt: no connection or state kept from a failed one. */
+	if (!(h = curl_easy_init()))
+		return nomem(res);
+	if ((c = http_setup(h, url, spec->timeout_ms, errbuf)) == CURLE_OK)
+		c = curl_easy_perform(h);
+	switch (c) {
+	case CURLE_OK:
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+		http_judge(spec, code, res);
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		set_detail(res, "timed out after %ld ms", spec->timeout_ms);
+		break;
+	case CURLE_COULDNT_CONNECT:
+		if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr) == CURLE_OK && oserr > 0)
+			set_errno_detail(res, (int)oserr);
+		else
+			set_detail(res, "cannot connect");
+		break;
+	case CURLE_OUT_OF_MEMORY:
+		r = nomem(res);
+		break;
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		r = NO_RETRY;
+		/* fall through */
+	default:
+		set_detail(res, "curl: %s", errbuf[0] ? errbuf : curl_easy_strerror(c));
+		break;
+	}
+	curl_easy_cleanup(h);
+	return r;
+}
+
+/* Milliseconds left before DEADLINE (-1: none) for poll, never negative. */
+static int ms_left(int64_t deadline)
+{
+	int64_t left;
+
+	if (deadline < 0)
+		return -1;
+	left = deadline - clock_mono_ms();
+	return left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* Connect to A before DEADLINE (-1: none). Returns 0 or an errno value, ETIMEDOUT past it. */
+static int tcp_connect(const struct addrinfo *a, int64_t deadline)
+{
+	struct pollfd p;
+	socklen_t len = sizeof(int);
+	int fd, n, e = 0;
+
+	if ((fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol)) < 0)
+		return errno;
+	if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
+		goto out;
+	if (errno != EINPROGRESS) {
+		e = errno;
+		goto out;
+	}
+	p = (struct pollfd){ .fd = fd, .events = POLLOUT };
+	while ((n = poll(&p, 1, ms_left(deadline))) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		e = errno;
+	else if (n == 0)
+		e = ETIMEDOUT;
+	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+		e = errno;
+out:
+	close(fd);
+	return e;
+}
+
+/* Connect to HOST at the spec's port, each address in turn. Returns 0 or ERR_NOMEM. */
+static int tcp_attempt(const struct health_spec *spec, const char *host, struct health_result *res)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *ai = NULL, *a;
+	int64_t deadline = spec->timeout_ms > 0 ? clock_mono_ms() + spec->timeout_ms : -1;
+	char port[8], tmp[128];
+	int g, e = EHOSTUNREACH;
+
+	snprintf(port, sizeof(port), "%u", spec->port);
+	if ((g = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		if (g == EAI_MEMORY)
+			return nomem(res);
+		set_detail(res, "cannot resolve '%s': %s", host,
+			   g == EAI_SYSTEM ? strerror_r(errno, tmp, sizeof(tmp)) : gai_strerror(g));
+		return 0;
+	}
+	for (a = ai; a; a = a->ai_next) {
+		if ((e = tcp_connect(a, deadline)) == 0 || e == ETIMEDOUT)
+			break;
+	}
+	freeaddrinfo(ai);
+	res->ok = e == 0;
+	if (res->ok)
+		set_detail(res, "connected");
+	else if (e == ETIMEDOUT)
+		set_detail(res, "timed out after %ld ms", spec->timeout_ms);
+	else
+		set_errno_detail(res, e);
+	return 0;
+}
+
+/* The last non-blank line of B into OUT (LEN bytes), control bytes shown as '?'. */
+static void last_line(const struct buf *b, char *out, size_t len)
+{
+	size_t end = b->len, start, i, o = 0;
+
+	while (end > 0 && (b->data[end - 1] == '\n' || b->data[end - 1] == '\r' ||
+			   b->data[end - 1] == ' ' || b->data[end - 1] == '\t'))
+		end--;
+	for (start = end; start > 0 && b->data[start - 1] != '\n'; start--)
+		;
+	for (i = start; i < end && o + 1 < len; i++) {
+		unsigned char c = (unsigned char)b->data[i];
+
+		out[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	out[o] = '\0';
+}
+
+/* Run the spec's command in S. Returns 0, NO_RETRY or ERR_NOMEM; the outcome is in RES. */
+static int cmd_attempt(const struct health_spec *spec, struct executor *ex, struct exec_session *s,
+		       struct health_result *res)
+{
+	struct exec_opts o = { .timeout_s = spec->timeout_ms > 0 ? (spec->timeout_ms + 999) / 1000 : 0 };
+	struct exec_result er;
+	char line[sizeof(res->detail)];
+	int r;
+
+	if (!ex || !s) {
+		set_detail(res, "no session");
+		return NO_RETRY;
+	}
+	exec_result_init(&er);
+	err_clear();
+	r = ex->ops->run(s, spec->cmd, &o, &er);
+	/* Many checks report on stdout (curl -f, grep), so fall back to it. */
+	last_line(er.err.len ? &er.err : &er.out, line, sizeof(line));
+	if (r == ERR_NOMEM)
+		r = nomem(res);
+	else if (r == ERR_TIMEOUT)
+		set_detail(res, "timed out after %ld ms", o.timeout_s * 1000);
+	else if (r < 0)
+		set_detail(res, "%s", err_msg());
+	else if ((res->ok = er.status == 0))
+		set_detail(res, "exit 0");
+	else if (er.signal[0])
+		set_detail(res, "killed by signal %s%s%s", er.signal, line[0] ? ": " : "", line);
+	else
+		set_detail(res, "exit %d%s%s", er.status, line[0] ? ": " : "", line);
+	exec_result_release(&er);
+	return r == ERR_NOMEM ? r : 0;
+}
+
+/*
+ * Put HOST into the spec's URL or HOST, in OUT (ADDR_MAX bytes). A URL needs an IPv6
+ * address in brackets, unless the user wrote them. Returns 0, or NO_RETRY with RES saying why.
+ */
+static int addr_expand(const struct health_spec *spec, const char *host, char *out, struct health_result *res)
+{
+	char v6[NI_MAXHOST + 2];
+	int n;
+
+	if (spec->kind == HEALTH_HTTP && host && strchr(host, ':') &&
+	    !strstr(spec->url, "[" HEALTH_HOST_PLACEHOLDER "]")) {
+		n = snprintf(v6, sizeof(v6), "[%s]", host);
+		if (n < 0 || (size_t)n >= sizeof(v6)) {
+			set_detail(res, "address longer than %d bytes", NI_MAXHOST);
+			return NO_RETRY;
+		}
+		host = v6;
+	}
+	if (health_expand(spec->kind == HEALTH_HTTP ? spec->url : spec->host, host, out, ADDR_MAX) < 0) {
+		set_detail(res, "%s", err_msg());
+		return NO_RETRY;
+	}
+	return 0;
+}
+
+static int attempt(const struct health_spec *spec, const char *addr, struct executor *ex, struct exec_session *s,
+		   struct health_result *res)
+{
+	switch (spec->kind) {
+	case HEALTH_HTTP:
+		return http_attempt(spec, addr, res);
+	case HEALTH_TCP:
+		return tcp_attempt(spec, addr, res);
+	case HEALTH_CMD:
+		return cmd_attempt(spec, ex, s, res);
+	}
+	set_detail(res, "unknown kind of check %d", (int)spec->kind);
+	return NO_RETRY;
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int health_run(const struct health_spec *spec, const char *host, struct executor *ex, struct exec_session *s,
+	       struct health_result *res)
+{
+	char addr[ADDR_MAX];
+	int64_t t0 = clock_mono_ms();
+	int r = 0;
+
+	memset(res, 0, sizeof(*res));
+	addr[0] = '\0';
+	if (spec->kind != HEALTH_CMD && (r = addr_expand(spec, host, addr, res)) != 0)
+		res->attempts = 1;
+	while (r == 0) {
+		res->attempts++;
+		res->ok = 0;
+		res->detail[0] = '\0';
+		r = attempt(spec, addr, ex, s, res);
+		if (r != 0 || res->ok || res->attempts - 1 >= spec->retries)
+			break;
+		pause_ms(spec->retry_delay_ms);
+	}
+	res->ms = clock_mono_ms() - t0;
+	return r < 0 ? r : 0;
+}
+
+/* S as a JSON string, bytes that are not UTF-8 replaced; NULL when out of memory. */
+static json_t *utf8_string(const char *s)
+{
+	struct buf b = BUF_INIT(0);
+	json_t *j = NULL;
+
+	if (json_utf8_clean(s, strlen(s), &b) == 0)
+		j = json_stringn(b.data, b.len);
+	buf_release(&b);
+	return j;
+}
+
+json_t *health_result_json(const struct health_spec *spec, const struct health_result *res)
+{
+	json_t *o = json_object();
+
+	/* json_object_set_new takes the value even when it fails, and refuses a NULL one. */
+	if (!o || json_object_set_new(o, "check", utf8_string(spec->text)) < 0 ||
+	    json_object_set_new(o, "ok", json_boolean(res->ok)) < 0 ||
+	    json_object_set_new(o, "attempts", json_integer(res->attempts)) < 0 ||
+	    json_object_set_new(o, "ms", json_integer((json_int_t)res->ms)) < 0 ||
+	    json_object_set_new(o, "detail", utf8_string(res->detail)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
