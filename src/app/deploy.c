@@ -717,6 +717,26 @@ out:
 	return r;
 }
 
+/* After a node's steps (R their result): its outcome, and node.failed or node.deploy.complete. */
+static void node_finish(struct deploy_job *job, struct deploy_node *n, int r)
+{
+	if (r < 0 || (n->outcome != OUTCOME_DEPLOYED && n->outcome != OUTCOME_PLANNED)) {
+		n->outcome = OUTCOME_FAILED;
+		if (!n->fail.step)
+			fleet_fail(&n->fail, deploy_step_name(n->step), r);
+		record(job, n, "node.failed",
+		       json_pack("{s:s, s:i, s:s, s:s, s:o, s:i, s:b}", "step", n->fail.step, "status", n->fail.status,
+				 "error", n->fail.message, "stderr_tail", n->fail.stderr_tail, "steps", steps_json(n),
+				 "restored", n->restored, "rolled_back_by_node", n->rolled_back_by_node));
+		log_kv(LOG_WARN, "deploy", "node failed", "node", n->name, "step", n->fail.step, "error", n->fail.message,
+		       (const char *)NULL);
+	} else if (n->outcome == OUTCOME_DEPLOYED) {
+		record(job, n, "node.deploy.complete",
+		       json_pack("{s:s, s:s, s:I, s:I, s:o}", "path", job->rep->path, "previous", n->previous, "paths",
+				 (json_int_t)n->copy_paths, "bytes", (json_int_t)n->copy_bytes, "steps", steps_json(n)));
+	}
+}
+
 static void deploy_one(size_t i, void *arg)
 {
 	struct deploy_job *job = arg;
@@ -734,21 +754,7 @@ static void deploy_one(size_t i, void *arg)
 		ex->ops->disconnect(s);
 	}
 	n->ms = clock_mono_ms() - t0;
-	if (r < 0 || (n->outcome != OUTCOME_DEPLOYED && n->outcome != OUTCOME_PLANNED)) {
-		n->outcome = OUTCOME_FAILED;
-		if (!n->fail.step)
-			fleet_fail(&n->fail, deploy_step_name(n->step), r);
-		record(job, n, "node.failed",
-		       json_pack("{s:s, s:i, s:s, s:s, s:o, s:i}", "step", n->fail.step, "status", n->fail.status, "error",
-				 n->fail.message, "stderr_tail", n->fail.stderr_tail, "steps", steps_json(n), "restored",
-				 n->restored));
-		log_kv(LOG_WARN, "deploy", "node failed", "node", n->name, "step", n->fail.step, "error", n->fail.message,
-		       (const char *)NULL);
-	} else if (n->outcome == OUTCOME_DEPLOYED) {
-		record(job, n, "node.deploy.complete",
-		       json_pack("{s:s, s:s, s:I, s:I, s:o}", "path", job->rep->path, "previous", n->previous, "paths",
-				 (json_int_t)n->copy_paths, "bytes", (json_int_t)n->copy_bytes, "steps", steps_json(n)));
-	}
+	node_finish(job, n, r);
 	pthread_mutex_lock(&job->lock);
 	if (n->outcome == OUTCOME_FAILED)
 		job->rep->failed++;
@@ -789,10 +795,118 @@ static int closure_item_cmp(const void *a, const void *b)
 	return strcmp(((const struct nix_path_info *)a)->path, ((const struct nix_path_info *)b)->path);
 }
 
+static void job_init(struct deploy_job *job)
+{
+	pthread_mutex_init(&job->lock, NULL);
+	pthread_mutex_init(&job->spool.lock, NULL);
+	pthread_cond_init(&job->spool.cond, NULL);
+	job->spool.nix = job->ctx->nix;
+	job->spool.dir = job->opts->tmp_dir;
+	job->closure_list = (struct buf)BUF_INIT(0);
+}
+
+/* The closure of job->rep->path, sorted, with the command-line forms the nodes get. */
+static int job_prepare(struct deploy_job *job)
+{
+	size_t i;
+	int r;
+
+	if ((r = job->ctx->nix->ops->closure(job->ctx->nix, job->rep->path, &job->closure)) < 0)
+		return r;
+	qsort(job->closure.items, job->closure.n, sizeof(*job->closure.items), closure_item_cmp);
+	if (!(job->closure_paths = calloc(job->closure.n + 1, sizeof(char *))))
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = 0; i < job->closure.n; i++)
+		job->closure_paths[i] = job->closure.items[i].path;
+	if (!remote_paths_fit(job->closure_paths, job->closure.n))
+		for (i = 0; i < job->closure.n; i++)
+			if (buf_adds(&job->closure_list, job->closure_paths[i]) < 0 ||
+			    buf_addc(&job->closure_list, '\n') < 0)
+				return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+static void job_release(struct deploy_job *job)
+{
+	spool_release(&job->spool);
+	free(job->closure_paths);
+	buf_release(&job->closure_list);
+	nix_closure_release(&job->closure);
+	pthread_mutex_destroy(&job->lock);
+	pthread_mutex_destroy(&job->spool.lock);
+	pthread_cond_destroy(&job->spool.cond);
+}
+
+struct deploy_plan {
+	struct deploy_job job;
+	struct deploy_report rep;
+	struct deploy_opts opts;
+};
+
+int deploy_plan_new(const struct deploy_ctx *ctx, const struct deploy_opts *opts, const char *path, const char *id,
+		    struct deploy_plan **out)
+{
+	struct deploy_plan *p;
+	int r;
+
+	*out = NULL;
+	if (!storepath_valid(path, strlen(path)))
+		return err_set(ERR_INVALID, "'%s' is not a store path", path);
+	if (!(p = calloc(1, sizeof(*p))))
+		return err_set(ERR_NOMEM, "out of memory");
+	p->opts = *opts;
+	p->opts.dry_run = 0;
+	snprintf(p->rep.path, sizeof(p->rep.path), "%s", path);
+	snprintf(p->rep.id, sizeof(p->rep.id), "%s", id);
+	p->job.ctx = ctx;
+	p->job.opts = &p->opts;
+	p->job.rep = &p->rep;
+	job_init(&p->job);
+	if ((r = job_prepare(&p->job)) < 0) {
+		deploy_plan_free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+char *const *deploy_plan_paths(const struct deploy_plan *p, size_t *n)
+{
+	*n = p->job.closure.n;
+	return p->job.closure_paths;
+}
+
+int deploy_plan_node(struct deploy_plan *p, struct deploy_node *n, struct executor *ex, struct exec_session *s)
+{
+	int64_t t0 = clock_mono_ms();
+	int r, st;
+
+	memset(&n->fail, 0, sizeof(n->fail));
+	n->outcome = OUTCOME_PENDING;
+	n->copy_paths = 0;
+	n->copy_bytes = 0;
+	n->restored = 0;
+	n->rolled_back_by_node = 0;
+	for (st = 0; st < STEP_COUNT; st++)
+		n->step_ms[st] = -1;
+	r = node_steps(&p->job, n, ex, s);
+	n->ms = clock_mono_ms() - t0;
+	node_finish(&p->job, n, r);
+	return n->outcome == OUTCOME_DEPLOYED ? 0 : r < 0 ? r : ERR_IO;
+}
+
+void deploy_plan_free(struct deploy_plan *p)
+{
+	if (!p)
+		return;
+	job_release(&p->job);
+	free(p);
+}
+
 int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, const struct deploy_opts *opts,
 	       struct deploy_report *rep)
 {
-	struct deploy_job job = { .ctx = ctx, .opts = opts, .rep = rep, .closure_list = BUF_INIT(0) };
+	struct deploy_job job = { .ctx = ctx, .opts = opts, .rep = rep };
 	struct deployment_id id;
 	int64_t t0 = clock_mono_ms(), tb;
 	json_t *names;
@@ -800,11 +914,7 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
-	pthread_mutex_init(&job.lock, NULL);
-	pthread_mutex_init(&job.spool.lock, NULL);
-	pthread_cond_init(&job.spool.cond, NULL);
-	job.spool.nix = ctx->nix;
-	job.spool.dir = opts->tmp_dir;
+	job_init(&job);
 	if ((r = profile_path_check(opts->profile)) < 0)
 		goto out;
 	if (opts->expect && !storepath_valid(opts->expect, strlen(opts->expect))) {
@@ -850,24 +960,11 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 		err_set(r, "%s", msg);
 		goto out;
 	}
-	if ((r = ctx->nix->ops->closure(ctx->nix, rep->path, &job.closure)) < 0)
+	if ((r = job_prepare(&job)) < 0)
 		goto out;
 	rep->build_ms = clock_mono_ms() - tb;
 	rep->closure_paths = job.closure.n;
 	rep->closure_bytes = job.closure.bytes;
-	qsort(job.closure.items, job.closure.n, sizeof(*job.closure.items), closure_item_cmp);
-	if (!(job.closure_paths = calloc(job.closure.n + 1, sizeof(char *)))) {
-		r = err_set(ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < job.closure.n; i++)
-		job.closure_paths[i] = job.closure.items[i].path;
-	if (!remote_paths_fit(job.closure_paths, job.closure.n))
-		for (i = 0; i < job.closure.n; i++)
-			if (buf_adds(&job.closure_list, job.closure_paths[i]) < 0 || buf_addc(&job.closure_list, '\n') < 0) {
-				r = err_set(ERR_NOMEM, "out of memory");
-				goto out;
-			}
 	record(&job, NULL, "chimera.deploy.start",
 	       json_pack("{s:s, s:I, s:I, s:I, s:i, s:b}", "path", rep->path, "closure_paths", (json_int_t)job.closure.n,
 			 "closure_bytes", (json_int_t)job.closure.bytes, "build_ms", (json_int_t)rep->build_ms, "nodes",
@@ -881,13 +978,7 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 			 (int)rep->n, "ok", (int)rep->ok, "failed", (int)rep->failed, "ms", (json_int_t)rep->ms, "dry_run",
 			 opts->dry_run));
 out:
-	spool_release(&job.spool);
-	free(job.closure_paths);
-	buf_release(&job.closure_list);
-	nix_closure_release(&job.closure);
-	pthread_mutex_destroy(&job.lock);
-	pthread_mutex_destroy(&job.spool.lock);
-	pthread_cond_destroy(&job.spool.cond);
+	job_release(&job);
 	return r;
 }
 

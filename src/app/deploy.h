@@ -100,4 +100,21 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 
 void deploy_report_release(struct deploy_report *rep);
 
+/*
+ * A built PATH made ready for deploying node by node on sessions the caller holds (watch's
+ * heals): its closure, the export spool, OPTS copied (dry_run ignored). Events are recorded
+ * with ID as their deployment.
+ */
+struct deploy_plan;
+int deploy_plan_new(const struct deploy_ctx *ctx, const struct deploy_opts *opts, const char *path, const char *id,
+		    struct deploy_plan **out);
+/* The closure's paths, sorted. */
+char *const *deploy_plan_paths(const struct deploy_plan *p, size_t *n);
+/*
+ * Deploy to N (target and name set by the caller; the rest is reset) over S: the steps
+ * after connect, and node.deploy.complete or node.failed. 0 when deployed.
+ */
+int deploy_plan_node(struct deploy_plan *p, struct deploy_node *n, struct executor *ex, struct exec_session *s);
+void deploy_plan_free(struct deploy_plan *p);
+
 #endif
