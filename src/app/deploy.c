@@ -1,5 +1,6 @@
 /* Use case: build once, then put every node on the result in parallel, with a per-node account. */
 #include "app/deploy.h"
+#include "app/health.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -15,7 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const step_names[STEP_COUNT] = { "connect", "check", "copy", "switch", "activate", "confirm" };
+static const char *const step_names[STEP_COUNT] = { "connect", "check", "copy", "switch", "activate", "confirm",
+							  "health" };
 
 const char *deploy_step_name(enum deploy_step s)
 {
@@ -277,8 +279,9 @@ static int copy_invalid(struct deploy_job *job, struct deploy_node *n, struct ex
 	return r < 0 ? r : ninvalid > 0;
 }
 
-/* After a failed activation: put the profile back on the previous generation and activate it. */
-static void restore_previous(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s)
+/* After a failed activation or health check (REASON): put the profile back on the previous generation and activate it. */
+static void restore_previous(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s,
+			     const char *reason)
 {
 	struct buf cmd = BUF_INIT(0);
 	struct exec_result res;
@@ -287,7 +290,7 @@ static void restore_previous(struct deploy_job *job, struct deploy_node *n, stru
 	int r;
 
 	exec_result_init(&res);
-	p = json_pack("{s:s, s:s, s:I}", "reason", "activation failed", "to", n->previous, "to_generation",
+	p = json_pack("{s:s, s:s, s:I}", "reason", reason, "to", n->previous, "to_generation",
 		      (json_int_t)n->previous_gen);
 	record(job, n, "chimera.rollback.triggered", p);
 	r = remote_switch_generation(&cmd, job->opts->profile, n->previous_gen);
@@ -587,6 +590,35 @@ static int magic_confirm(struct deploy_job *job, struct deploy_node *n, struct e
 	return r;
 }
 
+/* The health checks after activation: 0 when all pass, else FAIL says which did not. */
+static int node_health(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s)
+{
+	const struct deploy_opts *o = job->opts;
+	struct buf why = BUF_INIT(0);
+	int64_t t0 = clock_mono_ms();
+	size_t i, failed = 0;
+	int r = 0;
+
+	enter(job, n, STEP_HEALTH);
+	for (i = 0; i < o->nchecks; i++) {
+		struct health_result res;
+
+		if ((r = health_run(&o->checks[i], n->target.host, ex, s, &res)) < 0)
+			break;
+		if (!res.ok && failed++ < 3)
+			buf_printf(&why, "%s%s: %s", failed > 1 ? "; " : "", o->checks[i].text, res.detail);
+	}
+	n->step_ms[STEP_HEALTH] = clock_mono_ms() - t0;
+	if (r == 0 && failed) {
+		r = err_set(ERR_IO, "%zu of %zu health checks failed: %s", failed, o->nchecks, why.data);
+		fleet_fail(&n->fail, "health", r);
+	} else if (r < 0) {
+		fleet_fail(&n->fail, "health", r);
+	}
+	buf_release(&why);
+	return r;
+}
+
 /* Everything after connect, on an open session. Returns 0 when the node is deployed (or planned). */
 static int node_steps(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s)
 {
@@ -669,7 +701,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 			/* Take the dead-man switch back first; if it already fired, the node is doing this itself. */
 			buf_reset(&cmd);
 			if (!c.armed[0] || (remote_confirm(&cmd, c.armed) == 0 && quiet_run(job, ex, s, cmd.data, &res) == 0))
-				restore_previous(job, n, ex, s);
+				restore_previous(job, n, ex, s, "activation failed");
 			else
 				magic_wait(job, n, ex, &c, "activation failed after the node's own switch had fired");
 		}
@@ -697,6 +729,11 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	/* Magic rollback: the new configuration must still let the controller in. */
 	if (c.armed[0] && (r = magic_confirm(job, n, ex, &c)) < 0)
 		goto out;
+	if (o->nchecks && (r = node_health(job, n, ex, s)) < 0) {
+		if (!o->keep_on_failure && switched && n->previous_gen > 0)
+			restore_previous(job, n, ex, s, "health check failed");
+		goto out;
+	}
 	n->outcome = OUTCOME_DEPLOYED;
 out:
 	if (list[0]) {

@@ -7,6 +7,7 @@
 
 #include "app/fleet.h"
 #include "core/ids.h"
+#include "core/healthspec.h"
 #include "ports/nix.h"
 
 enum deploy_step {
@@ -16,6 +17,7 @@ enum deploy_step {
 	STEP_SWITCH,
 	STEP_ACTIVATE,
 	STEP_CONFIRM,
+	STEP_HEALTH,	/* the --check health checks, when there are any */
 	STEP_COUNT,
 };
 
@@ -63,6 +65,9 @@ struct deploy_opts {
 	const char *activate;			/* "auto", "none" or a command */
 	int dry_run;
 	long confirm_s;				/* magic rollback: seconds the node waits for confirmation; 0: off */
+	const struct health_spec *checks;	/* run on each node after activation */
+	size_t nchecks;
+	int keep_on_failure;			/* a failed check leaves the node on the new path */
 	const char *tmp_dir;			/* where closure exports are spooled */
 };
 

@@ -1,6 +1,7 @@
 /* chimera deploy: build a configuration once and put every target on it. */
 #include "adapters/nix/nix_cli.h"
 #include "app/deploy.h"
+#include "cli/check_opts.h"
 #include "cli/fleet_opts.h"
 #include "cli/progress.h"
 #include "cli/cli.h"
@@ -146,7 +147,14 @@ static void print_text(const struct deploy_report *rep, int dry_run)
 	       dry_run ? "checked" : "deployed", rep->failed, rep->ms / 1000.0, rep->id);
 }
 
-enum { OPT_ACTIVATE = 2000, OPT_DRY_RUN, OPT_CONFIRM_TIMEOUT, OPT_NO_MAGIC };
+/* A usage error once checks were being gathered: they are released first. */
+static enum cmd_status usage_out(struct cli *cli, struct cli_checks *checks, const char *msg)
+{
+	cli_checks_release(checks);
+	return cli_usage(cli, "%s", msg);
+}
+
+enum { OPT_ACTIVATE = 2000, OPT_DRY_RUN, OPT_CONFIRM_TIMEOUT, OPT_NO_MAGIC, OPT_ON_FAILURE };
 
 static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 {
@@ -157,11 +165,15 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
 		{ "no-magic-rollback", no_argument, NULL, OPT_NO_MAGIC },
+		{ "on-failure", required_argument, NULL, OPT_ON_FAILURE },
+		CHECK_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_fleet f;
 	struct cli_source cs = { 0 };
 	struct deploy_opts o = { .source = &cs.src, .activate = "auto" };
+	struct cli_checks checks;
+	char msg[300];
 	long confirm = 30;
 	int magic = 1;
 	struct deploy_ctx ctx = { 0 };
@@ -172,41 +184,58 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	int c, r;
 
 	cli_fleet_init(&f);
+	cli_checks_init(&checks);
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:c:A:", opts, NULL)) != -1) {
 		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
-			return cli_usage(cli, "%s", err_msg());
+			return usage_out(cli, &checks, err_msg());
 		if (r == 1)
 			continue;
 		if ((r = cli_source_opt(&cs, c, argc, argv)) < 0)
-			return cli_usage(cli, "%s", err_msg());
+			return usage_out(cli, &checks, err_msg());
+		if (r == 1)
+			continue;
+		if ((r = cli_checks_opt(&checks, c, optarg)) < 0)
+			return usage_out(cli, &checks, err_msg());
 		if (r == 1)
 			continue;
 		switch (c) {
+		case OPT_ON_FAILURE:
+			if (strcmp(optarg, "rollback") != 0 && strcmp(optarg, "keep") != 0)
+				return usage_out(cli, &checks, "--on-failure: expected rollback or keep");
+			o.keep_on_failure = strcmp(optarg, "keep") == 0;
+			break;
 		case OPT_ACTIVATE:
 			if (!optarg[0])
-				return cli_usage(cli, "--activate needs auto, none or a command");
+				return usage_out(cli, &checks, "--activate needs auto, none or a command");
 			o.activate = optarg;
 			break;
 		case OPT_DRY_RUN: o.dry_run = 1; break;
 		case OPT_CONFIRM_TIMEOUT:
 			if (cli_int("--confirm-timeout", optarg, 1, 3600, &confirm) < 0)
-				return cli_usage(cli, "%s", err_msg());
+				return usage_out(cli, &checks, err_msg());
 			break;
 		case OPT_NO_MAGIC: magic = 0; break;
-		default: return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		default:
+			snprintf(msg, sizeof(msg), "unknown option '%s'", argv[optind - 1]);
+			return usage_out(cli, &checks, msg);
 		}
 	}
-	if (optind < argc)
-		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+	if (optind < argc) {
+		snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind]);
+		return usage_out(cli, &checks, msg);
+	}
 	if ((r = cli_source_check(&cs)) < 0)
-		return cli_usage(cli, "%s", err_msg());
+		return usage_out(cli, &checks, err_msg());
 	if (r == 0)
-		return cli_usage(cli, "give one of -c FILE.nix, --flake REF#ATTR or --expect STOREPATH");
+		return usage_out(cli, &checks, "give one of -c FILE.nix, --flake REF#ATTR or --expect STOREPATH");
 	o.expect = cs.expect;
 	o.profile = f.profile;
 	o.confirm_s = magic ? confirm : 0;
+	cli_checks_finish(&checks);
+	o.checks = checks.specs;
+	o.nchecks = checks.n;
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
 		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
@@ -240,6 +269,7 @@ out:
 	if (ctx.nix)
 		ctx.nix->ops->close(ctx.nix);
 	cli_fleet_close(&f);
+	cli_checks_release(&checks);
 	return st;
 }
 
@@ -251,6 +281,7 @@ const struct cmd_entry cmd_deploy_entry = {
 		 "                       | --flake REF#ATTR | --expect STOREPATH)\n"
 		 "                      [--profile PATH] [--activate auto|none|CMD] [--parallel N]\n"
 		 "                      [--dry-run] [--confirm-timeout S | --no-magic-rollback]\n"
+		 "                      [--check SPEC]... [--on-failure rollback|keep]\n"
 		 "                      [--connect-timeout S] [--timeout S] [--accept-new-host-keys]",
 	.help = "Builds the configuration once on this machine (nix-build, or `nix build` for a\n"
 		"flake), then on every target in parallel, over one SSH session per node:\n"
@@ -278,6 +309,10 @@ const struct cmd_entry cmd_deploy_entry = {
 		"  --confirm-timeout S      seconds a node waits, from its switch, for the\n"
 		"                           confirmation before rolling back by itself (30)\n"
 		"  --no-magic-rollback      arm no dead-man switch and confirm nothing\n"
+		CHECK_OPTIONS_HELP
+		"                           (run on each node after activation and confirmation)\n"
+		"  --on-failure WHAT        when a check fails: rollback (default: back to the\n"
+		"                           previous generation, activated) or keep\n"
 		FLEET_OPTIONS_HELP
 		"  --json                   one JSON document with every node's outcome\n"
 		"\n"

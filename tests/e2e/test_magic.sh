@@ -1,7 +1,8 @@
 #!/bin/sh
 # Magic rollback: a configuration whose activation locks the controller out (it moves the
 # node's authorized_keys away) is undone by the node itself, because chimera cannot confirm
-# over a new connection; nodes that confirm keep the new configuration.
+# over a new connection; nodes that confirm keep the new configuration. Then health checks
+# after deploy: a node failing one goes back to its previous generation.
 . "$E2E_DIR/lib.sh"
 LAB_BASE=205
 start
@@ -98,5 +99,36 @@ check "keys put back by hand: node 1 answers" on 1 true
 on 2 'rm -f /nix/var/nix/profiles/system*'
 expect_exit 0 "a first deploy to an empty profile" ch deploy --json -t "$(N 2)" --expect "$GOOD" --confirm-timeout 5
 check "deployed, without a dead-man directory" [ "$(node_field "$(N 2)" .outcome)" = deployed ] && [ "$(on 2 'ls /tmp' | grep -c chimera-confirm)" = 0 ]
+# Health checks after deploy: nodes 0 and 2 answer HTTP on port 8080, node 1 does not.
+HTTPD=""
+trap 'for h in $HTTPD; do kill "$h" 2>/dev/null; done; cleanup' EXIT
+for i in 0 2; do
+	/usr/bin/python3 -m http.server --bind "127.$LAB_BASE.0.1$i" --directory "$W" 8080 >"$W/httpd.$i.log" 2>&1 &
+	HTTPD="$HTTPD $!"
+done
+for i in 0 2; do
+	n=0
+	until curl -s -o /dev/null "http://127.$LAB_BASE.0.1$i:8080/" || [ $n -ge 50 ]; do sleep 0.1; n=$((n + 1)); done
+done
+expect_exit 0 "the good version everywhere first" ch deploy -t @lab --expect "$GOOD" --confirm-timeout 5
+expect_exit 3 "deploy with --check http:http://{host}:8080/ --check-retries 1" \
+	ch deploy --json -t @lab --expect "$GOOD2" --confirm-timeout 5 --check 'http:http://{host}:8080/' --check-retries 1 --check-timeout 2
+check "node 1 failed at health" [ "$(node_field "$(N 1)" '"\(.outcome) \(.failed_step) \(.restored_previous)"')" = "failed health true" ]
+check "its error names the check and what it saw" contains "$(node_field "$(N 1)" .error)" "http:http://{host}:8080/: connection refused"
+check "nodes 0 and 2 passed and deployed" [ "$(node_field "$(N 0)" .outcome) $(node_field "$(N 2)" .outcome)" = "deployed deployed" ]
+check "node 1 is back on the previous version" [ "$(on 1 'readlink -f /nix/var/nix/profiles/system')" = "$GOOD" ]
+check "nodes 0 and 2 are on the new one" \
+	[ "$(on 0 'readlink -f /nix/var/nix/profiles/system') $(on 2 'readlink -f /nix/var/nix/profiles/system')" = "$GOOD2 $GOOD2" ]
+expect_exit 0 "events: the health rollback" ch events --json --topic chimera.rollback.triggered --node "$(N 1)"
+check "chimera.rollback.triggered with reason health check failed" \
+	[ "$(printf '%s\n' "$OUT" | jq -r '.payload.reason' | tail -n 1)" = "health check failed" ]
+expect_exit 1 "the same on node 1 alone with --on-failure keep (no node deployed: exit 1)" \
+	ch deploy --json -t "$(N 1)" --expect "$GOOD2" --confirm-timeout 5 --check 'tcp:{host}:8080' --check-retries 0 --on-failure keep
+check "node 1 failed at health but keeps the new version" \
+	[ "$(node_field "$(N 1)" .failed_step) $(on 1 'readlink -f /nix/var/nix/profiles/system')" = "health $GOOD2" ]
+expect_exit 0 "a cmd check that passes everywhere" ch deploy -t @lab --expect "$GOOD2" --check 'cmd:test -e /nix/var/chimera-magic/activated'
+expect_exit 2 "a malformed check is refused before anything runs" ch deploy -t @lab --expect "$GOOD" --check 'ftp://x'
+check "the message names it and the expected forms" contains "$ERR" "'ftp://x': expected http:URL[=STATUS], tcp:HOST:PORT or cmd:COMMAND"
+
 expect_exit 0 "lab down" ch lab down
 finish
