@@ -328,6 +328,38 @@ int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size
 	return 0;
 }
 
+int remote_watch_probe(struct buf *cmd, const char *profile, char *const *paths, size_t n, int verify)
+{
+	size_t i;
+
+	/* Builtins but for a profile that does not lead to a directory, and the verify rounds. */
+	if (add_quoted(cmd, "p=", profile,
+		       "; if cd -P -- \"$p\" 2>/dev/null; then echo \"profile $PWD\";"
+		       " elif [ -e \"$p\" ]; then echo \"profile $(readlink -f -- \"$p\")\"; else echo profile; fi\n"
+		       "if cd -P /run/current-system 2>/dev/null; then echo \"current $PWD\"; fi\n") < 0)
+		return ERR_NOMEM;
+	if (!n)
+		return 0;
+	if (buf_adds(cmd, "for q in") < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		if (add_quoted(cmd, " ", paths[i], "") < 0)
+			return ERR_NOMEM;
+	if (buf_adds(cmd, "; do [ -e \"$q\" ] || echo \"missing $q\"; done\n") < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	if (!verify)
+		return 0;
+	if (buf_adds(cmd, "if ! v=$(nix-store --verify-path") < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		if (add_quoted(cmd, " ", paths[i], "") < 0)
+			return ERR_NOMEM;
+	if (buf_adds(cmd, " 2>&1 >/dev/null); then echo verify-failed;"
+			  " printf '%s\\n' \"$v\" | while read -r x; do echo \"verify $x\"; done; fi\n") < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
 int remote_token_check(const char *dir, size_t len)
 {
 	static const char prefix[] = "/tmp/chimera-confirm.";

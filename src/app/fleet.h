@@ -141,6 +141,14 @@ int remote_activate(struct buf *cmd, const char *path, const char *mode);
  */
 int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *list,
 		  const char *path, const char *activate, long confirm_s, const char *mode, uint32_t prev_gen);
+/*
+ * What watch looks at on a node, in one command: "profile P" (PROFILE resolved; bare
+ * "profile" when there is none), "current C" where /run/current-system exists, "missing Q"
+ * for each of the N PATHS absent, and with VERIFY `nix-store --verify-path` of them: when it
+ * fails, "verify-failed" and each line it printed as "verify LINE". Builtins only, but on
+ * verify rounds.
+ */
+int remote_watch_probe(struct buf *cmd, const char *profile, char *const *paths, size_t n, int verify);
 #define REMOTE_TOKEN_MAX 48
 /* 0 when the LEN bytes at DIR are a dead-man directory name as remote_deploy makes them. */
 int remote_token_check(const char *dir, size_t len);

@@ -11,6 +11,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
 	&cmd_generations_entry,
 	&cmd_rollback_entry,
+	&cmd_watch_entry,
 	&cmd_deployments_entry,
 	&cmd_exec_entry,
 	&cmd_events_entry,

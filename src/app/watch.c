@@ -1,0 +1,491 @@
+/* Use case: keep a fleet on its configuration, round after round, over sessions kept open. */
+#include "app/watch.h"
+#include "app/health.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/pool.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const state_names[] = { "unknown", "congruent", "drifted", "healed",
+					   "failed", "unreachable", "quarantined" };
+
+const char *watch_state_name(enum watch_state s)
+{
+	return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "unknown";
+}
+
+struct watch_job {
+	const struct deploy_ctx *ctx;
+	const struct watch_opts *opts;
+	struct watch_node *nodes;
+	size_t n;
+	char id[DEPLOYMENT_ID_LEN + 1];	/* the watch's run id: its events and its heals' deployment */
+	char path[STOREPATH_MAX];	/* what every node should be on */
+	struct deploy_plan *plan;
+	struct deploy_opts dopts;
+	struct buf probe_plain;		/* the probe command, without and with --verify-path */
+	struct buf probe_verify;
+	int verify;			/* this round verifies */
+	int64_t seen_seq;		/* ledger events up to here were looked at for releases */
+	time_t src_mtime;		/* of the Nix file (or flake.lock), to rebuild when it changes */
+	pthread_mutex_t lock;
+	int ledger_err;
+};
+
+static void job_record(struct watch_job *job, const char *topic, const char *node, json_t *payload)
+{
+	if (fleet_record(job->ctx->fleet.ledger, topic, job->id, node, payload, NULL) < 0) {
+		pthread_mutex_lock(&job->lock);
+		if (!job->ledger_err) {
+			job->ledger_err = 1;
+			log_kv(LOG_WARN, "watch", "cannot record an event", "error", err_msg(), (const char *)NULL);
+		}
+		pthread_mutex_unlock(&job->lock);
+	}
+}
+
+/* The file whose change means a rebuild: the Nix file, or a flake's lock next to its flake.nix. */
+static time_t source_mtime(const struct watch_opts *o)
+{
+	char path[4096];
+	struct stat st;
+
+	if (!o->source)
+		return 0;
+	if (o->source->file)
+		snprintf(path, sizeof(path), "%s", o->source->file);
+	else
+		snprintf(path, sizeof(path), "%.*s/flake.lock", (int)strcspn(o->source->flake, "#"), o->source->flake);
+	return stat(path, &st) == 0 ? st.st_mtime : 0;
+}
+
+/* Build (or take --expect) and make the plan and the probes for that path. */
+static int job_build(struct watch_job *job)
+{
+	const struct watch_opts *o = job->opts;
+	char path[STOREPATH_MAX];
+	struct deploy_plan *plan = NULL;
+	char *const *paths;
+	size_t n;
+	int r;
+
+	job->src_mtime = source_mtime(o);
+	if (o->expect)
+		snprintf(path, sizeof(path), "%s", o->expect);
+	else if ((r = job->ctx->nix->ops->build(job->ctx->nix, o->source, path, NULL)) < 0)
+		return r;
+	if ((r = deploy_plan_new(job->ctx, &job->dopts, path, job->id, &plan)) < 0)
+		return r;
+	paths = deploy_plan_paths(plan, &n);
+	/* A closure too long for one command line is checked by its top path alone. */
+	if (!remote_paths_fit(paths, n)) {
+		paths = NULL;
+		n = 0;
+	}
+	buf_reset(&job->probe_plain);
+	buf_reset(&job->probe_verify);
+	if ((r = remote_watch_probe(&job->probe_plain, o->profile, paths, n, 0)) < 0 ||
+	    (r = remote_watch_probe(&job->probe_verify, o->profile, paths, n, 1)) < 0) {
+		deploy_plan_free(plan);
+		return r;
+	}
+	if (job->path[0] && strcmp(job->path, path) != 0)
+		job_record(job, "watch.config.changed", NULL, json_pack("{s:s, s:s}", "from", job->path, "to", path));
+	deploy_plan_free(job->plan);
+	job->plan = plan;
+	snprintf(job->path, sizeof(job->path), "%s", path);
+	return 0;
+}
+
+/* Add "; WHAT" (or WHAT first) to R, cut to fit. */
+static void add_reason(char *r, const char *what)
+{
+	size_t len = strlen(r);
+
+	snprintf(r + len, WATCH_REASON_MAX - len, "%s%s", len ? "; " : "", what);
+}
+
+/*
+ * Look at node W over its session: fills W->reason with every drift seen (empty when
+ * none) and W->actual. Returns 0 when the node answered, or the executor's error.
+ */
+static int inspect(struct watch_job *job, struct watch_node *w)
+{
+	struct exec_opts eo = { .timeout_s = job->ctx->fleet.step_timeout_s };
+	struct exec_result res;
+	const char *p, *end;
+	size_t missing = 0, i;
+	char first_missing[STOREPATH_MAX] = "", verify[256] = "";
+	int verify_failed = 0, r;
+
+	w->reason[0] = 0;
+	w->actual[0] = 0;
+	exec_result_init(&res);
+	r = w->ex->ops->run(w->s, job->verify ? job->probe_verify.data : job->probe_plain.data, &eo, &res);
+	if (r == 0 && res.status != 0)
+		r = err_set(ERR_IO, "%s: the probe exited with status %d: %.200s", w->name, res.status, res.err.data);
+	if (r < 0)
+		goto out;
+	for (p = res.out.data, end = p + res.out.len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char line[STOREPATH_MAX + 16];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		p += len + 1;
+		if (strncmp(line, "profile", 7) == 0) {
+			snprintf(w->actual, sizeof(w->actual), "%s", line[7] == ' ' ? line + 8 : "");
+		} else if (strncmp(line, "current ", 8) == 0) {
+			if (strcmp(line + 8, job->path) != 0) {
+				char why[STOREPATH_MAX + 40];
+
+				snprintf(why, sizeof(why), "the activated system is %s", line + 8);
+				add_reason(w->reason, why);
+			}
+		} else if (strncmp(line, "missing ", 8) == 0) {
+			if (!missing++)
+				snprintf(first_missing, sizeof(first_missing), "%s", line + 8);
+		} else if (strcmp(line, "verify-failed") == 0) {
+			verify_failed = 1;
+		} else if (strncmp(line, "verify ", 7) == 0 && !verify[0]) {
+			snprintf(verify, sizeof(verify), "%s", line + 7);
+		}
+	}
+	if (strcmp(w->actual, job->path) != 0) {
+		char why[STOREPATH_MAX + 40];
+
+		snprintf(why, sizeof(why), w->actual[0] ? "the profile points at %s" : "there is no profile%s",
+			 w->actual);
+		add_reason(w->reason, why);
+	}
+	if (missing) {
+		char why[STOREPATH_MAX + 64];
+
+		snprintf(why, sizeof(why), "%zu closure path%s missing (%s%s)", missing, missing > 1 ? "s" : "",
+			 first_missing, missing > 1 ? ", ..." : "");
+		add_reason(w->reason, why);
+	}
+	if (verify_failed) {
+		char why[300];
+
+		snprintf(why, sizeof(why), "nix-store --verify-path failed: %s", verify[0] ? verify : "(no message)");
+		add_reason(w->reason, why);
+	}
+	for (i = 0; i < job->opts->nchecks; i++) {
+		struct health_result hr;
+
+		if (health_run(&job->opts->checks[i], w->target.host, w->ex, w->s, &hr) == 0 && !hr.ok) {
+			char why[700];
+
+			snprintf(why, sizeof(why), "check %s failed: %s", job->opts->checks[i].text, hr.detail);
+			add_reason(w->reason, why);
+		}
+	}
+out:
+	exec_result_release(&res);
+	return r;
+}
+
+static void drop_session(struct watch_node *w)
+{
+	if (w->s)
+		w->ex->ops->disconnect(w->s);
+	w->s = NULL;
+}
+
+static int64_t backoff_ms(int failures)
+{
+	int64_t ms = WATCH_BACKOFF_FIRST_MS;
+
+	while (--failures > 0 && ms < WATCH_BACKOFF_MAX_MS)
+		ms *= 3;
+	return ms < WATCH_BACKOFF_MAX_MS ? ms : WATCH_BACKOFF_MAX_MS;
+}
+
+/* Heal W (its drift in W->reason): deploy the plan on its session, then look again. */
+static void heal(struct watch_job *job, struct watch_node *w)
+{
+	char drift[WATCH_REASON_MAX];
+	int r;
+
+	snprintf(drift, sizeof(drift), "%s", w->reason);
+	memset(&w->dn, 0, sizeof(w->dn));
+	w->dn.target = w->target;
+	snprintf(w->dn.name, sizeof(w->dn.name), "%s", w->name);
+	r = deploy_plan_node(job->plan, &w->dn, w->ex, w->s);
+	if (r == 0 && (r = inspect(job, w)) == 0 && !w->reason[0]) {
+		w->state = WATCH_HEALED;
+		w->heals++;
+		w->heal_failures = 0;
+		snprintf(w->reason, sizeof(w->reason), "%s", drift);
+		job_record(job, "watch.node.healed", w->name, json_pack("{s:s, s:s}", "drift", drift, "path", job->path));
+		return;
+	}
+	if (r < 0 && !w->reason[0])
+		snprintf(w->reason, sizeof(w->reason), "heal failed at %s: %s", w->dn.fail.step ? w->dn.fail.step : "?",
+			 w->dn.fail.message[0] ? w->dn.fail.message : err_msg());
+	else if (r == 0)
+		add_reason(w->reason, "still drifted after the heal");
+	if (w->dn.fail.err == ERR_IO || w->dn.fail.err == ERR_TIMEOUT)
+		drop_session(w);
+	w->state = WATCH_FAILED;
+	w->heal_failures++;
+	w->next_heal_ms = clock_mono_ms() + backoff_ms(w->heal_failures);
+	job_record(job, "watch.node.heal_failed", w->name,
+		   json_pack("{s:s, s:s, s:i}", "drift", drift, "error", w->reason, "failures", w->heal_failures));
+	if (w->heal_failures >= job->opts->max_heal_attempts) {
+		w->quarantined = 1;
+		w->state = WATCH_QUARANTINED;
+		job_record(job, "watch.node.quarantined", w->name,
+			   json_pack("{s:s, s:i}", "reason", w->reason, "failures", w->heal_failures));
+	}
+}
+
+/* One node's part of a round. */
+static void node_round(size_t i, void *arg)
+{
+	struct watch_job *job = arg;
+	struct watch_node *w = &job->nodes[i];
+	int r;
+
+	if (w->quarantined) {
+		w->state = WATCH_QUARANTINED;
+		return;
+	}
+	if (!w->s) {
+		struct fleet_failure f = { 0 };
+
+		if (fleet_connect(&job->ctx->fleet, &w->target, &w->ex, &w->s, &f) < 0) {
+			w->state = WATCH_UNREACHABLE;
+			snprintf(w->reason, sizeof(w->reason), "%s", f.message);
+			return;
+		}
+	}
+	if ((r = inspect(job, w)) < 0) {
+		w->state = WATCH_UNREACHABLE;
+		snprintf(w->reason, sizeof(w->reason), "%s", err_msg());
+		drop_session(w);
+		return;
+	}
+	w->checked_ms = clock_wall_ms();
+	if (!w->reason[0]) {
+		w->state = WATCH_CONGRUENT;
+		w->heal_failures = 0;
+		return;
+	}
+	if (w->last != WATCH_DRIFTED && w->last != WATCH_FAILED)
+		job_record(job, "watch.node.drifted", w->name, json_pack("{s:s, s:s}", "drift", w->reason, "actual", w->actual));
+	if (!job->opts->heal || clock_mono_ms() < w->next_heal_ms) {
+		w->state = WATCH_DRIFTED;
+		return;
+	}
+	heal(job, w);
+}
+
+struct release_scan {
+	struct watch_job *job;
+};
+
+/* A watch.node.released, or a deploy that succeeded on a quarantined node, releases it. */
+static int on_release_event(const struct ledger_event *ev, void *arg)
+{
+	struct watch_job *job = ((struct release_scan *)arg)->job;
+	size_t i;
+
+	job->seen_seq = ev->seq;
+	if (!ev->node)
+		return 0;
+	if (strcmp(ev->topic, "watch.node.released") != 0 &&
+	    !(strcmp(ev->topic, "node.deploy.complete") == 0 && (!ev->deployment || strcmp(ev->deployment, job->id) != 0)))
+		return 0;
+	for (i = 0; i < job->n; i++) {
+		struct watch_node *w = &job->nodes[i];
+
+		if (w->quarantined && strcmp(w->name, ev->node) == 0) {
+			w->quarantined = 0;
+			w->heal_failures = 0;
+			w->next_heal_ms = 0;
+			log_kv(LOG_INFO, "watch", "released from quarantine", "node", w->name, "by", ev->topic,
+			       (const char *)NULL);
+		}
+	}
+	return 0;
+}
+
+/* Quarantines left by an earlier watch, unless released or deployed since. */
+static int on_quarantine_event(const struct ledger_event *ev, void *arg)
+{
+	struct watch_job *job = arg;
+	size_t i;
+
+	job->seen_seq = ev->seq;
+	if (!ev->node || (strcmp(ev->topic, "watch.node.quarantined") != 0 && strcmp(ev->topic, "watch.node.released") != 0 &&
+			  strcmp(ev->topic, "node.deploy.complete") != 0))
+		return 0;
+	for (i = 0; i < job->n; i++) {
+		struct watch_node *w = &job->nodes[i];
+
+		if (strcmp(w->name, ev->node) != 0)
+			continue;
+		if (strcmp(ev->topic, "watch.node.quarantined") == 0)
+			w->quarantined = 1;
+		else if (strcmp(ev->topic, "watch.node.released") == 0 || strcmp(ev->topic, "node.deploy.complete") == 0)
+			w->quarantined = 0;
+	}
+	return 0;
+}
+
+static long self_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static void count(struct watch_round *r, const struct watch_node *w)
+{
+	switch (w->state) {
+	case WATCH_CONGRUENT: r->congruent++; break;
+	case WATCH_DRIFTED: r->drifted++; break;
+	case WATCH_HEALED: r->healed++; break;
+	case WATCH_FAILED: r->failed++; break;
+	case WATCH_UNREACHABLE: r->unreachable++; break;
+	case WATCH_QUARANTINED: r->quarantined++; break;
+	default: break;
+	}
+}
+
+/* Sleep until DEADLINE (monotonic ms) or a stop or reload. */
+static void nap(int64_t deadline, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
+{
+	while (!*stop && !*reload && clock_mono_ms() < deadline) {
+		int64_t left = deadline - clock_mono_ms();
+
+		clock_sleep_ms(left < 100 ? left : 100);
+	}
+}
+
+int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, const struct watch_opts *opts,
+	      const struct watch_hooks *hooks, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
+	      struct watch_round *last)
+{
+	struct watch_job job = { .ctx = ctx, .opts = opts, .probe_plain = BUF_INIT(0), .probe_verify = BUF_INIT(0) };
+	struct deployment_id id;
+	struct ledger_filter all = { .topic = NULL };
+	struct release_scan rs = { &job };
+	struct watch_round rd = { 0 };
+	const char *why = "done";
+	json_t *names;
+	size_t i;
+	int r;
+
+	memset(last, 0, sizeof(*last));
+	pthread_mutex_init(&job.lock, NULL);
+	job.dopts = (struct deploy_opts){ .profile = opts->profile, .activate = opts->activate,
+					  .confirm_s = opts->confirm_s, .tmp_dir = opts->tmp_dir };
+	if ((r = profile_path_check(opts->profile)) < 0)
+		goto out;
+	if ((r = deployment_id_generate(&id, (uint64_t)clock_wall_ms())) < 0)
+		goto out;
+	deployment_id_format(&id, job.id, sizeof(job.id));
+	if (!(job.nodes = calloc(targets->n ? targets->n : 1, sizeof(*job.nodes)))) {
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	job.n = targets->n;
+	names = json_array();
+	for (i = 0; i < job.n; i++) {
+		job.nodes[i].target = targets->items[i];
+		fleet_node_name(&job.nodes[i].target, job.nodes[i].name, sizeof(job.nodes[i].name));
+		json_array_append_new(names, json_string(job.nodes[i].name));
+	}
+	if ((r = job_build(&job)) < 0) {
+		json_decref(names);
+		goto out;
+	}
+	/* Quarantines outlive a watch: fold them in from the ledger, in order; releases count from here on. */
+	if ((r = ledger_scan(ctx->fleet.ledger, &all, on_quarantine_event, &job)) < 0) {
+		json_decref(names);
+		goto out;
+	}
+	job_record(&job, "watch.started", NULL,
+		   json_pack("{s:s, s:o, s:I, s:b, s:i}", "path", job.path, "nodes", names, "interval_s",
+			     (json_int_t)opts->interval_s, "heal", opts->heal, "max_heal_attempts", opts->max_heal_attempts));
+	for (rd.round = 1; !*stop && (!opts->rounds || rd.round <= opts->rounds); rd.round++) {
+		int64_t t0 = clock_mono_ms();
+		struct ledger_filter since = { .since = job.seen_seq };
+
+		if (*reload || (opts->source && source_mtime(opts) != job.src_mtime)) {
+			*reload = 0;
+			if (job_build(&job) < 0)
+				log_kv(LOG_WARN, "watch", "rebuild failed; keeping the last path", "error", err_msg(),
+				       (const char *)NULL);
+		}
+		ledger_scan(ctx->fleet.ledger, &since, on_release_event, &rs);
+		job.verify = opts->verify_every > 0 && rd.round % (uint64_t)opts->verify_every == 0;
+		for (i = 0; i < job.n; i++) {
+			job.nodes[i].last = job.nodes[i].state;
+			job.nodes[i].state = WATCH_UNKNOWN;
+		}
+		if ((r = pool_run(job.n, ctx->fleet.parallel, node_round, &job)) < 0)
+			goto out;
+		rd.nodes = job.n;
+		rd.congruent = rd.drifted = rd.healed = rd.failed = rd.unreachable = rd.quarantined = 0;
+		for (i = 0; i < job.n; i++) {
+			struct watch_node *w = &job.nodes[i];
+
+			count(&rd, w);
+			if (w->state == WATCH_UNREACHABLE && w->last != WATCH_UNREACHABLE)
+				job_record(&job, "watch.node.unreachable", w->name, json_pack("{s:s}", "reason", w->reason));
+		}
+		rd.ms = clock_mono_ms() - t0;
+		rd.rss_kb = self_rss_kb();
+		job_record(&job, "watch.round", NULL,
+			   json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "round", (json_int_t)rd.round,
+				     "nodes", (json_int_t)rd.nodes, "congruent", (json_int_t)rd.congruent, "drifted",
+				     (json_int_t)rd.drifted, "healed", (json_int_t)rd.healed, "failed",
+				     (json_int_t)rd.failed, "unreachable", (json_int_t)rd.unreachable, "quarantined",
+				     (json_int_t)rd.quarantined, "ms", (json_int_t)rd.ms, "path", job.path));
+		*last = rd;
+		if (hooks && hooks->round)
+			hooks->round(&rd, job.nodes, job.n, job.path, hooks->arg);
+		if (opts->rounds && rd.round >= opts->rounds)
+			break;
+		nap(t0 + opts->interval_s * 1000, stop, reload);
+	}
+	if (*stop)
+		why = "signal";
+	job_record(&job, "watch.stopped", NULL,
+		   json_pack("{s:s, s:I}", "reason", why, "rounds", (json_int_t)last->round));
+	r = 0;
+out:
+	for (i = 0; i < job.n; i++)
+		drop_session(&job.nodes[i]);
+	free(job.nodes);
+	deploy_plan_free(job.plan);
+	buf_release(&job.probe_plain);
+	buf_release(&job.probe_verify);
+	pthread_mutex_destroy(&job.lock);
+	return r;
+}
+
+int watch_release(struct ledger *l, const char *node)
+{
+	return fleet_record(l, "watch.node.released", NULL, node, json_pack("{s:s}", "by", "chimera watch --release"),
+			    NULL);
+}

@@ -1,0 +1,90 @@
+/* Use case: keep a fleet on its configuration, round after round, over sessions kept open. */
+#ifndef CHIMERA_APP_WATCH_H
+#define CHIMERA_APP_WATCH_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/deploy.h"
+#include "core/healthspec.h"
+
+#define WATCH_BACKOFF_FIRST_MS 2000	/* after the first failed heal; x3 after each further one */
+#define WATCH_BACKOFF_MAX_MS 300000
+#define WATCH_REASON_MAX 512
+
+enum watch_state {
+	WATCH_UNKNOWN,
+	WATCH_CONGRUENT,	/* on the expected path, closure present, checks pass */
+	WATCH_DRIFTED,		/* drift seen and left (--no-heal, or backing off) */
+	WATCH_HEALED,		/* drift seen and healed this round */
+	WATCH_FAILED,		/* drift seen, the heal failed */
+	WATCH_UNREACHABLE,
+	WATCH_QUARANTINED,	/* left alone until released */
+};
+
+const char *watch_state_name(enum watch_state s);
+
+struct watch_node {
+	struct target target;
+	char name[TARGET_FORMAT_MAX];
+	struct executor *ex;
+	struct exec_session *s;		/* kept open across rounds; NULL until connected */
+	enum watch_state state;		/* this round's */
+	char reason[WATCH_REASON_MAX];	/* what drifted, why it is unreachable or failed */
+	char actual[STOREPATH_MAX];	/* where its profile pointed, "" if unknown */
+	int heal_failures;		/* in a row */
+	int64_t next_heal_ms;		/* monotonic; no heal before */
+	int quarantined;
+	unsigned heals;
+	int64_t checked_ms;		/* wall clock of the last check that reached it */
+	enum watch_state last;		/* the previous round's state, to record changes */
+	/* This round's work, private to the round. */
+	struct deploy_node dn;
+};
+
+struct watch_round {
+	uint64_t round;
+	size_t nodes, congruent, drifted, healed, failed, unreachable, quarantined;
+	int64_t ms;
+	long rss_kb;			/* the controller's resident memory after the round */
+};
+
+struct watch_opts {
+	const struct nix_source *source;	/* built at start, and again when its file changes; NULL with EXPECT */
+	const char *expect;
+	const char *profile;
+	const char *activate;
+	long interval_s;
+	uint64_t rounds;			/* 0: until stopped */
+	int heal;
+	int max_heal_attempts;
+	int verify_every;			/* rounds between `nix-store --verify-path`; 0: never */
+	long confirm_s;				/* magic rollback on heals; 0: off */
+	const struct health_spec *checks;
+	size_t nchecks;
+	const char *tmp_dir;
+};
+
+struct watch_hooks {
+	/* After each round, with every node's state in NODES. */
+	void (*round)(const struct watch_round *r, const struct watch_node *nodes, size_t n, const char *path,
+		      void *arg);
+	void *arg;
+};
+
+/*
+ * Watch TARGETS until *STOP (set from a signal handler), or OPTS->rounds rounds. Each round
+ * checks every node (one command on its open session), heals drift unless told not to,
+ * backs off and quarantines, and records watch.round; *RELOAD asks for a rebuild before the
+ * next round. Returns 0 when it ran (LAST holds the last round), or an error from the
+ * set-up (build, ledger) before any round.
+ */
+int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, const struct watch_opts *opts,
+	      const struct watch_hooks *hooks, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
+	      struct watch_round *last);
+
+/* Record that NODE (a name as watch reports it) may be healed again: watch.node.released. */
+int watch_release(struct ledger *l, const char *node);
+
+#endif

@@ -1,0 +1,346 @@
+/* chimera watch: keep the fleet on its configuration, healing drift, round after round. */
+#include "adapters/nix/nix_cli.h"
+#include "app/watch.h"
+#include "cli/check_opts.h"
+#include "cli/fleet_opts.h"
+#include "core/target.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/fs.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_flag, reload_flag;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_flag = 1;
+}
+
+struct view {
+	struct cli *cli;
+	int tty;
+};
+
+static void round_json(const struct watch_round *r, const struct watch_node *nodes, size_t n, const char *path)
+{
+	json_t *doc, *bad = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct watch_node *w = &nodes[i];
+
+		if (w->state == WATCH_CONGRUENT)
+			continue;
+		json_array_append_new(bad, json_pack("{s:s, s:s, s:s, s:i, s:I}", "node", w->name, "state",
+						     watch_state_name(w->state), "reason", w->reason, "heal_failures",
+						     w->heal_failures, "heals", (json_int_t)w->heals));
+	}
+	doc = json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "round", (json_int_t)r->round,
+			"path", path, "ms", (json_int_t)r->ms, "nodes", (json_int_t)r->nodes, "congruent",
+			(json_int_t)r->congruent, "drifted", (json_int_t)r->drifted, "healed", (json_int_t)r->healed,
+			"failed", (json_int_t)r->failed, "unreachable", (json_int_t)r->unreachable, "quarantined",
+			(json_int_t)r->quarantined, "rss_kb", (json_int_t)r->rss_kb, "problems", bad);
+	if (doc) {
+		char *text = json_dumps(doc, JSON_COMPACT);
+
+		if (text)
+			printf("%s\n", text);
+		free(text);
+		json_decref(doc);
+	}
+}
+
+static void round_text(const struct view *v, const struct watch_round *r, const struct watch_node *nodes, size_t n)
+{
+	char t[CLOCK_UTC_LEN];
+	size_t i;
+
+	clock_format_utc(clock_wall_ms(), t);
+	if (v->tty) {
+		/* A live table: the whole screen again each round. */
+		printf("\033[H\033[2J");
+		printf("chimera watch  round %llu  %s\n\n", (unsigned long long)r->round, t);
+		printf("%-30s %-12s %-24s %5s  %s\n", "NODE", "STATE", "LAST CHECK", "HEALS", "WHY");
+		for (i = 0; i < n; i++) {
+			const struct watch_node *w = &nodes[i];
+			char seen[CLOCK_UTC_LEN] = "-";
+
+			if (w->checked_ms)
+				clock_format_utc(w->checked_ms, seen);
+			printf("%-30s %-12s %-24s %5u  %.60s\n", w->name, watch_state_name(w->state), seen, w->heals,
+			       w->state == WATCH_CONGRUENT ? "" : w->reason);
+		}
+		printf("\n");
+	}
+	printf("%s round %llu: %zu nodes, %zu congruent, %zu drifted, %zu healed, %zu failed, %zu unreachable,"
+	       " %zu quarantined in %.2fs\n",
+	       t, (unsigned long long)r->round, r->nodes, r->congruent, r->drifted, r->healed, r->failed, r->unreachable,
+	       r->quarantined, r->ms / 1000.0);
+	if (!v->tty)
+		for (i = 0; i < n; i++) {
+			const struct watch_node *w = &nodes[i];
+
+			if (w->state != WATCH_CONGRUENT)
+				printf("  %s: %s: %s\n", w->name, watch_state_name(w->state), w->reason);
+		}
+	fflush(stdout);
+}
+
+static void on_round(const struct watch_round *r, const struct watch_node *nodes, size_t n, const char *path,
+		     void *arg)
+{
+	const struct view *v = arg;
+
+	if (v->cli->json) {
+		round_json(r, nodes, n, path);
+		fflush(stdout);
+	} else if (!v->cli->quiet) {
+		round_text(v, r, nodes, n);
+	}
+}
+
+static enum cmd_status release(struct cli *cli, const char *spec)
+{
+	struct target t;
+	struct ledger *l = NULL;
+	char name[TARGET_FORMAT_MAX];
+	enum cmd_status st;
+
+	if (target_parse(&t, spec, strlen(spec)) < 0)
+		return cli_usage(cli, "--release: %s", err_msg());
+	fleet_node_name(&t, name, sizeof(name));
+	if (cli_state_dir(cli) < 0 || cli_open_ledger(cli, &l) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	if (watch_release(l, name) < 0)
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	else {
+		st = CMD_OK;
+		if (cli->json)
+			cli_print_json(json_pack("{s:s, s:b}", "released", name, "ok", 1));
+		else if (!cli->quiet)
+			printf("%s released: the next round of a running watch may heal it again\n", name);
+	}
+	l->ops->close(l);
+	return st;
+}
+
+enum {
+	OPT_INTERVAL = 2100,
+	OPT_ONCE,
+	OPT_ROUNDS,
+	OPT_NO_HEAL,
+	OPT_MAX_HEAL,
+	OPT_VERIFY_EVERY,
+	OPT_CONFIRM_TIMEOUT,
+	OPT_NO_MAGIC,
+	OPT_ACTIVATE,
+	OPT_RELEASE,
+};
+
+static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		FLEET_OPTIONS,
+		SOURCE_OPTIONS,
+		CHECK_OPTIONS,
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "rounds", required_argument, NULL, OPT_ROUNDS },
+		{ "no-heal", no_argument, NULL, OPT_NO_HEAL },
+		{ "max-heal-attempts", required_argument, NULL, OPT_MAX_HEAL },
+		{ "verify-every", required_argument, NULL, OPT_VERIFY_EVERY },
+		{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
+		{ "no-magic-rollback", no_argument, NULL, OPT_NO_MAGIC },
+		{ "activate", required_argument, NULL, OPT_ACTIVATE },
+		{ "release", required_argument, NULL, OPT_RELEASE },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_fleet f;
+	struct cli_source cs = { 0 };
+	struct cli_checks checks;
+	struct watch_opts o = { .activate = "auto", .interval_s = 30, .heal = 1, .max_heal_attempts = 3,
+				.verify_every = 10 };
+	struct deploy_ctx ctx = { 0 };
+	struct watch_round last;
+	struct view view = { .cli = cli, .tty = isatty(STDOUT_FILENO) };
+	struct watch_hooks hooks = { .round = on_round, .arg = &view };
+	struct sigaction sa = { 0 }, old_int, old_term, old_hup;
+	char tmp[PATH_MAX], msg[300];
+	const char *release_node = NULL;
+	long v, confirm = 30;
+	int c, r, magic = 1, have_source;
+	enum cmd_status st = CMD_ERROR;
+
+	cli_fleet_init(&f);
+	cli_checks_init(&checks);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+t:c:A:", opts, NULL)) != -1) {
+		if ((r = cli_fleet_opt(&f, c, optarg)) < 0 || (r == 0 && (r = cli_source_opt(&cs, c, argc, argv)) < 0) ||
+		    (r == 0 && (r = cli_checks_opt(&checks, c, optarg)) < 0)) {
+			snprintf(msg, sizeof(msg), "%s", err_msg());
+			goto usage;
+		}
+		if (r == 1)
+			continue;
+		switch (c) {
+		case OPT_INTERVAL: r = cli_int("--interval", optarg, 0, 86400, &o.interval_s); break;
+		case OPT_ONCE: o.rounds = 1; break;
+		case OPT_ROUNDS:
+			if ((r = cli_int("--rounds", optarg, 1, 100000000, &v)) == 0)
+				o.rounds = (uint64_t)v;
+			break;
+		case OPT_NO_HEAL: o.heal = 0; break;
+		case OPT_MAX_HEAL:
+			if ((r = cli_int("--max-heal-attempts", optarg, 1, 1000, &v)) == 0)
+				o.max_heal_attempts = (int)v;
+			break;
+		case OPT_VERIFY_EVERY:
+			if ((r = cli_int("--verify-every", optarg, 0, 1000000, &v)) == 0)
+				o.verify_every = (int)v;
+			break;
+		case OPT_CONFIRM_TIMEOUT: r = cli_int("--confirm-timeout", optarg, 1, 3600, &confirm); break;
+		case OPT_NO_MAGIC: magic = 0; break;
+		case OPT_ACTIVATE:
+			if (!optarg[0]) {
+				snprintf(msg, sizeof(msg), "--activate needs auto, none or a command");
+				goto usage;
+			}
+			o.activate = optarg;
+			break;
+		case OPT_RELEASE: release_node = optarg; break;
+		default:
+			snprintf(msg, sizeof(msg), "unknown option '%s'", argv[optind - 1]);
+			goto usage;
+		}
+		if (r < 0) {
+			snprintf(msg, sizeof(msg), "%s", err_msg());
+			goto usage;
+		}
+	}
+	if (optind < argc) {
+		snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind]);
+		goto usage;
+	}
+	if (release_node) {
+		cli_checks_release(&checks);
+		return release(cli, release_node);
+	}
+	if ((have_source = cli_source_check(&cs)) <= 0) {
+		snprintf(msg, sizeof(msg), "%s", have_source < 0 ? err_msg() : "give one of -c FILE.nix, --flake REF#ATTR or --expect STOREPATH");
+		goto usage;
+	}
+	cli_checks_finish(&checks);
+	o.checks = checks.specs;
+	o.nchecks = checks.n;
+	o.source = cs.expect ? NULL : &cs.src;
+	o.expect = cs.expect;
+	o.profile = f.profile;
+	o.confirm_s = magic ? confirm : 0;
+	if ((r = cli_fleet_open(cli, &f)) < 0) {
+		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/tmp", cli->state_dir);
+	if (fs_mkdir_p(tmp, 0700) < 0 || nix_cli_new(&ctx.nix) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	o.tmp_dir = tmp;
+	ctx.fleet = f.fleet;
+	/* SIGINT/SIGTERM: finish the round's node steps, record watch.stopped; SIGHUP: rebuild. */
+	stop_flag = reload_flag = 0;
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, &old_hup);
+	r = watch_run(&ctx, &f.targets, &o, &hooks, &stop_flag, &reload_flag, &last);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	if (r < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	/* The fleet ends well when every node is congruent or was healed in the last round. */
+	st = last.round && last.congruent + last.healed == last.nodes ? CMD_OK : CMD_PARTIAL;
+out:
+	if (ctx.nix)
+		ctx.nix->ops->close(ctx.nix);
+	cli_fleet_close(&f);
+	cli_checks_release(&checks);
+	return st;
+usage:
+	cli_checks_release(&checks);
+	return cli_usage(cli, "%s", msg);
+}
+
+const struct cmd_entry cmd_watch_entry = {
+	.name = "watch",
+	.summary = "keep every target on a configuration: detect drift, heal, back off, quarantine",
+	.usage = "chimera watch (-t TARGETS | --targets-file FILE)\n"
+		 "                     (-c FILE.nix [-A ATTR] [--arg NAME VALUE] [--argstr NAME VALUE]\n"
+		 "                      | --flake REF#ATTR | --expect STOREPATH)\n"
+		 "                     [--interval S] [--once | --rounds N] [--no-heal]\n"
+		 "                     [--max-heal-attempts N] [--verify-every N] [--check SPEC]...\n"
+		 "                     [--confirm-timeout S | --no-magic-rollback] [--activate MODE]\n"
+		 "                     [--profile PATH] [--parallel N] [--connect-timeout S] [--timeout S]\n"
+		 "       chimera watch --release NODE",
+	.help = "Builds the configuration once (again when the Nix file or the flake's lock\n"
+		"changes, or on SIGHUP), then every --interval seconds checks every node over an\n"
+		"SSH session kept open between rounds (a dropped one is reopened next round):\n"
+		"  - the profile points at the expected path;\n"
+		"  - every closure path is present (shell builtins: no process per path);\n"
+		"  - every --verify-every rounds, `nix-store --verify-path` of the closure;\n"
+		"  - /run/current-system, where the node has it, is the expected path;\n"
+		"  - every --check passes.\n"
+		"A drifted node is healed as deploy would (send what is missing, set the profile,\n"
+		"activate, magic rollback) and checked again. A node whose heal fails waits 2 s,\n"
+		"then 6 s, 18 s, ... (at most 5 min) before the next try, and after\n"
+		"--max-heal-attempts failures in a row is quarantined: reported, left alone, until\n"
+		"`chimera watch --release NODE` or a later successful deploy to it. Each round\n"
+		"appends watch.round to the ledger; changes append watch.node.drifted, .healed,\n"
+		".heal_failed, .quarantined, .unreachable. SIGINT or SIGTERM ends the round's work\n"
+		"and records watch.stopped.\n"
+		"\n"
+		"options:\n"
+		SOURCE_OPTIONS_HELP
+		"  --interval S             seconds from one round's start to the next (default 30)\n"
+		"  --once                   one round, then exit\n"
+		"  --rounds N               N rounds, then exit\n"
+		"  --no-heal                report drift, change nothing\n"
+		"  --max-heal-attempts N    failed heals in a row before quarantine (default 3)\n"
+		"  --verify-every N         verify the closure's contents every N rounds (default\n"
+		"                           10; 0: never)\n"
+		CHECK_OPTIONS_HELP
+		"  --confirm-timeout S      magic rollback of heals, as for deploy (default 30)\n"
+		"  --no-magic-rollback      heal without a dead-man switch\n"
+		"  --activate MODE          as for deploy (default auto)\n"
+		FLEET_OPTIONS_HELP
+		"  --json                   one JSON object a line per round: the counts, rss_kb, and\n"
+		"                           every node that is not congruent with its reason\n"
+		"  --release NODE           let a quarantined node be healed again, and exit\n"
+		"\n"
+		"On a terminal each round redraws a table of the nodes; otherwise one line per\n"
+		"round and one per node that is not congruent.\n"
+		"\n"
+		"exit status (with --once or --rounds): 0 when the last round ends with every node\n"
+		"congruent or healed, 3 otherwise; 1 on errors, 2 for bad usage.\n",
+	.exec = cmd_watch_exec,
+};
