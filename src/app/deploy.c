@@ -619,6 +619,68 @@ static int node_health(struct deploy_job *job, struct deploy_node *n, struct exe
 	return r;
 }
 
+/* Back to a conversation not yet started (the session and node stay). */
+static void conv_reset(struct conv *c)
+{
+	fleet_free_paths(c->missing, c->nmissing);
+	gen_list_release(&c->gens);
+	gen_list_init(&c->gens);
+	*c = (struct conv){ .job = c->job, .n = c->n, .in = { .fd = -1, .sent = conv_sent, .arg = c }, .gens = c->gens };
+	memset(&c->n->fail, 0, sizeof(c->n->fail));
+}
+
+/*
+ * The copy found paths that are gone from the node's disk yet registered ("chimera-stale
+ * P..." in RES): unregister and delete them so the next import brings them back. Nix
+ * refuses while a valid path refers to one; that is reported, not forced.
+ */
+static int purge_stale(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s,
+		       struct exec_result *res)
+{
+	static const char mark[] = "chimera-stale ";
+	const char *line = strstr(res->out.data, mark), *p;
+	struct buf cmd = BUF_INIT(0);
+	char **stale = NULL;
+	size_t nstale = 0, len;
+	int r = 0;
+
+	if (!line) {
+		fleet_fail(&n->fail, "copy", ERR_IO);
+		return ERR_IO;
+	}
+	for (p = line + sizeof(mark) - 1; *p && *p != '\n'; p += len) {
+		char **m;
+
+		p += strspn(p, " ");
+		len = strcspn(p, " \n");
+		if (!len)
+			break;
+		if (!storepath_valid(p, len) || !(m = realloc(stale, (nstale + 1) * sizeof(*m))) ||
+		    !(m[nstale] = strndup(p, len))) {
+			r = err_set(ERR_INVALID, "unexpected stale-path report from the node");
+			break;
+		}
+		stale = m;
+		nstale++;
+	}
+	if (r == 0 && nstale == 0)
+		r = err_set(ERR_INVALID, "unexpected stale-path report from the node");
+	log_kv(LOG_INFO, "deploy", "paths registered but gone from the disk; unregistering them", "node", n->name,
+	       (const char *)NULL);
+	if (r == 0 && (r = remote_purge(&cmd, stale, nstale)) == 0 &&
+	    (r = run_step(job, n, ex, s, STEP_COPY, cmd.data, NULL, res)) < 0)
+		err_set(r, "%zu path%s registered but gone from the disk (%s%s), and Nix would not unregister %s: %s",
+			nstale, nstale > 1 ? "s are" : " is", stale[0], nstale > 1 ? ", ..." : "", nstale > 1 ? "them" : "it",
+			n->fail.stderr_tail);
+	if (r < 0) {
+		n->fail.step = "copy";
+		snprintf(n->fail.message, sizeof(n->fail.message), "%s", err_msg());
+	}
+	fleet_free_paths(stale, nstale);
+	buf_release(&cmd);
+	return r;
+}
+
 /* Everything after connect, on an open session. Returns 0 when the node is deployed (or planned). */
 static int node_steps(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s)
 {
@@ -656,9 +718,18 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 			       o->activate, o->confirm_s, NULL, 0)) < 0)
 		goto out;
 	r = converse(&c, ex, s, cmd.data, 1, &res);
+	if (r < 0 && n->step == STEP_COPY && n->fail.err == 0 && res.status == REMOTE_STALE_STATUS) {
+		/* Paths gone from the disk but registered: unregister them, then the whole command again. */
+		n->copy_paths += c.nmissing;
+		n->copy_bytes += c.in.len;
+		if ((r = purge_stale(job, n, ex, s, &res)) < 0)
+			goto out;
+		conv_reset(&c);
+		r = converse(&c, ex, s, cmd.data, 1, &res);
+	}
 	if (c.copying && c.copied) {
-		n->copy_paths = c.nmissing;
-		n->copy_bytes = c.in.len;
+		n->copy_paths += c.nmissing;
+		n->copy_bytes += c.in.len;
 	}
 	if (c.ready && !c.stop && (c.copied || !c.copying))
 		record(job, n, "node.copy.complete",

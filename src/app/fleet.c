@@ -137,16 +137,17 @@ int remote_check_paths(struct buf *cmd, const char *profile, char *const *paths,
 	if (remote_probe_current(cmd, profile) < 0)
 		return ERR_NOMEM;
 	if (list) {
-		if (add_quoted(cmd, "while read -r q; do [ -e \"$q\" ] || printf '%s\\n' \"$q\"; done < ", list, "\n") < 0)
+		if (add_quoted(cmd, "M=; while read -r q; do [ -e \"$q\" ] || { printf '%s\\n' \"$q\"; M=\"$M $q\"; }; done < ",
+				list, "\n") < 0)
 			return ERR_NOMEM;
 		return 0;
 	}
-	if (buf_adds(cmd, "for q in") < 0)
+	if (buf_adds(cmd, "M=; for q in") < 0)
 		return err_set(ERR_NOMEM, "out of memory");
 	for (i = 0; i < n; i++)
 		if (add_quoted(cmd, " ", paths[i], "") < 0)
 			return ERR_NOMEM;
-	if (buf_adds(cmd, "; do [ -e \"$q\" ] || printf '%s\\n' \"$q\"; done\n") < 0)
+	if (buf_adds(cmd, "; do [ -e \"$q\" ] || { printf '%s\\n' \"$q\"; M=\"$M $q\"; }; done\n") < 0)
 		return err_set(ERR_NOMEM, "out of memory");
 	return 0;
 }
@@ -308,7 +309,11 @@ int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size
 		if (remote_check_paths(cmd, profile, paths, n, list) < 0 ||
 		    buf_adds(cmd, "echo chimera-ready\n"
 				  "read -r c m g || exit 0\n"
-				  "if [ \"$c\" = copy ]; then nix-store --import >/dev/null || exit; echo chimera-copied; fi\n") < 0)
+				  "if [ \"$c\" = copy ]; then nix-store --import >/dev/null || exit;"
+				  /* Still absent: on disk no more, yet registered, so the import passed it by. */
+				  " set -f; s=; for q in $M; do [ -e \"$q\" ] || s=\"$s $q\"; done; set +f;"
+				  " if [ -n \"$s\" ]; then echo \"chimera-stale$s\"; exit 75; fi;"
+				  " echo chimera-copied; fi\n") < 0)
 			return err_set(ERR_NOMEM, "out of memory");
 	}
 	/* switch: a new generation, or (already on the path) Nix's word that it is valid. */
@@ -358,6 +363,18 @@ int remote_watch_probe(struct buf *cmd, const char *profile, char *const *paths,
 			  " printf '%s\\n' \"$v\" | while read -r x; do echo \"verify $x\"; done; fi\n") < 0)
 		return err_set(ERR_NOMEM, "out of memory");
 	return 0;
+}
+
+int remote_purge(struct buf *cmd, char *const *paths, size_t n)
+{
+	size_t i;
+
+	if (buf_adds(cmd, "exec nix-store --delete --ignore-liveness") < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		if (add_quoted(cmd, " ", paths[i], "") < 0)
+			return ERR_NOMEM;
+	return buf_adds(cmd, " >/dev/null\n") < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
 }
 
 int remote_token_check(const char *dir, size_t len)

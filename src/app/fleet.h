@@ -126,7 +126,9 @@ int remote_activate(struct buf *cmd, const char *path, const char *mode);
  *   check     remote_check_paths for the N closure PATHS (or LIST), then "chimera-ready". It
  *             then reads one line from stdin: EOF ends the command there with status 0 (a
  *             dry run, or nothing to do); else "copy MODE GEN" or "- MODE GEN".
- *   copy      with "copy": `nix-store --import` of the rest of stdin, then "chimera-copied".
+ *   copy      with "copy": `nix-store --import` of the rest of stdin, then "chimera-copied";
+ *             a path still absent after it (gone from the disk but registered, which the
+ *             import passes by) makes it print "chimera-stale P..." and exit 75.
  *   switch    MODE "set": `nix-env --set` (directory made when missing); "valid": the
  *             profile is already on PATH, `nix-store --check-validity` proves PATH valid.
  *             Then "chimera-switched".
@@ -149,6 +151,12 @@ int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size
  * verify rounds.
  */
 int remote_watch_probe(struct buf *cmd, const char *profile, char *const *paths, size_t n, int verify);
+/*
+ * Unregister and delete the N PATHS (stale: registered but gone from the disk), whatever
+ * roots they have. Nix refuses while a valid path still refers to one of them.
+ */
+int remote_purge(struct buf *cmd, char *const *paths, size_t n);
+#define REMOTE_STALE_STATUS 75
 #define REMOTE_TOKEN_MAX 48
 /* 0 when the LEN bytes at DIR are a dead-man directory name as remote_deploy makes them. */
 int remote_token_check(const char *dir, size_t len);

@@ -118,7 +118,7 @@ static void add_reason(char *r, const char *what)
  */
 static int inspect(struct watch_job *job, struct watch_node *w)
 {
-	struct exec_opts eo = { .timeout_s = job->ctx->fleet.step_timeout_s };
+	struct exec_opts eo = { .timeout_s = job->opts->probe_timeout_s };
 	struct exec_result res;
 	const char *p, *end;
 	size_t missing = 0, i;
@@ -228,11 +228,16 @@ static void heal(struct watch_job *job, struct watch_node *w)
 		job_record(job, "watch.node.healed", w->name, json_pack("{s:s, s:s}", "drift", drift, "path", job->path));
 		return;
 	}
-	if (r < 0 && !w->reason[0])
-		snprintf(w->reason, sizeof(w->reason), "heal failed at %s: %s", w->dn.fail.step ? w->dn.fail.step : "?",
+	if (r < 0) {
+		char why[WATCH_REASON_MAX];
+
+		snprintf(why, sizeof(why), "the heal failed at %s: %s", w->dn.fail.step ? w->dn.fail.step : "?",
 			 w->dn.fail.message[0] ? w->dn.fail.message : err_msg());
-	else if (r == 0)
+		snprintf(w->reason, sizeof(w->reason), "%s", drift);
+		add_reason(w->reason, why);
+	} else {
 		add_reason(w->reason, "still drifted after the heal");
+	}
 	if (w->dn.fail.err == ERR_IO || w->dn.fail.err == ERR_TIMEOUT)
 		drop_session(w);
 	w->state = WATCH_FAILED;

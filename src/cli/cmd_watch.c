@@ -251,6 +251,8 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	o.expect = cs.expect;
 	o.profile = f.profile;
 	o.confirm_s = magic ? confirm : 0;
+	/* The probe is a few builtins: a node that takes longer than a connection may is stuck. */
+	o.probe_timeout_s = f.connect_timeout;
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
 		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
@@ -310,6 +312,7 @@ const struct cmd_entry cmd_watch_entry = {
 		"  - every --verify-every rounds, `nix-store --verify-path` of the closure;\n"
 		"  - /run/current-system, where the node has it, is the expected path;\n"
 		"  - every --check passes.\n"
+		"A node that does not answer within --connect-timeout is unreachable for the round.\n"
 		"A drifted node is healed as deploy would (send what is missing, set the profile,\n"
 		"activate, magic rollback) and checked again. A node whose heal fails waits 2 s,\n"
 		"then 6 s, 18 s, ... (at most 5 min) before the next try, and after\n"
