@@ -28,6 +28,7 @@ demo: build
 bench: build
 	@sh bench/lab/bench_lab.sh $(BUILD)/chimera
 	@sh bench/fanout/bench_fanout.sh $(BUILD)/chimera
+	@sh bench/watch/bench_watch.sh $(BUILD)/chimera
 	@$(BUILD)/bench_ledger
 
 clean:

@@ -1,0 +1,239 @@
+#!/bin/sh
+# Watch benchmark: chimera watch's warm rounds against a cold pdsh round of the same check,
+# on the same lab nodes, in the same run.
+#   watch: chimera watch --expect PATH --rounds ROUNDS --interval 0 --json (sessions stay open;
+#          round 1 opens them and is reported apart as the cold round; the warm round is the
+#          median "ms" of rounds 2..ROUNDS)
+#   pdsh:  pdsh -R ssh -f 32 readlink -f PROFILE (cold, PDSH_RUNS times, median)
+#   RSS:   the controller's rss_kb at round 2 and at round ROUNDS, and the growth between them;
+#          its peak, both the largest rss_kb the rounds report and GNU time's %M
+# Every node is first put on a 2-path closure built for this run (not timed). Prints the
+# figures and the ratios beside their targets; it fails only when a command fails or watch's
+# output is not what was asked for, never on a ratio.
+# usage: bench/watch/bench_watch.sh [CHIMERA] [N...]   (default build/chimera, 200 nodes)
+#        N or N_LIST="200 1000" in the environment also choose the node counts;
+#        ROUNDS (default 50, at least 2) how many watch rounds;
+#        PDSH_RUNS (default 3) how many cold pdsh rounds (median compared).
+set -eu
+CHIMERA=${1:-build/chimera}
+[ $# -gt 0 ] && shift
+if [ $# -gt 0 ]; then N_LIST="$*"; else N_LIST=${N_LIST:-${N:-200}}; fi
+case "$CHIMERA" in /*) ;; *) CHIMERA="$(pwd)/$CHIMERA" ;; esac
+STATE="$(pwd)/build/bench-watch-state"
+BASE=${BENCH_WATCH_BASE:-153}
+PROFILE=/nix/var/nix/profiles/system
+PDSH_FANOUT=32
+ROUNDS=${ROUNDS:-50}
+PDSH_RUNS=${PDSH_RUNS:-3}
+NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
+export NIX_CONFIG
+
+ch() { "$CHIMERA" --state-dir "$STATE" "$@"; }
+now() { date +%s%N; }
+secs() { echo "$1 $2" | awk '{ printf "%.3f", ($2 - $1) / 1e9 }'; }
+die() {
+	echo "bench_watch: $*" >&2
+	exit 1
+}
+
+for n in $N_LIST; do
+	case "$n" in '' | *[!0-9]* | 0) die "not a node count: $n" ;; esac
+done
+[ -n "$N_LIST" ] || die "no node counts given"
+case "$ROUNDS" in '' | *[!0-9]* | 0 | 1) die "ROUNDS must be a whole number of at least 2, not '$ROUNDS'" ;; esac
+case "$PDSH_RUNS" in '' | *[!0-9]* | 0) die "PDSH_RUNS must be a whole number above 0, not '$PDSH_RUNS'" ;; esac
+[ -x "$CHIMERA" ] || die "no chimera binary at $CHIMERA (build it: cmake --build build)"
+for c in pdsh nix-build nix-store jq awk; do
+	command -v "$c" >/dev/null 2>&1 ||
+		die "$c not found; install it (sh scripts/deps.sh installs pdsh and nix-bin; jq is Debian's 'jq')"
+done
+pdsh -L 2>/dev/null | grep -q '^Module: rcmd/ssh' || die "pdsh has no ssh rcmd module (Debian's pdsh has it)"
+"$CHIMERA" watch --help >/dev/null 2>&1 || die "$CHIMERA has no watch command"
+if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
+	GNU_TIME=/usr/bin/time
+	RSS_SRC="GNU time %M"
+else
+	GNU_TIME=""
+	RSS_SRC="VmHWM"
+	echo "bench_watch: GNU time not found (Debian package 'time'); peak RSS from polling VmHWM instead" >&2
+fi
+
+# 1000 nodes: chimera watch holds a session per node, pdsh many sockets and pipes.
+# shellcheck disable=SC3045 # dash and bash have ulimit -n and -H
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+ok=0
+cleanup() {
+	ch lab down -q 2>/dev/null || true
+	if [ "$ok" -eq 1 ]; then
+		rm -rf "$STATE"
+	else
+		echo "bench_watch: failed; outputs kept in $STATE" >&2
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ch lab down -q 2>/dev/null || true
+rm -rf "$STATE"
+mkdir -p "$STATE"
+
+# A closure of two paths: a top derivation and one dependency; no activation script.
+cat >"$STATE/fresh.nix" <<'EOF'
+{ tag }:
+let
+  dep = derivation {
+    name = "watch-dep-${tag}";
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    args = [ "-c" "/bin/mkdir -p $out && echo 'watch ${tag} dependency' > $out/data" ];
+  };
+in
+derivation {
+  name = "watch-${tag}";
+  system = builtins.currentSystem;
+  builder = "/bin/sh";
+  inherit dep tag;
+  args = [ "-c" ''
+    /bin/mkdir -p $out
+    /bin/ln -s $dep $out/dep
+    echo "$tag" > $out/tag
+  '' ];
+}
+EOF
+RUN="$(date +%s%N)-$$"
+build() {
+	p=$(nix-build --no-out-link "$STATE/fresh.nix" --argstr tag "$1" 2>"$STATE/build-$1.log") ||
+		die "nix-build of tag $1 failed: $(tail -n 5 "$STATE/build-$1.log")"
+	[ "$(nix-store -qR "$p" | wc -l)" -eq 2 ] || die "closure of $p is not 2 paths"
+	echo "$p"
+}
+
+# Run "$@" with stdout to $OUT and stderr to $ERR, leaving its exit status in rc and its peak
+# RSS in KiB in rss (GNU time; else the VmHWM polled from /proc until it exits).
+measured() {
+	rc=0
+	if [ -n "$GNU_TIME" ]; then
+		"$GNU_TIME" -f %M -o "$STATE/rss" "$@" >"$OUT" 2>"$ERR" || rc=$?
+		rss=$(tail -n 1 "$STATE/rss")
+	else
+		"$@" >"$OUT" 2>"$ERR" &
+		pid=$!
+		rss=0
+		while kill -0 "$pid" 2>/dev/null; do
+			h=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+			[ -n "$h" ] && [ "$h" -gt "$rss" ] && rss=$h
+			sleep 0.05
+		done
+		wait "$pid" || rc=$?
+	fi
+}
+
+ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.3f", $1 / $2; else print "inf" }'; }
+mb() { echo "$1" | awk '{ printf "%.1f", $1 / 1024 }'; }
+# median X...: the middle value (the lower middle for an even count)
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ROWS=""
+FIGS=""
+for n in $N_LIST; do
+	d="$STATE/n$n"
+	mkdir -p "$d"
+	ch lab down -q 2>/dev/null || true
+	t0=$(now)
+	ch lab up "$n" --base "$BASE" -q
+	t1=$(now)
+	up=$(secs "$t0" "$t1")
+	ch lab targets | tr ',' '\n' | sed 's/^root@//; s/:22$//' >"$d/hosts"
+	[ "$(wc -l <"$d/hosts")" -eq "$n" ] || die "lab targets lists $(wc -l <"$d/hosts") nodes, not $n"
+	cfg="$STATE/lab/ssh_config"
+
+	# The configuration that watch and pdsh look for, deployed beforehand (not timed).
+	path=$(build "watch-$RUN-$n")
+	ch deploy -t @lab --expect "$path" --no-magic-rollback >"$d/deploy.out" 2>"$d/deploy.err" ||
+		die "deploy of $path failed: $(tail -n 3 "$d/deploy.out") $(tail -n 3 "$d/deploy.err")"
+
+	# 1. chimera watch: ROUNDS rounds back to back, one JSON object a line per round.
+	OUT="$d/watch.out" ERR="$d/watch.err"
+	t0=$(now)
+	measured "$CHIMERA" --state-dir "$STATE" watch -t @lab --expect "$path" \
+		--rounds "$ROUNDS" --interval 0 --json
+	t1=$(now)
+	[ "$rc" -eq 0 ] || die "chimera watch exited $rc: $(tail -n 3 "$OUT") $(tail -n 3 "$ERR")"
+	watch_total=$(secs "$t0" "$t1")
+	watch_rss=$rss
+	# One line per round: round ms nodes congruent rss_kb (a missing field shows as "null").
+	jq -r 'select(type == "object" and has("round"))
+		| [.round, .ms, .nodes, .congruent, .rss_kb] | map(tostring) | join(" ")' \
+		<"$OUT" >"$d/rounds" 2>"$d/jq.err" ||
+		die "chimera watch --json printed something jq cannot read: $(head -n 3 "$d/jq.err")"
+	got=$(wc -l <"$d/rounds")
+	[ "$got" -eq "$ROUNDS" ] || die "chimera watch printed $got rounds, not $ROUNDS"
+	bad=$(awk -v n="$n" '
+		$1 != NR { print "line " NR " is round " $1; exit }
+		$2 !~ /^[0-9.]+$/ { print "round " $1 ": ms is " $2; exit }
+		$5 !~ /^[0-9]+$/ { print "round " $1 ": rss_kb is " $5; exit }
+		$3 != n || $4 != n { print "round " $1 ": " $4 " of " $3 " nodes congruent, not " n " of " n; exit }
+	' "$d/rounds")
+	[ -z "$bad" ] || die "chimera watch, $n nodes: $bad"
+	cold_ms=$(awk 'NR == 1 { print $2 }' "$d/rounds")
+	# shellcheck disable=SC2046 # one word per round
+	warm_ms=$(median $(awk 'NR >= 2 { print $2 }' "$d/rounds"))
+	warm=$(echo "$warm_ms" | awk '{ printf "%.3f", $1 / 1000 }')
+	cold=$(echo "$cold_ms" | awk '{ printf "%.3f", $1 / 1000 }')
+	rss2=$(awk 'NR == 2 { print $5 }' "$d/rounds")
+	rssR=$(awk -v r="$ROUNDS" 'NR == r { print $5 }' "$d/rounds")
+	[ "$rss2" -gt 0 ] || die "chimera watch reports rss_kb 0 at round 2"
+	growth=$(echo "$rss2 $rssR" | awk '{ printf "%.2f", ($2 - $1) * 100 / $1 }')
+	peak_json=$(awk 'NR == 1 || $5 > m { m = $5 } END { print m }' "$d/rounds")
+
+	# 2. pdsh over OpenSSH with the lab's keys, known_hosts and config; every run cold.
+	pdsh_all=""
+	i=0
+	while [ "$i" -lt "$PDSH_RUNS" ]; do
+		i=$((i + 1))
+		t0=$(now)
+		PDSH_RCMD_TYPE=ssh PDSH_SSH_ARGS="-F $cfg -o BatchMode=yes -x -l%u %h" \
+			pdsh -R ssh -f $PDSH_FANOUT -w "$(paste -sd, "$d/hosts")" readlink -f "$PROFILE" \
+			>"$d/pdsh.out" 2>"$d/pdsh.err" || die "pdsh failed: $(head -n 3 "$d/pdsh.err")"
+		t1=$(now)
+		pdsh_all="$pdsh_all $(secs "$t0" "$t1")"
+		answered=$(grep -c ": $path\$" "$d/pdsh.out" || true)
+		[ "$answered" -eq "$n" ] || die "pdsh: $answered of $n nodes answered $path: $(head -n 3 "$d/pdsh.err")"
+	done
+	# shellcheck disable=SC2086 # one word per run
+	pdsh_med=$(median $pdsh_all)
+	w_ratio=$(ratio "$warm" "$pdsh_med")
+
+	ROWS="$ROWS$(printf '| %5s | %9s s | %9s s | %9s s | %5s | %8s MB | %8s MB | %6s %% | %8s MB | %8s MB |' \
+		"$n" "$warm" "$cold" "$pdsh_med" "$w_ratio" "$(mb "$rss2")" "$(mb "$rssR")" "$growth" \
+		"$(mb "$peak_json")" "$(mb "$watch_rss")")
+"
+	FIGS="${FIGS}lab up $n nodes: $up s
+chimera watch warm round, $n nodes: $warm s (median of rounds 2..$ROUNDS)
+chimera watch cold round (round 1), $n nodes: $cold s
+chimera watch, $ROUNDS rounds, $n nodes: $watch_total s in all
+pdsh -f $PDSH_FANOUT readlink, $n nodes: $pdsh_med s (median of$pdsh_all)
+ratio warm round/pdsh, $n nodes: $w_ratio (target <= 0.04)
+chimera watch RSS, $n nodes: $(mb "$rss2") MB at round 2, $(mb "$rssR") MB at round $ROUNDS
+chimera watch RSS growth round 2..$ROUNDS, $n nodes: $growth % (target < 5 %)
+chimera watch peak RSS, $n nodes: $(mb "$peak_json") MB (largest rss_kb), $(mb "$watch_rss") MB ($RSS_SRC)
+"
+	if [ "$n" -ge 1000 ]; then
+		FIGS="${FIGS}chimera watch warm round, $n nodes: $warm s (target < 2.5 s)
+chimera watch peak RSS, $n nodes: $(mb "$peak_json") MB (largest rss_kb), $(mb "$watch_rss") MB ($RSS_SRC) (target < 64 MB)
+"
+	fi
+	t0=$(now)
+	ch lab down -q
+	t1=$(now)
+	FIGS="${FIGS}lab down $n nodes: $(secs "$t0" "$t1") s
+"
+done
+
+echo "watch benchmark, $(nproc) cores; chimera watch keeps its sessions open ($ROUNDS rounds, --interval 0), pdsh connects anew each run"
+echo "| nodes | warm round  | cold round  | pdsh -f $PDSH_FANOUT  | ratio | RSS round 2 | RSS round $ROUNDS | growth | peak rss_kb | peak (time) |"
+echo "|------:|------------:|------------:|------------:|------:|------------:|------------:|-------:|------------:|------------:|"
+printf '%s' "$ROWS"
+echo "targets: ratio warm round/pdsh <= 0.04, RSS growth < 5 %; at 1000 nodes and more, warm round < 2.5 s and peak RSS < 64 MB"
+printf '%s' "$FIGS"
+ok=1
