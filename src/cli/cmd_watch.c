@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define WATCH_TABLE_ALL 40	/* up to this many nodes, the live table lists every one */
+
 static volatile sig_atomic_t stop_flag, reload_flag;
 
 static void on_stop(int sig)
@@ -79,6 +81,9 @@ static void round_text(const struct view *v, const struct watch_round *r, const 
 			const struct watch_node *w = &nodes[i];
 			char seen[CLOCK_UTC_LEN] = "-";
 
+			/* A big fleet shows the nodes that need a look; the count line covers the rest. */
+			if (n > WATCH_TABLE_ALL && w->state == WATCH_CONGRUENT)
+				continue;
 			if (w->checked_ms)
 				clock_format_utc(w->checked_ms, seen);
 			printf("%-30s %-12s %-24s %5u  %.60s\n", w->name, watch_state_name(w->state), seen, w->heals,
@@ -340,8 +345,8 @@ const struct cmd_entry cmd_watch_entry = {
 		"                           every node that is not congruent with its reason\n"
 		"  --release NODE           let a quarantined node be healed again, and exit\n"
 		"\n"
-		"On a terminal each round redraws a table of the nodes; otherwise one line per\n"
-		"round and one per node that is not congruent.\n"
+		"On a terminal each round redraws a table of the nodes (past 40 nodes, of those\n"
+		"not congruent); otherwise one line per round and one per node not congruent.\n"
 		"\n"
 		"exit status (with --once or --rounds): 0 when the last round ends with every node\n"
 		"congruent or healed, 3 otherwise; 1 on errors, 2 for bad usage.\n",

@@ -117,6 +117,46 @@ STOPPED=
 check "node 4 unreachable, the rest congruent" [ "$(round '"\(.unreachable) \(.congruent)"')" = "1 4" ]
 check "the round took less than the connect timeout and a margin (${MS} ms < 5000)" [ "$MS" -lt 5000 ]
 
+# A stopped sshd under a watch whose sessions are open: the probe is cut at the connect timeout.
+ch watch -t @lab --expect "$P" --rounds 4 --interval 1 --connect-timeout 2 --json >"$W/stop.out" 2>"$W/stop.err" &
+WATCH=$!
+sleep 1.3
+STOPPED=$(sshd_pid 4)
+pkill -STOP -P "$STOPPED"
+kill -STOP "$STOPPED"
+wait "$WATCH"
+pkill -CONT -P "$STOPPED"
+kill -CONT "$STOPPED"
+STOPPED=
+OUT=$(cat "$W/stop.out")
+check "with node 4 stopped, its rounds still ended within the connect timeout and a margin" \
+	[ "$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.unreachable == 1 and .ms < 4000)] | length')" -ge 2 ]
+check "and the other 4 were checked each of them" [ "$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.congruent >= 4)] | length')" = 4 ]
+
+# The Nix file changes under a running watch: it rebuilds and heals to the new path; SIGTERM ends it.
+cp "$W/w.nix" "$W/live.nix"
+# Started directly (not through the ch function), so $! is chimera itself.
+"$CHIMERA" --state-dir "$STATE" watch -t @lab -c "$W/live.nix" --argstr tag one --interval 1 --json \
+	>"$W/live.out" 2>"$W/live.err" &
+WATCH=$!
+sleep 1.5
+sed 's/echo ${tag} > $out\/data/echo ${tag} two > $out\/data/' "$W/w.nix" > "$W/live.nix.new"
+mv "$W/live.nix.new" "$W/live.nix"
+touch -d '+2 seconds' "$W/live.nix"
+P2=$(nix-build --no-out-link "$W/live.nix" --argstr tag one 2>>"$W/build.log")
+n=0
+until [ "$(profile_of 0)" = "$P2" ] || [ $n -ge 100 ]; do sleep 0.2; n=$((n + 1)); done
+kill -TERM "$WATCH"
+wait "$WATCH"
+RC=$?
+check "the changed file was rebuilt and node 0 healed onto it" [ "$(profile_of 0)" = "$P2" ] && [ "$P2" != "$P" ]
+check "SIGTERM ended the watch with status 3 or 0 (exit $RC)" [ "$RC" = 0 ] || [ "$RC" = 3 ]
+expect_exit 0 "events: watch.config.changed" ch events --json --topic watch.config.changed
+check "from the old path to the new" [ "$(printf '%s\n' "$OUT" | jq -r '"\(.payload.from) \(.payload.to)"' | tail -n 1)" = "$P $P2" ]
+expect_exit 0 "events: watch.stopped by the signal" ch events --json --topic watch.stopped
+check "watch.stopped says signal" [ "$(printf '%s\n' "$OUT" | jq -r .payload.reason | tail -n 1)" = signal ]
+expect_exit 0 "back to the first configuration" ch deploy -t @lab --expect "$P"
+
 # A node that cannot be healed: a dependency gone from its disk that Nix will not let go.
 on 0 "rm -rf $DEP"
 expect_exit 3 "watch 12 rounds, node 0 unhealable" ch watch -t @lab --expect "$P" --rounds 12 --interval 1 --json
