@@ -2,10 +2,12 @@
 # Fan-out benchmark: chimera against the usual tools on the same lab nodes, in the same run.
 #   status: chimera status --expect PATH  vs  pdsh -R ssh -f 32 readlink -f PROFILE
 #           (STATUS_RUNS rounds each, alternating; medians compared)
-#   deploy: chimera deploy --expect PATH --parallel 64  vs  a colmena-style script
-#           (10 nodes at a time: nix-copy-closure --to, then ssh nix-env --set && activate)
-# Every connection is new (cold). Both deploys copy a fresh 3-path closure to every node (two
-# different closures, made for this run, so neither finds anything on the nodes), built on the
+#   deploy: chimera deploy --expect PATH --parallel 64 --no-magic-rollback  vs  a colmena-style script
+#           (10 nodes at a time: nix-copy-closure --to, then ssh nix-env --set && activate);
+#           then chimera deploy with its defaults (magic rollback: a second connection per
+#           node to confirm), reported beside it
+# Every connection is new (cold). Each deploy copies a fresh 3-path closure to every node
+# (different closures, made for this run, so none finds anything on the nodes), built on the
 # controller beforehand so build time is in neither figure. Prints the figures and the ratios
 # beside their targets; it fails only when a command fails, never on a ratio.
 # usage: bench/fanout/bench_fanout.sh [CHIMERA] [N...]   (default build/chimera, 200 nodes)
@@ -200,19 +202,31 @@ for n in $N_LIST; do
 	st_pdsh=$(median $st_pdsh_all)
 	st_ratio=$(ratio "$st_ch" "$st_pdsh")
 
-	# 2. Two fresh closures, built now: one for chimera, one for the script.
+	# 2. Three fresh closures, built now: two for chimera, one for the script.
 	fresh_ch=$(build "chimera-$RUN-$n")
+	fresh_mg=$(build "magic-$RUN-$n")
 	fresh_sc=$(build "script-$RUN-$n")
 
-	# 2a. chimera deploy, default profile and activation.
+	# 2a. chimera deploy doing what the script does: copy, switch, activate (no magic rollback,
+	# which colmena does not have).
 	OUT="$d/deploy.out" ERR="$d/deploy.err"
 	t0=$(now)
-	measured "$CHIMERA" --state-dir "$STATE" deploy -t @lab --expect "$fresh_ch" --parallel $PAR
+	measured "$CHIMERA" --state-dir "$STATE" deploy -t @lab --expect "$fresh_ch" --parallel $PAR --no-magic-rollback
 	t1=$(now)
 	[ "$rc" -eq 0 ] || die "chimera deploy exited $rc: $(tail -n 3 "$OUT")"
 	dp_ch=$(secs "$t0" "$t1")
 	dp_rss=$(echo "$rss" | awk '{ printf "%.1f", $1 / 1024 }')
 	congruent "$fresh_ch" "$n" "chimera-deploy-$n"
+
+	# 2a'. chimera deploy with its defaults: magic rollback confirms every node over a second,
+	# new connection (reported, beside the like-for-like figure).
+	OUT="$d/deploy-magic.out" ERR="$d/deploy-magic.err"
+	t0=$(now)
+	measured "$CHIMERA" --state-dir "$STATE" deploy -t @lab --expect "$fresh_mg" --parallel $PAR
+	t1=$(now)
+	[ "$rc" -eq 0 ] || die "chimera deploy (magic rollback) exited $rc: $(tail -n 3 "$OUT")"
+	dp_mg=$(secs "$t0" "$t1")
+	congruent "$fresh_mg" "$n" "chimera-deploy-magic-$n"
 
 	# 2b. colmena-style script, $SCRIPT_PAR nodes at a time.
 	t0=$(now)
@@ -222,6 +236,7 @@ for n in $N_LIST; do
 	dp_sc=$(secs "$t0" "$t1")
 	congruent "$fresh_sc" "$n" "script-deploy-$n"
 	dp_ratio=$(ratio "$dp_ch" "$dp_sc")
+	mg_ratio=$(ratio "$dp_mg" "$dp_sc")
 
 	ROWS="$ROWS$(printf '| %5s | %12s s | %17s s | %5s | %12s s | %18s s | %5s | %13s MB |' \
 		"$n" "$st_ch" "$st_pdsh" "$st_ratio" "$dp_ch" "$dp_sc" "$dp_ratio" "$dp_rss")
@@ -230,9 +245,10 @@ for n in $N_LIST; do
 chimera status, $n nodes: $st_ch s (median of$st_ch_all)
 pdsh -f $PDSH_FANOUT readlink, $n nodes: $st_pdsh s (median of$st_pdsh_all)
 status ratio chimera/pdsh, $n nodes: $st_ratio (target <= 0.2)
-chimera deploy --parallel $PAR, $n nodes: $dp_ch s
+chimera deploy --parallel $PAR --no-magic-rollback, $n nodes: $dp_ch s
 colmena-style script (-P $SCRIPT_PAR), $n nodes: $dp_sc s
 deploy ratio chimera/script, $n nodes: $dp_ratio (target <= 0.3)
+chimera deploy --parallel $PAR with magic rollback (the default), $n nodes: $dp_mg s (ratio $mg_ratio)
 chimera deploy peak RSS, $n nodes: $dp_rss MB (target < 100 MB)
 "
 	t0=$(now)
