@@ -84,6 +84,20 @@ expect_exit 0 "events: watch.node.drifted for node 4" ch events --json --topic w
 check "one drift event with the reason" contains "$OUT" "the profile points at $DEP"
 expect_exit 0 "watch --once heals it" ch watch -t @lab --expect "$P" --once
 
+# The activated system differs from the profile (where /run/current-system exists), and a
+# health check fails on one node: both named in the report.
+on 2 "ln -sfn $DEP /run/current-system"
+on 3 "touch /nix/var/chimera-watch/sick"
+expect_exit 3 "watch --once --no-heal with a stale current-system and a failing check" \
+	ch watch -t @lab --expect "$P" --once --no-heal --check 'cmd:test ! -e /nix/var/chimera-watch/sick' --check-retries 0 --json
+check "node 2: the activated system differs" contains "$(problem "$(N 2)" .reason)" "the activated system is $DEP"
+check "node 3: the check failed" contains "$(problem "$(N 3)" .reason)" "check cmd:test ! -e /nix/var/chimera-watch/sick failed"
+check "the other 3 congruent" [ "$(round .congruent)" = 3 ]
+on 2 "ln -sfn $P /run/current-system"
+on 3 "rm /nix/var/chimera-watch/sick"
+expect_exit 0 "fixed by hand: congruent again" ch watch -t @lab --expect "$P" --once --check 'cmd:test ! -e /nix/var/chimera-watch/sick'
+on 2 "rm /run/current-system"
+
 # An sshd killed during a multi-round watch, its profile moved while it is down.
 ch watch -t @lab --expect "$P" --rounds 8 --interval 1 --connect-timeout 2 --json >"$W/multi.out" 2>"$W/multi.err" &
 WATCH=$!
