@@ -28,13 +28,9 @@ STATUS_RUNS=${STATUS_RUNS:-3} # status rounds per side; the medians are compared
 NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
 export NIX_CONFIG
 
-ch() { "$CHIMERA" --state-dir "$STATE" "$@"; }
-now() { date +%s%N; }
-secs() { echo "$1 $2" | awk '{ printf "%.2f", ($2 - $1) / 1e9 }'; }
-die() {
-	echo "bench_fanout: $*" >&2
-	exit 1
-}
+BENCH=bench_fanout
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 for n in $N_LIST; do
 	case "$n" in '' | *[!0-9]*) die "not a node count: $n" ;; esac
@@ -46,32 +42,9 @@ for c in pdsh nix-copy-closure nix-build nix-env ssh xargs; do
 		die "$c not found; install it (sh scripts/deps.sh installs pdsh, nix-bin and openssh-client)"
 done
 pdsh -L 2>/dev/null | grep -q '^Module: rcmd/ssh' || die "pdsh has no ssh rcmd module (Debian's pdsh has it)"
-if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
-	GNU_TIME=/usr/bin/time
-else
-	GNU_TIME=""
-	echo "bench_fanout: GNU time not found (Debian package 'time'); peak RSS from polling VmHWM instead" >&2
-fi
 
-# 1000 nodes: chimera, pdsh and the script each hold many sockets and pipes.
-# shellcheck disable=SC3045 # dash and bash have ulimit -n and -H
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-ok=0
-cleanup() {
-	ch lab down -q 2>/dev/null || true
-	if [ "$ok" -eq 1 ]; then
-		rm -rf "$STATE"
-	else
-		echo "bench_fanout: failed; outputs kept in $STATE" >&2
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ch lab down -q 2>/dev/null || true
-rm -rf "$STATE"
-mkdir -p "$STATE"
+bench_fresh_state
 
 # A closure of three paths: a top derivation (with bin/activate) and two dependencies.
 cat >"$STATE/fresh.nix" <<'EOF'
@@ -123,25 +96,6 @@ NIX_SSHOPTS="-F $1 -o BatchMode=yes" nix-copy-closure --to "root@$4" "$3"
 ssh -F "$1" -o BatchMode=yes "root@$4" "nix-env -p $2 --set $3 && $3/bin/activate"
 EOF
 
-# Run "$@" with stdout to $OUT and stderr to $ERR, leaving its exit status in rc and its peak
-# RSS in KiB in rss (GNU time; else the VmHWM polled from /proc until it exits).
-measured() {
-	rc=0
-	if [ -n "$GNU_TIME" ]; then
-		"$GNU_TIME" -f %M -o "$STATE/rss" "$@" >"$OUT" 2>"$ERR" || rc=$?
-		rss=$(tail -n 1 "$STATE/rss")
-	else
-		"$@" >"$OUT" 2>"$ERR" &
-		pid=$!
-		rss=0
-		while kill -0 "$pid" 2>/dev/null; do
-			h=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
-			[ -n "$h" ] && [ "$h" -gt "$rss" ] && rss=$h
-			sleep 0.05
-		done
-		wait "$pid" || rc=$?
-	fi
-}
 
 # congruent PATH N LABEL: chimera status says all N nodes are on PATH
 congruent() {
@@ -151,9 +105,6 @@ congruent() {
 		die "after $3: $(tail -n 1 "$STATE/verify-$3.out")"
 }
 
-ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
-# median X...: the middle value (the lower middle for an even count)
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ROWS=""
 FIGS=""
 for n in $N_LIST; do

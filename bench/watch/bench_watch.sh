@@ -28,13 +28,10 @@ PDSH_RUNS=${PDSH_RUNS:-3}
 NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
 export NIX_CONFIG
 
-ch() { "$CHIMERA" --state-dir "$STATE" "$@"; }
-now() { date +%s%N; }
-secs() { echo "$1 $2" | awk '{ printf "%.3f", ($2 - $1) / 1e9 }'; }
-die() {
-	echo "bench_watch: $*" >&2
-	exit 1
-}
+BENCH=bench_watch
+SECS_FMT=%.3f RATIO_FMT=%.3f
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 for n in $N_LIST; do
 	case "$n" in '' | *[!0-9]* | 0) die "not a node count: $n" ;; esac
@@ -49,34 +46,10 @@ for c in pdsh nix-build nix-store jq awk; do
 done
 pdsh -L 2>/dev/null | grep -q '^Module: rcmd/ssh' || die "pdsh has no ssh rcmd module (Debian's pdsh has it)"
 "$CHIMERA" watch --help >/dev/null 2>&1 || die "$CHIMERA has no watch command"
-if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
-	GNU_TIME=/usr/bin/time
-	RSS_SRC="GNU time %M"
-else
-	GNU_TIME=""
-	RSS_SRC="VmHWM"
-	echo "bench_watch: GNU time not found (Debian package 'time'); peak RSS from polling VmHWM instead" >&2
-fi
+if [ -n "$GNU_TIME" ]; then RSS_SRC="GNU time %M"; else RSS_SRC="VmHWM"; fi
 
-# 1000 nodes: chimera watch holds a session per node, pdsh many sockets and pipes.
-# shellcheck disable=SC3045 # dash and bash have ulimit -n and -H
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-ok=0
-cleanup() {
-	ch lab down -q 2>/dev/null || true
-	if [ "$ok" -eq 1 ]; then
-		rm -rf "$STATE"
-	else
-		echo "bench_watch: failed; outputs kept in $STATE" >&2
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ch lab down -q 2>/dev/null || true
-rm -rf "$STATE"
-mkdir -p "$STATE"
+bench_fresh_state
 
 # A closure of two paths: a top derivation and one dependency; no activation script.
 cat >"$STATE/fresh.nix" <<'EOF'
@@ -111,28 +84,8 @@ build() {
 
 # Run "$@" with stdout to $OUT and stderr to $ERR, leaving its exit status in rc and its peak
 # RSS in KiB in rss (GNU time; else the VmHWM polled from /proc until it exits).
-measured() {
-	rc=0
-	if [ -n "$GNU_TIME" ]; then
-		"$GNU_TIME" -f %M -o "$STATE/rss" "$@" >"$OUT" 2>"$ERR" || rc=$?
-		rss=$(tail -n 1 "$STATE/rss")
-	else
-		"$@" >"$OUT" 2>"$ERR" &
-		pid=$!
-		rss=0
-		while kill -0 "$pid" 2>/dev/null; do
-			h=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
-			[ -n "$h" ] && [ "$h" -gt "$rss" ] && rss=$h
-			sleep 0.05
-		done
-		wait "$pid" || rc=$?
-	fi
-}
 
-ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.3f", $1 / $2; else print "inf" }'; }
 mb() { echo "$1" | awk '{ printf "%.1f", $1 / 1024 }'; }
-# median X...: the middle value (the lower middle for an even count)
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ROWS=""
 FIGS=""
 for n in $N_LIST; do

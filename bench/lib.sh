@@ -1,0 +1,66 @@
+# Shared by the benchmarks under bench/: sourced after BENCH (the script's name, for messages),
+# CHIMERA and STATE are set. SECS_FMT and RATIO_FMT (printf formats, default %.2f) set the
+# precision of secs and ratio.
+# shellcheck shell=sh
+
+ch() { "$CHIMERA" --state-dir "$STATE" "$@"; }
+now() { date +%s%N; }
+secs() { echo "$1 $2" | awk -v f="${SECS_FMT:-%.2f}" '{ printf f, ($2 - $1) / 1e9 }'; }
+ratio() { echo "$1 $2" | awk -v f="${RATIO_FMT:-%.2f}" '{ if ($2 > 0) printf f, $1 / $2; else print "inf" }'; }
+# median X...: the middle value (the lower middle for an even count)
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+die() {
+	echo "$BENCH: $*" >&2
+	exit 1
+}
+
+# Peak RSS: GNU time's %M when there is one, else VmHWM polled from /proc.
+if [ -x /usr/bin/time ] && /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
+	GNU_TIME=/usr/bin/time
+else
+	GNU_TIME=""
+	echo "$BENCH: GNU time not found (Debian package 'time'); peak RSS from polling VmHWM instead" >&2
+fi
+
+# Run "$@" with stdout to $OUT and stderr to $ERR, leaving its exit status in rc and its peak
+# RSS in KiB in rss.
+measured() {
+	rc=0
+	if [ -n "$GNU_TIME" ]; then
+		"$GNU_TIME" -f %M -o "$STATE/rss" "$@" >"$OUT" 2>"$ERR" || rc=$?
+		rss=$(tail -n 1 "$STATE/rss")
+	else
+		"$@" >"$OUT" 2>"$ERR" &
+		pid=$!
+		rss=0
+		while kill -0 "$pid" 2>/dev/null; do
+			h=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+			[ -n "$h" ] && [ "$h" -gt "$rss" ] && rss=$h
+			sleep 0.05
+		done
+		wait "$pid" || rc=$?
+	fi
+}
+
+# 1000 nodes: chimera and the tools it is measured against hold many sockets and pipes.
+# shellcheck disable=SC3045 # dash and bash have ulimit -n and -H
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# A fresh state directory; on exit the lab goes down, and the directory too unless the run
+# failed (set ok=1 at the end of a good run).
+ok=0
+cleanup() {
+	ch lab down -q 2>/dev/null || true
+	if [ "$ok" -eq 1 ]; then
+		rm -rf "$STATE"
+	else
+		echo "$BENCH: failed; outputs kept in $STATE" >&2
+	fi
+}
+bench_fresh_state() {
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	ch lab down -q 2>/dev/null || true
+	rm -rf "$STATE"
+	mkdir -p "$STATE"
+}
