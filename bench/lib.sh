@@ -64,3 +64,19 @@ bench_fresh_state() {
 	rm -rf "$STATE"
 	mkdir -p "$STATE"
 }
+
+# bench_lab N: the lab with exactly N fresh nodes on 127.$BASE; sets d (N's directory under
+# STATE), up (seconds lab up took) and cfg (the lab's ssh_config), and writes $d/hosts,
+# one node address a line.
+bench_lab() {
+	d="$STATE/n$1"
+	mkdir -p "$d"
+	ch lab down -q 2>/dev/null || true
+	t0=$(now)
+	ch lab up "$1" --base "$BASE" -q
+	t1=$(now)
+	up=$(secs "$t0" "$t1")
+	ch lab targets | tr ',' '\n' | sed 's/^root@//; s/:22$//' >"$d/hosts"
+	[ "$(wc -l <"$d/hosts")" -eq "$1" ] || die "lab targets lists $(wc -l <"$d/hosts") nodes, not $1"
+	cfg="$STATE/lab/ssh_config"
+}

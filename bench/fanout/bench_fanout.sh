@@ -108,16 +108,7 @@ congruent() {
 ROWS=""
 FIGS=""
 for n in $N_LIST; do
-	d="$STATE/n$n"
-	mkdir -p "$d"
-	ch lab down -q 2>/dev/null || true
-	t0=$(now)
-	ch lab up "$n" --base "$BASE" -q
-	t1=$(now)
-	up=$(secs "$t0" "$t1")
-	ch lab targets | tr ',' '\n' | sed 's/^root@//; s/:22$//' >"$d/hosts"
-	[ "$(wc -l <"$d/hosts")" -eq "$n" ] || die "lab targets lists $(wc -l <"$d/hosts") nodes, not $n"
-	cfg="$STATE/lab/ssh_config"
+	bench_lab "$n"
 
 	# The configuration that status looks for, deployed beforehand (not timed).
 	base=$(build "base-$RUN-$n")

@@ -82,23 +82,11 @@ build() {
 	echo "$p"
 }
 
-# Run "$@" with stdout to $OUT and stderr to $ERR, leaving its exit status in rc and its peak
-# RSS in KiB in rss (GNU time; else the VmHWM polled from /proc until it exits).
-
 mb() { echo "$1" | awk '{ printf "%.1f", $1 / 1024 }'; }
 ROWS=""
 FIGS=""
 for n in $N_LIST; do
-	d="$STATE/n$n"
-	mkdir -p "$d"
-	ch lab down -q 2>/dev/null || true
-	t0=$(now)
-	ch lab up "$n" --base "$BASE" -q
-	t1=$(now)
-	up=$(secs "$t0" "$t1")
-	ch lab targets | tr ',' '\n' | sed 's/^root@//; s/:22$//' >"$d/hosts"
-	[ "$(wc -l <"$d/hosts")" -eq "$n" ] || die "lab targets lists $(wc -l <"$d/hosts") nodes, not $n"
-	cfg="$STATE/lab/ssh_config"
+	bench_lab "$n"
 
 	# The configuration that watch and pdsh look for, deployed beforehand (not timed).
 	path=$(build "watch-$RUN-$n")
