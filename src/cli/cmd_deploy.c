@@ -1,12 +1,10 @@
 /* chimera deploy: build a configuration once and put every target on it. */
-#include "adapters/nix/nix_cli.h"
 #include "app/deploy.h"
 #include "cli/check_opts.h"
 #include "cli/fleet_opts.h"
 #include "cli/progress.h"
 #include "cli/cli.h"
 #include "util/err.h"
-#include "util/fs.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -179,7 +177,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	struct deploy_ctx ctx = { 0 };
 	struct deploy_report rep = { 0 };
 	struct progress *prog = NULL;
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX] = "";
 	enum cmd_status st = CMD_ERROR;
 	int c, r;
 
@@ -236,17 +234,9 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	cli_checks_finish(&checks);
 	o.checks = checks.specs;
 	o.nchecks = checks.n;
-	if ((r = cli_fleet_open(cli, &f)) < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	if ((st = cli_deploy_open(cli, &f, &ctx, tmp)) != CMD_OK)
 		goto out;
-	}
-	snprintf(tmp, sizeof(tmp), "%s/tmp", cli->state_dir);
-	if (fs_mkdir_p(tmp, 0700) < 0 || nix_cli_new(&ctx.nix) < 0) {
-		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
 	o.tmp_dir = tmp;
-	ctx.fleet = f.fleet;
 	prog = progress_start(progress_mode_for(cli->json, cli->quiet), f.targets.n);
 	ctx.progress = (struct deploy_progress){ .step = on_step, .done = on_done, .arg = prog };
 	r = deploy_run(&ctx, &f.targets, &o, &rep);

@@ -1,12 +1,10 @@
 /* chimera watch: keep the fleet on its configuration, healing drift, round after round. */
-#include "adapters/nix/nix_cli.h"
 #include "app/watch.h"
 #include "cli/check_opts.h"
 #include "cli/fleet_opts.h"
 #include "core/target.h"
 #include "util/clock.h"
 #include "util/err.h"
-#include "util/fs.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -184,7 +182,7 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	struct view view = { .cli = cli, .tty = isatty(STDOUT_FILENO) };
 	struct watch_hooks hooks = { .round = on_round, .arg = &view };
 	struct sigaction sa = { 0 }, old_int, old_term, old_hup;
-	char tmp[PATH_MAX], msg[300];
+	char tmp[PATH_MAX] = "", msg[300];
 	const char *release_node = NULL;
 	long v, confirm = 30;
 	int c, r, magic = 1, have_source;
@@ -258,17 +256,9 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	o.confirm_s = magic ? confirm : 0;
 	/* The probe is a few builtins: a node that takes longer than a connection may is stuck. */
 	o.probe_timeout_s = f.connect_timeout;
-	if ((r = cli_fleet_open(cli, &f)) < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	if ((st = cli_deploy_open(cli, &f, &ctx, tmp)) != CMD_OK)
 		goto out;
-	}
-	snprintf(tmp, sizeof(tmp), "%s/tmp", cli->state_dir);
-	if (fs_mkdir_p(tmp, 0700) < 0 || nix_cli_new(&ctx.nix) < 0) {
-		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
 	o.tmp_dir = tmp;
-	ctx.fleet = f.fleet;
 	/* SIGINT/SIGTERM: finish the round's node steps, record watch.stopped; SIGHUP: rebuild. */
 	stop_flag = reload_flag = 0;
 	sa.sa_handler = on_stop;

@@ -4,6 +4,8 @@
 #include "adapters/local/exec_local.h"
 #include "adapters/nix/nix_cli.h"
 #include "adapters/ssh/exec_ssh.h"
+#include "app/deploy.h"
+#include "util/fs.h"
 #include "util/err.h"
 
 #include <stdio.h>
@@ -142,4 +144,17 @@ int cli_source_path(const struct cli_source *s, char out[STOREPATH_MAX])
 	r = nx->ops->build(nx, &s->src, out, NULL);
 	nx->ops->close(nx);
 	return r;
+}
+
+enum cmd_status cli_deploy_open(struct cli *cli, struct cli_fleet *f, struct deploy_ctx *ctx, char *tmp)
+{
+	int r;
+
+	if ((r = cli_fleet_open(cli, f)) < 0)
+		return r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	snprintf(tmp, PATH_MAX, "%s/tmp", cli->state_dir);
+	if (fs_mkdir_p(tmp, 0700) < 0 || nix_cli_new(&ctx->nix) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	ctx->fleet = f->fleet;
+	return CMD_OK;
 }

@@ -102,6 +102,15 @@ void cli_fleet_init(struct cli_fleet *f);
  */
 int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg);
 
+struct deploy_ctx;
+
+/*
+ * What deploy and watch run on: cli_fleet_open, then the spool directory STATE/tmp (into
+ * TMP, PATH_MAX bytes) and Nix; CTX gets F's fleet and the Nix adapter (closed by the
+ * caller). Returns CMD_OK, or the status to exit with, the message printed.
+ */
+enum cmd_status cli_deploy_open(struct cli *cli, struct cli_fleet *f, struct deploy_ctx *ctx, char *tmp);
+
 /* Resolve targets, open the ledger and the executors. Returns 0 or an error (message set). */
 int cli_fleet_open(struct cli *cli, struct cli_fleet *f);
 
