@@ -37,6 +37,7 @@ struct watch_job {
 	time_t src_mtime;		/* of the Nix file (or flake.lock), to rebuild when it changes */
 	pthread_mutex_t lock;
 	int ledger_err;
+	volatile sig_atomic_t *stop;	/* once set, nodes not yet started this round are skipped */
 };
 
 static void job_record(struct watch_job *job, const char *topic, const char *node, json_t *payload)
@@ -264,6 +265,10 @@ static void node_round(size_t i, void *arg)
 		w->state = WATCH_QUARANTINED;
 		return;
 	}
+	if (*job->stop) {
+		snprintf(w->reason, sizeof(w->reason), "not checked: the watch was stopped");
+		return;
+	}
 	if (!w->s) {
 		struct fleet_failure f = { 0 };
 
@@ -400,6 +405,7 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 	int r;
 
 	memset(last, 0, sizeof(*last));
+	job.stop = stop;
 	pthread_mutex_init(&job.lock, NULL);
 	job.dopts = (struct deploy_opts){ .profile = opts->profile, .activate = opts->activate,
 					  .confirm_s = opts->confirm_s, .tmp_dir = opts->tmp_dir };

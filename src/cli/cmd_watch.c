@@ -259,7 +259,7 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	if ((st = cli_deploy_open(cli, &f, &ctx, tmp)) != CMD_OK)
 		goto out;
 	o.tmp_dir = tmp;
-	/* SIGINT/SIGTERM: finish the round's node steps, record watch.stopped; SIGHUP: rebuild. */
+	/* SIGINT/SIGTERM: finish the node steps in flight, start no more, record watch.stopped; SIGHUP: rebuild. */
 	stop_flag = reload_flag = 0;
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
@@ -314,8 +314,8 @@ const struct cmd_entry cmd_watch_entry = {
 		"--max-heal-attempts failures in a row is quarantined: reported, left alone, until\n"
 		"`chimera watch --release NODE` or a later successful deploy to it. Each round\n"
 		"appends watch.round to the ledger; changes append watch.node.drifted, .healed,\n"
-		".heal_failed, .quarantined, .unreachable. SIGINT or SIGTERM ends the round's work\n"
-		"and records watch.stopped.\n"
+		".heal_failed, .quarantined, .unreachable. SIGINT or SIGTERM lets the node steps in\n"
+		"flight finish, starts no more, and records watch.stopped.\n"
 		"\n"
 		"options:\n"
 		SOURCE_OPTIONS_HELP
