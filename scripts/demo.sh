@@ -1,6 +1,7 @@
 #!/bin/sh
 # make demo: start a 3-node lab, deploy examples/hello version 1 then 2 with chimera, list the
-# generations, roll the fleet back to version 1, check it, and verify the ledger.
+# generations, roll the fleet back to version 1, check it, let watch heal a node moved by
+# hand, and verify the ledger.
 set -eu
 CHIMERA=${1:-build/chimera}
 case "$CHIMERA" in /*) ;; *) CHIMERA="$(pwd)/$CHIMERA" ;; esac
@@ -45,6 +46,11 @@ ch rollback -t @lab --generation "$G1"
 step "chimera status against version 1 again"
 ch status -t @lab -c "$HELLO" --argstr version 1
 ch exec -t @lab -- 'echo "activated version $(cat /nix/var/chimera-hello/activated)"'
+
+step "drift: node 1's profile moved by hand to version 2; chimera watch --once heals it"
+N1=$(ch lab targets --json | jq -r '.[1]')
+ch exec -q -t "$N1" -- 'nix-env -p /nix/var/nix/profiles/system --switch-generation 2 >/dev/null 2>&1; readlink -f /nix/var/nix/profiles/system'
+ch watch -t @lab -c "$HELLO" --argstr version 1 --once --check 'cmd:test -e /nix/var/chimera-hello/activated'
 
 step "the ledger: this run's deploy events, then chimera ledger verify"
 ch events --topic 'chimera.*' | tail -n 6
