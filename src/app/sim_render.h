@@ -9,7 +9,8 @@
 /*
  * Read DIR/render.yaml and add every issue found to REP (rule ids RND-* from
  * config-rules.md), with the file name "render.yaml". Returns 0 whatever was found,
- * ERR_NOTFOUND when DIR has no render.yaml, or ERR_IO / ERR_NOMEM.
+ * ERR_NOTFOUND when DIR has no render.yaml, ERR_LIMIT when it is over 4 MiB, or ERR_IO /
+ * ERR_NOMEM.
  */
 int sim_render(const char *dir, struct sim_report *rep);
 
