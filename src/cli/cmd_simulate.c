@@ -36,7 +36,7 @@ static enum cmd_status cmd_simulate_exec(struct cli *cli, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == OPT_PLATFORM)
 			platform = optarg;
 		else

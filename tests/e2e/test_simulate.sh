@@ -60,4 +60,6 @@ check "json: passed false, one critical" [ "$(printf '%s\n' "$OUT" | jq -r '"\(.
 expect_exit 3 "the text report" ch simulate --platform netlify "$W/site"
 check "file:line:col, severity, rule" contains "$OUT" "netlify.toml:6:10: critical NTL-RED-5:"
 check "and the fix" contains "$OUT" "fix:"
+expect_exit 3 "options may follow the directory" ch simulate "$W/site" --platform netlify --json
+check "the same report" [ "$(printf '%s\n' "$OUT" | jq -r '.issues[0].rule')" = NTL-RED-5 ]
 finish

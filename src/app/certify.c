@@ -1,0 +1,309 @@
+/* Use case: certify a simulated configuration, and verify a certificate. */
+#include "app/certify.h"
+#include "core/storepath.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/hash.h"
+#include "util/json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SIG_LEN 64
+#define PUB_LEN 32
+
+static bool is_syntax_rule(const char *rule)
+{
+	return strcmp(rule, "NTL-TOML-1") == 0 || strcmp(rule, "RND-YAML-1") == 0;
+}
+
+bool cert_checks_run(const struct sim_report *rep, struct cert_checks *out)
+{
+	size_t i;
+
+	out->configuration_valid = true;
+	out->healing_successful = true;
+	for (i = 0; i < rep->n; i++) {
+		const struct sim_issue *is = &rep->issues[i];
+
+		if (is_syntax_rule(is->rule))
+			out->configuration_valid = false;
+		if (is->fix == SIM_FIX_HEAL && is->severity <= SIM_HIGH)
+			out->healing_successful = false;
+	}
+	out->no_critical_issues = rep->count[SIM_CRITICAL] == 0;
+	out->simulation_passed = sim_passed(rep);
+	return out->configuration_valid && out->no_critical_issues && out->simulation_passed && out->healing_successful;
+}
+
+static void key_path(const char *state_dir, char *path, size_t len)
+{
+	snprintf(path, len, "%s/keys/certify-ed25519.pem", state_dir);
+}
+
+/* Load the key, making it on first use (written 0600 before any byte of it). */
+static int key_load(const char *state_dir, EVP_PKEY **key)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	FILE *f;
+	int fd;
+
+	*key = NULL;
+	key_path(state_dir, path, sizeof(path));
+	if ((f = fopen(path, "r"))) {
+		*key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+		if (!*key || EVP_PKEY_get_base_id(*key) != EVP_PKEY_ED25519) {
+			EVP_PKEY_free(*key);
+			*key = NULL;
+			return err_set(ERR_CORRUPT, "'%s' is not an Ed25519 private key", path);
+		}
+		return 0;
+	}
+	if (errno != ENOENT)
+		return err_set_errno(ERR_IO, errno, "cannot read '%s'", path);
+	snprintf(dir, sizeof(dir), "%s/keys", state_dir);
+	if (fs_mkdir_p(dir, 0700) < 0)
+		return ERR_IO;
+	if (!(*key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")))
+		return err_set(ERR_IO, "cannot make an Ed25519 key");
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 || !(f = fdopen(fd, "w"))) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return err_set_errno(ERR_IO, e, "cannot write '%s'", path);
+	}
+	if (!PEM_write_PrivateKey(f, *key, NULL, NULL, 0, NULL, NULL) || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		fclose(f);
+		unlink(path);
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return err_set(ERR_IO, "cannot write '%s'", path);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int key_id_of(EVP_PKEY *key, char id[CERT_KEY_ID_LEN + 1])
+{
+	uint8_t pub[PUB_LEN], md[SHA3_256_LEN];
+	char hex[SHA3_256_HEX];
+	size_t len = sizeof(pub);
+
+	if (EVP_PKEY_get_raw_public_key(key, pub, &len) != 1 || len != PUB_LEN || sha3_256(pub, len, md) < 0)
+		return err_set(ERR_IO, "cannot read the public key");
+	hex_encode(md, sizeof(md), hex);
+	snprintf(id, CERT_KEY_ID_LEN + 1, "%.*s", CERT_KEY_ID_LEN, hex);
+	return 0;
+}
+
+int cert_key_id(const char *state_dir, char id[CERT_KEY_ID_LEN + 1])
+{
+	EVP_PKEY *key;
+	int r;
+
+	if ((r = key_load(state_dir, &key)) < 0)
+		return r;
+	r = key_id_of(key, id);
+	EVP_PKEY_free(key);
+	return r;
+}
+
+static int digest_hex(const void *p, size_t n, char hex[SHA3_256_HEX])
+{
+	uint8_t md[SHA3_256_LEN];
+
+	if (sha3_256(p, n, md) < 0)
+		return err_set(ERR_IO, "cannot hash");
+	hex_encode(md, sizeof(md), hex);
+	return 0;
+}
+
+/* SHA3-256 of DIR/NAME. */
+static int file_digest(const char *dir, const char *name, char hex[SHA3_256_HEX])
+{
+	struct buf b = BUF_INIT(0);
+	char path[PATH_MAX];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((r = fs_read_file(path, &b)) == 0)
+		r = digest_hex(b.data, b.len, hex);
+	buf_release(&b);
+	return r;
+}
+
+/* The canonical JSON text of CERT without its signature: what the signature covers. */
+static int signed_text(const json_t *cert, struct buf *out)
+{
+	json_t *copy = json_deep_copy(cert);
+	char *text;
+	int r;
+
+	if (!copy)
+		return err_set(ERR_NOMEM, "out of memory");
+	json_object_del(copy, "signature");
+	text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(copy);
+	if (!text)
+		return err_set(ERR_NOMEM, "out of memory");
+	r = json_canonical(text, out);
+	free(text);
+	return r;
+}
+
+/* The simulation report's digest: its issues and counts, without the time it took. */
+static int report_digest(const struct sim_report *rep, char hex[SHA3_256_HEX])
+{
+	json_t *j = sim_report_json(rep);
+	char *text;
+	int r;
+
+	if (!j)
+		return err_set(ERR_NOMEM, "out of memory");
+	json_object_del(j, "us");
+	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	if (!text)
+		return err_set(ERR_NOMEM, "out of memory");
+	r = digest_hex(text, strlen(text), hex);
+	free(text);
+	return r;
+}
+
+int cert_make(const char *state_dir, const char *dir, const struct sim_report *rep, const char *artifact,
+	      json_t **out)
+{
+	EVP_PKEY *key = NULL;
+	EVP_MD_CTX *md = NULL;
+	struct buf text = BUF_INIT(0);
+	json_t *cert = NULL, *files;
+	char id[CERT_KEY_ID_LEN + 1], hex[SHA3_256_HEX], nonce_hex[33], sig_hex[SIG_LEN * 2 + 1],
+		when[CLOCK_UTC_LEN];
+	uint8_t nonce[16], sig[SIG_LEN];
+	size_t i, sig_len = sizeof(sig);
+	int r;
+
+	*out = NULL;
+	if (artifact && !storepath_valid(artifact, strlen(artifact)))
+		return err_set(ERR_INVALID, "--artifact '%s' is not a store path", artifact);
+	if ((r = key_load(state_dir, &key)) < 0 || (r = key_id_of(key, id)) < 0)
+		goto out;
+	if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
+		r = err_set(ERR_IO, "no random bytes for the nonce");
+		goto out;
+	}
+	hex_encode(nonce, sizeof(nonce), nonce_hex);
+	clock_format_utc(clock_wall_ms(), when);
+	files = json_array();
+	for (i = 0; i < rep->nfiles; i++) {
+		if ((r = file_digest(dir, rep->files[i], hex)) < 0) {
+			json_decref(files);
+			goto out;
+		}
+		json_array_append_new(files, json_pack("{s:s, s:s}", "path", rep->files[i], "sha3_256", hex));
+	}
+	if ((r = report_digest(rep, hex)) < 0) {
+		json_decref(files);
+		goto out;
+	}
+	cert = json_pack("{s:i, s:s, s:o, s:{s:s}, s:n, s:o, s:s, s:s, s:s, s:{s:b, s:b, s:b, s:b}}", "version",
+			 CERT_VERSION, "platform", rep->platform, "files", files, "simulation", "sha3_256", hex,
+			 "healing", "artifact", artifact ? json_string(artifact) : json_null(), "time", when, "nonce",
+			 nonce_hex, "key_id", id, "checks", "simulation_passed", 1, "no_critical_issues", 1,
+			 "healing_successful", 1, "configuration_valid", 1);
+	if (!cert) {
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = signed_text(cert, &text)) < 0)
+		goto out;
+	if (!(md = EVP_MD_CTX_new()) || EVP_DigestSignInit(md, NULL, NULL, NULL, key) != 1 ||
+	    EVP_DigestSign(md, sig, &sig_len, (const uint8_t *)text.data, text.len) != 1 || sig_len != SIG_LEN) {
+		r = err_set(ERR_IO, "cannot sign the certificate");
+		goto out;
+	}
+	hex_encode(sig, sig_len, sig_hex);
+	json_object_set_new(cert, "signature", json_pack("{s:s, s:s}", "alg", "ed25519", "hex", sig_hex));
+	*out = cert;
+	cert = NULL;
+	r = 0;
+out:
+	json_decref(cert);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	buf_release(&text);
+	return r;
+}
+
+int cert_verify(const char *state_dir, const char *dir, const json_t *cert)
+{
+	EVP_PKEY *key = NULL;
+	EVP_MD_CTX *md = NULL;
+	struct buf text = BUF_INIT(0);
+	const char *key_id = NULL, *sig_hex = NULL;
+	char id[CERT_KEY_ID_LEN + 1], hex[SHA3_256_HEX];
+	uint8_t sig[SIG_LEN];
+	const json_t *files;
+	size_t i;
+	int version = 0, r;
+
+	if (json_unpack((json_t *)cert, "{s:i, s:s, s:o, s:{s:s}}", "version", &version, "key_id", &key_id, "files",
+			&files, "signature", "hex", &sig_hex) != 0 ||
+	    !json_is_array(files))
+		return err_set(ERR_INVALID, "not a chimera certificate (version, key_id, files and signature expected)");
+	if (version != CERT_VERSION)
+		return err_set(ERR_INVALID, "certificate version %d: this chimera reads version %d", version, CERT_VERSION);
+	if (strlen(sig_hex) != SIG_LEN * 2 || hex_decode(sig_hex, sig, SIG_LEN) < 0)
+		return err_set(ERR_INVALID, "the signature is not %d bytes of hex", SIG_LEN);
+	if ((r = key_load(state_dir, &key)) < 0 || (r = key_id_of(key, id)) < 0)
+		goto out;
+	if (strcmp(id, key_id) != 0) {
+		r = err_set(ERR_CORRUPT, "signed by key %s, not by this controller's key %s", key_id, id);
+		goto out;
+	}
+	if ((r = signed_text(cert, &text)) < 0)
+		goto out;
+	if (!(md = EVP_MD_CTX_new()) || EVP_DigestVerifyInit(md, NULL, NULL, NULL, key) != 1 ||
+	    EVP_DigestVerify(md, sig, SIG_LEN, (const uint8_t *)text.data, text.len) != 1) {
+		r = err_set(ERR_CORRUPT, "the signature does not match: the certificate was changed or not made here");
+		goto out;
+	}
+	for (i = 0; i < json_array_size(files); i++) {
+		const char *path = NULL, *want = NULL;
+
+		if (json_unpack(json_array_get(files, i), "{s:s, s:s}", "path", &path, "sha3_256", &want) != 0 ||
+		    strchr(path, '/') || path[0] == '.') {
+			r = err_set(ERR_INVALID, "file %zu of the certificate is malformed", i);
+			goto out;
+		}
+		if ((r = file_digest(dir, path, hex)) < 0) {
+			r = err_set(ERR_CORRUPT, "%s: certified, but it cannot be read now: %s", path, err_msg());
+			goto out;
+		}
+		if (strcmp(hex, want) != 0) {
+			r = err_set(ERR_CORRUPT, "%s changed since it was certified (sha3-256 %.16s..., certified %.16s...)",
+				    path, hex, want);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	buf_release(&text);
+	return r;
+}

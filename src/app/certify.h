@@ -1,0 +1,43 @@
+/* Use case: certify a simulated configuration (SHA3-256 digests, Ed25519 signature), and verify a certificate. */
+#ifndef CHIMERA_APP_CERTIFY_H
+#define CHIMERA_APP_CERTIFY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "app/sim.h"
+
+#define CERT_VERSION 1
+#define CERT_KEY_ID_LEN 16	/* hex characters of the key id: the start of SHA3-256 of the public key */
+
+struct cert_checks {
+	bool configuration_valid;	/* every file parses */
+	bool no_critical_issues;
+	bool simulation_passed;		/* nothing critical or high */
+	bool healing_successful;	/* no issue heal should have fixed is left */
+};
+
+/* Run the four checks on REP. True when all pass. */
+bool cert_checks_run(const struct sim_report *rep, struct cert_checks *out);
+
+/*
+ * The controller's signing key, STATE_DIR/keys/certify-ed25519.pem (made on first use, mode
+ * 0600), and its id. Returns 0, or ERR_IO / ERR_CORRUPT with a message naming the file.
+ */
+int cert_key_id(const char *state_dir, char id[CERT_KEY_ID_LEN + 1]);
+
+/*
+ * The certificate of REP (the files it read are under DIR; ARTIFACT may be NULL), signed
+ * with the controller's key: a new JSON object in *OUT. Only call it when the checks pass.
+ */
+int cert_make(const char *state_dir, const char *dir, const struct sim_report *rep, const char *artifact,
+	      json_t **out);
+
+/*
+ * Check CERT against the controller's key and the files under DIR. Returns 0 when the
+ * signature and every digest match; ERR_CORRUPT with a message naming what does not
+ * (the signature, or the file that changed); ERR_INVALID for a malformed certificate.
+ */
+int cert_verify(const char *state_dir, const char *dir, const json_t *cert);
+
+#endif
