@@ -1456,16 +1456,18 @@ static void check_env_alias(struct ctx *c, struct svc *s, struct fy_node_pair *r
 		      "service %s: env and runtime disagree; keep runtime only", nq);
 }
 
-/* The runtime a wrong one was meant to be, or NULL. */
-static const char *runtime_fix(const char *s, size_t len)
+/* A misspelling and what it stands for. */
+struct spelling {
+	const char *from, *to;
+};
+
+/*
+ * S (LEN bytes) in lower case when that is one of KNOWN (NULL-terminated), else what the
+ * N FIXES map it to, else NULL.
+ */
+static const char *known_or_fixed(const char *s, size_t len, const char *const *known, const struct spelling *fixes,
+				  size_t n)
 {
-	static const struct {
-		const char *from, *to;
-	} fixes[] = {
-		{ "nodejs", "node" }, { "node.js", "node" }, { "js", "node" }, { "javascript", "node" },
-		{ "typescript", "node" }, { "python3", "python" }, { "py", "python" }, { "golang", "go" },
-		{ "dockerfile", "docker" }, { "rails", "ruby" }, { "html", "static" },
-	};
 	char low[32];
 	size_t i;
 
@@ -1474,13 +1476,25 @@ static const char *runtime_fix(const char *s, size_t len)
 	for (i = 0; i < len; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
 	low[len] = '\0';
-	for (i = 0; runtimes[i]; i++)
-		if (!strcmp(low, runtimes[i]))
-			return runtimes[i];
-	for (i = 0; i < sizeof(fixes) / sizeof(fixes[0]); i++)
+	for (i = 0; known[i]; i++)
+		if (!strcmp(low, known[i]))
+			return known[i];
+	for (i = 0; i < n; i++)
 		if (!strcmp(low, fixes[i].from))
 			return fixes[i].to;
 	return NULL;
+}
+
+/* The runtime a wrong one was meant to be, or NULL. */
+static const char *runtime_fix(const char *s, size_t len)
+{
+	static const struct spelling fixes[] = {
+		{ "nodejs", "node" }, { "node.js", "node" }, { "js", "node" }, { "javascript", "node" },
+		{ "typescript", "node" }, { "python3", "python" }, { "py", "python" }, { "golang", "go" },
+		{ "dockerfile", "docker" }, { "rails", "ruby" }, { "html", "static" },
+	};
+
+	return known_or_fixed(s, len, runtimes, fixes, sizeof(fixes) / sizeof(fixes[0]));
 }
 
 /* RND-SVC-3 and RND-SVC-4: runtime (or env) present, and one Render knows. */
@@ -1554,9 +1568,7 @@ static bool check_plan(struct ctx *c, struct fy_node_pair *p)
 /* The region a wrong one most likely means, or NULL. */
 static const char *region_fix(const char *s, size_t len)
 {
-	static const struct {
-		const char *from, *to;
-	} fixes[] = {
+	static const struct spelling fixes[] = {
 		{ "us-west", "oregon" }, { "us-west-2", "oregon" }, { "us-west-1", "oregon" },
 		{ "us-east", "virginia" }, { "us-east-1", "virginia" }, { "us-east-2", "ohio" },
 		{ "us-central", "ohio" }, { "eu", "frankfurt" }, { "europe", "frankfurt" },
@@ -1564,21 +1576,8 @@ static const char *region_fix(const char *s, size_t len)
 		{ "germany", "frankfurt" }, { "asia", "singapore" }, { "ap-southeast-1", "singapore" },
 		{ "sg", "singapore" },
 	};
-	char low[32];
-	size_t i;
 
-	if (len >= sizeof(low))
-		return NULL;
-	for (i = 0; i < len; i++)
-		low[i] = (char)tolower((unsigned char)s[i]);
-	low[len] = '\0';
-	for (i = 0; regions[i]; i++)
-		if (!strcmp(low, regions[i]))
-			return regions[i];
-	for (i = 0; i < sizeof(fixes) / sizeof(fixes[0]); i++)
-		if (!strcmp(low, fixes[i].from))
-			return fixes[i].to;
-	return NULL;
+	return known_or_fixed(s, len, regions, fixes, sizeof(fixes) / sizeof(fixes[0]));
 }
 
 /* RND-SVC-6: the region of MAP, if any, is one of Render's. */
