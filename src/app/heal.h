@@ -1,0 +1,47 @@
+/* Use case: heal a project's deploy configuration: apply the fixes the simulator names, and check them. */
+#ifndef CHIMERA_APP_HEAL_H
+#define CHIMERA_APP_HEAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app/sim.h"
+#include "util/buf.h"
+
+#define HEAL_MAX_ATTEMPTS 3	/* per issue */
+
+/* What heal did about one critical or high issue that has a fix. */
+struct heal_action {
+	char rule[SIM_RULE_MAX];
+	int line, col;			/* where the issue was, in the original file */
+	char what[SIM_MSG_MAX];		/* the fix applied (the issue's fix_text) */
+	int attempts;
+	bool fixed;			/* re-simulation no longer reports it */
+	char why[SIM_MSG_MAX];		/* when not fixed: why it did not converge */
+};
+
+struct heal_result {
+	struct buf text;		/* the healed file (the original when nothing changed) */
+	struct heal_action *actions;
+	size_t n, cap;
+	struct sim_report before;	/* the simulation of the original */
+	struct sim_report after;	/* and of the healed text */
+};
+
+void heal_result_init(struct heal_result *h, const char *platform);
+void heal_result_release(struct heal_result *h);
+
+/* Add an action; returns it (zeroed but for RULE, LINE, COL, WHAT) or NULL when out of memory. */
+struct heal_action *heal_add(struct heal_result *h, const struct sim_issue *is);
+
+/*
+ * Heal LEN bytes of netlify.toml TEXT (named FILE in reports; DIR, which may be NULL, holds
+ * the files beside it). For each critical or high issue whose fix is SIM_FIX_HEAL: apply
+ * the fix to the document with formats/toml's targeted edits (comments and untouched lines
+ * stay byte-identical), simulate again, and count it fixed when the issue is gone; at most
+ * HEAL_MAX_ATTEMPTS per issue. Fixes that are only suggested are never applied. RES gets
+ * the healed text, the actions and both simulations. Returns 0, or ERR_NOMEM.
+ */
+int heal_netlify_text(const char *file, const char *text, size_t len, const char *dir, struct heal_result *res);
+
+#endif
