@@ -75,6 +75,7 @@ extern const struct cmd_entry cmd_deploy_entry;
 extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_simulate_entry;
 extern const struct cmd_entry cmd_certify_entry;
+extern const struct cmd_entry cmd_heal_entry;
 extern const struct cmd_entry cmd_deployments_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_exec_entry;

@@ -13,6 +13,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_rollback_entry,
 	&cmd_watch_entry,
 	&cmd_simulate_entry,
+	&cmd_heal_entry,
 	&cmd_certify_entry,
 	&cmd_deployments_entry,
 	&cmd_exec_entry,

@@ -1,0 +1,175 @@
+/* chimera heal: apply the fixes simulate names, show the diff, and write it only when asked. */
+#include "app/heal.h"
+#include "cli/cli.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A unified diff of A and B (FILE names both sides) from diffutils' diff -u, into OUT. */
+static int unified_diff(const char *file, const struct buf *a, const struct buf *b, struct buf *out)
+{
+	char diff[PATH_MAX], pa[] = "/tmp/chimera-heal-a.XXXXXX", pb[] = "/tmp/chimera-heal-b.XXXXXX";
+	char la[SIM_FILE_MAX + 3], lb[SIM_FILE_MAX + 3];
+	int fa = -1, fb = -1, status = 0, r;
+
+	if (proc_which("diff", diff, sizeof(diff)) < 0)
+		return err_set(ERR_UNSUPPORTED, "diff (Debian's diffutils) is needed to show the change");
+	snprintf(la, sizeof(la), "a/%s", file);
+	snprintf(lb, sizeof(lb), "b/%s", file);
+	if ((fa = mkstemp(pa)) < 0 || (fb = mkstemp(pb)) < 0 || write(fa, a->data, a->len) != (ssize_t)a->len ||
+	    write(fb, b->data, b->len) != (ssize_t)b->len) {
+		r = err_set_errno(ERR_IO, errno, "cannot write a temporary file for the diff");
+		goto out;
+	}
+	{
+		char *argv[] = { diff, "-u", "--label", la, "--label", lb, pa, pb, NULL };
+
+		r = proc_run_split(argv, -1, out, NULL, &status);
+	}
+	if (r == 0 && status != 0 && status != 1)
+		r = err_set(ERR_IO, "diff failed with status %d", status);
+out:
+	if (fa >= 0) {
+		close(fa);
+		unlink(pa);
+	}
+	if (fb >= 0) {
+		close(fb);
+		unlink(pb);
+	}
+	return r;
+}
+
+static json_t *result_json(const struct heal_result *h, const char *diff, int written)
+{
+	json_t *actions = json_array();
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		const struct heal_action *a = &h->actions[i];
+
+		json_array_append_new(actions, json_pack("{s:s, s:i, s:i, s:s, s:i, s:b, s:s}", "rule", a->rule, "line",
+							 a->line, "col", a->col, "fix", a->what, "attempts", a->attempts,
+							 "fixed", a->fixed, "why", a->why));
+	}
+	return json_pack("{s:o, s:o, s:o, s:s, s:b, s:b}", "actions", actions, "before", sim_report_json(&h->before),
+			 "after", sim_report_json(&h->after), "diff", diff, "written", written, "passed",
+			 sim_passed(&h->after));
+}
+
+enum { OPT_PLATFORM = 2400, OPT_WRITE };
+
+static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "write", no_argument, NULL, OPT_WRITE },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *platform = NULL, *dir = ".";
+	struct heal_result h;
+	struct buf orig = BUF_INIT(0), diff = BUF_INIT(1 << 20), report = BUF_INIT(0);
+	char path[PATH_MAX], bak[PATH_MAX + 8];
+	struct stat st;
+	int c, r, write_it = 0, written = 0;
+	size_t i;
+	enum cmd_status status;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == OPT_PLATFORM)
+			platform = optarg;
+		else if (c == OPT_WRITE)
+			write_it = 1;
+		else
+			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc)
+		dir = argv[optind++];
+	if (optind < argc)
+		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+	if (!platform || (strcmp(platform, "netlify") != 0 && strcmp(platform, "render") != 0))
+		return cli_usage(cli, "give --platform netlify or --platform render");
+	if (strcmp(platform, "render") == 0)
+		return cli_fail(cli, CMD_ERROR, "heal of render.yaml is not built yet; `chimera simulate --platform render` "
+				"shows each fix");
+	snprintf(path, sizeof(path), "%s/netlify.toml", dir);
+	if (stat(path, &st) < 0)
+		return cli_fail(cli, CMD_USAGE, "no netlify.toml: '%s' does not exist", path);
+	if (fs_read_file(path, &orig) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	heal_result_init(&h, platform);
+	if ((r = heal_netlify_text("netlify.toml", orig.data, orig.len, dir, &h)) < 0 ||
+	    (r = unified_diff("netlify.toml", &orig, &h.text, &diff)) < 0) {
+		status = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (write_it && diff.len) {
+		/* The original is kept beside it first; then the new text replaces it atomically. */
+		snprintf(bak, sizeof(bak), "%s.bak", path);
+		if (fs_write_file(bak, orig.data, orig.len, st.st_mode & 07777) < 0 ||
+		    fs_write_file(path, h.text.data, h.text.len, st.st_mode & 07777) < 0) {
+			status = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+			goto out;
+		}
+		written = 1;
+	}
+	if (cli->json) {
+		cli_print_json(result_json(&h, diff.data, written));
+	} else {
+		for (i = 0; i < h.n; i++) {
+			const struct heal_action *a = &h.actions[i];
+
+			printf("netlify.toml:%d:%d: %s %s: %s%s%s\n", a->line, a->col, a->rule, a->fixed ? "fixed" : "NOT FIXED",
+			       a->what, a->fixed ? "" : ": ", a->fixed ? "" : a->why);
+		}
+		fputs(diff.data, stdout);
+		sim_report_text(&h.after, &report);
+		printf("after healing:\n%s", report.data);
+		if (written)
+			printf("written to %s (the original kept in %s.bak)\n", path, path);
+		else if (diff.len)
+			printf("nothing written: run again with --write to apply\n");
+		else
+			printf("nothing to change\n");
+	}
+	status = sim_passed(&h.after) ? CMD_OK : CMD_PARTIAL;
+out:
+	heal_result_release(&h);
+	buf_release(&orig);
+	buf_release(&diff);
+	buf_release(&report);
+	return status;
+}
+
+const struct cmd_entry cmd_heal_entry = {
+	.name = "heal",
+	.summary = "apply the fixes simulate names to netlify.toml, show the diff, write with --write",
+	.usage = "chimera heal --platform netlify [DIR] [--write] [--json]",
+	.help = "Simulates DIR/netlify.toml, then for each critical or high issue with an automatic\n"
+		"fix applies it to the parsed document (comments and untouched lines stay\n"
+		"byte-identical), simulates again, and counts the issue fixed when it is gone: at\n"
+		"most 3 attempts per issue. Fixes simulate only suggests are never applied. Prints\n"
+		"what it did, a unified diff and the report after healing.\n"
+		"\n"
+		"options:\n"
+		"  --platform NAME          netlify (render.yaml is not healed yet)\n"
+		"  --write                  write the healed file (atomically: temporary file, fsync,\n"
+		"                           rename), keeping the original as netlify.toml.bak\n"
+		"  --json                   one JSON document: actions, before, after, diff, written\n"
+		"\n"
+		"exit status: 0 when the healed configuration has no critical or high issue, 3\n"
+		"otherwise, 2 without netlify.toml, 1 on errors.\n",
+	.exec = cmd_heal_exec,
+};
