@@ -44,4 +44,11 @@ struct heal_action *heal_add(struct heal_result *h, const struct sim_issue *is);
  */
 int heal_netlify_text(const char *file, const char *text, size_t len, const char *dir, struct heal_result *res);
 
+/*
+ * The same for render.yaml, as targeted text edits by position: every critical or high
+ * issue with a heal, and the two legacy renames (env to runtime, redis to keyvalue) though
+ * they are medium. An edit that would add a YAML syntax error or duplicate key is refused.
+ */
+int heal_render_text(const char *file, const char *text, size_t len, struct heal_result *res);
+
 #endif

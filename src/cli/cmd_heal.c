@@ -76,7 +76,7 @@ static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
 		{ "write", no_argument, NULL, OPT_WRITE },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *platform = NULL, *dir = ".";
+	const char *platform = NULL, *dir = ".", *name;
 	struct heal_result h;
 	struct buf orig = BUF_INIT(0), diff = BUF_INIT(1 << 20), report = BUF_INIT(0);
 	char path[PATH_MAX], bak[PATH_MAX + 8];
@@ -101,17 +101,16 @@ static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 	if (!platform || (strcmp(platform, "netlify") != 0 && strcmp(platform, "render") != 0))
 		return cli_usage(cli, "give --platform netlify or --platform render");
-	if (strcmp(platform, "render") == 0)
-		return cli_fail(cli, CMD_ERROR, "heal of render.yaml is not built yet; `chimera simulate --platform render` "
-				"shows each fix");
-	snprintf(path, sizeof(path), "%s/netlify.toml", dir);
+	name = strcmp(platform, "render") == 0 ? "render.yaml" : "netlify.toml";
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (stat(path, &st) < 0)
-		return cli_fail(cli, CMD_USAGE, "no netlify.toml: '%s' does not exist", path);
+		return cli_fail(cli, CMD_USAGE, "no %s: '%s' does not exist", name, path);
 	if (fs_read_file(path, &orig) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	heal_result_init(&h, platform);
-	if ((r = heal_netlify_text("netlify.toml", orig.data, orig.len, dir, &h)) < 0 ||
-	    (r = unified_diff("netlify.toml", &orig, &h.text, &diff)) < 0) {
+	r = strcmp(platform, "render") == 0 ? heal_render_text(name, orig.data, orig.len, &h)
+					    : heal_netlify_text(name, orig.data, orig.len, dir, &h);
+	if (r < 0 || (r = unified_diff(name, &orig, &h.text, &diff)) < 0) {
 		status = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
@@ -131,7 +130,7 @@ static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
 		for (i = 0; i < h.n; i++) {
 			const struct heal_action *a = &h.actions[i];
 
-			printf("netlify.toml:%d:%d: %s %s: %s%s%s\n", a->line, a->col, a->rule, a->fixed ? "fixed" : "NOT FIXED",
+			printf("%s:%d:%d: %s %s: %s%s%s\n", name, a->line, a->col, a->rule, a->fixed ? "fixed" : "NOT FIXED",
 			       a->what, a->fixed ? "" : ": ", a->fixed ? "" : a->why);
 		}
 		fputs(diff.data, stdout);
@@ -155,21 +154,21 @@ out:
 
 const struct cmd_entry cmd_heal_entry = {
 	.name = "heal",
-	.summary = "apply the fixes simulate names to netlify.toml, show the diff, write with --write",
-	.usage = "chimera heal --platform netlify [DIR] [--write] [--json]",
-	.help = "Simulates DIR/netlify.toml, then for each critical or high issue with an automatic\n"
-		"fix applies it to the parsed document (comments and untouched lines stay\n"
-		"byte-identical), simulates again, and counts the issue fixed when it is gone: at\n"
-		"most 3 attempts per issue. Fixes simulate only suggests are never applied. Prints\n"
-		"what it did, a unified diff and the report after healing.\n"
+	.summary = "apply the fixes simulate names, show the diff, write with --write",
+	.usage = "chimera heal --platform netlify|render [DIR] [--write] [--json]",
+	.help = "Simulates DIR/netlify.toml or DIR/render.yaml, then for each critical or high\n"
+		"issue with an automatic fix applies it as a targeted edit (comments and untouched\n"
+		"lines stay byte-identical), simulates again, and counts the issue fixed when it\n"
+		"is gone: at most 3 attempts per issue. Fixes simulate only suggests are never\n"
+		"applied. Prints what it did, a unified diff and the report after healing.\n"
 		"\n"
 		"options:\n"
-		"  --platform NAME          netlify (render.yaml is not healed yet)\n"
+		"  --platform NAME          netlify or render\n"
 		"  --write                  write the healed file (atomically: temporary file, fsync,\n"
-		"                           rename), keeping the original as netlify.toml.bak\n"
+		"                           rename), keeping the original as FILE.bak\n"
 		"  --json                   one JSON document: actions, before, after, diff, written\n"
 		"\n"
 		"exit status: 0 when the healed configuration has no critical or high issue, 3\n"
-		"otherwise, 2 without netlify.toml, 1 on errors.\n",
+		"otherwise, 2 without the file, 1 on errors.\n",
 	.exec = cmd_heal_exec,
 };

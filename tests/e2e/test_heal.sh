@@ -1,5 +1,5 @@
 #!/bin/sh
-# chimera heal on netlify.toml: fixes applied to a copy of the document, a unified diff,
+# chimera heal on netlify.toml and render.yaml: fixes applied to a copy, a unified diff,
 # nothing written without --write; with it, an atomic write and a .bak; comments kept.
 . "$E2E_DIR/lib.sh"
 start
@@ -33,6 +33,26 @@ expect_exit 0 "simulate now passes" ch simulate --platform netlify "$W/site"
 expect_exit 0 "heal again: nothing to change" ch heal --platform netlify "$W/site" --json
 check "json: no action, empty diff, passed" [ "$(printf '%s\n' "$OUT" | jq -r '"\(.actions | length) \(.diff | length) \(.passed)"')" = "0 0 true" ]
 expect_exit 2 "no netlify.toml" ch heal --platform netlify "$W"
-expect_exit 1 "render is not healed yet, and says so" ch heal --platform render "$W/site"
-check "the message" contains "$ERR" "heal of render.yaml is not built yet"
+mkdir -p "$W/blue"
+cat > "$W/blue/render.yaml" <<'EOF'
+# Blueprint; keep this comment.
+services:
+  - type: web
+    name: app
+    env: node
+    plan: Starter
+    buildCommand: npm ci
+    startCommand: npm start
+    envVars:
+      - key: SECRET
+EOF
+cp "$W/blue/render.yaml" "$W/blue.orig"
+expect_exit 3 "simulate render.yaml: the mistakes" ch simulate --platform render "$W/blue"
+expect_exit 0 "heal --platform render --write" ch heal --platform render "$W/blue" --write
+check "env renamed to runtime" grep -qxF "    runtime: node" "$W/blue/render.yaml"
+check "the plan spelled as Render does" grep -qxF "    plan: starter" "$W/blue/render.yaml"
+check "sync: false added to the variable without a value" grep -qxF "        sync: false" "$W/blue/render.yaml"
+check "the comment kept" grep -qxF "# Blueprint; keep this comment." "$W/blue/render.yaml"
+check "the original kept as .bak" cmp -s "$W/blue/render.yaml.bak" "$W/blue.orig"
+expect_exit 0 "simulate render.yaml now passes" ch simulate --platform render "$W/blue"
 finish
