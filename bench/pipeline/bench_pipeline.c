@@ -44,7 +44,7 @@ static int one(const char *platform, const char *dir, const char *name, const st
 {
 	struct heal_result h;
 	struct sim_report final;
-	json_t *cert = NULL;
+	json_t *cert = NULL, *healing = NULL;
 	int r;
 
 	heal_result_init(&h, platform);
@@ -60,10 +60,12 @@ static int one(const char *platform, const char *dir, const char *name, const st
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		if ((r = fs_write_file(path, h.text.data, h.text.len, 0644)) == 0) {
 			snprintf(final.files[final.nfiles++], SIM_FILE_MAX, "%s", name);
-			r = cert_make(state, dir, &final, NULL, &cert);
+			healing = heal_report_json(&h);
+			r = healing ? cert_make(state, dir, &final, healing, NULL, &cert) : ERR_NOMEM;
 		}
 	}
 	json_decref(cert);
+	json_decref(healing);
 	sim_report_release(&final);
 	heal_result_release(&h);
 	return r;

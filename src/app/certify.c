@@ -184,15 +184,28 @@ static int report_digest(const struct sim_report *rep, char hex[SHA3_256_HEX])
 	return r;
 }
 
-int cert_make(const char *state_dir, const char *dir, const struct sim_report *rep, const char *artifact,
-	      json_t **out)
+/* SHA3-256 of the canonical text of J. */
+static int json_digest(const json_t *j, char hex[SHA3_256_HEX])
+{
+	char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	int r;
+
+	if (!text)
+		return err_set(ERR_NOMEM, "out of memory");
+	r = digest_hex(text, strlen(text), hex);
+	free(text);
+	return r;
+}
+
+int cert_make(const char *state_dir, const char *dir, const struct sim_report *rep, const json_t *healing,
+	      const char *artifact, json_t **out)
 {
 	EVP_PKEY *key = NULL;
 	EVP_MD_CTX *md = NULL;
 	struct buf text = BUF_INIT(0);
 	json_t *cert = NULL, *files;
-	char id[CERT_KEY_ID_LEN + 1], hex[SHA3_256_HEX], nonce_hex[33], sig_hex[SIG_LEN * 2 + 1],
-		when[CLOCK_UTC_LEN];
+	char id[CERT_KEY_ID_LEN + 1], hex[SHA3_256_HEX], heal_hex[SHA3_256_HEX], nonce_hex[33],
+		sig_hex[SIG_LEN * 2 + 1], when[CLOCK_UTC_LEN];
 	uint8_t nonce[16], sig[SIG_LEN];
 	size_t i, sig_len = sizeof(sig);
 	int r;
@@ -216,13 +229,14 @@ int cert_make(const char *state_dir, const char *dir, const struct sim_report *r
 		}
 		json_array_append_new(files, json_pack("{s:s, s:s}", "path", rep->files[i], "sha3_256", hex));
 	}
-	if ((r = report_digest(rep, hex)) < 0) {
+	if ((r = report_digest(rep, hex)) < 0 || (healing && (r = json_digest(healing, heal_hex)) < 0)) {
 		json_decref(files);
 		goto out;
 	}
-	cert = json_pack("{s:i, s:s, s:o, s:{s:s}, s:n, s:o, s:s, s:s, s:s, s:{s:b, s:b, s:b, s:b}}", "version",
+	cert = json_pack("{s:i, s:s, s:o, s:{s:s}, s:o, s:o, s:s, s:s, s:s, s:{s:b, s:b, s:b, s:b}}", "version",
 			 CERT_VERSION, "platform", rep->platform, "files", files, "simulation", "sha3_256", hex,
-			 "healing", "artifact", artifact ? json_string(artifact) : json_null(), "time", when, "nonce",
+			 "healing", healing ? json_pack("{s:s}", "sha3_256", heal_hex) : json_null(), "artifact",
+			 artifact ? json_string(artifact) : json_null(), "time", when, "nonce",
 			 nonce_hex, "key_id", id, "checks", "simulation_passed", 1, "no_critical_issues", 1,
 			 "healing_successful", 1, "configuration_valid", 1);
 	if (!cert) {

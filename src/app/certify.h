@@ -28,10 +28,11 @@ int cert_key_id(const char *state_dir, char id[CERT_KEY_ID_LEN + 1]);
 
 /*
  * The certificate of REP (the files it read are under DIR; ARTIFACT may be NULL), signed
- * with the controller's key: a new JSON object in *OUT. Only call it when the checks pass.
+ * with the controller's key: a new JSON object in *OUT. HEALING is the healing report
+ * (heal_report_json), or NULL when there was none. Only call it when the checks pass.
  */
-int cert_make(const char *state_dir, const char *dir, const struct sim_report *rep, const char *artifact,
-	      json_t **out);
+int cert_make(const char *state_dir, const char *dir, const struct sim_report *rep, const json_t *healing,
+	      const char *artifact, json_t **out);
 
 /*
  * Check CERT against the controller's key and the files under DIR. Returns 0 when the

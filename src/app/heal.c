@@ -24,6 +24,21 @@ void heal_result_release(struct heal_result *h)
 	sim_report_release(&h->after);
 }
 
+json_t *heal_report_json(const struct heal_result *h)
+{
+	json_t *actions = json_array();
+	size_t i;
+
+	for (i = 0; actions && i < h->n; i++) {
+		const struct heal_action *a = &h->actions[i];
+
+		json_array_append_new(actions, json_pack("{s:s, s:i, s:i, s:s, s:i, s:b, s:s}", "rule", a->rule, "line",
+							 a->line, "col", a->col, "fix", a->what, "attempts", a->attempts,
+							 "fixed", a->fixed, "why", a->why));
+	}
+	return actions;
+}
+
 struct heal_action *heal_add(struct heal_result *h, const struct sim_issue *is)
 {
 	struct heal_action *a;

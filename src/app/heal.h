@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "app/sim.h"
 #include "util/buf.h"
 
@@ -30,6 +32,9 @@ struct heal_result {
 
 void heal_result_init(struct heal_result *h, const char *platform);
 void heal_result_release(struct heal_result *h);
+
+/* The actions as JSON: [{rule, line, col, fix, attempts, fixed, why}], a new reference (NULL when out of memory). */
+json_t *heal_report_json(const struct heal_result *h);
 
 /* Add an action; returns it (zeroed but for RULE, LINE, COL, WHAT) or NULL when out of memory. */
 struct heal_action *heal_add(struct heal_result *h, const struct sim_issue *is);

@@ -1,5 +1,6 @@
 /* chimera certify: sign a configuration that passed simulation; --verify a certificate. */
 #include "app/certify.h"
+#include "app/heal.h"
 #include "app/sim_netlify.h"
 #include "app/sim_render.h"
 #include "cli/cli.h"
@@ -105,7 +106,26 @@ static enum cmd_status cmd_certify_exec(struct cli *cli, int argc, char **argv)
 		st = CMD_PARTIAL;
 		goto out;
 	}
-	if ((r = cert_make(cli->state_dir, dir, &rep, artifact, &cert)) < 0) {
+	/* The healing report certified is heal's pass over the file as it is: nothing left to fix. */
+	{
+		struct heal_result h;
+		struct buf text = BUF_INIT(0);
+		json_t *healing = NULL;
+
+		heal_result_init(&h, platform);
+		snprintf(path, sizeof(path), "%s/%s", dir, rep.files[0]);
+		if ((r = fs_read_file(path, &text)) == 0)
+			r = strcmp(platform, "netlify") == 0 ? heal_netlify_text(rep.files[0], text.data, text.len, dir, &h)
+							     : heal_render_text(rep.files[0], text.data, text.len, &h);
+		if (r == 0 && !(healing = heal_report_json(&h)))
+			r = err_set(ERR_NOMEM, "out of memory");
+		if (r == 0)
+			r = cert_make(cli->state_dir, dir, &rep, healing, artifact, &cert);
+		json_decref(healing);
+		heal_result_release(&h);
+		buf_release(&text);
+	}
+	if (r < 0) {
 		st = cli_fail(cli, r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
@@ -144,9 +164,9 @@ const struct cmd_entry cmd_certify_entry = {
 		"no_critical_issues, simulation_passed (nothing critical or high) and\n"
 		"healing_successful (no issue heal should fix is left). Only when all four hold it\n"
 		"writes a certificate (JSON, version 1): the SHA3-256 of every configuration file\n"
-		"and of the simulation report, the artifact, the time, a random nonce, the key id,\n"
-		"and an Ed25519 signature by this controller's key (STATE/keys/certify-ed25519.pem,\n"
-		"made on first use, mode 0600).\n"
+		"and of the simulation and healing reports, the artifact, the time, a random\n"
+		"nonce, the key id, and an Ed25519 signature by this controller's key\n"
+		"(STATE/keys/certify-ed25519.pem, made on first use, mode 0600).\n"
 		"\n"
 		"--verify CERT checks the signature against this controller's key and every file's\n"
 		"digest against DIR's files now; a changed file is named.\n"

@@ -52,17 +52,8 @@ out:
 
 static json_t *result_json(const struct heal_result *h, const char *diff, int written)
 {
-	json_t *actions = json_array();
-	size_t i;
-
-	for (i = 0; i < h->n; i++) {
-		const struct heal_action *a = &h->actions[i];
-
-		json_array_append_new(actions, json_pack("{s:s, s:i, s:i, s:s, s:i, s:b, s:s}", "rule", a->rule, "line",
-							 a->line, "col", a->col, "fix", a->what, "attempts", a->attempts,
-							 "fixed", a->fixed, "why", a->why));
-	}
-	return json_pack("{s:o, s:o, s:o, s:s, s:b, s:b}", "actions", actions, "before", sim_report_json(&h->before),
+	return json_pack("{s:o, s:o, s:o, s:s, s:b, s:b}", "actions", heal_report_json(h), "before",
+			 sim_report_json(&h->before),
 			 "after", sim_report_json(&h->after), "diff", diff, "written", written, "passed",
 			 sim_passed(&h->after));
 }

@@ -29,6 +29,8 @@ check "version 1, the file's SHA3-256, a nonce, the key id, an ed25519 signature
 	[ "$(jq -r '"\(.version) \(.files[0].path) \(.files[0].sha3_256 | length) \(.nonce | length) \(.key_id | length) \(.signature.alg) \(.signature.hex | length)"' "$CERT")" = "1 netlify.toml 64 32 16 ed25519 128" ]
 check "the digest is the file's SHA3-256" [ "$(jq -r '.files[0].sha3_256' "$CERT")" = "$(openssl dgst -sha3-256 -r "$W/site/netlify.toml" | cut -d' ' -f1)" ]
 check "all four checks recorded as passed" [ "$(jq -c '[.checks[]] | all' "$CERT")" = true ]
+check "the healing report's digest: heal's pass over the file, with nothing to do" \
+	[ "$(jq -r '.healing.sha3_256' "$CERT")" = "$(printf '[]' | openssl dgst -sha3-256 -r | cut -d' ' -f1)" ]
 expect_exit 0 "verify it" ch certify --verify "$CERT" "$W/site"
 check "says so" contains "$OUT" "signature and every digest match"
 

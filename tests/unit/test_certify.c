@@ -51,7 +51,7 @@ static void test_make_verify(void **state)
 	sim_report_init(&r, "netlify");
 	snprintf(r.files[r.nfiles++], SIM_FILE_MAX, "netlify.toml");
 
-	assert_int_equal(cert_make(stdir, dir, &r, NULL, &cert), 0);
+	assert_int_equal(cert_make(stdir, dir, &r, NULL, NULL, &cert), 0);
 	snprintf(file, sizeof(file), "%s/keys/certify-ed25519.pem", stdir);
 	assert_int_equal(stat(file, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -73,7 +73,7 @@ static void test_make_verify(void **state)
 	assert_int_equal(cert_verify(stdir, dir, cert), ERR_CORRUPT);
 	assert_non_null(strstr(err_msg(), "netlify.toml changed since it was certified"));
 	/* Not a store path as the artifact. */
-	assert_int_equal(cert_make(stdir, dir, &r, "/etc", &copy), ERR_INVALID);
+	assert_int_equal(cert_make(stdir, dir, &r, NULL, "/etc", &copy), ERR_INVALID);
 	json_decref(cert);
 	sim_report_release(&r);
 	fs_rm_rf(dir);
