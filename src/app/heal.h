@@ -56,4 +56,44 @@ int heal_netlify_text(const char *file, const char *text, size_t len, const char
  */
 int heal_render_text(const char *file, const char *text, size_t len, struct heal_result *res);
 
+/* The loop the platform healers share (heal_run), and what each brings to it. */
+#define HEAL_APPLIED 0
+#define HEAL_NOT_APPLIED 1
+#define HEAL_MAX_ISSUES 64	/* issues handled in one heal, new ones found on the way included */
+
+struct heal_step {
+	struct buf *cur;		/* the text being healed */
+	struct buf out;			/* apply writes the next text here */
+	char why[SIM_MSG_MAX];		/* apply's reason when it did not apply */
+};
+
+struct heal_ops {
+	const char *platform;
+	/* Simulate TEXT into REP (initialised and empty). */
+	int (*simulate)(struct heal_step *st, const struct buf *text, struct sim_report *rep);
+	/* The issues to heal. */
+	bool (*wanted)(const struct sim_issue *is);
+	/*
+	 * Rules whose fix moves a block, so the issue's place and the line numbers in its fix
+	 * text change: matched by rule and fix text with digits ignored. NULL: none.
+	 */
+	bool (*moves)(const char *rule);
+	/* Apply IS's fix to st->cur into st->out: HEAL_APPLIED, HEAL_NOT_APPLIED (st->why says why), or an error. */
+	int (*apply)(struct heal_step *st, const struct sim_issue *is);
+};
+
+/*
+ * Heal LEN bytes of TEXT: simulate; take the first wanted issue not yet handled; apply its
+ * fix and simulate again, until the issue is gone (fixed) or HEAL_MAX_ATTEMPTS; an edit that
+ * did not fix its issue is taken back. ST is the platform's step (its st->cur is set here).
+ */
+int heal_run(const struct heal_ops *ops, struct heal_step *st, const char *text, size_t len, struct heal_result *res);
+
+/* Text helpers for healers. Byte offset of 1-based LINE, COL (COL counts characters); N when out of range. */
+size_t heal_offset_at(const char *s, size_t n, int line, int col);
+size_t heal_line_start(const char *s, size_t off);
+size_t heal_line_end(const char *s, size_t n, size_t off);
+/* OUT = the N bytes of S with [OFF, OFF+DEL) replaced by the INSN bytes of INS. */
+int heal_splice(struct buf *out, const char *s, size_t n, size_t off, size_t del, const char *ins, size_t insn);
+
 #endif

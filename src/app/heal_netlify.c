@@ -11,67 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HEAL_MAX_ISSUES 64	/* issues handled in one heal, new ones found on the way included */
 #define NO_FIX "no automatic fix for this rule yet"
 
-/* What one apply step says: done (the text changed), or why not. */
-enum { APPLIED = 0, NOT_APPLIED = 1 };
+enum { APPLIED = HEAL_APPLIED, NOT_APPLIED = HEAL_NOT_APPLIED };
 
-/* Where an issue handled so far was last seen, to tell new issues from old ones. */
-struct seen {
-	int line, col;
-};
 
 /* ---- text helpers ---- */
-
-/* Byte offset of 1-based LINE, COL (COL counts characters); LEN when out of range. */
-static size_t offset_at(const char *s, size_t n, int line, int col)
-{
-	size_t i = 0;
-	int l = 1, c = 1;
-
-	if (line < 1 || col < 1)
-		return n;
-	while (i < n && l < line) {
-		if (s[i++] == '\n')
-			l++;
-	}
-	if (l != line)
-		return n;
-	while (i < n && c < col && s[i] != '\n') {
-		i++;
-		while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
-			i++;
-		c++;
-	}
-	return c == col ? i : n;
-}
-
-static size_t line_start(const char *s, size_t off)
-{
-	while (off > 0 && s[off - 1] != '\n')
-		off--;
-	return off;
-}
-
-static size_t line_end(const char *s, size_t n, size_t off)
-{
-	while (off < n && s[off] != '\n')
-		off++;
-	return off;
-}
-
-/* OUT = S with [OFF, OFF+DEL) replaced by INS. */
-static int splice(struct buf *out, const char *s, size_t n, size_t off, size_t del, const char *ins, size_t insn)
-{
-	int r;
-
-	buf_reset(out);
-	if ((r = buf_add(out, s, off)) < 0 || (r = buf_add(out, ins, insn)) < 0 ||
-	    (r = buf_add(out, s + off + del, n - off - del)) < 0)
-		return r;
-	return 0;
-}
 
 static bool parses(const char *s, size_t n)
 {
@@ -83,39 +28,10 @@ static bool parses(const char *s, size_t n)
 	return true;
 }
 
-/* Compare fix texts, digits ignored when LOOSE (line numbers move when blocks move). */
-static bool same_text(const char *a, const char *b, bool loose)
-{
-	if (!loose)
-		return strcmp(a, b) == 0;
-	for (;;) {
-		while (isdigit((unsigned char)*a))
-			a++;
-		while (isdigit((unsigned char)*b))
-			b++;
-		if (*a != *b)
-			return false;
-		if (!*a)
-			return true;
-		a++;
-		b++;
-	}
-}
-
 /* Fixes that move a block: the issue's place and the line numbers in its text change. */
 static bool moves(const char *rule)
 {
 	return strcmp(rule, "NTL-RED-8") == 0 || strcmp(rule, "NTL-TOML-5") == 0;
-}
-
-/* The same issue, in another simulation. */
-static bool same_issue(const struct sim_issue *a, const char *rule, const char *fix_text, int line, int col)
-{
-	if (strcmp(a->rule, rule) != 0)
-		return false;
-	if (moves(rule))
-		return same_text(a->fix_text, fix_text, true);
-	return strcmp(a->fix_text, fix_text) == 0 && a->line == line && a->col == col;
 }
 
 static bool wanted(const struct sim_issue *is)
@@ -157,15 +73,14 @@ static bool find_at(const struct toml_value *t, unsigned line, unsigned col, boo
 /* ---- the fixes ---- */
 
 struct ctx {
-	struct buf *cur;		/* the text being healed */
-	struct buf out;			/* the next text */
-	struct toml_doc *doc;		/* cur parsed, or NULL */
-	char why[SIM_MSG_MAX];
+	struct heal_step st;		/* first: heal_run's callbacks get &st */
+	struct toml_doc *doc;		/* st.cur parsed, or NULL */
+	const char *file, *dir;
 };
 
 static int no(struct ctx *x, const char *why, const char *more)
 {
-	snprintf(x->why, sizeof(x->why), "%s%s", why, more ? more : "");
+	snprintf(x->st.why, sizeof(x->st.why), "%s%s", why, more ? more : "");
 	return NOT_APPLIED;
 }
 
@@ -184,7 +99,7 @@ static int checked(struct ctx *x, int r)
 {
 	if (r < 0)
 		return r == ERR_NOMEM ? r : no(x, "the edit failed: ", err_msg());
-	if (x->doc && !parses(x->out.data, x->out.len))
+	if (x->doc && !parses(x->st.out.data, x->st.out.len))
 		return no(x, "the edit would make the file invalid TOML", NULL);
 	return APPLIED;
 }
@@ -208,7 +123,7 @@ static int replace_string(struct ctx *x, const struct toml_value *v, const char 
 	int r;
 
 	if ((r = toml_format_string(&t, s, n)) == 0)
-		r = toml_edit_replace(x->doc, v, t.data, t.len, &x->out);
+		r = toml_edit_replace(x->doc, v, t.data, t.len, &x->st.out);
 	buf_release(&t);
 	return edited(x, r);
 }
@@ -216,14 +131,14 @@ static int replace_string(struct ctx *x, const struct toml_value *v, const char 
 /* NTL-TOP-2 [[build]] -> [build]; NTL-TOP-3 [redirects] -> [[redirects]]. The issue is at the header. */
 static int fix_header(struct ctx *x, const struct sim_issue *is, bool to_array)
 {
-	const char *s = x->cur->data;
-	size_t n = x->cur->len, off = offset_at(s, n, is->line, is->col), e, close;
+	const char *s = x->st.cur->data;
+	size_t n = x->st.cur->len, off = heal_offset_at(s, n, is->line, is->col), e, close;
 	struct buf t = BUF_INIT(0);
 	int r;
 
 	if (off >= n || s[off] != '[')
 		return no(x, "no table header where the issue is", NULL);
-	e = line_end(s, n, off);
+	e = heal_line_end(s, n, off);
 	if (to_array) {
 		if (off + 1 < n && s[off + 1] == '[')
 			return no(x, "the header is already [[...]]", NULL);
@@ -234,7 +149,7 @@ static int fix_header(struct ctx *x, const struct sim_issue *is, bool to_array)
 		if ((r = buf_addc(&t, '[')) < 0 || (r = buf_add(&t, s + off, close - off + 1)) < 0 ||
 		    (r = buf_addc(&t, ']')) < 0)
 			goto out;
-		r = checked(x, splice(&x->out, s, n, off, close - off + 1, t.data, t.len));
+		r = checked(x, heal_splice(&x->st.out, s, n, off, close - off + 1, t.data, t.len));
 	} else {
 		if (off + 1 >= n || s[off + 1] != '[')
 			return no(x, "the header is not [[...]]", NULL);
@@ -244,7 +159,7 @@ static int fix_header(struct ctx *x, const struct sim_issue *is, bool to_array)
 			return no(x, "no closing brackets on the header line", NULL);
 		if ((r = buf_add(&t, s + off + 1, close - off)) < 0)
 			goto out;
-		r = checked(x, splice(&x->out, s, n, off, close - off + 2, t.data, t.len));
+		r = checked(x, heal_splice(&x->st.out, s, n, off, close - off + 2, t.data, t.len));
 	}
 out:
 	buf_release(&t);
@@ -280,7 +195,7 @@ static int fix_force(struct ctx *x, const struct sim_issue *is)
 	if (!v || (!strstr(is->fix_text, "force = true") && !strstr(is->fix_text, "force = false")) ||
 	    !strstr(is->fix_text, "without quotes"))
 		return no(x, "not a quoted force value", NULL);
-	return edited(x, toml_edit_replace(x->doc, v, t ? "true" : "false", t ? 4 : 5, &x->out));
+	return edited(x, toml_edit_replace(x->doc, v, t ? "true" : "false", t ? 4 : 5, &x->st.out));
 }
 
 /* NTL-BUILD-2: environment = "K=V K2=V2" -> { K = "V", K2 = "V2" }; a non-string value -> its text quoted. */
@@ -299,7 +214,7 @@ static int fix_env(struct ctx *x, const struct sim_issue *is)
 		if (toml_type(v) == TOML_ARRAY || toml_type(v) == TOML_TABLE || !strstr(is->fix_text, "quote it"))
 			return no(x, "not a value that can be quoted", NULL);
 		sp = toml_value_span(v);
-		return replace_string(x, v, x->cur->data + sp.off, sp.len);
+		return replace_string(x, v, x->st.cur->data + sp.off, sp.len);
 	}
 	toml_get_string(v, &s, &n);
 	if ((r = buf_adds(&t, "{ ")) < 0)
@@ -328,7 +243,7 @@ static int fix_env(struct ctx *x, const struct sim_issue *is)
 	}
 	if ((r = buf_adds(&t, " }")) < 0)
 		goto out;
-	r = edited(x, toml_edit_replace(x->doc, v, t.data, t.len, &x->out));
+	r = edited(x, toml_edit_replace(x->doc, v, t.data, t.len, &x->st.out));
 out:
 	buf_release(&t);
 	return r;
@@ -381,7 +296,7 @@ static int fix_rename(struct ctx *x, const struct sim_issue *is)
 	if (toml_table_getn(parent, to, tn))
 		return no(x, "the table already has the key the fix names: merge them by hand", NULL);
 	sp = toml_key_span(v);
-	return checked(x, splice(&x->out, x->cur->data, x->cur->len, sp.off, sp.len, to, tn));
+	return checked(x, heal_splice(&x->st.out, x->st.cur->data, x->st.cur->len, sp.off, sp.len, to, tn));
 }
 
 /* True when the [[redirects]] element T has sub-tables of its own headers, which would not move with it. */
@@ -393,11 +308,11 @@ static bool has_sub_sections(struct ctx *x, const struct toml_value *t)
 
 	for (i = 0; (v = toml_table_at(t, i, NULL, NULL)); i++) {
 		sp = toml_value_span(v);
-		if (toml_type(v) == TOML_TABLE && sp.len && x->cur->data[sp.off] == '[')
+		if (toml_type(v) == TOML_TABLE && sp.len && x->st.cur->data[sp.off] == '[')
 			return true;
 		for (j = 0; toml_type(v) == TOML_ARRAY && (e = toml_array_get(v, j)); j++) {
 			sp = toml_value_span(e);
-			if (toml_type(e) == TOML_TABLE && sp.len && x->cur->data[sp.off] == '[')
+			if (toml_type(e) == TOML_TABLE && sp.len && x->st.cur->data[sp.off] == '[')
 				return true;
 		}
 	}
@@ -414,17 +329,17 @@ static int fix_move_last(struct ctx *x, const struct sim_issue *is)
 	if (!from || !t || toml_type(t) != TOML_TABLE)
 		return no(x, "no redirect rule where the issue is", NULL);
 	sp = toml_stmt_span(t);
-	if (!sp.len || x->cur->data[toml_value_span(t).off] != '[' || has_sub_sections(x, t))
+	if (!sp.len || x->st.cur->data[toml_value_span(t).off] != '[' || has_sub_sections(x, t))
 		return no(x, "the rule is not one [[redirects]] block that can be moved as it is", NULL);
-	if ((r = toml_edit_remove(x->doc, t, &x->out)) < 0)
+	if ((r = toml_edit_remove(x->doc, t, &x->st.out)) < 0)
 		return edited(x, r);
-	if (x->out.len && x->out.data[x->out.len - 1] != '\n' && (r = buf_addc(&x->out, '\n')) < 0)
+	if (x->st.out.len && x->st.out.data[x->st.out.len - 1] != '\n' && (r = buf_addc(&x->st.out, '\n')) < 0)
 		return r;
-	if (x->out.len && (x->out.len < 2 || x->out.data[x->out.len - 2] != '\n') && (r = buf_addc(&x->out, '\n')) < 0)
+	if (x->st.out.len && (x->st.out.len < 2 || x->st.out.data[x->st.out.len - 2] != '\n') && (r = buf_addc(&x->st.out, '\n')) < 0)
 		return r;
-	if ((r = buf_add(&x->out, x->cur->data + sp.off, sp.len)) < 0)
+	if ((r = buf_add(&x->st.out, x->st.cur->data + sp.off, sp.len)) < 0)
 		return r;
-	if (x->out.data[x->out.len - 1] != '\n' && (r = buf_addc(&x->out, '\n')) < 0)
+	if (x->st.out.data[x->st.out.len - 1] != '\n' && (r = buf_addc(&x->st.out, '\n')) < 0)
 		return r;
 	return checked(x, 0);
 }
@@ -437,17 +352,17 @@ static int fix_spa(struct ctx *x, const struct sim_issue *is)
 	if (strcmp(is->fix_text, "change status to 200") == 0) {
 		if (!(v = value_at(x, is, false, 0, NULL)) || toml_type(v) == TOML_TABLE || toml_type(v) == TOML_ARRAY)
 			return no(x, "no status value where the issue is", NULL);
-		return edited(x, toml_edit_replace(x->doc, v, "200", 3, &x->out));
+		return edited(x, toml_edit_replace(x->doc, v, "200", 3, &x->st.out));
 	}
 	if (strcmp(is->fix_text, "add status = 200") == 0) {
 		if (!(v = value_at(x, is, false, TOML_TABLE, NULL)))
 			return no(x, "no redirect rule where the issue is", NULL);
-		return edited(x, toml_edit_insert(x->doc, v, "status", 6, "200", 3, &x->out));
+		return edited(x, toml_edit_insert(x->doc, v, "status", 6, "200", 3, &x->st.out));
 	}
 	if (strcmp(is->fix_text, "remove force = true") == 0) {
 		if (!(v = value_at(x, is, false, TOML_BOOL, NULL)))
 			return no(x, "no force value where the issue is", NULL);
-		return edited(x, toml_edit_remove(x->doc, v, &x->out));
+		return edited(x, toml_edit_remove(x->doc, v, &x->st.out));
 	}
 	return no(x, NO_FIX "", NULL);
 }
@@ -456,8 +371,8 @@ static int fix_spa(struct ctx *x, const struct sim_issue *is)
 static int fix_table_order(struct ctx *x, const struct sim_issue *is)
 {
 	const struct toml_value *t = value_at(x, is, false, TOML_TABLE, NULL);
-	const char *p = strstr(is->fix_text, "above line "), *s = x->cur->data;
-	size_t n = x->cur->len, at;
+	const char *p = strstr(is->fix_text, "above line "), *s = x->st.cur->data;
+	size_t n = x->st.cur->len, at;
 	struct toml_span sp;
 	long line;
 	int r;
@@ -465,13 +380,13 @@ static int fix_table_order(struct ctx *x, const struct sim_issue *is)
 	if (!t || !p || (line = strtol(p + 11, NULL, 10)) < 1 || line >= is->line)
 		return no(x, "cannot tell where the table goes", NULL);
 	sp = toml_stmt_span(t);
-	at = offset_at(s, n, (int)line, 1);
+	at = heal_offset_at(s, n, (int)line, 1);
 	if (!sp.len || at >= sp.off || s[sp.off + sp.len - 1] != '\n')
 		return no(x, "the table's lines cannot be moved as they are", NULL);
-	buf_reset(&x->out);
-	if ((r = buf_add(&x->out, s, at)) < 0 || (r = buf_add(&x->out, s + sp.off, sp.len)) < 0 ||
-	    (r = buf_add(&x->out, s + at, sp.off - at)) < 0 ||
-	    (r = buf_add(&x->out, s + sp.off + sp.len, n - sp.off - sp.len)) < 0)
+	buf_reset(&x->st.out);
+	if ((r = buf_add(&x->st.out, s, at)) < 0 || (r = buf_add(&x->st.out, s + sp.off, sp.len)) < 0 ||
+	    (r = buf_add(&x->st.out, s + at, sp.off - at)) < 0 ||
+	    (r = buf_add(&x->st.out, s + sp.off + sp.len, n - sp.off - sp.len)) < 0)
 		return r;
 	return checked(x, 0);
 }
@@ -479,8 +394,8 @@ static int fix_table_order(struct ctx *x, const struct sim_issue *is)
 /* NTL-TOML-2 and -3 on a file that does not parse: edits of the raw text at the issue's place. */
 static int fix_raw(struct ctx *x, const struct sim_issue *is)
 {
-	const char *s = x->cur->data;
-	size_t n = x->cur->len, off = offset_at(s, n, is->line, is->col), ls, le, e;
+	const char *s = x->st.cur->data;
+	size_t n = x->st.cur->len, off = heal_offset_at(s, n, is->line, is->col), ls, le, e;
 	struct buf t = BUF_INIT(0);
 	int r;
 
@@ -489,37 +404,36 @@ static int fix_raw(struct ctx *x, const struct sim_issue *is)
 	if (strcmp(is->rule, "NTL-TOML-3") == 0) {
 		if (s[off] != '\\' || strncmp(is->fix_text, "write the backslash twice", 25) != 0)
 			return no(x, "no backslash where the issue is", NULL);
-		return checked(x, splice(&x->out, s, n, off, 0, "\\", 1));
+		return checked(x, heal_splice(&x->st.out, s, n, off, 0, "\\", 1));
 	}
 	if (strncmp(is->fix_text, "remove the line", 15) == 0) {
 		if (n - off < 4 || memcmp(s + off, "null", 4) != 0)
 			return no(x, "no null where the issue is", NULL);
-		ls = line_start(s, off);
-		le = line_end(s, n, off);
-		return checked(x, splice(&x->out, s, n, ls, le < n ? le - ls + 1 : le - ls, "", 0));
+		ls = heal_line_start(s, off);
+		le = heal_line_end(s, n, off);
+		return checked(x, heal_splice(&x->st.out, s, n, ls, le < n ? le - ls + 1 : le - ls, "", 0));
 	}
 	if (strncmp(is->fix_text, "quote it: ", 10) == 0 && s[off] == '$') {
 		for (e = off; e < n && !isspace((unsigned char)s[e]) && !strchr(",]}#", s[e]); e++)
 			;
 		if ((r = toml_format_string(&t, s + off, e - off)) == 0)
-			r = checked(x, splice(&x->out, s, n, off, e - off, t.data, t.len));
+			r = checked(x, heal_splice(&x->st.out, s, n, off, e - off, t.data, t.len));
 		buf_release(&t);
 		return r;
 	}
 	return no(x, NO_FIX "", NULL);
 }
 
-/* Apply IS's fix to x->cur into x->out: APPLIED, NOT_APPLIED (x->why says why) or a negative error. */
-static int apply(struct ctx *x, const struct sim_issue *is)
+/* Apply IS's fix to x->st.cur into x->out: APPLIED, NOT_APPLIED (x->st.why says why) or a negative error. */
+static int apply(struct heal_step *st, const struct sim_issue *is)
 {
+	struct ctx *x = (struct ctx *)st;
 	const char *r = is->rule;
 	int rc;
 
-	x->why[0] = '\0';
-	buf_reset(&x->out);
 	toml_doc_free(x->doc);
 	x->doc = NULL;
-	rc = toml_parse(x->cur->data, x->cur->len, &x->doc);
+	rc = toml_parse(x->st.cur->data, x->st.cur->len, &x->doc);
 	if (rc == ERR_NOMEM)
 		return rc;
 	if (!x->doc && strcmp(r, "NTL-TOML-2") != 0 && strcmp(r, "NTL-TOML-3") != 0)
@@ -549,124 +463,23 @@ static int apply(struct ctx *x, const struct sim_issue *is)
 	return no(x, NO_FIX "", NULL);
 }
 
-/* ---- the loop ---- */
+/* ---- the loop (heal_run) ---- */
 
-static int simulate(const char *file, const struct buf *b, const char *dir, struct sim_report *rep)
+static int simulate(struct heal_step *st, const struct buf *text, struct sim_report *rep)
 {
-	sim_report_release(rep);
-	sim_report_init(rep, "netlify");
-	return sim_netlify_text(file, b->data, b->len, dir, rep);
-}
+	struct ctx *x = (struct ctx *)st;
 
-/* True when IS was handled already: the same fix text where it was last seen (anywhere, when it stayed). */
-static bool handled(const struct heal_result *res, const struct seen *seen, const struct sim_issue *is)
-{
-	size_t i;
-
-	for (i = 0; i < res->n; i++) {
-		if (strcmp(res->actions[i].rule, is->rule) != 0 ||
-		    !same_text(res->actions[i].what, is->fix_text, moves(is->rule)))
-			continue;
-		if (!res->actions[i].fixed || moves(is->rule) ||
-		    (seen[i].line == is->line && seen[i].col == is->col))
-			return true;
-	}
-	return false;
-}
-
-static const struct sim_issue *next_issue(const struct heal_result *res, const struct seen *seen,
-					  const struct sim_report *rep)
-{
-	size_t i;
-
-	for (i = 0; i < rep->n; i++) {
-		if (wanted(&rep->issues[i]) && !handled(res, seen, &rep->issues[i]))
-			return &rep->issues[i];
-	}
-	return NULL;
-}
-
-static const struct sim_issue *find_again(const struct sim_report *rep, const struct sim_issue *is)
-{
-	size_t i;
-
-	for (i = 0; i < rep->n; i++) {
-		if (same_issue(&rep->issues[i], is->rule, is->fix_text, is->line, is->col))
-			return &rep->issues[i];
-	}
-	return NULL;
+	return sim_netlify_text(x->file, text->data, text->len, x->dir, rep);
 }
 
 int heal_netlify_text(const char *file, const char *text, size_t len, const char *dir, struct heal_result *res)
 {
-	struct ctx x = { NULL, BUF_INIT(0), NULL, "" };
-	struct sim_report rep, again;
-	struct buf keep = BUF_INIT(0);
-	struct seen seen[HEAL_MAX_ISSUES];
-	const struct sim_issue *is, *found;
-	struct sim_issue target;
-	struct heal_action *a;
-	int r, rc = 0;
+	static const struct heal_ops ops = { .platform = "netlify", .simulate = simulate, .wanted = wanted,
+					     .moves = moves, .apply = apply };
+	struct ctx x = { .st = { .out = BUF_INIT(0) }, .file = file, .dir = dir };
+	int r = heal_run(&ops, &x.st, text, len, res);
 
-	sim_report_init(&rep, "netlify");
-	sim_report_init(&again, "netlify");
-	x.cur = &res->text;
-	buf_reset(&res->text);
-	if ((r = buf_add(&res->text, text, len)) < 0 ||
-	    (r = sim_netlify_text(file, text, len, dir, &res->before)) < 0)
-		return r;
-	while (res->n < HEAL_MAX_ISSUES) {
-		if ((rc = simulate(file, x.cur, dir, &rep)) < 0)
-			goto out;
-		if (!(is = next_issue(res, seen, &rep)))
-			break;
-		target = *is;
-		if (!(a = heal_add(res, &target))) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		seen[res->n - 1].line = target.line;
-		seen[res->n - 1].col = target.col;
-		buf_reset(&keep);
-		if ((rc = buf_add(&keep, x.cur->data, x.cur->len)) < 0)
-			goto out;
-		while (a->attempts < HEAL_MAX_ATTEMPTS) {
-			if ((r = apply(&x, &target)) < 0) {
-				rc = r;
-				goto out;
-			}
-			if (r == NOT_APPLIED) {
-				snprintf(a->why, sizeof(a->why), "%s", x.why);
-				break;
-			}
-			a->attempts++;
-			buf_reset(x.cur);
-			if ((rc = buf_add(x.cur, x.out.data, x.out.len)) < 0 || (rc = simulate(file, x.cur, dir, &again)) < 0)
-				goto out;
-			if (!(found = find_again(&again, &target))) {
-				a->fixed = true;
-				break;
-			}
-			target = *found;
-			seen[res->n - 1].line = target.line;
-			seen[res->n - 1].col = target.col;
-		}
-		if (!a->fixed) {
-			if (!a->why[0])
-				snprintf(a->why, sizeof(a->why), "the simulator still reports it after %d attempt%s",
-					 a->attempts, a->attempts == 1 ? "" : "s");
-			/* an edit that did not fix its issue is taken back */
-			buf_reset(x.cur);
-			if ((rc = buf_add(x.cur, keep.data, keep.len)) < 0)
-				goto out;
-		}
-	}
-	rc = simulate(file, x.cur, dir, &res->after);
-out:
 	toml_doc_free(x.doc);
-	buf_release(&x.out);
-	buf_release(&keep);
-	sim_report_release(&rep);
-	sim_report_release(&again);
-	return rc;
+	buf_release(&x.st.out);
+	return r;
 }

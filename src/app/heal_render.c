@@ -10,75 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HEAL_MAX_ISSUES 64	/* issues handled in one heal, new ones found on the way included */
 #define NO_FIX "no automatic fix for this rule yet"
 
 
-/* What one apply step says: done (the text changed), or why not. */
-enum { APPLIED = 0, NOT_APPLIED = 1 };
+enum { APPLIED = HEAL_APPLIED, NOT_APPLIED = HEAL_NOT_APPLIED };
 
-/* Where an issue handled so far was last seen, to tell new issues from old ones. */
-struct seen {
-	int line, col;
-};
 
 /* ---- text helpers ---- */
-
-/* Byte offset of 1-based LINE, COL (COL counts characters); LEN when out of range. */
-static size_t offset_at(const char *s, size_t n, int line, int col)
-{
-	size_t i = 0;
-	int l = 1, c = 1;
-
-	if (line < 1 || col < 1)
-		return n;
-	while (i < n && l < line) {
-		if (s[i++] == '\n')
-			l++;
-	}
-	if (l != line)
-		return n;
-	while (i < n && c < col && s[i] != '\n') {
-		i++;
-		while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
-			i++;
-		c++;
-	}
-	return c == col ? i : n;
-}
-
-static size_t line_start(const char *s, size_t off)
-{
-	while (off > 0 && s[off - 1] != '\n')
-		off--;
-	return off;
-}
-
-static size_t line_end(const char *s, size_t n, size_t off)
-{
-	while (off < n && s[off] != '\n')
-		off++;
-	return off;
-}
 
 /* The line ending the line holding OFF uses: CRLF or LF. */
 static const char *eol_of(const char *s, size_t n, size_t off)
 {
-	size_t e = line_end(s, n, off);
+	size_t e = heal_line_end(s, n, off);
 
 	return e > 0 && e < n && s[e - 1] == '\r' ? "\r\n" : "\n";
-}
-
-/* OUT = S with [OFF, OFF+DEL) replaced by INS. */
-static int splice(struct buf *out, const char *s, size_t n, size_t off, size_t del, const char *ins, size_t insn)
-{
-	int r;
-
-	buf_reset(out);
-	if ((r = buf_add(out, s, off)) < 0 || (r = buf_add(out, ins, insn)) < 0 ||
-	    (r = buf_add(out, s + off + del, n - off - del)) < 0)
-		return r;
-	return 0;
 }
 
 /* True when the line holding OFF opens a flow collection before OFF. */
@@ -86,7 +31,7 @@ static bool in_flow(const char *s, size_t off)
 {
 	size_t i;
 
-	for (i = line_start(s, off); i < off; i++)
+	for (i = heal_line_start(s, off); i < off; i++)
 		if (s[i] == '{' || s[i] == '[')
 			return true;
 	return false;
@@ -95,7 +40,7 @@ static bool in_flow(const char *s, size_t off)
 /* The end of the scalar starting at OFF (quoted or plain, on one line); OFF when there is none. */
 static size_t scalar_end(const char *s, size_t n, size_t off)
 {
-	size_t e = line_end(s, n, off), i;
+	size_t e = heal_line_end(s, n, off), i;
 	bool flow = in_flow(s, off);
 
 	if (off >= n)
@@ -141,7 +86,7 @@ static bool only_indent(const char *s, size_t a, size_t b)
 /* The offset of the key whose value starts at OFF ("KEY: value" on one line); N when not so. */
 static size_t key_before(const char *s, size_t n, size_t off, const char *key)
 {
-	size_t p = off, kl = strlen(key), ls = line_start(s, off);
+	size_t p = off, kl = strlen(key), ls = heal_line_start(s, off);
 
 	while (p > ls && (s[p - 1] == ' ' || s[p - 1] == '\t'))
 		p--;
@@ -182,33 +127,31 @@ static bool wanted(const struct sim_issue *is)
 /* ---- the fixes ---- */
 
 struct ctx {
+	struct heal_step st;		/* first: heal_run's callbacks get &st */
 	const char *file;
-	struct buf *cur;		/* the text being healed */
-	struct buf out;			/* the next text */
-	char why[SIM_MSG_MAX];
 };
 
 static int no(struct ctx *x, const char *why)
 {
-	snprintf(x->why, sizeof(x->why), "%s", why);
+	snprintf(x->st.why, sizeof(x->st.why), "%s", why);
 	return NOT_APPLIED;
 }
 
 /* The offset of the issue's place in the current text; N when out of range. */
 static size_t at(struct ctx *x, const struct sim_issue *is)
 {
-	return offset_at(x->cur->data, x->cur->len, is->line, is->col);
+	return heal_offset_at(x->st.cur->data, x->st.cur->len, is->line, is->col);
 }
 
 /* Replace the scalar at the issue's place with the plain text V. */
 static int replace_scalar(struct ctx *x, const struct sim_issue *is, const char *v)
 {
-	const char *s = x->cur->data;
-	size_t n = x->cur->len, off = at(x, is), e;
+	const char *s = x->st.cur->data;
+	size_t n = x->st.cur->len, off = at(x, is), e;
 
 	if (off >= n || (e = scalar_end(s, n, off)) == off)
 		return no(x, "no scalar where the issue is");
-	if (splice(&x->out, s, n, off, e - off, v, strlen(v)) < 0)
+	if (heal_splice(&x->st.out, s, n, off, e - off, v, strlen(v)) < 0)
 		return ERR_NOMEM;
 	return APPLIED;
 }
@@ -231,8 +174,8 @@ static int fix_write(struct ctx *x, const struct sim_issue *is)
 /* Wrap the plain scalar at the issue's place in double quotes. */
 static int fix_quote(struct ctx *x, const struct sim_issue *is)
 {
-	const char *s = x->cur->data;
-	size_t n = x->cur->len, off = at(x, is), e, i;
+	const char *s = x->st.cur->data;
+	size_t n = x->st.cur->len, off = at(x, is), e, i;
 	struct buf t = BUF_INIT(0);
 	int r = 0;
 
@@ -243,7 +186,7 @@ static int fix_quote(struct ctx *x, const struct sim_issue *is)
 	for (i = off; i < e; i++)
 		if ((strchr("\"\\", s[i]) && (r = buf_addc(&t, '\\')) < 0) || (r = buf_addc(&t, s[i])) < 0)
 			goto out;
-	if ((r = buf_addc(&t, '"')) < 0 || (r = splice(&x->out, s, n, off, e - off, t.data, t.len)) < 0)
+	if ((r = buf_addc(&t, '"')) < 0 || (r = heal_splice(&x->st.out, s, n, off, e - off, t.data, t.len)) < 0)
 		goto out;
 	r = APPLIED;
 out:
@@ -254,8 +197,8 @@ out:
 /* "rename env to N": the key env at the issue's place becomes N. */
 static int fix_rename_env(struct ctx *x, const struct sim_issue *is, const char *to)
 {
-	const char *s = x->cur->data;
-	size_t n = x->cur->len, off = at(x, is), p;
+	const char *s = x->st.cur->data;
+	size_t n = x->st.cur->len, off = at(x, is), p;
 
 	if (off >= n || n - off < 3 || memcmp(s + off, "env", 3) != 0)
 		return no(x, "no key env where the issue is");
@@ -270,7 +213,7 @@ static int fix_rename_env(struct ctx *x, const struct sim_issue *is, const char 
 		if (p < n && s[p] != '\n' && s[p] != '\r' && s[p] != '#' && s[p] != '[')
 			return no(x, "this env is not the list-valued one");
 	}
-	if (splice(&x->out, s, n, off, 3, to, strlen(to)) < 0)
+	if (heal_splice(&x->st.out, s, n, off, 3, to, strlen(to)) < 0)
 		return ERR_NOMEM;
 	return APPLIED;
 }
@@ -278,21 +221,21 @@ static int fix_rename_env(struct ctx *x, const struct sim_issue *is, const char 
 /* RND-ENV-3: sync: false after the key: line, indented as the key (or inside the flow mapping). */
 static int fix_sync(struct ctx *x, const struct sim_issue *is)
 {
-	const char *s = x->cur->data;
-	size_t n = x->cur->len, off = at(x, is), k, ls, le, e, p;
+	const char *s = x->st.cur->data;
+	size_t n = x->st.cur->len, off = at(x, is), k, ls, le, e, p;
 	struct buf t = BUF_INIT(0);
 	const char *eol;
 	int r = 0;
 
 	if (off >= n || (k = key_before(s, n, off, "key")) >= n)
 		return no(x, "no key: NAME where the issue is");
-	ls = line_start(s, k);
+	ls = heal_line_start(s, k);
 	for (p = k; p > ls && (s[p - 1] == ' ' || s[p - 1] == '\t'); p--)
 		;
 	if (p > ls && (s[p - 1] == '{' || s[p - 1] == ',')) {
 		if ((e = scalar_end(s, n, off)) == off)
 			return no(x, "no key value where the issue is");
-		if (splice(&x->out, s, n, e, 0, ", sync: false", 13) < 0)
+		if (heal_splice(&x->st.out, s, n, e, 0, ", sync: false", 13) < 0)
 			return ERR_NOMEM;
 		return APPLIED;
 	}
@@ -301,7 +244,7 @@ static int fix_sync(struct ctx *x, const struct sim_issue *is)
 	if ((e = scalar_end(s, n, off)) == off)
 		return no(x, "no key value where the issue is");
 	eol = eol_of(s, n, off);
-	le = line_end(s, n, off);
+	le = heal_line_end(s, n, off);
 	if (le < n)
 		le++;
 	else if ((r = buf_adds(&t, eol)) < 0)
@@ -309,7 +252,7 @@ static int fix_sync(struct ctx *x, const struct sim_issue *is)
 	for (p = ls; p < k; p++)
 		if ((r = buf_addc(&t, ' ')) < 0)
 			goto out;
-	if ((r = buf_adds(&t, "sync: false")) < 0 || (r = buf_adds(&t, eol)) < 0 || (r = splice(&x->out, s, n, le, 0, t.data, t.len)) < 0)
+	if ((r = buf_adds(&t, "sync: false")) < 0 || (r = buf_adds(&t, eol)) < 0 || (r = heal_splice(&x->st.out, s, n, le, 0, t.data, t.len)) < 0)
 		goto out;
 	r = APPLIED;
 out:
@@ -332,16 +275,16 @@ static long indent_of(const char *s, size_t n, size_t ls)
 /* Delete the key at OFF with its value: its line and the deeper lines after it. */
 static int delete_key(struct ctx *x, size_t off)
 {
-	const char *s = x->cur->data;
-	size_t n = x->cur->len, ls = line_start(s, off), end, next;
+	const char *s = x->st.cur->data;
+	size_t n = x->st.cur->len, ls = heal_line_start(s, off), end, next;
 	long col = (long)(off - ls), ind;
 
 	if (!only_indent(s, ls, off) || memchr(s + ls, '-', off - ls))
 		return no(x, "the key starts a list item or shares its line");
-	end = line_end(s, n, off);
+	end = heal_line_end(s, n, off);
 	end = end < n ? end + 1 : end;
 	for (next = end; next < n;) {
-		size_t le = line_end(s, n, next);
+		size_t le = heal_line_end(s, n, next);
 
 		ind = indent_of(s, n, next);
 		if (ind >= 0 && ind <= col)
@@ -350,7 +293,7 @@ static int delete_key(struct ctx *x, size_t off)
 			end = le < n ? le + 1 : le;
 		next = le < n ? le + 1 : le;
 	}
-	if (splice(&x->out, s, n, ls, end - ls, "", 0) < 0)
+	if (heal_splice(&x->st.out, s, n, ls, end - ls, "", 0) < 0)
 		return ERR_NOMEM;
 	return APPLIED;
 }
@@ -358,8 +301,8 @@ static int delete_key(struct ctx *x, size_t off)
 /* "delete KEY": the key at the issue's place, when it is KEY. */
 static int fix_delete(struct ctx *x, const struct sim_issue *is)
 {
-	const char *s = x->cur->data, *key = is->fix_text + 7;
-	size_t n = x->cur->len, off = at(x, is), kl = strlen(key);
+	const char *s = x->st.cur->data, *key = is->fix_text + 7;
+	size_t n = x->st.cur->len, off = at(x, is), kl = strlen(key);
 
 	if (strncmp(is->fix_text, "delete ", 7) != 0 || strchr(key, ' '))
 		return no(x, NO_FIX);
@@ -372,8 +315,8 @@ static int fix_delete(struct ctx *x, const struct sim_issue *is)
 static int fix_keep_value(struct ctx *x, const struct sim_issue *is)
 {
 	static const char *const sources[] = { "generateValue", "sync", "fromDatabase", "fromService", NULL };
-	const char *s = x->cur->data;
-	size_t n = x->cur->len, off = at(x, is), kl;
+	const char *s = x->st.cur->data;
+	size_t n = x->st.cur->len, off = at(x, is), kl;
 	int i;
 
 	for (i = 0; sources[i]; i++) {
@@ -400,7 +343,7 @@ static bool key_here(const char *s, size_t n, size_t i, const char *key)
 /* Where the block list item holding the key at OFF starts: the offset of its '-'; N when not found. */
 static size_t item_dash(const char *s, size_t n, size_t off)
 {
-	size_t ls = line_start(s, off), kc = off - ls, i;
+	size_t ls = heal_line_start(s, off), kc = off - ls, i;
 
 	for (;;) {
 		for (i = ls; i < n && s[i] == ' '; i++)
@@ -416,26 +359,26 @@ static size_t item_dash(const char *s, size_t n, size_t off)
 			return n;
 		if (ls == 0)
 			return n;
-		ls = line_start(s, ls - 1);
+		ls = heal_line_start(s, ls - 1);
 	}
 }
 
 /* The offset of sibling KEY of the block mapping key at OFF (same item), or N. */
 static size_t sibling(const char *s, size_t n, size_t off, const char *key)
 {
-	size_t ls = line_start(s, off), kc = off - ls, dash = item_dash(s, n, off), l, i;
+	size_t ls = heal_line_start(s, off), kc = off - ls, dash = item_dash(s, n, off), l, i;
 	long ind;
 
 	if (dash >= n)
 		return n;
 	/* from the item's first line down to its end */
-	for (l = line_start(s, dash); l < n;) {
-		size_t le = line_end(s, n, l);
+	for (l = heal_line_start(s, dash); l < n;) {
+		size_t le = heal_line_end(s, n, l);
 
-		for (i = l; i < le && (s[i] == ' ' || (l == line_start(s, dash) && (s[i] == '-'))); i++)
+		for (i = l; i < le && (s[i] == ' ' || (l == heal_line_start(s, dash) && (s[i] == '-'))); i++)
 			;
 		ind = indent_of(s, n, l);
-		if (l != line_start(s, dash) && ind >= 0 && (size_t)ind < kc)
+		if (l != heal_line_start(s, dash) && ind >= 0 && (size_t)ind < kc)
 			break;
 		if (i - l == kc && key_here(s, n, i, key))
 			return i;
@@ -447,8 +390,8 @@ static size_t sibling(const char *s, size_t n, size_t off, const char *key)
 /* RND-ENV-2 "keep sync: false, delete value": the item's value key goes. */
 static int fix_keep_sync(struct ctx *x, const struct sim_issue *is)
 {
-	const char *s = x->cur->data;
-	size_t n = x->cur->len, off = at(x, is), v;
+	const char *s = x->st.cur->data;
+	size_t n = x->st.cur->len, off = at(x, is), v;
 
 	if (off >= n || (v = sibling(s, n, off, "value")) >= n)
 		return no(x, "cannot find the item's value key");
@@ -458,16 +401,16 @@ static int fix_keep_sync(struct ctx *x, const struct sim_issue *is)
 /* RND-ENV-1 "move fromGroup into an envVars item of its own": fromGroup becomes an item before the rest. */
 static int fix_from_group(struct ctx *x, const struct sim_issue *is)
 {
-	const char *s = x->cur->data;
-	size_t n = x->cur->len, off = at(x, is), dash, ls, dls, le, p, e;
+	const char *s = x->st.cur->data;
+	size_t n = x->st.cur->len, off = at(x, is), dash, ls, dls, le, p, e;
 	struct buf t = BUF_INIT(0);
 	int r = 0;
 
 	if (off >= n || !key_here(s, n, off, "fromGroup") || (dash = item_dash(s, n, off)) >= n)
 		return no(x, "fromGroup is not a key of a block list item");
-	ls = line_start(s, off);
-	dls = line_start(s, dash);
-	le = line_end(s, n, off);
+	ls = heal_line_start(s, off);
+	dls = heal_line_start(s, dash);
+	le = heal_line_end(s, n, off);
 	if (le >= n)
 		return no(x, "fromGroup is on the last line");
 	/* fromGroup's value is one scalar on its line */
@@ -498,8 +441,8 @@ static int fix_from_group(struct ctx *x, const struct sim_issue *is)
 		    (r = buf_add(&t, s + dls, ls - dls)) < 0 || (r = buf_add(&t, s + le + 1, n - le - 1)) < 0)
 			goto out;
 	}
-	buf_reset(&x->out);
-	if ((r = buf_add(&x->out, t.data, t.len)) < 0)
+	buf_reset(&x->st.out);
+	if ((r = buf_add(&x->st.out, t.data, t.len)) < 0)
 		goto out;
 	r = APPLIED;
 out:
@@ -510,8 +453,8 @@ out:
 /* RND-KV-1: ipAllowList: [] on the keyvalue service. */
 static int fix_allow_list(struct ctx *x, const struct sim_issue *is)
 {
-	const char *s = x->cur->data;
-	size_t n = x->cur->len, off = at(x, is), ls, p, e;
+	const char *s = x->st.cur->data;
+	size_t n = x->st.cur->len, off = at(x, is), ls, p, e;
 	struct buf t = BUF_INIT(0);
 	int r = 0;
 
@@ -526,13 +469,13 @@ static int fix_allow_list(struct ctx *x, const struct sim_issue *is)
 		for (e = p; e < n && (s[e] == ' ' || s[e] == '\t'); e++)
 			;
 		e = (e < n && s[e] != '\n' && s[e] != '#') ? scalar_end(s, n, e) : p;
-		if (splice(&x->out, s, n, p, e - p, " []", 3) < 0)
+		if (heal_splice(&x->st.out, s, n, p, e - p, " []", 3) < 0)
 			return ERR_NOMEM;
 		return APPLIED;
 	}
-	ls = line_start(s, off);
+	ls = heal_line_start(s, off);
 	if (in_flow(s, off)) {
-		if (splice(&x->out, s, n, off, 0, "ipAllowList: [], ", 17) < 0)
+		if (heal_splice(&x->st.out, s, n, off, 0, "ipAllowList: [], ", 17) < 0)
 			return ERR_NOMEM;
 		return APPLIED;
 	}
@@ -543,7 +486,7 @@ static int fix_allow_list(struct ctx *x, const struct sim_issue *is)
 	for (p = ls; p < off; p++)
 		if ((r = buf_addc(&t, ' ')) < 0)
 			goto out;
-	if ((r = splice(&x->out, s, n, off, 0, t.data, t.len)) < 0)
+	if ((r = heal_splice(&x->st.out, s, n, off, 0, t.data, t.len)) < 0)
 		goto out;
 	r = APPLIED;
 out:
@@ -554,14 +497,14 @@ out:
 /* RND-SVC-1 "set type: web and runtime: static": type becomes web, runtime: static goes above it. */
 static int fix_static(struct ctx *x, const struct sim_issue *is)
 {
-	const char *s = x->cur->data;
-	size_t n = x->cur->len, off = at(x, is), k, ls, e, p;
+	const char *s = x->st.cur->data;
+	size_t n = x->st.cur->len, off = at(x, is), k, ls, e, p;
 	struct buf t = BUF_INIT(0);
 	int r = 0;
 
 	if (off >= n || (k = key_before(s, n, off, "type")) >= n || (e = scalar_end(s, n, off)) == off)
 		return no(x, "no type: static where the issue is");
-	ls = line_start(s, k);
+	ls = heal_line_start(s, k);
 	if (!only_indent(s, ls, k))
 		return no(x, "the type is not on a block mapping line");
 	/* the value first (it is after the insertion point, so offsets before it hold) */
@@ -574,8 +517,8 @@ static int fix_static(struct ctx *x, const struct sim_issue *is)
 	if ((r = buf_add(&t, s + k, off - k)) < 0 || (r = buf_adds(&t, "web")) < 0 ||
 	    (r = buf_add(&t, s + e, n - e)) < 0)
 		goto out;
-	buf_reset(&x->out);
-	if ((r = buf_add(&x->out, t.data, t.len)) < 0)
+	buf_reset(&x->st.out);
+	if ((r = buf_add(&x->st.out, t.data, t.len)) < 0)
 		goto out;
 	r = APPLIED;
 out:
@@ -583,7 +526,7 @@ out:
 	return r;
 }
 
-/* Apply IS's fix to x->cur into x->out: APPLIED, NOT_APPLIED (x->why says why) or a negative error. */
+/* Apply IS's fix to x->st.cur into x->out: APPLIED, NOT_APPLIED (x->st.why says why) or a negative error. */
 static int apply_raw(struct ctx *x, const struct sim_issue *is)
 {
 	const char *r = is->rule, *f = is->fix_text;
@@ -619,26 +562,23 @@ static int apply_raw(struct ctx *x, const struct sim_issue *is)
 	return no(x, NO_FIX);
 }
 
-static int simulate(const char *file, const struct buf *b, struct sim_report *rep)
+static int simulate(struct heal_step *st, const struct buf *text, struct sim_report *rep)
 {
-	sim_report_release(rep);
-	sim_report_init(rep, "render");
-	return sim_render_text(file, b->data, b->len, rep);
+	return sim_render_text(((struct ctx *)st)->file, text->data, text->len, rep);
 }
 
 /* An edit must not add syntax errors or duplicate keys. */
-static int apply(struct ctx *x, const struct sim_issue *is)
+static int apply(struct heal_step *st, const struct sim_issue *is)
 {
+	struct ctx *x = (struct ctx *)st;
 	struct sim_report a, b;
 	int r;
 
-	x->why[0] = '\0';
-	buf_reset(&x->out);
 	if ((r = apply_raw(x, is)) != APPLIED)
 		return r;
 	sim_report_init(&a, "render");
 	sim_report_init(&b, "render");
-	if ((r = simulate(x->file, x->cur, &a)) < 0 || (r = simulate(x->file, &x->out, &b)) < 0)
+	if ((r = simulate(st, x->st.cur, &a)) < 0 || (r = simulate(st, &x->st.out, &b)) < 0)
 		goto out;
 	if (count_rule(&b, "RND-YAML-1") > count_rule(&a, "RND-YAML-1") ||
 	    count_rule(&b, "RND-YAML-2") > count_rule(&a, "RND-YAML-2"))
@@ -651,118 +591,15 @@ out:
 	return r;
 }
 
-/* ---- the loop ---- */
-
-static bool same_issue(const struct sim_issue *a, const char *rule, const char *fix_text, int line, int col)
-{
-	return strcmp(a->rule, rule) == 0 && strcmp(a->fix_text, fix_text) == 0 && a->line == line && a->col == col;
-}
-
-/* True when IS was handled already: the same fix text where it was last seen (anywhere, when it stayed). */
-static bool handled(const struct heal_result *res, const struct seen *seen, const struct sim_issue *is)
-{
-	size_t i;
-
-	for (i = 0; i < res->n; i++) {
-		if (strcmp(res->actions[i].rule, is->rule) != 0 || strcmp(res->actions[i].what, is->fix_text) != 0)
-			continue;
-		if (!res->actions[i].fixed || (seen[i].line == is->line && seen[i].col == is->col))
-			return true;
-	}
-	return false;
-}
-
-static const struct sim_issue *next_issue(const struct heal_result *res, const struct seen *seen,
-					  const struct sim_report *rep)
-{
-	size_t i;
-
-	for (i = 0; i < rep->n; i++) {
-		if (wanted(&rep->issues[i]) && !handled(res, seen, &rep->issues[i]))
-			return &rep->issues[i];
-	}
-	return NULL;
-}
-
-static const struct sim_issue *find_again(const struct sim_report *rep, const struct sim_issue *is)
-{
-	size_t i;
-
-	for (i = 0; i < rep->n; i++) {
-		if (same_issue(&rep->issues[i], is->rule, is->fix_text, is->line, is->col))
-			return &rep->issues[i];
-	}
-	return NULL;
-}
+/* ---- the loop (heal_run) ---- */
 
 int heal_render_text(const char *file, const char *text, size_t len, struct heal_result *res)
 {
-	struct ctx x = { file, NULL, BUF_INIT(0), "" };
-	struct sim_report rep, again;
-	struct buf keep = BUF_INIT(0);
-	struct seen seen[HEAL_MAX_ISSUES];
-	const struct sim_issue *is, *found;
-	struct sim_issue target;
-	struct heal_action *a;
-	int r, rc = 0;
+	static const struct heal_ops ops = { .platform = "render", .simulate = simulate, .wanted = wanted,
+					     .apply = apply };
+	struct ctx x = { .st = { .out = BUF_INIT(0) }, .file = file };
+	int r = heal_run(&ops, &x.st, text, len, res);
 
-	sim_report_init(&rep, "render");
-	sim_report_init(&again, "render");
-	x.cur = &res->text;
-	buf_reset(&res->text);
-	if ((r = buf_add(&res->text, text, len)) < 0 || (r = sim_render_text(file, text, len, &res->before)) < 0)
-		return r;
-	while (res->n < HEAL_MAX_ISSUES) {
-		if ((rc = simulate(file, x.cur, &rep)) < 0)
-			goto out;
-		if (!(is = next_issue(res, seen, &rep)))
-			break;
-		target = *is;
-		if (!(a = heal_add(res, &target))) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		seen[res->n - 1].line = target.line;
-		seen[res->n - 1].col = target.col;
-		buf_reset(&keep);
-		if ((rc = buf_add(&keep, x.cur->data, x.cur->len)) < 0)
-			goto out;
-		while (a->attempts < HEAL_MAX_ATTEMPTS) {
-			if ((r = apply(&x, &target)) < 0) {
-				rc = r;
-				goto out;
-			}
-			if (r == NOT_APPLIED) {
-				snprintf(a->why, sizeof(a->why), "%s", x.why);
-				break;
-			}
-			a->attempts++;
-			buf_reset(x.cur);
-			if ((rc = buf_add(x.cur, x.out.data, x.out.len)) < 0 || (rc = simulate(file, x.cur, &again)) < 0)
-				goto out;
-			if (!(found = find_again(&again, &target))) {
-				a->fixed = true;
-				break;
-			}
-			target = *found;
-			seen[res->n - 1].line = target.line;
-			seen[res->n - 1].col = target.col;
-		}
-		if (!a->fixed) {
-			if (!a->why[0])
-				snprintf(a->why, sizeof(a->why), "the simulator still reports it after %d attempt%s",
-					 a->attempts, a->attempts == 1 ? "" : "s");
-			/* an edit that did not fix its issue is taken back */
-			buf_reset(x.cur);
-			if ((rc = buf_add(x.cur, keep.data, keep.len)) < 0)
-				goto out;
-		}
-	}
-	rc = simulate(file, x.cur, &res->after);
-out:
-	buf_release(&x.out);
-	buf_release(&keep);
-	sim_report_release(&rep);
-	sim_report_release(&again);
-	return rc;
+	buf_release(&x.st.out);
+	return r;
 }
