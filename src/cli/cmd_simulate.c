@@ -1,14 +1,20 @@
-/* chimera simulate: what Netlify or Render would make of a project's deploy configuration. */
+/* chimera simulate: what Netlify, Render or Nix would make of a project's deploy configuration. */
+#include "adapters/nix/nix_cli.h"
 #include "app/sim.h"
 #include "app/sim_netlify.h"
+#include "app/sim_nix.h"
 #include "app/sim_render.h"
 #include "cli/cli.h"
 #include "util/clock.h"
 #include "util/err.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static int64_t now_us(void)
@@ -21,40 +27,112 @@ static int64_t now_us(void)
 
 enum { OPT_PLATFORM = 2200 };
 
+/*
+ * The name the report gives FILE: relative to DIR when inside it, else its base name. The
+ * file's own name is kept (not resolved), so a symlinked default.nix is still default.nix.
+ */
+static void nix_report_name(const char *dir, const char *file, char name[SIM_FILE_MAX])
+{
+	char rdir[PATH_MAX], rparent[PATH_MAX], parent[PATH_MAX];
+	const char *slash = strrchr(file, '/'), *base = slash ? slash + 1 : file;
+	size_t dlen;
+
+	snprintf(name, SIM_FILE_MAX, "%s", base);
+	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - file) + (slash == file) : 1, slash ? file : ".");
+	if (!realpath(dir, rdir) || !realpath(parent, rparent))
+		return;
+	dlen = strlen(rdir);
+	if (strcmp(rparent, rdir) == 0)
+		return;
+	if (dlen == 1)
+		dlen = 0;	/* DIR is / */
+	if (strncmp(rparent, rdir, dlen) == 0 && rparent[dlen] == '/')
+		snprintf(name, SIM_FILE_MAX, "%s/%s", rparent + dlen + 1, base);
+}
+
+/* Build DIR's Nix file (FILE, or DIR/default.nix) into REP; OUT gets the store path. */
+static int simulate_nix(const char *dir, const char *file, const char *attr, struct sim_report *rep,
+			char out[STOREPATH_MAX])
+{
+	char path[PATH_MAX], name[SIM_FILE_MAX];
+	struct nix_source src;
+	struct nix *nx;
+	struct stat st;
+	int r;
+
+	if (!file) {
+		snprintf(path, sizeof(path), "%s/default.nix", dir);
+		file = path;
+	}
+	if (stat(file, &st) < 0)
+		return err_set_errno(errno == ENOENT || errno == ENOTDIR ? ERR_NOTFOUND : ERR_IO, errno,
+				     "no Nix configuration: '%s'", file);
+	if (!S_ISREG(st.st_mode))
+		return err_set(ERR_NOTFOUND, "no Nix configuration: '%s' is not a file", file);
+	nix_report_name(dir, file, name);
+	memset(&src, 0, sizeof(src));
+	src.file = file;
+	src.attr = attr;
+	if ((r = nix_source_check(&src)) < 0)
+		return r;
+	if ((r = nix_cli_new(&nx)) < 0)
+		return r == ERR_NOTFOUND ? ERR_IO : r;	/* Nix missing is an error, not a missing config */
+	r = sim_nix(nx, &src, name, out, rep);
+	nx->ops->close(nx);
+	return r;
+}
+
 static enum cmd_status cmd_simulate_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "config", required_argument, NULL, 'c' },
+		{ "attr", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sim_report rep;
 	struct buf text = BUF_INIT(0);
-	const char *platform = NULL, *dir = ".";
+	const char *platform = NULL, *dir = ".", *file = NULL, *attr = NULL;
+	char built[STOREPATH_MAX] = "";
 	enum cmd_status st;
 	int64_t t0;
-	int c, r;
+	int c, r, nix;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:A:", opts, NULL)) != -1) {
 		if (c == OPT_PLATFORM)
 			platform = optarg;
+		else if (c == 'c')
+			file = optarg;
+		else if (c == 'A')
+			attr = optarg;
+		else if (optopt == 'c' || optopt == 'A')
+			return cli_usage(cli, "-%c needs a value", optopt);
 		else
 			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
 	}
 	if (!platform)
-		return cli_usage(cli, "give --platform netlify or --platform render");
-	if (strcmp(platform, "netlify") != 0 && strcmp(platform, "render") != 0)
-		return cli_usage(cli, "--platform '%s': expected netlify or render", platform);
+		return cli_usage(cli, "give --platform netlify, render or nix");
+	if (strcmp(platform, "netlify") != 0 && strcmp(platform, "render") != 0 && strcmp(platform, "nix") != 0)
+		return cli_usage(cli, "--platform '%s': expected netlify or render or nix", platform);
+	nix = strcmp(platform, "nix") == 0;
+	if (!nix && (file || attr))
+		return cli_usage(cli, "-c and -A go with --platform nix");
 	if (optind < argc)
 		dir = argv[optind++];
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 	sim_report_init(&rep, platform);
 	t0 = now_us();
-	r = strcmp(platform, "netlify") == 0 ? sim_netlify(dir, &rep) : sim_render(dir, &rep);
-	rep.us = now_us() - t0;
-	if (r == ERR_NOTFOUND) {
+	if (nix) {
+		/* sim_nix times the build itself */
+		r = simulate_nix(dir, file, attr, &rep, built);
+	} else {
+		r = strcmp(platform, "netlify") == 0 ? sim_netlify(dir, &rep) : sim_render(dir, &rep);
+		rep.us = now_us() - t0;
+	}
+	if (r == ERR_NOTFOUND || (nix && r == ERR_INVALID)) {
 		st = cli_fail(cli, CMD_USAGE, "%s", err_msg());
 		goto out;
 	}
@@ -63,8 +141,14 @@ static enum cmd_status cmd_simulate_exec(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cli->json) {
-		cli_print_json(sim_report_json(&rep));
+		json_t *doc = sim_report_json(&rep);
+
+		if (doc && nix)
+			json_object_set_new(doc, "built", built[0] ? json_string(built) : json_null());
+		cli_print_json(doc);
 	} else {
+		if (built[0])
+			printf("built %s\n", built);
 		sim_report_text(&rep, &text);
 		fputs(text.data, stdout);
 	}
@@ -77,8 +161,9 @@ out:
 
 const struct cmd_entry cmd_simulate_entry = {
 	.name = "simulate",
-	.summary = "check a project's netlify.toml or render.yaml the way the platform would",
-	.usage = "chimera simulate --platform netlify|render [DIR] [--json]",
+	.summary = "check a project's netlify.toml, render.yaml or Nix file the way the platform would",
+	.usage = "chimera simulate --platform netlify|render [DIR] [--json]\n"
+		 "       chimera simulate --platform nix [DIR] [-c FILE.nix] [-A ATTR] [--json]",
 	.help = "Reads DIR/netlify.toml or DIR/render.yaml (DIR defaults to the current\n"
 		"directory) and reports every issue the rule catalog finds: its rule id (NTL-...,\n"
 		"RND-...), severity (critical: the platform rejects it; high: it will not do what\n"
@@ -86,12 +171,20 @@ const struct cmd_entry cmd_simulate_entry = {
 		"would apply or only suggests. Counts per severity and the time taken end the\n"
 		"report.\n"
 		"\n"
-		"options:\n"
-		"  --platform NAME          netlify or render\n"
-		"  --json                   one JSON document: platform, files, counts, passed, us,\n"
-		"                           issues\n"
+		"With --platform nix it builds FILE (default DIR/default.nix) with nix-build and,\n"
+		"when that fails, reports Nix's error as one critical issue at Nix's position:\n"
+		"NIX-SYNTAX (does not parse), NIX-EVAL (evaluation failed), NIX-BUILD (a builder\n"
+		"failed) or NIX-OUTPUT (not exactly one store path). When it builds, the store\n"
+		"path is printed (\"built\" in JSON).\n"
 		"\n"
-		"exit status: 0 with no critical or high issue, 3 otherwise, 2 when DIR has no\n"
-		"such file (or bad usage), 1 on errors.\n",
+		"options:\n"
+		"  --platform NAME          netlify, render or nix\n"
+		"  -c, --config FILE.nix    nix: the file to build (default DIR/default.nix)\n"
+		"  -A, --attr ATTR          nix: the attribute to build\n"
+		"  --json                   one JSON document: platform, files, counts, passed, us,\n"
+		"                           issues (and built, with nix)\n"
+		"\n"
+		"exit status: 0 with no critical or high issue (nix: it built), 3 otherwise, 2\n"
+		"when DIR has no such file (or bad usage), 1 on errors (nix-build missing).\n",
 	.exec = cmd_simulate_exec,
 };
