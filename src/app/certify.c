@@ -1,5 +1,6 @@
 /* Use case: certify a simulated configuration, and verify a certificate. */
 #include "app/certify.h"
+#include "app/heal.h"
 #include "core/storepath.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -24,7 +25,7 @@
 
 static bool is_syntax_rule(const char *rule)
 {
-	return strcmp(rule, "NTL-TOML-1") == 0 || strcmp(rule, "RND-YAML-1") == 0;
+	return strcmp(rule, "NTL-TOML-1") == 0 || strcmp(rule, "RND-YAML-1") == 0 || strcmp(rule, "NIX-SYNTAX") == 0;
 }
 
 bool cert_checks_run(const struct sim_report *rep, struct cert_checks *out)
@@ -319,5 +320,57 @@ out:
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(key);
 	buf_release(&text);
+	return r;
+}
+
+/* Heal's pass over the project's file as it is: the healing report of a file nothing was done to. */
+static int heal_pass(const char *dir, const struct sim_report *rep, json_t **out)
+{
+	struct heal_result h;
+	struct buf text = BUF_INIT(0);
+	char path[PATH_MAX];
+	int r;
+
+	*out = NULL;
+	heal_result_init(&h, rep->platform);
+	snprintf(path, sizeof(path), "%s/%s", dir, rep->files[0]);
+	if ((r = fs_read_file(path, &text)) == 0)
+		r = strcmp(rep->platform, "netlify") == 0 ? heal_netlify_text(rep->files[0], text.data, text.len, dir, &h)
+							   : heal_render_text(rep->files[0], text.data, text.len, &h);
+	if (r == 0 && !(*out = heal_report_json(&h)))
+		r = err_set(ERR_NOMEM, "out of memory");
+	heal_result_release(&h);
+	buf_release(&text);
+	return r;
+}
+
+int cert_project(const char *state_dir, const char *dir, const struct sim_report *rep, const json_t *healing,
+		 const char *artifact, struct cert_checks *checks, json_t **out)
+{
+	json_t *pass = NULL;
+	int r;
+
+	*out = NULL;
+	if (!cert_checks_run(rep, checks))
+		return 1;
+	if (!healing && rep->nfiles && strcmp(rep->platform, "nix") != 0) {
+		if ((r = heal_pass(dir, rep, &pass)) < 0)
+			return r;
+		healing = pass;
+	}
+	r = cert_make(state_dir, dir, rep, healing, artifact, out);
+	json_decref(pass);
+	return r;
+}
+
+int cert_write(const char *file, const json_t *cert)
+{
+	char *text = json_dumps(cert, JSON_INDENT(2) | JSON_SORT_KEYS);
+	int r;
+
+	if (!text)
+		return err_set(ERR_NOMEM, "out of memory");
+	r = fs_write_file(file, text, strlen(text), 0644);
+	free(text);
 	return r;
 }

@@ -35,6 +35,19 @@ int cert_make(const char *state_dir, const char *dir, const struct sim_report *r
 	      const char *artifact, json_t **out);
 
 /*
+ * The whole of certification for a project in DIR whose simulation is REP (netlify, render
+ * or nix): the four checks into CHECKS, then the certificate. HEALING is the healing report
+ * to certify; NULL means heal's pass over the file as it is (nothing for nix). Returns 0
+ * with *OUT set when certified, 1 when a check failed (*OUT NULL: never a certificate for
+ * what did not pass), or an error.
+ */
+int cert_project(const char *state_dir, const char *dir, const struct sim_report *rep, const json_t *healing,
+		 const char *artifact, struct cert_checks *checks, json_t **out);
+
+/* Write CERT to FILE (indented, keys sorted) atomically. Returns 0 or ERR_IO. */
+int cert_write(const char *file, const json_t *cert);
+
+/*
  * Check CERT against the controller's key and the files under DIR. Returns 0 when the
  * signature and every digest match; ERR_CORRUPT with a message naming what does not
  * (the signature, or the file that changed); ERR_INVALID for a malformed certificate.

@@ -1031,9 +1031,12 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 	}
 	if (!opts->expect && (r = nix_source_check(opts->source)) < 0)
 		goto out;
-	if ((r = deployment_id_generate(&id, (uint64_t)clock_wall_ms())) < 0)
+	if (opts->id)
+		snprintf(rep->id, sizeof(rep->id), "%s", opts->id);
+	else if ((r = deployment_id_generate(&id, (uint64_t)clock_wall_ms())) < 0)
 		goto out;
-	deployment_id_format(&id, rep->id, sizeof(rep->id));
+	else
+		deployment_id_format(&id, rep->id, sizeof(rep->id));
 	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes)))) {
 		r = err_set(ERR_NOMEM, "out of memory");
 		goto out;
@@ -1051,9 +1054,12 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 			n->step_ms[s] = -1;
 		json_array_append_new(names, json_string(n->name));
 	}
-	record(&job, NULL, "deploy.initiated",
-	       json_pack("{s:o, s:s, s:s, s:b, s:o}", "source", source_json(opts), "profile", opts->profile, "activate",
-			 opts->activate, "dry_run", opts->dry_run, "nodes", names));
+	if (!opts->id)
+		record(&job, NULL, "deploy.initiated",
+		       json_pack("{s:o, s:s, s:s, s:b, s:o}", "source", source_json(opts), "profile", opts->profile,
+				 "activate", opts->activate, "dry_run", opts->dry_run, "nodes", names));
+	else
+		json_decref(names);
 	/* Build once. */
 	tb = clock_mono_ms();
 	if (opts->expect) {

@@ -69,6 +69,11 @@ struct deploy_opts {
 	size_t nchecks;
 	int keep_on_failure;			/* a failed check leaves the node on the new path */
 	const char *tmp_dir;			/* where closure exports are spooled */
+	/*
+	 * A pipeline's deployment id: the events go under it, and deploy.initiated is left to
+	 * the caller, who recorded it. NULL: a new id and deploy.initiated.
+	 */
+	const char *id;
 };
 
 struct deploy_ctx {

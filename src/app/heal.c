@@ -1,8 +1,14 @@
 /* The heal result, shared by the platform healers. */
 #include "app/heal.h"
 #include "util/err.h"
+#include "util/fs.h"
+#include "util/proc.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,4 +268,53 @@ out:
 	sim_report_release(&rep);
 	sim_report_release(&again);
 	return rc;
+}
+
+int heal_diff(const char *file, const struct buf *a, const struct buf *b, struct buf *out)
+{
+	char diff[PATH_MAX], pa[] = "/tmp/chimera-heal-a.XXXXXX", pb[] = "/tmp/chimera-heal-b.XXXXXX";
+	char la[SIM_FILE_MAX + 3], lb[SIM_FILE_MAX + 3];
+	int fa = -1, fb = -1, status = 0, r;
+
+	if (proc_which("diff", diff, sizeof(diff)) < 0)
+		return err_set(ERR_UNSUPPORTED, "diff (Debian's diffutils) is needed to show the change");
+	snprintf(la, sizeof(la), "a/%s", file);
+	snprintf(lb, sizeof(lb), "b/%s", file);
+	if ((fa = mkstemp(pa)) < 0 || (fb = mkstemp(pb)) < 0 || write(fa, a->data, a->len) != (ssize_t)a->len ||
+	    write(fb, b->data, b->len) != (ssize_t)b->len) {
+		r = err_set_errno(ERR_IO, errno, "cannot write a temporary file for the diff");
+		goto out;
+	}
+	{
+		char *argv[] = { diff, "-u", "--label", la, "--label", lb, pa, pb, NULL };
+
+		r = proc_run_split(argv, -1, out, NULL, &status);
+	}
+	if (r == 0 && status != 0 && status != 1)
+		r = err_set(ERR_IO, "diff failed with status %d", status);
+out:
+	if (fa >= 0) {
+		close(fa);
+		unlink(pa);
+	}
+	if (fb >= 0) {
+		close(fb);
+		unlink(pb);
+	}
+	return r;
+}
+
+int heal_write(const char *path, const struct buf *orig, const struct buf *healed)
+{
+	char bak[PATH_MAX + 8];
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return err_set_errno(ERR_IO, errno, "cannot stat '%s'", path);
+	/* The original is kept beside it first; then the new text replaces it atomically. */
+	snprintf(bak, sizeof(bak), "%s.bak", path);
+	if (fs_write_file(bak, orig->data, orig->len, st.st_mode & 07777) < 0 ||
+	    fs_write_file(path, healed->data, healed->len, st.st_mode & 07777) < 0)
+		return ERR_IO;
+	return 0;
 }

@@ -56,6 +56,15 @@ int heal_netlify_text(const char *file, const char *text, size_t len, const char
  */
 int heal_render_text(const char *file, const char *text, size_t len, struct heal_result *res);
 
+/* A unified diff of A and B (FILE names both sides, a/FILE and b/FILE) from diffutils' diff -u, into OUT. */
+int heal_diff(const char *file, const struct buf *a, const struct buf *b, struct buf *out);
+
+/*
+ * Write HEALED over PATH atomically (temp file, fsync, rename), keeping the file's mode,
+ * after saving ORIG as PATH.bak. Returns 0 or ERR_IO.
+ */
+int heal_write(const char *path, const struct buf *orig, const struct buf *healed);
+
 /* The loop the platform healers share (heal_run), and what each brings to it. */
 #define HEAL_APPLIED 0
 #define HEAL_NOT_APPLIED 1

@@ -200,10 +200,11 @@ static void rb_record(struct rb_job *job, const char *topic, const char *node, j
 	}
 }
 
-int rollback_run(const struct fleet *f, const struct target_list *targets, const char *profile, uint32_t gen,
-		 const char *activate, struct rollback_report *rep)
+int rollback_run(const struct fleet *f, const struct target_list *targets, const struct rollback_opts *o,
+		 struct rollback_report *rep)
 {
-	struct rb_job job = { .f = f, .profile = profile, .activate = activate, .gen = gen, .rep = rep };
+	struct rb_job job = { .f = f, .profile = o->profile, .activate = o->activate, .gen = o->gen, .rep = rep };
+	const char *profile = o->profile;
 	struct deployment_id id;
 	int64_t t0 = clock_mono_ms();
 	json_t *names;
@@ -211,9 +212,14 @@ int rollback_run(const struct fleet *f, const struct target_list *targets, const
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
-	if ((r = profile_path_check(profile)) < 0 || (r = deployment_id_generate(&id, (uint64_t)clock_wall_ms())) < 0)
+	if ((r = profile_path_check(profile)) < 0)
 		return r;
-	deployment_id_format(&id, rep->id, sizeof(rep->id));
+	if (o->id)
+		snprintf(rep->id, sizeof(rep->id), "%s", o->id);
+	else if ((r = deployment_id_generate(&id, (uint64_t)clock_wall_ms())) < 0)
+		return r;
+	else
+		deployment_id_format(&id, rep->id, sizeof(rep->id));
 	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes))) ||
 	    !(job.sessions = calloc(targets->n ? targets->n : 1, sizeof(*job.sessions)))) {
 		free(rep->nodes);
@@ -230,8 +236,8 @@ int rollback_run(const struct fleet *f, const struct target_list *targets, const
 	}
 	pthread_mutex_init(&job.lock, NULL);
 	rb_record(&job, "chimera.rollback.triggered", NULL,
-		  json_pack("{s:s, s:s, s:I, s:o}", "reason", "requested", "profile", profile, "generation",
-			    (json_int_t)gen, "nodes", names));
+		  json_pack("{s:s, s:s, s:I, s:o}", "reason", o->reason ? o->reason : "requested", "profile", profile,
+			    "generation", (json_int_t)o->gen, "nodes", names));
 	if ((r = pool_run(rep->n, f->parallel, rb_check, &job)) < 0)
 		goto out;
 	for (i = 0; i < rep->n; i++)

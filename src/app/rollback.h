@@ -50,15 +50,23 @@ struct rollback_report {
 };
 
 /*
- * Check every target has generation GEN (0: the one before its current) of PROFILE; if any
+ * Check every target has generation o->gen (0: the one before its current) of o->profile; if any
  * lacks it or cannot be reached, switch nothing (rep->refused). Else switch and activate
- * every node (ACTIVATE as for deploy); when one fails, stop starting others and put every
+ * every node (o->activate as for deploy); when one fails, stop starting others and put every
  * node already touched back on the generation it was on. Sessions stay open from check to
  * revert. Records chimera.rollback.triggered, node.rollback.complete per node and
  * chimera.rollback.complete.
  */
-int rollback_run(const struct fleet *f, const struct target_list *targets, const char *profile, uint32_t gen,
-		 const char *activate, struct rollback_report *rep);
+struct rollback_opts {
+	const char *profile;
+	uint32_t gen;
+	const char *activate;
+	const char *id;		/* the deployment id to record under (a pipeline's); NULL: a new one */
+	const char *reason;	/* why, for chimera.rollback.triggered; NULL: "requested" */
+};
+
+int rollback_run(const struct fleet *f, const struct target_list *targets, const struct rollback_opts *o,
+		 struct rollback_report *rep);
 
 void rollback_report_release(struct rollback_report *rep);
 

@@ -1,6 +1,5 @@
 /* chimera certify: sign a configuration that passed simulation; --verify a certificate. */
 #include "app/certify.h"
-#include "app/heal.h"
 #include "app/sim_netlify.h"
 #include "app/sim_render.h"
 #include "cli/cli.h"
@@ -91,7 +90,8 @@ static enum cmd_status cmd_certify_exec(struct cli *cli, int argc, char **argv)
 		st = cli_fail(cli, r == ERR_NOTFOUND ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
-	if (!cert_checks_run(&rep, &checks)) {
+	r = cert_project(cli->state_dir, dir, &rep, NULL, artifact, &checks, &cert);
+	if (r == 1) {
 		/* Never a certificate for what did not pass. */
 		if (cli->json)
 			cli_print_json(json_pack("{s:b, s:{s:b, s:b, s:b, s:b}, s:o}", "certified", 0, "checks",
@@ -106,25 +106,6 @@ static enum cmd_status cmd_certify_exec(struct cli *cli, int argc, char **argv)
 		st = CMD_PARTIAL;
 		goto out;
 	}
-	/* The healing report certified is heal's pass over the file as it is: nothing left to fix. */
-	{
-		struct heal_result h;
-		struct buf text = BUF_INIT(0);
-		json_t *healing = NULL;
-
-		heal_result_init(&h, platform);
-		snprintf(path, sizeof(path), "%s/%s", dir, rep.files[0]);
-		if ((r = fs_read_file(path, &text)) == 0)
-			r = strcmp(platform, "netlify") == 0 ? heal_netlify_text(rep.files[0], text.data, text.len, dir, &h)
-							     : heal_render_text(rep.files[0], text.data, text.len, &h);
-		if (r == 0 && !(healing = heal_report_json(&h)))
-			r = err_set(ERR_NOMEM, "out of memory");
-		if (r == 0)
-			r = cert_make(cli->state_dir, dir, &rep, healing, artifact, &cert);
-		json_decref(healing);
-		heal_result_release(&h);
-		buf_release(&text);
-	}
 	if (r < 0) {
 		st = cli_fail(cli, r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
 		goto out;
@@ -133,12 +114,7 @@ static enum cmd_status cmd_certify_exec(struct cli *cli, int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/chimera-certificate.json", dir);
 		out_file = path;
 	}
-	{
-		char *text = json_dumps(cert, JSON_INDENT(2) | JSON_SORT_KEYS);
-
-		r = text ? fs_write_file(out_file, text, strlen(text), 0644) : err_set(ERR_NOMEM, "out of memory");
-		free(text);
-	}
+	r = cert_write(out_file, cert);
 	if (r < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;

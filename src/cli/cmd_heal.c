@@ -3,52 +3,13 @@
 #include "cli/cli.h"
 #include "util/err.h"
 #include "util/fs.h"
-#include "util/proc.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-/* A unified diff of A and B (FILE names both sides) from diffutils' diff -u, into OUT. */
-static int unified_diff(const char *file, const struct buf *a, const struct buf *b, struct buf *out)
-{
-	char diff[PATH_MAX], pa[] = "/tmp/chimera-heal-a.XXXXXX", pb[] = "/tmp/chimera-heal-b.XXXXXX";
-	char la[SIM_FILE_MAX + 3], lb[SIM_FILE_MAX + 3];
-	int fa = -1, fb = -1, status = 0, r;
-
-	if (proc_which("diff", diff, sizeof(diff)) < 0)
-		return err_set(ERR_UNSUPPORTED, "diff (Debian's diffutils) is needed to show the change");
-	snprintf(la, sizeof(la), "a/%s", file);
-	snprintf(lb, sizeof(lb), "b/%s", file);
-	if ((fa = mkstemp(pa)) < 0 || (fb = mkstemp(pb)) < 0 || write(fa, a->data, a->len) != (ssize_t)a->len ||
-	    write(fb, b->data, b->len) != (ssize_t)b->len) {
-		r = err_set_errno(ERR_IO, errno, "cannot write a temporary file for the diff");
-		goto out;
-	}
-	{
-		char *argv[] = { diff, "-u", "--label", la, "--label", lb, pa, pb, NULL };
-
-		r = proc_run_split(argv, -1, out, NULL, &status);
-	}
-	if (r == 0 && status != 0 && status != 1)
-		r = err_set(ERR_IO, "diff failed with status %d", status);
-out:
-	if (fa >= 0) {
-		close(fa);
-		unlink(pa);
-	}
-	if (fb >= 0) {
-		close(fb);
-		unlink(pb);
-	}
-	return r;
-}
 
 static json_t *result_json(const struct heal_result *h, const char *diff, int written)
 {
@@ -70,7 +31,7 @@ static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
 	const char *platform = NULL, *dir = ".", *name;
 	struct heal_result h;
 	struct buf orig = BUF_INIT(0), diff = BUF_INIT(1 << 20), report = BUF_INIT(0);
-	char path[PATH_MAX], bak[PATH_MAX + 8];
+	char path[PATH_MAX];
 	struct stat st;
 	int c, r, write_it = 0, written = 0;
 	size_t i;
@@ -101,15 +62,12 @@ static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
 	heal_result_init(&h, platform);
 	r = strcmp(platform, "render") == 0 ? heal_render_text(name, orig.data, orig.len, &h)
 					    : heal_netlify_text(name, orig.data, orig.len, dir, &h);
-	if (r < 0 || (r = unified_diff(name, &orig, &h.text, &diff)) < 0) {
+	if (r < 0 || (r = heal_diff(name, &orig, &h.text, &diff)) < 0) {
 		status = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
 	if (write_it && diff.len) {
-		/* The original is kept beside it first; then the new text replaces it atomically. */
-		snprintf(bak, sizeof(bak), "%s.bak", path);
-		if (fs_write_file(bak, orig.data, orig.len, st.st_mode & 07777) < 0 ||
-		    fs_write_file(path, h.text.data, h.text.len, st.st_mode & 07777) < 0) {
+		if (heal_write(path, &orig, &h.text) < 0) {
 			status = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 			goto out;
 		}

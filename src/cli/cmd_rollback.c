@@ -65,6 +65,7 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_fleet f;
+	struct rollback_opts ro;
 	struct rollback_report rep = { 0 };
 	const char *activate = "auto", *result;
 	uint32_t gen = 0;
@@ -99,7 +100,8 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
-	if (rollback_run(&f.fleet, &f.targets, f.profile, gen, activate, &rep) < 0) {
+	ro = (struct rollback_opts){ .profile = f.profile, .gen = gen, .activate = activate };
+	if (rollback_run(&f.fleet, &f.targets, &ro, &rep) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
