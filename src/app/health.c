@@ -29,6 +29,16 @@ static void curl_init(void)
 	curl_init_code = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+int health_http_init(void)
+{
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_code == CURLE_OUT_OF_MEMORY)
+		return err_set(ERR_NOMEM, "out of memory");
+	if (curl_init_code != CURLE_OK)
+		return err_set(ERR_IO, "curl: %s", curl_easy_strerror(curl_init_code));
+	return 0;
+}
+
 static void set_detail(struct health_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void set_detail(struct health_result *res, const char *fmt, ...)

@@ -20,6 +20,9 @@ struct health_result {
 	char detail[512];
 };
 
+/* libcurl's global set-up, once for the process, whoever asks first. Returns 0, ERR_NOMEM or ERR_IO. */
+int health_http_init(void);
+
 /*
  * Run SPEC for the node at HOST (put in place of {host}; an IPv6 address gets brackets in
  * a URL unless the URL has them around {host}). A cmd check runs in session S of EX with

@@ -28,13 +28,24 @@ static void fold_edge(struct history_deployment *d, const struct ledger_event *e
 		d->ok = (size_t)json_integer_value(json_object_get(p, "ok"));
 		d->failed = (size_t)json_integer_value(json_object_get(p, "failed"));
 		d->ms = json_integer_value(json_object_get(p, "ms"));
+	} else if (strcmp(ev->topic, "pipeline.complete") == 0) {
+		/* A pipeline's end says more than its deploy step: rejected before it, or rolled back after. */
+		const char *st = json_string_value(json_object_get(p, "state"));
+
+		free(d->result);
+		d->result = strdup(!st			       ? "unknown"
+				   : strcmp(st, "SUCCESS") == 0  ? "success"
+				   : strcmp(st, "REJECTED") == 0 ? "rejected"
+				   : json_is_true(json_object_get(p, "rollback_failed")) ? "rollback failed"
+									   : "rolled back");
+		d->ms = json_integer_value(json_object_get(p, "ms"));
 	}
 }
 
 static int is_deploy_topic(const char *t)
 {
 	return strcmp(t, "deploy.initiated") == 0 || strcmp(t, "chimera.deploy.start") == 0 ||
-	       strcmp(t, "chimera.deploy.complete") == 0;
+	       strcmp(t, "chimera.deploy.complete") == 0 || strcmp(t, "pipeline.complete") == 0;
 }
 
 /* First pass: one entry per deploy.initiated, in ledger order. */
@@ -105,6 +116,9 @@ int history_deployments(struct ledger *l, struct history_list *out)
 		qsort(out->items, out->n, sizeof(*out->items), id_cmp);
 		f.topic = "chimera.deploy.*";
 		r = ledger_scan(l, &f, list_update, out);
+		f.topic = "pipeline.complete";
+		if (r == 0)
+			r = ledger_scan(l, &f, list_update, out);
 		qsort(out->items, out->n, sizeof(*out->items), time_cmp);
 	}
 	if (r < 0)

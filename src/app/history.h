@@ -19,7 +19,8 @@ struct history_deployment {
 	char *id;
 	char time[CLOCK_UTC_LEN];	/* of deploy.initiated */
 	char *path;			/* NULL until built */
-	char *result;			/* "success", "partial", "failed", "build failed", or NULL while unfinished */
+	char *result;			/* "success", "partial", "failed", "build failed"; a pipeline's "rejected",
+					   "rolled back", "rollback failed"; NULL while unfinished */
 	int dry_run;
 	size_t nodes, ok, failed;
 	int64_t ms;

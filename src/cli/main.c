@@ -12,6 +12,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_generations_entry,
 	&cmd_rollback_entry,
 	&cmd_watch_entry,
+	&cmd_pipeline_entry,
 	&cmd_simulate_entry,
 	&cmd_heal_entry,
 	&cmd_certify_entry,

@@ -1,0 +1,200 @@
+/* Build hooks: one POST with libcurl, retried with doubling pauses when the failure may pass. */
+#include "app/hook.h"
+#include "app/health.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/json.h"
+
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void hook_redact(const char *url, char *out, size_t len)
+{
+	const char *scheme_end = strstr(url, "://"), *auth, *host, *path, *query, *last;
+	struct buf b = BUF_INIT(0);
+
+	if (!scheme_end) {
+		snprintf(out, len, "***");
+		return;
+	}
+	auth = scheme_end + 3;
+	path = auth + strcspn(auth, "/?#");
+	host = auth;
+	/* user:password@ is a secret whole. */
+	for (const char *p = auth; p < path; p++)
+		if (*p == '@')
+			host = p + 1;
+	buf_add(&b, url, (size_t)(auth - url));
+	if (host != auth)
+		buf_adds(&b, "***@");
+	buf_add(&b, host, (size_t)(path - host));
+	query = path + strcspn(path, "?#");
+	for (last = query; last > path && last[-1] != '/'; last--)
+		;
+	buf_add(&b, path, (size_t)(last - path));
+	if (last < query)
+		buf_adds(&b, "***");
+	if (*query)
+		buf_adds(&b, *query == '?' ? "?***" : "");
+	snprintf(out, len, "%.*s", (int)b.len, b.data ? b.data : "");
+	buf_release(&b);
+}
+
+int hook_url_check(const char *url)
+{
+	const char *host;
+	size_t n;
+
+	if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else
+		return err_set(ERR_INVALID, "hook URL '%.200s' is not http:// or https://; expected https://HOST/PATH", url);
+	n = strcspn(host, "/?#");
+	if (n == 0 || strlen(url) >= HOOK_URL_MAX)
+		return err_set(ERR_INVALID, "hook URL '%.200s' has no host or is over %d bytes; expected https://HOST/PATH",
+			       url, HOOK_URL_MAX - 1);
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return err_set(ERR_INVALID, "hook URL '%.200s' has a space or control character", url);
+	return 0;
+}
+
+static void set_detail(struct hook_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_detail(struct hook_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* Keep the start of the body; count all of it. */
+static size_t take_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct hook_result *res = arg;
+	size_t len = size * n, room = HOOK_BODY_KEEP - (res->body_len < HOOK_BODY_KEEP ? res->body_len : HOOK_BODY_KEEP);
+
+	memcpy(res->body + (HOOK_BODY_KEEP - room), p, len < room ? len : room);
+	res->body_len += len;
+	res->body[res->body_len < HOOK_BODY_KEEP ? res->body_len : HOOK_BODY_KEEP] = '\0';
+	return len;
+}
+
+/* The answers worth another try: the platform is busy or briefly away. */
+static int retryable(long status)
+{
+	return status == 0 || status == 408 || status == 429 || status >= 500;
+}
+
+/* One POST. Returns 0 with the outcome in RES, or ERR_NOMEM. */
+static int post_once(const char *url, const struct hook_opts *o, struct curl_slist *headers, struct hook_result *res)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	const char *body = o->body ? o->body : "{}";
+	CURL *h;
+	CURLcode c;
+
+	res->status = 0;
+	res->body_len = 0;
+	res->body[0] = '\0';
+	if (!(h = curl_easy_init()))
+		return err_set(ERR_NOMEM, "out of memory");
+	if ((c = curl_easy_setopt(h, CURLOPT_URL, url)) == CURLE_OK &&
+	    (c = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf)) == CURLE_OK &&
+	    (c = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L)) == CURLE_OK &&
+	    (c = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L)) == CURLE_OK &&
+	    (c = curl_easy_setopt(h, CURLOPT_PROXY, "")) == CURLE_OK &&
+	    (c = curl_easy_setopt(h, CURLOPT_NOPROXY, "*")) == CURLE_OK &&
+	    (c = curl_easy_setopt(h, CURLOPT_POSTFIELDS, body)) == CURLE_OK &&
+	    (c = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body))) == CURLE_OK &&
+	    (c = curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers)) == CURLE_OK &&
+	    (c = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, take_body)) == CURLE_OK &&
+	    (c = curl_easy_setopt(h, CURLOPT_WRITEDATA, res)) == CURLE_OK &&
+	    (c = curl_easy_setopt(h, CURLOPT_USERAGENT, "chimera/" CHIMERA_VERSION)) == CURLE_OK &&
+#if LIBCURL_VERSION_NUM >= 0x075500
+	    (c = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https")) == CURLE_OK &&
+#endif
+	    (c = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms)) == CURLE_OK)
+		c = curl_easy_perform(h);
+	if (c == CURLE_OK) {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
+		res->ok = res->status >= 200 && res->status <= 299;
+		set_detail(res, "HTTP %ld", res->status);
+	} else if (c == CURLE_OPERATION_TIMEDOUT) {
+		set_detail(res, "timed out after %ld ms", o->timeout_ms);
+	} else if (c == CURLE_OUT_OF_MEMORY) {
+		curl_easy_cleanup(h);
+		return err_set(ERR_NOMEM, "out of memory");
+	} else {
+		set_detail(res, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
+	}
+	curl_easy_cleanup(h);
+	return 0;
+}
+
+int hook_post(const char *url, const struct hook_opts *o, struct hook_result *res)
+{
+	struct curl_slist *headers = NULL, *more;
+	int64_t t0 = clock_mono_ms();
+	long pause = o->backoff_ms;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	hook_redact(url, res->url, sizeof(res->url));
+	if ((r = hook_url_check(url)) < 0) {
+		set_detail(res, "%s", err_msg());
+		return r;
+	}
+	if ((r = health_http_init()) < 0) {
+		set_detail(res, "%s", err_msg());
+		return r;
+	}
+	if (!(headers = curl_slist_append(NULL, "Content-Type: application/json")) ||
+	    !(more = curl_slist_append(headers, "Accept: application/json"))) {
+		curl_slist_free_all(headers);
+		return err_set(ERR_NOMEM, "out of memory");
+	}
+	headers = more;
+	for (;;) {
+		res->attempts++;
+		res->ok = 0;
+		if ((r = post_once(url, o, headers, res)) < 0)
+			break;
+		if (res->ok || !retryable(res->status) || res->attempts > o->retries)
+			break;
+		clock_sleep_ms(pause);
+		pause *= 2;
+	}
+	curl_slist_free_all(headers);
+	res->ms = clock_mono_ms() - t0;
+	return r;
+}
+
+/* S as a JSON string with bytes that are not UTF-8 replaced; NULL when out of memory. */
+static json_t *clean_string(const char *s, size_t n)
+{
+	struct buf b = BUF_INIT(0);
+	json_t *j = NULL;
+
+	if (json_utf8_clean(s, n, &b) == 0)
+		j = json_stringn(b.data ? b.data : "", b.len);
+	buf_release(&b);
+	return j;
+}
+
+json_t *hook_result_json(const struct hook_result *res)
+{
+	size_t kept = res->body_len < HOOK_BODY_KEEP ? res->body_len : HOOK_BODY_KEEP;
+
+	return json_pack("{s:s, s:b, s:i, s:I, s:I, s:o*, s:{s:o*, s:I, s:b}}", "url", res->url, "ok", res->ok,
+			 "attempts", res->attempts, "status", (json_int_t)res->status, "ms", (json_int_t)res->ms, "detail",
+			 clean_string(res->detail, strlen(res->detail)), "response", "body", clean_string(res->body, kept),
+			 "bytes", (json_int_t)res->body_len, "truncated", res->body_len > HOOK_BODY_KEEP);
+}

@@ -1,0 +1,281 @@
+/* The pipeline's state machine: transitions, the work of each state, and the events that record it. */
+#include "app/pipeline.h"
+#include "app/fleet.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const state_names[PL_STATES] = {
+	[PL_IDLE] = "IDLE",
+	[PL_SIMULATING] = "SIMULATING",
+	[PL_HEALING] = "HEALING",
+	[PL_CERTIFYING] = "CERTIFYING",
+	[PL_DEPLOYING] = "DEPLOYING",
+	[PL_VERIFYING] = "VERIFYING",
+	[PL_SUCCESS] = "SUCCESS",
+	[PL_REJECTED] = "REJECTED",
+	[PL_ROLLBACK] = "ROLLBACK",
+};
+
+const char *pl_state_name(enum pl_state s)
+{
+	return s >= 0 && s < PL_STATES ? state_names[s] : "?";
+}
+
+static const char *outcome_name(int o)
+{
+	switch (o) {
+	case PL_OK: return "ok";
+	case PL_FIXABLE: return "fixable";
+	case PL_FAILED: return "failed";
+	case PL_CHANGED: return "failed after changes";
+	default: return "error";
+	}
+}
+
+static bool is_final(enum pl_state s)
+{
+	return s == PL_SUCCESS || s == PL_REJECTED || s == PL_ROLLBACK;
+}
+
+enum pl_state pl_next(enum pl_state cur, enum pl_outcome outcome, const struct pl_flags *f)
+{
+	switch (cur) {
+	case PL_IDLE:
+		return PL_SIMULATING;
+	case PL_SIMULATING:
+		if (outcome == PL_OK)
+			return PL_CERTIFYING;
+		return outcome == PL_FIXABLE && !f->no_heal ? PL_HEALING : PL_REJECTED;
+	case PL_HEALING:
+		return outcome == PL_OK ? PL_CERTIFYING : PL_REJECTED;
+	case PL_CERTIFYING:
+		return outcome == PL_OK ? PL_DEPLOYING : PL_REJECTED;
+	case PL_DEPLOYING:
+		if (outcome == PL_OK)
+			return f->dry_run ? PL_SUCCESS : PL_VERIFYING;
+		return outcome == PL_CHANGED && f->can_rollback ? PL_ROLLBACK : PL_REJECTED;
+	case PL_VERIFYING:
+		if (outcome == PL_OK)
+			return PL_SUCCESS;
+		return f->can_rollback ? PL_ROLLBACK : PL_REJECTED;
+	default:
+		return cur;
+	}
+}
+
+void pipeline_record(struct pipeline *p, const char *topic, const char *node, json_t *payload)
+{
+	int r;
+
+	if (!p->ledger) {
+		json_decref(payload);
+		return;
+	}
+	if (!payload) {
+		r = err_set(ERR_NOMEM, "out of memory");
+	} else {
+		r = fleet_record(p->ledger, topic, p->id, node, payload, NULL);
+	}
+	if (r < 0 && p->ledger_err == 0) {
+		p->ledger_err = r;
+		snprintf(p->ledger_msg, sizeof(p->ledger_msg), "%s", err_msg());
+	}
+}
+
+static void set_reason(struct pipeline *p, const char *msg)
+{
+	snprintf(p->reason, sizeof(p->reason), "%s", msg);
+}
+
+/* Keep the state's report under NAME in p->stages (taking it), and return a new reference for an event. */
+static json_t *keep_stage(struct pipeline *p, const char *name)
+{
+	json_t *st = p->stage ? p->stage : json_null();
+
+	p->stage = NULL;
+	json_object_set_new(p->stages, name, st);
+	return json_incref(st);
+}
+
+/* A negative return from an op: an error, which rejects with its message. */
+static int op_result(struct pipeline *p, int r)
+{
+	if (r >= 0)
+		return r;
+	set_reason(p, err_msg());
+	return PL_FAILED;
+}
+
+/* The work of state S; returns its outcome. */
+static int work(struct pipeline *p, enum pl_state s)
+{
+	const struct pipeline_ops *ops = p->ops;
+	int o;
+
+	/* ROLLBACK starts with the reason that led to it: its events say why. */
+	if (s != PL_ROLLBACK)
+		p->reason[0] = '\0';
+	switch (s) {
+	case PL_SIMULATING:
+		pipeline_record(p, "chimera.simulate.start", NULL,
+				json_pack("{s:s, s:s}", "platform", ops->platform, "dir", p->dir ? p->dir : "."));
+		o = op_result(p, ops->simulate(p));
+		pipeline_record(p, "chimera.simulate.complete", NULL,
+				json_pack("{s:b, s:s, s:s, s:o}", "passed", o == PL_OK, "outcome", outcome_name(o), "reason",
+					  p->reason, "report", keep_stage(p, "simulation")));
+		return o;
+	case PL_HEALING:
+		pipeline_record(p, "deploy.heal.intent", NULL,
+				json_pack("{s:o}", "fixable", p->intent ? json_incref(p->intent) : json_array()));
+		o = op_result(p, ops->heal(p));
+		pipeline_record(p, "deploy.heal.complete", NULL,
+				json_pack("{s:b, s:s, s:o}", "passed", o == PL_OK, "reason", p->reason, "report",
+					  keep_stage(p, "healing")));
+		return o;
+	case PL_CERTIFYING:
+		o = op_result(p, ops->certify(p));
+		if (o == PL_OK)
+			pipeline_record(p, "deploy.certified", NULL,
+					json_pack("{s:o}", "certificate", keep_stage(p, "certification")));
+		else
+			pipeline_record(p, "deploy.certify.refused", NULL,
+					json_pack("{s:s, s:o}", "reason", p->reason, "report",
+						  keep_stage(p, "certification")));
+		return o;
+	case PL_DEPLOYING:
+		/* The platform records chimera.deploy.start and .complete: nix deploys record their own. */
+		o = op_result(p, ops->deploy(p));
+		json_decref(keep_stage(p, "deploy"));
+		return o;
+	case PL_VERIFYING:
+		o = op_result(p, ops->verify(p));
+		pipeline_record(p, "chimera.verify.complete", NULL,
+				json_pack("{s:b, s:s, s:o}", "passed", o == PL_OK, "reason", p->reason, "report",
+					  keep_stage(p, "verify")));
+		return o;
+	case PL_ROLLBACK:
+		/* The platform records chimera.rollback.triggered and what it did. */
+		o = op_result(p, ops->rollback(p));
+		json_decref(keep_stage(p, "rollback"));
+		p->rollback_failed = o != PL_OK;
+		return o;
+	default:
+		return PL_OK;
+	}
+}
+
+static void enter(struct pipeline *p, enum pl_state s)
+{
+	p->state = s;
+	p->path[p->npath++] = s;
+	p->state_ms[s] = 0;
+	if (p->on_state)
+		p->on_state(p, p->arg);
+}
+
+static json_t *path_json(const struct pipeline *p)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < p->npath; i++)
+		json_array_append_new(a, json_string(pl_state_name(p->path[i])));
+	return a;
+}
+
+int pipeline_run(struct pipeline *p)
+{
+	struct deployment_id did;
+	int64_t t0 = clock_mono_ms(), ts;
+	char why[sizeof(p->reason)] = "";
+	json_t *init;
+	int i, r;
+
+	for (i = 0; i < PL_STATES; i++)
+		p->state_ms[i] = -1;
+	p->npath = 0;
+	p->rollback_failed = false;
+	if (!(p->stages = json_object()))
+		return err_set(ERR_NOMEM, "out of memory");
+	if (!p->id[0]) {
+		if ((r = deployment_id_generate(&did, (uint64_t)clock_wall_ms())) < 0)
+			return r;
+		deployment_id_format(&did, p->id, sizeof(p->id));
+	}
+	init = json_pack("{s:s, s:s, s:b, s:b, s:b}", "platform", p->ops->platform, "dir", p->dir ? p->dir : ".",
+			 "pipeline", 1, "dry_run", p->flags.dry_run, "no_heal", p->flags.no_heal);
+	if (init && p->initiated)
+		json_object_update(init, p->initiated);
+	json_decref(p->initiated);
+	p->initiated = NULL;
+	pipeline_record(p, "deploy.initiated", NULL, init);
+	enter(p, PL_IDLE);
+	while (!is_final(p->state)) {
+		enum pl_state from = p->state, to;
+		int o;
+
+		ts = clock_mono_ms();
+		o = work(p, from);
+		p->state_ms[from] = clock_mono_ms() - ts;
+		to = pl_next(from, (enum pl_outcome)o, &p->flags);
+		if (o != PL_OK)
+			snprintf(why, sizeof(why), "%s", p->reason);
+		pipeline_record(p, "pipeline.state", NULL,
+				json_pack("{s:s, s:s, s:s, s:s, s:I}", "from", pl_state_name(from), "to", pl_state_name(to),
+					  "outcome", outcome_name(o), "reason", o == PL_OK ? "" : p->reason, "ms",
+					  (json_int_t)p->state_ms[from]));
+		enter(p, to);
+		if (to == PL_ROLLBACK) {
+			ts = clock_mono_ms();
+			work(p, PL_ROLLBACK);
+			p->state_ms[PL_ROLLBACK] = clock_mono_ms() - ts;
+		}
+	}
+	/* The reason that ended it: the failure that led here, with the rollback's trouble after it. */
+	if (p->state == PL_ROLLBACK && p->rollback_failed && p->reason[0] && strcmp(p->reason, why) != 0) {
+		char both[sizeof(p->reason)];
+
+		snprintf(both, sizeof(both), "%s; rollback: %s", why, p->reason);
+		set_reason(p, both);
+	} else if (p->state != PL_SUCCESS) {
+		set_reason(p, why);
+	} else {
+		p->reason[0] = '\0';
+	}
+	p->ms = clock_mono_ms() - t0;
+	pipeline_record(p, "pipeline.complete", NULL,
+			json_pack("{s:s, s:o, s:s, s:b, s:I, s:b}", "state", pl_state_name(p->state), "states",
+				  path_json(p), "reason", p->reason, "rollback_failed", p->rollback_failed, "ms",
+				  (json_int_t)p->ms, "dry_run", p->flags.dry_run));
+	log_kv(LOG_INFO, "pipeline", pl_state_name(p->state), "id", p->id, (const char *)NULL);
+	return 0;
+}
+
+void pipeline_release(struct pipeline *p)
+{
+	json_decref(p->stage);
+	json_decref(p->stages);
+	json_decref(p->intent);
+	json_decref(p->initiated);
+	p->stage = p->stages = p->intent = p->initiated = NULL;
+}
+
+json_t *pipeline_json(const struct pipeline *p)
+{
+	json_t *ms = json_object();
+	size_t i;
+
+	for (i = 0; i < PL_STATES; i++)
+		if (p->state_ms[i] >= 0 && !is_final((enum pl_state)i))
+			json_object_set_new(ms, pl_state_name((enum pl_state)i), json_integer(p->state_ms[i]));
+	if (p->state == PL_ROLLBACK && p->state_ms[PL_ROLLBACK] >= 0)
+		json_object_set_new(ms, "ROLLBACK", json_integer(p->state_ms[PL_ROLLBACK]));
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:b, s:b, s:I, s:o, s:o}", "pipeline", p->id, "platform",
+			 p->ops->platform, "state", pl_state_name(p->state), "states", path_json(p), "reason", p->reason,
+			 "rollback_failed", p->rollback_failed, "dry_run", p->flags.dry_run, "ms", (json_int_t)p->ms,
+			 "state_ms", ms, "stages", p->stages ? json_incref(p->stages) : json_object());
+}

@@ -1,0 +1,474 @@
+/* chimera pipeline: simulate, heal, certify, deploy what is certified, verify, roll back on failure. */
+#include "adapters/local/exec_local.h"
+#include "app/pipeline.h"
+#include "cli/check_opts.h"
+#include "cli/cli.h"
+#include "cli/fleet_opts.h"
+#include "util/err.h"
+
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+	OPT_PLATFORM = 2500,
+	OPT_NO_HEAL,
+	OPT_DRY_RUN,
+	OPT_HOOK,
+	OPT_ROLLBACK_HOOK,
+	OPT_HOOK_TIMEOUT,
+	OPT_HOOK_RETRIES,
+	OPT_HOOK_BACKOFF,
+	OPT_VERIFY_WAIT,
+	OPT_CERT,
+	OPT_ACTIVATE,
+	OPT_CONFIRM_TIMEOUT,
+	OPT_NO_MAGIC,
+};
+
+/* Live progress on stderr: the states as they are entered. */
+static void on_state(const struct pipeline *p, void *arg)
+{
+	struct cli *cli = arg;
+
+	if (cli->json || cli->quiet || p->state == PL_IDLE)
+		return;
+	fprintf(stderr, "pipeline %s: %s\n", p->id, pl_state_name(p->state));
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static long long num(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* One line per state passed through, from its report. */
+static void print_state(const struct pipeline *p, enum pl_state s)
+{
+	const json_t *st = p->stages;
+	const json_t *j, *counts;
+
+	printf("  %-11s %7.2fs  ", pl_state_name(s), p->state_ms[s] / 1000.0);
+	switch (s) {
+	case PL_SIMULATING:
+		j = json_object_get(st, "simulation");
+		counts = json_object_get(j, "counts");
+		if (!j || json_is_null(j)) {
+			printf("failed\n");
+			break;
+		}
+		printf("%s: %lld critical, %lld high, %lld medium, %lld low%s%s\n",
+		       json_is_true(json_object_get(j, "passed")) ? "passed" : "did not pass", num(counts, "critical"),
+		       num(counts, "high"), num(counts, "medium"), num(counts, "low"), str(j, "built")[0] ? "; built " : "",
+		       str(j, "built"));
+		break;
+	case PL_HEALING:
+		j = json_object_get(st, "healing");
+		printf("%zu fix%s tried, %s%s\n", json_array_size(json_object_get(j, "actions")),
+		       json_array_size(json_object_get(j, "actions")) == 1 ? "" : "es",
+		       json_is_true(json_object_get(json_object_get(j, "after"), "passed")) ? "passes now" : "still fails",
+		       json_is_true(json_object_get(j, "written")) ? "; written, the original kept as .bak" : "");
+		if (str(j, "diff")[0])
+			printf("%s", str(j, "diff"));
+		break;
+	case PL_CERTIFYING:
+		j = json_object_get(st, "certification");
+		if (json_is_true(json_object_get(j, "certified")))
+			printf("certified, key %s: %s\n", str(json_object_get(j, "content"), "key_id"), str(j, "file"));
+		else
+			printf("%s\n", str(j, "note")[0] ? str(j, "note") : "not certified");
+		break;
+	case PL_DEPLOYING:
+		j = json_object_get(st, "deploy");
+		if (json_object_get(j, "hook")) {
+			const json_t *h = json_object_get(j, "hook");
+
+			printf("POST %s: %s after %lld attempt%s\n", str(h, "url"), str(h, "detail"), num(h, "attempts"),
+			       num(h, "attempts") == 1 ? "" : "s");
+		} else if (json_object_get(j, "would_post")) {
+			printf("dry run: would POST to %s\n",
+			       json_is_null(json_object_get(j, "would_post")) ? "(no hook given)" : str(j, "would_post"));
+		} else if (json_object_get(j, "nodes")) {
+			const json_t *n;
+			size_t i;
+
+			printf("%s on %zu nodes: %lld ok, %lld failed, %lld switched\n", str(j, "path"),
+			       json_array_size(json_object_get(j, "nodes")), num(j, "ok"), num(j, "failed"), num(j, "changed"));
+			json_array_foreach (json_object_get(j, "nodes"), i, n)
+				if (str(n, "error")[0])
+					printf("      %s: %s\n", str(n, "node"), str(n, "error"));
+		} else {
+			printf("not deployed\n");
+		}
+		break;
+	case PL_VERIFYING: {
+		const json_t *c, *n;
+		size_t i, k;
+
+		j = json_object_get(st, "verify");
+		printf("%s\n", json_is_true(json_object_get(j, "passed")) ? "passed" : "FAILED");
+		json_array_foreach (json_object_get(j, "checks"), i, c)
+			printf("      %s %s: %s\n", json_is_true(json_object_get(c, "ok")) ? "ok  " : "FAIL", str(c, "check"),
+			       str(c, "detail"));
+		json_array_foreach (json_object_get(j, "nodes"), k, n)
+			json_array_foreach (json_object_get(n, "checks"), i, c)
+				printf("      %s %s %s: %s\n", json_is_true(json_object_get(c, "ok")) ? "ok  " : "FAIL",
+				       str(n, "node"), str(c, "check"), str(c, "detail"));
+		break;
+	}
+	case PL_ROLLBACK:
+		j = json_object_get(st, "rollback");
+		if (json_object_get(j, "hook"))
+			printf("POST %s: %s\n", str(json_object_get(j, "hook"), "url"),
+			       str(json_object_get(j, "hook"), "detail"));
+		else
+			printf("%lld node%s back on their previous generation\n", num(j, "switched"),
+			       num(j, "switched") == 1 ? "" : "s");
+		break;
+	default:
+		printf("\n");
+	}
+}
+
+static void print_text(const struct pipeline *p, const char *platform, const char *dir)
+{
+	size_t i;
+
+	printf("pipeline %s (%s, %s): %s in %.2fs%s\n", p->id, platform, dir, pl_state_name(p->state), p->ms / 1000.0,
+	       p->flags.dry_run ? " (dry run)" : "");
+	for (i = 1; i < p->npath; i++)
+		if (p->path[i] != PL_SUCCESS && p->path[i] != PL_REJECTED)
+			print_state(p, p->path[i]);
+	if (p->reason[0])
+		printf("  reason: %s\n", p->reason);
+}
+
+static enum cmd_status usage_out(struct cli *cli, struct cli_checks *checks, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum cmd_status usage_out(struct cli *cli, struct cli_checks *checks, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_checks_release(checks);
+	return cli_usage(cli, "%s", msg);
+}
+
+static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "no-heal", no_argument, NULL, OPT_NO_HEAL },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "hook", required_argument, NULL, OPT_HOOK },
+		{ "rollback-hook", required_argument, NULL, OPT_ROLLBACK_HOOK },
+		{ "hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT },
+		{ "hook-retries", required_argument, NULL, OPT_HOOK_RETRIES },
+		{ "hook-backoff-ms", required_argument, NULL, OPT_HOOK_BACKOFF },
+		{ "verify-wait", required_argument, NULL, OPT_VERIFY_WAIT },
+		{ "cert", required_argument, NULL, OPT_CERT },
+		{ "activate", required_argument, NULL, OPT_ACTIVATE },
+		{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
+		{ "no-magic-rollback", no_argument, NULL, OPT_NO_MAGIC },
+		FLEET_OPTIONS,
+		SOURCE_OPTIONS,
+		CHECK_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pl_config cfg = { .hook = { .timeout_ms = HOOK_TIMEOUT_MS, .retries = HOOK_RETRIES,
+					   .backoff_ms = HOOK_BACKOFF_MS } };
+	struct cli_fleet f;
+	struct cli_source cs = { 0 };
+	struct cli_checks checks;
+	struct deploy_ctx ctx = { 0 };
+	struct pl_platform pp;
+	struct pipeline p = { 0 };
+	struct executor *local = NULL;
+	const char *platform = NULL, *dir = NULL, *cert = NULL, *activate = "auto";
+	char certbuf[PATH_MAX], dirbuf[PATH_MAX], tmp[PATH_MAX], nixfile[PATH_MAX], name[PATH_MAX];
+	long v, confirm = 30;
+	int c, r, no_heal = 0, magic = 1, fleet_open = 0;
+	size_t i;
+	enum cmd_status st = CMD_ERROR;
+
+	cli_fleet_init(&f);
+	cli_checks_init(&checks);
+	cfg.hook_url = getenv("CHIMERA_BUILD_HOOK");
+	cfg.rollback_hook_url = getenv("CHIMERA_ROLLBACK_HOOK");
+	if (cfg.hook_url && !cfg.hook_url[0])
+		cfg.hook_url = NULL;
+	if (cfg.rollback_hook_url && !cfg.rollback_hook_url[0])
+		cfg.rollback_hook_url = NULL;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "t:c:A:", opts, NULL)) != -1) {
+		if ((r = cli_fleet_opt(&f, c, optarg)) < 0 || (r == 0 && (r = cli_source_opt(&cs, c, argc, argv)) < 0) ||
+		    (r == 0 && (r = cli_checks_opt(&checks, c, optarg)) < 0))
+			return usage_out(cli, &checks, "%s", err_msg());
+		if (r == 1)
+			continue;
+		switch (c) {
+		case OPT_PLATFORM: platform = optarg; break;
+		case OPT_NO_HEAL: no_heal = 1; break;
+		case OPT_DRY_RUN: cfg.dry_run = true; break;
+		case OPT_HOOK: cfg.hook_url = optarg; break;
+		case OPT_ROLLBACK_HOOK: cfg.rollback_hook_url = optarg; break;
+		case OPT_CERT: cert = optarg; break;
+		case OPT_ACTIVATE:
+			if (!optarg[0])
+				return usage_out(cli, &checks, "%s", "--activate needs auto, none or a command");
+			activate = optarg;
+			break;
+		case OPT_NO_MAGIC: magic = 0; break;
+		case OPT_CONFIRM_TIMEOUT:
+			if (cli_int("--confirm-timeout", optarg, 1, 3600, &confirm) < 0)
+				return usage_out(cli, &checks, "%s", err_msg());
+			break;
+		case OPT_HOOK_TIMEOUT:
+			if (cli_int("--hook-timeout", optarg, 1, 3600, &v) < 0)
+				return usage_out(cli, &checks, "%s", err_msg());
+			cfg.hook.timeout_ms = v * 1000;
+			break;
+		case OPT_HOOK_RETRIES:
+			if (cli_int("--hook-retries", optarg, 0, 20, &v) < 0)
+				return usage_out(cli, &checks, "%s", err_msg());
+			cfg.hook.retries = (int)v;
+			break;
+		case OPT_HOOK_BACKOFF:
+			if (cli_int("--hook-backoff-ms", optarg, 0, 600000, &v) < 0)
+				return usage_out(cli, &checks, "%s", err_msg());
+			cfg.hook.backoff_ms = v;
+			break;
+		case OPT_VERIFY_WAIT:
+			if (cli_int("--verify-wait", optarg, 0, 3600, &v) < 0)
+				return usage_out(cli, &checks, "%s", err_msg());
+			cfg.verify_wait_ms = v * 1000;
+			break;
+		default: return usage_out(cli, &checks, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		dir = argv[optind++];
+	if (optind < argc)
+		return usage_out(cli, &checks, "unexpected argument '%s'", argv[optind]);
+	if (!platform || !pl_platform_ops(platform))
+		return usage_out(cli, &checks, "%s", "give --platform netlify, render or nix");
+	cfg.platform = platform;
+	cli_checks_finish(&checks);
+	cfg.checks = checks.specs;
+	cfg.nchecks = checks.n;
+	if (strcmp(platform, "nix") != 0) {
+		if (f.spec || f.file || cs.src.file || cs.src.flake || cs.expect || cs.src.attr)
+			return usage_out(cli, &checks, "%s",
+					 "-t, -c, -A, --flake and --expect go with --platform nix; netlify and render "
+					 "deploy through --hook");
+		if (!cfg.hook_url && !cfg.dry_run)
+			return usage_out(cli, &checks, "%s", "give --hook URL (or set CHIMERA_BUILD_HOOK) to deploy");
+		if ((cfg.hook_url && hook_url_check(cfg.hook_url) < 0) ||
+		    (cfg.rollback_hook_url && hook_url_check(cfg.rollback_hook_url) < 0))
+			return usage_out(cli, &checks, "%s", err_msg());
+		for (i = 0; i < checks.n; i++)
+			if (strstr(checks.specs[i].text, HEALTH_HOST_PLACEHOLDER))
+				return usage_out(cli, &checks, "--check '%s': {host} stands for a node, and netlify and "
+							       "render have none; write the site's address",
+						 checks.specs[i].text);
+		if (!dir)
+			dir = ".";
+	} else {
+		if (cfg.hook_url && getenv("CHIMERA_BUILD_HOOK") != cfg.hook_url)
+			return usage_out(cli, &checks, "%s", "--hook goes with netlify and render; nix deploys to -t TARGETS");
+		if (cfg.rollback_hook_url && getenv("CHIMERA_ROLLBACK_HOOK") != cfg.rollback_hook_url)
+			return usage_out(cli, &checks, "%s", "--rollback-hook goes with netlify and render; nix rolls "
+							     "back the nodes itself");
+		cfg.hook_url = cfg.rollback_hook_url = NULL;
+		if (cs.src.flake || cs.expect)
+			return usage_out(cli, &checks, "%s",
+					 "the nix pipeline builds a file: give -c FILE.nix [-A ATTR] (not --flake or "
+					 "--expect: a certificate covers the file it was built from)");
+		if (!f.spec && !f.file)
+			return usage_out(cli, &checks, "%s", "give -t TARGETS or --targets-file FILE to deploy to");
+		/* The file and the directory: -c FILE, else DIR/default.nix; the file must sit in DIR. */
+		if (cs.src.file) {
+			snprintf(nixfile, sizeof(nixfile), "%s", cs.src.file);
+			if (!dir) {
+				snprintf(dirbuf, sizeof(dirbuf), "%s", cs.src.file);
+				dir = dirname(dirbuf);
+			}
+		} else {
+			snprintf(nixfile, sizeof(nixfile), "%s/default.nix", dir ? dir : ".");
+			if (!dir)
+				dir = ".";
+		}
+		{
+			char a[PATH_MAX], b[PATH_MAX], base[PATH_MAX];
+
+			snprintf(base, sizeof(base), "%s", nixfile);
+			snprintf(name, sizeof(name), "%s", basename(base));
+			snprintf(b, sizeof(b), "%s", nixfile);
+			if (access(nixfile, R_OK) < 0) {
+				cli_checks_release(&checks);
+				return cli_fail(cli, CMD_USAGE, "no Nix configuration: '%s' does not exist", nixfile);
+			}
+			if (!realpath(dirname(b), a) || !realpath(dir, b) || strcmp(a, b) != 0)
+				return usage_out(cli, &checks,
+						 "'%s' must be in the project directory (the certificate covers the files there)",
+						 nixfile);
+		}
+		cs.src.file = nixfile;
+		cfg.nix_name = name;
+		if (cli_source_check(&cs) < 0)
+			return usage_out(cli, &checks, "%s", err_msg());
+	}
+	cfg.dir = dir;
+	if (cli_state_dir(cli) < 0) {
+		cli_checks_release(&checks);
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	}
+	cfg.state_dir = cli->state_dir;
+	if (!cert) {
+		snprintf(certbuf, sizeof(certbuf), "%s/chimera-certificate.json", dir);
+		cert = certbuf;
+	}
+	cfg.cert_file = cert;
+	if (strcmp(platform, "nix") == 0) {
+		if ((st = cli_deploy_open(cli, &f, &ctx, tmp)) != CMD_OK)
+			goto out;
+		fleet_open = 1;
+		cfg.deploy = &ctx;
+		cfg.targets = &f.targets;
+		cfg.deploy_opts = (struct deploy_opts){ .source = &cs.src, .profile = f.profile, .activate = activate,
+							.confirm_s = magic ? confirm : 0, .tmp_dir = tmp };
+		p.ledger = f.fleet.ledger;
+		{
+			json_t *names = json_array();
+
+			for (i = 0; i < f.targets.n; i++) {
+				char nm[TARGET_FORMAT_MAX];
+
+				fleet_node_name(&f.targets.items[i], nm, sizeof(nm));
+				json_array_append_new(names, json_string(nm));
+			}
+			p.initiated = json_pack("{s:o, s:s, s:s}", "nodes", names, "file", nixfile, "profile", f.profile);
+		}
+	} else {
+		struct exec_local_config lc = { .timeout_s = 600 };
+
+		if ((r = cli_open_ledger(cli, &p.ledger)) < 0) {
+			st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+			goto out;
+		}
+		if (exec_local_new(&lc, &local) == 0)
+			cfg.local = local;
+	}
+	pl_platform_init(&pp, &cfg);
+	p.ops = pl_platform_ops(platform);
+	p.flags = (struct pl_flags){ .no_heal = no_heal, .dry_run = cfg.dry_run,
+				     .can_rollback = strcmp(platform, "nix") == 0 || cfg.rollback_hook_url };
+	p.dir = dir;
+	p.platform = &pp;
+	p.on_state = on_state;
+	p.arg = cli;
+	r = pipeline_run(&p);
+	if (r < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	} else {
+		if (cli->json)
+			cli_print_json(pipeline_json(&p));
+		else
+			print_text(&p, platform, dir);
+		if (p.ledger_err)
+			st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", p.ledger_msg);
+		else if (p.state == PL_SUCCESS)
+			st = CMD_OK;
+		else if (p.state == PL_ROLLBACK && p.rollback_failed)
+			st = CMD_ERROR;
+		else
+			st = CMD_PARTIAL;
+	}
+	pipeline_release(&p);
+	pl_platform_release(&pp);
+out:
+	if (!fleet_open)
+		ledger_close(p.ledger);
+	if (local)
+		local->ops->close(local);
+	if (ctx.nix)
+		ctx.nix->ops->close(ctx.nix);
+	cli_fleet_close(&f);
+	cli_checks_release(&checks);
+	return st;
+}
+
+const struct cmd_entry cmd_pipeline_entry = {
+	.name = "pipeline",
+	.summary = "simulate, heal, certify, deploy only what is certified, verify, roll back on failure",
+	.usage = "chimera pipeline --platform netlify|render [DIR] [--hook URL] [--rollback-hook URL]\n"
+		 "                        [--check SPEC]... [--no-heal] [--dry-run] [--json]\n"
+		 "       chimera pipeline --platform nix [DIR] [-c FILE.nix [-A ATTR]] (-t TARGETS | --targets-file F)\n"
+		 "                        [--check SPEC]... [--no-heal] [--dry-run] [--json]",
+	.help = "Runs the state machine IDLE -> SIMULATING -> HEALING -> CERTIFYING -> DEPLOYING ->\n"
+		"VERIFYING, ending in SUCCESS, REJECTED or ROLLBACK:\n"
+		"  SIMULATING  netlify/render: the rules of `chimera simulate`; nix: build the file\n"
+		"              (it must parse, evaluate and build)\n"
+		"  HEALING     only when the simulation did not pass and heal has a fix for what\n"
+		"              blocks it: the fixes of `chimera heal`, written with a .bak when the\n"
+		"              healed file passes\n"
+		"  CERTIFYING  the four checks of `chimera certify`; the signed certificate is\n"
+		"              written (nix: it names the store path built)\n"
+		"  DEPLOYING   first the certificate is checked again against the files: nothing\n"
+		"              uncertified is deployed. netlify/render: POST to the build hook,\n"
+		"              retried with back-off on connection errors, timeouts, 408, 429 and\n"
+		"              5xx; nix: `chimera deploy` of the certified store path to TARGETS\n"
+		"  VERIFYING   the --check health checks (nix: on every node deployed)\n"
+		"  ROLLBACK    on a failed check (or nodes that failed mid-deploy), nix puts every\n"
+		"              node it switched back on its previous generation; netlify/render\n"
+		"              POST to --rollback-hook. Without one the result is REJECTED: the\n"
+		"              deploy stays live and the report says so.\n"
+		"Every step is an event under one deployment id: deploy.initiated,\n"
+		"chimera.simulate.start/.complete, deploy.heal.intent/.complete, deploy.certified,\n"
+		"chimera.deploy.start/.complete, chimera.verify.complete, chimera.rollback.triggered,\n"
+		"pipeline.state at each transition and pipeline.complete. Hook URLs are recorded\n"
+		"with their secret parts masked.\n"
+		"\n"
+		"options:\n"
+		"  --platform NAME          netlify, render or nix\n"
+		"  --no-heal                reject what does not pass instead of healing it\n"
+		"  --dry-run                simulate, heal and check in memory, write nothing, sign\n"
+		"                           nothing, POST nothing (nix: deploy --dry-run)\n"
+		"  --cert FILE              where the certificate goes (DIR/chimera-certificate.json)\n"
+		"  --hook URL               the build hook (or CHIMERA_BUILD_HOOK)\n"
+		"  --rollback-hook URL      POSTed when verification fails (or CHIMERA_ROLLBACK_HOOK)\n"
+		"  --hook-timeout S         per attempt (default 30)\n"
+		"  --hook-retries N         attempts after a failed first one (default 3)\n"
+		"  --hook-backoff-ms MS     the first pause between attempts; it doubles (1000)\n"
+		"  --verify-wait S          wait S seconds after the hook before checking (0)\n"
+		CHECK_OPTIONS_HELP
+		"                           (netlify/render: from here, no {host})\n"
+		"nix only:\n"
+		"  -c, --config FILE.nix    the file to build (default DIR/default.nix); DIR\n"
+		"                           defaults to its directory\n"
+		"  -A, --attr ATTR          the attribute to build\n"
+		"  --arg NAME VALUE, --argstr NAME VALUE   arguments for FILE.nix\n"
+		"  --activate MODE, --confirm-timeout S, --no-magic-rollback   as for deploy\n"
+		FLEET_OPTIONS_HELP
+		"  --json                   one JSON document: the states, the reason and each\n"
+		"                           state's report\n"
+		"\n"
+		"exit status: 0 SUCCESS, 3 REJECTED or ROLLBACK (the rollback worked), 1 when a\n"
+		"rollback failed or the ledger did not take an event, 2 for bad usage or no\n"
+		"configuration.\n",
+	.exec = cmd_pipeline_exec,
+};
