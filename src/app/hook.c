@@ -139,6 +139,48 @@ static int post_once(const char *url, const struct hook_opts *o, struct curl_sli
 	return 0;
 }
 
+/* Replace every TOKEN (N bytes) in the NUL-terminated BODY with "***". */
+static void mask_token(char *body, const char *token, size_t n)
+{
+	char *p;
+
+	/* Short tokens would mask ordinary words; hook ids and keys are long. */
+	if (n < 6)
+		return;
+	while ((p = memmem(body, strlen(body), token, n))) {
+		memcpy(p, "***", 3);
+		memmove(p + 3, p + n, strlen(p + n) + 1);
+	}
+}
+
+/*
+ * A platform may echo the hook's URL in its answer: mask the parts hook_redact masks (the
+ * last path segment, each query value) in RES's body before it is kept anywhere.
+ */
+static void mask_secrets(const char *url, struct hook_result *res)
+{
+	const char *auth = strstr(url, "://"), *path, *query, *last, *v, *end;
+
+	if (!auth)
+		return;
+	auth += 3;
+	path = auth + strcspn(auth, "/?#");
+	query = path + strcspn(path, "?#");
+	for (last = query; last > path && last[-1] != '/'; last--)
+		;
+	mask_token(res->body, last, (size_t)(query - last));
+	if (*query != '?')
+		return;
+	for (v = query + 1; *v && *v != '#'; v = end + (*end == '&')) {
+		end = v + strcspn(v, "&#");
+		if (memchr(v, '=', (size_t)(end - v)))
+			v = memchr(v, '=', (size_t)(end - v)) + 1;
+		mask_token(res->body, v, (size_t)(end - v));
+		if (!*end || *end == '#')
+			break;
+	}
+}
+
 int hook_post(const char *url, const struct hook_opts *o, struct hook_result *res)
 {
 	struct curl_slist *headers = NULL, *more;
@@ -167,6 +209,7 @@ int hook_post(const char *url, const struct hook_opts *o, struct hook_result *re
 		res->ok = 0;
 		if ((r = post_once(url, o, headers, res)) < 0)
 			break;
+		mask_secrets(url, res);
 		if (res->ok || !retryable(res->status) || res->attempts > o->retries)
 			break;
 		clock_sleep_ms(pause);
@@ -191,7 +234,8 @@ static json_t *clean_string(const char *s, size_t n)
 
 json_t *hook_result_json(const struct hook_result *res)
 {
-	size_t kept = res->body_len < HOOK_BODY_KEEP ? res->body_len : HOOK_BODY_KEEP;
+	/* Up to the first NUL: the body as kept, after masking. */
+	size_t kept = strlen(res->body);
 
 	return json_pack("{s:s, s:b, s:i, s:I, s:I, s:o*, s:{s:o*, s:I, s:b}}", "url", res->url, "ok", res->ok,
 			 "attempts", res->attempts, "status", (json_int_t)res->status, "ms", (json_int_t)res->ms, "detail",

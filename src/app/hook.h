@@ -27,8 +27,9 @@ struct hook_result {
 	char url[HOOK_URL_MAX];	/* the URL as it may be shown: its secret parts masked (hook_redact) */
 	/* What the last attempt saw: "HTTP 201", "HTTP 503", "connection refused", "timed out after 30000 ms". */
 	char detail[512];
-	char body[HOOK_BODY_KEEP + 1];	/* the start of the last response body, NUL-terminated */
-	size_t body_len;		/* its whole length */
+	char body[HOOK_BODY_KEEP + 1];	/* the start of the last response body, NUL-terminated, the
+					   URL's secret parts masked as in hook_redact */
+	size_t body_len;		/* its whole length, as received */
 };
 
 /*

@@ -572,13 +572,20 @@ static int nix_rollback(struct pipeline *p)
 	const struct pl_config *c = pp->cfg;
 	struct target_list back;
 	struct rollback_report rb = { 0 };
-	struct rollback_opts ro = { .profile = c->deploy_opts.profile, .gen = 0, .activate = c->deploy_opts.activate,
+	struct rollback_opts ro = { .profile = c->deploy_opts.profile, .activate = c->deploy_opts.activate,
 				    .id = p->id, .reason = p->reason };
 	json_t *stuck = json_array(), *nodes;
+	uint32_t *gens = calloc(pp->dep.n ? pp->dep.n : 1, sizeof(*gens));
 	size_t i;
 	int r;
 
 	target_list_init(&back);
+	if (!gens) {
+		json_decref(stuck);
+		return err_set(ERR_NOMEM, "out of memory");
+	}
+	/* Each node back to the generation it was on: not "the one before", which may be older or newer. */
+	ro.gens = gens;
 	for (i = 0; i < pp->dep.n; i++) {
 		const struct deploy_node *n = &pp->dep.nodes[i];
 
@@ -588,6 +595,8 @@ static int nix_rollback(struct pipeline *p)
 			json_array_append_new(stuck, json_string(n->name));
 		else if ((r = target_list_add(&back, &n->target)) < 0)
 			goto out;
+		else
+			gens[back.n - 1] = n->previous_gen;
 	}
 	if (back.n && (r = rollback_run(&c->deploy->fleet, &back, &ro, &rb)) < 0)
 		goto out;
@@ -613,6 +622,7 @@ out:
 	rollback_report_release(&rb);
 	target_list_release(&back);
 	json_decref(stuck);
+	free(gens);
 	return r;
 }
 

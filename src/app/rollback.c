@@ -24,6 +24,7 @@ struct rb_job {
 	const char *profile;
 	const char *activate;
 	uint32_t gen;
+	const uint32_t *gens;
 	struct rollback_report *rep;
 	struct exec_session **sessions;
 	int abort;		/* a node failed: start no more */
@@ -45,6 +46,7 @@ static void rb_check(size_t i, void *arg)
 	struct exec_result res;
 	struct gen_list gens;
 	const struct generation *g;
+	uint32_t want;
 	int r;
 
 	exec_result_init(&res);
@@ -66,13 +68,14 @@ static void rb_check(size_t i, void *arg)
 	n->from_gen = n->end_gen = gens.current;
 	snprintf(n->from_path, sizeof(n->from_path), "%s", gens.current_path);
 	snprintf(n->end_path, sizeof(n->end_path), "%s", gens.current_path);
-	g = job->gen ? gen_list_find(&gens, job->gen) : gen_list_previous(&gens);
+	want = job->gens ? job->gens[i] : job->gen;
+	g = want ? gen_list_find(&gens, want) : gen_list_previous(&gens);
 	if (!g) {
 		n->state = RB_MISSING;
 		n->fail.step = "check";
 		n->fail.status = -1;
-		if (job->gen)
-			snprintf(n->fail.message, sizeof(n->fail.message), "has no generation %u", job->gen);
+		if (want)
+			snprintf(n->fail.message, sizeof(n->fail.message), "has no generation %u", want);
 		else if (gens.current)
 			snprintf(n->fail.message, sizeof(n->fail.message), "has no generation before its current one (%u)",
 				 gens.current);
@@ -203,7 +206,8 @@ static void rb_record(struct rb_job *job, const char *topic, const char *node, j
 int rollback_run(const struct fleet *f, const struct target_list *targets, const struct rollback_opts *o,
 		 struct rollback_report *rep)
 {
-	struct rb_job job = { .f = f, .profile = o->profile, .activate = o->activate, .gen = o->gen, .rep = rep };
+	struct rb_job job = { .f = f, .profile = o->profile, .activate = o->activate, .gen = o->gen, .gens = o->gens,
+			      .rep = rep };
 	const char *profile = o->profile;
 	struct deployment_id id;
 	int64_t t0 = clock_mono_ms();

@@ -287,6 +287,16 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 						 checks.specs[i].text);
 		if (!dir)
 			dir = ".";
+		{
+			const char *cf = strcmp(platform, "render") == 0 ? "render.yaml" : "netlify.toml";
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof(path), "%s/%s", dir, cf);
+			if (access(path, R_OK) < 0) {
+				cli_checks_release(&checks);
+				return cli_fail(cli, CMD_USAGE, "no %s: '%s' does not exist", cf, path);
+			}
+		}
 	} else {
 		if (cfg.hook_url && getenv("CHIMERA_BUILD_HOOK") != cfg.hook_url)
 			return usage_out(cli, &checks, "%s", "--hook goes with netlify and render; nix deploys to -t TARGETS");

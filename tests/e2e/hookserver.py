@@ -2,9 +2,10 @@
 """A small HTTP server for the pipeline tests, on 127.0.0.1 only.
 
 It answers every request from a plan and logs it. The plan is a JSON file read at each
-request, so a test can change it while the server runs: {"/path": [status, ...]} gives the
-statuses to answer PATH with, in order, the last one repeated once the others are used
-(a list of one is a fixed answer). A path not in the plan gets 404. Each request is
+request, so a test can change it while the server runs: {"gen": N, "paths": {"/path":
+[status, ...]}} gives the statuses to answer PATH with, in order, the last one repeated
+once the others are used (a list of one is a fixed answer); a new N starts every list
+from its first status again. A path not in the plan gets 404. Each request is
 appended to the log as one JSON line: {"method", "path", "body", "status"}.
 
 usage: hookserver.py PLAN LOG PORTFILE   (the port it listens on is written to PORTFILE)
@@ -16,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PLAN, LOG, PORTFILE = sys.argv[1], sys.argv[2], sys.argv[3]
 served = {}
+generation = [None]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -24,8 +26,11 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
         path = self.path.split("?", 1)[0]
         with open(PLAN) as f:
-            plan = json.load(f)
-        statuses = plan.get(path)
+            doc = json.load(f)
+        if doc.get("gen") != generation[0]:
+            generation[0] = doc.get("gen")
+            served.clear()
+        statuses = doc.get("paths", {}).get(path)
         if statuses:
             n = served.get(path, 0)
             served[path] = n + 1
