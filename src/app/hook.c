@@ -13,7 +13,7 @@
 
 void hook_redact(const char *url, char *out, size_t len)
 {
-	const char *scheme_end = strstr(url, "://"), *auth, *host, *path, *query, *last;
+	const char *scheme_end = strstr(url, "://"), *auth, *host, *path, *query, *last, *seg_end;
 	struct buf b = BUF_INIT(0);
 
 	if (!scheme_end) {
@@ -32,11 +32,16 @@ void hook_redact(const char *url, char *out, size_t len)
 		buf_adds(&b, "***@");
 	buf_add(&b, host, (size_t)(path - host));
 	query = path + strcspn(path, "?#");
-	for (last = query; last > path && last[-1] != '/'; last--)
+	seg_end = query;
+	/* The last segment that is not empty: a trailing slash must not uncover the hook id. */
+	while (seg_end > path && seg_end[-1] == '/')
+		seg_end--;
+	for (last = seg_end; last > path && last[-1] != '/'; last--)
 		;
 	buf_add(&b, path, (size_t)(last - path));
-	if (last < query)
+	if (last < seg_end)
 		buf_adds(&b, "***");
+	buf_add(&b, seg_end, (size_t)(query - seg_end));
 	if (*query)
 		buf_adds(&b, *query == '?' ? "?***" : "");
 	snprintf(out, len, "%.*s", (int)b.len, b.data ? b.data : "");
@@ -55,6 +60,15 @@ int hook_url_check(const char *url)
 	else
 		return err_set(ERR_INVALID, "hook URL '%.200s' is not http:// or https://; expected https://HOST/PATH", url);
 	n = strcspn(host, "/?#");
+	/* The host is what is left between any user@ and any :port. */
+	for (const char *p = host; p < host + n; p++)
+		if (*p == '@') {
+			n -= (size_t)(p + 1 - host);
+			host = p + 1;
+			p = host - 1;
+		}
+	if (*host != '[')
+		n = strcspn(host, ":/?#") < n ? strcspn(host, ":/?#") : n;
 	if (n == 0 || strlen(url) >= HOOK_URL_MAX)
 		return err_set(ERR_INVALID, "hook URL '%.200s' has no host or is over %d bytes; expected https://HOST/PATH",
 			       url, HOOK_URL_MAX - 1);
@@ -159,16 +173,18 @@ static void mask_token(char *body, const char *token, size_t n)
  */
 static void mask_secrets(const char *url, struct hook_result *res)
 {
-	const char *auth = strstr(url, "://"), *path, *query, *last, *v, *end;
+	const char *auth = strstr(url, "://"), *path, *query, *last, *seg_end, *v, *end;
 
 	if (!auth)
 		return;
 	auth += 3;
 	path = auth + strcspn(auth, "/?#");
 	query = path + strcspn(path, "?#");
-	for (last = query; last > path && last[-1] != '/'; last--)
+	for (seg_end = query; seg_end > path && seg_end[-1] == '/'; seg_end--)
 		;
-	mask_token(res->body, last, (size_t)(query - last));
+	for (last = seg_end; last > path && last[-1] != '/'; last--)
+		;
+	mask_token(res->body, last, (size_t)(seg_end - last));
 	if (*query != '?')
 		return;
 	for (v = query + 1; *v && *v != '#'; v = end + (*end == '&')) {

@@ -34,8 +34,8 @@ struct hook_result {
 
 /*
  * URL with what makes a build hook a secret masked, for reports, logs and the ledger:
- * user information, the last path segment (Netlify's hook id, Render's service id) and the
- * query (Render's key) become "***". Written into OUT (LEN bytes).
+ * user information, the last path segment that is not empty (Netlify's hook id, Render's
+ * service id) and the query (Render's key) become "***". Written into OUT (LEN bytes).
  */
 void hook_redact(const char *url, char *out, size_t len);
 

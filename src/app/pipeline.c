@@ -5,6 +5,7 @@
 #include "util/err.h"
 #include "util/log.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,7 +77,8 @@ void pipeline_record(struct pipeline *p, const char *topic, const char *node, js
 		return;
 	}
 	if (!payload) {
-		r = err_set(ERR_NOMEM, "out of memory");
+		/* json_pack fails on memory, or on a string that is not UTF-8. */
+		r = err_set(ERR_INVALID, "could not build the payload of %s", topic);
 	} else {
 		r = fleet_record(p->ledger, topic, p->id, node, payload, NULL);
 	}
@@ -86,9 +88,47 @@ void pipeline_record(struct pipeline *p, const char *topic, const char *node, js
 	}
 }
 
+/*
+ * Keep only whole, valid UTF-8 sequences of S, in place. Reasons quote files, servers and
+ * Nix, and are cut to fit: a JSON payload cannot hold a broken character.
+ */
+static void utf8_fix(char *s)
+{
+	const unsigned char *r = (const unsigned char *)s;
+	char *w = s;
+
+	while (*r) {
+		size_t n = *r < 0x80 ? 1 : (*r & 0xe0) == 0xc0 ? 2 : (*r & 0xf0) == 0xe0 ? 3 : (*r & 0xf8) == 0xf0 ? 4 : 0;
+		size_t i;
+		uint32_t cp;
+
+		for (i = 1; i < n; i++)
+			if ((r[i] & 0xc0) != 0x80)
+				break;
+		if (n == 0 || i < n) {
+			r++;	/* a stray or cut sequence: dropped */
+			continue;
+		}
+		cp = n == 1 ? r[0] : n == 2 ? (r[0] & 0x1fu) : n == 3 ? (r[0] & 0x0fu) : (r[0] & 0x07u);
+		for (i = 1; i < n; i++)
+			cp = cp << 6 | (r[i] & 0x3fu);
+		/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
+		if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff)) {
+			r++;
+			continue;
+		}
+		memmove(w, r, n);
+		w += n;
+		r += n;
+	}
+	*w = '\0';
+}
+
 static void set_reason(struct pipeline *p, const char *msg)
 {
 	snprintf(p->reason, sizeof(p->reason), "%s", msg);
+	utf8_fix(p->reason);
 }
 
 /* Keep the state's report under NAME in p->stages (taking it), and return a new reference for an event. */
@@ -104,6 +144,7 @@ static json_t *keep_stage(struct pipeline *p, const char *name)
 /* A negative return from an op: an error, which rejects with its message. */
 static int op_result(struct pipeline *p, int r)
 {
+	utf8_fix(p->reason);
 	if (r >= 0)
 		return r;
 	set_reason(p, err_msg());
@@ -199,6 +240,7 @@ int pipeline_run(struct pipeline *p)
 		p->state_ms[i] = -1;
 	p->npath = 0;
 	p->rollback_failed = false;
+	json_decref(p->stages);
 	if (!(p->stages = json_object()))
 		return err_set(ERR_NOMEM, "out of memory");
 	if (!p->id[0]) {

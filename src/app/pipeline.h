@@ -66,7 +66,8 @@ struct pipeline;
  * What a platform brings: the work of each state. Each returns a pl_outcome (>= 0), with
  * p->reason set when it is not PL_OK, and may put its report in p->stage (a new reference,
  * recorded with the state's completion event and kept in the result). A negative return
- * is an error that stops the pipeline as REJECTED with err_msg() as the reason. heal is
+ * is an error, taken as PL_FAILED with err_msg() as the reason (so a verify that cannot
+ * run still leads to ROLLBACK where there is one). heal is
  * only called after simulate said PL_FIXABLE; rollback's outcome PL_OK means every change
  * was put back.
  */
@@ -101,7 +102,7 @@ struct pipeline {
 	char reason[1024];		/* why it is not SUCCESS, or why a state is not PL_OK */
 	json_t *stage;			/* the report of the state just run (ops set it) */
 	json_t *intent;			/* SIMULATING's PL_FIXABLE: what heal is to fix, for deploy.heal.intent */
-	json_t *stages;			/* {"simulation": ..., "healing": ..., "certificate": ..., "deploy": ...,
+	json_t *stages;			/* {"simulation": ..., "healing": ..., "certification": ..., "deploy": ...,
 					    "verify": ..., "rollback": ...}: each state's report */
 	bool rollback_failed;		/* ROLLBACK: something could not be put back */
 	int ledger_err;

@@ -37,7 +37,7 @@ static enum cmd_status list(struct cli *cli, struct ledger *l, long limit)
 			json_array_append_new(arr, deployment_json(&hl.items[i]));
 		cli_print_json(json_pack("{s:o}", "deployments", arr));
 	} else {
-		printf("%-26s  %-24s  %-12s  %5s  %5s  %5s  %s\n", "DEPLOYMENT", "TIME", "RESULT", "NODES", "OK", "FAIL",
+		printf("%-26s  %-24s  %-15s  %5s  %5s  %5s  %s\n", "DEPLOYMENT", "TIME", "RESULT", "NODES", "OK", "FAIL",
 		       "PATH");
 		for (i = from; i < hl.n; i++) {
 			const struct history_deployment *d = &hl.items[i];
@@ -45,7 +45,7 @@ static enum cmd_status list(struct cli *cli, struct ledger *l, long limit)
 
 			snprintf(result, sizeof(result), "%s%s", d->result ? d->result : "unfinished",
 				 d->dry_run ? " (dry)" : "");
-			printf("%-26s  %-24s  %-12s  %5zu  %5zu  %5zu  %s\n", d->id, d->time, result, d->nodes, d->ok,
+			printf("%-26s  %-24s  %-15s  %5zu  %5zu  %5zu  %s\n", d->id, d->time, result, d->nodes, d->ok,
 			       d->failed, d->path ? d->path : "-");
 		}
 	}
