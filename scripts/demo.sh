@@ -1,7 +1,8 @@
 #!/bin/sh
 # make demo: start a 3-node lab, deploy examples/hello version 1 then 2 with chimera, list the
 # generations, roll the fleet back to version 1, check it, let watch heal a node moved by
-# hand, and verify the ledger.
+# hand, run the pipeline (nix: a failed check rolls the fleet back; netlify: a dry run that
+# heals), and verify the ledger.
 set -eu
 CHIMERA=${1:-build/chimera}
 case "$CHIMERA" in /*) ;; *) CHIMERA="$(pwd)/$CHIMERA" ;; esac
@@ -51,6 +52,15 @@ step "drift: node 1's profile moved by hand to version 2; chimera watch --once h
 N1=$(ch lab targets --json | jq -r '.[1]')
 ch exec -q -t "$N1" -- 'nix-env -p /nix/var/nix/profiles/system --switch-generation 2 >/dev/null 2>&1; readlink -f /nix/var/nix/profiles/system'
 ch watch -t @lab -c "$HELLO" --argstr version 1 --once --check 'cmd:test -e /nix/var/chimera-hello/activated'
+
+step "chimera pipeline --platform nix, version 3, whose check wants version 1: certified, deployed, verification fails, every node rolled back"
+# Exit 3 is the pipeline reporting ROLLBACK, which is what this step shows.
+ch pipeline --platform nix "$(dirname "$HELLO")" --argstr version 3 -t @lab --cert "$STATE/hello-certificate.json" \
+	--check 'cmd:grep -qx 1 /nix/var/chimera-hello/activated' --check-retries 0 2>/dev/null || [ $? -eq 3 ]
+ch exec -t @lab -- 'echo "activated version $(cat /nix/var/chimera-hello/activated)"'
+
+step "chimera pipeline --platform netlify --dry-run on examples/site: the mistake healed in memory, checked, nothing posted"
+ch pipeline --platform netlify "$(pwd)/examples/site" --dry-run 2>/dev/null
 
 step "the ledger: this run's deploy events, then chimera ledger verify"
 ch events --topic 'chimera.*' | tail -n 6

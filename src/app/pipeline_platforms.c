@@ -260,7 +260,7 @@ static int web_deploy(struct pipeline *p)
 	if (c->dry_run) {
 		if (c->hook_url)
 			hook_redact(c->hook_url, shown, sizeof(shown));
-		p->stage = json_pack("{s:s*, s:b}", "would_post", c->hook_url ? shown : NULL, "posted", 0);
+		p->stage = json_pack("{s:o, s:b}", "would_post", c->hook_url ? json_string(shown) : json_null(), "posted", 0);
 		return PL_OK;
 	}
 	if (!c->hook_url)
