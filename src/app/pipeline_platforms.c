@@ -626,25 +626,13 @@ out:
 	return r;
 }
 
-static const struct pipeline_ops netlify_ops = {
-	.platform = "netlify",
-	.simulate = web_simulate,
-	.heal = web_heal,
-	.certify = web_certify,
-	.deploy = web_deploy,
-	.verify = web_verify,
-	.rollback = web_rollback,
-};
+/* netlify and render differ only in their simulator and healer, which web_* pick by name. */
+#define WEB_OPS(name)                                                                                       \
+	{ .platform = name, .simulate = web_simulate, .heal = web_heal, .certify = web_certify,              \
+	  .deploy = web_deploy, .verify = web_verify, .rollback = web_rollback }
 
-static const struct pipeline_ops render_ops = {
-	.platform = "render",
-	.simulate = web_simulate,
-	.heal = web_heal,
-	.certify = web_certify,
-	.deploy = web_deploy,
-	.verify = web_verify,
-	.rollback = web_rollback,
-};
+static const struct pipeline_ops netlify_ops = WEB_OPS("netlify");
+static const struct pipeline_ops render_ops = WEB_OPS("render");
 
 static const struct pipeline_ops nix_ops = {
 	.platform = "nix",
