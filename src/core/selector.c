@@ -1,0 +1,162 @@
+/* Selectors over machine names and tags, with fnmatch(3) for globs. */
+#include "core/selector.h"
+#include "util/err.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ELEM_MAX 256
+
+bool selector_is_glob(const char *elem, size_t len)
+{
+	return memchr(elem, '*', len) || memchr(elem, '?', len) || memchr(elem, '[', len);
+}
+
+bool selector_match(const char *elem, size_t len, const struct sel_machine *m)
+{
+	char e[ELEM_MAX];
+	size_t i;
+
+	if (len == 0 || len >= sizeof(e))
+		return false;
+	memcpy(e, elem, len);
+	e[len] = '\0';
+	if (strcmp(e, "all") == 0)
+		return true;
+	if (e[0] == '@') {
+		for (i = 0; i < m->ntags; i++)
+			if (strcmp(m->tags[i], e + 1) == 0)
+				return true;
+		return false;
+	}
+	if (selector_is_glob(e, len))
+		return fnmatch(e, m->name, 0) == 0;
+	return strcmp(e, m->name) == 0;
+}
+
+/* "web-1, web-2 (tags: edge, eu)" for a message: what could have been meant. */
+static void known(const struct sel_machine *m, size_t n, char *out, size_t outlen)
+{
+	size_t i, k, o = 0;
+	int w;
+
+	out[0] = '\0';
+	for (i = 0; i < n && o < outlen; i++) {
+		w = snprintf(out + o, outlen - o, "%s%s", i ? ", " : "", m[i].name);
+		o += w > 0 ? (size_t)w : 0;
+	}
+	for (i = 0, k = 0; i < n && o < outlen; i++) {
+		size_t t;
+
+		for (t = 0; t < m[i].ntags && o < outlen; t++) {
+			char needle[ELEM_MAX + 2];
+
+			/* Each tag once. */
+			snprintf(needle, sizeof(needle), "@%s", m[i].tags[t]);
+			if (strstr(out, needle))
+				continue;
+			w = snprintf(out + o, outlen - o, "%s@%s", k++ ? ", " : "; tags: ", m[i].tags[t]);
+			o += w > 0 ? (size_t)w : 0;
+		}
+	}
+	if (n == 0)
+		snprintf(out, outlen, "the inventory has no machines");
+}
+
+/* Call FN for each comma-separated element of SPEC; an empty one is an error. */
+static int each_elem(const char *spec, size_t len, const char *what,
+		     int (*fn)(const char *e, size_t elen, void *ctx), void *ctx)
+{
+	size_t i = 0;
+	int r;
+
+	while (i <= len) {
+		const char *c = memchr(spec + i, ',', len - i);
+		size_t end = c ? (size_t)(c - spec) : len;
+
+		if (end == i)
+			return err_set(ERR_INVALID, "%s '%.*s' has an empty element; expected NAME, @TAG, a glob or all, "
+				       "comma-separated", what, (int)(len > 200 ? 200 : len), spec);
+		if ((r = fn(spec + i, end - i, ctx)) < 0)
+			return r;
+		i = end + 1;
+	}
+	return 0;
+}
+
+struct walk {
+	const struct sel_machine *m;
+	size_t n;
+	selector_other_fn other;
+	void *arg;
+	size_t *order;
+	size_t *norder;
+	bool exclude;
+};
+
+static int no_match(struct walk *w, const char *e, size_t len)
+{
+	char list[1024];
+	int r;
+
+	if (w->other && (r = w->other(e, len, w->arg)) != ERR_NOTFOUND)
+		return r;
+	known(w->m, w->n, list, sizeof(list));
+	return err_set(ERR_INVALID, "%s '%.*s' matches no machine (%s)", w->exclude ? "--exclude" : "selector",
+		       (int)(len > 200 ? 200 : len), e, list);
+}
+
+static int select_elem(const char *e, size_t len, void *ctx)
+{
+	struct walk *w = ctx;
+	size_t i, k, hits = 0;
+
+	for (i = 0; i < w->n; i++) {
+		bool have = false;
+
+		if (!selector_match(e, len, &w->m[i]))
+			continue;
+		hits++;
+		for (k = 0; k < *w->norder && !have; k++)
+			have = w->order[k] == i;
+		if (!have)
+			w->order[(*w->norder)++] = i;
+	}
+	return hits ? 0 : no_match(w, e, len);
+}
+
+static int exclude_elem(const char *e, size_t len, void *ctx)
+{
+	struct walk *w = ctx;
+	size_t i, k, hits = 0;
+
+	for (i = 0; i < w->n; i++) {
+		if (!selector_match(e, len, &w->m[i]))
+			continue;
+		hits++;
+		for (k = 0; k < *w->norder; k++)
+			if (w->order[k] == i) {
+				memmove(&w->order[k], &w->order[k + 1], (*w->norder - k - 1) * sizeof(*w->order));
+				(*w->norder)--;
+				break;
+			}
+	}
+	return hits ? 0 : no_match(w, e, len);
+}
+
+int selector_select(const char *spec, size_t len, const struct sel_machine *m, size_t n, selector_other_fn other,
+		    void *arg, size_t *order, size_t *norder)
+{
+	struct walk w = { m, n, other, arg, order, norder, false };
+
+	return each_elem(spec, len, "selector", select_elem, &w);
+}
+
+int selector_exclude(const char *spec, size_t len, const struct sel_machine *m, size_t n, selector_other_fn other,
+		     void *arg, size_t *order, size_t *norder)
+{
+	struct walk w = { m, n, other, arg, order, norder, true };
+
+	return each_elem(spec, len, "--exclude", exclude_elem, &w);
+}
