@@ -2,6 +2,8 @@
 #include "cli/cli.h"
 #include "adapters/lab/lab.h"
 #include "adapters/sqlite/ledger_sqlite.h"
+#include "core/profile.h"
+#include "core/selector.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -97,7 +99,168 @@ static int add_group(const char *name, size_t len, struct target_list *l, void *
 	return lab_targets(&lab, l);
 }
 
-static int add_file(struct cli *cli, struct target_list *l, const char *file)
+/* One CHIMERA_* variable over a [defaults] setting: an integer in [MIN, MAX]. */
+static int env_long(const char *var, long min, long max, long *val, enum inv_source *from)
+{
+	const char *v = getenv(var);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return err_set(ERR_INVALID, "%s='%.64s': expected a whole number from %ld to %ld", var, v, min, max);
+	*val = n;
+	*from = INV_FROM_ENV;
+	return 0;
+}
+
+static int env_str(const char *var, char *val, size_t len, enum inv_source *from)
+{
+	const char *v = getenv(var);
+
+	if (!v || !*v)
+		return 0;
+	if (strlen(v) >= len)
+		return err_set(ERR_INVALID, "%s is over %zu bytes", var, len - 1);
+	snprintf(val, len, "%s", v);
+	*from = INV_FROM_ENV;
+	return 0;
+}
+
+/* Flags, then CHIMERA_* variables, then the file, then built-in defaults: the variables go over the file here. */
+static int env_defaults(struct inv_defaults *d)
+{
+	long port = d->port;
+	int r;
+
+	if ((r = env_str("CHIMERA_USER", d->user, sizeof(d->user), &d->user_from)) < 0 ||
+	    (r = env_long("CHIMERA_PORT", 1, 65535, &port, &d->port_from)) < 0 ||
+	    (r = env_str("CHIMERA_PROFILE", d->profile, sizeof(d->profile), &d->profile_from)) < 0 ||
+	    (r = env_str("CHIMERA_ACTIVATION", d->activation, sizeof(d->activation), &d->activation_from)) < 0 ||
+	    (r = env_long("CHIMERA_PARALLEL", 1, 4096, &d->parallel, &d->parallel_from)) < 0 ||
+	    (r = env_long("CHIMERA_CONNECT_TIMEOUT", 1, 3600, &d->connect_timeout, &d->connect_timeout_from)) < 0)
+		return r;
+	d->port = (uint16_t)port;
+	if (d->profile_from == INV_FROM_ENV && (r = profile_path_check(d->profile)) < 0)
+		return err_set(ERR_INVALID, "CHIMERA_PROFILE: %s", err_msg());
+	return 0;
+}
+
+const char *cli_inventory_source(const struct cli *cli)
+{
+	if (cli->config_opt)
+		return "flag";
+	if (getenv("CHIMERA_CONFIG") && *getenv("CHIMERA_CONFIG"))
+		return "env";
+	return cli->inv.path[0] ? "file" : "default";
+}
+
+int cli_inventory(struct cli *cli, const struct inventory **out)
+{
+	const char *path = cli->config_opt;
+	int r = 0;
+
+	*out = &cli->inv;
+	if (cli->inv_loaded)
+		return 0;
+	inventory_init(&cli->inv);
+	if (!path && getenv("CHIMERA_CONFIG") && *getenv("CHIMERA_CONFIG"))
+		path = getenv("CHIMERA_CONFIG");
+	if (path) {
+		r = inventory_load(path, &cli->inv);
+	} else if (fs_exists("chimera.toml")) {
+		r = inventory_load("chimera.toml", &cli->inv);
+	}
+	if (r == 0)
+		r = env_defaults(&cli->inv.defaults);
+	if (r < 0) {
+		inventory_release(&cli->inv);
+		inventory_init(&cli->inv);
+		return r;
+	}
+	cli->inv_loaded = true;
+	return 0;
+}
+
+void cli_release(struct cli *cli)
+{
+	if (cli->inv_loaded)
+		inventory_release(&cli->inv);
+	cli->inv_loaded = false;
+}
+
+/*
+ * With machines in the inventory, only what looks like an address is a target written
+ * out: a bare word that names no machine is a typo, not a host.
+ */
+static bool looks_like_target(const char *e, size_t len)
+{
+	return memchr(e, '.', len) || memchr(e, ':', len) || memchr(e, '@', len) || (len == 5 && memcmp(e, "local", 5) == 0);
+}
+
+struct resolve {
+	struct cli *cli;
+	struct target_list *l;
+	bool machines;		/* the inventory has some */
+};
+
+/* An element that selected no machine: @lab, or a target written out. */
+static int resolve_other(const char *e, size_t len, void *arg)
+{
+	struct resolve *rs = arg;
+
+	if (len > 1 && e[0] == '@' && (len != 4 || memcmp(e, "@lab", 4) != 0) && rs->machines)
+		return ERR_NOTFOUND;
+	if (rs->machines && e[0] != '@' && (selector_is_glob(e, len) || !looks_like_target(e, len)))
+		return ERR_NOTFOUND;
+	if (!rs->machines && ((len == 3 && memcmp(e, "all", 3) == 0) || selector_is_glob(e, len)))
+		return err_set(ERR_INVALID, "'%.*s' selects machines of an inventory, and there is none: give --config "
+			       "FILE, set CHIMERA_CONFIG or add ./chimera.toml", (int)(len > 200 ? 200 : len), e);
+	return target_list_append(rs->l, e, len, add_group, rs->cli);
+}
+
+/* Append the targets of the machines the LEN bytes of SPEC select (or the other elements) to L. */
+static int add_spec(struct cli *cli, const struct inventory *inv, const char *spec, size_t len, struct target_list *l)
+{
+	struct resolve rs = { cli, l, inv->n > 0 };
+	struct sel_machine *m = NULL;
+	size_t *order = NULL, norder = 0, i;
+	int r;
+
+	if (inv->n == 0)
+		return target_list_append(l, spec, len, add_group, cli);
+	m = calloc(inv->n, sizeof(*m));
+	order = calloc(inv->n, sizeof(*order));
+	if (!m || !order) {
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < inv->n; i++)
+		m[i] = (struct sel_machine){ inv->machines[i].name, inv->machines[i].tags, inv->machines[i].ntags };
+	/* Element by element, so machines and targets written out keep the order given. */
+	for (i = 0; i <= len;) {
+		const char *c = memchr(spec + i, ',', len - i);
+		size_t end = c ? (size_t)(c - spec) : len, k;
+
+		norder = 0;
+		if ((r = selector_select(spec + i, end - i, m, inv->n, resolve_other, &rs, order, &norder)) < 0)
+			goto out;
+		for (k = 0; k < norder; k++)
+			if ((r = target_list_add(l, &inv->machines[order[k]].target)) < 0)
+				goto out;
+		i = end + 1;
+	}
+	r = 0;
+out:
+	free(m);
+	free(order);
+	return r;
+}
+
+static int add_file(struct cli *cli, const struct inventory *inv, struct target_list *l, const char *file)
 {
 	struct buf b = BUF_INIT(64 << 20);
 	char *line, *next;
@@ -120,7 +283,7 @@ static int add_file(struct cli *cli, struct target_list *l, const char *file)
 			*--end = '\0';
 		if (!*line)
 			continue;
-		if ((r = target_list_append(l, line, strlen(line), add_group, cli)) < 0) {
+		if ((r = add_spec(cli, inv, line, strlen(line), l)) < 0) {
 			char msg[1024];
 
 			snprintf(msg, sizeof(msg), "%s", err_msg());
@@ -133,21 +296,52 @@ out:
 	return r;
 }
 
-int cli_targets(struct cli *cli, const char *spec, const char *file, struct target_list *l)
+int cli_targets(struct cli *cli, const char *spec, const char *exclude, const char *file, struct target_list *l)
 {
+	const struct inventory *inv;
+	struct target_list drop, keep;
+	size_t i;
 	int r = 0;
 
 	target_list_init(l);
-	if (spec && (r = target_list_append(l, spec, strlen(spec), add_group, cli)) < 0)
+	target_list_init(&drop);
+	target_list_init(&keep);
+	if ((r = cli_inventory(cli, &inv)) < 0)
 		goto fail;
-	if (file && (r = add_file(cli, l, file)) < 0)
+	if (spec && (r = add_spec(cli, inv, spec, strlen(spec), l)) < 0)
 		goto fail;
+	if (file && (r = add_file(cli, inv, l, file)) < 0)
+		goto fail;
+	if (exclude) {
+		if ((r = add_spec(cli, inv, exclude, strlen(exclude), &drop)) < 0) {
+			char msg[1024];
+
+			snprintf(msg, sizeof(msg), "%s", err_msg());
+			r = err_set(r, "--exclude: %s", msg);
+			goto fail;
+		}
+		for (i = 0; i < l->n; i++) {
+			size_t k;
+			bool out = false;
+
+			for (k = 0; k < drop.n && !out; k++)
+				out = target_equal(&l->items[i], &drop.items[k]);
+			if (!out && (r = target_list_add(&keep, &l->items[i])) < 0)
+				goto fail;
+		}
+		target_list_release(l);
+		*l = keep;
+		target_list_init(&keep);
+	}
+	target_list_release(&drop);
 	if (l->n == 0) {
-		r = err_set(ERR_INVALID, "no targets: give -t TARGETS or --targets-file FILE");
+		r = err_set(ERR_INVALID, exclude ? "no targets left after --exclude" : "no targets: give -t TARGETS or --targets-file FILE");
 		goto fail;
 	}
 	return 0;
 fail:
+	target_list_release(&drop);
+	target_list_release(&keep);
 	target_list_release(l);
 	return r;
 }

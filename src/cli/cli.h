@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#include "app/inventory.h"
 #include "core/target.h"
 #include "ports/ledger.h"
 #include "util/log.h"
@@ -27,7 +28,23 @@ struct cli {
 	bool quiet;
 	struct log_config log;
 	const struct cmd_entry *cmd;	/* the command being run */
+	const char *config_opt;		/* --config FILE before the command, or NULL */
+	struct inventory inv;		/* loaded by cli_inventory */
+	bool inv_loaded;
 };
+
+/*
+ * The inventory: --config FILE, else $CHIMERA_CONFIG, else ./chimera.toml when it exists
+ * (else an empty one), with CHIMERA_* variables over the file's [defaults]. Loaded once.
+ * Returns 0 with *OUT set, or the error (ERR_NOTFOUND for a named file that is missing,
+ * ERR_INVALID with file:line:col).
+ */
+int cli_inventory(struct cli *cli, const struct inventory **out);
+
+/* Where the inventory came from: "flag", "env", "file" (./chimera.toml) or "default" (none). */
+const char *cli_inventory_source(const struct cli *cli);
+
+void cli_release(struct cli *cli);
 
 struct cmd_entry {
 	const char *name;
@@ -46,10 +63,13 @@ int cli_state_dir(struct cli *cli);
 int cli_open_ledger(struct cli *cli, struct ledger **out);
 
 /*
- * Fill L from -t SPEC (comma list; "@lab" stands for every lab node) and/or --targets-file
- * FILE (one target a line, # comments). Returns 0 or ERR_INVALID naming the bad entry.
+ * Fill L from -t SPEC and/or --targets-file FILE (one element a line, # comments), less
+ * --exclude EXCLUDE (may be NULL). An element is a machine of the inventory (its name,
+ * @TAG, a glob on names, all), "@lab" (every lab node), or a target written out
+ * ([user@]host[:port], local). With machines in the inventory, a bare word that names
+ * none is an error, not a host. Returns 0 or ERR_INVALID naming the bad element.
  */
-int cli_targets(struct cli *cli, const char *spec, const char *file, struct target_list *l);
+int cli_targets(struct cli *cli, const char *spec, const char *exclude, const char *file, struct target_list *l);
 
 /* Print "chimera CMD: error: MSG" (or a JSON error object with --json). Returns CMD_ERROR. */
 enum cmd_status cli_fail(struct cli *cli, enum cmd_status st, const char *fmt, ...)
@@ -77,6 +97,8 @@ extern const struct cmd_entry cmd_pipeline_entry;
 extern const struct cmd_entry cmd_simulate_entry;
 extern const struct cmd_entry cmd_certify_entry;
 extern const struct cmd_entry cmd_heal_entry;
+extern const struct cmd_entry cmd_machines_entry;
+extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_deployments_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_exec_entry;

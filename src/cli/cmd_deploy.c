@@ -173,7 +173,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	struct cli_checks checks;
 	char msg[300];
 	long confirm = 30;
-	int magic = 1;
+	int magic = 1, activate_set = 0;
 	struct deploy_ctx ctx = { 0 };
 	struct deploy_report rep = { 0 };
 	struct progress *prog = NULL;
@@ -208,6 +208,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 			if (!optarg[0])
 				return usage_out(cli, &checks, "--activate needs auto, none or a command");
 			o.activate = optarg;
+			activate_set = 1;
 			break;
 		case OPT_DRY_RUN: o.dry_run = 1; break;
 		case OPT_CONFIRM_TIMEOUT:
@@ -229,13 +230,16 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	if (r == 0)
 		return usage_out(cli, &checks, "give one of -c FILE.nix, --flake REF#ATTR or --expect STOREPATH");
 	o.expect = cs.expect;
-	o.profile = f.profile;
 	o.confirm_s = magic ? confirm : 0;
 	cli_checks_finish(&checks);
 	o.checks = checks.specs;
 	o.nchecks = checks.n;
 	if ((st = cli_deploy_open(cli, &f, &ctx, tmp)) != CMD_OK)
 		goto out;
+	/* After the inventory is read: its [defaults] come under the flags. */
+	o.profile = f.profile;
+	if (!activate_set)
+		o.activate = cli->inv.defaults.activation;
 	o.tmp_dir = tmp;
 	prog = progress_start(progress_mode_for(cli->json, cli->quiet), f.targets.n);
 	ctx.progress = (struct deploy_progress){ .step = on_step, .done = on_done, .arg = prog };

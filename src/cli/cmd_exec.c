@@ -113,6 +113,7 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 		{ "parallel", required_argument, NULL, 'p' },
 		{ "connect-timeout", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "exclude", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_fleet f;
@@ -131,13 +132,16 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 		switch (c) {
 		case 't': f.spec = optarg; break;
 		case 'f': f.file = optarg; break;
+		case 'x': f.exclude = optarg; break;
 		case 'p':
 			if (cli_int("--parallel", optarg, 1, 4096, &f.parallel) < 0)
 				return cli_usage(cli, "%s", err_msg());
+			f.set_parallel = true;
 			break;
 		case 'c':
 			if (cli_int("--connect-timeout", optarg, 1, 3600, &f.connect_timeout) < 0)
 				return cli_usage(cli, "%s", err_msg());
+			f.set_connect_timeout = true;
 			break;
 		case 'T':
 			if (cli_int("--timeout", optarg, 0, 86400 * 7, &f.timeout) < 0)
@@ -188,7 +192,7 @@ out:
 const struct cmd_entry cmd_exec_entry = {
 	.name = "exec",
 	.summary = "run a command on every target in parallel",
-	.usage = "chimera exec (-t TARGETS | --targets-file FILE) [--parallel N]\n"
+	.usage = "chimera exec (-t TARGETS | --targets-file FILE) [--exclude LIST] [--parallel N]\n"
 		 "                    [--connect-timeout S] [--timeout S] -- COMMAND [ARG...]",
 	.help = "Runs COMMAND with the target user's shell over one SSH session per node,\n"
 		"at most --parallel nodes at once, and prints every node's output and exit\n"
@@ -196,8 +200,11 @@ const struct cmd_entry cmd_exec_entry = {
 		"outcome is recorded as a node.exec event, between exec.start and exec.complete.\n"
 		"\n"
 		"options:\n"
-		"  -t, --targets LIST       [user@]host[:port],... ; '@lab' is every lab node\n"
-		"  -f, --targets-file FILE  one target a line; '#' starts a comment\n"
+		"  -t, --targets LIST       comma-separated: machines of chimera.toml (NAME, @TAG,\n"
+		"                           a glob like web-*, all), [user@]host[:port], '@lab'\n"
+		"                           (every lab node)\n"
+		"  --exclude LIST           leave these out (same forms)\n"
+		"  -f, --targets-file FILE  one element a line; '#' starts a comment\n"
 		"  -p, --parallel N         nodes in flight at once (default 64)\n"
 		"  --connect-timeout S      give up connecting after S seconds (default 10)\n"
 		"  --timeout S              give up on the command after S seconds (default: none)\n"

@@ -197,7 +197,7 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 	struct pl_platform pp;
 	struct pipeline p = { 0 };
 	struct executor *local = NULL;
-	const char *platform = NULL, *dir = NULL, *cert = NULL, *activate = "auto";
+	const char *platform = NULL, *dir = NULL, *cert = NULL, *activate = NULL;
 	char certbuf[PATH_MAX], dirbuf[PATH_MAX], tmp[PATH_MAX], nixfile[PATH_MAX], name[PATH_MAX];
 	long v, confirm = 30;
 	int c, r, no_heal = 0, magic = 1, fleet_open = 0;
@@ -359,7 +359,8 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 		fleet_open = 1;
 		cfg.deploy = &ctx;
 		cfg.targets = &f.targets;
-		cfg.deploy_opts = (struct deploy_opts){ .source = &cs.src, .profile = f.profile, .activate = activate,
+		cfg.deploy_opts = (struct deploy_opts){ .source = &cs.src, .profile = f.profile,
+							.activate = activate ? activate : cli->inv.defaults.activation,
 							.confirm_s = magic ? confirm : 0, .tmp_dir = tmp };
 		p.ledger = f.fleet.ledger;
 		{

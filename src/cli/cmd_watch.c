@@ -252,12 +252,13 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	o.nchecks = checks.n;
 	o.source = cs.expect ? NULL : &cs.src;
 	o.expect = cs.expect;
-	o.profile = f.profile;
 	o.confirm_s = magic ? confirm : 0;
-	/* The probe is a few builtins: a node that takes longer than a connection may is stuck. */
-	o.probe_timeout_s = f.connect_timeout;
 	if ((st = cli_deploy_open(cli, &f, &ctx, tmp)) != CMD_OK)
 		goto out;
+	/* After the inventory is read: its [defaults] come under the flags. */
+	o.profile = f.profile;
+	/* The probe is a few builtins: a node that takes longer than a connection may is stuck. */
+	o.probe_timeout_s = f.connect_timeout;
 	o.tmp_dir = tmp;
 	/* SIGINT/SIGTERM: finish the node steps in flight, start no more, record watch.stopped; SIGHUP: rebuild. */
 	stop_flag = reload_flag = 0;

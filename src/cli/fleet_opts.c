@@ -27,14 +27,22 @@ int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg)
 
 	switch (c) {
 	case FLEET_OPT_TARGETS: f->spec = arg; break;
+	case FLEET_OPT_EXCLUDE: f->exclude = arg; break;
 	case FLEET_OPT_TARGETS_FILE: f->file = arg; break;
-	case FLEET_OPT_PARALLEL: r = cli_int("--parallel", arg, 1, 4096, &f->parallel); break;
-	case FLEET_OPT_CONNECT_TIMEOUT: r = cli_int("--connect-timeout", arg, 1, 3600, &f->connect_timeout); break;
+	case FLEET_OPT_PARALLEL:
+		r = cli_int("--parallel", arg, 1, 4096, &f->parallel);
+		f->set_parallel = true;
+		break;
+	case FLEET_OPT_CONNECT_TIMEOUT:
+		r = cli_int("--connect-timeout", arg, 1, 3600, &f->connect_timeout);
+		f->set_connect_timeout = true;
+		break;
 	case FLEET_OPT_TIMEOUT: r = cli_int("--timeout", arg, 1, 86400 * 7, &f->timeout); break;
 	case FLEET_OPT_ACCEPT_NEW: f->accept_new = 1; break;
 	case FLEET_OPT_PROFILE:
 		if ((r = profile_path_check(arg)) == 0)
 			f->profile = arg;
+		f->set_profile = true;
 		break;
 	default: return 0;
 	}
@@ -47,10 +55,19 @@ int cli_fleet_open(struct cli *cli, struct cli_fleet *f)
 	struct exec_local_config lcfg = { 0 };
 	struct lab lab;
 	char labcfg[PATH_MAX];
+	const struct inventory *inv;
 	int r;
 
-	if ((r = cli_targets(cli, f->spec, f->file, &f->targets)) < 0)
+
+	if ((r = cli_targets(cli, f->spec, f->exclude, f->file, &f->targets)) < 0 || (r = cli_inventory(cli, &inv)) < 0)
 		return r;
+	/* Flags first, then CHIMERA_* variables and the inventory's [defaults] (cli_inventory ranked those). */
+	if (!f->set_profile)
+		f->profile = inv->defaults.profile;
+	if (!f->set_parallel)
+		f->parallel = inv->defaults.parallel;
+	if (!f->set_connect_timeout)
+		f->connect_timeout = inv->defaults.connect_timeout;
 	if ((r = cli_state_dir(cli)) < 0 || (r = lab_open(&lab, cli->state_dir)) < 0)
 		return r;
 	scfg.config_file = lab_ssh_config(&lab, labcfg, sizeof(labcfg))[0] ? labcfg : NULL;

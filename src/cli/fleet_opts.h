@@ -16,6 +16,7 @@ enum {
 	FLEET_OPT_TIMEOUT,
 	FLEET_OPT_ACCEPT_NEW,
 	FLEET_OPT_PROFILE,
+	FLEET_OPT_EXCLUDE,
 	SOURCE_OPT_CONFIG = 'c',
 	SOURCE_OPT_ATTR = 'A',
 	SOURCE_OPT_ARG = 1100,
@@ -67,28 +68,35 @@ int cli_source_path(const struct cli_source *s, char out[STOREPATH_MAX]);
 	{ "connect-timeout", required_argument, NULL, FLEET_OPT_CONNECT_TIMEOUT },     \
 	{ "timeout", required_argument, NULL, FLEET_OPT_TIMEOUT },                     \
 	{ "accept-new-host-keys", no_argument, NULL, FLEET_OPT_ACCEPT_NEW },           \
-	{ "profile", required_argument, NULL, FLEET_OPT_PROFILE }
+	{ "profile", required_argument, NULL, FLEET_OPT_PROFILE },                     \
+	{ "exclude", required_argument, NULL, FLEET_OPT_EXCLUDE }
 
 /* The help lines for FLEET_OPTIONS. */
 #define FLEET_OPTIONS_HELP                                                                          \
-	"  -t, --targets LIST       [user@]host[:port],... ; '@lab' is every lab node, 'local'\n"  \
-	"                           the controller itself (no SSH)\n"                                \
-	"  --targets-file FILE      one target a line; '#' starts a comment\n"                        \
-	"  --profile PATH           the Nix profile (default " PROFILE_DEFAULT ")\n"                  \
-	"  --parallel N             nodes in flight at once (default 64)\n"                           \
-	"  --connect-timeout S      give up connecting after S seconds (default 10)\n"                \
+	"  -t, --targets LIST       comma-separated: machines of chimera.toml (NAME, @TAG, a\n"     \
+	"                           glob like web-*, all), [user@]host[:port], '@lab' (every\n"     \
+	"                           lab node), 'local' (the controller itself, no SSH)\n"           \
+	"  --exclude LIST           leave these out (same forms)\n"                                  \
+	"  --targets-file FILE      one element a line; '#' starts a comment\n"                       \
+	"  --profile PATH           the Nix profile (default: [defaults] profile, else\n"           \
+	"                           " PROFILE_DEFAULT ")\n"                                          \
+	"  --parallel N             nodes in flight at once (default: [defaults], else 64)\n"       \
+	"  --connect-timeout S      give up connecting after S seconds (default: [defaults],\n"     \
+	"                           else 10)\n"                                                      \
 	"  --timeout S              give up on one step after S seconds (default 600)\n"              \
 	"  --accept-new-host-keys   add unknown host keys to known_hosts (a changed key is\n"         \
 	"                           always refused)\n"
 
 struct cli_fleet {
 	const char *spec;
+	const char *exclude;
 	const char *file;
 	const char *profile;
 	long parallel;
 	long connect_timeout;
 	long timeout;
 	int accept_new;
+	bool set_profile, set_parallel, set_connect_timeout;	/* given as flags: over the inventory */
 	/* Filled by cli_fleet_open. */
 	struct target_list targets;
 	struct fleet fleet;

@@ -16,6 +16,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_simulate_entry,
 	&cmd_heal_entry,
 	&cmd_certify_entry,
+	&cmd_machines_entry,
+	&cmd_config_entry,
 	&cmd_deployments_entry,
 	&cmd_exec_entry,
 	&cmd_events_entry,
@@ -31,6 +33,8 @@ static const char global_help[] =
 	"global options (before or after the command):\n"
 	"  --state-dir DIR      state directory (default: $CHIMERA_STATE_DIR, else\n"
 	"                       $XDG_STATE_HOME/chimera, else ~/.local/state/chimera)\n"
+	"  --config FILE        the inventory, before the command (default: $CHIMERA_CONFIG,\n"
+	"                       else ./chimera.toml when there is one)\n"
 	"  --json               machine-readable output on stdout\n"
 	"  -v, --verbose        more log output (repeat for more)\n"
 	"  -q, --quiet          only errors\n"
@@ -128,8 +132,9 @@ static int take_global(struct cli *cli, int *argc, char **argv, int *show_help, 
 		if (strncmp(a, "--", 2) == 0 && eq)
 			nlen = (size_t)(eq - a);
 #define IS(opt) (nlen == strlen(opt) && strncmp(name, opt, nlen) == 0)
+		/* --config before the command is the inventory; after it, deploy's -c FILE.nix. */
 		if (IS("--state-dir") || IS("--log-level") || IS("--log-format") || IS("--log-file") ||
-		    IS("--log-max-size")) {
+		    IS("--log-max-size") || (IS("--config") && o == 1)) {
 			if (eq)
 				val = eq + 1;
 			else if (i + 1 < *argc)
@@ -138,6 +143,8 @@ static int take_global(struct cli *cli, int *argc, char **argv, int *show_help, 
 				return err_set(ERR_INVALID, "option '%.*s' needs a value", (int)nlen, name);
 			if (IS("--state-dir"))
 				cli->state_dir_opt = val;
+			else if (IS("--config"))
+				cli->config_opt = val;
 			else if (IS("--log-level")) {
 				if ((r = log_level_parse(val, &cli->log.level)) < 0)
 					return r;
@@ -234,5 +241,6 @@ int main(int argc, char **argv)
 	else
 		st = cmd->exec(&cli, argc - 1, argv + 1);
 	log_close();
+	cli_release(&cli);
 	return cmd_exit_code(st);
 }

@@ -1,0 +1,295 @@
+/* chimera machines: the inventory's machines; add and rm edit chimera.toml in place. */
+#include "app/inventory.h"
+#include "cli/cli.h"
+#include "util/err.h"
+#include "util/fs.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define TAGS_GIVEN_MAX INV_TAGS_MAX
+
+static json_t *strings_json(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *machine_json(const struct inventory *inv, const struct inv_machine *m)
+{
+	char t[TARGET_FORMAT_MAX];
+	json_t *checks = json_array();
+	size_t i;
+
+	target_format(&m->target, t, sizeof(t));
+	for (i = 0; i < (m->nchecks ? m->nchecks : inv->defaults.nchecks); i++)
+		json_array_append_new(checks, json_string(m->nchecks ? m->checks[i].text : inv->defaults.checks[i].text));
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:s?, s:s?, s:s?, s:i}", "name", m->name, "target", t,
+			 "tags", strings_json(m->tags, m->ntags), "profile",
+			 m->profile ? m->profile : inv->defaults.profile, "activation",
+			 m->activation ? m->activation : inv->defaults.activation, "checks", checks, "ssh_options",
+			 strings_json(m->ssh_options, m->nssh_options), "config", m->config_file, "attr", m->config_attr,
+			 "flake", m->flake, "line", m->line);
+}
+
+static void print_tags(char *const *tags, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		printf("-");
+	for (i = 0; i < n; i++)
+		printf("%s%s", i ? "," : "", tags[i]);
+}
+
+static enum cmd_status list(struct cli *cli, const struct inventory *inv)
+{
+	size_t i;
+
+	if (cli->json) {
+		json_t *a = json_array();
+
+		for (i = 0; i < inv->n; i++)
+			json_array_append_new(a, machine_json(inv, &inv->machines[i]));
+		cli_print_json(json_pack("{s:s, s:o}", "inventory", inv->path, "machines", a));
+		return CMD_OK;
+	}
+	if (!inv->path[0]) {
+		printf("no inventory: give --config FILE, set CHIMERA_CONFIG, or add machines with "
+		       "'chimera machines add NAME --target T' (writes ./chimera.toml)\n");
+		return CMD_OK;
+	}
+	printf("%-20s %-32s %-24s %s\n", "NAME", "TARGET", "TAGS", "CONFIG");
+	for (i = 0; i < inv->n; i++) {
+		const struct inv_machine *m = &inv->machines[i];
+		char t[TARGET_FORMAT_MAX], cfg[600];
+
+		target_format(&m->target, t, sizeof(t));
+		if (m->flake)
+			snprintf(cfg, sizeof(cfg), "%s", m->flake);
+		else if (m->config_file)
+			snprintf(cfg, sizeof(cfg), "%s%s%s", m->config_file, m->config_attr ? " -A " : "",
+				 m->config_attr ? m->config_attr : "");
+		else
+			snprintf(cfg, sizeof(cfg), "-");
+		printf("%-20s %-32s ", m->name, t);
+		{
+			/* Tags padded to their column. */
+			char buf[256] = "";
+			size_t k, o = 0;
+
+			for (k = 0; k < m->ntags && o < sizeof(buf); k++)
+				o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", k ? "," : "", m->tags[k]);
+			printf("%-24s %s\n", m->ntags ? buf : "-", cfg);
+		}
+	}
+	printf("%zu machine%s in %s\n", inv->n, inv->n == 1 ? "" : "s", inv->path);
+	return CMD_OK;
+}
+
+static enum cmd_status show(struct cli *cli, const struct inventory *inv, const char *name)
+{
+	const struct inv_machine *m = inventory_find(inv, name);
+	json_t *j;
+	size_t i;
+
+	if (!m)
+		return cli_fail(cli, CMD_USAGE, "no machine '%s' in %s", name, inv->path[0] ? inv->path : "the inventory (there is none)");
+	j = machine_json(inv, m);
+	if (cli->json) {
+		cli_print_json(j);
+		return CMD_OK;
+	}
+	printf("%s (%s:%d)\n", m->name, inv->path, m->line);
+	printf("  target       %s\n", json_string_value(json_object_get(j, "target")));
+	printf("  tags         ");
+	print_tags(m->tags, m->ntags);
+	printf("\n  profile      %s%s\n", json_string_value(json_object_get(j, "profile")), m->profile ? "" : " (default)");
+	printf("  activation   %s%s\n", json_string_value(json_object_get(j, "activation")),
+	       m->activation ? "" : " (default)");
+	for (i = 0; i < json_array_size(json_object_get(j, "checks")); i++)
+		printf("  check        %s%s\n", json_string_value(json_array_get(json_object_get(j, "checks"), i)),
+		       m->nchecks ? "" : " (default)");
+	for (i = 0; i < m->nssh_options; i++)
+		printf("  ssh option   %s\n", m->ssh_options[i]);
+	if (m->flake)
+		printf("  flake        %s\n", m->flake);
+	if (m->config_file)
+		printf("  config       %s%s%s\n", m->config_file, m->config_attr ? " -A " : "",
+		       m->config_attr ? m->config_attr : "");
+	json_decref(j);
+	return CMD_OK;
+}
+
+/* The file add and rm edit: the inventory read, else --config or CHIMERA_CONFIG, else ./chimera.toml. */
+static const char *edit_path(struct cli *cli, const struct inventory *inv)
+{
+	if (inv->path[0])
+		return inv->path;
+	if (cli->config_opt)
+		return cli->config_opt;
+	if (getenv("CHIMERA_CONFIG") && *getenv("CHIMERA_CONFIG"))
+		return getenv("CHIMERA_CONFIG");
+	return "chimera.toml";
+}
+
+/* Write NEW over PATH atomically, after checking it still parses as an inventory. */
+static int write_checked(const char *path, const struct buf *text)
+{
+	struct inventory check;
+	struct stat st;
+	int r;
+
+	inventory_init(&check);
+	r = inventory_parse(path, text->data ? text->data : "", text->len, &check);
+	inventory_release(&check);
+	if (r < 0)
+		return r;
+	return fs_write_file(path, text->data ? text->data : "", text->len,
+			     stat(path, &st) == 0 ? st.st_mode & 07777 : 0644);
+}
+
+static enum cmd_status add(struct cli *cli, const struct inventory *inv, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "tag", required_argument, NULL, 'g' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *target = NULL, *tags[TAGS_GIVEN_MAX], *path = edit_path(cli, inv), *name;
+	struct buf text = BUF_INIT(0), out = BUF_INIT(0);
+	size_t ntags = 0;
+	enum cmd_status st;
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
+		if (c == 't')
+			target = optarg;
+		else if (c == 'g' && ntags < TAGS_GIVEN_MAX)
+			tags[ntags++] = optarg;
+		else if (c == 'g')
+			return cli_usage(cli, "more than %d --tag", TAGS_GIVEN_MAX);
+		else
+			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind >= argc || !target)
+		return cli_usage(cli, "give NAME and --target [user@]host[:port]");
+	name = argv[optind++];
+	if (optind < argc)
+		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+	if (fs_exists(path) && fs_read_file(path, &text) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if ((r = inventory_edit_add(path, text.data ? text.data : "", text.len, name, target, tags, ntags, &out)) < 0 ||
+	    (r = write_checked(path, &out)) < 0) {
+		st = cli_fail(cli, r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (cli->json)
+		cli_print_json(json_pack("{s:s, s:s, s:s}", "added", name, "target", target, "inventory", path));
+	else if (!cli->quiet)
+		printf("added %s (%s) to %s\n", name, target, path);
+	st = CMD_OK;
+out:
+	buf_release(&text);
+	buf_release(&out);
+	return st;
+}
+
+static enum cmd_status rm(struct cli *cli, const struct inventory *inv, const char *name)
+{
+	const char *path = edit_path(cli, inv);
+	struct buf text = BUF_INIT(0), out = BUF_INIT(0);
+	enum cmd_status st;
+	int r;
+
+	if ((r = fs_read_file(path, &text)) < 0) {
+		st = cli_fail(cli, r == ERR_NOTFOUND ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if ((r = inventory_edit_rm(path, text.data ? text.data : "", text.len, name, &out)) < 0 ||
+	    (r = write_checked(path, &out)) < 0) {
+		st = cli_fail(cli, r == ERR_NOTFOUND || r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (cli->json)
+		cli_print_json(json_pack("{s:s, s:s}", "removed", name, "inventory", path));
+	else if (!cli->quiet)
+		printf("removed %s from %s\n", name, path);
+	st = CMD_OK;
+out:
+	buf_release(&text);
+	buf_release(&out);
+	return st;
+}
+
+static enum cmd_status cmd_machines_exec(struct cli *cli, int argc, char **argv)
+{
+	const struct inventory *inv;
+	const char *sub = argc > 1 ? argv[1] : "list";
+	int r;
+
+	/* add may make the file --config or CHIMERA_CONFIG names. */
+	if ((r = cli_inventory(cli, &inv)) < 0 && !(r == ERR_NOTFOUND && strcmp(sub, "add") == 0))
+		return cli_fail(cli, r == ERR_INVALID || r == ERR_NOTFOUND ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
+	if (strcmp(sub, "list") == 0) {
+		if (argc > 2)
+			return cli_usage(cli, "unexpected argument '%s'", argv[2]);
+		return list(cli, inv);
+	}
+	if (strcmp(sub, "show") == 0) {
+		if (argc != 3)
+			return cli_usage(cli, "give one machine: chimera machines show NAME");
+		return show(cli, inv, argv[2]);
+	}
+	if (strcmp(sub, "add") == 0)
+		return add(cli, inv, argc - 1, argv + 1);
+	if (strcmp(sub, "rm") == 0) {
+		if (argc != 3)
+			return cli_usage(cli, "give one machine: chimera machines rm NAME");
+		return rm(cli, inv, argv[2]);
+	}
+	return cli_usage(cli, "unknown subcommand '%s': expected list, show, add or rm", sub);
+}
+
+const struct cmd_entry cmd_machines_entry = {
+	.name = "machines",
+	.summary = "the inventory's machines: list, show, add, rm (chimera.toml)",
+	.usage = "chimera machines [list]\n"
+		 "       chimera machines show NAME\n"
+		 "       chimera machines add NAME --target [user@]host[:port] [--tag TAG]...\n"
+		 "       chimera machines rm NAME",
+	.help = "The inventory is chimera.toml: --config FILE (before the command), else\n"
+		"$CHIMERA_CONFIG, else ./chimera.toml. Its [machines.NAME] tables give each machine\n"
+		"a target, tags, and its own profile, activation, checks, ssh_options and\n"
+		"configuration (config + attr, or flake); [defaults] holds what they share.\n"
+		"Every -t takes machine names, @TAG, globs (web-*) and all.\n"
+		"\n"
+		"  list        every machine: name, target, tags, configuration\n"
+		"  show NAME   one machine, with the defaults it takes\n"
+		"  add NAME    append a [machines.NAME] table (the file is made when there is\n"
+		"              none); every existing byte is kept\n"
+		"  rm NAME     remove its table; comments and every other line are kept\n"
+		"Edits are written atomically, and only when the result still reads as an\n"
+		"inventory.\n"
+		"\n"
+		"options:\n"
+		"  --target T               add: [user@]host[:port] (user and port default to\n"
+		"                           [defaults] user and port)\n"
+		"  --tag TAG                add: a tag, repeatable\n"
+		"  --json                   one JSON document\n"
+		"\n"
+		"exit status: 0 done, 2 for bad usage, a bad inventory or an unknown machine, 1 on\n"
+		"errors.\n",
+	.exec = cmd_machines_exec,
+};
