@@ -227,13 +227,12 @@ static int add_spec(struct cli *cli, const struct inventory *inv, const char *sp
 {
 	struct resolve rs = { cli, l, inv->n > 0 };
 	struct sel_machine *m = NULL;
-	size_t *order = NULL, norder = 0, i;
+	size_t *order = NULL, norder = 0, nelem = 0, i;
 	int r;
 
-	if (inv->n == 0)
-		return target_list_append(l, spec, len, add_group, cli);
-	m = calloc(inv->n, sizeof(*m));
-	order = calloc(inv->n, sizeof(*order));
+	/* Without machines every element goes to resolve_other, which refuses "all" and globs. */
+	m = calloc(inv->n ? inv->n : 1, sizeof(*m));
+	order = calloc(inv->n ? inv->n : 1, sizeof(*order));
 	if (!m || !order) {
 		r = err_set(ERR_NOMEM, "out of memory");
 		goto out;
@@ -245,6 +244,13 @@ static int add_spec(struct cli *cli, const struct inventory *inv, const char *sp
 		const char *c = memchr(spec + i, ',', len - i);
 		size_t end = c ? (size_t)(c - spec) : len, k;
 
+		if (end == i) {
+			r = err_set(ERR_INVALID, "bad target list '%.*s': element %zu is empty; expected NAME, @TAG, a "
+				    "glob, all or [user@]host[:port], comma-separated", (int)(len > 200 ? 200 : len), spec,
+				    nelem + 1);
+			goto out;
+		}
+		nelem++;
 		norder = 0;
 		if ((r = selector_select(spec + i, end - i, m, inv->n, resolve_other, &rs, order, &norder)) < 0)
 			goto out;

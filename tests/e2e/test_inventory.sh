@@ -105,4 +105,13 @@ check "names the line" contains "$ERR" "bad2.toml:1:"
 expect_exit 2 "a missing --config file" "$CHIMERA" --state-dir "$STATE" --config "$W/none.toml" machines list
 check "names it" contains "$ERR" "none.toml"
 
+# 6. Without an inventory, "all" and globs are refused, not taken for host names.
+mkdir -p "$W/empty"
+cd "$W/empty" || exit 1
+expect_exit 2 "-t all without an inventory" env -u CHIMERA_CONFIG "$CHIMERA" --state-dir "$STATE" exec -t all -- true
+check "says there is none" contains "$ERR" "'all' selects machines of an inventory, and there is none"
+expect_exit 2 "-t 'web-*' without an inventory" env -u CHIMERA_CONFIG "$CHIMERA" --state-dir "$STATE" exec -t 'web-*' -- true
+expect_exit 2 "an empty element" env -u CHIMERA_CONFIG "$CHIMERA" --state-dir "$STATE" exec -t '127.0.0.1,,127.0.0.2' -- true
+check "names its place" contains "$ERR" "element 2 is empty"
+
 finish
