@@ -201,9 +201,13 @@ static bool looks_like_target(const char *e, size_t len)
 	return memchr(e, '.', len) || memchr(e, ':', len) || memchr(e, '@', len) || (len == 5 && memcmp(e, "local", 5) == 0);
 }
 
+/* What resolving a target list needs, made once per cli_targets (not per element or line). */
 struct resolve {
 	struct cli *cli;
-	struct target_list *l;
+	const struct inventory *inv;
+	struct sel_machine *m;	/* the inventory's machines as selectors see them */
+	size_t *order;		/* room for every machine */
+	struct target_list *l;	/* where the current list goes */
 	bool machines;		/* the inventory has some */
 };
 
@@ -222,51 +226,61 @@ static int resolve_other(const char *e, size_t len, void *arg)
 	return target_list_append(rs->l, e, len, add_group, rs->cli);
 }
 
-/* Append the targets of the machines the LEN bytes of SPEC select (or the other elements) to L. */
-static int add_spec(struct cli *cli, const struct inventory *inv, const char *spec, size_t len, struct target_list *l)
+static int resolve_init(struct resolve *rs, struct cli *cli, const struct inventory *inv)
 {
-	struct resolve rs = { cli, l, inv->n > 0 };
-	struct sel_machine *m = NULL;
-	size_t *order = NULL, norder = 0, nelem = 0, i;
+	size_t i;
+
+	*rs = (struct resolve){ .cli = cli, .inv = inv, .machines = inv->n > 0 };
+	rs->m = calloc(inv->n ? inv->n : 1, sizeof(*rs->m));
+	rs->order = calloc(inv->n ? inv->n : 1, sizeof(*rs->order));
+	if (!rs->m || !rs->order)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = 0; i < inv->n; i++)
+		rs->m[i] = (struct sel_machine){ inv->machines[i].name, inv->machines[i].tags, inv->machines[i].ntags };
+	return 0;
+}
+
+static void resolve_release(struct resolve *rs)
+{
+	free(rs->m);
+	free(rs->order);
+	rs->m = NULL;
+	rs->order = NULL;
+}
+
+/*
+ * Append to L the targets of the machines the LEN bytes of SPEC select, and the other
+ * elements. Without machines every element goes to resolve_other, which refuses "all"
+ * and globs.
+ */
+static int add_spec(struct resolve *rs, const char *spec, size_t len, struct target_list *l)
+{
+	size_t norder, nelem = 0, i;
 	int r;
 
-	/* Without machines every element goes to resolve_other, which refuses "all" and globs. */
-	m = calloc(inv->n ? inv->n : 1, sizeof(*m));
-	order = calloc(inv->n ? inv->n : 1, sizeof(*order));
-	if (!m || !order) {
-		r = err_set(ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < inv->n; i++)
-		m[i] = (struct sel_machine){ inv->machines[i].name, inv->machines[i].tags, inv->machines[i].ntags };
+	rs->l = l;
 	/* Element by element, so machines and targets written out keep the order given. */
 	for (i = 0; i <= len;) {
 		const char *c = memchr(spec + i, ',', len - i);
 		size_t end = c ? (size_t)(c - spec) : len, k;
 
-		if (end == i) {
-			r = err_set(ERR_INVALID, "bad target list '%.*s': element %zu is empty; expected NAME, @TAG, a "
-				    "glob, all or [user@]host[:port], comma-separated", (int)(len > 200 ? 200 : len), spec,
-				    nelem + 1);
-			goto out;
-		}
+		if (end == i)
+			return err_set(ERR_INVALID, "bad target list '%.*s': element %zu is empty; expected NAME, @TAG, a "
+				       "glob, all or [user@]host[:port], comma-separated", (int)(len > 200 ? 200 : len), spec,
+				       nelem + 1);
 		nelem++;
 		norder = 0;
-		if ((r = selector_select(spec + i, end - i, m, inv->n, resolve_other, &rs, order, &norder)) < 0)
-			goto out;
+		if ((r = selector_select(spec + i, end - i, rs->m, rs->inv->n, resolve_other, rs, rs->order, &norder)) < 0)
+			return r;
 		for (k = 0; k < norder; k++)
-			if ((r = target_list_add(l, &inv->machines[order[k]].target)) < 0)
-				goto out;
+			if ((r = target_list_add(l, &rs->inv->machines[rs->order[k]].target)) < 0)
+				return r;
 		i = end + 1;
 	}
-	r = 0;
-out:
-	free(m);
-	free(order);
-	return r;
+	return 0;
 }
 
-static int add_file(struct cli *cli, const struct inventory *inv, struct target_list *l, const char *file)
+static int add_file(struct resolve *rs, struct target_list *l, const char *file)
 {
 	struct buf b = BUF_INIT(64 << 20);
 	char *line, *next;
@@ -289,7 +303,7 @@ static int add_file(struct cli *cli, const struct inventory *inv, struct target_
 			*--end = '\0';
 		if (!*line)
 			continue;
-		if ((r = add_spec(cli, inv, line, strlen(line), l)) < 0) {
+		if ((r = add_spec(rs, line, strlen(line), l)) < 0) {
 			char msg[1024];
 
 			snprintf(msg, sizeof(msg), "%s", err_msg());
@@ -306,46 +320,43 @@ int cli_targets(struct cli *cli, const char *spec, const char *exclude, const ch
 {
 	const struct inventory *inv;
 	struct target_list drop, keep;
+	struct resolve rs = { 0 };
 	size_t i;
 	int r = 0;
 
 	target_list_init(l);
 	target_list_init(&drop);
 	target_list_init(&keep);
-	if ((r = cli_inventory(cli, &inv)) < 0)
+	if ((r = cli_inventory(cli, &inv)) < 0 || (r = resolve_init(&rs, cli, inv)) < 0)
 		goto fail;
-	if (spec && (r = add_spec(cli, inv, spec, strlen(spec), l)) < 0)
+	if (spec && (r = add_spec(&rs, spec, strlen(spec), l)) < 0)
 		goto fail;
-	if (file && (r = add_file(cli, inv, l, file)) < 0)
+	if (file && (r = add_file(&rs, l, file)) < 0)
 		goto fail;
 	if (exclude) {
-		if ((r = add_spec(cli, inv, exclude, strlen(exclude), &drop)) < 0) {
+		if ((r = add_spec(&rs, exclude, strlen(exclude), &drop)) < 0) {
 			char msg[1024];
 
 			snprintf(msg, sizeof(msg), "%s", err_msg());
 			r = err_set(r, "--exclude: %s", msg);
 			goto fail;
 		}
-		for (i = 0; i < l->n; i++) {
-			size_t k;
-			bool out = false;
-
-			for (k = 0; k < drop.n && !out; k++)
-				out = target_equal(&l->items[i], &drop.items[k]);
-			if (!out && (r = target_list_add(&keep, &l->items[i])) < 0)
+		for (i = 0; i < l->n; i++)
+			if (!target_list_has(&drop, &l->items[i]) && (r = target_list_add(&keep, &l->items[i])) < 0)
 				goto fail;
-		}
 		target_list_release(l);
 		*l = keep;
 		target_list_init(&keep);
 	}
 	target_list_release(&drop);
+	resolve_release(&rs);
 	if (l->n == 0) {
 		r = err_set(ERR_INVALID, exclude ? "no targets left after --exclude" : "no targets: give -t TARGETS or --targets-file FILE");
 		goto fail;
 	}
 	return 0;
 fail:
+	resolve_release(&rs);
 	target_list_release(&drop);
 	target_list_release(&keep);
 	target_list_release(l);

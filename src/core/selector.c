@@ -4,6 +4,7 @@
 
 #include <fnmatch.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ELEM_MAX 256
@@ -93,6 +94,7 @@ struct walk {
 	size_t *order;
 	size_t *norder;
 	bool exclude;
+	bool *in;		/* in[i]: machine i is in ORDER (no scan of ORDER per machine) */
 };
 
 static int no_match(struct walk *w, const char *e, size_t len)
@@ -110,18 +112,16 @@ static int no_match(struct walk *w, const char *e, size_t len)
 static int select_elem(const char *e, size_t len, void *ctx)
 {
 	struct walk *w = ctx;
-	size_t i, k, hits = 0;
+	size_t i, hits = 0;
 
 	for (i = 0; i < w->n; i++) {
-		bool have = false;
-
 		if (!selector_match(e, len, &w->m[i]))
 			continue;
 		hits++;
-		for (k = 0; k < *w->norder && !have; k++)
-			have = w->order[k] == i;
-		if (!have)
+		if (!w->in[i]) {
+			w->in[i] = true;
 			w->order[(*w->norder)++] = i;
+		}
 	}
 	return hits ? 0 : no_match(w, e, len);
 }
@@ -129,34 +129,57 @@ static int select_elem(const char *e, size_t len, void *ctx)
 static int exclude_elem(const char *e, size_t len, void *ctx)
 {
 	struct walk *w = ctx;
-	size_t i, k, hits = 0;
+	size_t i, hits = 0;
 
-	for (i = 0; i < w->n; i++) {
-		if (!selector_match(e, len, &w->m[i]))
-			continue;
-		hits++;
-		for (k = 0; k < *w->norder; k++)
-			if (w->order[k] == i) {
-				memmove(&w->order[k], &w->order[k + 1], (*w->norder - k - 1) * sizeof(*w->order));
-				(*w->norder)--;
-				break;
-			}
-	}
+	/* Marked here; ORDER is compacted once, after every element. */
+	for (i = 0; i < w->n; i++)
+		if (selector_match(e, len, &w->m[i])) {
+			hits++;
+			w->in[i] = false;
+		}
 	return hits ? 0 : no_match(w, e, len);
+}
+
+/* W's membership marks from what ORDER holds now. */
+static int walk_init(struct walk *w)
+{
+	size_t k;
+
+	if (!(w->in = calloc(w->n ? w->n : 1, sizeof(*w->in))))
+		return err_set(ERR_NOMEM, "out of memory");
+	for (k = 0; k < *w->norder; k++)
+		w->in[w->order[k]] = true;
+	return 0;
 }
 
 int selector_select(const char *spec, size_t len, const struct sel_machine *m, size_t n, selector_other_fn other,
 		    void *arg, size_t *order, size_t *norder)
 {
-	struct walk w = { m, n, other, arg, order, norder, false };
+	struct walk w = { m, n, other, arg, order, norder, false, NULL };
+	int r;
 
-	return each_elem(spec, len, "selector", select_elem, &w);
+	if ((r = walk_init(&w)) < 0)
+		return r;
+	r = each_elem(spec, len, "selector", select_elem, &w);
+	free(w.in);
+	return r;
 }
 
 int selector_exclude(const char *spec, size_t len, const struct sel_machine *m, size_t n, selector_other_fn other,
 		     void *arg, size_t *order, size_t *norder)
 {
-	struct walk w = { m, n, other, arg, order, norder, true };
+	struct walk w = { m, n, other, arg, order, norder, true, NULL };
+	size_t k, o = 0;
+	int r;
 
-	return each_elem(spec, len, "--exclude", exclude_elem, &w);
+	if ((r = walk_init(&w)) < 0)
+		return r;
+	if ((r = each_elem(spec, len, "--exclude", exclude_elem, &w)) == 0) {
+		for (k = 0; k < *norder; k++)
+			if (w.in[order[k]])
+				order[o++] = order[k];
+		*norder = o;
+	}
+	free(w.in);
+	return r;
 }

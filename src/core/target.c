@@ -324,6 +324,19 @@ static int index_grow(struct target_list *l, size_t nslot)
 	return 0;
 }
 
+bool target_list_has(const struct target_list *l, const struct target *t)
+{
+	size_t h, mask;
+
+	if (l->nslot == 0)
+		return false;
+	mask = l->nslot - 1;
+	for (h = target_hash(t) & mask; l->slot[h] != 0; h = (h + 1) & mask)
+		if (target_equal(&l->items[l->slot[h] - 1], t))
+			return true;
+	return false;
+}
+
 int target_list_add(struct target_list *l, const struct target *t)
 {
 	struct target *p;

@@ -54,6 +54,9 @@ void target_list_release(struct target_list *l);
  */
 int target_list_add(struct target_list *l, const struct target *t);
 
+/* True when L holds T (through the dedupe index: no scan). */
+bool target_list_has(const struct target_list *l, const struct target *t);
+
 /*
  * Resolves an "@NAME" element of a list (NAME is LEN bytes, without the '@'): appends
  * its targets to L with target_list_add. Returns 0 or an error with a message.
