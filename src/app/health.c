@@ -72,7 +72,7 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-static CURLcode http_setup(CURL *h, const char *url, long timeout_ms, char *errbuf)
+CURLcode health_http_setup(CURL *h, const char *url, long timeout_ms, char *errbuf)
 {
 	CURLcode c;
 
@@ -126,7 +126,7 @@ static int http_attempt(const struct health_spec *spec, const char *url, struct 
 	/* A fresh handle per attempt: no connection or state kept from a failed one. */
 	if (!(h = curl_easy_init()))
 		return nomem(res);
-	if ((c = http_setup(h, url, spec->timeout_ms, errbuf)) == CURLE_OK)
+	if ((c = health_http_setup(h, url, spec->timeout_ms, errbuf)) == CURLE_OK)
 		c = curl_easy_perform(h);
 	switch (c) {
 	case CURLE_OK:

@@ -2,6 +2,7 @@
 #ifndef CHIMERA_APP_HEALTH_H
 #define CHIMERA_APP_HEALTH_H
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <stdint.h>
 
@@ -22,6 +23,13 @@ struct health_result {
 
 /* libcurl's global set-up, once for the process, whoever asks first. Returns 0, ERR_NOMEM or ERR_IO. */
 int health_http_init(void);
+
+/*
+ * Set up H for URL the way chimera speaks HTTP: no signals (threads), no proxy, no
+ * redirects followed, http and https only, its user agent, errors into ERRBUF, the body
+ * thrown away (set CURLOPT_WRITEFUNCTION after to keep it), TIMEOUT_MS when > 0.
+ */
+CURLcode health_http_setup(CURL *h, const char *url, long timeout_ms, char *errbuf);
 
 /*
  * Run SPEC for the node at HOST (put in place of {host}; an IPv6 address gets brackets in

@@ -6,7 +6,6 @@
 #include "util/err.h"
 #include "util/json.h"
 
-#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,22 +119,12 @@ static int post_once(const char *url, const struct hook_opts *o, struct curl_sli
 	res->body[0] = '\0';
 	if (!(h = curl_easy_init()))
 		return err_set(ERR_NOMEM, "out of memory");
-	if ((c = curl_easy_setopt(h, CURLOPT_URL, url)) == CURLE_OK &&
-	    (c = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf)) == CURLE_OK &&
-	    (c = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L)) == CURLE_OK &&
-	    (c = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L)) == CURLE_OK &&
-	    (c = curl_easy_setopt(h, CURLOPT_PROXY, "")) == CURLE_OK &&
-	    (c = curl_easy_setopt(h, CURLOPT_NOPROXY, "*")) == CURLE_OK &&
+	if ((c = health_http_setup(h, url, o->timeout_ms, errbuf)) == CURLE_OK &&
 	    (c = curl_easy_setopt(h, CURLOPT_POSTFIELDS, body)) == CURLE_OK &&
 	    (c = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body))) == CURLE_OK &&
 	    (c = curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers)) == CURLE_OK &&
 	    (c = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, take_body)) == CURLE_OK &&
-	    (c = curl_easy_setopt(h, CURLOPT_WRITEDATA, res)) == CURLE_OK &&
-	    (c = curl_easy_setopt(h, CURLOPT_USERAGENT, "chimera/" CHIMERA_VERSION)) == CURLE_OK &&
-#if LIBCURL_VERSION_NUM >= 0x075500
-	    (c = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https")) == CURLE_OK &&
-#endif
-	    (c = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms)) == CURLE_OK)
+	    (c = curl_easy_setopt(h, CURLOPT_WRITEDATA, res)) == CURLE_OK)
 		c = curl_easy_perform(h);
 	if (c == CURLE_OK) {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);

@@ -40,11 +40,6 @@ void pl_platform_release(struct pl_platform *pp)
 	memset(pp, 0, sizeof(*pp));
 }
 
-static const char *config_name(const char *platform)
-{
-	return strcmp(platform, "render") == 0 ? "render.yaml" : "netlify.toml";
-}
-
 /* "3 critical, 1 high; first: netlify.toml:4:1 NTL-REDIR-3: ..." for a report that did not pass. */
 static void blocking_reason(struct pipeline *p, const struct sim_report *rep, const char *what)
 {
@@ -65,18 +60,24 @@ static void blocking_reason(struct pipeline *p, const struct sim_report *rep, co
 
 /* ---- netlify and render ---- */
 
+/* Simulate what is on disk now, into pp->sim. */
+static int web_resimulate(struct pl_platform *pp)
+{
+	const struct pl_config *c = pp->cfg;
+
+	sim_report_release(&pp->sim);
+	sim_report_init(&pp->sim, c->platform);
+	return strcmp(c->platform, "netlify") == 0 ? sim_netlify(c->dir, &pp->sim) : sim_render(c->dir, &pp->sim);
+}
+
 static int web_simulate(struct pipeline *p)
 {
 	struct pl_platform *pp = plat(p);
-	const struct pl_config *c = pp->cfg;
 	json_t *fixable;
 	size_t i;
 	int r;
 
-	sim_report_release(&pp->sim);
-	sim_report_init(&pp->sim, c->platform);
-	r = strcmp(c->platform, "netlify") == 0 ? sim_netlify(c->dir, &pp->sim) : sim_render(c->dir, &pp->sim);
-	if (r < 0)
+	if ((r = web_resimulate(pp)) < 0)
 		return r;
 	p->stage = sim_report_json(&pp->sim);
 	if (sim_passed(&pp->sim))
@@ -101,7 +102,7 @@ static int web_heal(struct pipeline *p)
 {
 	struct pl_platform *pp = plat(p);
 	const struct pl_config *c = pp->cfg;
-	const char *name = config_name(c->platform);
+	const char *name = sim_config_file(c->platform);
 	struct buf orig = BUF_INIT(0), diff = BUF_INIT(1 << 20);
 	char path[PATH_MAX];
 	bool written = false;
@@ -154,7 +155,7 @@ static void checks_reason(struct pipeline *p, const struct cert_checks *k)
 }
 
 /*
- * Certify what is on disk now: simulate it again (the healed file was written) and sign.
+ * Certify what is on disk now: SIMULATE it again when given (the healed file was written) and sign.
  * A dry run only runs the checks, on the healed text in memory: nothing is signed.
  */
 static int certify(struct pipeline *p, int (*simulate)(struct pl_platform *pp))
@@ -174,7 +175,7 @@ static int certify(struct pipeline *p, int (*simulate)(struct pl_platform *pp))
 			checks_reason(p, &k);
 		return ok ? PL_OK : PL_FAILED;
 	}
-	if ((r = simulate(pp)) < 0)
+	if (simulate && (r = simulate(pp)) < 0)
 		return r;
 	if (pp->healed && !(healing = heal_report_json(&pp->heal)))
 		return err_set(ERR_NOMEM, "out of memory");
@@ -192,15 +193,6 @@ static int certify(struct pipeline *p, int (*simulate)(struct pl_platform *pp))
 		return r;
 	p->stage = json_pack("{s:b, s:s, s:O}", "certified", 1, "file", c->cert_file, "content", pp->cert);
 	return PL_OK;
-}
-
-static int web_resimulate(struct pl_platform *pp)
-{
-	const struct pl_config *c = pp->cfg;
-
-	sim_report_release(&pp->sim);
-	sim_report_init(&pp->sim, c->platform);
-	return strcmp(c->platform, "netlify") == 0 ? sim_netlify(c->dir, &pp->sim) : sim_render(c->dir, &pp->sim);
 }
 
 static int web_certify(struct pipeline *p)
@@ -402,15 +394,10 @@ static int nix_heal(struct pipeline *p)
 	return PL_FAILED;
 }
 
-/* The build is already certified by its store path; the files are checked as they are now. */
-static int nix_recheck(struct pl_platform *pp)
-{
-	return 0;
-}
-
+/* No second simulation: the build SIMULATING made is what the certificate names. */
 static int nix_certify(struct pipeline *p)
 {
-	return certify(p, nix_recheck);
+	return certify(p, NULL);
 }
 
 static json_t *node_summary(const struct deploy_node *n, const char *path)

@@ -106,3 +106,10 @@ int sim_report_text(const struct sim_report *r, struct buf *out)
 		   sim_passed(r) ? "passed" : "rejected");
 	return out->len >= out->max && out->max ? ERR_NOMEM : 0;
 }
+
+const char *sim_config_file(const char *platform)
+{
+	if (strcmp(platform, "render") == 0)
+		return "render.yaml";
+	return strcmp(platform, "nix") == 0 ? "default.nix" : "netlify.toml";
+}

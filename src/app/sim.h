@@ -18,6 +18,9 @@ enum sim_severity {
 
 const char *sim_severity_name(enum sim_severity s);
 
+/* The file a platform reads from a project directory: "netlify.toml", "render.yaml", "default.nix". */
+const char *sim_config_file(const char *platform);
+
 /* How an issue can be fixed. */
 enum sim_fix {
 	SIM_FIX_NONE,		/* needs a person */

@@ -53,7 +53,7 @@ static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 	if (!platform || (strcmp(platform, "netlify") != 0 && strcmp(platform, "render") != 0))
 		return cli_usage(cli, "give --platform netlify or --platform render");
-	name = strcmp(platform, "render") == 0 ? "render.yaml" : "netlify.toml";
+	name = sim_config_file(platform);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (stat(path, &st) < 0)
 		return cli_fail(cli, CMD_USAGE, "no %s: '%s' does not exist", name, path);

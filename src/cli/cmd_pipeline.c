@@ -288,7 +288,7 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 		if (!dir)
 			dir = ".";
 		{
-			const char *cf = strcmp(platform, "render") == 0 ? "render.yaml" : "netlify.toml";
+			const char *cf = sim_config_file(platform);
 			char path[PATH_MAX];
 
 			snprintf(path, sizeof(path), "%s/%s", dir, cf);
