@@ -50,7 +50,8 @@ check "2 alive again" [ "$(ch lab status --json | json .alive)" = 2 ]
 # A process left running in a node outlives its sshd; lab up and lab down still clear it.
 ssh -F "$STATE/lab/ssh_config" 127.$LAB_BASE.0.10 'setsid sleep 4241 </dev/null >/dev/null 2>&1 &' 
 ssh -F "$STATE/lab/ssh_config" 127.$LAB_BASE.0.11 'setsid sleep 4242 </dev/null >/dev/null 2>&1 &'
-check "the leftover processes run" [ -n "$(live_procs 'sleep 4241')" ] && [ -n "$(live_procs 'sleep 4242')" ]
+check "the first leftover process runs" [ -n "$(live_procs 'sleep 4241')" ]
+check "the second leftover process runs" [ -n "$(live_procs 'sleep 4242')" ]
 kill "$(ch lab status --json | json '.list[0].pid')"
 sleep 0.3
 expect_exit 0 "lab up restarts the node whose sshd died" ch lab up 2
@@ -96,7 +97,8 @@ without() { rm -f "$TOOLS/$1"; PATH="$TOOLS" ch lab up 2 --base 201; rc=$?; ln -
 for t in sshd unshare nix-store; do
 	expect_exit 1 "lab up without $t fails" without $t
 	check "the error names $t" contains "$ERR" "'$t'"
-	check "nothing was started without $t" [ -z "$(live_procs "$STATE/lab/nodes")" ] && [ ! -d "$STATE/lab/nodes/node-0000" ]
+	check "nothing was started without $t" [ -z "$(live_procs "$STATE/lab/nodes")" ]
+	check "no node directory without $t" [ ! -d "$STATE/lab/nodes/node-0000" ]
 done
 if command -v setpriv >/dev/null; then
 	chmod 755 "$E2E_WORK" "$E2E_WORK/$TEST_NAME" 2>/dev/null

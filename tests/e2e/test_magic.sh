@@ -51,7 +51,7 @@ EOF
 build() { nix-build --no-out-link "$W/magic.nix" --argstr tag "$1" --argstr cut "$2" 2>>"$W/build.log"; }
 GOOD=$(build good no)
 BAD=$(build bad yes)
-check "built both versions" [ -d "$GOOD" ] && [ -d "$BAD" ]
+check "built both versions" [ -d "$GOOD" -a -d "$BAD" ]
 
 expect_exit 0 "lab up 3" ch lab up 3 --base $LAB_BASE
 ROOT=$(jq -r .root "$STATE/lab/lab.json")
@@ -98,7 +98,8 @@ check "keys put back by hand: node 1 answers" on 1 true
 # The dead-man switch is not armed when there is no previous generation to go back to.
 on 2 'rm -f /nix/var/nix/profiles/system*'
 expect_exit 0 "a first deploy to an empty profile" ch deploy --json -t "$(N 2)" --expect "$GOOD" --confirm-timeout 5
-check "deployed, without a dead-man directory" [ "$(node_field "$(N 2)" .outcome)" = deployed ] && [ "$(on 2 'ls /tmp' | grep -c chimera-confirm)" = 0 ]
+check "deployed" [ "$(node_field "$(N 2)" .outcome)" = deployed ]
+check "without a dead-man directory" [ "$(on 2 'ls /tmp' | grep -c chimera-confirm)" = 0 ]
 # Health checks after deploy: nodes 0 and 2 answer HTTP on port 8080, node 1 does not.
 HTTPD=""
 trap 'for h in $HTTPD; do kill "$h" 2>/dev/null; done; cleanup' EXIT

@@ -25,7 +25,7 @@ for f in "$C"/netlify/*netlify.toml; do
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then bad=$((bad + 1)); echo "# $f: exit $rc"; fi
 	if jq -e '.issues[] | select(.rule == "NTL-TOML-1")' "$W/n.json" >/dev/null 2>&1; then bad=$((bad + 1)); echo "# $f: syntax error"; fi
 done
-check "netlify corpus: $n files, each a report, no crash, no syntax error" [ "$bad" = 0 ] && [ "$n" -gt 50 ]
+check "netlify corpus: $n files, each a report, no crash, no syntax error" [ "$bad" = 0 -a "$n" -gt 50 ]
 n=0 bad=0
 for f in "$C"/render/*; do
 	mkdir -p "$W/r"
@@ -36,7 +36,7 @@ for f in "$C"/render/*; do
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then bad=$((bad + 1)); echo "# $f: exit $rc"; fi
 	if jq -e '.issues[] | select(.rule == "RND-YAML-1")' "$W/r.json" >/dev/null 2>&1; then bad=$((bad + 1)); echo "# $f: syntax error"; fi
 done
-check "render corpus: $n files, each a report, no crash, no syntax error" [ "$bad" = 0 ] && [ "$n" -gt 50 ]
+check "render corpus: $n files, each a report, no crash, no syntax error" [ "$bad" = 0 -a "$n" -gt 50 ]
 
 # A clean file passes; one known mistake makes it fail with the rule, its position and a fix.
 mkdir -p "$W/site"
