@@ -585,6 +585,8 @@ static int magic_confirm(struct deploy_job *job, struct deploy_node *n, struct e
 	buf_release(&cmd);
 	if (r == 0)
 		return 0;
+	/* The wait for the node's own switch counts from here: the attempt is counted above. */
+	t0 = clock_mono_ms();
 	r = magic_wait(job, n, ex, c, why);
 	add_step_ms(n, STEP_CONFIRM, t0);
 	return r;

@@ -116,12 +116,9 @@ static int http_attempt(const struct health_spec *spec, const char *url, struct 
 	CURLcode c;
 	int r = 0;
 
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_code == CURLE_OUT_OF_MEMORY)
-		return nomem(res);
-	if (curl_init_code != CURLE_OK) {
-		set_detail(res, "curl: %s", curl_easy_strerror(curl_init_code));
-		return NO_RETRY;
+	if ((r = health_http_init()) < 0) {
+		set_detail(res, "%s", err_msg());
+		return r == ERR_NOMEM ? r : NO_RETRY;
 	}
 	/* A fresh handle per attempt: no connection or state kept from a failed one. */
 	if (!(h = curl_easy_init()))
@@ -321,14 +318,6 @@ static int attempt(const struct health_spec *spec, const char *addr, struct exec
 	return NO_RETRY;
 }
 
-static void pause_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 int health_run(const struct health_spec *spec, const char *host, struct executor *ex, struct exec_session *s,
 	       struct health_result *res)
 {
@@ -347,22 +336,10 @@ int health_run(const struct health_spec *spec, const char *host, struct executor
 		r = attempt(spec, addr, ex, s, res);
 		if (r != 0 || res->ok || res->attempts - 1 >= spec->retries)
 			break;
-		pause_ms(spec->retry_delay_ms);
+		clock_sleep_ms(spec->retry_delay_ms);
 	}
 	res->ms = clock_mono_ms() - t0;
 	return r < 0 ? r : 0;
-}
-
-/* S as a JSON string, bytes that are not UTF-8 replaced; NULL when out of memory. */
-static json_t *utf8_string(const char *s)
-{
-	struct buf b = BUF_INIT(0);
-	json_t *j = NULL;
-
-	if (json_utf8_clean(s, strlen(s), &b) == 0)
-		j = json_stringn(b.data, b.len);
-	buf_release(&b);
-	return j;
 }
 
 json_t *health_result_json(const struct health_spec *spec, const struct health_result *res)
@@ -370,11 +347,11 @@ json_t *health_result_json(const struct health_spec *spec, const struct health_r
 	json_t *o = json_object();
 
 	/* json_object_set_new takes the value even when it fails, and refuses a NULL one. */
-	if (!o || json_object_set_new(o, "check", utf8_string(spec->text)) < 0 ||
+	if (!o || json_object_set_new(o, "check", json_utf8_string(spec->text, strlen(spec->text))) < 0 ||
 	    json_object_set_new(o, "ok", json_boolean(res->ok)) < 0 ||
 	    json_object_set_new(o, "attempts", json_integer(res->attempts)) < 0 ||
 	    json_object_set_new(o, "ms", json_integer((json_int_t)res->ms)) < 0 ||
-	    json_object_set_new(o, "detail", utf8_string(res->detail)) < 0) {
+	    json_object_set_new(o, "detail", json_utf8_string(res->detail, strlen(res->detail))) < 0) {
 		json_decref(o);
 		return NULL;
 	}

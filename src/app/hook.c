@@ -225,18 +225,6 @@ int hook_post(const char *url, const struct hook_opts *o, struct hook_result *re
 	return r;
 }
 
-/* S as a JSON string with bytes that are not UTF-8 replaced; NULL when out of memory. */
-static json_t *clean_string(const char *s, size_t n)
-{
-	struct buf b = BUF_INIT(0);
-	json_t *j = NULL;
-
-	if (json_utf8_clean(s, n, &b) == 0)
-		j = json_stringn(b.data ? b.data : "", b.len);
-	buf_release(&b);
-	return j;
-}
-
 json_t *hook_result_json(const struct hook_result *res)
 {
 	/* Up to the first NUL: the body as kept, after masking. */
@@ -244,6 +232,6 @@ json_t *hook_result_json(const struct hook_result *res)
 
 	return json_pack("{s:s, s:b, s:i, s:I, s:I, s:o*, s:{s:o*, s:I, s:b}}", "url", res->url, "ok", res->ok,
 			 "attempts", res->attempts, "status", (json_int_t)res->status, "ms", (json_int_t)res->ms, "detail",
-			 clean_string(res->detail, strlen(res->detail)), "response", "body", clean_string(res->body, kept),
+			 json_utf8_string(res->detail, strlen(res->detail)), "response", "body", json_utf8_string(res->body, kept),
 			 "bytes", (json_int_t)res->body_len, "truncated", res->body_len > HOOK_BODY_KEEP);
 }

@@ -85,7 +85,10 @@ static int job_build(struct watch_job *job)
 	if ((r = deploy_plan_new(job->ctx, &job->dopts, path, job->id, &plan)) < 0)
 		return r;
 	paths = deploy_plan_paths(plan, &n);
-	/* A closure too long for one command line is checked by its top path alone. */
+	/*
+	 * A closure too long for one command line gets no per-path presence or verify check:
+	 * only the profile and /run/current-system are compared (documented in --help).
+	 */
 	if (!remote_paths_fit(paths, n)) {
 		paths = NULL;
 		n = 0;
@@ -119,7 +122,8 @@ static void add_reason(char *r, const char *what)
  */
 static int inspect(struct watch_job *job, struct watch_node *w)
 {
-	struct exec_opts eo = { .timeout_s = job->opts->probe_timeout_s };
+	/* A plain probe is a few builtins; a verify round hashes the closure and gets a step's time. */
+	struct exec_opts eo = { .timeout_s = job->verify ? job->ctx->fleet.step_timeout_s : job->opts->probe_timeout_s };
 	struct exec_result res;
 	const char *p, *end;
 	size_t missing = 0, i;

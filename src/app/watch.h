@@ -56,7 +56,8 @@ struct watch_opts {
 	const char *profile;
 	const char *activate;
 	long interval_s;
-	long probe_timeout_s;			/* a node slower than this to answer the probe is unreachable */
+	long probe_timeout_s;			/* a node slower than this to answer the probe is unreachable
+						   (verify rounds get the fleet's step timeout) */
 	uint64_t rounds;			/* 0: until stopped */
 	int heal;
 	int max_heal_attempts;

@@ -27,17 +27,6 @@ static void show_progress(const struct exec_node *n, size_t done, size_t total, 
 		fprintf(stderr, "\n");
 }
 
-static json_t *clean_string(const struct buf *b)
-{
-	struct buf out = BUF_INIT(0);
-	json_t *s;
-
-	json_utf8_clean(b->data, b->len, &out);
-	s = json_string(out.data);
-	buf_release(&out);
-	return s;
-}
-
 static void print_json(const struct exec_report *rep, const char *cmd)
 {
 	json_t *nodes = json_array(), *doc;
@@ -54,8 +43,8 @@ static void print_json(const struct exec_report *rep, const char *cmd)
 		json_object_set_new(o, "signal", n->res.signal[0] ? json_string(n->res.signal) : json_null());
 		json_object_set_new(o, "step", n->step ? json_string(n->step) : json_null());
 		json_object_set_new(o, "error", n->err ? json_string(n->message) : json_null());
-		json_object_set_new(o, "stdout", clean_string(&n->res.out));
-		json_object_set_new(o, "stderr", clean_string(&n->res.err));
+		json_object_set_new(o, "stdout", json_utf8_string(n->res.out.data, n->res.out.len));
+		json_object_set_new(o, "stderr", json_utf8_string(n->res.err.data, n->res.err.len));
 		json_object_set_new(o, "truncated", json_boolean(n->res.truncated));
 		json_object_set_new(o, "connect_ms", json_integer(n->connect_ms));
 		json_object_set_new(o, "run_ms", json_integer(n->res.ms));

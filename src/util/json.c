@@ -131,3 +131,14 @@ int json_utf8_clean(const char *p, size_t n, struct buf *out)
 	}
 	return buf_add(out, p + run, n - run);
 }
+
+json_t *json_utf8_string(const char *p, size_t n)
+{
+	struct buf b = BUF_INIT(0);
+	json_t *j = NULL;
+
+	if (json_utf8_clean(p, n, &b) == 0)
+		j = json_stringn(b.data ? b.data : "", b.len);
+	buf_release(&b);
+	return j;
+}

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "util/buf.h"
 
 /* Append S as a JSON string literal (quotes included). Returns 0 or a buf error. */
@@ -23,4 +25,7 @@ int json_canonical(const char *text, struct buf *out);
  * sequence becomes U+FFFD. Returns 0 or a buf error.
  */
 int json_utf8_clean(const char *p, size_t n, struct buf *out);
+
+/* The N bytes at P as a JSON string, cleaned as json_utf8_clean does; NULL when out of memory. */
+json_t *json_utf8_string(const char *p, size_t n);
 #endif
