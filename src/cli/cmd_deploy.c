@@ -169,11 +169,11 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	};
 	struct cli_fleet f;
 	struct cli_source cs = { 0 };
-	struct deploy_opts o = { .source = &cs.src, .activate = "auto" };
+	struct deploy_opts o = { .source = &cs.src };
 	struct cli_checks checks;
 	char msg[300];
 	long confirm = 30;
-	int magic = 1, activate_set = 0;
+	int magic = 1;
 	struct deploy_ctx ctx = { 0 };
 	struct deploy_report rep = { 0 };
 	struct progress *prog = NULL;
@@ -207,8 +207,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 		case OPT_ACTIVATE:
 			if (!optarg[0])
 				return usage_out(cli, &checks, "--activate needs auto, none or a command");
-			o.activate = optarg;
-			activate_set = 1;
+			f.activate = optarg;
 			break;
 		case OPT_DRY_RUN: o.dry_run = 1; break;
 		case OPT_CONFIRM_TIMEOUT:
@@ -238,8 +237,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 		goto out;
 	/* After the inventory is read: its [defaults] come under the flags. */
 	o.profile = f.profile;
-	if (!activate_set)
-		o.activate = cli->inv.defaults.activation;
+	o.activate = f.activate;
 	o.tmp_dir = tmp;
 	prog = progress_start(progress_mode_for(cli->json, cli->quiet), f.targets.n);
 	ctx.progress = (struct deploy_progress){ .step = on_step, .done = on_done, .arg = prog };
@@ -294,7 +292,8 @@ const struct cmd_entry cmd_deploy_entry = {
 		"\n"
 		"options:\n"
 		SOURCE_OPTIONS_HELP
-		"  --activate MODE          auto (default): PATH/bin/switch-to-configuration switch\n"
+		"  --activate MODE          auto (the default, or [defaults] activation): PATH/bin/\n"
+		"                           switch-to-configuration switch\n"
 		"                           if present, else PATH/bin/activate if present, else\n"
 		"                           nothing; none; or a shell command, run on the node with\n"
 		"                           the store path as $1 and in CHIMERA_STORE_PATH\n"

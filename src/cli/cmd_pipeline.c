@@ -197,7 +197,7 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 	struct pl_platform pp;
 	struct pipeline p = { 0 };
 	struct executor *local = NULL;
-	const char *platform = NULL, *dir = NULL, *cert = NULL, *activate = NULL;
+	const char *platform = NULL, *dir = NULL, *cert = NULL;
 	char certbuf[PATH_MAX], dirbuf[PATH_MAX], tmp[PATH_MAX], nixfile[PATH_MAX], name[PATH_MAX];
 	long v, confirm = 30;
 	int c, r, no_heal = 0, magic = 1, fleet_open = 0;
@@ -230,7 +230,7 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 		case OPT_ACTIVATE:
 			if (!optarg[0])
 				return usage_out(cli, &checks, "%s", "--activate needs auto, none or a command");
-			activate = optarg;
+			f.activate = optarg;
 			break;
 		case OPT_NO_MAGIC: magic = 0; break;
 		case OPT_CONFIRM_TIMEOUT:
@@ -360,7 +360,7 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 		cfg.deploy = &ctx;
 		cfg.targets = &f.targets;
 		cfg.deploy_opts = (struct deploy_opts){ .source = &cs.src, .profile = f.profile,
-							.activate = activate ? activate : cli->inv.defaults.activation,
+							.activate = f.activate,
 							.confirm_s = magic ? confirm : 0, .tmp_dir = tmp };
 		p.ledger = f.fleet.ledger;
 		{

@@ -67,7 +67,7 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 	struct cli_fleet f;
 	struct rollback_opts ro;
 	struct rollback_report rep = { 0 };
-	const char *activate = "auto", *result;
+	const char *result;
 	uint32_t gen = 0;
 	enum cmd_status st = CMD_ERROR;
 	int c, r;
@@ -89,7 +89,7 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 		case OPT_ACTIVATE:
 			if (!optarg[0])
 				return cli_usage(cli, "--activate needs auto, none or a command");
-			activate = optarg;
+			f.activate = optarg;
 			break;
 		default: return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -100,7 +100,7 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
-	ro = (struct rollback_opts){ .profile = f.profile, .gen = gen, .activate = activate };
+	ro = (struct rollback_opts){ .profile = f.profile, .gen = gen, .activate = f.activate };
 	if (rollback_run(&f.fleet, &f.targets, &ro, &rep) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
@@ -137,7 +137,8 @@ const struct cmd_entry cmd_rollback_entry = {
 		"\n"
 		"options:\n"
 		"  -g, --generation N       the generation to go to (default: the previous one)\n"
-		"  --activate MODE          auto (default), none, or a command; as for deploy\n"
+		"  --activate MODE          auto, none, or a command; as for deploy (default:\n"
+		"                           [defaults] activation, else auto)\n"
 		FLEET_OPTIONS_HELP
 		"  --json                   one JSON document\n"
 		"\n"

@@ -175,7 +175,7 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	struct cli_fleet f;
 	struct cli_source cs = { 0 };
 	struct cli_checks checks;
-	struct watch_opts o = { .activate = "auto", .interval_s = 30, .heal = 1, .max_heal_attempts = 3,
+	struct watch_opts o = { .interval_s = 30, .heal = 1, .max_heal_attempts = 3,
 				.verify_every = 10 };
 	struct deploy_ctx ctx = { 0 };
 	struct watch_round last;
@@ -223,7 +223,7 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 				snprintf(msg, sizeof(msg), "--activate needs auto, none or a command");
 				goto usage;
 			}
-			o.activate = optarg;
+			f.activate = optarg;
 			break;
 		case OPT_RELEASE: release_node = optarg; break;
 		default:
@@ -257,6 +257,7 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 		goto out;
 	/* After the inventory is read: its [defaults] come under the flags. */
 	o.profile = f.profile;
+	o.activate = f.activate;
 	/* The probe is a few builtins: a node that takes longer than a connection may is stuck. */
 	o.probe_timeout_s = f.connect_timeout;
 	o.tmp_dir = tmp;
@@ -333,7 +334,7 @@ const struct cmd_entry cmd_watch_entry = {
 		CHECK_OPTIONS_HELP
 		"  --confirm-timeout S      magic rollback of heals, as for deploy (default 30)\n"
 		"  --no-magic-rollback      heal without a dead-man switch\n"
-		"  --activate MODE          as for deploy (default auto)\n"
+		"  --activate MODE          as for deploy (default: [defaults] activation, else auto)\n"
 		FLEET_OPTIONS_HELP
 		"  --json                   one JSON object a line per round: the counts, rss_kb, and\n"
 		"                           every node that is not congruent with its reason\n"

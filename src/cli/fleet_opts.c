@@ -68,6 +68,8 @@ int cli_fleet_open(struct cli *cli, struct cli_fleet *f)
 		f->parallel = inv->defaults.parallel;
 	if (!f->set_connect_timeout)
 		f->connect_timeout = inv->defaults.connect_timeout;
+	if (!f->activate)
+		f->activate = inv->defaults.activation;
 	if ((r = cli_state_dir(cli)) < 0 || (r = lab_open(&lab, cli->state_dir)) < 0)
 		return r;
 	scfg.config_file = lab_ssh_config(&lab, labcfg, sizeof(labcfg))[0] ? labcfg : NULL;

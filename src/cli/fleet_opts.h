@@ -97,6 +97,8 @@ struct cli_fleet {
 	long timeout;
 	int accept_new;
 	bool set_profile, set_parallel, set_connect_timeout;	/* given as flags: over the inventory */
+	const char *activate;	/* --activate of the commands that take it; NULL until cli_fleet_open
+				   gives it the inventory's default */
 	/* Filled by cli_fleet_open. */
 	struct target_list targets;
 	struct fleet fleet;
