@@ -145,6 +145,7 @@ struct deploy_job {
 	struct nix_closure closure;	/* sorted by path */
 	char **closure_paths;		/* pointers into closure, for the check command */
 	struct buf closure_list;	/* the same, one a line: sent as a file when too long for a command line */
+	struct buf deploy_cmd;		/* the node command when the paths fit in it: the same for every node */
 	struct spool spool;
 	pthread_mutex_t lock;
 	size_t done;
@@ -693,6 +694,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	struct conv c = { .job = job, .n = n, .in = { .fd = -1, .sent = conv_sent } };
 	struct gen_list gens;
 	char list[64] = "";	/* the node's file of closure paths, when there is one */
+	const char *command;
 	int switched, r;
 	int64_t t0;
 
@@ -716,10 +718,12 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 		add_step_ms(n, STEP_CHECK, t1);
 		buf_reset(&cmd);
 	}
-	if ((r = remote_deploy(&cmd, o->profile, job->closure_paths, job->closure.n, list[0] ? list : NULL, path,
-			       o->activate, o->confirm_s, NULL, 0)) < 0)
+	/* With a list file on the node the command names it; else it is the job's, shared. */
+	if (list[0] && (r = remote_deploy(&cmd, o->profile, job->closure_paths, job->closure.n, list, path, o->activate,
+					  o->confirm_s, NULL, 0)) < 0)
 		goto out;
-	r = converse(&c, ex, s, cmd.data, 1, &res);
+	command = list[0] ? cmd.data : job->deploy_cmd.data;
+	r = converse(&c, ex, s, command, 1, &res);
 	if (r < 0 && n->step == STEP_COPY && n->fail.err == 0 && res.status == REMOTE_STALE_STATUS) {
 		/* Paths gone from the disk but registered: unregister them, then the whole command again. */
 		n->copy_paths += c.nmissing;
@@ -727,7 +731,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 		if ((r = purge_stale(job, n, ex, s, &res)) < 0)
 			goto out;
 		conv_reset(&c);
-		r = converse(&c, ex, s, cmd.data, 1, &res);
+		r = converse(&c, ex, s, command, 1, &res);
 	}
 	if (c.copying && c.copied) {
 		n->copy_paths += c.nmissing;
@@ -913,6 +917,7 @@ static void job_init(struct deploy_job *job)
 	job->spool.nix = job->ctx->nix;
 	job->spool.dir = job->opts->tmp_dir;
 	job->closure_list = (struct buf)BUF_INIT(0);
+	job->deploy_cmd = (struct buf)BUF_INIT(0);
 }
 
 /* The closure of job->rep->path, sorted, with the command-line forms the nodes get. */
@@ -933,6 +938,10 @@ static int job_prepare(struct deploy_job *job)
 			if (buf_adds(&job->closure_list, job->closure_paths[i]) < 0 ||
 			    buf_addc(&job->closure_list, '\n') < 0)
 				return err_set(ERR_NOMEM, "out of memory");
+	/* Built once here, not per node: with every path quoted in it, it can be 128 KiB. */
+	if (!job->closure_list.len)
+		return remote_deploy(&job->deploy_cmd, job->opts->profile, job->closure_paths, job->closure.n, NULL,
+				     job->rep->path, job->opts->activate, job->opts->confirm_s, NULL, 0);
 	return 0;
 }
 
@@ -941,6 +950,7 @@ static void job_release(struct deploy_job *job)
 	spool_release(&job->spool);
 	free(job->closure_paths);
 	buf_release(&job->closure_list);
+	buf_release(&job->deploy_cmd);
 	nix_closure_release(&job->closure);
 	pthread_mutex_destroy(&job->lock);
 	pthread_mutex_destroy(&job->spool.lock);
