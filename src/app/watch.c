@@ -26,6 +26,7 @@ struct watch_job {
 	const struct watch_opts *opts;
 	struct watch_node *nodes;
 	size_t n;
+	struct watch_node **by_name;	/* the nodes sorted by name, for the ledger scans */
 	char id[DEPLOYMENT_ID_LEN + 1];	/* the watch's run id: its events and its heals' deployment */
 	char path[STOREPATH_MAX];	/* what every node should be on */
 	struct deploy_plan *plan;
@@ -217,14 +218,14 @@ static int64_t backoff_ms(int failures)
 /* Heal W (its drift in W->reason): deploy the plan on its session, then look again. */
 static void heal(struct watch_job *job, struct watch_node *w)
 {
+	/* The heal's own account: only while it runs, not kept per node for the whole watch. */
+	struct deploy_node dn = { .target = w->target };
 	char drift[WATCH_REASON_MAX];
 	int r;
 
 	snprintf(drift, sizeof(drift), "%s", w->reason);
-	memset(&w->dn, 0, sizeof(w->dn));
-	w->dn.target = w->target;
-	snprintf(w->dn.name, sizeof(w->dn.name), "%s", w->name);
-	r = deploy_plan_node(job->plan, &w->dn, w->ex, w->s);
+	snprintf(dn.name, sizeof(dn.name), "%s", w->name);
+	r = deploy_plan_node(job->plan, &dn, w->ex, w->s);
 	if (r == 0 && (r = inspect(job, w)) == 0 && !w->reason[0]) {
 		w->state = WATCH_HEALED;
 		w->heals++;
@@ -236,14 +237,14 @@ static void heal(struct watch_job *job, struct watch_node *w)
 	if (r < 0) {
 		char why[WATCH_REASON_MAX];
 
-		snprintf(why, sizeof(why), "the heal failed at %s: %s", w->dn.fail.step ? w->dn.fail.step : "?",
-			 w->dn.fail.message[0] ? w->dn.fail.message : err_msg());
+		snprintf(why, sizeof(why), "the heal failed at %s: %s", dn.fail.step ? dn.fail.step : "?",
+			 dn.fail.message[0] ? dn.fail.message : err_msg());
 		snprintf(w->reason, sizeof(w->reason), "%s", drift);
 		add_reason(w->reason, why);
 	} else {
 		add_reason(w->reason, "still drifted after the heal");
 	}
-	if (w->dn.fail.err == ERR_IO || w->dn.fail.err == ERR_TIMEOUT)
+	if (dn.fail.err == ERR_IO || dn.fail.err == ERR_TIMEOUT)
 		drop_session(w);
 	w->state = WATCH_FAILED;
 	w->heal_failures++;
@@ -303,15 +304,29 @@ static void node_round(size_t i, void *arg)
 	heal(job, w);
 }
 
-struct release_scan {
-	struct watch_job *job;
-};
+static int by_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct watch_node *const *)a)->name, (*(struct watch_node *const *)b)->name);
+}
+
+static int name_key_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, (*(struct watch_node *const *)elem)->name);
+}
+
+/* The node called NAME, found in the sorted index (a ledger holds events of every node ever deployed). */
+static struct watch_node *node_named(struct watch_job *job, const char *name)
+{
+	struct watch_node **w = bsearch(name, job->by_name, job->n, sizeof(*job->by_name), name_key_cmp);
+
+	return w ? *w : NULL;
+}
 
 /* A watch.node.released, or a deploy that succeeded on a quarantined node, releases it. */
 static int on_release_event(const struct ledger_event *ev, void *arg)
 {
-	struct watch_job *job = ((struct release_scan *)arg)->job;
-	size_t i;
+	struct watch_job *job = arg;
+	struct watch_node *w;
 
 	job->seen_seq = ev->seq;
 	if (!ev->node)
@@ -319,16 +334,12 @@ static int on_release_event(const struct ledger_event *ev, void *arg)
 	if (strcmp(ev->topic, "watch.node.released") != 0 &&
 	    !(strcmp(ev->topic, "node.deploy.complete") == 0 && (!ev->deployment || strcmp(ev->deployment, job->id) != 0)))
 		return 0;
-	for (i = 0; i < job->n; i++) {
-		struct watch_node *w = &job->nodes[i];
-
-		if (w->quarantined && strcmp(w->name, ev->node) == 0) {
-			w->quarantined = 0;
-			w->heal_failures = 0;
-			w->next_heal_ms = 0;
-			log_kv(LOG_INFO, "watch", "released from quarantine", "node", w->name, "by", ev->topic,
-			       (const char *)NULL);
-		}
+	if ((w = node_named(job, ev->node)) && w->quarantined) {
+		w->quarantined = 0;
+		w->heal_failures = 0;
+		w->next_heal_ms = 0;
+		log_kv(LOG_INFO, "watch", "released from quarantine", "node", w->name, "by", ev->topic,
+		       (const char *)NULL);
 	}
 	return 0;
 }
@@ -337,22 +348,20 @@ static int on_release_event(const struct ledger_event *ev, void *arg)
 static int on_quarantine_event(const struct ledger_event *ev, void *arg)
 {
 	struct watch_job *job = arg;
-	size_t i;
+	struct watch_node *w;
+	int quarantined;
 
 	job->seen_seq = ev->seq;
-	if (!ev->node || (strcmp(ev->topic, "watch.node.quarantined") != 0 && strcmp(ev->topic, "watch.node.released") != 0 &&
-			  strcmp(ev->topic, "node.deploy.complete") != 0))
+	if (!ev->node)
 		return 0;
-	for (i = 0; i < job->n; i++) {
-		struct watch_node *w = &job->nodes[i];
-
-		if (strcmp(w->name, ev->node) != 0)
-			continue;
-		if (strcmp(ev->topic, "watch.node.quarantined") == 0)
-			w->quarantined = 1;
-		else if (strcmp(ev->topic, "watch.node.released") == 0 || strcmp(ev->topic, "node.deploy.complete") == 0)
-			w->quarantined = 0;
-	}
+	if (strcmp(ev->topic, "watch.node.quarantined") == 0)
+		quarantined = 1;
+	else if (strcmp(ev->topic, "watch.node.released") == 0 || strcmp(ev->topic, "node.deploy.complete") == 0)
+		quarantined = 0;
+	else
+		return 0;
+	if ((w = node_named(job, ev->node)))
+		w->quarantined = quarantined;
 	return 0;
 }
 
@@ -401,7 +410,6 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 	struct watch_job job = { .ctx = ctx, .opts = opts, .probe_plain = BUF_INIT(0), .probe_verify = BUF_INIT(0) };
 	struct deployment_id id;
 	struct ledger_filter all = { .topic = NULL };
-	struct release_scan rs = { &job };
 	struct watch_round rd = { 0 };
 	const char *why = "done";
 	json_t *names;
@@ -429,6 +437,14 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 		fleet_node_name(&job.nodes[i].target, job.nodes[i].name, sizeof(job.nodes[i].name));
 		json_array_append_new(names, json_string(job.nodes[i].name));
 	}
+	if (!(job.by_name = calloc(job.n ? job.n : 1, sizeof(*job.by_name)))) {
+		json_decref(names);
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < job.n; i++)
+		job.by_name[i] = &job.nodes[i];
+	qsort(job.by_name, job.n, sizeof(*job.by_name), by_name_cmp);
 	if ((r = job_build(&job)) < 0) {
 		json_decref(names);
 		goto out;
@@ -451,7 +467,7 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 				log_kv(LOG_WARN, "watch", "rebuild failed; keeping the last path", "error", err_msg(),
 				       (const char *)NULL);
 		}
-		ledger_scan(ctx->fleet.ledger, &since, on_release_event, &rs);
+		ledger_scan(ctx->fleet.ledger, &since, on_release_event, &job);
 		job.verify = opts->verify_every > 0 && rd.round % (uint64_t)opts->verify_every == 0;
 		for (i = 0; i < job.n; i++) {
 			job.nodes[i].last = job.nodes[i].state;
@@ -491,6 +507,7 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 out:
 	for (i = 0; i < job.n; i++)
 		drop_session(&job.nodes[i]);
+	free(job.by_name);
 	free(job.nodes);
 	deploy_plan_free(job.plan);
 	buf_release(&job.probe_plain);

@@ -39,8 +39,6 @@ struct watch_node {
 	unsigned heals;
 	int64_t checked_ms;		/* wall clock of the last check that reached it */
 	enum watch_state last;		/* the previous round's state, to record changes */
-	/* This round's work, private to the round. */
-	struct deploy_node dn;
 };
 
 struct watch_round {
