@@ -166,25 +166,6 @@ static int signed_text(const json_t *cert, struct buf *out)
 	return r;
 }
 
-/* The simulation report's digest: its issues and counts, without the time it took. */
-static int report_digest(const struct sim_report *rep, char hex[SHA3_256_HEX])
-{
-	json_t *j = sim_report_json(rep);
-	char *text;
-	int r;
-
-	if (!j)
-		return err_set(ERR_NOMEM, "out of memory");
-	json_object_del(j, "us");
-	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(j);
-	if (!text)
-		return err_set(ERR_NOMEM, "out of memory");
-	r = digest_hex(text, strlen(text), hex);
-	free(text);
-	return r;
-}
-
 /* SHA3-256 of the canonical text of J. */
 static int json_digest(const json_t *j, char hex[SHA3_256_HEX])
 {
@@ -195,6 +176,20 @@ static int json_digest(const json_t *j, char hex[SHA3_256_HEX])
 		return err_set(ERR_NOMEM, "out of memory");
 	r = digest_hex(text, strlen(text), hex);
 	free(text);
+	return r;
+}
+
+/* The simulation report's digest: its issues and counts, without the time it took. */
+static int report_digest(const struct sim_report *rep, char hex[SHA3_256_HEX])
+{
+	json_t *j = sim_report_json(rep);
+	int r;
+
+	if (!j)
+		return err_set(ERR_NOMEM, "out of memory");
+	json_object_del(j, "us");
+	r = json_digest(j, hex);
+	json_decref(j);
 	return r;
 }
 

@@ -2,7 +2,9 @@
 #include "app/sim_netlify.h"
 #include "formats/toml.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/err.h"
+#include "util/text.h"
 #include "util/fs.h"
 
 #include <ctype.h>
@@ -224,27 +226,7 @@ static const struct toml_value *get_ci(const struct toml_value *t, const char *n
 /* Edit distance between A and B, ignoring case; SIZE_MAX for names too long to be typos. */
 static size_t distance(const char *a, size_t an, const char *b, size_t bn)
 {
-	size_t row[NAME_MAX_LEN + 1], i, j, prev, cur, best;
-
-	if (an > NAME_MAX_LEN || bn > NAME_MAX_LEN)
-		return SIZE_MAX;
-	for (j = 0; j <= bn; j++)
-		row[j] = j;
-	for (i = 1; i <= an; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= bn; j++) {
-			cur = row[j];
-			best = prev + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
-		}
-	}
-	return row[bn];
+	return an > NAME_MAX_LEN || bn > NAME_MAX_LEN ? SIZE_MAX : text_distance(a, an, b, bn);
 }
 
 /* The name in LIST that K is a typo of (one edit for short names, two for longer), or NULL. */
@@ -2695,19 +2677,11 @@ static void check_doc(struct ntl *c, const struct toml_value *root)
 
 /* ---- entry points ---- */
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 int sim_netlify_text(const char *file, const char *text, size_t len, const char *dir, struct sim_report *rep)
 {
 	struct ntl c = { .rep = rep, .file = file, .dir = dir, .src = text, .len = len };
 	struct toml_doc *doc = NULL;
-	int64_t start = now_us();
+	int64_t start = clock_mono_us();
 	int r;
 
 	if ((r = toml_parse(text, len, &doc)) == ERR_NOMEM)
@@ -2719,7 +2693,7 @@ int sim_netlify_text(const char *file, const char *text, size_t len, const char 
 		check_doc(&c, toml_doc_root(doc));
 	}
 	toml_doc_free(doc);
-	rep->us += now_us() - start;
+	rep->us += clock_mono_us() - start;
 	return c.err;
 }
 

@@ -1,5 +1,6 @@
 /* The Nix simulator: build a configuration with nix-build and read Nix 2.8's errors. */
 #include "app/sim_nix.h"
+#include "util/clock.h"
 #include "util/err.h"
 
 #include <errno.h>
@@ -243,14 +244,6 @@ int sim_nix_log(const char *name, const char *abs, const char *log, size_t len, 
 	return r;
 }
 
-static int64_t sim_nix_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /*
  * Whether nix-build ran, from the build's error: nix_cli fills the log only after the process
  * ran, and names a failed run "nix-build failed (exit N)"; an exec failure shows as exit 127
@@ -273,7 +266,7 @@ int sim_nix(struct nix *nx, const struct nix_source *src, const char *name, char
 	struct nix_source s;
 	struct buf log = BUF_INIT(0);
 	char abs[PATH_MAX];
-	int64_t t0 = sim_nix_now_us();
+	int64_t t0 = clock_mono_us();
 	const char *msg;
 	int r;
 
@@ -312,6 +305,6 @@ int sim_nix(struct nix *nx, const struct nix_source *src, const char *name, char
 	}
 out:
 	buf_release(&log);
-	rep->us = sim_nix_now_us() - t0;
+	rep->us = clock_mono_us() - t0;
 	return r;
 }

@@ -1,7 +1,9 @@
 /* The render.yaml simulator: Render's Blueprint checks (config-rules.md Part B) on a libfyaml tree. */
 #include "app/sim_render.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/err.h"
+#include "util/text.h"
 #include "util/fs.h"
 
 #include <arpa/inet.h>
@@ -562,39 +564,10 @@ static const struct field *field_find(const struct field *tab, const char *s, si
 
 /* ---- suggestions ---- */
 
-static size_t min3(size_t a, size_t b, size_t c)
-{
-	size_t m = a < b ? a : b;
-
-	return m < c ? m : c;
-}
-
-/* Edit distance of A and B, ignoring case; SIZE_MAX for long words. */
-static size_t distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	size_t row[65], i, j, prev, cur;
-
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			cur = row[j];
-			row[j] = min3(row[j] + 1, row[j - 1] + 1,
-				      prev + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1])));
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
 /* True when S is close enough to WORD to be a slip of the fingers. */
 static bool close_to(const char *s, size_t len, const char *word)
 {
-	size_t d = distance(s, len, word, strlen(word));
+	size_t d = text_distance(s, len, word, strlen(word));
 
 	return d == 0 || (d <= 2 && d * 3 <= len);
 }
@@ -605,7 +578,7 @@ static const char *nearest(const char *s, size_t len, const char *const *list)
 	const char *pick = NULL;
 
 	for (i = 0; s && list[i]; i++)
-		if (close_to(s, len, list[i]) && (d = distance(s, len, list[i], strlen(list[i]))) < best) {
+		if (close_to(s, len, list[i]) && (d = text_distance(s, len, list[i], strlen(list[i]))) < best) {
 			best = d;
 			pick = list[i];
 		}
@@ -622,7 +595,7 @@ static const char *nearest_field(const char *s, size_t len, const struct field *
 		if (eqn(s, len, key_typos[i].from) && field_find(tab, key_typos[i].to, strlen(key_typos[i].to)))
 			return key_typos[i].to;
 	for (; s && tab->key; tab++)
-		if (close_to(s, len, tab->key) && (d = distance(s, len, tab->key, strlen(tab->key))) < best) {
+		if (close_to(s, len, tab->key) && (d = text_distance(s, len, tab->key, strlen(tab->key))) < best) {
 			best = d;
 			pick = tab->key;
 		}
@@ -830,7 +803,7 @@ static int check_enum(struct ctx *c, struct fy_node *map, const char *key, const
 	if ((near = nearest(s, len, list))) {
 		snprintf(fx, sizeof(fx), "write %s: %s", key, near);
 		/* only a difference of case is safe to heal */
-		fix = distance(s, len, near, strlen(near)) == 0 ? SIM_FIX_HEAL : SIM_FIX_SUGGEST;
+		fix = text_distance(s, len, near, strlen(near)) == 0 ? SIM_FIX_HEAL : SIM_FIX_SUGGEST;
 		issue(c, v, rule, SIM_CRITICAL, fix, fx, "%s '%s' is not one of Render's values (did you mean %s?)",
 		      what, q(vq, v), near);
 	} else {
@@ -3266,18 +3239,10 @@ static void sort_issues(struct sim_report *rep, size_t from)
 	free(tmp);
 }
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 int sim_render_text(const char *file, const char *text, size_t len, struct sim_report *rep)
 {
 	struct ctx c;
-	int64_t t0 = now_us();
+	int64_t t0 = clock_mono_us();
 	size_t first = rep->n, i;
 	int r, w;
 
@@ -3295,7 +3260,7 @@ int sim_render_text(const char *file, const char *text, size_t len, struct sim_r
 	free(c.scopes);
 	ents_free(&c.tmp);
 	sort_issues(rep, first);
-	rep->us += now_us() - t0;
+	rep->us += clock_mono_us() - t0;
 	if (!r && c.err)
 		r = err_set(ERR_NOMEM, "out of memory");
 	return r;

@@ -17,14 +17,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 enum { OPT_PLATFORM = 2200 };
 
 /*
@@ -95,7 +87,6 @@ static enum cmd_status cmd_simulate_exec(struct cli *cli, int argc, char **argv)
 	const char *platform = NULL, *dir = ".", *file = NULL, *attr = NULL;
 	char built[STOREPATH_MAX] = "";
 	enum cmd_status st;
-	int64_t t0;
 	int c, r, nix;
 
 	optind = 0;
@@ -124,14 +115,11 @@ static enum cmd_status cmd_simulate_exec(struct cli *cli, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 	sim_report_init(&rep, platform);
-	t0 = now_us();
-	if (nix) {
-		/* sim_nix times the build itself */
+	/* Each simulator times itself into rep.us. */
+	if (nix)
 		r = simulate_nix(dir, file, attr, &rep, built);
-	} else {
+	else
 		r = strcmp(platform, "netlify") == 0 ? sim_netlify(dir, &rep) : sim_render(dir, &rep);
-		rep.us = now_us() - t0;
-	}
 	if (r == ERR_NOTFOUND || (nix && r == ERR_INVALID)) {
 		st = cli_fail(cli, CMD_USAGE, "%s", err_msg());
 		goto out;

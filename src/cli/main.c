@@ -1,6 +1,7 @@
 /* chimera: global options, the command table and dispatch. */
 #include "cli/cli.h"
 #include "util/err.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,29 +60,6 @@ static void print_main_help(void)
 	printf("\n%s\nrun 'chimera <command> --help' for a command's options\n", global_help);
 }
 
-/* Edit distance, for "did you mean". */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, prev[64], cur[64];
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1, sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-
-			cur[j] = del < ins ? del : ins;
-			if (sub < cur[j])
-				cur[j] = sub;
-		}
-		memcpy(prev, cur, sizeof(cur));
-	}
-	return prev[lb];
-}
-
 static const struct cmd_entry *find_command(const char *name)
 {
 	const struct cmd_entry *const *c;
@@ -102,7 +80,7 @@ static void unknown_command(const char *name)
 	for (c = cmd_table; *c; c++) {
 		size_t len = strlen(name);
 
-		if (distance(name, (*c)->name) <= 2 || (len >= 2 && strncmp(name, (*c)->name, len) == 0)) {
+		if (text_distance(name, strlen(name), (*c)->name, strlen((*c)->name)) <= 2 || (len >= 2 && strncmp(name, (*c)->name, len) == 0)) {
 			fprintf(stderr, "%s%s", n ? ", " : "; did you mean: ", (*c)->name);
 			n++;
 		}

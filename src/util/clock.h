@@ -8,6 +8,7 @@
 
 int64_t clock_wall_ms(void);	/* milliseconds since the epoch */
 int64_t clock_mono_ms(void);	/* milliseconds on a clock that never goes back */
+int64_t clock_mono_us(void);	/* the same clock in microseconds */
 void clock_sleep_ms(int64_t ms);	/* sleep MS milliseconds, through signals */
 
 /* Format MS (epoch milliseconds) as "YYYY-MM-DDTHH:MM:SS.mmmZ" into OUT. */
