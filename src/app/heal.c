@@ -205,6 +205,8 @@ int heal_run(const struct heal_ops *ops, struct heal_step *st, const char *text,
 	const struct sim_issue *is, *found;
 	struct sim_issue target;
 	struct heal_action *a;
+	/* The report of the text as it stands (st->cur): the original's at first. */
+	const struct sim_report *now = &res->before;
 	int r, rc = 0;
 
 	sim_report_init(&rep, ops->platform);
@@ -214,9 +216,7 @@ int heal_run(const struct heal_ops *ops, struct heal_step *st, const char *text,
 	if ((r = buf_add(&res->text, text, len)) < 0 || (r = simulate(ops, st, &res->text, &res->before)) < 0)
 		return r;
 	while (res->n < HEAL_MAX_ISSUES) {
-		if ((rc = simulate(ops, st, st->cur, &rep)) < 0)
-			goto out;
-		if (!(is = next_issue(ops, res, seen, &rep)))
+		if (!(is = next_issue(ops, res, seen, now)))
 			break;
 		target = *is;
 		if (!(a = heal_add(res, &target))) {
@@ -245,6 +245,12 @@ int heal_run(const struct heal_ops *ops, struct heal_step *st, const char *text,
 			    (rc = simulate(ops, st, st->cur, &again)) < 0)
 				goto out;
 			if (!(found = find_again(ops, &again, &target))) {
+				/* AGAIN is the report of the text now: no need to simulate it twice. */
+				struct sim_report t = rep;
+
+				rep = again;
+				again = t;
+				now = &rep;
 				a->fixed = true;
 				break;
 			}
@@ -256,13 +262,20 @@ int heal_run(const struct heal_ops *ops, struct heal_step *st, const char *text,
 			if (!a->why[0])
 				snprintf(a->why, sizeof(a->why), "the simulator still reports it after %d attempt%s",
 					 a->attempts, a->attempts == 1 ? "" : "s");
-			/* An edit that did not fix its issue is taken back. */
+			/* An edit that did not fix its issue is taken back: NOW describes it again. */
 			buf_reset(st->cur);
 			if ((rc = buf_add(st->cur, keep.data, keep.len)) < 0)
 				goto out;
 		}
 	}
-	rc = simulate(ops, st, st->cur, &res->after);
+	/* The last report is the healed text's: moved, not made again. */
+	if (now == &res->before) {
+		rc = simulate(ops, st, st->cur, &res->after);
+	} else {
+		sim_report_release(&res->after);
+		res->after = rep;
+		sim_report_init(&rep, ops->platform);
+	}
 out:
 	buf_release(&keep);
 	sim_report_release(&rep);
