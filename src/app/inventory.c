@@ -90,6 +90,17 @@ const struct inv_machine *inventory_find(const struct inventory *inv, const char
 	return NULL;
 }
 
+const struct inv_machine *inventory_find_target(const struct inventory *inv, const struct target *t)
+{
+	size_t i;
+
+	for (i = 0; i < inv->n; i++) {
+		if (target_equal(&inv->machines[i].target, t))
+			return &inv->machines[i];
+	}
+	return NULL;
+}
+
 /* ---- names ---- */
 
 static bool is_alnum(char c)

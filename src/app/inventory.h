@@ -94,6 +94,9 @@ int inventory_load(const char *path, struct inventory *inv);
 /* The machine called NAME, or NULL. */
 const struct inv_machine *inventory_find(const struct inventory *inv, const char *name);
 
+/* The machine whose target is T, or NULL (a scan: callers over many targets index them). */
+const struct inv_machine *inventory_find_target(const struct inventory *inv, const struct target *t);
+
 /*
  * Edit TEXT (LEN bytes of chimera.toml, named PATH in messages) into OUT: append a
  * [machines.NAME] table with target and, when NTAGS > 0, tags. Every existing byte is
