@@ -270,7 +270,7 @@ static int copy_invalid(struct deploy_job *job, struct deploy_node *n, struct ex
 	gen_list_init(&none);
 	if ((r = remote_invalid_paths(&cmd, job->closure_paths, job->closure.n, list)) == 0 &&
 	    (r = run_step(job, n, ex, s, STEP_CHECK, cmd.data, NULL, res)) == 0 &&
-	    (r = fleet_parse_probe(job->opts->profile, &res->out, &none, &invalid, &ninvalid)) < 0)
+	    (r = fleet_parse_probe(n->profile, &res->out, &none, &invalid, &ninvalid)) < 0)
 		fleet_fail(&n->fail, "check", r);
 	if (r == 0 && ninvalid)
 		r = copy_paths(job, n, ex, s, invalid, ninvalid, res);
@@ -294,14 +294,14 @@ static void restore_previous(struct deploy_job *job, struct deploy_node *n, stru
 	p = json_pack("{s:s, s:s, s:I}", "reason", reason, "to", n->previous, "to_generation",
 		      (json_int_t)n->previous_gen);
 	record(job, n, "chimera.rollback.triggered", p);
-	r = remote_switch_generation(&cmd, job->opts->profile, n->previous_gen);
+	r = remote_switch_generation(&cmd, n->profile, n->previous_gen);
 	if (r == 0)
 		r = fleet_step(&job->ctx->fleet, ex, s, "rollback", cmd.data, NULL, &res, &f);
 	if (r == 0) {
 		buf_reset(&cmd);
 		exec_result_release(&res);
 		exec_result_init(&res);
-		r = remote_activate(&cmd, n->previous, job->opts->activate);
+		r = remote_activate(&cmd, n->previous, n->activate);
 		if (r == 0)
 			r = fleet_step(&job->ctx->fleet, ex, s, "rollback-activate", cmd.data, NULL, &res, &f);
 	}
@@ -372,7 +372,7 @@ static unsigned conv_ready(struct conv *c, const char *out, size_t len)
 	if (buf_add(&check, out, len) < 0)
 		r = err_set(ERR_NOMEM, "out of memory");
 	else
-		r = fleet_parse_probe(o->profile, &check, &c->gens, &c->missing, &c->nmissing);
+		r = fleet_parse_probe(n->profile, &check, &c->gens, &c->missing, &c->nmissing);
 	buf_release(&check);
 	conv_mark(c, STEP_CHECK, STEP_CHECK);
 	if (r < 0) {
@@ -533,7 +533,7 @@ static int magic_wait(struct deploy_job *job, struct deploy_node *n, struct exec
 			snprintf(result, sizeof(result), "%.*s", (int)strcspn(res.out.data, "\n"), res.out.data);
 		gen_list_release(&gens);
 		gen_list_init(&gens);
-		back = fleet_read_profile(&job->ctx->fleet, ex, s2, "confirm", job->opts->profile, n->previous, &gens,
+		back = fleet_read_profile(&job->ctx->fleet, ex, s2, "confirm", n->profile, n->previous, &gens,
 					  &ignored) == 0 &&
 		       strcmp(gens.current_path, n->previous) == 0;
 		ex->ops->disconnect(s2);
@@ -596,24 +596,23 @@ static int magic_confirm(struct deploy_job *job, struct deploy_node *n, struct e
 /* The health checks after activation: 0 when all pass, else FAIL says which did not. */
 static int node_health(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s)
 {
-	const struct deploy_opts *o = job->opts;
 	struct buf why = BUF_INIT(0);
 	int64_t t0 = clock_mono_ms();
 	size_t i, failed = 0;
 	int r = 0;
 
 	enter(job, n, STEP_HEALTH);
-	for (i = 0; i < o->nchecks; i++) {
+	for (i = 0; i < n->nchecks; i++) {
 		struct health_result res;
 
-		if ((r = health_run(&o->checks[i], n->target.host, ex, s, &res)) < 0)
+		if ((r = health_run(&n->checks[i], n->target.host, ex, s, &res)) < 0)
 			break;
 		if (!res.ok && failed++ < 3)
-			buf_printf(&why, "%s%s: %s", failed > 1 ? "; " : "", o->checks[i].text, res.detail);
+			buf_printf(&why, "%s%s: %s", failed > 1 ? "; " : "", n->checks[i].text, res.detail);
 	}
 	n->step_ms[STEP_HEALTH] = clock_mono_ms() - t0;
 	if (r == 0 && failed) {
-		r = err_set(ERR_IO, "%zu of %zu health checks failed: %s", failed, o->nchecks, why.data);
+		r = err_set(ERR_IO, "%zu of %zu health checks failed: %s", failed, n->nchecks, why.data);
 		fleet_fail(&n->fail, "health", r);
 	} else if (r < 0) {
 		fleet_fail(&n->fail, "health", r);
@@ -695,7 +694,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	struct gen_list gens;
 	char list[64] = "";	/* the node's file of closure paths, when there is one */
 	const char *command;
-	int switched, r;
+	int switched, own, r;
 	int64_t t0;
 
 	c.in.arg = &c;
@@ -718,11 +717,12 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 		add_step_ms(n, STEP_CHECK, t1);
 		buf_reset(&cmd);
 	}
-	/* With a list file on the node the command names it; else it is the job's, shared. */
-	if (list[0] && (r = remote_deploy(&cmd, o->profile, job->closure_paths, job->closure.n, list, path, o->activate,
-					  o->confirm_s, NULL, 0)) < 0)
+	/* With a list file on the node, or a profile or activation of its own, the command is the node's; else the job's. */
+	own = list[0] || strcmp(n->profile, o->profile) != 0 || strcmp(n->activate, o->activate) != 0;
+	if (own && (r = remote_deploy(&cmd, n->profile, job->closure_paths, job->closure.n, list[0] ? list : NULL, path,
+				      n->activate, o->confirm_s, NULL, 0)) < 0)
 		goto out;
-	command = list[0] ? cmd.data : job->deploy_cmd.data;
+	command = own ? cmd.data : job->deploy_cmd.data;
 	r = converse(&c, ex, s, command, 1, &res);
 	if (r < 0 && n->step == STEP_COPY && n->fail.err == 0 && res.status == REMOTE_STALE_STATUS) {
 		/* Paths gone from the disk but registered: unregister them, then the whole command again. */
@@ -764,7 +764,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 			goto out;
 		}
 		buf_reset(&cmd);
-		if ((r = remote_deploy(&cmd, o->profile, NULL, 0, NULL, path, o->activate, o->confirm_s,
+		if ((r = remote_deploy(&cmd, n->profile, NULL, 0, NULL, path, n->activate, o->confirm_s,
 				       strcmp(n->previous, path) != 0 ? "set" : "valid", o->confirm_s > 0 ? n->previous_gen : 0)) < 0)
 			goto out;
 		enter(job, n, STEP_SWITCH);
@@ -791,7 +791,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	if (!c.confirmed) {
 		enter(job, n, STEP_CONFIRM);
 		t0 = clock_mono_ms();
-		r = fleet_read_profile(&job->ctx->fleet, ex, s, "confirm", o->profile, path, &gens, &n->fail);
+		r = fleet_read_profile(&job->ctx->fleet, ex, s, "confirm", n->profile, path, &gens, &n->fail);
 		n->step_ms[STEP_CONFIRM] = clock_mono_ms() - t0;
 		if (r < 0)
 			goto out;
@@ -806,7 +806,7 @@ static int node_steps(struct deploy_job *job, struct deploy_node *n, struct exec
 	/* Magic rollback: the new configuration must still let the controller in. */
 	if (c.armed[0] && (r = magic_confirm(job, n, ex, &c)) < 0)
 		goto out;
-	if (o->nchecks && (r = node_health(job, n, ex, s)) < 0) {
+	if (n->nchecks && (r = node_health(job, n, ex, s)) < 0) {
 		if (!o->keep_on_failure && switched && n->previous_gen > 0)
 			restore_previous(job, n, ex, s, "health check failed");
 		goto out;
@@ -846,8 +846,9 @@ static void node_finish(struct deploy_job *job, struct deploy_node *n, int r)
 		       (const char *)NULL);
 	} else if (n->outcome == OUTCOME_DEPLOYED) {
 		record(job, n, "node.deploy.complete",
-		       json_pack("{s:s, s:s, s:I, s:I, s:o}", "path", job->rep->path, "previous", n->previous, "paths",
-				 (json_int_t)n->copy_paths, "bytes", (json_int_t)n->copy_bytes, "steps", steps_json(n)));
+		       json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "path", job->rep->path, "previous", n->previous,
+				 "profile", n->profile, "paths", (json_int_t)n->copy_paths, "bytes",
+				 (json_int_t)n->copy_bytes, "steps", steps_json(n)));
 	}
 }
 
@@ -878,6 +879,26 @@ static void deploy_one(size_t i, void *arg)
 	if (job->ctx->progress.done)
 		job->ctx->progress.done(n, job->done, job->rep->n, job->ctx->progress.arg);
 	pthread_mutex_unlock(&job->lock);
+}
+
+/* N's profile, activation and checks: its own from NO where set, else the ones N has, else O's. */
+static void node_settings(struct deploy_node *n, const struct deploy_opts *o, const struct deploy_node_opts *no)
+{
+	if (no && no->profile)
+		n->profile = no->profile;
+	else if (!n->profile)
+		n->profile = o->profile;
+	if (no && no->activate)
+		n->activate = no->activate;
+	else if (!n->activate)
+		n->activate = o->activate;
+	if (no && no->checks) {
+		n->checks = no->checks;
+		n->nchecks = no->nchecks;
+	} else if (!n->checks) {
+		n->checks = o->checks;
+		n->nchecks = o->nchecks;
+	}
 }
 
 static json_t *source_json(const struct deploy_opts *o)
@@ -1002,6 +1023,11 @@ int deploy_plan_node(struct deploy_plan *p, struct deploy_node *n, struct execut
 	int r, st;
 
 	memset(&n->fail, 0, sizeof(n->fail));
+	if (!n->profile)
+		n->profile = fleet_profile(&p->job.ctx->fleet, &n->target, NULL);
+	if (!n->activate)
+		n->activate = fleet_activate(&p->job.ctx->fleet, &n->target, NULL);
+	node_settings(n, &p->opts, NULL);
 	n->outcome = OUTCOME_PENDING;
 	n->copy_paths = 0;
 	n->copy_bytes = 0;
@@ -1027,6 +1053,7 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 	       struct deploy_report *rep)
 {
 	struct deploy_job job = { .ctx = ctx, .opts = opts, .rep = rep };
+	struct deploy_node_opts own;
 	struct deployment_id id;
 	int64_t t0 = clock_mono_ms(), tb;
 	json_t *names;
@@ -1061,6 +1088,16 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 
 		n->index = i;
 		n->target = targets->items[i];
+		own = opts->nodes ? opts->nodes[i] : (struct deploy_node_opts){ 0 };
+		if (!own.profile)
+			own.profile = fleet_profile(&ctx->fleet, &n->target, NULL);
+		if (!own.activate)
+			own.activate = fleet_activate(&ctx->fleet, &n->target, NULL);
+		node_settings(n, opts, &own);
+		if ((r = profile_path_check(n->profile)) < 0) {
+			json_decref(names);
+			goto out;
+		}
 		fleet_node_name(&n->target, n->name, sizeof(n->name));
 		for (s = 0; s < STEP_COUNT; s++)
 			n->step_ms[s] = -1;

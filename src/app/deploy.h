@@ -34,6 +34,11 @@ struct deploy_node {
 	size_t index;			/* position in the report */
 	struct target target;
 	char name[TARGET_FORMAT_MAX];
+	/* Its settings (deploy_opts' unless its deploy_node_opts say otherwise); borrowed. */
+	const char *profile;
+	const char *activate;
+	const struct health_spec *checks;
+	size_t nchecks;
 	enum deploy_outcome outcome;
 	struct fleet_failure fail;
 	int64_t step_ms[STEP_COUNT];	/* -1 for a step not run */
@@ -58,6 +63,14 @@ struct deploy_progress {
 	void *arg;
 };
 
+/* One node's own settings; a NULL field means deploy_opts' value. */
+struct deploy_node_opts {
+	const char *profile;
+	const char *activate;
+	const struct health_spec *checks;	/* with nchecks; NULL: deploy_opts' checks */
+	size_t nchecks;
+};
+
 struct deploy_opts {
 	const struct nix_source *source;	/* what to build; NULL when EXPECT is given */
 	const char *expect;			/* a store path already built; NULL to build */
@@ -69,6 +82,8 @@ struct deploy_opts {
 	size_t nchecks;
 	int keep_on_failure;			/* a failed check leaves the node on the new path */
 	const char *tmp_dir;			/* where closure exports are spooled */
+	/* Per-target settings, in target order (deploy_run only); NULL: every node takes the above. */
+	const struct deploy_node_opts *nodes;
 	/*
 	 * A pipeline's deployment id: the events go under it, and deploy.initiated is left to
 	 * the caller, who recorded it. NULL: a new id and deploy.initiated.
@@ -121,7 +136,8 @@ int deploy_plan_new(const struct deploy_ctx *ctx, const struct deploy_opts *opts
 /* The closure's paths, sorted. */
 char *const *deploy_plan_paths(const struct deploy_plan *p, size_t *n);
 /*
- * Deploy to N (target and name set by the caller; the rest is reset) over S: the steps
+ * Deploy to N (target and name set by the caller, and its profile, activation and checks
+ * where they differ from the plan's; the rest is reset) over S: the steps
  * after connect, and node.deploy.complete or node.failed. 0 when deployed.
  */
 int deploy_plan_node(struct deploy_plan *p, struct deploy_node *n, struct executor *ex, struct exec_session *s);

@@ -22,6 +22,24 @@ struct executor *fleet_executor(const struct fleet *f, const struct target *t)
 	return ex;
 }
 
+const char *fleet_profile(const struct fleet *f, const struct target *t, const char *dflt)
+{
+	const char *profile = NULL, *activate = NULL;
+
+	if (f->node_settings)
+		f->node_settings(t, &profile, &activate, f->node_settings_arg);
+	return profile ? profile : dflt;
+}
+
+const char *fleet_activate(const struct fleet *f, const struct target *t, const char *dflt)
+{
+	const char *profile = NULL, *activate = NULL;
+
+	if (f->node_settings)
+		f->node_settings(t, &profile, &activate, f->node_settings_arg);
+	return activate ? activate : dflt;
+}
+
 void fleet_node_name(const struct target *t, char *buf, size_t len)
 {
 	if (fleet_is_local(t))

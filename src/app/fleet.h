@@ -22,7 +22,19 @@ struct fleet {
 	struct ledger *ledger;
 	int parallel;		/* nodes in flight at once */
 	long step_timeout_s;	/* one step on one node; 0: the executor's default */
+	/*
+	 * A target's own profile and activation (from its machine in the inventory), over the
+	 * operation's: fills the fields it has and leaves the others NULL. May be NULL.
+	 */
+	void (*node_settings)(const struct target *t, const char **profile, const char **activate, void *arg);
+	void *node_settings_arg;
 };
+
+/* T's profile: its own (f->node_settings), else DFLT. */
+const char *fleet_profile(const struct fleet *f, const struct target *t, const char *dflt);
+
+/* T's activation: its own, else DFLT. */
+const char *fleet_activate(const struct fleet *f, const struct target *t, const char *dflt);
 
 /* True for the target spelled "local": the controller itself, reached without SSH. */
 bool fleet_is_local(const struct target *t);

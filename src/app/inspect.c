@@ -71,7 +71,8 @@ static void status_one(size_t i, void *arg)
 	int r;
 
 	gen_list_init(&gens);
-	r = probe_profile(job->f, &n->target, job->profile, job->rep->expected, &gens, &fail);
+	r = probe_profile(job->f, &n->target, fleet_profile(job->f, &n->target, job->profile), job->rep->expected, &gens,
+			  &fail);
 	if (r < 0) {
 		n->state = fail.step && strcmp(fail.step, "connect") == 0 ? NODE_UNREACHABLE : NODE_UNKNOWN;
 		snprintf(n->reason, sizeof(n->reason), "%s", fail.message);
@@ -297,14 +298,15 @@ static void gens_one(size_t i, void *arg)
 {
 	struct gens_job *job = arg;
 	struct gens_node *n = &job->rep->nodes[i];
+	const char *profile = fleet_profile(job->f, &n->target, job->profile);
 	struct buf cmd = BUF_INIT(0);
 	struct exec_result res;
 	int r;
 
 	exec_result_init(&res);
-	if ((r = remote_probe_generations(&cmd, job->profile)) == 0)
+	if ((r = remote_probe_generations(&cmd, profile)) == 0)
 		r = probe_once(job->f, &n->target, cmd.data, &res, &n->fail);
-	if (r == 0 && (r = fleet_parse_probe(job->profile, &res.out, &n->gens, NULL, NULL)) < 0)
+	if (r == 0 && (r = fleet_parse_probe(profile, &res.out, &n->gens, NULL, NULL)) < 0)
 		fleet_fail(&n->fail, "probe", r);
 	n->ok = r == 0;
 	exec_result_release(&res);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define QUOTE_MAX 160
@@ -487,6 +488,29 @@ static int parse_tags(const struct pctx *c, const struct toml_value *v, const ch
 	return 0;
 }
 
+/* The client options libssh's config reader applies (the rest it would ignore without a word). */
+#define SSH_OPTION_KEYS                                                                                  \
+	"BindAddress, Ciphers, Compression, ConnectTimeout, GlobalKnownHostsFile, HostKeyAlgorithms, "   \
+	"Hostname, IdentitiesOnly, IdentityAgent, IdentityFile, KbdInteractiveAuthentication, "          \
+	"KexAlgorithms, LogLevel, MACs, PasswordAuthentication, PreferredAuthentications, ProxyCommand, " \
+	"ProxyJump, PubkeyAcceptedAlgorithms, PubkeyAuthentication, RekeyLimit, StrictHostKeyChecking, " \
+	"UserKnownHostsFile"
+
+static bool ssh_option_known(const char *key, size_t len)
+{
+	const char *p = SSH_OPTION_KEYS;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == len && strncasecmp(p, key, len) == 0)
+			return true;
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return false;
+}
+
 static int parse_ssh_options(const struct pctx *c, const struct toml_value *v, const char *what,
 			     struct inv_machine *m)
 {
@@ -514,6 +538,11 @@ static int parse_ssh_options(const struct pctx *c, const struct toml_value *v, c
 			err_quote(q, sizeof(q), s, strlen(s));
 			return bad(c, toml_value_span(e), "bad ssh option '%s' in %s; expected \"Key=Value\" with an alphanumeric Key",
 				   q, what);
+		}
+		if (!ssh_option_known(s, strcspn(s, "="))) {
+			err_quote(q, sizeof(q), s, strcspn(s, "="));
+			return bad(c, toml_value_span(e), "unknown ssh option '%s' in %s; expected one of " SSH_OPTION_KEYS, q,
+				   what);
 		}
 		if ((m->ssh_options[m->nssh_options] = dup_str(s)) == NULL)
 			return ERR_NOMEM;

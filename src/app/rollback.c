@@ -55,12 +55,12 @@ static void rb_check(size_t i, void *arg)
 		n->state = RB_UNREACHABLE;
 		goto out;
 	}
-	if ((r = remote_probe_generations(&cmd, job->profile)) < 0 ||
+	if ((r = remote_probe_generations(&cmd, fleet_profile(job->f, &n->target, job->profile))) < 0 ||
 	    (r = fleet_step(job->f, ex, job->sessions[i], "check", cmd.data, NULL, &res, &n->fail)) < 0) {
 		n->state = RB_UNREACHABLE;
 		goto out;
 	}
-	if ((r = fleet_parse_probe(job->profile, &res.out, &gens, NULL, NULL)) < 0) {
+	if ((r = fleet_parse_probe(fleet_profile(job->f, &n->target, job->profile), &res.out, &gens, NULL, NULL)) < 0) {
 		fleet_fail(&n->fail, "check", r);
 		n->state = RB_UNREACHABLE;
 		goto out;
@@ -105,13 +105,13 @@ static int rb_switch(struct rb_job *job, size_t i, uint32_t gen, const char *pat
 
 	exec_result_init(&res);
 	gen_list_init(&gens);
-	if ((r = remote_switch_generation(&cmd, job->profile, gen)) < 0 ||
+	if ((r = remote_switch_generation(&cmd, fleet_profile(job->f, &n->target, job->profile), gen)) < 0 ||
 	    (r = fleet_step(job->f, ex, s, "switch", cmd.data, NULL, &res, fail)) < 0)
 		goto out;
 	buf_reset(&cmd);
 	exec_result_release(&res);
 	exec_result_init(&res);
-	if ((r = remote_activate(&cmd, path, job->activate)) < 0)
+	if ((r = remote_activate(&cmd, path, fleet_activate(job->f, &n->target, job->activate))) < 0)
 		goto out;
 	r = fleet_step(job->f, ex, s, "activate", cmd.data, NULL, &res, fail);
 	remote_activation_kind(&res.out, n->activation, sizeof(n->activation));
@@ -120,10 +120,10 @@ static int rb_switch(struct rb_job *job, size_t i, uint32_t gen, const char *pat
 	buf_reset(&cmd);
 	exec_result_release(&res);
 	exec_result_init(&res);
-	if ((r = remote_probe_current(&cmd, job->profile)) < 0 ||
+	if ((r = remote_probe_current(&cmd, fleet_profile(job->f, &n->target, job->profile))) < 0 ||
 	    (r = fleet_step(job->f, ex, s, "confirm", cmd.data, NULL, &res, fail)) < 0)
 		goto out;
-	if ((r = fleet_parse_probe(job->profile, &res.out, &gens, NULL, NULL)) < 0) {
+	if ((r = fleet_parse_probe(fleet_profile(job->f, &n->target, job->profile), &res.out, &gens, NULL, NULL)) < 0) {
 		fleet_fail(fail, "confirm", r);
 		goto out;
 	}

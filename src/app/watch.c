@@ -127,14 +127,26 @@ static int inspect(struct watch_job *job, struct watch_node *w)
 	struct exec_opts eo = { .timeout_s = job->verify ? job->ctx->fleet.step_timeout_s : job->opts->probe_timeout_s };
 	struct exec_result res;
 	const char *p, *end;
-	size_t missing = 0, i;
+	size_t missing = 0, npaths = 0, i;
+	struct buf own = BUF_INIT(0);
+	const char *probe = job->verify ? job->probe_verify.data : job->probe_plain.data;
 	char first_missing[STOREPATH_MAX] = "", verify[256] = "";
 	int verify_failed = 0, r;
 
 	w->reason[0] = 0;
 	w->actual[0] = 0;
 	exec_result_init(&res);
-	r = w->ex->ops->run(w->s, job->verify ? job->probe_verify.data : job->probe_plain.data, &eo, &res);
+	if (strcmp(w->profile, job->opts->profile) != 0) {
+		/* A profile of its own: its own probe (the shared ones name the watch's profile). */
+		char *const *paths = deploy_plan_paths(job->plan, &npaths);
+
+		if (!remote_paths_fit(paths, npaths))
+			npaths = 0;
+		if ((r = remote_watch_probe(&own, w->profile, npaths ? paths : NULL, npaths, job->verify)) < 0)
+			goto out;
+		probe = own.data;
+	}
+	r = w->ex->ops->run(w->s, probe, &eo, &res);
 	if (r == 0 && res.status != 0)
 		r = err_set(ERR_IO, "%s: the probe exited with status %d: %.200s", w->name, res.status, res.err.data);
 	if (r < 0)
@@ -184,18 +196,19 @@ static int inspect(struct watch_job *job, struct watch_node *w)
 		snprintf(why, sizeof(why), "nix-store --verify-path failed: %s", verify[0] ? verify : "(no message)");
 		add_reason(w->reason, why);
 	}
-	for (i = 0; i < job->opts->nchecks; i++) {
+	for (i = 0; i < w->nchecks; i++) {
 		struct health_result hr;
 
-		if (health_run(&job->opts->checks[i], w->target.host, w->ex, w->s, &hr) == 0 && !hr.ok) {
+		if (health_run(&w->checks[i], w->target.host, w->ex, w->s, &hr) == 0 && !hr.ok) {
 			char why[700];
 
-			snprintf(why, sizeof(why), "check %s failed: %s", job->opts->checks[i].text, hr.detail);
+			snprintf(why, sizeof(why), "check %s failed: %s", w->checks[i].text, hr.detail);
 			add_reason(w->reason, why);
 		}
 	}
 out:
 	exec_result_release(&res);
+	buf_release(&own);
 	return r;
 }
 
@@ -219,7 +232,7 @@ static int64_t backoff_ms(int failures)
 static void heal(struct watch_job *job, struct watch_node *w)
 {
 	/* The heal's own account: only while it runs, not kept per node for the whole watch. */
-	struct deploy_node dn = { .target = w->target };
+	struct deploy_node dn = { .target = w->target, .profile = w->profile, .activate = w->activate };
 	char drift[WATCH_REASON_MAX];
 	int r;
 
@@ -433,8 +446,18 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 	job.n = targets->n;
 	names = json_array();
 	for (i = 0; i < job.n; i++) {
-		job.nodes[i].target = targets->items[i];
-		fleet_node_name(&job.nodes[i].target, job.nodes[i].name, sizeof(job.nodes[i].name));
+		struct watch_node *w = &job.nodes[i];
+
+		w->target = targets->items[i];
+		fleet_node_name(&w->target, w->name, sizeof(w->name));
+		w->profile = fleet_profile(&ctx->fleet, &w->target, opts->profile);
+		w->activate = fleet_activate(&ctx->fleet, &w->target, opts->activate);
+		w->checks = opts->nodes && opts->nodes[i].checks ? opts->nodes[i].checks : opts->checks;
+		w->nchecks = opts->nodes && opts->nodes[i].checks ? opts->nodes[i].nchecks : opts->nchecks;
+		if ((r = profile_path_check(w->profile)) < 0) {
+			json_decref(names);
+			goto out;
+		}
 		json_array_append_new(names, json_string(job.nodes[i].name));
 	}
 	if (!(job.by_name = calloc(job.n ? job.n : 1, sizeof(*job.by_name)))) {

@@ -28,6 +28,11 @@ const char *watch_state_name(enum watch_state s);
 struct watch_node {
 	struct target target;
 	char name[TARGET_FORMAT_MAX];
+	/* Its settings: its own (watch_opts' nodes, the fleet's node_settings), else watch_opts'; borrowed. */
+	const char *profile;
+	const char *activate;
+	const struct health_spec *checks;
+	size_t nchecks;
 	struct executor *ex;
 	struct exec_session *s;		/* kept open across rounds; NULL until connected */
 	enum watch_state state;		/* this round's */
@@ -64,6 +69,8 @@ struct watch_opts {
 	const struct health_spec *checks;
 	size_t nchecks;
 	const char *tmp_dir;
+	/* Per-target checks, in target order; NULL: every node takes CHECKS. */
+	const struct deploy_node_opts *nodes;
 };
 
 struct watch_hooks {

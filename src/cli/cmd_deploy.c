@@ -5,29 +5,71 @@
 #include "cli/progress.h"
 #include "cli/cli.h"
 #include "util/err.h"
+#include "util/pool.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* One configuration's nodes: with machines' own configurations, one per distinct configuration. */
+struct config_group {
+	const struct inv_machine *first;	/* its configuration is the group's */
+	struct nix_source src;
+	struct target_list targets;
+	struct deploy_node_opts *nodes;		/* in the group's target order */
+	size_t *slot;				/* each node's position in the whole selection */
+	struct deploy_ctx ctx;
+	struct deploy_opts opts;
+	struct deploy_report rep;
+	int err;				/* deploy_run's error: the build or the set-up */
+	char msg[1024];
+	struct progress *prog;			/* shared by the groups */
+};
+
 static void on_step(const struct deploy_node *n, void *arg)
 {
 	progress_step(arg, n->index, n->name, deploy_step_name(n->step), &n->sent);
+}
+
+/* What a finished node's progress line says. */
+static void done_what(const struct deploy_node *n, char *what, size_t len)
+{
+	if (n->rolled_back_by_node)
+		snprintf(what, len, "ROLLED BACK BY THE NODE: %s", n->fail.message);
+	else if (n->outcome == OUTCOME_FAILED)
+		snprintf(what, len, "FAILED at %s: %s", n->fail.step, n->fail.message);
+	else
+		snprintf(what, len, "%s in %.2fs", n->outcome == OUTCOME_PLANNED ? "checked" : "deployed", n->ms / 1000.0);
 }
 
 static void on_done(const struct deploy_node *n, size_t done, size_t total, void *arg)
 {
 	char what[600];
 
-	if (n->rolled_back_by_node)
-		snprintf(what, sizeof(what), "ROLLED BACK BY THE NODE: %s", n->fail.message);
-	else if (n->outcome == OUTCOME_FAILED)
-		snprintf(what, sizeof(what), "FAILED at %s: %s", n->fail.step, n->fail.message);
-	else
-		snprintf(what, sizeof(what), "%s in %.2fs", n->outcome == OUTCOME_PLANNED ? "checked" : "deployed",
-			 n->ms / 1000.0);
+	(void)done;
+	(void)total;
+	done_what(n, what, sizeof(what));
 	progress_done(arg, n->index, n->name, n->outcome != OUTCOME_FAILED, what);
+}
+
+/* The progress of a group's node, in its slot of the whole selection. */
+static void group_step(const struct deploy_node *n, void *arg)
+{
+	const struct config_group *g = arg;
+
+	progress_step(g->prog, g->slot[n->index], n->name, deploy_step_name(n->step), &n->sent);
+}
+
+static void group_done(const struct deploy_node *n, size_t done, size_t total, void *arg)
+{
+	const struct config_group *g = arg;
+	char what[600];
+
+	(void)done;
+	(void)total;
+	done_what(n, what, sizeof(what));
+	progress_done(g->prog, g->slot[n->index], n->name, n->outcome != OUTCOME_FAILED, what);
 }
 
 static const char *outcome_name(enum deploy_outcome o)
@@ -69,19 +111,18 @@ static json_t *node_json(const struct deploy_node *n, const char *path)
 	return o;
 }
 
-static void print_json(const struct deploy_report *rep, int dry_run)
+static json_t *report_json(const struct deploy_report *rep, int dry_run)
 {
-	json_t *nodes = json_array(), *doc;
+	json_t *nodes = json_array();
 	size_t i;
 
 	for (i = 0; i < rep->n; i++)
 		json_array_append_new(nodes, node_json(&rep->nodes[i], rep->path));
-	doc = json_pack("{s:s, s:s, s:b, s:I, s:{s:I, s:I}, s:o, s:{s:I, s:I, s:I, s:I}}", "deployment", rep->id, "path",
+	return json_pack("{s:s, s:s, s:b, s:I, s:{s:I, s:I}, s:o, s:{s:I, s:I, s:I, s:I}}", "deployment", rep->id, "path",
 			rep->path, "dry_run", dry_run, "build_ms", (json_int_t)rep->build_ms, "closure", "paths",
 			(json_int_t)rep->closure_paths, "bytes", (json_int_t)rep->closure_bytes, "nodes", nodes, "summary",
 			"nodes", (json_int_t)rep->n, "ok", (json_int_t)rep->ok, "failed", (json_int_t)rep->failed, "ms",
 			(json_int_t)rep->ms);
-	cli_print_json(doc);
 }
 
 static void print_tail(const char *tail)
@@ -145,6 +186,220 @@ static void print_text(const struct deploy_report *rep, int dry_run)
 	       dry_run ? "checked" : "deployed", rep->failed, rep->ms / 1000.0, rep->id);
 }
 
+static bool str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_config(const struct inv_machine *a, const struct inv_machine *b)
+{
+	return str_same(a->config_file, b->config_file) && str_same(a->config_attr, b->config_attr) &&
+	       str_same(a->flake, b->flake);
+}
+
+static void groups_free(struct config_group *g, size_t n)
+{
+	size_t i;
+
+	for (i = 0; g && i < n; i++) {
+		target_list_release(&g[i].targets);
+		free(g[i].nodes);
+		free(g[i].slot);
+		deploy_report_release(&g[i].rep);
+	}
+	free(g);
+}
+
+/* Add target I of F (machine M) to group G. */
+static int group_add(struct config_group *g, const struct cli_fleet *f, const struct deploy_opts *o, size_t i)
+{
+	size_t k = g->targets.n;
+	struct deploy_node_opts *nodes;
+	size_t *slot;
+	int r;
+
+	if ((r = target_list_add(&g->targets, &f->targets.items[i])) < 0)
+		return r;
+	if (!(nodes = realloc(g->nodes, (k + 1) * sizeof(*nodes))))
+		return err_set(ERR_NOMEM, "out of memory");
+	g->nodes = nodes;
+	if (!(slot = realloc(g->slot, (k + 1) * sizeof(*slot))))
+		return err_set(ERR_NOMEM, "out of memory");
+	g->slot = slot;
+	memset(&g->nodes[k], 0, sizeof(g->nodes[k]));
+	if (o->nodes)
+		g->nodes[k] = o->nodes[i];
+	g->slot[k] = i;
+	return 0;
+}
+
+/*
+ * Group the selected machines by their own configuration (config + attr, or flake) into
+ * *OUT. A target that is no machine, or a machine without one, is ERR_INVALID naming them.
+ */
+static int group_machines(struct cli *cli, const struct cli_fleet *f, const struct deploy_opts *o,
+			  struct config_group **out, size_t *nout)
+{
+	const struct inventory *inv;
+	struct buf missing = BUF_INIT(4096);
+	struct config_group *g;
+	size_t ng = 0, nmissing = 0, i, j;
+	int r;
+
+	*out = NULL;
+	*nout = 0;
+	if ((r = cli_inventory(cli, &inv)) < 0)
+		return r;
+	if (!(g = calloc(f->targets.n ? f->targets.n : 1, sizeof(*g))))
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = 0; i < f->targets.n; i++) {
+		const struct inv_machine *m = inventory_find_target(inv, &f->targets.items[i]);
+		char name[TARGET_FORMAT_MAX];
+
+		if (!m || (!m->config_file && !m->flake)) {
+			if (nmissing++ < 5) {
+				fleet_node_name(&f->targets.items[i], name, sizeof(name));
+				buf_printf(&missing, "%s'%s'", nmissing > 1 ? ", " : "", m ? m->name : name);
+			}
+			continue;
+		}
+		for (j = 0; j < ng && !same_config(g[j].first, m); j++)
+			;
+		if (j == ng) {
+			g[ng].first = m;
+			g[ng].src.file = m->config_file;
+			g[ng].src.attr = m->config_attr;
+			g[ng].src.flake = m->flake;
+			target_list_init(&g[ng].targets);
+			ng++;
+		}
+		if ((r = group_add(&g[j], f, o, i)) < 0)
+			goto out;
+	}
+	if (nmissing) {
+		r = err_set(ERR_INVALID,
+			    "no configuration to deploy to %s%s: give -c FILE.nix or --flake REF#ATTR, or set config or "
+			    "flake for %s in chimera.toml",
+			    missing.data, nmissing > 5 ? " and more" : "", nmissing > 1 ? "them" : "it");
+		goto out;
+	}
+	*out = g;
+	*nout = ng;
+	g = NULL;
+out:
+	groups_free(g, ng);
+	buf_release(&missing);
+	return r;
+}
+
+static void group_run(size_t i, void *arg)
+{
+	struct config_group *g = (struct config_group *)arg + i;
+
+	if ((g->err = deploy_run(&g->ctx, &g->targets, &g->opts, &g->rep)) < 0)
+		snprintf(g->msg, sizeof(g->msg), "%s", err_msg());
+}
+
+static json_t *source_doc(const struct nix_source *src)
+{
+	if (src->flake)
+		return json_pack("{s:s}", "flake", src->flake);
+	return json_pack("{s:s, s:o}", "file", src->file, "attr", src->attr ? json_string(src->attr) : json_null());
+}
+
+/*
+ * Deploy every selected machine its own configuration: each group built once by its own
+ * deploy_run, up to GROUPS_AT_ONCE of them at a time (their builds in parallel too), the
+ * fleet's --parallel shared between them.
+ */
+#define GROUPS_AT_ONCE 4
+
+static enum cmd_status deploy_groups(struct cli *cli, const struct cli_fleet *f, const struct deploy_ctx *ctx,
+				     const struct deploy_opts *o)
+{
+	struct config_group *g = NULL;
+	struct progress *prog;
+	size_t ng = 0, i, k, ok = 0, total = 0;
+	json_t *docs;
+	int at_once, r;
+	enum cmd_status st;
+
+	if ((r = group_machines(cli, f, o, &g, &ng)) < 0)
+		return r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	at_once = ng < GROUPS_AT_ONCE ? (int)ng : GROUPS_AT_ONCE;
+	prog = progress_start(progress_mode_for(cli->json, cli->quiet), f->targets.n);
+	for (i = 0; i < ng; i++) {
+		g[i].ctx = *ctx;
+		g[i].ctx.fleet.parallel = ctx->fleet.parallel / at_once > 0 ? ctx->fleet.parallel / at_once : 1;
+		g[i].ctx.progress = (struct deploy_progress){ .step = group_step, .done = group_done, .arg = &g[i] };
+		g[i].prog = prog;
+		g[i].opts = *o;
+		g[i].opts.source = &g[i].src;
+		g[i].opts.nodes = g[i].nodes;
+	}
+	r = pool_run(ng, at_once, group_run, g);
+	progress_stop(prog);
+	if (r < 0) {
+		groups_free(g, ng);
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	}
+	docs = json_array();
+	for (i = 0; i < ng; i++) {
+		const struct config_group *c = &g[i];
+		json_t *machines = json_array();
+
+		for (k = 0; k < c->targets.n; k++) {
+			char name[TARGET_FORMAT_MAX];
+
+			fleet_node_name(&c->targets.items[k], name, sizeof(name));
+			json_array_append_new(machines, json_string(name));
+		}
+		total += c->targets.n;
+		ok += c->err ? 0 : c->rep.ok;
+		if (cli->json) {
+			json_array_append_new(docs, json_pack("{s:o, s:o, s:o, s:o}", "source", source_doc(&c->src),
+							      "nodes", machines, "error",
+							      c->err ? json_string(c->msg) : json_null(), "deployment",
+							      c->err ? json_null() : report_json(&c->rep, o->dry_run)));
+			continue;
+		}
+		json_decref(machines);
+		if (c->src.flake)
+			printf("== configuration %s (%zu nodes)\n", c->src.flake, c->targets.n);
+		else
+			printf("== configuration %s%s%s (%zu nodes)\n", c->src.file, c->src.attr ? " -A " : "",
+			       c->src.attr ? c->src.attr : "", c->targets.n);
+		if (c->err) {
+			printf("failed before any node: %s\n", c->msg);
+			for (k = 0; k < c->targets.n; k++) {
+				char name[TARGET_FORMAT_MAX];
+
+				fleet_node_name(&c->targets.items[k], name, sizeof(name));
+				printf("  %s: not deployed\n", name);
+			}
+		} else {
+			print_text(&c->rep, o->dry_run);
+		}
+	}
+	if (cli->json)
+		cli_print_json(json_pack("{s:o, s:{s:I, s:I, s:I, s:I}}", "configurations", docs, "summary",
+					 "configurations", (json_int_t)ng, "nodes", (json_int_t)total, "ok",
+					 (json_int_t)ok, "failed", (json_int_t)(total - ok)));
+	else {
+		json_decref(docs);
+		printf("%zu configurations, %zu nodes: %zu %s, %zu failed\n", ng, total, ok,
+		       o->dry_run ? "checked" : "deployed", total - ok);
+	}
+	st = cli_fleet_status(ok, total);
+	for (i = 0; i < ng; i++)
+		if (!g[i].err && g[i].rep.ledger_err) {
+			st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", g[i].rep.ledger_msg);
+			break;
+		}
+	groups_free(g, ng);
+	return st;
+}
+
 /* A usage error once checks were being gathered: they are released first. */
 static enum cmd_status usage_out(struct cli *cli, struct cli_checks *checks, const char *msg)
 {
@@ -178,6 +433,9 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	struct deploy_report rep = { 0 };
 	struct progress *prog = NULL;
 	char tmp[PATH_MAX] = "";
+	const struct inventory *inv;
+	struct deploy_node_opts *nodes = NULL;
+	bool own_configs;
 	enum cmd_status st = CMD_ERROR;
 	int c, r;
 
@@ -226,8 +484,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	}
 	if ((r = cli_source_check(&cs)) < 0)
 		return usage_out(cli, &checks, err_msg());
-	if (r == 0)
-		return usage_out(cli, &checks, "give one of -c FILE.nix, --flake REF#ATTR or --expect STOREPATH");
+	own_configs = r == 0;	/* none given: each machine's own from chimera.toml */
 	o.expect = cs.expect;
 	o.confirm_s = magic ? confirm : 0;
 	cli_checks_finish(&checks);
@@ -235,10 +492,23 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	o.nchecks = checks.n;
 	if ((st = cli_deploy_open(cli, &f, &ctx, tmp)) != CMD_OK)
 		goto out;
-	/* After the inventory is read: its [defaults] come under the flags. */
+	/* After the inventory is read: its [defaults] come under the flags, each machine's settings over those. */
 	o.profile = f.profile;
 	o.activate = f.activate;
 	o.tmp_dir = tmp;
+	if (!checks.n && (r = cli_inventory(cli, &inv)) == 0) {
+		o.checks = inv->defaults.checks;
+		o.nchecks = inv->defaults.nchecks;
+	}
+	if ((r = cli_node_opts(cli, &f, checks.n > 0, &nodes)) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	o.nodes = nodes;
+	if (own_configs) {
+		st = deploy_groups(cli, &f, &ctx, &o);
+		goto out;
+	}
 	prog = progress_start(progress_mode_for(cli->json, cli->quiet), f.targets.n);
 	ctx.progress = (struct deploy_progress){ .step = on_step, .done = on_done, .arg = prog };
 	r = deploy_run(&ctx, &f.targets, &o, &rep);
@@ -248,7 +518,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cli->json)
-		print_json(&rep, o.dry_run);
+		cli_print_json(report_json(&rep, o.dry_run));
 	else
 		print_text(&rep, o.dry_run);
 	if (rep.ledger_err) {
@@ -262,6 +532,7 @@ out:
 		ctx.nix->ops->close(ctx.nix);
 	cli_fleet_close(&f);
 	cli_checks_release(&checks);
+	free(nodes);
 	return st;
 }
 
@@ -269,8 +540,8 @@ const struct cmd_entry cmd_deploy_entry = {
 	.name = "deploy",
 	.summary = "build a Nix configuration once and switch every target to it",
 	.usage = "chimera deploy (-t TARGETS | --targets-file FILE)\n"
-		 "                      (-c FILE.nix [-A ATTR] [--arg NAME VALUE] [--argstr NAME VALUE]\n"
-		 "                       | --flake REF#ATTR | --expect STOREPATH)\n"
+		 "                      [-c FILE.nix [-A ATTR] [--arg NAME VALUE] [--argstr NAME VALUE]\n"
+		 "                       | --flake REF#ATTR | --expect STOREPATH]\n"
 		 "                      [--profile PATH] [--activate auto|none|CMD] [--parallel N]\n"
 		 "                      [--dry-run] [--confirm-timeout S | --no-magic-rollback]\n"
 		 "                      [--check SPEC]... [--on-failure rollback|keep]\n"
@@ -289,6 +560,14 @@ const struct cmd_entry cmd_deploy_entry = {
 		"over a new SSH connection within --confirm-timeout, the node goes back to its\n"
 		"previous generation by itself and is reported \"rolled back by the node\". Every\n"
 		"step is recorded in the ledger (deploy.initiated ... chimera.deploy.complete).\n"
+		"\n"
+		"Without -c, --flake or --expect, each selected machine of chimera.toml gets its own\n"
+		"configuration (its config + attr, or flake): each distinct one is built once and\n"
+		"deployed to its machines as a deployment of its own, up to 4 at a time, their\n"
+		"builds in parallel, --parallel shared between them.\n"
+		"A machine's own profile, activation, checks and ssh_options (chimera.toml) apply\n"
+		"to it unless --profile, --activate or --check (or CHIMERA_PROFILE, CHIMERA_ACTIVATION)\n"
+		"set them for every node.\n"
 		"\n"
 		"options:\n"
 		SOURCE_OPTIONS_HELP

@@ -186,6 +186,8 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	const char *release_node = NULL;
 	long v, confirm = 30;
 	int c, r, magic = 1, have_source;
+	const struct inventory *inv;
+	struct deploy_node_opts *nodes = NULL;
 	enum cmd_status st = CMD_ERROR;
 
 	cli_fleet_init(&f);
@@ -255,9 +257,18 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	o.confirm_s = magic ? confirm : 0;
 	if ((st = cli_deploy_open(cli, &f, &ctx, tmp)) != CMD_OK)
 		goto out;
-	/* After the inventory is read: its [defaults] come under the flags. */
+	/* After the inventory is read: its [defaults] come under the flags, each machine's settings over those. */
 	o.profile = f.profile;
 	o.activate = f.activate;
+	if (!checks.n && cli_inventory(cli, &inv) == 0) {
+		o.checks = inv->defaults.checks;
+		o.nchecks = inv->defaults.nchecks;
+	}
+	if (cli_node_opts(cli, &f, checks.n > 0, &nodes) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	o.nodes = nodes;
 	/* The probe is a few builtins: a node that takes longer than a connection may is stuck. */
 	o.probe_timeout_s = f.connect_timeout;
 	o.tmp_dir = tmp;
@@ -284,6 +295,7 @@ out:
 		ctx.nix->ops->close(ctx.nix);
 	cli_fleet_close(&f);
 	cli_checks_release(&checks);
+	free(nodes);
 	return st;
 usage:
 	cli_checks_release(&checks);

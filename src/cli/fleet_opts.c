@@ -9,6 +9,7 @@
 #include "util/err.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void cli_fleet_init(struct cli_fleet *f)
@@ -49,6 +50,70 @@ int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg)
 	return r < 0 ? r : 1;
 }
 
+/*
+ * The fleet's node_settings: a machine's own profile and activation are the file's, so a
+ * flag or a CHIMERA_* variable (which set them for every node) wins over them.
+ */
+static void target_settings(const struct target *t, const char **profile, const char **activate, void *arg)
+{
+	const struct cli_fleet *f = arg;
+	const struct inv_machine *m = f->inv ? inventory_find_target(f->inv, t) : NULL;
+
+	if (!m)
+		return;
+	if (m->profile && !f->set_profile && f->inv->defaults.profile_from <= INV_FROM_FILE)
+		*profile = m->profile;
+	if (m->activation && !f->set_activate && f->inv->defaults.activation_from <= INV_FROM_FILE)
+		*activate = m->activation;
+}
+
+/* The exec_ssh_config target_config: the selected machine's own ssh config file, if it has one. */
+static const char *target_ssh_conf(const struct target *t, void *arg)
+{
+	const struct cli_fleet *f = arg;
+	size_t i;
+
+	for (i = 0; i < f->nssh_confs; i++)
+		if (target_equal(&f->ssh_confs[i].target, t))
+			return f->ssh_confs[i].path;
+	return NULL;
+}
+
+/* Write STATE/ssh/NAME.conf for each selected machine with ssh_options. */
+static int write_ssh_confs(struct cli *cli, const struct inventory *inv, struct cli_fleet *f)
+{
+	char dir[PATH_MAX];
+	size_t i, k;
+	int r = 0;
+
+	snprintf(dir, sizeof(dir), "%s/ssh", cli->state_dir);
+	for (i = 0; i < f->targets.n && r == 0; i++) {
+		const struct inv_machine *m = inventory_find_target(inv, &f->targets.items[i]);
+		struct buf conf = BUF_INIT(64 * 1024);
+		struct cli_ssh_conf *c;
+
+		if (!m || !m->nssh_options)
+			continue;
+		if (!(c = realloc(f->ssh_confs, (f->nssh_confs + 1) * sizeof(*c))))
+			return err_set(ERR_NOMEM, "out of memory");
+		f->ssh_confs = c;
+		c += f->nssh_confs;
+		c->target = m->target;
+		snprintf(c->path, sizeof(c->path), "%s/%s.conf", dir, m->name);
+		buf_printf(&conf, "# ssh_options of machine %s in %s, written by chimera\n", m->name, inv->path);
+		for (k = 0; k < m->nssh_options; k++) {
+			const char *o = m->ssh_options[k];
+			size_t key = strcspn(o, "=");
+
+			buf_printf(&conf, "%.*s %s\n", (int)key, o, o + key + 1);
+		}
+		if ((r = fs_mkdir_p(dir, 0700)) == 0 && (r = fs_write_file(c->path, conf.data, conf.len, 0600)) == 0)
+			f->nssh_confs++;
+		buf_release(&conf);
+	}
+	return r;
+}
+
 int cli_fleet_open(struct cli *cli, struct cli_fleet *f)
 {
 	struct exec_ssh_config scfg = { 0 };
@@ -68,6 +133,7 @@ int cli_fleet_open(struct cli *cli, struct cli_fleet *f)
 		f->parallel = inv->defaults.parallel;
 	if (!f->set_connect_timeout)
 		f->connect_timeout = inv->defaults.connect_timeout;
+	f->set_activate = f->activate != NULL;
 	if (!f->activate)
 		f->activate = inv->defaults.activation;
 	if ((r = cli_state_dir(cli)) < 0 || (r = lab_open(&lab, cli->state_dir)) < 0)
@@ -76,11 +142,18 @@ int cli_fleet_open(struct cli *cli, struct cli_fleet *f)
 	scfg.connect_timeout_s = f->connect_timeout;
 	scfg.timeout_s = f->timeout;
 	scfg.accept_new_host_keys = f->accept_new;
+	if ((r = write_ssh_confs(cli, inv, f)) < 0)
+		return r;
+	scfg.target_config = target_ssh_conf;
+	scfg.target_config_arg = f;
 	lcfg.timeout_s = f->timeout;
 	if ((r = exec_ssh_new(&scfg, &f->fleet.ssh)) < 0 || (r = exec_local_new(&lcfg, &f->fleet.local)) < 0 ||
 	    (r = cli_open_ledger(cli, &f->fleet.ledger)) < 0)
 		return r;
 	f->fleet.parallel = (int)f->parallel;
+	f->inv = inv;
+	f->fleet.node_settings = target_settings;
+	f->fleet.node_settings_arg = f;
 	f->fleet.step_timeout_s = f->timeout;
 	return 0;
 }
@@ -93,7 +166,42 @@ void cli_fleet_close(struct cli_fleet *f)
 		f->fleet.local->ops->close(f->fleet.local);
 	ledger_close(f->fleet.ledger);
 	target_list_release(&f->targets);
+	free(f->ssh_confs);
+	f->ssh_confs = NULL;
+	f->nssh_confs = 0;
 	memset(&f->fleet, 0, sizeof(f->fleet));
+}
+
+int cli_node_opts(struct cli *cli, const struct cli_fleet *f, bool flag_checks, struct deploy_node_opts **out)
+{
+	const struct inventory *inv;
+	struct deploy_node_opts *v = NULL;
+	bool any = false;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	if ((r = cli_inventory(cli, &inv)) < 0)
+		return r;
+	if (inv->n == 0 || flag_checks)
+		return 0;
+	if (!(v = calloc(f->targets.n ? f->targets.n : 1, sizeof(*v))))
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = 0; i < f->targets.n; i++) {
+		const struct inv_machine *m = inventory_find_target(inv, &f->targets.items[i]);
+
+		if (m && m->nchecks) {
+			v[i].checks = m->checks;
+			v[i].nchecks = m->nchecks;
+			any = true;
+		}
+	}
+	if (!any) {
+		free(v);
+		v = NULL;
+	}
+	*out = v;
+	return 0;
 }
 
 enum cmd_status cli_fleet_status(size_t ok, size_t total)

@@ -3,6 +3,7 @@
 #define CHIMERA_CLI_FLEET_OPTS_H
 
 #include <getopt.h>
+#include <limits.h>
 
 #include "app/fleet.h"
 #include "ports/nix.h"
@@ -97,11 +98,21 @@ struct cli_fleet {
 	long timeout;
 	int accept_new;
 	bool set_profile, set_parallel, set_connect_timeout;	/* given as flags: over the inventory */
+	bool set_activate;	/* --activate was given (set by cli_fleet_open) */
 	const char *activate;	/* --activate of the commands that take it; NULL until cli_fleet_open
 				   gives it the inventory's default */
 	/* Filled by cli_fleet_open. */
 	struct target_list targets;
 	struct fleet fleet;
+	const struct inventory *inv;	/* the inventory the targets came from */
+	struct cli_ssh_conf *ssh_confs;	/* the ssh_options of the selected machines that have some */
+	size_t nssh_confs;
+};
+
+/* A machine's ssh_options, written as an OpenSSH client config file in STATE/ssh/. */
+struct cli_ssh_conf {
+	struct target target;
+	char path[PATH_MAX];
 };
 
 void cli_fleet_init(struct cli_fleet *f);
@@ -125,6 +136,16 @@ enum cmd_status cli_deploy_open(struct cli *cli, struct cli_fleet *f, struct dep
 int cli_fleet_open(struct cli *cli, struct cli_fleet *f);
 
 void cli_fleet_close(struct cli_fleet *f);
+
+struct deploy_node_opts;
+
+/*
+ * After cli_fleet_open: each target's own checks from its machine in the inventory, unless
+ * --check was given (FLAG_CHECKS). *OUT is an array in target order (free it), or NULL when
+ * no target has checks of its own. (Profiles and activations come through the fleet's
+ * node_settings.) Returns 0 or ERR_NOMEM.
+ */
+int cli_node_opts(struct cli *cli, const struct cli_fleet *f, bool flag_checks, struct deploy_node_opts **out);
 
 /* The exit status for OK nodes of TOTAL: all, some, none. */
 enum cmd_status cli_fleet_status(size_t ok, size_t total);

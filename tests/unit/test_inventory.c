@@ -362,6 +362,13 @@ static void test_errors_values(void **state)
 	expect_err("[machines.a]\ntarget = \"h\"\nssh_options = [\"Port 22\"]\n", ERR_INVALID,
 		   "chimera.toml:3:16: bad ssh option 'Port 22' in 'ssh_options' in [machines.a]; expected "
 		   "\"Key=Value\" with an alphanumeric Key");
+	expect_err("[machines.a]\ntarget = \"h\"\nssh_options = [\"Compression=yes\", \"ForwardX11=yes\"]\n", ERR_INVALID,
+		   "chimera.toml:3:35: unknown ssh option 'ForwardX11' in 'ssh_options' in [machines.a]; expected one of "
+		   "BindAddress, Ciphers, Compression, ConnectTimeout, GlobalKnownHostsFile, HostKeyAlgorithms, "
+		   "Hostname, IdentitiesOnly, IdentityAgent, IdentityFile, KbdInteractiveAuthentication, "
+		   "KexAlgorithms, LogLevel, MACs, PasswordAuthentication, PreferredAuthentications, ProxyCommand, "
+		   "ProxyJump, PubkeyAcceptedAlgorithms, PubkeyAuthentication, RekeyLimit, StrictHostKeyChecking, "
+		   "UserKnownHostsFile");
 	expect_err("[machines.a]\ntarget = \"h\"\nprofile = \"relative/p\"\n", ERR_INVALID,
 		   "chimera.toml:3:11: 'profile' in [machines.a]: profile path 'relative/p' is not absolute; "
 		   "expected a path like /nix/var/nix/profiles/system");

@@ -22,6 +22,8 @@ struct exec_ssh {
 	long connect_timeout_s;
 	long timeout_s;
 	int accept_new_host_keys;
+	const char *(*target_config)(const struct target *t, void *arg);
+	void *target_config_arg;
 };
 
 /* known_hosts is one file for every thread: add to it one at a time. */
@@ -76,6 +78,7 @@ static int ssh_connect_session(struct exec_ssh *ex, struct exec_session *s, cons
 	unsigned int port = t->port;
 	long timeout = ex->connect_timeout_s > 0 ? ex->connect_timeout_s : 10;
 	enum ssh_known_hosts_e known;
+	const char *own;
 	int rc, verbosity;
 
 	ssh_quiet_thread();
@@ -100,7 +103,12 @@ static int ssh_connect_session(struct exec_ssh *ex, struct exec_session *s, cons
 	 */
 	ssh_options_set(s->ssh, SSH_OPTIONS_KEY_EXCHANGE,
 			"ecdh-sha2-nistp256,curve25519-sha256,curve25519-sha256@libssh.org");
-	/* Either config may hold a LogLevel line: put ours back after each, so libssh stays quiet. */
+	/* Any config may hold a LogLevel line: put ours back after each, so libssh stays quiet. */
+	if (ex->target_config && (own = ex->target_config(t, ex->target_config_arg)) != NULL) {
+		if (ssh_options_parse_config(s->ssh, own) < 0)
+			return err_set(ERR_INVALID, "%s: cannot read ssh config '%s'", s->name, own);
+		ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
+	}
 	if (ex->config_file && ssh_options_parse_config(s->ssh, ex->config_file) < 0)
 		return err_set(ERR_INVALID, "%s: cannot read ssh config '%s'", s->name, ex->config_file);
 	ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
@@ -420,6 +428,8 @@ int exec_ssh_new(const struct exec_ssh_config *cfg, struct executor **out)
 	ex->connect_timeout_s = cfg->connect_timeout_s;
 	ex->timeout_s = cfg->timeout_s;
 	ex->accept_new_host_keys = cfg->accept_new_host_keys;
+	ex->target_config = cfg->target_config;
+	ex->target_config_arg = cfg->target_config_arg;
 	if (cfg->config_file && !(ex->config_file = strdup(cfg->config_file))) {
 		free(ex);
 		return err_set(ERR_NOMEM, "out of memory");
