@@ -20,8 +20,8 @@
 #define QUOTE_MAX 160
 #define MSG_MAX 4096
 
-#define DEFAULTS_KEYS "user, port, profile, activation, parallel, connect_timeout, checks"
-#define MACHINE_KEYS "target, tags, profile, activation, checks, ssh_options, config, attr, flake"
+#define DEFAULTS_KEYS "user, port, profile, activation, parallel, connect_timeout, checks, secrets_owner"
+#define MACHINE_KEYS "target, tags, profile, activation, checks, ssh_options, sessions, secrets_owner, config, attr, flake"
 #define NAME_FORM "[A-Za-z0-9] then up to 62 of [A-Za-z0-9._-]"
 #define TAG_FORM "[A-Za-z0-9] then [A-Za-z0-9._-]"
 
@@ -49,6 +49,7 @@ void inventory_init(struct inventory *inv)
 	snprintf(inv->defaults.activation, sizeof(inv->defaults.activation), "auto");
 	inv->defaults.parallel = 64;
 	inv->defaults.connect_timeout = 10;
+	snprintf(inv->defaults.secrets_owner, sizeof(inv->defaults.secrets_owner), "root");
 	/* memset made every *_from INV_FROM_DEFAULT (0) */
 }
 
@@ -60,6 +61,11 @@ static void machine_release(struct inv_machine *m)
 		free(m->tags[i]);
 	for (i = 0; i < m->nssh_options; i++)
 		free(m->ssh_options[i]);
+	for (i = 0; i < m->nsessions; i++) {
+		free(m->sessions[i].name);
+		free(m->sessions[i].command);
+	}
+	free(m->secrets_owner);
 	free(m->profile);
 	free(m->activation);
 	free(m->checks);
@@ -362,6 +368,34 @@ static int parse_checks(const struct pctx *c, const struct toml_value *v, const 
 	return 0;
 }
 
+/* OWNER = "user[:group]", each part a name or a number. */
+static int parse_owner(const struct pctx *c, const struct toml_value *v, const char *what, const char **s)
+{
+	const char *expect = "a string \"user\" or \"user:group\" ([a-z_][a-z0-9_-]* or a number)";
+	const char *p;
+	char q[QUOTE_MAX];
+	int r, parts = 0;
+
+	if ((r = want_str(c, v, what, expect, INV_OWNER_MAX, s)) < 0)
+		return r;
+	for (p = *s; parts < 3;) {
+		size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+
+		if (n == 0 || p[0] == '-' || n > 32)
+			break;
+		parts++;
+		p += n;
+		if (*p != ':')
+			break;
+		p++;
+	}
+	if (*p || parts == 0 || parts > 2) {
+		err_quote(q, sizeof(q), *s, strlen(*s));
+		return bad(c, toml_value_span(v), "bad owner '%s' in %s; expected %s", q, what, expect);
+	}
+	return 0;
+}
+
 static int parse_defaults(struct pctx *c, const struct toml_value *t, struct inv_defaults *d)
 {
 	const struct toml_value *v;
@@ -420,6 +454,12 @@ static int parse_defaults(struct pctx *c, const struct toml_value *t, struct inv
 			d->checks = hs;
 			d->nchecks = n;
 			d->checks_from = INV_FROM_FILE;
+		} else if (strcmp(key, "secrets_owner") == 0) {
+			const char *o;
+
+			if ((r = parse_owner(c, v, what, &o)) < 0)
+				return r;
+			snprintf(d->secrets_owner, sizeof(d->secrets_owner), "%s", o);
 		} else {
 			char q[QUOTE_MAX];
 
@@ -484,6 +524,38 @@ static int parse_tags(const struct pctx *c, const struct toml_value *v, const ch
 		if ((m->tags[m->ntags] = dup_str(s)) == NULL)
 			return ERR_NOMEM;
 		m->ntags++;
+	}
+	return 0;
+}
+
+/* sessions = { NAME = "COMMAND", ... }: what tmux sessions the machine keeps. */
+static int parse_sessions(const struct pctx *c, const struct toml_value *v, const char *what, struct inv_machine *m)
+{
+	const char *expect = "a table of NAME = \"COMMAND\" (NAME: [A-Za-z0-9][A-Za-z0-9._-]*, at most 64)";
+	const struct toml_value *e;
+	const char *name, *cmd;
+	char q[QUOTE_MAX];
+	size_t i, len;
+	int r;
+
+	if (toml_type(v) != TOML_TABLE)
+		return bad(c, toml_value_span(v), "%s must be %s, found %s", what, expect, a_type(v));
+	if (toml_table_len(v) > INV_SESSIONS_MAX)
+		return bad(c, toml_value_span(v), "%s has more than %d sessions", what, INV_SESSIONS_MAX);
+	for (i = 0; (e = toml_table_at(v, i, &name, &len)) != NULL; i++) {
+		if (strlen(name) != len || !word_valid(name, len, 64)) {
+			err_quote(q, sizeof(q), name, len);
+			return bad(c, key_pos(e), "bad session name '%s' in %s; expected %s", q, what, expect);
+		}
+		if ((r = want_str(c, e, what, "a command string", 0, &cmd)) < 0)
+			return r;
+		if (!(m->sessions[m->nsessions].name = dup_str(name)) ||
+		    !(m->sessions[m->nsessions].command = dup_str(cmd))) {
+			free(m->sessions[m->nsessions].name);
+			m->sessions[m->nsessions].name = NULL;
+			return ERR_NOMEM;
+		}
+		m->nsessions++;
 	}
 	return 0;
 }
@@ -644,6 +716,12 @@ static int parse_machine(struct pctx *c, const char *name, size_t namelen, const
 			r = parse_checks(c, v, what, &m->checks, &m->nchecks);
 		} else if (strcmp(key, "ssh_options") == 0) {
 			r = parse_ssh_options(c, v, what, m);
+		} else if (strcmp(key, "sessions") == 0) {
+			r = parse_sessions(c, v, what, m);
+		} else if (strcmp(key, "secrets_owner") == 0) {
+			r = parse_owner(c, v, what, &s);
+			if (r == 0 && (m->secrets_owner = dup_str(s)) == NULL)
+				r = ERR_NOMEM;
 		} else if (strcmp(key, "config") == 0) {
 			cfg = v;
 			r = want_str(c, v, what, "a .nix file path string", 0, &s);

@@ -18,6 +18,8 @@
 #define INV_TAGS_MAX 32
 #define INV_CHECKS_MAX 16
 #define INV_SSH_OPTS_MAX 16
+#define INV_SESSIONS_MAX 32
+#define INV_OWNER_MAX 65	/* "user[:group]" */
 
 /* Where a setting's value came from, for `chimera config show`. */
 enum inv_source { INV_FROM_DEFAULT, INV_FROM_FILE, INV_FROM_ENV, INV_FROM_FLAG };
@@ -41,6 +43,13 @@ struct inv_defaults {
 	struct health_spec *checks;		/* owned */
 	size_t nchecks;
 	enum inv_source checks_from;
+	char secrets_owner[INV_OWNER_MAX + 1];	/* owner of pushed secrets, "user[:group]"; "root" */
+};
+
+/* A tmux session a machine must keep running (watch restarts it when it is gone). */
+struct inv_session {
+	char *name;			/* [A-Za-z0-9][A-Za-z0-9._-]*, at most 64 */
+	char *command;
 };
 
 struct inv_machine {
@@ -54,6 +63,9 @@ struct inv_machine {
 	size_t nchecks;
 	char *ssh_options[INV_SSH_OPTS_MAX];	/* "Key=Value" strings from ssh_options = [...]; owned */
 	size_t nssh_options;
+	struct inv_session sessions[INV_SESSIONS_MAX];	/* sessions = { NAME = "COMMAND", ... }; owned */
+	size_t nsessions;
+	char *secrets_owner;		/* NULL: the defaults' */
 	/* Its configuration: file (+ attr), or a flake reference. Paths relative to chimera.toml's directory are made absolute. */
 	char *config_file;
 	char *config_attr;
@@ -77,9 +89,11 @@ void inventory_release(struct inventory *inv);
  * caller). Top-level tables: [defaults] and [machines.NAME]; keys:
  *   [defaults]: user (string), port (integer 1-65535), profile (absolute path string),
  *     activation (string: auto, none or a command), parallel (integer 1-4096),
- *     connect_timeout (integer seconds 1-3600), checks (array of health check strings)
+ *     connect_timeout (integer seconds 1-3600), checks (array of health check strings),
+ *     secrets_owner (string "user[:group]")
  *   [machines.NAME]: target (string, required), tags (array of strings), profile,
- *     activation, checks (as above), ssh_options (array of "Key=Value" strings),
+ *     activation, checks, secrets_owner (as above), ssh_options (array of "Key=Value"
+ *     strings), sessions (table of NAME = "COMMAND"),
  *     config (string: a .nix file), attr (string, with config), flake (string REF#ATTR;
  *     not with config)
  * Anything else (an unknown key or table, a wrong type, a bad value, a duplicate name

@@ -262,17 +262,67 @@ static void test_errors_keys(void **state)
 {
 	expect_err("[defaults]\nuser = \"ops\"\n\n[machines.web-1]\ntarget = \"h1\"\n\ntagz = [\"a\"]\n", ERR_INVALID,
 		   "chimera.toml:7:1: unknown key 'tagz' in [machines.web-1]; expected one of target, tags, profile, "
-		   "activation, checks, ssh_options, config, attr, flake");
+		   "activation, checks, ssh_options, sessions, secrets_owner, config, attr, flake");
 	expect_err("[defaults]\n  users = \"ops\"\n", ERR_INVALID,
 		   "chimera.toml:2:3: unknown key 'users' in [defaults]; expected one of user, port, profile, "
-		   "activation, parallel, connect_timeout, checks");
+		   "activation, parallel, connect_timeout, checks, secrets_owner");
 	expect_err("[defaults]\nuser = \"x\"\n\n[machine.web]\ntarget = \"h\"\n", ERR_INVALID,
 		   "chimera.toml:4:2: unknown table 'machine'; expected [defaults] or [machines.NAME]");
 	expect_err("# top\nname = \"prod\"\n", ERR_INVALID,
 		   "chimera.toml:2:1: unknown key 'name'; expected [defaults] or [machines.NAME]");
 	expect_err("[machines.a]\ntarget = \"h\"\n[machines.a.sub]\nx = 1\n", ERR_INVALID,
 		   "chimera.toml:3:13: unknown key 'sub' in [machines.a]; expected one of target, tags, profile, "
-		   "activation, checks, ssh_options, config, attr, flake");
+		   "activation, checks, ssh_options, sessions, secrets_owner, config, attr, flake");
+}
+
+/* Declared sessions and the owner of pushed secrets. */
+static void test_sessions_owner(void **state)
+{
+	static const char text[] = "[defaults]\n"
+				   "secrets_owner = \"app:www-data\"\n"
+				   "[machines.a]\n"
+				   "target = \"h1\"\n"
+				   "sessions = { logger = \"tail -F /var/log/app\", \"q.1\" = \"sleep 9\" }\n"
+				   "secrets_owner = \"1000\"\n"
+				   "[machines.b]\n"
+				   "target = \"h2\"\n"
+				   "[machines.b.sessions]\n"
+				   "web = \"python3 -m http.server\"\n";
+	struct inventory inv;
+	const struct inv_machine *m;
+
+	(void)state;
+	parse_ok("chimera.toml", text, strlen(text), &inv);
+	assert_string_equal(inv.defaults.secrets_owner, "app:www-data");
+	m = find(&inv, "a");
+	assert_int_equal(m->nsessions, 2);
+	assert_string_equal(m->sessions[0].name, "logger");
+	assert_string_equal(m->sessions[0].command, "tail -F /var/log/app");
+	assert_string_equal(m->sessions[1].name, "q.1");
+	assert_string_equal(m->secrets_owner, "1000");
+	m = find(&inv, "b");
+	assert_int_equal(m->nsessions, 1);
+	assert_string_equal(m->sessions[0].command, "python3 -m http.server");
+	assert_null(m->secrets_owner);
+	inventory_release(&inv);
+	inventory_init(&inv);
+	assert_string_equal(inv.defaults.secrets_owner, "root");
+	inventory_release(&inv);
+
+	expect_err("[machines.a]\ntarget = \"h\"\nsessions = [\"x\"]\n", ERR_INVALID,
+		   "chimera.toml:3:12: 'sessions' in [machines.a] must be a table of NAME = \"COMMAND\" (NAME: "
+		   "[A-Za-z0-9][A-Za-z0-9._-]*, at most 64), found an array");
+	expect_err("[machines.a]\ntarget = \"h\"\nsessions = { \"-x\" = \"true\" }\n", ERR_INVALID,
+		   "chimera.toml:3:14: bad session name '-x' in 'sessions' in [machines.a]; expected a table of NAME = "
+		   "\"COMMAND\" (NAME: [A-Za-z0-9][A-Za-z0-9._-]*, at most 64)");
+	expect_err("[machines.a]\ntarget = \"h\"\nsessions = { x = \"\" }\n", ERR_INVALID,
+		   "chimera.toml:3:18: 'sessions' in [machines.a] must be a command string, found an empty string");
+	expect_err("[machines.a]\ntarget = \"h\"\nsecrets_owner = \"root:wheel:x\"\n", ERR_INVALID,
+		   "chimera.toml:3:17: bad owner 'root:wheel:x' in 'secrets_owner' in [machines.a]; expected a string "
+		   "\"user\" or \"user:group\" ([a-z_][a-z0-9_-]* or a number)");
+	expect_err("[defaults]\nsecrets_owner = \"Root\"\n", ERR_INVALID,
+		   "chimera.toml:2:17: bad owner 'Root' in 'secrets_owner' in [defaults]; expected a string "
+		   "\"user\" or \"user:group\" ([a-z_][a-z0-9_-]* or a number)");
 }
 
 static void test_errors_types(void **state)
@@ -598,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_relative_path),
 		cmocka_unit_test(test_errors_keys),
+		cmocka_unit_test(test_sessions_owner),
 		cmocka_unit_test(test_errors_types),
 		cmocka_unit_test(test_errors_values),
 		cmocka_unit_test(test_errors_syntax),
