@@ -831,6 +831,21 @@ out:
 	return r;
 }
 
+/* The caller's hooks around a node's steps. */
+static int node_hooked(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s)
+{
+	const struct deploy_opts *o = job->opts;
+	int r;
+
+	if (!o->dry_run && o->before && (r = o->before(n, ex, s, o->hook_arg)) < 0)
+		return r;
+	if ((r = node_steps(job, n, ex, s)) < 0 || n->outcome != OUTCOME_DEPLOYED || !o->after)
+		return r;
+	if ((r = o->after(n, ex, s, o->hook_arg)) < 0)
+		n->outcome = OUTCOME_FAILED;
+	return r;
+}
+
 /* After a node's steps (R their result): its outcome, and node.failed or node.deploy.complete. */
 static void node_finish(struct deploy_job *job, struct deploy_node *n, int r)
 {
@@ -865,7 +880,7 @@ static void deploy_one(size_t i, void *arg)
 	r = fleet_connect(&job->ctx->fleet, &n->target, &ex, &s, &n->fail);
 	n->step_ms[STEP_CONNECT] = clock_mono_ms() - t0;
 	if (r == 0) {
-		r = node_steps(job, n, ex, s);
+		r = node_hooked(job, n, ex, s);
 		ex->ops->disconnect(s);
 	}
 	n->ms = clock_mono_ms() - t0;
@@ -1035,7 +1050,7 @@ int deploy_plan_node(struct deploy_plan *p, struct deploy_node *n, struct execut
 	n->rolled_back_by_node = 0;
 	for (st = 0; st < STEP_COUNT; st++)
 		n->step_ms[st] = -1;
-	r = node_steps(&p->job, n, ex, s);
+	r = node_hooked(&p->job, n, ex, s);
 	n->ms = clock_mono_ms() - t0;
 	node_finish(&p->job, n, r);
 	return n->outcome == OUTCOME_DEPLOYED ? 0 : r < 0 ? r : ERR_IO;

@@ -85,6 +85,18 @@ struct deploy_opts {
 	/* Per-target settings, in target order (deploy_run only); NULL: every node takes the above. */
 	const struct deploy_node_opts *nodes;
 	/*
+	 * Called on a node's session after connect and before its steps, so before activation
+	 * (not in a dry run): the secrets push. Returns 0, or an error with N->fail filled
+	 * (its step named); the node then fails there, unchanged. May be NULL.
+	 */
+	int (*before)(struct deploy_node *n, struct executor *ex, struct exec_session *s, void *arg);
+	/*
+	 * Called on the session of a node just deployed (activated, confirmed, checked): the
+	 * session to start. An error (N->fail filled) fails the node at that step. May be NULL.
+	 */
+	int (*after)(struct deploy_node *n, struct executor *ex, struct exec_session *s, void *arg);
+	void *hook_arg;
+	/*
 	 * A pipeline's deployment id: the events go under it, and deploy.initiated is left to
 	 * the caller, who recorded it. NULL: a new id and deploy.initiated.
 	 */
