@@ -1,0 +1,488 @@
+/* The services use case with a fake executor and a fake ledger: detection, actions, failures, events. */
+#include "check.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "app/services.h"
+
+/* Every command the fake ran, as "HOST: CMD". */
+static pthread_mutex_t ran_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *ran[256];
+static int nran;
+
+static void ran_reset(void)
+{
+	int i;
+
+	for (i = 0; i < nran; i++)
+		free(ran[i]);
+	nran = 0;
+}
+
+/* How many commands on HOST contained WHAT. */
+static int ran_count(const char *host, const char *what)
+{
+	char prefix[80];
+	int i, n = 0;
+
+	snprintf(prefix, sizeof(prefix), "%s: ", host);
+	for (i = 0; i < nran; i++) {
+		if (strncmp(ran[i], prefix, strlen(prefix)) == 0 && strstr(ran[i], what))
+			n++;
+	}
+	return n;
+}
+
+/* Fake executor: the host name says what happens. */
+struct fake_session {
+	char host[64];
+};
+
+static int fake_connect(struct executor *ex, const struct target *t, struct exec_session **out)
+{
+	struct fake_session *s;
+
+	(void)ex;
+	*out = NULL;
+	if (strncmp(t->host, "down", 4) == 0)
+		return err_set(ERR_IO, "%s: cannot connect: Connection refused", t->host);
+	s = calloc(1, sizeof(*s));
+	snprintf(s->host, sizeof(s->host), "%s", t->host);
+	*out = (struct exec_session *)s;
+	return 0;
+}
+
+static const char unit_nginx[] = "Type=forking\nResult=success\nMainPID=4242\nMemoryCurrent=1048576\n"
+				 "Id=nginx.service\nDescription=nginx\nLoadState=loaded\nActiveState=active\n"
+				 "SubState=running\nUnitFileState=enabled\n"
+				 "ActiveEnterTimestamp=Sun 2026-11-22 10:15:02 UTC\n";
+static const char unit_missing[] = "Id=nosuch.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\n"
+				   "MainPID=0\nMemoryCurrent=[not set]\n";
+static const char units_all[] = "Id=zz.service\nActiveState=failed\nSubState=failed\n\n"
+				"Id=aa.service\nActiveState=active\nSubState=running\n";
+
+static int fake_run(struct exec_session *es, const char *cmd, const struct exec_opts *o, struct exec_result *res)
+{
+	struct fake_session *s = (struct fake_session *)es;
+	char *line;
+
+	(void)o;
+	line = malloc(strlen(s->host) + strlen(cmd) + 3);
+	sprintf(line, "%s: %s", s->host, cmd);
+	pthread_mutex_lock(&ran_lock);
+	if (nran < 256)
+		ran[nran++] = line;
+	else
+		free(line);
+	pthread_mutex_unlock(&ran_lock);
+	res->status = 0;
+	if (strstr(cmd, "/run/systemd/system")) {
+		if (strncmp(s->host, "nosd", 4) == 0)
+			buf_adds(&res->out, "none\n");
+		else if (strncmp(s->host, "odd", 3) == 0)
+			buf_adds(&res->out, "upstart?\n");
+		else
+			buf_adds(&res->out, "systemd\n");
+	} else if (strstr(cmd, "systemctl --no-ask-password ")) {
+		if (strncmp(s->host, "sdbad", 5) == 0) {
+			buf_adds(&res->err, "Failed to start nginx.service: Access denied\n");
+			res->status = 4;
+		}
+	} else if (strstr(cmd, "systemctl show ")) {
+		if (strncmp(s->host, "sdslow", 6) == 0)
+			return err_set(ERR_TIMEOUT, "%s: command timed out after 1s", s->host);
+		if (strncmp(s->host, "sdgarbage", 9) == 0)
+			buf_adds(&res->out, "Id=x.service\nthis is not systemd\n");
+		else if (strstr(cmd, "'*.service'"))
+			buf_adds(&res->out, units_all);
+		else if (strstr(cmd, "nosuch.service"))
+			buf_adds(&res->out, unit_missing);
+		else
+			buf_adds(&res->out, unit_nginx);
+	} else {
+		res->status = 127;
+	}
+	return 0;
+}
+
+static void fake_disconnect(struct exec_session *s)
+{
+	free(s);
+}
+
+static void fake_close(struct executor *ex)
+{
+	(void)ex;
+}
+
+static const struct executor_ops fake_exec_ops = {
+	.name = "fake", .connect = fake_connect, .run = fake_run, .disconnect = fake_disconnect, .close = fake_close,
+};
+static struct executor fake_executor = { &fake_exec_ops };
+
+/* Fake ledger: keeps what is appended. */
+struct fake_ledger {
+	struct ledger base;
+	pthread_mutex_t lock;
+	int n;
+	char topic[64][32];
+	char node[64][64];
+	char run[64][32];
+	json_t *payload[64];
+};
+
+static int fake_append(struct ledger *l, const struct ledger_new *evs, size_t n, int64_t *last)
+{
+	struct fake_ledger *fl = (struct fake_ledger *)l;
+	size_t i;
+
+	pthread_mutex_lock(&fl->lock);
+	for (i = 0; i < n && fl->n < 64; i++) {
+		snprintf(fl->topic[fl->n], 32, "%s", evs[i].topic);
+		snprintf(fl->node[fl->n], 64, "%s", evs[i].node ? evs[i].node : "");
+		snprintf(fl->run[fl->n], 32, "%s", evs[i].deployment ? evs[i].deployment : "");
+		fl->payload[fl->n] = json_loads(evs[i].payload ? evs[i].payload : "{}", 0, NULL);
+		assert_non_null(fl->payload[fl->n]);
+		fl->n++;
+	}
+	if (last)
+		*last = fl->n;
+	pthread_mutex_unlock(&fl->lock);
+	return 0;
+}
+
+static int fake_scan(struct ledger *l, const struct ledger_filter *f, ledger_event_fn fn, void *arg)
+{
+	(void)l, (void)f, (void)fn, (void)arg;
+	return 0;
+}
+
+static void fake_ledger_close(struct ledger *l)
+{
+	(void)l;
+}
+
+static const struct ledger_ops fake_ledger_ops = {
+	.name = "fake", .append = fake_append, .scan = fake_scan, .close = fake_ledger_close,
+};
+
+static void fake_ledger_init(struct fake_ledger *fl)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->base.ops = &fake_ledger_ops;
+	pthread_mutex_init(&fl->lock, NULL);
+}
+
+static void fake_ledger_release(struct fake_ledger *fl)
+{
+	int i;
+
+	for (i = 0; i < fl->n; i++)
+		json_decref(fl->payload[i]);
+	pthread_mutex_destroy(&fl->lock);
+}
+
+static const json_t *node_event(struct fake_ledger *fl, const char *node)
+{
+	int i;
+
+	for (i = 0; i < fl->n; i++) {
+		if (strcmp(fl->topic[i], "node.services") == 0 && strcmp(fl->node[i], node) == 0)
+			return fl->payload[i];
+	}
+	return NULL;
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "(null)";
+}
+
+struct run {
+	struct fake_ledger fl;
+	struct target_list targets;
+	struct services_report rep;
+};
+
+static void run_action(struct run *r, const char *targets, enum services_action a, const char *unit, int parallel)
+{
+	struct services_ctx ctx = { 0 };
+
+	ran_reset();
+	fake_ledger_init(&r->fl);
+	ctx.fleet.ssh = &fake_executor;
+	ctx.fleet.ledger = &r->fl.base;
+	ctx.fleet.parallel = parallel;
+	assert_int_equal(target_list_parse(&r->targets, targets, strlen(targets)), 0);
+	if (services_run(&ctx, &r->targets, a, unit, &r->rep) < 0)
+		fail_msg("services_run: %s", err_msg());
+}
+
+static void run_release(struct run *r)
+{
+	services_report_release(&r->rep);
+	target_list_release(&r->targets);
+	fake_ledger_release(&r->fl);
+	ran_reset();
+}
+
+static void test_no_service_manager(void **state)
+{
+	struct run r;
+	size_t i;
+
+	(void)state;
+	run_action(&r, "nosd1,nosd2", SERVICES_START, "nginx", 4);
+	assert_int_equal(r.rep.n, 2);
+	assert_int_equal(r.rep.ok, 0);
+	assert_int_equal(r.rep.failed, 2);
+	assert_int_equal(r.rep.no_manager, 2);
+	for (i = 0; i < 2; i++) {
+		const struct services_node *n = &r.rep.nodes[i];
+		char want[128];
+
+		assert_false(services_node_ok(n));
+		assert_true(services_node_no_manager(n));
+		assert_string_equal(n->manager, "none");
+		assert_string_equal(n->step, "detect");
+		assert_int_equal(n->err, ERR_UNSUPPORTED);
+		snprintf(want, sizeof(want), "no service manager on %s (systemd is not running)", n->name);
+		assert_string_equal(n->message, want);
+		assert_int_equal(n->units.n, 0);
+		assert_int_equal(n->action_exit, -1);
+	}
+	/* Only the probe ran: nothing was started, nothing shown in its place. */
+	assert_int_equal(ran_count("nosd1", "systemctl"), 0);
+	assert_int_equal(ran_count("nosd2", "systemctl"), 0);
+	assert_int_equal(ran_count("nosd1", "/run/systemd/system"), 1);
+	/* Events: services.action, two node.services, services.complete. */
+	assert_int_equal(r.fl.n, 4);
+	assert_string_equal(r.fl.topic[0], "services.action");
+	assert_string_equal(jstr(r.fl.payload[0], "action"), "start");
+	assert_string_equal(jstr(r.fl.payload[0], "unit"), "nginx.service");
+	assert_string_equal(r.fl.topic[3], "services.complete");
+	assert_int_equal(json_integer_value(json_object_get(r.fl.payload[3], "no_service_manager")), 2);
+	assert_string_equal(jstr(node_event(&r.fl, "root@nosd1:22"), "service_manager"), "none");
+	assert_false(json_is_true(json_object_get(node_event(&r.fl, "root@nosd1:22"), "ok")));
+	assert_contains(jstr(node_event(&r.fl, "root@nosd2:22"), "error"), "no service manager on root@nosd2:22");
+	run_release(&r);
+}
+
+static void test_mixed_start(void **state)
+{
+	struct run r;
+	const struct services_node *n;
+	const json_t *p;
+	int i;
+
+	(void)state;
+	run_action(&r, "sd1,down1,nosd1,sdbad1,sdslow1,odd1,sdgarbage1", SERVICES_START, "nginx", 3);
+	assert_int_equal(r.rep.n, 7);
+	assert_int_equal(r.rep.ok, 1);
+	assert_int_equal(r.rep.failed, 6);
+	assert_int_equal(r.rep.no_manager, 1);
+	assert_int_equal(r.rep.ledger_err, 0);
+	assert_string_equal(r.rep.unit, "nginx.service");
+
+	n = &r.rep.nodes[0];
+	assert_true(services_node_ok(n));
+	assert_null(n->step);
+	assert_int_equal(n->action_exit, 0);
+	assert_int_equal(n->units.n, 1);
+	assert_string_equal(n->units.items[0].id, "nginx.service");
+	assert_int_equal(n->units.items[0].main_pid, 4242);
+	assert_int_equal(ran_count("sd1", "systemctl --no-ask-password start -- nginx.service"), 1);
+	assert_int_equal(ran_count("sd1", "TZ=UTC0 LC_ALL=C systemctl show --no-pager --all -p Id,"), 1);
+
+	n = &r.rep.nodes[1];
+	assert_string_equal(n->step, "connect");
+	assert_int_equal(n->err, ERR_IO);
+	assert_null(n->manager);
+	assert_contains(n->message, "Connection refused");
+
+	assert_true(services_node_no_manager(&r.rep.nodes[2]));
+
+	/* The action failed: its stderr is in the message, and the state it left is still read. */
+	n = &r.rep.nodes[3];
+	assert_string_equal(n->step, "start");
+	assert_int_equal(n->action_exit, 4);
+	assert_contains(n->message, "systemctl start 'nginx.service' failed on root@sdbad1:22 (exit 4)");
+	assert_contains(n->message, "Access denied");
+	assert_int_equal(n->units.n, 1);
+
+	n = &r.rep.nodes[4];
+	assert_string_equal(n->step, "show");
+	assert_int_equal(n->err, ERR_TIMEOUT);
+
+	n = &r.rep.nodes[5];
+	assert_string_equal(n->step, "detect");
+	assert_int_equal(n->err, ERR_IO);
+	assert_contains(n->message, "unexpected answer 'upstart?'");
+	assert_false(services_node_no_manager(n));
+
+	n = &r.rep.nodes[6];
+	assert_string_equal(n->step, "show");
+	assert_int_equal(n->err, ERR_INVALID);
+	assert_contains(n->message, "root@sdgarbage1:22: systemctl show line 2");
+	assert_int_equal(n->units.n, 0);
+
+	/* Every event belongs to this run; the failures carry their step. */
+	assert_int_equal(r.fl.n, 9);
+	for (i = 0; i < r.fl.n; i++)
+		assert_string_equal(r.fl.run[i], r.rep.run_id);
+	p = node_event(&r.fl, "root@sd1:22");
+	assert_true(json_is_true(json_object_get(p, "ok")));
+	assert_int_equal(json_integer_value(json_object_get(p, "action_exit")), 0);
+	assert_string_equal(jstr(json_object_get(p, "state"), "active_state"), "active");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(p, "state"), "since")), 1795342502);
+	p = node_event(&r.fl, "root@down1:22");
+	assert_string_equal(jstr(p, "step"), "connect");
+	assert_true(json_is_null(json_object_get(p, "service_manager")));
+	p = node_event(&r.fl, "root@sdbad1:22");
+	assert_string_equal(jstr(p, "step"), "start");
+	assert_int_equal(json_integer_value(json_object_get(p, "action_exit")), 4);
+	run_release(&r);
+}
+
+static void test_list_and_status(void **state)
+{
+	struct run r;
+	const json_t *p;
+
+	(void)state;
+	run_action(&r, "sd1,sd2", SERVICES_LIST, NULL, 1);
+	assert_int_equal(r.rep.ok, 2);
+	assert_int_equal(r.rep.nodes[0].units.n, 2);
+	/* Sorted by name, whatever order systemctl printed. */
+	assert_string_equal(r.rep.nodes[0].units.items[0].id, "aa.service");
+	assert_string_equal(r.rep.nodes[0].units.items[1].id, "zz.service");
+	assert_int_equal(ran_count("sd1", "--no-ask-password"), 0);
+	assert_int_equal(ran_count("sd1", "-- '*.service'"), 1);
+	p = node_event(&r.fl, "root@sd2:22");
+	assert_int_equal(json_integer_value(json_object_get(p, "units")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(p, "failed_units"), 0)), "zz.service");
+	assert_true(json_is_null(json_object_get(r.fl.payload[0], "unit")));
+	run_release(&r);
+
+	/* status changes nothing; a unit that does not exist is a failure naming it. */
+	run_action(&r, "sd1", SERVICES_STATUS, "nosuch", 1);
+	assert_int_equal(r.rep.ok, 0);
+	assert_int_equal(r.rep.failed, 1);
+	assert_int_equal(r.rep.no_manager, 0);
+	assert_int_equal(r.rep.nodes[0].err, ERR_NOTFOUND);
+	assert_string_equal(r.rep.nodes[0].message, "unit 'nosuch.service' not found on root@sd1:22");
+	assert_int_equal(r.rep.nodes[0].units.n, 1);
+	assert_int_equal(ran_count("sd1", "--no-ask-password"), 0);
+	run_release(&r);
+
+	run_action(&r, "sd1", SERVICES_STATUS, "nginx.service", 1);
+	assert_int_equal(r.rep.ok, 1);
+	assert_int_equal(r.rep.nodes[0].units.items[0].memory, 1048576);
+	run_release(&r);
+}
+
+static void test_bad_calls(void **state)
+{
+	struct services_ctx ctx = { 0 };
+	struct fake_ledger fl;
+	struct target_list targets;
+	struct services_report rep;
+
+	(void)state;
+	fake_ledger_init(&fl);
+	ctx.fleet.ssh = &fake_executor;
+	ctx.fleet.ledger = &fl.base;
+	ctx.fleet.parallel = 2;
+	assert_int_equal(target_list_parse(&targets, "sd1", 3), 0);
+	assert_int_equal(services_run(&ctx, &targets, SERVICES_START, NULL, &rep), ERR_INVALID);
+	assert_contains(err_msg(), "services start needs a unit name");
+	assert_int_equal(services_run(&ctx, &targets, SERVICES_LIST, "x", &rep), ERR_INVALID);
+	assert_int_equal(services_run(&ctx, &targets, SERVICES_STOP, "a;reboot", &rep), ERR_INVALID);
+	assert_contains(err_msg(), "bad unit name 'a;reboot'");
+	/* Nothing was recorded for calls refused up front. */
+	assert_int_equal(fl.n, 0);
+	target_list_release(&targets);
+	fake_ledger_release(&fl);
+}
+
+static void test_unit_names(void **state)
+{
+	char out[SD_NAME_MAX + 1];
+	char longname[300];
+	enum services_action a;
+
+	(void)state;
+	assert_int_equal(services_unit_name("nginx", out, sizeof(out)), 0);
+	assert_string_equal(out, "nginx.service");
+	assert_int_equal(services_unit_name("getty@tty1", out, sizeof(out)), 0);
+	assert_string_equal(out, "getty@tty1.service");
+	assert_int_equal(services_unit_name("ssh.socket", out, sizeof(out)), 0);
+	assert_string_equal(out, "ssh.socket");
+	assert_int_equal(services_unit_name("nginx.service", out, sizeof(out)), 0);
+	assert_string_equal(out, "nginx.service");
+	/* A dot that is not a unit type: systemctl would add .service, so do we. */
+	assert_int_equal(services_unit_name("php8.2-fpm", out, sizeof(out)), 0);
+	assert_string_equal(out, "php8.2-fpm.service");
+	assert_int_equal(services_unit_name("user:1000_x", out, sizeof(out)), 0);
+
+	assert_int_equal(services_unit_name("", out, sizeof(out)), ERR_INVALID);
+	assert_int_equal(services_unit_name("a b", out, sizeof(out)), ERR_INVALID);
+	assert_quotes("bad unit name", LIT("a b"));
+	assert_contains(err_msg(), "expected letters, digits and :_.@-");
+	assert_int_equal(services_unit_name("-x", out, sizeof(out)), ERR_INVALID);
+	assert_int_equal(services_unit_name(".service", out, sizeof(out)), ERR_INVALID);
+	assert_int_equal(services_unit_name("x.", out, sizeof(out)), ERR_INVALID);
+	assert_int_equal(services_unit_name("$(reboot)", out, sizeof(out)), ERR_INVALID);
+	assert_int_equal(services_unit_name("a/b", out, sizeof(out)), ERR_INVALID);
+	assert_int_equal(services_unit_name("caf\xc3\xa9", out, sizeof(out)), ERR_INVALID);
+	memset(longname, 'a', sizeof(longname));
+	longname[250] = '\0';	/* 250 + ".service" is past 256 */
+	assert_int_equal(services_unit_name(longname, out, sizeof(out)), ERR_INVALID);
+	assert_contains(err_msg(), "longer than 256 bytes");
+	longname[248] = '\0';
+	assert_int_equal(services_unit_name(longname, out, sizeof(out)), 0);
+	assert_int_equal(strlen(out), 256);
+
+	assert_int_equal(services_action_parse("restart", &a), 0);
+	assert_int_equal(a, SERVICES_RESTART);
+	assert_int_equal(services_action_parse("reload", &a), ERR_INVALID);
+	assert_quotes("unknown services subcommand", LIT("reload"));
+	assert_true(services_action_changes(SERVICES_DISABLE));
+	assert_false(services_action_changes(SERVICES_STATUS));
+	assert_false(services_action_takes_unit(SERVICES_LIST));
+}
+
+static void test_remote_commands(void **state)
+{
+	struct buf b = BUF_INIT(0);
+
+	(void)state;
+	assert_int_equal(services_remote_action(&b, SERVICES_ENABLE, "getty@tty1.service"), 0);
+	assert_string_equal(b.data, "LC_ALL=C systemctl --no-ask-password enable -- getty@tty1.service");
+	buf_reset(&b);
+	assert_int_equal(services_remote_show(&b, NULL), 0);
+	assert_string_equal(b.data, "TZ=UTC0 LC_ALL=C systemctl show --no-pager --all -p " SYSTEMD_SHOW_PROPERTIES
+				    " -- '*.service'");
+	buf_reset(&b);
+	assert_int_equal(services_remote_detect(&b), 0);
+	assert_non_null(strstr(b.data, "[ -d /run/systemd/system ]"));
+	buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_service_manager),
+		cmocka_unit_test(test_mixed_start),
+		cmocka_unit_test(test_list_and_status),
+		cmocka_unit_test(test_bad_calls),
+		cmocka_unit_test(test_unit_names),
+		cmocka_unit_test(test_remote_commands),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
