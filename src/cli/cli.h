@@ -102,6 +102,7 @@ extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_deployments_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_exec_entry;
+extern const struct cmd_entry cmd_facts_entry;
 extern const struct cmd_entry cmd_services_entry;
 extern const struct cmd_entry cmd_generations_entry;
 extern const struct cmd_entry cmd_help_entry;

@@ -1,4 +1,5 @@
 /* chimera machines: the inventory's machines; add and rm edit chimera.toml in place. */
+#include "app/facts.h"
 #include "app/inventory.h"
 #include "cli/cli.h"
 #include "util/err.h"
@@ -94,16 +95,50 @@ static enum cmd_status list(struct cli *cli, const struct inventory *inv)
 	return CMD_OK;
 }
 
+/*
+ * The machine's last facts from the ledger's projection, without connecting: 1 with
+ * *FACTS, *SEQ and TIME set, 0 when it has none (or there is no ledger yet), or an error.
+ */
+static int stored_facts(struct cli *cli, const struct inv_machine *m, json_t **facts, int64_t *seq,
+			char time[CLOCK_UTC_LEN])
+{
+	struct ledger *l = NULL;
+	char node[TARGET_FORMAT_MAX], db[PATH_MAX + 16];
+	int r;
+
+	*facts = NULL;
+	if ((r = cli_state_dir(cli)) < 0)
+		return r;
+	snprintf(db, sizeof(db), "%s/chimera.db", cli->state_dir);
+	if (!fs_exists(db))
+		return 0;
+	if ((r = cli_open_ledger(cli, &l)) < 0)
+		return r;
+	fleet_node_name(&m->target, node, sizeof(node));
+	r = facts_stored(l, node, facts, seq, time);
+	ledger_close(l);
+	return r;
+}
+
 static enum cmd_status show(struct cli *cli, const struct inventory *inv, const char *name)
 {
 	const struct inv_machine *m = inventory_find(inv, name);
-	json_t *j;
+	json_t *j, *facts = NULL;
+	struct buf b = BUF_INIT(0);
+	char time[CLOCK_UTC_LEN], ago[32];
+	int64_t seq = 0, age;
 	size_t i;
 
 	if (!m)
 		return cli_fail(cli, CMD_USAGE, "no machine '%s' in %s", name, inv->path[0] ? inv->path : "the inventory (there is none)");
+	if (stored_facts(cli, m, &facts, &seq, time) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	j = machine_json(inv, m);
 	if (cli->json) {
+		json_object_set_new(j, "facts", facts ? json_incref(facts) : json_null());
+		json_object_set_new(j, "facts_seq", facts ? json_integer(seq) : json_null());
+		json_object_set_new(j, "facts_gathered", facts ? json_string(time) : json_null());
+		json_decref(facts);
 		cli_print_json(j);
 		return CMD_OK;
 	}
@@ -124,6 +159,20 @@ static enum cmd_status show(struct cli *cli, const struct inventory *inv, const 
 	if (m->config_file)
 		printf("  config       %s%s%s\n", m->config_file, m->config_attr ? " -A " : "",
 		       m->config_attr ? m->config_attr : "");
+	if (facts) {
+		age = facts_age_s(time, clock_wall_ms());
+		if (age >= 0)
+			facts_duration(age, ago, sizeof(ago));
+		else
+			snprintf(ago, sizeof(ago), "?");
+		printf("  facts        gathered %s (%s ago, seq %lld)\n", time, ago, (long long)seq);
+		facts_describe(facts, "    ", &b);
+		fputs(b.data ? b.data : "", stdout);
+	} else {
+		printf("  facts        never gathered (run chimera facts -t %s)\n", m->name);
+	}
+	buf_release(&b);
+	json_decref(facts);
 	json_decref(j);
 	return CMD_OK;
 }
@@ -276,7 +325,8 @@ const struct cmd_entry cmd_machines_entry = {
 		"Every -t takes machine names, @TAG, globs (web-*) and all.\n"
 		"\n"
 		"  list        every machine: name, target, tags, configuration\n"
-		"  show NAME   one machine, with the defaults it takes\n"
+		"  show NAME   one machine, with the defaults it takes and its last facts\n"
+		"              (from the ledger, without connecting; see chimera facts)\n"
 		"  add NAME    append a [machines.NAME] table (the file is made when there is\n"
 		"              none); every existing byte is kept\n"
 		"  rm NAME     remove its table; comments and every other line are kept\n"

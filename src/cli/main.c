@@ -21,6 +21,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_config_entry,
 	&cmd_deployments_entry,
 	&cmd_exec_entry,
+	&cmd_facts_entry,
 	&cmd_services_entry,
 	&cmd_events_entry,
 	&cmd_ledger_entry,

@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char ledger_genesis_hash[SHA3_256_HEX] =
@@ -159,4 +160,101 @@ int ledger_verify(struct ledger *l, struct ledger_verify_report *report)
 	memcpy(vs.prev, ledger_genesis_hash, SHA3_256_HEX);
 	r = ledger_scan(l, &all, verify_one, &vs);
 	return r < 0 ? r : 0;
+}
+
+/* One event seen by ledger_latest_scan's first pass. */
+struct latest_seen {
+	char *node;
+	int64_t seq;
+};
+
+struct latest_state {
+	struct latest_seen *v;
+	size_t n, cap;
+	int64_t *keep;		/* the newest seq per node, ascending */
+	size_t nkeep;
+	ledger_event_fn fn;
+	void *arg;
+	int err;
+};
+
+static int latest_collect(const struct ledger_event *ev, void *arg)
+{
+	struct latest_state *st = arg;
+
+	if (!ev->node)
+		return 0;
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 64;
+		struct latest_seen *v = realloc(st->v, cap * sizeof(*v));
+
+		if (!v)
+			return st->err = err_set(ERR_NOMEM, "out of memory");
+		st->v = v;
+		st->cap = cap;
+	}
+	if (!(st->v[st->n].node = strdup(ev->node)))
+		return st->err = err_set(ERR_NOMEM, "out of memory");
+	st->v[st->n++].seq = ev->seq;
+	return 0;
+}
+
+static int seen_cmp(const void *a, const void *b)
+{
+	const struct latest_seen *x = a, *y = b;
+	int c = strcmp(x->node, y->node);
+
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int seq_cmp(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	return (*x > *y) - (*x < *y);
+}
+
+static int latest_emit(const struct ledger_event *ev, void *arg)
+{
+	struct latest_state *st = arg;
+
+	if (!bsearch(&ev->seq, st->keep, st->nkeep, sizeof(*st->keep), seq_cmp))
+		return 0;
+	return st->fn(ev, st->arg);
+}
+
+int ledger_latest_scan(struct ledger *l, const char *topic, const char *node, ledger_event_fn fn, void *arg)
+{
+	struct ledger_filter f = { .topic = topic, .node = node };
+	struct latest_state st = { .fn = fn, .arg = arg };
+	size_t i, tn = topic ? strlen(topic) : 0;
+	int r;
+
+	if (tn == 0 || (tn >= 2 && strcmp(topic + tn - 2, ".*") == 0))
+		return err_set(ERR_INVALID, "latest needs one exact topic, not '%s'", topic ? topic : "");
+	/* Two passes: first which seq is newest per node (nodes only), then those events whole. */
+	r = ledger_scan(l, &f, latest_collect, &st);
+	if (st.err)
+		r = st.err;
+	if (r != 0)
+		goto out;
+	if (st.n == 0)
+		goto out;
+	qsort(st.v, st.n, sizeof(*st.v), seen_cmp);
+	if (!(st.keep = malloc(st.n * sizeof(*st.keep)))) {
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < st.n; i++)
+		if (i + 1 == st.n || strcmp(st.v[i].node, st.v[i + 1].node) != 0)
+			st.keep[st.nkeep++] = st.v[i].seq;
+	qsort(st.keep, st.nkeep, sizeof(*st.keep), seq_cmp);
+	f.since = st.keep[0] - 1;
+	r = ledger_scan(l, &f, latest_emit, &st);
+out:
+	for (i = 0; i < st.n; i++)
+		free(st.v[i].node);
+	free(st.v);
+	free(st.keep);
+	return r;
 }

@@ -60,8 +60,25 @@ struct ledger_ops {
 	void (*close)(struct ledger *l);
 };
 
+/*
+ * Reads a back end may answer from its projections (tables kept in the append's
+ * transaction, rebuildable from the events). Optional: a NULL table or member means the
+ * wrapper below computes the same answer with scans, so fakes and new back ends need
+ * not name them.
+ */
+struct ledger_read_ops {
+	/*
+	 * Visit, in seq order, the newest event of TOPIC (an exact topic) for NODE, or for
+	 * every node when NODE is NULL; events without a node are never visited. Projected
+	 * topics come from the projection; any other topic as a scan would find it.
+	 */
+	int (*latest)(struct ledger *l, const char *topic, const char *node, ledger_event_fn fn, void *arg);
+};
+
+/* A back end's handle starts with this; zero it before setting OPS (READ then is NULL). */
 struct ledger {
 	const struct ledger_ops *ops;
+	const struct ledger_read_ops *read;	/* may be NULL */
 };
 
 static inline int ledger_append(struct ledger *l, const struct ledger_new *evs, size_t n, int64_t *last)
@@ -72,6 +89,20 @@ static inline int ledger_append(struct ledger *l, const struct ledger_new *evs, 
 static inline int ledger_scan(struct ledger *l, const struct ledger_filter *f, ledger_event_fn fn, void *arg)
 {
 	return l->ops->scan(l, f, fn, arg);
+}
+
+/*
+ * The newest event of TOPIC for NODE (NULL: for every node), by a full scan of TOPIC's
+ * events. What ledger_latest falls back to; stops and returns FN's nonzero return.
+ */
+int ledger_latest_scan(struct ledger *l, const char *topic, const char *node, ledger_event_fn fn, void *arg);
+
+/* The newest event of TOPIC per node (see ledger_read_ops.latest), from the back end's projection when it has one. */
+static inline int ledger_latest(struct ledger *l, const char *topic, const char *node, ledger_event_fn fn, void *arg)
+{
+	if (l->read && l->read->latest)
+		return l->read->latest(l, topic, node, fn, arg);
+	return ledger_latest_scan(l, topic, node, fn, arg);
 }
 
 static inline void ledger_close(struct ledger *l)

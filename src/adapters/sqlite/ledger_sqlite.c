@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@ struct ledger_sqlite {
 	pthread_mutex_t lock;	/* one statement at a time from threads sharing the handle */
 	sqlite3_stmt *head;
 	sqlite3_stmt *insert;
+	sqlite3_stmt *project;	/* keeps the latest projection in step with an appended event */
+	char **projected;	/* the topics in latest_topics, read at open */
+	size_t nprojected;
 };
 
 /* Migration N (1-based) takes the schema from version N-1 to N. Never edit one that shipped. */
@@ -34,6 +38,23 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'ledger events are append-only'); END;"
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
 	"  BEGIN SELECT RAISE(ABORT, 'ledger events are append-only'); END;",
+	/*
+	 * 2: the latest projection: per (topic, node), the seq of the newest event, for the
+	 * topics listed in latest_topics. Rebuilt from the events here; kept in the append's
+	 * transaction after. Projecting another topic later is a migration that adds it to
+	 * latest_topics and fills latest for it the same way.
+	 */
+	"CREATE TABLE latest_topics (topic TEXT PRIMARY KEY) WITHOUT ROWID;"
+	"INSERT INTO latest_topics (topic) VALUES ('node.facts');"
+	"CREATE TABLE latest ("
+	"  topic TEXT NOT NULL,"
+	"  node TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  PRIMARY KEY (topic, node)) WITHOUT ROWID;"
+	"INSERT INTO latest (topic, node, seq)"
+	"  SELECT topic, node, MAX(seq) FROM events"
+	"  WHERE node IS NOT NULL AND topic IN (SELECT topic FROM latest_topics)"
+	"  GROUP BY topic, node;",
 };
 
 static int db_error(struct ledger_sqlite *ls, int code, const char *what)
@@ -110,6 +131,16 @@ static void text_or_null(sqlite3_stmt *st, int col, const char *s)
 		sqlite3_bind_null(st, col);
 }
 
+static bool is_projected(const struct ledger_sqlite *ls, const char *topic)
+{
+	size_t i;
+
+	for (i = 0; i < ls->nprojected; i++)
+		if (strcmp(ls->projected[i], topic) == 0)
+			return true;
+	return false;
+}
+
 static int sqlite_append(struct ledger *l, const struct ledger_new *evs, size_t n, int64_t *last_seq)
 {
 	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
@@ -179,6 +210,18 @@ static int sqlite_append(struct ledger *l, const struct ledger_new *evs, size_t 
 			goto unlock;
 		}
 		sqlite3_reset(ls->insert);
+		if (ev.node && is_projected(ls, ev.topic)) {
+			sqlite3_reset(ls->project);
+			sqlite3_bind_text(ls->project, 1, ev.topic, -1, SQLITE_STATIC);
+			sqlite3_bind_text(ls->project, 2, ev.node, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(ls->project, 3, ev.seq);
+			if (sqlite3_step(ls->project) != SQLITE_DONE) {
+				r = db_error(ls, ERR_IO, "cannot update the latest projection");
+				sqlite3_reset(ls->project);
+				goto unlock;
+			}
+			sqlite3_reset(ls->project);
+		}
 		memcpy(prev, ev.hash, SHA3_256_HEX);
 	}
 	r = exec_sql(ls, "COMMIT", "cannot commit append");
@@ -203,14 +246,38 @@ static const char *col_text(sqlite3_stmt *st, int col)
 	return (const char *)sqlite3_column_text(st, col);
 }
 
+/* Step ST (columns as the events table has them) and call FN per row; with the lock held. */
+static int visit_rows(struct ledger_sqlite *ls, sqlite3_stmt *st, ledger_event_fn fn, void *arg)
+{
+	struct ledger_event ev;
+	int r, rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = col_text(st, 1), *ph = col_text(st, 6), *h = col_text(st, 7);
+
+		ev.seq = sqlite3_column_int64(st, 0);
+		snprintf(ev.time, sizeof(ev.time), "%s", t ? t : "");
+		ev.topic = col_text(st, 2) ? col_text(st, 2) : "";
+		ev.deployment = col_text(st, 3);
+		ev.node = col_text(st, 4);
+		ev.payload = col_text(st, 5) ? col_text(st, 5) : "";
+		snprintf(ev.prev_hash, sizeof(ev.prev_hash), "%s", ph ? ph : "");
+		snprintf(ev.hash, sizeof(ev.hash), "%s", h ? h : "");
+		if ((r = fn(&ev, arg)) != 0)
+			return r;
+	}
+	if (rc != SQLITE_DONE)
+		return db_error(ls, ERR_IO, "cannot read events");
+	return 0;
+}
+
 static int sqlite_scan(struct ledger *l, const struct ledger_filter *f, ledger_event_fn fn, void *arg)
 {
 	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
 	struct buf sql = BUF_INIT(0);
 	struct buf prefix = BUF_INIT(0);
 	sqlite3_stmt *st = NULL;
-	struct ledger_event ev;
-	int r = 0, rc;
+	int r = 0;
 	size_t tn = f->topic ? strlen(f->topic) : 0;
 	int topic_prefix = tn >= 2 && strcmp(f->topic + tn - 2, ".*") == 0;
 
@@ -242,22 +309,7 @@ static int sqlite_scan(struct ledger *l, const struct ledger_filter *f, ledger_e
 		sqlite3_bind_text(st, 4, f->node, -1, SQLITE_STATIC);
 	if (f->limit > 0)
 		sqlite3_bind_int64(st, 5, f->limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = col_text(st, 1), *ph = col_text(st, 6), *h = col_text(st, 7);
-
-		ev.seq = sqlite3_column_int64(st, 0);
-		snprintf(ev.time, sizeof(ev.time), "%s", t ? t : "");
-		ev.topic = col_text(st, 2) ? col_text(st, 2) : "";
-		ev.deployment = col_text(st, 3);
-		ev.node = col_text(st, 4);
-		ev.payload = col_text(st, 5) ? col_text(st, 5) : "";
-		snprintf(ev.prev_hash, sizeof(ev.prev_hash), "%s", ph ? ph : "");
-		snprintf(ev.hash, sizeof(ev.hash), "%s", h ? h : "");
-		if ((r = fn(&ev, arg)) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE)
-		r = db_error(ls, ERR_IO, "cannot read events");
+	r = visit_rows(ls, st, fn, arg);
 out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&ls->lock);
@@ -266,12 +318,83 @@ out:
 	return r;
 }
 
+static int sqlite_latest(struct ledger *l, const char *topic, const char *node, ledger_event_fn fn, void *arg)
+{
+	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
+	sqlite3_stmt *st = NULL;
+	const char *sql;
+	size_t tn = topic ? strlen(topic) : 0;
+	int r = 0;
+
+	if (tn == 0 || (tn >= 2 && strcmp(topic + tn - 2, ".*") == 0))
+		return err_set(ERR_INVALID, "latest needs one exact topic, not '%s'", topic ? topic : "");
+	/* A projected topic reads its rows; any other finds the same events through the topic index. */
+	if (is_projected(ls, topic))
+		sql = node ? "SELECT e.seq, e.time, e.topic, e.deployment, e.node, e.payload, e.prev_hash, e.hash"
+			     " FROM latest p JOIN events e ON e.seq = p.seq WHERE p.topic = ?1 AND p.node = ?2"
+			     " ORDER BY e.seq"
+			   : "SELECT e.seq, e.time, e.topic, e.deployment, e.node, e.payload, e.prev_hash, e.hash"
+			     " FROM latest p JOIN events e ON e.seq = p.seq WHERE p.topic = ?1 ORDER BY e.seq";
+	else
+		sql = node ? "SELECT seq, time, topic, deployment, node, payload, prev_hash, hash FROM events"
+			     " WHERE seq = (SELECT MAX(seq) FROM events WHERE topic = ?1 AND node = ?2)"
+			   : "SELECT seq, time, topic, deployment, node, payload, prev_hash, hash FROM events"
+			     " WHERE seq IN (SELECT MAX(seq) FROM events WHERE topic = ?1 AND node IS NOT NULL"
+			     " GROUP BY node) ORDER BY seq";
+	pthread_mutex_lock(&ls->lock);
+	if (sqlite3_prepare_v2(ls->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		r = db_error(ls, ERR_IO, "cannot query the latest events");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	if (node)
+		sqlite3_bind_text(st, 2, node, -1, SQLITE_STATIC);
+	r = visit_rows(ls, st, fn, arg);
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&ls->lock);
+	return r;
+}
+
+/* Read latest_topics into LS->projected. */
+static int load_projected(struct ledger_sqlite *ls)
+{
+	sqlite3_stmt *st;
+	char **grown, *t;
+	int r = 0, rc;
+
+	if (sqlite3_prepare_v2(ls->db, "SELECT topic FROM latest_topics ORDER BY topic", -1, &st, NULL) != SQLITE_OK)
+		return db_error(ls, ERR_CORRUPT, "cannot read the projected topics");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!(grown = realloc(ls->projected, (ls->nprojected + 1) * sizeof(*grown)))) {
+			r = err_set(ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		ls->projected = grown;
+		if (!(t = strdup(col_text(st, 0) ? col_text(st, 0) : ""))) {
+			r = err_set(ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		ls->projected[ls->nprojected++] = t;
+	}
+	if (rc != SQLITE_DONE)
+		r = db_error(ls, ERR_CORRUPT, "cannot read the projected topics");
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
 static void sqlite_close(struct ledger *l)
 {
 	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
+	size_t i;
 
+	for (i = 0; i < ls->nprojected; i++)
+		free(ls->projected[i]);
+	free(ls->projected);
 	sqlite3_finalize(ls->head);
 	sqlite3_finalize(ls->insert);
+	sqlite3_finalize(ls->project);
 	sqlite3_close(ls->db);
 	pthread_mutex_destroy(&ls->lock);
 	free(ls);
@@ -284,6 +407,10 @@ static const struct ledger_ops sqlite_ops = {
 	.close = sqlite_close,
 };
 
+static const struct ledger_read_ops sqlite_read_ops = {
+	.latest = sqlite_latest,
+};
+
 int ledger_sqlite_open(const char *path, struct ledger **out)
 {
 	struct ledger_sqlite *ls;
@@ -293,6 +420,7 @@ int ledger_sqlite_open(const char *path, struct ledger **out)
 	if (!(ls = calloc(1, sizeof(*ls))))
 		return err_set(ERR_NOMEM, "out of memory");
 	ls->base.ops = &sqlite_ops;
+	ls->base.read = &sqlite_read_ops;
 	pthread_mutex_init(&ls->lock, NULL);
 	if (sqlite3_open_v2(path, &ls->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
@@ -311,10 +439,14 @@ int ledger_sqlite_open(const char *path, struct ledger **out)
 			       &ls->head, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ls->db, "INSERT INTO events (seq, time, topic, deployment, node, payload,"
 				       " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-			       -1, &ls->insert, NULL) != SQLITE_OK) {
+			       -1, &ls->insert, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ls->db, "INSERT OR REPLACE INTO latest (topic, node, seq) VALUES (?1, ?2, ?3)", -1,
+			       &ls->project, NULL) != SQLITE_OK) {
 		r = err_set(ERR_CORRUPT, "ledger '%s' is not a chimera ledger: %s", path, sqlite3_errmsg(ls->db));
 		goto fail;
 	}
+	if ((r = load_projected(ls)) < 0)
+		goto fail;
 	*out = &ls->base;
 	return 0;
 fail:
