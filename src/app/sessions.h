@@ -1,0 +1,194 @@
+/* Use case: long-running commands in tmux sessions on nodes (socket "chimera"), that outlive the connection. */
+#ifndef CHIMERA_APP_SESSIONS_H
+#define CHIMERA_APP_SESSIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/fleet.h"
+#include "core/target.h"
+#include "ports/executor.h"
+#include "util/buf.h"
+
+#define SESSION_NAME_MAX 64
+#define SESSION_SOCKET "chimera"	/* every session lives on `tmux -L chimera` of the node's user */
+#define SESSION_OPTION "@chimera_cmd"	/* the session option holding the command it was started with */
+#define SESSION_EXISTS_STATUS 73	/* the start command's exit status when the name is taken */
+#define SESSION_MISSING_STATUS 74	/* the kill command's exit status when there is no such session */
+#define SESSION_ENV_MAX 16		/* most variables in session_spec.env */
+
+/*
+ * 0 when NAME is 1 to 64 of A-Z a-z 0-9 _ - not starting with '-'. '.' and ':' are refused:
+ * tmux turns them into '_' and reads them as window and pane separators in targets.
+ * Else ERR_INVALID with a message quoting NAME and the expected form.
+ */
+int sessions_name_check(const char *name);
+
+/* What to start. */
+struct session_spec {
+	const char *name;		/* checked with sessions_name_check */
+	const char *command;		/* a shell command line, run by /bin/sh -c inside the session */
+	const char *path_dir;		/* NULL, or a store path whose bin/ goes first on PATH */
+	const char *const *env;		/* NULL, or NULL-terminated "NAME=VALUE" strings exported first */
+	const char *shown;		/* what listing shows as the command; NULL: COMMAND */
+	bool replace;			/* an existing session of that name is killed first, not an error */
+};
+
+/* Node-side shell commands; every value is checked here and quoted with shell_quote. */
+
+/*
+ * Append to CMD the command that starts SPEC's session detached and keeps SPEC->shown (or
+ * its command) in SESSION_OPTION. It prints "chimera-started" or "chimera-replaced" and exits
+ * 0; exits SESSION_EXISTS_STATUS (printing "chimera-exists") when the name is taken and
+ * SPEC->replace is false, 127 without tmux. Returns 0 or ERR_INVALID naming the bad field.
+ */
+int sessions_cmd_start(struct buf *cmd, const struct session_spec *spec);
+
+/* The command listing the sessions, one line each for sessions_parse_list; nothing when there are none. */
+int sessions_cmd_list(struct buf *cmd);
+
+/* The command killing session NAME; exits SESSION_MISSING_STATUS when there is none. */
+int sessions_cmd_kill(struct buf *cmd, const char *name);
+
+/* The command exiting 0 when session NAME exists, 1 when not, else with tmux's error. */
+int sessions_cmd_has(struct buf *cmd, const char *name);
+
+/*
+ * The command that writes its stdin to a file for session NAME in the node user's
+ * ${XDG_STATE_HOME:-$HOME/.local/state}/chimera/run (per user: not /var, which lab nodes
+ * share), as NAME.SUFFIX (SUFFIX: [a-z]{1,8}), and prints "chimera-file PATH".
+ */
+int sessions_cmd_stage(struct buf *cmd, const char *name, const char *suffix);
+
+/*
+ * Encode the command text S for SESSION_OPTION: one line of printable text ("\\", "\n", "\t",
+ * "\xNN" escapes) that never ends with ';' (tmux would take that as a command separator).
+ * sessions_unescape reverses it (unknown escapes are kept as they are). Both return 0 or a buf error.
+ */
+int sessions_escape(struct buf *out, const char *s);
+int sessions_unescape(struct buf *out, const char *s, size_t len);
+
+/* One session as listed. */
+struct session_info {
+	char name[SESSION_NAME_MAX + 1];
+	int64_t created;	/* epoch seconds */
+	int attached;		/* clients attached */
+	char *command;		/* owned; "" when it was not started by chimera */
+};
+
+struct session_list {
+	struct session_info *items;	/* owned */
+	size_t n;
+};
+
+void session_list_release(struct session_list *l);
+
+/*
+ * Parse LEN bytes of the list command's output (lines "NAME\tCREATED\tATTACHED\tCOMMAND")
+ * into L (emptied first; release it even on failure). Returns 0, or ERR_INVALID naming the
+ * bad line and what was expected.
+ */
+int sessions_parse_list(const char *data, size_t len, struct session_list *l);
+
+/*
+ * Node-side operations over a session S the caller holds (from fleet_connect). NODE names the
+ * node in messages (may be NULL). Each runs one command with the executor's default timeout;
+ * on failure FAIL is filled (step "start", "list", "kill", "has" or "stage") and the error
+ * returned.
+ */
+
+/*
+ * Start SPEC's session. Returns 0 (*REPLACED, which may be NULL, says whether an old one was
+ * killed), ERR_BUSY when the name is taken and SPEC->replace is false ("session 'NAME' already
+ * exists on NODE (use --replace)"), ERR_INVALID for a bad SPEC, or the executor's error.
+ */
+int sessions_start(struct executor *ex, struct exec_session *s, const char *node, const struct session_spec *spec,
+		   bool *replaced, struct fleet_failure *fail);
+
+/* Fill L (release it) with the node's sessions, in tmux's order. */
+int sessions_list(struct executor *ex, struct exec_session *s, const char *node, struct session_list *l,
+		  struct fleet_failure *fail);
+
+/* Kill session NAME; ERR_NOTFOUND when there is none ("no session 'NAME' on NODE"). */
+int sessions_kill(struct executor *ex, struct exec_session *s, const char *node, const char *name,
+		  struct fleet_failure *fail);
+
+/* 1 when session NAME exists, 0 when not, or an error. */
+int sessions_has(struct executor *ex, struct exec_session *s, const char *node, const char *name,
+		 struct fleet_failure *fail);
+
+/*
+ * Write LEN bytes of FD (from offset 0) to the node as NAME.SUFFIX (see sessions_cmd_stage);
+ * PATH (LEN_PATH bytes) gets where it went.
+ */
+int sessions_stage(struct executor *ex, struct exec_session *s, const char *node, const char *name,
+		   const char *suffix, int fd, uint64_t len, char *path, size_t path_len, struct fleet_failure *fail);
+
+/* The fleet form: one operation on many nodes in parallel, one event per node. */
+
+enum session_op { SESSION_OP_START, SESSION_OP_LIST, SESSION_OP_KILL };
+
+struct sessions_request {
+	enum session_op op;
+	struct session_spec spec;	/* START: what to start; KILL: spec.name */
+	/*
+	 * START with nix_fd >= 0: those NIX_LEN bytes go to each node (sessions_stage, suffix
+	 * "nix") and the session runs `nix-shell FILE --run COMMAND`.
+	 */
+	int nix_fd;
+	uint64_t nix_len;
+	const char *store_path;		/* START: recorded in the event (the closure run from), may be NULL */
+	/*
+	 * NULL, or one entry per target: an entry whose step is set failed before this (a
+	 * closure copy): the node is not contacted and reported with that failure.
+	 */
+	const struct fleet_failure *prior;
+	const char *id;			/* the events' deployment column; NULL: a new id */
+};
+
+enum session_outcome {
+	SESSION_DONE,		/* started, listed or killed */
+	SESSION_REPLACED,	/* START with replace: an old one was killed first */
+	SESSION_EXISTS,		/* START: the name was taken */
+	SESSION_MISSING,	/* KILL: no such session */
+	SESSION_FAILED,
+};
+
+/* "started"/"listed"/"killed", "replaced", "exists", "missing", "failed" for OP. */
+const char *session_outcome_name(enum session_op op, enum session_outcome o);
+
+struct sessions_node {
+	struct target target;
+	char name[TARGET_FORMAT_MAX];	/* fleet_node_name */
+	enum session_outcome outcome;
+	struct fleet_failure fail;	/* step set unless DONE or REPLACED */
+	struct session_list list;	/* LIST */
+	char file[512];			/* START with nix_fd: the file on the node */
+	int64_t ms;
+	int64_t seq;			/* its event (session.start or session.kill); 0 for none */
+};
+
+struct sessions_report {
+	char id[32];
+	struct sessions_node *nodes;	/* in target order; owned */
+	size_t n;
+	size_t ok;			/* DONE or REPLACED */
+	size_t failed;
+	int64_t ms;
+	int ledger_err;
+	char ledger_msg[256];
+};
+
+/*
+ * Run REQ on every target, at most F->parallel at once: connect with fleet_connect, then
+ * start, list or kill. START records session.start and KILL session.kill per node (with F's
+ * ledger, which may be NULL for none). REP is filled (release it) even when nodes fail;
+ * returns an error only when nothing could be started.
+ */
+int sessions_run(const struct fleet *f, const struct target_list *targets, const struct sessions_request *req,
+		 struct sessions_report *rep);
+
+void sessions_report_release(struct sessions_report *rep);
+
+#endif

@@ -1,0 +1,284 @@
+/* chimera run: start a command in a tmux session on every target, optionally with a Nix closure or a nix-shell. */
+#include "app/deploy.h"
+#include "app/sessions.h"
+#include "cli/cli.h"
+#include "cli/fleet_opts.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { RUN_OPT_REPLACE = 1200, RUN_OPT_NIX_SHELL };
+
+#define RUN_PROFILE_DIR "/nix/var/nix/profiles/chimera"
+
+static void print_json(const struct sessions_report *rep, const char *session, const char *cmd, const char *path,
+		       const char *nix_file)
+{
+	json_t *nodes = json_array(), *doc;
+	size_t i;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct sessions_node *n = &rep->nodes[i];
+		bool ok = n->outcome == SESSION_DONE || n->outcome == SESSION_REPLACED;
+
+		json_array_append_new(nodes, json_pack("{s:s, s:b, s:s, s:o, s:o, s:o, s:I, s:o}", "target", n->name,
+						       "ok", ok, "outcome", session_outcome_name(SESSION_OP_START, n->outcome),
+						       "step", ok || !n->fail.step ? json_null() : json_string(n->fail.step),
+						       "error", ok ? json_null() : json_utf8_string(n->fail.message, strlen(n->fail.message)),
+						       "file", n->file[0] ? json_string(n->file) : json_null(),
+						       "ms", (json_int_t)n->ms,
+						       "seq", n->seq ? json_integer(n->seq) : json_null()));
+	}
+	doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}", "run", rep->id, "session", session,
+			"command", json_utf8_string(cmd, strlen(cmd)), "store_path", path ? json_string(path) : json_null(),
+			"nix_shell", nix_file ? json_string(nix_file) : json_null(), "nodes", nodes, "summary", "nodes",
+			(json_int_t)rep->n, "ok", (json_int_t)rep->ok, "failed", (json_int_t)rep->failed, "ms",
+			(json_int_t)rep->ms);
+	cli_print_json(doc);
+}
+
+static void print_text(const struct sessions_report *rep, const char *session)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct sessions_node *n = &rep->nodes[i];
+
+		switch (n->outcome) {
+		case SESSION_DONE: printf("%s: started session %s\n", n->name, session); break;
+		case SESSION_REPLACED: printf("%s: replaced session %s\n", n->name, session); break;
+		case SESSION_EXISTS: printf("%s: EXISTS: %s\n", n->name, n->fail.message); break;
+		default: printf("%s: FAILED at %s: %s\n", n->name, n->fail.step ? n->fail.step : "?", n->fail.message); break;
+		}
+	}
+	printf("%zu nodes: %zu ok, %zu failed in %.2fs (run %s)\n", rep->n, rep->ok, rep->failed, rep->ms / 1000.0,
+	       rep->id);
+}
+
+static enum cmd_status open_status(struct cli *cli, int r)
+{
+	return r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+}
+
+static enum cmd_status cmd_run_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "targets", required_argument, NULL, FLEET_OPT_TARGETS },
+		{ "targets-file", required_argument, NULL, FLEET_OPT_TARGETS_FILE },
+		{ "exclude", required_argument, NULL, FLEET_OPT_EXCLUDE },
+		{ "parallel", required_argument, NULL, FLEET_OPT_PARALLEL },
+		{ "connect-timeout", required_argument, NULL, FLEET_OPT_CONNECT_TIMEOUT },
+		{ "timeout", required_argument, NULL, FLEET_OPT_TIMEOUT },
+		{ "accept-new-host-keys", no_argument, NULL, FLEET_OPT_ACCEPT_NEW },
+		{ "session", required_argument, NULL, 's' },
+		{ "replace", no_argument, NULL, RUN_OPT_REPLACE },
+		{ "nix-shell", required_argument, NULL, RUN_OPT_NIX_SHELL },
+		SOURCE_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_fleet f;
+	struct cli_source src = { 0 };
+	struct buf cmd = BUF_INIT(256 * 1024);
+	struct deploy_ctx dctx = { 0 };
+	struct deploy_report drep = { 0 };
+	struct sessions_request req = { .op = SESSION_OP_START, .nix_fd = -1 };
+	struct sessions_report rep = { 0 };
+	struct fleet_failure *prior = NULL;
+	struct stat st_nix;
+	char path[STOREPATH_MAX] = "", profile[sizeof(RUN_PROFILE_DIR) + SESSION_NAME_MAX + 8], tmp[PATH_MAX];
+	char *nix_env = NULL;
+	const char *session = NULL, *nix_shell = NULL, *env[2] = { NULL, NULL };
+	bool replace = false;
+	enum cmd_status st = CMD_ERROR;
+	int c, i, r, given;
+	size_t k;
+
+	cli_fleet_init(&f);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+t:s:c:A:", opts, NULL)) != -1) {
+		if (c == 's') {
+			session = optarg;
+		} else if (c == RUN_OPT_REPLACE) {
+			replace = true;
+		} else if (c == RUN_OPT_NIX_SHELL) {
+			nix_shell = optarg;
+		} else if ((r = cli_fleet_opt(&f, c, optarg)) != 0 || (r = cli_source_opt(&src, c, argc, argv)) != 0) {
+			if (r < 0)
+				return cli_usage(cli, "%s", err_msg());
+		} else {
+			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!session)
+		return cli_usage(cli, "no session name: give -s SESSION");
+	if (sessions_name_check(session) < 0)
+		return cli_usage(cli, "%s", err_msg());
+	if (optind >= argc)
+		return cli_usage(cli, "no command given: put it after '--'");
+	for (i = optind; i < argc; i++) {
+		if ((i > optind && buf_addc(&cmd, ' ') < 0) || buf_adds(&cmd, argv[i]) < 0) {
+			st = cli_usage(cli, "command too long");
+			goto out;
+		}
+	}
+	if (cmd.len == 0) {
+		st = cli_usage(cli, "empty command");
+		goto out;
+	}
+	if ((given = cli_source_check(&src)) < 0) {
+		st = cli_usage(cli, "%s", err_msg());
+		goto out;
+	}
+	if (given && nix_shell) {
+		st = cli_usage(cli, "--nix-shell FILE goes alone: not with -c, --flake or --expect");
+		goto out;
+	}
+	if (!f.spec && !f.file)
+		f.spec = "local";	/* no targets: the controller itself */
+
+	if (nix_shell) {
+		if ((req.nix_fd = open(nix_shell, O_RDONLY | O_CLOEXEC)) < 0) {
+			st = cli_fail(cli, CMD_ERROR, "cannot read --nix-shell file '%s': %s", nix_shell, strerror(errno));
+			goto out;
+		}
+		if (fstat(req.nix_fd, &st_nix) < 0 || !S_ISREG(st_nix.st_mode)) {
+			st = cli_fail(cli, CMD_ERROR, "cannot read --nix-shell file '%s': not a regular file", nix_shell);
+			goto out;
+		}
+		req.nix_len = (uint64_t)st_nix.st_size;
+		/* The nodes get the controller's Nix settings (a lab without a cache needs them). */
+		if (getenv("NIX_CONFIG")) {
+			if (asprintf(&nix_env, "NIX_CONFIG=%s", getenv("NIX_CONFIG")) < 0) {
+				nix_env = NULL;
+				st = cli_fail(cli, CMD_ERROR, "out of memory");
+				goto out;
+			}
+			env[0] = nix_env;
+			req.spec.env = env;
+		}
+	}
+	if (given) {
+		struct deploy_opts dopts = { 0 };
+
+		if ((st = cli_deploy_open(cli, &f, &dctx, tmp)) != CMD_OK)
+			goto out;
+		st = CMD_ERROR;
+		if (cli_source_path(&src, path) < 0) {
+			st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+			goto out;
+		}
+		if (!cli->quiet && !cli->json && isatty(2))
+			fprintf(stderr, "built %s\n", path);
+		snprintf(profile, sizeof(profile), RUN_PROFILE_DIR "/run-%s", session);
+		dopts.expect = path;
+		dopts.profile = profile;
+		dopts.activate = "none";
+		dopts.tmp_dir = tmp;
+		if (deploy_run(&dctx, &f.targets, &dopts, &drep) < 0) {
+			st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+			goto out;
+		}
+		if (!(prior = calloc(drep.n ? drep.n : 1, sizeof(*prior)))) {
+			st = cli_fail(cli, CMD_ERROR, "out of memory");
+			goto out;
+		}
+		for (k = 0; k < drep.n && k < f.targets.n; k++) {
+			if (drep.nodes[k].outcome != OUTCOME_FAILED)
+				continue;
+			prior[k] = drep.nodes[k].fail;
+			if (!prior[k].step)
+				prior[k].step = "copy";
+		}
+		req.prior = prior;
+		req.id = drep.id;
+		req.store_path = path;
+		req.spec.path_dir = path;
+	} else if ((r = cli_fleet_open(cli, &f)) < 0) {
+		st = open_status(cli, r);
+		goto out;
+	}
+	req.spec.name = session;
+	req.spec.command = cmd.data;
+	req.spec.replace = replace;
+	if (sessions_run(&f.fleet, &f.targets, &req, &rep) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (cli->json)
+		print_json(&rep, session, cmd.data, path[0] ? path : NULL, nix_shell);
+	else
+		print_text(&rep, session);
+	if (rep.ledger_err) {
+		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
+		goto out;
+	}
+	st = cli_fleet_status(rep.ok, rep.n);
+out:
+	if (dctx.nix)
+		dctx.nix->ops->close(dctx.nix);
+	if (req.nix_fd >= 0)
+		close(req.nix_fd);
+	sessions_report_release(&rep);
+	deploy_report_release(&drep);
+	cli_fleet_close(&f);
+	free(prior);
+	free(nix_env);
+	buf_release(&cmd);
+	return st;
+}
+
+const struct cmd_entry cmd_run_entry = {
+	.name = "run",
+	.summary = "run a command in a tmux session on every target, detached",
+	.usage = "chimera run [-t TARGETS] -s SESSION [--replace]\n"
+		 "                   [-c FILE.nix [-A ATTR] | --flake REF#ATTR | --expect PATH | --nix-shell FILE.nix]\n"
+		 "                   -- COMMAND [ARG...]",
+	.help = "Starts COMMAND with /bin/sh -c inside a detached tmux session SESSION on the\n"
+		"socket 'chimera' of each target's user (tmux -L chimera), on every target in\n"
+		"parallel, and returns: the session keeps running after the SSH connection\n"
+		"closes. Without -t it runs on this machine. The words after '--' are joined\n"
+		"with spaces. A session of that name already there is an error for that node,\n"
+		"and is left alone, unless --replace (then it is killed and started again).\n"
+		"\n"
+		"With -c, --flake or --expect, the configuration is built once here, its closure\n"
+		"copied to every node that lacks parts of it (kept from garbage collection by\n"
+		"the profile " RUN_PROFILE_DIR "/run-SESSION), and COMMAND runs with\n"
+		"the closure's bin/ first on PATH. With --nix-shell FILE.nix, the file is copied\n"
+		"to each node (${XDG_STATE_HOME:-~/.local/state}/chimera/run/SESSION.nix of the\n"
+		"node's user) and the session runs\n"
+		"`nix-shell FILE --run COMMAND`, with this machine's NIX_CONFIG when it is set.\n"
+		"\n"
+		"Each node's outcome is recorded as a session.start event. See\n"
+		"'chimera sessions' to list and kill sessions and 'chimera attach' to join one.\n"
+		"\n"
+		"options:\n"
+		"  -s, --session NAME       the session: 1 to 64 of A-Z a-z 0-9 _ -\n"
+		"  --replace                kill a session of that name first\n"
+		"  --nix-shell FILE.nix     run COMMAND in nix-shell FILE.nix on each node\n"
+		SOURCE_OPTIONS_HELP
+		"  -t, --targets LIST       comma-separated: machines of chimera.toml (NAME, @TAG, a\n"
+		"                           glob like web-*, all), [user@]host[:port], '@lab',\n"
+		"                           'local'; default: local\n"
+		"  --exclude LIST           leave these out (same forms)\n"
+		"  --targets-file FILE      one element a line; '#' starts a comment\n"
+		"  --parallel N             nodes in flight at once (default 64)\n"
+		"  --connect-timeout S      give up connecting after S seconds (default 10)\n"
+		"  --timeout S              give up on one step after S seconds (default 600)\n"
+		"  --accept-new-host-keys   add unknown host keys to known_hosts\n"
+		"  --json                   one JSON document with every node's outcome\n"
+		"\n"
+		"exit status: 0 when started everywhere, 3 when some nodes failed or had the\n"
+		"session already, 1 when all did, 2 for bad usage.\n",
+	.exec = cmd_run_exec,
+};
