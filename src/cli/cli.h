@@ -102,6 +102,7 @@ extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_deployments_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_exec_entry;
+extern const struct cmd_entry cmd_secrets_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_sessions_entry;
 extern const struct cmd_entry cmd_attach_entry;

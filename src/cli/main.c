@@ -21,6 +21,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_config_entry,
 	&cmd_deployments_entry,
 	&cmd_exec_entry,
+	&cmd_secrets_entry,
 	&cmd_run_entry,
 	&cmd_sessions_entry,
 	&cmd_attach_entry,

@@ -1,0 +1,758 @@
+/* chimera secrets: age-encrypted secrets in the state dir, their grants, and the push to nodes. */
+#include "app/secrets.h"
+#include "cli/cli.h"
+#include "cli/fleet_opts.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/pool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+enum { OPT_FILE = 2000, OPT_OWNER, OPT_DIR };
+
+/* A failure of the store: exit 1, the message names the secret or file. */
+static enum cmd_status fail(struct cli *cli)
+{
+	return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+}
+
+/*
+ * Open the store in the state dir: with LEDGER, to change it (the ledger takes the
+ * events); without, to read it under a shared lock.
+ */
+static int open_store(struct cli *cli, struct secrets_store *st, struct ledger **ledger)
+{
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
+	if (ledger) {
+		*ledger = NULL;
+		if ((r = cli_open_ledger(cli, ledger)) < 0)
+			return r;
+	}
+	if ((r = cli_state_dir(cli)) < 0)
+		return r;
+	return ledger ? secrets_open(st, cli->state_dir, *ledger) : secrets_open_read(st, cli->state_dir);
+}
+
+static void close_store(struct secrets_store *st, struct ledger *ledger)
+{
+	secrets_close(st);
+	ledger_close(ledger);
+}
+
+/* Print a one-line result, or {"ok": true, ...} with --json. */
+static void say_ok(struct cli *cli, json_t *doc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say_ok(struct cli *cli, json_t *doc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli->json) {
+		if (doc)
+			json_object_set_new(doc, "ok", json_true());
+		cli_print_json(doc);
+		return;
+	}
+	json_decref(doc);
+	if (cli->quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* Parse the options of subcommand ARGV[0] that take a file, leaving the operands from *FIRST. */
+static int parse_simple(struct cli *cli, int argc, char **argv, const char **file, int *first)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, OPT_FILE },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+		if ((c == OPT_FILE || c == 'f') && file) {
+			*file = optarg;
+			continue;
+		}
+		return cli_usage(cli, "unknown option '%s' for 'secrets %s'", argv[optind - 1], argv[0]);
+	}
+	*first = optind;
+	return 0;
+}
+
+static enum cmd_status do_set(struct cli *cli, int argc, char **argv, bool import)
+{
+	struct secrets_store st;
+	struct ledger *ledger = NULL;
+	const char *file = NULL, *name;
+	uint8_t *value = NULL;
+	size_t len = 0;
+	enum cmd_status s = CMD_ERROR;
+	int first, fd, r;
+
+	if ((r = parse_simple(cli, argc, argv, import ? NULL : &file, &first)) != 0)
+		return (enum cmd_status)r;
+	if (argc - first != (import ? 2 : 1))
+		return cli_usage(cli, import ? "expected NAME FILE" : "expected one secret NAME");
+	name = argv[first];
+	if (import)
+		file = argv[first + 1];
+	if (secrets_name_check(name) < 0)
+		return fail(cli);
+	if (file) {
+		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+			return cli_fail(cli, CMD_ERROR, "cannot read '%s': %s", file, strerror(errno));
+		r = secrets_read_fd(fd, import ? SECRETS_VALUE_MAX * 2 : SECRETS_VALUE_MAX, &value, &len);
+		close(fd);
+	} else {
+		r = secrets_read_fd(0, SECRETS_VALUE_MAX, &value, &len);
+	}
+	if (r < 0)
+		return cli_fail(cli, CMD_ERROR, "reading the value of '%s' from %s: %s", name, file ? file : "stdin",
+				err_msg());
+	if ((r = open_store(cli, &st, &ledger)) < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	r = import ? secrets_import(&st, name, value, len) : secrets_set(&st, name, value, len);
+	if (r < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	say_ok(cli, json_pack("{s:s, s:b}", "name", name, "imported", import), "%s secret '%s'",
+	       import ? "imported" : "set", name);
+	s = CMD_OK;
+out:
+	age_free(value, len);
+	close_store(&st, ledger);
+	return s;
+}
+
+/* Standard base64 with padding (for `base64 -d`) of N bytes into a new wiped-on-free buffer. */
+static char *b64_padded(const uint8_t *p, size_t n, size_t *len)
+{
+	size_t cap = (n + 2) / 3 * 4 + 1, l;
+	char *out = malloc(cap);
+
+	if (!out)
+		return NULL;
+	l = age_b64_encode(p, n, out);
+	while (l % 4)
+		out[l++] = '=';
+	out[l] = '\0';
+	*len = cap;
+	return out;
+}
+
+static enum cmd_status do_get(struct cli *cli, int argc, char **argv)
+{
+	struct secrets_store st;
+	uint8_t *value = NULL;
+	size_t len = 0;
+	enum cmd_status s = CMD_ERROR;
+	int first, r;
+
+	if ((r = parse_simple(cli, argc, argv, NULL, &first)) != 0)
+		return (enum cmd_status)r;
+	if (argc - first != 1)
+		return cli_usage(cli, "expected one secret NAME");
+	if (secrets_name_check(argv[first]) < 0)
+		return fail(cli);
+	if (open_store(cli, &st, NULL) < 0 || secrets_get(&st, argv[first], &value, &len) < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	if (cli->json) {
+		size_t blen = 0;
+		char *b = b64_padded(value, len, &blen);
+
+		if (!b) {
+			s = cli_fail(cli, CMD_ERROR, "out of memory");
+			goto out;
+		}
+		/* Printed by hand: a JSON library would keep copies of the value. */
+		printf("{\n  \"name\": \"%s\",\n  \"size\": %zu,\n  \"encoding\": \"base64\",\n  \"value\": \"%s\"\n}\n",
+		       argv[first], len, b);
+		age_free(b, blen);
+	} else if (len && fwrite(value, 1, len, stdout) != len) {
+		s = cli_fail(cli, CMD_ERROR, "cannot write secret '%s' to stdout: %s", argv[first], strerror(errno));
+		goto out;
+	}
+	if (fflush(stdout) != 0) {
+		s = cli_fail(cli, CMD_ERROR, "cannot write secret '%s' to stdout: %s", argv[first], strerror(errno));
+		goto out;
+	}
+	s = CMD_OK;
+out:
+	age_free(value, len);
+	close_store(&st, NULL);
+	return s;
+}
+
+static enum cmd_status do_list(struct cli *cli, int argc, char **argv)
+{
+	struct secrets_store st;
+	struct secrets_entry *e = NULL;
+	size_t n = 0, i, j;
+	enum cmd_status s = CMD_ERROR;
+	int first, r;
+
+	if ((r = parse_simple(cli, argc, argv, NULL, &first)) != 0)
+		return (enum cmd_status)r;
+	if (argc != first)
+		return cli_usage(cli, "'secrets list' takes no operands");
+	if (open_store(cli, &st, NULL) < 0 || secrets_list(&st, &e, &n) < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	if (cli->json) {
+		json_t *list = json_array();
+
+		for (i = 0; i < n; i++) {
+			json_t *g = json_array();
+			char when[CLOCK_UTC_LEN];
+
+			clock_format_utc(e[i].mtime * 1000, when);
+			for (j = 0; j < e[i].ngrants; j++)
+				json_array_append_new(g, json_string(e[i].grants[j]));
+			json_array_append_new(list, json_pack("{s:s, s:I, s:s, s:o}", "name", e[i].name, "size",
+							      (json_int_t)e[i].size, "modified", when, "grants", g));
+		}
+		cli_print_json(json_pack("{s:o, s:I}", "secrets", list, "count", (json_int_t)n));
+	} else {
+		if (n == 0 && !cli->quiet)
+			printf("no secrets in %s\n", st.dir);
+		if (n)
+			printf("%-24s %8s  %-20s  %s\n", "NAME", "SIZE", "MODIFIED", "GRANTED TO");
+		for (i = 0; i < n; i++) {
+			char when[CLOCK_UTC_LEN], size[32];
+
+			clock_format_utc(e[i].mtime * 1000, when);
+			when[19] = '\0';
+			cli_bytes(e[i].size, size, sizeof(size));
+			printf("%-24s %8s  %-20s  ", e[i].name, size, when);
+			for (j = 0; j < e[i].ngrants; j++)
+				printf("%s%s", j ? "," : "", e[i].grants[j]);
+			printf("%s\n", e[i].ngrants ? "" : "-");
+		}
+	}
+	s = CMD_OK;
+out:
+	secrets_list_free(e, n);
+	close_store(&st, NULL);
+	return s;
+}
+
+static enum cmd_status do_rm(struct cli *cli, int argc, char **argv)
+{
+	struct secrets_store st;
+	struct ledger *ledger = NULL;
+	enum cmd_status s = CMD_ERROR;
+	int first, r;
+
+	if ((r = parse_simple(cli, argc, argv, NULL, &first)) != 0)
+		return (enum cmd_status)r;
+	if (argc - first != 1)
+		return cli_usage(cli, "expected one secret NAME");
+	if (secrets_name_check(argv[first]) < 0)
+		return fail(cli);
+	if (open_store(cli, &st, &ledger) < 0 || secrets_rm(&st, argv[first]) < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	say_ok(cli, json_pack("{s:s}", "name", argv[first]), "removed secret '%s'", argv[first]);
+	s = CMD_OK;
+out:
+	close_store(&st, ledger);
+	return s;
+}
+
+/* grant / revoke NAME -t SEL: the targets' keys (machine names or user@host:port). */
+static enum cmd_status do_grant(struct cli *cli, int argc, char **argv, bool grant)
+{
+	static const struct option opts[] = {
+		{ "targets", required_argument, NULL, 't' },
+		{ "targets-file", required_argument, NULL, FLEET_OPT_TARGETS_FILE },
+		{ "exclude", required_argument, NULL, FLEET_OPT_EXCLUDE },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *spec = NULL, *tfile = NULL, *exclude = NULL;
+	struct target_list tl;
+	const struct inventory *inv = NULL;
+	struct secrets_store st;
+	struct ledger *ledger = NULL;
+	char **keys = NULL;
+	size_t i, changed = 0;
+	json_t *jk;
+	enum cmd_status s = CMD_ERROR;
+	int c, r;
+
+	target_list_init(&tl);
+	memset(&st, 0, sizeof(st));
+	st.lock_fd = -1;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': spec = optarg; break;
+		case FLEET_OPT_TARGETS_FILE: tfile = optarg; break;
+		case FLEET_OPT_EXCLUDE: exclude = optarg; break;
+		default: return cli_usage(cli, "unknown option '%s' for 'secrets %s'", argv[optind - 1], argv[0]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(cli, "expected one secret NAME");
+	if (!spec && !tfile)
+		return cli_usage(cli, "no targets: give -t TARGETS or --targets-file FILE");
+	if (secrets_name_check(argv[optind]) < 0)
+		return fail(cli);
+	if ((r = cli_targets(cli, spec, exclude, tfile, &tl)) < 0) {
+		s = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : fail(cli);
+		goto out;
+	}
+	if ((r = cli_inventory(cli, &inv)) < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	if (!(keys = calloc(tl.n ? tl.n : 1, sizeof(*keys)))) {
+		s = cli_fail(cli, CMD_ERROR, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < tl.n; i++) {
+		if (!(keys[i] = malloc(SECRETS_KEY_MAX + 1))) {
+			s = cli_fail(cli, CMD_ERROR, "out of memory");
+			goto out;
+		}
+		secrets_target_key(inv, &tl.items[i], keys[i], SECRETS_KEY_MAX + 1);
+	}
+	if (open_store(cli, &st, &ledger) < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	r = grant ? secrets_grant(&st, argv[optind], (const char *const *)keys, tl.n, &changed)
+		  : secrets_revoke(&st, argv[optind], (const char *const *)keys, tl.n, &changed);
+	if (r < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	jk = json_array();
+	for (i = 0; i < tl.n; i++)
+		json_array_append_new(jk, json_string(keys[i]));
+	say_ok(cli, json_pack("{s:s, s:o, s:I}", "name", argv[optind], "keys", jk, grant ? "added" : "removed",
+			      (json_int_t)changed),
+	       "%s '%s' %s %zu target%s (%zu %s)", grant ? "granted" : "revoked", argv[optind],
+	       grant ? "to" : "from", tl.n, tl.n == 1 ? "" : "s", changed, grant ? "new" : "removed");
+	s = CMD_OK;
+out:
+	if (keys)
+		secrets_strv_free(keys, tl.n);
+	target_list_release(&tl);
+	close_store(&st, ledger);
+	return s;
+}
+
+static enum cmd_status do_rotate(struct cli *cli, int argc, char **argv)
+{
+	struct secrets_store st;
+	struct ledger *ledger = NULL;
+	char pub[AGE_RECIPIENT_TEXT_MAX];
+	size_t n = 0;
+	enum cmd_status s = CMD_ERROR;
+	int first, r;
+
+	if ((r = parse_simple(cli, argc, argv, NULL, &first)) != 0)
+		return (enum cmd_status)r;
+	if (argc != first)
+		return cli_usage(cli, "'secrets rotate-key' takes no operands");
+	if (open_store(cli, &st, &ledger) < 0 || secrets_rotate(&st, pub, &n) < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	say_ok(cli, json_pack("{s:s, s:I}", "identity", pub, "secrets", (json_int_t)n),
+	       "new admin identity %s; %zu secret%s re-encrypted", pub, n, n == 1 ? "" : "s");
+	s = CMD_OK;
+out:
+	close_store(&st, ledger);
+	return s;
+}
+
+static enum cmd_status do_recipients(struct cli *cli, int argc, char **argv)
+{
+	struct secrets_store st;
+	struct ledger *ledger = NULL;
+	struct age_recipient *rs = NULL;
+	size_t n = 0, i;
+	enum cmd_status s = CMD_ERROR;
+	const char *verb;
+	int first, r;
+
+	if ((r = parse_simple(cli, argc, argv, NULL, &first)) != 0)
+		return (enum cmd_status)r;
+	if (argc - first < 1)
+		return cli_usage(cli, "expected 'recipients add AGE_PUBKEY', 'recipients rm AGE_PUBKEY' or "
+				 "'recipients list'");
+	verb = argv[first];
+	if (strcmp(verb, "list") == 0) {
+		if (argc - first != 1)
+			return cli_usage(cli, "'secrets recipients list' takes no operands");
+		if (open_store(cli, &st, NULL) < 0 || secrets_recipients(&st, &rs, &n) < 0) {
+			s = fail(cli);
+			goto out;
+		}
+		if (cli->json) {
+			json_t *list = json_array();
+			char text[AGE_RECIPIENT_TEXT_MAX];
+
+			for (i = 0; i < n; i++) {
+				age_recipient_format(&rs[i], text);
+				json_array_append_new(list, json_string(text));
+			}
+			cli_print_json(json_pack("{s:o}", "recipients", list));
+		} else {
+			char text[AGE_RECIPIENT_TEXT_MAX];
+
+			for (i = 0; i < n; i++) {
+				age_recipient_format(&rs[i], text);
+				printf("%s\n", text);
+			}
+		}
+		s = CMD_OK;
+		goto out;
+	}
+	if (strcmp(verb, "add") != 0 && strcmp(verb, "rm") != 0)
+		return cli_usage(cli, "unknown 'secrets recipients' action '%s': expected add, rm or list", verb);
+	if (argc - first != 2)
+		return cli_usage(cli, "expected 'recipients %s AGE_PUBKEY'", verb);
+	if (open_store(cli, &st, &ledger) < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	r = verb[0] == 'a' ? secrets_recipients_add(&st, argv[first + 1], &n)
+			   : secrets_recipients_rm(&st, argv[first + 1], &n);
+	if (r < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	say_ok(cli, json_pack("{s:s, s:s, s:I}", "action", verb, "recipient", argv[first + 1], "secrets",
+			      (json_int_t)n),
+	       "%s recipient %s; %zu secret%s re-encrypted", verb[0] == 'a' ? "added" : "removed", argv[first + 1], n,
+	       n == 1 ? "" : "s");
+	s = CMD_OK;
+out:
+	free(rs);
+	close_store(&st, ledger);
+	return s;
+}
+
+static enum cmd_status do_identity(struct cli *cli, int argc, char **argv)
+{
+	struct secrets_store st = { .lock_fd = -1 };
+	char pub[AGE_RECIPIENT_TEXT_MAX];
+	enum cmd_status s = CMD_ERROR;
+	int first, r;
+
+	if ((r = parse_simple(cli, argc, argv, NULL, &first)) != 0)
+		return (enum cmd_status)r;
+	if (argc != first)
+		return cli_usage(cli, "'secrets identity' takes no operands");
+	if (cli_state_dir(cli) < 0 || secrets_open(&st, cli->state_dir, NULL) < 0 || secrets_identity(&st, pub) < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	if (cli->json)
+		cli_print_json(json_pack("{s:s, s:s}", "identity", pub, "file", st.key_path));
+	else
+		printf("%s\n", pub);
+	s = CMD_OK;
+out:
+	close_store(&st, NULL);
+	return s;
+}
+
+/* push: one node's job. */
+struct push_node {
+	struct target t;
+	char name[TARGET_FORMAT_MAX];
+	char key[SECRETS_KEY_MAX + 1];
+	struct secrets_push_report rep;
+	struct fleet_failure fail;
+	int err;
+};
+
+struct push_run {
+	const struct secrets_store *st;
+	const struct fleet *fleet;
+	const char *owner;
+	struct push_node *nodes;
+};
+
+static void push_job(size_t i, void *arg)
+{
+	struct push_run *run = arg;
+	struct push_node *n = &run->nodes[i];
+	struct executor *ex = NULL;
+	struct exec_session *s = NULL;
+
+	if ((n->err = fleet_connect(run->fleet, &n->t, &ex, &s, &n->fail)) < 0)
+		return;
+	n->err = secrets_push(run->st, run->fleet, ex, s, n->key, run->owner, &n->rep, &n->fail);
+	ex->ops->disconnect(s);
+}
+
+static json_t *strv_json(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static void print_names(const char *what, char *const *v, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	printf("  %s:", what);
+	for (i = 0; i < n; i++)
+		printf(" %s", v[i]);
+	printf("\n");
+}
+
+static enum cmd_status do_push(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		FLEET_OPTIONS,
+		{ "owner", required_argument, NULL, OPT_OWNER },
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_fleet f;
+	struct secrets_store st;
+	struct push_run run = { 0 };
+	struct push_node *nodes = NULL;
+	const struct inventory *inv = NULL;
+	const char *owner = NULL, *dir = NULL;
+	size_t i, ok = 0, ledger_fail = 0;
+	enum cmd_status s = CMD_ERROR;
+	int c, r;
+
+	cli_fleet_init(&f);
+	memset(&st, 0, sizeof(st));
+	st.lock_fd = -1;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
+		if (c == OPT_OWNER) {
+			owner = optarg;
+			continue;
+		}
+		if (c == OPT_DIR) {
+			dir = optarg;
+			continue;
+		}
+		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
+			return cli_usage(cli, "%s", err_msg());
+		if (r == 0)
+			return cli_usage(cli, "unknown option '%s' for 'secrets push'", argv[optind - 1]);
+	}
+	if (argc != optind)
+		return cli_usage(cli, "'secrets push' takes no operands; name the nodes with -t");
+	if (!f.spec && !f.file)
+		return cli_usage(cli, "no targets: give -t TARGETS or --targets-file FILE");
+	if (owner && secrets_owner_check(owner) < 0)
+		return cli_usage(cli, "%s", err_msg());
+	if (dir && dir[0] != '/')
+		return cli_usage(cli, "bad --dir '%s': expected an absolute path", dir);
+	if ((r = cli_fleet_open(cli, &f)) < 0) {
+		s = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : fail(cli);
+		goto out;
+	}
+	if ((r = cli_inventory(cli, &inv)) < 0 || (r = secrets_open_read(&st, cli->state_dir)) < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	if (dir)
+		st.remote_dir = dir;
+	if (!(nodes = calloc(f.targets.n ? f.targets.n : 1, sizeof(*nodes)))) {
+		s = cli_fail(cli, CMD_ERROR, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < f.targets.n; i++) {
+		nodes[i].t = f.targets.items[i];
+		fleet_node_name(&nodes[i].t, nodes[i].name, sizeof(nodes[i].name));
+		secrets_target_key(inv, &nodes[i].t, nodes[i].key, sizeof(nodes[i].key));
+	}
+	run.st = &st;
+	run.fleet = &f.fleet;
+	run.owner = owner;
+	run.nodes = nodes;
+	if (pool_run(f.targets.n, f.fleet.parallel > 0 ? f.fleet.parallel : 1, push_job, &run) < 0) {
+		s = fail(cli);
+		goto out;
+	}
+	for (i = 0; i < f.targets.n; i++) {
+		struct push_node *n = &nodes[i];
+
+		if (n->err == 0)
+			ok++;
+		if (secrets_push_record(f.fleet.ledger, NULL, n->name, n->key, &n->rep, n->err ? &n->fail : NULL) < 0)
+			ledger_fail++;
+	}
+	if (cli->json) {
+		json_t *list = json_array();
+
+		for (i = 0; i < f.targets.n; i++) {
+			struct push_node *n = &nodes[i];
+
+			json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "target", n->name,
+							      "key", n->key, "ok", n->err == 0, "written",
+							      strv_json(n->rep.written, n->rep.nwritten), "removed",
+							      strv_json(n->rep.removed, n->rep.nremoved), "step",
+							      n->err ? json_string(n->fail.step ? n->fail.step : "secrets")
+								     : json_null(),
+							      "error", n->err ? json_string(n->fail.message) : json_null()));
+		}
+		cli_print_json(json_pack("{s:o, s:s, s:{s:I, s:I, s:I}}", "nodes", list, "dir", st.remote_dir,
+					 "summary", "nodes", (json_int_t)f.targets.n, "ok", (json_int_t)ok, "failed",
+					 (json_int_t)(f.targets.n - ok)));
+	} else {
+		for (i = 0; i < f.targets.n; i++) {
+			struct push_node *n = &nodes[i];
+
+			if (n->err) {
+				printf("%s: FAILED at %s: %s\n", n->name, n->fail.step ? n->fail.step : "secrets",
+				       n->fail.message);
+				continue;
+			}
+			printf("%s: %zu written, %zu removed\n", n->name, n->rep.nwritten, n->rep.nremoved);
+			if (!cli->quiet) {
+				print_names("written", n->rep.written, n->rep.nwritten);
+				print_names("removed", n->rep.removed, n->rep.nremoved);
+			}
+		}
+		printf("%zu nodes: %zu ok, %zu failed\n", f.targets.n, ok, f.targets.n - ok);
+	}
+	if (ledger_fail) {
+		s = cli_fail(cli, CMD_ERROR, "the ledger did not take %zu secret.push event%s: %s", ledger_fail,
+			     ledger_fail == 1 ? "" : "s", err_msg());
+		goto out;
+	}
+	s = cli_fleet_status(ok, f.targets.n);
+out:
+	for (i = 0; nodes && i < f.targets.n; i++)
+		secrets_push_report_release(&nodes[i].rep);
+	free(nodes);
+	secrets_close(&st);
+	cli_fleet_close(&f);
+	return s;
+}
+
+static enum cmd_status cmd_secrets_exec(struct cli *cli, int argc, char **argv)
+{
+	const char *sub;
+
+	/* Plaintext passes through this process: keep it out of core dumps and ptrace. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (argc < 2)
+		return cli_usage(cli, "no subcommand: expected set, get, list, rm, import, grant, revoke, push, "
+				 "rotate-key, recipients or identity");
+	sub = argv[1];
+	argc--;
+	argv++;
+	if (strcmp(sub, "set") == 0)
+		return do_set(cli, argc, argv, false);
+	if (strcmp(sub, "import") == 0)
+		return do_set(cli, argc, argv, true);
+	if (strcmp(sub, "get") == 0)
+		return do_get(cli, argc, argv);
+	if (strcmp(sub, "list") == 0 || strcmp(sub, "ls") == 0)
+		return do_list(cli, argc, argv);
+	if (strcmp(sub, "rm") == 0)
+		return do_rm(cli, argc, argv);
+	if (strcmp(sub, "grant") == 0)
+		return do_grant(cli, argc, argv, true);
+	if (strcmp(sub, "revoke") == 0)
+		return do_grant(cli, argc, argv, false);
+	if (strcmp(sub, "rotate-key") == 0)
+		return do_rotate(cli, argc, argv);
+	if (strcmp(sub, "recipients") == 0)
+		return do_recipients(cli, argc, argv);
+	if (strcmp(sub, "identity") == 0)
+		return do_identity(cli, argc, argv);
+	if (strcmp(sub, "push") == 0)
+		return do_push(cli, argc, argv);
+	return cli_usage(cli, "unknown subcommand '%s': expected set, get, list, rm, import, grant, revoke, push, "
+			 "rotate-key, recipients or identity", sub);
+}
+
+const struct cmd_entry cmd_secrets_entry = {
+	.name = "secrets",
+	.summary = "age-encrypted secrets: set, get, grant to nodes, push",
+	.usage = "chimera secrets set NAME [--file FILE]      (else the value is read from stdin)\n"
+		 "       chimera secrets get NAME                   (the value to stdout)\n"
+		 "       chimera secrets list | rm NAME | import NAME AGEFILE\n"
+		 "       chimera secrets grant NAME -t TARGETS | revoke NAME -t TARGETS\n"
+		 "       chimera secrets push -t TARGETS [--owner USER[:GROUP]] [--dir DIR]\n"
+		 "       chimera secrets rotate-key | identity\n"
+		 "       chimera secrets recipients add AGE_PUBKEY | rm AGE_PUBKEY | list",
+	.help = "Keeps secrets in the state dir as age files (age-encryption.org/v1, X25519),\n"
+		"encrypted to the controller's admin identity STATE/keys/age.key (age-keygen\n"
+		"format, made on first use, mode 0600) and to the extra recipients listed in\n"
+		"STATE/keys/age.recipients. Each secret is STATE/secrets/NAME.age (0600, written\n"
+		"atomically); any age tool reads it: age -d -i STATE/keys/age.key FILE.\n"
+		"Values are never written to the controller's disk in the clear, never put on a\n"
+		"command line, in a log or in the ledger; the ledger records names and counts.\n"
+		"\n"
+		"subcommands:\n"
+		"  set NAME [--file F]      store a value read from F, else from stdin (binary is\n"
+		"                           fine; at most 16 MiB). NAME: [A-Za-z0-9][A-Za-z0-9._-]*,\n"
+		"                           at most 64 characters\n"
+		"  get NAME                 print the value to stdout as it is; with --json, as\n"
+		"                           base64 in {\"name\", \"size\", \"encoding\", \"value\"}\n"
+		"  list                     name, size of the .age file, modified, granted to\n"
+		"  rm NAME                  remove a secret and its grants\n"
+		"  import NAME AGEFILE      store an age file made by any age tool for the admin\n"
+		"                           identity (it must decrypt; it is re-encrypted to the\n"
+		"                           current recipients)\n"
+		"  grant NAME -t TARGETS    let these nodes have NAME (kept by machine name for\n"
+		"                           machines of chimera.toml, else as user@host:port)\n"
+		"  revoke NAME -t TARGETS   take it back; the next push removes it from them\n"
+		"  push -t TARGETS          on each node: write every secret granted to it to\n"
+		"                           DIR/NAME (mode 0400, directory 0700) and remove the\n"
+		"                           files of DIR no longer granted. The value travels on\n"
+		"                           the SSH session's stdin only. Deploy does the same.\n"
+		"      --owner USER[:GROUP] chown the directory and files (default: the login user)\n"
+		"      --dir DIR            the directory on the nodes (default " SECRETS_REMOTE_DIR ")\n"
+		"      and the fleet options: --targets-file, --exclude, --parallel,\n"
+		"      --connect-timeout, --timeout, --accept-new-host-keys\n"
+		"  rotate-key               make a new admin identity and re-encrypt every secret to\n"
+		"                           it and the extra recipients, all or nothing\n"
+		"  recipients add KEY       add an extra recipient (age1...) and re-encrypt every\n"
+		"                           secret, all or nothing; rm KEY likewise; list\n"
+		"  identity                 print the admin public key (made on first use)\n"
+		"\n"
+		"options: --json for machine-readable output of every subcommand.\n"
+		"\n"
+		"exit status: 0 ok; 1 an error (a missing secret, a key that does not open it, a\n"
+		"corrupted file, a bad name: the message names the secret and its file); 2 bad\n"
+		"usage; 3 push failed on some nodes.\n",
+	.exec = cmd_secrets_exec,
+};
