@@ -531,7 +531,7 @@ static int parse_tags(const struct pctx *c, const struct toml_value *v, const ch
 /* sessions = { NAME = "COMMAND", ... }: what tmux sessions the machine keeps. */
 static int parse_sessions(const struct pctx *c, const struct toml_value *v, const char *what, struct inv_machine *m)
 {
-	const char *expect = "a table of NAME = \"COMMAND\" (NAME: [A-Za-z0-9][A-Za-z0-9._-]*, at most 64)";
+	const char *expect = "a table of NAME = \"COMMAND\" (NAME: [A-Za-z0-9][A-Za-z0-9_-]*, at most 64)";
 	const struct toml_value *e;
 	const char *name, *cmd;
 	char q[QUOTE_MAX];
@@ -543,7 +543,8 @@ static int parse_sessions(const struct pctx *c, const struct toml_value *v, cons
 	if (toml_table_len(v) > INV_SESSIONS_MAX)
 		return bad(c, toml_value_span(v), "%s has more than %d sessions", what, INV_SESSIONS_MAX);
 	for (i = 0; (e = toml_table_at(v, i, &name, &len)) != NULL; i++) {
-		if (strlen(name) != len || !word_valid(name, len, 64)) {
+		/* tmux reads '.' in a target as a pane separator: sessions_name_check refuses it too */
+		if (strlen(name) != len || !word_valid(name, len, 64) || memchr(name, '.', len)) {
 			err_quote(q, sizeof(q), name, len);
 			return bad(c, key_pos(e), "bad session name '%s' in %s; expected %s", q, what, expect);
 		}

@@ -48,7 +48,7 @@ struct inv_defaults {
 
 /* A tmux session a machine must keep running (watch restarts it when it is gone). */
 struct inv_session {
-	char *name;			/* [A-Za-z0-9][A-Za-z0-9._-]*, at most 64 */
+	char *name;			/* [A-Za-z0-9][A-Za-z0-9_-]*, at most 64 (tmux takes no '.') */
 	char *command;
 };
 

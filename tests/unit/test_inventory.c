@@ -282,7 +282,7 @@ static void test_sessions_owner(void **state)
 				   "secrets_owner = \"app:www-data\"\n"
 				   "[machines.a]\n"
 				   "target = \"h1\"\n"
-				   "sessions = { logger = \"tail -F /var/log/app\", \"q.1\" = \"sleep 9\" }\n"
+				   "sessions = { logger = \"tail -F /var/log/app\", \"q_1\" = \"sleep 9\" }\n"
 				   "secrets_owner = \"1000\"\n"
 				   "[machines.b]\n"
 				   "target = \"h2\"\n"
@@ -298,7 +298,7 @@ static void test_sessions_owner(void **state)
 	assert_int_equal(m->nsessions, 2);
 	assert_string_equal(m->sessions[0].name, "logger");
 	assert_string_equal(m->sessions[0].command, "tail -F /var/log/app");
-	assert_string_equal(m->sessions[1].name, "q.1");
+	assert_string_equal(m->sessions[1].name, "q_1");
 	assert_string_equal(m->secrets_owner, "1000");
 	m = find(&inv, "b");
 	assert_int_equal(m->nsessions, 1);
@@ -311,10 +311,13 @@ static void test_sessions_owner(void **state)
 
 	expect_err("[machines.a]\ntarget = \"h\"\nsessions = [\"x\"]\n", ERR_INVALID,
 		   "chimera.toml:3:12: 'sessions' in [machines.a] must be a table of NAME = \"COMMAND\" (NAME: "
-		   "[A-Za-z0-9][A-Za-z0-9._-]*, at most 64), found an array");
+		   "[A-Za-z0-9][A-Za-z0-9_-]*, at most 64), found an array");
 	expect_err("[machines.a]\ntarget = \"h\"\nsessions = { \"-x\" = \"true\" }\n", ERR_INVALID,
 		   "chimera.toml:3:14: bad session name '-x' in 'sessions' in [machines.a]; expected a table of NAME = "
-		   "\"COMMAND\" (NAME: [A-Za-z0-9][A-Za-z0-9._-]*, at most 64)");
+		   "\"COMMAND\" (NAME: [A-Za-z0-9][A-Za-z0-9_-]*, at most 64)");
+	expect_err("[machines.a]\ntarget = \"h\"\nsessions = { \"a.b\" = \"true\" }\n", ERR_INVALID,
+		   "chimera.toml:3:14: bad session name 'a.b' in 'sessions' in [machines.a]; expected a table of NAME = "
+		   "\"COMMAND\" (NAME: [A-Za-z0-9][A-Za-z0-9_-]*, at most 64)");
 	expect_err("[machines.a]\ntarget = \"h\"\nsessions = { x = \"\" }\n", ERR_INVALID,
 		   "chimera.toml:3:18: 'sessions' in [machines.a] must be a command string, found an empty string");
 	expect_err("[machines.a]\ntarget = \"h\"\nsecrets_owner = \"root:wheel:x\"\n", ERR_INVALID,
