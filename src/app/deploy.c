@@ -837,6 +837,8 @@ static int node_hooked(struct deploy_job *job, struct deploy_node *n, struct exe
 	const struct deploy_opts *o = job->opts;
 	int r;
 
+	n->path = job->rep->path;
+	n->deployment = job->rep->id;
 	if (!o->dry_run && o->before && (r = o->before(n, ex, s, o->hook_arg)) < 0)
 		return r;
 	if ((r = node_steps(job, n, ex, s)) < 0 || n->outcome != OUTCOME_DEPLOYED || !o->after)

@@ -39,6 +39,8 @@ struct deploy_node {
 	const char *activate;
 	const struct health_spec *checks;
 	size_t nchecks;
+	const char *path;		/* what it is deployed to, for the hooks (borrowed) */
+	const char *deployment;		/* the deployment's id, for the hooks (borrowed) */
 	enum deploy_outcome outcome;
 	struct fleet_failure fail;
 	int64_t step_ms[STEP_COUNT];	/* -1 for a step not run */

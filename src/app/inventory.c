@@ -1,5 +1,6 @@
 /* The inventory: read chimera.toml strictly, and add or remove machines with byte-preserving edits. */
 #include "app/inventory.h"
+#include "app/secrets.h"
 #include "core/attrpath.h"
 #include "core/flakeref.h"
 #include "core/profile.h"
@@ -49,7 +50,6 @@ void inventory_init(struct inventory *inv)
 	snprintf(inv->defaults.activation, sizeof(inv->defaults.activation), "auto");
 	inv->defaults.parallel = 64;
 	inv->defaults.connect_timeout = 10;
-	snprintf(inv->defaults.secrets_owner, sizeof(inv->defaults.secrets_owner), "root");
 	/* memset made every *_from INV_FROM_DEFAULT (0) */
 }
 
@@ -368,31 +368,15 @@ static int parse_checks(const struct pctx *c, const struct toml_value *v, const 
 	return 0;
 }
 
-/* OWNER = "user[:group]", each part a name or a number. */
+/* OWNER = "user[:group]", as secrets_owner_check takes it. */
 static int parse_owner(const struct pctx *c, const struct toml_value *v, const char *what, const char **s)
 {
-	const char *expect = "a string \"user\" or \"user:group\" ([a-z_][a-z0-9_-]* or a number)";
-	const char *p;
-	char q[QUOTE_MAX];
-	int r, parts = 0;
+	int r;
 
-	if ((r = want_str(c, v, what, expect, INV_OWNER_MAX, s)) < 0)
+	if ((r = want_str(c, v, what, "a string \"USER\" or \"USER:GROUP\"", INV_OWNER_MAX, s)) < 0)
 		return r;
-	for (p = *s; parts < 3;) {
-		size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_-");
-
-		if (n == 0 || p[0] == '-' || n > 32)
-			break;
-		parts++;
-		p += n;
-		if (*p != ':')
-			break;
-		p++;
-	}
-	if (*p || parts == 0 || parts > 2) {
-		err_quote(q, sizeof(q), *s, strlen(*s));
-		return bad(c, toml_value_span(v), "bad owner '%s' in %s; expected %s", q, what, expect);
-	}
+	if (secrets_owner_check(*s) < 0)
+		return bad(c, toml_value_span(v), "%s in %s", err_msg(), what);
 	return 0;
 }
 

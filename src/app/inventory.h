@@ -43,7 +43,7 @@ struct inv_defaults {
 	struct health_spec *checks;		/* owned */
 	size_t nchecks;
 	enum inv_source checks_from;
-	char secrets_owner[INV_OWNER_MAX + 1];	/* owner of pushed secrets, "user[:group]"; "root" */
+	char secrets_owner[INV_OWNER_MAX + 1];	/* owner of pushed secrets, "user[:group]"; "": the login user */
 };
 
 /* A tmux session a machine must keep running (watch restarts it when it is gone). */

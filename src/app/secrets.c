@@ -45,6 +45,8 @@ static bool owner_part(const char *s, size_t n)
 {
 	size_t i;
 
+	if (n > 0 && n <= 10 && strspn(s, "0123456789") >= n)
+		return true;	/* a numeric id */
 	if (n == 0 || n > 32 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
 		return false;
 	for (i = 1; i < n; i++) {
@@ -55,6 +57,15 @@ static bool owner_part(const char *s, size_t n)
 			return false;
 	}
 	return true;
+}
+
+const char *secrets_owner_for(const struct inventory *inv, const struct target *t)
+{
+	const struct inv_machine *m = inv ? inventory_find_target(inv, t) : NULL;
+
+	if (m && m->secrets_owner)
+		return m->secrets_owner;
+	return inv && inv->defaults.secrets_owner[0] ? inv->defaults.secrets_owner : NULL;
 }
 
 int secrets_owner_check(const char *owner)
@@ -68,7 +79,9 @@ int secrets_owner_check(const char *owner)
 	else
 		ok = owner_part(owner, strlen(owner));
 	if (!ok)
-		return err_set(ERR_INVALID, "bad owner '%s': expected USER or USER:GROUP",
+		return err_set(ERR_INVALID,
+			       "bad owner '%s': expected USER or USER:GROUP, each a name ([A-Za-z_] then [A-Za-z0-9_.-]) "
+			       "or a number",
 			       err_quote(q, sizeof(q), owner, strlen(owner)));
 	return 0;
 }

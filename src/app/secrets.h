@@ -66,7 +66,7 @@ void secrets_close(struct secrets_store *st);
 /* 0 when NAME is a secret name, else ERR_INVALID quoting it with the expected form. */
 int secrets_name_check(const char *name);
 
-/* 0 when OWNER is "user" or "user:group" (names of [A-Za-z0-9_.-], starting with a letter or _). */
+/* 0 when OWNER is "user" or "user:group" (names of [A-Za-z0-9_.-] starting with a letter or _, or numbers). */
 int secrets_owner_check(const char *owner);
 
 /*
@@ -74,6 +74,12 @@ int secrets_owner_check(const char *owner);
  * canonical user@host:port. OUT holds SECRETS_KEY_MAX + 1 bytes.
  */
 void secrets_target_key(const struct inventory *inv, const struct target *t, char *out, size_t len);
+
+/*
+ * Who owns T's pushed secrets: its machine's secrets_owner, else [defaults]
+ * secrets_owner, else NULL (the login user). INV may be NULL.
+ */
+const char *secrets_owner_for(const struct inventory *inv, const struct target *t);
 
 /* The admin public key ("age1...") into OUT, making the identity on first use. */
 int secrets_identity(struct secrets_store *st, char out[AGE_RECIPIENT_TEXT_MAX]);

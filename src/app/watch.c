@@ -272,6 +272,62 @@ static void heal(struct watch_job *job, struct watch_node *w)
 	}
 }
 
+/*
+ * W's declared sessions that are gone: started again when healing, else named in
+ * W->reason. Returns how many were started, or an error (W->reason says which) when one
+ * could not be checked or started.
+ */
+static int keep_sessions(struct watch_job *job, struct watch_node *w)
+{
+	struct fleet_failure f;
+	size_t i;
+	int started = 0, r;
+
+	for (i = 0; w->sessions && i < w->sessions->n; i++) {
+		const struct session_spec *spec = &w->sessions->specs[i];
+		char why[WATCH_REASON_MAX];
+
+		memset(&f, 0, sizeof(f));
+		if ((r = sessions_has(w->ex, w->s, w->name, spec->name, &f)) == 1)
+			continue;
+		if (r == 0 && !job->opts->heal) {
+			snprintf(why, sizeof(why), "session %s is not running", spec->name);
+			add_reason(w->reason, why);
+			continue;
+		}
+		if (r == 0 && (r = sessions_start(w->ex, w->s, w->name, spec, NULL, &f)) == 0) {
+			started++;
+			job_record(job, "watch.session.restarted", w->name,
+				   json_pack("{s:s, s:s}", "session", spec->name, "command", spec->command));
+			continue;
+		}
+		snprintf(why, sizeof(why), "session %s: %s", spec->name, f.message[0] ? f.message : err_msg());
+		add_reason(w->reason, why);
+		job_record(job, "watch.session.failed", w->name, json_pack("{s:s, s:s}", "session", spec->name, "error", why));
+		return r < 0 ? r : ERR_IO;
+	}
+	return started;
+}
+
+/* After W's profile part of the round (congruent or healed): its declared sessions. */
+static void sessions_round(struct watch_job *job, struct watch_node *w)
+{
+	int r;
+
+	if (!w->sessions || !w->sessions->n)
+		return;
+	if ((r = keep_sessions(job, w)) < 0) {
+		w->state = WATCH_FAILED;
+		return;
+	}
+	if (r > 0 && w->state == WATCH_CONGRUENT) {
+		w->state = WATCH_HEALED;
+		w->heals++;
+	} else if (r == 0 && w->reason[0] && w->state == WATCH_CONGRUENT) {
+		w->state = WATCH_DRIFTED;	/* --no-heal: a session is missing */
+	}
+}
+
 /* One node's part of a round. */
 static void node_round(size_t i, void *arg)
 {
@@ -306,6 +362,7 @@ static void node_round(size_t i, void *arg)
 	if (!w->reason[0]) {
 		w->state = WATCH_CONGRUENT;
 		w->heal_failures = 0;
+		sessions_round(job, w);
 		return;
 	}
 	if (w->last != WATCH_DRIFTED && w->last != WATCH_FAILED)
@@ -315,6 +372,8 @@ static void node_round(size_t i, void *arg)
 		return;
 	}
 	heal(job, w);
+	if (w->state == WATCH_HEALED)
+		sessions_round(job, w);
 }
 
 static int by_name_cmp(const void *a, const void *b)
@@ -454,6 +513,7 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 		w->activate = fleet_activate(&ctx->fleet, &w->target, opts->activate);
 		w->checks = opts->nodes && opts->nodes[i].checks ? opts->nodes[i].checks : opts->checks;
 		w->nchecks = opts->nodes && opts->nodes[i].checks ? opts->nodes[i].nchecks : opts->nchecks;
+		w->sessions = opts->sessions ? &opts->sessions[i] : NULL;
 		if ((r = profile_path_check(w->profile)) < 0) {
 			json_decref(names);
 			goto out;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "app/deploy.h"
+#include "app/sessions.h"
 #include "core/healthspec.h"
 
 #define WATCH_BACKOFF_FIRST_MS 2000	/* after the first failed heal; x3 after each further one */
@@ -25,6 +26,12 @@ enum watch_state {
 
 const char *watch_state_name(enum watch_state s);
 
+/* The tmux sessions one node must keep: watch starts a missing one again (that is a heal). */
+struct watch_sessions {
+	const struct session_spec *specs;
+	size_t n;
+};
+
 struct watch_node {
 	struct target target;
 	char name[TARGET_FORMAT_MAX];
@@ -33,6 +40,7 @@ struct watch_node {
 	const char *activate;
 	const struct health_spec *checks;
 	size_t nchecks;
+	const struct watch_sessions *sessions;	/* may be NULL */
 	struct executor *ex;
 	struct exec_session *s;		/* kept open across rounds; NULL until connected */
 	enum watch_state state;		/* this round's */
@@ -71,6 +79,8 @@ struct watch_opts {
 	const char *tmp_dir;
 	/* Per-target checks, in target order; NULL: every node takes CHECKS. */
 	const struct deploy_node_opts *nodes;
+	/* Per-target sessions to keep, in target order; NULL: none. */
+	const struct watch_sessions *sessions;
 };
 
 struct watch_hooks {

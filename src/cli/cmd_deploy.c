@@ -1,5 +1,7 @@
 /* chimera deploy: build a configuration once and put every target on it. */
 #include "app/deploy.h"
+#include "app/secrets.h"
+#include "app/sessions.h"
 #include "cli/check_opts.h"
 #include "cli/fleet_opts.h"
 #include "cli/progress.h"
@@ -8,9 +10,61 @@
 #include "util/pool.h"
 
 #include <jansson.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What deploy does on each node's session around its steps: the secrets, the session. */
+struct deploy_hooks {
+	const struct inventory *inv;
+	const struct fleet *fleet;
+	struct secrets_store st;
+	bool secrets;			/* the store is in use: push (and remove revoked ones) */
+	const char *session;		/* -s SESSION, or NULL */
+	const char *command;		/* its command */
+};
+
+/* Before activation: every secret granted to the node, and none that is not. */
+static int hook_secrets(struct deploy_node *n, struct executor *ex, struct exec_session *s, void *arg)
+{
+	struct deploy_hooks *h = arg;
+	struct secrets_push_report rep;
+	char key[SECRETS_KEY_MAX + 1];
+	int r;
+
+	secrets_target_key(h->inv, &n->target, key, sizeof(key));
+	r = secrets_push(&h->st, h->fleet, ex, s, key, secrets_owner_for(h->inv, &n->target), &rep, &n->fail);
+	if (r < 0 && !n->fail.step)
+		fleet_fail(&n->fail, "secrets", r);
+	secrets_push_record(h->fleet->ledger, n->deployment, n->name, key, &rep, r < 0 ? &n->fail : NULL);
+	secrets_push_report_release(&rep);
+	return r;
+}
+
+/* After a node is deployed: -s SESSION -- CMD, in the new closure's PATH, replacing the last one. */
+static int hook_session(struct deploy_node *n, struct executor *ex, struct exec_session *s, void *arg)
+{
+	struct deploy_hooks *h = arg;
+	struct session_spec spec = { .name = h->session, .command = h->command, .path_dir = n->path, .replace = true };
+	bool replaced = false;
+	int r;
+
+	r = sessions_start(ex, s, n->name, &spec, &replaced, &n->fail);
+	if (r < 0 && !n->fail.step)
+		fleet_fail(&n->fail, "session", r);
+	if (h->fleet->ledger) {
+		json_t *p = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s}", "session", h->session, "command", h->command,
+				      "path", n->path, "ok", r == 0, "replaced", replaced, "error",
+				      r == 0 ? "" : n->fail.message);
+		char *text = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+		ledger_append1(h->fleet->ledger, "session.start", n->deployment, n->name, text, NULL);
+		free(text);
+		json_decref(p);
+	}
+	return r;
+}
 
 /* One configuration's nodes: with machines' own configurations, one per distinct configuration. */
 struct config_group {
@@ -419,6 +473,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 		{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
 		{ "no-magic-rollback", no_argument, NULL, OPT_NO_MAGIC },
 		{ "on-failure", required_argument, NULL, OPT_ON_FAILURE },
+		{ "session", required_argument, NULL, 's' },
 		CHECK_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -435,6 +490,10 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	char tmp[PATH_MAX] = "";
 	const struct inventory *inv;
 	struct deploy_node_opts *nodes = NULL;
+	struct deploy_hooks hooks = { 0 };
+	struct buf command = BUF_INIT(256 * 1024);
+	char sdir[PATH_MAX + 16];
+	struct stat sst;
 	bool own_configs;
 	enum cmd_status st = CMD_ERROR;
 	int c, r;
@@ -443,7 +502,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	cli_checks_init(&checks);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t:c:A:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+t:c:A:s:", opts, NULL)) != -1) {
 		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
 			return usage_out(cli, &checks, err_msg());
 		if (r == 1)
@@ -468,6 +527,11 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 			f.activate = optarg;
 			break;
 		case OPT_DRY_RUN: o.dry_run = 1; break;
+		case 's':
+			if (sessions_name_check(optarg) < 0)
+				return usage_out(cli, &checks, err_msg());
+			hooks.session = optarg;
+			break;
 		case OPT_CONFIRM_TIMEOUT:
 			if (cli_int("--confirm-timeout", optarg, 1, 3600, &confirm) < 0)
 				return usage_out(cli, &checks, err_msg());
@@ -478,12 +542,22 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 			return usage_out(cli, &checks, msg);
 		}
 	}
-	if (optind < argc) {
-		snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind]);
+	if (optind < argc && !hooks.session) {
+		snprintf(msg, sizeof(msg), "unexpected argument '%s' (a command goes after -s SESSION --)", argv[optind]);
 		return usage_out(cli, &checks, msg);
 	}
+	if (hooks.session && optind >= argc)
+		return usage_out(cli, &checks, "-s SESSION needs a command after '--'");
 	if ((r = cli_source_check(&cs)) < 0)
 		return usage_out(cli, &checks, err_msg());
+	if (hooks.session) {
+		for (c = optind; c < argc; c++)
+			if ((c > optind && buf_addc(&command, ' ') < 0) || buf_adds(&command, argv[c]) < 0) {
+				buf_release(&command);
+				return usage_out(cli, &checks, "the session's command is too long");
+			}
+		hooks.command = command.data;
+	}
 	own_configs = r == 0;	/* none given: each machine's own from chimera.toml */
 	o.expect = cs.expect;
 	o.confirm_s = magic ? confirm : 0;
@@ -496,7 +570,11 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	o.profile = f.profile;
 	o.activate = f.activate;
 	o.tmp_dir = tmp;
-	if (!checks.n && (r = cli_inventory(cli, &inv)) == 0) {
+	if ((r = cli_inventory(cli, &inv)) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (!checks.n) {
 		o.checks = inv->defaults.checks;
 		o.nchecks = inv->defaults.nchecks;
 	}
@@ -505,6 +583,21 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	o.nodes = nodes;
+	/* Secrets go out once the store has been used (so revoked ones are removed too). */
+	snprintf(sdir, sizeof(sdir), "%s/secrets", cli->state_dir);
+	if (stat(sdir, &sst) == 0) {
+		if ((r = secrets_open_read(&hooks.st, cli->state_dir)) < 0) {
+			st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+			goto out;
+		}
+		hooks.secrets = true;
+		o.before = hook_secrets;
+	}
+	hooks.inv = inv;
+	hooks.fleet = &ctx.fleet;
+	if (hooks.session)
+		o.after = hook_session;
+	o.hook_arg = &hooks;
 	if (own_configs) {
 		st = deploy_groups(cli, &f, &ctx, &o);
 		goto out;
@@ -530,8 +623,11 @@ out:
 	deploy_report_release(&rep);
 	if (ctx.nix)
 		ctx.nix->ops->close(ctx.nix);
+	if (hooks.secrets)
+		secrets_close(&hooks.st);
 	cli_fleet_close(&f);
 	cli_checks_release(&checks);
+	buf_release(&command);
 	free(nodes);
 	return st;
 }
@@ -545,6 +641,7 @@ const struct cmd_entry cmd_deploy_entry = {
 		 "                      [--profile PATH] [--activate auto|none|CMD] [--parallel N]\n"
 		 "                      [--dry-run] [--confirm-timeout S | --no-magic-rollback]\n"
 		 "                      [--check SPEC]... [--on-failure rollback|keep]\n"
+		 "                      [-s SESSION -- COMMAND...]\n"
 		 "                      [--connect-timeout S] [--timeout S] [--accept-new-host-keys]",
 	.help = "Builds the configuration once on this machine (nix-build, or `nix build` for a\n"
 		"flake), then on every target in parallel, over one SSH session per node:\n"
@@ -568,6 +665,9 @@ const struct cmd_entry cmd_deploy_entry = {
 		"A machine's own profile, activation, checks and ssh_options (chimera.toml) apply\n"
 		"to it unless --profile, --activate or --check (or CHIMERA_PROFILE, CHIMERA_ACTIVATION)\n"
 		"set them for every node.\n"
+		"Secrets: once `chimera secrets` has been used, each node gets the secrets granted\n"
+		"to it in /run/chimera/secrets/NAME (mode 0400, owner: secrets_owner in chimera.toml)\n"
+		"over its session, on stdin, before activation; ones no longer granted are removed.\n"
 		"\n"
 		"options:\n"
 		SOURCE_OPTIONS_HELP
@@ -585,6 +685,12 @@ const struct cmd_entry cmd_deploy_entry = {
 		"                           (run on each node after activation and confirmation)\n"
 		"  --on-failure WHAT        when a check fails: rollback (default: back to the\n"
 		"                           previous generation, activated) or keep\n"
+		"  -s, --session NAME -- COMMAND...\n"
+		"                           once a node is deployed, run COMMAND in the tmux\n"
+		"                           session NAME there (socket 'chimera'), the new closure's\n"
+		"                           bin first on PATH; a session of that name is replaced\n"
+		"                           (see chimera run, sessions, attach)\n"
+
 		FLEET_OPTIONS_HELP
 		"  --json                   one JSON document with every node's outcome\n"
 		"\n"

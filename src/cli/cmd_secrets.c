@@ -489,6 +489,7 @@ struct push_node {
 	struct target t;
 	char name[TARGET_FORMAT_MAX];
 	char key[SECRETS_KEY_MAX + 1];
+	const char *owner;
 	struct secrets_push_report rep;
 	struct fleet_failure fail;
 	int err;
@@ -497,7 +498,6 @@ struct push_node {
 struct push_run {
 	const struct secrets_store *st;
 	const struct fleet *fleet;
-	const char *owner;
 	struct push_node *nodes;
 };
 
@@ -510,7 +510,7 @@ static void push_job(size_t i, void *arg)
 
 	if ((n->err = fleet_connect(run->fleet, &n->t, &ex, &s, &n->fail)) < 0)
 		return;
-	n->err = secrets_push(run->st, run->fleet, ex, s, n->key, run->owner, &n->rep, &n->fail);
+	n->err = secrets_push(run->st, run->fleet, ex, s, n->key, n->owner, &n->rep, &n->fail);
 	ex->ops->disconnect(s);
 }
 
@@ -599,10 +599,10 @@ static enum cmd_status do_push(struct cli *cli, int argc, char **argv)
 		nodes[i].t = f.targets.items[i];
 		fleet_node_name(&nodes[i].t, nodes[i].name, sizeof(nodes[i].name));
 		secrets_target_key(inv, &nodes[i].t, nodes[i].key, sizeof(nodes[i].key));
+		nodes[i].owner = owner ? owner : secrets_owner_for(inv, &nodes[i].t);
 	}
 	run.st = &st;
 	run.fleet = &f.fleet;
-	run.owner = owner;
 	run.nodes = nodes;
 	if (pool_run(f.targets.n, f.fleet.parallel > 0 ? f.fleet.parallel : 1, push_job, &run) < 0) {
 		s = fail(cli);
@@ -739,7 +739,9 @@ const struct cmd_entry cmd_secrets_entry = {
 		"                           DIR/NAME (mode 0400, directory 0700) and remove the\n"
 		"                           files of DIR no longer granted. The value travels on\n"
 		"                           the SSH session's stdin only. Deploy does the same.\n"
-		"      --owner USER[:GROUP] chown the directory and files (default: the login user)\n"
+		"      --owner USER[:GROUP] chown the directory and files (default: the machine's\n"
+		"                           secrets_owner, else [defaults] secrets_owner, else the\n"
+		"                           login user)\n"
 		"      --dir DIR            the directory on the nodes (default " SECRETS_REMOTE_DIR ")\n"
 		"      and the fleet options: --targets-file, --exclude, --parallel,\n"
 		"      --connect-timeout, --timeout, --accept-new-host-keys\n"

@@ -154,6 +154,53 @@ enum {
 	OPT_RELEASE,
 };
 
+/*
+ * The sessions each target's machine declares (sessions = { NAME = "COMMAND" }), run with
+ * its profile's bin first on PATH: *OUT in target order and *SPECS (free both), or NULL
+ * when none declares any.
+ */
+static int declared_sessions(const struct cli_fleet *f, const char *profile, struct watch_sessions **out,
+			     struct session_spec **specs)
+{
+	struct watch_sessions *ws;
+	struct session_spec *sp;
+	size_t i, j, total = 0, k = 0;
+
+	*out = NULL;
+	*specs = NULL;
+	for (i = 0; f->inv && i < f->targets.n; i++) {
+		const struct inv_machine *m = inventory_find_target(f->inv, &f->targets.items[i]);
+
+		total += m ? m->nsessions : 0;
+	}
+	if (!total)
+		return 0;
+	ws = calloc(f->targets.n, sizeof(*ws));
+	sp = calloc(total, sizeof(*sp));
+	if (!ws || !sp) {
+		free(ws);
+		free(sp);
+		return err_set(ERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < f->targets.n; i++) {
+		const struct target *t = &f->targets.items[i];
+		const struct inv_machine *m = inventory_find_target(f->inv, t);
+
+		if (!m || !m->nsessions)
+			continue;
+		ws[i].specs = &sp[k];
+		ws[i].n = m->nsessions;
+		for (j = 0; j < m->nsessions; j++, k++) {
+			sp[k].name = m->sessions[j].name;
+			sp[k].command = m->sessions[j].command;
+			sp[k].path_dir = fleet_profile(&f->fleet, t, profile);
+		}
+	}
+	*out = ws;
+	*specs = sp;
+	return 0;
+}
+
 static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -188,6 +235,8 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	int c, r, magic = 1, have_source;
 	const struct inventory *inv;
 	struct deploy_node_opts *nodes = NULL;
+	struct watch_sessions *sessions = NULL;
+	struct session_spec *specs = NULL;
 	enum cmd_status st = CMD_ERROR;
 
 	cli_fleet_init(&f);
@@ -269,6 +318,11 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	o.nodes = nodes;
+	if (declared_sessions(&f, o.profile, &sessions, &specs) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	o.sessions = sessions;
 	/* The probe is a few builtins: a node that takes longer than a connection may is stuck. */
 	o.probe_timeout_s = f.connect_timeout;
 	o.tmp_dir = tmp;
@@ -296,6 +350,8 @@ out:
 	cli_fleet_close(&f);
 	cli_checks_release(&checks);
 	free(nodes);
+	free(sessions);
+	free(specs);
 	return st;
 usage:
 	cli_checks_release(&checks);
@@ -320,7 +376,10 @@ const struct cmd_entry cmd_watch_entry = {
 		"  - every closure path is present (shell builtins: no process per path);\n"
 		"  - every --verify-every rounds, `nix-store --verify-path` of the closure;\n"
 		"  - /run/current-system, where the node has it, is the expected path;\n"
-		"  - every --check passes.\n"
+		"  - every --check passes (else [defaults] checks, or the machine's own);\n"
+		"  - every session the machine declares in chimera.toml (sessions = { NAME =\n"
+		"    \"COMMAND\" }) is running in tmux; a missing one is started again, its\n"
+		"    profile's bin first on PATH (watch.session.restarted), which is a heal.\n"
 		"(A closure whose path names pass 128 KiB gets neither of the per-path checks:\n"
 		"only the profile and /run/current-system are compared.)\n"
 		"A node that does not answer within --connect-timeout is unreachable for the round\n"

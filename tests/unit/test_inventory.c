@@ -306,7 +306,7 @@ static void test_sessions_owner(void **state)
 	assert_null(m->secrets_owner);
 	inventory_release(&inv);
 	inventory_init(&inv);
-	assert_string_equal(inv.defaults.secrets_owner, "root");
+	assert_string_equal(inv.defaults.secrets_owner, "");
 	inventory_release(&inv);
 
 	expect_err("[machines.a]\ntarget = \"h\"\nsessions = [\"x\"]\n", ERR_INVALID,
@@ -321,11 +321,11 @@ static void test_sessions_owner(void **state)
 	expect_err("[machines.a]\ntarget = \"h\"\nsessions = { x = \"\" }\n", ERR_INVALID,
 		   "chimera.toml:3:18: 'sessions' in [machines.a] must be a command string, found an empty string");
 	expect_err("[machines.a]\ntarget = \"h\"\nsecrets_owner = \"root:wheel:x\"\n", ERR_INVALID,
-		   "chimera.toml:3:17: bad owner 'root:wheel:x' in 'secrets_owner' in [machines.a]; expected a string "
-		   "\"user\" or \"user:group\" ([a-z_][a-z0-9_-]* or a number)");
-	expect_err("[defaults]\nsecrets_owner = \"Root\"\n", ERR_INVALID,
-		   "chimera.toml:2:17: bad owner 'Root' in 'secrets_owner' in [defaults]; expected a string "
-		   "\"user\" or \"user:group\" ([a-z_][a-z0-9_-]* or a number)");
+		   "chimera.toml:3:17: bad owner 'root:wheel:x': expected USER or USER:GROUP, each a name ([A-Za-z_] then "
+		   "[A-Za-z0-9_.-]) or a number in 'secrets_owner' in [machines.a]");
+	expect_err("[defaults]\nsecrets_owner = \"-x\"\n", ERR_INVALID,
+		   "chimera.toml:2:17: bad owner '-x': expected USER or USER:GROUP, each a name ([A-Za-z_] then "
+		   "[A-Za-z0-9_.-]) or a number in 'secrets_owner' in [defaults]");
 }
 
 static void test_errors_types(void **state)
