@@ -73,13 +73,7 @@ static enum cmd_status open_status(struct cli *cli, int r)
 static enum cmd_status cmd_run_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "targets", required_argument, NULL, FLEET_OPT_TARGETS },
-		{ "targets-file", required_argument, NULL, FLEET_OPT_TARGETS_FILE },
-		{ "exclude", required_argument, NULL, FLEET_OPT_EXCLUDE },
-		{ "parallel", required_argument, NULL, FLEET_OPT_PARALLEL },
-		{ "connect-timeout", required_argument, NULL, FLEET_OPT_CONNECT_TIMEOUT },
-		{ "timeout", required_argument, NULL, FLEET_OPT_TIMEOUT },
-		{ "accept-new-host-keys", no_argument, NULL, FLEET_OPT_ACCEPT_NEW },
+		FLEET_REACH_OPTIONS,
 		{ "session", required_argument, NULL, 's' },
 		{ "replace", no_argument, NULL, RUN_OPT_REPLACE },
 		{ "nix-shell", required_argument, NULL, RUN_OPT_NIX_SHELL },

@@ -160,13 +160,7 @@ static void print_text(const struct services_report *rep)
 static enum cmd_status cmd_services_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "targets", required_argument, NULL, FLEET_OPT_TARGETS },
-		{ "targets-file", required_argument, NULL, FLEET_OPT_TARGETS_FILE },
-		{ "exclude", required_argument, NULL, FLEET_OPT_EXCLUDE },
-		{ "parallel", required_argument, NULL, FLEET_OPT_PARALLEL },
-		{ "connect-timeout", required_argument, NULL, FLEET_OPT_CONNECT_TIMEOUT },
-		{ "timeout", required_argument, NULL, FLEET_OPT_TIMEOUT },
-		{ "accept-new-host-keys", no_argument, NULL, FLEET_OPT_ACCEPT_NEW },
+		FLEET_REACH_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_fleet f;

@@ -158,13 +158,7 @@ static void print_kill(struct cli *cli, const struct sessions_report *rep, const
 static enum cmd_status cmd_sessions_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "targets", required_argument, NULL, FLEET_OPT_TARGETS },
-		{ "targets-file", required_argument, NULL, FLEET_OPT_TARGETS_FILE },
-		{ "exclude", required_argument, NULL, FLEET_OPT_EXCLUDE },
-		{ "parallel", required_argument, NULL, FLEET_OPT_PARALLEL },
-		{ "connect-timeout", required_argument, NULL, FLEET_OPT_CONNECT_TIMEOUT },
-		{ "timeout", required_argument, NULL, FLEET_OPT_TIMEOUT },
-		{ "accept-new-host-keys", no_argument, NULL, FLEET_OPT_ACCEPT_NEW },
+		FLEET_REACH_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_fleet f;

@@ -61,16 +61,20 @@ int cli_source_check(const struct cli_source *s);
 /* The expected store path: --expect, or the result of building the source. */
 int cli_source_path(const struct cli_source *s, char out[STOREPATH_MAX]);
 
-/* The getopt_long entries every fleet command takes. */
-#define FLEET_OPTIONS                                                                  \
+/* The getopt_long entries of every command that reaches a fleet: targets and connections. */
+#define FLEET_REACH_OPTIONS                                                            \
 	{ "targets", required_argument, NULL, FLEET_OPT_TARGETS },                     \
 	{ "targets-file", required_argument, NULL, FLEET_OPT_TARGETS_FILE },           \
+	{ "exclude", required_argument, NULL, FLEET_OPT_EXCLUDE },                     \
 	{ "parallel", required_argument, NULL, FLEET_OPT_PARALLEL },                   \
 	{ "connect-timeout", required_argument, NULL, FLEET_OPT_CONNECT_TIMEOUT },     \
 	{ "timeout", required_argument, NULL, FLEET_OPT_TIMEOUT },                     \
-	{ "accept-new-host-keys", no_argument, NULL, FLEET_OPT_ACCEPT_NEW },           \
-	{ "profile", required_argument, NULL, FLEET_OPT_PROFILE },                     \
-	{ "exclude", required_argument, NULL, FLEET_OPT_EXCLUDE }
+	{ "accept-new-host-keys", no_argument, NULL, FLEET_OPT_ACCEPT_NEW }
+
+/* The getopt_long entries every fleet command on profiles takes. */
+#define FLEET_OPTIONS                                                                  \
+	FLEET_REACH_OPTIONS,                                                           \
+	{ "profile", required_argument, NULL, FLEET_OPT_PROFILE }
 
 /* The help lines for FLEET_OPTIONS. */
 #define FLEET_OPTIONS_HELP                                                                          \
