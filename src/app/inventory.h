@@ -108,6 +108,28 @@ int inventory_load(const char *path, struct inventory *inv);
 /* The machine called NAME, or NULL. */
 const struct inv_machine *inventory_find(const struct inventory *inv, const char *name);
 
+/* Where CHIMERA_* variables come from: GET(NAME, ARG) returns a value or NULL (getenv). */
+struct inv_env {
+	const char *(*get)(const char *name, void *arg);
+	void *arg;
+};
+
+/*
+ * Put the CHIMERA_USER, _PORT, _PROFILE, _ACTIVATION, _PARALLEL and _CONNECT_TIMEOUT
+ * variables that are set (non-empty) over INV's [defaults], marking them INV_FROM_ENV: the
+ * variables rank above the file. Returns 0 or ERR_INVALID naming the variable and the
+ * expected form.
+ */
+int inventory_apply_env(struct inventory *inv, const struct inv_env *env);
+
+/*
+ * The profile (activation) for machine M (may be NULL) by precedence: FLAG (the command's
+ * option, may be NULL), then a CHIMERA_* variable (it sets every node's), then M's own,
+ * then [defaults]', then the built-in default.
+ */
+const char *inventory_profile(const struct inventory *inv, const struct inv_machine *m, const char *flag);
+const char *inventory_activation(const struct inventory *inv, const struct inv_machine *m, const char *flag);
+
 /* The machine whose target is T, or NULL (a scan: callers over many targets index them). */
 const struct inv_machine *inventory_find_target(const struct inventory *inv, const struct target *t);
 

@@ -99,54 +99,10 @@ static int add_group(const char *name, size_t len, struct target_list *l, void *
 	return lab_targets(&lab, l);
 }
 
-/* One CHIMERA_* variable over a [defaults] setting: an integer in [MIN, MAX]. */
-static int env_long(const char *var, long min, long max, long *val, enum inv_source *from)
+static const char *env_get(const char *name, void *arg)
 {
-	const char *v = getenv(var);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return 0;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < min || n > max)
-		return err_set(ERR_INVALID, "%s='%.64s': expected a whole number from %ld to %ld", var, v, min, max);
-	*val = n;
-	*from = INV_FROM_ENV;
-	return 0;
-}
-
-static int env_str(const char *var, char *val, size_t len, enum inv_source *from)
-{
-	const char *v = getenv(var);
-
-	if (!v || !*v)
-		return 0;
-	if (strlen(v) >= len)
-		return err_set(ERR_INVALID, "%s is over %zu bytes", var, len - 1);
-	snprintf(val, len, "%s", v);
-	*from = INV_FROM_ENV;
-	return 0;
-}
-
-/* Flags, then CHIMERA_* variables, then the file, then built-in defaults: the variables go over the file here. */
-static int env_defaults(struct inv_defaults *d)
-{
-	long port = d->port;
-	int r;
-
-	if ((r = env_str("CHIMERA_USER", d->user, sizeof(d->user), &d->user_from)) < 0 ||
-	    (r = env_long("CHIMERA_PORT", 1, 65535, &port, &d->port_from)) < 0 ||
-	    (r = env_str("CHIMERA_PROFILE", d->profile, sizeof(d->profile), &d->profile_from)) < 0 ||
-	    (r = env_str("CHIMERA_ACTIVATION", d->activation, sizeof(d->activation), &d->activation_from)) < 0 ||
-	    (r = env_long("CHIMERA_PARALLEL", 1, 4096, &d->parallel, &d->parallel_from)) < 0 ||
-	    (r = env_long("CHIMERA_CONNECT_TIMEOUT", 1, 3600, &d->connect_timeout, &d->connect_timeout_from)) < 0)
-		return r;
-	d->port = (uint16_t)port;
-	if (d->profile_from == INV_FROM_ENV && (r = profile_path_check(d->profile)) < 0)
-		return err_set(ERR_INVALID, "CHIMERA_PROFILE: %s", err_msg());
-	return 0;
+	(void)arg;
+	return getenv(name);
 }
 
 const char *cli_inventory_source(const struct cli *cli)
@@ -174,8 +130,11 @@ int cli_inventory(struct cli *cli, const struct inventory **out)
 	} else if (fs_exists("chimera.toml")) {
 		r = inventory_load("chimera.toml", &cli->inv);
 	}
-	if (r == 0)
-		r = env_defaults(&cli->inv.defaults);
+	if (r == 0) {
+		const struct inv_env env = { env_get, NULL };
+
+		r = inventory_apply_env(&cli->inv, &env);
+	}
 	if (r < 0) {
 		inventory_release(&cli->inv);
 		inventory_init(&cli->inv);

@@ -61,10 +61,8 @@ static void target_settings(const struct target *t, const char **profile, const 
 
 	if (!m)
 		return;
-	if (m->profile && !f->set_profile && f->inv->defaults.profile_from <= INV_FROM_FILE)
-		*profile = m->profile;
-	if (m->activation && !f->set_activate && f->inv->defaults.activation_from <= INV_FROM_FILE)
-		*activate = m->activation;
+	*profile = inventory_profile(f->inv, m, f->set_profile ? f->profile : NULL);
+	*activate = inventory_activation(f->inv, m, f->set_activate ? f->activate : NULL);
 }
 
 /* The exec_ssh_config target_config: the selected machine's own ssh config file, if it has one. */

@@ -328,6 +328,85 @@ static void test_sessions_owner(void **state)
 		   "[A-Za-z0-9_.-]) or a number in 'secrets_owner' in [defaults]");
 }
 
+/* A fake environment: NAME=VALUE pairs. */
+static const char *fake_get(const char *name, void *arg)
+{
+	const char *const *kv = arg;
+
+	for (; kv[0]; kv += 2)
+		if (strcmp(kv[0], name) == 0)
+			return kv[1];
+	return NULL;
+}
+
+/* Flags over CHIMERA_* variables over the file over built-in defaults, and each machine's own. */
+static void test_precedence(void **state)
+{
+	static const char text[] = "[defaults]\n"
+				   "profile = \"/nix/var/nix/profiles/file\"\n"
+				   "parallel = 8\n"
+				   "[machines.a]\n"
+				   "target = \"h1\"\n"
+				   "profile = \"/nix/var/nix/profiles/a\"\n"
+				   "activation = \"none\"\n"
+				   "[machines.b]\n"
+				   "target = \"h2\"\n";
+	const char *none[] = { NULL };
+	const char *env[] = { "CHIMERA_PROFILE", "/nix/var/nix/profiles/env", "CHIMERA_CONNECT_TIMEOUT", "7",
+			      "CHIMERA_USER", "", NULL };
+	const char *bad[] = { "CHIMERA_PARALLEL", "9000", NULL };
+	const char *badprof[] = { "CHIMERA_PROFILE", "rel", NULL };
+	struct inv_env e = { fake_get, (void *)none };
+	struct inventory inv;
+	const struct inv_machine *a, *b;
+
+	(void)state;
+	/* No variables: the file's, and each machine's own over it. */
+	parse_ok("chimera.toml", text, strlen(text), &inv);
+	assert_int_equal(inventory_apply_env(&inv, &e), 0);
+	a = find(&inv, "a");
+	b = find(&inv, "b");
+	assert_int_equal(inv.defaults.profile_from, INV_FROM_FILE);
+	assert_int_equal(inv.defaults.connect_timeout_from, INV_FROM_DEFAULT);
+	assert_string_equal(inventory_profile(&inv, a, NULL), "/nix/var/nix/profiles/a");
+	assert_string_equal(inventory_profile(&inv, b, NULL), "/nix/var/nix/profiles/file");
+	assert_string_equal(inventory_profile(&inv, NULL, NULL), "/nix/var/nix/profiles/file");
+	assert_string_equal(inventory_activation(&inv, a, NULL), "none");
+	assert_string_equal(inventory_activation(&inv, b, NULL), "auto");
+	/* A flag over everything. */
+	assert_string_equal(inventory_profile(&inv, a, "/nix/var/nix/profiles/flag"), "/nix/var/nix/profiles/flag");
+	assert_string_equal(inventory_activation(&inv, a, "auto"), "auto");
+	inventory_release(&inv);
+
+	/* Variables over the file, and over a machine's own (they set every node's); empty ones are unset. */
+	parse_ok("chimera.toml", text, strlen(text), &inv);
+	e.arg = (void *)env;
+	assert_int_equal(inventory_apply_env(&inv, &e), 0);
+	a = find(&inv, "a");
+	assert_int_equal(inv.defaults.profile_from, INV_FROM_ENV);
+	assert_string_equal(inv.defaults.profile, "/nix/var/nix/profiles/env");
+	assert_int_equal(inv.defaults.connect_timeout, 7);
+	assert_int_equal(inv.defaults.connect_timeout_from, INV_FROM_ENV);
+	assert_int_equal(inv.defaults.parallel, 8);
+	assert_int_equal(inv.defaults.parallel_from, INV_FROM_FILE);
+	assert_string_equal(inv.defaults.user, "root");
+	assert_int_equal(inv.defaults.user_from, INV_FROM_DEFAULT);
+	assert_string_equal(inventory_profile(&inv, a, NULL), "/nix/var/nix/profiles/env");
+	assert_string_equal(inventory_activation(&inv, a, NULL), "none");
+	assert_string_equal(inventory_profile(&inv, a, "/nix/var/nix/profiles/flag"), "/nix/var/nix/profiles/flag");
+	inventory_release(&inv);
+
+	/* A bad variable is named. */
+	parse_ok("chimera.toml", text, strlen(text), &inv);
+	e.arg = (void *)bad;
+	assert_int_equal(inventory_apply_env(&inv, &e), ERR_INVALID);
+	assert_string_equal(err_msg(), "CHIMERA_PARALLEL='9000': expected a whole number from 1 to 4096");
+	e.arg = (void *)badprof;
+	assert_int_equal(inventory_apply_env(&inv, &e), ERR_INVALID);
+	assert_true(strncmp(err_msg(), "CHIMERA_PROFILE: ", 17) == 0);
+	inventory_release(&inv);
+}
+
 static void test_errors_types(void **state)
 {
 	expect_err("[defaults]\nport = \"22\"\n", ERR_INVALID,
@@ -652,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_relative_path),
 		cmocka_unit_test(test_errors_keys),
 		cmocka_unit_test(test_sessions_owner),
+		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_errors_types),
 		cmocka_unit_test(test_errors_values),
 		cmocka_unit_test(test_errors_syntax),
