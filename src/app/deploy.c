@@ -898,17 +898,14 @@ static void deploy_one(size_t i, void *arg)
 	pthread_mutex_unlock(&job->lock);
 }
 
-/* N's profile, activation and checks: its own from NO where set, else the ones N has, else O's. */
-static void node_settings(struct deploy_node *n, const struct deploy_opts *o, const struct deploy_node_opts *no)
+/* N's profile and activation (the ones it has, else its own through F, else O's) and checks (NO's, else O's). */
+static void node_settings(struct deploy_node *n, const struct fleet *f, const struct deploy_opts *o,
+			  const struct deploy_node_opts *no)
 {
-	if (no && no->profile)
-		n->profile = no->profile;
-	else if (!n->profile)
-		n->profile = o->profile;
-	if (no && no->activate)
-		n->activate = no->activate;
-	else if (!n->activate)
-		n->activate = o->activate;
+	if (!n->profile)
+		n->profile = fleet_profile(f, &n->target, o->profile);
+	if (!n->activate)
+		n->activate = fleet_activate(f, &n->target, o->activate);
 	if (no && no->checks) {
 		n->checks = no->checks;
 		n->nchecks = no->nchecks;
@@ -1040,11 +1037,7 @@ int deploy_plan_node(struct deploy_plan *p, struct deploy_node *n, struct execut
 	int r, st;
 
 	memset(&n->fail, 0, sizeof(n->fail));
-	if (!n->profile)
-		n->profile = fleet_profile(&p->job.ctx->fleet, &n->target, NULL);
-	if (!n->activate)
-		n->activate = fleet_activate(&p->job.ctx->fleet, &n->target, NULL);
-	node_settings(n, &p->opts, NULL);
+	node_settings(n, &p->job.ctx->fleet, &p->opts, NULL);
 	n->outcome = OUTCOME_PENDING;
 	n->copy_paths = 0;
 	n->copy_bytes = 0;
@@ -1070,7 +1063,6 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 	       struct deploy_report *rep)
 {
 	struct deploy_job job = { .ctx = ctx, .opts = opts, .rep = rep };
-	struct deploy_node_opts own;
 	struct deployment_id id;
 	int64_t t0 = clock_mono_ms(), tb;
 	json_t *names;
@@ -1105,12 +1097,7 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 
 		n->index = i;
 		n->target = targets->items[i];
-		own = opts->nodes ? opts->nodes[i] : (struct deploy_node_opts){ 0 };
-		if (!own.profile)
-			own.profile = fleet_profile(&ctx->fleet, &n->target, NULL);
-		if (!own.activate)
-			own.activate = fleet_activate(&ctx->fleet, &n->target, NULL);
-		node_settings(n, opts, &own);
+		node_settings(n, &ctx->fleet, opts, opts->nodes ? &opts->nodes[i] : NULL);
 		if ((r = profile_path_check(n->profile)) < 0) {
 			json_decref(names);
 			goto out;

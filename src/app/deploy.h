@@ -34,7 +34,7 @@ struct deploy_node {
 	size_t index;			/* position in the report */
 	struct target target;
 	char name[TARGET_FORMAT_MAX];
-	/* Its settings (deploy_opts' unless its deploy_node_opts say otherwise); borrowed. */
+	/* Its settings: its own (fleet node_settings, deploy_node_opts), else deploy_opts'; borrowed. */
 	const char *profile;
 	const char *activate;
 	const struct health_spec *checks;
@@ -65,10 +65,8 @@ struct deploy_progress {
 	void *arg;
 };
 
-/* One node's own settings; a NULL field means deploy_opts' value. */
+/* One node's own checks (its profile and activation come through the fleet's node_settings). */
 struct deploy_node_opts {
-	const char *profile;
-	const char *activate;
 	const struct health_spec *checks;	/* with nchecks; NULL: deploy_opts' checks */
 	size_t nchecks;
 };

@@ -82,6 +82,7 @@ void inventory_release(struct inventory *inv)
 	for (i = 0; i < inv->n; i++)
 		machine_release(&inv->machines[i]);
 	free(inv->machines);
+	free(inv->by_target);
 	free(inv->defaults.checks);
 	inventory_init(inv);
 }
@@ -165,15 +166,48 @@ const char *inventory_activation(const struct inventory *inv, const struct inv_m
 	return inv->defaults.activation;
 }
 
-const struct inv_machine *inventory_find_target(const struct inventory *inv, const struct target *t)
+static int target_cmp(const struct target *a, const struct target *b)
+{
+	int c = strcmp(a->host, b->host);
+
+	if (c == 0)
+		c = a->port < b->port ? -1 : a->port > b->port;
+	return c ? c : strcmp(a->user, b->user);
+}
+
+static int by_target_cmp(const void *a, const void *b)
+{
+	return target_cmp(&(*(struct inv_machine *const *)a)->target, &(*(struct inv_machine *const *)b)->target);
+}
+
+static int target_key_cmp(const void *key, const void *elem)
+{
+	return target_cmp(key, &(*(struct inv_machine *const *)elem)->target);
+}
+
+/* The index inventory_find_target searches; targets are unique (parse refuses duplicates). */
+static int index_targets(struct inventory *inv)
 {
 	size_t i;
 
-	for (i = 0; i < inv->n; i++) {
-		if (target_equal(&inv->machines[i].target, t))
-			return &inv->machines[i];
-	}
-	return NULL;
+	if (!inv->n)
+		return 0;
+	if (!(inv->by_target = calloc(inv->n, sizeof(*inv->by_target))))
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = 0; i < inv->n; i++)
+		inv->by_target[i] = &inv->machines[i];
+	qsort(inv->by_target, inv->n, sizeof(*inv->by_target), by_target_cmp);
+	return 0;
+}
+
+const struct inv_machine *inventory_find_target(const struct inventory *inv, const struct target *t)
+{
+	struct inv_machine **m;
+
+	if (!inv->by_target)
+		return NULL;
+	m = bsearch(t, inv->by_target, inv->n, sizeof(*inv->by_target), target_key_cmp);
+	return m ? *m : NULL;
 }
 
 /* ---- names ---- */
@@ -906,7 +940,8 @@ int inventory_parse(const char *path, const char *text, size_t len, struct inven
 			goto out;
 	}
 	/* [defaults] may follow the machines: apply it only now */
-	r = finish_machines(&c, inv, x);
+	if ((r = finish_machines(&c, inv, x)) == 0)
+		r = index_targets(inv);
 out:
 	free(x);
 	toml_doc_free(doc);

@@ -279,23 +279,31 @@ static void heal(struct watch_job *job, struct watch_node *w)
  */
 static int keep_sessions(struct watch_job *job, struct watch_node *w)
 {
-	struct fleet_failure f;
-	size_t i;
+	struct fleet_failure f = { 0 };
+	struct session_list running = { 0 };
+	size_t i, k;
 	int started = 0, r;
 
-	for (i = 0; w->sessions && i < w->sessions->n; i++) {
+	/* One listing a round, however many sessions the machine keeps. */
+	if ((r = sessions_list(w->ex, w->s, w->name, &running, &f)) < 0) {
+		add_reason(w->reason, f.message[0] ? f.message : err_msg());
+		return r;
+	}
+	for (i = 0; i < w->sessions->n; i++) {
 		const struct session_spec *spec = &w->sessions->specs[i];
 		char why[WATCH_REASON_MAX];
 
 		memset(&f, 0, sizeof(f));
-		if ((r = sessions_has(w->ex, w->s, w->name, spec->name, &f)) == 1)
+		for (k = 0; k < running.n && strcmp(running.items[k].name, spec->name) != 0; k++)
+			;
+		if (k < running.n)
 			continue;
-		if (r == 0 && !job->opts->heal) {
+		if (!job->opts->heal) {
 			snprintf(why, sizeof(why), "session %s is not running", spec->name);
 			add_reason(w->reason, why);
 			continue;
 		}
-		if (r == 0 && (r = sessions_start(w->ex, w->s, w->name, spec, NULL, &f)) == 0) {
+		if ((r = sessions_start(w->ex, w->s, w->name, spec, NULL, &f)) == 0) {
 			started++;
 			job_record(job, "watch.session.restarted", w->name,
 				   json_pack("{s:s, s:s}", "session", spec->name, "command", spec->command));
@@ -304,8 +312,10 @@ static int keep_sessions(struct watch_job *job, struct watch_node *w)
 		snprintf(why, sizeof(why), "session %s: %s", spec->name, f.message[0] ? f.message : err_msg());
 		add_reason(w->reason, why);
 		job_record(job, "watch.session.failed", w->name, json_pack("{s:s, s:s}", "session", spec->name, "error", why));
+		session_list_release(&running);
 		return r < 0 ? r : ERR_IO;
 	}
+	session_list_release(&running);
 	return started;
 }
 

@@ -69,18 +69,15 @@ static void target_settings(const struct target *t, const char **profile, const 
 static const char *target_ssh_conf(const struct target *t, void *arg)
 {
 	const struct cli_fleet *f = arg;
-	size_t i;
+	const struct inv_machine *m = f->ssh_confs ? inventory_find_target(f->inv, t) : NULL;
 
-	for (i = 0; i < f->nssh_confs; i++)
-		if (target_equal(&f->ssh_confs[i].target, t))
-			return f->ssh_confs[i].path;
-	return NULL;
+	return m ? f->ssh_confs[m - f->inv->machines] : NULL;
 }
 
 /* Write STATE/ssh/NAME.conf for each selected machine with ssh_options. */
 static int write_ssh_confs(struct cli *cli, const struct inventory *inv, struct cli_fleet *f)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX + INV_NAME_MAX + 8];
 	size_t i, k;
 	int r = 0;
 
@@ -88,16 +85,12 @@ static int write_ssh_confs(struct cli *cli, const struct inventory *inv, struct 
 	for (i = 0; i < f->targets.n && r == 0; i++) {
 		const struct inv_machine *m = inventory_find_target(inv, &f->targets.items[i]);
 		struct buf conf = BUF_INIT(64 * 1024);
-		struct cli_ssh_conf *c;
 
 		if (!m || !m->nssh_options)
 			continue;
-		if (!(c = realloc(f->ssh_confs, (f->nssh_confs + 1) * sizeof(*c))))
+		if (!f->ssh_confs && !(f->ssh_confs = calloc(inv->n, sizeof(*f->ssh_confs))))
 			return err_set(ERR_NOMEM, "out of memory");
-		f->ssh_confs = c;
-		c += f->nssh_confs;
-		c->target = m->target;
-		snprintf(c->path, sizeof(c->path), "%s/%s.conf", dir, m->name);
+		snprintf(path, sizeof(path), "%s/%s.conf", dir, m->name);
 		buf_printf(&conf, "# ssh_options of machine %s in %s, written by chimera\n", m->name, inv->path);
 		for (k = 0; k < m->nssh_options; k++) {
 			const char *o = m->ssh_options[k];
@@ -105,8 +98,9 @@ static int write_ssh_confs(struct cli *cli, const struct inventory *inv, struct 
 
 			buf_printf(&conf, "%.*s %s\n", (int)key, o, o + key + 1);
 		}
-		if ((r = fs_mkdir_p(dir, 0700)) == 0 && (r = fs_write_file(c->path, conf.data, conf.len, 0600)) == 0)
-			f->nssh_confs++;
+		if ((r = fs_mkdir_p(dir, 0700)) == 0 && (r = fs_write_file(path, conf.data, conf.len, 0600)) == 0 &&
+		    !(f->ssh_confs[m - inv->machines] = strdup(path)))
+			r = err_set(ERR_NOMEM, "out of memory");
 		buf_release(&conf);
 	}
 	return r;
@@ -140,6 +134,7 @@ int cli_fleet_open(struct cli *cli, struct cli_fleet *f)
 	scfg.connect_timeout_s = f->connect_timeout;
 	scfg.timeout_s = f->timeout;
 	scfg.accept_new_host_keys = f->accept_new;
+	f->inv = inv;
 	if ((r = write_ssh_confs(cli, inv, f)) < 0)
 		return r;
 	scfg.target_config = target_ssh_conf;
@@ -149,7 +144,6 @@ int cli_fleet_open(struct cli *cli, struct cli_fleet *f)
 	    (r = cli_open_ledger(cli, &f->fleet.ledger)) < 0)
 		return r;
 	f->fleet.parallel = (int)f->parallel;
-	f->inv = inv;
 	f->fleet.node_settings = target_settings;
 	f->fleet.node_settings_arg = f;
 	f->fleet.step_timeout_s = f->timeout;
@@ -158,15 +152,18 @@ int cli_fleet_open(struct cli *cli, struct cli_fleet *f)
 
 void cli_fleet_close(struct cli_fleet *f)
 {
+	size_t i;
+
 	if (f->fleet.ssh)
 		f->fleet.ssh->ops->close(f->fleet.ssh);
 	if (f->fleet.local)
 		f->fleet.local->ops->close(f->fleet.local);
 	ledger_close(f->fleet.ledger);
 	target_list_release(&f->targets);
+	for (i = 0; f->ssh_confs && f->inv && i < f->inv->n; i++)
+		free(f->ssh_confs[i]);
 	free(f->ssh_confs);
 	f->ssh_confs = NULL;
-	f->nssh_confs = 0;
 	memset(&f->fleet, 0, sizeof(f->fleet));
 }
 

@@ -109,15 +109,9 @@ struct cli_fleet {
 	struct target_list targets;
 	struct fleet fleet;
 	const struct inventory *inv;	/* the inventory the targets came from */
-	struct cli_ssh_conf *ssh_confs;	/* the ssh_options of the selected machines that have some */
-	size_t nssh_confs;
+	char **ssh_confs;	/* per inventory machine: its STATE/ssh/NAME.conf when selected and with ssh_options */
 };
 
-/* A machine's ssh_options, written as an OpenSSH client config file in STATE/ssh/. */
-struct cli_ssh_conf {
-	struct target target;
-	char path[PATH_MAX];
-};
 
 void cli_fleet_init(struct cli_fleet *f);
 

@@ -328,6 +328,31 @@ static void test_sessions_owner(void **state)
 		   "[A-Za-z0-9_.-]) or a number in 'secrets_owner' in [defaults]");
 }
 
+/* inventory_find_target: by user, host and port, through the sorted index. */
+static void test_find_target(void **state)
+{
+	static const char text[] = "[machines.c]\ntarget = \"ops@h2:2222\"\n"
+				   "[machines.a]\ntarget = \"h2\"\n"
+				   "[machines.b]\ntarget = \"h1\"\n";
+	struct inventory inv;
+	struct target t;
+
+	(void)state;
+	parse_ok("chimera.toml", text, strlen(text), &inv);
+	assert_int_equal(target_parse(&t, "root@h2:22", 10), 0);
+	assert_string_equal(inventory_find_target(&inv, &t)->name, "a");
+	assert_int_equal(target_parse(&t, "h1", 2), 0);
+	assert_string_equal(inventory_find_target(&inv, &t)->name, "b");
+	assert_int_equal(target_parse(&t, "ops@h2:2222", 11), 0);
+	assert_string_equal(inventory_find_target(&inv, &t)->name, "c");
+	assert_int_equal(target_parse(&t, "ops@h2:22", 9), 0);
+	assert_null(inventory_find_target(&inv, &t));
+	assert_int_equal(target_parse(&t, "h2:2222", 7), 0);
+	assert_null(inventory_find_target(&inv, &t));
+	inventory_release(&inv);
+	assert_null(inventory_find_target(&inv, &t));
+}
+
 /* A fake environment: NAME=VALUE pairs. */
 static const char *fake_get(const char *name, void *arg)
 {
@@ -732,6 +757,7 @@ int main(void)
 		cmocka_unit_test(test_errors_keys),
 		cmocka_unit_test(test_sessions_owner),
 		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_find_target),
 		cmocka_unit_test(test_errors_types),
 		cmocka_unit_test(test_errors_values),
 		cmocka_unit_test(test_errors_syntax),
