@@ -1,4 +1,4 @@
-/* Helpers the parser tests share: literals with their length, and checks on error messages. */
+/* Helpers the unit tests share: literals with their length, checks on error messages, fixtures. */
 #ifndef CHIMERA_TESTS_CHECK_H
 #define CHIMERA_TESTS_CHECK_H
 
@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/err.h"
+#include "util/fs.h"
 
 /* A literal with its length, so embedded NUL bytes survive. */
 #define LIT(s) s, sizeof(s) - 1
@@ -41,6 +43,18 @@ static inline void assert_contains(const char *msg, const char *want)
 {
 	if (strstr(msg, want) == NULL)
 		fail_msg("message \"%s\" does not contain \"%s\"", msg, want);
+}
+
+/* Appends tests/fixtures/REL (found from where this header is) to OUT; a missing file fails the test. */
+static inline void read_fixture(const char *rel, struct buf *out)
+{
+	const char *slash = strrchr(__FILE__, '/');
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%.*s/../fixtures/%s", slash ? (int)(slash - __FILE__) : 1,
+		 slash ? __FILE__ : ".", rel);
+	if (fs_read_file(path, out) < 0)
+		fail_msg("cannot read fixture %s: %s", path, err_msg());
 }
 
 #endif

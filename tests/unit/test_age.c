@@ -15,24 +15,6 @@
 #include "util/err.h"
 #include "util/fs.h"
 
-/* The fixture directory, from where this file is. */
-static void fixture_path(const char *name, char *out, size_t len)
-{
-	const char *slash = strrchr(__FILE__, '/');
-	int dlen = slash ? (int)(slash - __FILE__) : 1;
-
-	snprintf(out, len, "%.*s/../fixtures/age/%s", dlen, slash ? __FILE__ : ".", name);
-}
-
-static void read_fixture(const char *name, struct buf *out)
-{
-	char path[4096];
-
-	fixture_path(name, path, sizeof(path));
-	if (fs_read_file(path, out) < 0)
-		fail_msg("cannot read fixture %s: %s", path, err_msg());
-}
-
 /* N deterministic bytes, NUL bytes included. */
 static uint8_t *pattern(size_t n, unsigned seed)
 {
@@ -443,7 +425,7 @@ static void load_fixture_identity(struct age_identity **ids, size_t *n)
 {
 	struct buf text = BUF_INIT(0);
 
-	read_fixture("identity.txt", &text);
+	read_fixture("age/identity.txt", &text);
 	assert_int_equal(age_identity_file_parse("identity.txt", text.data, text.len, ids, n), 0);
 	assert_int_equal(*n, 1);
 	buf_release(&text);
@@ -458,13 +440,13 @@ static void test_age_fixtures(void **state)
 	size_t n, dec_len;
 
 	load_fixture_identity(&ids, &n);
-	read_fixture("small.age", &f);
+	read_fixture("age/small.age", &f);
 	assert_int_equal(age_decrypt(ids, n, f.data, f.len, &dec, &dec_len), 0);
 	assert_int_equal(dec_len, strlen("chimera age fixture: hello\n"));
 	assert_memory_equal(dec, "chimera age fixture: hello\n", dec_len);
 	age_free(dec, dec_len);
 	buf_reset(&f);
-	read_fixture("big.age", &f);
+	read_fixture("age/big.age", &f);
 	assert_int_equal(age_decrypt(ids, n, f.data, f.len, &dec, &dec_len), 0);
 	assert_int_equal(dec_len, 65536 + 100);
 	assert_memory_equal(dec, want, dec_len);
@@ -473,7 +455,7 @@ static void test_age_fixtures(void **state)
 	f.data[f.len - 1] ^= 1;
 	assert_int_equal(age_decrypt(ids, n, f.data, f.len, &dec, &dec_len), ERR_CORRUPT);
 	buf_reset(&f);
-	read_fixture("empty.age", &f);
+	read_fixture("age/empty.age", &f);
 	assert_int_equal(age_decrypt(ids, n, f.data, f.len, &dec, &dec_len), 0);
 	assert_int_equal(dec_len, 0);
 	age_free(dec, dec_len);

@@ -1,4 +1,7 @@
-/* The services use case with a fake executor and a fake ledger: detection, actions, failures, events. */
+/*
+ * The services use case with a fake ledger and a fake executor that answers systemctl show with
+ * the real captures in tests/fixtures/systemd.
+ */
 #include "check.h"
 
 #include <jansson.h>
@@ -54,14 +57,26 @@ static int fake_connect(struct executor *ex, const struct target *t, struct exec
 	return 0;
 }
 
-static const char unit_nginx[] = "Type=forking\nResult=success\nMainPID=4242\nMemoryCurrent=1048576\n"
-				 "Id=nginx.service\nDescription=nginx\nLoadState=loaded\nActiveState=active\n"
-				 "SubState=running\nUnitFileState=enabled\n"
-				 "ActiveEnterTimestamp=Sun 2026-11-22 10:15:02 UTC\n";
-static const char unit_missing[] = "Id=nosuch.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\n"
-				   "MainPID=0\nMemoryCurrent=[not set]\n";
-static const char units_all[] = "Id=zz.service\nActiveState=failed\nSubState=failed\n\n"
-				"Id=aa.service\nActiveState=active\nSubState=running\n";
+/* What systemctl show prints, from the real captures in tests/fixtures/systemd. */
+static struct buf unit_app = BUF_INIT(0), unit_missing = BUF_INIT(0), units_all = BUF_INIT(0);
+
+static int load_captures(void **state)
+{
+	(void)state;
+	read_fixture("systemd/running.txt", &unit_app);
+	read_fixture("systemd/not-found.txt", &unit_missing);
+	read_fixture("systemd/multi.txt", &units_all);
+	return 0;
+}
+
+static int release_captures(void **state)
+{
+	(void)state;
+	buf_release(&unit_app);
+	buf_release(&unit_missing);
+	buf_release(&units_all);
+	return 0;
+}
 
 static int fake_run(struct exec_session *es, const char *cmd, const struct exec_opts *o, struct exec_result *res)
 {
@@ -87,7 +102,7 @@ static int fake_run(struct exec_session *es, const char *cmd, const struct exec_
 			buf_adds(&res->out, "systemd\n");
 	} else if (strstr(cmd, "systemctl --no-ask-password ")) {
 		if (strncmp(s->host, "sdbad", 5) == 0) {
-			buf_adds(&res->err, "Failed to start nginx.service: Access denied\n");
+			buf_adds(&res->err, "Failed to start app.service: Access denied\n");
 			res->status = 4;
 		}
 	} else if (strstr(cmd, "systemctl show ")) {
@@ -96,11 +111,11 @@ static int fake_run(struct exec_session *es, const char *cmd, const struct exec_
 		if (strncmp(s->host, "sdgarbage", 9) == 0)
 			buf_adds(&res->out, "Id=x.service\nthis is not systemd\n");
 		else if (strstr(cmd, "'*.service'"))
-			buf_adds(&res->out, units_all);
+			buf_add(&res->out, units_all.data, units_all.len);
 		else if (strstr(cmd, "nosuch.service"))
-			buf_adds(&res->out, unit_missing);
+			buf_add(&res->out, unit_missing.data, unit_missing.len);
 		else
-			buf_adds(&res->out, unit_nginx);
+			buf_add(&res->out, unit_app.data, unit_app.len);
 	} else {
 		res->status = 127;
 	}
@@ -236,7 +251,7 @@ static void test_no_service_manager(void **state)
 	size_t i;
 
 	(void)state;
-	run_action(&r, "nosd1,nosd2", SERVICES_START, "nginx", 4);
+	run_action(&r, "nosd1,nosd2", SERVICES_START, "app", 4);
 	assert_int_equal(r.rep.n, 2);
 	assert_int_equal(r.rep.ok, 0);
 	assert_int_equal(r.rep.failed, 2);
@@ -263,7 +278,7 @@ static void test_no_service_manager(void **state)
 	assert_int_equal(r.fl.n, 4);
 	assert_string_equal(r.fl.topic[0], "services.action");
 	assert_string_equal(jstr(r.fl.payload[0], "action"), "start");
-	assert_string_equal(jstr(r.fl.payload[0], "unit"), "nginx.service");
+	assert_string_equal(jstr(r.fl.payload[0], "unit"), "app.service");
 	assert_string_equal(r.fl.topic[3], "services.complete");
 	assert_int_equal(json_integer_value(json_object_get(r.fl.payload[3], "no_service_manager")), 2);
 	assert_string_equal(jstr(node_event(&r.fl, "root@nosd1:22"), "service_manager"), "none");
@@ -280,22 +295,22 @@ static void test_mixed_start(void **state)
 	int i;
 
 	(void)state;
-	run_action(&r, "sd1,down1,nosd1,sdbad1,sdslow1,odd1,sdgarbage1", SERVICES_START, "nginx", 3);
+	run_action(&r, "sd1,down1,nosd1,sdbad1,sdslow1,odd1,sdgarbage1", SERVICES_START, "app", 3);
 	assert_int_equal(r.rep.n, 7);
 	assert_int_equal(r.rep.ok, 1);
 	assert_int_equal(r.rep.failed, 6);
 	assert_int_equal(r.rep.no_manager, 1);
 	assert_int_equal(r.rep.ledger_err, 0);
-	assert_string_equal(r.rep.unit, "nginx.service");
+	assert_string_equal(r.rep.unit, "app.service");
 
 	n = &r.rep.nodes[0];
 	assert_true(services_node_ok(n));
 	assert_null(n->step);
 	assert_int_equal(n->action_exit, 0);
 	assert_int_equal(n->units.n, 1);
-	assert_string_equal(n->units.items[0].id, "nginx.service");
-	assert_int_equal(n->units.items[0].main_pid, 4242);
-	assert_int_equal(ran_count("sd1", "systemctl --no-ask-password start -- nginx.service"), 1);
+	assert_string_equal(n->units.items[0].id, "app.service");
+	assert_int_equal(n->units.items[0].main_pid, 46);
+	assert_int_equal(ran_count("sd1", "systemctl --no-ask-password start -- app.service"), 1);
 	assert_int_equal(ran_count("sd1", "TZ=UTC0 LC_ALL=C systemctl show --no-pager --all -p Id,"), 1);
 
 	n = &r.rep.nodes[1];
@@ -310,7 +325,7 @@ static void test_mixed_start(void **state)
 	n = &r.rep.nodes[3];
 	assert_string_equal(n->step, "start");
 	assert_int_equal(n->action_exit, 4);
-	assert_contains(n->message, "systemctl start 'nginx.service' failed on root@sdbad1:22 (exit 4)");
+	assert_contains(n->message, "systemctl start 'app.service' failed on root@sdbad1:22 (exit 4)");
 	assert_contains(n->message, "Access denied");
 	assert_int_equal(n->units.n, 1);
 
@@ -338,7 +353,7 @@ static void test_mixed_start(void **state)
 	assert_true(json_is_true(json_object_get(p, "ok")));
 	assert_int_equal(json_integer_value(json_object_get(p, "action_exit")), 0);
 	assert_string_equal(jstr(json_object_get(p, "state"), "active_state"), "active");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(p, "state"), "since")), 1795342502);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(p, "state"), "since")), 1795401236);
 	p = node_event(&r.fl, "root@down1:22");
 	assert_string_equal(jstr(p, "step"), "connect");
 	assert_true(json_is_null(json_object_get(p, "service_manager")));
@@ -356,15 +371,17 @@ static void test_list_and_status(void **state)
 	(void)state;
 	run_action(&r, "sd1,sd2", SERVICES_LIST, NULL, 1);
 	assert_int_equal(r.rep.ok, 2);
-	assert_int_equal(r.rep.nodes[0].units.n, 2);
-	/* Sorted by name, whatever order systemctl printed. */
-	assert_string_equal(r.rep.nodes[0].units.items[0].id, "aa.service");
-	assert_string_equal(r.rep.nodes[0].units.items[1].id, "zz.service");
+	assert_int_equal(r.rep.nodes[0].units.n, 10);
+	/* Sorted by name, whatever order systemctl printed (multi.txt starts with dbus.service). */
+	assert_string_equal(r.rep.nodes[0].units.items[0].id, "app-metrics.service");
+	assert_string_equal(r.rep.nodes[0].units.items[1].id, "app.service");
+	assert_string_equal(r.rep.nodes[0].units.items[9].id, "worker@a\\x2db.service");
 	assert_int_equal(ran_count("sd1", "--no-ask-password"), 0);
 	assert_int_equal(ran_count("sd1", "-- '*.service'"), 1);
 	p = node_event(&r.fl, "root@sd2:22");
-	assert_int_equal(json_integer_value(json_object_get(p, "units")), 2);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(p, "failed_units"), 0)), "zz.service");
+	assert_int_equal(json_integer_value(json_object_get(p, "units")), 10);
+	assert_int_equal(json_array_size(json_object_get(p, "failed_units")), 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(p, "failed_units"), 0)), "broken.service");
 	assert_true(json_is_null(json_object_get(r.fl.payload[0], "unit")));
 	run_release(&r);
 
@@ -379,9 +396,9 @@ static void test_list_and_status(void **state)
 	assert_int_equal(ran_count("sd1", "--no-ask-password"), 0);
 	run_release(&r);
 
-	run_action(&r, "sd1", SERVICES_STATUS, "nginx.service", 1);
+	run_action(&r, "sd1", SERVICES_STATUS, "app.service", 1);
 	assert_int_equal(r.rep.ok, 1);
-	assert_int_equal(r.rep.nodes[0].units.items[0].memory, 1048576);
+	assert_int_equal(r.rep.nodes[0].units.items[0].memory, 180224);
 	run_release(&r);
 }
 
@@ -484,5 +501,5 @@ int main(void)
 		cmocka_unit_test(test_remote_commands),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, load_captures, release_captures);
 }

@@ -1,30 +1,17 @@
-/* formats/systemd_show: the fixtures in tests/fixtures/systemd (systemd 252's format), edge cases, errors. */
+/* formats/systemd_show: real systemd 252 captures in tests/fixtures/systemd, edge cases, errors. */
 #include "check.h"
 
 #include <stdlib.h>
 
 #include "formats/systemd_show.h"
-#include "util/buf.h"
-#include "util/fs.h"
-
-/* The fixture FILE, from where this source file is. */
-static void load_fixture(const char *file, struct buf *out)
-{
-	const char *slash = strrchr(__FILE__, '/');
-	int dlen = slash ? (int)(slash - __FILE__) : 1;
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%.*s/../fixtures/systemd/%s", dlen, slash ? __FILE__ : ".", file);
-	buf_init(out, 0);
-	if (fs_read_file(path, out) < 0)
-		fail_msg("cannot read %s: %s", path, err_msg());
-}
 
 static void parse_fixture(const char *file, struct sd_unit_list *l)
 {
-	struct buf b;
+	struct buf b = BUF_INIT(0);
+	char rel[64];
 
-	load_fixture(file, &b);
+	snprintf(rel, sizeof(rel), "systemd/%s", file);
+	read_fixture(rel, &b);
 	if (systemd_show_parse(b.data, b.len, l) < 0)
 		fail_msg("%s: %s", file, err_msg());
 	buf_release(&b);
@@ -43,29 +30,39 @@ static struct sd_unit one_unit(const char *file)
 	return u;
 }
 
+/*
+ * The fixtures are real captures (scripts/capture-systemd.sh, systemd 252.38 on Debian 12) taken
+ * a second or more apart: app at 02:33:56, setup 02:33:57-58, the workers and broken at 02:33:58,
+ * broken failing at 02:33:59 (date -u -d '2026-11-23 02:33:56' +%s is 1795401236).
+ */
+#define T56 1795401236
+#define T57 1795401237
+#define T58 1795401238
+#define T59 1795401239
+
 static void test_running(void **state)
 {
 	struct sd_unit u = one_unit("running.txt");
 
 	(void)state;
-	assert_string_equal(u.id, "ssh.service");
-	assert_string_equal(u.description, "OpenBSD Secure Shell server");
+	assert_string_equal(u.id, "app.service");
+	assert_string_equal(u.description, "Chimera fixture: a long-running application");
 	assert_string_equal(u.load_state, "loaded");
 	assert_string_equal(u.active_state, "active");
 	assert_string_equal(u.sub_state, "running");
 	assert_string_equal(u.unit_file_state, "enabled");
-	assert_string_equal(u.type, "notify");
+	assert_string_equal(u.type, "simple");
 	assert_string_equal(u.result, "success");
 	assert_string_equal(u.load_error, "");
-	assert_int_equal(u.main_pid, 612);
+	assert_int_equal(u.main_pid, 46);
 	assert_true(u.memory_known);
-	assert_int_equal(u.memory, 5423104);
+	assert_int_equal(u.memory, 180224);
 	/* Active: since when it entered the active state. */
 	assert_true(u.since.set);
-	assert_string_equal(u.since.text, "Sun 2026-11-22 10:15:02 UTC");
-	assert_int_equal(u.since.epoch, 1795342502);	/* date -u -d '2026-11-22 10:15:02' +%s */
+	assert_string_equal(u.since.text, "Mon 2026-11-23 02:33:56 UTC");
+	assert_int_equal(u.since.epoch, T56);
 	assert_true(u.exec_main_start.set);
-	assert_int_equal(u.exec_main_start.epoch, 1795342502);
+	assert_int_equal(u.exec_main_start.epoch, T56);
 	assert_false(u.active_exit.set);
 	assert_false(u.inactive_enter.set);
 	assert_false(systemd_unit_missing(&u));
@@ -76,10 +73,11 @@ static void test_inactive(void **state)
 	struct sd_unit u = one_unit("inactive.txt");
 
 	(void)state;
-	assert_string_equal(u.id, "rsync.service");
+	assert_string_equal(u.id, "backup.service");
 	assert_string_equal(u.active_state, "inactive");
 	assert_string_equal(u.sub_state, "dead");
 	assert_string_equal(u.unit_file_state, "disabled");
+	assert_string_equal(u.type, "oneshot");
 	assert_int_equal(u.main_pid, 0);
 	assert_false(u.memory_known);
 	/* Never started: every timestamp empty, so no since. */
@@ -93,18 +91,20 @@ static void test_failed(void **state)
 	struct sd_unit u = one_unit("failed.txt");
 
 	(void)state;
-	assert_string_equal(u.id, "nginx.service");
+	assert_string_equal(u.id, "broken.service");
 	assert_string_equal(u.active_state, "failed");
 	assert_string_equal(u.sub_state, "failed");
 	assert_string_equal(u.result, "exit-code");
-	assert_string_equal(u.type, "forking");
+	assert_string_equal(u.type, "simple");
+	assert_string_equal(u.unit_file_state, "static");
 	assert_int_equal(u.main_pid, 0);
 	assert_false(u.memory_known);
-	/* Failed: since when it became inactive (failed), not the empty ActiveEnterTimestamp. */
+	/* Failed: since when it became inactive (failed), not when it last became active. */
 	assert_true(u.since.set);
-	assert_string_equal(u.since.text, "Sun 2026-11-22 10:15:03 UTC");
-	assert_int_equal(u.since.epoch, 1795342503);
-	assert_false(u.active_enter.set);
+	assert_string_equal(u.since.text, "Mon 2026-11-23 02:33:59 UTC");
+	assert_int_equal(u.since.epoch, T59);
+	assert_int_equal(u.active_enter.epoch, T58);
+	assert_int_equal(u.active_exit.epoch, T59);
 }
 
 static void test_not_found(void **state)
@@ -116,6 +116,7 @@ static void test_not_found(void **state)
 	assert_string_equal(u.load_state, "not-found");
 	assert_true(systemd_unit_missing(&u));
 	assert_string_equal(u.unit_file_state, "");
+	assert_string_equal(u.type, "");
 	assert_string_equal(u.load_error, "org.freedesktop.systemd1.NoSuchUnit \"Unit nosuch.service not found.\"");
 	assert_false(u.since.set);
 	assert_false(u.memory_known);
@@ -126,14 +127,16 @@ static void test_oneshot(void **state)
 	struct sd_unit u = one_unit("oneshot.txt");
 
 	(void)state;
-	assert_string_equal(u.id, "systemd-tmpfiles-setup.service");
+	assert_string_equal(u.id, "setup.service");
 	assert_string_equal(u.type, "oneshot");
 	assert_string_equal(u.active_state, "active");
 	assert_string_equal(u.sub_state, "exited");
 	assert_string_equal(u.unit_file_state, "static");
 	assert_int_equal(u.main_pid, 0);
 	assert_false(u.memory_known);
-	assert_int_equal(u.since.epoch, 1795342498);
+	/* Active once its command had run, a second after it was started. */
+	assert_int_equal(u.since.epoch, T58);
+	assert_int_equal(u.inactive_exit.epoch, T57);
 }
 
 static void test_templated(void **state)
@@ -141,43 +144,52 @@ static void test_templated(void **state)
 	struct sd_unit u = one_unit("templated.txt");
 
 	(void)state;
-	assert_string_equal(u.id, "getty@tty1.service");
-	assert_string_equal(u.description, "Getty on tty1");
-	assert_string_equal(u.type, "idle");
-	assert_int_equal(u.main_pid, 701);
-	assert_int_equal(u.memory, 217088);
+	assert_string_equal(u.id, "worker@1.service");
+	assert_string_equal(u.description, "Chimera fixture: worker 1");
+	assert_string_equal(u.type, "exec");
+	assert_int_equal(u.main_pid, 52);
 	assert_true(u.memory_known);
-	assert_int_equal(u.since.epoch, 1795342501);
+	assert_int_equal(u.memory, 253952);
+	assert_int_equal(u.since.epoch, T58);
 }
 
 static void test_multi(void **state)
 {
-	static const char *const ids[] = { "cron.service", "display-manager.service", "getty@tty1.service",
-					   "nginx.service", "systemd-fsck@dev-disk-by\\x2duuid-4A3B\\x2d1C2D.service",
-					   "systemd-journald.service" };
-	static const char *const active[] = { "active", "inactive", "active", "failed", "active", "active" };
-	static const uint32_t pids[] = { 598, 0, 701, 0, 0, 287 };
+	/* What `systemctl show '*.service'` printed: the loaded units in the manager's own order. */
+	static const char *const ids[] = { "dbus.service",	   "app-metrics.service",	"app.service",
+					   "dirmngr.service",	   "setup.service",		"pk-debconf-helper.service",
+					   "worker@1.service",	   "worker@a\\x2db.service",	"broken.service",
+					   "gpg-agent.service" };
+	static const char *const active[] = { "inactive", "inactive", "active", "inactive", "active",
+					      "inactive", "active",   "active", "failed",   "inactive" };
+	static const uint32_t pids[] = { 0, 0, 46, 0, 0, 0, 52, 53, 0, 0 };
 	struct sd_unit_list l;
 	size_t i;
 
 	(void)state;
 	parse_fixture("multi.txt", &l);
-	assert_int_equal(l.n, 6);
+	assert_int_equal(l.n, 10);
 	for (i = 0; i < l.n; i++) {
 		assert_string_equal(l.items[i].id, ids[i]);
 		assert_string_equal(l.items[i].active_state, active[i]);
 		assert_int_equal(l.items[i].main_pid, pids[i]);
 	}
 	/* Values do not leak from one block into the next. */
-	assert_true(l.items[0].memory_known);
-	assert_false(l.items[1].memory_known);
+	assert_false(l.items[0].memory_known);
+	assert_string_equal(l.items[0].type, "notify");
 	assert_true(systemd_unit_missing(&l.items[1]));
-	assert_false(systemd_unit_missing(&l.items[2]));
+	assert_string_equal(l.items[1].type, "");
 	assert_string_equal(l.items[1].unit_file_state, "");
+	assert_false(systemd_unit_missing(&l.items[2]));
 	assert_string_equal(l.items[2].unit_file_state, "enabled");
-	assert_string_equal(l.items[3].result, "exit-code");
-	assert_int_equal(l.items[5].memory, 9830400);
-	assert_string_equal(l.items[4].description, "File System Check on /dev/disk/by-uuid/4A3B-1C2D");
+	assert_true(l.items[2].memory_known);
+	assert_int_equal(l.items[2].memory, 180224);
+	assert_false(l.items[3].memory_known);
+	assert_int_equal(l.items[7].memory, 385024);
+	assert_string_equal(l.items[7].description, "Chimera fixture: worker a-b");
+	assert_string_equal(l.items[8].result, "exit-code");
+	assert_string_equal(l.items[9].result, "success");
+	assert_false(l.items[9].since.set);
 	systemd_show_release(&l);
 	assert_null(l.items);
 	assert_int_equal(l.n, 0);
