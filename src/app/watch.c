@@ -21,6 +21,20 @@ const char *watch_state_name(enum watch_state s)
 	return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "unknown";
 }
 
+/* A configuration as built: its path, the plan heals deploy, the probes that check for it. */
+struct watch_cfg {
+	struct watch_job *job;
+	const struct watch_config *c;
+	char path[STOREPATH_MAX];
+	struct deploy_plan *plan;
+	struct buf probe_plain;		/* the probe command, without and with --verify-path */
+	struct buf probe_verify;
+	time_t src_mtime;		/* of the Nix file (or flake.lock), to rebuild when it changes */
+	int due;			/* to be built now */
+	int err;			/* the last build's */
+	char msg[1024];
+};
+
 struct watch_job {
 	const struct deploy_ctx *ctx;
 	const struct watch_opts *opts;
@@ -28,14 +42,11 @@ struct watch_job {
 	size_t n;
 	struct watch_node **by_name;	/* the nodes sorted by name, for the ledger scans */
 	char id[DEPLOYMENT_ID_LEN + 1];	/* the watch's run id: its events and its heals' deployment */
-	char path[STOREPATH_MAX];	/* what every node should be on */
-	struct deploy_plan *plan;
+	struct watch_cfg *cfgs;		/* one per configuration */
+	size_t ncfgs;
 	struct deploy_opts dopts;
-	struct buf probe_plain;		/* the probe command, without and with --verify-path */
-	struct buf probe_verify;
 	int verify;			/* this round verifies */
 	int64_t seen_seq;		/* ledger events up to here were looked at for releases */
-	time_t src_mtime;		/* of the Nix file (or flake.lock), to rebuild when it changes */
 	pthread_mutex_t lock;
 	int ledger_err;
 	volatile sig_atomic_t *stop;	/* once set, nodes not yet started this round are skipped */
@@ -54,34 +65,46 @@ static void job_record(struct watch_job *job, const char *topic, const char *nod
 }
 
 /* The file whose change means a rebuild: the Nix file, or a flake's lock next to its flake.nix. */
-static time_t source_mtime(const struct watch_opts *o)
+static time_t source_mtime(const struct watch_config *c)
 {
 	char path[4096];
 	struct stat st;
 
-	if (!o->source)
+	if (!c->source)
 		return 0;
-	if (o->source->file)
-		snprintf(path, sizeof(path), "%s", o->source->file);
+	if (c->source->file)
+		snprintf(path, sizeof(path), "%s", c->source->file);
 	else
-		snprintf(path, sizeof(path), "%.*s/flake.lock", (int)strcspn(o->source->flake, "#"), o->source->flake);
+		snprintf(path, sizeof(path), "%.*s/flake.lock", (int)strcspn(c->source->flake, "#"), c->source->flake);
 	return stat(path, &st) == 0 ? st.st_mtime : 0;
 }
 
-/* Build (or take --expect) and make the plan and the probes for that path. */
-static int job_build(struct watch_job *job)
+/* How events name configuration C: its file (+ attr), flake or expected path. */
+static json_t *config_doc(const struct watch_config *c)
 {
-	const struct watch_opts *o = job->opts;
+	if (!c->source)
+		return json_pack("{s:s}", "expect", c->expect);
+	if (c->source->flake)
+		return json_pack("{s:s}", "flake", c->source->flake);
+	return json_pack("{s:s, s:o}", "file", c->source->file, "attr",
+			 c->source->attr ? json_string(c->source->attr) : json_null());
+}
+
+/* Build C (or take its --expect) and make the plan and the probes for that path. */
+static int cfg_build(struct watch_cfg *cfg)
+{
+	struct watch_job *job = cfg->job;
+	const struct watch_config *c = cfg->c;
 	char path[STOREPATH_MAX];
 	struct deploy_plan *plan = NULL;
 	char *const *paths;
 	size_t n;
 	int r;
 
-	job->src_mtime = source_mtime(o);
-	if (o->expect)
-		snprintf(path, sizeof(path), "%s", o->expect);
-	else if ((r = job->ctx->nix->ops->build(job->ctx->nix, o->source, path, NULL)) < 0)
+	cfg->src_mtime = source_mtime(c);
+	if (c->expect)
+		snprintf(path, sizeof(path), "%s", c->expect);
+	else if ((r = job->ctx->nix->ops->build(job->ctx->nix, c->source, path, NULL)) < 0)
 		return r;
 	if ((r = deploy_plan_new(job->ctx, &job->dopts, path, job->id, &plan)) < 0)
 		return r;
@@ -94,18 +117,67 @@ static int job_build(struct watch_job *job)
 		paths = NULL;
 		n = 0;
 	}
-	buf_reset(&job->probe_plain);
-	buf_reset(&job->probe_verify);
-	if ((r = remote_watch_probe(&job->probe_plain, o->profile, paths, n, 0)) < 0 ||
-	    (r = remote_watch_probe(&job->probe_verify, o->profile, paths, n, 1)) < 0) {
+	buf_reset(&cfg->probe_plain);
+	buf_reset(&cfg->probe_verify);
+	if ((r = remote_watch_probe(&cfg->probe_plain, job->opts->profile, paths, n, 0)) < 0 ||
+	    (r = remote_watch_probe(&cfg->probe_verify, job->opts->profile, paths, n, 1)) < 0) {
 		deploy_plan_free(plan);
 		return r;
 	}
-	if (job->path[0] && strcmp(job->path, path) != 0)
-		job_record(job, "watch.config.changed", NULL, json_pack("{s:s, s:s}", "from", job->path, "to", path));
-	deploy_plan_free(job->plan);
-	job->plan = plan;
-	snprintf(job->path, sizeof(job->path), "%s", path);
+	if (cfg->path[0] && strcmp(cfg->path, path) != 0)
+		job_record(job, "watch.config.changed", NULL,
+			   json_pack("{s:s, s:s, s:o}", "from", cfg->path, "to", path, "config", config_doc(c)));
+	deploy_plan_free(cfg->plan);
+	cfg->plan = plan;
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	return 0;
+}
+
+/* pool_run's task: build configuration I when it is due, keeping its error. */
+static void cfg_build_task(size_t i, void *arg)
+{
+	struct watch_cfg *cfg = (struct watch_cfg *)arg + i;
+
+	if (!cfg->due)
+		return;
+	cfg->msg[0] = 0;
+	if ((cfg->err = cfg_build(cfg)) < 0)
+		snprintf(cfg->msg, sizeof(cfg->msg), "%s", err_msg());
+}
+
+/*
+ * Build every configuration (ALL) or those whose file changed, up to four at a time. At the
+ * start a failed build is the watch's error, naming its configuration; later one is logged
+ * and its last path kept.
+ */
+static int job_build(struct watch_job *job, int all, int start)
+{
+	size_t n = 0, i;
+	int r;
+
+	for (i = 0; i < job->ncfgs; i++) {
+		struct watch_cfg *cfg = &job->cfgs[i];
+
+		cfg->due = all || (cfg->c->source && source_mtime(cfg->c) != cfg->src_mtime);
+		cfg->err = 0;
+		n += cfg->due;
+	}
+	if (!n)
+		return 0;
+	if ((r = pool_run(job->ncfgs, 4, cfg_build_task, job->cfgs)) < 0)
+		return r;
+	for (i = 0; i < job->ncfgs; i++) {
+		const struct watch_cfg *cfg = &job->cfgs[i];
+		const struct nix_source *src = cfg->c->source;
+
+		if (cfg->err >= 0)
+			continue;
+		if (start)
+			return err_set(cfg->err, "cannot build %s%s%s: %s",
+				       !src ? cfg->c->expect : src->flake ? src->flake : src->file,
+				       src && src->attr ? " -A " : "", src && src->attr ? src->attr : "", cfg->msg);
+		log_kv(LOG_WARN, "watch", "rebuild failed; keeping the last path", "error", cfg->msg, (const char *)NULL);
+	}
 	return 0;
 }
 
@@ -129,7 +201,8 @@ static int inspect(struct watch_job *job, struct watch_node *w)
 	const char *p, *end;
 	size_t missing = 0, npaths = 0, i;
 	struct buf own = BUF_INIT(0);
-	const char *probe = job->verify ? job->probe_verify.data : job->probe_plain.data;
+	const struct watch_cfg *cfg = &job->cfgs[w->config];
+	const char *probe = job->verify ? cfg->probe_verify.data : cfg->probe_plain.data;
 	char first_missing[STOREPATH_MAX] = "", verify[256] = "";
 	int verify_failed = 0, r;
 
@@ -138,7 +211,7 @@ static int inspect(struct watch_job *job, struct watch_node *w)
 	exec_result_init(&res);
 	if (strcmp(w->profile, job->opts->profile) != 0) {
 		/* A profile of its own: its own probe (the shared ones name the watch's profile). */
-		char *const *paths = deploy_plan_paths(job->plan, &npaths);
+		char *const *paths = deploy_plan_paths(cfg->plan, &npaths);
 
 		if (!remote_paths_fit(paths, npaths))
 			npaths = 0;
@@ -161,7 +234,7 @@ static int inspect(struct watch_job *job, struct watch_node *w)
 		if (strncmp(line, "profile", 7) == 0) {
 			snprintf(w->actual, sizeof(w->actual), "%s", line[7] == ' ' ? line + 8 : "");
 		} else if (strncmp(line, "current ", 8) == 0) {
-			if (strcmp(line + 8, job->path) != 0) {
+			if (strcmp(line + 8, cfg->path) != 0) {
 				char why[STOREPATH_MAX + 40];
 
 				snprintf(why, sizeof(why), "the activated system is %s", line + 8);
@@ -176,7 +249,7 @@ static int inspect(struct watch_job *job, struct watch_node *w)
 			snprintf(verify, sizeof(verify), "%s", line + 7);
 		}
 	}
-	if (strcmp(w->actual, job->path) != 0) {
+	if (strcmp(w->actual, cfg->path) != 0) {
 		char why[STOREPATH_MAX + 40];
 
 		snprintf(why, sizeof(why), w->actual[0] ? "the profile points at %s" : "there is no profile%s",
@@ -233,18 +306,19 @@ static void heal(struct watch_job *job, struct watch_node *w)
 {
 	/* The heal's own account: only while it runs, not kept per node for the whole watch. */
 	struct deploy_node dn = { .target = w->target, .profile = w->profile, .activate = w->activate };
+	const struct watch_cfg *cfg = &job->cfgs[w->config];
 	char drift[WATCH_REASON_MAX];
 	int r;
 
 	snprintf(drift, sizeof(drift), "%s", w->reason);
 	snprintf(dn.name, sizeof(dn.name), "%s", w->name);
-	r = deploy_plan_node(job->plan, &dn, w->ex, w->s);
+	r = deploy_plan_node(cfg->plan, &dn, w->ex, w->s);
 	if (r == 0 && (r = inspect(job, w)) == 0 && !w->reason[0]) {
 		w->state = WATCH_HEALED;
 		w->heals++;
 		w->heal_failures = 0;
 		snprintf(w->reason, sizeof(w->reason), "%s", drift);
-		job_record(job, "watch.node.healed", w->name, json_pack("{s:s, s:s}", "drift", drift, "path", job->path));
+		job_record(job, "watch.node.healed", w->name, json_pack("{s:s, s:s}", "drift", drift, "path", cfg->path));
 		return;
 	}
 	if (r < 0) {
@@ -485,16 +559,48 @@ static void nap(int64_t deadline, volatile sig_atomic_t *stop, volatile sig_atom
 	}
 }
 
+/* What watch.started says of the configurations: each one's source, path and node count. */
+static json_t *configs_doc(const struct watch_job *job)
+{
+	json_t *a = json_array();
+	size_t i, k, n;
+
+	for (i = 0; i < job->ncfgs; i++) {
+		json_t *c = config_doc(job->cfgs[i].c);
+
+		for (k = n = 0; k < job->n; k++)
+			n += job->nodes[k].config == i;
+		json_object_set_new(c, "path", json_string(job->cfgs[i].path));
+		json_object_set_new(c, "nodes", json_integer((json_int_t)n));
+		json_array_append_new(a, c);
+	}
+	return a;
+}
+
+/* Each round's event: the counts, and the path when there is one configuration. */
+static json_t *round_doc(const struct watch_job *job, const struct watch_round *rd)
+{
+	json_t *p = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "round", (json_int_t)rd->round, "nodes",
+			      (json_int_t)rd->nodes, "congruent", (json_int_t)rd->congruent, "drifted",
+			      (json_int_t)rd->drifted, "healed", (json_int_t)rd->healed, "failed", (json_int_t)rd->failed,
+			      "unreachable", (json_int_t)rd->unreachable, "quarantined", (json_int_t)rd->quarantined, "ms",
+			      (json_int_t)rd->ms);
+
+	if (p && job->ncfgs == 1)
+		json_object_set_new(p, "path", json_string(job->cfgs[0].path));
+	return p;
+}
+
 int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, const struct watch_opts *opts,
 	      const struct watch_hooks *hooks, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
 	      struct watch_round *last)
 {
-	struct watch_job job = { .ctx = ctx, .opts = opts, .probe_plain = BUF_INIT(0), .probe_verify = BUF_INIT(0) };
+	struct watch_job job = { .ctx = ctx, .opts = opts };
 	struct deployment_id id;
 	struct ledger_filter all = { .topic = NULL };
 	struct watch_round rd = { 0 };
 	const char *why = "done";
-	json_t *names;
+	json_t *names = NULL, *started;
 	size_t i;
 	int r;
 
@@ -503,63 +609,72 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 	pthread_mutex_init(&job.lock, NULL);
 	job.dopts = (struct deploy_opts){ .profile = opts->profile, .activate = opts->activate,
 					  .confirm_s = opts->confirm_s, .tmp_dir = opts->tmp_dir };
+	if (!opts->nconfigs) {
+		r = err_set(ERR_INVALID, "watch needs a configuration");
+		goto out;
+	}
 	if ((r = profile_path_check(opts->profile)) < 0)
 		goto out;
 	if ((r = deployment_id_generate(&id, (uint64_t)clock_wall_ms())) < 0)
 		goto out;
 	deployment_id_format(&id, job.id, sizeof(job.id));
-	if (!(job.nodes = calloc(targets->n ? targets->n : 1, sizeof(*job.nodes)))) {
+	job.nodes = calloc(targets->n ? targets->n : 1, sizeof(*job.nodes));
+	job.by_name = calloc(targets->n ? targets->n : 1, sizeof(*job.by_name));
+	job.cfgs = calloc(opts->nconfigs, sizeof(*job.cfgs));
+	names = json_array();
+	if (!job.nodes || !job.by_name || !job.cfgs || !names) {
 		r = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	job.ncfgs = opts->nconfigs;
+	for (i = 0; i < job.ncfgs; i++) {
+		job.cfgs[i] = (struct watch_cfg){ .job = &job, .c = &opts->configs[i], .probe_plain = BUF_INIT(0),
+						  .probe_verify = BUF_INIT(0) };
+	}
 	job.n = targets->n;
-	names = json_array();
 	for (i = 0; i < job.n; i++) {
 		struct watch_node *w = &job.nodes[i];
 
 		w->target = targets->items[i];
 		fleet_node_name(&w->target, w->name, sizeof(w->name));
+		w->config = opts->config_of ? opts->config_of[i] : 0;
+		if (w->config >= job.ncfgs) {
+			r = err_set(ERR_INVALID, "%s: configuration %zu of %zu", w->name, w->config + 1, job.ncfgs);
+			goto out;
+		}
+		w->expected = job.cfgs[w->config].path;
 		w->profile = fleet_profile(&ctx->fleet, &w->target, opts->profile);
 		w->activate = fleet_activate(&ctx->fleet, &w->target, opts->activate);
 		w->checks = opts->nodes && opts->nodes[i].checks ? opts->nodes[i].checks : opts->checks;
 		w->nchecks = opts->nodes && opts->nodes[i].checks ? opts->nodes[i].nchecks : opts->nchecks;
 		w->sessions = opts->sessions ? &opts->sessions[i] : NULL;
-		if ((r = profile_path_check(w->profile)) < 0) {
-			json_decref(names);
+		if ((r = profile_path_check(w->profile)) < 0)
 			goto out;
-		}
 		json_array_append_new(names, json_string(job.nodes[i].name));
-	}
-	if (!(job.by_name = calloc(job.n ? job.n : 1, sizeof(*job.by_name)))) {
-		json_decref(names);
-		r = err_set(ERR_NOMEM, "out of memory");
-		goto out;
 	}
 	for (i = 0; i < job.n; i++)
 		job.by_name[i] = &job.nodes[i];
 	qsort(job.by_name, job.n, sizeof(*job.by_name), by_name_cmp);
-	if ((r = job_build(&job)) < 0) {
-		json_decref(names);
+	if ((r = job_build(&job, 1, 1)) < 0)
 		goto out;
-	}
 	/* Quarantines outlive a watch: fold them in from the ledger, in order; releases count from here on. */
-	if ((r = ledger_scan(ctx->fleet.ledger, &all, on_quarantine_event, &job)) < 0) {
-		json_decref(names);
+	if ((r = ledger_scan(ctx->fleet.ledger, &all, on_quarantine_event, &job)) < 0)
 		goto out;
-	}
-	job_record(&job, "watch.started", NULL,
-		   json_pack("{s:s, s:o, s:I, s:b, s:i}", "path", job.path, "nodes", names, "interval_s",
-			     (json_int_t)opts->interval_s, "heal", opts->heal, "max_heal_attempts", opts->max_heal_attempts));
+	started = json_pack("{s:o, s:o, s:I, s:b, s:i}", "configurations", configs_doc(&job), "nodes", names,
+			    "interval_s", (json_int_t)opts->interval_s, "heal", opts->heal, "max_heal_attempts",
+			    opts->max_heal_attempts);
+	names = NULL;
+	if (started && job.ncfgs == 1)
+		json_object_set_new(started, "path", json_string(job.cfgs[0].path));
+	job_record(&job, "watch.started", NULL, started);
 	for (rd.round = 1; !*stop && (!opts->rounds || rd.round <= opts->rounds); rd.round++) {
 		int64_t t0 = clock_mono_ms();
 		struct ledger_filter since = { .since = job.seen_seq };
+		int all_cfgs = *reload;
 
-		if (*reload || (opts->source && source_mtime(opts) != job.src_mtime)) {
-			*reload = 0;
-			if (job_build(&job) < 0)
-				log_kv(LOG_WARN, "watch", "rebuild failed; keeping the last path", "error", err_msg(),
-				       (const char *)NULL);
-		}
+		*reload = 0;
+		if ((r = job_build(&job, all_cfgs, 0)) < 0)
+			goto out;
 		ledger_scan(ctx->fleet.ledger, &since, on_release_event, &job);
 		job.verify = opts->verify_every > 0 && rd.round % (uint64_t)opts->verify_every == 0;
 		for (i = 0; i < job.n; i++) {
@@ -579,15 +694,10 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 		}
 		rd.ms = clock_mono_ms() - t0;
 		rd.rss_kb = self_rss_kb();
-		job_record(&job, "watch.round", NULL,
-			   json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "round", (json_int_t)rd.round,
-				     "nodes", (json_int_t)rd.nodes, "congruent", (json_int_t)rd.congruent, "drifted",
-				     (json_int_t)rd.drifted, "healed", (json_int_t)rd.healed, "failed",
-				     (json_int_t)rd.failed, "unreachable", (json_int_t)rd.unreachable, "quarantined",
-				     (json_int_t)rd.quarantined, "ms", (json_int_t)rd.ms, "path", job.path));
+		job_record(&job, "watch.round", NULL, round_doc(&job, &rd));
 		*last = rd;
 		if (hooks && hooks->round)
-			hooks->round(&rd, job.nodes, job.n, job.path, hooks->arg);
+			hooks->round(&rd, job.nodes, job.n, job.ncfgs == 1 ? job.cfgs[0].path : NULL, hooks->arg);
 		if (opts->rounds && rd.round >= opts->rounds)
 			break;
 		nap(t0 + opts->interval_s * 1000, stop, reload);
@@ -598,13 +708,17 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 		   json_pack("{s:s, s:I}", "reason", why, "rounds", (json_int_t)last->round));
 	r = 0;
 out:
+	json_decref(names);
 	for (i = 0; i < job.n; i++)
 		drop_session(&job.nodes[i]);
+	for (i = 0; i < job.ncfgs; i++) {
+		deploy_plan_free(job.cfgs[i].plan);
+		buf_release(&job.cfgs[i].probe_plain);
+		buf_release(&job.cfgs[i].probe_verify);
+	}
+	free(job.cfgs);
 	free(job.by_name);
 	free(job.nodes);
-	deploy_plan_free(job.plan);
-	buf_release(&job.probe_plain);
-	buf_release(&job.probe_verify);
 	pthread_mutex_destroy(&job.lock);
 	return r;
 }

@@ -32,9 +32,17 @@ struct watch_sessions {
 	size_t n;
 };
 
+/* A configuration the watch keeps nodes on: built from SOURCE, or EXPECT, a path already built. */
+struct watch_config {
+	const struct nix_source *source;	/* built at start, and again when its file changes; NULL with EXPECT */
+	const char *expect;
+};
+
 struct watch_node {
 	struct target target;
 	char name[TARGET_FORMAT_MAX];
+	size_t config;			/* its configuration: an index into watch_opts' configs */
+	const char *expected;		/* that configuration's path as last built; borrowed */
 	/* Its settings: its own (watch_opts' nodes, the fleet's node_settings), else watch_opts'; borrowed. */
 	const char *profile;
 	const char *activate;
@@ -62,8 +70,9 @@ struct watch_round {
 };
 
 struct watch_opts {
-	const struct nix_source *source;	/* built at start, and again when its file changes; NULL with EXPECT */
-	const char *expect;
+	const struct watch_config *configs;	/* at least one */
+	size_t nconfigs;
+	const size_t *config_of;		/* per target, an index into CONFIGS; NULL: all take the first */
 	const char *profile;
 	const char *activate;
 	long interval_s;
@@ -84,18 +93,23 @@ struct watch_opts {
 };
 
 struct watch_hooks {
-	/* After each round, with every node's state in NODES. */
+	/*
+	 * After each round, with every node's state in NODES; PATH is the expected path when
+	 * there is one configuration, else NULL (each node's is its expected).
+	 */
 	void (*round)(const struct watch_round *r, const struct watch_node *nodes, size_t n, const char *path,
 		      void *arg);
 	void *arg;
 };
 
 /*
- * Watch TARGETS until *STOP (set from a signal handler), or OPTS->rounds rounds. Each round
- * checks every node (one command on its open session), heals drift unless told not to,
- * backs off and quarantines, and records watch.round; *RELOAD asks for a rebuild before the
- * next round. Returns 0 when it ran (LAST holds the last round), or an error from the
- * set-up (build, ledger) before any round.
+ * Watch TARGETS until *STOP (set from a signal handler), or OPTS->rounds rounds. Each
+ * configuration is built once at the start (up to four at a time); each round checks every
+ * node against its own (one command on its open session), heals drift unless told not to,
+ * backs off and quarantines, and records watch.round; *RELOAD asks for every configuration
+ * to be rebuilt before the next round. Returns 0 when it ran (LAST holds the last round),
+ * or an error from the set-up (a build, naming its configuration; the ledger) before any
+ * round.
  */
 int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, const struct watch_opts *opts,
 	      const struct watch_hooks *hooks, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,

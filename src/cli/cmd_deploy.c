@@ -68,7 +68,6 @@ static int hook_session(struct deploy_node *n, struct executor *ex, struct exec_
 
 /* One configuration's nodes: with machines' own configurations, one per distinct configuration. */
 struct config_group {
-	const struct inv_machine *first;	/* its configuration is the group's */
 	struct nix_source src;
 	struct target_list targets;
 	struct deploy_node_opts *nodes;		/* in the group's target order */
@@ -240,17 +239,6 @@ static void print_text(const struct deploy_report *rep, int dry_run)
 	       dry_run ? "checked" : "deployed", rep->failed, rep->ms / 1000.0, rep->id);
 }
 
-static bool str_same(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-static bool same_config(const struct inv_machine *a, const struct inv_machine *b)
-{
-	return str_same(a->config_file, b->config_file) && str_same(a->config_attr, b->config_attr) &&
-	       str_same(a->flake, b->flake);
-}
-
 static void groups_free(struct config_group *g, size_t n)
 {
 	size_t i;
@@ -294,55 +282,33 @@ static int group_add(struct config_group *g, const struct cli_fleet *f, const st
 static int group_machines(struct cli *cli, const struct cli_fleet *f, const struct deploy_opts *o,
 			  struct config_group **out, size_t *nout)
 {
-	const struct inventory *inv;
-	struct buf missing = BUF_INIT(4096);
-	struct config_group *g;
-	size_t ng = 0, nmissing = 0, i, j;
+	struct config_group *g = NULL;
+	struct nix_source *srcs;
+	size_t ng = 0, *of, i;
 	int r;
 
 	*out = NULL;
 	*nout = 0;
-	if ((r = cli_inventory(cli, &inv)) < 0)
+	if ((r = cli_machine_configs(cli, f, "deploy to", &srcs, &ng, &of)) < 0)
 		return r;
-	if (!(g = calloc(f->targets.n ? f->targets.n : 1, sizeof(*g))))
-		return err_set(ERR_NOMEM, "out of memory");
-	for (i = 0; i < f->targets.n; i++) {
-		const struct inv_machine *m = inventory_find_target(inv, &f->targets.items[i]);
-		char name[TARGET_FORMAT_MAX];
-
-		if (!m || (!m->config_file && !m->flake)) {
-			if (nmissing++ < 5) {
-				fleet_node_name(&f->targets.items[i], name, sizeof(name));
-				buf_printf(&missing, "%s'%s'", nmissing > 1 ? ", " : "", m ? m->name : name);
-			}
-			continue;
-		}
-		for (j = 0; j < ng && !same_config(g[j].first, m); j++)
-			;
-		if (j == ng) {
-			g[ng].first = m;
-			g[ng].src.file = m->config_file;
-			g[ng].src.attr = m->config_attr;
-			g[ng].src.flake = m->flake;
-			target_list_init(&g[ng].targets);
-			ng++;
-		}
-		if ((r = group_add(&g[j], f, o, i)) < 0)
-			goto out;
-	}
-	if (nmissing) {
-		r = err_set(ERR_INVALID,
-			    "no configuration to deploy to %s%s: give -c FILE.nix or --flake REF#ATTR, or set config or "
-			    "flake for %s in chimera.toml",
-			    missing.data, nmissing > 5 ? " and more" : "", nmissing > 1 ? "them" : "it");
+	if (!(g = calloc(ng ? ng : 1, sizeof(*g)))) {
+		r = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	for (i = 0; i < ng; i++) {
+		g[i].src = srcs[i];
+		target_list_init(&g[i].targets);
+	}
+	for (i = 0; i < f->targets.n; i++)
+		if ((r = group_add(&g[of[i]], f, o, i)) < 0)
+			goto out;
 	*out = g;
 	*nout = ng;
 	g = NULL;
 out:
 	groups_free(g, ng);
-	buf_release(&missing);
+	free(srcs);
+	free(of);
 	return r;
 }
 

@@ -45,11 +45,13 @@ static void round_json(const struct watch_round *r, const struct watch_node *nod
 
 		if (w->state == WATCH_CONGRUENT)
 			continue;
-		json_array_append_new(bad, json_pack("{s:s, s:s, s:s, s:i, s:I}", "node", w->name, "state",
+		json_array_append_new(bad, json_pack("{s:s, s:s, s:s, s:i, s:I, s:s}", "node", w->name, "state",
 						     watch_state_name(w->state), "reason", w->reason, "heal_failures",
-						     w->heal_failures, "heals", (json_int_t)w->heals));
+						     w->heal_failures, "heals", (json_int_t)w->heals, "expected",
+						     w->expected));
 	}
-	doc = json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "round", (json_int_t)r->round,
+	/* PATH: the one configuration's; with several, each problem names its own expected path. */
+	doc = json_pack("{s:I, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "round", (json_int_t)r->round,
 			"path", path, "ms", (json_int_t)r->ms, "nodes", (json_int_t)r->nodes, "congruent",
 			(json_int_t)r->congruent, "drifted", (json_int_t)r->drifted, "healed", (json_int_t)r->healed,
 			"failed", (json_int_t)r->failed, "unreachable", (json_int_t)r->unreachable, "quarantined",
@@ -233,6 +235,9 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	const char *release_node = NULL;
 	long v, confirm = 30;
 	int c, r, magic = 1, have_source;
+	struct watch_config one = { 0 }, *configs = &one;
+	struct nix_source *srcs = NULL;
+	size_t *config_of = NULL, nsrcs = 0, i;
 	const struct inventory *inv;
 	struct deploy_node_opts *nodes = NULL;
 	struct watch_sessions *sessions = NULL;
@@ -294,18 +299,36 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 		cli_checks_release(&checks);
 		return release(cli, release_node);
 	}
-	if ((have_source = cli_source_check(&cs)) <= 0) {
-		snprintf(msg, sizeof(msg), "%s", have_source < 0 ? err_msg() : "give one of -c FILE.nix, --flake REF#ATTR or --expect STOREPATH");
+	if ((have_source = cli_source_check(&cs)) < 0) {
+		snprintf(msg, sizeof(msg), "%s", err_msg());
 		goto usage;
 	}
 	cli_checks_finish(&checks);
 	o.checks = checks.specs;
 	o.nchecks = checks.n;
-	o.source = cs.expect ? NULL : &cs.src;
-	o.expect = cs.expect;
+	one.source = cs.expect ? NULL : &cs.src;
+	one.expect = cs.expect;
+	o.configs = &one;
+	o.nconfigs = 1;
 	o.confirm_s = magic ? confirm : 0;
 	if ((st = cli_deploy_open(cli, &f, &ctx, tmp)) != CMD_OK)
 		goto out;
+	if (!have_source) {
+		/* Each machine on its own configuration from chimera.toml. */
+		if ((r = cli_machine_configs(cli, &f, "watch", &srcs, &nsrcs, &config_of)) < 0) {
+			st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+			goto out;
+		}
+		if (!(configs = calloc(nsrcs ? nsrcs : 1, sizeof(*configs)))) {
+			st = cli_fail(cli, CMD_ERROR, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < nsrcs; i++)
+			configs[i].source = &srcs[i];
+		o.configs = configs;
+		o.nconfigs = nsrcs;
+		o.config_of = config_of;
+	}
 	/* After the inventory is read: its [defaults] come under the flags, each machine's settings over those. */
 	o.profile = f.profile;
 	o.activate = f.activate;
@@ -352,6 +375,10 @@ out:
 	free(nodes);
 	free(sessions);
 	free(specs);
+	if (configs != &one)
+		free(configs);
+	free(srcs);
+	free(config_of);
 	return st;
 usage:
 	cli_checks_release(&checks);
@@ -362,15 +389,18 @@ const struct cmd_entry cmd_watch_entry = {
 	.name = "watch",
 	.summary = "keep every target on a configuration: detect drift, heal, back off, quarantine",
 	.usage = "chimera watch (-t TARGETS | --targets-file FILE)\n"
-		 "                     (-c FILE.nix [-A ATTR] [--arg NAME VALUE] [--argstr NAME VALUE]\n"
-		 "                      | --flake REF#ATTR | --expect STOREPATH)\n"
+		 "                     [-c FILE.nix [-A ATTR] [--arg NAME VALUE] [--argstr NAME VALUE]\n"
+		 "                      | --flake REF#ATTR | --expect STOREPATH]\n"
 		 "                     [--interval S] [--once | --rounds N] [--no-heal]\n"
 		 "                     [--max-heal-attempts N] [--verify-every N] [--check SPEC]...\n"
 		 "                     [--confirm-timeout S | --no-magic-rollback] [--activate MODE]\n"
 		 "                     [--profile PATH] [--parallel N] [--connect-timeout S] [--timeout S]\n"
 		 "       chimera watch --release NODE",
 	.help = "Builds the configuration once (again when the Nix file or the flake's lock\n"
-		"changes, or on SIGHUP), then every --interval seconds checks every node over an\n"
+		"changes, or on SIGHUP). Without -c, --flake or --expect each machine is kept on\n"
+		"its own configuration from chimera.toml (config + attr, or flake): each distinct\n"
+		"one is built once, up to four at a time, and a selected machine without one is a\n"
+		"usage error naming it. Then every --interval seconds it checks every node over an\n"
 		"SSH session kept open between rounds (a dropped one is reopened next round):\n"
 		"  - the profile points at the expected path;\n"
 		"  - every closure path is present (shell builtins: no process per path);\n"

@@ -167,6 +167,73 @@ void cli_fleet_close(struct cli_fleet *f)
 	memset(&f->fleet, 0, sizeof(f->fleet));
 }
 
+static bool str_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+int cli_machine_configs(struct cli *cli, const struct cli_fleet *f, const char *verb, struct nix_source **srcs,
+			size_t *nsrcs, size_t **of)
+{
+	const struct inventory *inv;
+	struct buf missing = BUF_INIT(4096);
+	struct nix_source *s = NULL;
+	size_t *idx = NULL, n = 0, nmissing = 0, i, j;
+	int r;
+
+	*srcs = NULL;
+	*nsrcs = 0;
+	*of = NULL;
+	if ((r = cli_inventory(cli, &inv)) < 0)
+		return r;
+	s = calloc(f->targets.n ? f->targets.n : 1, sizeof(*s));
+	idx = calloc(f->targets.n ? f->targets.n : 1, sizeof(*idx));
+	if (!s || !idx) {
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < f->targets.n; i++) {
+		const struct inv_machine *m = inventory_find_target(inv, &f->targets.items[i]);
+		char name[TARGET_FORMAT_MAX];
+
+		if (!m || (!m->config_file && !m->flake)) {
+			if (nmissing++ < 5) {
+				fleet_node_name(&f->targets.items[i], name, sizeof(name));
+				buf_printf(&missing, "%s'%s'", nmissing > 1 ? ", " : "", m ? m->name : name);
+			}
+			continue;
+		}
+		for (j = 0; j < n && !(str_same(s[j].file, m->config_file) && str_same(s[j].attr, m->config_attr) &&
+				       str_same(s[j].flake, m->flake));
+		     j++)
+			;
+		if (j == n) {
+			s[n].file = m->config_file;
+			s[n].attr = m->config_attr;
+			s[n].flake = m->flake;
+			n++;
+		}
+		idx[i] = j;
+	}
+	if (nmissing) {
+		r = err_set(ERR_INVALID,
+			    "no configuration to %s %s%s: give -c FILE.nix or --flake REF#ATTR, or set config or flake for "
+			    "%s in chimera.toml",
+			    verb, missing.data, nmissing > 5 ? " and more" : "", nmissing > 1 ? "them" : "it");
+		goto out;
+	}
+	*srcs = s;
+	*nsrcs = n;
+	*of = idx;
+	s = NULL;
+	idx = NULL;
+out:
+	free(s);
+	free(idx);
+	buf_release(&missing);
+	return r;
+}
+
 int cli_node_opts(struct cli *cli, const struct cli_fleet *f, bool flag_checks, struct deploy_node_opts **out)
 {
 	const struct inventory *inv;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Each machine's own settings from chimera.toml on lab nodes: its configuration (deploy
 # with no -c builds each distinct one once), profile, activation, checks and ssh_options,
-# in deploy, status, generations, rollback and watch; flags and CHIMERA_* over them.
+# in deploy, status, generations, rollback and watch (which, with no -c, keeps each machine on
+# its own configuration); flags and CHIMERA_* over them.
 . "$E2E_DIR/lib.sh"
 LAB_BASE=214
 start
@@ -122,6 +123,26 @@ on a 'nix-env -p /nix/var/nix/profiles/hello --rollback >/dev/null 2>&1; rm -f /
 expect_exit 0 "watch one round heals a" inv --json watch -t a -c "$HELLO" --rounds 1 --interval 1
 check "a's profile is back" [ "$(on a 'readlink /nix/var/nix/profiles/hello')" != "" ]
 check "and the system profile untouched" [ "$(on a 'test -e /nix/var/nix/profiles/system && echo yes || echo no')" = no ]
+
+# 7b. watch with no -c keeps each machine on its own configuration: b (moved to version 2
+# by the deploy in 5) back on the file's build, c (its profile removed) back on its flake's.
+expect_exit 0 "watch -t a,b,c --once with no -c heals b" inv --json watch -t a,b,c --once
+printf '%s\n' "$OUT" >watch1.json
+check "a and c congruent, b healed" [ "$(jq -r '"\(.congruent) \(.healed) \(.nodes)"' watch1.json)" = "2 1 3" ]
+check "the problem is b, expected on the file's build" \
+	[ "$(jq -r '.problems[] | "\(.node) \(.expected | test("hello-1$"))"' watch1.json)" = "root@$B.11:22 true" ]
+check "two configurations: no single path" [ "$(jq -r .path watch1.json)" = null ]
+check "b's system profile is the file's build" \
+	contains "$(on b 'readlink -f /nix/var/nix/profiles/system')" "hello-1"
+inv --json events --topic watch.started | tail -n 1 >started.json
+check "watch.started lists both configurations" \
+	[ "$(jq -r '.payload.configurations | map("\(.nodes) \(.path | test("hello-[13]$"))") | join(",")' started.json)" = "2 true,1 true" ]
+on c 'rm -f /nix/var/nix/profiles/system' >/dev/null
+expect_exit 0 "watch heals c to its flake's build" inv --json watch -t a,b,c --once
+check "c healed" [ "$(printf '%s\n' "$OUT" | jq -r '.problems[] | "\(.node) \(.state)"')" = "root@$B.12:22 healed" ]
+check "c's profile is the flake's hello-3" contains "$(on c 'readlink -f /nix/var/nix/profiles/system')" "hello-3"
+expect_exit 2 "watch with no -c on a target that is no machine" inv watch -t a,root@$B.99 --once
+check "names it" contains "$ERR" "no configuration to watch 'root@$B.99:22'"
 
 # 8. ssh_options: applied to their machine only, and checked when read.
 cat >> chimera.toml <<EOF
