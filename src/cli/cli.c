@@ -6,6 +6,7 @@
 #include "core/selector.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -387,7 +388,7 @@ int cli_int(const char *name, const char *s, long min, long max, long *out)
 
 void cli_print_json(json_t *doc)
 {
-	char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(json_real_digits(doc))) : NULL;
 
 	if (text)
 		printf("%s\n", text);

@@ -3,6 +3,7 @@
 #include "util/err.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,44 @@ int json_add_string(struct buf *b, const char *s)
 	return buf_addc(b, '"');
 }
 
+static int real_digits(double x)
+{
+	char s[40];
+	int p;
+
+	for (p = 1; p < 17; p++) {
+		snprintf(s, sizeof(s), "%.*g", p, x);
+		if (strtod(s, NULL) == x)
+			return p;
+	}
+	return 17;
+}
+
+int json_real_digits(const json_t *doc)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+	int d = 1, k;
+
+	switch (json_typeof(doc)) {
+	case JSON_REAL:
+		return real_digits(json_real_value(doc));
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)doc, key, v)
+			if ((k = json_real_digits(v)) > d)
+				d = k;
+		return d;
+	case JSON_ARRAY:
+		json_array_foreach(doc, i, v)
+			if ((k = json_real_digits(v)) > d)
+				d = k;
+		return d;
+	default:
+		return 1;
+	}
+}
+
 int json_canonical(const char *text, struct buf *out)
 {
 	json_error_t jerr;
@@ -66,7 +105,7 @@ int json_canonical(const char *text, struct buf *out)
 		r = err_set(ERR_INVALID, "bad json: expected an object");
 		goto out;
 	}
-	s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(json_real_digits(doc)));
 	if (!s) {
 		r = err_set(ERR_NOMEM, "out of memory");
 		goto out;

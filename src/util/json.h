@@ -13,10 +13,20 @@ int json_add_string(struct buf *b, const char *s);
 
 /*
  * Parse TEXT as a JSON object and write its canonical form into OUT: keys sorted,
- * no insignificant whitespace, UTF-8 kept. Returns 0, or ERR_INVALID naming the
- * parse error (OUT untouched).
+ * no insignificant whitespace, UTF-8 kept, numbers with a fraction in the fewest digits
+ * that read back the same (json_real_digits). Returns 0, or ERR_INVALID naming the parse
+ * error (OUT untouched).
  */
 int json_canonical(const char *text, struct buf *out);
+
+struct json_t;
+
+/*
+ * The fewest significant digits, 1 to 17, that print every real in DOC (%.Ng) so that it
+ * reads back as the same double: 0.15 is 2, where jansson's default of 17 prints
+ * 0.14999999999999999. For json_dumps' JSON_REAL_PRECISION; 1 when DOC has no real.
+ */
+int json_real_digits(const struct json_t *doc);
 
 
 
