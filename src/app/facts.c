@@ -120,13 +120,15 @@ static int take_stored(const struct ledger_event *ev, void *arg)
 
 	json_decref(s->facts);
 	if (!(s->facts = json_loads(ev->payload, 0, &jerr)) || !json_is_object(s->facts))
-		return err_set(ERR_CORRUPT, "node.facts event %lld holds no JSON object", (long long)ev->seq);
+		return err_set(ERR_CORRUPT, "%s event %lld holds no JSON object", ev->topic, (long long)ev->seq);
 	s->seq = ev->seq;
 	memcpy(s->time, ev->time, CLOCK_UTC_LEN);
 	return 0;
 }
 
-int facts_stored(struct ledger *l, const char *node, json_t **facts, int64_t *seq, char time[CLOCK_UTC_LEN])
+/* The newest TOPIC event of NODE, as facts_stored. */
+static int stored_latest(struct ledger *l, const char *topic, const char *node, json_t **facts, int64_t *seq,
+			 char time[CLOCK_UTC_LEN])
 {
 	struct stored_one s = { 0 };
 	int r;
@@ -134,7 +136,7 @@ int facts_stored(struct ledger *l, const char *node, json_t **facts, int64_t *se
 	*facts = NULL;
 	*seq = 0;
 	time[0] = '\0';
-	if ((r = ledger_latest(l, FACTS_TOPIC, node, take_stored, &s)) < 0) {
+	if ((r = ledger_latest(l, topic, node, take_stored, &s)) < 0) {
 		json_decref(s.facts);
 		return r;
 	}
@@ -144,6 +146,16 @@ int facts_stored(struct ledger *l, const char *node, json_t **facts, int64_t *se
 	*seq = s.seq;
 	memcpy(time, s.time, CLOCK_UTC_LEN);
 	return 1;
+}
+
+int facts_stored(struct ledger *l, const char *node, json_t **facts, int64_t *seq, char time[CLOCK_UTC_LEN])
+{
+	return stored_latest(l, FACTS_TOPIC, node, facts, seq, time);
+}
+
+int facts_failure(struct ledger *l, const char *node, json_t **failure, int64_t *seq, char time[CLOCK_UTC_LEN])
+{
+	return stored_latest(l, FACTS_FAILED_TOPIC, node, failure, seq, time);
 }
 
 struct stored_all {
@@ -255,9 +267,22 @@ static void gather_one(size_t i, void *arg)
 
 	r = gather(job, &job->req[k], n);
 	n->ms = clock_mono_ms() - t0;
-	if (r < 0)
+	if (r < 0) {
 		log_kv(LOG_WARN, "facts", "node failed", "node", n->name, "step", n->fail.step, "error",
 		       n->fail.message, (const char *)NULL);
+		/* So that the facts kept are known to be older than the last try. */
+		if (fleet_record(job->ctx->fleet->ledger, FACTS_FAILED_TOPIC, NULL, n->name,
+				 json_pack("{s:s, s:s}", "step", n->fail.step ? n->fail.step : "facts", "error",
+					   n->fail.message),
+				 NULL) < 0) {
+			pthread_mutex_lock(&job->lock);
+			if (job->rep->ledger_err == 0) {
+				job->rep->ledger_err = ERR_IO;
+				snprintf(job->rep->ledger_msg, sizeof(job->rep->ledger_msg), "%s", err_msg());
+			}
+			pthread_mutex_unlock(&job->lock);
+		}
+	}
 	pthread_mutex_lock(&job->lock);
 	if (r < 0)
 		job->rep->failed++;

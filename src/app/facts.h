@@ -14,6 +14,7 @@
 #include "util/clock.h"
 
 #define FACTS_TOPIC "node.facts"
+#define FACTS_FAILED_TOPIC "node.facts.failed"	/* a node that could not be gathered: step, error */
 
 /* One node to report on. */
 struct facts_request {
@@ -72,6 +73,12 @@ void facts_report_release(struct facts_report *rep);
  * payload), *SEQ and TIME filled, 0 when there is none (*FACTS NULL), or an error.
  */
 int facts_stored(struct ledger *l, const char *node, json_t **facts, int64_t *seq, char time[CLOCK_UTC_LEN]);
+
+/*
+ * The newest node.facts.failed event of NODE, as facts_stored: *FAILURE is its payload
+ * ({"step", "error"}). Newer than the stored facts (a greater seq), it says they are stale.
+ */
+int facts_failure(struct ledger *l, const char *node, json_t **failure, int64_t *seq, char time[CLOCK_UTC_LEN]);
 
 /* Called by facts_stored_all for each node with stored facts; PAYLOAD is borrowed. A nonzero return stops. */
 typedef int (*facts_stored_fn)(const char *node, const json_t *payload, int64_t seq, const char *time, void *arg);

@@ -99,14 +99,22 @@ static enum cmd_status list(struct cli *cli, const struct inventory *inv)
  * The machine's last facts from the ledger's projection, without connecting: 1 with
  * *FACTS, *SEQ and TIME set, 0 when it has none (or there is no ledger yet), or an error.
  */
-static int stored_facts(struct cli *cli, const struct inv_machine *m, json_t **facts, int64_t *seq,
-			char time[CLOCK_UTC_LEN])
+struct stored {
+	json_t *facts;
+	int64_t seq;
+	char time[CLOCK_UTC_LEN];
+	json_t *failure;	/* the last failed gathering, when newer than FACTS; else NULL */
+	int64_t failure_seq;
+	char failure_time[CLOCK_UTC_LEN];
+};
+
+static int stored_facts(struct cli *cli, const struct inv_machine *m, struct stored *st)
 {
 	struct ledger *l = NULL;
 	char node[TARGET_FORMAT_MAX], db[PATH_MAX + 16];
 	int r;
 
-	*facts = NULL;
+	memset(st, 0, sizeof(*st));
 	if ((r = cli_state_dir(cli)) < 0)
 		return r;
 	snprintf(db, sizeof(db), "%s/chimera.db", cli->state_dir);
@@ -115,30 +123,53 @@ static int stored_facts(struct cli *cli, const struct inv_machine *m, json_t **f
 	if ((r = cli_open_ledger(cli, &l)) < 0)
 		return r;
 	fleet_node_name(&m->target, node, sizeof(node));
-	r = facts_stored(l, node, facts, seq, time);
+	if ((r = facts_stored(l, node, &st->facts, &st->seq, st->time)) >= 0 &&
+	    facts_failure(l, node, &st->failure, &st->failure_seq, st->failure_time) == 1 &&
+	    st->failure_seq < st->seq) {
+		json_decref(st->failure);
+		st->failure = NULL;
+	}
 	ledger_close(l);
 	return r;
+}
+
+/* How long ago TIME (the ledger's UTC form) was, or "?". */
+static const char *age_text(const char *time, char *out, size_t len)
+{
+	int64_t age = facts_age_s(time, clock_wall_ms());
+
+	if (age >= 0)
+		facts_duration(age, out, len);
+	else
+		snprintf(out, len, "?");
+	return out;
 }
 
 static enum cmd_status show(struct cli *cli, const struct inventory *inv, const char *name)
 {
 	const struct inv_machine *m = inventory_find(inv, name);
-	json_t *j, *facts = NULL;
+	json_t *j;
+	struct stored st;
 	struct buf b = BUF_INIT(0);
-	char time[CLOCK_UTC_LEN], ago[32];
-	int64_t seq = 0, age;
+	char ago[32];
 	size_t i;
 
 	if (!m)
 		return cli_fail(cli, CMD_USAGE, "no machine '%s' in %s", name, inv->path[0] ? inv->path : "the inventory (there is none)");
-	if (stored_facts(cli, m, &facts, &seq, time) < 0)
+	if (stored_facts(cli, m, &st) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	j = machine_json(inv, m);
 	if (cli->json) {
-		json_object_set_new(j, "facts", facts ? json_incref(facts) : json_null());
-		json_object_set_new(j, "facts_seq", facts ? json_integer(seq) : json_null());
-		json_object_set_new(j, "facts_gathered", facts ? json_string(time) : json_null());
-		json_decref(facts);
+		json_object_set_new(j, "facts", st.facts ? json_incref(st.facts) : json_null());
+		json_object_set_new(j, "facts_seq", st.facts ? json_integer(st.seq) : json_null());
+		json_object_set_new(j, "facts_gathered", st.facts ? json_string(st.time) : json_null());
+		if (st.failure) {
+			json_object_set_new(st.failure, "seq", json_integer(st.failure_seq));
+			json_object_set_new(st.failure, "time", json_string(st.failure_time));
+		}
+		json_object_set_new(j, "facts_failed", st.failure ? json_incref(st.failure) : json_null());
+		json_decref(st.facts);
+		json_decref(st.failure);
 		cli_print_json(j);
 		return CMD_OK;
 	}
@@ -159,20 +190,22 @@ static enum cmd_status show(struct cli *cli, const struct inventory *inv, const 
 	if (m->config_file)
 		printf("  config       %s%s%s\n", m->config_file, m->config_attr ? " -A " : "",
 		       m->config_attr ? m->config_attr : "");
-	if (facts) {
-		age = facts_age_s(time, clock_wall_ms());
-		if (age >= 0)
-			facts_duration(age, ago, sizeof(ago));
-		else
-			snprintf(ago, sizeof(ago), "?");
-		printf("  facts        gathered %s (%s ago, seq %lld)\n", time, ago, (long long)seq);
-		facts_describe(facts, "    ", &b);
+	if (st.failure)
+		printf("  facts        the last try FAILED at %s %s (%s ago, seq %lld): %s\n",
+		       json_string_value(json_object_get(st.failure, "step")), st.failure_time,
+		       age_text(st.failure_time, ago, sizeof(ago)), (long long)st.failure_seq,
+		       json_string_value(json_object_get(st.failure, "error")));
+	if (st.facts) {
+		printf("  facts        gathered %s (%s ago, seq %lld)\n", st.time, age_text(st.time, ago, sizeof(ago)),
+		       (long long)st.seq);
+		facts_describe(st.facts, "    ", &b);
 		fputs(b.data ? b.data : "", stdout);
 	} else {
 		printf("  facts        never gathered (run chimera facts -t %s)\n", m->name);
 	}
 	buf_release(&b);
-	json_decref(facts);
+	json_decref(st.facts);
+	json_decref(st.failure);
 	json_decref(j);
 	return CMD_OK;
 }

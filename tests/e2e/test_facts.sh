@@ -27,6 +27,7 @@ done > chimera.toml
 printf '[machines.ghost]\ntarget = "127.%s.9.99"\n' "$LAB_BASE" >> chimera.toml
 check "three lab machines in chimera.toml" [ "$(grep -c '^\[machines.n' chimera.toml)" = 3 ]
 N0=$(ch lab targets | cut -d, -f1)
+N1=$(ch lab targets | cut -d, -f2)
 
 # 1. First gathering: every lab machine asked, each answer checked against the node itself.
 expect_exit 0 "facts -t 'n*' --json" inv --json facts -t 'n*'
@@ -107,6 +108,18 @@ check "with an age" [ "$(printf '%s\n' "$OUT" | jq '[.nodes[] | select(.age >= 0
 expect_exit 1 "--refresh with the lab down: every node fails" inv facts -t n0,n1 --refresh --connect-timeout 2
 check "each named with its error" [ "$(printf '%s\n' "$OUT" | grep -c 'FAILED at connect')" = 2 ]
 expect_exit 3 "n0 stored, the ghost unreachable: exit 3" inv facts -t n0,ghost --connect-timeout 2
+# A failed try is kept too: machines show says the facts it has are older than the last try.
+check "node.facts.failed for n0, n1 and the ghost" \
+	[ "$(inv --json events --topic node.facts.failed | jq -r .node | sort -u | tr '\n' ' ')" = "$(printf '%s\n' "$N0" "$N1" "root@127.$LAB_BASE.9.99:22" | sort | tr '\n' ' ')" ]
+expect_exit 0 "machines show n0 after the failed try" inv machines show n0
+check "says the last try failed at connect" contains "$OUT" "facts        the last try FAILED at connect"
+check "and still shows what was gathered" contains "$OUT" "seq $SEQ_N0)"
+expect_exit 0 "machines show n0 --json" inv --json machines show n0
+check "facts_failed: connect, newer than the facts" \
+	[ "$(printf '%s\n' "$OUT" | jq -r '"\(.facts_failed.step) \(.facts_failed.seq > .facts_seq) \(.facts_failed.error | length > 0)"')" = "connect true true" ]
+expect_exit 0 "machines show ghost: never gathered, last try failed" inv machines show ghost
+check "ghost: the failure" contains "$OUT" "the last try FAILED at connect"
+check "ghost: never gathered" contains "$OUT" "never gathered"
 
 # 6. No inventory and no -t: every node with stored facts; none at all is a usage error.
 mkdir -p "$W/empty"
