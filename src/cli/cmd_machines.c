@@ -95,10 +95,6 @@ static enum cmd_status list(struct cli *cli, const struct inventory *inv)
 	return CMD_OK;
 }
 
-/*
- * The machine's last facts from the ledger's projection, without connecting: 1 with
- * *FACTS, *SEQ and TIME set, 0 when it has none (or there is no ledger yet), or an error.
- */
 struct stored {
 	json_t *facts;
 	int64_t seq;
@@ -108,6 +104,11 @@ struct stored {
 	char failure_time[CLOCK_UTC_LEN];
 };
 
+/*
+ * The machine's last facts from the ledger's projection, without connecting: 1 with ST's
+ * facts, seq and time set, 0 when it has none (or there is no ledger yet), or an error;
+ * with the last failed try when it is newer.
+ */
 static int stored_facts(struct cli *cli, const struct inv_machine *m, struct stored *st)
 {
 	struct ledger *l = NULL;
