@@ -141,8 +141,10 @@ int age_bech32_decode(const char *hrp, const char *s, size_t len, uint8_t *out, 
 		const char *at = memchr(bech32_chars, c, 32);
 		uint8_t v;
 
-		if (!at || c == '\0')
+		if (!at || c == '\0') {
+			OPENSSL_cleanse(out, n);	/* what was decoded so far may be a secret key's start */
 			return err_set(ERR_INVALID, "bad bech32 text: character %zu is not in the bech32 alphabet", i + 1);
+		}
 		v = (uint8_t)(at - bech32_chars);
 		chk = bech32_step(chk, v);
 		if (i >= len - 6)
@@ -741,7 +743,7 @@ static int header_parse(const uint8_t *data, size_t len, struct header *h)
 		return err_set(ERR_INVALID, "an armored (PEM) age file: only the binary form is supported");
 	if (len < strlen(AGE_VERSION_LINE) && memcmp(data, AGE_VERSION_LINE, len) == 0)
 		return err_set(ERR_CORRUPT, "truncated: the file ends within the age version line");
-	if (memcmp(data, AGE_VERSION_LINE, strlen(AGE_VERSION_LINE)) != 0) {
+	if (len < strlen(AGE_VERSION_LINE) || memcmp(data, AGE_VERSION_LINE, strlen(AGE_VERSION_LINE)) != 0) {
 		if (len >= 19 && memcmp(data, "age-encryption.org/", 19) == 0)
 			return err_set(ERR_INVALID, "unsupported age version: expected 'age-encryption.org/v1'");
 		return err_set(ERR_INVALID, "not an age file: it does not start with 'age-encryption.org/v1'");

@@ -107,7 +107,8 @@ int age_bech32_encode(const char *hrp, const uint8_t *data, size_t n, int upper,
 /*
  * Decode LEN bytes of S: its HRP must be HRP (compared in lower case) and its data exactly
  * N bytes into OUT. Returns 0 or ERR_INVALID with what is wrong (mixed case, no separator,
- * a bad character, the checksum, the HRP, the length); S is not quoted.
+ * a bad character, the checksum, the HRP, the length); S is not quoted, and nothing decoded is
+ * left in OUT.
  */
 int age_bech32_decode(const char *hrp, const char *s, size_t len, uint8_t *out, size_t n);
 

@@ -108,6 +108,29 @@ static void test_bech32_errors(void **state)
 	assert_contains(err_msg(), "not in the bech32 alphabet");
 	assert_int_equal(age_recipient_parse(LIT("agezvkyg2lq"), &rc), ERR_INVALID);
 	assert_contains(err_msg(), "no '1' separator");
+	/* A bad character late in a secret key: what was decoded before it is not left behind. */
+	{
+		uint8_t out[32], zero[32] = { 0 };
+
+		snprintf(s, sizeof(s), "%s", sec);
+		s[40] = 'B';
+		memset(out, 0xa5, sizeof(out));
+		assert_int_equal(age_bech32_decode("age-secret-key-", s, strlen(s), out, sizeof(out)), ERR_INVALID);
+		assert_contains(err_msg(), "not in the bech32 alphabet");
+		assert_memory_equal(out, zero, sizeof(out));
+	}
+	/* Shorter than the version line, and no prefix of it: no read past the end. */
+	{
+		uint8_t *plain = NULL, *data = malloc(6);	/* on the heap, exactly: ASan sees an over-read */
+		size_t plen = 0;
+
+		memcpy(data, "age1\r\n", 6);
+		assert_int_equal(age_identity_parse(sec, strlen(sec), &id), 0);
+		assert_int_equal(age_decrypt(&id, 1, data, 6, &plain, &plen), ERR_INVALID);
+		assert_contains(err_msg(), "not an age file");
+		assert_null(plain);
+		free(data);
+	}
 	assert_int_equal(age_recipient_parse(sec, strlen(sec), &rc), ERR_INVALID);
 	assert_contains(err_msg(), "expected the prefix 'age1'");
 	assert_int_equal(age_identity_parse(pub, strlen(pub), &id), ERR_INVALID);
