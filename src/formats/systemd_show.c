@@ -194,7 +194,8 @@ static bool parse_stamp(const char *v, size_t n, int64_t *epoch)
 	days = days_from_civil(y, (unsigned)mo, (unsigned)d);
 	if (memcmp(v, wdays[((days % 7) + 7) % 7], 3) != 0)
 		return false;
-	if (is_value(zone, (size_t)(end - zone), "UTC") || is_value(zone, (size_t)(end - zone), "GMT"))
+	/* Unknown (-1) in another zone, and before 1970, which systemd never prints. */
+	if ((is_value(zone, (size_t)(end - zone), "UTC") || is_value(zone, (size_t)(end - zone), "GMT")) && days >= 0)
 		*epoch = days * 86400 + h * 3600 + mi * 60 + s;
 	else
 		*epoch = -1;

@@ -25,7 +25,8 @@
 struct sd_time {
 	bool set;		/* false for an empty value or "n/a" */
 	char text[SD_TIME_MAX];	/* as printed: "Sun 2026-11-22 10:15:02 UTC", or "@1795342502" */
-	int64_t epoch;		/* seconds since 1970 UTC; -1 when the zone is not UTC (text only) */
+	int64_t epoch;		/* seconds since 1970 UTC; -1 when the zone is not UTC or the time is
+				   before 1970 (text only) */
 };
 
 /* One unit's state. Strings are "" when the input had no such key. */

@@ -275,6 +275,14 @@ static void test_timestamps(void **state)
 	assert_int_equal(l.items[0].since.epoch, 1709164800);
 	assert_false(l.items[0].active_enter.set);
 	systemd_show_release(&l);
+	/* Before 1970 (never printed by systemd): the text kept, the epoch unknown, not negative. */
+	parse_ok(LIT("Id=a.service\nActiveState=active\nActiveEnterTimestamp=Wed 1969-12-31 23:59:59 UTC\n"), &l);
+	assert_true(l.items[0].since.set);
+	assert_int_equal(l.items[0].since.epoch, -1);
+	systemd_show_release(&l);
+	parse_ok(LIT("Id=a.service\nActiveState=active\nActiveEnterTimestamp=Thu 1970-01-01 00:00:00 UTC\n"), &l);
+	assert_int_equal(l.items[0].since.epoch, 0);
+	systemd_show_release(&l);
 	/* activating and deactivating take their own timestamps, as systemctl status does. */
 	parse_ok(LIT("Id=a.service\nActiveState=activating\nInactiveExitTimestamp=Sun 2026-11-22 10:15:00 UTC\n"
 		     "ActiveExitTimestamp=Sun 2026-11-22 10:16:00 UTC\n\n"
