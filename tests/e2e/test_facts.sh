@@ -133,12 +133,17 @@ cd "$W" || exit 1
 
 # 7. 200 nodes in one round.
 expect_exit 0 "lab up 200" ch lab up 200 --base $LAB_BASE
+BEFORE=$(ch --json events --topic node.facts | wc -l)
 T0=$(date +%s%N)
 expect_exit 0 "facts -t @lab --refresh on 200 nodes" ch --json facts -t @lab --refresh --parallel 64
 MS=$(( ($(date +%s%N) - T0) / 1000000 ))
 echo "# 200 nodes gathered in $MS ms"
 check "200 facts gathered" [ "$(printf '%s\n' "$OUT" | jq '[.nodes[] | select(.ok and .from == "node" and .facts.cpus > 0)] | length')" = 200 ]
-check "200 nodes in under 60 s (took $MS ms)" [ "$MS" -lt 60000 ]
+# One round: one gathering command per node, so one event each (the time above is printed,
+# not asserted; speed belongs to benchmarks).
+check "200 new node.facts events, one per node" \
+	[ "$(ch --json events --topic node.facts | tail -n +$((BEFORE + 1)) | jq -r .node | sort -u | wc -l)" = 200 ]
+check "and no more" [ "$(ch --json events --topic node.facts | wc -l)" = $((BEFORE + 200)) ]
 expect_exit 0 "facts -t @lab again: all from the ledger" ch --json facts -t @lab
 check "200 from the ledger" [ "$(printf '%s\n' "$OUT" | jq '.summary.stored')" = 200 ]
 expect_exit 0 "ledger verify after 200 more" ch ledger verify
