@@ -72,10 +72,14 @@ static time_t source_mtime(const struct watch_config *c)
 
 	if (!c->source)
 		return 0;
-	if (c->source->file)
+	if (c->source->file) {
 		snprintf(path, sizeof(path), "%s", c->source->file);
-	else
-		snprintf(path, sizeof(path), "%.*s/flake.lock", (int)strcspn(c->source->flake, "#"), c->source->flake);
+	} else {
+		/* A directory, or path:DIRECTORY; other kinds of reference (git+..., github:) have no file here. */
+		const char *dir = strncmp(c->source->flake, "path:", 5) == 0 ? c->source->flake + 5 : c->source->flake;
+
+		snprintf(path, sizeof(path), "%.*s/flake.lock", (int)strcspn(dir, "#?"), dir);
+	}
 	return stat(path, &st) == 0 ? st.st_mtime : 0;
 }
 
