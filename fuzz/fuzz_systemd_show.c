@@ -10,283 +10,237 @@
 
 /*
  * The real captures of tests/fixtures/systemd (systemd 252, `systemctl show` with TZ=UTC0
- * LC_ALL=C), whole, then near misses of them.
+ * LC_ALL=C), one unit a macro: multi.txt is its units with a blank line between them, and
+ * each single-unit capture is one of them (or a unit of its own).
  */
+#define UNIT_DBUS \
+	"Type=notify\n" \
+	"MainPID=0\n" \
+	"Result=success\n" \
+	"ExecMainStartTimestamp=\n" \
+	"MemoryCurrent=[not set]\n" \
+	"Id=dbus.service\n" \
+	"Description=D-Bus User Message Bus\n" \
+	"LoadState=loaded\n" \
+	"ActiveState=inactive\n" \
+	"SubState=dead\n" \
+	"UnitFileState=static\n" \
+	"InactiveExitTimestamp=\n" \
+	"ActiveEnterTimestamp=\n" \
+	"ActiveExitTimestamp=\n" \
+	"InactiveEnterTimestamp=\n" \
+	"LoadError=\n"
+
+#define UNIT_APP_METRICS \
+	"Type=\n" \
+	"MainPID=0\n" \
+	"Result=success\n" \
+	"ExecMainStartTimestamp=\n" \
+	"MemoryCurrent=[not set]\n" \
+	"Id=app-metrics.service\n" \
+	"Description=app-metrics.service\n" \
+	"LoadState=not-found\n" \
+	"ActiveState=inactive\n" \
+	"SubState=dead\n" \
+	"UnitFileState=\n" \
+	"InactiveExitTimestamp=\n" \
+	"ActiveEnterTimestamp=\n" \
+	"ActiveExitTimestamp=\n" \
+	"InactiveEnterTimestamp=\n" \
+	"LoadError=org.freedesktop.systemd1.NoSuchUnit \"Unit app-metrics.service not found.\"\n"
+
+#define UNIT_APP \
+	"Type=simple\n" \
+	"MainPID=46\n" \
+	"Result=success\n" \
+	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:56 UTC\n" \
+	"MemoryCurrent=180224\n" \
+	"Id=app.service\n" \
+	"Description=Chimera fixture: a long-running application\n" \
+	"LoadState=loaded\n" \
+	"ActiveState=active\n" \
+	"SubState=running\n" \
+	"UnitFileState=enabled\n" \
+	"InactiveExitTimestamp=Mon 2026-11-23 02:33:56 UTC\n" \
+	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:56 UTC\n" \
+	"ActiveExitTimestamp=\n" \
+	"InactiveEnterTimestamp=\n" \
+	"LoadError=\n"
+
+#define UNIT_DIRMNGR \
+	"Type=simple\n" \
+	"MainPID=0\n" \
+	"Result=success\n" \
+	"ExecMainStartTimestamp=\n" \
+	"MemoryCurrent=[not set]\n" \
+	"Id=dirmngr.service\n" \
+	"Description=GnuPG network certificate management daemon\n" \
+	"LoadState=loaded\n" \
+	"ActiveState=inactive\n" \
+	"SubState=dead\n" \
+	"UnitFileState=static\n" \
+	"InactiveExitTimestamp=\n" \
+	"ActiveEnterTimestamp=\n" \
+	"ActiveExitTimestamp=\n" \
+	"InactiveEnterTimestamp=\n" \
+	"LoadError=\n"
+
+#define UNIT_SETUP \
+	"Type=oneshot\n" \
+	"MainPID=0\n" \
+	"Result=success\n" \
+	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:57 UTC\n" \
+	"MemoryCurrent=[not set]\n" \
+	"Id=setup.service\n" \
+	"Description=Chimera fixture: one-time setup\n" \
+	"LoadState=loaded\n" \
+	"ActiveState=active\n" \
+	"SubState=exited\n" \
+	"UnitFileState=static\n" \
+	"InactiveExitTimestamp=Mon 2026-11-23 02:33:57 UTC\n" \
+	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:58 UTC\n" \
+	"ActiveExitTimestamp=\n" \
+	"InactiveEnterTimestamp=\n" \
+	"LoadError=\n"
+
+#define UNIT_PK_DEBCONF_HELPER \
+	"Type=simple\n" \
+	"MainPID=0\n" \
+	"Result=success\n" \
+	"ExecMainStartTimestamp=\n" \
+	"MemoryCurrent=[not set]\n" \
+	"Id=pk-debconf-helper.service\n" \
+	"Description=debconf communication service\n" \
+	"LoadState=loaded\n" \
+	"ActiveState=inactive\n" \
+	"SubState=dead\n" \
+	"UnitFileState=static\n" \
+	"InactiveExitTimestamp=\n" \
+	"ActiveEnterTimestamp=\n" \
+	"ActiveExitTimestamp=\n" \
+	"InactiveEnterTimestamp=\n" \
+	"LoadError=\n"
+
+#define UNIT_WORKER_1 \
+	"Type=exec\n" \
+	"MainPID=52\n" \
+	"Result=success\n" \
+	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:58 UTC\n" \
+	"MemoryCurrent=253952\n" \
+	"Id=worker@1.service\n" \
+	"Description=Chimera fixture: worker 1\n" \
+	"LoadState=loaded\n" \
+	"ActiveState=active\n" \
+	"SubState=running\n" \
+	"UnitFileState=static\n" \
+	"InactiveExitTimestamp=Mon 2026-11-23 02:33:58 UTC\n" \
+	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:58 UTC\n" \
+	"ActiveExitTimestamp=\n" \
+	"InactiveEnterTimestamp=\n" \
+	"LoadError=\n"
+
+#define UNIT_WORKER_A_B \
+	"Type=exec\n" \
+	"MainPID=53\n" \
+	"Result=success\n" \
+	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:58 UTC\n" \
+	"MemoryCurrent=385024\n" \
+	"Id=worker@a\\x2db.service\n" \
+	"Description=Chimera fixture: worker a-b\n" \
+	"LoadState=loaded\n" \
+	"ActiveState=active\n" \
+	"SubState=running\n" \
+	"UnitFileState=static\n" \
+	"InactiveExitTimestamp=Mon 2026-11-23 02:33:58 UTC\n" \
+	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:58 UTC\n" \
+	"ActiveExitTimestamp=\n" \
+	"InactiveEnterTimestamp=\n" \
+	"LoadError=\n"
+
+#define UNIT_BROKEN \
+	"Type=simple\n" \
+	"MainPID=0\n" \
+	"Result=exit-code\n" \
+	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:58 UTC\n" \
+	"MemoryCurrent=[not set]\n" \
+	"Id=broken.service\n" \
+	"Description=Chimera fixture: a daemon that exits with an error\n" \
+	"LoadState=loaded\n" \
+	"ActiveState=failed\n" \
+	"SubState=failed\n" \
+	"UnitFileState=static\n" \
+	"InactiveExitTimestamp=Mon 2026-11-23 02:33:58 UTC\n" \
+	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:58 UTC\n" \
+	"ActiveExitTimestamp=Mon 2026-11-23 02:33:59 UTC\n" \
+	"InactiveEnterTimestamp=Mon 2026-11-23 02:33:59 UTC\n" \
+	"LoadError=\n"
+
+#define UNIT_GPG_AGENT \
+	"Type=simple\n" \
+	"MainPID=0\n" \
+	"Result=success\n" \
+	"ExecMainStartTimestamp=\n" \
+	"MemoryCurrent=[not set]\n" \
+	"Id=gpg-agent.service\n" \
+	"Description=GnuPG cryptographic agent and passphrase cache\n" \
+	"LoadState=loaded\n" \
+	"ActiveState=inactive\n" \
+	"SubState=dead\n" \
+	"UnitFileState=static\n" \
+	"InactiveExitTimestamp=\n" \
+	"ActiveEnterTimestamp=\n" \
+	"ActiveExitTimestamp=\n" \
+	"InactiveEnterTimestamp=\n" \
+	"LoadError=\n"
+
+#define UNIT_BACKUP \
+	"Type=oneshot\n" \
+	"MainPID=0\n" \
+	"Result=success\n" \
+	"ExecMainStartTimestamp=\n" \
+	"MemoryCurrent=[not set]\n" \
+	"Id=backup.service\n" \
+	"Description=Chimera fixture: a backup that was never started\n" \
+	"LoadState=loaded\n" \
+	"ActiveState=inactive\n" \
+	"SubState=dead\n" \
+	"UnitFileState=disabled\n" \
+	"InactiveExitTimestamp=\n" \
+	"ActiveEnterTimestamp=\n" \
+	"ActiveExitTimestamp=\n" \
+	"InactiveEnterTimestamp=\n" \
+	"LoadError=\n"
+
+#define UNIT_NOSUCH \
+	"Type=\n" \
+	"MainPID=0\n" \
+	"Result=success\n" \
+	"ExecMainStartTimestamp=\n" \
+	"MemoryCurrent=[not set]\n" \
+	"Id=nosuch.service\n" \
+	"Description=nosuch.service\n" \
+	"LoadState=not-found\n" \
+	"ActiveState=inactive\n" \
+	"SubState=dead\n" \
+	"UnitFileState=\n" \
+	"InactiveExitTimestamp=\n" \
+	"ActiveEnterTimestamp=\n" \
+	"ActiveExitTimestamp=\n" \
+	"InactiveEnterTimestamp=\n" \
+	"LoadError=org.freedesktop.systemd1.NoSuchUnit \"Unit nosuch.service not found.\"\n"
+
 const char *const fuzz_seeds[] = {
-	/* running.txt */
-	"Type=simple\n"
-	"MainPID=46\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:56 UTC\n"
-	"MemoryCurrent=180224\n"
-	"Id=app.service\n"
-	"Description=Chimera fixture: a long-running application\n"
-	"LoadState=loaded\n"
-	"ActiveState=active\n"
-	"SubState=running\n"
-	"UnitFileState=enabled\n"
-	"InactiveExitTimestamp=Mon 2026-11-23 02:33:56 UTC\n"
-	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:56 UTC\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=\n",
-	/* inactive.txt */
-	"Type=oneshot\n"
-	"MainPID=0\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=\n"
-	"MemoryCurrent=[not set]\n"
-	"Id=backup.service\n"
-	"Description=Chimera fixture: a backup that was never started\n"
-	"LoadState=loaded\n"
-	"ActiveState=inactive\n"
-	"SubState=dead\n"
-	"UnitFileState=disabled\n"
-	"InactiveExitTimestamp=\n"
-	"ActiveEnterTimestamp=\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=\n",
-	/* failed.txt */
-	"Type=simple\n"
-	"MainPID=0\n"
-	"Result=exit-code\n"
-	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"MemoryCurrent=[not set]\n"
-	"Id=broken.service\n"
-	"Description=Chimera fixture: a daemon that exits with an error\n"
-	"LoadState=loaded\n"
-	"ActiveState=failed\n"
-	"SubState=failed\n"
-	"UnitFileState=static\n"
-	"InactiveExitTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"ActiveExitTimestamp=Mon 2026-11-23 02:33:59 UTC\n"
-	"InactiveEnterTimestamp=Mon 2026-11-23 02:33:59 UTC\n"
-	"LoadError=\n",
-	/* not-found.txt */
-	"Type=\n"
-	"MainPID=0\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=\n"
-	"MemoryCurrent=[not set]\n"
-	"Id=nosuch.service\n"
-	"Description=nosuch.service\n"
-	"LoadState=not-found\n"
-	"ActiveState=inactive\n"
-	"SubState=dead\n"
-	"UnitFileState=\n"
-	"InactiveExitTimestamp=\n"
-	"ActiveEnterTimestamp=\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=org.freedesktop.systemd1.NoSuchUnit \"Unit nosuch.service not "
-	"found.\"\n",
-	/* oneshot.txt */
-	"Type=oneshot\n"
-	"MainPID=0\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:57 UTC\n"
-	"MemoryCurrent=[not set]\n"
-	"Id=setup.service\n"
-	"Description=Chimera fixture: one-time setup\n"
-	"LoadState=loaded\n"
-	"ActiveState=active\n"
-	"SubState=exited\n"
-	"UnitFileState=static\n"
-	"InactiveExitTimestamp=Mon 2026-11-23 02:33:57 UTC\n"
-	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=\n",
-	/* templated.txt */
-	"Type=exec\n"
-	"MainPID=52\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"MemoryCurrent=253952\n"
-	"Id=worker@1.service\n"
-	"Description=Chimera fixture: worker 1\n"
-	"LoadState=loaded\n"
-	"ActiveState=active\n"
-	"SubState=running\n"
-	"UnitFileState=static\n"
-	"InactiveExitTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=\n",
+	UNIT_APP,	/* running.txt */
+	UNIT_BACKUP,	/* inactive.txt */
+	UNIT_BROKEN,	/* failed.txt */
+	UNIT_NOSUCH,	/* not-found.txt */
+	UNIT_SETUP,	/* oneshot.txt */
+	UNIT_WORKER_1,	/* templated.txt */
 	/* multi.txt */
-	"Type=notify\n"
-	"MainPID=0\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=\n"
-	"MemoryCurrent=[not set]\n"
-	"Id=dbus.service\n"
-	"Description=D-Bus User Message Bus\n"
-	"LoadState=loaded\n"
-	"ActiveState=inactive\n"
-	"SubState=dead\n"
-	"UnitFileState=static\n"
-	"InactiveExitTimestamp=\n"
-	"ActiveEnterTimestamp=\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=\n"
-	"\n"
-	"Type=\n"
-	"MainPID=0\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=\n"
-	"MemoryCurrent=[not set]\n"
-	"Id=app-metrics.service\n"
-	"Description=app-metrics.service\n"
-	"LoadState=not-found\n"
-	"ActiveState=inactive\n"
-	"SubState=dead\n"
-	"UnitFileState=\n"
-	"InactiveExitTimestamp=\n"
-	"ActiveEnterTimestamp=\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=org.freedesktop.systemd1.NoSuchUnit \"Unit app-metrics.service"
-	" not found.\"\n"
-	"\n"
-	"Type=simple\n"
-	"MainPID=46\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:56 UTC\n"
-	"MemoryCurrent=180224\n"
-	"Id=app.service\n"
-	"Description=Chimera fixture: a long-running application\n"
-	"LoadState=loaded\n"
-	"ActiveState=active\n"
-	"SubState=running\n"
-	"UnitFileState=enabled\n"
-	"InactiveExitTimestamp=Mon 2026-11-23 02:33:56 UTC\n"
-	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:56 UTC\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=\n"
-	"\n"
-	"Type=simple\n"
-	"MainPID=0\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=\n"
-	"MemoryCurrent=[not set]\n"
-	"Id=dirmngr.service\n"
-	"Description=GnuPG network certificate management daemon\n"
-	"LoadState=loaded\n"
-	"ActiveState=inactive\n"
-	"SubState=dead\n"
-	"UnitFileState=static\n"
-	"InactiveExitTimestamp=\n"
-	"ActiveEnterTimestamp=\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=\n"
-	"\n"
-	"Type=oneshot\n"
-	"MainPID=0\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:57 UTC\n"
-	"MemoryCurrent=[not set]\n"
-	"Id=setup.service\n"
-	"Description=Chimera fixture: one-time setup\n"
-	"LoadState=loaded\n"
-	"ActiveState=active\n"
-	"SubState=exited\n"
-	"UnitFileState=static\n"
-	"InactiveExitTimestamp=Mon 2026-11-23 02:33:57 UTC\n"
-	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=\n"
-	"\n"
-	"Type=simple\n"
-	"MainPID=0\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=\n"
-	"MemoryCurrent=[not set]\n"
-	"Id=pk-debconf-helper.service\n"
-	"Description=debconf communication service\n"
-	"LoadState=loaded\n"
-	"ActiveState=inactive\n"
-	"SubState=dead\n"
-	"UnitFileState=static\n"
-	"InactiveExitTimestamp=\n"
-	"ActiveEnterTimestamp=\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=\n"
-	"\n"
-	"Type=exec\n"
-	"MainPID=52\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"MemoryCurrent=253952\n"
-	"Id=worker@1.service\n"
-	"Description=Chimera fixture: worker 1\n"
-	"LoadState=loaded\n"
-	"ActiveState=active\n"
-	"SubState=running\n"
-	"UnitFileState=static\n"
-	"InactiveExitTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=\n"
-	"\n"
-	"Type=exec\n"
-	"MainPID=53\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"MemoryCurrent=385024\n"
-	"Id=worker@a\\x2db.service\n"
-	"Description=Chimera fixture: worker a-b\n"
-	"LoadState=loaded\n"
-	"ActiveState=active\n"
-	"SubState=running\n"
-	"UnitFileState=static\n"
-	"InactiveExitTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=\n"
-	"\n"
-	"Type=simple\n"
-	"MainPID=0\n"
-	"Result=exit-code\n"
-	"ExecMainStartTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"MemoryCurrent=[not set]\n"
-	"Id=broken.service\n"
-	"Description=Chimera fixture: a daemon that exits with an error\n"
-	"LoadState=loaded\n"
-	"ActiveState=failed\n"
-	"SubState=failed\n"
-	"UnitFileState=static\n"
-	"InactiveExitTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"ActiveEnterTimestamp=Mon 2026-11-23 02:33:58 UTC\n"
-	"ActiveExitTimestamp=Mon 2026-11-23 02:33:59 UTC\n"
-	"InactiveEnterTimestamp=Mon 2026-11-23 02:33:59 UTC\n"
-	"LoadError=\n"
-	"\n"
-	"Type=simple\n"
-	"MainPID=0\n"
-	"Result=success\n"
-	"ExecMainStartTimestamp=\n"
-	"MemoryCurrent=[not set]\n"
-	"Id=gpg-agent.service\n"
-	"Description=GnuPG cryptographic agent and passphrase cache\n"
-	"LoadState=loaded\n"
-	"ActiveState=inactive\n"
-	"SubState=dead\n"
-	"UnitFileState=static\n"
-	"InactiveExitTimestamp=\n"
-	"ActiveEnterTimestamp=\n"
-	"ActiveExitTimestamp=\n"
-	"InactiveEnterTimestamp=\n"
-	"LoadError=\n",
+	UNIT_DBUS "\n" UNIT_APP_METRICS "\n" UNIT_APP "\n"
+	UNIT_DIRMNGR "\n" UNIT_SETUP "\n" UNIT_PK_DEBCONF_HELPER "\n"
+	UNIT_WORKER_1 "\n" UNIT_WORKER_A_B "\n" UNIT_BROKEN "\n"
+	UNIT_GPG_AGENT,
 	/* near misses */
 	"",
 	"\n\n\n",
