@@ -7,6 +7,7 @@
 #include "core/facts.h"
 #include "core/profile.h"
 #include "fuzz.h"
+#include "../tests/fixtures/facts_sample.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -15,26 +16,7 @@
 
 /* What the facts script (app/facts.c) prints, as the tests and real nodes show it; then near misses. */
 const char *const fuzz_seeds[] = {
-	"chimera-facts=1\n"
-	"hostname=web-1\n"
-	"kernel=6.1.0-18-amd64\n"
-	"arch=x86_64\n"
-	"os_id=debian\n"
-	"os_version=\"12\"\n"
-	"cpus=8\n"
-	"mem_total=32795192 kB\n"
-	"mem_available=28183400 kB\n"
-	"uptime=351234.56\n"
-	"load=0.15 0.10 2.05\n"
-	"disk=/ 51290592 20480000 28174980\n"
-	"disk=/nix 102400000 51200000 51200000\n"
-	"nix=nix-store (Nix) 2.8.0\n"
-	"profile=/nix/var/nix/profiles/system\n"
-	"profile_link=system-7-link\n"
-	"profile_target=/nix/store/00000000000000000000000000000007-hello-7\n"
-	"session=demo\n"
-	"session=build 2\n"
-	"end=1\n",
+	FACTS_SAMPLE_DEBIAN,
 	"chimera-facts=1\r\nhostname=box\r\nkernel=5.10.0\r\narch=aarch64\r\ncpus=1\r\nmem_total=1000 kB\r\n"
 	"uptime=12\r\nload=0.00 0.00 0.00\r\ndisk=/ 100 50 50\r\nnix=\r\nprofile=/nix/var/nix/profiles/system\r\n"
 	"end=1\r\n",

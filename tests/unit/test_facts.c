@@ -10,28 +10,10 @@
 #include "util/fs.h"
 #include "util/proc.h"
 
+#include "../fixtures/facts_sample.h"
+
 /* What a Debian lab node with Nix, a profile at generation 7 and two sessions prints. */
-static const char full[] =
-	"chimera-facts=1\n"
-	"hostname=web-1\n"
-	"kernel=6.1.0-18-amd64\n"
-	"arch=x86_64\n"
-	"os_id=debian\n"
-	"os_version=\"12\"\n"
-	"cpus=8\n"
-	"mem_total=32795192 kB\n"
-	"mem_available=28183400 kB\n"
-	"uptime=351234.56\n"
-	"load=0.15 0.10 2.05\n"
-	"disk=/ 51290592 20480000 28174980\n"
-	"disk=/nix 102400000 51200000 51200000\n"
-	"nix=nix-store (Nix) 2.8.0\n"
-	"profile=/nix/var/nix/profiles/system\n"
-	"profile_link=system-7-link\n"
-	"profile_target=/nix/store/00000000000000000000000000000007-hello-7\n"
-	"session=demo\n"
-	"session=build 2\n"
-	"end=1\n";
+static const char full[] = FACTS_SAMPLE_DEBIAN;
 
 static void test_parse_full(void **state)
 {
