@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "app/exec.h"
+#include "fake_ledger.h"
 #include "util/err.h"
 
 /* Fake executor: the host name says what happens. */
@@ -60,64 +61,6 @@ static void fake_close(struct executor *ex)
 
 static const struct executor_ops fake_exec_ops = { "fake", fake_connect, fake_run, fake_disconnect, fake_close };
 static struct executor fake_executor = { &fake_exec_ops };
-
-/* Fake ledger: keeps what is appended. */
-struct fake_ledger {
-	struct ledger base;
-	pthread_mutex_t lock;
-	int n;
-	char topic[64][32];
-	char node[64][64];
-	json_t *payload[64];
-	char run[64][32];
-};
-
-static int fake_append(struct ledger *l, const struct ledger_new *evs, size_t n, int64_t *last)
-{
-	struct fake_ledger *fl = (struct fake_ledger *)l;
-	size_t i;
-
-	pthread_mutex_lock(&fl->lock);
-	for (i = 0; i < n && fl->n < 64; i++) {
-		snprintf(fl->topic[fl->n], 32, "%s", evs[i].topic);
-		snprintf(fl->node[fl->n], 64, "%s", evs[i].node ? evs[i].node : "");
-		snprintf(fl->run[fl->n], 32, "%s", evs[i].deployment ? evs[i].deployment : "");
-		fl->payload[fl->n] = json_loads(evs[i].payload ? evs[i].payload : "{}", 0, NULL);
-		assert_non_null(fl->payload[fl->n]);
-		fl->n++;
-	}
-	if (last)
-		*last = fl->n;
-	pthread_mutex_unlock(&fl->lock);
-	return 0;
-}
-
-static int fake_scan(struct ledger *l, const struct ledger_filter *f, ledger_event_fn fn, void *arg)
-{
-	return 0;
-}
-
-static void fake_ledger_close(struct ledger *l)
-{
-}
-
-static const struct ledger_ops fake_ledger_ops = { "fake", fake_append, fake_scan, fake_ledger_close };
-
-static void fake_ledger_init(struct fake_ledger *fl)
-{
-	memset(fl, 0, sizeof(*fl));
-	fl->base.ops = &fake_ledger_ops;
-	pthread_mutex_init(&fl->lock, NULL);
-}
-
-static void fake_ledger_release(struct fake_ledger *fl)
-{
-	int i;
-
-	for (i = 0; i < fl->n; i++)
-		json_decref(fl->payload[i]);
-	pthread_mutex_destroy(&fl->lock);
-}
 
 static void parse_targets(struct target_list *l, const char *s)
 {
