@@ -351,15 +351,23 @@ int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size
 	return 0;
 }
 
+int remote_watch_probe_head(struct buf *cmd, const char *profile)
+{
+	/* Builtins but for a profile that does not lead to a directory. */
+	return add_quoted(cmd, "p=", profile,
+			  "; if cd -P -- \"$p\" 2>/dev/null; then echo \"profile $PWD\";"
+			  " elif [ -e \"$p\" ]; then echo \"profile $(readlink -f -- \"$p\")\"; else echo profile; fi\n") < 0
+		       ? ERR_NOMEM
+		       : 0;
+}
+
 int remote_watch_probe(struct buf *cmd, const char *profile, char *const *paths, size_t n, int verify)
 {
 	size_t i;
 
-	/* Builtins but for a profile that does not lead to a directory, and the verify rounds. */
-	if (add_quoted(cmd, "p=", profile,
-		       "; if cd -P -- \"$p\" 2>/dev/null; then echo \"profile $PWD\";"
-		       " elif [ -e \"$p\" ]; then echo \"profile $(readlink -f -- \"$p\")\"; else echo profile; fi\n"
-		       "if cd -P /run/current-system 2>/dev/null; then echo \"current $PWD\"; fi\n") < 0)
+	/* Builtins but for the head's profile that does not lead to a directory, and the verify rounds. */
+	if (remote_watch_probe_head(cmd, profile) < 0 ||
+	    buf_adds(cmd, "if cd -P /run/current-system 2>/dev/null; then echo \"current $PWD\"; fi\n") < 0)
 		return ERR_NOMEM;
 	if (!n)
 		return 0;

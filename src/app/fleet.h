@@ -163,6 +163,12 @@ int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size
  * verify rounds.
  */
 int remote_watch_probe(struct buf *cmd, const char *profile, char *const *paths, size_t n, int verify);
+
+/*
+ * The probe's first line, the only part that names PROFILE: a probe for another profile
+ * is this line for it followed by what comes after this line in one already made.
+ */
+int remote_watch_probe_head(struct buf *cmd, const char *profile);
 /*
  * Unregister and delete the N PATHS (stale: registered but gone from the disk), whatever
  * roots they have. Nix refuses while a valid path still refers to one of them.

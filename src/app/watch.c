@@ -29,6 +29,7 @@ struct watch_cfg {
 	struct deploy_plan *plan;
 	struct buf probe_plain;		/* the probe command, without and with --verify-path */
 	struct buf probe_verify;
+	size_t head_len;		/* both start with the watch profile's head (remote_watch_probe_head) */
 	time_t src_mtime;		/* of the Nix file (or flake.lock), to rebuild when it changes */
 	int due;			/* to be built now */
 	int err;			/* the last build's */
@@ -123,6 +124,12 @@ static int cfg_build(struct watch_cfg *cfg)
 	}
 	buf_reset(&cfg->probe_plain);
 	buf_reset(&cfg->probe_verify);
+	if ((r = remote_watch_probe_head(&cfg->probe_plain, job->opts->profile)) < 0) {
+		deploy_plan_free(plan);
+		return r;
+	}
+	cfg->head_len = cfg->probe_plain.len;
+	buf_reset(&cfg->probe_plain);
 	if ((r = remote_watch_probe(&cfg->probe_plain, job->opts->profile, paths, n, 0)) < 0 ||
 	    (r = remote_watch_probe(&cfg->probe_verify, job->opts->profile, paths, n, 1)) < 0) {
 		deploy_plan_free(plan);
@@ -203,10 +210,11 @@ static int inspect(struct watch_job *job, struct watch_node *w)
 	struct exec_opts eo = { .timeout_s = job->verify ? job->ctx->fleet.step_timeout_s : job->opts->probe_timeout_s };
 	struct exec_result res;
 	const char *p, *end;
-	size_t missing = 0, npaths = 0, i;
+	size_t missing = 0, i;
 	struct buf own = BUF_INIT(0);
 	const struct watch_cfg *cfg = &job->cfgs[w->config];
-	const char *probe = job->verify ? cfg->probe_verify.data : cfg->probe_plain.data;
+	const struct buf *shared = job->verify ? &cfg->probe_verify : &cfg->probe_plain;
+	const char *probe = shared->data;
 	char first_missing[STOREPATH_MAX] = "", verify[256] = "";
 	int verify_failed = 0, r;
 
@@ -214,12 +222,9 @@ static int inspect(struct watch_job *job, struct watch_node *w)
 	w->actual[0] = 0;
 	exec_result_init(&res);
 	if (strcmp(w->profile, job->opts->profile) != 0) {
-		/* A profile of its own: its own probe (the shared ones name the watch's profile). */
-		char *const *paths = deploy_plan_paths(cfg->plan, &npaths);
-
-		if (!remote_paths_fit(paths, npaths))
-			npaths = 0;
-		if ((r = remote_watch_probe(&own, w->profile, npaths ? paths : NULL, npaths, job->verify)) < 0)
+		/* A profile of its own: its own head, then the shared probe's rest (no path quoted again). */
+		if ((r = remote_watch_probe_head(&own, w->profile)) < 0 ||
+		    (r = buf_add(&own, shared->data + cfg->head_len, shared->len - cfg->head_len)) < 0)
 			goto out;
 		probe = own.data;
 	}

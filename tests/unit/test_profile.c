@@ -183,6 +183,32 @@ static void test_probes_on_a_real_profile(void **state)
 		assert_int_equal(symlink("target-file", link), 0);
 		expect_resolved(link, target);
 	}
+
+	/* The watch probe: another profile's head over a probe made for one is that profile's probe. */
+	{
+		static char *const paths[] = { "/nix/store/00000000000000000000000000000000-absent" };
+		struct buf other = BUF_INIT(0), head = BUF_INIT(0), mine = BUF_INIT(0), composed = BUF_INIT(0);
+		char want[PATH_MAX + 16], real[PATH_MAX], other_profile[4200];
+
+		/* dir/other leads to a file by now (above): the probe resolves it with readlink -f. */
+		snprintf(other_profile, sizeof(other_profile), "%s/other", dir);
+		assert_int_equal(remote_watch_probe_head(&head, "/nix/var/nix/profiles/system"), 0);
+		assert_int_equal(remote_watch_probe(&other, "/nix/var/nix/profiles/system", paths, 1, 1), 0);
+		assert_int_equal(strncmp(other.data, head.data, head.len), 0);
+		assert_int_equal(remote_watch_probe_head(&composed, other_profile), 0);
+		buf_add(&composed, other.data + head.len, other.len - head.len);
+		assert_int_equal(remote_watch_probe(&mine, other_profile, paths, 1, 1), 0);
+		assert_string_equal(composed.data, mine.data);
+		assert_int_equal(sh(composed.data, &out), 0);
+		assert_non_null(realpath(other_profile, real));
+		snprintf(want, sizeof(want), "profile %s\n", real);
+		assert_contains(out.data, want);
+		assert_contains(out.data, "missing /nix/store/00000000000000000000000000000000-absent\n");
+		buf_release(&other);
+		buf_release(&head);
+		buf_release(&mine);
+		buf_release(&composed);
+	}
 	buf_release(&cmd);
 	buf_release(&out);
 	fs_rm_rf(dir);
