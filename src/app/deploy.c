@@ -1154,3 +1154,10 @@ void deploy_report_release(struct deploy_report *rep)
 	free(rep->nodes);
 	memset(rep, 0, sizeof(*rep));
 }
+
+struct json_t *deploy_source_json(const struct nix_source *src)
+{
+	if (src->flake)
+		return json_pack("{s:s}", "flake", src->flake);
+	return json_pack("{s:s, s:o}", "file", src->file, "attr", src->attr ? json_string(src->attr) : json_null());
+}

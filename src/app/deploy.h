@@ -155,4 +155,7 @@ char *const *deploy_plan_paths(const struct deploy_plan *p, size_t *n);
 int deploy_plan_node(struct deploy_plan *p, struct deploy_node *n, struct executor *ex, struct exec_session *s);
 void deploy_plan_free(struct deploy_plan *p);
 
+/* How reports and events name SRC: {"flake": REF} or {"file": FILE, "attr": ATTR or null}. */
+struct json_t *deploy_source_json(const struct nix_source *src);
+
 #endif

@@ -87,12 +87,7 @@ static time_t source_mtime(const struct watch_config *c)
 /* How events name configuration C: its file (+ attr), flake or expected path. */
 static json_t *config_doc(const struct watch_config *c)
 {
-	if (!c->source)
-		return json_pack("{s:s}", "expect", c->expect);
-	if (c->source->flake)
-		return json_pack("{s:s}", "flake", c->source->flake);
-	return json_pack("{s:s, s:o}", "file", c->source->file, "attr",
-			 c->source->attr ? json_string(c->source->attr) : json_null());
+	return c->source ? deploy_source_json(c->source) : json_pack("{s:s}", "expect", c->expect);
 }
 
 /* Build C (or take its --expect) and make the plan and the probes for that path. */
@@ -572,17 +567,18 @@ static void nap(int64_t deadline, volatile sig_atomic_t *stop, volatile sig_atom
 static json_t *configs_doc(const struct watch_job *job)
 {
 	json_t *a = json_array();
-	size_t i, k, n;
+	size_t *count = calloc(job->ncfgs, sizeof(*count)), i;
 
+	for (i = 0; count && i < job->n; i++)
+		count[job->nodes[i].config]++;
 	for (i = 0; i < job->ncfgs; i++) {
 		json_t *c = config_doc(job->cfgs[i].c);
 
-		for (k = n = 0; k < job->n; k++)
-			n += job->nodes[k].config == i;
 		json_object_set_new(c, "path", json_string(job->cfgs[i].path));
-		json_object_set_new(c, "nodes", json_integer((json_int_t)n));
+		json_object_set_new(c, "nodes", count ? json_integer((json_int_t)count[i]) : json_null());
 		json_array_append_new(a, c);
 	}
+	free(count);
 	return a;
 }
 

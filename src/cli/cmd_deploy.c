@@ -320,13 +320,6 @@ static void group_run(size_t i, void *arg)
 		snprintf(g->msg, sizeof(g->msg), "%s", err_msg());
 }
 
-static json_t *source_doc(const struct nix_source *src)
-{
-	if (src->flake)
-		return json_pack("{s:s}", "flake", src->flake);
-	return json_pack("{s:s, s:o}", "file", src->file, "attr", src->attr ? json_string(src->attr) : json_null());
-}
-
 /*
  * Deploy every selected machine its own configuration: each group built once by its own
  * deploy_run, up to GROUPS_AT_ONCE of them at a time (their builds in parallel too), the
@@ -377,7 +370,7 @@ static enum cmd_status deploy_groups(struct cli *cli, const struct cli_fleet *f,
 		total += c->targets.n;
 		ok += c->err ? 0 : c->rep.ok;
 		if (cli->json) {
-			json_array_append_new(docs, json_pack("{s:o, s:o, s:o, s:o}", "source", source_doc(&c->src),
+			json_array_append_new(docs, json_pack("{s:o, s:o, s:o, s:o}", "source", deploy_source_json(&c->src),
 							      "nodes", machines, "error",
 							      c->err ? json_string(c->msg) : json_null(), "deployment",
 							      c->err ? json_null() : report_json(&c->rep, o->dry_run)));
