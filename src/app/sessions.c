@@ -172,15 +172,30 @@ int sessions_cmd_start(struct buf *cmd, const struct session_spec *spec)
 		r = nomem();
 		goto out;
 	}
-	if (buf_adds(cmd, NEED_TMUX "r=chimera-started\n") < 0 ||
+	/*
+	 * A session replaced is renamed aside, the new one started, then the old one killed:
+	 * killing it first could leave the server with no session, and a server with none exits
+	 * while new-session is reaching it ("server exited unexpectedly"). If the start fails,
+	 * the old session gets its name back.
+	 */
+	if (buf_adds(cmd, NEED_TMUX "r=chimera-started old=\n") < 0 ||
 	    buf_printf(cmd, "if " TMUX " has-session -t =%s 2>/dev/null; then\n", spec->name) < 0 ||
-	    (spec->replace ? buf_printf(cmd, "\t" TMUX " kill-session -t =%s || exit 1\n\tr=chimera-replaced\n",
+	    (spec->replace ? buf_printf(cmd,
+					"\told=chimera-replacing-$$\n"
+					"\t" TMUX " rename-session -t =%s \"$old\" || exit 1\n"
+					"\tr=chimera-replaced\n",
 					spec->name)
 			   : buf_printf(cmd, "\techo chimera-exists\n\texit %d\n", SESSION_EXISTS_STATUS)) < 0 ||
 	    buf_printf(cmd, "fi\n" TMUX " new-session -d -s %s -- /bin/sh -c ", spec->name) < 0 ||
 	    shell_quote(cmd, sc.data) < 0 ||
 	    buf_printf(cmd, " \\; set-option -t =%s: " SESSION_OPTION " ", spec->name) < 0 ||
-	    shell_quote(cmd, shown.data) < 0 || buf_adds(cmd, " || exit 1\necho $r\n") < 0) {
+	    shell_quote(cmd, shown.data) < 0 ||
+	    (spec->replace ? buf_printf(cmd,
+					" || { [ -z \"$old\" ] || " TMUX " rename-session -t =\"$old\" %s; exit 1; }\n"
+					"[ -z \"$old\" ] || " TMUX " kill-session -t =\"$old\"\n",
+					spec->name)
+			   : buf_adds(cmd, " || exit 1\n")) < 0 ||
+	    buf_adds(cmd, "echo $r\n") < 0) {
 		r = nomem();
 		goto out;
 	}

@@ -102,7 +102,11 @@ static void test_cmd_start(void **state)
 	spec.env = env;
 	spec.shown = "shown text";
 	assert_int_equal(sessions_cmd_start(&c, &spec), 0);
-	assert_contains(c.data, "kill-session -t =loop || exit 1");
+	/* Renamed aside, the new one started, then the old one killed (or renamed back). */
+	assert_contains(c.data, "rename-session -t =loop \"$old\" || exit 1");
+	assert_contains(c.data, "|| { [ -z \"$old\" ] || tmux -L chimera rename-session -t =\"$old\" loop; exit 1; }");
+	assert_contains(c.data, "[ -z \"$old\" ] || tmux -L chimera kill-session -t =\"$old\"\necho $r");
+	assert_null(strstr(c.data, "kill-session -t =loop"));
 	assert_null(strstr(c.data, "exit 73"));
 	assert_contains(c.data, "PATH=/nix/store/abc-hello/bin:\"$PATH\"; export PATH");
 	assert_contains(c.data, "NIX_CONFIG='\\''sandbox = false\nsubstituters ='\\''; export NIX_CONFIG");
