@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/inventory.h"
+#include "app/config/inventory.h"
 #include "app/secrets.h"
 #include "core/flakeref.h"
 #include "core/profile.h"

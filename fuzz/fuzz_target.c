@@ -99,6 +99,12 @@ static void check_fields(const struct target *t)
 	size_t hlen = strnlen(t->host, sizeof(t->host));
 	size_t i;
 
+	size_t tlen = strnlen(t->transport, sizeof(t->transport));
+
+	FUZZ_CHECK(tlen >= 1 && tlen <= TARGET_TRANSPORT_MAX, "transport length %zu", tlen);
+	for (i = 0; i < tlen; i++)
+		FUZZ_CHECK(t->transport[i] >= 'a' && t->transport[i] <= 'z', "transport '%s' has '%c'", t->transport,
+			   t->transport[i]);
 	FUZZ_CHECK(ulen >= 1 && ulen <= TARGET_USER_MAX, "user length %zu", ulen);
 	FUZZ_CHECK(hlen >= 1 && hlen <= TARGET_HOST_MAX, "host length %zu", hlen);
 	FUZZ_CHECK(is_alpha((unsigned char)t->user[0]) || t->user[0] == '_',

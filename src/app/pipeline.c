@@ -1,6 +1,6 @@
 /* The pipeline's state machine: transitions, the work of each state, and the events that record it. */
 #include "app/pipeline.h"
-#include "app/fleet.h"
+#include "app/fleet/fleet.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"

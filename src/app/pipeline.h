@@ -13,10 +13,10 @@
 #include <stdint.h>
 
 #include "app/certify.h"
-#include "app/deploy.h"
+#include "app/fleet/deploy.h"
 #include "app/heal.h"
 #include "app/hook.h"
-#include "app/rollback.h"
+#include "app/fleet/rollback.h"
 #include "app/sim.h"
 #include "core/healthspec.h"
 #include "core/ids.h"

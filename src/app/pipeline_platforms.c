@@ -2,7 +2,7 @@
  * The pipeline's platforms: netlify and render (a build hook deploys) and nix (the fleet
  * deploy). Each state's work, on the simulator, healer, certifier, hook and deploy.
  */
-#include "app/fleet.h"
+#include "app/fleet/fleet.h"
 #include "app/health.h"
 #include "app/pipeline.h"
 #include "app/sim_netlify.h"

@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/fleet.h"
-#include "app/inventory.h"
+#include "app/fleet/fleet.h"
+#include "app/config/inventory.h"
 #include "core/target.h"
 #include "formats/age.h"
 #include "ports/executor.h"

@@ -7,7 +7,8 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#include "app/inventory.h"
+#include "app/config/inventory.h"
+#include "runtime/world.h"
 #include "core/target.h"
 #include "ports/ledger.h"
 #include "util/log.h"
@@ -22,15 +23,15 @@ enum cmd_status {
 
 struct cli {
 	const char *state_dir_opt;	/* --state-dir, or NULL */
+	const char *config_opt;		/* --config FILE before the command, or NULL */
+	const char *ledger_opt;		/* --ledger URL, or NULL */
 	char state_dir[PATH_MAX];	/* resolved by cli_state_dir */
 	bool json;
 	int verbose;
 	bool quiet;
 	struct log_config log;
 	const struct cmd_entry *cmd;	/* the command being run */
-	const char *config_opt;		/* --config FILE before the command, or NULL */
-	struct inventory inv;		/* loaded by cli_inventory */
-	bool inv_loaded;
+	struct world world;		/* opened from the options above (runtime/) */
 };
 
 /*
@@ -59,7 +60,7 @@ int cmd_exit_code(enum cmd_status s);
 /* Resolve the state dir (--state-dir, CHIMERA_STATE_DIR, XDG_STATE_HOME, ~/.local/state) and create it 0700. */
 int cli_state_dir(struct cli *cli);
 
-/* Open the ledger in the state dir. */
+/* A new handle on the ledger (--ledger URL, else the state dir's); the caller closes it. */
 int cli_open_ledger(struct cli *cli, struct ledger **out);
 
 /*

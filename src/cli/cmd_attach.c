@@ -1,6 +1,6 @@
 /* chimera attach: hand the terminal to a tmux session of 'chimera run', over ssh or here. */
 #include "adapters/lab/lab.h"
-#include "app/sessions.h"
+#include "app/fleet/sessions.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
 #include "util/buf.h"
@@ -124,7 +124,7 @@ static enum cmd_status cmd_attach_exec(struct cli *cli, int argc, char **argv)
 	}
 	fleet_node_name(&f.targets.items[0], node, sizeof(node));
 	/* Say so plainly when there is nothing to attach to, instead of handing over to a failing ssh. */
-	if (fleet_connect(&f.fleet, &f.targets.items[0], &ex, &s, &fail) < 0) {
+	if (fleet_connect(&f.w.fleet, &f.targets.items[0], &ex, &s, &fail) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", fail.message);
 		goto out;
 	}
@@ -140,7 +140,7 @@ static enum cmd_status cmd_attach_exec(struct cli *cli, int argc, char **argv)
 	}
 	if (lab_open(&lab, cli->state_dir) == 0)
 		lab_ssh_config(&lab, labcfg, sizeof(labcfg));
-	attach_argv(&a, &f.targets.items[0], session, labcfg, f.accept_new);
+	attach_argv(&a, &f.targets.items[0], session, labcfg, f.reach.accept_new);
 	if (print) {
 		if (cli->json) {
 			json_t *v = json_array();

@@ -1,5 +1,5 @@
 /* chimera config show: the effective settings, and where each came from. */
-#include "app/inventory.h"
+#include "app/config/inventory.h"
 #include "cli/cli.h"
 #include "util/err.h"
 

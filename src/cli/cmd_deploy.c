@@ -1,7 +1,7 @@
 /* chimera deploy: build a configuration once and put every target on it. */
-#include "app/deploy.h"
+#include "app/fleet/deploy.h"
 #include "app/secrets.h"
-#include "app/sessions.h"
+#include "app/fleet/sessions.h"
 #include "cli/check_opts.h"
 #include "cli/fleet_opts.h"
 #include "cli/progress.h"
@@ -483,7 +483,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 		case OPT_ACTIVATE:
 			if (!optarg[0])
 				return usage_out(cli, &checks, "--activate needs auto, none or a command");
-			f.activate = optarg;
+			f.reach.activate = optarg;
 			break;
 		case OPT_DRY_RUN: o.dry_run = 1; break;
 		case 's':
@@ -526,8 +526,8 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	if ((st = cli_deploy_open(cli, &f, &ctx, tmp)) != CMD_OK)
 		goto out;
 	/* After the inventory is read: its [defaults] come under the flags, each machine's settings over those. */
-	o.profile = f.profile;
-	o.activate = f.activate;
+	o.profile = f.reach.profile;
+	o.activate = f.reach.activate;
 	o.tmp_dir = tmp;
 	if ((r = cli_inventory(cli, &inv)) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());

@@ -1,5 +1,5 @@
 /* chimera exec: run a command on every target in parallel. */
-#include "app/exec.h"
+#include "app/fleet/exec.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
 #include "util/buf.h"
@@ -114,7 +114,7 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 	int c, i, r;
 
 	cli_fleet_init(&f);
-	f.timeout = 0;	/* exec: no command timeout unless asked */
+	f.reach.timeout = 0;	/* exec: no command timeout unless asked */
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:f:p:", opts, NULL)) != -1) {
@@ -123,17 +123,17 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 		case 'f': f.file = optarg; break;
 		case 'x': f.exclude = optarg; break;
 		case 'p':
-			if (cli_int("--parallel", optarg, 1, 4096, &f.parallel) < 0)
+			if (cli_int("--parallel", optarg, 1, 4096, &f.reach.parallel) < 0)
 				return cli_usage(cli, "%s", err_msg());
-			f.set_parallel = true;
+			f.reach.set_parallel = true;
 			break;
 		case 'c':
-			if (cli_int("--connect-timeout", optarg, 1, 3600, &f.connect_timeout) < 0)
+			if (cli_int("--connect-timeout", optarg, 1, 3600, &f.reach.connect_timeout) < 0)
 				return cli_usage(cli, "%s", err_msg());
-			f.set_connect_timeout = true;
+			f.reach.set_connect_timeout = true;
 			break;
 		case 'T':
-			if (cli_int("--timeout", optarg, 0, 86400 * 7, &f.timeout) < 0)
+			if (cli_int("--timeout", optarg, 0, 86400 * 7, &f.reach.timeout) < 0)
 				return cli_usage(cli, "%s", err_msg());
 			break;
 		default:
@@ -153,9 +153,9 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	view.tty = !cli->quiet && !cli->json && isatty(2);
-	ctx.executor = f.fleet.ssh;
-	ctx.ledger = f.fleet.ledger;
-	ctx.parallel = f.fleet.parallel;
+	ctx.executors = &f.w.fleet.executors;
+	ctx.ledger = f.w.fleet.ledger;
+	ctx.parallel = f.w.fleet.parallel;
 	ctx.progress.node_done = show_progress;
 	ctx.progress.arg = &view;
 	if (exec_run(&ctx, &f.targets, cmd.data, &rep) < 0) {

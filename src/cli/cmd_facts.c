@@ -1,5 +1,5 @@
 /* chimera facts: what each node is (os, kernel, cpus, memory, disks, nix, profile, sessions), kept in the ledger. */
-#include "app/facts.h"
+#include "app/fleet/facts.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
 #include "util/buf.h"
@@ -188,10 +188,10 @@ static enum cmd_status cmd_facts_exec(struct cli *cli, int argc, char **argv)
 		req[i].target = f.targets.items[i];
 		req[i].machine = m ? m->name : NULL;
 		/* --profile over the machine's own, over [defaults]. */
-		req[i].profile = f.set_profile ? f.profile : m && m->profile ? m->profile : inv->defaults.profile;
+		req[i].profile = f.reach.set_profile ? f.reach.profile : m && m->profile ? m->profile : inv->defaults.profile;
 	}
 	view.tty = !cli->quiet && !cli->json && isatty(2);
-	ctx.fleet = &f.fleet;
+	ctx.fleet = &f.w.fleet;
 	ctx.progress.node_done = show_progress;
 	ctx.progress.arg = &view;
 	if (facts_run(&ctx, req, f.targets.n, &rep) < 0) {

@@ -1,5 +1,5 @@
 /* chimera generations: each node's profile generations. */
-#include "app/inspect.h"
+#include "app/fleet/inspect.h"
 #include "cli/fleet_opts.h"
 #include "util/err.h"
 
@@ -93,7 +93,7 @@ static enum cmd_status cmd_generations_exec(struct cli *cli, int argc, char **ar
 		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
-	if (generations_run(&f.fleet, &f.targets, f.profile, &rep) < 0) {
+	if (generations_run(&f.w.fleet, &f.targets, f.reach.profile, &rep) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}

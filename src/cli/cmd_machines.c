@@ -1,6 +1,6 @@
 /* chimera machines: the inventory's machines; add and rm edit chimera.toml in place. */
-#include "app/facts.h"
-#include "app/inventory.h"
+#include "app/fleet/facts.h"
+#include "app/config/inventory.h"
 #include "cli/cli.h"
 #include "util/err.h"
 #include "util/fs.h"

@@ -230,7 +230,7 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 		case OPT_ACTIVATE:
 			if (!optarg[0])
 				return usage_out(cli, &checks, "%s", "--activate needs auto, none or a command");
-			f.activate = optarg;
+			f.reach.activate = optarg;
 			break;
 		case OPT_NO_MAGIC: magic = 0; break;
 		case OPT_CONFIRM_TIMEOUT:
@@ -359,10 +359,10 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 		fleet_open = 1;
 		cfg.deploy = &ctx;
 		cfg.targets = &f.targets;
-		cfg.deploy_opts = (struct deploy_opts){ .source = &cs.src, .profile = f.profile,
-							.activate = f.activate,
+		cfg.deploy_opts = (struct deploy_opts){ .source = &cs.src, .profile = f.reach.profile,
+							.activate = f.reach.activate,
 							.confirm_s = magic ? confirm : 0, .tmp_dir = tmp };
-		p.ledger = f.fleet.ledger;
+		p.ledger = f.w.fleet.ledger;
 		{
 			json_t *names = json_array();
 
@@ -372,7 +372,7 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 				fleet_node_name(&f.targets.items[i], nm, sizeof(nm));
 				json_array_append_new(names, json_string(nm));
 			}
-			p.initiated = json_pack("{s:o, s:s, s:s}", "nodes", names, "file", nixfile, "profile", f.profile);
+			p.initiated = json_pack("{s:o, s:s, s:s}", "nodes", names, "file", nixfile, "profile", f.reach.profile);
 		}
 	} else {
 		struct exec_local_config lc = { .timeout_s = 600 };

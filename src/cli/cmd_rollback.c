@@ -1,5 +1,5 @@
 /* chimera rollback: take a set of nodes back to a generation, all or none. */
-#include "app/rollback.h"
+#include "app/fleet/rollback.h"
 #include "cli/fleet_opts.h"
 #include "core/ids.h"
 #include "util/err.h"
@@ -89,7 +89,7 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 		case OPT_ACTIVATE:
 			if (!optarg[0])
 				return cli_usage(cli, "--activate needs auto, none or a command");
-			f.activate = optarg;
+			f.reach.activate = optarg;
 			break;
 		default: return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -100,8 +100,8 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
-	ro = (struct rollback_opts){ .profile = f.profile, .gen = gen, .activate = f.activate };
-	if (rollback_run(&f.fleet, &f.targets, &ro, &rep) < 0) {
+	ro = (struct rollback_opts){ .profile = f.reach.profile, .gen = gen, .activate = f.reach.activate };
+	if (rollback_run(&f.w.fleet, &f.targets, &ro, &rep) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}

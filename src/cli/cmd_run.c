@@ -1,6 +1,6 @@
 /* chimera run: start a command in a tmux session on every target, optionally with a Nix closure or a nix-shell. */
-#include "app/deploy.h"
-#include "app/sessions.h"
+#include "app/fleet/deploy.h"
+#include "app/fleet/sessions.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
 #include "util/buf.h"
@@ -168,7 +168,7 @@ static enum cmd_status cmd_run_exec(struct cli *cli, int argc, char **argv)
 		if ((st = cli_deploy_open(cli, &f, &dctx, tmp)) != CMD_OK)
 			goto out;
 		st = CMD_ERROR;
-		if (cli_source_path(&src, path) < 0) {
+		if (cli_source_path(cli, &src, path) < 0) {
 			st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 			goto out;
 		}
@@ -205,7 +205,7 @@ static enum cmd_status cmd_run_exec(struct cli *cli, int argc, char **argv)
 	req.spec.name = session;
 	req.spec.command = cmd.data;
 	req.spec.replace = replace;
-	if (sessions_run(&f.fleet, &f.targets, &req, &rep) < 0) {
+	if (sessions_run(&f.w.fleet, &f.targets, &req, &rep) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}

@@ -602,9 +602,9 @@ static enum cmd_status do_push(struct cli *cli, int argc, char **argv)
 		nodes[i].owner = owner ? owner : secrets_owner_for(inv, &nodes[i].t);
 	}
 	run.st = &st;
-	run.fleet = &f.fleet;
+	run.fleet = &f.w.fleet;
 	run.nodes = nodes;
-	if (pool_run(f.targets.n, f.fleet.parallel > 0 ? f.fleet.parallel : 1, push_job, &run) < 0) {
+	if (pool_run(f.targets.n, f.w.fleet.parallel > 0 ? f.w.fleet.parallel : 1, push_job, &run) < 0) {
 		s = fail(cli);
 		goto out;
 	}
@@ -613,7 +613,7 @@ static enum cmd_status do_push(struct cli *cli, int argc, char **argv)
 
 		if (n->err == 0)
 			ok++;
-		if (secrets_push_record(f.fleet.ledger, NULL, n->name, n->key, &n->rep, n->err ? &n->fail : NULL) < 0)
+		if (secrets_push_record(f.w.fleet.ledger, NULL, n->name, n->key, &n->rep, n->err ? &n->fail : NULL) < 0)
 			ledger_fail++;
 	}
 	if (cli->json) {

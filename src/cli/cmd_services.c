@@ -1,5 +1,5 @@
 /* chimera services: list, inspect and control systemd services on every target. */
-#include "app/services.h"
+#include "app/fleet/services.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
 #include "util/err.h"
@@ -202,7 +202,7 @@ static enum cmd_status cmd_services_exec(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	view.tty = !cli->quiet && !cli->json && isatty(2);
-	ctx.fleet = f.fleet;
+	ctx.fleet = f.w.fleet;
 	ctx.progress.node_done = show_progress;
 	ctx.progress.arg = &view;
 	if (services_run(&ctx, &f.targets, action, name ? unit : NULL, &rep) < 0) {

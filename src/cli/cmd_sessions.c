@@ -1,5 +1,5 @@
 /* chimera sessions: list the tmux sessions chimera keeps on targets, or kill one. */
-#include "app/sessions.h"
+#include "app/fleet/sessions.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
 #include "util/buf.h"
@@ -202,7 +202,7 @@ static enum cmd_status cmd_sessions_exec(struct cli *cli, int argc, char **argv)
 		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
-	if (sessions_run(&f.fleet, &f.targets, &req, &rep) < 0) {
+	if (sessions_run(&f.w.fleet, &f.targets, &req, &rep) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}

@@ -1,5 +1,5 @@
 /* chimera status: is every node on the expected configuration? */
-#include "app/inspect.h"
+#include "app/fleet/inspect.h"
 #include "cli/fleet_opts.h"
 #include "cli/progress.h"
 #include "util/clock.h"
@@ -134,15 +134,15 @@ static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
-	if (have_source && cli_source_path(&cs, expected) < 0) {
+	if (have_source && cli_source_path(cli, &cs, expected) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
 	if (cached) {
-		r = status_cached(f.fleet.ledger, &f.targets, expected, &rep);
+		r = status_cached(f.w.fleet.ledger, &f.targets, expected, &rep);
 	} else {
 		prog = progress_start(progress_mode_for(cli->json, cli->quiet), f.targets.n);
-		r = status_run(&f.fleet, &f.targets, f.profile, expected, on_done, prog, &rep);
+		r = status_run(&f.w.fleet, &f.targets, f.reach.profile, expected, on_done, prog, &rep);
 		progress_stop(prog);
 	}
 	if (r < 0) {

@@ -1,5 +1,5 @@
 /* chimera watch: keep the fleet on its configuration, healing drift, round after round. */
-#include "app/watch.h"
+#include "app/fleet/watch.h"
 #include "cli/check_opts.h"
 #include "cli/fleet_opts.h"
 #include "core/target.h"
@@ -170,8 +170,8 @@ static int declared_sessions(const struct cli_fleet *f, const char *profile, str
 
 	*out = NULL;
 	*specs = NULL;
-	for (i = 0; f->inv && i < f->targets.n; i++) {
-		const struct inv_machine *m = inventory_find_target(f->inv, &f->targets.items[i]);
+	for (i = 0; f->w.inv && i < f->targets.n; i++) {
+		const struct inv_machine *m = inventory_find_target(f->w.inv, &f->targets.items[i]);
 
 		total += m ? m->nsessions : 0;
 	}
@@ -186,7 +186,7 @@ static int declared_sessions(const struct cli_fleet *f, const char *profile, str
 	}
 	for (i = 0; i < f->targets.n; i++) {
 		const struct target *t = &f->targets.items[i];
-		const struct inv_machine *m = inventory_find_target(f->inv, t);
+		const struct inv_machine *m = inventory_find_target(f->w.inv, t);
 
 		if (!m || !m->nsessions)
 			continue;
@@ -195,7 +195,7 @@ static int declared_sessions(const struct cli_fleet *f, const char *profile, str
 		for (j = 0; j < m->nsessions; j++, k++) {
 			sp[k].name = m->sessions[j].name;
 			sp[k].command = m->sessions[j].command;
-			sp[k].path_dir = fleet_profile(&f->fleet, t, profile);
+			sp[k].path_dir = fleet_profile(&f->w.fleet, t, profile);
 		}
 	}
 	*out = ws;
@@ -279,7 +279,7 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 				snprintf(msg, sizeof(msg), "--activate needs auto, none or a command");
 				goto usage;
 			}
-			f.activate = optarg;
+			f.reach.activate = optarg;
 			break;
 		case OPT_RELEASE: release_node = optarg; break;
 		default:
@@ -330,8 +330,8 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 		o.config_of = config_of;
 	}
 	/* After the inventory is read: its [defaults] come under the flags, each machine's settings over those. */
-	o.profile = f.profile;
-	o.activate = f.activate;
+	o.profile = f.reach.profile;
+	o.activate = f.reach.activate;
 	if (!checks.n && cli_inventory(cli, &inv) == 0) {
 		o.checks = inv->defaults.checks;
 		o.nchecks = inv->defaults.nchecks;
@@ -347,7 +347,7 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	}
 	o.sessions = sessions;
 	/* The probe is a few builtins: a node that takes longer than a connection may is stuck. */
-	o.probe_timeout_s = f.connect_timeout;
+	o.probe_timeout_s = f.reach.connect_timeout;
 	o.tmp_dir = tmp;
 	/* SIGINT/SIGTERM: finish the node steps in flight, start no more, record watch.stopped; SIGHUP: rebuild. */
 	stop_flag = reload_flag = 0;

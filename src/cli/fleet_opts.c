@@ -1,10 +1,6 @@
 /* Options and set-up shared by the commands that work on a fleet (deploy, status, generations, rollback). */
 #include "cli/fleet_opts.h"
-#include "adapters/lab/lab.h"
-#include "adapters/local/exec_local.h"
-#include "adapters/nix/nix_cli.h"
-#include "adapters/ssh/exec_ssh.h"
-#include "app/deploy.h"
+#include "app/fleet/deploy.h"
 #include "util/fs.h"
 #include "util/err.h"
 
@@ -15,10 +11,7 @@
 void cli_fleet_init(struct cli_fleet *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->profile = PROFILE_DEFAULT;
-	f->parallel = FLEET_PARALLEL_DEFAULT;
-	f->connect_timeout = 10;
-	f->timeout = 600;
+	world_reach_init(&f->reach);
 	target_list_init(&f->targets);
 }
 
@@ -31,140 +24,38 @@ int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg)
 	case FLEET_OPT_EXCLUDE: f->exclude = arg; break;
 	case FLEET_OPT_TARGETS_FILE: f->file = arg; break;
 	case FLEET_OPT_PARALLEL:
-		r = cli_int("--parallel", arg, 1, 4096, &f->parallel);
-		f->set_parallel = true;
+		r = cli_int("--parallel", arg, 1, 4096, &f->reach.parallel);
+		f->reach.set_parallel = true;
 		break;
 	case FLEET_OPT_CONNECT_TIMEOUT:
-		r = cli_int("--connect-timeout", arg, 1, 3600, &f->connect_timeout);
-		f->set_connect_timeout = true;
+		r = cli_int("--connect-timeout", arg, 1, 3600, &f->reach.connect_timeout);
+		f->reach.set_connect_timeout = true;
 		break;
-	case FLEET_OPT_TIMEOUT: r = cli_int("--timeout", arg, 1, 86400 * 7, &f->timeout); break;
-	case FLEET_OPT_ACCEPT_NEW: f->accept_new = 1; break;
+	case FLEET_OPT_TIMEOUT: r = cli_int("--timeout", arg, 1, 86400 * 7, &f->reach.timeout); break;
+	case FLEET_OPT_ACCEPT_NEW: f->reach.accept_new = 1; break;
 	case FLEET_OPT_PROFILE:
 		if ((r = profile_path_check(arg)) == 0)
-			f->profile = arg;
-		f->set_profile = true;
+			f->reach.profile = arg;
+		f->reach.set_profile = true;
 		break;
 	default: return 0;
 	}
 	return r < 0 ? r : 1;
 }
 
-/*
- * The fleet's node_settings: a machine's own profile and activation are the file's, so a
- * flag or a CHIMERA_* variable (which set them for every node) wins over them.
- */
-static void target_settings(const struct target *t, const char **profile, const char **activate, void *arg)
-{
-	const struct cli_fleet *f = arg;
-	const struct inv_machine *m = f->inv ? inventory_find_target(f->inv, t) : NULL;
-
-	if (!m)
-		return;
-	*profile = inventory_profile(f->inv, m, f->set_profile ? f->profile : NULL);
-	*activate = inventory_activation(f->inv, m, f->set_activate ? f->activate : NULL);
-}
-
-/* The exec_ssh_config target_config: the selected machine's own ssh config file, if it has one. */
-static const char *target_ssh_conf(const struct target *t, void *arg)
-{
-	const struct cli_fleet *f = arg;
-	const struct inv_machine *m = f->ssh_confs ? inventory_find_target(f->inv, t) : NULL;
-
-	return m ? f->ssh_confs[m - f->inv->machines] : NULL;
-}
-
-/* Write STATE/ssh/NAME.conf for each selected machine with ssh_options. */
-static int write_ssh_confs(struct cli *cli, const struct inventory *inv, struct cli_fleet *f)
-{
-	char dir[PATH_MAX], path[PATH_MAX + INV_NAME_MAX + 8];
-	size_t i, k;
-	int r = 0;
-
-	snprintf(dir, sizeof(dir), "%s/ssh", cli->state_dir);
-	for (i = 0; i < f->targets.n && r == 0; i++) {
-		const struct inv_machine *m = inventory_find_target(inv, &f->targets.items[i]);
-		struct buf conf = BUF_INIT(64 * 1024);
-
-		if (!m || !m->nssh_options)
-			continue;
-		if (!f->ssh_confs && !(f->ssh_confs = calloc(inv->n, sizeof(*f->ssh_confs))))
-			return err_set(ERR_NOMEM, "out of memory");
-		snprintf(path, sizeof(path), "%s/%s.conf", dir, m->name);
-		buf_printf(&conf, "# ssh_options of machine %s in %s, written by chimera\n", m->name, inv->path);
-		for (k = 0; k < m->nssh_options; k++) {
-			const char *o = m->ssh_options[k];
-			size_t key = strcspn(o, "=");
-
-			buf_printf(&conf, "%.*s %s\n", (int)key, o, o + key + 1);
-		}
-		if ((r = fs_mkdir_p(dir, 0700)) == 0 && (r = fs_write_file(path, conf.data, conf.len, 0600)) == 0 &&
-		    !(f->ssh_confs[m - inv->machines] = strdup(path)))
-			r = err_set(ERR_NOMEM, "out of memory");
-		buf_release(&conf);
-	}
-	return r;
-}
-
 int cli_fleet_open(struct cli *cli, struct cli_fleet *f)
 {
-	struct exec_ssh_config scfg = { 0 };
-	struct exec_local_config lcfg = { 0 };
-	struct lab lab;
-	char labcfg[PATH_MAX];
-	const struct inventory *inv;
 	int r;
 
-
-	if ((r = cli_targets(cli, f->spec, f->exclude, f->file, &f->targets)) < 0 || (r = cli_inventory(cli, &inv)) < 0)
+	if ((r = cli_targets(cli, f->spec, f->exclude, f->file, &f->targets)) < 0 || (r = cli_state_dir(cli)) < 0)
 		return r;
-	/* Flags first, then CHIMERA_* variables and the inventory's [defaults] (cli_inventory ranked those). */
-	if (!f->set_profile)
-		f->profile = inv->defaults.profile;
-	if (!f->set_parallel)
-		f->parallel = inv->defaults.parallel;
-	if (!f->set_connect_timeout)
-		f->connect_timeout = inv->defaults.connect_timeout;
-	f->set_activate = f->activate != NULL;
-	if (!f->activate)
-		f->activate = inv->defaults.activation;
-	if ((r = cli_state_dir(cli)) < 0 || (r = lab_open(&lab, cli->state_dir)) < 0)
-		return r;
-	scfg.config_file = lab_ssh_config(&lab, labcfg, sizeof(labcfg))[0] ? labcfg : NULL;
-	scfg.connect_timeout_s = f->connect_timeout;
-	scfg.timeout_s = f->timeout;
-	scfg.accept_new_host_keys = f->accept_new;
-	f->inv = inv;
-	if ((r = write_ssh_confs(cli, inv, f)) < 0)
-		return r;
-	scfg.target_config = target_ssh_conf;
-	scfg.target_config_arg = f;
-	lcfg.timeout_s = f->timeout;
-	if ((r = exec_ssh_new(&scfg, &f->fleet.ssh)) < 0 || (r = exec_local_new(&lcfg, &f->fleet.local)) < 0 ||
-	    (r = cli_open_ledger(cli, &f->fleet.ledger)) < 0)
-		return r;
-	f->fleet.parallel = (int)f->parallel;
-	f->fleet.node_settings = target_settings;
-	f->fleet.node_settings_arg = f;
-	f->fleet.step_timeout_s = f->timeout;
-	return 0;
+	return world_open_fleet(&cli->world, &f->reach, &f->targets, &f->w);
 }
 
 void cli_fleet_close(struct cli_fleet *f)
 {
-	size_t i;
-
-	if (f->fleet.ssh)
-		f->fleet.ssh->ops->close(f->fleet.ssh);
-	if (f->fleet.local)
-		f->fleet.local->ops->close(f->fleet.local);
-	ledger_close(f->fleet.ledger);
+	world_fleet_close(&f->w);
 	target_list_release(&f->targets);
-	for (i = 0; f->ssh_confs && f->inv && i < f->inv->n; i++)
-		free(f->ssh_confs[i]);
-	free(f->ssh_confs);
-	f->ssh_confs = NULL;
-	memset(&f->fleet, 0, sizeof(f->fleet));
 }
 
 static bool str_same(const char *a, const char *b)
@@ -319,7 +210,7 @@ int cli_source_check(const struct cli_source *s)
 	return nix_source_check(&s->src) < 0 ? ERR_INVALID : 1;
 }
 
-int cli_source_path(const struct cli_source *s, char out[STOREPATH_MAX])
+int cli_source_path(struct cli *cli, const struct cli_source *s, char out[STOREPATH_MAX])
 {
 	struct nix *nx;
 	int r;
@@ -328,7 +219,7 @@ int cli_source_path(const struct cli_source *s, char out[STOREPATH_MAX])
 		snprintf(out, STOREPATH_MAX, "%s", s->expect);
 		return 0;
 	}
-	if ((r = nix_cli_new(&nx)) < 0)
+	if ((r = world_open_nix(&cli->world, &nx)) < 0)
 		return r;
 	r = nx->ops->build(nx, &s->src, out, NULL);
 	nx->ops->close(nx);
@@ -341,9 +232,8 @@ enum cmd_status cli_deploy_open(struct cli *cli, struct cli_fleet *f, struct dep
 
 	if ((r = cli_fleet_open(cli, f)) < 0)
 		return r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	snprintf(tmp, PATH_MAX, "%s/tmp", cli->state_dir);
-	if (fs_mkdir_p(tmp, 0700) < 0 || nix_cli_new(&ctx->nix) < 0)
+	if (world_spool_dir(&cli->world, tmp, PATH_MAX) < 0 || world_open_nix(&cli->world, &ctx->nix) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	ctx->fleet = f->fleet;
+	ctx->fleet = f->w.fleet;
 	return CMD_OK;
 }

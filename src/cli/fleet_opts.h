@@ -5,7 +5,7 @@
 #include <getopt.h>
 #include <limits.h>
 
-#include "app/fleet.h"
+#include "app/fleet/fleet.h"
 #include "ports/nix.h"
 #include "cli/cli.h"
 
@@ -59,7 +59,7 @@ int cli_source_opt(struct cli_source *s, int c, int argc, char **argv);
 int cli_source_check(const struct cli_source *s);
 
 /* The expected store path: --expect, or the result of building the source. */
-int cli_source_path(const struct cli_source *s, char out[STOREPATH_MAX]);
+int cli_source_path(struct cli *cli, const struct cli_source *s, char out[STOREPATH_MAX]);
 
 /* The getopt_long entries of every command that reaches a fleet: targets and connections. */
 #define FLEET_REACH_OPTIONS                                                            \
@@ -96,22 +96,11 @@ struct cli_fleet {
 	const char *spec;
 	const char *exclude;
 	const char *file;
-	const char *profile;
-	long parallel;
-	long connect_timeout;
-	long timeout;
-	int accept_new;
-	bool set_profile, set_parallel, set_connect_timeout;	/* given as flags: over the inventory */
-	bool set_activate;	/* --activate was given (set by cli_fleet_open) */
-	const char *activate;	/* --activate of the commands that take it; NULL until cli_fleet_open
-				   gives it the inventory's default */
+	struct world_reach reach;	/* the flags; completed from the inventory by cli_fleet_open */
 	/* Filled by cli_fleet_open. */
 	struct target_list targets;
-	struct fleet fleet;
-	const struct inventory *inv;	/* the inventory the targets came from */
-	char **ssh_confs;	/* per inventory machine: its STATE/ssh/NAME.conf when selected and with ssh_options */
+	struct world_fleet w;		/* the executors, the ledger, each machine's settings */
 };
-
 
 void cli_fleet_init(struct cli_fleet *f);
 
@@ -130,7 +119,7 @@ struct deploy_ctx;
  */
 enum cmd_status cli_deploy_open(struct cli *cli, struct cli_fleet *f, struct deploy_ctx *ctx, char *tmp);
 
-/* Resolve targets, open the ledger and the executors. Returns 0 or an error (message set). */
+/* Resolve targets, open the ledger and the executors (world_open_fleet). Returns 0 or an error (message set). */
 int cli_fleet_open(struct cli *cli, struct cli_fleet *f);
 
 void cli_fleet_close(struct cli_fleet *f);

@@ -42,6 +42,8 @@ static const char global_help[] =
 	"                       $XDG_STATE_HOME/chimera, else ~/.local/state/chimera)\n"
 	"  --config FILE        the inventory, before the command (default: $CHIMERA_CONFIG,\n"
 	"                       else ./chimera.toml when there is one)\n"
+	"  --ledger URL         the ledger: sqlite:PATH (default: $CHIMERA_LEDGER, else\n"
+	"                       sqlite:STATE_DIR/chimera.db)\n"
 	"  --json               machine-readable output on stdout\n"
 	"  -v, --verbose        more log output (repeat for more)\n"
 	"  -q, --quiet          only errors\n"
@@ -117,7 +119,7 @@ static int take_global(struct cli *cli, int *argc, char **argv, int *show_help, 
 			nlen = (size_t)(eq - a);
 #define IS(opt) (nlen == strlen(opt) && strncmp(name, opt, nlen) == 0)
 		/* --config before the command is the inventory; after it, deploy's -c FILE.nix. */
-		if (IS("--state-dir") || IS("--log-level") || IS("--log-format") || IS("--log-file") ||
+		if (IS("--state-dir") || IS("--ledger") || IS("--log-level") || IS("--log-format") || IS("--log-file") ||
 		    IS("--log-max-size") || (IS("--config") && o == 1)) {
 			if (eq)
 				val = eq + 1;
@@ -127,6 +129,8 @@ static int take_global(struct cli *cli, int *argc, char **argv, int *show_help, 
 				return err_set(ERR_INVALID, "option '%.*s' needs a value", (int)nlen, name);
 			if (IS("--state-dir"))
 				cli->state_dir_opt = val;
+			else if (IS("--ledger"))
+				cli->ledger_opt = val;
 			else if (IS("--config"))
 				cli->config_opt = val;
 			else if (IS("--log-level")) {
@@ -198,6 +202,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "chimera: error: %s\nrun 'chimera --help' for usage\n", err_msg());
 		return cmd_exit_code(CMD_USAGE);
 	}
+	world_init(&cli.world, &(struct world_options){ .state_dir = cli.state_dir_opt, .config = cli.config_opt,
+							 .ledger = cli.ledger_opt });
 	if (log_setup(&cli.log) < 0) {
 		fprintf(stderr, "chimera: error: %s\n", err_msg());
 		return cmd_exit_code(CMD_ERROR);

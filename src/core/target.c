@@ -182,6 +182,43 @@ static const char *ipv6_parse(struct target *out, const char *h, size_t n)
 	return NULL;
 }
 
+static const char transport_done[] = "";
+
+/*
+ * "local", or TRANSPORT:NAME: fills OUT and returns transport_done; NULL when S is neither
+ * (an ssh target); else why it is wrong.
+ */
+static const char *transport_parse(struct target *out, const char *s, size_t len)
+{
+	const char *colon = memchr(s, ':', len), *why;
+	size_t i, n;
+
+	if (len == sizeof(TARGET_TRANSPORT_LOCAL) - 1 && memcmp(s, TARGET_TRANSPORT_LOCAL, len) == 0) {
+		memcpy(out->transport, TARGET_TRANSPORT_LOCAL, sizeof(TARGET_TRANSPORT_LOCAL));
+		memcpy(out->host, TARGET_TRANSPORT_LOCAL, sizeof(TARGET_TRANSPORT_LOCAL));
+		goto done;
+	}
+	if (!colon || colon == s || colon + 1 == s + len || !is_alpha((unsigned char)colon[1]) || memchr(s, '@', len))
+		return NULL;
+	n = (size_t)(colon - s);
+	for (i = 0; i < n; i++) {
+		if (s[i] < 'a' || s[i] > 'z')
+			return NULL;
+	}
+	if (n > TARGET_TRANSPORT_MAX)
+		return "transport name longer than 15 letters";
+	memcpy(out->transport, s, n);
+	if ((why = hostname_parse(out, colon + 1, len - n - 1)) != NULL)
+		return why;
+	if (out->kind != TARGET_HOST_NAME)
+		return "TRANSPORT:NAME needs a name, not an address";
+done:
+	memcpy(out->user, TARGET_DEFAULT_USER, sizeof(TARGET_DEFAULT_USER));
+	out->port = TARGET_DEFAULT_PORT;
+	out->kind = TARGET_HOST_NAME;
+	return transport_done;
+}
+
 int target_parse(struct target *out, const char *s, size_t len)
 {
 	const char *at, *rest, *end, *colon, *rb, *why = target_form;
@@ -200,6 +237,13 @@ int target_parse(struct target *out, const char *s, size_t len)
 			goto out;
 	}
 	end = s + len;
+	if ((why = transport_parse(out, s, len)) != NULL) {
+		if (why == transport_done)
+			return 0;
+		goto out;
+	}
+	why = target_form;
+	memcpy(out->transport, TARGET_TRANSPORT_SSH, sizeof(TARGET_TRANSPORT_SSH));
 	at = memchr(s, '@', len);
 	if (at != NULL) {
 		if (!user_valid(s, (size_t)(at - s))) {
@@ -255,7 +299,11 @@ int target_format(const struct target *t, char *buf, size_t buflen)
 
 	if (buflen > 0)
 		buf[0] = '\0';
-	if (t->kind == TARGET_HOST_IPV6)
+	if (strcmp(t->transport, TARGET_TRANSPORT_LOCAL) == 0)
+		n = snprintf(buf, buflen, "%s", TARGET_TRANSPORT_LOCAL);
+	else if (t->transport[0] && strcmp(t->transport, TARGET_TRANSPORT_SSH) != 0)
+		n = snprintf(buf, buflen, "%s:%s", t->transport, t->host);
+	else if (t->kind == TARGET_HOST_IPV6)
 		n = snprintf(buf, buflen, "%s@[%s]:%u", t->user, t->host, (unsigned)t->port);
 	else
 		n = snprintf(buf, buflen, "%s@%s:%u", t->user, t->host, (unsigned)t->port);
@@ -270,7 +318,7 @@ int target_format(const struct target *t, char *buf, size_t buflen)
 
 bool target_equal(const struct target *a, const struct target *b)
 {
-	return a->kind == b->kind && a->port == b->port &&
+	return a->kind == b->kind && a->port == b->port && strcmp(a->transport, b->transport) == 0 &&
 	    strcmp(a->user, b->user) == 0 && strcmp(a->host, b->host) == 0;
 }
 
@@ -295,6 +343,9 @@ static size_t target_hash(const struct target *t)
 	const char *p;
 	uint64_t h = 1469598103934665603ULL;
 
+	for (p = t->transport; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ ':') * 1099511628211ULL;
 	for (p = t->user; *p != '\0'; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 	h = (h ^ '@') * 1099511628211ULL;

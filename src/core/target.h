@@ -1,4 +1,8 @@
-/* Target: where a node is reached, [user@]host[:port]; and lists of them. */
+/*
+ * Target: where a node is reached and by which transport: [user@]host[:port] over ssh (the
+ * default), "local" (the controller itself), or TRANSPORT:NAME for other transports
+ * (e.g. qemu:vm1); and lists of them.
+ */
 #ifndef CHIMERA_CORE_TARGET_H
 #define CHIMERA_CORE_TARGET_H
 
@@ -13,10 +17,14 @@
 #define TARGET_DEFAULT_USER "root"
 #define TARGET_DEFAULT_PORT 22
 #define TARGET_LIST_MAX 100000	/* most targets in one list */
+#define TARGET_TRANSPORT_MAX 15	/* longest transport name */
+#define TARGET_TRANSPORT_SSH "ssh"
+#define TARGET_TRANSPORT_LOCAL "local"
 
 enum target_host_kind { TARGET_HOST_NAME, TARGET_HOST_IPV4, TARGET_HOST_IPV6 };
 
 struct target {
+	char transport[TARGET_TRANSPORT_MAX + 1];	/* "ssh", "local", or TRANSPORT of TRANSPORT:NAME */
 	char user[TARGET_USER_MAX + 1];
 	char host[TARGET_HOST_MAX + 1];	/* names lowercased; IPv6 without brackets */
 	uint16_t port;
@@ -24,17 +32,23 @@ struct target {
 };
 
 /*
- * Parse LEN bytes of S as [user@]host[:port] into OUT (cleared first). User defaults to
- * "root", port to 22; IPv6 literals must be bracketed ("root@[::1]:2222"). Rejects
+ * Parse LEN bytes of S as [user@]host[:port] into OUT (cleared first), transport "ssh". User
+ * defaults to "root", port to 22; IPv6 literals must be bracketed ("root@[::1]:2222").
+ * "local" is the transport "local" (host "local"); TRANSPORT:NAME, TRANSPORT of up to 15
+ * lowercase letters and NAME a host name starting with a letter, is that transport with
+ * host NAME (which transports exist is the executors' registry's business). Rejects
  * embedded NUL, whitespace, non-ASCII and anything a shell would interpret.
  * Returns 0, or ERR_INVALID with a message quoting S and the expected form.
  */
 int target_parse(struct target *out, const char *s, size_t len);
 
-/* Write the canonical form "user@host:port" ("user@[v6]:port") into BUF. Returns 0 or ERR_LIMIT. */
+/*
+ * Write the canonical form into BUF: "user@host:port" ("user@[v6]:port") for ssh, "local",
+ * or "TRANSPORT:NAME". Returns 0 or ERR_LIMIT.
+ */
 int target_format(const struct target *t, char *buf, size_t buflen);
 
-/* True when A and B name the same user, host and port. */
+/* True when A and B name the same transport, user, host and port. */
 bool target_equal(const struct target *a, const struct target *b);
 
 struct target_list {

@@ -3,6 +3,7 @@
 #define CHIMERA_PORTS_EXECUTOR_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "core/target.h"
 #include "util/buf.h"
@@ -19,8 +20,20 @@ struct exec_result {
 	int64_t ms;		/* wall time of the command */
 };
 
-void exec_result_init(struct exec_result *r);
-void exec_result_release(struct exec_result *r);
+/* Empty R, status -1, with output buffers capped at EXEC_OUTPUT_MAX. */
+static inline void exec_result_init(struct exec_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->status = -1;
+	buf_init(&r->out, EXEC_OUTPUT_MAX);
+	buf_init(&r->err, EXEC_OUTPUT_MAX);
+}
+
+static inline void exec_result_release(struct exec_result *r)
+{
+	buf_release(&r->out);
+	buf_release(&r->err);
+}
 
 struct executor;
 struct exec_session;
@@ -82,5 +95,41 @@ struct executor_ops {
 struct executor {
 	const struct executor_ops *ops;
 };
+
+#define EXECUTOR_TRANSPORTS_MAX 8
+
+/* The executors an operation runs on, one per transport ("ssh", "local", ...). */
+struct executor_set {
+	struct {
+		char transport[TARGET_TRANSPORT_MAX + 1];
+		struct executor *ex;	/* owned by whoever filled the set */
+	} items[EXECUTOR_TRANSPORTS_MAX];
+	size_t n;
+};
+
+/* Add EX (still owned by the caller) as TRANSPORT's executor. Returns 0, or -1 when S is full. */
+static inline int executor_set_add(struct executor_set *s, const char *transport, struct executor *ex)
+{
+	size_t len = strlen(transport);
+
+	if (s->n == EXECUTOR_TRANSPORTS_MAX || len > TARGET_TRANSPORT_MAX)
+		return -1;
+	memcpy(s->items[s->n].transport, transport, len + 1);
+	s->items[s->n++].ex = ex;
+	return 0;
+}
+
+/* The executor of TRANSPORT ("" means "ssh") in S, or NULL. */
+static inline struct executor *executor_set_find(const struct executor_set *s, const char *transport)
+{
+	size_t i;
+
+	if (!transport[0])
+		transport = TARGET_TRANSPORT_SSH;
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->items[i].transport, transport) == 0)
+			return s->items[i].ex;
+	return NULL;
+}
 
 #endif

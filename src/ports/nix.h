@@ -4,34 +4,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "core/nix_source.h"
 #include "core/storepath.h"
 #include "util/buf.h"
-
-#define NIX_ARGS_MAX 64
-
-/* One --arg or --argstr. */
-struct nix_arg {
-	int is_str;		/* --argstr when set, else --arg (VALUE is a Nix expression) */
-	const char *name;
-	const char *value;
-};
-
-/* What to build: FILE [-A ATTR] [args], or a flake REF#ATTR. */
-struct nix_source {
-	const char *file;	/* NULL when FLAKE is set */
-	const char *attr;	/* may be NULL */
-	struct nix_arg args[NIX_ARGS_MAX];
-	size_t nargs;
-	const char *flake;	/* NULL when FILE is set */
-};
-
-/*
- * Check a source before anything runs: exactly one of file and flake; the file exists; the
- * attribute path, flake reference and argument names are well formed. Returns 0 or
- * ERR_INVALID naming the bad part.
- */
-int nix_source_check(const struct nix_source *src);
 
 struct nix_path_info {
 	char path[STOREPATH_MAX];
@@ -44,7 +22,12 @@ struct nix_closure {
 	uint64_t bytes;			/* sum of nar_size */
 };
 
-void nix_closure_release(struct nix_closure *c);
+/* Free C's items and empty it. */
+static inline void nix_closure_release(struct nix_closure *c)
+{
+	free(c->items);
+	memset(c, 0, sizeof(*c));
+}
 
 struct nix;
 

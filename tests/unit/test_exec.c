@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/exec.h"
+#include "app/fleet/exec.h"
 #include "fake_ledger.h"
 #include "util/err.h"
 
@@ -100,7 +100,8 @@ static void run_mixed(int parallel)
 	struct target_list targets;
 	struct exec_report rep;
 	struct progress_seen seen = { 0, 0, 1 };
-	struct exec_ctx ctx = { &fake_executor, NULL, parallel, { on_done, &seen } };
+	struct executor_set set = { .items = { { "ssh", &fake_executor } }, .n = 1 };
+	struct exec_ctx ctx = { &set, NULL, parallel, { on_done, &seen } };
 	const json_t *p;
 	int i;
 
@@ -195,7 +196,8 @@ static void test_tail_is_cut(void **state)
 	struct fake_ledger fl;
 	struct target_list targets;
 	struct exec_report rep;
-	struct exec_ctx ctx = { &big, NULL, 2, { NULL, NULL } };
+	struct executor_set set = { .items = { { "ssh", &big } }, .n = 1 };
+	struct exec_ctx ctx = { &set, NULL, 2, { NULL, NULL } };
 	const char *tail;
 
 	fake_ledger_init(&fl);

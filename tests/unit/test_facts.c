@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "app/facts.h"
+#include "app/fleet/facts.h"
 #include "core/facts.h"
 #include "util/fs.h"
 #include "util/proc.h"

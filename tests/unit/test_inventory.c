@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/inventory.h"
+#include "app/config/inventory.h"
 #include "check.h"
 #include "core/healthspec.h"
 #include "core/profile.h"

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app/fleet.h"
+#include "app/fleet/fleet.h"
 #include "core/profile.h"
 #include "util/fs.h"
 #include "util/proc.h"

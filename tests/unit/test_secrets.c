@@ -643,7 +643,7 @@ static void test_push(void **s)
 	assert_int_equal(exec_local_new(&cfg, &ex), 0);
 	assert_int_equal(target_parse(&t, "local", 5), 0);
 	assert_int_equal(ex->ops->connect(ex, &t, &sess), 0);
-	f.local = ex;
+	executor_set_add(&f.executors, "local", ex);
 	path(dir, sizeof(dir), "node/run/chimera/secrets");
 
 	assert_int_equal(secrets_open(&st, state, &ledger.base), 0);

@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "app/services.h"
+#include "app/fleet/services.h"
 
 /* Every command the fake ran, as "HOST: CMD". */
 static pthread_mutex_t ran_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -168,7 +168,7 @@ static void run_action(struct run *r, const char *targets, enum services_action 
 
 	ran_reset();
 	fake_ledger_init(&r->fl);
-	ctx.fleet.ssh = &fake_executor;
+	executor_set_add(&ctx.fleet.executors, "ssh", &fake_executor);
 	ctx.fleet.ledger = &r->fl.base;
 	ctx.fleet.parallel = parallel;
 	assert_int_equal(target_list_parse(&r->targets, targets, strlen(targets)), 0);
@@ -350,7 +350,7 @@ static void test_bad_calls(void **state)
 
 	(void)state;
 	fake_ledger_init(&fl);
-	ctx.fleet.ssh = &fake_executor;
+	executor_set_add(&ctx.fleet.executors, "ssh", &fake_executor);
 	ctx.fleet.ledger = &fl.base;
 	ctx.fleet.parallel = 2;
 	assert_int_equal(target_list_parse(&targets, "sd1", 3), 0);

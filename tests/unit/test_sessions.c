@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "adapters/local/exec_local.h"
-#include "app/sessions.h"
+#include "app/fleet/sessions.h"
 #include "check.h"
 #include "util/err.h"
 
@@ -436,7 +436,7 @@ static struct executor down_ex = { &down_ops };
 static void test_fleet_run(void **state)
 {
 	struct box *b = *state;
-	struct fleet fl = { .ssh = &down_ex, .local = b->ex, .parallel = 4 };
+	struct fleet fl = { .executors = { .items = { { "ssh", &down_ex }, { "local", b->ex } }, .n = 2 }, .parallel = 4 };
 	struct target_list tl;
 	struct fleet_failure prior[3] = { 0 };
 	struct sessions_request req = { .op = SESSION_OP_START, .nix_fd = -1 };

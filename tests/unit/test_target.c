@@ -274,6 +274,39 @@ static void test_format_limit(void **state)
 	assert_int_equal(target_format(&t, buf, 0), ERR_LIMIT);
 }
 
+/* "local" and TRANSPORT:NAME carry their transport; it round-trips and tells targets apart. */
+static void test_transport(void **state)
+{
+	struct target t, u;
+	char buf[TARGET_FORMAT_MAX];
+
+	(void)state;
+	assert_int_equal(target_parse(&t, LIT("local")), 0);
+	assert_string_equal(t.transport, "local");
+	assert_string_equal(t.host, "local");
+	assert_int_equal(target_format(&t, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "local");
+
+	assert_int_equal(target_parse(&t, LIT("qemu:vm-1")), 0);
+	assert_string_equal(t.transport, "qemu");
+	assert_string_equal(t.host, "vm-1");
+	assert_int_equal(target_format(&t, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "qemu:vm-1");
+	assert_int_equal(target_parse(&u, buf, strlen(buf)), 0);
+	assert_true(target_equal(&t, &u));
+
+	assert_int_equal(target_parse(&u, LIT("vm-1")), 0);
+	assert_string_equal(u.transport, "ssh");
+	assert_false(target_equal(&t, &u));
+	assert_int_equal(target_parse(&u, LIT("root@vm-1:2222")), 0);
+	assert_string_equal(u.transport, "ssh");
+
+	assert_int_equal(target_parse(&t, LIT("abcdefghijklmnopq:vm")), ERR_INVALID);
+	assert_contains(err_msg(), "transport name longer than 15 letters");
+	assert_int_equal(target_parse(&t, LIT("qemu:10.0.0.1")), ERR_INVALID);
+	assert_int_equal(target_parse(&t, LIT("qemu:vm;rm")), ERR_INVALID);
+}
+
 static void test_equal(void **state)
 {
 	struct target a, b;
@@ -513,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_rejects_long),
 		cmocka_unit_test(test_format_limit),
+		cmocka_unit_test(test_transport),
 		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_list_accepts),
 		cmocka_unit_test(test_list_rejects),

@@ -1,5 +1,5 @@
 /* Use cases that read the fleet: congruence status and generation lists. */
-#include "app/inspect.h"
+#include "app/fleet/inspect.h"
 #include "core/ids.h"
 #include "util/clock.h"
 #include "util/err.h"

@@ -1,5 +1,5 @@
 /* Use case: run one command on many nodes in parallel and record each outcome in the ledger. */
-#include "app/exec.h"
+#include "app/fleet/exec.h"
 #include "core/ids.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -72,14 +72,17 @@ static int record_node(struct exec_job *job, struct exec_node *n)
 static void exec_one(size_t i, void *arg)
 {
 	struct exec_job *job = arg;
-	struct executor *ex = job->ctx->executor;
+	struct executor *ex = executor_set_find(job->ctx->executors, job->rep->nodes[i].target.transport);
 	struct exec_node *n = &job->rep->nodes[i];
 	struct exec_session *s = NULL;
 	int64_t t0 = clock_mono_ms();
 	int r;
 
 	err_clear();
-	r = ex->ops->connect(ex, &n->target, &s);
+	if (!ex)
+		r = err_set(ERR_UNSUPPORTED, "no transport '%s' on this controller", n->target.transport);
+	else
+		r = ex->ops->connect(ex, &n->target, &s);
 	n->connect_ms = clock_mono_ms() - t0;
 	if (r < 0) {
 		n->step = "connect";

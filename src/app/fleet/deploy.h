@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/fleet.h"
+#include "app/fleet/fleet.h"
 #include "core/ids.h"
 #include "core/healthspec.h"
 #include "ports/nix.h"

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/deploy.h"
-#include "app/sessions.h"
+#include "app/fleet/deploy.h"
+#include "app/fleet/sessions.h"
 #include "core/healthspec.h"
 
 #define WATCH_BACKOFF_FIRST_MS 2000	/* after the first failed heal; x3 after each further one */

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/fleet.h"
+#include "app/fleet/fleet.h"
 
 enum congruence {
 	NODE_CONGRUENT,

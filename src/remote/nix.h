@@ -1,93 +1,12 @@
-/* What deploy, status, generations and rollback share: executors per target, node probes. */
-#ifndef CHIMERA_APP_FLEET_H
-#define CHIMERA_APP_FLEET_H
+/* The shell commands chimera runs on nodes for Nix profiles: probes, copies, switches, activation, dead-man switches. */
+#ifndef CHIMERA_REMOTE_NIX_H
+#define CHIMERA_REMOTE_NIX_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/profile.h"
-#include "core/target.h"
-#include "ports/executor.h"
-#include "ports/ledger.h"
 #include "util/buf.h"
-
-#define FLEET_TAIL 2048		/* bytes of stderr kept for a failed step */
-#define FLEET_PARALLEL_DEFAULT 64
-
-/* The parts a fleet operation runs on. */
-struct fleet {
-	struct executor *ssh;	/* every target but "local" */
-	struct executor *local;	/* the target "local"; may be NULL when none is used */
-	struct ledger *ledger;
-	int parallel;		/* nodes in flight at once */
-	long step_timeout_s;	/* one step on one node; 0: the executor's default */
-	/*
-	 * A target's own profile and activation (from its machine in the inventory), over the
-	 * operation's: fills the fields it has and leaves the others NULL. May be NULL.
-	 */
-	void (*node_settings)(const struct target *t, const char **profile, const char **activate, void *arg);
-	void *node_settings_arg;
-};
-
-/* T's profile: its own (f->node_settings), else DFLT. */
-const char *fleet_profile(const struct fleet *f, const struct target *t, const char *dflt);
-
-/* T's activation: its own, else DFLT. */
-const char *fleet_activate(const struct fleet *f, const struct target *t, const char *dflt);
-
-/* True for the target spelled "local": the controller itself, reached without SSH. */
-bool fleet_is_local(const struct target *t);
-
-/* The executor for T, or NULL with ERR_UNSUPPORTED set when it has none. */
-struct executor *fleet_executor(const struct fleet *f, const struct target *t);
-
-/* A node's name in reports and events: "local", or user@host:port. */
-void fleet_node_name(const struct target *t, char *buf, size_t len);
-
-struct fleet_failure;
-
-/*
- * Connect to T with its executor: *EX and *S on success; else FAIL says why (step
- * "connect") and the error is returned.
- */
-int fleet_connect(const struct fleet *f, const struct target *t, struct executor **ex, struct exec_session **s,
-		  struct fleet_failure *fail);
-
-/* Why a step failed, kept for the report and the node.failed event. */
-struct fleet_failure {
-	const char *step;	/* NULL while nothing failed */
-	int err;		/* the ERR_* code, 0 when the command ran and exited non-zero */
-	int status;		/* the command's exit status, -1 when it did not run to its end */
-	char message[512];
-	char stderr_tail[FLEET_TAIL + 1];
-};
-
-/*
- * Run CMD as step STEP in S. Returns 0 when it ran and exited 0; otherwise fills F (step,
- * status, message, stderr tail) and returns the error, or ERR_IO for a non-zero exit.
- * RES (initialised and released by the caller) keeps the output.
- */
-int fleet_step(const struct fleet *f, struct executor *ex, struct exec_session *s, const char *step,
-	       const char *cmd, const struct exec_input *in, struct exec_result *res, struct fleet_failure *fail);
-
-/*
- * Judge a command run as step STEP: R is what the executor's run returned, RES what the
- * command did. Returns and fills FAIL as fleet_step does.
- */
-int fleet_judge(struct fleet_failure *fail, const char *step, int r, const struct exec_result *res);
-
-/*
- * Read PROFILE in S into GENS, as step STEP. With EXPECTED (may be ""), first `readlink -f`
- * alone: a node on the expected path (the usual case) answers with one exec and no fork,
- * and GENS then holds only current_path. Any other answer gets the full probe (link,
- * generation, path) on the same session. Returns 0, or an error with FAIL filled.
- */
-int fleet_read_profile(const struct fleet *f, struct executor *ex, struct exec_session *s, const char *step,
-		       const char *profile, const char *expected, struct gen_list *gens, struct fleet_failure *fail);
-
-/* Fill F for a step that failed with error R (message from err_msg()). */
-void fleet_fail(struct fleet_failure *fail, const char *step, int r);
 
 /*
  * Shell commands run on nodes. Every value is validated by the caller and quoted here.
@@ -188,19 +107,5 @@ int remote_confirm(struct buf *cmd, const char *dir);
 int remote_deadman_report(struct buf *cmd, const char *dir);
 /* The activation the output of remote_activate names ("switch-to-configuration", "activate", "none", "command"). */
 void remote_activation_kind(const struct buf *out, char *kind, size_t len);
-
-/*
- * Split probe output: lines starting with "/nix/store/" go to MISSING (may be NULL: then
- * they are an error), the rest to gen_list_parse for PROFILE. Returns 0 or ERR_INVALID.
- */
-int fleet_parse_probe(const char *profile, const struct buf *out, struct gen_list *gens, char ***missing,
-		      size_t *nmissing);
-
-/* Free a list from fleet_parse_probe. */
-void fleet_free_paths(char **paths, size_t n);
-
-/* Append a JSON event with a payload built by the caller; takes the reference to PAYLOAD. */
-int fleet_record(struct ledger *l, const char *topic, const char *deployment, const char *node, void *payload,
-		 int64_t *seq);
 
 #endif

@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/fleet.h"
+#include "app/fleet/fleet.h"
+#include "remote/facts.h"
 #include "core/facts.h"
 #include "core/target.h"
 #include "util/buf.h"
@@ -86,11 +87,6 @@ typedef int (*facts_stored_fn)(const char *node, const json_t *payload, int64_t 
 /* Visit the newest node.facts event of every node, in seq order. */
 int facts_stored_all(struct ledger *l, facts_stored_fn fn, void *arg);
 
-/*
- * Append to CMD the POSIX sh script that prints PROFILE's node's facts in the format
- * facts_parse reads. PROFILE must pass profile_path_check (it is quoted all the same).
- */
-int facts_script(struct buf *cmd, const char *profile);
 
 /*
  * F as the JSON facts document (version 1; see docs/facts.md), with "machine" when MACHINE

@@ -1,5 +1,5 @@
 /* The inventory: read chimera.toml strictly, and add or remove machines with byte-preserving edits. */
-#include "app/inventory.h"
+#include "app/config/inventory.h"
 #include "app/secrets.h"
 #include "core/attrpath.h"
 #include "core/flakeref.h"

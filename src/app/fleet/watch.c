@@ -1,5 +1,5 @@
 /* Use case: keep a fleet on its configuration, round after round, over sessions kept open. */
-#include "app/watch.h"
+#include "app/fleet/watch.h"
 #include "app/health.h"
 #include "util/clock.h"
 #include "util/err.h"

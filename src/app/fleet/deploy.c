@@ -1,5 +1,5 @@
 /* Use case: build once, then put every node on the result in parallel, with a per-node account. */
-#include "app/deploy.h"
+#include "app/fleet/deploy.h"
 #include "app/health.h"
 #include "util/clock.h"
 #include "util/err.h"

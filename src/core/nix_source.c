@@ -1,5 +1,5 @@
-/* Checks every nix back end shares. */
-#include "ports/nix.h"
+/* The checks of a Nix source, before anything runs. */
+#include "core/nix_source.h"
 #include "core/attrpath.h"
 #include "core/flakeref.h"
 #include "util/err.h"
@@ -7,12 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-void nix_closure_release(struct nix_closure *c)
-{
-	free(c->items);
-	memset(c, 0, sizeof(*c));
-}
 
 /* A Nix identifier: [A-Za-z_][A-Za-z0-9_'-]*. */
 static int nix_ident_ok(const char *s)

@@ -31,7 +31,7 @@ struct exec_progress {
 };
 
 struct exec_ctx {
-	struct executor *executor;
+	const struct executor_set *executors;	/* a target's transport picks one */
 	struct ledger *ledger;
 	int parallel;
 	struct exec_progress progress;	/* may be all NULL */

@@ -1,5 +1,5 @@
 /* Use case: take a set of nodes back to a generation, all of them or none. */
-#include "app/rollback.h"
+#include "app/fleet/rollback.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"

@@ -1,0 +1,183 @@
+/* The world's parts: state dir, inventory, ledger, Nix, the lab's ssh config. */
+#include "runtime/world.h"
+#include "adapters/lab/lab.h"
+#include "adapters/nix/nix_cli.h"
+#include "adapters/sqlite/ledger_sqlite.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void world_init(struct world *w, const struct world_options *o)
+{
+	memset(w, 0, sizeof(*w));
+	if (o)
+		w->opt = *o;
+}
+
+void world_close(struct world *w)
+{
+	if (w->inv_loaded)
+		inventory_release(&w->inv);
+	w->inv_loaded = false;
+}
+
+/* The state dir as the options and the environment name it, made absolute, into W. */
+static int state_dir_resolve(struct world *w)
+{
+	const char *env, *home;
+	char *dir = w->state_dir;
+	size_t len = sizeof(w->state_dir);
+
+	if (w->opt.state_dir && *w->opt.state_dir)
+		snprintf(dir, len, "%s", w->opt.state_dir);
+	else if ((env = getenv("CHIMERA_STATE_DIR")) && *env)
+		snprintf(dir, len, "%s", env);
+	else if ((env = getenv("XDG_STATE_HOME")) && *env)
+		snprintf(dir, len, "%s/chimera", env);
+	else {
+		home = getenv("HOME");
+		if (!home || !*home) {
+			struct passwd *pw = getpwuid(getuid());
+
+			home = pw ? pw->pw_dir : "/";
+		}
+		snprintf(dir, len, "%s/.local/state/chimera", home);
+	}
+	if (dir[0] != '/') {
+		char cwd[PATH_MAX], rel[PATH_MAX];
+
+		if (!getcwd(cwd, sizeof(cwd)))
+			return err_set_errno(ERR_IO, errno, "cannot resolve state dir '%s'", dir);
+		snprintf(rel, sizeof(rel), "%s", dir);
+		if (snprintf(dir, len, "%s/%s", cwd, rel) >= (int)len)
+			return err_set(ERR_INVALID, "state dir path too long");
+	}
+	return 0;
+}
+
+int world_state_dir(struct world *w, const char **out)
+{
+	int r;
+
+	*out = w->state_dir;
+	if (w->state_dir[0])
+		return 0;
+	if ((r = state_dir_resolve(w)) < 0) {
+		w->state_dir[0] = '\0';
+		return r;
+	}
+	if (!fs_exists(w->state_dir)) {
+		if ((r = fs_mkdir_p(w->state_dir, 0700)) < 0) {
+			w->state_dir[0] = '\0';
+			return r;
+		}
+		chmod(w->state_dir, 0700);
+		log_kv(LOG_INFO, "state", "created state dir", "path", w->state_dir, (const char *)NULL);
+	}
+	return 0;
+}
+
+static const char *env_get(const char *name, void *arg)
+{
+	(void)arg;
+	return getenv(name);
+}
+
+const char *world_inventory_source(const struct world *w)
+{
+	if (w->opt.config)
+		return "flag";
+	if (getenv("CHIMERA_CONFIG") && *getenv("CHIMERA_CONFIG"))
+		return "env";
+	return w->inv.path[0] ? "file" : "default";
+}
+
+int world_inventory(struct world *w, const struct inventory **out)
+{
+	const char *path = w->opt.config;
+	int r = 0;
+
+	*out = &w->inv;
+	if (w->inv_loaded)
+		return 0;
+	inventory_init(&w->inv);
+	if (!path && getenv("CHIMERA_CONFIG") && *getenv("CHIMERA_CONFIG"))
+		path = getenv("CHIMERA_CONFIG");
+	if (path)
+		r = inventory_load(path, &w->inv);
+	else if (fs_exists("chimera.toml"))
+		r = inventory_load("chimera.toml", &w->inv);
+	if (r == 0) {
+		const struct inv_env env = { env_get, NULL };
+
+		r = inventory_apply_env(&w->inv, &env);
+	}
+	if (r < 0) {
+		inventory_release(&w->inv);
+		inventory_init(&w->inv);
+		return r;
+	}
+	w->inv_loaded = true;
+	return 0;
+}
+
+int world_open_ledger(struct world *w, struct ledger **out)
+{
+	const char *dir;
+	char path[PATH_MAX];
+	int r;
+
+	const char *url = w->opt.ledger;
+
+	*out = NULL;
+	if (!url || !*url)
+		url = getenv("CHIMERA_LEDGER");
+	if (url && *url) {
+		if (strncmp(url, "sqlite:", 7) != 0 || !url[7])
+			return err_set(ERR_INVALID, "unknown ledger '%s': expected sqlite:PATH", url);
+		return ledger_sqlite_open(url + 7, out);
+	}
+	if ((r = world_state_dir(w, &dir)) < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/chimera.db", dir);
+	return ledger_sqlite_open(path, out);
+}
+
+int world_open_nix(struct world *w, struct nix **out)
+{
+	(void)w;
+	return nix_cli_new(out);
+}
+
+int world_spool_dir(struct world *w, char *buf, size_t len)
+{
+	const char *dir;
+	int r;
+
+	if ((r = world_state_dir(w, &dir)) < 0)
+		return r;
+	if (snprintf(buf, len, "%s/tmp", dir) >= (int)len)
+		return err_set(ERR_INVALID, "state dir path too long");
+	return fs_mkdir_p(buf, 0700);
+}
+
+int world_lab_ssh_config(struct world *w, char *buf, size_t len)
+{
+	struct lab lab;
+	const char *dir;
+	int r;
+
+	buf[0] = '\0';
+	if ((r = world_state_dir(w, &dir)) < 0 || (r = lab_open(&lab, dir)) < 0)
+		return r;
+	lab_ssh_config(&lab, buf, len);
+	return 0;
+}

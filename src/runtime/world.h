@@ -1,0 +1,119 @@
+/*
+ * The one wiring point: settings in (flags > CHIMERA_* > chimera.toml > defaults), the
+ * opened world out (state dir, inventory, ledger by URL, executors by transport, Nix).
+ * The CLI opens it; a server, a dashboard or an MCP endpoint opens the same.
+ */
+#ifndef CHIMERA_RUNTIME_WORLD_H
+#define CHIMERA_RUNTIME_WORLD_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app/config/inventory.h"
+#include "app/fleet/fleet.h"
+#include "core/target.h"
+#include "ports/ledger.h"
+#include "ports/nix.h"
+
+/* What a front end was told; NULL means "not given", and the next source in line decides. */
+struct world_options {
+	const char *state_dir;	/* --state-dir; else CHIMERA_STATE_DIR, XDG_STATE_HOME/chimera, ~/.local/state/chimera */
+	const char *config;	/* --config; else CHIMERA_CONFIG, else ./chimera.toml when it exists */
+	const char *ledger;	/* --ledger URL; else CHIMERA_LEDGER, else sqlite:STATE_DIR/chimera.db */
+};
+
+/* The world: opened lazily, part by part, and closed once. */
+struct world {
+	struct world_options opt;
+	char state_dir[PATH_MAX];	/* "" until world_state_dir */
+	struct inventory inv;		/* loaded by world_inventory */
+	bool inv_loaded;
+};
+
+/* Take O (its strings are borrowed for W's life); nothing is opened yet. */
+void world_init(struct world *w, const struct world_options *o);
+
+/* Release what W opened. */
+void world_close(struct world *w);
+
+/*
+ * The state dir, resolved and created (0700) on first use; *OUT points into W. Returns 0,
+ * or ERR_IO / ERR_INVALID naming the directory.
+ */
+int world_state_dir(struct world *w, const char **out);
+
+/*
+ * The inventory: --config FILE, else $CHIMERA_CONFIG, else ./chimera.toml when it exists
+ * (else an empty one), with CHIMERA_* variables over the file's [defaults]. Loaded once;
+ * *OUT belongs to W. Returns 0, ERR_NOTFOUND for a named file that is missing, ERR_INVALID
+ * with file:line:col.
+ */
+int world_inventory(struct world *w, const struct inventory **out);
+
+/* Where the inventory came from: "flag", "env", "file" (./chimera.toml) or "default" (none). */
+const char *world_inventory_source(const struct world *w);
+
+/*
+ * A new handle on the ledger the options name (see world_options.ledger); the caller closes
+ * it. Returns 0, or ERR_INVALID for a URL of no known back end, or the back end's error.
+ */
+int world_open_ledger(struct world *w, struct ledger **out);
+
+/* A new handle on Nix on the controller; the caller closes it. */
+int world_open_nix(struct world *w, struct nix **out);
+
+/* STATE_DIR/tmp (created 0700) into BUF (PATH_MAX bytes): where closure exports are spooled. */
+int world_spool_dir(struct world *w, char *buf, size_t len);
+
+/* The lab's ssh config file into BUF ("" when there is no lab). Returns 0 or an error. */
+int world_lab_ssh_config(struct world *w, char *buf, size_t len);
+
+/*
+ * Fill L from SPEC (a comma-separated list) and/or FILE (one element a line, # comments),
+ * less EXCLUDE (may be NULL). An element is a machine of the inventory (its name, @TAG, a
+ * glob on names, all), "@lab" (every lab node), or a target written out ([user@]host[:port],
+ * local, TRANSPORT:NAME). With machines in the inventory, a bare word that names none is an
+ * error, not a host. Returns 0 or ERR_INVALID naming the bad element; L is empty on failure.
+ */
+int world_targets(struct world *w, const char *spec, const char *exclude, const char *file, struct target_list *l);
+
+/* How a fleet operation reaches nodes; each value with "set" when a flag gave it. */
+struct world_reach {
+	const char *profile;
+	bool set_profile;
+	long parallel;
+	bool set_parallel;
+	long connect_timeout;
+	bool set_connect_timeout;
+	long timeout;			/* one step on one node, seconds */
+	int accept_new;			/* add unknown host keys to known_hosts */
+	const char *activate;		/* NULL: the inventory's default (filled by world_open_fleet) */
+	bool set_activate;		/* filled by world_open_fleet: --activate was given */
+};
+
+/* world_reach's built-in defaults (below chimera.toml's [defaults]). */
+void world_reach_init(struct world_reach *r);
+
+/* An opened fleet: its executors, its ledger and each machine's settings. */
+struct world_fleet {
+	struct fleet fleet;
+	struct world_reach *reach;	/* borrowed: the settings, completed from the inventory */
+	const struct inventory *inv;
+	char **ssh_confs;		/* per inventory machine: STATE/ssh/NAME.conf when selected with ssh_options */
+};
+
+/*
+ * Open what a fleet operation on TARGETS runs on: complete R from the inventory (flags
+ * first, then CHIMERA_* and [defaults]), write each selected machine's ssh config, open one
+ * executor per registered transport and the ledger. F is closed with world_fleet_close
+ * (also after a failure). Returns 0 or an error with its message.
+ */
+int world_open_fleet(struct world *w, struct world_reach *r, const struct target_list *targets, struct world_fleet *f);
+
+void world_fleet_close(struct world_fleet *f);
+
+/* The transports this controller has, comma-separated ("ssh, local"), for messages. */
+const char *world_transport_names(void);
+
+#endif
