@@ -127,12 +127,14 @@ int cli_int(const char *name, const char *s, long min, long max, long *out)
 
 void cli_print_json(json_t *doc)
 {
-	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(json_real_digits(doc))) : NULL;
+	cli_print_json_text(json_render(doc));
+}
 
+void cli_print_json_text(char *text)
+{
 	if (text)
 		printf("%s\n", text);
 	free(text);
-	json_decref(doc);
 }
 
 void cli_bytes(uint64_t b, char *out, size_t len)

@@ -88,6 +88,9 @@ int cli_int(const char *name, const char *s, long min, long max, long *out);
 /* Print DOC indented on stdout and drop the reference. DOC may be NULL (out of memory). */
 void cli_print_json(json_t *doc);
 
+/* Print TEXT (a rendered JSON document from app/, may be NULL) on stdout and free it. */
+void cli_print_json_text(char *text);
+
 /* "512 B", "1.5 KiB", "2.0 MiB" into OUT. */
 void cli_bytes(uint64_t bytes, char *out, size_t len);
 

@@ -1,5 +1,4 @@
 /* chimera attach: hand the terminal to a tmux session of 'chimera run', over ssh or here. */
-#include "adapters/lab/lab.h"
 #include "app/fleet/sessions.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
@@ -84,7 +83,6 @@ static enum cmd_status cmd_attach_exec(struct cli *cli, int argc, char **argv)
 	struct attach_argv a = { 0 };
 	struct executor *ex = NULL;
 	struct exec_session *s = NULL;
-	struct lab lab;
 	struct buf line = BUF_INIT(0);
 	char node[TARGET_FORMAT_MAX], labcfg[PATH_MAX] = "";
 	const char *session, *sel;
@@ -138,8 +136,8 @@ static enum cmd_status cmd_attach_exec(struct cli *cli, int argc, char **argv)
 		st = cli_fail(cli, CMD_ERROR, "no session '%s' on %s", session, node);
 		goto out;
 	}
-	if (lab_open(&lab, cli->state_dir) == 0)
-		lab_ssh_config(&lab, labcfg, sizeof(labcfg));
+	if (world_lab_ssh_config(&cli->world, labcfg, sizeof(labcfg)) < 0)
+		labcfg[0] = '\0';
 	attach_argv(&a, &f.targets.items[0], session, labcfg, f.reach.accept_new);
 	if (print) {
 		if (cli->json) {

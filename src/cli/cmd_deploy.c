@@ -1,88 +1,19 @@
 /* chimera deploy: build a configuration once and put every target on it. */
-#include "app/fleet/deploy.h"
-#include "app/secrets.h"
+#include "app/fleet/deploy_fleet.h"
 #include "app/fleet/sessions.h"
 #include "cli/check_opts.h"
 #include "cli/fleet_opts.h"
 #include "cli/progress.h"
 #include "cli/cli.h"
 #include "util/err.h"
-#include "util/pool.h"
 
-#include <jansson.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* What deploy does on each node's session around its steps: the secrets, the session. */
-struct deploy_hooks {
-	const struct inventory *inv;
-	const struct fleet *fleet;
-	struct secrets_store st;
-	bool secrets;			/* the store is in use: push (and remove revoked ones) */
-	const char *session;		/* -s SESSION, or NULL */
-	const char *command;		/* its command */
-};
-
-/* Before activation: every secret granted to the node, and none that is not. */
-static int hook_secrets(struct deploy_node *n, struct executor *ex, struct exec_session *s, void *arg)
+static void on_step(size_t slot, const struct deploy_node *n, void *arg)
 {
-	struct deploy_hooks *h = arg;
-	struct secrets_push_report rep;
-	char key[SECRETS_KEY_MAX + 1];
-	int r;
-
-	secrets_target_key(h->inv, &n->target, key, sizeof(key));
-	r = secrets_push(&h->st, h->fleet, ex, s, key, secrets_owner_for(h->inv, &n->target), &rep, &n->fail);
-	if (r < 0 && !n->fail.step)
-		fleet_fail(&n->fail, "secrets", r);
-	secrets_push_record(h->fleet->ledger, n->deployment, n->name, key, &rep, r < 0 ? &n->fail : NULL);
-	secrets_push_report_release(&rep);
-	return r;
-}
-
-/* After a node is deployed: -s SESSION -- CMD, in the new closure's PATH, replacing the last one. */
-static int hook_session(struct deploy_node *n, struct executor *ex, struct exec_session *s, void *arg)
-{
-	struct deploy_hooks *h = arg;
-	struct session_spec spec = { .name = h->session, .command = h->command, .path_dir = n->path, .replace = true };
-	bool replaced = false;
-	int r;
-
-	r = sessions_start(ex, s, n->name, &spec, &replaced, &n->fail);
-	if (r < 0 && !n->fail.step)
-		fleet_fail(&n->fail, "session", r);
-	if (h->fleet->ledger) {
-		json_t *p = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s}", "session", h->session, "command", h->command,
-				      "path", n->path, "ok", r == 0, "replaced", replaced, "error",
-				      r == 0 ? "" : n->fail.message);
-		char *text = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-
-		ledger_append1(h->fleet->ledger, "session.start", n->deployment, n->name, text, NULL);
-		free(text);
-		json_decref(p);
-	}
-	return r;
-}
-
-/* One configuration's nodes: with machines' own configurations, one per distinct configuration. */
-struct config_group {
-	struct nix_source src;
-	struct target_list targets;
-	struct deploy_node_opts *nodes;		/* in the group's target order */
-	size_t *slot;				/* each node's position in the whole selection */
-	struct deploy_ctx ctx;
-	struct deploy_opts opts;
-	struct deploy_report rep;
-	int err;				/* deploy_run's error: the build or the set-up */
-	char msg[1024];
-	struct progress *prog;			/* shared by the groups */
-};
-
-static void on_step(const struct deploy_node *n, void *arg)
-{
-	progress_step(arg, n->index, n->name, deploy_step_name(n->step), &n->sent);
+	progress_step(arg, slot, n->name, deploy_step_name(n->step), &n->sent);
 }
 
 /* What a finished node's progress line says. */
@@ -96,86 +27,12 @@ static void done_what(const struct deploy_node *n, char *what, size_t len)
 		snprintf(what, len, "%s in %.2fs", n->outcome == OUTCOME_PLANNED ? "checked" : "deployed", n->ms / 1000.0);
 }
 
-static void on_done(const struct deploy_node *n, size_t done, size_t total, void *arg)
+static void on_done(size_t slot, const struct deploy_node *n, void *arg)
 {
 	char what[600];
 
-	(void)done;
-	(void)total;
 	done_what(n, what, sizeof(what));
-	progress_done(arg, n->index, n->name, n->outcome != OUTCOME_FAILED, what);
-}
-
-/* The progress of a group's node, in its slot of the whole selection. */
-static void group_step(const struct deploy_node *n, void *arg)
-{
-	const struct config_group *g = arg;
-
-	progress_step(g->prog, g->slot[n->index], n->name, deploy_step_name(n->step), &n->sent);
-}
-
-static void group_done(const struct deploy_node *n, size_t done, size_t total, void *arg)
-{
-	const struct config_group *g = arg;
-	char what[600];
-
-	(void)done;
-	(void)total;
-	done_what(n, what, sizeof(what));
-	progress_done(g->prog, g->slot[n->index], n->name, n->outcome != OUTCOME_FAILED, what);
-}
-
-static const char *outcome_name(enum deploy_outcome o)
-{
-	switch (o) {
-	case OUTCOME_DEPLOYED: return "deployed";
-	case OUTCOME_PLANNED: return "planned";
-	case OUTCOME_FAILED: return "failed";
-	default: return "pending";
-	}
-}
-
-static json_t *node_json(const struct deploy_node *n, const char *path)
-{
-	json_t *o = json_object(), *steps = json_object();
-	int s;
-
-	for (s = 0; s < STEP_COUNT; s++)
-		if (n->step_ms[s] >= 0)
-			json_object_set_new(steps, deploy_step_name(s), json_integer(n->step_ms[s]));
-	json_object_set_new(o, "node", json_string(n->name));
-	json_object_set_new(o, "outcome", json_string(outcome_name(n->outcome)));
-	json_object_set_new(o, "previous", n->previous[0] ? json_string(n->previous) : json_null());
-	json_object_set_new(o, "would_switch", json_boolean(strcmp(n->previous, path) != 0));
-	json_object_set_new(o, "copy", json_pack("{s:I, s:I}", "paths", (json_int_t)n->copy_paths, "bytes",
-						 (json_int_t)n->copy_bytes));
-	json_object_set_new(o, "activation", n->activation[0] ? json_string(n->activation) : json_null());
-	json_object_set_new(o, "steps_ms", steps);
-	json_object_set_new(o, "ms", json_integer(n->ms));
-	if (n->outcome == OUTCOME_FAILED) {
-		json_object_set_new(o, "failed_step", json_string(n->fail.step));
-		json_object_set_new(o, "status", n->fail.status >= 0 ? json_integer(n->fail.status) : json_null());
-		json_object_set_new(o, "error", json_string(n->fail.message));
-		json_object_set_new(o, "stderr_tail", json_string(n->fail.stderr_tail));
-		json_object_set_new(o, "restored_previous", n->restored ? json_boolean(n->restored > 0) : json_null());
-		json_object_set_new(o, "rolled_back_by_node", json_boolean(n->rolled_back_by_node));
-		json_object_set_new(o, "restore_error", n->restored < 0 ? json_string(n->restore_error) : json_null());
-	}
-	return o;
-}
-
-static json_t *report_json(const struct deploy_report *rep, int dry_run)
-{
-	json_t *nodes = json_array();
-	size_t i;
-
-	for (i = 0; i < rep->n; i++)
-		json_array_append_new(nodes, node_json(&rep->nodes[i], rep->path));
-	return json_pack("{s:s, s:s, s:b, s:I, s:{s:I, s:I}, s:o, s:{s:I, s:I, s:I, s:I}}", "deployment", rep->id, "path",
-			rep->path, "dry_run", dry_run, "build_ms", (json_int_t)rep->build_ms, "closure", "paths",
-			(json_int_t)rep->closure_paths, "bytes", (json_int_t)rep->closure_bytes, "nodes", nodes, "summary",
-			"nodes", (json_int_t)rep->n, "ok", (json_int_t)rep->ok, "failed", (json_int_t)rep->failed, "ms",
-			(json_int_t)rep->ms);
+	progress_done(arg, slot, n->name, n->outcome != OUTCOME_FAILED, what);
 }
 
 static void print_tail(const char *tail)
@@ -210,7 +67,7 @@ static void print_text(const struct deploy_report *rep, int dry_run)
 
 		cli_bytes(n->copy_bytes, b, sizeof(b));
 		snprintf(copied, sizeof(copied), "%zu paths, %s", n->copy_paths, b);
-		printf("%-30s %-9s %-20s", n->name, outcome_name(n->outcome), n->step_ms[STEP_CHECK] >= 0 ? copied : "-");
+		printf("%-30s %-9s %-20s", n->name, deploy_outcome_name(n->outcome), n->step_ms[STEP_CHECK] >= 0 ? copied : "-");
 		for (s = 0; s < STEP_COUNT; s++) {
 			if (n->step_ms[s] >= 0)
 				printf(" %7.2fs", n->step_ms[s] / 1000.0);
@@ -239,178 +96,33 @@ static void print_text(const struct deploy_report *rep, int dry_run)
 	       dry_run ? "checked" : "deployed", rep->failed, rep->ms / 1000.0, rep->id);
 }
 
-static void groups_free(struct config_group *g, size_t n)
+/* Own configurations: each configuration's deployment, then the totals. */
+static void print_groups(const struct fleet_deploy_report *rep)
 {
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; g && i < n; i++) {
-		target_list_release(&g[i].targets);
-		free(g[i].nodes);
-		free(g[i].slot);
-		deploy_report_release(&g[i].rep);
-	}
-	free(g);
-}
+	for (i = 0; i < rep->ngroups; i++) {
+		const struct fleet_deploy_group *c = &rep->groups[i];
 
-/* Add target I of F (machine M) to group G. */
-static int group_add(struct config_group *g, const struct cli_fleet *f, const struct deploy_opts *o, size_t i)
-{
-	size_t k = g->targets.n;
-	struct deploy_node_opts *nodes;
-	size_t *slot;
-	int r;
-
-	if ((r = target_list_add(&g->targets, &f->targets.items[i])) < 0)
-		return r;
-	if (!(nodes = realloc(g->nodes, (k + 1) * sizeof(*nodes))))
-		return err_set(ERR_NOMEM, "out of memory");
-	g->nodes = nodes;
-	if (!(slot = realloc(g->slot, (k + 1) * sizeof(*slot))))
-		return err_set(ERR_NOMEM, "out of memory");
-	g->slot = slot;
-	memset(&g->nodes[k], 0, sizeof(g->nodes[k]));
-	if (o->nodes)
-		g->nodes[k] = o->nodes[i];
-	g->slot[k] = i;
-	return 0;
-}
-
-/*
- * Group the selected machines by their own configuration (config + attr, or flake) into
- * *OUT. A target that is no machine, or a machine without one, is ERR_INVALID naming them.
- */
-static int group_machines(struct cli *cli, const struct cli_fleet *f, const struct deploy_opts *o,
-			  struct config_group **out, size_t *nout)
-{
-	struct config_group *g = NULL;
-	struct nix_source *srcs;
-	size_t ng = 0, *of, i;
-	int r;
-
-	*out = NULL;
-	*nout = 0;
-	if ((r = cli_machine_configs(cli, f, "deploy to", &srcs, &ng, &of)) < 0)
-		return r;
-	if (!(g = calloc(ng ? ng : 1, sizeof(*g)))) {
-		r = err_set(ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < ng; i++) {
-		g[i].src = srcs[i];
-		target_list_init(&g[i].targets);
-	}
-	for (i = 0; i < f->targets.n; i++)
-		if ((r = group_add(&g[of[i]], f, o, i)) < 0)
-			goto out;
-	*out = g;
-	*nout = ng;
-	g = NULL;
-out:
-	groups_free(g, ng);
-	free(srcs);
-	free(of);
-	return r;
-}
-
-static void group_run(size_t i, void *arg)
-{
-	struct config_group *g = (struct config_group *)arg + i;
-
-	if ((g->err = deploy_run(&g->ctx, &g->targets, &g->opts, &g->rep)) < 0)
-		snprintf(g->msg, sizeof(g->msg), "%s", err_msg());
-}
-
-/*
- * Deploy every selected machine its own configuration: each group built once by its own
- * deploy_run, up to GROUPS_AT_ONCE of them at a time (their builds in parallel too), the
- * fleet's --parallel shared between them.
- */
-#define GROUPS_AT_ONCE 4
-
-static enum cmd_status deploy_groups(struct cli *cli, const struct cli_fleet *f, const struct deploy_ctx *ctx,
-				     const struct deploy_opts *o)
-{
-	struct config_group *g = NULL;
-	struct progress *prog;
-	size_t ng = 0, i, k, ok = 0, total = 0;
-	json_t *docs;
-	int at_once, r;
-	enum cmd_status st;
-
-	if ((r = group_machines(cli, f, o, &g, &ng)) < 0)
-		return r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	at_once = ng < GROUPS_AT_ONCE ? (int)ng : GROUPS_AT_ONCE;
-	prog = progress_start(progress_mode_for(cli->json, cli->quiet), f->targets.n);
-	for (i = 0; i < ng; i++) {
-		g[i].ctx = *ctx;
-		g[i].ctx.fleet.parallel = ctx->fleet.parallel / at_once > 0 ? ctx->fleet.parallel / at_once : 1;
-		g[i].ctx.progress = (struct deploy_progress){ .step = group_step, .done = group_done, .arg = &g[i] };
-		g[i].prog = prog;
-		g[i].opts = *o;
-		g[i].opts.source = &g[i].src;
-		g[i].opts.nodes = g[i].nodes;
-	}
-	r = pool_run(ng, at_once, group_run, g);
-	progress_stop(prog);
-	if (r < 0) {
-		groups_free(g, ng);
-		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	}
-	docs = json_array();
-	for (i = 0; i < ng; i++) {
-		const struct config_group *c = &g[i];
-		json_t *machines = json_array();
-
-		for (k = 0; k < c->targets.n; k++) {
-			char name[TARGET_FORMAT_MAX];
-
-			fleet_node_name(&c->targets.items[k], name, sizeof(name));
-			json_array_append_new(machines, json_string(name));
-		}
-		total += c->targets.n;
-		ok += c->err ? 0 : c->rep.ok;
-		if (cli->json) {
-			json_array_append_new(docs, json_pack("{s:o, s:o, s:o, s:o}", "source", deploy_source_json(&c->src),
-							      "nodes", machines, "error",
-							      c->err ? json_string(c->msg) : json_null(), "deployment",
-							      c->err ? json_null() : report_json(&c->rep, o->dry_run)));
-			continue;
-		}
-		json_decref(machines);
 		if (c->src.flake)
 			printf("== configuration %s (%zu nodes)\n", c->src.flake, c->targets.n);
 		else
 			printf("== configuration %s%s%s (%zu nodes)\n", c->src.file, c->src.attr ? " -A " : "",
 			       c->src.attr ? c->src.attr : "", c->targets.n);
-		if (c->err) {
-			printf("failed before any node: %s\n", c->msg);
-			for (k = 0; k < c->targets.n; k++) {
-				char name[TARGET_FORMAT_MAX];
+		if (!c->err) {
+			print_text(&c->rep, rep->dry_run);
+			continue;
+		}
+		printf("failed before any node: %s\n", c->msg);
+		for (k = 0; k < c->targets.n; k++) {
+			char name[TARGET_FORMAT_MAX];
 
-				fleet_node_name(&c->targets.items[k], name, sizeof(name));
-				printf("  %s: not deployed\n", name);
-			}
-		} else {
-			print_text(&c->rep, o->dry_run);
+			fleet_node_name(&c->targets.items[k], name, sizeof(name));
+			printf("  %s: not deployed\n", name);
 		}
 	}
-	if (cli->json)
-		cli_print_json(json_pack("{s:o, s:{s:I, s:I, s:I, s:I}}", "configurations", docs, "summary",
-					 "configurations", (json_int_t)ng, "nodes", (json_int_t)total, "ok",
-					 (json_int_t)ok, "failed", (json_int_t)(total - ok)));
-	else {
-		json_decref(docs);
-		printf("%zu configurations, %zu nodes: %zu %s, %zu failed\n", ng, total, ok,
-		       o->dry_run ? "checked" : "deployed", total - ok);
-	}
-	st = cli_fleet_status(ok, total);
-	for (i = 0; i < ng; i++)
-		if (!g[i].err && g[i].rep.ledger_err) {
-			st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", g[i].rep.ledger_msg);
-			break;
-		}
-	groups_free(g, ng);
-	return st;
+	printf("%zu configurations, %zu nodes: %zu %s, %zu failed\n", rep->ngroups, rep->total, rep->ok,
+	       rep->dry_run ? "checked" : "deployed", rep->total - rep->ok);
 }
 
 /* A usage error once checks were being gathered: they are released first. */
@@ -444,15 +156,12 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	long confirm = 30;
 	int magic = 1;
 	struct deploy_ctx ctx = { 0 };
-	struct deploy_report rep = { 0 };
+	struct fleet_deploy_request req = { 0 };
+	struct fleet_deploy_report rep = { 0 };
 	struct progress *prog = NULL;
 	char tmp[PATH_MAX] = "";
-	const struct inventory *inv;
-	struct deploy_node_opts *nodes = NULL;
-	struct deploy_hooks hooks = { 0 };
+	const char *session = NULL;
 	struct buf command = BUF_INIT(256 * 1024);
-	char sdir[PATH_MAX + 16];
-	struct stat sst;
 	bool own_configs;
 	enum cmd_status st = CMD_ERROR;
 	int c, r;
@@ -489,7 +198,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 		case 's':
 			if (sessions_name_check(optarg) < 0)
 				return usage_out(cli, &checks, err_msg());
-			hooks.session = optarg;
+			session = optarg;
 			break;
 		case OPT_CONFIRM_TIMEOUT:
 			if (cli_int("--confirm-timeout", optarg, 1, 3600, &confirm) < 0)
@@ -501,21 +210,20 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 			return usage_out(cli, &checks, msg);
 		}
 	}
-	if (optind < argc && !hooks.session) {
+	if (optind < argc && !session) {
 		snprintf(msg, sizeof(msg), "unexpected argument '%s' (a command goes after -s SESSION --)", argv[optind]);
 		return usage_out(cli, &checks, msg);
 	}
-	if (hooks.session && optind >= argc)
+	if (session && optind >= argc)
 		return usage_out(cli, &checks, "-s SESSION needs a command after '--'");
 	if ((r = cli_source_check(&cs)) < 0)
 		return usage_out(cli, &checks, err_msg());
-	if (hooks.session) {
+	if (session) {
 		for (c = optind; c < argc; c++)
 			if ((c > optind && buf_addc(&command, ' ') < 0) || buf_adds(&command, argv[c]) < 0) {
 				buf_release(&command);
 				return usage_out(cli, &checks, "the session's command is too long");
 			}
-		hooks.command = command.data;
 	}
 	own_configs = r == 0;	/* none given: each machine's own from chimera.toml */
 	o.expect = cs.expect;
@@ -529,65 +237,39 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	o.profile = f.reach.profile;
 	o.activate = f.reach.activate;
 	o.tmp_dir = tmp;
-	if ((r = cli_inventory(cli, &inv)) < 0) {
+	if ((r = cli_inventory(cli, &req.inv)) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
-	if (!checks.n) {
-		o.checks = inv->defaults.checks;
-		o.nchecks = inv->defaults.nchecks;
-	}
-	if ((r = cli_node_opts(cli, &f, checks.n > 0, &nodes)) < 0) {
-		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
-	o.nodes = nodes;
-	/* Secrets go out once the store has been used (so revoked ones are removed too). */
-	snprintf(sdir, sizeof(sdir), "%s/secrets", cli->state_dir);
-	if (stat(sdir, &sst) == 0) {
-		if ((r = secrets_open_read(&hooks.st, cli->state_dir)) < 0) {
-			st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
-			goto out;
-		}
-		hooks.secrets = true;
-		o.before = hook_secrets;
-	}
-	hooks.inv = inv;
-	hooks.fleet = &ctx.fleet;
-	if (hooks.session)
-		o.after = hook_session;
-	o.hook_arg = &hooks;
-	if (own_configs) {
-		st = deploy_groups(cli, &f, &ctx, &o);
-		goto out;
-	}
+	req.opts = o;
+	req.own_configs = own_configs;
+	req.flag_checks = checks.n > 0;
+	req.state_dir = cli->state_dir;
+	req.session = session;
+	req.command = session ? command.data : NULL;
 	prog = progress_start(progress_mode_for(cli->json, cli->quiet), f.targets.n);
-	ctx.progress = (struct deploy_progress){ .step = on_step, .done = on_done, .arg = prog };
-	r = deploy_run(&ctx, &f.targets, &o, &rep);
+	r = fleet_deploy_run(&ctx, &f.targets, &req, &(struct fleet_deploy_progress){ on_step, on_done, prog }, &rep);
 	progress_stop(prog);
 	if (r < 0) {
-		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = r == ERR_INVALID && own_configs ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
 	if (cli->json)
-		cli_print_json(report_json(&rep, o.dry_run));
+		cli_print_json_text(fleet_deploy_report_json(&rep));
+	else if (rep.grouped)
+		print_groups(&rep);
 	else
-		print_text(&rep, o.dry_run);
-	if (rep.ledger_err) {
+		print_text(&rep.single, o.dry_run);
+	st = cli_fleet_status(rep.ok, rep.total);
+	if (rep.ledger_err)
 		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
-		goto out;
-	}
-	st = cli_fleet_status(rep.ok, rep.n);
 out:
-	deploy_report_release(&rep);
+	fleet_deploy_report_release(&rep);
 	if (ctx.nix)
 		ctx.nix->ops->close(ctx.nix);
-	if (hooks.secrets)
-		secrets_close(&hooks.st);
 	cli_fleet_close(&f);
 	cli_checks_release(&checks);
 	buf_release(&command);
-	free(nodes);
 	return st;
 }
 

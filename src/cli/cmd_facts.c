@@ -144,7 +144,6 @@ static enum cmd_status cmd_facts_exec(struct cli *cli, int argc, char **argv)
 	struct facts_view view = { 0 };
 	struct facts_ctx ctx = { 0 };
 	enum cmd_status st = CMD_ERROR;
-	size_t i;
 	int c, r;
 
 	cli_fleet_init(&f);
@@ -178,17 +177,9 @@ static enum cmd_status cmd_facts_exec(struct cli *cli, int argc, char **argv)
 		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
-	if (!(req = calloc(f.targets.n ? f.targets.n : 1, sizeof(*req)))) {
-		st = cli_fail(cli, CMD_ERROR, "out of memory");
+	if (facts_requests(&f.w.fleet, inv, &f.targets, f.reach.profile, &req) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
-	}
-	for (i = 0; i < f.targets.n; i++) {
-		const struct inv_machine *m = inventory_find_target(inv, &f.targets.items[i]);
-
-		req[i].target = f.targets.items[i];
-		req[i].machine = m ? m->name : NULL;
-		/* --profile over the machine's own, over [defaults]. */
-		req[i].profile = f.reach.set_profile ? f.reach.profile : m && m->profile ? m->profile : inv->defaults.profile;
 	}
 	view.tty = !cli->quiet && !cli->json && isatty(2);
 	ctx.fleet = &f.w.fleet;

@@ -1,6 +1,5 @@
 /* chimera run: start a command in a tmux session on every target, optionally with a Nix closure or a nix-shell. */
-#include "app/fleet/deploy.h"
-#include "app/fleet/sessions.h"
+#include "app/fleet/run.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
 #include "util/buf.h"
@@ -18,34 +17,6 @@
 #include <unistd.h>
 
 enum { RUN_OPT_REPLACE = 1200, RUN_OPT_NIX_SHELL };
-
-#define RUN_PROFILE_DIR "/nix/var/nix/profiles/chimera"
-
-static void print_json(const struct sessions_report *rep, const char *session, const char *cmd, const char *path,
-		       const char *nix_file)
-{
-	json_t *nodes = json_array(), *doc;
-	size_t i;
-
-	for (i = 0; i < rep->n; i++) {
-		const struct sessions_node *n = &rep->nodes[i];
-		bool ok = n->outcome == SESSION_DONE || n->outcome == SESSION_REPLACED;
-
-		json_array_append_new(nodes, json_pack("{s:s, s:b, s:s, s:o, s:o, s:o, s:I, s:o}", "target", n->name,
-						       "ok", ok, "outcome", session_outcome_name(SESSION_OP_START, n->outcome),
-						       "step", ok || !n->fail.step ? json_null() : json_string(n->fail.step),
-						       "error", ok ? json_null() : json_utf8_string(n->fail.message, strlen(n->fail.message)),
-						       "file", n->file[0] ? json_string(n->file) : json_null(),
-						       "ms", (json_int_t)n->ms,
-						       "seq", n->seq ? json_integer(n->seq) : json_null()));
-	}
-	doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}", "run", rep->id, "session", session,
-			"command", json_utf8_string(cmd, strlen(cmd)), "store_path", path ? json_string(path) : json_null(),
-			"nix_shell", nix_file ? json_string(nix_file) : json_null(), "nodes", nodes, "summary", "nodes",
-			(json_int_t)rep->n, "ok", (json_int_t)rep->ok, "failed", (json_int_t)rep->failed, "ms",
-			(json_int_t)rep->ms);
-	cli_print_json(doc);
-}
 
 static void print_text(const struct sessions_report *rep, const char *session)
 {
@@ -84,18 +55,15 @@ static enum cmd_status cmd_run_exec(struct cli *cli, int argc, char **argv)
 	struct cli_source src = { 0 };
 	struct buf cmd = BUF_INIT(256 * 1024);
 	struct deploy_ctx dctx = { 0 };
-	struct deploy_report drep = { 0 };
-	struct sessions_request req = { .op = SESSION_OP_START, .nix_fd = -1 };
-	struct sessions_report rep = { 0 };
-	struct fleet_failure *prior = NULL;
+	struct run_request req = { .sessions = { .op = SESSION_OP_START, .nix_fd = -1 } };
+	struct run_report rep = { 0 };
 	struct stat st_nix;
-	char path[STOREPATH_MAX] = "", profile[sizeof(RUN_PROFILE_DIR) + SESSION_NAME_MAX + 8], tmp[PATH_MAX];
+	char path[STOREPATH_MAX] = "", tmp[PATH_MAX];
 	char *nix_env = NULL;
 	const char *session = NULL, *nix_shell = NULL, *env[2] = { NULL, NULL };
 	bool replace = false;
 	enum cmd_status st = CMD_ERROR;
 	int c, i, r, given;
-	size_t k;
 
 	cli_fleet_init(&f);
 	optind = 0;
@@ -142,15 +110,15 @@ static enum cmd_status cmd_run_exec(struct cli *cli, int argc, char **argv)
 		f.spec = "local";	/* no targets: the controller itself */
 
 	if (nix_shell) {
-		if ((req.nix_fd = open(nix_shell, O_RDONLY | O_CLOEXEC)) < 0) {
+		if ((req.sessions.nix_fd = open(nix_shell, O_RDONLY | O_CLOEXEC)) < 0) {
 			st = cli_fail(cli, CMD_ERROR, "cannot read --nix-shell file '%s': %s", nix_shell, strerror(errno));
 			goto out;
 		}
-		if (fstat(req.nix_fd, &st_nix) < 0 || !S_ISREG(st_nix.st_mode)) {
+		if (fstat(req.sessions.nix_fd, &st_nix) < 0 || !S_ISREG(st_nix.st_mode)) {
 			st = cli_fail(cli, CMD_ERROR, "cannot read --nix-shell file '%s': not a regular file", nix_shell);
 			goto out;
 		}
-		req.nix_len = (uint64_t)st_nix.st_size;
+		req.sessions.nix_len = (uint64_t)st_nix.st_size;
 		/* The nodes get the controller's Nix settings (a lab without a cache needs them). */
 		if (getenv("NIX_CONFIG")) {
 			if (asprintf(&nix_env, "NIX_CONFIG=%s", getenv("NIX_CONFIG")) < 0) {
@@ -159,12 +127,10 @@ static enum cmd_status cmd_run_exec(struct cli *cli, int argc, char **argv)
 				goto out;
 			}
 			env[0] = nix_env;
-			req.spec.env = env;
+			req.sessions.spec.env = env;
 		}
 	}
 	if (given) {
-		struct deploy_opts dopts = { 0 };
-
 		if ((st = cli_deploy_open(cli, &f, &dctx, tmp)) != CMD_OK)
 			goto out;
 		st = CMD_ERROR;
@@ -174,59 +140,37 @@ static enum cmd_status cmd_run_exec(struct cli *cli, int argc, char **argv)
 		}
 		if (!cli->quiet && !cli->json && isatty(2))
 			fprintf(stderr, "built %s\n", path);
-		snprintf(profile, sizeof(profile), RUN_PROFILE_DIR "/run-%s", session);
-		dopts.expect = path;
-		dopts.profile = profile;
-		dopts.activate = "none";
-		dopts.tmp_dir = tmp;
-		if (deploy_run(&dctx, &f.targets, &dopts, &drep) < 0) {
-			st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
-			goto out;
-		}
-		if (!(prior = calloc(drep.n ? drep.n : 1, sizeof(*prior)))) {
-			st = cli_fail(cli, CMD_ERROR, "out of memory");
-			goto out;
-		}
-		for (k = 0; k < drep.n && k < f.targets.n; k++) {
-			if (drep.nodes[k].outcome != OUTCOME_FAILED)
-				continue;
-			prior[k] = drep.nodes[k].fail;
-			if (!prior[k].step)
-				prior[k].step = "copy";
-		}
-		req.prior = prior;
-		req.id = drep.id;
-		req.store_path = path;
-		req.spec.path_dir = path;
+		req.path = path;
+		req.tmp_dir = tmp;
 	} else if ((r = cli_fleet_open(cli, &f)) < 0) {
 		st = open_status(cli, r);
 		goto out;
+	} else {
+		dctx.fleet = f.w.fleet;
 	}
-	req.spec.name = session;
-	req.spec.command = cmd.data;
-	req.spec.replace = replace;
-	if (sessions_run(&f.w.fleet, &f.targets, &req, &rep) < 0) {
+	req.sessions.spec.name = session;
+	req.sessions.spec.command = cmd.data;
+	req.sessions.spec.replace = replace;
+	if (run_session(&dctx, &f.targets, &req, &rep) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
 	if (cli->json)
-		print_json(&rep, session, cmd.data, path[0] ? path : NULL, nix_shell);
+		cli_print_json_text(run_report_json(&rep, session, cmd.data, path[0] ? path : NULL, nix_shell));
 	else
-		print_text(&rep, session);
-	if (rep.ledger_err) {
-		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
+		print_text(&rep.sessions, session);
+	if (rep.sessions.ledger_err) {
+		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.sessions.ledger_msg);
 		goto out;
 	}
-	st = cli_fleet_status(rep.ok, rep.n);
+	st = cli_fleet_status(rep.sessions.ok, rep.sessions.n);
 out:
 	if (dctx.nix)
 		dctx.nix->ops->close(dctx.nix);
-	if (req.nix_fd >= 0)
-		close(req.nix_fd);
-	sessions_report_release(&rep);
-	deploy_report_release(&drep);
+	if (req.sessions.nix_fd >= 0)
+		close(req.sessions.nix_fd);
+	run_report_release(&rep);
 	cli_fleet_close(&f);
-	free(prior);
 	free(nix_env);
 	buf_release(&cmd);
 	return st;

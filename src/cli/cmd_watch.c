@@ -1,4 +1,5 @@
 /* chimera watch: keep the fleet on its configuration, healing drift, round after round. */
+#include "app/config/machines.h"
 #include "app/fleet/watch.h"
 #include "cli/check_opts.h"
 #include "cli/fleet_opts.h"
@@ -156,53 +157,6 @@ enum {
 	OPT_RELEASE,
 };
 
-/*
- * The sessions each target's machine declares (sessions = { NAME = "COMMAND" }), run with
- * its profile's bin first on PATH: *OUT in target order and *SPECS (free both), or NULL
- * when none declares any.
- */
-static int declared_sessions(const struct cli_fleet *f, const char *profile, struct watch_sessions **out,
-			     struct session_spec **specs)
-{
-	struct watch_sessions *ws;
-	struct session_spec *sp;
-	size_t i, j, total = 0, k = 0;
-
-	*out = NULL;
-	*specs = NULL;
-	for (i = 0; f->w.inv && i < f->targets.n; i++) {
-		const struct inv_machine *m = inventory_find_target(f->w.inv, &f->targets.items[i]);
-
-		total += m ? m->nsessions : 0;
-	}
-	if (!total)
-		return 0;
-	ws = calloc(f->targets.n, sizeof(*ws));
-	sp = calloc(total, sizeof(*sp));
-	if (!ws || !sp) {
-		free(ws);
-		free(sp);
-		return err_set(ERR_NOMEM, "out of memory");
-	}
-	for (i = 0; i < f->targets.n; i++) {
-		const struct target *t = &f->targets.items[i];
-		const struct inv_machine *m = inventory_find_target(f->w.inv, t);
-
-		if (!m || !m->nsessions)
-			continue;
-		ws[i].specs = &sp[k];
-		ws[i].n = m->nsessions;
-		for (j = 0; j < m->nsessions; j++, k++) {
-			sp[k].name = m->sessions[j].name;
-			sp[k].command = m->sessions[j].command;
-			sp[k].path_dir = fleet_profile(&f->w.fleet, t, profile);
-		}
-	}
-	*out = ws;
-	*specs = sp;
-	return 0;
-}
-
 static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -315,7 +269,7 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 		goto out;
 	if (!have_source) {
 		/* Each machine on its own configuration from chimera.toml. */
-		if ((r = cli_machine_configs(cli, &f, "watch", &srcs, &nsrcs, &config_of)) < 0) {
+		if ((r = machines_configs(f.w.inv, &f.targets, "watch", &srcs, &nsrcs, &config_of)) < 0) {
 			st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 			goto out;
 		}
@@ -336,12 +290,12 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 		o.checks = inv->defaults.checks;
 		o.nchecks = inv->defaults.nchecks;
 	}
-	if (cli_node_opts(cli, &f, checks.n > 0, &nodes) < 0) {
+	if (machines_node_opts(f.w.inv, &f.targets, checks.n > 0, &nodes) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
 	o.nodes = nodes;
-	if (declared_sessions(&f, o.profile, &sessions, &specs) < 0) {
+	if (machines_sessions(f.w.inv, &f.w.fleet, &f.targets, o.profile, &sessions, &specs) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}

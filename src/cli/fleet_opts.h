@@ -124,26 +124,6 @@ int cli_fleet_open(struct cli *cli, struct cli_fleet *f);
 
 void cli_fleet_close(struct cli_fleet *f);
 
-struct deploy_node_opts;
-
-/*
- * After cli_fleet_open: each target's own checks from its machine in the inventory, unless
- * --check was given (FLAG_CHECKS). *OUT is an array in target order (free it), or NULL when
- * no target has checks of its own. (Profiles and activations come through the fleet's
- * node_settings.) Returns 0 or ERR_NOMEM.
- */
-int cli_node_opts(struct cli *cli, const struct cli_fleet *f, bool flag_checks, struct deploy_node_opts **out);
-
-/*
- * After cli_fleet_open: the selected machines' own configurations (config + attr, or flake;
- * several machines may share one), in order of first use, into *SRCS (*NSRCS of them, free
- * it) and, per target, its index there into *OF (free it). A target that is no machine of
- * the inventory, or a machine without a configuration, is ERR_INVALID naming up to five of
- * them; VERB ("deploy", "watch") says what the configuration was wanted for.
- */
-int cli_machine_configs(struct cli *cli, const struct cli_fleet *f, const char *verb, struct nix_source **srcs,
-			size_t *nsrcs, size_t **of);
-
 /* The exit status for OK nodes of TOTAL: all, some, none. */
 enum cmd_status cli_fleet_status(size_t ok, size_t total);
 

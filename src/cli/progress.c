@@ -14,7 +14,7 @@
 struct slot {
 	const char *name;
 	const char *step;
-	const volatile uint64_t *sent;
+	const _Atomic uint64_t *sent;
 	int64_t since;
 	int active;
 };
@@ -110,7 +110,7 @@ struct progress *progress_start(enum progress_mode mode, size_t total)
 	return p;
 }
 
-void progress_step(struct progress *p, size_t slot, const char *name, const char *step, const volatile uint64_t *sent)
+void progress_step(struct progress *p, size_t slot, const char *name, const char *step, const _Atomic uint64_t *sent)
 {
 	if (!p || slot >= p->total)
 		return;

@@ -21,7 +21,7 @@ struct progress *progress_start(enum progress_mode mode, size_t total);
  * (may be NULL), read when the display is redrawn. Thread safe; P may be NULL.
  */
 void progress_step(struct progress *p, size_t slot, const char *name, const char *step,
-		   const volatile uint64_t *sent);
+		   const _Atomic uint64_t *sent);
 
 /* Node SLOT is finished: OK, with WHAT ("deployed in 1.2s") for the plain line. Thread safe. */
 void progress_done(struct progress *p, size_t slot, const char *name, int ok, const char *what);

@@ -181,3 +181,11 @@ json_t *json_utf8_string(const char *p, size_t n)
 	buf_release(&b);
 	return j;
 }
+
+char *json_render(json_t *doc)
+{
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(json_real_digits(doc))) : NULL;
+
+	json_decref(doc);
+	return text;
+}

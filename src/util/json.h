@@ -28,6 +28,11 @@ struct json_t;
  */
 int json_real_digits(const struct json_t *doc);
 
+/*
+ * DOC as the text front ends print and serve: indented by 2, reals in the fewest digits.
+ * Takes the reference to DOC (may be NULL). Returns the text (the caller frees it) or NULL.
+ */
+char *json_render(struct json_t *doc);
 
 
 /*

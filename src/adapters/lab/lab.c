@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -186,6 +187,19 @@ static int ensure_key(const struct lab_tools *t, const char *path, const char *c
 	return r;
 }
 
+/* S as a process id (digits, optionally followed by a newline), or 0 when it is none. */
+static pid_t pid_parse(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || errno || v <= 0 || v > INT_MAX || (*end && *end != '\n'))
+		return 0;
+	return (pid_t)v;
+}
+
 static int read_pid(const char *dir, pid_t *pid)
 {
 	char path[PATH_MAX];
@@ -196,7 +210,7 @@ static int read_pid(const char *dir, pid_t *pid)
 	if ((r = lab_path(path, sizeof(path), dir, "run/sshd.pid")) < 0)
 		return r;
 	if ((r = fs_read_file(path, &b)) == 0)
-		*pid = (pid_t)atoi(b.data);
+		*pid = pid_parse(b.data);
 	buf_release(&b);
 	return r;
 }
@@ -361,7 +375,7 @@ static int scan_procs(struct proc_ns **out, size_t *n)
 	if (!d)
 		return err_set_errno(ERR_IO, errno, "cannot read /proc");
 	while ((e = readdir(d)) != NULL) {
-		pid_t pid = (pid_t)atoi(e->d_name);
+		pid_t pid = pid_parse(e->d_name);
 
 		if (pid <= 0)
 			continue;

@@ -657,12 +657,19 @@ static int purge_stale(struct deploy_job *job, struct deploy_node *n, struct exe
 		len = strcspn(p, " \n");
 		if (!len)
 			break;
-		if (!storepath_valid(p, len) || !(m = realloc(stale, (nstale + 1) * sizeof(*m))) ||
-		    !(m[nstale] = strndup(p, len))) {
+		if (!storepath_valid(p, len)) {
 			r = err_set(ERR_INVALID, "unexpected stale-path report from the node");
 			break;
 		}
+		if (!(m = realloc(stale, (nstale + 1) * sizeof(*m)))) {
+			r = err_set(ERR_NOMEM, "out of memory");
+			break;
+		}
 		stale = m;
+		if (!(stale[nstale] = strndup(p, len))) {
+			r = err_set(ERR_NOMEM, "out of memory");
+			break;
+		}
 		nstale++;
 	}
 	if (r == 0 && nstale == 0)

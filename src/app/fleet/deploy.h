@@ -53,9 +53,9 @@ struct deploy_node {
 	int restored;			/* after a failed activation: 1 back on the previous generation, -1 tried and failed */
 	int rolled_back_by_node;	/* not confirmed over a new connection: the node's dead-man switch put it back */
 	char restore_error[512];	/* why putting it back failed */
-	/* Live state for progress displays: read without locks, only for display. */
-	volatile enum deploy_step step;
-	volatile uint64_t sent;
+	/* Live state for progress displays: written by the node's thread, read by any (atomics, no lock). */
+	_Atomic enum deploy_step step;
+	_Atomic uint64_t sent;
 };
 
 struct deploy_progress {

@@ -1,5 +1,6 @@
 /* Use case: gather facts about nodes in one command each, keep them in the ledger, read them back. */
 #include "app/fleet/facts.h"
+#include "app/config/inventory.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -437,4 +438,24 @@ int facts_describe(const json_t *facts, const char *indent, struct buf *out)
 		r |= buf_printf(out, "%s%s", i ? ", " : "", str_or_dash(json_array_get(sess, i)));
 	r |= buf_adds(out, json_array_size(sess) ? "\n" : "none\n");
 	return r < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
+}
+
+int facts_requests(const struct fleet *f, const struct inventory *inv, const struct target_list *targets,
+		   const char *profile, struct facts_request **out)
+{
+	struct facts_request *req = calloc(targets->n ? targets->n : 1, sizeof(*req));
+	size_t i;
+
+	*out = NULL;
+	if (!req)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = 0; i < targets->n; i++) {
+		const struct inv_machine *m = inv ? inventory_find_target(inv, &targets->items[i]) : NULL;
+
+		req[i].target = targets->items[i];
+		req[i].machine = m ? m->name : NULL;
+		req[i].profile = fleet_profile(f, &targets->items[i], profile);
+	}
+	*out = req;
+	return 0;
 }

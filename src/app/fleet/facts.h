@@ -24,6 +24,15 @@ struct facts_request {
 	const char *profile;	/* the profile to look at; borrowed */
 };
 
+/*
+ * One request per target (*OUT, free it): its machine's name in INV (may be NULL) and its
+ * profile by the one precedence (F's node settings: a flag or CHIMERA_PROFILE, then the
+ * machine's own, then [defaults]; PROFILE when nothing says more). Returns 0 or ERR_NOMEM.
+ */
+struct inventory;
+int facts_requests(const struct fleet *f, const struct inventory *inv, const struct target_list *targets,
+		   const char *profile, struct facts_request **out);
+
 struct facts_node {
 	struct target target;
 	char name[TARGET_FORMAT_MAX];	/* fleet_node_name: the ledger's node column */

@@ -680,7 +680,10 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 		*reload = 0;
 		if ((r = job_build(&job, all_cfgs, 0)) < 0)
 			goto out;
-		ledger_scan(ctx->fleet.ledger, &since, on_release_event, &job);
+		/* A release not read now is read next round (seen_seq stays), but say so. */
+		if (ledger_scan(ctx->fleet.ledger, &since, on_release_event, &job) < 0)
+			log_kv(LOG_WARN, "watch", "cannot read releases from the ledger; trying again next round", "error",
+			       err_msg(), (const char *)NULL);
 		job.verify = opts->verify_every > 0 && rd.round % (uint64_t)opts->verify_every == 0;
 		for (i = 0; i < job.n; i++) {
 			job.nodes[i].last = job.nodes[i].state;
