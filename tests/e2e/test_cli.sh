@@ -59,4 +59,20 @@ while [ $i -lt 12 ]; do ch -v --log-file "$W/rot.log" --log-max-size 300 ledger 
 check "the log rotated (rot.log.1 exists)" [ -f "$W/rot.log.1" ]
 check "at most 3 rotated files are kept" [ ! -e "$W/rot.log.4" ]
 check "the current file is small" [ "$(stat -c %s "$W/rot.log")" -lt 600 ]
+# The ledger by URL: --ledger over CHIMERA_LEDGER over the state dir's chimera.db.
+expect_exit 0 "--ledger sqlite:PATH" ch --ledger "sqlite:$W/by-flag.db" ledger verify
+check "the ledger is at PATH" [ -f "$W/by-flag.db" ]
+expect_exit 0 "CHIMERA_LEDGER" env CHIMERA_LEDGER="sqlite:$W/by-env.db" "$CHIMERA" --state-dir "$W/url-state" ledger verify
+check "the ledger is where CHIMERA_LEDGER says" [ -f "$W/by-env.db" ]
+check "and not in the state dir" [ ! -e "$W/url-state/chimera.db" ]
+expect_exit 0 "--ledger wins over CHIMERA_LEDGER" env CHIMERA_LEDGER="sqlite:$W/by-env2.db" "$CHIMERA" --state-dir "$W/url-state" --ledger "sqlite:$W/by-flag2.db" ledger verify
+check "the flag's ledger is used" [ -f "$W/by-flag2.db" ]
+check "not the variable's" [ ! -e "$W/by-env2.db" ]
+expect_exit 1 "an unknown ledger URL" ch --ledger "bogus:x" ledger verify
+check "names it and the expected form" contains "$ERR" "unknown ledger 'bogus:x': expected sqlite:PATH"
+
+# Targets carry a transport: TRANSPORT:NAME reaches that transport's executor, or says there is none.
+expect_exit 1 "a transport nobody registered" ch exec -t qemu:vm1 -- true
+check "names the transport and those there are" contains "$OUT" "no transport 'qemu' to reach 'qemu:vm1': expected one of: ssh, local"
+expect_exit 0 "local reaches the controller without SSH" ch exec -t local -- true
 finish

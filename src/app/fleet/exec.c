@@ -1,5 +1,6 @@
 /* Use case: run one command on many nodes in parallel and record each outcome in the ledger. */
 #include "app/fleet/exec.h"
+#include "app/fleet/fleet.h"
 #include "core/ids.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -72,15 +73,15 @@ static int record_node(struct exec_job *job, struct exec_node *n)
 static void exec_one(size_t i, void *arg)
 {
 	struct exec_job *job = arg;
-	struct executor *ex = executor_set_find(job->ctx->executors, job->rep->nodes[i].target.transport);
+	struct executor *ex = NULL;
 	struct exec_node *n = &job->rep->nodes[i];
 	struct exec_session *s = NULL;
 	int64_t t0 = clock_mono_ms();
 	int r;
 
 	err_clear();
-	if (!ex)
-		r = err_set(ERR_UNSUPPORTED, "no transport '%s' on this controller", n->target.transport);
+	if (!(ex = fleet_executor_in(job->ctx->executors, &n->target)))
+		r = ERR_UNSUPPORTED;
 	else
 		r = ex->ops->connect(ex, &n->target, &s);
 	n->connect_ms = clock_mono_ms() - t0;

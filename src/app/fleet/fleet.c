@@ -15,18 +15,22 @@ bool fleet_is_local(const struct target *t)
 
 struct executor *fleet_executor(const struct fleet *f, const struct target *t)
 {
-	struct executor *ex = executor_set_find(&f->executors, t->transport);
+	return fleet_executor_in(&f->executors, t);
+}
+
+struct executor *fleet_executor_in(const struct executor_set *set, const struct target *t)
+{
+	struct executor *ex = executor_set_find(set, t->transport);
 	char have[EXECUTOR_TRANSPORTS_MAX * (TARGET_TRANSPORT_MAX + 2) + 1] = "", name[TARGET_FORMAT_MAX];
 	size_t i, len = 0;
 
 	if (ex)
 		return ex;
-	for (i = 0; i < f->executors.n; i++)
-		len += (size_t)snprintf(have + len, sizeof(have) - len, "%s%s", i ? ", " : "",
-					f->executors.items[i].transport);
+	for (i = 0; i < set->n; i++)
+		len += (size_t)snprintf(have + len, sizeof(have) - len, "%s%s", i ? ", " : "", set->items[i].transport);
 	target_format(t, name, sizeof(name));
 	err_set(ERR_UNSUPPORTED, "no transport '%s' to reach '%s': expected one of: %s",
-		t->transport[0] ? t->transport : TARGET_TRANSPORT_SSH, name, f->executors.n ? have : "(none)");
+		t->transport[0] ? t->transport : TARGET_TRANSPORT_SSH, name, set->n ? have : "(none)");
 	return NULL;
 }
 

@@ -45,6 +45,9 @@ bool fleet_is_local(const struct target *t);
  */
 struct executor *fleet_executor(const struct fleet *f, const struct target *t);
 
+/* The same in SET. */
+struct executor *fleet_executor_in(const struct executor_set *set, const struct target *t);
+
 /* A node's name in reports and events: target_format's ("local", user@host:port, TRANSPORT:NAME). */
 void fleet_node_name(const struct target *t, char *buf, size_t len);
 
