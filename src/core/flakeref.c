@@ -6,6 +6,7 @@
 
 #include "core/target.h"
 #include "util/err.h"
+#include "util/text.h"
 
 #define QUOTE_MAX 128
 
@@ -22,25 +23,10 @@ static const char flakeref_form[] =
     "git+ssh://[user@]host/path, https://host/file.tar.gz or a registry id like nixpkgs, "
     "optionally followed by #attr.path";
 
-static int is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int is_alnum(int c)
-{
-	return is_alpha(c) || is_digit(c);
-}
-
 /* Everything before '#' is made of these; no '%', '~', whitespace or shell syntax. */
 static int is_url_char(int c)
 {
-	return is_alnum(c) || (c != '\0' && strchr("._-+/:@?=&[]", c) != NULL);
+	return text_is_alnum(c) || (c != '\0' && strchr("._-+/:@?=&[]", c) != NULL);
 }
 
 static void copy(char *dst, const char *s, size_t n)
@@ -54,10 +40,10 @@ static int id_valid(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || n > FLAKEREF_NAME_MAX || !is_alpha((unsigned char)s[0]))
+	if (n == 0 || n > FLAKEREF_NAME_MAX || !text_is_alpha((unsigned char)s[0]))
 		return 0;
 	for (i = 1; i < n; i++) {
-		if (!is_alnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+		if (!text_is_alnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
 			return 0;
 	}
 	return 1;
@@ -73,7 +59,7 @@ static int name_valid(const char *s, size_t n)
 	if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (!is_alnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
+		if (!text_is_alnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
 			return 0;
 	}
 	return 1;
@@ -89,7 +75,7 @@ static int ref_valid(const char *s, size_t n)
 	if (s[0] == '-' || s[0] == '.' || s[0] == '/' || s[n - 1] == '/' || s[n - 1] == '.')
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (!is_alnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' &&
+		if (!text_is_alnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' &&
 		    s[i] != '-' && s[i] != '/')
 			return 0;
 		if (i > 0 && (s[i] == '.' || s[i] == '/') && s[i - 1] == s[i])
@@ -105,7 +91,7 @@ static int rev_valid(const char *s, size_t n)
 	if (n != FLAKEREF_REV_LEN)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (!is_digit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
+		if (!text_is_digit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
 			return 0;
 	}
 	return 1;
@@ -126,7 +112,7 @@ static int path_valid(const char *s, size_t n, int absolute, int root)
 	start = absolute ? 1 : 0;
 	for (i = start; i <= n; i++) {
 		if (i < n && s[i] != '/') {
-			if (!is_alnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' &&
+			if (!text_is_alnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' &&
 			    s[i] != '+' && s[i] != '-')
 				return 0;
 			continue;

@@ -7,6 +7,7 @@
 #include <sys/random.h>
 
 #include "util/err.h"
+#include "util/text.h"
 
 #define QUOTE_MAX 128
 
@@ -84,15 +85,6 @@ int session_id_generate(struct session_id *out)
 	return r;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int session_id_parse(struct session_id *out, const char *s, size_t len)
 {
 	char q[QUOTE_MAX];
@@ -103,8 +95,8 @@ int session_id_parse(struct session_id *out, const char *s, size_t len)
 	if (len != SESSION_ID_LEN)
 		goto out;
 	for (i = 0; i < SESSION_ID_BYTES; i++) {
-		hi = hexval((unsigned char)s[2 * i]);
-		lo = hexval((unsigned char)s[2 * i + 1]);
+		hi = text_hex_value((unsigned char)s[2 * i]);
+		lo = text_hex_value((unsigned char)s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			goto out;
 		out->b[i] = (uint8_t)(hi << 4 | lo);

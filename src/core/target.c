@@ -8,31 +8,17 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/text.h"
 
 #define QUOTE_MAX 128
 #define LABEL_MAX 63
 
 static const char target_form[] = "expected [user@]host[:port]";
 
-static int is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int is_alnum(int c)
-{
-	return is_alpha(c) || is_digit(c);
-}
-
 /* Only these bytes may appear anywhere in a target; nothing else reaches a shell or ssh. */
 static int is_target_char(int c)
 {
-	return is_alnum(c) || c == '.' || c == '_' || c == '-' || c == '@' || c == ':' ||
+	return text_is_alnum(c) || c == '.' || c == '_' || c == '-' || c == '@' || c == ':' ||
 	    c == '[' || c == ']';
 }
 
@@ -53,10 +39,10 @@ static int user_valid(const char *u, size_t n)
 
 	if (n == 0 || n > TARGET_USER_MAX)
 		return 0;
-	if (!is_alpha(u[0]) && u[0] != '_')
+	if (!text_is_alpha(u[0]) && u[0] != '_')
 		return 0;
 	for (i = 1; i < n; i++) {
-		if (!is_alnum(u[i]) && u[i] != '.' && u[i] != '_' && u[i] != '-')
+		if (!text_is_alnum(u[i]) && u[i] != '.' && u[i] != '_' && u[i] != '-')
 			return 0;
 	}
 	return 1;
@@ -71,7 +57,7 @@ static int port_parse(const char *p, size_t n, uint16_t *out)
 	if (n == 0 || n > 5 || p[0] == '0')
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (!is_digit(p[i]))
+		if (!text_is_digit(p[i]))
 			return -1;
 		v = v * 10 + (unsigned long)(p[i] - '0');
 	}
@@ -90,7 +76,7 @@ static int ipv4_valid(const char *h, size_t n)
 		size_t start = i;
 		unsigned v = 0;
 
-		while (i < n && is_digit(h[i]) && i - start < 3)
+		while (i < n && text_is_digit(h[i]) && i - start < 3)
 			v = v * 10 + (unsigned)(h[i++] - '0');
 		if (i == start || v > 255 || (h[start] == '0' && i - start > 1))
 			return 0;
@@ -121,7 +107,7 @@ static const char *hostname_parse(struct target *out, const char *h, size_t n)
 	if (n > TARGET_HOST_MAX)
 		return "host name longer than 253 characters";
 	for (i = 0; i < n; i++) {
-		if (!is_digit(h[i]) && h[i] != '.')
+		if (!text_is_digit(h[i]) && h[i] != '.')
 			numeric = 0;
 	}
 	if (numeric) {
@@ -135,9 +121,9 @@ static const char *hostname_parse(struct target *out, const char *h, size_t n)
 	start = 0;
 	for (i = 0; i <= n; i++) {
 		if (i < n && h[i] != '.') {
-			if (!is_alnum(h[i]) && h[i] != '-')
+			if (!text_is_alnum(h[i]) && h[i] != '-')
 				return target_form;
-			if (!is_digit(h[i]))
+			if (!text_is_digit(h[i]))
 				last_numeric = 0;
 			continue;
 		}
@@ -198,7 +184,7 @@ static const char *transport_parse(struct target *out, const char *s, size_t len
 		memcpy(out->host, TARGET_TRANSPORT_LOCAL, sizeof(TARGET_TRANSPORT_LOCAL));
 		goto done;
 	}
-	if (!colon || colon == s || colon + 1 == s + len || !is_alpha((unsigned char)colon[1]) || memchr(s, '@', len))
+	if (!colon || colon == s || colon + 1 == s + len || !text_is_alpha((unsigned char)colon[1]) || memchr(s, '@', len))
 		return NULL;
 	n = (size_t)(colon - s);
 	for (i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 /* tmux sessions on nodes: names, the commands sent, and their listing parsed. */
 #include "remote/sessions.h"
 #include "util/err.h"
+#include "util/text.h"
 #include "util/shell.h"
 
 #include <stdio.h>
@@ -63,17 +64,6 @@ int sessions_escape(struct buf *out, const char *s)
 	return r;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int sessions_unescape(struct buf *out, const char *s, size_t len)
 {
 	size_t i;
@@ -89,8 +79,8 @@ int sessions_unescape(struct buf *out, const char *s, size_t len)
 		case 'n': r = buf_addc(out, '\n'); i++; break;
 		case 't': r = buf_addc(out, '\t'); i++; break;
 		case 'x':
-			if (i + 3 < len && hexval(s[i + 2]) >= 0 && hexval(s[i + 3]) >= 0) {
-				r = buf_addc(out, (char)(hexval(s[i + 2]) * 16 + hexval(s[i + 3])));
+			if (i + 3 < len && text_hex_value(s[i + 2]) >= 0 && text_hex_value(s[i + 3]) >= 0) {
+				r = buf_addc(out, (char)(text_hex_value(s[i + 2]) * 16 + text_hex_value(s[i + 3])));
 				i += 3;
 				break;
 			}

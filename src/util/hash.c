@@ -1,6 +1,7 @@
 /* SHA3-256 through OpenSSL, and hex encoding. */
 #include "util/hash.h"
 #include "util/err.h"
+#include "util/text.h"
 
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -65,25 +66,14 @@ void hex_encode(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int hex_decode(const char *s, uint8_t *out, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		int hi = hex_val(s[2 * i]), lo;
+		int hi = text_hex_value(s[2 * i]), lo;
 
-		if (hi < 0 || (lo = hex_val(s[2 * i + 1])) < 0)
+		if (hi < 0 || (lo = text_hex_value(s[2 * i + 1])) < 0)
 			return err_set(ERR_INVALID, "bad hex digit");
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}

@@ -4,6 +4,34 @@
 
 #include <stddef.h>
 
+/* ASCII classes, whatever the locale (C's isdigit and friends depend on it). */
+static inline int text_is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline int text_is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline int text_is_alnum(int c)
+{
+	return text_is_alpha(c) || text_is_digit(c);
+}
+
+/* The value of the hex digit C (either case), or -1. */
+static inline int text_hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #define TEXT_DISTANCE_MAX 64	/* longer words are never compared: they are not typos */
 
 /*

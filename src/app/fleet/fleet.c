@@ -60,16 +60,15 @@ void fleet_node_name(const struct target *t, char *buf, size_t len)
 int fleet_connect(const struct fleet *f, const struct target *t, struct executor **ex, struct exec_session **s,
 		  struct fleet_failure *fail)
 {
-	int r;
+	int r = ERR_UNSUPPORTED;
 
 	err_clear();
 	*s = NULL;
-	if (!(*ex = fleet_executor(f, t)) || (r = (*ex)->ops->connect(*ex, t, s)) < 0) {
-		r = *ex ? r : ERR_UNSUPPORTED;
+	if ((*ex = fleet_executor(f, t)))
+		r = (*ex)->ops->connect(*ex, t, s);
+	if (r < 0)
 		fleet_fail(fail, "connect", r);
-		return r;
-	}
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 /* Keep the last FLEET_TAIL bytes of B, NUL-terminated, in OUT. */
