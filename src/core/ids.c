@@ -85,6 +85,12 @@ int session_id_generate(struct session_id *out)
 	return r;
 }
 
+/* A lowercase hex digit's value, or -1 (uppercase is refused: ids have one spelling). */
+static int lower_hex(int c)
+{
+	return c >= 'A' && c <= 'F' ? -1 : text_hex_value(c);
+}
+
 int session_id_parse(struct session_id *out, const char *s, size_t len)
 {
 	char q[QUOTE_MAX];
@@ -95,8 +101,8 @@ int session_id_parse(struct session_id *out, const char *s, size_t len)
 	if (len != SESSION_ID_LEN)
 		goto out;
 	for (i = 0; i < SESSION_ID_BYTES; i++) {
-		hi = text_hex_value((unsigned char)s[2 * i]);
-		lo = text_hex_value((unsigned char)s[2 * i + 1]);
+		hi = lower_hex((unsigned char)s[2 * i]);
+		lo = lower_hex((unsigned char)s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			goto out;
 		out->b[i] = (uint8_t)(hi << 4 | lo);
