@@ -19,7 +19,7 @@ static const struct topic catalog[] = {
 	  FIELDS("path", "closure_paths", "closure_bytes", "build_ms", "nodes", "dry_run",
 		 "hook a platform's hook URL, credentials redacted", "platform", "certificate_nonce") },
 	{ "chimera.rollback.complete", 1, "a rollback ended",
-	  FIELDS("result success, reverted or refused (for a platform: success or failed)", "nodes",
+	  FIELDS("result success, reverted or refused; for a platform success or failed", "nodes",
 		 "switched nodes now on the older generation", "failed", "ms", "hook a platform's rollback hook result") },
 	{ "chimera.rollback.triggered", 1, "a rollback began: asked for, after a failed activation, or by a node's dead-man switch",
 	  FIELDS("reason", "profile", "generation the generation asked for", "nodes",
