@@ -512,6 +512,10 @@ static int sqlite_wait(struct ledger *l, int64_t after_seq, int timeout_ms, int6
 	struct file_watch w;
 	int settle = 0, r, left;
 
+	/* Most calls find news, or may not block: answer those without a watch. */
+	if ((r = sqlite_head(ls, head)) < 0 || *head > after_seq || timeout_ms == 0)
+		return r;
+	/* Watch first, then read the head again, so that no append falls between the two. */
 	file_watch_open(&w, ls->path);	/* on failure w.fd is -1: read once a second instead */
 	while ((r = sqlite_head(ls, head)) == 0 && *head <= after_seq && timeout_ms != 0) {
 		left = timeout_ms < 0 ? -1 : (int)(deadline - clock_mono_ms());
