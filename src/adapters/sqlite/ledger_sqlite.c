@@ -144,6 +144,35 @@ static bool is_projected(const struct ledger_sqlite *ls, const char *topic)
 	return false;
 }
 
+/* Insert EV (hashed) and keep the latest projection in step; inside the append's transaction. */
+static int insert_event(struct ledger_sqlite *ls, const struct ledger_event *ev)
+{
+	int r = 0;
+
+	sqlite3_reset(ls->insert);
+	sqlite3_bind_int64(ls->insert, 1, ev->seq);
+	sqlite3_bind_text(ls->insert, 2, ev->time, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ls->insert, 3, ev->topic, -1, SQLITE_STATIC);
+	text_or_null(ls->insert, 4, ev->deployment);
+	text_or_null(ls->insert, 5, ev->node);
+	sqlite3_bind_text(ls->insert, 6, ev->payload, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ls->insert, 7, ev->prev_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ls->insert, 8, ev->hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(ls->insert) != SQLITE_DONE)
+		r = db_error(ls, ERR_IO, "cannot append");
+	sqlite3_reset(ls->insert);
+	if (r < 0 || !ev->node || !is_projected(ls, ev->topic))
+		return r;
+	sqlite3_reset(ls->project);
+	sqlite3_bind_text(ls->project, 1, ev->topic, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ls->project, 2, ev->node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ls->project, 3, ev->seq);
+	if (sqlite3_step(ls->project) != SQLITE_DONE)
+		r = db_error(ls, ERR_IO, "cannot update the latest projection");
+	sqlite3_reset(ls->project);
+	return r;
+}
+
 static int sqlite_append(struct ledger *l, const struct ledger_new *evs, size_t n, int64_t *last_seq)
 {
 	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
@@ -198,33 +227,8 @@ static int sqlite_append(struct ledger *l, const struct ledger_new *evs, size_t 
 		memcpy(ev.prev_hash, prev, SHA3_256_HEX);
 		if ((r = chain_event_hash(&ev, ev.hash)) < 0)
 			goto unlock;
-		sqlite3_reset(ls->insert);
-		sqlite3_bind_int64(ls->insert, 1, ev.seq);
-		sqlite3_bind_text(ls->insert, 2, ev.time, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ls->insert, 3, ev.topic, -1, SQLITE_STATIC);
-		text_or_null(ls->insert, 4, ev.deployment);
-		text_or_null(ls->insert, 5, ev.node);
-		sqlite3_bind_text(ls->insert, 6, ev.payload, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ls->insert, 7, ev.prev_hash, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ls->insert, 8, ev.hash, -1, SQLITE_STATIC);
-		if (sqlite3_step(ls->insert) != SQLITE_DONE) {
-			r = db_error(ls, ERR_IO, "cannot append");
-			sqlite3_reset(ls->insert);
+		if ((r = insert_event(ls, &ev)) < 0)
 			goto unlock;
-		}
-		sqlite3_reset(ls->insert);
-		if (ev.node && is_projected(ls, ev.topic)) {
-			sqlite3_reset(ls->project);
-			sqlite3_bind_text(ls->project, 1, ev.topic, -1, SQLITE_STATIC);
-			sqlite3_bind_text(ls->project, 2, ev.node, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(ls->project, 3, ev.seq);
-			if (sqlite3_step(ls->project) != SQLITE_DONE) {
-				r = db_error(ls, ERR_IO, "cannot update the latest projection");
-				sqlite3_reset(ls->project);
-				goto unlock;
-			}
-			sqlite3_reset(ls->project);
-		}
 		memcpy(prev, ev.hash, SHA3_256_HEX);
 	}
 	r = exec_sql(ls, "COMMIT", "cannot commit append");
