@@ -47,7 +47,9 @@ struct events {
 	size_t cap;
 };
 
-static const char *const topics[] = { "node.exec", "node.copy", "node.switch", "deploy.step" };
+/* Catalogued topics (core/topics.c): an append of any other is refused. */
+static const char *const topics[] = { "node.exec", "node.copy.complete", "node.activate.complete",
+				      "node.deploy.complete" };
 static const char *const steps[] = { "copy", "build", "switch", "check" };
 
 static int parse_count(const char *arg, const char *name, int64_t min, int64_t *out)

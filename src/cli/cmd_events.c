@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+/* How long one wait of --follow lasts before it looks again (a safety net: appends wake it). */
+#define FOLLOW_WAIT_MS 5000
 
 static volatile sig_atomic_t stop_follow;
 
@@ -75,8 +77,9 @@ static enum cmd_status cmd_events_exec(struct cli *cli, int argc, char **argv)
 	struct events_view v = { 0 };
 	struct ledger *ledger = NULL;
 	bool follow = false;
+	int64_t cursor, head = 0;
 	long num;
-	int c, r;
+	int c, r = 0;
 
 	optind = 0;
 	opterr = 0;
@@ -111,20 +114,27 @@ static enum cmd_status cmd_events_exec(struct cli *cli, int argc, char **argv)
 		signal(SIGTERM, on_signal);
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	}
+	cursor = f.since;
 	for (;;) {
-		f.since = v.last;
-		if ((r = ledger_scan(ledger, &f, print_event, &v)) < 0) {
-			ledger_close(ledger);
-			return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-		}
+		/* The head before the scan: the scan sees at least that far, so the next starts after it. */
+		if (follow && (r = ledger_wait(ledger, cursor, 0, &head)) < 0)
+			break;
+		f.since = cursor;
+		if ((r = ledger_scan(ledger, &f, print_event, &v)) < 0)
+			break;
 		fflush(stdout);
 		if (!follow || stop_follow)
 			break;
 		if (f.limit && v.count >= f.limit)
 			break;
-		usleep(200 * 1000);
-		if (stop_follow)
+		cursor = v.last > head ? v.last : head;
+		/* Woken by the next append, from any process; the timeout only bounds a missed wake. */
+		if ((r = ledger_wait(ledger, cursor, FOLLOW_WAIT_MS, &head)) < 0 || stop_follow)
 			break;
+	}
+	if (r < 0) {
+		ledger_close(ledger);
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	}
 	ledger_close(ledger);
 	return CMD_OK;

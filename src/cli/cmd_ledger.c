@@ -142,6 +142,8 @@ const struct cmd_entry cmd_ledger_entry = {
 		"  verify    recompute every hash; print the number of events checked and exit 0,\n"
 		"            or name the first broken seq and exit 1\n"
 		"  append    append an event (the payload must be a JSON object); with --count,\n"
-		"            append it N times, one transaction each, or all in one with --batch\n",
+		"            append it N times, one transaction each, or all in one with --batch;\n"
+		"            the topic must be in the event catalog (docs/events.md), or start\n"
+		"            with 'test.' (for tests and drills)\n",
 	.exec = cmd_ledger_exec,
 };

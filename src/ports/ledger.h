@@ -4,35 +4,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-#include "util/buf.h"
-#include "util/clock.h"
-#include "util/hash.h"
-
-#define LEDGER_TOPIC_MAX 128
-#define LEDGER_NODE_MAX 512
-#define LEDGER_DEPLOYMENT_MAX 128
-#define LEDGER_PAYLOAD_MAX (1024 * 1024)
-
-/* An event as stored. Strings belong to whoever filled the struct; they live until the callback returns. */
-struct ledger_event {
-	int64_t seq;
-	char time[CLOCK_UTC_LEN];	/* UTC with milliseconds */
-	const char *topic;
-	const char *deployment;	/* NULL when none */
-	const char *node;	/* NULL when none */
-	const char *payload;	/* canonical JSON object */
-	char prev_hash[SHA3_256_HEX];
-	char hash[SHA3_256_HEX];
-};
-
-/* An event to append; the ledger assigns seq, time and hashes. */
-struct ledger_new {
-	const char *topic;
-	const char *deployment;	/* may be NULL */
-	const char *node;	/* may be NULL */
-	const char *payload;	/* a JSON object; NULL means {} */
-};
+#include "core/chain.h"
+#include "core/newest.h"
+#include "core/topics.h"
+#include "util/err.h"
 
 struct ledger_filter {
 	const char *topic;	/* NULL: any; a trailing ".*" matches a prefix */
@@ -42,7 +19,17 @@ struct ledger_filter {
 	int64_t limit;		/* 0: no limit */
 };
 
-/* Called for each event in seq order; a nonzero return stops the scan and is returned by it. */
+/*
+ * Called for each event in seq order; a nonzero return stops the scan and is returned by
+ * it. EV and its strings live until the callback returns.
+ *
+ * What a callback may do: anything with the ledger, on this handle or another. A back end
+ * runs callbacks with none of its locks held and none of its statements open, so a
+ * callback may append (ledger_append), scan, ask for the latest events, verify, or wait.
+ * A scan visits the events that existed when it started: events appended meanwhile,
+ * by the callback or anyone else, are left to the next scan (so a callback that appends
+ * for every event it sees ends). Proven by tests/contract/ledger.
+ */
 typedef int (*ledger_event_fn)(const struct ledger_event *ev, void *arg);
 
 struct ledger;
@@ -52,11 +39,21 @@ struct ledger_ops {
 	/*
 	 * Append N events in one transaction, chained after the current head. On success
 	 * *LAST_SEQ (if not NULL) is the seq of the last one, and the events are durable.
-	 * On failure nothing is appended.
+	 * On failure nothing is appended. Call it through ledger_append, which checks the
+	 * topics against the catalog first.
 	 */
 	int (*append)(struct ledger *l, const struct ledger_new *evs, size_t n, int64_t *last_seq);
-	/* Visit matching events in seq order. */
+	/* Visit matching events in seq order (see ledger_event_fn for what callbacks may do). */
 	int (*scan)(struct ledger *l, const struct ledger_filter *f, ledger_event_fn fn, void *arg);
+	/*
+	 * Block until the ledger holds an event with seq > AFTER_SEQ, appended by this process
+	 * or any other, then set *HEAD to the newest seq and return 0. A back end wakes on the
+	 * append itself (SQLite: inotify on the database's files), not by reading the ledger
+	 * every few milliseconds. After TIMEOUT_MS (0: do not block; negative: no limit), or
+	 * when a signal interrupts the wait, it returns 0 with *HEAD the current head, which
+	 * may be <= AFTER_SEQ. Returns an ERR_* code when the ledger cannot be read.
+	 */
+	int (*wait)(struct ledger *l, int64_t after_seq, int timeout_ms, int64_t *head);
 	void (*close)(struct ledger *l);
 };
 
@@ -81,9 +78,31 @@ struct ledger {
 	const struct ledger_read_ops *read;	/* may be NULL */
 };
 
+/*
+ * Append N events (see ledger_ops.append). Every topic must be in the catalog
+ * (core/topics.h): otherwise nothing is appended and it returns ERR_INVALID naming the
+ * topic. *LAST (if not NULL) is 0 on any failure.
+ */
 static inline int ledger_append(struct ledger *l, const struct ledger_new *evs, size_t n, int64_t *last)
 {
+	size_t i;
+	int r;
+
+	if (last)
+		*last = 0;
+	for (i = 0; i < n; i++)
+		if ((r = topics_check(evs[i].topic)) < 0)
+			return r;
 	return l->ops->append(l, evs, n, last);
+}
+
+/* Append one event, as ledger_append. */
+static inline int ledger_append1(struct ledger *l, const char *topic, const char *deployment, const char *node,
+				 const char *payload, int64_t *seq)
+{
+	struct ledger_new ev = { topic, deployment, node, payload };
+
+	return ledger_append(l, &ev, 1, seq);
 }
 
 static inline int ledger_scan(struct ledger *l, const struct ledger_filter *f, ledger_event_fn fn, void *arg)
@@ -91,11 +110,64 @@ static inline int ledger_scan(struct ledger *l, const struct ledger_filter *f, l
 	return l->ops->scan(l, f, fn, arg);
 }
 
+/* See ledger_ops.wait. A back end without one returns ERR_UNSUPPORTED, *HEAD 0. */
+static inline int ledger_wait(struct ledger *l, int64_t after_seq, int timeout_ms, int64_t *head)
+{
+	*head = 0;
+	if (!l->ops->wait)
+		return err_set(ERR_UNSUPPORTED, "the %s ledger cannot wait for events", l->ops->name);
+	return l->ops->wait(l, after_seq, timeout_ms, head);
+}
+
+/* The two passes of ledger_latest_scan. */
+struct ledger_latest_pass {
+	struct newest nw;
+	ledger_event_fn fn;
+	void *arg;
+	int err;
+};
+
+static inline int ledger_latest_note_(const struct ledger_event *ev, void *arg)
+{
+	struct ledger_latest_pass *p = arg;
+
+	if (ev->node && (p->err = newest_add(&p->nw, ev->node, ev->seq)) < 0)
+		return p->err;
+	return 0;
+}
+
+static inline int ledger_latest_emit_(const struct ledger_event *ev, void *arg)
+{
+	struct ledger_latest_pass *p = arg;
+
+	return newest_keeps(&p->nw, ev->seq) ? p->fn(ev, p->arg) : 0;
+}
+
 /*
- * The newest event of TOPIC for NODE (NULL: for every node), by a full scan of TOPIC's
- * events. What ledger_latest falls back to; stops and returns FN's nonzero return.
+ * The newest event of TOPIC for NODE (NULL: for every node), by two scans of TOPIC's
+ * events: what ledger_latest falls back to. Stops and returns FN's nonzero return;
+ * ERR_INVALID when TOPIC is not one exact topic; ERR_NOMEM, or the scan's error.
  */
-int ledger_latest_scan(struct ledger *l, const char *topic, const char *node, ledger_event_fn fn, void *arg);
+static inline int ledger_latest_scan(struct ledger *l, const char *topic, const char *node, ledger_event_fn fn,
+				     void *arg)
+{
+	struct ledger_filter f = { .topic = topic, .node = node };
+	struct ledger_latest_pass p = { .fn = fn, .arg = arg };
+	size_t tn = topic ? strlen(topic) : 0;
+	int r;
+
+	if (tn == 0 || (tn >= 2 && strcmp(topic + tn - 2, ".*") == 0))
+		return err_set(ERR_INVALID, "latest needs one exact topic, not '%s'", topic ? topic : "");
+	r = ledger_scan(l, &f, ledger_latest_note_, &p);
+	if (p.err)
+		r = p.err;
+	if (r == 0 && (r = newest_finish(&p.nw)) == 0 && newest_first(&p.nw) > 0) {
+		f.since = newest_first(&p.nw) - 1;
+		r = ledger_scan(l, &f, ledger_latest_emit_, &p);
+	}
+	newest_release(&p.nw);
+	return r;
+}
 
 /* The newest event of TOPIC per node (see ledger_read_ops.latest), from the back end's projection when it has one. */
 static inline int ledger_latest(struct ledger *l, const char *topic, const char *node, ledger_event_fn fn, void *arg)
@@ -111,35 +183,24 @@ static inline void ledger_close(struct ledger *l)
 		l->ops->close(l);
 }
 
-/* Append one event. */
-int ledger_append1(struct ledger *l, const char *topic, const char *deployment, const char *node,
-		   const char *payload, int64_t *seq);
-
-/* The prev_hash of the first event: 64 zeros. */
-extern const char ledger_genesis_hash[SHA3_256_HEX];
-
-/*
- * Check NEW's fields and write its canonical payload into PAYLOAD_OUT.
- * Returns 0 or ERR_INVALID naming the bad field.
- */
-int ledger_prepare(const struct ledger_new *ev, struct buf *payload_out);
-
-/* Append the canonical bytes of EV (all fields but hash) to OUT. */
-int ledger_canonical(const struct ledger_event *ev, struct buf *out);
-
-/* Compute EV's hash from its prev_hash and canonical bytes into HASH_OUT (hex). */
-int ledger_event_hash(const struct ledger_event *ev, char hash_out[SHA3_256_HEX]);
-
-struct ledger_verify_report {
-	int64_t checked;	/* events found intact before the break (or in all) */
-	int64_t broken_seq;	/* 0 when the chain is intact */
-	char reason[256];
-};
+static inline int ledger_verify_one_(const struct ledger_event *ev, void *arg)
+{
+	return chain_verify_next(arg, ev);
+}
 
 /*
  * Walk the whole chain, recomputing every hash. Returns 0 with REPORT filled either way
  * (broken_seq names the first bad event), or an error when the ledger cannot be read.
  */
-int ledger_verify(struct ledger *l, struct ledger_verify_report *report);
+static inline int ledger_verify(struct ledger *l, struct ledger_verify_report *report)
+{
+	struct ledger_filter all = { 0 };
+	struct chain_verify cv;
+	int r;
+
+	chain_verify_begin(&cv, report);
+	r = ledger_scan(l, &all, ledger_verify_one_, &cv);
+	return r < 0 ? r : 0;
+}
 
 #endif

@@ -34,28 +34,28 @@ check "names the levels" contains "$ERR" "error, warn, info, debug or trace"
 
 # State dir: --state-dir, then CHIMERA_STATE_DIR, then XDG_STATE_HOME, then HOME; made 0700.
 unset CHIMERA_STATE_DIR XDG_STATE_HOME
-expect_exit 0 "CHIMERA_STATE_DIR is used" env CHIMERA_STATE_DIR="$W/env-state" "$CHIMERA" ledger append --topic t.a
+expect_exit 0 "CHIMERA_STATE_DIR is used" env CHIMERA_STATE_DIR="$W/env-state" "$CHIMERA" ledger append --topic test.a
 check "the ledger is there" [ -f "$W/env-state/chimera.db" ]
 check "made with mode 0700" [ "$(stat -c %a "$W/env-state")" = 700 ]
-expect_exit 0 "--state-dir wins over CHIMERA_STATE_DIR" env CHIMERA_STATE_DIR="$W/env-state" "$CHIMERA" --state-dir "$W/flag-state" ledger append --topic t.a
+expect_exit 0 "--state-dir wins over CHIMERA_STATE_DIR" env CHIMERA_STATE_DIR="$W/env-state" "$CHIMERA" --state-dir "$W/flag-state" ledger append --topic test.a
 check "flag state dir used" [ -f "$W/flag-state/chimera.db" ]
-expect_exit 0 "XDG_STATE_HOME is used" env XDG_STATE_HOME="$W/xdg" "$CHIMERA" ledger append --topic t.a
+expect_exit 0 "XDG_STATE_HOME is used" env XDG_STATE_HOME="$W/xdg" "$CHIMERA" ledger append --topic test.a
 check "at XDG_STATE_HOME/chimera" [ -f "$W/xdg/chimera/chimera.db" ]
-expect_exit 0 "HOME is the last resort" env HOME="$W/home" "$CHIMERA" ledger append --topic t.a
+expect_exit 0 "HOME is the last resort" env HOME="$W/home" "$CHIMERA" ledger append --topic test.a
 check "at ~/.local/state/chimera" [ -f "$W/home/.local/state/chimera/chimera.db" ]
 check "made with mode 0700 there too" [ "$(stat -c %a "$W/home/.local/state/chimera")" = 700 ]
 
 # Logging: JSON lines to a file, one object each with the documented keys.
-expect_exit 0 "--log-format json --log-file" ch -v --log-format json --log-file "$W/log.json" ledger append --topic t.log
+expect_exit 0 "--log-format json --log-file" ch -v --log-format json --log-file "$W/log.json" ledger append --topic test.log
 check "the log file has JSON records" [ "$(jq -r 'select(.component == "ledger") | .message' "$W/log.json")" = appended ]
-check "with time, level, component, message, fields" [ "$(jq -c 'select(.component == "ledger") | [has("time"), has("level"), has("component"), has("message"), (.fields.topic)]' "$W/log.json")" = '[true,true,true,true,"t.log"]' ]
+check "with time, level, component, message, fields" [ "$(jq -c 'select(.component == "ledger") | [has("time"), has("level"), has("component"), has("message"), (.fields.topic)]' "$W/log.json")" = '[true,true,true,true,"test.log"]' ]
 check "nothing went to stderr" [ -z "$ERR" ]
-expect_exit 0 "text logs on stderr with -v" ch -v ledger append --topic t.log
+expect_exit 0 "text logs on stderr with -v" ch -v ledger append --topic test.log
 check "stderr has the record" contains "$ERR" "info  ledger: appended"
-expect_exit 0 "-q keeps stderr quiet" ch -q ledger append --topic t.log
+expect_exit 0 "-q keeps stderr quiet" ch -q ledger append --topic test.log
 check "nothing on stderr" [ -z "$ERR" ]
 i=0
-while [ $i -lt 12 ]; do ch -v --log-file "$W/rot.log" --log-max-size 300 ledger append --topic t.rot >/dev/null; i=$((i + 1)); done
+while [ $i -lt 12 ]; do ch -v --log-file "$W/rot.log" --log-max-size 300 ledger append --topic test.rot >/dev/null; i=$((i + 1)); done
 check "the log rotated (rot.log.1 exists)" [ -f "$W/rot.log.1" ]
 check "at most 3 rotated files are kept" [ ! -e "$W/rot.log.4" ]
 check "the current file is small" [ "$(stat -c %s "$W/rot.log")" -lt 600 ]

@@ -22,8 +22,8 @@ check "with the append-only message" contains "$ERR" "append-only"
 expect_fail "the store refuses DELETE" sqlite3 "$DB" "DELETE FROM events WHERE seq=1"
 
 expect_exit 2 "a bad topic is refused" ch ledger append --topic 'Bad Topic'
-expect_exit 2 "a non-object payload is refused" ch ledger append --topic t.x --payload '[1]'
-expect_exit 2 "malformed JSON is refused" ch ledger append --topic t.x --payload '{"a":'
+expect_exit 2 "a non-object payload is refused" ch ledger append --topic test.x --payload '[1]'
+expect_exit 2 "malformed JSON is refused" ch ledger append --topic test.x --payload '{"a":'
 
 # tamper NAME SQL WANT: copy the ledger, edit it with triggers dropped, verify names seq WANT.
 tamper() {

@@ -1,4 +1,4 @@
-/* The SQLite ledger: chaining, canonical bytes, filters, refusals, and durability across kill -9. */
+/* The chain rule (core/chain.c) and what only the SQLite back end does; the port-level cases are in tests/contract/ledger. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,58 +53,6 @@ static struct ledger *open_ledger(void)
 	return l;
 }
 
-struct collected {
-	int n;
-	int64_t seqs[64];
-	char topics[64][64];
-	char payloads[64][256];
-	char hashes[64][SHA3_256_HEX];
-	char prevs[64][SHA3_256_HEX];
-};
-
-static int collect(const struct ledger_event *ev, void *arg)
-{
-	struct collected *c = arg;
-
-	if (c->n >= 64)
-		return 1;
-	c->seqs[c->n] = ev->seq;
-	snprintf(c->topics[c->n], 64, "%s", ev->topic);
-	snprintf(c->payloads[c->n], 256, "%s", ev->payload);
-	memcpy(c->hashes[c->n], ev->hash, SHA3_256_HEX);
-	memcpy(c->prevs[c->n], ev->prev_hash, SHA3_256_HEX);
-	c->n++;
-	return 0;
-}
-
-static void test_append_chain_verify(void **state)
-{
-	struct ledger *l = open_ledger();
-	struct ledger_filter all = { 0 };
-	struct ledger_verify_report rep;
-	struct collected c = { 0 };
-	int64_t seq = 0;
-	int i;
-
-	for (i = 0; i < 5; i++) {
-		assert_int_equal(ledger_append1(l, "test.one", NULL, "root@h:22", "{\"i\": 1}", &seq), 0);
-		assert_int_equal(seq, i + 1);
-	}
-	assert_int_equal(ledger_scan(l, &all, collect, &c), 0);
-	assert_int_equal(c.n, 5);
-	assert_string_equal(c.prevs[0], ledger_genesis_hash);
-	for (i = 1; i < 5; i++) {
-		assert_int_equal(c.seqs[i], i + 1);
-		assert_string_equal(c.prevs[i], c.hashes[i - 1]);
-		assert_string_not_equal(c.hashes[i], c.hashes[i - 1]);
-	}
-	assert_string_equal(c.payloads[0], "{\"i\":1}");
-	assert_int_equal(ledger_verify(l, &rep), 0);
-	assert_int_equal(rep.checked, 5);
-	assert_int_equal(rep.broken_seq, 0);
-	ledger_close(l);
-}
-
 /* The hash is SHA3-256 over the 32 raw bytes of prev_hash and the canonical bytes. */
 static void test_hash_definition(void **state)
 {
@@ -121,11 +70,11 @@ static void test_hash_definition(void **state)
 	ev.deployment = NULL;
 	ev.node = "root@h:22";
 	ev.payload = "{\"a\":\"x\\\"y\"}";
-	memcpy(ev.prev_hash, ledger_genesis_hash, SHA3_256_HEX);
-	assert_int_equal(ledger_canonical(&ev, &canon), 0);
+	memcpy(ev.prev_hash, chain_genesis_hash, SHA3_256_HEX);
+	assert_int_equal(chain_canonical(&ev, &canon), 0);
 	assert_string_equal(canon.data, "{\"deployment\":null,\"node\":\"root@h:22\",\"payload\":{\"a\":\"x\\\"y\"},"
 					"\"seq\":7,\"time\":\"2026-11-22T19:45:01.123Z\",\"topic\":\"node.exec\"}");
-	assert_int_equal(ledger_event_hash(&ev, hash), 0);
+	assert_int_equal(chain_event_hash(&ev, hash), 0);
 	EVP_DigestInit_ex(ctx, EVP_sha3_256(), NULL);
 	EVP_DigestUpdate(ctx, prev, 32);
 	EVP_DigestUpdate(ctx, canon.data, canon.len);
@@ -136,166 +85,98 @@ static void test_hash_definition(void **state)
 	assert_string_equal(hash, hex);
 	/* Any field change changes the hash. */
 	ev.seq = 8;
-	assert_int_equal(ledger_event_hash(&ev, hex), 0);
+	assert_int_equal(chain_event_hash(&ev, hex), 0);
 	assert_string_not_equal(hash, hex);
 	buf_release(&canon);
 }
 
-static void test_refusals(void **state)
+/* Build a chain of N events by the chain rule alone. */
+static void make_chain(struct ledger_event *evs, size_t n)
 {
-	struct ledger *l = open_ledger();
-	struct ledger_verify_report rep;
-	static const char *const bad_topics[] = { "", "Upper", "has space", ".lead", "trail.", "semi;colon",
-						  "uni\xd0\xb0", "tab\t" };
 	size_t i;
 
-	for (i = 0; i < sizeof(bad_topics) / sizeof(bad_topics[0]); i++)
-		assert_int_equal(ledger_append1(l, bad_topics[i], NULL, NULL, NULL, NULL), ERR_INVALID);
-	assert_int_equal(ledger_append1(l, "t.x", NULL, NULL, "[1,2]", NULL), ERR_INVALID);
-	assert_int_equal(ledger_append1(l, "t.x", NULL, NULL, "{\"a\":1,\"a\":2}", NULL), ERR_INVALID);
-	assert_int_equal(ledger_append1(l, "t.x", NULL, NULL, "{", NULL), ERR_INVALID);
-	assert_int_equal(ledger_append1(l, "t.x", NULL, "bad\nnode", NULL, NULL), ERR_INVALID);
-	assert_int_equal(ledger_append1(l, "t.x", "", NULL, NULL, NULL), ERR_INVALID);
-	assert_int_equal(ledger_verify(l, &rep), 0);
-	assert_int_equal(rep.checked, 0);
-	/* A refused event in a batch refuses the whole batch. */
-	{
-		struct ledger_new evs[3] = { { "t.ok", NULL, NULL, NULL }, { "BAD", NULL, NULL, NULL },
-					     { "t.ok", NULL, NULL, NULL } };
-
-		assert_int_equal(ledger_append(l, evs, 3, NULL), ERR_INVALID);
+	for (i = 0; i < n; i++) {
+		memset(&evs[i], 0, sizeof(evs[i]));
+		evs[i].seq = (int64_t)i + 1;
+		snprintf(evs[i].time, sizeof(evs[i].time), "2026-11-22T19:45:0%zu.000Z", i);
+		evs[i].topic = "test.walk";
+		evs[i].payload = "{}";
+		memcpy(evs[i].prev_hash, i ? evs[i - 1].hash : chain_genesis_hash, SHA3_256_HEX);
+		assert_int_equal(chain_event_hash(&evs[i], evs[i].hash), 0);
 	}
-	assert_int_equal(ledger_verify(l, &rep), 0);
-	assert_int_equal(rep.checked, 0);
-	ledger_close(l);
 }
 
-static void test_filters(void **state)
+/* Feed EVS[ORDER[i]] to a verify walk; returns the report's broken_seq. */
+static int64_t walk(const struct ledger_event *evs, const int *order, size_t n, struct ledger_verify_report *rep)
 {
-	struct ledger *l = open_ledger();
-	struct ledger_new evs[6] = {
-		{ "node.exec", "d1", "n1", NULL }, { "node.switch", "d1", "n2", NULL },
-		{ "exec.start", "d2", NULL, NULL }, { "node.exec", "d2", "n1", NULL },
-		{ "node", NULL, NULL, NULL }, { "nodes.x", NULL, NULL, NULL },
-	};
-	struct ledger_filter f;
-	struct collected c;
-	int64_t last;
+	struct chain_verify cv;
+	size_t i;
 
-	assert_int_equal(ledger_append(l, evs, 6, &last), 0);
-	assert_int_equal(last, 6);
-	memset(&f, 0, sizeof(f));
-	memset(&c, 0, sizeof(c));
-	f.topic = "node.exec";
-	assert_int_equal(ledger_scan(l, &f, collect, &c), 0);
-	assert_int_equal(c.n, 2);
-	memset(&c, 0, sizeof(c));
-	f.topic = "node.*";	/* node.exec, node.switch, node.exec; not "node" nor "nodes.x" */
-	assert_int_equal(ledger_scan(l, &f, collect, &c), 0);
-	assert_int_equal(c.n, 3);
-	memset(&c, 0, sizeof(c));
-	f.since = 2;
-	assert_int_equal(ledger_scan(l, &f, collect, &c), 0);
-	assert_int_equal(c.n, 1);
-	assert_int_equal(c.seqs[0], 4);
-	memset(&f, 0, sizeof(f));
-	memset(&c, 0, sizeof(c));
-	f.node = "n1";
-	f.deployment = "d2";
-	assert_int_equal(ledger_scan(l, &f, collect, &c), 0);
-	assert_int_equal(c.n, 1);
-	assert_int_equal(c.seqs[0], 4);
-	memset(&f, 0, sizeof(f));
-	memset(&c, 0, sizeof(c));
-	f.limit = 2;
-	assert_int_equal(ledger_scan(l, &f, collect, &c), 0);
-	assert_int_equal(c.n, 2);
-	ledger_close(l);
+	chain_verify_begin(&cv, rep);
+	for (i = 0; i < n; i++)
+		if (chain_verify_next(&cv, &evs[order[i]]))
+			break;
+	return rep->broken_seq;
 }
 
-/*
- * A child appends and reports each seq through a pipe only after ledger_append returned;
- * the parent kills it with SIGKILL and finds every reported event, chain intact.
- */
-static void kill9_run(int events_before_kill)
+static void test_verify_walk(void **state)
 {
-	int fds[2];
-	pid_t pid;
-	int64_t got = 0, seq;
-	int reported = 0, st;
-	struct ledger *l;
-	struct ledger_filter f = { 0 };
-	struct collected c;
+	struct ledger_event evs[4];
 	struct ledger_verify_report rep;
+	static const int in_order[] = { 0, 1, 2, 3 }, gap[] = { 0, 2, 3 }, swapped[] = { 0, 2, 1, 3 };
 
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct ledger *cl = NULL;
-
-		close(fds[0]);
-		if (ledger_sqlite_open(scratch, &cl) < 0)
-			_exit(2);
-		for (;;) {
-			if (ledger_append1(cl, "test.kill", NULL, NULL, "{\"k\":9}", &seq) < 0)
-				_exit(3);
-			if (write(fds[1], &seq, sizeof(seq)) != sizeof(seq))
-				_exit(4);
-		}
-	}
-	close(fds[1]);
-	while (reported < events_before_kill && read(fds[0], &seq, sizeof(seq)) == sizeof(seq)) {
-		got = seq;
-		reported++;
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-	close(fds[0]);
-	assert_true(WIFSIGNALED(st));
-	assert_int_equal(reported, events_before_kill);
-
-	l = open_ledger();
-	f.since = got - 1;
-	f.limit = 1;
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(ledger_scan(l, &f, collect, &c), 0);
-	assert_int_equal(c.n, 1);
-	assert_int_equal(c.seqs[0], got);
-	assert_string_equal(c.topics[0], "test.kill");
-	assert_int_equal(ledger_verify(l, &rep), 0);
-	assert_int_equal(rep.broken_seq, 0);
-	assert_true(rep.checked >= got);
-	/* The ledger goes on after the crash. */
-	assert_int_equal(ledger_append1(l, "test.after", NULL, NULL, NULL, &seq), 0);
-	assert_int_equal(seq, rep.checked + 1);
-	ledger_close(l);
-}
-
-static void test_kill9_right_after_append(void **state)
-{
-	kill9_run(1);
-}
-
-static void test_kill9_mid_stream(void **state)
-{
-	kill9_run(300);
-}
-
-static void test_reopen_keeps_schema(void **state)
-{
-	struct ledger *l = open_ledger();
-	struct ledger_verify_report rep;
-	int64_t seq;
-
-	assert_int_equal(ledger_append1(l, "a.b", NULL, NULL, NULL, &seq), 0);
-	ledger_close(l);
-	l = open_ledger();
-	assert_int_equal(ledger_append1(l, "a.b", NULL, NULL, NULL, &seq), 0);
-	assert_int_equal(seq, 2);
-	assert_int_equal(ledger_verify(l, &rep), 0);
+	(void)state;
+	make_chain(evs, 4);
+	assert_int_equal(walk(evs, in_order, 4, &rep), 0);
+	assert_int_equal(rep.checked, 4);
+	assert_int_equal(walk(evs, gap, 3, &rep), 2);
+	assert_non_null(strstr(rep.reason, "event missing"));
+	assert_int_equal(walk(evs, swapped, 4, &rep), 2);
+	evs[2].payload = "{\"evil\":1}";
+	assert_int_equal(walk(evs, in_order, 4, &rep), 3);
+	assert_string_equal(rep.reason, "hash does not match the event's contents");
 	assert_int_equal(rep.checked, 2);
+	make_chain(evs, 4);
+	evs[1].prev_hash[0] = evs[1].prev_hash[0] == 'a' ? 'b' : 'a';
+	assert_int_equal(walk(evs, in_order, 4, &rep), 2);
+	assert_non_null(strstr(rep.reason, "prev_hash"));
+}
+
+/* Ask SQL of the database directly: the first column of its first row, as text. */
+static void query(const char *sql, char *out, size_t len)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(sqlite3_open(scratch, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* The database is in WAL mode at the newest schema, and a newer schema is refused, not misread. */
+static void test_wal_and_schema(void **state)
+{
+	struct ledger *l = open_ledger();
+	char got[64];
+	sqlite3 *db = NULL;
+
+	(void)state;
+	assert_int_equal(ledger_append1(l, "test.schema", NULL, NULL, NULL, NULL), 0);
 	ledger_close(l);
+	query("PRAGMA journal_mode", got, sizeof(got));
+	assert_string_equal(got, "wal");
+	query("PRAGMA user_version", got, sizeof(got));
+	assert_string_equal(got, "2");
+	assert_int_equal(sqlite3_open(scratch, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	l = NULL;
+	assert_int_equal(ledger_sqlite_open(scratch, &l), ERR_CORRUPT);
+	assert_null(l);
+	assert_non_null(strstr(err_msg(), "newer"));
 }
 
 static void test_not_a_database(void **state)
@@ -311,13 +192,9 @@ static void test_not_a_database(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_append_chain_verify, setup, teardown),
 		cmocka_unit_test(test_hash_definition),
-		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kill9_right_after_append, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kill9_mid_stream, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reopen_keeps_schema, setup, teardown),
+		cmocka_unit_test(test_verify_walk),
+		cmocka_unit_test_setup_teardown(test_wal_and_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
 	};
 

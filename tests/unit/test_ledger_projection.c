@@ -122,7 +122,7 @@ static void write_history(struct ledger *l)
 	append(l, "node.facts", "root@a:22", "{\"n\":3}", 4);
 	append(l, "node.facts", NULL, "{\"n\":4}", 5);
 	append(l, "node.exec", "root@a:22", "{\"x\":2}", 6);
-	append(l, "node.facts.extra", "root@a:22", "{\"n\":5}", 7);
+	append(l, "node.facts.failed", "root@a:22", "{\"n\":5}", 7);
 }
 
 static void check_latest_answers(struct ledger *l)
@@ -160,7 +160,7 @@ static void test_latest_wins(void **state)
 	(void)state;
 	write_history(l);
 	check_latest_answers(l);
-	/* Only node.facts with a node is projected: not node.exec, not node.facts.extra. */
+	/* Only node.facts with a node is projected: not node.exec, not node.facts.failed. */
 	projection_rows(rows, sizeof(rows));
 	assert_string_equal(rows, "node.facts root@a:22 4;node.facts root@b:22 3;");
 	/* A newer event replaces the row at once. */

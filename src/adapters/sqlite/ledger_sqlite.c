@@ -1,5 +1,6 @@
 /* The ledger on SQLite: chimera.db in the state dir, WAL, numbered migrations. */
 #include "adapters/sqlite/ledger_sqlite.h"
+#include "adapters/sqlite/file_watch.h"
 #include "util/err.h"
 
 #include <pthread.h>
@@ -12,8 +13,10 @@
 struct ledger_sqlite {
 	struct ledger base;
 	sqlite3 *db;
+	char *path;		/* the database file, for ledger_wait's watch */
 	pthread_mutex_t lock;	/* one statement at a time from threads sharing the handle */
 	sqlite3_stmt *head;
+	sqlite3_stmt *maxseq;	/* the newest seq, for scans and waits */
 	sqlite3_stmt *insert;
 	sqlite3_stmt *project;	/* keeps the latest projection in step with an appended event */
 	char **projected;	/* the topics in latest_topics, read at open */
@@ -141,6 +144,35 @@ static bool is_projected(const struct ledger_sqlite *ls, const char *topic)
 	return false;
 }
 
+/* Insert EV (hashed) and keep the latest projection in step; inside the append's transaction. */
+static int insert_event(struct ledger_sqlite *ls, const struct ledger_event *ev)
+{
+	int r = 0;
+
+	sqlite3_reset(ls->insert);
+	sqlite3_bind_int64(ls->insert, 1, ev->seq);
+	sqlite3_bind_text(ls->insert, 2, ev->time, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ls->insert, 3, ev->topic, -1, SQLITE_STATIC);
+	text_or_null(ls->insert, 4, ev->deployment);
+	text_or_null(ls->insert, 5, ev->node);
+	sqlite3_bind_text(ls->insert, 6, ev->payload, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ls->insert, 7, ev->prev_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ls->insert, 8, ev->hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(ls->insert) != SQLITE_DONE)
+		r = db_error(ls, ERR_IO, "cannot append");
+	sqlite3_reset(ls->insert);
+	if (r < 0 || !ev->node || !is_projected(ls, ev->topic))
+		return r;
+	sqlite3_reset(ls->project);
+	sqlite3_bind_text(ls->project, 1, ev->topic, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ls->project, 2, ev->node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ls->project, 3, ev->seq);
+	if (sqlite3_step(ls->project) != SQLITE_DONE)
+		r = db_error(ls, ERR_IO, "cannot update the latest projection");
+	sqlite3_reset(ls->project);
+	return r;
+}
+
 static int sqlite_append(struct ledger *l, const struct ledger_new *evs, size_t n, int64_t *last_seq)
 {
 	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
@@ -161,14 +193,14 @@ static int sqlite_append(struct ledger *l, const struct ledger_new *evs, size_t 
 		buf_init(&payloads[i], 0);
 	/* Canonicalise before taking the write lock, so writers wait on each other less. */
 	for (i = 0; i < n; i++) {
-		if ((r = ledger_prepare(&evs[i], &payloads[i])) < 0)
+		if ((r = chain_prepare(&evs[i], &payloads[i])) < 0)
 			goto out;
 	}
 	pthread_mutex_lock(&ls->lock);
 	if ((r = exec_sql(ls, "BEGIN IMMEDIATE", "cannot lock for append")) < 0)
 		goto unlock;
 	began = 1;
-	memcpy(prev, ledger_genesis_hash, SHA3_256_HEX);
+	memcpy(prev, chain_genesis_hash, SHA3_256_HEX);
 	sqlite3_reset(ls->head);
 	r = sqlite3_step(ls->head);
 	if (r == SQLITE_ROW) {
@@ -193,35 +225,10 @@ static int sqlite_append(struct ledger *l, const struct ledger_new *evs, size_t 
 		ev.node = evs[i].node;
 		ev.payload = payloads[i].data;
 		memcpy(ev.prev_hash, prev, SHA3_256_HEX);
-		if ((r = ledger_event_hash(&ev, ev.hash)) < 0)
+		if ((r = chain_event_hash(&ev, ev.hash)) < 0)
 			goto unlock;
-		sqlite3_reset(ls->insert);
-		sqlite3_bind_int64(ls->insert, 1, ev.seq);
-		sqlite3_bind_text(ls->insert, 2, ev.time, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ls->insert, 3, ev.topic, -1, SQLITE_STATIC);
-		text_or_null(ls->insert, 4, ev.deployment);
-		text_or_null(ls->insert, 5, ev.node);
-		sqlite3_bind_text(ls->insert, 6, ev.payload, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ls->insert, 7, ev.prev_hash, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ls->insert, 8, ev.hash, -1, SQLITE_STATIC);
-		if (sqlite3_step(ls->insert) != SQLITE_DONE) {
-			r = db_error(ls, ERR_IO, "cannot append");
-			sqlite3_reset(ls->insert);
+		if ((r = insert_event(ls, &ev)) < 0)
 			goto unlock;
-		}
-		sqlite3_reset(ls->insert);
-		if (ev.node && is_projected(ls, ev.topic)) {
-			sqlite3_reset(ls->project);
-			sqlite3_bind_text(ls->project, 1, ev.topic, -1, SQLITE_STATIC);
-			sqlite3_bind_text(ls->project, 2, ev.node, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(ls->project, 3, ev.seq);
-			if (sqlite3_step(ls->project) != SQLITE_DONE) {
-				r = db_error(ls, ERR_IO, "cannot update the latest projection");
-				sqlite3_reset(ls->project);
-				goto unlock;
-			}
-			sqlite3_reset(ls->project);
-		}
 		memcpy(prev, ev.hash, SHA3_256_HEX);
 	}
 	r = exec_sql(ls, "COMMIT", "cannot commit append");
@@ -246,73 +253,199 @@ static const char *col_text(sqlite3_stmt *st, int col)
 	return (const char *)sqlite3_column_text(st, col);
 }
 
-/* Step ST (columns as the events table has them) and call FN per row; with the lock held. */
-static int visit_rows(struct ledger_sqlite *ls, sqlite3_stmt *st, ledger_event_fn fn, void *arg)
+/*
+ * Events read under the lock and visited after it is let go, so that callbacks may use
+ * the ledger (see ledger_event_fn). Strings sit in TEXT; OFF holds their offsets
+ * (NO_TEXT for NULL) until rows_fix points the events at them.
+ */
+#define NO_TEXT ((size_t)-1)
+#define SCAN_PAGE 512
+
+struct rows {
+	struct ledger_event *ev;
+	size_t (*off)[4];	/* topic, deployment, node, payload */
+	size_t n, cap;
+	struct buf text;
+};
+
+static size_t keep_text(struct rows *rows, const char *s, int *r)
 {
-	struct ledger_event ev;
+	size_t at = rows->text.len;
+
+	if (!s)
+		return NO_TEXT;
+	if (*r == 0 && (buf_adds(&rows->text, s) < 0 || buf_addc(&rows->text, '\0') < 0))
+		*r = err_set(ERR_NOMEM, "out of memory");
+	return at;
+}
+
+/* Append the row ST is on (columns as the events table has them). */
+static int rows_add(struct rows *rows, sqlite3_stmt *st)
+{
+	struct ledger_event *ev;
+	const char *t = col_text(st, 1), *ph = col_text(st, 6), *h = col_text(st, 7);
+	int r = 0, i;
+
+	if (rows->n == rows->cap) {
+		size_t cap = rows->cap ? rows->cap * 2 : 64;
+		struct ledger_event *e = realloc(rows->ev, cap * sizeof(*e));
+		size_t (*o)[4];
+
+		if (e)
+			rows->ev = e;
+		if (!e || !(o = realloc(rows->off, cap * sizeof(*o))))
+			return err_set(ERR_NOMEM, "out of memory");
+		rows->off = o;
+		rows->cap = cap;
+	}
+	ev = &rows->ev[rows->n];
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = sqlite3_column_int64(st, 0);
+	snprintf(ev->time, sizeof(ev->time), "%s", t ? t : "");
+	snprintf(ev->prev_hash, sizeof(ev->prev_hash), "%s", ph ? ph : "");
+	snprintf(ev->hash, sizeof(ev->hash), "%s", h ? h : "");
+	for (i = 0; i < 4; i++) {
+		const char *s = col_text(st, 2 + i);
+
+		/* topic and payload are NOT NULL in the schema; read them as "" should that ever fail. */
+		rows->off[rows->n][i] = keep_text(rows, s ? s : (i == 0 || i == 3) ? "" : NULL, &r);
+	}
+	if (r == 0)
+		rows->n++;
+	return r;
+}
+
+/* Step ST to its end, adding every row; with the lock held. */
+static int rows_read(struct ledger_sqlite *ls, sqlite3_stmt *st, struct rows *rows)
+{
 	int r, rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = col_text(st, 1), *ph = col_text(st, 6), *h = col_text(st, 7);
-
-		ev.seq = sqlite3_column_int64(st, 0);
-		snprintf(ev.time, sizeof(ev.time), "%s", t ? t : "");
-		ev.topic = col_text(st, 2) ? col_text(st, 2) : "";
-		ev.deployment = col_text(st, 3);
-		ev.node = col_text(st, 4);
-		ev.payload = col_text(st, 5) ? col_text(st, 5) : "";
-		snprintf(ev.prev_hash, sizeof(ev.prev_hash), "%s", ph ? ph : "");
-		snprintf(ev.hash, sizeof(ev.hash), "%s", h ? h : "");
-		if ((r = fn(&ev, arg)) != 0)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((r = rows_add(rows, st)) < 0)
 			return r;
-	}
 	if (rc != SQLITE_DONE)
 		return db_error(ls, ERR_IO, "cannot read events");
 	return 0;
 }
 
+/* Point the events at their strings, then call FN on each; returns FN's first nonzero return. */
+static int rows_visit(struct rows *rows, ledger_event_fn fn, void *arg)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < rows->n; i++) {
+		const char **dst[4] = { &rows->ev[i].topic, &rows->ev[i].deployment, &rows->ev[i].node,
+					&rows->ev[i].payload };
+		int k;
+
+		for (k = 0; k < 4; k++)
+			*dst[k] = rows->off[i][k] == NO_TEXT ? NULL : rows->text.data + rows->off[i][k];
+	}
+	for (i = 0; i < rows->n; i++)
+		if ((r = fn(&rows->ev[i], arg)) != 0)
+			return r;
+	return 0;
+}
+
+static void rows_release(struct rows *rows)
+{
+	free(rows->ev);
+	free(rows->off);
+	buf_release(&rows->text);
+	memset(rows, 0, sizeof(*rows));
+}
+
+/* The newest seq (0 when the ledger is empty), with the lock held. */
+static int read_head(struct ledger_sqlite *ls, int64_t *head)
+{
+	int rc;
+
+	*head = 0;
+	sqlite3_reset(ls->maxseq);
+	rc = sqlite3_step(ls->maxseq);
+	if (rc == SQLITE_ROW)
+		*head = sqlite3_column_int64(ls->maxseq, 0);
+	sqlite3_reset(ls->maxseq);
+	return rc == SQLITE_ROW ? 0 : db_error(ls, ERR_IO, "cannot read the head");
+}
+
+/* The SELECT of a scan with filter F; ?1 since, ?2 topic, ?3 deployment, ?4 node, ?5 page, ?6 head. */
+static int scan_sql(const struct ledger_filter *f, int topic_prefix, struct buf *sql)
+{
+	buf_adds(sql, "SELECT seq, time, topic, deployment, node, payload, prev_hash, hash"
+		      " FROM events WHERE seq > ?1 AND seq <= ?6");
+	if (f->topic)
+		buf_adds(sql, topic_prefix ? " AND substr(topic, 1, length(?2)) = ?2" : " AND topic = ?2");
+	if (f->deployment)
+		buf_adds(sql, " AND deployment = ?3");
+	if (f->node)
+		buf_adds(sql, " AND node = ?4");
+	return buf_adds(sql, " ORDER BY seq LIMIT ?5");
+}
+
+/* Read the next page of a scan into ROWS: events after SINCE, at most WANT of them. */
+static int scan_page(struct ledger_sqlite *ls, sqlite3_stmt *st, int64_t since, int64_t want, struct rows *rows)
+{
+	int r;
+
+	pthread_mutex_lock(&ls->lock);
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 5, want);
+	r = rows_read(ls, st, rows);
+	sqlite3_reset(st);
+	pthread_mutex_unlock(&ls->lock);
+	return r;
+}
+
+/*
+ * Pages of SCAN_PAGE events, each read under the lock and visited without it; the head
+ * read first bounds the scan to the events that existed when it started.
+ */
 static int sqlite_scan(struct ledger *l, const struct ledger_filter *f, ledger_event_fn fn, void *arg)
 {
 	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
-	struct buf sql = BUF_INIT(0);
-	struct buf prefix = BUF_INIT(0);
+	struct buf sql = BUF_INIT(0), prefix = BUF_INIT(0);
+	struct rows rows = { .text = BUF_INIT(0) };
 	sqlite3_stmt *st = NULL;
-	int r = 0;
 	size_t tn = f->topic ? strlen(f->topic) : 0;
 	int topic_prefix = tn >= 2 && strcmp(f->topic + tn - 2, ".*") == 0;
+	int64_t head = 0, since = f->since, left = f->limit, want;
+	int r;
 
-	buf_adds(&sql, "SELECT seq, time, topic, deployment, node, payload, prev_hash, hash"
-		       " FROM events WHERE seq > ?1");
-	if (f->topic)
-		buf_adds(&sql, topic_prefix ? " AND substr(topic, 1, length(?2)) = ?2" : " AND topic = ?2");
-	if (f->deployment)
-		buf_adds(&sql, " AND deployment = ?3");
-	if (f->node)
-		buf_adds(&sql, " AND node = ?4");
-	buf_adds(&sql, " ORDER BY seq");
-	if (f->limit > 0)
-		buf_adds(&sql, " LIMIT ?5");
+	if (scan_sql(f, topic_prefix, &sql) < 0 || (topic_prefix && buf_add(&prefix, f->topic, tn - 1) < 0))
+		return err_set(ERR_NOMEM, "out of memory");	/* the prefix keeps the dot */
 	pthread_mutex_lock(&ls->lock);
-	if (sqlite3_prepare_v2(ls->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(ls->db, sql.data, -1, &st, NULL) != SQLITE_OK)
 		r = db_error(ls, ERR_IO, "cannot query events");
+	else
+		r = read_head(ls, &head);
+	pthread_mutex_unlock(&ls->lock);
+	if (r < 0)
 		goto out;
-	}
-	sqlite3_bind_int64(st, 1, f->since);
-	if (f->topic) {
-		if (topic_prefix)
-			buf_add(&prefix, f->topic, tn - 1);	/* keep the dot */
+	sqlite3_bind_int64(st, 6, head);
+	if (f->topic)
 		sqlite3_bind_text(st, 2, topic_prefix ? prefix.data : f->topic, -1, SQLITE_STATIC);
-	}
 	if (f->deployment)
 		sqlite3_bind_text(st, 3, f->deployment, -1, SQLITE_STATIC);
 	if (f->node)
 		sqlite3_bind_text(st, 4, f->node, -1, SQLITE_STATIC);
-	if (f->limit > 0)
-		sqlite3_bind_int64(st, 5, f->limit);
-	r = visit_rows(ls, st, fn, arg);
+	for (;;) {
+		want = f->limit > 0 && left < SCAN_PAGE ? left : SCAN_PAGE;
+		rows.n = 0;
+		buf_reset(&rows.text);
+		if ((r = scan_page(ls, st, since, want, &rows)) < 0 || (r = rows_visit(&rows, fn, arg)) != 0)
+			break;
+		if ((int64_t)rows.n < want || (f->limit > 0 && (left -= (int64_t)rows.n) <= 0))
+			break;
+		since = rows.ev[rows.n - 1].seq;
+	}
 out:
+	pthread_mutex_lock(&ls->lock);
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&ls->lock);
+	rows_release(&rows);
 	buf_release(&sql);
 	buf_release(&prefix);
 	return r;
@@ -321,6 +454,7 @@ out:
 static int sqlite_latest(struct ledger *l, const char *topic, const char *node, ledger_event_fn fn, void *arg)
 {
 	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
+	struct rows rows = { .text = BUF_INIT(0) };
 	sqlite3_stmt *st = NULL;
 	const char *sql;
 	size_t tn = topic ? strlen(topic) : 0;
@@ -341,19 +475,78 @@ static int sqlite_latest(struct ledger *l, const char *topic, const char *node, 
 			   : "SELECT seq, time, topic, deployment, node, payload, prev_hash, hash FROM events"
 			     " WHERE seq IN (SELECT MAX(seq) FROM events WHERE topic = ?1 AND node IS NOT NULL"
 			     " GROUP BY node) ORDER BY seq";
+	/* One event per node at most: read them all, then visit them without the lock. */
 	pthread_mutex_lock(&ls->lock);
 	if (sqlite3_prepare_v2(ls->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		r = db_error(ls, ERR_IO, "cannot query the latest events");
-		goto out;
+	} else {
+		sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+		if (node)
+			sqlite3_bind_text(st, 2, node, -1, SQLITE_STATIC);
+		r = rows_read(ls, st, &rows);
 	}
-	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-	if (node)
-		sqlite3_bind_text(st, 2, node, -1, SQLITE_STATIC);
-	r = visit_rows(ls, st, fn, arg);
-out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&ls->lock);
+	if (r == 0)
+		r = rows_visit(&rows, fn, arg);
+	rows_release(&rows);
 	return r;
+}
+
+static int sqlite_head(struct ledger_sqlite *ls, int64_t *head)
+{
+	int r;
+
+	pthread_mutex_lock(&ls->lock);
+	r = read_head(ls, head);
+	pthread_mutex_unlock(&ls->lock);
+	return r;
+}
+
+/*
+ * Wake on writes to the database's files (inotify), then read the head. A writer's WAL
+ * frames reach the file a moment before its commit is visible to readers, so a wake that
+ * finds no new event reads again a few times over ~250 ms before sleeping on the watch.
+ * Without inotify it reads the head once a second until the timeout.
+ */
+static int sqlite_wait(struct ledger *l, int64_t after_seq, int timeout_ms, int64_t *head)
+{
+	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
+	int64_t deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	struct file_watch w;
+	int settle = 0, r, left;
+
+	/* Most calls find news, or may not block: answer those without a watch. */
+	if ((r = sqlite_head(ls, head)) < 0 || *head > after_seq || timeout_ms == 0)
+		return r;
+	/* Watch first, then read the head again, so that no append falls between the two. */
+	file_watch_open(&w, ls->path);	/* on failure w.fd is -1: read once a second instead */
+	while ((r = sqlite_head(ls, head)) == 0 && *head <= after_seq && timeout_ms != 0) {
+		left = timeout_ms < 0 ? -1 : (int)(deadline - clock_mono_ms());
+		if (timeout_ms > 0 && left <= 0)
+			break;
+		if (settle > 0 && settle <= 128) {
+			/* Just woken by a write whose commit is not visible yet. */
+			clock_sleep_ms(left >= 0 && left < settle ? left : settle);
+			settle *= 2;
+			continue;
+		}
+		if (w.fd < 0) {
+			clock_sleep_ms(left >= 0 && left < 1000 ? left : 1000);
+			continue;
+		}
+		if ((r = file_watch_wait(&w, left)) <= 0)
+			break;	/* timeout, signal or error: report the head as it is */
+		settle = 1;
+	}
+	if (r == 0 && *head <= after_seq) {
+		int64_t now_head;
+
+		if ((r = sqlite_head(ls, &now_head)) == 0)
+			*head = now_head;
+	}
+	file_watch_close(&w);
+	return r < 0 ? r : 0;
 }
 
 /* Read latest_topics into LS->projected. */
@@ -393,9 +586,11 @@ static void sqlite_close(struct ledger *l)
 		free(ls->projected[i]);
 	free(ls->projected);
 	sqlite3_finalize(ls->head);
+	sqlite3_finalize(ls->maxseq);
 	sqlite3_finalize(ls->insert);
 	sqlite3_finalize(ls->project);
 	sqlite3_close(ls->db);
+	free(ls->path);
 	pthread_mutex_destroy(&ls->lock);
 	free(ls);
 }
@@ -404,6 +599,7 @@ static const struct ledger_ops sqlite_ops = {
 	.name = "sqlite",
 	.append = sqlite_append,
 	.scan = sqlite_scan,
+	.wait = sqlite_wait,
 	.close = sqlite_close,
 };
 
@@ -422,6 +618,10 @@ int ledger_sqlite_open(const char *path, struct ledger **out)
 	ls->base.ops = &sqlite_ops;
 	ls->base.read = &sqlite_read_ops;
 	pthread_mutex_init(&ls->lock, NULL);
+	if (!(ls->path = strdup(path))) {
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto fail;
+	}
 	if (sqlite3_open_v2(path, &ls->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
 		r = err_set(ERR_IO, "cannot open ledger '%s': %s", path,
@@ -437,6 +637,7 @@ int ledger_sqlite_open(const char *path, struct ledger **out)
 		goto fail;
 	if (sqlite3_prepare_v2(ls->db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", -1,
 			       &ls->head, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ls->db, "SELECT coalesce(max(seq), 0) FROM events", -1, &ls->maxseq, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(ls->db, "INSERT INTO events (seq, time, topic, deployment, node, payload,"
 				       " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 			       -1, &ls->insert, NULL) != SQLITE_OK ||

@@ -1,0 +1,192 @@
+/* The event topic catalog: one row per topic the ledger takes; docs/events.md is rendered from it. */
+#include "core/topics.h"
+#include "core/chain.h"
+#include "util/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A row's payload fields: each "name" or "name note", ending with NULL. */
+#define FIELDS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* Sorted by name (a unit test checks it): topics_find searches it in halves. */
+static const struct topic catalog[] = {
+	{ "chimera.deploy.complete", 1, "a deploy ended (for a platform: its build hook answered)",
+	  FIELDS("result success, partial, failed or build failed", "path the store path deployed",
+		 "nodes", "ok nodes deployed", "failed nodes failed", "ms", "dry_run",
+		 "error when the build failed", "hook a platform's hook result") },
+	{ "chimera.deploy.start", 1, "the closure is built and nodes are about to get it (or a platform's hook is called)",
+	  FIELDS("path", "closure_paths", "closure_bytes", "build_ms", "nodes", "dry_run",
+		 "hook a platform's hook URL, credentials redacted", "platform", "certificate_nonce") },
+	{ "chimera.rollback.complete", 1, "a rollback ended",
+	  FIELDS("result success, reverted or refused; for a platform success or failed", "nodes",
+		 "switched nodes now on the older generation", "failed", "ms", "hook a platform's rollback hook result") },
+	{ "chimera.rollback.triggered", 1, "a rollback began: asked for, after a failed activation, or by a node's dead-man switch",
+	  FIELDS("reason", "profile", "generation the generation asked for", "nodes",
+		 "to the store path a deploy goes back to", "to_generation", "detail why a confirmation failed",
+		 "by node when the node's dead-man switch does it", "hook a platform's rollback hook URL") },
+	{ "chimera.simulate.complete", 1, "a pipeline's simulation ended",
+	  FIELDS("passed", "outcome", "reason", "report the simulator's report") },
+	{ "chimera.simulate.start", 1, "a pipeline's simulation began", FIELDS("platform", "dir") },
+	{ "chimera.verify.complete", 1, "a pipeline's check of the deployed site ended",
+	  FIELDS("passed", "reason", "report") },
+	{ "deploy.certified", 1, "a pipeline's certificate was signed", FIELDS("certificate") },
+	{ "deploy.certify.refused", 1, "a pipeline's certificate was refused", FIELDS("reason", "report") },
+	{ "deploy.heal.complete", 1, "a pipeline's healing ended", FIELDS("passed", "reason", "report") },
+	{ "deploy.heal.intent", 1, "a pipeline is about to heal what the simulation found",
+	  FIELDS("fixable the findings it means to fix") },
+	{ "deploy.initiated", 1, "a deploy or a pipeline was asked for, before any work",
+	  FIELDS("source the flake (or expected path) deployed", "profile", "activate", "dry_run",
+		 "nodes node names", "platform a pipeline's platform", "dir a pipeline's directory",
+		 "pipeline true for a pipeline", "no_heal a pipeline's --no-heal") },
+	{ "exec.complete", 1, "a chimera exec run ended", FIELDS("ok", "failed", "ms") },
+	{ "exec.start", 1, "a chimera exec run began", FIELDS("command", "targets the number of nodes") },
+	{ "node.activate.complete", 1, "a node activated the new configuration", FIELDS("path", "activation", "ms") },
+	{ "node.copy.complete", 1, "a node has the closure", FIELDS("paths", "bytes", "ms") },
+	{ "node.deploy.complete", 1, "a node was deployed and confirmed",
+	  FIELDS("path", "previous", "profile", "paths copied", "bytes copied", "steps each step's milliseconds") },
+	{ "node.exec", 1, "one node's result of chimera exec",
+	  FIELDS("command", "ok", "exit null when it did not run", "signal", "step on failure", "error on failure",
+		 "connect_ms", "run_ms", "stdout_tail last 2048 bytes", "stderr_tail last 2048 bytes") },
+	{ "node.facts", 1, "the facts gathered from a node",
+	  FIELDS("format", "hostname", "os id and version", "kernel", "arch", "cpus", "memory total and available",
+		 "uptime", "load", "disks size, used, available per mount", "nix", "profile path, link, target, generation",
+		 "sessions", "machine the machine's name, when it has one") },
+	{ "node.facts.failed", 1, "a node's facts could not be gathered", FIELDS("step", "error") },
+	{ "node.failed", 1, "a node's deploy failed",
+	  FIELDS("step", "status", "error", "stderr_tail", "steps", "restored 1 put back, -1 could not, 0 not tried",
+		 "rolled_back_by_node") },
+	{ "node.observed", 1, "chimera status found a node's state",
+	  FIELDS("profile", "state", "expected", "reason", "generation", "path when reached") },
+	{ "node.rollback.complete", 1, "a node's rollback ended",
+	  FIELDS("ok", "state", "path", "generation", "by node when its dead-man switch did it", "from_generation",
+		 "from_path", "to_generation", "to_path", "ended_generation", "ended_path", "step", "error") },
+	{ "node.services", 1, "one node's result of chimera services",
+	  FIELDS("action", "unit", "ok", "service_manager", "action_exit", "step on failure", "error on failure", "ms",
+		 "units how many (list)", "failed_units (list)", "state the unit's state (other actions)") },
+	{ "pipeline.complete", 1, "a pipeline ended",
+	  FIELDS("state", "states the path it took", "reason", "rollback_failed", "ms", "dry_run") },
+	{ "pipeline.state", 1, "a pipeline moved from one state to the next",
+	  FIELDS("from", "to", "outcome", "reason", "ms") },
+	{ "secret.grant", 1, "keys were given a secret", FIELDS("name", "keys", "added") },
+	{ "secret.push", 1, "a node got its secrets", FIELDS("key", "written", "removed", "ok", "step on failure",
+								 "error on failure") },
+	{ "secret.recipients", 1, "a recipient was added to or removed from the store",
+	  FIELDS("action add or rm", "recipient", "recipients", "secrets") },
+	{ "secret.revoke", 1, "keys lost a secret", FIELDS("name", "keys", "removed") },
+	{ "secret.rm", 1, "a secret was removed", FIELDS("name", "grants") },
+	{ "secret.rotate", 1, "the store was re-encrypted to a new key", FIELDS("recipient", "secrets") },
+	{ "secret.set", 1, "a secret was stored", FIELDS("name", "replaced", "imported") },
+	{ "services.action", 1, "a chimera services run began", FIELDS("action", "unit", "targets") },
+	{ "services.complete", 1, "a chimera services run ended",
+	  FIELDS("action", "ok", "failed", "no_service_manager", "ms") },
+	{ "session.kill", 1, "a node's session was stopped",
+	  FIELDS("session", "ok", "outcome", "step on failure", "error on failure", "ms") },
+	{ "session.start", 1, "a node's session was started (by chimera sessions, or deploy -s)",
+	  FIELDS("session", "ok", "outcome", "command", "store_path", "nix_shell", "replace", "step on failure",
+		 "error", "ms", "path deploy -s: the closure", "replaced deploy -s") },
+	{ "status.complete", 1, "a chimera status run ended",
+	  FIELDS("profile", "expected", "nodes", "congruent", "ms") },
+	{ "test.*", 1, "events appended by hand (chimera ledger append) for tests, drills and benchmarks",
+	  FIELDS("any a JSON object of the appender's choosing") },
+	{ "watch.config.changed", 1, "a watched configuration now builds to another path",
+	  FIELDS("from", "to", "config") },
+	{ "watch.node.drifted", 1, "a watched node left its configuration", FIELDS("drift", "actual") },
+	{ "watch.node.heal_failed", 1, "healing a watched node failed", FIELDS("drift", "error", "failures") },
+	{ "watch.node.healed", 1, "a watched node was put back on its configuration", FIELDS("drift", "path") },
+	{ "watch.node.quarantined", 1, "a watched node failed too many heals and is left alone",
+	  FIELDS("reason", "failures") },
+	{ "watch.node.released", 1, "a node was let out of quarantine", FIELDS("by") },
+	{ "watch.node.unreachable", 1, "a watched node could not be reached", FIELDS("reason") },
+	{ "watch.round", 1, "one round of chimera watch ended",
+	  FIELDS("round", "nodes", "congruent", "drifted", "healed", "failed", "unreachable", "quarantined", "ms",
+		 "path with one configuration") },
+	{ "watch.session.failed", 1, "a watched node's declared session could not be restarted",
+	  FIELDS("session", "error") },
+	{ "watch.session.restarted", 1, "a watched node's declared session was restarted",
+	  FIELDS("session", "command") },
+	{ "watch.started", 1, "chimera watch began",
+	  FIELDS("configurations", "nodes", "interval_s", "heal", "max_heal_attempts", "path with one configuration") },
+	{ "watch.stopped", 1, "chimera watch ended", FIELDS("reason", "rounds") },
+};
+
+#define NCATALOG (sizeof(catalog) / sizeof(catalog[0]))
+
+const struct topic *topics_all(size_t *n)
+{
+	*n = NCATALOG;
+	return catalog;
+}
+
+static int row_cmp(const void *key, const void *row)
+{
+	return strcmp(key, ((const struct topic *)row)->name);
+}
+
+const struct topic *topics_find(const char *name)
+{
+	const struct topic *t;
+	size_t i;
+
+	if (!name)
+		return NULL;
+	if ((t = bsearch(name, catalog, NCATALOG, sizeof(catalog[0]), row_cmp)))
+		return t;
+	/* A namespace row "ns.*" takes "ns.anything". */
+	for (i = 0; i < NCATALOG; i++) {
+		size_t len = strlen(catalog[i].name);
+
+		if (len >= 2 && strcmp(catalog[i].name + len - 2, ".*") == 0 &&
+		    strncmp(name, catalog[i].name, len - 1) == 0 && name[len - 1] != '\0')
+			return &catalog[i];
+	}
+	return NULL;
+}
+
+int topics_check(const char *name)
+{
+	char q[96];
+
+	if (!name || !chain_topic_ok(name))
+		return err_set(ERR_INVALID, "bad topic '%s': expected lowercase words of [a-z0-9_-] joined by dots",
+			       name ? err_quote(q, sizeof(q), name, strlen(name)) : "");
+	if (!topics_find(name))
+		return err_set(ERR_INVALID, "unknown topic '%s': not in the event catalog (docs/events.md)",
+			       err_quote(q, sizeof(q), name, strlen(name)));
+	return 0;
+}
+
+/* One field as "`name` (note)". */
+static int field_markdown(struct buf *out, const char *field)
+{
+	size_t n = strcspn(field, " ");
+	int r;
+
+	if ((r = buf_addc(out, '`')) < 0 || (r = buf_add(out, field, n)) < 0 || (r = buf_addc(out, '`')) < 0)
+		return r;
+	if (field[n] == ' ')
+		r = buf_printf(out, " (%s)", field + n + 1);
+	return r;
+}
+
+int topics_markdown(struct buf *out)
+{
+	size_t i, j;
+	int r;
+
+	if ((r = buf_adds(out, "| topic | version | meaning | payload fields |\n|---|---|---|---|\n")) < 0)
+		return r;
+	for (i = 0; i < NCATALOG; i++) {
+		const struct topic *t = &catalog[i];
+
+		if ((r = buf_printf(out, "| `%s` | %d | %s | ", t->name, t->version, t->meaning)) < 0)
+			return r;
+		for (j = 0; t->fields[j]; j++) {
+			if ((j && (r = buf_adds(out, ", ")) < 0) || (r = field_markdown(out, t->fields[j])) < 0)
+				return r;
+		}
+		if ((r = buf_adds(out, " |\n")) < 0)
+			return r;
+	}
+	return 0;
+}
