@@ -2,7 +2,7 @@
 #include "runtime/world.h"
 #include "adapters/lab/lab.h"
 #include "adapters/nix/nix_cli.h"
-#include "adapters/sqlite/ledger_sqlite.h"
+#include "runtime/ledger_open.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -131,24 +131,15 @@ int world_inventory(struct world *w, const struct inventory **out)
 
 int world_open_ledger(struct world *w, struct ledger **out)
 {
-	const char *dir;
-	char path[PATH_MAX];
+	const char *url = w->opt.ledger, *dir = NULL;
 	int r;
-
-	const char *url = w->opt.ledger;
 
 	*out = NULL;
 	if (!url || !*url)
 		url = getenv("CHIMERA_LEDGER");
-	if (url && *url) {
-		if (strncmp(url, "sqlite:", 7) != 0 || !url[7])
-			return err_set(ERR_INVALID, "unknown ledger '%s': expected sqlite:PATH", url);
-		return ledger_sqlite_open(url + 7, out);
-	}
-	if ((r = world_state_dir(w, &dir)) < 0)
+	if ((!url || !*url) && (r = world_state_dir(w, &dir)) < 0)
 		return r;
-	snprintf(path, sizeof(path), "%s/chimera.db", dir);
-	return ledger_sqlite_open(path, out);
+	return ledger_open_url(url, dir, out);
 }
 
 int world_open_nix(struct world *w, struct nix **out)
