@@ -1,6 +1,7 @@
 /* chimera deploy: build a configuration once and put every target on it. */
 #include "app/deploy.h"
-#include "app/secrets.h"
+#include "adapters/openssl/cipher_openssl.h"
+#include "app/fleet/secrets_push.h"
 #include "app/sessions.h"
 #include "cli/check_opts.h"
 #include "cli/fleet_opts.h"
@@ -545,7 +546,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	/* Secrets go out once the store has been used (so revoked ones are removed too). */
 	snprintf(sdir, sizeof(sdir), "%s/secrets", cli->state_dir);
 	if (stat(sdir, &sst) == 0) {
-		if ((r = secrets_open_read(&hooks.st, cli->state_dir)) < 0) {
+		if ((r = secrets_open_read(&hooks.st, cli->state_dir, cipher_openssl())) < 0) {
 			st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 			goto out;
 		}
