@@ -471,7 +471,8 @@ static enum cmd_status do_identity(struct cli *cli, int argc, char **argv)
 		return (enum cmd_status)r;
 	if (argc != first)
 		return cli_usage(cli, "'secrets identity' takes no operands");
-	if (cli_state_dir(cli) < 0 || secrets_open(&st, cli->state_dir, cipher_openssl(), NULL) < 0 || secrets_identity(&st, pub) < 0) {
+	if (cli_state_dir(cli) < 0 || secrets_open(&st, cli->state_dir, cipher_openssl(), NULL) < 0 ||
+	    secrets_identity(&st, pub) < 0) {
 		s = fail(cli);
 		goto out;
 	}

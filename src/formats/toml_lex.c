@@ -319,12 +319,12 @@ static int parse_escape(struct parser *p, struct buf *out)
 
 			if (h < 0)
 				return toml_perr(p, at, "bad unicode escape '%s': expected %d hex digits",
-					    toml_quote(p, q, sizeof(q), at, 2 + (size_t)k + 1), n);
+						 toml_quote(p, q, sizeof(q), at, 2 + (size_t)k + 1), n);
 			cp = cp << 4 | (uint32_t)h;
 		}
 		if ((cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
 			return toml_perr(p, at, "escape '%s' is not a unicode scalar value",
-				    toml_quote(p, q, sizeof(q), at, 2 + (size_t)n));
+					 toml_quote(p, q, sizeof(q), at, 2 + (size_t)n));
 		p->i += 2 + (size_t)n;
 		return toml_bufr(utf8_put(out, cp));
 	case -1:

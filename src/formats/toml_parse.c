@@ -141,9 +141,10 @@ int toml_parse_value(struct parser *p, struct toml_value **out)
 		p->depth--;
 		if (r < 0)
 			goto fail;
-	} else if (toml_is_digit(c) && ((toml_is_digit(toml_peek_at(p, 1)) && toml_peek_at(p, 2) == ':') ||
-				   (toml_is_digit(toml_peek_at(p, 1)) && toml_is_digit(toml_peek_at(p, 2)) && toml_is_digit(toml_peek_at(p, 3)) &&
-				    toml_peek_at(p, 4) == '-'))) {
+	} else if (toml_is_digit(c) &&
+		   ((toml_is_digit(toml_peek_at(p, 1)) && toml_peek_at(p, 2) == ':') ||
+		    (toml_is_digit(toml_peek_at(p, 1)) && toml_is_digit(toml_peek_at(p, 2)) &&
+		     toml_is_digit(toml_peek_at(p, 3)) && toml_peek_at(p, 4) == '-'))) {
 		if ((r = toml_parse_datetime(p, v)) < 0)
 			goto fail;
 	} else {
@@ -171,7 +172,7 @@ int toml_parse_value(struct parser *p, struct toml_value **out)
 		break;
 	default:
 		r = toml_perr(p, p->i, "unexpected %s after the value '%s'", toml_found(p, f, sizeof(f), p->i),
-			 toml_quote(p, q, sizeof(q), start, p->i - start));
+			      toml_quote(p, q, sizeof(q), start, p->i - start));
 		goto fail;
 	}
 	v->flags |= VF_TEXT;
@@ -245,11 +246,11 @@ static int set_dotted(struct parser *p, struct toml_value *t, struct keypath *kp
 				goto fail;
 		} else if (x->type != TOML_TABLE || (x->flags & VF_INLINE)) {
 			r = toml_perr(p, seg->off, "cannot add keys to '%s': it is %s (defined at %u:%u)", toml_keyq(p, q, sizeof(q), kp, k),
-				 a_type(x), x->key.line, x->key.col);
+				      a_type(x), x->key.line, x->key.col);
 			goto fail;
 		} else if (x->flags & VF_EXPLICIT) {
 			r = toml_perr(p, seg->off, "cannot add keys to table '%s' with a dotted key: it has a [header] at %u:%u",
-				 toml_keyq(p, q, sizeof(q), kp, k), x->span.line, x->span.col);
+				      toml_keyq(p, q, sizeof(q), kp, k), x->span.line, x->span.col);
 			goto fail;
 		} else if (x->flags & VF_IMPLICIT) {
 			/* defined now, by dotted keys: no [header] may define it later */
@@ -260,7 +261,7 @@ static int set_dotted(struct parser *p, struct toml_value *t, struct keypath *kp
 	seg = &kp->seg[kp->n - 1];
 	if ((x = toml_table_find(t, seg->s, seg->len))) {
 		r = toml_perr(p, seg->off, "duplicate key '%s' (first defined at %u:%u)", toml_keyq(p, q, sizeof(q), kp, kp->n - 1),
-			 x->key.line, x->key.col);
+			      x->key.line, x->key.col);
 		goto fail;
 	}
 	e->key = seg->sp;
@@ -293,7 +294,7 @@ static int parse_header(struct parser *p, size_t line_off)
 		goto out;
 	if (toml_peek(p) != ']' || (aot && toml_peek_at(p, 1) != ']')) {
 		r = toml_perr(p, p->i, "expected '%s' to close the table header, found %s", aot ? "]]" : "]",
-			 toml_found(p, f, sizeof(f), p->i));
+			      toml_found(p, f, sizeof(f), p->i));
 		goto out;
 	}
 	p->i += aot ? 2 : 1;
@@ -308,7 +309,7 @@ static int parse_header(struct parser *p, size_t line_off)
 			x = x->u.arr.v[x->u.arr.n - 1];
 		} else if (x->type != TOML_TABLE || (x->flags & VF_INLINE)) {
 			r = toml_perr(p, seg->off, "cannot add a table under '%s': it is %s (defined at %u:%u)",
-				 toml_keyq(p, q, sizeof(q), &kp, k), a_type(x), x->key.line, x->key.col);
+				      toml_keyq(p, q, sizeof(q), &kp, k), a_type(x), x->key.line, x->key.col);
 			goto out;
 		}
 		t = x;
@@ -333,7 +334,7 @@ static int parse_header(struct parser *p, size_t line_off)
 			seg->s = NULL;
 		} else if (arr->type != TOML_ARRAY || !(arr->flags & VF_AOT)) {
 			r = toml_perr(p, seg->off, "cannot make '%s' an array of tables: it is already %s (defined at %u:%u)",
-				 toml_keyq(p, q, sizeof(q), &kp, kp.n - 1), a_type(arr), arr->key.line, arr->key.col);
+				      toml_keyq(p, q, sizeof(q), &kp, kp.n - 1), a_type(arr), arr->key.line, arr->key.col);
 			goto out;
 		}
 		if (!(tab = toml_value_new(TOML_TABLE))) {
@@ -354,10 +355,10 @@ static int parse_header(struct parser *p, size_t line_off)
 	} else {
 		if (x->type == TOML_TABLE)
 			r = toml_perr(p, seg->off, "table '%s' is already defined (at %u:%u)", toml_keyq(p, q, sizeof(q), &kp, kp.n - 1),
-				 x->span.line, x->span.col);
+				      x->span.line, x->span.col);
 		else
 			r = toml_perr(p, seg->off, "cannot define table '%s': it is already %s (defined at %u:%u)",
-				 toml_keyq(p, q, sizeof(q), &kp, kp.n - 1), a_type(x), x->key.line, x->key.col);
+				      toml_keyq(p, q, sizeof(q), &kp, kp.n - 1), a_type(x), x->key.line, x->key.col);
 		goto out;
 	}
 	tab->flags = (tab->flags & ~(unsigned)VF_IMPLICIT) | VF_EXPLICIT | VF_SECTION;
@@ -385,7 +386,7 @@ static int parse_keyval(struct parser *p, size_t line_off)
 		goto out;
 	if (toml_peek(p) != '=') {
 		r = toml_perr(p, p->i, "expected '=' after the key '%s', found %s", toml_keyq(p, q, sizeof(q), &kp, kp.n - 1),
-			 toml_found(p, f, sizeof(f), p->i));
+			      toml_found(p, f, sizeof(f), p->i));
 		goto out;
 	}
 	p->i++;

@@ -94,7 +94,7 @@ int toml_parse_number(struct parser *p, size_t off, size_t n, struct toml_value 
 				k++;
 			if (!scan_digits(w, n, &k, 10))
 				return toml_perr(p, off, "bad float '%s': expected digits in the exponent",
-					    toml_quote(p, q, sizeof(q), off, n));
+						 toml_quote(p, q, sizeof(q), off, n));
 		}
 		if (k != n)
 			return toml_perr(p, off, "bad number '%s'", toml_quote(p, q, sizeof(q), off, n));
@@ -186,16 +186,17 @@ static int parse_time(struct parser *p, size_t start, size_t *k, struct toml_dat
 	    !fixed_digits(p, at + 3, 2, &dt->minute) || !at_char(p, at + 5, ':') ||
 	    !fixed_digits(p, at + 6, 2, &dt->second))
 		return toml_perr(p, start, "bad time in '%s': expected HH:MM:SS",
-			    toml_quote(p, q, sizeof(q), start, token_end(p, at) - start));
+				 toml_quote(p, q, sizeof(q), start, token_end(p, at) - start));
 	if (dt->hour > 23 || dt->minute > 59 || dt->second > 60)
-		return toml_perr(p, start, "bad time in '%s': %s out of range", toml_quote(p, q, sizeof(q), start, token_end(p, at) - start),
-			    dt->hour > 23 ? "hour" : dt->minute > 59 ? "minute" : "second");
+		return toml_perr(p, start, "bad time in '%s': %s out of range",
+				 toml_quote(p, q, sizeof(q), start, token_end(p, at) - start),
+				 dt->hour > 23 ? "hour" : dt->minute > 59 ? "minute" : "second");
 	at += 8;
 	if (at_char(p, at, '.')) {
 		at++;
 		if (at >= p->len || !toml_is_digit((unsigned char)p->s[at]))
 			return toml_perr(p, start, "bad time in '%s': expected digits after '.'",
-				    toml_quote(p, q, sizeof(q), start, token_end(p, at) - start));
+					 toml_quote(p, q, sizeof(q), start, token_end(p, at) - start));
 		for (; at < p->len && toml_is_digit((unsigned char)p->s[at]); at++) {
 			if (dt->frac_digits < 9) {
 				dt->nanosecond = dt->nanosecond * 10 + (uint32_t)(p->s[at] - '0');
@@ -223,10 +224,10 @@ int toml_parse_datetime(struct parser *p, struct toml_value *v)
 		if (!fixed_digits(p, k + 5, 2, &dt.month) || !at_char(p, k + 7, '-') ||
 		    !fixed_digits(p, k + 8, 2, &dt.day))
 			return toml_perr(p, start, "bad date '%s': expected YYYY-MM-DD",
-				    toml_quote(p, q, sizeof(q), start, token_end(p, k) - start));
+					 toml_quote(p, q, sizeof(q), start, token_end(p, k) - start));
 		if (dt.month < 1 || dt.month > 12 || dt.day < 1 || dt.day > days_in_month(dt.year, dt.month))
 			return toml_perr(p, start, "bad date '%s': %s out of range", toml_quote(p, q, sizeof(q), start, 10),
-				    dt.month < 1 || dt.month > 12 ? "month" : "day");
+					 dt.month < 1 || dt.month > 12 ? "month" : "day");
 		k += 10;
 		if (at_char(p, k, 'T') || at_char(p, k, 't'))
 			k++;
@@ -248,10 +249,10 @@ int toml_parse_datetime(struct parser *p, struct toml_value *v)
 
 			if (!fixed_digits(p, k + 1, 2, &oh) || !at_char(p, k + 3, ':') || !fixed_digits(p, k + 4, 2, &om))
 				return toml_perr(p, start, "bad offset in '%s': expected +HH:MM or -HH:MM",
-					    toml_quote(p, q, sizeof(q), start, token_end(p, k + 1) - start));
+						 toml_quote(p, q, sizeof(q), start, token_end(p, k + 1) - start));
 			if (oh > 23 || om > 59)
 				return toml_perr(p, start, "bad offset in '%s': out of range",
-					    toml_quote(p, q, sizeof(q), start, token_end(p, k + 1) - start));
+						 toml_quote(p, q, sizeof(q), start, token_end(p, k + 1) - start));
 			dt.offset_minutes = (oh * 60 + om) * (p->s[k] == '-' ? -1 : 1);
 			k += 6;
 			v->type = TOML_DATETIME;

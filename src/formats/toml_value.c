@@ -278,7 +278,10 @@ const struct toml_value *toml_array_get(const struct toml_value *a, size_t i)
 	return i < toml_array_len(a) ? a->u.arr.v[i] : NULL;
 }
 
-/* ERR_NOTFOUND for NULL, ERR_INVALID naming both types when V is not of type WANT (or a date/time kind when WANT is 0), else 0. */
+/*
+ * ERR_NOTFOUND for NULL, ERR_INVALID naming both types when V is not of type WANT (or a
+ * date/time kind when WANT is 0), else 0.
+ */
 static int want_type(const struct toml_value *v, enum toml_type want)
 {
 	const char *name = want ? toml_type_name(want) : "date or time";
