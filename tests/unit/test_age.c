@@ -523,6 +523,126 @@ static void test_identity_files(void **state)
 	age_identity_wipe(&id);
 }
 
+/* A cipher over OpenSSL's that counts the calls of each primitive, and fails one of them on demand. */
+struct spy_cipher {
+	struct cipher base;
+	int random, x25519, hkdf, hmac, seal, open;
+	int fail_random;	/* every random call fails */
+	int fail_open;		/* the open call with this number (counted from 1) fails */
+};
+
+#define SPY(c) ((struct spy_cipher *)(uintptr_t)(c))
+
+static int spy_random(const struct cipher *c, void *out, size_t n)
+{
+	SPY(c)->random++;
+	if (SPY(c)->fail_random)
+		return err_set(ERR_IO, "spy: no random bytes");
+	return C->ops->random(C, out, n);
+}
+
+static int spy_x25519_public(const struct cipher *c, const uint8_t *secret, uint8_t *public)
+{
+	SPY(c)->x25519++;
+	return C->ops->x25519_public(C, secret, public);
+}
+
+static int spy_x25519(const struct cipher *c, const uint8_t *secret, const uint8_t *peer, uint8_t *shared)
+{
+	SPY(c)->x25519++;
+	return C->ops->x25519(C, secret, peer, shared);
+}
+
+static int spy_hkdf(const struct cipher *c, const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
+		    const char *info, uint8_t *out, size_t out_len)
+{
+	SPY(c)->hkdf++;
+	return C->ops->hkdf_sha256(C, ikm, ikm_len, salt, salt_len, info, out, out_len);
+}
+
+static int spy_hmac(const struct cipher *c, const uint8_t *key, size_t key_len, const void *data, size_t len,
+		    uint8_t *out)
+{
+	SPY(c)->hmac++;
+	return C->ops->hmac_sha256(C, key, key_len, data, len, out);
+}
+
+static int spy_seal(const struct cipher *c, const uint8_t *key, const uint8_t *nonce, const uint8_t *in, size_t len,
+		    uint8_t *out, uint8_t *tag)
+{
+	SPY(c)->seal++;
+	return C->ops->seal(C, key, nonce, in, len, out, tag);
+}
+
+static int spy_open(const struct cipher *c, const uint8_t *key, const uint8_t *nonce, const uint8_t *in, size_t len,
+		    uint8_t *out, const uint8_t *tag)
+{
+	if (++SPY(c)->open == SPY(c)->fail_open)
+		return ERR_CORRUPT;
+	return C->ops->open(C, key, nonce, in, len, out, tag);
+}
+
+static const struct cipher_ops spy_ops = {
+	.name = "spy",
+	.random = spy_random,
+	.x25519_public = spy_x25519_public,
+	.x25519 = spy_x25519,
+	.hkdf_sha256 = spy_hkdf,
+	.hmac_sha256 = spy_hmac,
+	.seal = spy_seal,
+	.open = spy_open,
+};
+
+/* Every primitive age uses comes through the cipher port, and a failing one fails the call cleanly. */
+static void test_cipher_port(void **state)
+{
+	struct spy_cipher spy = { .base = { &spy_ops } };
+	const struct cipher *c = &spy.base;
+	struct age_identity id;
+	struct age_recipient rc;
+	uint8_t *enc = NULL, *plain = NULL;
+	size_t enc_len = 0, plain_len = 0;
+
+	assert_int_equal(age_identity_generate(c, &id), 0);
+	assert_int_equal(spy.random, 1);
+	assert_int_equal(spy.x25519, 1);
+	age_identity_recipient(&id, &rc);
+
+	/* One chunk to one recipient: file key, ephemeral key and nonce; share, shared secret; wrap, MAC, payload keys. */
+	assert_int_equal(age_encrypt(c, &rc, 1, "hello", 5, &enc, &enc_len), 0);
+	assert_int_equal(spy.random, 4);
+	assert_int_equal(spy.x25519, 3);
+	assert_int_equal(spy.hkdf, 3);
+	assert_int_equal(spy.hmac, 1);
+	assert_int_equal(spy.seal, 2);
+	assert_int_equal(age_decrypt(c, &id, 1, enc, enc_len, &plain, &plain_len), 0);
+	assert_int_equal(plain_len, 5);
+	assert_memory_equal(plain, "hello", 5);
+	assert_int_equal(spy.open, 2);
+	age_free(plain, plain_len);
+
+	/* The stanza does not open: no identity matches. The payload does not: ERR_CORRUPT naming the chunk. */
+	spy.open = 0;
+	spy.fail_open = 1;
+	assert_int_equal(age_decrypt(c, &id, 1, enc, enc_len, &plain, &plain_len), ERR_AUTH);
+	assert_null(plain);
+	spy.open = 0;
+	spy.fail_open = 2;
+	assert_int_equal(age_decrypt(c, &id, 1, enc, enc_len, &plain, &plain_len), ERR_CORRUPT);
+	assert_non_null(strstr(err_msg(), "payload chunk 1 of 1"));
+	assert_null(plain);
+	spy.fail_open = 0;
+	free(enc);
+
+	spy.fail_random = 1;
+	assert_int_equal(age_encrypt(c, &rc, 1, "hello", 5, &enc, &enc_len), ERR_IO);
+	assert_null(enc);
+	assert_int_equal(enc_len, 0);
+	assert_int_equal(age_identity_generate(c, &id), ERR_IO);
+	for (size_t i = 0; i < sizeof(id.secret); i++)
+		assert_int_equal(id.secret[i], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_bad_mac),
 		cmocka_unit_test(test_age_fixtures),
 		cmocka_unit_test(test_identity_files),
+		cmocka_unit_test(test_cipher_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

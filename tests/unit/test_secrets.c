@@ -737,6 +737,81 @@ static void test_push(void **s)
 	ex->ops->close(ex);
 }
 
+/* The push to a list of targets at once: a report as data, its JSON, a secret.push event per node; and deploy's policy. */
+static void test_push_fleet(void **s)
+{
+	struct exec_local_config cfg = { 30 };
+	struct executor *ex;
+	struct fleet f = { 0 };
+	struct secrets_store st;
+	struct secrets_fleet_report rep;
+	struct target_list l;
+	struct target t, unreachable;
+	char key[SECRETS_KEY_MAX + 1], dir[4096], want[8192], *text;
+	const char *keys[1] = { key };
+	bool push = true;
+	json_t *doc;
+
+	/* Never used: a deploy leaves secrets alone. */
+	assert_false(secrets_in_use(state));
+	assert_int_equal(secrets_policy(&st, state, C, &push), 0);
+	assert_false(push);
+	secrets_close(&st);
+
+	assert_int_equal(exec_local_new(&cfg, &ex), 0);
+	f.local = ex;
+	f.ledger = &ledger.base;
+	f.parallel = 4;
+	target_list_init(&l);
+	assert_int_equal(target_parse(&t, "local", 5), 0);
+	assert_int_equal(target_parse(&unreachable, "root@192.0.2.1", 14), 0);	/* no SSH executor: fails to connect */
+	assert_int_equal(target_list_add(&l, &t), 0);
+	assert_int_equal(target_list_add(&l, &unreachable), 0);
+	path(dir, sizeof(dir), "node/run/chimera/secrets");
+	assert_int_equal(secrets_open(&st, state, C, &ledger.base), 0);
+	st.remote_dir = dir;
+	set_value(&st, "a", VALUE, sizeof(VALUE) - 1);
+	secrets_target_key(NULL, &t, key, sizeof(key));
+	assert_int_equal(secrets_grant(&st, "a", keys, 1, NULL), 0);
+
+	buf_reset(&ledger.topics);
+	assert_int_equal(secrets_push_fleet(&st, &f, NULL, &l, NULL, &rep), 0);
+	assert_int_equal(rep.n, 2);
+	assert_int_equal(rep.ok, 1);
+	assert_int_equal(rep.ledger_failed, 0);
+	assert_int_equal(rep.nodes[0].err, 0);
+	assert_true(rep.nodes[1].err < 0);
+	assert_string_equal(rep.nodes[1].fail.step, "connect");
+	assert_file("node/run/chimera/secrets/a", VALUE, sizeof(VALUE) - 1, 0400);
+	assert_string_equal(ledger.topics.data, "secret.push\nsecret.push\n");
+
+	doc = secrets_fleet_report_json(&rep);
+	assert_non_null(doc);
+	json_object_del(json_array_get(json_object_get(doc, "nodes"), 1), "error");	/* the executor's wording */
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	snprintf(want, sizeof(want),
+		 "{\"dir\":\"%s\",\"nodes\":[{\"error\":null,\"key\":\"%s\",\"ok\":true,\"removed\":[],"
+		 "\"step\":null,\"target\":\"local\",\"written\":[\"a\"]},{\"key\":\"root@192.0.2.1:22\","
+		 "\"ok\":false,\"removed\":[],\"step\":\"connect\",\"target\":\"root@192.0.2.1:22\",\"written\":[]}],"
+		 "\"summary\":{\"failed\":1,\"nodes\":2,\"ok\":1}}",
+		 dir, key);
+	assert_string_equal(text, want);
+	free(text);
+	json_decref(doc);
+	secrets_fleet_report_release(&rep);
+	assert_null(rep.nodes);
+	secrets_close(&st);
+
+	/* Used: every deploy pushes, through a store opened to read. */
+	assert_true(secrets_in_use(state));
+	assert_int_equal(secrets_policy(&st, state, C, &push), 0);
+	assert_true(push);
+	assert_true(st.read_only);
+	secrets_close(&st);
+	target_list_release(&l);
+	ex->ops->close(ex);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -750,6 +825,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_import, setup, teardown),
 		cmocka_unit_test(test_read_fd),
 		cmocka_unit_test_setup_teardown(test_push, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_push_fleet, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
