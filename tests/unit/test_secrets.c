@@ -737,7 +737,7 @@ static void test_push(void **s)
 	ex->ops->close(ex);
 }
 
-/* The push to a list of targets at once: a report as data, its JSON, a secret.push event per node; and deploy's policy. */
+/* The push to a list of targets at once: the report, its JSON, a secret.push event per node; and deploy's policy. */
 static void test_push_fleet(void **s)
 {
 	struct exec_local_config cfg = { 30 };
