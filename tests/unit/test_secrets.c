@@ -1,4 +1,4 @@
-/* Unit tests for app/secrets in a temporary state dir: set/get, grants, recipients, rotation, failures, events, push. */
+/* Unit tests for app/fleet/secrets* in a temporary state dir: set/get, grants, recipients, rotation, failures, push. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
