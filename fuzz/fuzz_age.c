@@ -3,9 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapters/openssl/cipher_openssl.h"
 #include "formats/age.h"
 #include "fuzz.h"
 #include "util/err.h"
+
+/* The cipher every age call here uses. */
+#define C cipher_openssl()
 
 /*
  * A fixed identity made once with age-keygen (a test key: nothing is secret here) and
@@ -147,12 +151,12 @@ static void setup(void)
 
 	if (ready)
 		return;
-	FUZZ_CHECK(age_identity_parse(ME_SECRET, strlen(ME_SECRET), &me) == 0, "ME does not parse: %s", err_msg());
-	FUZZ_CHECK(age_identity_parse(OTHER_SECRET, strlen(OTHER_SECRET), &other) == 0, "OTHER does not parse");
+	FUZZ_CHECK(age_identity_parse(C, ME_SECRET, strlen(ME_SECRET), &me) == 0, "ME does not parse: %s", err_msg());
+	FUZZ_CHECK(age_identity_parse(C, OTHER_SECRET, strlen(OTHER_SECRET), &other) == 0, "OTHER does not parse");
 	age_identity_recipient(&me, &me_rcpt);
 	age_recipient_format(&me_rcpt, text);
 	FUZZ_CHECK(strcmp(text, ME_PUBLIC) == 0, "ME's recipient is %s, age-keygen said " ME_PUBLIC, text);
-	FUZZ_CHECK(age_encrypt(&me_rcpt, 0, "x", 1, &out, &out_len) == ERR_INVALID && out == NULL,
+	FUZZ_CHECK(age_encrypt(C, &me_rcpt, 0, "x", 1, &out, &out_len) == ERR_INVALID && out == NULL,
 		   "encryption to no recipient did not fail");
 	ready = true;
 }
@@ -226,7 +230,7 @@ static void check_decrypt(const uint8_t *data, size_t size)
 	int k = known_file(data, size), r, r2;
 
 	fuzz_err_mark();
-	r = age_decrypt(&me, 1, data, size, &plain, &plain_len);
+	r = age_decrypt(C, &me, 1, data, size, &plain, &plain_len);
 	if (r == 0) {
 		/* Header and payload are authenticated: only a file made for ME opens. */
 		FUZZ_CHECK(k >= 0 && known[k].plain, "an age file that is no seed decrypts");
@@ -239,7 +243,7 @@ static void check_decrypt(const uint8_t *data, size_t size)
 	}
 	/* ME first, then OTHER: what ME decides stands; OTHER adds only files made for it. */
 	fuzz_err_mark();
-	r2 = age_decrypt(both, 2, data, size, &plain2, &plain2_len);
+	r2 = age_decrypt(C, both, 2, data, size, &plain2, &plain2_len);
 	if (r != ERR_AUTH)
 		FUZZ_CHECK(r2 == r, "with ME: %d, with ME and OTHER: %d (%s)", r, r2, err_msg());
 	else
@@ -261,13 +265,13 @@ static void check_encrypt(const uint8_t *data, size_t size)
 	uint32_t h = 2166136261u;
 	int r;
 
-	r = age_encrypt(&me_rcpt, 1, data, size, &file, &file_len);
+	r = age_encrypt(C, &me_rcpt, 1, data, size, &file, &file_len);
 	FUZZ_CHECK(r == 0, "age_encrypt failed: %s", err_msg());
 	FUZZ_CHECK(file_len > size + AGE_NONCE_LEN + AGE_TAG_LEN && memcmp(file, "age-encryption.org/v1\n", 22) == 0,
 		   "age_encrypt made %zu bytes for %zu", file_len, size);
 	at = file_len - size - AGE_NONCE_LEN - AGE_TAG_LEN;
 	FUZZ_CHECK(file[at - 1] == '\n', "the header of an encrypted file does not end where the payload starts");
-	r = age_decrypt(&me, 1, file, file_len, &plain, &plain_len);
+	r = age_decrypt(C, &me, 1, file, file_len, &plain, &plain_len);
 	FUZZ_CHECK(r == 0, "what age_encrypt made does not decrypt: %s", err_msg());
 	FUZZ_CHECK(plain_len == size && memcmp(plain, data, size) == 0, "encrypted and decrypted, the bytes differ");
 	age_free(plain, plain_len);
@@ -276,14 +280,14 @@ static void check_encrypt(const uint8_t *data, size_t size)
 		h = (h ^ data[i]) * 16777619u;
 	if (h & 1) {
 		fuzz_err_mark();
-		r = age_decrypt(&other, 1, file, file_len, &plain, &plain_len);
+		r = age_decrypt(C, &other, 1, file, file_len, &plain, &plain_len);
 		FUZZ_CHECK(r == ERR_AUTH && plain == NULL, "OTHER opens a file for ME: %d", r);
 		check_message("age_decrypt");
 	} else {
 		at = (h >> 1) % file_len;
 		file[at] ^= (uint8_t)(1u << (h >> 29));
 		fuzz_err_mark();
-		r = age_decrypt(&me, 1, file, file_len, &plain, &plain_len);
+		r = age_decrypt(C, &me, 1, file, file_len, &plain, &plain_len);
 		FUZZ_CHECK(r < 0 && plain == NULL, "a file with byte %zu changed still decrypts", at);
 		check_decrypt_failure(file, file_len, r);
 	}
@@ -330,7 +334,7 @@ static void check_keys(const char *line, size_t n)
 		FUZZ_CHECK(strstr(err_msg(), "expected age1...") != NULL, "no expected form in \"%s\"", err_msg());
 	}
 	fuzz_err_mark();
-	r = age_identity_parse(line, n, &id);
+	r = age_identity_parse(C, line, n, &id);
 	if (r == 0) {
 		age_identity_format(&id, text);
 		FUZZ_CHECK(strlen(text) == n && memcmp(text, line, n) == 0, "identity formats to another text");
@@ -342,7 +346,7 @@ static void check_keys(const char *line, size_t n)
 		FUZZ_CHECK(r > 0 && (size_t)r == strlen(file), "age_identity_file_format: %d", r);
 		FUZZ_CHECK(strstr(file, text) != NULL, "the identity file does not name its public key");
 		fuzz_err_mark();
-		r = age_identity_file_parse("fuzz.key", file, strlen(file), &ids, &nids);
+		r = age_identity_file_parse(C, "fuzz.key", file, strlen(file), &ids, &nids);
 		FUZZ_CHECK(r == 0 && nids == 1 && memcmp(&ids[0], &id, sizeof(id)) == 0,
 			   "the identity file does not parse back: %s", err_msg());
 		FUZZ_CHECK(age_identity_file_format(&id, NULL, file, 40) == ERR_LIMIT && fuzz_all_zero(file, 40),
@@ -377,7 +381,7 @@ static void check_identity_file(const char *s, size_t size)
 		off += (nl ? (size_t)(nl - s - off) : size - off) + 1;
 	}
 	fuzz_err_mark();
-	r = age_identity_file_parse("fuzz.key", s, size, &ids, &n);
+	r = age_identity_file_parse(C, "fuzz.key", s, size, &ids, &n);
 	if (r == 0) {
 		FUZZ_CHECK(n >= 1 && n == lines, "%zu identities from %zu key lines", n, lines);
 		age_identities_free(ids, n);

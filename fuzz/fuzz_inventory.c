@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "app/config/inventory.h"
-#include "app/secrets.h"
+#include "app/fleet/secrets.h"
 #include "core/flakeref.h"
 #include "core/profile.h"
 #include "fuzz.h"

@@ -245,6 +245,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	req.own_configs = own_configs;
 	req.flag_checks = checks.n > 0;
 	req.state_dir = cli->state_dir;
+	req.cipher = world_cipher(&cli->world);
 	req.session = session;
 	req.command = session ? command.data : NULL;
 	prog = progress_start(progress_mode_for(cli->json, cli->quiet), f.targets.n);

@@ -1,16 +1,15 @@
 /* chimera secrets: age-encrypted secrets in the state dir, their grants, and the push to nodes. */
-#include "app/secrets.h"
+#include "app/fleet/secrets.h"
+#include "app/fleet/secrets_push.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
 #include "util/clock.h"
 #include "util/err.h"
-#include "util/pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,12 @@
 #include <unistd.h>
 
 enum { OPT_FILE = 2000, OPT_OWNER, OPT_DIR };
+
+/* The cipher the store runs on: the opened world's. */
+static const struct cipher *secrets_cipher(struct cli *cli)
+{
+	return world_cipher(&cli->world);
+}
 
 /* A failure of the store: exit 1, the message names the secret or file. */
 static enum cmd_status fail(struct cli *cli)
@@ -42,7 +47,8 @@ static int open_store(struct cli *cli, struct secrets_store *st, struct ledger *
 	}
 	if ((r = cli_state_dir(cli)) < 0)
 		return r;
-	return ledger ? secrets_open(st, cli->state_dir, *ledger) : secrets_open_read(st, cli->state_dir);
+	return ledger ? secrets_open(st, cli->state_dir, secrets_cipher(cli), *ledger)
+		      : secrets_open_read(st, cli->state_dir, secrets_cipher(cli));
 }
 
 static void close_store(struct secrets_store *st, struct ledger *ledger)
@@ -470,7 +476,8 @@ static enum cmd_status do_identity(struct cli *cli, int argc, char **argv)
 		return (enum cmd_status)r;
 	if (argc != first)
 		return cli_usage(cli, "'secrets identity' takes no operands");
-	if (cli_state_dir(cli) < 0 || secrets_open(&st, cli->state_dir, NULL) < 0 || secrets_identity(&st, pub) < 0) {
+	if (cli_state_dir(cli) < 0 || secrets_open(&st, cli->state_dir, secrets_cipher(cli), NULL) < 0 ||
+	    secrets_identity(&st, pub) < 0) {
 		s = fail(cli);
 		goto out;
 	}
@@ -482,46 +489,6 @@ static enum cmd_status do_identity(struct cli *cli, int argc, char **argv)
 out:
 	close_store(&st, NULL);
 	return s;
-}
-
-/* push: one node's job. */
-struct push_node {
-	struct target t;
-	char name[TARGET_FORMAT_MAX];
-	char key[SECRETS_KEY_MAX + 1];
-	const char *owner;
-	struct secrets_push_report rep;
-	struct fleet_failure fail;
-	int err;
-};
-
-struct push_run {
-	const struct secrets_store *st;
-	const struct fleet *fleet;
-	struct push_node *nodes;
-};
-
-static void push_job(size_t i, void *arg)
-{
-	struct push_run *run = arg;
-	struct push_node *n = &run->nodes[i];
-	struct executor *ex = NULL;
-	struct exec_session *s = NULL;
-
-	if ((n->err = fleet_connect(run->fleet, &n->t, &ex, &s, &n->fail)) < 0)
-		return;
-	n->err = secrets_push(run->st, run->fleet, ex, s, n->key, n->owner, &n->rep, &n->fail);
-	ex->ops->disconnect(s);
-}
-
-static json_t *strv_json(char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
 }
 
 static void print_names(const char *what, char *const *v, size_t n)
@@ -536,7 +503,30 @@ static void print_names(const char *what, char *const *v, size_t n)
 	printf("\n");
 }
 
-static enum cmd_status do_push(struct cli *cli, int argc, char **argv)
+/* The text form of a push: a line per node, its names unless quiet, then the summary. */
+static void print_push(const struct cli *cli, const struct secrets_fleet_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct secrets_fleet_node *n = &rep->nodes[i];
+
+		if (n->err) {
+			printf("%s: FAILED at %s: %s\n", n->name, n->fail.step ? n->fail.step : "secrets", n->fail.message);
+			continue;
+		}
+		printf("%s: %zu written, %zu removed\n", n->name, n->rep.nwritten, n->rep.nremoved);
+		if (!cli->quiet) {
+			print_names("written", n->rep.written, n->rep.nwritten);
+			print_names("removed", n->rep.removed, n->rep.nremoved);
+		}
+	}
+	printf("%zu nodes: %zu ok, %zu failed\n", rep->n, rep->ok, rep->n - rep->ok);
+}
+
+/* Parse push's options into F, *OWNER and *DIR. Returns 0 or the usage status. */
+static int parse_push(struct cli *cli, int argc, char **argv, struct cli_fleet *f, const char **owner,
+		      const char **dir)
 {
 	static const struct option opts[] = {
 		FLEET_OPTIONS,
@@ -544,122 +534,76 @@ static enum cmd_status do_push(struct cli *cli, int argc, char **argv)
 		{ "dir", required_argument, NULL, OPT_DIR },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_fleet f;
-	struct secrets_store st;
-	struct push_run run = { 0 };
-	struct push_node *nodes = NULL;
-	const struct inventory *inv = NULL;
-	const char *owner = NULL, *dir = NULL;
-	size_t i, ok = 0, ledger_fail = 0;
-	enum cmd_status s = CMD_ERROR;
 	int c, r;
 
-	cli_fleet_init(&f);
-	memset(&st, 0, sizeof(st));
-	st.lock_fd = -1;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
 		if (c == OPT_OWNER) {
-			owner = optarg;
+			*owner = optarg;
 			continue;
 		}
 		if (c == OPT_DIR) {
-			dir = optarg;
+			*dir = optarg;
 			continue;
 		}
-		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
+		if ((r = cli_fleet_opt(f, c, optarg)) < 0)
 			return cli_usage(cli, "%s", err_msg());
 		if (r == 0)
 			return cli_usage(cli, "unknown option '%s' for 'secrets push'", argv[optind - 1]);
 	}
 	if (argc != optind)
 		return cli_usage(cli, "'secrets push' takes no operands; name the nodes with -t");
-	if (!f.spec && !f.file)
+	if (!f->spec && !f->file)
 		return cli_usage(cli, "no targets: give -t TARGETS or --targets-file FILE");
-	if (owner && secrets_owner_check(owner) < 0)
+	if (*owner && secrets_owner_check(*owner) < 0)
 		return cli_usage(cli, "%s", err_msg());
-	if (dir && dir[0] != '/')
-		return cli_usage(cli, "bad --dir '%s': expected an absolute path", dir);
+	if (*dir && (*dir)[0] != '/')
+		return cli_usage(cli, "bad --dir '%s': expected an absolute path", *dir);
+	return 0;
+}
+
+static enum cmd_status do_push(struct cli *cli, int argc, char **argv)
+{
+	struct cli_fleet f;
+	struct secrets_store st;
+	struct secrets_fleet_report rep = { 0 };
+	const struct inventory *inv = NULL;
+	const char *owner = NULL, *dir = NULL;
+	enum cmd_status s = CMD_ERROR;
+	int r;
+
+	cli_fleet_init(&f);
+	memset(&st, 0, sizeof(st));
+	st.lock_fd = -1;
+	if ((r = parse_push(cli, argc, argv, &f, &owner, &dir)) != 0)
+		return (enum cmd_status)r;
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
 		s = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : fail(cli);
 		goto out;
 	}
-	if ((r = cli_inventory(cli, &inv)) < 0 || (r = secrets_open_read(&st, cli->state_dir)) < 0) {
+	if ((r = cli_inventory(cli, &inv)) < 0 || (r = secrets_open_read(&st, cli->state_dir, secrets_cipher(cli))) < 0) {
 		s = fail(cli);
 		goto out;
 	}
 	if (dir)
 		st.remote_dir = dir;
-	if (!(nodes = calloc(f.targets.n ? f.targets.n : 1, sizeof(*nodes)))) {
-		s = cli_fail(cli, CMD_ERROR, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < f.targets.n; i++) {
-		nodes[i].t = f.targets.items[i];
-		fleet_node_name(&nodes[i].t, nodes[i].name, sizeof(nodes[i].name));
-		secrets_target_key(inv, &nodes[i].t, nodes[i].key, sizeof(nodes[i].key));
-		nodes[i].owner = owner ? owner : secrets_owner_for(inv, &nodes[i].t);
-	}
-	run.st = &st;
-	run.fleet = &f.w.fleet;
-	run.nodes = nodes;
-	if (pool_run(f.targets.n, f.w.fleet.parallel > 0 ? f.w.fleet.parallel : 1, push_job, &run) < 0) {
+	if (secrets_push_fleet(&st, &f.w.fleet, inv, &f.targets, owner, &rep) < 0) {
 		s = fail(cli);
 		goto out;
 	}
-	for (i = 0; i < f.targets.n; i++) {
-		struct push_node *n = &nodes[i];
-
-		if (n->err == 0)
-			ok++;
-		if (secrets_push_record(f.w.fleet.ledger, NULL, n->name, n->key, &n->rep, n->err ? &n->fail : NULL) < 0)
-			ledger_fail++;
-	}
-	if (cli->json) {
-		json_t *list = json_array();
-
-		for (i = 0; i < f.targets.n; i++) {
-			struct push_node *n = &nodes[i];
-
-			json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "target", n->name,
-							      "key", n->key, "ok", n->err == 0, "written",
-							      strv_json(n->rep.written, n->rep.nwritten), "removed",
-							      strv_json(n->rep.removed, n->rep.nremoved), "step",
-							      n->err ? json_string(n->fail.step ? n->fail.step : "secrets")
-								     : json_null(),
-							      "error", n->err ? json_string(n->fail.message) : json_null()));
-		}
-		cli_print_json(json_pack("{s:o, s:s, s:{s:I, s:I, s:I}}", "nodes", list, "dir", st.remote_dir,
-					 "summary", "nodes", (json_int_t)f.targets.n, "ok", (json_int_t)ok, "failed",
-					 (json_int_t)(f.targets.n - ok)));
-	} else {
-		for (i = 0; i < f.targets.n; i++) {
-			struct push_node *n = &nodes[i];
-
-			if (n->err) {
-				printf("%s: FAILED at %s: %s\n", n->name, n->fail.step ? n->fail.step : "secrets",
-				       n->fail.message);
-				continue;
-			}
-			printf("%s: %zu written, %zu removed\n", n->name, n->rep.nwritten, n->rep.nremoved);
-			if (!cli->quiet) {
-				print_names("written", n->rep.written, n->rep.nwritten);
-				print_names("removed", n->rep.removed, n->rep.nremoved);
-			}
-		}
-		printf("%zu nodes: %zu ok, %zu failed\n", f.targets.n, ok, f.targets.n - ok);
-	}
-	if (ledger_fail) {
-		s = cli_fail(cli, CMD_ERROR, "the ledger did not take %zu secret.push event%s: %s", ledger_fail,
-			     ledger_fail == 1 ? "" : "s", err_msg());
+	if (cli->json)
+		cli_print_json(secrets_fleet_report_json(&rep));
+	else
+		print_push(cli, &rep);
+	if (rep.ledger_failed) {
+		s = cli_fail(cli, CMD_ERROR, "the ledger did not take %zu secret.push event%s: %s", rep.ledger_failed,
+			     rep.ledger_failed == 1 ? "" : "s", rep.ledger_msg);
 		goto out;
 	}
-	s = cli_fleet_status(ok, f.targets.n);
+	s = cli_fleet_status(rep.ok, rep.n);
 out:
-	for (i = 0; nodes && i < f.targets.n; i++)
-		secrets_push_report_release(&nodes[i].rep);
-	free(nodes);
+	secrets_fleet_report_release(&rep);
 	secrets_close(&st);
 	cli_fleet_close(&f);
 	return s;

@@ -1,10 +1,15 @@
-/* The age file format (age-encryption.org/v1) with X25519 recipients, on OpenSSL 3. */
+/*
+ * The age file format (age-encryption.org/v1) with X25519 recipients. The format is here;
+ * the primitives (X25519, ChaCha20-Poly1305, HKDF, HMAC, randomness) come through the
+ * cipher port C (ports/cipher.h), which every function that needs them takes first.
+ */
 #ifndef CHIMERA_FORMATS_AGE_H
 #define CHIMERA_FORMATS_AGE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ports/cipher.h"
 #include "util/buf.h"
 
 #define AGE_KEY_LEN 32			/* an X25519 secret or public key */
@@ -28,14 +33,14 @@ struct age_recipient {
 	uint8_t public[AGE_KEY_LEN];
 };
 
-/* A fresh identity from the CSPRNG. Returns 0, or ERR_IO when OpenSSL fails. */
-int age_identity_generate(struct age_identity *id);
+/* A fresh identity from C's CSPRNG. Returns 0, or C's error (ERR_IO) with ID wiped. */
+int age_identity_generate(const struct cipher *c, struct age_identity *id);
 
 /*
  * Parse LEN bytes of S as "AGE-SECRET-KEY-1..." (Bech32, upper or lower case, not mixed)
  * into ID and derive its public key. Returns 0 or ERR_INVALID; the message never quotes S.
  */
-int age_identity_parse(const char *s, size_t len, struct age_identity *id);
+int age_identity_parse(const struct cipher *c, const char *s, size_t len, struct age_identity *id);
 
 /* ID's secret key as "AGE-SECRET-KEY-1..." into OUT (AGE_IDENTITY_TEXT_MAX bytes). Wipe OUT after use. */
 void age_identity_format(const struct age_identity *id, char out[AGE_IDENTITY_TEXT_MAX]);
@@ -53,7 +58,8 @@ void age_identity_wipe(struct age_identity *id);
  * age_identities_free) holds the *N identities, N >= 1. Returns 0, or ERR_INVALID naming
  * NAME:LINE and never quoting the line.
  */
-int age_identity_file_parse(const char *name, const char *text, size_t len, struct age_identity **ids, size_t *n);
+int age_identity_file_parse(const struct cipher *c, const char *name, const char *text, size_t len,
+			    struct age_identity **ids, size_t *n);
 
 /* Wipe and free N identities from age_identity_file_parse. IDS may be NULL. */
 void age_identities_free(struct age_identity *ids, size_t n);
@@ -75,11 +81,11 @@ void age_recipient_format(const struct age_recipient *r, char out[AGE_RECIPIENT_
 /*
  * Encrypt LEN bytes of PLAIN to the N recipients RS (N >= 1) as a binary age file. On
  * success *OUT (malloc'd, free()) holds *OUT_LEN bytes. Returns 0, ERR_INVALID (no
- * recipient, or a recipient that is a low-order point), ERR_NOMEM or ERR_IO (OpenSSL).
+ * recipient, or a recipient that is a low-order point), ERR_NOMEM or ERR_IO (the cipher).
  * Every key and intermediate buffer is wiped.
  */
-int age_encrypt(const struct age_recipient *rs, size_t n, const void *plain, size_t len, uint8_t **out,
-		size_t *out_len);
+int age_encrypt(const struct cipher *c, const struct age_recipient *rs, size_t n, const void *plain, size_t len,
+		uint8_t **out, size_t *out_len);
 
 /*
  * Decrypt the LEN bytes of the age file DATA with any of the N identities IDS. On success
@@ -90,10 +96,10 @@ int age_encrypt(const struct age_recipient *rs, size_t n, const void *plain, siz
  *   ERR_AUTH     "no identity matches" any X25519 stanza
  *   ERR_CORRUPT  "header MAC mismatch"; the payload "truncated" (nonce or final chunk
  *                missing); a chunk that fails authentication ("payload chunk K ... corrupted")
- *   ERR_NOMEM, ERR_IO (OpenSSL)
+ *   ERR_NOMEM, ERR_IO (the cipher)
  */
-int age_decrypt(const struct age_identity *ids, size_t n, const void *data, size_t len, uint8_t **plain,
-		size_t *plain_len);
+int age_decrypt(const struct cipher *c, const struct age_identity *ids, size_t n, const void *data, size_t len,
+		uint8_t **plain, size_t *plain_len);
 
 /* Wipe LEN bytes at P and free it. P may be NULL. */
 void age_free(void *p, size_t len);

@@ -1,6 +1,7 @@
 /* The world's parts: state dir, inventory, ledger, Nix, the lab's ssh config. */
 #include "runtime/world.h"
 #include "adapters/lab/lab.h"
+#include "adapters/openssl/cipher_openssl.h"
 #include "adapters/nix/nix_cli.h"
 #include "runtime/ledger_open.h"
 #include "util/err.h"
@@ -140,6 +141,12 @@ int world_open_ledger(struct world *w, struct ledger **out)
 	if ((!url || !*url) && (r = world_state_dir(w, &dir)) < 0)
 		return r;
 	return ledger_open_url(url, dir, out);
+}
+
+const struct cipher *world_cipher(struct world *w)
+{
+	(void)w;
+	return cipher_openssl();
 }
 
 int world_open_nix(struct world *w, struct nix **out)

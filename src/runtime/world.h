@@ -60,6 +60,10 @@ const char *world_inventory_source(const struct world *w);
  */
 int world_open_ledger(struct world *w, struct ledger **out);
 
+/* The cipher secrets are sealed with (age's primitives); static, never NULL, nothing to close. */
+struct cipher;
+const struct cipher *world_cipher(struct world *w);
+
 /* A new handle on Nix on the controller; the caller closes it. */
 int world_open_nix(struct world *w, struct nix **out);
 

@@ -1,4 +1,4 @@
-/* Unit tests for app/secrets in a temporary state dir: set/get, grants, recipients, rotation, failures, events, push. */
+/* Unit tests for app/fleet/secrets* in a temporary state dir: set/get, grants, recipients, rotation, failures, push. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,11 +14,15 @@
 #include <unistd.h>
 
 #include "adapters/local/exec_local.h"
-#include "app/secrets.h"
+#include "adapters/openssl/cipher_openssl.h"
+#include "app/fleet/secrets_push.h"
 #include "check.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"
+
+/* The cipher the store and every age call here use. */
+#define C cipher_openssl()
 
 #define VALUE "v4lue-with\0nul-and-\xff-bytes-7c1d9e"
 
@@ -119,8 +123,8 @@ static int open_with(const char *key_rel, const char *rel, uint8_t **value, size
 
 	read_whole(key_rel, &k);
 	read_whole(rel, &f);
-	assert_int_equal(age_identity_file_parse(key_rel, k.data, k.len, &ids, &n), 0);
-	r = age_decrypt(ids, n, f.data, f.len, value, len);
+	assert_int_equal(age_identity_file_parse(C, key_rel, k.data, k.len, &ids, &n), 0);
+	r = age_decrypt(C, ids, n, f.data, f.len, value, len);
 	age_identities_free(ids, n);
 	buf_release(&k);
 	buf_release(&f);
@@ -202,7 +206,7 @@ static void test_set_get(void **s)
 	size_t len;
 	char pub[AGE_RECIPIENT_TEXT_MAX];
 
-	assert_int_equal(secrets_open(&st, state, &ledger.base), 0);
+	assert_int_equal(secrets_open(&st, state, C, &ledger.base), 0);
 	assert_int_equal(mode_of("keys"), 0700);
 	assert_int_equal(mode_of("secrets"), 0700);
 	set_value(&st, "db.pass", VALUE, sizeof(VALUE) - 1);
@@ -241,7 +245,7 @@ static void test_set_get(void **s)
 	buf_release(&k);
 
 	/* Opened to read: values come out, nothing changes. */
-	assert_int_equal(secrets_open_read(&st, state), 0);
+	assert_int_equal(secrets_open_read(&st, state, C), 0);
 	expect_secret(&st, "db.pass", VALUE, sizeof(VALUE) - 1);
 	assert_int_equal(secrets_set(&st, "db.pass", "x", 1), ERR_UNSUPPORTED);
 	assert_int_equal(secrets_rm(&st, "db.pass"), ERR_UNSUPPORTED);
@@ -256,7 +260,7 @@ static void test_read_only_no_key(void **s)
 	struct secrets_store st;
 	char pub[AGE_RECIPIENT_TEXT_MAX];
 
-	assert_int_equal(secrets_open_read(&st, state), 0);
+	assert_int_equal(secrets_open_read(&st, state, C), 0);
 	assert_int_equal(secrets_identity(&st, pub), ERR_NOTFOUND);
 	assert_false(fs_exists(strcat(strcpy((char[4096]){ 0 }, state), "/keys/age.key")));
 	secrets_close(&st);
@@ -270,7 +274,7 @@ static void test_grants_and_list(void **s)
 	char **keys;
 	size_t n, changed;
 
-	assert_int_equal(secrets_open(&st, state, &ledger.base), 0);
+	assert_int_equal(secrets_open(&st, state, C, &ledger.base), 0);
 	set_value(&st, "b", "1", 1);
 	set_value(&st, "a", "2", 1);
 	assert_int_equal(secrets_grant(&st, "a", two, 2, &changed), 0);
@@ -359,10 +363,10 @@ static void test_recipients(void **s)
 	uint8_t *v;
 	size_t len, n, count;
 
-	assert_int_equal(secrets_open(&st, state, &ledger.base), 0);
+	assert_int_equal(secrets_open(&st, state, C, &ledger.base), 0);
 	set_value(&st, "one", "1111", 4);
 	set_value(&st, "two", "2222", 4);
-	assert_int_equal(age_identity_generate(&other), 0);
+	assert_int_equal(age_identity_generate(C, &other), 0);
 	age_identity_recipient(&other, &rc);
 	age_recipient_format(&rc, pub);
 	assert_true(age_identity_file_format(&other, NULL, text, sizeof(text)) > 0);
@@ -409,7 +413,7 @@ static void test_rotate(void **s)
 	uint8_t *v;
 	size_t len, count;
 
-	assert_int_equal(secrets_open(&st, state, &ledger.base), 0);
+	assert_int_equal(secrets_open(&st, state, C, &ledger.base), 0);
 	set_value(&st, "one", VALUE, sizeof(VALUE) - 1);
 	set_value(&st, "two", "2222", 4);
 	assert_int_equal(secrets_identity(&st, pub), 0);
@@ -430,7 +434,7 @@ static void test_rotate(void **s)
 	secrets_close(&st);
 
 	/* A store opened later reads the new key. */
-	assert_int_equal(secrets_open(&st, state, &ledger.base), 0);
+	assert_int_equal(secrets_open(&st, state, C, &ledger.base), 0);
 	expect_secret(&st, "one", VALUE, sizeof(VALUE) - 1);
 
 	/* All or nothing: one corrupted secret, and nothing changes. */
@@ -474,12 +478,12 @@ static void test_failures(void **s)
 	size_t len;
 	int r;
 
-	assert_int_equal(secrets_open(&st, state, &ledger.base), 0);
+	assert_int_equal(secrets_open(&st, state, C, &ledger.base), 0);
 	set_value(&st, "api", "tok", 3);
 	secrets_close(&st);
 
 	/* Another identity in place of the admin key. */
-	assert_int_equal(age_identity_generate(&other), 0);
+	assert_int_equal(age_identity_generate(C, &other), 0);
 	assert_true(age_identity_file_format(&other, NULL, text, sizeof(text)) > 0);
 	write_rel("keys/age.key.bak", "", 0, 0600);
 	{
@@ -490,7 +494,7 @@ static void test_failures(void **s)
 		assert_int_equal(rename(a, b), 0);
 	}
 	write_rel("keys/age.key", text, strlen(text), 0600);
-	assert_int_equal(secrets_open(&st, state, NULL), 0);
+	assert_int_equal(secrets_open(&st, state, C, NULL), 0);
 	r = secrets_get(&st, "api", &v, &len);
 	assert_int_equal(r, ERR_AUTH);
 	assert_contains(err_msg(), "secret 'api'");
@@ -505,7 +509,7 @@ static void test_failures(void **s)
 		path(a, sizeof(a), "keys/age.key");
 		unlink(a);
 	}
-	assert_int_equal(secrets_open(&st, state, NULL), 0);
+	assert_int_equal(secrets_open(&st, state, C, NULL), 0);
 	assert_int_equal(secrets_get(&st, "api", &v, &len), ERR_NOTFOUND);
 	assert_contains(err_msg(), "is missing");
 	assert_int_equal(secrets_set(&st, "more", "x", 1), ERR_NOTFOUND);
@@ -525,14 +529,14 @@ static void test_failures(void **s)
 
 		path(a, sizeof(a), "keys/age.key");
 		assert_int_equal(chmod(a, 0644), 0);
-		assert_int_equal(secrets_open(&st, state, NULL), ERR_INVALID);
+		assert_int_equal(secrets_open(&st, state, C, NULL), ERR_INVALID);
 		assert_contains(err_msg(), "chmod 600");
 		secrets_close(&st);
 		assert_int_equal(chmod(a, 0600), 0);
 	}
 
 	/* A corrupted file, a truncated one, and one that is not age at all. */
-	assert_int_equal(secrets_open(&st, state, NULL), 0);
+	assert_int_equal(secrets_open(&st, state, C, NULL), 0);
 	{
 		struct buf f = BUF_INIT(0), good = BUF_INIT(0);
 
@@ -568,16 +572,16 @@ static void test_import(void **s)
 	uint8_t *enc;
 	size_t enc_len;
 
-	assert_int_equal(secrets_open(&st, state, &ledger.base), 0);
+	assert_int_equal(secrets_open(&st, state, C, &ledger.base), 0);
 	assert_int_equal(secrets_identity(&st, pub), 0);
 	assert_int_equal(age_recipient_parse(pub, strlen(pub), &rc), 0);
-	assert_int_equal(age_encrypt(&rc, 1, "made elsewhere", 14, &enc, &enc_len), 0);
+	assert_int_equal(age_encrypt(C, &rc, 1, "made elsewhere", 14, &enc, &enc_len), 0);
 	assert_int_equal(secrets_import(&st, "ext", enc, enc_len), 0);
 	free(enc);
 	expect_secret(&st, "ext", "made elsewhere", 14);
-	assert_int_equal(age_identity_generate(&other), 0);
+	assert_int_equal(age_identity_generate(C, &other), 0);
 	age_identity_recipient(&other, &rc);
-	assert_int_equal(age_encrypt(&rc, 1, "x", 1, &enc, &enc_len), 0);
+	assert_int_equal(age_encrypt(C, &rc, 1, "x", 1, &enc, &enc_len), 0);
 	assert_int_equal(secrets_import(&st, "ext2", enc, enc_len), ERR_AUTH);
 	assert_contains(err_msg(), "cannot import 'ext2'");
 	assert_false(fs_exists(strcat(strcpy((char[4096]){ 0 }, state), "/secrets/ext2.age")));
@@ -646,7 +650,7 @@ static void test_push(void **s)
 	executor_set_add(&f.executors, "local", ex);
 	path(dir, sizeof(dir), "node/run/chimera/secrets");
 
-	assert_int_equal(secrets_open(&st, state, &ledger.base), 0);
+	assert_int_equal(secrets_open(&st, state, C, &ledger.base), 0);
 	st.remote_dir = dir;
 	set_value(&st, "a", VALUE, sizeof(VALUE) - 1);
 	set_value(&st, "b", big, sizeof(big));
@@ -733,6 +737,81 @@ static void test_push(void **s)
 	ex->ops->close(ex);
 }
 
+/* The push to a list of targets at once: the report, its JSON, a secret.push event per node; and deploy's policy. */
+static void test_push_fleet(void **s)
+{
+	struct exec_local_config cfg = { 30 };
+	struct executor *ex;
+	struct fleet f = { 0 };
+	struct secrets_store st;
+	struct secrets_fleet_report rep;
+	struct target_list l;
+	struct target t, unreachable;
+	char key[SECRETS_KEY_MAX + 1], dir[4096], want[8192], *text;
+	const char *keys[1] = { key };
+	bool push = true;
+	json_t *doc;
+
+	/* Never used: a deploy leaves secrets alone. */
+	assert_false(secrets_in_use(state));
+	assert_int_equal(secrets_policy(&st, state, C, &push), 0);
+	assert_false(push);
+	secrets_close(&st);
+
+	assert_int_equal(exec_local_new(&cfg, &ex), 0);
+	executor_set_add(&f.executors, "local", ex);
+	f.ledger = &ledger.base;
+	f.parallel = 4;
+	target_list_init(&l);
+	assert_int_equal(target_parse(&t, "local", 5), 0);
+	assert_int_equal(target_parse(&unreachable, "root@192.0.2.1", 14), 0);	/* no SSH executor: fails to connect */
+	assert_int_equal(target_list_add(&l, &t), 0);
+	assert_int_equal(target_list_add(&l, &unreachable), 0);
+	path(dir, sizeof(dir), "node/run/chimera/secrets");
+	assert_int_equal(secrets_open(&st, state, C, &ledger.base), 0);
+	st.remote_dir = dir;
+	set_value(&st, "a", VALUE, sizeof(VALUE) - 1);
+	secrets_target_key(NULL, &t, key, sizeof(key));
+	assert_int_equal(secrets_grant(&st, "a", keys, 1, NULL), 0);
+
+	buf_reset(&ledger.topics);
+	assert_int_equal(secrets_push_fleet(&st, &f, NULL, &l, NULL, &rep), 0);
+	assert_int_equal(rep.n, 2);
+	assert_int_equal(rep.ok, 1);
+	assert_int_equal(rep.ledger_failed, 0);
+	assert_int_equal(rep.nodes[0].err, 0);
+	assert_true(rep.nodes[1].err < 0);
+	assert_string_equal(rep.nodes[1].fail.step, "connect");
+	assert_file("node/run/chimera/secrets/a", VALUE, sizeof(VALUE) - 1, 0400);
+	assert_string_equal(ledger.topics.data, "secret.push\nsecret.push\n");
+
+	doc = secrets_fleet_report_json(&rep);
+	assert_non_null(doc);
+	json_object_del(json_array_get(json_object_get(doc, "nodes"), 1), "error");	/* the executor's wording */
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	snprintf(want, sizeof(want),
+		 "{\"dir\":\"%s\",\"nodes\":[{\"error\":null,\"key\":\"%s\",\"ok\":true,\"removed\":[],"
+		 "\"step\":null,\"target\":\"local\",\"written\":[\"a\"]},{\"key\":\"root@192.0.2.1:22\","
+		 "\"ok\":false,\"removed\":[],\"step\":\"connect\",\"target\":\"root@192.0.2.1:22\",\"written\":[]}],"
+		 "\"summary\":{\"failed\":1,\"nodes\":2,\"ok\":1}}",
+		 dir, key);
+	assert_string_equal(text, want);
+	free(text);
+	json_decref(doc);
+	secrets_fleet_report_release(&rep);
+	assert_null(rep.nodes);
+	secrets_close(&st);
+
+	/* Used: every deploy pushes, through a store opened to read. */
+	assert_true(secrets_in_use(state));
+	assert_int_equal(secrets_policy(&st, state, C, &push), 0);
+	assert_true(push);
+	assert_true(st.read_only);
+	secrets_close(&st);
+	target_list_release(&l);
+	ex->ops->close(ex);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -746,6 +825,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_import, setup, teardown),
 		cmocka_unit_test(test_read_fd),
 		cmocka_unit_test_setup_teardown(test_push, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_push_fleet, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

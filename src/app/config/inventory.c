@@ -1,6 +1,6 @@
 /* The inventory: read chimera.toml strictly, and add or remove machines with byte-preserving edits. */
 #include "app/config/inventory.h"
-#include "app/secrets.h"
+#include "app/fleet/secrets.h"
 #include "core/attrpath.h"
 #include "core/flakeref.h"
 #include "core/profile.h"

@@ -196,7 +196,7 @@ int fleet_deploy_run(const struct deploy_ctx *ctx, const struct target_list *tar
 	if ((r = machines_node_opts(req->inv, targets, req->flag_checks, &nodes)) < 0)
 		return r;
 	o.nodes = nodes;
-	if ((r = deploy_hooks_open(&hooks, req->inv, &c.fleet, req->state_dir, req->session, req->command, &o)) < 0)
+	if ((r = deploy_hooks_open(&hooks, req->inv, &c.fleet, req->state_dir, req->cipher, req->session, req->command, &o)) < 0)
 		goto out;
 	if (req->own_configs) {
 		if ((r = group_machines(req, targets, nodes, rep)) == 0)

@@ -19,6 +19,7 @@ struct fleet_deploy_request {
 	bool flag_checks;		/* --check was given: no machine's own checks */
 	const struct inventory *inv;	/* the machines' settings (checks, configurations, secrets_owner) */
 	const char *state_dir;		/* the secrets store lives here */
+	const struct cipher *cipher;	/* what it is read with */
 	const char *session;		/* -s SESSION: started on each node once deployed; NULL: none */
 	const char *command;		/* its command */
 };

@@ -6,7 +6,7 @@
 
 #include "app/config/inventory.h"
 #include "app/fleet/deploy.h"
-#include "app/secrets.h"
+#include "app/fleet/secrets.h"
 
 struct deploy_hooks {
 	const struct inventory *inv;
@@ -19,11 +19,12 @@ struct deploy_hooks {
 
 /*
  * Set H up and hook it into O (before: the secrets, once the store in STATE_DIR has been
- * used; after: SESSION with COMMAND, when SESSION is not NULL). H is closed with
+ * used (secrets_policy), read with CIPHER; after: SESSION with COMMAND, when SESSION is not NULL). H is closed with
  * deploy_hooks_close, also after a failure. Returns 0 or the store's error.
  */
 int deploy_hooks_open(struct deploy_hooks *h, const struct inventory *inv, const struct fleet *fleet,
-		      const char *state_dir, const char *session, const char *command, struct deploy_opts *o);
+		      const char *state_dir, const struct cipher *cipher, const char *session, const char *command,
+		      struct deploy_opts *o);
 
 void deploy_hooks_close(struct deploy_hooks *h);
 

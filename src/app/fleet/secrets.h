@@ -1,8 +1,9 @@
 /*
  * The secrets store: values encrypted with age in the state dir, the controller's admin
- * identity, extra recipients, grants of secrets to nodes, and the push of granted secrets
- * to a node's /run over an open session. Plaintext lives only in memory: never in a file
- * on the controller, a command line, a log or the ledger.
+ * identity, extra recipients and grants of secrets to nodes (the push to nodes is in
+ * app/fleet/secrets_push.h). Plaintext lives only in memory: never in a file on the
+ * controller, a command line, a log or the ledger. The cryptography comes through the
+ * cipher port (ports/cipher.h) the store is opened with.
  *
  * Layout under the state dir STATE:
  *   STATE/keys/age.key          the admin identity (age-keygen format, 0600, made on first use)
@@ -10,8 +11,8 @@
  *   STATE/secrets/NAME.age      one age file per secret (0600), written atomically
  *   STATE/secrets/NAME.grants   who gets it: a machine name or user@host:port a line
  */
-#ifndef CHIMERA_APP_SECRETS_H
-#define CHIMERA_APP_SECRETS_H
+#ifndef CHIMERA_APP_FLEET_SECRETS_H
+#define CHIMERA_APP_FLEET_SECRETS_H
 
 #include <limits.h>
 #include <stdbool.h>
@@ -22,7 +23,7 @@
 #include "app/config/inventory.h"
 #include "core/target.h"
 #include "formats/age.h"
-#include "ports/executor.h"
+#include "ports/cipher.h"
 #include "ports/ledger.h"
 
 #define SECRETS_NAME_MAX 64			/* [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
@@ -38,6 +39,7 @@ struct secrets_store {
 	char recipients_path[PATH_MAX];
 	char dir[PATH_MAX];			/* STATE/secrets */
 	const char *remote_dir;			/* where secrets_push writes on nodes; SECRETS_REMOTE_DIR */
+	const struct cipher *cipher;		/* borrowed: age's primitives */
 	struct ledger *ledger;			/* events go here; NULL: none are recorded */
 	int lock_fd;
 	bool read_only;				/* opened with secrets_open_read */
@@ -49,16 +51,17 @@ struct secrets_store {
  * Open the store in STATE_DIR: create STATE/keys and STATE/secrets (0700) and take the
  * store's lock (held until secrets_close, so two chimera processes never edit it at once).
  * Loads the admin identity when it exists; it is made on the first use that needs it.
- * LEDGER (may be NULL) is borrowed. Returns 0 or ERR_IO/ERR_INVALID; close ST either way.
+ * The cipher C and LEDGER (may be NULL) are borrowed and must outlive ST. Returns 0 or
+ * ERR_IO/ERR_INVALID; close ST either way.
  */
-int secrets_open(struct secrets_store *st, const char *state_dir, struct ledger *ledger);
+int secrets_open(struct secrets_store *st, const char *state_dir, const struct cipher *c, struct ledger *ledger);
 
 /*
  * Open the store to read (get, list, push) under a shared lock, so readers (a deploy's
  * push, `secrets get`) run side by side and only writers wait. Never makes the admin
  * identity; every change is refused with ERR_UNSUPPORTED. Otherwise as secrets_open.
  */
-int secrets_open_read(struct secrets_store *st, const char *state_dir);
+int secrets_open_read(struct secrets_store *st, const char *state_dir, const struct cipher *c);
 
 /* Release the lock and wipe the identities. Safe on a store that failed to open. */
 void secrets_close(struct secrets_store *st);
@@ -150,38 +153,6 @@ int secrets_recipients_rm(struct secrets_store *st, const char *pub, size_t *cou
  * goes to NEWPUB. Records secret.rotate. *COUNT (may be NULL) as above.
  */
 int secrets_rotate(struct secrets_store *st, char newpub[AGE_RECIPIENT_TEXT_MAX], size_t *count);
-
-/* What one push did on one node. */
-struct secrets_push_report {
-	char **written;		/* names written, in name order; owned */
-	size_t nwritten;
-	char **removed;		/* names removed (no longer granted); owned */
-	size_t nremoved;
-};
-
-void secrets_push_report_release(struct secrets_push_report *rep);
-
-/*
- * Put every secret granted to KEY (a machine name or user@host:port, see
- * secrets_target_key) on the node of session S (executor EX, run with F's step timeout)
- * under ST->remote_dir: the directory is made 0700, each file mode 0400, both chowned to
- * OWNER ("user[:group]"; NULL: left to the login user). The plaintext is decrypted in
- * memory and sent on the command's stdin only, written to a temporary name in the same
- * directory, its size checked, then renamed. Every other file in the directory (revoked
- * secrets, leftovers) is removed first. REP (cleared first; release it) names what was
- * written and removed. Returns 0, or an error with FAIL filled (step "secrets"; a secret
- * that cannot be decrypted fails before anything is sent to the node).
- */
-int secrets_push(const struct secrets_store *st, const struct fleet *f, struct executor *ex,
-		 struct exec_session *s, const char *key, const char *owner, struct secrets_push_report *rep,
-		 struct fleet_failure *fail);
-
-/*
- * Record a secret.push event for NODE (deployment may be NULL): the names written and
- * removed, and the failure when FAIL->step is set. Never a value.
- */
-int secrets_push_record(struct ledger *l, const char *deployment, const char *node, const char *key,
-			const struct secrets_push_report *rep, const struct fleet_failure *fail);
 
 /*
  * Read all of FD into *OUT (*LEN bytes; wipe and free with age_free), at most MAX bytes
