@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/certify.h"
+#include "app/pipeline/certify.h"
 #include "app/heal.h"
 #include "app/sim_netlify.h"
 #include "app/sim_render.h"

@@ -1,6 +1,6 @@
 /* Use case: build once, then put every node on the result in parallel, with a per-node account. */
 #include "app/deploy.h"
-#include "app/health.h"
+#include "app/fleet/health.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"

@@ -1,6 +1,6 @@
 /* Use case: keep a fleet on its configuration, round after round, over sessions kept open. */
 #include "app/watch.h"
-#include "app/health.h"
+#include "app/fleet/health.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"

@@ -1,5 +1,5 @@
 /* chimera certify: sign a configuration that passed simulation; --verify a certificate. */
-#include "app/certify.h"
+#include "app/pipeline/certify.h"
 #include "app/sim_netlify.h"
 #include "app/sim_render.h"
 #include "cli/cli.h"

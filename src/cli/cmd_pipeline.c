@@ -1,6 +1,6 @@
 /* chimera pipeline: simulate, heal, certify, deploy what is certified, verify, roll back on failure. */
 #include "adapters/local/exec_local.h"
-#include "app/pipeline.h"
+#include "app/pipeline/pipeline.h"
 #include "cli/check_opts.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
@@ -36,7 +36,7 @@ static void on_state(const struct pipeline *p, void *arg)
 
 	if (cli->json || cli->quiet || p->state == PL_IDLE)
 		return;
-	fprintf(stderr, "pipeline %s: %s\n", p->id, pl_state_name(p->state));
+	fprintf(stderr, "pipeline %s: %s\n", p->id, pipeline_state_name(p->state));
 }
 
 static const char *str(const json_t *o, const char *key)
@@ -52,12 +52,12 @@ static long long num(const json_t *o, const char *key)
 }
 
 /* One line per state passed through, from its report. */
-static void print_state(const struct pipeline *p, enum pl_state s)
+static void print_state(const struct pipeline *p, enum pipeline_state s)
 {
 	const json_t *st = p->stages;
 	const json_t *j, *counts;
 
-	printf("  %-11s %7.2fs  ", pl_state_name(s), p->state_ms[s] / 1000.0);
+	printf("  %-11s %7.2fs  ", pipeline_state_name(s), p->state_ms[s] / 1000.0);
 	switch (s) {
 	case PL_SIMULATING:
 		j = json_object_get(st, "simulation");
@@ -143,7 +143,7 @@ static void print_text(const struct pipeline *p, const char *platform, const cha
 {
 	size_t i;
 
-	printf("pipeline %s (%s, %s): %s in %.2fs%s\n", p->id, platform, dir, pl_state_name(p->state), p->ms / 1000.0,
+	printf("pipeline %s (%s, %s): %s in %.2fs%s\n", p->id, platform, dir, pipeline_state_name(p->state), p->ms / 1000.0,
 	       p->flags.dry_run ? " (dry run)" : "");
 	for (i = 1; i < p->npath; i++)
 		if (p->path[i] != PL_SUCCESS && p->path[i] != PL_REJECTED)
@@ -386,7 +386,7 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 	}
 	pl_platform_init(&pp, &cfg);
 	p.ops = pl_platform_ops(platform);
-	p.flags = (struct pl_flags){ .no_heal = no_heal, .dry_run = cfg.dry_run,
+	p.flags = (struct pipeline_flags){ .no_heal = no_heal, .dry_run = cfg.dry_run,
 				     .can_rollback = strcmp(platform, "nix") == 0 || cfg.rollback_hook_url };
 	p.dir = dir;
 	p.platform = &pp;

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app/certify.h"
+#include "app/pipeline/certify.h"
 #include "util/fs.h"
 
 static void test_checks(void **state)

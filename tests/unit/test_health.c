@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "adapters/local/exec_local.h"
-#include "app/health.h"
+#include "app/fleet/health.h"
 #include "check.h"
 #include "core/healthspec.h"
 #include "util/clock.h"

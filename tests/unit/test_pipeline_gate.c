@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "app/pipeline.h"
+#include "app/pipeline/pipeline.h"
 #include "util/fs.h"
 
 static const char site[] = "[build]\n  command = \"hugo\"\n  publish = \"public\"\n";

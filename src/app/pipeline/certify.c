@@ -1,5 +1,5 @@
 /* Use case: certify a simulated configuration, and verify a certificate. */
-#include "app/certify.h"
+#include "app/pipeline/certify.h"
 #include "app/heal.h"
 #include "core/storepath.h"
 #include "util/clock.h"

@@ -1,5 +1,5 @@
 /* Health checks: an HTTP GET with libcurl, a non-blocking TCP connect, a command in a session. */
-#include "app/health.h"
+#include "app/fleet/health.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"

@@ -1,6 +1,6 @@
 /* Build hooks: one POST with libcurl, retried with doubling pauses when the failure may pass. */
-#include "app/hook.h"
-#include "app/health.h"
+#include "app/pipeline/hook.h"
+#include "app/fleet/health.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"

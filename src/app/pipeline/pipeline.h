@@ -12,53 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/certify.h"
+#include "app/pipeline/certify.h"
 #include "app/deploy.h"
 #include "app/heal.h"
-#include "app/hook.h"
+#include "app/pipeline/hook.h"
 #include "app/rollback.h"
 #include "app/sim.h"
 #include "core/healthspec.h"
 #include "core/ids.h"
+#include "core/pipeline_state.h"
 #include "ports/ledger.h"
-
-enum pl_state {
-	PL_IDLE,
-	PL_SIMULATING,
-	PL_HEALING,
-	PL_CERTIFYING,
-	PL_DEPLOYING,
-	PL_VERIFYING,
-	PL_SUCCESS,
-	PL_REJECTED,	/* stopped before anything was changed, or changed and not put back */
-	PL_ROLLBACK,	/* deployed, failed, and put back (or tried to: see rollback_failed) */
-	PL_STATES,
-};
-
-/* "IDLE", "SIMULATING", ... */
-const char *pl_state_name(enum pl_state s);
-
-/* What a state's work came to: the input of the transition function. */
-enum pl_outcome {
-	PL_OK,
-	PL_FIXABLE,	/* SIMULATING: did not pass, and heal has a fix for something that blocks it */
-	PL_FAILED,	/* nothing was changed */
-	PL_CHANGED,	/* DEPLOYING: failed after changing something (some nodes were switched) */
-};
-
-struct pl_flags {
-	bool no_heal;
-	bool dry_run;
-	bool can_rollback;	/* a rollback exists for what DEPLOYING changed (nix, or a rollback hook) */
-};
-
-/*
- * The transition function: where state CUR goes on OUTCOME. Final states stay where they
- * are. SIMULATING goes to HEALING only on PL_FIXABLE without no_heal; DEPLOYING goes to
- * VERIFYING unless dry_run; a failed VERIFYING, or a DEPLOYING that changed something
- * and failed, goes to ROLLBACK when can_rollback, else REJECTED.
- */
-enum pl_state pl_next(enum pl_state cur, enum pl_outcome outcome, const struct pl_flags *f);
 
 struct pipeline;
 
@@ -84,7 +47,7 @@ struct pipeline_ops {
 struct pipeline {
 	/* Set by the caller. */
 	const struct pipeline_ops *ops;
-	struct pl_flags flags;
+	struct pipeline_flags flags;
 	struct ledger *ledger;		/* may be NULL: nothing recorded (unit tests) */
 	const char *dir;		/* the project directory, for the events */
 	void (*on_state)(const struct pipeline *p, void *arg);	/* entered p->state; may be NULL */
@@ -94,8 +57,8 @@ struct pipeline {
 
 	/* Filled as it runs. */
 	char id[DEPLOYMENT_ID_LEN + 1];	/* the deployment id every event goes under */
-	enum pl_state state;
-	enum pl_state path[PL_STATES];	/* the states passed through, IDLE first, the final one last */
+	enum pipeline_state state;
+	enum pipeline_state path[PL_STATES];	/* the states passed through, IDLE first, the final one last */
 	size_t npath;
 	int64_t state_ms[PL_STATES];	/* time spent in each (-1: not entered) */
 	int64_t ms;

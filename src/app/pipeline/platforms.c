@@ -3,8 +3,8 @@
  * deploy). Each state's work, on the simulator, healer, certifier, hook and deploy.
  */
 #include "app/fleet.h"
-#include "app/health.h"
-#include "app/pipeline.h"
+#include "app/fleet/health.h"
+#include "app/pipeline/pipeline.h"
 #include "app/sim_netlify.h"
 #include "app/sim_nix.h"
 #include "app/sim_render.h"
