@@ -9,6 +9,7 @@
 #include "core/profile.h"
 #include "core/target.h"
 #include "ports/executor.h"
+#include "ports/http.h"
 #include "ports/ledger.h"
 #include "util/buf.h"
 
@@ -20,6 +21,7 @@ struct fleet {
 	struct executor *ssh;	/* every target but "local" */
 	struct executor *local;	/* the target "local"; may be NULL when none is used */
 	struct ledger *ledger;
+	struct http *http;	/* health checks' http: and tcp: (NULL: they fail) */
 	int parallel;		/* nodes in flight at once */
 	long step_timeout_s;	/* one step on one node; 0: the executor's default */
 	/*

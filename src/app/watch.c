@@ -276,7 +276,7 @@ static int inspect(struct watch_job *job, struct watch_node *w)
 	for (i = 0; i < w->nchecks; i++) {
 		struct health_result hr;
 
-		if (health_run(&w->checks[i], w->target.host, w->ex, w->s, &hr) == 0 && !hr.ok) {
+		if (health_run(&w->checks[i], w->target.host, job->ctx->fleet.http, w->ex, w->s, &hr) == 0 && !hr.ok) {
 			char why[700];
 
 			snprintf(why, sizeof(why), "check %s failed: %s", w->checks[i].text, hr.detail);

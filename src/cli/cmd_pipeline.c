@@ -1,4 +1,5 @@
 /* chimera pipeline: simulate, heal, certify, deploy what is certified, verify, roll back on failure. */
+#include "adapters/curl/http_curl.h"
 #include "adapters/local/exec_local.h"
 #include "app/pipeline/pipeline.h"
 #include "cli/check_opts.h"
@@ -197,6 +198,7 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 	struct pl_platform pp;
 	struct pipeline p = { 0 };
 	struct executor *local = NULL;
+	struct http *http = NULL;
 	const char *platform = NULL, *dir = NULL, *cert = NULL;
 	char certbuf[PATH_MAX], dirbuf[PATH_MAX], tmp[PATH_MAX], nixfile[PATH_MAX], name[PATH_MAX];
 	long v, confirm = 30;
@@ -358,6 +360,7 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 			goto out;
 		fleet_open = 1;
 		cfg.deploy = &ctx;
+		cfg.http = f.fleet.http;
 		cfg.targets = &f.targets;
 		cfg.deploy_opts = (struct deploy_opts){ .source = &cs.src, .profile = f.profile,
 							.activate = f.activate,
@@ -383,6 +386,8 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 		}
 		if (exec_local_new(&lc, &local) == 0)
 			cfg.local = local;
+		if (http_curl_new(&http) == 0)
+			cfg.http = http;
 	}
 	pl_platform_init(&pp, &cfg);
 	p.ops = pl_platform_ops(platform);
@@ -416,6 +421,7 @@ out:
 		ledger_close(p.ledger);
 	if (local)
 		local->ops->close(local);
+	http_close(http);
 	if (ctx.nix)
 		ctx.nix->ops->close(ctx.nix);
 	cli_fleet_close(&f);

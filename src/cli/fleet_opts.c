@@ -1,5 +1,6 @@
 /* Options and set-up shared by the commands that work on a fleet (deploy, status, generations, rollback). */
 #include "cli/fleet_opts.h"
+#include "adapters/curl/http_curl.h"
 #include "adapters/lab/lab.h"
 #include "adapters/local/exec_local.h"
 #include "adapters/nix/nix_cli.h"
@@ -141,7 +142,7 @@ int cli_fleet_open(struct cli *cli, struct cli_fleet *f)
 	scfg.target_config_arg = f;
 	lcfg.timeout_s = f->timeout;
 	if ((r = exec_ssh_new(&scfg, &f->fleet.ssh)) < 0 || (r = exec_local_new(&lcfg, &f->fleet.local)) < 0 ||
-	    (r = cli_open_ledger(cli, &f->fleet.ledger)) < 0)
+	    (r = cli_open_ledger(cli, &f->fleet.ledger)) < 0 || (r = http_curl_new(&f->fleet.http)) < 0)
 		return r;
 	f->fleet.parallel = (int)f->parallel;
 	f->fleet.node_settings = target_settings;
@@ -159,6 +160,7 @@ void cli_fleet_close(struct cli_fleet *f)
 	if (f->fleet.local)
 		f->fleet.local->ops->close(f->fleet.local);
 	ledger_close(f->fleet.ledger);
+	http_close(f->fleet.http);
 	target_list_release(&f->targets);
 	for (i = 0; f->ssh_confs && f->inv && i < f->inv->n; i++)
 		free(f->ssh_confs[i]);

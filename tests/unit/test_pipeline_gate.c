@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "adapters/curl/http_curl.h"
 #include "app/pipeline/pipeline.h"
 #include "util/fs.h"
 
@@ -24,6 +25,7 @@ struct fixture {
 	char cert[4200];
 	char url[128];
 	int lfd;
+	struct http *http;
 	struct pl_config cfg;
 	struct pl_platform pp;
 	struct pipeline p;
@@ -71,8 +73,9 @@ static int setup(void **state)
 	snprintf(f->cert, sizeof(f->cert), "%s/chimera-certificate.json", f->dir);
 	assert_int_equal(fs_write_file(f->file, site, sizeof(site) - 1, 0644), 0);
 	f->lfd = listener(f->url, sizeof(f->url));
+	assert_int_equal(http_curl_new(&f->http), 0);
 	f->cfg = (struct pl_config){ .platform = "netlify", .dir = f->dir, .state_dir = f->state, .cert_file = f->cert,
-				     .hook_url = f->url,
+				     .hook_url = f->url, .http = f->http,
 				     .hook = { .timeout_ms = 300, .retries = 0, .backoff_ms = 0 } };
 	pl_platform_init(&f->pp, &f->cfg);
 	f->p.ops = pl_platform_ops("netlify");
@@ -97,6 +100,7 @@ static int teardown(void **state)
 	json_decref(f->p.stage);
 	pl_platform_release(&f->pp);
 	close(f->lfd);
+	http_close(f->http);
 	fs_rm_rf(f->dir);
 	free(f);
 	return 0;

@@ -105,6 +105,7 @@ struct pl_config {
 	struct hook_opts hook;
 	long verify_wait_ms;		/* pause before the first check: the platform builds first */
 	struct executor *local;		/* runs cmd: checks on the controller; NULL: they fail */
+	struct http *http;		/* the hooks, and http: and tcp: checks; NULL: they fail */
 	/* nix */
 	const struct deploy_ctx *deploy;
 	const struct target_list *targets;

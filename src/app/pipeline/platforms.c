@@ -266,7 +266,7 @@ static int web_deploy(struct pipeline *p)
 	pipeline_record(p, "chimera.deploy.start", NULL,
 			json_pack("{s:s, s:s, s:O*}", "hook", shown, "platform", c->platform, "certificate_nonce",
 				  json_object_get(pp->cert, "nonce")));
-	r = hook_post(c->hook_url, &ho, &pp->hook);
+	r = hook_post(c->http, c->hook_url, &ho, &pp->hook);
 	free(body);
 	if (r < 0)
 		return r;
@@ -291,7 +291,7 @@ static int run_checks(const struct pl_config *c, const char *host, struct execut
 	for (i = 0; i < c->nchecks; i++) {
 		struct health_result hr;
 
-		if ((r = health_run(&c->checks[i], host, ex, s, &hr)) < 0)
+		if ((r = health_run(&c->checks[i], host, c->http, ex, s, &hr)) < 0)
 			return r;
 		json_array_append_new(results, health_result_json(&c->checks[i], &hr));
 		if (!hr.ok && *ok) {
@@ -346,7 +346,7 @@ static int web_rollback(struct pipeline *p)
 	hook_redact(c->rollback_hook_url, shown, sizeof(shown));
 	pipeline_record(p, "chimera.rollback.triggered", NULL,
 			json_pack("{s:s, s:s}", "reason", p->reason, "hook", shown));
-	r = hook_post(c->rollback_hook_url, &c->hook, &pp->rollback_hook);
+	r = hook_post(c->http, c->rollback_hook_url, &c->hook, &pp->rollback_hook);
 	if (r < 0)
 		return r;
 	pipeline_record(p, "chimera.rollback.complete", NULL,
