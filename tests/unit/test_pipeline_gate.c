@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "adapters/curl/http_curl.h"
+#include "adapters/openssl/signer_openssl.h"
 #include "app/pipeline/pipeline.h"
 #include "util/fs.h"
 
@@ -26,6 +27,7 @@ struct fixture {
 	char url[128];
 	int lfd;
 	struct http *http;
+	struct signer *signer;
 	struct pl_config cfg;
 	struct pl_platform pp;
 	struct pipeline p;
@@ -74,7 +76,8 @@ static int setup(void **state)
 	assert_int_equal(fs_write_file(f->file, site, sizeof(site) - 1, 0644), 0);
 	f->lfd = listener(f->url, sizeof(f->url));
 	assert_int_equal(http_curl_new(&f->http), 0);
-	f->cfg = (struct pl_config){ .platform = "netlify", .dir = f->dir, .state_dir = f->state, .cert_file = f->cert,
+	assert_int_equal(signer_openssl_new(f->state, &f->signer), 0);
+	f->cfg = (struct pl_config){ .platform = "netlify", .dir = f->dir, .signer = f->signer, .cert_file = f->cert,
 				     .hook_url = f->url, .http = f->http,
 				     .hook = { .timeout_ms = 300, .retries = 0, .backoff_ms = 0 } };
 	pl_platform_init(&f->pp, &f->cfg);
@@ -101,6 +104,7 @@ static int teardown(void **state)
 	pl_platform_release(&f->pp);
 	close(f->lfd);
 	http_close(f->http);
+	signer_close(f->signer);
 	fs_rm_rf(f->dir);
 	free(f);
 	return 0;

@@ -96,7 +96,7 @@ json_t *pipeline_json(const struct pipeline *p);
 struct pl_config {
 	const char *platform;		/* "netlify", "render" or "nix" */
 	const char *dir;
-	const char *state_dir;
+	struct signer *signer;		/* signs and checks the certificate */
 	const char *cert_file;		/* where the certificate is written */
 	bool dry_run;
 	/* netlify, render */

@@ -179,7 +179,7 @@ static int certify(struct pipeline *p, int (*simulate)(struct pl_platform *pp))
 		return r;
 	if (pp->healed && !(healing = heal_report_json(&pp->heal)))
 		return err_set(ERR_NOMEM, "out of memory");
-	r = cert_project(c->state_dir, c->dir, &pp->sim, healing, pp->artifact[0] ? pp->artifact : NULL, &k, &pp->cert);
+	r = cert_project(c->signer, c->dir, &pp->sim, healing, pp->artifact[0] ? pp->artifact : NULL, &k, &pp->cert);
 	json_decref(healing);
 	if (r < 0)
 		return r;
@@ -215,7 +215,7 @@ static int gate(struct pipeline *p)
 		snprintf(p->reason, sizeof(p->reason), "refused to deploy: no certificate");
 		return PL_FAILED;
 	}
-	if (cert_verify(c->state_dir, c->dir, pp->cert) < 0) {
+	if (cert_verify(c->signer, c->dir, pp->cert) < 0) {
 		snprintf(p->reason, sizeof(p->reason), "refused to deploy: the certificate does not hold: %s", err_msg());
 		return PL_FAILED;
 	}
