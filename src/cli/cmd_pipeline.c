@@ -3,6 +3,7 @@
 #include "adapters/local/exec_local.h"
 #include "adapters/openssl/signer_openssl.h"
 #include "app/pipeline/pipeline_project.h"
+#include "app/sim.h"
 #include "cli/check_opts.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"

@@ -14,7 +14,7 @@
 
 #include "adapters/curl/http_curl.h"
 #include "adapters/openssl/signer_openssl.h"
-#include "app/pipeline/pipeline.h"
+#include "app/pipeline/platforms.h"
 #include "util/fs.h"
 
 static const char site[] = "[build]\n  command = \"hugo\"\n  publish = \"public\"\n";

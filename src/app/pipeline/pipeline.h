@@ -12,13 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/pipeline/certify.h"
-#include "app/deploy.h"
-#include "app/heal.h"
-#include "app/pipeline/hook.h"
-#include "app/rollback.h"
-#include "app/sim.h"
-#include "core/healthspec.h"
 #include "core/ids.h"
 #include "core/pipeline_state.h"
 #include "ports/ledger.h"
@@ -89,50 +82,5 @@ void pipeline_release(struct pipeline *p);
 
 /* The pipeline as JSON: id, state, states, reason, ms, and each state's report. A new reference. */
 json_t *pipeline_json(const struct pipeline *p);
-
-/* ---- The platforms ---- */
-
-/* What the platform stages need, set by the command. */
-struct pl_config {
-	const char *platform;		/* "netlify", "render" or "nix" */
-	const char *dir;
-	struct signer *signer;		/* signs and checks the certificate */
-	const char *cert_file;		/* where the certificate is written */
-	bool dry_run;
-	/* netlify, render */
-	const char *hook_url;
-	const char *rollback_hook_url;	/* NULL: none */
-	struct hook_opts hook;
-	long verify_wait_ms;		/* pause before the first check: the platform builds first */
-	struct executor *local;		/* runs cmd: checks on the controller; NULL: they fail */
-	struct http *http;		/* the hooks, and http: and tcp: checks; NULL: they fail */
-	/* nix */
-	const struct deploy_ctx *deploy;
-	const struct target_list *targets;
-	struct deploy_opts deploy_opts;	/* source, profile, activate, confirm_s, tmp_dir; id is set here */
-	const char *nix_name;		/* the Nix file as the report names it, relative to DIR */
-	/* every platform */
-	const struct health_spec *checks;
-	size_t nchecks;
-};
-
-/* The platforms' state, behind pipeline.platform. */
-struct pl_platform {
-	const struct pl_config *cfg;
-	struct sim_report sim;		/* the last simulation (after healing, when it ran) */
-	struct heal_result heal;
-	bool healed;			/* heal ran */
-	json_t *cert;			/* the certificate made */
-	char artifact[STOREPATH_MAX];	/* nix: the store path built */
-	struct deploy_report dep;	/* nix */
-	bool deployed;			/* nix: deploy_run filled dep */
-	struct hook_result hook, rollback_hook;
-};
-
-/* The ops for CFG->platform, or NULL for an unknown one. */
-const struct pipeline_ops *pl_platform_ops(const char *platform);
-
-void pl_platform_init(struct pl_platform *pp, const struct pl_config *cfg);
-void pl_platform_release(struct pl_platform *pp);
 
 #endif

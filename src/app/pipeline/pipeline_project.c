@@ -1,5 +1,6 @@
 /* Use case: `chimera pipeline` for one project: the platform's configuration made, the run started. */
 #include "app/pipeline/pipeline_project.h"
+#include "app/pipeline/platforms.h"
 #include "app/fleet.h"
 #include "util/err.h"
 
