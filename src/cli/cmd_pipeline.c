@@ -53,91 +53,98 @@ static long long num(const json_t *o, const char *key)
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
+static void print_simulation(const json_t *j)
+{
+	const json_t *counts = json_object_get(j, "counts");
+
+	if (!j || json_is_null(j)) {
+		printf("failed\n");
+		return;
+	}
+	printf("%s: %lld critical, %lld high, %lld medium, %lld low%s%s\n",
+	       json_is_true(json_object_get(j, "passed")) ? "passed" : "did not pass", num(counts, "critical"),
+	       num(counts, "high"), num(counts, "medium"), num(counts, "low"), str(j, "built")[0] ? "; built " : "",
+	       str(j, "built"));
+}
+
+static void print_healing(const json_t *j)
+{
+	printf("%zu fix%s tried, %s%s\n", json_array_size(json_object_get(j, "actions")),
+	       json_array_size(json_object_get(j, "actions")) == 1 ? "" : "es",
+	       json_is_true(json_object_get(json_object_get(j, "after"), "passed")) ? "passes now" : "still fails",
+	       json_is_true(json_object_get(j, "written")) ? "; written, the original kept as .bak" : "");
+	if (str(j, "diff")[0])
+		printf("%s", str(j, "diff"));
+}
+
+static void print_certification(const json_t *j)
+{
+	if (json_is_true(json_object_get(j, "certified")))
+		printf("certified, key %s: %s\n", str(json_object_get(j, "content"), "key_id"), str(j, "file"));
+	else
+		printf("%s\n", str(j, "note")[0] ? str(j, "note") : "not certified");
+}
+
+static void print_deploy(const json_t *j)
+{
+	const json_t *h = json_object_get(j, "hook"), *n;
+	size_t i;
+
+	if (h) {
+		printf("POST %s: %s after %lld attempt%s\n", str(h, "url"), str(h, "detail"), num(h, "attempts"),
+		       num(h, "attempts") == 1 ? "" : "s");
+	} else if (json_object_get(j, "would_post")) {
+		printf("dry run: would POST to %s\n",
+		       json_is_null(json_object_get(j, "would_post")) ? "(no hook given)" : str(j, "would_post"));
+	} else if (json_object_get(j, "nodes")) {
+		printf("%s on %zu nodes: %lld ok, %lld failed, %lld switched\n", str(j, "path"),
+		       json_array_size(json_object_get(j, "nodes")), num(j, "ok"), num(j, "failed"), num(j, "changed"));
+		json_array_foreach (json_object_get(j, "nodes"), i, n)
+			if (str(n, "error")[0])
+				printf("      %s: %s\n", str(n, "node"), str(n, "error"));
+	} else {
+		printf("not deployed\n");
+	}
+}
+
+static void print_verify(const json_t *j)
+{
+	const json_t *c, *n;
+	size_t i, k;
+
+	printf("%s\n", json_is_true(json_object_get(j, "passed")) ? "passed" : "FAILED");
+	json_array_foreach (json_object_get(j, "checks"), i, c)
+		printf("      %s %s: %s\n", json_is_true(json_object_get(c, "ok")) ? "ok  " : "FAIL", str(c, "check"),
+		       str(c, "detail"));
+	json_array_foreach (json_object_get(j, "nodes"), k, n)
+		json_array_foreach (json_object_get(n, "checks"), i, c)
+			printf("      %s %s %s: %s\n", json_is_true(json_object_get(c, "ok")) ? "ok  " : "FAIL",
+			       str(n, "node"), str(c, "check"), str(c, "detail"));
+}
+
+static void print_rollback(const json_t *j)
+{
+	if (json_object_get(j, "hook"))
+		printf("POST %s: %s\n", str(json_object_get(j, "hook"), "url"), str(json_object_get(j, "hook"), "detail"));
+	else
+		printf("%lld node%s back on their previous generation\n", num(j, "switched"),
+		       num(j, "switched") == 1 ? "" : "s");
+}
+
 /* One line per state passed through, from its report. */
 static void print_state(const struct pipeline *p, enum pipeline_state s)
 {
 	const json_t *st = p->stages;
-	const json_t *j, *counts;
 
 	printf("  %-11s %7.2fs  ", pipeline_state_name(s), p->state_ms[s] / 1000.0);
 	switch (s) {
-	case PL_SIMULATING:
-		j = json_object_get(st, "simulation");
-		counts = json_object_get(j, "counts");
-		if (!j || json_is_null(j)) {
-			printf("failed\n");
-			break;
-		}
-		printf("%s: %lld critical, %lld high, %lld medium, %lld low%s%s\n",
-		       json_is_true(json_object_get(j, "passed")) ? "passed" : "did not pass", num(counts, "critical"),
-		       num(counts, "high"), num(counts, "medium"), num(counts, "low"), str(j, "built")[0] ? "; built " : "",
-		       str(j, "built"));
-		break;
-	case PL_HEALING:
-		j = json_object_get(st, "healing");
-		printf("%zu fix%s tried, %s%s\n", json_array_size(json_object_get(j, "actions")),
-		       json_array_size(json_object_get(j, "actions")) == 1 ? "" : "es",
-		       json_is_true(json_object_get(json_object_get(j, "after"), "passed")) ? "passes now" : "still fails",
-		       json_is_true(json_object_get(j, "written")) ? "; written, the original kept as .bak" : "");
-		if (str(j, "diff")[0])
-			printf("%s", str(j, "diff"));
-		break;
-	case PL_CERTIFYING:
-		j = json_object_get(st, "certification");
-		if (json_is_true(json_object_get(j, "certified")))
-			printf("certified, key %s: %s\n", str(json_object_get(j, "content"), "key_id"), str(j, "file"));
-		else
-			printf("%s\n", str(j, "note")[0] ? str(j, "note") : "not certified");
-		break;
-	case PL_DEPLOYING:
-		j = json_object_get(st, "deploy");
-		if (json_object_get(j, "hook")) {
-			const json_t *h = json_object_get(j, "hook");
-
-			printf("POST %s: %s after %lld attempt%s\n", str(h, "url"), str(h, "detail"), num(h, "attempts"),
-			       num(h, "attempts") == 1 ? "" : "s");
-		} else if (json_object_get(j, "would_post")) {
-			printf("dry run: would POST to %s\n",
-			       json_is_null(json_object_get(j, "would_post")) ? "(no hook given)" : str(j, "would_post"));
-		} else if (json_object_get(j, "nodes")) {
-			const json_t *n;
-			size_t i;
-
-			printf("%s on %zu nodes: %lld ok, %lld failed, %lld switched\n", str(j, "path"),
-			       json_array_size(json_object_get(j, "nodes")), num(j, "ok"), num(j, "failed"), num(j, "changed"));
-			json_array_foreach (json_object_get(j, "nodes"), i, n)
-				if (str(n, "error")[0])
-					printf("      %s: %s\n", str(n, "node"), str(n, "error"));
-		} else {
-			printf("not deployed\n");
-		}
-		break;
-	case PL_VERIFYING: {
-		const json_t *c, *n;
-		size_t i, k;
-
-		j = json_object_get(st, "verify");
-		printf("%s\n", json_is_true(json_object_get(j, "passed")) ? "passed" : "FAILED");
-		json_array_foreach (json_object_get(j, "checks"), i, c)
-			printf("      %s %s: %s\n", json_is_true(json_object_get(c, "ok")) ? "ok  " : "FAIL", str(c, "check"),
-			       str(c, "detail"));
-		json_array_foreach (json_object_get(j, "nodes"), k, n)
-			json_array_foreach (json_object_get(n, "checks"), i, c)
-				printf("      %s %s %s: %s\n", json_is_true(json_object_get(c, "ok")) ? "ok  " : "FAIL",
-				       str(n, "node"), str(c, "check"), str(c, "detail"));
-		break;
-	}
-	case PL_ROLLBACK:
-		j = json_object_get(st, "rollback");
-		if (json_object_get(j, "hook"))
-			printf("POST %s: %s\n", str(json_object_get(j, "hook"), "url"),
-			       str(json_object_get(j, "hook"), "detail"));
-		else
-			printf("%lld node%s back on their previous generation\n", num(j, "switched"),
-			       num(j, "switched") == 1 ? "" : "s");
-		break;
-	default:
-		printf("\n");
+	case PL_SIMULATING: print_simulation(json_object_get(st, "simulation")); break;
+	case PL_HEALING: print_healing(json_object_get(st, "healing")); break;
+	case PL_CERTIFYING: print_certification(json_object_get(st, "certification")); break;
+	case PL_DEPLOYING: print_deploy(json_object_get(st, "deploy")); break;
+	case PL_VERIFYING: print_verify(json_object_get(st, "verify")); break;
+	case PL_ROLLBACK: print_rollback(json_object_get(st, "rollback")); break;
+	default: printf("\n");
 	}
 }
 
