@@ -46,7 +46,7 @@ enum op { OP_SIMULATE, OP_HEAL, OP_CERTIFY, OP_DEPLOY, OP_VERIFY, OP_ROLLBACK, O
 static const char *const op_names[OPS] = { "simulate", "heal", "certify", "deploy", "verify", "rollback" };
 
 struct fake {
-	int out[OPS];		/* what each op returns: a pl_outcome, or an error code (< 0) */
+	int out[OPS];		/* what each op returns: a pipeline_outcome, or an error code (< 0) */
 	const char *why[OPS];	/* the reason each op gives when not PL_OK */
 	bool record;		/* deploy and rollback record their own events, as platforms do */
 	bool no_stage;		/* ops leave p->stage NULL */

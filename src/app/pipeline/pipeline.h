@@ -1,10 +1,13 @@
 /*
- * Use case: the pipeline. Simulate a project's deploy configuration, heal what can be
- * healed, certify it, deploy only what is certified, verify, and roll back on failure, as
- * a state machine whose every step is in the ledger.
+ * The pipeline's run: simulate a project's deploy configuration, heal what can be healed,
+ * certify it, deploy only what is certified, verify, and roll back on failure, moving as
+ * core/pipeline_state says, every step in the ledger. The use case is pipeline_project.h.
+ *
+ * The states' reports stay json_t: they are the payloads of the states' events too
+ * (docs/internals/pipeline.md).
  */
-#ifndef CHIMERA_APP_PIPELINE_H
-#define CHIMERA_APP_PIPELINE_H
+#ifndef CHIMERA_APP_PIPELINE_PIPELINE_H
+#define CHIMERA_APP_PIPELINE_PIPELINE_H
 
 #include <jansson.h>
 #include <limits.h>
@@ -19,7 +22,7 @@
 struct pipeline;
 
 /*
- * What a platform brings: the work of each state. Each returns a pl_outcome (>= 0), with
+ * What a platform brings: the work of each state. Each returns a pipeline_outcome (>= 0), with
  * p->reason set when it is not PL_OK, and may put its report in p->stage (a new reference,
  * recorded with the state's completion event and kept in the result). A negative return
  * is an error, taken as PL_FAILED with err_msg() as the reason (so a verify that cannot
@@ -78,6 +81,7 @@ int pipeline_run(struct pipeline *p);
 /* Record an event under the pipeline's id; takes PAYLOAD. Ledger failures are kept in p->ledger_err. */
 void pipeline_record(struct pipeline *p, const char *topic, const char *node, json_t *payload);
 
+/* Drop the reports P holds (stage, stages, intent, initiated); P may then be run again. */
 void pipeline_release(struct pipeline *p);
 
 /* The pipeline as JSON: id, state, states, reason, ms, and each state's report. A new reference. */

@@ -73,7 +73,7 @@ void pl_blocking_reason(struct pipeline *p, const struct sim_report *rep, const 
 /*
  * CERTIFYING: certify what is on disk now, SIMULATE-ing it again first when given (the
  * healed file was written), sign it and write the certificate; a dry run only runs the
- * checks. Returns a pl_outcome with p->reason and p->stage set, or an error.
+ * checks. Returns a pipeline_outcome with p->reason and p->stage set, or an error.
  */
 int pl_certify(struct pipeline *p, int (*simulate)(struct pl_platform *pp));
 
