@@ -1,8 +1,8 @@
-/* Fuzz target for core/ids and core/deploy_state: every identifier and state parser. */
+/* Fuzz target for core/ids and core/pipeline_state: every identifier and state parser. */
 #include <stdio.h>
 #include <string.h>
 
-#include "core/deploy_state.h"
+#include "core/pipeline_state.h"
 #include "core/ids.h"
 #include "fuzz.h"
 #include "util/err.h"
@@ -243,56 +243,56 @@ static void check_deployment_bytes(const uint8_t *a, const uint8_t *b)
 
 static void check_state(const char *s, size_t len)
 {
-	enum deploy_state st = DEPLOY_STATE_FAILED, back;
+	enum pipeline_state st = PL_REJECTED, back;
 	const char *name;
 	int r, i;
 
 	fuzz_err_mark();
-	r = deploy_state_parse(&st, s, len);
+	r = pipeline_state_parse(&st, s, len);
 	if (r != 0) {
-		fuzz_check_failure("deploy_state_parse", r, false);
-		fuzz_check_quotes("bad deployment state", s, len);
-		FUZZ_CHECK(st == DEPLOY_STATE_IDLE, "failed deploy_state_parse left %d", (int)st);
-		for (i = 0; i < DEPLOY_STATE_COUNT; i++) {
-			name = deploy_state_name((enum deploy_state)i);
+		fuzz_check_failure("pipeline_state_parse", r, false);
+		fuzz_check_quotes("bad pipeline state", s, len);
+		FUZZ_CHECK(st == PL_IDLE, "failed pipeline_state_parse left %d", (int)st);
+		for (i = 0; i < PL_STATES; i++) {
+			name = pipeline_state_name((enum pipeline_state)i);
 			FUZZ_CHECK(strlen(name) != len || memcmp(name, s, len) != 0,
 			    "state name '%s' rejected", name);
 		}
 		return;
 	}
-	FUZZ_CHECK((unsigned)st < DEPLOY_STATE_COUNT, "state %d out of range", (int)st);
-	name = deploy_state_name(st);
+	FUZZ_CHECK((unsigned)st < PL_STATES, "state %d out of range", (int)st);
+	name = pipeline_state_name(st);
 	FUZZ_CHECK(strlen(name) == len && memcmp(name, s, len) == 0,
 	    "state parses to %s", name);
-	FUZZ_CHECK(deploy_state_parse(&back, name, strlen(name)) == 0 && back == st,
+	FUZZ_CHECK(pipeline_state_parse(&back, name, strlen(name)) == 0 && back == st,
 	    "'%s' does not parse back", name);
-	FUZZ_CHECK(deploy_state_is_terminal(st) ==
-	    (st == DEPLOY_STATE_SUCCESS || st == DEPLOY_STATE_REJECTED ||
-	    st == DEPLOY_STATE_FAILED), "%s terminal is wrong", name);
+	FUZZ_CHECK(pipeline_state_is_final(st) ==
+	    (st == PL_SUCCESS || st == PL_REJECTED ||
+	    st == PL_ROLLBACK), "%s terminal is wrong", name);
 }
 
 /* Drive the state machine with the input bytes as target states. */
 static void check_transitions(const uint8_t *data, size_t size)
 {
-	enum deploy_state s = DEPLOY_STATE_IDLE, before, to;
+	enum pipeline_state s = PL_IDLE, before, to;
 	size_t i;
 	bool can;
 	int r;
 
 	for (i = 0; i < size && i < 64; i++) {
-		to = (enum deploy_state)(data[i] % (DEPLOY_STATE_COUNT + 2));
+		to = (enum pipeline_state)(data[i] % (PL_STATES + 2));
 		before = s;
-		can = deploy_state_can(s, to);
+		can = pipeline_state_can(s, to);
 		fuzz_err_mark();
-		r = deploy_state_transition(&s, to);
+		r = pipeline_state_transition(&s, to);
 		FUZZ_CHECK((r == 0) == can, "transition %s -> %s returned %d, can says %d",
-		    deploy_state_name(before), deploy_state_name(to), r, can);
+		    pipeline_state_name(before), pipeline_state_name(to), r, can);
 		if (r != 0) {
-			fuzz_check_failure("deploy_state_transition", r, false);
+			fuzz_check_failure("pipeline_state_transition", r, false);
 			FUZZ_CHECK(s == before, "failed transition moved the state");
 		} else {
-			FUZZ_CHECK(s == to && !deploy_state_is_terminal(before),
-			    "transition out of terminal %s", deploy_state_name(before));
+			FUZZ_CHECK(s == to && !pipeline_state_is_final(before),
+			    "transition out of terminal %s", pipeline_state_name(before));
 		}
 	}
 }

@@ -11,7 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/certify.h"
+#include "adapters/openssl/signer_openssl.h"
+#include "app/pipeline/certify.h"
 #include "app/heal.h"
 #include "app/sim_netlify.h"
 #include "app/sim_render.h"
@@ -45,6 +46,7 @@ static int one(const char *platform, const char *dir, const char *name, const st
 	struct heal_result h;
 	struct sim_report final;
 	json_t *cert = NULL, *healing = NULL;
+	struct signer *sg = NULL;
 	int r;
 
 	heal_result_init(&h, platform);
@@ -61,7 +63,10 @@ static int one(const char *platform, const char *dir, const char *name, const st
 		if ((r = fs_write_file(path, h.text.data, h.text.len, 0644)) == 0) {
 			snprintf(final.files[final.nfiles++], SIM_FILE_MAX, "%s", name);
 			healing = heal_report_json(&h);
-			r = healing ? cert_make(state, dir, &final, healing, NULL, &cert) : ERR_NOMEM;
+			r = healing ? signer_openssl_new(state, &sg) : ERR_NOMEM;
+			if (r == 0)
+				r = cert_make(sg, dir, &final, healing, NULL, &cert);
+			signer_close(sg);
 		}
 	}
 	json_decref(cert);

@@ -1,41 +1,26 @@
 /* chimera certify: sign a configuration that passed simulation; --verify a certificate. */
-#include "app/certify.h"
-#include "app/sim_netlify.h"
-#include "app/sim_render.h"
+#include "app/pipeline/certify_project.h"
 #include "cli/cli.h"
 #include "util/err.h"
-#include "util/fs.h"
 
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 enum { OPT_PLATFORM = 2300, OPT_VERIFY, OPT_OUT, OPT_ARTIFACT };
 
-static enum cmd_status verify(struct cli *cli, const char *file, const char *dir)
+static enum cmd_status verify(struct cli *cli, struct signer *sg, const char *file, const char *dir)
 {
-	json_error_t jerr;
-	json_t *cert = json_load_file(file, 0, &jerr);
-	enum cmd_status st;
-	int r;
+	int r = certify_verify_file(sg, file, dir);
 
-	if (!cert)
-		return cli_fail(cli, CMD_USAGE, "%s: not JSON: %s at %d:%d", file, jerr.text, jerr.line, jerr.column);
-	r = cert_verify(cli->state_dir, dir, cert);
-	if (r == 0) {
-		st = CMD_OK;
-		if (cli->json)
-			cli_print_json(json_pack("{s:b, s:s}", "ok", 1, "certificate", file));
-		else if (!cli->quiet)
-			printf("%s: signature and every digest match\n", file);
-	} else {
-		st = cli_fail(cli, r == ERR_CORRUPT ? CMD_PARTIAL : r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s: %s", file,
-			      err_msg());
-	}
-	json_decref(cert);
-	return st;
+	if (r < 0)
+		return cli_fail(cli, r == ERR_CORRUPT ? CMD_PARTIAL : r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s",
+				err_msg());
+	if (cli->json)
+		cli_print_json(certify_verified_json(file));
+	else if (!cli->quiet)
+		printf("%s: signature and every digest match\n", file);
+	return CMD_OK;
 }
 
 static void print_checks(const struct cert_checks *c)
@@ -44,6 +29,34 @@ static void print_checks(const struct cert_checks *c)
 	printf("  no_critical_issues   %s\n", c->no_critical_issues ? "yes" : "NO");
 	printf("  simulation_passed    %s\n", c->simulation_passed ? "yes" : "NO");
 	printf("  healing_successful   %s\n", c->healing_successful ? "yes" : "NO");
+}
+
+/* Certify RQ's project with SG, and say how it went. */
+static enum cmd_status certify(struct cli *cli, struct signer *sg, const struct certify_request *rq)
+{
+	struct certify_report rep;
+	enum cmd_status st = CMD_OK;
+	int r;
+
+	r = certify_project(sg, rq, &rep);
+	if (r < 0) {
+		if (!rep.simulated)
+			st = cli_fail(cli, r == ERR_NOTFOUND ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
+		else
+			st = cli_fail(cli, r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
+	} else if (cli->json) {
+		cli_print_json(certify_report_json(&rep));
+		st = rep.certified ? CMD_OK : CMD_PARTIAL;
+	} else if (!rep.certified) {
+		printf("not certified: %s in %s did not pass\n", rep.sim.nfiles ? rep.sim.files[0] : rq->platform, rq->dir);
+		print_checks(&rep.checks);
+		st = CMD_PARTIAL;
+	} else if (!cli->quiet) {
+		printf("certified %s (%s, key %s): %s\n", rep.sim.nfiles ? rep.sim.files[0] : rq->platform, rq->platform,
+		       json_string_value(json_object_get(rep.cert, "key_id")), rep.file);
+	}
+	certify_report_release(&rep);
+	return st;
 }
 
 static enum cmd_status cmd_certify_exec(struct cli *cli, int argc, char **argv)
@@ -55,79 +68,36 @@ static enum cmd_status cmd_certify_exec(struct cli *cli, int argc, char **argv)
 		{ "artifact", required_argument, NULL, OPT_ARTIFACT },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *platform = NULL, *verify_file = NULL, *out_file = NULL, *artifact = NULL, *dir = ".";
-	struct sim_report rep;
-	struct cert_checks checks;
-	char path[PATH_MAX];
-	json_t *cert = NULL;
+	struct certify_request rq = { .dir = "." };
+	const char *verify_file = NULL;
+	struct signer *sg = NULL;
 	enum cmd_status st;
-	int c, r;
+	int c;
 
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_PLATFORM: platform = optarg; break;
+		case OPT_PLATFORM: rq.platform = optarg; break;
 		case OPT_VERIFY: verify_file = optarg; break;
-		case OPT_OUT: out_file = optarg; break;
-		case OPT_ARTIFACT: artifact = optarg; break;
+		case OPT_OUT: rq.out_file = optarg; break;
+		case OPT_ARTIFACT: rq.artifact = optarg; break;
 		default: return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		dir = argv[optind++];
+		rq.dir = argv[optind++];
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 	if (cli_state_dir(cli) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	if (verify_file)
-		return verify(cli, verify_file, dir);
-	if (!platform || (strcmp(platform, "netlify") != 0 && strcmp(platform, "render") != 0))
+	if (!verify_file && !certify_platform_known(rq.platform))
 		return cli_usage(cli, "give --platform netlify or --platform render (or --verify CERT)");
-	sim_report_init(&rep, platform);
-	r = strcmp(platform, "netlify") == 0 ? sim_netlify(dir, &rep) : sim_render(dir, &rep);
-	if (r < 0) {
-		st = cli_fail(cli, r == ERR_NOTFOUND ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
-	r = cert_project(cli->state_dir, dir, &rep, NULL, artifact, &checks, &cert);
-	if (r == 1) {
-		/* Never a certificate for what did not pass. */
-		if (cli->json)
-			cli_print_json(json_pack("{s:b, s:{s:b, s:b, s:b, s:b}, s:o}", "certified", 0, "checks",
-						 "configuration_valid", checks.configuration_valid, "no_critical_issues",
-						 checks.no_critical_issues, "simulation_passed", checks.simulation_passed,
-						 "healing_successful", checks.healing_successful, "simulation",
-						 sim_report_json(&rep)));
-		else {
-			printf("not certified: %s in %s did not pass\n", rep.nfiles ? rep.files[0] : platform, dir);
-			print_checks(&checks);
-		}
-		st = CMD_PARTIAL;
-		goto out;
-	}
-	if (r < 0) {
-		st = cli_fail(cli, r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
-	if (!out_file) {
-		snprintf(path, sizeof(path), "%s/chimera-certificate.json", dir);
-		out_file = path;
-	}
-	r = cert_write(out_file, cert);
-	if (r < 0) {
-		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
-	if (cli->json)
-		cli_print_json(json_pack("{s:b, s:s, s:O}", "certified", 1, "certificate", out_file, "content", cert));
-	else if (!cli->quiet)
-		printf("certified %s (%s, key %s): %s\n", rep.nfiles ? rep.files[0] : platform, platform,
-		       json_string_value(json_object_get(cert, "key_id")), out_file);
-	st = CMD_OK;
-out:
-	json_decref(cert);
-	sim_report_release(&rep);
+	/* The signer stays in the cli until runtime/ opens it. */
+	if (world_open_signer(&cli->world, &sg) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	st = verify_file ? verify(cli, sg, verify_file, rq.dir) : certify(cli, sg, &rq);
+	signer_close(sg);
 	return st;
 }
 

@@ -1,13 +1,12 @@
 /* chimera pipeline: simulate, heal, certify, deploy what is certified, verify, roll back on failure. */
-#include "adapters/local/exec_local.h"
-#include "app/pipeline.h"
+#include "app/pipeline/pipeline_project.h"
+#include "app/sim.h"
 #include "cli/check_opts.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
 #include "util/err.h"
 
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +35,7 @@ static void on_state(const struct pipeline *p, void *arg)
 
 	if (cli->json || cli->quiet || p->state == PL_IDLE)
 		return;
-	fprintf(stderr, "pipeline %s: %s\n", p->id, pl_state_name(p->state));
+	fprintf(stderr, "pipeline %s: %s\n", p->id, pipeline_state_name(p->state));
 }
 
 static const char *str(const json_t *o, const char *key)
@@ -51,91 +50,98 @@ static long long num(const json_t *o, const char *key)
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
+static void print_simulation(const json_t *j)
+{
+	const json_t *counts = json_object_get(j, "counts");
+
+	if (!j || json_is_null(j)) {
+		printf("failed\n");
+		return;
+	}
+	printf("%s: %lld critical, %lld high, %lld medium, %lld low%s%s\n",
+	       json_is_true(json_object_get(j, "passed")) ? "passed" : "did not pass", num(counts, "critical"),
+	       num(counts, "high"), num(counts, "medium"), num(counts, "low"), str(j, "built")[0] ? "; built " : "",
+	       str(j, "built"));
+}
+
+static void print_healing(const json_t *j)
+{
+	printf("%zu fix%s tried, %s%s\n", json_array_size(json_object_get(j, "actions")),
+	       json_array_size(json_object_get(j, "actions")) == 1 ? "" : "es",
+	       json_is_true(json_object_get(json_object_get(j, "after"), "passed")) ? "passes now" : "still fails",
+	       json_is_true(json_object_get(j, "written")) ? "; written, the original kept as .bak" : "");
+	if (str(j, "diff")[0])
+		printf("%s", str(j, "diff"));
+}
+
+static void print_certification(const json_t *j)
+{
+	if (json_is_true(json_object_get(j, "certified")))
+		printf("certified, key %s: %s\n", str(json_object_get(j, "content"), "key_id"), str(j, "file"));
+	else
+		printf("%s\n", str(j, "note")[0] ? str(j, "note") : "not certified");
+}
+
+static void print_deploy(const json_t *j)
+{
+	const json_t *h = json_object_get(j, "hook"), *n;
+	size_t i;
+
+	if (h) {
+		printf("POST %s: %s after %lld attempt%s\n", str(h, "url"), str(h, "detail"), num(h, "attempts"),
+		       num(h, "attempts") == 1 ? "" : "s");
+	} else if (json_object_get(j, "would_post")) {
+		printf("dry run: would POST to %s\n",
+		       json_is_null(json_object_get(j, "would_post")) ? "(no hook given)" : str(j, "would_post"));
+	} else if (json_object_get(j, "nodes")) {
+		printf("%s on %zu nodes: %lld ok, %lld failed, %lld switched\n", str(j, "path"),
+		       json_array_size(json_object_get(j, "nodes")), num(j, "ok"), num(j, "failed"), num(j, "changed"));
+		json_array_foreach (json_object_get(j, "nodes"), i, n)
+			if (str(n, "error")[0])
+				printf("      %s: %s\n", str(n, "node"), str(n, "error"));
+	} else {
+		printf("not deployed\n");
+	}
+}
+
+static void print_verify(const json_t *j)
+{
+	const json_t *c, *n;
+	size_t i, k;
+
+	printf("%s\n", json_is_true(json_object_get(j, "passed")) ? "passed" : "FAILED");
+	json_array_foreach (json_object_get(j, "checks"), i, c)
+		printf("      %s %s: %s\n", json_is_true(json_object_get(c, "ok")) ? "ok  " : "FAIL", str(c, "check"),
+		       str(c, "detail"));
+	json_array_foreach (json_object_get(j, "nodes"), k, n)
+		json_array_foreach (json_object_get(n, "checks"), i, c)
+			printf("      %s %s %s: %s\n", json_is_true(json_object_get(c, "ok")) ? "ok  " : "FAIL",
+			       str(n, "node"), str(c, "check"), str(c, "detail"));
+}
+
+static void print_rollback(const json_t *j)
+{
+	if (json_object_get(j, "hook"))
+		printf("POST %s: %s\n", str(json_object_get(j, "hook"), "url"), str(json_object_get(j, "hook"), "detail"));
+	else
+		printf("%lld node%s back on their previous generation\n", num(j, "switched"),
+		       num(j, "switched") == 1 ? "" : "s");
+}
+
 /* One line per state passed through, from its report. */
-static void print_state(const struct pipeline *p, enum pl_state s)
+static void print_state(const struct pipeline *p, enum pipeline_state s)
 {
 	const json_t *st = p->stages;
-	const json_t *j, *counts;
 
-	printf("  %-11s %7.2fs  ", pl_state_name(s), p->state_ms[s] / 1000.0);
+	printf("  %-11s %7.2fs  ", pipeline_state_name(s), p->state_ms[s] / 1000.0);
 	switch (s) {
-	case PL_SIMULATING:
-		j = json_object_get(st, "simulation");
-		counts = json_object_get(j, "counts");
-		if (!j || json_is_null(j)) {
-			printf("failed\n");
-			break;
-		}
-		printf("%s: %lld critical, %lld high, %lld medium, %lld low%s%s\n",
-		       json_is_true(json_object_get(j, "passed")) ? "passed" : "did not pass", num(counts, "critical"),
-		       num(counts, "high"), num(counts, "medium"), num(counts, "low"), str(j, "built")[0] ? "; built " : "",
-		       str(j, "built"));
-		break;
-	case PL_HEALING:
-		j = json_object_get(st, "healing");
-		printf("%zu fix%s tried, %s%s\n", json_array_size(json_object_get(j, "actions")),
-		       json_array_size(json_object_get(j, "actions")) == 1 ? "" : "es",
-		       json_is_true(json_object_get(json_object_get(j, "after"), "passed")) ? "passes now" : "still fails",
-		       json_is_true(json_object_get(j, "written")) ? "; written, the original kept as .bak" : "");
-		if (str(j, "diff")[0])
-			printf("%s", str(j, "diff"));
-		break;
-	case PL_CERTIFYING:
-		j = json_object_get(st, "certification");
-		if (json_is_true(json_object_get(j, "certified")))
-			printf("certified, key %s: %s\n", str(json_object_get(j, "content"), "key_id"), str(j, "file"));
-		else
-			printf("%s\n", str(j, "note")[0] ? str(j, "note") : "not certified");
-		break;
-	case PL_DEPLOYING:
-		j = json_object_get(st, "deploy");
-		if (json_object_get(j, "hook")) {
-			const json_t *h = json_object_get(j, "hook");
-
-			printf("POST %s: %s after %lld attempt%s\n", str(h, "url"), str(h, "detail"), num(h, "attempts"),
-			       num(h, "attempts") == 1 ? "" : "s");
-		} else if (json_object_get(j, "would_post")) {
-			printf("dry run: would POST to %s\n",
-			       json_is_null(json_object_get(j, "would_post")) ? "(no hook given)" : str(j, "would_post"));
-		} else if (json_object_get(j, "nodes")) {
-			const json_t *n;
-			size_t i;
-
-			printf("%s on %zu nodes: %lld ok, %lld failed, %lld switched\n", str(j, "path"),
-			       json_array_size(json_object_get(j, "nodes")), num(j, "ok"), num(j, "failed"), num(j, "changed"));
-			json_array_foreach (json_object_get(j, "nodes"), i, n)
-				if (str(n, "error")[0])
-					printf("      %s: %s\n", str(n, "node"), str(n, "error"));
-		} else {
-			printf("not deployed\n");
-		}
-		break;
-	case PL_VERIFYING: {
-		const json_t *c, *n;
-		size_t i, k;
-
-		j = json_object_get(st, "verify");
-		printf("%s\n", json_is_true(json_object_get(j, "passed")) ? "passed" : "FAILED");
-		json_array_foreach (json_object_get(j, "checks"), i, c)
-			printf("      %s %s: %s\n", json_is_true(json_object_get(c, "ok")) ? "ok  " : "FAIL", str(c, "check"),
-			       str(c, "detail"));
-		json_array_foreach (json_object_get(j, "nodes"), k, n)
-			json_array_foreach (json_object_get(n, "checks"), i, c)
-				printf("      %s %s %s: %s\n", json_is_true(json_object_get(c, "ok")) ? "ok  " : "FAIL",
-				       str(n, "node"), str(c, "check"), str(c, "detail"));
-		break;
-	}
-	case PL_ROLLBACK:
-		j = json_object_get(st, "rollback");
-		if (json_object_get(j, "hook"))
-			printf("POST %s: %s\n", str(json_object_get(j, "hook"), "url"),
-			       str(json_object_get(j, "hook"), "detail"));
-		else
-			printf("%lld node%s back on their previous generation\n", num(j, "switched"),
-			       num(j, "switched") == 1 ? "" : "s");
-		break;
-	default:
-		printf("\n");
+	case PL_SIMULATING: print_simulation(json_object_get(st, "simulation")); break;
+	case PL_HEALING: print_healing(json_object_get(st, "healing")); break;
+	case PL_CERTIFYING: print_certification(json_object_get(st, "certification")); break;
+	case PL_DEPLOYING: print_deploy(json_object_get(st, "deploy")); break;
+	case PL_VERIFYING: print_verify(json_object_get(st, "verify")); break;
+	case PL_ROLLBACK: print_rollback(json_object_get(st, "rollback")); break;
+	default: printf("\n");
 	}
 }
 
@@ -143,7 +149,7 @@ static void print_text(const struct pipeline *p, const char *platform, const cha
 {
 	size_t i;
 
-	printf("pipeline %s (%s, %s): %s in %.2fs%s\n", p->id, platform, dir, pl_state_name(p->state), p->ms / 1000.0,
+	printf("pipeline %s (%s, %s): %s in %.2fs%s\n", p->id, platform, dir, pipeline_state_name(p->state), p->ms / 1000.0,
 	       p->flags.dry_run ? " (dry run)" : "");
 	for (i = 1; i < p->npath; i++)
 		if (p->path[i] != PL_SUCCESS && p->path[i] != PL_REJECTED)
@@ -152,22 +158,89 @@ static void print_text(const struct pipeline *p, const char *platform, const cha
 		printf("  reason: %s\n", p->reason);
 }
 
-static enum cmd_status usage_out(struct cli *cli, struct cli_checks *checks, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Everything the command line says, and the buffers the request points into. */
+struct pl_args {
+	struct pipeline_request rq;
+	struct cli_fleet f;
+	struct cli_source cs;
+	struct cli_checks checks;
+	const char *cert;
+	int magic;
+	long confirm;
+	char certbuf[PATH_MAX], dirbuf[PATH_MAX], tmp[PATH_MAX], nixfile[PATH_MAX], name[PATH_MAX];
+};
 
-static enum cmd_status usage_out(struct cli *cli, struct cli_checks *checks, const char *fmt, ...)
+static void args_init(struct pl_args *a)
 {
-	char msg[600];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cli_checks_release(checks);
-	return cli_usage(cli, "%s", msg);
+	memset(a, 0, sizeof(*a));
+	cli_fleet_init(&a->f);
+	cli_checks_init(&a->checks);
+	a->rq.hook = (struct hook_opts){ .timeout_ms = HOOK_TIMEOUT_MS, .retries = HOOK_RETRIES,
+					 .backoff_ms = HOOK_BACKOFF_MS };
+	a->magic = 1;
+	a->confirm = 30;
+	a->rq.hook_url = getenv("CHIMERA_BUILD_HOOK");
+	a->rq.rollback_hook_url = getenv("CHIMERA_ROLLBACK_HOOK");
+	if (a->rq.hook_url && !a->rq.hook_url[0])
+		a->rq.hook_url = NULL;
+	if (a->rq.rollback_hook_url && !a->rq.rollback_hook_url[0])
+		a->rq.rollback_hook_url = NULL;
 }
 
-static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
+static void args_release(struct pl_args *a)
+{
+	cli_fleet_close(&a->f);
+	cli_checks_release(&a->checks);
+}
+
+/* The options of pipeline's own, C with optarg. Returns CMD_OK, or a usage error printed. */
+static enum cmd_status own_opt(struct cli *cli, struct pl_args *a, int c, char **argv)
+{
+	long v;
+
+	switch (c) {
+	case OPT_PLATFORM: a->rq.platform = optarg; break;
+	case OPT_NO_HEAL: a->rq.no_heal = true; break;
+	case OPT_DRY_RUN: a->rq.dry_run = true; break;
+	case OPT_HOOK: a->rq.hook_url = optarg; break;
+	case OPT_ROLLBACK_HOOK: a->rq.rollback_hook_url = optarg; break;
+	case OPT_CERT: a->cert = optarg; break;
+	case OPT_ACTIVATE:
+		if (!optarg[0])
+			return cli_usage(cli, "%s", "--activate needs auto, none or a command");
+		a->f.reach.activate = optarg;
+		break;
+	case OPT_NO_MAGIC: a->magic = 0; break;
+	case OPT_CONFIRM_TIMEOUT:
+		if (cli_int("--confirm-timeout", optarg, 1, 3600, &a->confirm) < 0)
+			return cli_usage(cli, "%s", err_msg());
+		break;
+	case OPT_HOOK_TIMEOUT:
+		if (cli_int("--hook-timeout", optarg, 1, 3600, &v) < 0)
+			return cli_usage(cli, "%s", err_msg());
+		a->rq.hook.timeout_ms = v * 1000;
+		break;
+	case OPT_HOOK_RETRIES:
+		if (cli_int("--hook-retries", optarg, 0, 20, &v) < 0)
+			return cli_usage(cli, "%s", err_msg());
+		a->rq.hook.retries = (int)v;
+		break;
+	case OPT_HOOK_BACKOFF:
+		if (cli_int("--hook-backoff-ms", optarg, 0, 600000, &v) < 0)
+			return cli_usage(cli, "%s", err_msg());
+		a->rq.hook.backoff_ms = v;
+		break;
+	case OPT_VERIFY_WAIT:
+		if (cli_int("--verify-wait", optarg, 0, 3600, &v) < 0)
+			return cli_usage(cli, "%s", err_msg());
+		a->rq.verify_wait_ms = v * 1000;
+		break;
+	default: return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+	}
+	return CMD_OK;
+}
+
+static enum cmd_status parse_args(struct cli *cli, struct pl_args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
@@ -188,238 +261,197 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 		CHECK_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pl_config cfg = { .hook = { .timeout_ms = HOOK_TIMEOUT_MS, .retries = HOOK_RETRIES,
-					   .backoff_ms = HOOK_BACKOFF_MS } };
-	struct cli_fleet f;
-	struct cli_source cs = { 0 };
-	struct cli_checks checks;
-	struct deploy_ctx ctx = { 0 };
-	struct pl_platform pp;
-	struct pipeline p = { 0 };
-	struct executor *local = NULL;
-	const char *platform = NULL, *dir = NULL, *cert = NULL;
-	char certbuf[PATH_MAX], dirbuf[PATH_MAX], tmp[PATH_MAX], nixfile[PATH_MAX], name[PATH_MAX];
-	long v, confirm = 30;
-	int c, r, no_heal = 0, magic = 1, fleet_open = 0;
-	size_t i;
-	enum cmd_status st = CMD_ERROR;
+	enum cmd_status st;
+	int c, r;
 
-	cli_fleet_init(&f);
-	cli_checks_init(&checks);
-	cfg.hook_url = getenv("CHIMERA_BUILD_HOOK");
-	cfg.rollback_hook_url = getenv("CHIMERA_ROLLBACK_HOOK");
-	if (cfg.hook_url && !cfg.hook_url[0])
-		cfg.hook_url = NULL;
-	if (cfg.rollback_hook_url && !cfg.rollback_hook_url[0])
-		cfg.rollback_hook_url = NULL;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "t:c:A:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&f, c, optarg)) < 0 || (r == 0 && (r = cli_source_opt(&cs, c, argc, argv)) < 0) ||
-		    (r == 0 && (r = cli_checks_opt(&checks, c, optarg)) < 0))
-			return usage_out(cli, &checks, "%s", err_msg());
-		if (r == 1)
-			continue;
-		switch (c) {
-		case OPT_PLATFORM: platform = optarg; break;
-		case OPT_NO_HEAL: no_heal = 1; break;
-		case OPT_DRY_RUN: cfg.dry_run = true; break;
-		case OPT_HOOK: cfg.hook_url = optarg; break;
-		case OPT_ROLLBACK_HOOK: cfg.rollback_hook_url = optarg; break;
-		case OPT_CERT: cert = optarg; break;
-		case OPT_ACTIVATE:
-			if (!optarg[0])
-				return usage_out(cli, &checks, "%s", "--activate needs auto, none or a command");
-			f.reach.activate = optarg;
-			break;
-		case OPT_NO_MAGIC: magic = 0; break;
-		case OPT_CONFIRM_TIMEOUT:
-			if (cli_int("--confirm-timeout", optarg, 1, 3600, &confirm) < 0)
-				return usage_out(cli, &checks, "%s", err_msg());
-			break;
-		case OPT_HOOK_TIMEOUT:
-			if (cli_int("--hook-timeout", optarg, 1, 3600, &v) < 0)
-				return usage_out(cli, &checks, "%s", err_msg());
-			cfg.hook.timeout_ms = v * 1000;
-			break;
-		case OPT_HOOK_RETRIES:
-			if (cli_int("--hook-retries", optarg, 0, 20, &v) < 0)
-				return usage_out(cli, &checks, "%s", err_msg());
-			cfg.hook.retries = (int)v;
-			break;
-		case OPT_HOOK_BACKOFF:
-			if (cli_int("--hook-backoff-ms", optarg, 0, 600000, &v) < 0)
-				return usage_out(cli, &checks, "%s", err_msg());
-			cfg.hook.backoff_ms = v;
-			break;
-		case OPT_VERIFY_WAIT:
-			if (cli_int("--verify-wait", optarg, 0, 3600, &v) < 0)
-				return usage_out(cli, &checks, "%s", err_msg());
-			cfg.verify_wait_ms = v * 1000;
-			break;
-		default: return usage_out(cli, &checks, "unknown option '%s'", argv[optind - 1]);
-		}
+		if ((r = cli_fleet_opt(&a->f, c, optarg)) < 0 ||
+		    (r == 0 && (r = cli_source_opt(&a->cs, c, argc, argv)) < 0) ||
+		    (r == 0 && (r = cli_checks_opt(&a->checks, c, optarg)) < 0))
+			return cli_usage(cli, "%s", err_msg());
+		if (r == 0 && (st = own_opt(cli, a, c, argv)) != CMD_OK)
+			return st;
 	}
 	if (optind < argc)
-		dir = argv[optind++];
+		a->rq.dir = argv[optind++];
 	if (optind < argc)
-		return usage_out(cli, &checks, "unexpected argument '%s'", argv[optind]);
-	if (!platform || !pl_platform_ops(platform))
-		return usage_out(cli, &checks, "%s", "give --platform netlify, render or nix");
-	cfg.platform = platform;
-	cli_checks_finish(&checks);
-	cfg.checks = checks.specs;
-	cfg.nchecks = checks.n;
-	if (strcmp(platform, "nix") != 0) {
-		if (f.spec || f.file || cs.src.file || cs.src.flake || cs.expect || cs.src.attr)
-			return usage_out(cli, &checks, "%s",
-					 "-t, -c, -A, --flake and --expect go with --platform nix; netlify and render "
-					 "deploy through --hook");
-		if (!cfg.hook_url && !cfg.dry_run)
-			return usage_out(cli, &checks, "%s", "give --hook URL (or set CHIMERA_BUILD_HOOK) to deploy");
-		if ((cfg.hook_url && hook_url_check(cfg.hook_url) < 0) ||
-		    (cfg.rollback_hook_url && hook_url_check(cfg.rollback_hook_url) < 0))
-			return usage_out(cli, &checks, "%s", err_msg());
-		for (i = 0; i < checks.n; i++)
-			if (strstr(checks.specs[i].text, HEALTH_HOST_PLACEHOLDER))
-				return usage_out(cli, &checks, "--check '%s': {host} stands for a node, and netlify and "
-							       "render have none; write the site's address",
-						 checks.specs[i].text);
-		if (!dir)
-			dir = ".";
-		{
-			const char *cf = sim_config_file(platform);
-			char path[PATH_MAX];
+		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+	if (!pipeline_platform_known(a->rq.platform))
+		return cli_usage(cli, "%s", "give --platform netlify, render or nix");
+	cli_checks_finish(&a->checks);
+	a->rq.checks = a->checks.specs;
+	a->rq.nchecks = a->checks.n;
+	return CMD_OK;
+}
 
-			snprintf(path, sizeof(path), "%s/%s", dir, cf);
-			if (access(path, R_OK) < 0) {
-				cli_checks_release(&checks);
-				return cli_fail(cli, CMD_USAGE, "no %s: '%s' does not exist", cf, path);
-			}
+/* netlify and render: a hook to POST to, checks from here, and the configuration file in DIR. */
+static enum cmd_status check_web(struct cli *cli, struct pl_args *a)
+{
+	struct pipeline_request *rq = &a->rq;
+	char path[PATH_MAX];
+	const char *cf;
+	size_t i;
+
+	if (a->f.spec || a->f.file || a->cs.src.file || a->cs.src.flake || a->cs.expect || a->cs.src.attr)
+		return cli_usage(cli, "%s", "-t, -c, -A, --flake and --expect go with --platform nix; netlify and render "
+					     "deploy through --hook");
+	if (!rq->hook_url && !rq->dry_run)
+		return cli_usage(cli, "%s", "give --hook URL (or set CHIMERA_BUILD_HOOK) to deploy");
+	if ((rq->hook_url && hook_url_check(rq->hook_url) < 0) ||
+	    (rq->rollback_hook_url && hook_url_check(rq->rollback_hook_url) < 0))
+		return cli_usage(cli, "%s", err_msg());
+	for (i = 0; i < rq->nchecks; i++)
+		if (strstr(rq->checks[i].text, HEALTH_HOST_PLACEHOLDER))
+			return cli_usage(cli, "--check '%s': {host} stands for a node, and netlify and render have none; "
+					      "write the site's address", rq->checks[i].text);
+	if (!rq->dir)
+		rq->dir = ".";
+	cf = sim_config_file(rq->platform);
+	snprintf(path, sizeof(path), "%s/%s", rq->dir, cf);
+	if (access(path, R_OK) < 0)
+		return cli_fail(cli, CMD_USAGE, "no %s: '%s' does not exist", cf, path);
+	return CMD_OK;
+}
+
+/* nix: targets, and a Nix file (-c FILE, else DIR/default.nix) that sits in the project directory. */
+static enum cmd_status check_nix(struct cli *cli, struct pl_args *a)
+{
+	struct pipeline_request *rq = &a->rq;
+	char d[PATH_MAX], b[PATH_MAX], base[PATH_MAX];
+
+	if (rq->hook_url && getenv("CHIMERA_BUILD_HOOK") != rq->hook_url)
+		return cli_usage(cli, "%s", "--hook goes with netlify and render; nix deploys to -t TARGETS");
+	if (rq->rollback_hook_url && getenv("CHIMERA_ROLLBACK_HOOK") != rq->rollback_hook_url)
+		return cli_usage(cli, "%s", "--rollback-hook goes with netlify and render; nix rolls back the nodes itself");
+	rq->hook_url = rq->rollback_hook_url = NULL;
+	if (a->cs.src.flake || a->cs.expect)
+		return cli_usage(cli, "%s", "the nix pipeline builds a file: give -c FILE.nix [-A ATTR] (not --flake or "
+					     "--expect: a certificate covers the file it was built from)");
+	if (!a->f.spec && !a->f.file)
+		return cli_usage(cli, "%s", "give -t TARGETS or --targets-file FILE to deploy to");
+	if (a->cs.src.file) {
+		snprintf(a->nixfile, sizeof(a->nixfile), "%s", a->cs.src.file);
+		if (!rq->dir) {
+			snprintf(a->dirbuf, sizeof(a->dirbuf), "%s", a->cs.src.file);
+			rq->dir = dirname(a->dirbuf);
 		}
 	} else {
-		if (cfg.hook_url && getenv("CHIMERA_BUILD_HOOK") != cfg.hook_url)
-			return usage_out(cli, &checks, "%s", "--hook goes with netlify and render; nix deploys to -t TARGETS");
-		if (cfg.rollback_hook_url && getenv("CHIMERA_ROLLBACK_HOOK") != cfg.rollback_hook_url)
-			return usage_out(cli, &checks, "%s", "--rollback-hook goes with netlify and render; nix rolls "
-							     "back the nodes itself");
-		cfg.hook_url = cfg.rollback_hook_url = NULL;
-		if (cs.src.flake || cs.expect)
-			return usage_out(cli, &checks, "%s",
-					 "the nix pipeline builds a file: give -c FILE.nix [-A ATTR] (not --flake or "
-					 "--expect: a certificate covers the file it was built from)");
-		if (!f.spec && !f.file)
-			return usage_out(cli, &checks, "%s", "give -t TARGETS or --targets-file FILE to deploy to");
-		/* The file and the directory: -c FILE, else DIR/default.nix; the file must sit in DIR. */
-		if (cs.src.file) {
-			snprintf(nixfile, sizeof(nixfile), "%s", cs.src.file);
-			if (!dir) {
-				snprintf(dirbuf, sizeof(dirbuf), "%s", cs.src.file);
-				dir = dirname(dirbuf);
-			}
-		} else {
-			snprintf(nixfile, sizeof(nixfile), "%s/default.nix", dir ? dir : ".");
-			if (!dir)
-				dir = ".";
-		}
-		{
-			char a[PATH_MAX], b[PATH_MAX], base[PATH_MAX];
-
-			snprintf(base, sizeof(base), "%s", nixfile);
-			snprintf(name, sizeof(name), "%s", basename(base));
-			snprintf(b, sizeof(b), "%s", nixfile);
-			if (access(nixfile, R_OK) < 0) {
-				cli_checks_release(&checks);
-				return cli_fail(cli, CMD_USAGE, "no Nix configuration: '%s' does not exist", nixfile);
-			}
-			if (!realpath(dirname(b), a) || !realpath(dir, b) || strcmp(a, b) != 0)
-				return usage_out(cli, &checks,
-						 "'%s' must be in the project directory (the certificate covers the files there)",
-						 nixfile);
-		}
-		cs.src.file = nixfile;
-		cfg.nix_name = name;
-		if (cli_source_check(&cs) < 0)
-			return usage_out(cli, &checks, "%s", err_msg());
+		snprintf(a->nixfile, sizeof(a->nixfile), "%s/default.nix", rq->dir ? rq->dir : ".");
+		if (!rq->dir)
+			rq->dir = ".";
 	}
-	cfg.dir = dir;
-	if (cli_state_dir(cli) < 0) {
-		cli_checks_release(&checks);
+	snprintf(base, sizeof(base), "%s", a->nixfile);
+	snprintf(a->name, sizeof(a->name), "%s", basename(base));
+	snprintf(b, sizeof(b), "%s", a->nixfile);
+	if (access(a->nixfile, R_OK) < 0)
+		return cli_fail(cli, CMD_USAGE, "no Nix configuration: '%s' does not exist", a->nixfile);
+	if (!realpath(dirname(b), d) || !realpath(rq->dir, b) || strcmp(d, b) != 0)
+		return cli_usage(cli, "'%s' must be in the project directory (the certificate covers the files there)",
+				 a->nixfile);
+	a->cs.src.file = a->nixfile;
+	rq->nix_file = a->nixfile;
+	rq->nix_name = a->name;
+	if (cli_source_check(&a->cs) < 0)
+		return cli_usage(cli, "%s", err_msg());
+	return CMD_OK;
+}
+
+/* What the exit status says of a run that reached a final state. */
+static enum cmd_status run_status(struct cli *cli, const struct pipeline *p)
+{
+	if (p->ledger_err)
+		return cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", p->ledger_msg);
+	if (p->state == PL_SUCCESS)
+		return CMD_OK;
+	if (p->state == PL_ROLLBACK && p->rollback_failed)
+		return CMD_ERROR;
+	return CMD_PARTIAL;
+}
+
+/* Open what the platform runs on (from the world), run, and report. */
+static enum cmd_status open_and_run(struct cli *cli, struct pl_args *a)
+{
+	struct pipeline_parts parts = { 0 };
+	struct deploy_ctx ctx = { 0 };
+	struct pipeline p = { 0 };
+	enum cmd_status st = CMD_ERROR;
+	bool nix = strcmp(a->rq.platform, "nix") == 0;
+	int r;
+
+	if (world_open_signer(&cli->world, &parts.signer) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	}
-	cfg.state_dir = cli->state_dir;
-	if (!cert) {
-		snprintf(certbuf, sizeof(certbuf), "%s/chimera-certificate.json", dir);
-		cert = certbuf;
-	}
-	cfg.cert_file = cert;
-	if (strcmp(platform, "nix") == 0) {
-		if ((st = cli_deploy_open(cli, &f, &ctx, tmp)) != CMD_OK)
+	if (nix) {
+		if ((st = cli_deploy_open(cli, &a->f, &ctx, a->tmp)) != CMD_OK)
 			goto out;
-		fleet_open = 1;
-		cfg.deploy = &ctx;
-		cfg.targets = &f.targets;
-		cfg.deploy_opts = (struct deploy_opts){ .source = &cs.src, .profile = f.reach.profile,
-							.activate = f.reach.activate,
-							.confirm_s = magic ? confirm : 0, .tmp_dir = tmp };
-		p.ledger = f.w.fleet.ledger;
-		{
-			json_t *names = json_array();
-
-			for (i = 0; i < f.targets.n; i++) {
-				char nm[TARGET_FORMAT_MAX];
-
-				fleet_node_name(&f.targets.items[i], nm, sizeof(nm));
-				json_array_append_new(names, json_string(nm));
-			}
-			p.initiated = json_pack("{s:o, s:s, s:s}", "nodes", names, "file", nixfile, "profile", f.reach.profile);
-		}
+		parts.deploy = &ctx;
+		parts.ledger = a->f.w.fleet.ledger;
+		parts.http = a->f.w.fleet.http;
+		a->rq.targets = &a->f.targets;
+		a->rq.source = &a->cs.src;
+		a->rq.profile = a->f.reach.profile;
+		a->rq.activate = a->f.reach.activate;
+		a->rq.confirm_s = a->magic ? a->confirm : 0;
+		a->rq.tmp_dir = a->tmp;
 	} else {
-		struct exec_local_config lc = { .timeout_s = 600 };
-
-		if ((r = cli_open_ledger(cli, &p.ledger)) < 0) {
+		if (cli_open_ledger(cli, &parts.ledger) < 0) {
 			st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 			goto out;
 		}
-		if (exec_local_new(&lc, &local) == 0)
-			cfg.local = local;
+		if (world_open_executor(&cli->world, "local", 600, &parts.local) < 0)
+			parts.local = NULL;
+		if (world_open_http(&cli->world, &parts.http) < 0)
+			parts.http = NULL;
 	}
-	pl_platform_init(&pp, &cfg);
-	p.ops = pl_platform_ops(platform);
-	p.flags = (struct pl_flags){ .no_heal = no_heal, .dry_run = cfg.dry_run,
-				     .can_rollback = strcmp(platform, "nix") == 0 || cfg.rollback_hook_url };
-	p.dir = dir;
-	p.platform = &pp;
-	p.on_state = on_state;
-	p.arg = cli;
-	r = pipeline_run(&p);
-	if (r < 0) {
+	a->rq.on_state = on_state;
+	a->rq.arg = cli;
+	if ((r = pipeline_project(&parts, &a->rq, &p)) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	} else {
 		if (cli->json)
 			cli_print_json(pipeline_json(&p));
 		else
-			print_text(&p, platform, dir);
-		if (p.ledger_err)
-			st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", p.ledger_msg);
-		else if (p.state == PL_SUCCESS)
-			st = CMD_OK;
-		else if (p.state == PL_ROLLBACK && p.rollback_failed)
-			st = CMD_ERROR;
-		else
-			st = CMD_PARTIAL;
+			print_text(&p, a->rq.platform, a->rq.dir);
+		st = run_status(cli, &p);
 	}
 	pipeline_release(&p);
-	pl_platform_release(&pp);
 out:
-	if (!fleet_open)
-		ledger_close(p.ledger);
-	if (local)
-		local->ops->close(local);
+	if (!nix) {
+		ledger_close(parts.ledger);
+		http_close(parts.http);
+	}
+	if (parts.local)
+		parts.local->ops->close(parts.local);
 	if (ctx.nix)
 		ctx.nix->ops->close(ctx.nix);
-	cli_fleet_close(&f);
-	cli_checks_release(&checks);
+	signer_close(parts.signer);
+	return st;
+}
+
+static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
+{
+	struct pl_args a;
+	enum cmd_status st;
+
+	args_init(&a);
+	if ((st = parse_args(cli, &a, argc, argv)) != CMD_OK)
+		goto out;
+	st = strcmp(a.rq.platform, "nix") == 0 ? check_nix(cli, &a) : check_web(cli, &a);
+	if (st != CMD_OK)
+		goto out;
+	if (cli_state_dir(cli) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (!a.cert) {
+		snprintf(a.certbuf, sizeof(a.certbuf), "%s/chimera-certificate.json", a.rq.dir);
+		a.cert = a.certbuf;
+	}
+	a.rq.cert_file = a.cert;
+	st = open_and_run(cli, &a);
+out:
+	args_release(&a);
 	return st;
 }
 

@@ -1,6 +1,7 @@
 /* A fleet operation's world: settings completed from the inventory, ssh configs, executors, ledger. */
 #include "runtime/transports.h"
 #include "runtime/world.h"
+#include "ports/http.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -134,7 +135,8 @@ int world_open_fleet(struct world *w, struct world_reach *reach, const struct ta
 	p.accept_new_host_keys = reach->accept_new;
 	p.target_config = target_ssh_conf;
 	p.target_config_arg = f;
-	if ((r = transport_open_all(&p, &f->fleet.executors)) < 0 || (r = world_open_ledger(w, &f->fleet.ledger)) < 0)
+	if ((r = transport_open_all(&p, &f->fleet.executors)) < 0 || (r = world_open_ledger(w, &f->fleet.ledger)) < 0 ||
+	    (r = world_open_http(w, &f->fleet.http)) < 0)
 		return r;
 	f->fleet.parallel = (int)reach->parallel;
 	f->fleet.node_settings = target_settings;
@@ -148,6 +150,7 @@ void world_fleet_close(struct world_fleet *f)
 	size_t i;
 
 	transport_close_all(&f->fleet.executors);
+	http_close(f->fleet.http);
 	ledger_close(f->fleet.ledger);
 	for (i = 0; f->ssh_confs && f->inv && i < f->inv->n; i++)
 		free(f->ssh_confs[i]);

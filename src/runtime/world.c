@@ -1,9 +1,12 @@
 /* The world's parts: state dir, inventory, ledger, Nix, the lab's ssh config. */
 #include "runtime/world.h"
+#include "adapters/curl/http_curl.h"
 #include "adapters/lab/lab.h"
+#include "adapters/openssl/signer_openssl.h"
 #include "adapters/openssl/cipher_openssl.h"
 #include "adapters/nix/nix_cli.h"
 #include "runtime/ledger_open.h"
+#include "runtime/transports.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -147,6 +150,35 @@ const struct cipher *world_cipher(struct world *w)
 {
 	(void)w;
 	return cipher_openssl();
+}
+
+int world_open_http(struct world *w, struct http **out)
+{
+	(void)w;
+	return http_curl_new(out);
+}
+
+int world_open_signer(struct world *w, struct signer **out)
+{
+	const char *dir;
+	int r;
+
+	*out = NULL;
+	if ((r = world_state_dir(w, &dir)) < 0)
+		return r;
+	return signer_openssl_new(dir, out);
+}
+
+int world_open_executor(struct world *w, const char *transport, long timeout_s, struct executor **out)
+{
+	const struct transport *t = transport_find(transport);
+	struct transport_params p = { .connect_timeout_s = 10, .timeout_s = timeout_s };
+
+	(void)w;
+	*out = NULL;
+	if (!t)
+		return err_set(ERR_UNSUPPORTED, "no transport '%s': expected one of: %s", transport, world_transport_names());
+	return t->open(&p, out);
 }
 
 int world_open_nix(struct world *w, struct nix **out)

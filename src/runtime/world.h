@@ -64,6 +64,17 @@ int world_open_ledger(struct world *w, struct ledger **out);
 struct cipher;
 const struct cipher *world_cipher(struct world *w);
 
+/* A new HTTP client (health checks, build hooks); the caller closes it with http_close. */
+struct http;
+int world_open_http(struct world *w, struct http **out);
+
+/* The controller's signer (its Ed25519 key in the state dir, made on first use); closed with signer_close. */
+struct signer;
+int world_open_signer(struct world *w, struct signer **out);
+
+/* An executor of TRANSPORT (a registered one: "local", "ssh") with commands cut after TIMEOUT_S; closed by ops->close. */
+int world_open_executor(struct world *w, const char *transport, long timeout_s, struct executor **out);
+
 /* A new handle on Nix on the controller; the caller closes it. */
 int world_open_nix(struct world *w, struct nix **out);
 

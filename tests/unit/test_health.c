@@ -18,13 +18,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "adapters/curl/http_curl.h"
 #include "adapters/local/exec_local.h"
-#include "app/health.h"
+#include "app/fleet/health.h"
 #include "check.h"
 #include "core/healthspec.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/fs.h"
+
+/* The HTTP port on libcurl, for the checks against the loopback server (main opens it). */
+static struct http *real_http;
 
 /* ---- parsing ---- */
 
@@ -427,6 +431,140 @@ static void expect_result(const struct health_result *res, int ok, int attempts,
 			 res->detail, ok, attempts, detail);
 }
 
+/* ---- a fake HTTP port: what health asks of it, and the answers it is given ---- */
+
+struct fake_http {
+	struct http base;
+	struct http_response answer;	/* returned by every request (status, error, errno, message) */
+	struct http_tcp_result tcp;	/* returned by every tcp_connect */
+	int requests, connects;
+	char method[16], url[512], host[256];
+	unsigned port;
+	long timeout_ms;
+};
+
+static int fake_request(struct http *h, const struct http_request *req, struct http_response *res)
+{
+	struct fake_http *f = (struct fake_http *)h;
+
+	f->requests++;
+	snprintf(f->method, sizeof(f->method), "%s", req->method);
+	snprintf(f->url, sizeof(f->url), "%s", req->url);
+	f->timeout_ms = req->timeout_ms;
+	*res = f->answer;
+	return 0;
+}
+
+static int fake_tcp(struct http *h, const char *host, unsigned port, long timeout_ms, struct http_tcp_result *res)
+{
+	struct fake_http *f = (struct fake_http *)h;
+
+	f->connects++;
+	snprintf(f->host, sizeof(f->host), "%s", host);
+	f->port = port;
+	f->timeout_ms = timeout_ms;
+	*res = f->tcp;
+	return 0;
+}
+
+static const struct http_ops fake_http_ops = { .name = "fake", .request = fake_request, .tcp_connect = fake_tcp };
+
+static void fake_http_init(struct fake_http *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->base.ops = &fake_http_ops;
+}
+
+/* The request health makes, and how each kind of answer reads. */
+static void test_fake_http(void **state)
+{
+	struct fake_http f;
+	struct health_spec sp;
+	struct health_result res;
+
+	fake_http_init(&f);
+	assert_int_equal(health_spec_parse("http:http://{host}:8080/health", &sp), 0);
+	sp.timeout_ms = 1234;
+	sp.retries = 2;
+	sp.retry_delay_ms = 1;
+	f.answer.status = 204;
+	assert_int_equal(health_run(&sp, "fd00::1", &f.base, NULL, NULL, &res), 0);
+	expect_result(&res, 1, 1, "HTTP 204");
+	assert_string_equal(f.method, "GET");
+	assert_string_equal(f.url, "http://[fd00::1]:8080/health");
+	assert_int_equal(f.timeout_ms, 1234);
+
+	f.answer = (struct http_response){ .error = HTTP_CONNECT, .sys_errno = ECONNREFUSED };
+	f.requests = 0;
+	assert_int_equal(health_run(&sp, "10.0.0.1", &f.base, NULL, NULL, &res), 0);
+	expect_result(&res, 0, 3, "connection refused");
+	assert_int_equal(f.requests, 3);
+	assert_string_equal(f.url, "http://10.0.0.1:8080/health");
+
+	f.answer = (struct http_response){ .error = HTTP_CONNECT };
+	assert_int_equal(health_run(&sp, "10.0.0.1", &f.base, NULL, NULL, &res), 0);
+	assert_string_equal(res.detail, "cannot connect");
+
+	f.answer = (struct http_response){ .error = HTTP_TIMEOUT, .message = "Operation timed out" };
+	assert_int_equal(health_run(&sp, "10.0.0.1", &f.base, NULL, NULL, &res), 0);
+	assert_string_equal(res.detail, "timed out after 1234 ms");
+
+	/* A URL the client refuses is not asked again; the client names itself. */
+	f.answer = (struct http_response){ .error = HTTP_BAD_URL, .message = "bad URL" };
+	f.requests = 0;
+	assert_int_equal(health_run(&sp, "10.0.0.1", &f.base, NULL, NULL, &res), 0);
+	expect_result(&res, 0, 1, "fake: bad URL");
+	assert_int_equal(f.requests, 1);
+	f.answer = (struct http_response){ .error = HTTP_OTHER, .message = "SSL handshake failed" };
+	assert_int_equal(health_run(&sp, "10.0.0.1", &f.base, NULL, NULL, &res), 0);
+	expect_result(&res, 0, 3, "fake: SSL handshake failed");
+}
+
+static void test_fake_tcp(void **state)
+{
+	struct fake_http f;
+	struct health_spec sp;
+	struct health_result res;
+
+	fake_http_init(&f);
+	assert_int_equal(health_spec_parse("tcp:{host}:5432", &sp), 0);
+	sp.timeout_ms = 700;
+	sp.retries = 0;
+	f.tcp.connected = 1;
+	assert_int_equal(health_run(&sp, "db-1", &f.base, NULL, NULL, &res), 0);
+	expect_result(&res, 1, 1, "connected");
+	assert_string_equal(f.host, "db-1");
+	assert_int_equal(f.port, 5432);
+	assert_int_equal(f.timeout_ms, 700);
+	assert_int_equal(f.requests, 0);
+
+	f.tcp = (struct http_tcp_result){ .sys_errno = ETIMEDOUT };
+	assert_int_equal(health_run(&sp, "db-1", &f.base, NULL, NULL, &res), 0);
+	assert_string_equal(res.detail, "timed out after 700 ms");
+	f.tcp = (struct http_tcp_result){ .sys_errno = EHOSTUNREACH };
+	assert_int_equal(health_run(&sp, "db-1", &f.base, NULL, NULL, &res), 0);
+	assert_string_equal(res.detail, "no route to host");
+	f.tcp = (struct http_tcp_result){ .message = "cannot resolve 'db-1': Name or service not known" };
+	assert_int_equal(health_run(&sp, "db-1", &f.base, NULL, NULL, &res), 0);
+	assert_string_equal(res.detail, "cannot resolve 'db-1': Name or service not known");
+}
+
+/* Without an HTTP client, http and tcp checks fail at once, never retried. */
+static void test_no_http_client(void **state)
+{
+	struct health_spec sp;
+	struct health_result res;
+
+	assert_int_equal(health_spec_parse("http:http://h/", &sp), 0);
+	sp.retries = 3;
+	assert_int_equal(health_run(&sp, NULL, NULL, NULL, NULL, &res), 0);
+	expect_result(&res, 0, 1, "no http client");
+	assert_int_equal(health_spec_parse("tcp:h:1", &sp), 0);
+	sp.retries = 3;
+	assert_int_equal(health_run(&sp, NULL, NULL, NULL, NULL, &res), 0);
+	expect_result(&res, 0, 1, "no http client");
+}
+
 /* ---- http ---- */
 
 struct http_worker {
@@ -442,7 +580,7 @@ static void *http_worker_main(void *arg)
 
 	w->ok = 1;
 	for (i = 0; i < 5; i++) {
-		if (health_run(w->spec, NULL, NULL, NULL, &res) != 0 || !res.ok || strcmp(res.detail, "HTTP 200") != 0)
+		if (health_run(w->spec, NULL, real_http, NULL, NULL, &res) != 0 || !res.ok || strcmp(res.detail, "HTTP 200") != 0)
 			w->ok = 0;
 	}
 	return NULL;
@@ -474,19 +612,19 @@ static void test_http_pass_and_fail(void **state)
 	struct health_result res;
 
 	http_spec(&sp, "/ok", 5000, 2);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 1, 1, "HTTP 200");
 	assert_string_equal(res.detail, "HTTP 200");
 	assert_true(res.ms >= 0 && res.ms < 5000);
 
 	http_spec(&sp, "/bad", 5000, 0);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 0, 1, "HTTP 503");
 	assert_string_equal(res.detail, "HTTP 503 (expected 2xx)");
 	assert_int_equal(atomic_load(&srv.hits[ROUTE_BAD]), 1);
 
 	http_spec(&sp, "/nowhere", 5000, 0);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	assert_string_equal(res.detail, "HTTP 404 (expected 2xx)");
 }
 
@@ -497,13 +635,13 @@ static void test_http_expected_status(void **state)
 
 	http_spec(&sp, "/bad=503", 5000, 0);
 	assert_int_equal(sp.want_status, 503);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 1, 1, "HTTP 503");
 	assert_string_equal(res.detail, "HTTP 503");
 
 	/* With a status named, a 200 is a failure too. */
 	http_spec(&sp, "/ok=503", 5000, 0);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 0, 1, "HTTP 200 (expected 503)");
 }
 
@@ -515,10 +653,10 @@ static void test_http_redirect_not_followed(void **state)
 	int before = atomic_load(&srv.hits[ROUTE_OK]);
 
 	http_spec(&sp, "/redirect", 5000, 0);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 0, 1, "HTTP 302 (expected 2xx)");
 	http_spec(&sp, "/redirect=302", 5000, 0);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 1, 1, "HTTP 302");
 	assert_int_equal(atomic_load(&srv.hits[ROUTE_OK]), before);
 }
@@ -530,7 +668,7 @@ static void test_http_timeout(void **state)
 	int64_t t0 = clock_mono_ms(), took;
 
 	http_spec(&sp, "/slow", 300, 0);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	took = clock_mono_ms() - t0;
 	expect_result(&res, 0, 1, "timed out after 300 ms");
 	assert_string_equal(res.detail, "timed out after 300 ms");
@@ -545,7 +683,7 @@ static void test_http_retries(void **state)
 
 	/* Fails once, then passes: two attempts with the pause between them. */
 	http_spec(&sp, "/flaky", 5000, 2);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 1, 2, "HTTP 200");
 	assert_true(res.ms >= 50);
 	assert_int_equal(atomic_load(&srv.hits[ROUTE_FLAKY]), 2);
@@ -553,14 +691,14 @@ static void test_http_retries(void **state)
 	/* Always failing: 1 + retries attempts, the last one reported. */
 	atomic_store(&srv.hits[ROUTE_BAD], 0);
 	http_spec(&sp, "/bad", 5000, 2);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 0, 3, "HTTP 503 (expected 2xx)");
 	assert_true(res.ms >= 100);
 	assert_int_equal(atomic_load(&srv.hits[ROUTE_BAD]), 3);
 
 	/* Negative retries count as none. */
 	http_spec(&sp, "/bad", 5000, -4);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 0, 1, "HTTP 503");
 }
 
@@ -574,13 +712,13 @@ static void test_http_host_placeholder(void **state)
 	snprintf(text, sizeof(text), "http:http://{host}:%u/ok", srv.port);
 	assert_int_equal(health_spec_parse(text, &sp), 0);
 	sp.retries = 0;
-	assert_int_equal(health_run(&sp, "127.0.0.1", NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, "127.0.0.1", real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 1, 1, "HTTP 200");
 	assert_int_equal(atomic_load(&srv.hits[ROUTE_OK]), before + 1);
 
 	/* No host for {host}: failed at once, never retried. */
 	sp.retries = 3;
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 0, 1, "has {host} but no host was given");
 	assert_int_equal(atomic_load(&srv.hits[ROUTE_OK]), before + 1);
 }
@@ -600,7 +738,7 @@ static void test_http_no_proxy(void **state)
 	setenv("HTTP_PROXY", proxy, 1);
 	setenv("ALL_PROXY", proxy, 1);
 	http_spec(&sp, "/ok", 5000, 0);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	unsetenv("http_proxy");
 	unsetenv("HTTP_PROXY");
 	unsetenv("ALL_PROXY");
@@ -619,7 +757,7 @@ static void test_http_refused(void **state)
 	snprintf(text, sizeof(text), "http:http://127.0.0.1:%u/ok", dead);
 	assert_int_equal(health_spec_parse(text, &sp), 0);
 	sp.retries = 0;
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 0, 1, "connection refused");
 }
 
@@ -644,23 +782,23 @@ static void test_tcp(void **state)
 
 	assert_int_equal(listen(fd, 4), 0);
 	tcp_spec(&sp, "127.0.0.1", port);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 1, 1, "connected");
 
 	tcp_spec(&sp, "{host}", port);
-	assert_int_equal(health_run(&sp, "127.0.0.1", NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, "127.0.0.1", real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 1, 1, "connected");
 
 	/* Closed: nothing listens there any more. */
 	close(fd);
 	tcp_spec(&sp, "127.0.0.1", port);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 0, 1, "refused");
 	assert_string_equal(res.detail, "connection refused");
 
 	sp.retries = 1;
 	sp.retry_delay_ms = 10;
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 0, 2, "connection refused");
 }
 
@@ -705,26 +843,26 @@ static void test_cmd(void **state)
 
 	local_open(&l);
 	cmd_spec(&sp, "true", 2);
-	assert_int_equal(health_run(&sp, "ignored", l.ex, l.s, &res), 0);
+	assert_int_equal(health_run(&sp, "ignored", real_http, l.ex, l.s, &res), 0);
 	expect_result(&res, 1, 1, "exit 0");
 
 	cmd_spec(&sp, "echo out; echo oops >&2; exit 3", 0);
-	assert_int_equal(health_run(&sp, NULL, l.ex, l.s, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, l.ex, l.s, &res), 0);
 	expect_result(&res, 0, 1, "exit 3");
 	assert_string_equal(res.detail, "exit 3: oops");
 
 	/* The last line counts; stdout when stderr is silent; control bytes are not passed on. */
 	cmd_spec(&sp, "printf 'one\\ntwo\\n\\n' >&2; exit 4", 0);
-	assert_int_equal(health_run(&sp, NULL, l.ex, l.s, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, l.ex, l.s, &res), 0);
 	assert_string_equal(res.detail, "exit 4: two");
 	cmd_spec(&sp, "printf 'down\\033[2J\\n'; exit 1", 0);
-	assert_int_equal(health_run(&sp, NULL, l.ex, l.s, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, l.ex, l.s, &res), 0);
 	assert_string_equal(res.detail, "exit 1: down?[2J");
 	cmd_spec(&sp, "exit 5", 0);
-	assert_int_equal(health_run(&sp, NULL, l.ex, l.s, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, l.ex, l.s, &res), 0);
 	assert_string_equal(res.detail, "exit 5");
 	cmd_spec(&sp, "kill -TERM $$", 0);
-	assert_int_equal(health_run(&sp, NULL, l.ex, l.s, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, l.ex, l.s, &res), 0);
 	expect_result(&res, 0, 1, "killed by signal TERM");
 	local_done(&l);
 }
@@ -746,7 +884,7 @@ static void test_cmd_retries(void **state)
 	snprintf(cmd, sizeof(cmd), "if [ -e '%s' ]; then exit 0; fi; : > '%s'; echo first >&2; exit 1", path, path);
 	local_open(&l);
 	cmd_spec(&sp, cmd, 2);
-	assert_int_equal(health_run(&sp, NULL, l.ex, l.s, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, l.ex, l.s, &res), 0);
 	expect_result(&res, 1, 2, "exit 0");
 	assert_true(res.ms >= 10);
 	local_done(&l);
@@ -764,7 +902,7 @@ static void test_cmd_timeout(void **state)
 	local_open(&l);
 	cmd_spec(&sp, "sleep 5", 0);
 	sp.timeout_ms = 300;
-	assert_int_equal(health_run(&sp, NULL, l.ex, l.s, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, l.ex, l.s, &res), 0);
 	expect_result(&res, 0, 1, "timed out after 1000 ms");
 	assert_true(res.ms >= 900 && res.ms < 3000);
 	local_done(&l);
@@ -777,11 +915,11 @@ static void test_cmd_no_session(void **state)
 	struct local l;
 
 	cmd_spec(&sp, "true", 3);
-	assert_int_equal(health_run(&sp, NULL, NULL, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, NULL, NULL, &res), 0);
 	expect_result(&res, 0, 1, "no session");
 	assert_string_equal(res.detail, "no session");
 	local_open(&l);
-	assert_int_equal(health_run(&sp, NULL, l.ex, NULL, &res), 0);
+	assert_int_equal(health_run(&sp, NULL, real_http, l.ex, NULL, &res), 0);
 	expect_result(&res, 0, 1, "no session");
 	local_done(&l);
 }
@@ -819,6 +957,9 @@ int main(void)
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_fake_http),
+		cmocka_unit_test(test_fake_tcp),
+		cmocka_unit_test(test_no_http_client),
 		cmocka_unit_test_setup_teardown(test_http_threads, server_up, server_down),
 		cmocka_unit_test_setup_teardown(test_http_pass_and_fail, server_up, server_down),
 		cmocka_unit_test_setup_teardown(test_http_expected_status, server_up, server_down),
@@ -836,5 +977,11 @@ int main(void)
 		cmocka_unit_test(test_result_json),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed;
+
+	if (http_curl_new(&real_http) < 0)
+		return 1;
+	failed = cmocka_run_group_tests(tests, NULL, NULL);
+	http_close(real_http);
+	return failed;
 }

@@ -1,4 +1,4 @@
-/* The pipeline: the transition table, the run with fake ops, the events in a real ledger, and hook URLs. */
+/* The pipeline: runs with fake ops, the events in a real ledger, hook URLs (transitions: test_pipeline_state.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "adapters/sqlite/ledger_sqlite.h"
-#include "app/hook.h"
-#include "app/pipeline.h"
+#include "app/pipeline/hook.h"
+#include "app/pipeline/pipeline.h"
 #include "check.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -39,102 +39,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* ---- pl_next and pl_state_name ---- */
-
-static const char *const names[PL_STATES] = {
-	"IDLE", "SIMULATING", "HEALING", "CERTIFYING", "DEPLOYING", "VERIFYING", "SUCCESS", "REJECTED", "ROLLBACK",
-};
-
-static void test_state_names(void **state)
-{
-	int s;
-
-	for (s = 0; s < PL_STATES; s++)
-		assert_string_equal(pl_state_name((enum pl_state)s), names[s]);
-	assert_string_equal(pl_state_name(PL_STATES), "?");
-	assert_string_equal(pl_state_name((enum pl_state)-1), "?");
-	assert_string_equal(pl_state_name((enum pl_state)100), "?");
-}
-
-/* The rules of pipeline.h's comment, written out state by state. */
-static enum pl_state rule(enum pl_state cur, enum pl_outcome o, bool no_heal, bool dry_run, bool can_rollback)
-{
-	switch (cur) {
-	case PL_IDLE:
-		return PL_SIMULATING;
-	case PL_SIMULATING:
-		if (o == PL_OK)
-			return PL_CERTIFYING;
-		if (o == PL_FIXABLE)
-			return no_heal ? PL_REJECTED : PL_HEALING;
-		return PL_REJECTED;
-	case PL_HEALING:
-		return o == PL_OK ? PL_CERTIFYING : PL_REJECTED;
-	case PL_CERTIFYING:
-		return o == PL_OK ? PL_DEPLOYING : PL_REJECTED;
-	case PL_DEPLOYING:
-		if (o == PL_OK)
-			return dry_run ? PL_SUCCESS : PL_VERIFYING;
-		if (o == PL_CHANGED)
-			return can_rollback ? PL_ROLLBACK : PL_REJECTED;
-		return PL_REJECTED;
-	case PL_VERIFYING:
-		if (o == PL_OK)
-			return PL_SUCCESS;
-		return can_rollback ? PL_ROLLBACK : PL_REJECTED;
-	default:
-		return cur;
-	}
-}
-
-static void test_next_table(void **state)
-{
-	static const char *const outs[] = { "OK", "FIXABLE", "FAILED", "CHANGED" };
-	int s, o, bits, checked = 0;
-
-	for (s = 0; s < PL_STATES; s++)
-		for (o = PL_OK; o <= PL_CHANGED; o++)
-			for (bits = 0; bits < 8; bits++) {
-				struct pl_flags f = { .no_heal = bits & 1, .dry_run = bits & 2, .can_rollback = bits & 4 };
-				enum pl_state want = rule((enum pl_state)s, (enum pl_outcome)o, f.no_heal, f.dry_run,
-							  f.can_rollback);
-				enum pl_state got = pl_next((enum pl_state)s, (enum pl_outcome)o, &f);
-
-				if (got != want)
-					fail_msg("%s on %s (no_heal=%d dry_run=%d can_rollback=%d): %s, want %s", names[s],
-						 outs[o], f.no_heal, f.dry_run, f.can_rollback, pl_state_name(got), names[want]);
-				checked++;
-			}
-	assert_int_equal(checked, PL_STATES * 4 * 8);
-}
-
-/* A few rows spelled out, so a wrong oracle cannot hide a wrong table. */
-static void test_next_rows(void **state)
-{
-	struct pl_flags none = { 0 }, noheal = { .no_heal = true }, dry = { .dry_run = true },
-			rb = { .can_rollback = true }, all = { true, true, true };
-
-	assert_int_equal(pl_next(PL_IDLE, PL_FAILED, &none), PL_SIMULATING);
-	assert_int_equal(pl_next(PL_SIMULATING, PL_FIXABLE, &none), PL_HEALING);
-	assert_int_equal(pl_next(PL_SIMULATING, PL_FIXABLE, &noheal), PL_REJECTED);
-	assert_int_equal(pl_next(PL_SIMULATING, PL_FAILED, &none), PL_REJECTED);
-	assert_int_equal(pl_next(PL_SIMULATING, PL_CHANGED, &rb), PL_REJECTED);
-	assert_int_equal(pl_next(PL_HEALING, PL_FIXABLE, &none), PL_REJECTED);
-	assert_int_equal(pl_next(PL_CERTIFYING, PL_FAILED, &rb), PL_REJECTED);
-	assert_int_equal(pl_next(PL_CERTIFYING, PL_CHANGED, &rb), PL_REJECTED);
-	assert_int_equal(pl_next(PL_DEPLOYING, PL_OK, &dry), PL_SUCCESS);
-	assert_int_equal(pl_next(PL_DEPLOYING, PL_OK, &rb), PL_VERIFYING);
-	assert_int_equal(pl_next(PL_DEPLOYING, PL_FAILED, &rb), PL_REJECTED);
-	assert_int_equal(pl_next(PL_DEPLOYING, PL_CHANGED, &rb), PL_ROLLBACK);
-	assert_int_equal(pl_next(PL_DEPLOYING, PL_CHANGED, &none), PL_REJECTED);
-	assert_int_equal(pl_next(PL_VERIFYING, PL_FAILED, &rb), PL_ROLLBACK);
-	assert_int_equal(pl_next(PL_VERIFYING, PL_FAILED, &none), PL_REJECTED);
-	assert_int_equal(pl_next(PL_VERIFYING, PL_OK, &all), PL_SUCCESS);
-	assert_int_equal(pl_next(PL_SUCCESS, PL_FAILED, &all), PL_SUCCESS);
-	assert_int_equal(pl_next(PL_REJECTED, PL_OK, &all), PL_REJECTED);
-	assert_int_equal(pl_next(PL_ROLLBACK, PL_OK, &all), PL_ROLLBACK);
-}
-
 /* ---- pipeline_run with fake ops ---- */
 
 enum op { OP_SIMULATE, OP_HEAL, OP_CERTIFY, OP_DEPLOY, OP_VERIFY, OP_ROLLBACK, OPS };
@@ -142,7 +46,7 @@ enum op { OP_SIMULATE, OP_HEAL, OP_CERTIFY, OP_DEPLOY, OP_VERIFY, OP_ROLLBACK, O
 static const char *const op_names[OPS] = { "simulate", "heal", "certify", "deploy", "verify", "rollback" };
 
 struct fake {
-	int out[OPS];		/* what each op returns: a pl_outcome, or an error code (< 0) */
+	int out[OPS];		/* what each op returns: a pipeline_outcome, or an error code (< 0) */
 	const char *why[OPS];	/* the reason each op gives when not PL_OK */
 	bool record;		/* deploy and rollback record their own events, as platforms do */
 	bool no_stage;		/* ops leave p->stage NULL */
@@ -203,7 +107,7 @@ static void on_state(const struct pipeline *p, void *arg)
 {
 	struct fake *f = arg;
 
-	join(f->entered, sizeof(f->entered), pl_state_name(p->state));
+	join(f->entered, sizeof(f->entered), pipeline_state_name(p->state));
 }
 
 static void fake_init(struct fake *f)
@@ -217,7 +121,7 @@ static void fake_init(struct fake *f)
 	f->why[OP_ROLLBACK] = "rollback hook answered 500";
 }
 
-static void pl_init(struct pipeline *p, struct fake *f, struct pl_flags flags, struct ledger *l)
+static void pl_init(struct pipeline *p, struct fake *f, struct pipeline_flags flags, struct ledger *l)
 {
 	memset(p, 0, sizeof(*p));
 	p->ops = &fake_ops;
@@ -229,7 +133,7 @@ static void pl_init(struct pipeline *p, struct fake *f, struct pl_flags flags, s
 	p->arg = f;
 }
 
-static void run(struct pipeline *p, struct fake *f, struct pl_flags flags, struct ledger *l)
+static void run(struct pipeline *p, struct fake *f, struct pipeline_flags flags, struct ledger *l)
 {
 	pl_init(p, f, flags, l);
 	assert_int_equal(pipeline_run(p), 0);
@@ -242,7 +146,7 @@ static const char *path_str(const struct pipeline *p)
 
 	s[0] = '\0';
 	for (i = 0; i < p->npath; i++)
-		join(s, sizeof(s), pl_state_name(p->path[i]));
+		join(s, sizeof(s), pipeline_state_name(p->path[i]));
 	return s;
 }
 
@@ -263,7 +167,7 @@ static void test_run_all_ok(void **state)
 	int s;
 
 	fake_init(&f);
-	run(&p, &f, (struct pl_flags){ .can_rollback = true }, NULL);
+	run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, NULL);
 	assert_int_equal(p.state, PL_SUCCESS);
 	assert_string_equal(path_str(&p), "IDLE,SIMULATING,CERTIFYING,DEPLOYING,VERIFYING,SUCCESS");
 	assert_int_equal(p.npath, 6);
@@ -305,7 +209,7 @@ static void test_run_heal(void **state)
 
 	fake_init(&f);
 	f.out[OP_SIMULATE] = PL_FIXABLE;
-	run(&p, &f, (struct pl_flags){ 0 }, NULL);
+	run(&p, &f, (struct pipeline_flags){ 0 }, NULL);
 	assert_int_equal(p.state, PL_SUCCESS);
 	assert_string_equal(path_str(&p), "IDLE,SIMULATING,HEALING,CERTIFYING,DEPLOYING,VERIFYING,SUCCESS");
 	assert_string_equal(f.calls, "simulate,heal,certify,deploy,verify");
@@ -323,7 +227,7 @@ static void test_run_heal(void **state)
 	fake_init(&f);
 	f.out[OP_SIMULATE] = PL_FIXABLE;
 	f.out[OP_HEAL] = PL_FAILED;
-	run(&p, &f, (struct pl_flags){ .can_rollback = true }, NULL);
+	run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, NULL);
 	assert_int_equal(p.state, PL_REJECTED);
 	assert_string_equal(path_str(&p), "IDLE,SIMULATING,HEALING,REJECTED");
 	assert_string_equal(f.calls, "simulate,heal");
@@ -338,7 +242,7 @@ static void test_run_no_heal(void **state)
 
 	fake_init(&f);
 	f.out[OP_SIMULATE] = PL_FIXABLE;
-	run(&p, &f, (struct pl_flags){ .no_heal = true, .can_rollback = true }, NULL);
+	run(&p, &f, (struct pipeline_flags){ .no_heal = true, .can_rollback = true }, NULL);
 	assert_int_equal(p.state, PL_REJECTED);
 	assert_string_equal(path_str(&p), "IDLE,SIMULATING,REJECTED");
 	assert_string_equal(f.calls, "simulate");
@@ -361,7 +265,7 @@ static void test_run_certify_failed(void **state)
 	for (o = PL_FIXABLE; o <= PL_CHANGED; o++) {
 		fake_init(&f);
 		f.out[OP_CERTIFY] = o;
-		run(&p, &f, (struct pl_flags){ .can_rollback = true }, NULL);
+		run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, NULL);
 		assert_int_equal(p.state, PL_REJECTED);
 		assert_string_equal(path_str(&p), "IDLE,SIMULATING,CERTIFYING,REJECTED");
 		assert_string_equal(f.calls, "simulate,certify");
@@ -383,7 +287,7 @@ static void test_run_deploy_failed(void **state)
 	/* Failed with nothing changed: REJECTED even with a rollback at hand. */
 	fake_init(&f);
 	f.out[OP_DEPLOY] = PL_FAILED;
-	run(&p, &f, (struct pl_flags){ .can_rollback = true }, NULL);
+	run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, NULL);
 	assert_int_equal(p.state, PL_REJECTED);
 	assert_string_equal(path_str(&p), "IDLE,SIMULATING,CERTIFYING,DEPLOYING,REJECTED");
 	assert_string_equal(f.calls, "simulate,certify,deploy");
@@ -394,7 +298,7 @@ static void test_run_deploy_failed(void **state)
 	/* Changed something, no rollback: REJECTED. */
 	fake_init(&f);
 	f.out[OP_DEPLOY] = PL_CHANGED;
-	run(&p, &f, (struct pl_flags){ 0 }, NULL);
+	run(&p, &f, (struct pipeline_flags){ 0 }, NULL);
 	assert_int_equal(p.state, PL_REJECTED);
 	assert_string_equal(f.calls, "simulate,certify,deploy");
 	assert_string_equal(p.reason, "deploy failed on web-1");
@@ -409,7 +313,7 @@ static void test_run_deploy_changed_rollback(void **state)
 	/* Rolled back cleanly. */
 	fake_init(&f);
 	f.out[OP_DEPLOY] = PL_CHANGED;
-	run(&p, &f, (struct pl_flags){ .can_rollback = true }, NULL);
+	run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, NULL);
 	assert_int_equal(p.state, PL_ROLLBACK);
 	assert_string_equal(path_str(&p), "IDLE,SIMULATING,CERTIFYING,DEPLOYING,ROLLBACK");
 	assert_string_equal(f.entered, "IDLE,SIMULATING,CERTIFYING,DEPLOYING,ROLLBACK");
@@ -427,7 +331,7 @@ static void test_run_deploy_changed_rollback(void **state)
 	fake_init(&f);
 	f.out[OP_DEPLOY] = PL_CHANGED;
 	f.out[OP_ROLLBACK] = PL_FAILED;
-	run(&p, &f, (struct pl_flags){ .can_rollback = true }, NULL);
+	run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, NULL);
 	assert_int_equal(p.state, PL_ROLLBACK);
 	assert_true(p.rollback_failed);
 	assert_string_equal(p.reason, "deploy failed on web-1; rollback: rollback hook answered 500");
@@ -438,7 +342,7 @@ static void test_run_deploy_changed_rollback(void **state)
 	f.out[OP_DEPLOY] = PL_CHANGED;
 	f.out[OP_ROLLBACK] = ERR_IO;
 	f.why[OP_ROLLBACK] = "boom";
-	run(&p, &f, (struct pl_flags){ .can_rollback = true }, NULL);
+	run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, NULL);
 	assert_int_equal(p.state, PL_ROLLBACK);
 	assert_true(p.rollback_failed);
 	assert_string_equal(p.reason, "deploy failed on web-1; rollback: boom");
@@ -449,7 +353,7 @@ static void test_run_deploy_changed_rollback(void **state)
 	f.out[OP_DEPLOY] = PL_CHANGED;
 	f.out[OP_ROLLBACK] = PL_FAILED;
 	f.why[OP_ROLLBACK] = "deploy failed on web-1";
-	run(&p, &f, (struct pl_flags){ .can_rollback = true }, NULL);
+	run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, NULL);
 	assert_true(p.rollback_failed);
 	assert_string_equal(p.reason, "deploy failed on web-1");
 	pipeline_release(&p);
@@ -462,7 +366,7 @@ static void test_run_verify_failed(void **state)
 
 	fake_init(&f);
 	f.out[OP_VERIFY] = PL_FAILED;
-	run(&p, &f, (struct pl_flags){ 0 }, NULL);
+	run(&p, &f, (struct pipeline_flags){ 0 }, NULL);
 	assert_int_equal(p.state, PL_REJECTED);
 	assert_string_equal(path_str(&p), "IDLE,SIMULATING,CERTIFYING,DEPLOYING,VERIFYING,REJECTED");
 	assert_string_equal(f.calls, "simulate,certify,deploy,verify");
@@ -472,7 +376,7 @@ static void test_run_verify_failed(void **state)
 
 	fake_init(&f);
 	f.out[OP_VERIFY] = PL_FAILED;
-	run(&p, &f, (struct pl_flags){ .can_rollback = true }, NULL);
+	run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, NULL);
 	assert_int_equal(p.state, PL_ROLLBACK);
 	assert_string_equal(path_str(&p), "IDLE,SIMULATING,CERTIFYING,DEPLOYING,VERIFYING,ROLLBACK");
 	assert_string_equal(f.calls, "simulate,certify,deploy,verify,rollback");
@@ -498,7 +402,7 @@ static void test_run_dry_run(void **state)
 	struct fake f;
 
 	fake_init(&f);
-	run(&p, &f, (struct pl_flags){ .dry_run = true, .can_rollback = true }, NULL);
+	run(&p, &f, (struct pipeline_flags){ .dry_run = true, .can_rollback = true }, NULL);
 	assert_int_equal(p.state, PL_SUCCESS);
 	assert_string_equal(path_str(&p), "IDLE,SIMULATING,CERTIFYING,DEPLOYING,SUCCESS");
 	assert_string_equal(f.calls, "simulate,certify,deploy");
@@ -522,7 +426,7 @@ static void test_run_op_error(void **state)
 		f.out[op] = ERR_IO;
 		f.why[op] = "boom";
 		err_clear();
-		run(&p, &f, (struct pl_flags){ .can_rollback = true }, NULL);
+		run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, NULL);
 		assert_int_equal(p.state, PL_REJECTED);
 		assert_string_equal(p.reason, "boom");
 		assert_int_equal(f.ncalls[op], 1);
@@ -533,19 +437,19 @@ static void test_run_op_error(void **state)
 	}
 	/*
 	 * An error in verify. Whether it rolls back is not settled (pipeline.h says an error
-	 * rejects; pl_next rolls back any failed verify), but its message is the reason.
+	 * rejects; pipeline_state_next rolls back any failed verify), but its message is the reason.
 	 */
 	fake_init(&f);
 	f.out[OP_VERIFY] = ERR_IO;
 	f.why[OP_VERIFY] = "boom";
-	run(&p, &f, (struct pl_flags){ 0 }, NULL);
+	run(&p, &f, (struct pipeline_flags){ 0 }, NULL);
 	assert_int_equal(p.state, PL_REJECTED);
 	assert_string_equal(p.reason, "boom");
 	pipeline_release(&p);
 	fake_init(&f);
 	f.out[OP_VERIFY] = ERR_IO;
 	f.why[OP_VERIFY] = "boom";
-	run(&p, &f, (struct pl_flags){ .can_rollback = true }, NULL);
+	run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, NULL);
 	assert_string_equal(p.reason, "boom");
 	if (f.ncalls[OP_ROLLBACK])
 		assert_string_equal(f.seen[OP_ROLLBACK], "boom");
@@ -555,7 +459,7 @@ static void test_run_op_error(void **state)
 	f.no_stage = true;
 	f.out[OP_SIMULATE] = ERR_IO;
 	f.why[OP_SIMULATE] = "boom";
-	run(&p, &f, (struct pl_flags){ 0 }, NULL);
+	run(&p, &f, (struct pipeline_flags){ 0 }, NULL);
 	assert_string_equal(path_str(&p), "IDLE,SIMULATING,REJECTED");
 	assert_true(json_is_null(json_object_get(p.stages, "simulation")));
 	pipeline_release(&p);
@@ -572,7 +476,7 @@ static void test_pipeline_json(void **state)
 	fake_init(&f);
 	f.out[OP_VERIFY] = PL_FAILED;
 	f.out[OP_ROLLBACK] = PL_FAILED;
-	run(&p, &f, (struct pl_flags){ .can_rollback = true }, NULL);
+	run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, NULL);
 	j = pipeline_json(&p);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(j, "pipeline")), p.id);
@@ -688,7 +592,7 @@ static void test_events_all_ok(void **state)
 	json_t *pl, *states;
 
 	fake_init(&f);
-	pl_init(&p, &f, (struct pl_flags){ .can_rollback = true }, l);
+	pl_init(&p, &f, (struct pipeline_flags){ .can_rollback = true }, l);
 	p.initiated = json_pack("{s:[s,s], s:s}", "nodes", "web-1", "web-2", "source", "git:abc123");
 	assert_int_equal(pipeline_run(&p), 0);
 	assert_null(p.initiated);
@@ -763,7 +667,7 @@ static void test_events_heal(void **state)
 
 	fake_init(&f);
 	f.out[OP_SIMULATE] = PL_FIXABLE;
-	run(&p, &f, (struct pl_flags){ 0 }, l);
+	run(&p, &f, (struct pipeline_flags){ 0 }, l);
 	assert_int_equal(p.state, PL_SUCCESS);
 	assert_int_equal(p.ledger_err, 0);
 	scan(l, &p, &e);
@@ -812,7 +716,7 @@ static void test_events_certify_refused(void **state)
 	fake_init(&f);
 	f.record = true;	/* a deploy that ran would show */
 	f.out[OP_CERTIFY] = PL_FAILED;
-	run(&p, &f, (struct pl_flags){ .can_rollback = true }, l);
+	run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, l);
 	assert_int_equal(p.state, PL_REJECTED);
 	assert_int_equal(p.ledger_err, 0);
 	scan(l, &p, &e);
@@ -847,7 +751,7 @@ static void test_events_rollback(void **state)
 	f.record = true;
 	f.out[OP_DEPLOY] = PL_CHANGED;
 	f.out[OP_ROLLBACK] = PL_FAILED;
-	pl_init(&p, &f, (struct pl_flags){ .can_rollback = true }, l);
+	pl_init(&p, &f, (struct pipeline_flags){ .can_rollback = true }, l);
 	snprintf(p.id, sizeof(p.id), "%s", "01JD0000000000000000000000");
 	assert_int_equal(pipeline_run(&p), 0);
 	/* A caller's id is kept. */
@@ -898,7 +802,7 @@ static void test_long_reasons_stay_utf8(void **state)
 	f.why[OP_VERIFY] = why;
 	f.out[OP_ROLLBACK] = PL_FAILED;
 	f.why[OP_ROLLBACK] = "\xc3\xa9tat inconnu";	/* "état": its first byte is the 1023rd */
-	run(&p, &f, (struct pl_flags){ .can_rollback = true }, l);
+	run(&p, &f, (struct pipeline_flags){ .can_rollback = true }, l);
 	assert_int_equal(p.state, PL_ROLLBACK);
 	assert_true(p.rollback_failed);
 	assert_int_equal(strncmp(p.reason, why, 1010), 0);
@@ -1031,9 +935,6 @@ static void test_hook_url_check_empty_host(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_state_names),
-		cmocka_unit_test(test_next_table),
-		cmocka_unit_test(test_next_rows),
 		cmocka_unit_test(test_run_all_ok),
 		cmocka_unit_test(test_run_heal),
 		cmocka_unit_test(test_run_no_heal),

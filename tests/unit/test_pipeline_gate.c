@@ -12,7 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "app/pipeline.h"
+#include "adapters/curl/http_curl.h"
+#include "adapters/openssl/signer_openssl.h"
+#include "app/pipeline/platforms.h"
 #include "util/fs.h"
 
 static const char site[] = "[build]\n  command = \"hugo\"\n  publish = \"public\"\n";
@@ -24,6 +26,8 @@ struct fixture {
 	char cert[4200];
 	char url[128];
 	int lfd;
+	struct http *http;
+	struct signer *signer;
 	struct pl_config cfg;
 	struct pl_platform pp;
 	struct pipeline p;
@@ -71,8 +75,10 @@ static int setup(void **state)
 	snprintf(f->cert, sizeof(f->cert), "%s/chimera-certificate.json", f->dir);
 	assert_int_equal(fs_write_file(f->file, site, sizeof(site) - 1, 0644), 0);
 	f->lfd = listener(f->url, sizeof(f->url));
-	f->cfg = (struct pl_config){ .platform = "netlify", .dir = f->dir, .state_dir = f->state, .cert_file = f->cert,
-				     .hook_url = f->url,
+	assert_int_equal(http_curl_new(&f->http), 0);
+	assert_int_equal(signer_openssl_new(f->state, &f->signer), 0);
+	f->cfg = (struct pl_config){ .platform = "netlify", .dir = f->dir, .signer = f->signer, .cert_file = f->cert,
+				     .hook_url = f->url, .http = f->http,
 				     .hook = { .timeout_ms = 300, .retries = 0, .backoff_ms = 0 } };
 	pl_platform_init(&f->pp, &f->cfg);
 	f->p.ops = pl_platform_ops("netlify");
@@ -97,6 +103,8 @@ static int teardown(void **state)
 	json_decref(f->p.stage);
 	pl_platform_release(&f->pp);
 	close(f->lfd);
+	http_close(f->http);
+	signer_close(f->signer);
 	fs_rm_rf(f->dir);
 	free(f);
 	return 0;

@@ -1,6 +1,6 @@
 /* Use case: build once, then put every node on the result in parallel, with a per-node account. */
 #include "app/fleet/deploy.h"
-#include "app/health.h"
+#include "app/fleet/health.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -605,7 +605,7 @@ static int node_health(struct deploy_job *job, struct deploy_node *n, struct exe
 	for (i = 0; i < n->nchecks; i++) {
 		struct health_result res;
 
-		if ((r = health_run(&n->checks[i], n->target.host, ex, s, &res)) < 0)
+		if ((r = health_run(&n->checks[i], n->target.host, job->ctx->fleet.http, ex, s, &res)) < 0)
 			break;
 		if (!res.ok && failed++ < 3)
 			buf_printf(&why, "%s%s: %s", failed > 1 ? "; " : "", n->checks[i].text, res.detail);

@@ -10,6 +10,7 @@
 #include "core/target.h"
 #include "remote/nix.h"
 #include "ports/executor.h"
+#include "ports/http.h"
 #include "ports/ledger.h"
 #include "util/buf.h"
 
@@ -20,6 +21,7 @@
 struct fleet {
 	struct executor_set executors;	/* one per transport; a target's transport picks one */
 	struct ledger *ledger;
+	struct http *http;		/* health checks' http: and tcp: (NULL: they fail) */
 	int parallel;		/* nodes in flight at once */
 	long step_timeout_s;	/* one step on one node; 0: the executor's default */
 	/*

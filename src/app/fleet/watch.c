@@ -1,6 +1,6 @@
 /* Use case: keep a fleet on its configuration, round after round, over sessions kept open. */
 #include "app/fleet/watch.h"
-#include "app/health.h"
+#include "app/fleet/health.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -276,7 +276,7 @@ static int inspect(struct watch_job *job, struct watch_node *w)
 	for (i = 0; i < w->nchecks; i++) {
 		struct health_result hr;
 
-		if (health_run(&w->checks[i], w->target.host, w->ex, w->s, &hr) == 0 && !hr.ok) {
+		if (health_run(&w->checks[i], w->target.host, job->ctx->fleet.http, w->ex, w->s, &hr) == 0 && !hr.ok) {
 			char why[700];
 
 			snprintf(why, sizeof(why), "check %s failed: %s", w->checks[i].text, hr.detail);

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ports/http.h"
+
 #define HOOK_URL_MAX 2048
 #define HOOK_BODY_KEEP 2048		/* bytes of the response kept for the report and the ledger */
 #define HOOK_TIMEOUT_MS 30000		/* default time for one attempt */
@@ -43,13 +45,13 @@ void hook_redact(const char *url, char *out, size_t len);
 int hook_url_check(const char *url);
 
 /*
- * POST O's body to URL (Content-Type: application/json) with libcurl, no proxy, no
- * redirects followed. A 2xx ends it. A connection failure, a timeout, 408, 429 or 5xx is
+ * POST O's body to URL (Content-Type: application/json) with H, no proxy, no redirects
+ * followed. A 2xx ends it. A connection failure, a timeout, 408, 429 or 5xx is
  * retried up to o->retries times with doubling pauses; any other status is final (the URL
  * or the request is wrong, and asking again cannot help). Returns 0 with the outcome in
- * RES, ERR_INVALID for a bad URL, or ERR_NOMEM.
+ * RES, ERR_INVALID for a bad URL or a NULL H, or ERR_NOMEM.
  */
-int hook_post(const char *url, const struct hook_opts *o, struct hook_result *res);
+int hook_post(struct http *h, const char *url, const struct hook_opts *o, struct hook_result *res);
 
 /* RES as {url, ok, attempts, status, ms, detail, response}: a new reference, NULL when out of memory. */
 json_t *hook_result_json(const struct hook_result *res);

@@ -1,5 +1,5 @@
 /* Use case: certify a simulated configuration, and verify a certificate. */
-#include "app/certify.h"
+#include "app/pipeline/certify.h"
 #include "app/heal.h"
 #include "core/storepath.h"
 #include "util/clock.h"
@@ -9,19 +9,12 @@
 #include "util/json.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <sys/random.h>
 
-#define SIG_LEN 64
-#define PUB_LEN 32
 
 static bool is_syntax_rule(const char *rule)
 {
@@ -47,80 +40,26 @@ bool cert_checks_run(const struct sim_report *rep, struct cert_checks *out)
 	return out->configuration_valid && out->no_critical_issues && out->simulation_passed && out->healing_successful;
 }
 
-static void key_path(const char *state_dir, char *path, size_t len)
+int cert_key_id(struct signer *sg, char id[CERT_KEY_ID_LEN + 1])
 {
-	snprintf(path, len, "%s/keys/certify-ed25519.pem", state_dir);
+	return sg->ops->key_id(sg, id);
 }
 
-/* Load the key, making it on first use (written 0600 before any byte of it). */
-static int key_load(const char *state_dir, EVP_PKEY **key)
+/* Fill BUF with LEN random bytes from the kernel. Returns 0 or ERR_IO. */
+static int random_bytes(uint8_t *buf, size_t len)
 {
-	char path[PATH_MAX], dir[PATH_MAX];
-	FILE *f;
-	int fd;
+	size_t got = 0;
+	ssize_t n;
 
-	*key = NULL;
-	key_path(state_dir, path, sizeof(path));
-	if ((f = fopen(path, "r"))) {
-		*key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-		fclose(f);
-		if (!*key || EVP_PKEY_get_base_id(*key) != EVP_PKEY_ED25519) {
-			EVP_PKEY_free(*key);
-			*key = NULL;
-			return err_set(ERR_CORRUPT, "'%s' is not an Ed25519 private key", path);
+	while (got < len) {
+		if ((n = getrandom(buf + got, len - got, 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_set(ERR_IO, "no random bytes for the nonce");
 		}
-		return 0;
+		got += (size_t)n;
 	}
-	if (errno != ENOENT)
-		return err_set_errno(ERR_IO, errno, "cannot read '%s'", path);
-	snprintf(dir, sizeof(dir), "%s/keys", state_dir);
-	if (fs_mkdir_p(dir, 0700) < 0)
-		return ERR_IO;
-	if (!(*key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")))
-		return err_set(ERR_IO, "cannot make an Ed25519 key");
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 || !(f = fdopen(fd, "w"))) {
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		EVP_PKEY_free(*key);
-		*key = NULL;
-		return err_set_errno(ERR_IO, e, "cannot write '%s'", path);
-	}
-	if (!PEM_write_PrivateKey(f, *key, NULL, NULL, 0, NULL, NULL) || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
-		unlink(path);
-		EVP_PKEY_free(*key);
-		*key = NULL;
-		return err_set(ERR_IO, "cannot write '%s'", path);
-	}
-	fclose(f);
 	return 0;
-}
-
-static int key_id_of(EVP_PKEY *key, char id[CERT_KEY_ID_LEN + 1])
-{
-	uint8_t pub[PUB_LEN], md[SHA3_256_LEN];
-	char hex[SHA3_256_HEX];
-	size_t len = sizeof(pub);
-
-	if (EVP_PKEY_get_raw_public_key(key, pub, &len) != 1 || len != PUB_LEN || sha3_256(pub, len, md) < 0)
-		return err_set(ERR_IO, "cannot read the public key");
-	hex_encode(md, sizeof(md), hex);
-	snprintf(id, CERT_KEY_ID_LEN + 1, "%.*s", CERT_KEY_ID_LEN, hex);
-	return 0;
-}
-
-int cert_key_id(const char *state_dir, char id[CERT_KEY_ID_LEN + 1])
-{
-	EVP_PKEY *key;
-	int r;
-
-	if ((r = key_load(state_dir, &key)) < 0)
-		return r;
-	r = key_id_of(key, id);
-	EVP_PKEY_free(key);
-	return r;
 }
 
 static int digest_hex(const void *p, size_t n, char hex[SHA3_256_HEX])
@@ -193,28 +132,22 @@ static int report_digest(const struct sim_report *rep, char hex[SHA3_256_HEX])
 	return r;
 }
 
-int cert_make(const char *state_dir, const char *dir, const struct sim_report *rep, const json_t *healing,
+int cert_make(struct signer *sg, const char *dir, const struct sim_report *rep, const json_t *healing,
 	      const char *artifact, json_t **out)
 {
-	EVP_PKEY *key = NULL;
-	EVP_MD_CTX *md = NULL;
 	struct buf text = BUF_INIT(0);
 	json_t *cert = NULL, *files;
 	char id[CERT_KEY_ID_LEN + 1], hex[SHA3_256_HEX], heal_hex[SHA3_256_HEX], nonce_hex[33],
-		sig_hex[SIG_LEN * 2 + 1], when[CLOCK_UTC_LEN];
-	uint8_t nonce[16], sig[SIG_LEN];
-	size_t i, sig_len = sizeof(sig);
+		sig_hex[SIGNER_SIG_LEN * 2 + 1], when[CLOCK_UTC_LEN];
+	uint8_t nonce[16], sig[SIGNER_SIG_LEN];
+	size_t i;
 	int r;
 
 	*out = NULL;
 	if (artifact && !storepath_valid(artifact, strlen(artifact)))
 		return err_set(ERR_INVALID, "--artifact '%s' is not a store path", artifact);
-	if ((r = key_load(state_dir, &key)) < 0 || (r = key_id_of(key, id)) < 0)
+	if ((r = sg->ops->key_id(sg, id)) < 0 || (r = random_bytes(nonce, sizeof(nonce))) < 0)
 		goto out;
-	if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
-		r = err_set(ERR_IO, "no random bytes for the nonce");
-		goto out;
-	}
 	hex_encode(nonce, sizeof(nonce), nonce_hex);
 	clock_format_utc(clock_wall_ms(), when);
 	files = json_array();
@@ -241,32 +174,25 @@ int cert_make(const char *state_dir, const char *dir, const struct sim_report *r
 	}
 	if ((r = signed_text(cert, &text)) < 0)
 		goto out;
-	if (!(md = EVP_MD_CTX_new()) || EVP_DigestSignInit(md, NULL, NULL, NULL, key) != 1 ||
-	    EVP_DigestSign(md, sig, &sig_len, (const uint8_t *)text.data, text.len) != 1 || sig_len != SIG_LEN) {
-		r = err_set(ERR_IO, "cannot sign the certificate");
+	if ((r = sg->ops->sign(sg, text.data, text.len, sig)) < 0)
 		goto out;
-	}
-	hex_encode(sig, sig_len, sig_hex);
-	json_object_set_new(cert, "signature", json_pack("{s:s, s:s}", "alg", "ed25519", "hex", sig_hex));
+	hex_encode(sig, sizeof(sig), sig_hex);
+	json_object_set_new(cert, "signature", json_pack("{s:s, s:s}", "alg", sg->ops->alg, "hex", sig_hex));
 	*out = cert;
 	cert = NULL;
 	r = 0;
 out:
 	json_decref(cert);
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(key);
 	buf_release(&text);
 	return r;
 }
 
-int cert_verify(const char *state_dir, const char *dir, const json_t *cert)
+int cert_verify(struct signer *sg, const char *dir, const json_t *cert)
 {
-	EVP_PKEY *key = NULL;
-	EVP_MD_CTX *md = NULL;
 	struct buf text = BUF_INIT(0);
 	const char *key_id = NULL, *sig_hex = NULL;
 	char id[CERT_KEY_ID_LEN + 1], hex[SHA3_256_HEX];
-	uint8_t sig[SIG_LEN];
+	uint8_t sig[SIGNER_SIG_LEN];
 	const json_t *files;
 	size_t i;
 	int version = 0, r;
@@ -277,9 +203,9 @@ int cert_verify(const char *state_dir, const char *dir, const json_t *cert)
 		return err_set(ERR_INVALID, "not a chimera certificate (version, key_id, files and signature expected)");
 	if (version != CERT_VERSION)
 		return err_set(ERR_INVALID, "certificate version %d: this chimera reads version %d", version, CERT_VERSION);
-	if (strlen(sig_hex) != SIG_LEN * 2 || hex_decode(sig_hex, sig, SIG_LEN) < 0)
-		return err_set(ERR_INVALID, "the signature is not %d bytes of hex", SIG_LEN);
-	if ((r = key_load(state_dir, &key)) < 0 || (r = key_id_of(key, id)) < 0)
+	if (strlen(sig_hex) != SIGNER_SIG_LEN * 2 || hex_decode(sig_hex, sig, SIGNER_SIG_LEN) < 0)
+		return err_set(ERR_INVALID, "the signature is not %d bytes of hex", SIGNER_SIG_LEN);
+	if ((r = sg->ops->key_id(sg, id)) < 0)
 		goto out;
 	if (strcmp(id, key_id) != 0) {
 		r = err_set(ERR_CORRUPT, "signed by key %s, not by this controller's key %s", key_id, id);
@@ -287,11 +213,8 @@ int cert_verify(const char *state_dir, const char *dir, const json_t *cert)
 	}
 	if ((r = signed_text(cert, &text)) < 0)
 		goto out;
-	if (!(md = EVP_MD_CTX_new()) || EVP_DigestVerifyInit(md, NULL, NULL, NULL, key) != 1 ||
-	    EVP_DigestVerify(md, sig, SIG_LEN, (const uint8_t *)text.data, text.len) != 1) {
-		r = err_set(ERR_CORRUPT, "the signature does not match: the certificate was changed or not made here");
+	if ((r = sg->ops->verify(sg, text.data, text.len, sig)) < 0)
 		goto out;
-	}
 	for (i = 0; i < json_array_size(files); i++) {
 		const char *path = NULL, *want = NULL;
 
@@ -312,8 +235,6 @@ int cert_verify(const char *state_dir, const char *dir, const json_t *cert)
 	}
 	r = 0;
 out:
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(key);
 	buf_release(&text);
 	return r;
 }
@@ -339,7 +260,7 @@ static int heal_pass(const char *dir, const struct sim_report *rep, json_t **out
 	return r;
 }
 
-int cert_project(const char *state_dir, const char *dir, const struct sim_report *rep, const json_t *healing,
+int cert_project(struct signer *sg, const char *dir, const struct sim_report *rep, const json_t *healing,
 		 const char *artifact, struct cert_checks *checks, json_t **out)
 {
 	json_t *pass = NULL;
@@ -353,7 +274,7 @@ int cert_project(const char *state_dir, const char *dir, const struct sim_report
 			return r;
 		healing = pass;
 	}
-	r = cert_make(state_dir, dir, rep, healing, artifact, out);
+	r = cert_make(sg, dir, rep, healing, artifact, out);
 	json_decref(pass);
 	return r;
 }

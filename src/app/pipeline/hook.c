@@ -1,6 +1,5 @@
-/* Build hooks: one POST with libcurl, retried with doubling pauses when the failure may pass. */
-#include "app/hook.h"
-#include "app/health.h"
+/* Build hooks: one POST through the HTTP port, retried with doubling pauses when the failure may pass. */
+#include "app/pipeline/hook.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -88,57 +87,49 @@ static void set_detail(struct hook_result *res, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Keep the start of the body; count all of it. */
-static size_t take_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct hook_result *res = arg;
-	size_t len = size * n, room = HOOK_BODY_KEEP - (res->body_len < HOOK_BODY_KEEP ? res->body_len : HOOK_BODY_KEEP);
-
-	memcpy(res->body + (HOOK_BODY_KEEP - room), p, len < room ? len : room);
-	res->body_len += len;
-	res->body[res->body_len < HOOK_BODY_KEEP ? res->body_len : HOOK_BODY_KEEP] = '\0';
-	return len;
-}
-
 /* The answers worth another try: the platform is busy or briefly away. */
 static int retryable(long status)
 {
 	return status == 0 || status == 408 || status == 429 || status >= 500;
 }
 
-/* One POST. Returns 0 with the outcome in RES, or ERR_NOMEM. */
-static int post_once(const char *url, const struct hook_opts *o, struct curl_slist *headers, struct hook_result *res)
+/* What the hook is sent with. */
+static const char *const hook_headers[] = { "Content-Type: application/json", "Accept: application/json", NULL };
+
+/* One POST with H. Returns 0 with the outcome in RES, or ERR_NOMEM. */
+static int post_once(struct http *h, const char *url, const struct hook_opts *o, struct hook_result *res)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
 	const char *body = o->body ? o->body : "{}";
-	CURL *h;
-	CURLcode c;
+	struct http_request req = { .method = "POST", .url = url, .headers = hook_headers, .body = body,
+				    .body_len = strlen(body), .timeout_ms = o->timeout_ms, .keep = HOOK_BODY_KEEP };
+	struct http_response hr;
+	int r;
 
 	res->status = 0;
 	res->body_len = 0;
 	res->body[0] = '\0';
-	if (!(h = curl_easy_init()))
-		return err_set(ERR_NOMEM, "out of memory");
-	if ((c = health_http_setup(h, url, o->timeout_ms, errbuf)) == CURLE_OK &&
-	    (c = curl_easy_setopt(h, CURLOPT_POSTFIELDS, body)) == CURLE_OK &&
-	    (c = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body))) == CURLE_OK &&
-	    (c = curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers)) == CURLE_OK &&
-	    (c = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, take_body)) == CURLE_OK &&
-	    (c = curl_easy_setopt(h, CURLOPT_WRITEDATA, res)) == CURLE_OK)
-		c = curl_easy_perform(h);
-	if (c == CURLE_OK) {
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
+	http_response_init(&hr);
+	if ((r = h->ops->request(h, &req, &hr)) < 0) {
+		http_response_release(&hr);
+		if (r == ERR_NOMEM)
+			return r;
+		set_detail(res, "%s", err_msg());
+		return 0;
+	}
+	if (hr.error == HTTP_ANSWERED) {
+		res->status = hr.status;
 		res->ok = res->status >= 200 && res->status <= 299;
 		set_detail(res, "HTTP %ld", res->status);
-	} else if (c == CURLE_OPERATION_TIMEDOUT) {
+	} else if (hr.error == HTTP_TIMEOUT) {
 		set_detail(res, "timed out after %ld ms", o->timeout_ms);
-	} else if (c == CURLE_OUT_OF_MEMORY) {
-		curl_easy_cleanup(h);
-		return err_set(ERR_NOMEM, "out of memory");
 	} else {
-		set_detail(res, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
+		set_detail(res, "%s", hr.message);
 	}
-	curl_easy_cleanup(h);
+	if (hr.body_kept)
+		memcpy(res->body, hr.body, hr.body_kept);
+	res->body[hr.body_kept] = '\0';
+	res->body_len = hr.body_len;
+	http_response_release(&hr);
 	return 0;
 }
 
@@ -162,7 +153,7 @@ static void mask_token(char *body, const char *token, size_t n)
  */
 static void mask_secrets(const char *url, struct hook_result *res)
 {
-	const char *auth = strstr(url, "://"), *path, *query, *last, *seg_end, *v, *end;
+	const char *auth = strstr(url, "://"), *path, *query, *last, *seg_end, *v, *end, *eq;
 
 	if (!auth)
 		return;
@@ -178,17 +169,16 @@ static void mask_secrets(const char *url, struct hook_result *res)
 		return;
 	for (v = query + 1; *v && *v != '#'; v = end + (*end == '&')) {
 		end = v + strcspn(v, "&#");
-		if (memchr(v, '=', (size_t)(end - v)))
-			v = memchr(v, '=', (size_t)(end - v)) + 1;
+		if ((eq = memchr(v, '=', (size_t)(end - v))))
+			v = eq + 1;
 		mask_token(res->body, v, (size_t)(end - v));
 		if (!*end || *end == '#')
 			break;
 	}
 }
 
-int hook_post(const char *url, const struct hook_opts *o, struct hook_result *res)
+int hook_post(struct http *h, const char *url, const struct hook_opts *o, struct hook_result *res)
 {
-	struct curl_slist *headers = NULL, *more;
 	int64_t t0 = clock_mono_ms();
 	long pause = o->backoff_ms;
 	int r;
@@ -199,20 +189,14 @@ int hook_post(const char *url, const struct hook_opts *o, struct hook_result *re
 		set_detail(res, "%s", err_msg());
 		return r;
 	}
-	if ((r = health_http_init()) < 0) {
-		set_detail(res, "%s", err_msg());
-		return r;
+	if (!h) {
+		set_detail(res, "no http client");
+		return err_set(ERR_INVALID, "no http client to POST to the hook with");
 	}
-	if (!(headers = curl_slist_append(NULL, "Content-Type: application/json")) ||
-	    !(more = curl_slist_append(headers, "Accept: application/json"))) {
-		curl_slist_free_all(headers);
-		return err_set(ERR_NOMEM, "out of memory");
-	}
-	headers = more;
 	for (;;) {
 		res->attempts++;
 		res->ok = 0;
-		if ((r = post_once(url, o, headers, res)) < 0)
+		if ((r = post_once(h, url, o, res)) < 0)
 			break;
 		mask_secrets(url, res);
 		if (res->ok || !retryable(res->status) || res->attempts > o->retries)
@@ -220,7 +204,6 @@ int hook_post(const char *url, const struct hook_opts *o, struct hook_result *re
 		clock_sleep_ms(pause);
 		pause *= 2;
 	}
-	curl_slist_free_all(headers);
 	res->ms = clock_mono_ms() - t0;
 	return r;
 }

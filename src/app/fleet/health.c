@@ -1,43 +1,18 @@
-/* Health checks: an HTTP GET with libcurl, a non-blocking TCP connect, a command in a session. */
-#include "app/health.h"
+/* Health checks: an HTTP GET and a TCP connect through the HTTP port, a command in a session. */
+#include "app/fleet/health.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/json.h"
 
-#include <curl/curl.h>
 #include <errno.h>
-#include <limits.h>
 #include <netdb.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #define NO_RETRY 1		/* an attempt's answer: failed, and trying again cannot help */
 #define ADDR_MAX (HEALTH_URL_MAX + 2048)	/* a URL or HOST with {host} put in */
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_code;
-
-static void curl_init(void)
-{
-	curl_init_code = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-int health_http_init(void)
-{
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_code == CURLE_OUT_OF_MEMORY)
-		return err_set(ERR_NOMEM, "out of memory");
-	if (curl_init_code != CURLE_OK)
-		return err_set(ERR_IO, "curl: %s", curl_easy_strerror(curl_init_code));
-	return 0;
-}
 
 static void set_detail(struct health_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -67,34 +42,6 @@ static void set_errno_detail(struct health_result *res, int e)
 		res->detail[0] = (char)(res->detail[0] - 'A' + 'a');
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-	return size * n;
-}
-
-CURLcode health_http_setup(CURL *h, const char *url, long timeout_ms, char *errbuf)
-{
-	CURLcode c;
-
-	/* No signals: node threads run checks at once, and the resolver's alarm would hit any. */
-	if ((c = curl_easy_setopt(h, CURLOPT_URL, url)) != CURLE_OK ||
-	    (c = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf)) != CURLE_OK ||
-	    (c = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
-	    (c = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L)) != CURLE_OK ||
-	    (c = curl_easy_setopt(h, CURLOPT_PROXY, "")) != CURLE_OK ||
-	    (c = curl_easy_setopt(h, CURLOPT_NOPROXY, "*")) != CURLE_OK ||
-	    (c = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard)) != CURLE_OK ||
-	    (c = curl_easy_setopt(h, CURLOPT_USERAGENT, "chimera/" CHIMERA_VERSION)) != CURLE_OK)
-		return c;
-#if LIBCURL_VERSION_NUM >= 0x075500
-	if ((c = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https")) != CURLE_OK)
-		return c;
-#endif
-	if (timeout_ms > 0)
-		return curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	return CURLE_OK;
-}
-
 /* Judge the status line: the expected one, else any 2xx. A 3xx is not followed. */
 static void http_judge(const struct health_spec *spec, long code, struct health_result *res)
 {
@@ -107,122 +54,68 @@ static void http_judge(const struct health_spec *spec, long code, struct health_
 		set_detail(res, "HTTP %ld (expected 2xx)", code);
 }
 
-/* GET URL, body thrown away. Returns 0, NO_RETRY or ERR_NOMEM; the outcome is in RES. */
-static int http_attempt(const struct health_spec *spec, const char *url, struct health_result *res)
+/* GET URL with H, body thrown away. Returns 0, NO_RETRY or ERR_NOMEM; the outcome is in RES. */
+static int http_attempt(const struct health_spec *spec, struct http *h, const char *url, struct health_result *res)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
-	long code = 0, oserr = 0;
-	CURL *h;
-	CURLcode c;
-	int r = 0;
+	struct http_request req = { .method = "GET", .url = url, .timeout_ms = spec->timeout_ms };
+	struct http_response hr;
+	int r;
 
-	if ((r = health_http_init()) < 0) {
-		set_detail(res, "%s", err_msg());
-		return r == ERR_NOMEM ? r : NO_RETRY;
+	if (!h) {
+		set_detail(res, "no http client");
+		return NO_RETRY;
 	}
-	/* A fresh handle per attempt: no connection or state kept from a failed one. */
-	if (!(h = curl_easy_init()))
-		return nomem(res);
-	if ((c = health_http_setup(h, url, spec->timeout_ms, errbuf)) == CURLE_OK)
-		c = curl_easy_perform(h);
-	switch (c) {
-	case CURLE_OK:
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-		http_judge(spec, code, res);
+	http_response_init(&hr);
+	if ((r = h->ops->request(h, &req, &hr)) < 0) {
+		set_detail(res, "%s", err_msg());
+		http_response_release(&hr);
+		return r == ERR_NOMEM ? nomem(res) : NO_RETRY;
+	}
+	switch (hr.error) {
+	case HTTP_ANSWERED:
+		http_judge(spec, hr.status, res);
 		break;
-	case CURLE_OPERATION_TIMEDOUT:
+	case HTTP_TIMEOUT:
 		set_detail(res, "timed out after %ld ms", spec->timeout_ms);
 		break;
-	case CURLE_COULDNT_CONNECT:
-		if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr) == CURLE_OK && oserr > 0)
-			set_errno_detail(res, (int)oserr);
+	case HTTP_CONNECT:
+		if (hr.sys_errno > 0)
+			set_errno_detail(res, hr.sys_errno);
 		else
 			set_detail(res, "cannot connect");
 		break;
-	case CURLE_OUT_OF_MEMORY:
-		r = nomem(res);
-		break;
-	case CURLE_URL_MALFORMAT:
-	case CURLE_UNSUPPORTED_PROTOCOL:
+	case HTTP_BAD_URL:
 		r = NO_RETRY;
 		/* fall through */
 	default:
-		set_detail(res, "curl: %s", errbuf[0] ? errbuf : curl_easy_strerror(c));
+		set_detail(res, "%s: %s", h->ops->name, hr.message);
 		break;
 	}
-	curl_easy_cleanup(h);
+	http_response_release(&hr);
 	return r;
 }
 
-/* Milliseconds left before DEADLINE (-1: none) for poll, never negative. */
-static int ms_left(int64_t deadline)
+/* Connect to HOST at the spec's port with H. Returns 0, NO_RETRY or ERR_NOMEM. */
+static int tcp_attempt(const struct health_spec *spec, struct http *h, const char *host, struct health_result *res)
 {
-	int64_t left;
+	struct http_tcp_result tr;
+	int r;
 
-	if (deadline < 0)
-		return -1;
-	left = deadline - clock_mono_ms();
-	return left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
-}
-
-/* Connect to A before DEADLINE (-1: none). Returns 0 or an errno value, ETIMEDOUT past it. */
-static int tcp_connect(const struct addrinfo *a, int64_t deadline)
-{
-	struct pollfd p;
-	socklen_t len = sizeof(int);
-	int fd, n, e = 0;
-
-	if ((fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol)) < 0)
-		return errno;
-	if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
-		goto out;
-	if (errno != EINPROGRESS) {
-		e = errno;
-		goto out;
+	if (!h) {
+		set_detail(res, "no http client");
+		return NO_RETRY;
 	}
-	p = (struct pollfd){ .fd = fd, .events = POLLOUT };
-	while ((n = poll(&p, 1, ms_left(deadline))) < 0 && errno == EINTR)
-		;
-	if (n < 0)
-		e = errno;
-	else if (n == 0)
-		e = ETIMEDOUT;
-	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
-		e = errno;
-out:
-	close(fd);
-	return e;
-}
-
-/* Connect to HOST at the spec's port, each address in turn. Returns 0 or ERR_NOMEM. */
-static int tcp_attempt(const struct health_spec *spec, const char *host, struct health_result *res)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
-	struct addrinfo *ai = NULL, *a;
-	int64_t deadline = spec->timeout_ms > 0 ? clock_mono_ms() + spec->timeout_ms : -1;
-	char port[8], tmp[128];
-	int g, e = EHOSTUNREACH;
-
-	snprintf(port, sizeof(port), "%u", spec->port);
-	if ((g = getaddrinfo(host, port, &hints, &ai)) != 0) {
-		if (g == EAI_MEMORY)
-			return nomem(res);
-		set_detail(res, "cannot resolve '%s': %s", host,
-			   g == EAI_SYSTEM ? strerror_r(errno, tmp, sizeof(tmp)) : gai_strerror(g));
-		return 0;
-	}
-	for (a = ai; a; a = a->ai_next) {
-		if ((e = tcp_connect(a, deadline)) == 0 || e == ETIMEDOUT)
-			break;
-	}
-	freeaddrinfo(ai);
-	res->ok = e == 0;
+	if ((r = h->ops->tcp_connect(h, host, spec->port, spec->timeout_ms, &tr)) < 0)
+		return r == ERR_NOMEM ? nomem(res) : r;
+	res->ok = tr.connected;
 	if (res->ok)
 		set_detail(res, "connected");
-	else if (e == ETIMEDOUT)
+	else if (tr.sys_errno == ETIMEDOUT)
 		set_detail(res, "timed out after %ld ms", spec->timeout_ms);
+	else if (tr.sys_errno)
+		set_errno_detail(res, tr.sys_errno);
 	else
-		set_errno_detail(res, e);
+		set_detail(res, "%s", tr.message);
 	return 0;
 }
 
@@ -303,14 +196,14 @@ static int addr_expand(const struct health_spec *spec, const char *host, char *o
 	return 0;
 }
 
-static int attempt(const struct health_spec *spec, const char *addr, struct executor *ex, struct exec_session *s,
-		   struct health_result *res)
+static int attempt(const struct health_spec *spec, const char *addr, struct http *h, struct executor *ex,
+		   struct exec_session *s, struct health_result *res)
 {
 	switch (spec->kind) {
 	case HEALTH_HTTP:
-		return http_attempt(spec, addr, res);
+		return http_attempt(spec, h, addr, res);
 	case HEALTH_TCP:
-		return tcp_attempt(spec, addr, res);
+		return tcp_attempt(spec, h, addr, res);
 	case HEALTH_CMD:
 		return cmd_attempt(spec, ex, s, res);
 	}
@@ -318,8 +211,8 @@ static int attempt(const struct health_spec *spec, const char *addr, struct exec
 	return NO_RETRY;
 }
 
-int health_run(const struct health_spec *spec, const char *host, struct executor *ex, struct exec_session *s,
-	       struct health_result *res)
+int health_run(const struct health_spec *spec, const char *host, struct http *h, struct executor *ex,
+	       struct exec_session *s, struct health_result *res)
 {
 	char addr[ADDR_MAX];
 	int64_t t0 = clock_mono_ms();
@@ -333,7 +226,7 @@ int health_run(const struct health_spec *spec, const char *host, struct executor
 		res->attempts++;
 		res->ok = 0;
 		res->detail[0] = '\0';
-		r = attempt(spec, addr, ex, s, res);
+		r = attempt(spec, addr, h, ex, s, res);
 		if (r != 0 || res->ok || res->attempts - 1 >= spec->retries)
 			break;
 		clock_sleep_ms(spec->retry_delay_ms);

@@ -2,12 +2,12 @@
 #ifndef CHIMERA_APP_HEALTH_H
 #define CHIMERA_APP_HEALTH_H
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <stdint.h>
 
 #include "core/healthspec.h"
 #include "ports/executor.h"
+#include "ports/http.h"
 
 struct health_result {
 	int ok;			/* the last attempt passed */
@@ -21,26 +21,17 @@ struct health_result {
 	char detail[512];
 };
 
-/* libcurl's global set-up, once for the process, whoever asks first. Returns 0, ERR_NOMEM or ERR_IO. */
-int health_http_init(void);
-
-/*
- * Set up H for URL the way chimera speaks HTTP: no signals (threads), no proxy, no
- * redirects followed, http and https only, its user agent, errors into ERRBUF, the body
- * thrown away (set CURLOPT_WRITEFUNCTION after to keep it), TIMEOUT_MS when > 0.
- */
-CURLcode health_http_setup(CURL *h, const char *url, long timeout_ms, char *errbuf);
-
 /*
  * Run SPEC for the node at HOST (put in place of {host}; an IPv6 address gets brackets in
- * a URL unless the URL has them around {host}). A cmd check runs in session S of EX with
+ * a URL unless the URL has them around {host}). http and tcp checks go through H; with H
+ * NULL they fail with "no http client". A cmd check runs in session S of EX with
  * the timeout rounded up to whole seconds; with EX or S NULL it fails with "no session".
  * A failed attempt is retried spec->retries times, spec->retry_delay_ms apart; a check that
  * cannot run at all (no session, address too long) is not. Safe to call from many threads
  * at once. Returns 0 with the outcome in RES, pass or fail, or ERR_NOMEM (RES then says so).
  */
-int health_run(const struct health_spec *spec, const char *host, struct executor *ex, struct exec_session *s,
-	       struct health_result *res);
+int health_run(const struct health_spec *spec, const char *host, struct http *h, struct executor *ex,
+	       struct exec_session *s, struct health_result *res);
 
 /*
  * RES as {"check": spec text, "ok": bool, "attempts": n, "ms": n, "detail": text}, bytes

@@ -1,5 +1,5 @@
 /* The pipeline's state machine: transitions, the work of each state, and the events that record it. */
-#include "app/pipeline.h"
+#include "app/pipeline/pipeline.h"
 #include "app/fleet/fleet.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -8,65 +8,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-static const char *const state_names[PL_STATES] = {
-	[PL_IDLE] = "IDLE",
-	[PL_SIMULATING] = "SIMULATING",
-	[PL_HEALING] = "HEALING",
-	[PL_CERTIFYING] = "CERTIFYING",
-	[PL_DEPLOYING] = "DEPLOYING",
-	[PL_VERIFYING] = "VERIFYING",
-	[PL_SUCCESS] = "SUCCESS",
-	[PL_REJECTED] = "REJECTED",
-	[PL_ROLLBACK] = "ROLLBACK",
-};
-
-const char *pl_state_name(enum pl_state s)
-{
-	return s >= 0 && s < PL_STATES ? state_names[s] : "?";
-}
-
-static const char *outcome_name(int o)
-{
-	switch (o) {
-	case PL_OK: return "ok";
-	case PL_FIXABLE: return "fixable";
-	case PL_FAILED: return "failed";
-	case PL_CHANGED: return "failed after changes";
-	default: return "error";
-	}
-}
-
-static bool is_final(enum pl_state s)
-{
-	return s == PL_SUCCESS || s == PL_REJECTED || s == PL_ROLLBACK;
-}
-
-enum pl_state pl_next(enum pl_state cur, enum pl_outcome outcome, const struct pl_flags *f)
-{
-	switch (cur) {
-	case PL_IDLE:
-		return PL_SIMULATING;
-	case PL_SIMULATING:
-		if (outcome == PL_OK)
-			return PL_CERTIFYING;
-		return outcome == PL_FIXABLE && !f->no_heal ? PL_HEALING : PL_REJECTED;
-	case PL_HEALING:
-		return outcome == PL_OK ? PL_CERTIFYING : PL_REJECTED;
-	case PL_CERTIFYING:
-		return outcome == PL_OK ? PL_DEPLOYING : PL_REJECTED;
-	case PL_DEPLOYING:
-		if (outcome == PL_OK)
-			return f->dry_run ? PL_SUCCESS : PL_VERIFYING;
-		return outcome == PL_CHANGED && f->can_rollback ? PL_ROLLBACK : PL_REJECTED;
-	case PL_VERIFYING:
-		if (outcome == PL_OK)
-			return PL_SUCCESS;
-		return f->can_rollback ? PL_ROLLBACK : PL_REJECTED;
-	default:
-		return cur;
-	}
-}
 
 void pipeline_record(struct pipeline *p, const char *topic, const char *node, json_t *payload)
 {
@@ -152,7 +93,7 @@ static int op_result(struct pipeline *p, int r)
 }
 
 /* The work of state S; returns its outcome. */
-static int work(struct pipeline *p, enum pl_state s)
+static int work(struct pipeline *p, enum pipeline_state s)
 {
 	const struct pipeline_ops *ops = p->ops;
 	int o;
@@ -166,7 +107,7 @@ static int work(struct pipeline *p, enum pl_state s)
 				json_pack("{s:s, s:s}", "platform", ops->platform, "dir", p->dir ? p->dir : "."));
 		o = op_result(p, ops->simulate(p));
 		pipeline_record(p, "chimera.simulate.complete", NULL,
-				json_pack("{s:b, s:s, s:s, s:o}", "passed", o == PL_OK, "outcome", outcome_name(o), "reason",
+				json_pack("{s:b, s:s, s:s, s:o}", "passed", o == PL_OK, "outcome", pipeline_outcome_name(o), "reason",
 					  p->reason, "report", keep_stage(p, "simulation")));
 		return o;
 	case PL_HEALING:
@@ -209,7 +150,7 @@ static int work(struct pipeline *p, enum pl_state s)
 	}
 }
 
-static void enter(struct pipeline *p, enum pl_state s)
+static void enter(struct pipeline *p, enum pipeline_state s)
 {
 	p->state = s;
 	p->path[p->npath++] = s;
@@ -224,7 +165,7 @@ static json_t *path_json(const struct pipeline *p)
 	size_t i;
 
 	for (i = 0; i < p->npath; i++)
-		json_array_append_new(a, json_string(pl_state_name(p->path[i])));
+		json_array_append_new(a, json_string(pipeline_state_name(p->path[i])));
 	return a;
 }
 
@@ -256,19 +197,19 @@ int pipeline_run(struct pipeline *p)
 	p->initiated = NULL;
 	pipeline_record(p, "deploy.initiated", NULL, init);
 	enter(p, PL_IDLE);
-	while (!is_final(p->state)) {
-		enum pl_state from = p->state, to;
+	while (!pipeline_state_is_final(p->state)) {
+		enum pipeline_state from = p->state, to;
 		int o;
 
 		ts = clock_mono_ms();
 		o = work(p, from);
 		p->state_ms[from] = clock_mono_ms() - ts;
-		to = pl_next(from, (enum pl_outcome)o, &p->flags);
+		to = pipeline_state_next(from, (enum pipeline_outcome)o, &p->flags);
 		if (o != PL_OK)
 			snprintf(why, sizeof(why), "%s", p->reason);
 		pipeline_record(p, "pipeline.state", NULL,
-				json_pack("{s:s, s:s, s:s, s:s, s:I}", "from", pl_state_name(from), "to", pl_state_name(to),
-					  "outcome", outcome_name(o), "reason", o == PL_OK ? "" : p->reason, "ms",
+				json_pack("{s:s, s:s, s:s, s:s, s:I}", "from", pipeline_state_name(from), "to", pipeline_state_name(to),
+					  "outcome", pipeline_outcome_name(o), "reason", o == PL_OK ? "" : p->reason, "ms",
 					  (json_int_t)p->state_ms[from]));
 		enter(p, to);
 		if (to == PL_ROLLBACK) {
@@ -290,10 +231,10 @@ int pipeline_run(struct pipeline *p)
 	}
 	p->ms = clock_mono_ms() - t0;
 	pipeline_record(p, "pipeline.complete", NULL,
-			json_pack("{s:s, s:o, s:s, s:b, s:I, s:b}", "state", pl_state_name(p->state), "states",
+			json_pack("{s:s, s:o, s:s, s:b, s:I, s:b}", "state", pipeline_state_name(p->state), "states",
 				  path_json(p), "reason", p->reason, "rollback_failed", p->rollback_failed, "ms",
 				  (json_int_t)p->ms, "dry_run", p->flags.dry_run));
-	log_kv(LOG_INFO, "pipeline", pl_state_name(p->state), "id", p->id, (const char *)NULL);
+	log_kv(LOG_INFO, "pipeline", pipeline_state_name(p->state), "id", p->id, (const char *)NULL);
 	return 0;
 }
 
@@ -312,12 +253,12 @@ json_t *pipeline_json(const struct pipeline *p)
 	size_t i;
 
 	for (i = 0; i < PL_STATES; i++)
-		if (p->state_ms[i] >= 0 && !is_final((enum pl_state)i))
-			json_object_set_new(ms, pl_state_name((enum pl_state)i), json_integer(p->state_ms[i]));
+		if (p->state_ms[i] >= 0 && !pipeline_state_is_final((enum pipeline_state)i))
+			json_object_set_new(ms, pipeline_state_name((enum pipeline_state)i), json_integer(p->state_ms[i]));
 	if (p->state == PL_ROLLBACK && p->state_ms[PL_ROLLBACK] >= 0)
 		json_object_set_new(ms, "ROLLBACK", json_integer(p->state_ms[PL_ROLLBACK]));
 	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:b, s:b, s:I, s:o, s:o}", "pipeline", p->id, "platform",
-			 p->ops->platform, "state", pl_state_name(p->state), "states", path_json(p), "reason", p->reason,
+			 p->ops->platform, "state", pipeline_state_name(p->state), "states", path_json(p), "reason", p->reason,
 			 "rollback_failed", p->rollback_failed, "dry_run", p->flags.dry_run, "ms", (json_int_t)p->ms,
 			 "state_ms", ms, "stages", p->stages ? json_incref(p->stages) : json_object());
 }

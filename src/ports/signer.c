@@ -1,0 +1,8 @@
+/* Helpers every signer back end shares. */
+#include "ports/signer.h"
+
+void signer_close(struct signer *s)
+{
+	if (s)
+		s->ops->close(s);
+}
