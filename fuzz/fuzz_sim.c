@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/sim_netlify.h"
-#include "app/sim_render.h"
+#include "platform/netlify/netlify.h"
+#include "platform/render/render.h"
 #include "fuzz.h"
 #include "util/err.h"
 

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "app/certify.h"
-#include "app/heal.h"
-#include "app/sim_netlify.h"
-#include "app/sim_render.h"
+#include "platform/heal.h"
+#include "platform/netlify/netlify.h"
+#include "platform/render/render.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"

@@ -5,7 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "app/sim.h"
+#include "platform/sim.h"
 
 #define CERT_VERSION 1
 #define CERT_KEY_ID_LEN 16	/* hex characters of the key id: the start of SHA3-256 of the public key */

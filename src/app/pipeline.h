@@ -14,10 +14,10 @@
 
 #include "app/certify.h"
 #include "app/deploy.h"
-#include "app/heal.h"
+#include "platform/heal.h"
 #include "app/hook.h"
 #include "app/rollback.h"
-#include "app/sim.h"
+#include "platform/sim.h"
 #include "core/healthspec.h"
 #include "core/ids.h"
 #include "ports/ledger.h"

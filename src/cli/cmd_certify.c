@@ -1,7 +1,7 @@
 /* chimera certify: sign a configuration that passed simulation; --verify a certificate. */
 #include "app/certify.h"
-#include "app/sim_netlify.h"
-#include "app/sim_render.h"
+#include "platform/netlify/netlify.h"
+#include "platform/render/render.h"
 #include "cli/cli.h"
 #include "util/err.h"
 #include "util/fs.h"

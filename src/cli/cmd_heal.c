@@ -1,5 +1,6 @@
 /* chimera heal: apply the fixes simulate names, show the diff, and write it only when asked. */
-#include "app/heal.h"
+#include "platform/heal.h"
+#include "platform/platform.h"
 #include "cli/cli.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -29,6 +30,7 @@ static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *platform = NULL, *dir = ".", *name;
+	const struct platform *p;
 	struct heal_result h;
 	struct buf orig = BUF_INIT(0), diff = BUF_INIT(1 << 20), report = BUF_INIT(0);
 	char path[PATH_MAX];
@@ -51,17 +53,22 @@ static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
 		dir = argv[optind++];
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
-	if (!platform || (strcmp(platform, "netlify") != 0 && strcmp(platform, "render") != 0))
-		return cli_usage(cli, "give --platform netlify or --platform render");
-	name = sim_config_file(platform);
+	if (!platform || !(p = platform_find(platform)) || !platform_heals(p)) {
+		struct buf names = BUF_INIT(0);
+
+		platform_names(&names, platform_heals, " or --platform ", " or --platform ");
+		status = cli_usage(cli, "give --platform %s", names.data);
+		buf_release(&names);
+		return status;
+	}
+	name = p->config_file;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (stat(path, &st) < 0)
 		return cli_fail(cli, CMD_USAGE, "no %s: '%s' does not exist", name, path);
 	if (fs_read_file(path, &orig) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	heal_result_init(&h, platform);
-	r = strcmp(platform, "render") == 0 ? heal_render_text(name, orig.data, orig.len, &h)
-					    : heal_netlify_text(name, orig.data, orig.len, dir, &h);
+	r = p->heal_text(name, orig.data, orig.len, dir, &h);
 	if (r < 0 || (r = heal_diff(name, &orig, &h.text, &diff)) < 0) {
 		status = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;

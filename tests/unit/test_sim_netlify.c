@@ -12,8 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "app/sim.h"
-#include "app/sim_netlify.h"
+#include "platform/sim.h"
+#include "platform/netlify/netlify.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"

@@ -1,4 +1,4 @@
-/* Unit tests for app/sim_render: each rule on a small file, the real corpus, and mistakes injected into it. */
+/* Unit tests for platform/render: each rule on a small file, the real corpus, and mistakes injected into it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/sim.h"
-#include "app/sim_render.h"
+#include "platform/sim.h"
+#include "platform/render/render.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"

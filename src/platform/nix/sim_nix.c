@@ -1,5 +1,5 @@
 /* The Nix simulator: build a configuration with nix-build and read Nix 2.8's errors. */
-#include "app/sim_nix.h"
+#include "platform/nix/nix.h"
 #include "util/clock.h"
 #include "util/err.h"
 

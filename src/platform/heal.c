@@ -1,5 +1,5 @@
 /* The heal result, shared by the platform healers. */
-#include "app/heal.h"
+#include "platform/heal.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/proc.h"

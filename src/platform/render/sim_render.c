@@ -1,5 +1,6 @@
 /* The render.yaml simulator: Render's Blueprint checks (config-rules.md Part B) on a libfyaml tree. */
-#include "app/sim_render.h"
+#include "platform/render/render.h"
+#include "platform/render/rules.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -69,7 +70,7 @@ struct field {
 	const char *key;
 	enum ftype type;
 	unsigned kinds;
-	const char *rule;
+	enum rnd_rule rule;
 };
 
 /* A text with the node it came from, to sort and look up by name. */
@@ -163,63 +164,63 @@ static const char *const env_item_keys[] = { "key", "value", "previewValue", "ge
 					      "fromDatabase", "fromService", "fromGroup", NULL };
 
 static const struct field svc_fields[] = {
-	{ "type", T_STR, K_ALL, "RND-SVC-1" },
-	{ "name", T_STR, K_ALL, "RND-SVC-2" },
-	{ "runtime", T_STR, K_GIT, "RND-SVC-4" },
-	{ "env", T_ANY, K_GIT, "RND-SVC-3" },
-	{ "region", T_STR, K_SERVER | K_CRON | K_KV, "RND-SVC-6" },
-	{ "plan", T_STR, K_SERVER | K_CRON | K_KV, "RND-SVC-5" },
-	{ "previewPlan", T_STR, K_SERVER | K_KV, "RND-SVC-5" },
-	{ "repo", T_STR, K_GIT, "RND-SVC-7" },
-	{ "branch", T_STR, K_GIT, "RND-SVC-7" },
-	{ "rootDir", T_STR, K_GIT, "RND-SVC-7" },
-	{ "image", T_MAP, K_SERVER | K_CRON, "RND-IMG-1" },
-	{ "dockerCommand", T_STR, K_SERVER | K_CRON, "RND-SVC-7" },
-	{ "dockerContext", T_STR, K_SERVER | K_CRON, "RND-SVC-7" },
-	{ "dockerfilePath", T_STR, K_SERVER | K_CRON, "RND-SVC-7" },
-	{ "registryCredential", T_MAP, K_SERVER | K_CRON, "RND-SVC-7" },
-	{ "buildCommand", T_STR, K_GIT, "RND-CMD-2" },
-	{ "startCommand", T_STR, K_SERVER | K_CRON, "RND-CMD-1" },
-	{ "preDeployCommand", T_STR, K_SERVER, "RND-SVC-7" },
-	{ "initialDeployHook", T_STR, K_SERVER, "RND-SVC-7" },
-	{ "schedule", T_STR, K_CRON, "RND-CRON-2" },
-	{ "numInstances", T_ANY, K_SERVER, "RND-SVC-11" },
-	{ "healthCheckPath", T_STR, K_SERVER, "RND-HC-1" },
-	{ "scaling", T_MAP, K_SERVER, "RND-SCALE-1" },
-	{ "disk", T_MAP, K_SERVER, "RND-DISK-1" },
-	{ "domain", T_STR, K_SERVER | K_STATIC, "RND-SVC-11" },
-	{ "domains", T_ANY, K_SERVER | K_STATIC, "RND-SVC-11" },
-	{ "envVars", T_ANY, K_GIT, "RND-ENV-1" },
-	{ "autoDeploy", T_BOOL, K_GIT, "RND-SVC-8" },
-	{ "autoDeployTrigger", T_ANY, K_GIT, "RND-SVC-9" },
-	{ "buildFilter", T_ANY, K_GIT, "RND-SVC-10" },
-	{ "previews", T_MAP, K_SERVER | K_STATIC, "RND-SVC-7" },
-	{ "pullRequestPreviewsEnabled", T_BOOL, K_SERVER | K_STATIC, "RND-SVC-8" },
-	{ "maxShutdownDelaySeconds", T_ANY, K_SERVER, "RND-SVC-11" },
-	{ "ipAllowList", T_ANY, K_SERVER | K_STATIC | K_KV, "RND-SVC-11" },
-	{ "renderSubdomainPolicy", T_ANY, K_SERVER, "RND-SVC-7" },
-	{ "staticPublishPath", T_STR, K_STATIC, "RND-STATIC-1" },
-	{ "headers", T_SEQ, K_STATIC, "RND-STATIC-4" },
-	{ "routes", T_SEQ, K_STATIC, "RND-STATIC-3" },
-	{ "maxmemoryPolicy", T_ANY, K_KV, "RND-KV-2" },
-	{ NULL, T_ANY, 0, NULL },
+	{ "type", T_STR, K_ALL, RND_SVC_1 },
+	{ "name", T_STR, K_ALL, RND_SVC_2 },
+	{ "runtime", T_STR, K_GIT, RND_SVC_4 },
+	{ "env", T_ANY, K_GIT, RND_SVC_3 },
+	{ "region", T_STR, K_SERVER | K_CRON | K_KV, RND_SVC_6 },
+	{ "plan", T_STR, K_SERVER | K_CRON | K_KV, RND_SVC_5 },
+	{ "previewPlan", T_STR, K_SERVER | K_KV, RND_SVC_5 },
+	{ "repo", T_STR, K_GIT, RND_SVC_7 },
+	{ "branch", T_STR, K_GIT, RND_SVC_7 },
+	{ "rootDir", T_STR, K_GIT, RND_SVC_7 },
+	{ "image", T_MAP, K_SERVER | K_CRON, RND_IMG_1 },
+	{ "dockerCommand", T_STR, K_SERVER | K_CRON, RND_SVC_7 },
+	{ "dockerContext", T_STR, K_SERVER | K_CRON, RND_SVC_7 },
+	{ "dockerfilePath", T_STR, K_SERVER | K_CRON, RND_SVC_7 },
+	{ "registryCredential", T_MAP, K_SERVER | K_CRON, RND_SVC_7 },
+	{ "buildCommand", T_STR, K_GIT, RND_CMD_2 },
+	{ "startCommand", T_STR, K_SERVER | K_CRON, RND_CMD_1 },
+	{ "preDeployCommand", T_STR, K_SERVER, RND_SVC_7 },
+	{ "initialDeployHook", T_STR, K_SERVER, RND_SVC_7 },
+	{ "schedule", T_STR, K_CRON, RND_CRON_2 },
+	{ "numInstances", T_ANY, K_SERVER, RND_SVC_11 },
+	{ "healthCheckPath", T_STR, K_SERVER, RND_HC_1 },
+	{ "scaling", T_MAP, K_SERVER, RND_SCALE_1 },
+	{ "disk", T_MAP, K_SERVER, RND_DISK_1 },
+	{ "domain", T_STR, K_SERVER | K_STATIC, RND_SVC_11 },
+	{ "domains", T_ANY, K_SERVER | K_STATIC, RND_SVC_11 },
+	{ "envVars", T_ANY, K_GIT, RND_ENV_1 },
+	{ "autoDeploy", T_BOOL, K_GIT, RND_SVC_8 },
+	{ "autoDeployTrigger", T_ANY, K_GIT, RND_SVC_9 },
+	{ "buildFilter", T_ANY, K_GIT, RND_SVC_10 },
+	{ "previews", T_MAP, K_SERVER | K_STATIC, RND_SVC_7 },
+	{ "pullRequestPreviewsEnabled", T_BOOL, K_SERVER | K_STATIC, RND_SVC_8 },
+	{ "maxShutdownDelaySeconds", T_ANY, K_SERVER, RND_SVC_11 },
+	{ "ipAllowList", T_ANY, K_SERVER | K_STATIC | K_KV, RND_SVC_11 },
+	{ "renderSubdomainPolicy", T_ANY, K_SERVER, RND_SVC_7 },
+	{ "staticPublishPath", T_STR, K_STATIC, RND_STATIC_1 },
+	{ "headers", T_SEQ, K_STATIC, RND_STATIC_4 },
+	{ "routes", T_SEQ, K_STATIC, RND_STATIC_3 },
+	{ "maxmemoryPolicy", T_ANY, K_KV, RND_KV_2 },
+	{ NULL, T_ANY, 0, RND_RULES },
 };
 
 static const struct field db_fields[] = {
-	{ "name", T_STR, K_ALL, "RND-DB-1" },
-	{ "databaseName", T_STR, K_ALL, "RND-DB-2" },
-	{ "user", T_STR, K_ALL, "RND-DB-2" },
-	{ "region", T_STR, K_ALL, "RND-SVC-6" },
-	{ "plan", T_STR, K_ALL, "RND-SVC-5" },
-	{ "previewPlan", T_STR, K_ALL, "RND-SVC-5" },
-	{ "diskSizeGB", T_ANY, K_ALL, "RND-DB-3" },
-	{ "previewDiskSizeGB", T_ANY, K_ALL, "RND-DB-3" },
-	{ "storageAutoscalingEnabled", T_BOOL, K_ALL, "RND-DB-2" },
-	{ "postgresMajorVersion", T_ANY, K_ALL, "RND-DB-4" },
-	{ "highAvailability", T_ANY, K_ALL, "RND-DB-5" },
-	{ "ipAllowList", T_ANY, K_ALL, "RND-SVC-11" },
-	{ "readReplicas", T_ANY, K_ALL, "RND-DB-6" },
-	{ NULL, T_ANY, 0, NULL },
+	{ "name", T_STR, K_ALL, RND_DB_1 },
+	{ "databaseName", T_STR, K_ALL, RND_DB_2 },
+	{ "user", T_STR, K_ALL, RND_DB_2 },
+	{ "region", T_STR, K_ALL, RND_SVC_6 },
+	{ "plan", T_STR, K_ALL, RND_SVC_5 },
+	{ "previewPlan", T_STR, K_ALL, RND_SVC_5 },
+	{ "diskSizeGB", T_ANY, K_ALL, RND_DB_3 },
+	{ "previewDiskSizeGB", T_ANY, K_ALL, RND_DB_3 },
+	{ "storageAutoscalingEnabled", T_BOOL, K_ALL, RND_DB_2 },
+	{ "postgresMajorVersion", T_ANY, K_ALL, RND_DB_4 },
+	{ "highAvailability", T_ANY, K_ALL, RND_DB_5 },
+	{ "ipAllowList", T_ANY, K_ALL, RND_SVC_11 },
+	{ "readReplicas", T_ANY, K_ALL, RND_DB_6 },
+	{ NULL, T_ANY, 0, RND_RULES },
 };
 
 /* Misspellings seen in the wild, with what was meant (config-rules.md RND-SVC-7, B6). */
@@ -486,10 +487,10 @@ static bool where(struct fy_node *n, int *line, int *col)
 	return false;
 }
 
-static void issue(struct ctx *c, struct fy_node *at, const char *rule, enum sim_severity sev, enum sim_fix fix,
+static void issue(struct ctx *c, struct fy_node *at, enum rnd_rule rule, enum sim_severity sev, enum sim_fix fix,
 		  const char *fix_text, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
-static void issue(struct ctx *c, struct fy_node *at, const char *rule, enum sim_severity sev, enum sim_fix fix,
+static void issue(struct ctx *c, struct fy_node *at, enum rnd_rule rule, enum sim_severity sev, enum sim_fix fix,
 		  const char *fix_text, const char *fmt, ...)
 {
 	char msg[SIM_MSG_MAX];
@@ -503,7 +504,7 @@ static void issue(struct ctx *c, struct fy_node *at, const char *rule, enum sim_
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (sim_add(c->rep, rule, sev, c->file, line, col, fix, fix_text, "%s", msg) < 0)
+	if (sim_add(c->rep, RND_ID(rule), sev, c->file, line, col, fix, fix_text, "%s", msg) < 0)
 		c->err = ERR_NOMEM;
 }
 
@@ -603,7 +604,7 @@ static const char *nearest_field(const char *s, size_t len, const struct field *
 }
 
 /* Report an unknown key K of pair P under RULE, suggesting NEAR when there is one. */
-static void unknown_key(struct ctx *c, struct fy_node_pair *p, const char *rule, enum sim_severity sev,
+static void unknown_key(struct ctx *c, struct fy_node_pair *p, enum rnd_rule rule, enum sim_severity sev,
 			const char *where_, const char *near)
 {
 	char kq[Q], fx[FIX_MAX];
@@ -619,7 +620,7 @@ static void unknown_key(struct ctx *c, struct fy_node_pair *p, const char *rule,
 }
 
 /* Report every key of MAP not in LIST (a << merge key is let through). */
-static void check_keys(struct ctx *c, struct fy_node *map, const char *const *list, const char *rule,
+static void check_keys(struct ctx *c, struct fy_node *map, const char *const *list, enum rnd_rule rule,
 		       enum sim_severity sev, const char *where_)
 {
 	struct fy_node_pair *p;
@@ -657,20 +658,20 @@ static void string_trap(struct ctx *c, struct fy_node_pair *p)
 	quote_fix(fx, p);
 	switch (classify(v)) {
 	case SC_BOOL:
-		issue(c, v, "RND-YAML-3", SIM_HIGH, SIM_FIX_HEAL, fx,
+		issue(c, v, RND_YAML_3, SIM_HIGH, SIM_FIX_HEAL, fx,
 		      "%s: %s is read as a boolean by every YAML parser, not as the string Render expects", kq, vq);
 		break;
 	case SC_BOOL11:
-		issue(c, v, "RND-YAML-3", SIM_MEDIUM, SIM_FIX_HEAL, fx,
+		issue(c, v, RND_YAML_3, SIM_MEDIUM, SIM_FIX_HEAL, fx,
 		      "%s: unquoted %s is a boolean to YAML 1.1 parsers; Render expects a string", kq, vq);
 		break;
 	case SC_INT:
 	case SC_FLOAT:
 		if (number_keeps_text(s, len))
-			issue(c, v, "RND-YAML-4", SIM_MEDIUM, SIM_FIX_HEAL, fx,
+			issue(c, v, RND_YAML_4, SIM_MEDIUM, SIM_FIX_HEAL, fx,
 			      "%s: %s is read as a number; Render expects a string", kq, vq);
 		else
-			issue(c, v, "RND-YAML-4", SIM_HIGH, SIM_FIX_HEAL, fx,
+			issue(c, v, RND_YAML_4, SIM_HIGH, SIM_FIX_HEAL, fx,
 			      "%s: %s is read as a number and loses its text (3.10 becomes 3.1)", kq, vq);
 		break;
 	default:
@@ -687,7 +688,7 @@ static const char *shape_name(struct fy_node *n)
 	return "a scalar";
 }
 
-static bool int_ok(struct ctx *c, struct fy_node_pair *p, const char *rule)
+static bool int_ok(struct ctx *c, struct fy_node_pair *p, enum rnd_rule rule)
 {
 	struct fy_node *v = val_of(p);
 	char kq[Q], vq[Q];
@@ -706,7 +707,7 @@ static bool int_ok(struct ctx *c, struct fy_node_pair *p, const char *rule)
 	return false;
 }
 
-static bool bool_ok(struct ctx *c, struct fy_node_pair *p, const char *rule)
+static bool bool_ok(struct ctx *c, struct fy_node_pair *p, enum rnd_rule rule)
 {
 	struct fy_node *v = val_of(p);
 	char kq[Q], vq[Q], fx[FIX_MAX];
@@ -719,7 +720,7 @@ static bool bool_ok(struct ctx *c, struct fy_node_pair *p, const char *rule)
 		return true;
 	case SC_BOOL11:
 		snprintf(fx, sizeof(fx), "write %s: %s", kq, bool_value(v) ? "true" : "false");
-		issue(c, v, "RND-YAML-3", SIM_MEDIUM, SIM_FIX_HEAL, fx,
+		issue(c, v, RND_YAML_3, SIM_MEDIUM, SIM_FIX_HEAL, fx,
 		      "%s: %s is a boolean only to YAML 1.1 parsers; write true or false", kq, q(vq, v));
 		return true;
 	default:
@@ -738,7 +739,7 @@ static bool bool_ok(struct ctx *c, struct fy_node_pair *p, const char *rule)
  * Check that pair P holds type T; RULE owns a wrong shape. False when the value is null, an
  * alias or of the wrong shape: the caller then has nothing to look into.
  */
-static bool value_ok(struct ctx *c, struct fy_node_pair *p, enum ftype t, const char *rule)
+static bool value_ok(struct ctx *c, struct fy_node_pair *p, enum ftype t, enum rnd_rule rule)
 {
 	struct fy_node *v = val_of(p);
 	char kq[Q];
@@ -777,7 +778,7 @@ static bool value_ok(struct ctx *c, struct fy_node_pair *p, enum ftype t, const 
 
 /* Check KEY of MAP as type T under RULE; returns the pair when its value is usable. */
 static struct fy_node_pair *typed(struct ctx *c, struct fy_node *map, const char *key, enum ftype t,
-				  const char *rule)
+				  enum rnd_rule rule)
 {
 	struct fy_node_pair *p = pair_get(map, key);
 
@@ -786,7 +787,7 @@ static struct fy_node_pair *typed(struct ctx *c, struct fy_node *map, const char
 
 /* Check string KEY of MAP against LIST; returns its index or -1. */
 static int check_enum(struct ctx *c, struct fy_node *map, const char *key, const char *const *list,
-		      const char *rule, const char *what)
+		      enum rnd_rule rule, const char *what)
 {
 	struct fy_node_pair *p = typed(c, map, key, T_STR, rule);
 	struct fy_node *v = val_of(p);
@@ -943,14 +944,14 @@ static void syntax_issue(struct ctx *c, struct fy_diag *diag)
 	if (line && (!(ccol = cron_alias_col(c, cline)) && line > 1))
 		ccol = cron_alias_col(c, --cline);
 	if (ccol) {
-		if (sim_add(c->rep, "RND-YAML-1", SIM_CRITICAL, c->file, cline, ccol, SIM_FIX_HEAL,
+		if (sim_add(c->rep, RND_ID(RND_YAML_1), SIM_CRITICAL, c->file, cline, ccol, SIM_FIX_HEAL,
 			    "quote the cron expression: schedule: \"*/5 * * * *\"",
 			    "YAML syntax error: an unquoted schedule starting with '*' is read as an alias (%s)",
 			    msg) < 0)
 			c->err = ERR_NOMEM;
 		return;
 	}
-	if (sim_add(c->rep, "RND-YAML-1", SIM_CRITICAL, c->file, line, col, SIM_FIX_NONE, NULL,
+	if (sim_add(c->rep, RND_ID(RND_YAML_1), SIM_CRITICAL, c->file, line, col, SIM_FIX_NONE, NULL,
 		    "YAML syntax error: %s", msg) < 0)
 		c->err = ERR_NOMEM;
 }
@@ -965,7 +966,7 @@ static void check_alias(struct ctx *c, struct fy_node *n)
 	if (!n || !fy_node_is_alias(n) || fy_node_resolve_alias(n))
 		return;
 	s = fy_node_get_scalar(n, &len);
-	issue(c, n, "RND-YAML-1", SIM_CRITICAL, SIM_FIX_NONE, NULL, "YAML error: alias '*%s' names no anchor",
+	issue(c, n, RND_YAML_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "YAML error: alias '*%s' names no anchor",
 	      err_quote(aq, sizeof(aq), s ? s : "", s ? len : 0));
 }
 
@@ -993,11 +994,11 @@ static void dup_keys(struct ctx *c, struct fy_node *map)
 			line = 0;
 		if (eqn(first->s, first->len, "env") &&
 		    (fy_node_is_sequence(first->owner) || fy_node_is_sequence(e->v[i].owner)))
-			issue(c, e->v[i].at, "RND-YAML-2", SIM_CRITICAL, SIM_FIX_HEAL,
+			issue(c, e->v[i].at, RND_YAML_2, SIM_CRITICAL, SIM_FIX_HEAL,
 			      "rename the list-valued env to envVars",
 			      "duplicate key 'env' (first at line %d): its variables belong in envVars", line);
 		else
-			issue(c, e->v[i].at, "RND-YAML-2", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, e->v[i].at, RND_YAML_2, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "duplicate key '%s' (first at line %d)", q(kq, e->v[i].at), line);
 	}
 }
@@ -1284,35 +1285,35 @@ static void check_svc_type(struct ctx *c, struct svc *s)
 	svc_name(s, nq);
 	if (!p || is_null(v)) {
 		if (!s->merged)
-			issue(c, p ? key_of(p) : s->map, "RND-SVC-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, p ? key_of(p) : s->map, RND_SVC_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "service %s has no type (web, worker, pserv, cron or keyvalue)", nq);
 		return;
 	}
 	if (!t) {
 		if (!fy_node_is_alias(v))
-			issue(c, v, "RND-SVC-1", SIM_CRITICAL, SIM_FIX_NONE, NULL, "service %s: type must be a string",
+			issue(c, v, RND_SVC_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "service %s: type must be a string",
 			      nq);
 		return;
 	}
 	q(vq, v);
 	if (eqn(t, len, "redis"))
-		issue(c, v, "RND-SVC-1", SIM_MEDIUM, SIM_FIX_HEAL, "rename type redis to keyvalue",
+		issue(c, v, RND_SVC_1, SIM_MEDIUM, SIM_FIX_HEAL, "rename type redis to keyvalue",
 		      "service %s: type redis is the deprecated name of keyvalue", nq);
 	else if (eqn(t, len, "static"))
-		issue(c, v, "RND-SVC-1", SIM_CRITICAL, SIM_FIX_HEAL, "set type: web and runtime: static",
+		issue(c, v, RND_SVC_1, SIM_CRITICAL, SIM_FIX_HEAL, "set type: web and runtime: static",
 		      "service %s: there is no type static; a static site is type: web with runtime: static", nq);
 	else if (eqn(t, len, "postgres") || eqn(t, len, "postgresql") || eqn(t, len, "database") ||
 		 eqn(t, len, "psql") || eqn(t, len, "pg"))
-		issue(c, v, "RND-SVC-1", SIM_CRITICAL, SIM_FIX_SUGGEST, "move it under databases:",
+		issue(c, v, RND_SVC_1, SIM_CRITICAL, SIM_FIX_SUGGEST, "move it under databases:",
 		      "service %s: type %s is not a service; PostgreSQL goes under databases:", nq, vq);
 	else if (s->kind == K_WORKFLOW)
-		issue(c, v, "RND-SVC-1", SIM_MEDIUM, SIM_FIX_NONE, NULL,
+		issue(c, v, RND_SVC_1, SIM_MEDIUM, SIM_FIX_NONE, NULL,
 		      "service %s: type workflow is newer than Render's schema; only its name and envVars were checked",
 		      nq);
 	else if (!s->kind) {
 		near = nearest(t, len, svc_type_names);
 		snprintf(fx, sizeof(fx), "write type: %s", near ? near : "");
-		issue(c, v, "RND-SVC-1", SIM_CRITICAL, near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, fx,
+		issue(c, v, RND_SVC_1, SIM_CRITICAL, near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, fx,
 		      "service %s: unknown type '%s' (web, worker, pserv, cron or keyvalue)", nq, vq);
 	}
 }
@@ -1323,11 +1324,11 @@ static void check_svc_name(struct ctx *c, struct svc *s)
 
 	if (!p || is_null(val_of(p))) {
 		if (!s->merged)
-			issue(c, p ? key_of(p) : s->map, "RND-SVC-2", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, p ? key_of(p) : s->map, RND_SVC_2, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "service has no name");
 		return;
 	}
-	value_ok(c, p, T_STR, "RND-SVC-2");
+	value_ok(c, p, T_STR, RND_SVC_2);
 }
 
 /* A key the service's kind does not take (pair P, field F). */
@@ -1340,24 +1341,24 @@ static void not_allowed(struct ctx *c, struct svc *s, struct fy_node_pair *p, co
 	snprintf(fx, sizeof(fx), "delete %s", f->key);
 	switch (s->kind) {
 	case K_STATIC:
-		issue(c, key_of(p), "RND-STATIC-2", SIM_CRITICAL, heal ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
+		issue(c, key_of(p), RND_STATIC_2, SIM_CRITICAL, heal ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
 		      "static site %s cannot have %s (no plan, region, start command, disk or scaling)", nq, f->key);
 		break;
 	case K_CRON:
-		issue(c, key_of(p), "RND-CRON-3", SIM_CRITICAL, SIM_FIX_SUGGEST, fx, "cron job %s cannot have %s",
+		issue(c, key_of(p), RND_CRON_3, SIM_CRITICAL, SIM_FIX_SUGGEST, fx, "cron job %s cannot have %s",
 		      nq, f->key);
 		break;
 	case K_KV:
-		issue(c, key_of(p), "RND-KV-3", SIM_CRITICAL, SIM_FIX_SUGGEST, fx,
+		issue(c, key_of(p), RND_KV_3, SIM_CRITICAL, SIM_FIX_SUGGEST, fx,
 		      "keyvalue %s cannot have %s (it runs no code of yours)", nq, f->key);
 		break;
 	default:
 		if (f->kinds == K_STATIC)
-			issue(c, key_of(p), "RND-SVC-7", SIM_CRITICAL, SIM_FIX_SUGGEST,
+			issue(c, key_of(p), RND_SVC_7, SIM_CRITICAL, SIM_FIX_SUGGEST,
 			      "set runtime: static if this is a static site",
 			      "service %s: %s is only for static sites (runtime: static)", nq, f->key);
 		else
-			issue(c, key_of(p), "RND-SVC-7", SIM_CRITICAL, SIM_FIX_SUGGEST, fx,
+			issue(c, key_of(p), RND_SVC_7, SIM_CRITICAL, SIM_FIX_SUGGEST, fx,
 			      "service %s: %s is not a field of this service type", nq, f->key);
 		break;
 	}
@@ -1368,13 +1369,13 @@ static void unknown_svc_key(struct ctx *c, struct svc *s, struct fy_node_pair *p
 	char nq[Q], where_[Q + 16];
 
 	if (s->kind == K_KV && eqn(k, len, "persistenceMode")) {
-		issue(c, key_of(p), "RND-KV-3", SIM_MEDIUM, SIM_FIX_NONE, NULL,
+		issue(c, key_of(p), RND_KV_3, SIM_MEDIUM, SIM_FIX_NONE, NULL,
 		      "keyvalue %s: persistenceMode is newer than Render's schema; check it in the dashboard",
 		      svc_name(s, nq));
 		return;
 	}
 	snprintf(where_, sizeof(where_), "service %s", svc_name(s, nq));
-	unknown_key(c, p, "RND-SVC-7", SIM_CRITICAL, where_, nearest_field(k, len, svc_fields));
+	unknown_key(c, p, RND_SVC_7, SIM_CRITICAL, where_, nearest_field(k, len, svc_fields));
 }
 
 /* Every key of the service: known, allowed for its kind, of the right type (RND-SVC-7 and owners). */
@@ -1411,7 +1412,7 @@ static void check_env_alias(struct ctx *c, struct svc *s, struct fy_node_pair *r
 	if (fy_node_is_sequence(ev) || fy_node_is_mapping(ev)) {
 		bool free_slot = !pair_get(s->map, "envVars");
 
-		issue(c, key_of(ep), "RND-SVC-3", SIM_CRITICAL, free_slot ? SIM_FIX_HEAL : SIM_FIX_SUGGEST,
+		issue(c, key_of(ep), RND_SVC_3, SIM_CRITICAL, free_slot ? SIM_FIX_HEAL : SIM_FIX_SUGGEST,
 		      free_slot ? "rename env to envVars" : "move these variables into envVars",
 		      "service %s: env names the runtime; environment variables go in envVars", nq);
 		return;
@@ -1419,13 +1420,13 @@ static void check_env_alias(struct ctx *c, struct svc *s, struct fy_node_pair *r
 	if (!e || is_null(ev))
 		return;
 	if (!rp || is_null(val_of(rp)))
-		issue(c, key_of(ep), "RND-SVC-3", SIM_MEDIUM, SIM_FIX_HEAL, "rename env to runtime",
+		issue(c, key_of(ep), RND_SVC_3, SIM_MEDIUM, SIM_FIX_HEAL, "rename env to runtime",
 		      "service %s: env is the deprecated name of runtime", nq);
 	else if (r && rl == el && memcmp(r, e, el) == 0)
-		issue(c, key_of(ep), "RND-SVC-3", SIM_MEDIUM, SIM_FIX_HEAL, "delete env (runtime says the same)",
+		issue(c, key_of(ep), RND_SVC_3, SIM_MEDIUM, SIM_FIX_HEAL, "delete env (runtime says the same)",
 		      "service %s: env repeats runtime", nq);
 	else
-		issue(c, key_of(ep), "RND-SVC-3", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, key_of(ep), RND_SVC_3, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "service %s: env and runtime disagree; keep runtime only", nq);
 }
 
@@ -1485,7 +1486,7 @@ static void check_runtime(struct ctx *c, struct svc *s)
 		check_env_alias(c, s, rp, ep);
 	if (!used || is_null(v) || (used == ep && !t)) {
 		if (!s->merged && s->kind != K_STATIC)
-			issue(c, s->map, "RND-SVC-3", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, s->map, RND_SVC_3, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "service %s has no runtime (%s)", nq, RUNTIME_LIST);
 		return;
 	}
@@ -1493,10 +1494,10 @@ static void check_runtime(struct ctx *c, struct svc *s)
 		return;
 	if ((fix = runtime_fix(t, len))) {
 		snprintf(fx, sizeof(fx), "write runtime: %s", fix);
-		issue(c, v, "RND-SVC-4", SIM_CRITICAL, SIM_FIX_HEAL, fx,
+		issue(c, v, RND_SVC_4, SIM_CRITICAL, SIM_FIX_HEAL, fx,
 		      "service %s: runtime '%s' is not one of Render's (%s)", nq, q(vq, v), fix);
 	} else {
-		issue(c, v, "RND-SVC-4", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, v, RND_SVC_4, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "service %s: unknown runtime '%s' (%s)", nq, q(vq, v), RUNTIME_LIST);
 	}
 }
@@ -1516,7 +1517,7 @@ static bool check_plan(struct ctx *c, struct fy_node_pair *p)
 	q(vq, v);
 	q(kq, key_of(p));
 	if (len >= sizeof(norm)) {
-		issue(c, v, "RND-SVC-5", SIM_CRITICAL, SIM_FIX_NONE, NULL, "unknown %s '%s'", kq, vq);
+		issue(c, v, RND_SVC_5, SIM_CRITICAL, SIM_FIX_NONE, NULL, "unknown %s '%s'", kq, vq);
 		return false;
 	}
 	for (i = 0; i < len; i++)
@@ -1524,15 +1525,15 @@ static bool check_plan(struct ctx *c, struct fy_node_pair *p)
 	norm[len] = '\0';
 	if (in_list(norm, len, plans)) {
 		snprintf(fx, sizeof(fx), "write %s: %s", kq, norm);
-		issue(c, v, "RND-SVC-5", SIM_CRITICAL, SIM_FIX_HEAL, fx,
+		issue(c, v, RND_SVC_5, SIM_CRITICAL, SIM_FIX_HEAL, fx,
 		      "%s '%s' is not a plan name: Render's are lower-case with dashes (%s)", kq, vq, norm);
 		return !strcmp(norm, "free");
 	}
 	if (in_list(norm, len, removed_plans))
-		issue(c, v, "RND-SVC-5", SIM_CRITICAL, SIM_FIX_SUGGEST, "pick a current plan: starter, standard or pro",
+		issue(c, v, RND_SVC_5, SIM_CRITICAL, SIM_FIX_SUGGEST, "pick a current plan: starter, standard or pro",
 		      "%s '%s' was removed by Render", kq, vq);
 	else
-		issue(c, v, "RND-SVC-5", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, v, RND_SVC_5, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "unknown %s '%s' (free, starter, standard, pro, pro plus, ... or basic-/pro-/accelerated-<size>)",
 		      kq, vq);
 	return false;
@@ -1568,10 +1569,10 @@ static void check_region(struct ctx *c, struct fy_node *map)
 		bool same = strlen(fix) == len && !strncasecmp(fix, s, len);
 
 		snprintf(fx, sizeof(fx), "write region: %s", fix);
-		issue(c, v, "RND-SVC-6", SIM_CRITICAL, same ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
+		issue(c, v, RND_SVC_6, SIM_CRITICAL, same ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
 		      "region '%s' is not one of Render's (oregon, ohio, virginia, frankfurt, singapore)", vq);
 	} else {
-		issue(c, v, "RND-SVC-6", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, v, RND_SVC_6, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "unknown region '%s' (oregon, ohio, virginia, frankfurt, singapore)", vq);
 	}
 }
@@ -1596,17 +1597,17 @@ static void check_autodeploy(struct ctx *c, struct svc *s)
 	int b;
 
 	svc_name(s, nq);
-	check_enum(c, s->map, "autoDeployTrigger", triggers, "RND-SVC-9", "autoDeployTrigger");
+	check_enum(c, s->map, "autoDeployTrigger", triggers, RND_SVC_9, "autoDeployTrigger");
 	if (!ad)
 		return;
 	if (adt) {
-		issue(c, key_of(ad), "RND-SVC-9", SIM_MEDIUM, SIM_FIX_SUGGEST, "delete autoDeploy",
+		issue(c, key_of(ad), RND_SVC_9, SIM_MEDIUM, SIM_FIX_SUGGEST, "delete autoDeploy",
 		      "service %s sets both autoDeploy and autoDeployTrigger", nq);
 		return;
 	}
 	b = bool_value(val_of(ad));
 	snprintf(fx, sizeof(fx), "replace autoDeploy with autoDeployTrigger: %s", b == 0 ? "\"off\"" : "commit");
-	issue(c, key_of(ad), "RND-SVC-8", SIM_MEDIUM, b < 0 ? SIM_FIX_NONE : SIM_FIX_HEAL, fx,
+	issue(c, key_of(ad), RND_SVC_8, SIM_MEDIUM, b < 0 ? SIM_FIX_NONE : SIM_FIX_HEAL, fx,
 	      "service %s: autoDeploy is deprecated; use autoDeployTrigger", nq);
 }
 
@@ -1619,12 +1620,12 @@ static void check_deprecated(struct ctx *c, struct svc *s)
 	svc_name(s, nq);
 	check_autodeploy(c, s);
 	if (pr)
-		issue(c, key_of(pr), "RND-SVC-8", SIM_MEDIUM, SIM_FIX_HEAL,
+		issue(c, key_of(pr), RND_SVC_8, SIM_MEDIUM, SIM_FIX_HEAL,
 		      bool_value(val_of(pr)) == 1 ? "replace it with previews: {generation: automatic}"
 						  : "delete pullRequestPreviewsEnabled",
 		      "service %s: pullRequestPreviewsEnabled is deprecated; use previews.generation", nq);
 	if (pp && (s->kind & K_SERVER))
-		issue(c, key_of(pp), "RND-SVC-8", SIM_MEDIUM, SIM_FIX_HEAL, "move previewPlan to previews.plan",
+		issue(c, key_of(pp), RND_SVC_8, SIM_MEDIUM, SIM_FIX_HEAL, "move previewPlan to previews.plan",
 		      "service %s: previewPlan is deprecated; use previews.plan", nq);
 	if (pp)
 		check_plan(c, pp);
@@ -1633,7 +1634,7 @@ static void check_deprecated(struct ctx *c, struct svc *s)
 static void check_build_filter(struct ctx *c, struct svc *s)
 {
 	static const char *const keys[] = { "paths", "ignoredPaths", NULL };
-	struct fy_node_pair *p = typed(c, s->map, "buildFilter", T_ANY, "RND-SVC-10");
+	struct fy_node_pair *p = typed(c, s->map, "buildFilter", T_ANY, RND_SVC_10);
 	struct fy_node *m = val_of(p), *item;
 	char nq[Q], fx[FIX_MAX];
 	void *it;
@@ -1641,17 +1642,17 @@ static void check_build_filter(struct ctx *c, struct svc *s)
 
 	if (!p)
 		return;
-	check_keys(c, m, keys, "RND-SVC-10", SIM_MEDIUM, "buildFilter");
+	check_keys(c, m, keys, RND_SVC_10, SIM_MEDIUM, "buildFilter");
 	for (i = 0; keys[i]; i++) {
-		struct fy_node_pair *lp = typed(c, m, keys[i], T_SEQ, "RND-SVC-10");
+		struct fy_node_pair *lp = typed(c, m, keys[i], T_SEQ, RND_SVC_10);
 
 		for (it = NULL; lp && (item = fy_node_sequence_iterate(val_of(lp), &it));)
 			if (!fy_node_is_scalar(item))
-				issue(c, item, "RND-SVC-10", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+				issue(c, item, RND_SVC_10, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 				      "buildFilter.%s entries must be glob strings", keys[i]);
 		if (!pair_get(m, keys[i]) && !pair_get(m, "<<")) {
 			snprintf(fx, sizeof(fx), "add %s: []", keys[i]);
-			issue(c, key_of(p), "RND-SVC-10", SIM_MEDIUM, SIM_FIX_SUGGEST, fx,
+			issue(c, key_of(p), RND_SVC_10, SIM_MEDIUM, SIM_FIX_SUGGEST, fx,
 			      "service %s: buildFilter without %s; a sync empties it, dropping any set elsewhere",
 			      svc_name(s, nq), keys[i]);
 		}
@@ -1689,15 +1690,15 @@ static void check_domain(struct ctx *c, struct fy_node *v)
 		return;
 	q(vq, v);
 	if (memmem(s, len, "://", 3) || memchr(s, '/', len))
-		issue(c, v, "RND-SVC-11", SIM_CRITICAL, SIM_FIX_SUGGEST, "keep only the host name (no scheme, no path)",
+		issue(c, v, RND_SVC_11, SIM_CRITICAL, SIM_FIX_SUGGEST, "keep only the host name (no scheme, no path)",
 		      "domain '%s' must be a host name, not a URL", vq);
 	else
-		issue(c, v, "RND-SVC-11", SIM_CRITICAL, SIM_FIX_NONE, NULL, "domain '%s' is not a host name", vq);
+		issue(c, v, RND_SVC_11, SIM_CRITICAL, SIM_FIX_NONE, NULL, "domain '%s' is not a host name", vq);
 }
 
 static void check_domains(struct ctx *c, struct fy_node *map)
 {
-	struct fy_node_pair *p = typed(c, map, "domains", T_ANY, "RND-SVC-11");
+	struct fy_node_pair *p = typed(c, map, "domains", T_ANY, RND_SVC_11);
 	struct fy_node *item;
 	void *it = NULL;
 
@@ -1706,7 +1707,7 @@ static void check_domains(struct ctx *c, struct fy_node *map)
 		if (fy_node_is_scalar(item))
 			check_domain(c, item);
 		else
-			issue(c, item, "RND-SVC-11", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, item, RND_SVC_11, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "domains entries must be strings");
 }
 
@@ -1739,7 +1740,7 @@ static bool cidr_ok(const char *s, size_t n)
 static void check_ip_allow(struct ctx *c, struct fy_node *map)
 {
 	static const char *const keys[] = { "source", "description", NULL };
-	struct fy_node_pair *p = typed(c, map, "ipAllowList", T_SEQ, "RND-SVC-11");
+	struct fy_node_pair *p = typed(c, map, "ipAllowList", T_SEQ, RND_SVC_11);
 	struct fy_node *item, *src;
 	char vq[Q];
 	void *it = NULL;
@@ -1748,26 +1749,26 @@ static void check_ip_allow(struct ctx *c, struct fy_node *map)
 
 	while (p && (item = fy_node_sequence_iterate(val_of(p), &it))) {
 		if (!fy_node_is_mapping(item)) {
-			issue(c, item, "RND-SVC-11", SIM_CRITICAL, SIM_FIX_SUGGEST, "write it as - source: <CIDR>",
+			issue(c, item, RND_SVC_11, SIM_CRITICAL, SIM_FIX_SUGGEST, "write it as - source: <CIDR>",
 			      "ipAllowList entries must be mappings with a source");
 			continue;
 		}
-		check_keys(c, item, keys, "RND-SVC-11", SIM_CRITICAL, "ipAllowList entry");
+		check_keys(c, item, keys, RND_SVC_11, SIM_CRITICAL, "ipAllowList entry");
 		src = get(item, "source");
 		if (is_null(src)) {
-			issue(c, item, "RND-SVC-11", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, item, RND_SVC_11, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "ipAllowList entry has no source");
 			continue;
 		}
 		if ((s = text(src, &len)) && !cidr_ok(s, len))
-			issue(c, src, "RND-SVC-11", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, src, RND_SVC_11, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "ipAllowList source '%s' is not an IP address or CIDR block", q(vq, src));
 	}
 }
 
 /* RND-SVC-11: a range on integer KEY of MAP. Returns the value, or DEF when absent or unusable. */
 static long int_range(struct ctx *c, struct fy_node *map, const char *key, long lo, long hi, long def,
-		      const char *rule)
+		      enum rnd_rule rule)
 {
 	struct fy_node_pair *p = typed(c, map, key, T_INT, rule);
 	long v;
@@ -1794,14 +1795,14 @@ static void check_svc_previews(struct ctx *c, struct svc *s)
 
 	if (!p || !fy_node_is_mapping(m))
 		return;
-	check_keys(c, m, s->kind == K_STATIC ? static_keys : server_keys, "RND-SVC-7", SIM_CRITICAL, "previews");
-	check_enum(c, m, "generation", generations, "RND-SVC-7", "previews.generation");
+	check_keys(c, m, s->kind == K_STATIC ? static_keys : server_keys, RND_SVC_7, SIM_CRITICAL, "previews");
+	check_enum(c, m, "generation", generations, RND_SVC_7, "previews.generation");
 	if (s->kind != K_STATIC) {
-		struct fy_node_pair *pp = typed(c, m, "plan", T_STR, "RND-SVC-5");
+		struct fy_node_pair *pp = typed(c, m, "plan", T_STR, RND_SVC_5);
 
 		if (pp)
 			check_plan(c, pp);
-		int_range(c, m, "numInstances", 1, LONG_MAX, 1, "RND-SVC-11");
+		int_range(c, m, "numInstances", 1, LONG_MAX, 1, RND_SVC_11);
 	}
 }
 
@@ -1818,20 +1819,20 @@ static void check_commands(struct ctx *c, struct svc *s)
 	svc_name(s, nq);
 	if (in_list(s->rt, s->rtlen, native_runtimes) && !s->merged) {
 		if (!has(s->map, "startCommand"))
-			issue(c, s->map, "RND-CMD-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, s->map, RND_CMD_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "service %s (runtime %.*s) has no startCommand: Render cannot start it", nq,
 			      (int)s->rtlen, s->rt);
 		if (!has(s->map, "buildCommand"))
-			issue(c, s->map, "RND-CMD-2", SIM_MEDIUM, SIM_FIX_NONE, NULL,
+			issue(c, s->map, RND_CMD_2, SIM_MEDIUM, SIM_FIX_NONE, NULL,
 			      "service %s (runtime %.*s) has no buildCommand: nothing installs its dependencies", nq,
 			      (int)s->rtlen, s->rt);
 	}
 	if (eqn(s->rt, s->rtlen, "docker")) {
 		if ((p = pair_get(s->map, "buildCommand")))
-			issue(c, key_of(p), "RND-CMD-3", SIM_MEDIUM, SIM_FIX_SUGGEST, "delete buildCommand",
+			issue(c, key_of(p), RND_CMD_3, SIM_MEDIUM, SIM_FIX_SUGGEST, "delete buildCommand",
 			      "service %s: runtime docker builds the Dockerfile; buildCommand is not run", nq);
 		if ((p = pair_get(s->map, "startCommand")))
-			issue(c, key_of(p), "RND-CMD-3", SIM_MEDIUM, SIM_FIX_SUGGEST,
+			issue(c, key_of(p), RND_CMD_3, SIM_MEDIUM, SIM_FIX_SUGGEST,
 			      "rename startCommand to dockerCommand",
 			      "service %s: runtime docker runs dockerCommand (or the Dockerfile's CMD), not this",
 			      nq);
@@ -1841,7 +1842,7 @@ static void check_commands(struct ctx *c, struct svc *s)
 	for (i = 0; image_unused[i]; i++)
 		if ((p = pair_get(s->map, image_unused[i]))) {
 			snprintf(fx, sizeof(fx), "delete %s", image_unused[i]);
-			issue(c, key_of(p), "RND-CMD-3", SIM_MEDIUM, SIM_FIX_SUGGEST, fx,
+			issue(c, key_of(p), RND_CMD_3, SIM_MEDIUM, SIM_FIX_SUGGEST, fx,
 			      "service %s: runtime image pulls a built image; %s is not used", nq, image_unused[i]);
 		}
 }
@@ -1856,7 +1857,7 @@ static void check_image(struct ctx *c, struct svc *s)
 
 	svc_name(s, nq);
 	if (p && !wants && s->rt) {
-		issue(c, key_of(p), "RND-IMG-1", SIM_MEDIUM, SIM_FIX_NONE, NULL,
+		issue(c, key_of(p), RND_IMG_1, SIM_MEDIUM, SIM_FIX_NONE, NULL,
 		      "service %s: image is only used with runtime: image", nq);
 		return;
 	}
@@ -1864,16 +1865,16 @@ static void check_image(struct ctx *c, struct svc *s)
 		return;
 	if (!p || !fy_node_is_mapping(m)) {
 		if (!p || is_null(m))
-			issue(c, p ? key_of(p) : s->map, "RND-IMG-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, p ? key_of(p) : s->map, RND_IMG_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "service %s: runtime image needs image.url", nq);
 		return;
 	}
-	check_keys(c, m, keys, "RND-IMG-1", SIM_CRITICAL, "image");
+	check_keys(c, m, keys, RND_IMG_1, SIM_CRITICAL, "image");
 	if (!has(m, "url"))
-		issue(c, key_of(p), "RND-IMG-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, key_of(p), RND_IMG_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "service %s: runtime image needs image.url", nq);
 	else
-		typed(c, m, "url", T_STR, "RND-IMG-1");
+		typed(c, m, "url", T_STR, RND_IMG_1);
 }
 
 static void check_health(struct ctx *c, struct svc *s)
@@ -1888,7 +1889,7 @@ static void check_health(struct ctx *c, struct svc *s)
 		return;
 	svc_name(s, nq);
 	if (s->kind != K_WEB)
-		issue(c, key_of(p), "RND-HC-1", SIM_MEDIUM, SIM_FIX_SUGGEST, "delete healthCheckPath",
+		issue(c, key_of(p), RND_HC_1, SIM_MEDIUM, SIM_FIX_SUGGEST, "delete healthCheckPath",
 		      "service %s: only web services are health-checked; healthCheckPath is ignored", nq);
 	if (len && t[0] == '/')
 		return;
@@ -1898,7 +1899,7 @@ static void check_health(struct ctx *c, struct svc *s)
 		snprintf(fx, sizeof(fx), "write healthCheckPath: %s", path);
 	else
 		snprintf(fx, sizeof(fx), "write healthCheckPath: /%s", vq);
-	issue(c, v, "RND-HC-1", SIM_CRITICAL, SIM_FIX_SUGGEST, fx,
+	issue(c, v, RND_HC_1, SIM_CRITICAL, SIM_FIX_SUGGEST, fx,
 	      "service %s: healthCheckPath '%s' must be a path starting with /", nq, vq);
 }
 
@@ -1914,21 +1915,21 @@ static void check_disk(struct ctx *c, struct svc *s)
 	if (!p || !fy_node_is_mapping(m))
 		return;
 	svc_name(s, nq);
-	check_keys(c, m, keys, "RND-DISK-1", SIM_CRITICAL, "disk");
+	check_keys(c, m, keys, RND_DISK_1, SIM_CRITICAL, "disk");
 	if (!has(m, "name") && !pair_get(m, "<<"))
-		issue(c, key_of(p), "RND-DISK-1", SIM_CRITICAL, SIM_FIX_NONE, NULL, "service %s: disk needs a name",
+		issue(c, key_of(p), RND_DISK_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "service %s: disk needs a name",
 		      nq);
-	typed(c, m, "name", T_STR, "RND-DISK-1");
+	typed(c, m, "name", T_STR, RND_DISK_1);
 	if (!has(m, "mountPath") && !pair_get(m, "<<"))
-		issue(c, key_of(p), "RND-DISK-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, key_of(p), RND_DISK_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "service %s: disk needs a mountPath", nq);
-	mp = typed(c, m, "mountPath", T_STR, "RND-DISK-1");
+	mp = typed(c, m, "mountPath", T_STR, RND_DISK_1);
 	if (mp && (t = text(val_of(mp), &len)) && (!len || t[0] != '/')) {
 		snprintf(fx, sizeof(fx), "write mountPath: /%s", q(vq, val_of(mp)));
-		issue(c, val_of(mp), "RND-DISK-1", SIM_CRITICAL, SIM_FIX_SUGGEST, fx,
+		issue(c, val_of(mp), RND_DISK_1, SIM_CRITICAL, SIM_FIX_SUGGEST, fx,
 		      "service %s: disk mountPath '%s' must be an absolute path", nq, vq);
 	}
-	int_range(c, m, "sizeGB", 1, LONG_MAX, 10, "RND-DISK-1");
+	int_range(c, m, "sizeGB", 1, LONG_MAX, 10, RND_DISK_1);
 }
 
 static void check_scaling(struct ctx *c, struct svc *s)
@@ -1943,19 +1944,19 @@ static void check_scaling(struct ctx *c, struct svc *s)
 	if (!p || !fy_node_is_mapping(m))
 		return;
 	svc_name(s, nq);
-	check_keys(c, m, keys, "RND-SCALE-1", SIM_MEDIUM, "scaling");
-	lo = int_range(c, m, "minInstances", 1, LONG_MAX, -1, "RND-SCALE-1");
-	hi = int_range(c, m, "maxInstances", 1, LONG_MAX, -1, "RND-SCALE-1");
-	int_range(c, m, "targetCPUPercent", 1, 90, 0, "RND-SCALE-1");
-	int_range(c, m, "targetMemoryPercent", 1, 90, 0, "RND-SCALE-1");
+	check_keys(c, m, keys, RND_SCALE_1, SIM_MEDIUM, "scaling");
+	lo = int_range(c, m, "minInstances", 1, LONG_MAX, -1, RND_SCALE_1);
+	hi = int_range(c, m, "maxInstances", 1, LONG_MAX, -1, RND_SCALE_1);
+	int_range(c, m, "targetCPUPercent", 1, 90, 0, RND_SCALE_1);
+	int_range(c, m, "targetMemoryPercent", 1, 90, 0, RND_SCALE_1);
 	if (lo >= 1 && hi >= 1 && lo > hi)
-		issue(c, get(m, "minInstances"), "RND-SCALE-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, get(m, "minInstances"), RND_SCALE_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "service %s: scaling.minInstances (%ld) is above maxInstances (%ld)", nq, lo, hi);
 	if (!pair_get(m, "targetCPUPercent") && !pair_get(m, "targetMemoryPercent") && !pair_get(m, "<<"))
-		issue(c, key_of(p), "RND-SCALE-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, key_of(p), RND_SCALE_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "service %s: scaling needs targetCPUPercent or targetMemoryPercent", nq);
 	if ((p = pair_get(s->map, "numInstances")))
-		issue(c, key_of(p), "RND-SCALE-2", SIM_MEDIUM, SIM_FIX_SUGGEST, "delete numInstances",
+		issue(c, key_of(p), RND_SCALE_2, SIM_MEDIUM, SIM_FIX_SUGGEST, "delete numInstances",
 		      "service %s: numInstances is ignored when scaling is set", nq);
 }
 
@@ -1968,22 +1969,22 @@ static void check_limits(struct ctx *c, struct svc *s, long instances)
 
 	svc_name(s, nq);
 	if (disk && (instances > 1 || scaling))
-		issue(c, key_of(disk), "RND-DISK-2", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, key_of(disk), RND_DISK_2, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "service %s has a disk, so it cannot run more than one instance (%s)", nq,
 		      scaling ? "scaling is set" : "numInstances > 1");
 	if (!s->free || s->kind != K_WEB)
 		return;
 	if (disk)
-		issue(c, key_of(disk), "RND-FREE-2", SIM_CRITICAL, SIM_FIX_SUGGEST, "use plan: starter (keep the disk)",
+		issue(c, key_of(disk), RND_FREE_2, SIM_CRITICAL, SIM_FIX_SUGGEST, "use plan: starter (keep the disk)",
 		      "service %s: free instances have no persistent disk", nq);
 	if (instances > 1)
-		issue(c, key_of(n), "RND-FREE-2", SIM_CRITICAL, SIM_FIX_SUGGEST, "use plan: starter",
+		issue(c, key_of(n), RND_FREE_2, SIM_CRITICAL, SIM_FIX_SUGGEST, "use plan: starter",
 		      "service %s: free instances cannot scale (numInstances > 1)", nq);
 	if (scaling)
-		issue(c, key_of(scaling), "RND-FREE-2", SIM_CRITICAL, SIM_FIX_SUGGEST, "use plan: starter",
+		issue(c, key_of(scaling), RND_FREE_2, SIM_CRITICAL, SIM_FIX_SUGGEST, "use plan: starter",
 		      "service %s: free instances cannot autoscale", nq);
 	if (pre && !is_null(val_of(pre)))
-		issue(c, key_of(pre), "RND-FREE-2", SIM_CRITICAL, SIM_FIX_SUGGEST,
+		issue(c, key_of(pre), RND_FREE_2, SIM_CRITICAL, SIM_FIX_SUGGEST,
 		      "use plan: starter, or run it at the start of startCommand",
 		      "service %s: pre-deploy command is not supported for free tier services", nq);
 }
@@ -1993,9 +1994,9 @@ static void check_server(struct ctx *c, struct svc *s)
 	long instances;
 	char nq[Q];
 
-	instances = int_range(c, s->map, "numInstances", 1, LONG_MAX, 1, "RND-SVC-11");
-	int_range(c, s->map, "maxShutdownDelaySeconds", 1, 300, 30, "RND-SVC-11");
-	check_enum(c, s->map, "renderSubdomainPolicy", on_off, "RND-SVC-7", "renderSubdomainPolicy");
+	instances = int_range(c, s->map, "numInstances", 1, LONG_MAX, 1, RND_SVC_11);
+	int_range(c, s->map, "maxShutdownDelaySeconds", 1, 300, 30, RND_SVC_11);
+	check_enum(c, s->map, "renderSubdomainPolicy", on_off, RND_SVC_7, "renderSubdomainPolicy");
 	check_commands(c, s);
 	check_image(c, s);
 	check_health(c, s);
@@ -2004,7 +2005,7 @@ static void check_server(struct ctx *c, struct svc *s)
 	check_limits(c, s, instances);
 	if (s->free && s->kind != K_WEB) {
 		svc_name(s, nq);
-		issue(c, get(s->map, "plan"), "RND-FREE-1", SIM_CRITICAL, SIM_FIX_SUGGEST, "use plan: starter",
+		issue(c, get(s->map, "plan"), RND_FREE_1, SIM_CRITICAL, SIM_FIX_SUGGEST, "use plan: starter",
 		      "service %s: there is no free plan for %s services", nq, kind_name(s->kind));
 	}
 }
@@ -2021,16 +2022,16 @@ static void check_cron(struct ctx *c, struct svc *s)
 	check_commands(c, s);
 	check_image(c, s);
 	if (s->free)
-		issue(c, get(s->map, "plan"), "RND-FREE-1", SIM_CRITICAL, SIM_FIX_SUGGEST, "use plan: starter",
+		issue(c, get(s->map, "plan"), RND_FREE_1, SIM_CRITICAL, SIM_FIX_SUGGEST, "use plan: starter",
 		      "cron job %s: there is no free plan for cron jobs", nq);
 	if (!p || is_null(v)) {
 		if (!s->merged)
-			issue(c, p ? key_of(p) : s->map, "RND-CRON-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, p ? key_of(p) : s->map, RND_CRON_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "cron job %s has no schedule", nq);
 		return;
 	}
 	if (t && !cron_ok(t, len, why, sizeof(why)))
-		issue(c, v, "RND-CRON-2", SIM_CRITICAL, SIM_FIX_NONE, NULL, "cron job %s: schedule '%s' %s", nq,
+		issue(c, v, RND_CRON_2, SIM_CRITICAL, SIM_FIX_NONE, NULL, "cron job %s: schedule '%s' %s", nq,
 		      q(vq, v), why);
 }
 
@@ -2039,10 +2040,10 @@ static void check_kv(struct ctx *c, struct svc *s)
 	struct fy_node_pair *p = pair_get(s->map, "ipAllowList");
 	char nq[Q];
 
-	check_enum(c, s->map, "maxmemoryPolicy", policies, "RND-KV-2", "maxmemoryPolicy");
+	check_enum(c, s->map, "maxmemoryPolicy", policies, RND_KV_2, "maxmemoryPolicy");
 	if ((p && !is_null(val_of(p))) || s->merged)
 		return;
-	issue(c, p ? key_of(p) : s->map, "RND-KV-1", SIM_CRITICAL, SIM_FIX_HEAL,
+	issue(c, p ? key_of(p) : s->map, RND_KV_1, SIM_CRITICAL, SIM_FIX_HEAL,
 	      "add ipAllowList: [] (internal connections only)",
 	      "keyvalue %s needs ipAllowList ([] allows internal connections only)", svc_name(s, nq));
 }
@@ -2062,22 +2063,22 @@ static void check_route(struct ctx *c, struct fy_node *r)
 	int i;
 
 	if (!fy_node_is_mapping(r)) {
-		issue(c, r, "RND-STATIC-3", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, r, RND_STATIC_3, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "routes entries must be mappings with type, source and destination");
 		return;
 	}
-	check_keys(c, r, keys, "RND-STATIC-3", SIM_MEDIUM, "route");
+	check_keys(c, r, keys, RND_STATIC_3, SIM_MEDIUM, "route");
 	for (i = 0; keys[i]; i++)
 		if (!has(r, keys[i]) && !pair_get(r, "<<"))
-			issue(c, r, "RND-STATIC-3", SIM_CRITICAL, SIM_FIX_NONE, NULL, "route has no %s", keys[i]);
-	check_enum(c, r, "type", route_types, "RND-STATIC-3", "route type");
-	sp = typed(c, r, "source", T_STR, "RND-STATIC-3");
+			issue(c, r, RND_STATIC_3, SIM_CRITICAL, SIM_FIX_NONE, NULL, "route has no %s", keys[i]);
+	check_enum(c, r, "type", route_types, RND_STATIC_3, "route type");
+	sp = typed(c, r, "source", T_STR, RND_STATIC_3);
 	if (sp && (t = text(val_of(sp), &len)) && (!len || t[0] != '/'))
-		issue(c, val_of(sp), "RND-STATIC-3", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, val_of(sp), RND_STATIC_3, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "route source '%s' must be a path starting with / (not a URL)", q(vq, val_of(sp)));
-	dp = typed(c, r, "destination", T_STR, "RND-STATIC-3");
+	dp = typed(c, r, "destination", T_STR, RND_STATIC_3);
 	if (dp && (t = text(val_of(dp), &len)) && (!len || t[0] != '/') && !url_ok(t, len))
-		issue(c, val_of(dp), "RND-STATIC-3", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, val_of(dp), RND_STATIC_3, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "route destination '%s' must be a path starting with / or an http(s) URL", q(vq, val_of(dp)));
 }
 
@@ -2091,17 +2092,17 @@ static void check_header(struct ctx *c, struct fy_node *h)
 	int i;
 
 	if (!fy_node_is_mapping(h)) {
-		issue(c, h, "RND-STATIC-4", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, h, RND_STATIC_4, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "headers entries must be mappings with path, name and value");
 		return;
 	}
-	check_keys(c, h, keys, "RND-STATIC-4", SIM_MEDIUM, "header");
+	check_keys(c, h, keys, RND_STATIC_4, SIM_MEDIUM, "header");
 	for (i = 0; keys[i]; i++) {
 		if (!has(h, keys[i]) && !pair_get(h, "<<"))
-			issue(c, h, "RND-STATIC-4", SIM_CRITICAL, SIM_FIX_NONE, NULL, "header has no %s", keys[i]);
-		pp = typed(c, h, keys[i], T_STR, "RND-STATIC-4");
+			issue(c, h, RND_STATIC_4, SIM_CRITICAL, SIM_FIX_NONE, NULL, "header has no %s", keys[i]);
+		pp = typed(c, h, keys[i], T_STR, RND_STATIC_4);
 		if (pp && i == 0 && (t = text(val_of(pp), &len)) && (!len || t[0] != '/'))
-			issue(c, val_of(pp), "RND-STATIC-4", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, val_of(pp), RND_STATIC_4, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "header path '%s' must start with /", q(vq, val_of(pp)));
 	}
 }
@@ -2114,7 +2115,7 @@ static void check_static(struct ctx *c, struct svc *s)
 	void *it;
 
 	if (!has(s->map, "staticPublishPath") && !s->merged)
-		issue(c, s->map, "RND-STATIC-1", SIM_CRITICAL, SIM_FIX_SUGGEST,
+		issue(c, s->map, RND_STATIC_1, SIM_CRITICAL, SIM_FIX_SUGGEST,
 		      "set staticPublishPath to the build's output directory (dist, build, public, out or _site)",
 		      "static site %s has no staticPublishPath", svc_name(s, nq));
 	if ((p = pair_get(s->map, "routes")) && fy_node_is_sequence(val_of(p)))
@@ -2188,16 +2189,16 @@ static void check_value_text(struct ctx *c, const struct svc *s, struct fy_node 
 		return;
 	qq(kq, key);
 	if (has_var_ref(t, len))
-		issue(c, v, "RND-ENV-11", SIM_HIGH, SIM_FIX_SUGGEST,
+		issue(c, v, RND_ENV_11, SIM_HIGH, SIM_FIX_SUGGEST,
 		      "use sync: false, or fromService/fromGroup for a value declared elsewhere",
 		      "%s: Blueprints do not expand $VARIABLES; the value is used literally", kq);
 	else if ((len >= 8 && secret_key(k, kl) && classify(v) == SC_STR) || url_with_password(t, len))
-		issue(c, v, "RND-ENV-9", SIM_MEDIUM, SIM_FIX_SUGGEST,
+		issue(c, v, RND_ENV_9, SIM_MEDIUM, SIM_FIX_SUGGEST,
 		      strstr(kq, "URL") ? "use fromDatabase/fromService for a connection string"
 					: "use generateValue: true for an app secret, or sync: false",
 		      "%s looks like a secret written into render.yaml", kq);
 	if (s && s->kind == K_WEB && eqn(k, kl, "PORT"))
-		issue(c, key, "RND-ENV-10", SIM_LOW, SIM_FIX_NONE, NULL,
+		issue(c, key, RND_ENV_10, SIM_LOW, SIM_FIX_NONE, NULL,
 		      "PORT is set by Render (10000 by default); hard-code it only if the app needs that port");
 }
 
@@ -2214,24 +2215,24 @@ static void check_env_value(struct ctx *c, const struct svc *s, struct fy_node_p
 	if (v && fy_node_is_alias(v))
 		return;
 	if (!v || (!t && !fy_node_is_scalar(v))) {
-		issue(c, at_val(vp), "RND-ENV-7", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, at_val(vp), RND_ENV_7, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "%s: value must be a string or a number, not %s", kq, v ? shape_name(v) : "nothing");
 		return;
 	}
 	switch (classify(v)) {
 	case SC_NULL:
-		issue(c, at_val(vp), "RND-ENV-7", SIM_MEDIUM, SIM_FIX_SUGGEST, "write value: \"\" or use sync: false",
+		issue(c, at_val(vp), RND_ENV_7, SIM_MEDIUM, SIM_FIX_SUGGEST, "write value: \"\" or use sync: false",
 		      "%s: value is empty (null), not a string", kq);
 		return;
 	case SC_BOOL:
 	case SC_BOOL11:
-		issue(c, v, "RND-ENV-7", SIM_MEDIUM, SIM_FIX_HEAL, fx,
+		issue(c, v, RND_ENV_7, SIM_MEDIUM, SIM_FIX_HEAL, fx,
 		      "%s: value %s is a YAML boolean; Render's schema wants a string", kq, q(vq, v));
 		return;
 	case SC_INT:
 	case SC_FLOAT:
 		if (!number_keeps_text(t, len))
-			issue(c, v, "RND-YAML-4", SIM_HIGH, SIM_FIX_HEAL, fx,
+			issue(c, v, RND_YAML_4, SIM_HIGH, SIM_FIX_HEAL, fx,
 			      "%s: value %s is read as a number and loses its text (3.10 becomes 3.1)", kq, q(vq, v));
 		return;
 	default:
@@ -2286,7 +2287,7 @@ static void same_region(struct ctx *c, const struct svc *s, struct fy_node *targ
 
 	if (!s || s->kind == K_STATIC || (a == b && !memcmp(ra, rb, a)))
 		return;
-	issue(c, at, "RND-SVC-6", SIM_HIGH, SIM_FIX_NONE, NULL,
+	issue(c, at, RND_SVC_6, SIM_HIGH, SIM_FIX_NONE, NULL,
 	      "service %s runs in %.*s but references a resource in %.*s; the private network does not cross regions",
 	      svc_name(s, nq), (int)a, ra, (int)b, rb);
 }
@@ -2299,13 +2300,13 @@ static void ref_missing(struct ctx *c, const struct scope *sc, int which, struct
 
 	q(vq, name);
 	if (elsewhere(c, sc, which, s, len)) {
-		issue(c, name, which == 0 ? "RND-ENV-6" : "RND-ENV-5", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, name, which == 0 ? RND_ENV_6 : RND_ENV_5, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "%s '%s' is declared in another environment; references resolve only inside one", what, vq);
 		return;
 	}
 	n = near_name(sc, which, s, len, near);
 	snprintf(fx, sizeof(fx), "write name: %s", n ? n : "");
-	issue(c, name, which == 0 ? "RND-ENV-6" : "RND-ENV-5", SIM_CRITICAL, n ? SIM_FIX_SUGGEST : SIM_FIX_NONE, fx,
+	issue(c, name, which == 0 ? RND_ENV_6 : RND_ENV_5, SIM_CRITICAL, n ? SIM_FIX_SUGGEST : SIM_FIX_NONE, fx,
 	      "no %s named '%s' is declared in this file", what, vq);
 }
 
@@ -2317,19 +2318,19 @@ static void check_from_db(struct ctx *c, const struct scope *sc, const struct sv
 	const char *t;
 
 	if (!fy_node_is_mapping(m)) {
-		issue(c, at_val(fp), "RND-ENV-5", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, at_val(fp), RND_ENV_5, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "fromDatabase must be a mapping with name and property");
 		return;
 	}
-	check_keys(c, m, keys, "RND-ENV-5", SIM_CRITICAL, "fromDatabase");
+	check_keys(c, m, keys, RND_ENV_5, SIM_CRITICAL, "fromDatabase");
 	if (!has(m, "property"))
-		issue(c, key_of(fp), "RND-ENV-5", SIM_CRITICAL, SIM_FIX_NONE, NULL, "fromDatabase needs a property");
+		issue(c, key_of(fp), RND_ENV_5, SIM_CRITICAL, SIM_FIX_NONE, NULL, "fromDatabase needs a property");
 	else
-		check_enum(c, m, "property", db_props, "RND-ENV-5", "fromDatabase.property");
+		check_enum(c, m, "property", db_props, RND_ENV_5, "fromDatabase.property");
 	name = get(m, "name");
 	if (is_null(name) || !(t = text(name, &len))) {
 		if (is_null(name))
-			issue(c, key_of(fp), "RND-ENV-5", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, key_of(fp), RND_ENV_5, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "fromDatabase needs a name");
 		return;
 	}
@@ -2360,13 +2361,13 @@ static void check_svc_target(struct ctx *c, const struct scope *sc, const struct
 	svc_init(&ts, target);
 	if (t && ts.kind && !svc_kind_matches(ts.kind, t, tl)) {
 		snprintf(fx, sizeof(fx), "write type: %s", kind_name(ts.kind));
-		issue(c, type, "RND-ENV-6", SIM_CRITICAL, count == 1 ? SIM_FIX_HEAL : SIM_FIX_NONE, fx,
+		issue(c, type, RND_ENV_6, SIM_CRITICAL, count == 1 ? SIM_FIX_HEAL : SIM_FIX_NONE, fx,
 		      "fromService names '%s' with type %s, but that service is %s", q(vq, name), q(tq, type),
 		      kind_name(ts.kind));
 	}
 	if (k && !is_null(key) && !declares(target, sc, k, kl, 0) && !(kl > 7 && !memcmp(k, "RENDER_", 7))) {
 		snprintf(fx, sizeof(fx), "declare %s on %s (sync: false if it is a secret)", q(tq, key), q(vq, name));
-		issue(c, key, "RND-ENV-6", SIM_CRITICAL, SIM_FIX_SUGGEST, fx,
+		issue(c, key, RND_ENV_6, SIM_CRITICAL, SIM_FIX_SUGGEST, fx,
 		      "environment variable not found: '%s' is not declared on service '%s'", tq, vq);
 	}
 	if (!k && ts.kind != K_STATIC)
@@ -2382,26 +2383,26 @@ static void check_from_svc(struct ctx *c, const struct scope *sc, const struct s
 	const char *t;
 
 	if (!fy_node_is_mapping(m)) {
-		issue(c, at_val(fp), "RND-ENV-6", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, at_val(fp), RND_ENV_6, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "fromService must be a mapping with name, type and property or envVarKey");
 		return;
 	}
-	check_keys(c, m, keys, "RND-ENV-6", SIM_CRITICAL, "fromService");
+	check_keys(c, m, keys, RND_ENV_6, SIM_CRITICAL, "fromService");
 	if (!has(m, "name"))
-		issue(c, key_of(fp), "RND-ENV-6", SIM_CRITICAL, SIM_FIX_NONE, NULL, "fromService needs a name");
+		issue(c, key_of(fp), RND_ENV_6, SIM_CRITICAL, SIM_FIX_NONE, NULL, "fromService needs a name");
 	if (!has(m, "type"))
-		issue(c, key_of(fp), "RND-ENV-6", SIM_CRITICAL, SIM_FIX_NONE, NULL, "fromService needs a type");
+		issue(c, key_of(fp), RND_ENV_6, SIM_CRITICAL, SIM_FIX_NONE, NULL, "fromService needs a type");
 	else
-		check_enum(c, m, "type", ref_types, "RND-ENV-6", "fromService.type");
+		check_enum(c, m, "type", ref_types, RND_ENV_6, "fromService.type");
 	if (has(m, "property") == has(m, "envVarKey"))
-		issue(c, key_of(fp), "RND-ENV-6", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, key_of(fp), RND_ENV_6, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "fromService needs exactly one of property and envVarKey");
 	prop = get(m, "property");
 	/* connectionString is svc_props[3]: only a keyvalue has one */
 	t = text(get(m, "type"), &tl);
-	if (has(m, "property") && check_enum(c, m, "property", svc_props, "RND-ENV-6", "fromService.property") == 3 &&
+	if (has(m, "property") && check_enum(c, m, "property", svc_props, RND_ENV_6, "fromService.property") == 3 &&
 	    t && !eqn(t, tl, "keyvalue") && !eqn(t, tl, "redis"))
-		issue(c, prop, "RND-ENV-6", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, prop, RND_ENV_6, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "fromService.property %s is only for keyvalue services", q(vq, prop));
 	check_svc_target(c, sc, s, m);
 }
@@ -2417,14 +2418,14 @@ static void check_from_group(struct ctx *c, const struct scope *sc, struct fy_no
 	size_t len;
 	const char *t = text(v, &len);
 
-	if (!value_ok(c, fp, T_STR, "RND-ENV-1") || !t || scope_find(sc, 2, t, len, NULL))
+	if (!value_ok(c, fp, T_STR, RND_ENV_1) || !t || scope_find(sc, 2, t, len, NULL))
 		return;
 	q(vq, v);
 	if (elsewhere(c, sc, 2, t, len))
-		issue(c, v, "RND-GRP-4", SIM_HIGH, SIM_FIX_NONE, NULL,
+		issue(c, v, RND_GRP_4, SIM_HIGH, SIM_FIX_NONE, NULL,
 		      "fromGroup '%s' is declared in another environment; groups resolve only inside one", vq);
 	else
-		issue(c, v, "RND-GRP-4", SIM_MEDIUM, SIM_FIX_NONE, NULL,
+		issue(c, v, RND_GRP_4, SIM_MEDIUM, SIM_FIX_NONE, NULL,
 		      "fromGroup '%s' is not declared in this file; the sync fails unless the workspace has that group",
 		      vq);
 }
@@ -2451,14 +2452,14 @@ static void two_sources(struct ctx *c, struct fy_node *item, struct fy_node_pair
 	const char *t = text(val_of(vp), &len);
 
 	if (plain_only && vp && t && len && !is_null(val_of(vp)))
-		issue(c, key_of(second), "RND-ENV-2", SIM_CRITICAL, SIM_FIX_HEAL,
+		issue(c, key_of(second), RND_ENV_2, SIM_CRITICAL, SIM_FIX_HEAL,
 		      "keep value, delete the other sources", "%s: cannot simultaneously specify value and %s", kq,
 		      q(sq, key_of(second)));
 	else if (plain_only && pair_get(item, "sync") && !pair_get(item, "generateValue"))
-		issue(c, key_of(second), "RND-ENV-2", SIM_CRITICAL, SIM_FIX_HEAL, "keep sync: false, delete value",
+		issue(c, key_of(second), RND_ENV_2, SIM_CRITICAL, SIM_FIX_HEAL, "keep sync: false, delete value",
 		      "%s: cannot simultaneously specify fields value and sync", kq);
 	else
-		issue(c, key_of(second), "RND-ENV-2", SIM_CRITICAL, SIM_FIX_SUGGEST,
+		issue(c, key_of(second), RND_ENV_2, SIM_CRITICAL, SIM_FIX_SUGGEST,
 		      "keep one of value, generateValue, sync, fromDatabase, fromService",
 		      "%s has more than one value source", kq);
 }
@@ -2466,17 +2467,17 @@ static void two_sources(struct ctx *c, struct fy_node *item, struct fy_node_pair
 /* The source flags: generateValue must be true, sync false (RND-ENV-4); groups take no sync (RND-GRP-2). */
 static void check_flags(struct ctx *c, struct fy_node *item, bool group, const char *kq)
 {
-	struct fy_node_pair *gp = typed(c, item, "generateValue", T_BOOL, "RND-ENV-4");
-	struct fy_node_pair *sp = typed(c, item, "sync", T_BOOL, "RND-ENV-4");
+	struct fy_node_pair *gp = typed(c, item, "generateValue", T_BOOL, RND_ENV_4);
+	struct fy_node_pair *sp = typed(c, item, "sync", T_BOOL, RND_ENV_4);
 
 	if (gp && bool_value(val_of(gp)) == 0)
-		issue(c, key_of(gp), "RND-ENV-4", SIM_MEDIUM, SIM_FIX_HEAL, "delete generateValue: false",
+		issue(c, key_of(gp), RND_ENV_4, SIM_MEDIUM, SIM_FIX_HEAL, "delete generateValue: false",
 		      "%s: generateValue: false does nothing", kq);
 	if (sp && bool_value(val_of(sp)) == 1)
-		issue(c, key_of(sp), "RND-ENV-4", SIM_MEDIUM, SIM_FIX_HEAL, "delete sync: true",
+		issue(c, key_of(sp), RND_ENV_4, SIM_MEDIUM, SIM_FIX_HEAL, "delete sync: true",
 		      "%s: sync: true does nothing (only sync: false asks for a value)", kq);
 	if (sp && group)
-		issue(c, key_of(sp), "RND-GRP-2", SIM_MEDIUM, SIM_FIX_NONE, NULL,
+		issue(c, key_of(sp), RND_GRP_2, SIM_MEDIUM, SIM_FIX_NONE, NULL,
 		      "%s: sync: false in an environment group; set the value on the group in the dashboard", kq);
 }
 
@@ -2490,7 +2491,7 @@ static bool group_refs(struct ctx *c, struct fy_node *item, const char *kq)
 
 	for (i = 0; refs[i]; i++)
 		if ((p = pair_get(item, refs[i]))) {
-			issue(c, key_of(p), "RND-GRP-2", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, key_of(p), RND_GRP_2, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "%s: environment groups cannot use %s", kq, refs[i]);
 			any = true;
 		}
@@ -2501,7 +2502,7 @@ static void check_from_group_item(struct ctx *c, const struct scope *sc, struct 
 				  struct fy_node_pair *fg)
 {
 	if (fy_node_mapping_item_count(item) > 1 && !pair_get(item, "<<")) {
-		issue(c, key_of(fg), "RND-ENV-1", SIM_CRITICAL, SIM_FIX_HEAL,
+		issue(c, key_of(fg), RND_ENV_1, SIM_CRITICAL, SIM_FIX_HEAL,
 		      "move fromGroup into an envVars item of its own",
 		      "an envVars item with fromGroup takes nothing else (must be from group or have a key and value)");
 		return;
@@ -2517,12 +2518,12 @@ static void check_envvar(struct ctx *c, const struct scope *sc, const struct svc
 
 	if (!fy_node_is_mapping(item)) {
 		if (!fy_node_is_alias(item))
-			issue(c, item, "RND-ENV-1", SIM_CRITICAL, SIM_FIX_SUGGEST,
+			issue(c, item, RND_ENV_1, SIM_CRITICAL, SIM_FIX_SUGGEST,
 			      "write it as - key: NAME with value: VALUE",
 			      "envVars entries must be mappings with a key and a value source");
 		return;
 	}
-	check_keys(c, item, env_item_keys, "RND-ENV-1", SIM_CRITICAL, "envVars entry");
+	check_keys(c, item, env_item_keys, RND_ENV_1, SIM_CRITICAL, "envVars entry");
 	if ((p = pair_get(item, "fromGroup")) && !group) {
 		check_from_group_item(c, sc, item, p);
 		return;
@@ -2530,25 +2531,25 @@ static void check_envvar(struct ctx *c, const struct scope *sc, const struct svc
 	kp = pair_get(item, "key");
 	if (!kp || is_null(val_of(kp))) {
 		if (!pair_get(item, "<<") && !(group && p))
-			issue(c, kp ? key_of(kp) : item, "RND-ENV-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, kp ? key_of(kp) : item, RND_ENV_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "envVars entry has no key (must be from group or have a key and value)");
 		if (group)
 			group_refs(c, item, "envVars entry");
 		return;
 	}
-	value_ok(c, kp, T_STR, "RND-ENV-1");
+	value_ok(c, kp, T_STR, RND_ENV_1);
 	qq(kq, val_of(kp));
 	if (group && group_refs(c, item, kq))
 		return;
 	n = count_sources(item, &second);
 	if (n == 0 && !pair_get(item, "<<"))
-		issue(c, val_of(kp), "RND-ENV-3", SIM_CRITICAL, SIM_FIX_HEAL,
+		issue(c, val_of(kp), RND_ENV_3, SIM_CRITICAL, SIM_FIX_HEAL,
 		      "add sync: false (Render asks for the value in the dashboard)",
 		      "%s has no value (must be from group or have a key and value)", kq);
 	else if (n > 1)
 		two_sources(c, item, second, kq);
 	if ((p = pair_get(item, "previewValue")) && !pair_get(item, "value"))
-		issue(c, key_of(p), "RND-ENV-2", SIM_CRITICAL, SIM_FIX_NONE, NULL, "%s: previewValue needs a value",
+		issue(c, key_of(p), RND_ENV_2, SIM_CRITICAL, SIM_FIX_NONE, NULL, "%s: previewValue needs a value",
 		      kq);
 	if ((p = pair_get(item, "value")))
 		check_env_value(c, s, kp, p);
@@ -2576,7 +2577,7 @@ static void env_dup_keys(struct ctx *c, struct fy_node *list)
 	ents_sort(e);
 	for (i = 1; i < e->n; i++)
 		if (e->v[i].len && ent_same(&e->v[i], &e->v[i - 1]))
-			issue(c, e->v[i].at, "RND-ENV-8", SIM_MEDIUM, SIM_FIX_NONE, NULL,
+			issue(c, e->v[i].at, RND_ENV_8, SIM_MEDIUM, SIM_FIX_NONE, NULL,
 			      "%s is declared twice in one envVars list; the last one wins", qq(kq, e->v[i].at));
 }
 
@@ -2589,7 +2590,7 @@ static void check_envvars(struct ctx *c, const struct scope *sc, const struct sv
 	if (!lp || is_null(list) || fy_node_is_alias(list))
 		return;
 	if (!fy_node_is_sequence(list)) {
-		issue(c, at_val(lp), group ? "RND-GRP-1" : "RND-ENV-1", SIM_CRITICAL, SIM_FIX_SUGGEST,
+		issue(c, at_val(lp), group ? RND_GRP_1 : RND_ENV_1, SIM_CRITICAL, SIM_FIX_SUGGEST,
 		      "write a list: - key: NAME with value: VALUE",
 		      "envVars must be a list of - key: ... entries, not %s", shape_name(list));
 		return;
@@ -2609,7 +2610,7 @@ static void check_service(struct ctx *c, const struct scope *sc, struct fy_node 
 
 	if (!fy_node_is_mapping(map)) {
 		if (!fy_node_is_alias(map))
-			issue(c, map, "RND-SVC-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, map, RND_SVC_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "services entries must be mappings");
 		return;
 	}
@@ -2639,7 +2640,7 @@ static void check_service(struct ctx *c, const struct scope *sc, struct fy_node 
 	else if (s.kind == K_STATIC)
 		check_static(c, &s);
 	if (c->previews_on && (p = pair_get(map, "branch")) && !is_null(val_of(p)))
-		issue(c, key_of(p), "RND-PREV-3", SIM_MEDIUM, SIM_FIX_NONE, NULL,
+		issue(c, key_of(p), RND_PREV_3, SIM_MEDIUM, SIM_FIX_NONE, NULL,
 		      "service %s pins a branch while preview environments are on; previews then build that branch",
 		      svc_name(&s, nq));
 	if (s.kind != K_KV)
@@ -2661,12 +2662,12 @@ static void check_db_plans(struct ctx *c, struct fy_node *map)
 	const char *pa = text(val_of(pp), &a), *pb = text(val_of(vp), &b);
 
 	if (pp && check_plan(c, pp))
-		issue(c, val_of(pp), "RND-DB-8", SIM_LOW, SIM_FIX_NONE, NULL,
+		issue(c, val_of(pp), RND_DB_8, SIM_LOW, SIM_FIX_NONE, NULL,
 		      "a free Postgres database expires after 30 days, and a workspace gets only one");
 	if (vp)
 		check_plan(c, vp);
 	if (pa && pb && in_list(pa, a, plans) && in_list(pb, b, plans) && flexible_plan(pa, a) != flexible_plan(pb, b))
-		issue(c, val_of(vp), "RND-DB-7", SIM_MEDIUM, SIM_FIX_NONE, NULL,
+		issue(c, val_of(vp), RND_DB_7, SIM_MEDIUM, SIM_FIX_NONE, NULL,
 		      "plan and previewPlan mix a flexible plan (basic-/pro-/accelerated-) with a legacy one");
 }
 
@@ -2680,18 +2681,18 @@ static void check_pg_version(struct ctx *c, struct fy_node_pair *p)
 	if (!p || is_null(v) || fy_node_is_alias(v))
 		return;
 	if (!t) {
-		issue(c, v, "RND-DB-4", SIM_CRITICAL, SIM_FIX_NONE, NULL, "postgresMajorVersion must be a string");
+		issue(c, v, RND_DB_4, SIM_CRITICAL, SIM_FIX_NONE, NULL, "postgresMajorVersion must be a string");
 		return;
 	}
 	q(vq, v);
 	if (!in_list(t, len, pg_versions)) {
-		issue(c, v, "RND-DB-4", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, v, RND_DB_4, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "postgresMajorVersion '%s' is not one Render offers (\"10\" to \"18\")", vq);
 		return;
 	}
 	if (plain(v)) {
 		snprintf(fx, sizeof(fx), "quote it: postgresMajorVersion: \"%s\"", vq);
-		issue(c, v, "RND-YAML-4", SIM_MEDIUM, SIM_FIX_HEAL, fx,
+		issue(c, v, RND_YAML_4, SIM_MEDIUM, SIM_FIX_HEAL, fx,
 		      "postgresMajorVersion: %s is read as a number; Render's schema wants the string \"%s\"", vq, vq);
 	}
 }
@@ -2699,12 +2700,12 @@ static void check_pg_version(struct ctx *c, struct fy_node_pair *p)
 static void check_db_disk(struct ctx *c, struct fy_node *map, const char *key)
 {
 	struct fy_node_pair *p = pair_get(map, key);
-	long v = int_range(c, map, key, 1, LONG_MAX, 1, "RND-DB-3");
+	long v = int_range(c, map, key, 1, LONG_MAX, 1, RND_DB_3);
 	char fx[FIX_MAX];
 
 	if (p && v > 1 && v % 5) {
 		snprintf(fx, sizeof(fx), "write %s: %ld", key, (v + 4) / 5 * 5);
-		issue(c, val_of(p), "RND-DB-3", SIM_CRITICAL, SIM_FIX_SUGGEST, fx,
+		issue(c, val_of(p), RND_DB_3, SIM_CRITICAL, SIM_FIX_SUGGEST, fx,
 		      "%s must be 1 or a multiple of 5, not %ld", key, v);
 	}
 }
@@ -2717,27 +2718,27 @@ static void check_db_extras(struct ctx *c, struct fy_node *map)
 	struct fy_node *item;
 	void *it = NULL;
 
-	if ((p = typed(c, map, "highAvailability", T_ANY, "RND-DB-5"))) {
-		check_keys(c, val_of(p), ha_keys, "RND-DB-5", SIM_CRITICAL, "highAvailability");
+	if ((p = typed(c, map, "highAvailability", T_ANY, RND_DB_5))) {
+		check_keys(c, val_of(p), ha_keys, RND_DB_5, SIM_CRITICAL, "highAvailability");
 		if (!pair_get(val_of(p), "enabled"))
-			issue(c, key_of(p), "RND-DB-5", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, key_of(p), RND_DB_5, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "highAvailability needs enabled");
-		typed(c, val_of(p), "enabled", T_BOOL, "RND-DB-5");
+		typed(c, val_of(p), "enabled", T_BOOL, RND_DB_5);
 	}
-	if (!(p = typed(c, map, "readReplicas", T_ANY, "RND-DB-6")))
+	if (!(p = typed(c, map, "readReplicas", T_ANY, RND_DB_6)))
 		return;
 	if (fy_node_sequence_is_empty(val_of(p)))
-		issue(c, key_of(p), "RND-DB-6", SIM_HIGH, SIM_FIX_NONE, NULL,
+		issue(c, key_of(p), RND_DB_6, SIM_HIGH, SIM_FIX_NONE, NULL,
 		      "readReplicas: [] deletes every read replica of the database on sync");
 	while ((item = fy_node_sequence_iterate(val_of(p), &it))) {
 		if (!fy_node_is_mapping(item)) {
-			issue(c, item, "RND-DB-6", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, item, RND_DB_6, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "readReplicas entries must be {name: ...}");
 			continue;
 		}
-		check_keys(c, item, rr_keys, "RND-DB-6", SIM_CRITICAL, "read replica");
+		check_keys(c, item, rr_keys, RND_DB_6, SIM_CRITICAL, "read replica");
 		if (!has(item, "name"))
-			issue(c, item, "RND-DB-6", SIM_CRITICAL, SIM_FIX_NONE, NULL, "read replica has no name");
+			issue(c, item, RND_DB_6, SIM_CRITICAL, SIM_FIX_NONE, NULL, "read replica has no name");
 	}
 }
 
@@ -2751,7 +2752,7 @@ static void check_db(struct ctx *c, struct fy_node *map)
 
 	if (!fy_node_is_mapping(map)) {
 		if (!fy_node_is_alias(map))
-			issue(c, map, "RND-DB-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, map, RND_DB_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "databases entries must be mappings");
 		return;
 	}
@@ -2759,12 +2760,12 @@ static void check_db(struct ctx *c, struct fy_node *map)
 		if (!(k = text(key_of(p), &len)) || eqn(k, len, "<<"))
 			continue;
 		if (!(f = field_find(db_fields, k, len)))
-			unknown_key(c, p, "RND-DB-2", SIM_CRITICAL, "a database", nearest_field(k, len, db_fields));
+			unknown_key(c, p, RND_DB_2, SIM_CRITICAL, "a database", nearest_field(k, len, db_fields));
 		else if (f->type != T_ANY)
 			value_ok(c, p, f->type, f->rule);
 	}
 	if (!has(map, "name") && !pair_get(map, "<<"))
-		issue(c, map, "RND-DB-1", SIM_CRITICAL, SIM_FIX_NONE, NULL, "database has no name");
+		issue(c, map, RND_DB_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "database has no name");
 	check_region(c, map);
 	check_db_plans(c, map);
 	check_db_disk(c, map, "diskSizeGB");
@@ -2781,20 +2782,20 @@ static void check_group(struct ctx *c, const struct scope *sc, struct fy_node *m
 
 	if (!fy_node_is_mapping(map)) {
 		if (!fy_node_is_alias(map))
-			issue(c, map, "RND-GRP-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, map, RND_GRP_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "envVarGroups entries must be mappings");
 		return;
 	}
-	check_keys(c, map, keys, "RND-GRP-1", SIM_CRITICAL, "an environment group");
+	check_keys(c, map, keys, RND_GRP_1, SIM_CRITICAL, "an environment group");
 	if (pair_get(map, "<<"))
 		return;
 	if (!has(map, "name"))
-		issue(c, map, "RND-GRP-1", SIM_CRITICAL, SIM_FIX_NONE, NULL, "environment group has no name");
+		issue(c, map, RND_GRP_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "environment group has no name");
 	else
-		typed(c, map, "name", T_STR, "RND-GRP-1");
+		typed(c, map, "name", T_STR, RND_GRP_1);
 	p = pair_get(map, "envVars");
 	if (!p || is_null(val_of(p)))
-		issue(c, p ? key_of(p) : map, "RND-GRP-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, p ? key_of(p) : map, RND_GRP_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "environment group needs envVars (a list)");
 	else
 		check_envvars(c, sc, NULL, p, true);
@@ -2819,14 +2820,14 @@ static void check_scope(struct ctx *c, const struct scope *sc)
 		for (it = NULL; (item = next_item(sc->groups[i], &it));) {
 			check_group(c, sc, item);
 			if ((t = text(get(item, "name"), &len)) && len && !ents_find(&sc->group_refs, t, len, NULL))
-				issue(c, get(item, "name"), "RND-GRP-5", SIM_LOW, SIM_FIX_NONE, NULL,
+				issue(c, get(item, "name"), RND_GRP_5, SIM_LOW, SIM_FIX_NONE, NULL,
 				      "environment group '%s' is not used by any service", q(vq, get(item, "name")));
 		}
 	}
 }
 
 /* Report the later of equal names in sorted E under RULE. */
-static void report_dups(struct ctx *c, const struct ents *e, const char *rule, const char *what)
+static void report_dups(struct ctx *c, const struct ents *e, enum rnd_rule rule, const char *what)
 {
 	const struct ent *first;
 	char vq[Q];
@@ -2851,7 +2852,7 @@ static void report_dups(struct ctx *c, const struct ents *e, const char *rule, c
  */
 static void check_unique(struct ctx *c)
 {
-	static const char *const rules[] = { "RND-SVC-2", "RND-DB-1", "RND-GRP-3" };
+	static const enum rnd_rule rules[] = { RND_SVC_2, RND_DB_1, RND_GRP_3 };
 	static const char *const what[] = { "service", "database", "environment group" };
 	struct ents all[3];
 	char vq[Q];
@@ -2869,7 +2870,7 @@ static void check_unique(struct ctx *c)
 	for (i = 0; i < all[1].n; i++)
 		if ((i == 0 || !ent_same(&all[1].v[i], &all[1].v[i - 1])) &&
 		    ents_find(&all[0], all[1].v[i].s, all[1].v[i].len, NULL))
-			issue(c, all[1].v[i].at, "RND-SVC-2", SIM_LOW, SIM_FIX_NONE, NULL,
+			issue(c, all[1].v[i].at, RND_SVC_2, SIM_LOW, SIM_FIX_NONE, NULL,
 			      "database '%s' has the name of a service; distinct names read better",
 			      q(vq, all[1].v[i].at));
 	for (w = 0; w < 3; w++)
@@ -2901,31 +2902,31 @@ static void scope_index(struct ctx *c, struct scope *sc)
 static void check_root_previews(struct ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = { "generation", "expireAfterDays", NULL };
-	struct fy_node_pair *p = typed(c, root, "previews", T_MAP, "RND-PREV-1");
+	struct fy_node_pair *p = typed(c, root, "previews", T_MAP, RND_PREV_1);
 	struct fy_node_pair *en = pair_get(root, "previewsEnabled"), *ex = pair_get(root, "previewsExpireAfterDays");
 	int g;
 
 	if (p) {
-		check_keys(c, val_of(p), keys, "RND-PREV-1", SIM_CRITICAL, "previews");
-		g = check_enum(c, val_of(p), "generation", generations, "RND-PREV-1", "previews.generation");
-		int_range(c, val_of(p), "expireAfterDays", 1, LONG_MAX, 1, "RND-PREV-1");
+		check_keys(c, val_of(p), keys, RND_PREV_1, SIM_CRITICAL, "previews");
+		g = check_enum(c, val_of(p), "generation", generations, RND_PREV_1, "previews.generation");
+		int_range(c, val_of(p), "expireAfterDays", 1, LONG_MAX, 1, RND_PREV_1);
 		c->previews_on = g == 0 || g == 1;
 	}
-	if (en && value_ok(c, en, T_BOOL, "RND-PREV-2")) {
+	if (en && value_ok(c, en, T_BOOL, RND_PREV_2)) {
 		bool on = bool_value(val_of(en)) == 1;
 
-		issue(c, key_of(en), "RND-PREV-2", SIM_MEDIUM, p ? SIM_FIX_SUGGEST : SIM_FIX_HEAL,
+		issue(c, key_of(en), RND_PREV_2, SIM_MEDIUM, p ? SIM_FIX_SUGGEST : SIM_FIX_HEAL,
 		      on && !p ? "replace it with previews: {generation: automatic}" : "delete previewsEnabled",
 		      "previewsEnabled is deprecated; use previews.generation");
 		c->previews_on = c->previews_on || (on && !p);
 	}
-	if (ex && value_ok(c, ex, T_INT, "RND-PREV-2"))
-		issue(c, key_of(ex), "RND-PREV-2", SIM_MEDIUM, SIM_FIX_HEAL, "move it to previews.expireAfterDays",
+	if (ex && value_ok(c, ex, T_INT, RND_PREV_2))
+		issue(c, key_of(ex), RND_PREV_2, SIM_MEDIUM, SIM_FIX_HEAL, "move it to previews.expireAfterDays",
 		      "previewsExpireAfterDays is deprecated; use previews.expireAfterDays");
 }
 
 /* The services, databases and envVarGroups of MAP into slot I of SC, each checked to be a list. */
-static void take_resources(struct ctx *c, struct fy_node *map, struct scope *sc, int i, const char *rule)
+static void take_resources(struct ctx *c, struct fy_node *map, struct scope *sc, int i, enum rnd_rule rule)
 {
 	struct fy_node_pair *p;
 
@@ -2948,27 +2949,27 @@ static void check_environment(struct ctx *c, struct fy_node *env)
 
 	memset(&sc, 0, sizeof(sc));
 	if (!fy_node_is_mapping(env)) {
-		issue(c, env, "RND-PRJ-1", SIM_CRITICAL, SIM_FIX_NONE, NULL, "environments entries must be mappings");
+		issue(c, env, RND_PRJ_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "environments entries must be mappings");
 		return;
 	}
-	check_keys(c, env, keys, "RND-PRJ-1", SIM_CRITICAL, "an environment");
+	check_keys(c, env, keys, RND_PRJ_1, SIM_CRITICAL, "an environment");
 	if (!has(env, "name") && !pair_get(env, "<<"))
-		issue(c, env, "RND-PRJ-1", SIM_CRITICAL, SIM_FIX_NONE, NULL, "environment has no name");
-	typed(c, env, "name", T_STR, "RND-PRJ-1");
-	if ((p = typed(c, env, "networking", T_MAP, "RND-PRJ-1"))) {
-		check_keys(c, val_of(p), net_keys, "RND-PRJ-1", SIM_CRITICAL, "networking");
-		check_enum(c, val_of(p), "isolation", on_off, "RND-PRJ-1", "networking.isolation");
+		issue(c, env, RND_PRJ_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "environment has no name");
+	typed(c, env, "name", T_STR, RND_PRJ_1);
+	if ((p = typed(c, env, "networking", T_MAP, RND_PRJ_1))) {
+		check_keys(c, val_of(p), net_keys, RND_PRJ_1, SIM_CRITICAL, "networking");
+		check_enum(c, val_of(p), "isolation", on_off, RND_PRJ_1, "networking.isolation");
 	}
-	if ((p = typed(c, env, "permissions", T_MAP, "RND-PRJ-1"))) {
-		check_keys(c, val_of(p), perm_keys, "RND-PRJ-1", SIM_CRITICAL, "permissions");
-		check_enum(c, val_of(p), "protection", on_off, "RND-PRJ-1", "permissions.protection");
+	if ((p = typed(c, env, "permissions", T_MAP, RND_PRJ_1))) {
+		check_keys(c, val_of(p), perm_keys, RND_PRJ_1, SIM_CRITICAL, "permissions");
+		check_enum(c, val_of(p), "protection", on_off, RND_PRJ_1, "permissions.protection");
 	}
-	take_resources(c, env, &sc, 0, "RND-PRJ-1");
+	take_resources(c, env, &sc, 0, RND_PRJ_1);
 	scope_add(c, &sc);
 }
 
 /* Names of the mappings in SEQ unique (RULE, WHAT). */
-static void unique_in(struct ctx *c, struct fy_node *seq, const char *rule, const char *what)
+static void unique_in(struct ctx *c, struct fy_node *seq, enum rnd_rule rule, const char *what)
 {
 	struct fy_node *item;
 	void *it = NULL;
@@ -2983,30 +2984,30 @@ static void unique_in(struct ctx *c, struct fy_node *seq, const char *rule, cons
 static void check_projects(struct ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = { "name", "environments", NULL };
-	struct fy_node_pair *p = typed(c, root, "projects", T_SEQ, "RND-ROOT-3"), *ep;
+	struct fy_node_pair *p = typed(c, root, "projects", T_SEQ, RND_ROOT_3), *ep;
 	struct fy_node *prj, *env;
 	void *it = NULL, *it2;
 
 	while (p && (prj = fy_node_sequence_iterate(val_of(p), &it))) {
 		if (!fy_node_is_mapping(prj)) {
-			issue(c, prj, "RND-PRJ-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			issue(c, prj, RND_PRJ_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "projects entries must be mappings");
 			continue;
 		}
-		check_keys(c, prj, keys, "RND-PRJ-1", SIM_CRITICAL, "a project");
+		check_keys(c, prj, keys, RND_PRJ_1, SIM_CRITICAL, "a project");
 		if (!has(prj, "name") && !pair_get(prj, "<<"))
-			issue(c, prj, "RND-PRJ-1", SIM_CRITICAL, SIM_FIX_NONE, NULL, "project has no name");
-		typed(c, prj, "name", T_STR, "RND-PRJ-1");
+			issue(c, prj, RND_PRJ_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "project has no name");
+		typed(c, prj, "name", T_STR, RND_PRJ_1);
 		if (!has(prj, "environments") && !pair_get(prj, "<<"))
-			issue(c, prj, "RND-PRJ-1", SIM_CRITICAL, SIM_FIX_NONE, NULL, "project has no environments");
-		if (!(ep = typed(c, prj, "environments", T_SEQ, "RND-PRJ-1")))
+			issue(c, prj, RND_PRJ_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "project has no environments");
+		if (!(ep = typed(c, prj, "environments", T_SEQ, RND_PRJ_1)))
 			continue;
-		unique_in(c, val_of(ep), "RND-PRJ-1", "environment");
+		unique_in(c, val_of(ep), RND_PRJ_1, "environment");
 		for (it2 = NULL; (env = fy_node_sequence_iterate(val_of(ep), &it2));)
 			check_environment(c, env);
 	}
 	if (p)
-		unique_in(c, val_of(p), "RND-PRJ-1", "project");
+		unique_in(c, val_of(p), RND_PRJ_1, "project");
 }
 
 static void check_version(struct ctx *c, struct fy_node *root)
@@ -3017,9 +3018,9 @@ static void check_version(struct ctx *c, struct fy_node *root)
 	if (!p || is_null(v) || fy_node_is_alias(v))
 		return;
 	if (!is(v, "1"))
-		issue(c, at_val(p), "RND-ROOT-3", SIM_CRITICAL, SIM_FIX_NONE, NULL, "version must be \"1\"");
+		issue(c, at_val(p), RND_ROOT_3, SIM_CRITICAL, SIM_FIX_NONE, NULL, "version must be \"1\"");
 	else if (plain(v))
-		issue(c, v, "RND-YAML-4", SIM_MEDIUM, SIM_FIX_HEAL, "quote it: version: \"1\"",
+		issue(c, v, RND_YAML_4, SIM_MEDIUM, SIM_FIX_HEAL, "quote it: version: \"1\"",
 		      "version: 1 is read as a number; Render's schema wants the string \"1\"");
 }
 
@@ -3036,13 +3037,13 @@ static void check_root(struct ctx *c, struct fy_node *root)
 	size_t i;
 
 	memset(&sc, 0, sizeof(sc));
-	check_keys(c, root, root_keys, "RND-ROOT-1", SIM_CRITICAL, "the root");
+	check_keys(c, root, root_keys, RND_ROOT_1, SIM_CRITICAL, "the root");
 	check_version(c, root);
 	check_root_previews(c, root);
-	take_resources(c, root, &sc, 0, "RND-ROOT-3");
-	if ((up = typed(c, root, "ungrouped", T_MAP, "RND-ROOT-3"))) {
-		check_keys(c, val_of(up), resource_keys, "RND-ROOT-1", SIM_CRITICAL, "ungrouped");
-		take_resources(c, val_of(up), &sc, 1, "RND-ROOT-3");
+	take_resources(c, root, &sc, 0, RND_ROOT_3);
+	if ((up = typed(c, root, "ungrouped", T_MAP, RND_ROOT_3))) {
+		check_keys(c, val_of(up), resource_keys, RND_ROOT_1, SIM_CRITICAL, "ungrouped");
+		take_resources(c, val_of(up), &sc, 1, RND_ROOT_3);
 	}
 	scope_add(c, &sc);
 	check_projects(c, root);
@@ -3055,7 +3056,7 @@ static void check_root(struct ctx *c, struct fy_node *root)
 		    !empty_seq(c->scopes[i].dbs[0]) || !empty_seq(c->scopes[i].dbs[1]))
 			break;
 	if (i == c->nscopes && !pair_get(root, "<<"))
-		issue(c, root, "RND-ROOT-2", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, root, RND_ROOT_2, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "the Blueprint declares no services and no databases: there is nothing to sync");
 	check_unique(c);
 	for (i = 0; i < c->nscopes && !c->err; i++)
@@ -3137,7 +3138,7 @@ static bool utf8_ok(struct ctx *c)
 
 	while (i < c->len) {
 		if (!(k = utf8_len(s + i, c->len - i))) {
-			if (sim_add(c->rep, "RND-YAML-1", SIM_CRITICAL, c->file, line, col, SIM_FIX_NONE, NULL,
+			if (sim_add(c->rep, RND_ID(RND_YAML_1), SIM_CRITICAL, c->file, line, col, SIM_FIX_NONE, NULL,
 				    "the file is not UTF-8 (byte 0x%02x)", s[i]) < 0)
 				c->err = ERR_NOMEM;
 			return false;
@@ -3175,14 +3176,14 @@ static int simulate(struct ctx *c)
 		goto out;
 	}
 	if (!fyd || !(root = fy_document_root(fyd))) {
-		issue(c, NULL, "RND-YAML-1", SIM_CRITICAL, SIM_FIX_NONE, NULL, "the file holds no YAML document");
+		issue(c, NULL, RND_YAML_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "the file holds no YAML document");
 		goto out;
 	}
 	if (next)
-		issue(c, fy_document_root(next), "RND-YAML-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, fy_document_root(next), RND_YAML_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "render.yaml must hold a single YAML document; this one follows the first");
 	if (!fy_node_is_mapping(root)) {
-		issue(c, root, "RND-YAML-1", SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, root, RND_YAML_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "the root must be a mapping (services:, databases:, ...), not %s", shape_name(root));
 		goto out;
 	}

@@ -1,5 +1,6 @@
 /* The netlify.toml simulator: the checks Netlify's config, redirect and header parsers run, on a parsed document. */
-#include "app/sim_netlify.h"
+#include "platform/netlify/netlify.h"
+#include "platform/netlify/rules.h"
 #include "formats/toml.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -68,10 +69,10 @@ static const char *const dev_keys[] = { "command", "port", "targetPort", "functi
 
 /* ---- reporting ---- */
 
-static void add(struct ntl *c, const char *rule, enum sim_severity sev, struct toml_span at, enum sim_fix fix,
+static void add(struct ntl *c, enum ntl_rule rule, enum sim_severity sev, struct toml_span at, enum sim_fix fix,
 		const char *fix_text, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
-static void add(struct ntl *c, const char *rule, enum sim_severity sev, struct toml_span at, enum sim_fix fix,
+static void add(struct ntl *c, enum ntl_rule rule, enum sim_severity sev, struct toml_span at, enum sim_fix fix,
 		const char *fix_text, const char *fmt, ...)
 {
 	char msg[SIM_MSG_MAX];
@@ -81,7 +82,7 @@ static void add(struct ntl *c, const char *rule, enum sim_severity sev, struct t
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	r = sim_add(c->rep, rule, sev, c->file, (int)at.line, (int)at.col, fix, fix_text, "%s", msg);
+	r = sim_add(c->rep, NTL_ID(rule), sev, c->file, (int)at.line, (int)at.col, fix, fix_text, "%s", msg);
 	if (r < 0 && !c->err)
 		c->err = r;
 }
@@ -335,7 +336,7 @@ static void check_path(struct ntl *c, const struct toml_value *v, const char *wh
 	if (!str_of(v, &s, &n) || base_depth < 0)
 		return;
 	if (path_depth(s, n, base_depth) < 0)
-		add(c, "NTL-BUILD-5", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_BUILD_5, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 		    "%s '%s' resolves outside the repository root: the build fails with \"must be inside the "
 		    "repository root directory\"", what, Q(s, n));
 }
@@ -344,7 +345,7 @@ static void check_path(struct ntl *c, const struct toml_value *v, const char *wh
 static bool check_path_type(struct ntl *c, const struct toml_value *v, const char *what, int base_depth)
 {
 	if (!is_type(v, TOML_STRING)) {
-		add(c, "NTL-BUILD-5", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_BUILD_5, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 		    "%s must be a string path, not %s: the build stops at configuration validation", what, a_type(v));
 		return false;
 	}
@@ -460,22 +461,22 @@ static void classify_redefinition(struct ntl *c, const char *s, size_t n, struct
 		mixed = off < n && (s[off] == '{' || (s[ls] != '[' && end < n && end > off && s[end] == '.'));
 	}
 	if (mixed) {
-		add(c, "NTL-TOML-6", SIM_CRITICAL, at, SIM_FIX_SUGGEST,
+		add(c, NTL_TOML_6, SIM_CRITICAL, at, SIM_FIX_SUGGEST,
 		    "keep these keys in one place: either the inline table or dotted keys, or the [table] section",
 		    "a table given as an inline table or dotted keys is defined again by a [header]: the build fails "
 		    "with \"Cannot redefine existing key\" (%s)", m);
 		return;
 	}
 	if (about(s, n, here, m, "headers"))
-		add(c, "NTL-TOML-4", SIM_CRITICAL, at, SIM_FIX_SUGGEST,
+		add(c, NTL_TOML_4, SIM_CRITICAL, at, SIM_FIX_SUGGEST,
 		    "open every header block with its own [[headers]] line and for = \"...\" above [headers.values]",
 		    "a key or table is defined twice: the build fails with \"Cannot redefine existing key\" (%s)", m);
 	else if (about(s, n, here, m, "plugins"))
-		add(c, "NTL-TOML-4", SIM_CRITICAL, at, SIM_FIX_SUGGEST,
+		add(c, NTL_TOML_4, SIM_CRITICAL, at, SIM_FIX_SUGGEST,
 		    "write every plugin as its own [[plugins]] block with one package = line",
 		    "a key or table is defined twice: the build fails with \"Cannot redefine existing key\" (%s)", m);
 	else
-		add(c, "NTL-TOML-4", SIM_CRITICAL, at, SIM_FIX_SUGGEST, "remove or merge one of the two definitions",
+		add(c, NTL_TOML_4, SIM_CRITICAL, at, SIM_FIX_SUGGEST, "remove or merge one of the two definitions",
 		    "a key or table is defined twice: the build fails with \"Cannot redefine existing key\" (%s)", m);
 }
 
@@ -497,12 +498,12 @@ static bool classify_context_name(struct ntl *c, const char *s, size_t n, size_t
 	for (k = name; k < le && s[k] != ']' && s[k] != '"' && s[k] != '\'' && s[k] != '#'; k++)
 		;
 	if (k == le || s[k] != ']') {
-		add(c, "NTL-CTX-3", SIM_CRITICAL, at, SIM_FIX_NONE, NULL,
+		add(c, NTL_CTX_3, SIM_CRITICAL, at, SIM_FIX_NONE, NULL,
 		    "a branch name with characters a bare TOML key cannot hold must be quoted: [context.\"feat/x\"]");
 		return true;
 	}
 	snprintf(fx, sizeof(fx), "quote the branch name: [context.\"%s\"]", Q(s + name, k - name));
-	add(c, "NTL-CTX-3", SIM_CRITICAL, at, SIM_FIX_HEAL, fx,
+	add(c, NTL_CTX_3, SIM_CRITICAL, at, SIM_FIX_HEAL, fx,
 	    "branch context '%s' is not quoted: '/' cannot be part of a bare TOML key", Q(s + name, k - name));
 	return true;
 }
@@ -518,19 +519,19 @@ static void classify_value(struct ntl *c, const char *s, size_t n, size_t off, s
 	if (n - off >= 4 && memcmp(s + off, "null", 4) == 0 && end == off + 4) {
 		line_of(s, n, off, &ls, &le);
 		snprintf(fx, sizeof(fx), "remove the line '%s' (TOML has no null: leave the key out)", Q(s + ls, le - ls));
-		add(c, "NTL-TOML-2", SIM_CRITICAL, at, SIM_FIX_HEAL, fx,
+		add(c, NTL_TOML_2, SIM_CRITICAL, at, SIM_FIX_HEAL, fx,
 		    "null is not a TOML value: the build fails with Expected ... but \"n\" found");
 	} else if (s[off] == '$') {
 		snprintf(fx, sizeof(fx), "quote it: \"%s\" (Netlify does not expand variables in netlify.toml)",
 			 Q(s + off, end - off));
-		add(c, "NTL-TOML-2", SIM_CRITICAL, at, SIM_FIX_HEAL, fx,
+		add(c, NTL_TOML_2, SIM_CRITICAL, at, SIM_FIX_HEAL, fx,
 		    "unquoted '%s' is not a TOML value: the build fails with Expected ... but \"$\" found",
 		    Q(s + off, end - off));
 	} else if (s[off] == '!' && strstr(m, "after the value")) {
 		for (k = off; k > 0 && isdigit((unsigned char)s[k - 1]); k--)
 			;
 		snprintf(fx, sizeof(fx), "write status = %s and force = true", Q(s + k, off - k));
-		add(c, "NTL-TOML-2", SIM_CRITICAL, at, SIM_FIX_HEAL, fx,
+		add(c, NTL_TOML_2, SIM_CRITICAL, at, SIM_FIX_HEAL, fx,
 		    "'%s!' is _redirects syntax, not a TOML value: in netlify.toml force is its own key",
 		    Q(s + k, off - k));
 	} else if (isalpha((unsigned char)s[off]) && strstr(m, "bad value")) {
@@ -539,7 +540,7 @@ static void classify_value(struct ntl *c, const char *s, size_t n, size_t off, s
 				 s[off] == 't' || s[off] == 'T' ? "true" : "false");
 		else
 			snprintf(fx, sizeof(fx), "quote it: \"%s\"", Q(s + off, end - off));
-		add(c, "NTL-TOML-2", SIM_CRITICAL, at, SIM_FIX_SUGGEST, fx,
+		add(c, NTL_TOML_2, SIM_CRITICAL, at, SIM_FIX_SUGGEST, fx,
 		    "bare word '%s' is not a TOML value: strings need quotes", Q(s + off, end - off));
 	}
 }
@@ -550,7 +551,7 @@ static void escape_error(struct ntl *c, const char *s, size_t n, size_t off, str
 	char fx[FIX_MAX], e = off + 1 < n ? s[off + 1] : ' ';
 
 	if (!isgraph((unsigned char)e) || e == 'u' || e == 'U') {
-		add(c, "NTL-TOML-3", SIM_CRITICAL, at, SIM_FIX_SUGGEST,
+		add(c, NTL_TOML_3, SIM_CRITICAL, at, SIM_FIX_SUGGEST,
 		    "write the backslash twice, or use a single-quoted 'literal' string",
 		    "a backslash that does not start a valid TOML escape: the build fails with \"the following "
 		    "backslash should be escaped\"");
@@ -558,7 +559,7 @@ static void escape_error(struct ntl *c, const char *s, size_t n, size_t off, str
 	}
 	snprintf(fx, sizeof(fx), "write the backslash twice: \\\\%c instead of \\%c (or use a single-quoted "
 		 "'literal' string)", e, e);
-	add(c, "NTL-TOML-3", SIM_CRITICAL, at, SIM_FIX_HEAL, fx,
+	add(c, NTL_TOML_3, SIM_CRITICAL, at, SIM_FIX_HEAL, fx,
 	    "\\%c is not a TOML escape: the build fails with \"the following backslash should be escaped\"", e);
 }
 
@@ -580,7 +581,7 @@ static void syntax_error(struct ntl *c, const char *s, size_t n)
 		m = msg;
 		line = 0;
 	}
-	add(c, "NTL-TOML-1", SIM_CRITICAL, at, SIM_FIX_NONE, NULL,
+	add(c, NTL_TOML_1, SIM_CRITICAL, at, SIM_FIX_NONE, NULL,
 	    "not valid TOML, so the build fails reading its configuration: %s", m);
 	if (!line)
 		return;
@@ -653,12 +654,12 @@ static struct toml_span order_walk(struct ntl *c, const struct toml_value *t, in
 		val_text(c, t, hdr, sizeof(hdr));
 		snprintf(fx, sizeof(fx), "move %s and its keys above line %u, before its sub-tables", hdr, first.line);
 		if (has_rules(c->root))
-			add(c, "NTL-TOML-5", SIM_HIGH, self, SIM_FIX_HEAL, fx,
+			add(c, NTL_TOML_5, SIM_HIGH, self, SIM_FIX_HEAL, fx,
 			    "%s comes after its sub-table at line %u: valid TOML, but Netlify's post-processing fails "
 			    "with \"Key ... is already used as table key\" and drops the redirect and header rules", hdr,
 			    first.line);
 		else
-			add(c, "NTL-TOML-5", SIM_MEDIUM, self, SIM_FIX_HEAL, fx,
+			add(c, NTL_TOML_5, SIM_MEDIUM, self, SIM_FIX_HEAL, fx,
 			    "%s comes after its sub-table at line %u: valid TOML, but Netlify's post-processing fails "
 			    "with \"Key ... is already used as table key\"; this file has no redirect or header rules for "
 			    "it to drop yet", hdr, first.line);
@@ -710,13 +711,13 @@ static void check_environment(struct ntl *c, const struct toml_value *v, const c
 	if (str_of(v, &s, &n)) {
 		bool heal = env_string_fix(s, n, where, fx, sizeof(fx));
 
-		add(c, "NTL-BUILD-2", SIM_CRITICAL, at_val(v), heal ? SIM_FIX_HEAL : SIM_FIX_NONE, heal ? fx : NULL,
+		add(c, NTL_BUILD_2, SIM_CRITICAL, at_val(v), heal ? SIM_FIX_HEAL : SIM_FIX_NONE, heal ? fx : NULL,
 		    "%s.environment must be a table of strings, not a string: the build fails with \"cannot unmarshal "
 		    "string into ... map[string]string\"", where);
 		return;
 	}
 	if (!is_type(v, TOML_TABLE)) {
-		add(c, "NTL-BUILD-2", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_BUILD_2, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 		    "%s.environment must be a table of strings, not %s", where, a_type(v));
 		return;
 	}
@@ -726,15 +727,15 @@ static void check_environment(struct ntl *c, const struct toml_value *v, const c
 		if (is_type(e, TOML_TABLE) && key_is(k, kn, "environment")) {
 			snprintf(fx, sizeof(fx), "move the keys of %s.environment.environment up into [%s.environment]", where,
 				 where);
-			add(c, "NTL-BUILD-3", SIM_HIGH, at_key(e), SIM_FIX_HEAL, fx,
+			add(c, NTL_BUILD_3, SIM_HIGH, at_key(e), SIM_FIX_HEAL, fx,
 			    "environment nested in environment makes one variable literally named 'environment': the "
 			    "variables inside it are never set");
 		} else if (is_scalar(e)) {
 			snprintf(fx, sizeof(fx), "quote it: %s = \"%s\"", Q(k, kn), val_text(c, e, txt, sizeof(txt)));
-			add(c, "NTL-BUILD-2", SIM_MEDIUM, at_val(e), SIM_FIX_HEAL, fx,
+			add(c, NTL_BUILD_2, SIM_MEDIUM, at_val(e), SIM_FIX_HEAL, fx,
 			    "environment variable '%s' is %s: environment values are strings", Q(k, kn), a_type(e));
 		} else {
-			add(c, "NTL-BUILD-2", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
+			add(c, NTL_BUILD_2, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
 			    "environment variable '%s' is %s: the build fails, environment values must be strings", Q(k, kn),
 			    a_type(e));
 		}
@@ -749,28 +750,28 @@ static void check_processing(struct ntl *c, const struct toml_value *v, const ch
 	size_t i, j, kn, gn;
 
 	if (!is_type(v, TOML_TABLE)) {
-		add(c, "NTL-BUILD-10", SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_BUILD_10, SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL,
 		    "%s.processing must be a table, not %s", where, a_type(v));
 		return;
 	}
 	for (i = 0; (g = toml_table_at(v, i, &gk, &gn)); i++) {
 		if (key_is(gk, gn, "skip_processing")) {
 			if (!is_type(g, TOML_BOOL))
-				add(c, "NTL-BUILD-10", SIM_MEDIUM, at_val(g), SIM_FIX_NONE, NULL,
+				add(c, NTL_BUILD_10, SIM_MEDIUM, at_val(g), SIM_FIX_NONE, NULL,
 				    "skip_processing must be a boolean, not %s", a_type(g));
 			continue;
 		}
 		if (!in_list(gk, gn, groups, false) || !is_type(g, TOML_TABLE)) {
-			add(c, "NTL-BUILD-10", SIM_MEDIUM, at_key(g), SIM_FIX_NONE, NULL,
+			add(c, NTL_BUILD_10, SIM_MEDIUM, at_key(g), SIM_FIX_NONE, NULL,
 			    "unknown processing setting '%s': ignored", Q(gk, gn));
 			continue;
 		}
 		if (!key_is(gk, gn, "html"))
-			add(c, "NTL-BUILD-10", SIM_MEDIUM, at_key(g), SIM_FIX_NONE, NULL,
+			add(c, NTL_BUILD_10, SIM_MEDIUM, at_key(g), SIM_FIX_NONE, NULL,
 			    "processing.%s is legacy asset optimization that Netlify no longer documents", Q(gk, gn));
 		for (j = 0; (e = toml_table_at(g, j, &k, &kn)); j++) {
 			if (!is_type(e, TOML_BOOL))
-				add(c, "NTL-BUILD-10", SIM_MEDIUM, at_val(e), SIM_FIX_NONE, NULL,
+				add(c, NTL_BUILD_10, SIM_MEDIUM, at_val(e), SIM_FIX_NONE, NULL,
 				    "processing.%s.%s must be a boolean, not %s", Q(gk, gn), Q(k, kn), a_type(e));
 		}
 	}
@@ -973,7 +974,7 @@ static bool check_segment(struct ntl *c, const struct toml_value *cmd, const cha
 	}
 	if (near)
 		snprintf(fx, sizeof(fx), "run the script '%s', which package.json has", Q(near, strlen(near)));
-	add(c, "NTL-BUILD-8", SIM_CRITICAL, at_val(cmd), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
+	add(c, NTL_BUILD_8, SIM_CRITICAL, at_val(cmd), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
 	    "the command runs the script '%s', which %s%spackage.json does not define: the build fails with "
 	    "\"Missing script\"", Q(w.w[script], w.n[script]), bn ? Q(base, bn) : "", bn ? "/" : "");
 	return true;
@@ -1007,7 +1008,7 @@ static void check_command(struct ntl *c, const struct toml_value *v, const char 
 	size_t n;
 
 	if (!str_of(v, &s, &n)) {
-		add(c, "NTL-BUILD-8", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_BUILD_8, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 		    "%s.command must be a string, not %s: the build stops at configuration validation", where, a_type(v));
 		return;
 	}
@@ -1025,7 +1026,7 @@ static void check_base(struct ntl *c, const struct toml_value *v, const char *wh
 	str_of(v, &s, &n);
 	path_trim(&s, &n);
 	if (n && c->dir && path_depth(s, n, 0) >= 0 && !dir_exists(c->dir, s, n, NULL, 0))
-		add(c, "NTL-BUILD-4", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_BUILD_4, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 		    "%s.base '%s' is not a directory of the repository: the build fails with \"Base directory does not "
 		    "exist\"", where, Q(s, n));
 }
@@ -1048,7 +1049,7 @@ static void check_publish_repeats_base(struct ntl *c, const struct toml_value *p
 	if (dir_exists(c->dir, b, bn, p, pn))
 		return;
 	if (pn == bn) {
-		add(c, "NTL-BUILD-6", SIM_CRITICAL, at_val(pub), SIM_FIX_SUGGEST,
+		add(c, NTL_BUILD_6, SIM_CRITICAL, at_val(pub), SIM_FIX_SUGGEST,
 		    "leave publish out (or write publish = \".\") to deploy the base directory itself",
 		    "%s.publish '%s' is resolved inside base '%s', so Netlify deploys '%s/%s', which does not exist",
 		    where, Q(p, pn), Q(b, bn), Q(b, bn), Q(p, pn));
@@ -1056,7 +1057,7 @@ static void check_publish_repeats_base(struct ntl *c, const struct toml_value *p
 	}
 	snprintf(fx, sizeof(fx), "change publish to \"%s\" (strip the base prefix '%s/')", Q(p + bn + 1, pn - bn - 1),
 		 Q(b, bn));
-	add(c, "NTL-BUILD-6", SIM_CRITICAL, at_val(pub), SIM_FIX_HEAL, fx,
+	add(c, NTL_BUILD_6, SIM_CRITICAL, at_val(pub), SIM_FIX_HEAL, fx,
 	    "%s.publish '%s' repeats base '%s': publish is resolved inside base, so the deploy fails with \"Deploy "
 	    "directory '%s/%s' does not exist\"", where, Q(p, pn), Q(b, bn), Q(b, bn), Q(p, pn));
 }
@@ -1079,7 +1080,7 @@ static void unknown_build_key(struct ntl *c, const char *where, const char *k, s
 
 	if (env_like(k, kn) && is_scalar(v)) {
 		snprintf(fx, sizeof(fx), "move %s into [%s.environment]", Q(k, kn), where);
-		add(c, kind == KIND_CONTEXT ? "NTL-CTX-2" : "NTL-BUILD-1", SIM_HIGH, at_key(v), SIM_FIX_HEAL, fx,
+		add(c, kind == KIND_CONTEXT ? NTL_CTX_2 : NTL_BUILD_1, SIM_HIGH, at_key(v), SIM_FIX_HEAL, fx,
 		    "'%s' directly under [%s] is not an environment variable: Netlify ignores it (variables go in "
 		    "[%s.environment])", Q(k, kn), where, where);
 		return;
@@ -1090,20 +1091,20 @@ static void unknown_build_key(struct ntl *c, const char *where, const char *k, s
 	}
 	if (near || (near = nearest(k, kn, kind == KIND_CONTEXT ? context_keys : build_keys))) {
 		snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-		add(c, "NTL-BUILD-1", SIM_HIGH, at_key(v), SIM_FIX_HEAL, fx,
+		add(c, NTL_BUILD_1, SIM_HIGH, at_key(v), SIM_FIX_HEAL, fx,
 		    "unknown key '%s' in [%s] is ignored: did you mean '%s'?", Q(k, kn), where, near);
 	} else if (kind == KIND_CONTEXT && is_type(v, TOML_TABLE)) {
 		snprintf(fx, sizeof(fx), "quote the branch name: [context.\"%s.%s\"]", where + 8, Q(k, kn));
-		add(c, "NTL-CTX-3", SIM_HIGH, at_key(v), has_header(c, v) ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
+		add(c, NTL_CTX_3, SIM_HIGH, at_key(v), has_header(c, v) ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
 		    "[%s.%s] is a table inside context '%s', not a context of its own: a branch name with a dot must be "
 		    "quoted", where, Q(k, kn), where + 8);
 	} else if (key_is_ci(k, kn, "node_version")) {
 		snprintf(fx, sizeof(fx), "set NODE_VERSION in [%s.environment] instead", where);
-		add(c, "NTL-BUILD-1", SIM_MEDIUM, at_key(v), SIM_FIX_SUGGEST, fx,
+		add(c, NTL_BUILD_1, SIM_MEDIUM, at_key(v), SIM_FIX_SUGGEST, fx,
 		    "unknown key '%s' in [%s] is ignored: the Node.js version comes from NODE_VERSION or .nvmrc",
 		    Q(k, kn), where);
 	} else {
-		add(c, "NTL-BUILD-1", SIM_MEDIUM, at_key(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_BUILD_1, SIM_MEDIUM, at_key(v), SIM_FIX_NONE, NULL,
 		    "unknown key '%s' in [%s] is ignored by Netlify", Q(k, kn), where);
 	}
 }
@@ -1128,7 +1129,7 @@ static void check_build_key(struct ntl *c, const char *where, const char *k, siz
 		check_command(c, v, where, base);
 	} else if (key_is_ci(k, kn, "ignore")) {
 		if (!is_type(v, TOML_STRING))
-			add(c, "NTL-BUILD-11", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+			add(c, NTL_BUILD_11, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 			    "%s must be a string (a shell command), not %s", what, a_type(v));
 	} else if (key_is_ci(k, kn, "environment")) {
 		check_environment(c, v, where);
@@ -1139,7 +1140,7 @@ static void check_build_key(struct ntl *c, const char *where, const char *k, siz
 			check_functions(c, v, what);
 		else if (check_path_type(c, v, what, depth) &&
 			 !toml_table_get(toml_table_get(c->root, "functions"), "directory"))
-			add(c, "NTL-BUILD-9", SIM_LOW, at_key(v), SIM_FIX_SUGGEST,
+			add(c, NTL_BUILD_9, SIM_LOW, at_key(v), SIM_FIX_SUGGEST,
 			    "write it as [functions] directory = ... instead",
 			    "%s (the functions directory) is deprecated in favour of [functions] directory", what);
 	} else if (key_is_ci(k, kn, "edge_functions")) {
@@ -1154,11 +1155,11 @@ static void check_build_key(struct ntl *c, const char *where, const char *k, siz
 		if (is_type(v, TOML_TABLE))
 			check_build_table(c, v, sub, base, KIND_NESTED);
 		else
-			add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL, "%s must be a table, not %s", sub,
+			add(c, NTL_TOP_3, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL, "%s must be a table, not %s", sub,
 			    a_type(v));
 	} else if (kind == KIND_CONTEXT && (key_is(k, kn, "redirects") || key_is(k, kn, "headers"))) {
 		snprintf(sub, sizeof(sub), "move them to the top-level [[%s]] (or a per-branch _%s file)", k, k);
-		add(c, "NTL-CTX-1", SIM_HIGH, at_key(v), SIM_FIX_SUGGEST, sub,
+		add(c, NTL_CTX_1, SIM_HIGH, at_key(v), SIM_FIX_SUGGEST, sub,
 		    "%s inside [%s] are ignored: Netlify applies redirects and headers to every context", k, where);
 	} else {
 		unknown_build_key(c, where, k, kn, v, kind);
@@ -1204,14 +1205,14 @@ static void check_build(struct ntl *c, const struct toml_value *v)
 	}
 	if (is_aot(v)) {
 		snprintf(fx, sizeof(fx), "merge the %zu [[build]] blocks into one [build] table", n);
-		add(c, "NTL-TOP-2", SIM_CRITICAL, at_val(v), n == 1 ? SIM_FIX_HEAL : SIM_FIX_SUGGEST,
+		add(c, NTL_TOP_2, SIM_CRITICAL, at_val(v), n == 1 ? SIM_FIX_HEAL : SIM_FIX_SUGGEST,
 		    n == 1 ? "change [[build]] to [build]" : fx,
 		    "[[build]] makes build an array of tables: the build fails with \"build must be a plain object\"");
 		if (n == 1)
 			check_build_table(c, toml_array_get(v, 0), "build", NULL, KIND_BUILD);
 		return;
 	}
-	add(c, "NTL-TOP-2", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+	add(c, NTL_TOP_2, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 	    "build must be a table ([build]), not %s: the build fails with \"build must be a plain object\"", a_type(v));
 }
 
@@ -1223,7 +1224,7 @@ static void check_contexts(struct ntl *c, const struct toml_value *v, const stru
 	size_t i, kn;
 
 	if (!is_type(v, TOML_TABLE)) {
-		add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL, "context must be a table, not %s",
+		add(c, NTL_TOP_3, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL, "context must be a table, not %s",
 		    a_type(v));
 		return;
 	}
@@ -1232,7 +1233,7 @@ static void check_contexts(struct ntl *c, const struct toml_value *v, const stru
 		if (is_type(t, TOML_TABLE))
 			check_build_table(c, t, where, base, KIND_CONTEXT);
 		else
-			add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(t), is_aot(t) ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
+			add(c, NTL_TOP_3, SIM_CRITICAL, at_val(t), is_aot(t) ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
 			    "write [context.NAME] with single brackets",
 			    "%s must be a table, not %s: the build stops at configuration validation", where, a_type(t));
 	}
@@ -1251,7 +1252,7 @@ static void check_missing_publish(struct ntl *c, const struct toml_value *root)
 	/* Next.js sites are deployed by Netlify's Next.js runtime, which sets its own output */
 	if (memmem(s, n, "next", 4))
 		return;
-	add(c, "NTL-BUILD-7", SIM_MEDIUM, at_val(b), SIM_FIX_SUGGEST,
+	add(c, NTL_BUILD_7, SIM_MEDIUM, at_val(b), SIM_FIX_SUGGEST,
 	    "set publish to the folder the build writes (dist for Vite/Astro, build for CRA/Docusaurus, public for "
 	    "Hugo/Gatsby, _site for Eleventy/Jekyll)",
 	    "[build] runs a command but sets no publish: unless the Netlify UI sets one, the base directory itself is "
@@ -1300,18 +1301,18 @@ static bool check_location(struct ntl *c, const struct toml_value *v, const char
 		r->pathlen = h < s + n ? n - (size_t)(h - s) : 1;
 		if (r->hostlen)
 			return true;
-		add(c, "NTL-RED-5", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_5, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 		    "%s '%s' is not a valid URL: it has no host; Netlify drops the rule", field, Q(s, n));
 		return false;
 	}
 	if (memmem(s, n, "://", 3)) {
-		add(c, "NTL-RED-5", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_5, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 		    "%s '%s' must be a path starting with / or an http(s):// URL; Netlify drops the rule", field,
 		    Q(s, n));
 		return false;
 	}
 	snprintf(fx, sizeof(fx), "change %s to \"/%s\"", field, Q(s, n));
-	add(c, "NTL-RED-5", SIM_CRITICAL, at_val(v), SIM_FIX_HEAL, fx,
+	add(c, NTL_RED_5, SIM_CRITICAL, at_val(v), SIM_FIX_HEAL, fx,
 	    "%s '%s' does not start with / or http(s)://: Netlify drops the rule", field, Q(s, n));
 	return false;
 }
@@ -1325,14 +1326,14 @@ static bool status_listed(int64_t code)
 static void check_status_code(struct ntl *c, const struct toml_value *v, int64_t code)
 {
 	if (code < 100 || code > 599)
-		add(c, "NTL-RED-3", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_3, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 		    "status %" PRId64 " is not an HTTP status code (100-599): Netlify drops the rule", code);
 	else if (code == 307 || code == 308)
-		add(c, "NTL-RED-3", SIM_MEDIUM, at_val(v), SIM_FIX_SUGGEST,
+		add(c, NTL_RED_3, SIM_MEDIUM, at_val(v), SIM_FIX_SUGGEST,
 		    code == 307 ? "use status = 302" : "use status = 301",
 		    "status %" PRId64 " is not supported by Netlify's redirects: use %s", code, code == 307 ? "302" : "301");
 	else if (!status_listed(code))
-		add(c, "NTL-RED-3", SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_3, SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL,
 		    "status %" PRId64 " is not one Netlify documents for redirects (200, 301, 302, 404; 410, 451 and 503 "
 		    "are accepted)", code);
 }
@@ -1357,17 +1358,17 @@ static int64_t check_status_string(struct ntl *c, const struct toml_value *v, bo
 		code = code * 10 + (s[i] - '0');
 	*bang = i > 0 && i + 1 == n && s[i] == '!';
 	if (i == 0 || (i != n && !*bang)) {
-		add(c, "NTL-RED-3", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_3, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 		    "status '%s' is not a number: Netlify drops the rule with \"Invalid status code\"", Q(s, n));
 		return -1;
 	}
 	if (*bang) {
 		snprintf(fx, sizeof(fx), "write status = %" PRId64 " and force = true", code);
-		add(c, "NTL-RED-4", SIM_MEDIUM, at_val(v), SIM_FIX_HEAL, fx,
+		add(c, NTL_RED_4, SIM_MEDIUM, at_val(v), SIM_FIX_HEAL, fx,
 		    "status '%s' is _redirects syntax: in netlify.toml write the number and force = true", Q(s, n));
 	} else {
 		snprintf(fx, sizeof(fx), "write status = %" PRId64 " without quotes", code);
-		add(c, "NTL-RED-3", SIM_MEDIUM, at_val(v), SIM_FIX_HEAL, fx, "status must be an integer, not a string");
+		add(c, NTL_RED_3, SIM_MEDIUM, at_val(v), SIM_FIX_HEAL, fx, "status must be an integer, not a string");
 	}
 	return code;
 }
@@ -1387,12 +1388,12 @@ static int64_t check_status(struct ntl *c, const struct toml_value *v, bool *ban
 	} else if (is_type(v, TOML_FLOAT) && toml_get_float(v, &f) == 0 && whole(f)) {
 		code = (int64_t)f;
 		snprintf(fx, sizeof(fx), "write status = %" PRId64, code);
-		add(c, "NTL-TOML-7", SIM_MEDIUM, at_val(v), SIM_FIX_HEAL, fx, "status is a float: write it as an integer");
+		add(c, NTL_TOML_7, SIM_MEDIUM, at_val(v), SIM_FIX_HEAL, fx, "status is a float: write it as an integer");
 	} else if (is_type(v, TOML_STRING)) {
 		if ((code = check_status_string(c, v, bang)) < 0)
 			return -1;
 	} else {
-		add(c, "NTL-RED-3", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_3, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 		    "status must be a whole number, not %s: Netlify drops the rule with \"Invalid status code\"",
 		    a_type(v));
 		return -1;
@@ -1412,7 +1413,7 @@ static void check_force(struct ntl *c, const struct toml_value *v)
 	str_of(v, &s, &n);
 	t = key_is_ci(s, n, "true");
 	f = key_is_ci(s, n, "false");
-	add(c, "NTL-RED-4", t ? SIM_HIGH : f ? SIM_MEDIUM : SIM_HIGH, at_val(v), t || f ? SIM_FIX_HEAL : SIM_FIX_NONE,
+	add(c, NTL_RED_4, t ? SIM_HIGH : f ? SIM_MEDIUM : SIM_HIGH, at_val(v), t || f ? SIM_FIX_HEAL : SIM_FIX_NONE,
 	    t ? "write force = true without quotes" : "write force = false without quotes",
 	    "force must be a boolean, not %s%s", a_type(v), t ? ": the rule is not forced as meant" : "");
 }
@@ -1427,13 +1428,13 @@ static void check_query(struct ntl *c, const struct toml_value *v)
 	if (!v)
 		return;
 	if (!is_type(v, TOML_TABLE)) {
-		add(c, "NTL-RED-11", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_11, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 		    "query must be a table of strings, not %s: Netlify drops the rule", a_type(v));
 		return;
 	}
 	for (i = 0; (e = toml_table_at(v, i, &k, &kn)); i++) {
 		if (!is_type(e, TOML_STRING))
-			add(c, "NTL-RED-11", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
+			add(c, NTL_RED_11, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
 			    "query parameter '%s' must be a string, not %s", Q(k, kn), a_type(e));
 	}
 }
@@ -1485,24 +1486,24 @@ static void check_condition_values(struct ntl *c, const char *key, const struct 
 			if (!(comma = memchr(p, ',', (size_t)(s + n - p))))
 				comma = s + n;
 			if (!condition_value_ok(key, p, (size_t)(comma - p)))
-				add(c, "NTL-RED-10", SIM_MEDIUM, at_val(e), SIM_FIX_NONE, NULL,
+				add(c, NTL_RED_10, SIM_MEDIUM, at_val(e), SIM_FIX_NONE, NULL,
 				    "%s '%s' is not a valid %s", key, Q(p, (size_t)(comma - p)),
 				    condition_what(key));
 		}
 		return;
 	}
 	if (!is_type(e, TOML_ARRAY)) {
-		add(c, "NTL-RED-10", SIM_MEDIUM, at_val(e), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_10, SIM_MEDIUM, at_val(e), SIM_FIX_NONE, NULL,
 		    "conditions.%s must be an array of strings, not %s", key, a_type(e));
 		return;
 	}
 	for (i = 0; i < toml_array_len(e); i++) {
 		x = toml_array_get(e, i);
 		if (!str_of(x, &s, &n))
-			add(c, "NTL-RED-10", SIM_MEDIUM, at_val(x), SIM_FIX_NONE, NULL,
+			add(c, NTL_RED_10, SIM_MEDIUM, at_val(x), SIM_FIX_NONE, NULL,
 			    "conditions.%s must hold strings, not %s", key, a_type(x));
 		else if (!condition_value_ok(key, s, n))
-			add(c, "NTL-RED-10", SIM_MEDIUM, at_val(x), SIM_FIX_NONE, NULL, "%s '%s' is not a valid %s", key,
+			add(c, NTL_RED_10, SIM_MEDIUM, at_val(x), SIM_FIX_NONE, NULL, "%s '%s' is not a valid %s", key,
 			    Q(s, n), condition_what(key));
 	}
 }
@@ -1517,7 +1518,7 @@ static void check_conditions(struct ntl *c, const struct toml_value *v)
 	if (!v)
 		return;
 	if (!is_type(v, TOML_TABLE)) {
-		add(c, "NTL-RED-10", SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL, "conditions must be a table, not %s",
+		add(c, NTL_RED_10, SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL, "conditions must be a table, not %s",
 		    a_type(v));
 		return;
 	}
@@ -1535,7 +1536,7 @@ static void check_conditions(struct ntl *c, const struct toml_value *v)
 		near = nearest(k, kn, condition_keys);
 		if (near)
 			snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-		add(c, "NTL-RED-10", SIM_MEDIUM, at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
+		add(c, NTL_RED_10, SIM_MEDIUM, at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
 		    "unknown condition '%s' is ignored (Language, Country, Role, Cookie)", Q(k, kn));
 	}
 }
@@ -1548,15 +1549,15 @@ static void check_proxy_fields(struct ntl *c, const struct toml_value *headers, 
 	size_t i, kn;
 
 	if (headers && !is_type(headers, TOML_TABLE))
-		add(c, "NTL-RED-9", SIM_CRITICAL, at_val(headers), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_9, SIM_CRITICAL, at_val(headers), SIM_FIX_NONE, NULL,
 		    "redirect headers must be a table, not %s: Netlify drops the rule", a_type(headers));
 	for (i = 0; is_type(headers, TOML_TABLE) && (e = toml_table_at(headers, i, &k, &kn)); i++) {
 		if (!is_type(e, TOML_STRING))
-			add(c, "NTL-RED-9", SIM_MEDIUM, at_val(e), SIM_FIX_NONE, NULL,
+			add(c, NTL_RED_9, SIM_MEDIUM, at_val(e), SIM_FIX_NONE, NULL,
 			    "redirect header '%s' must be a string, not %s", Q(k, kn), a_type(e));
 	}
 	if (sig && !is_type(sig, TOML_STRING))
-		add(c, "NTL-RED-9", SIM_CRITICAL, at_val(sig), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_9, SIM_CRITICAL, at_val(sig), SIM_FIX_NONE, NULL,
 		    "signed must be the name of an environment variable (a string), not %s", a_type(sig));
 }
 
@@ -1599,11 +1600,11 @@ static void check_placeholders(struct ntl *c, const struct rule *r, const struct
 			;
 		if (key_is(name, n, "splat")) {
 			if (!memchr(r->path, '*', r->pathlen))
-				add(c, "NTL-RED-6", SIM_HIGH, at_val(to), SIM_FIX_NONE, NULL,
+				add(c, NTL_RED_6, SIM_HIGH, at_val(to), SIM_FIX_NONE, NULL,
 				    "to uses :splat but from '%s' has no *: the redirect sends the literal text ':splat'",
 				    Q(r->path, r->pathlen));
 		} else if (!placeholder_defined(r, query, name, n)) {
-			add(c, "NTL-RED-6", SIM_HIGH, at_val(to), SIM_FIX_NONE, NULL,
+			add(c, NTL_RED_6, SIM_HIGH, at_val(to), SIM_FIX_NONE, NULL,
 			    "to uses :%s, which neither from nor query defines: the redirect sends the literal text",
 			    Q(name, n));
 		}
@@ -1623,12 +1624,12 @@ static void check_spa(struct ntl *c, const struct toml_value *t, const struct ru
 	    !key_is(s, n, "/index.html"))
 		return;
 	if (code == 301 || code == 302)
-		add(c, "NTL-RED-7", SIM_HIGH, status ? at_val(status) : at_val(t), SIM_FIX_HEAL,
+		add(c, NTL_RED_7, SIM_HIGH, status ? at_val(status) : at_val(t), SIM_FIX_HEAL,
 		    status ? "change status to 200" : "add status = 200",
 		    "the single-page-app fallback /* -> /index.html %s a %" PRId64 " redirect: every deep link is sent "
 		    "to / instead of being rendered; it must be status = 200", status ? "is" : "defaults to", code);
 	if (is_type(force, TOML_BOOL) && toml_get_bool(force, &forced) == 0 && forced)
-		add(c, "NTL-RED-7", SIM_HIGH, at_val(force), SIM_FIX_HEAL, "remove force = true",
+		add(c, NTL_RED_7, SIM_HIGH, at_val(force), SIM_FIX_HEAL, "remove force = true",
 		    "force = true on the /* -> /index.html fallback also rewrites real files: scripts, styles and images "
 		    "are answered with index.html");
 }
@@ -1654,26 +1655,26 @@ static void check_rule(struct ntl *c, const struct toml_value *t, struct rule *r
 	if (is_type(force, TOML_BOOL))
 		toml_get_bool(force, &r->forced);
 	if (!from || (str_of(from, &s, &n) && n == 0))
-		add(c, "NTL-RED-1", SIM_CRITICAL, from ? at_val(from) : at_val(t), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_1, SIM_CRITICAL, from ? at_val(from) : at_val(t), SIM_FIX_NONE, NULL,
 		    "redirect has no from: Netlify drops the rule with 'Missing \"from\" field'");
 	else if (!is_type(from, TOML_STRING))
-		add(c, "NTL-RED-1", SIM_CRITICAL, at_val(from), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_1, SIM_CRITICAL, at_val(from), SIM_FIX_NONE, NULL,
 		    "from must be a string, not %s: Netlify drops the rule", a_type(from));
 	else if (check_location(c, from, "from", r))
 		r->from = from;
 	if (r->from && r->pathlen >= 9 && strncasecmp(r->path, "/.netlify", 9) == 0) {
-		add(c, "NTL-RED-5", SIM_CRITICAL, at_val(from), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_5, SIM_CRITICAL, at_val(from), SIM_FIX_NONE, NULL,
 		    "from must not start with /.netlify: Netlify drops the rule");
 		r->from = NULL;
 	}
 	if (!to || (str_of(to, &ts, &tn) && tn == 0)) {
 		if (!(r->from && r->pathlen >= 2 && memcmp(r->path + r->pathlen - 2, "/*", 2) == 0 && code >= 200 &&
 		      code <= 299))
-			add(c, "NTL-RED-2", SIM_CRITICAL, to ? at_val(to) : at_val(t), SIM_FIX_NONE, NULL,
+			add(c, NTL_RED_2, SIM_CRITICAL, to ? at_val(to) : at_val(t), SIM_FIX_NONE, NULL,
 			    "redirect has no to: Netlify drops the rule with 'Missing \"to\" field' (only a 2xx "
 			    "rule whose from ends in /* may leave it out)");
 	} else if (!is_type(to, TOML_STRING)) {
-		add(c, "NTL-RED-2", SIM_CRITICAL, at_val(to), SIM_FIX_NONE, NULL,
+		add(c, NTL_RED_2, SIM_CRITICAL, at_val(to), SIM_FIX_NONE, NULL,
 		    "to must be a string, not %s: Netlify drops the rule", a_type(to));
 	} else if (r->from) {
 		check_placeholders(c, r, to, query);
@@ -1749,7 +1750,7 @@ static void check_catch_all(struct ntl *c, const struct rule *rules, size_t n, s
 		return;
 	snprintf(fx, sizeof(fx), "move the catch-all rule at line %u after the other rules",
 		 toml_value_span(rules[j].tab).line);
-	add(c, "NTL-RED-8", SIM_HIGH, at_val(rules[j].from), SIM_FIX_HEAL, fx,
+	add(c, NTL_RED_8, SIM_HIGH, at_val(rules[j].from), SIM_FIX_HEAL, fx,
 	    "catch-all rule from '%s' comes before %zu more specific rule%s (first at line %u): the first match wins, "
 	    "so they never run", Q(rules[j].path, rules[j].pathlen), count, count == 1 ? "" : "s",
 	    toml_value_span(rules[first].tab).line);
@@ -1770,7 +1771,7 @@ static void check_shadowing(struct ntl *c, const struct rule *rules, size_t n)
 		for (j = 0; j < i && rules[i].from; j++) {
 			catch_all = !rules[j].hostlen && key_is(rules[j].path, rules[j].pathlen, "/*");
 			if (same_from(&rules[j], &rules[i]) && same_effect(&rules[j], &rules[i])) {
-				add(c, "NTL-RED-8", SIM_LOW, at_val(rules[i].from), SIM_FIX_SUGGEST, "remove this rule",
+				add(c, NTL_RED_8, SIM_LOW, at_val(rules[i].from), SIM_FIX_SUGGEST, "remove this rule",
 				    "the rule at line %u already sends '%s' to the same place (Netlify matches paths with "
 				    "and without a trailing slash alike): this one is redundant",
 				    toml_value_span(rules[j].tab).line, Q(rules[i].path, rules[i].pathlen));
@@ -1779,7 +1780,7 @@ static void check_shadowing(struct ntl *c, const struct rule *rules, size_t n)
 			if (same_from(&rules[j], &rules[i])) {
 				snprintf(fx, sizeof(fx), "remove this rule, or the one at line %u",
 					 toml_value_span(rules[j].tab).line);
-				add(c, "NTL-RED-8", SIM_HIGH, at_val(rules[i].from), SIM_FIX_SUGGEST, fx,
+				add(c, NTL_RED_8, SIM_HIGH, at_val(rules[i].from), SIM_FIX_SUGGEST, fx,
 				    "the rule at line %u has the same from '%s' and comes first: this one never runs",
 				    toml_value_span(rules[j].tab).line, Q(rules[i].path, rules[i].pathlen));
 				break;
@@ -1787,7 +1788,7 @@ static void check_shadowing(struct ntl *c, const struct rule *rules, size_t n)
 			if (!catch_all && shadows(&rules[j], &rules[i])) {
 				snprintf(fx, sizeof(fx), "move this rule above the rule at line %u",
 					 toml_value_span(rules[j].tab).line);
-				add(c, "NTL-RED-8", SIM_HIGH, at_val(rules[i].from), SIM_FIX_SUGGEST, fx,
+				add(c, NTL_RED_8, SIM_HIGH, at_val(rules[i].from), SIM_FIX_SUGGEST, fx,
 				    "the rule at line %u (from '%s') comes first and matches everything this one does: "
 				    "this one never runs", toml_value_span(rules[j].tab).line,
 				    Q(rules[j].path, rules[j].pathlen));
@@ -1806,11 +1807,11 @@ static void not_an_array(struct ntl *c, const struct toml_value *v, const char *
 
 	snprintf(fx, sizeof(fx), "change [%s] to [[%s]]", name, name);
 	if (is_type(v, TOML_TABLE))
-		add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(v), has_header(c, v) ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
+		add(c, NTL_TOP_3, SIM_CRITICAL, at_val(v), has_header(c, v) ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
 		    "%s must be an array of tables ([[%s]]), not a table: the build stops at configuration "
 		    "validation", name, name);
 	else
-		add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_TOP_3, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 		    "%s must be an array of tables ([[%s]]), not %s", name, name, a_type(v));
 }
 
@@ -1835,7 +1836,7 @@ static void check_redirects(struct ntl *c, const struct toml_value *v)
 		if (is_type(e, TOML_TABLE))
 			check_rule(c, e, &rules[n++]);
 		else
-			add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
+			add(c, NTL_TOP_3, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
 			    "each redirect must be a table, not %s", a_type(e));
 	}
 	check_shadowing(c, rules, n);
@@ -1879,21 +1880,21 @@ static void check_header_value(struct ntl *c, const char *k, size_t kn, const st
 	for (blank = 0; blank < kn && (k[blank] == ' ' || k[blank] == '\t'); blank++)
 		;
 	if (blank == kn)
-		add(c, "NTL-HDR-3", SIM_CRITICAL, at_key(e), SIM_FIX_NONE, NULL,
+		add(c, NTL_HDR_3, SIM_CRITICAL, at_key(e), SIM_FIX_NONE, NULL,
 		    "a header name is empty: Netlify rejects the header rules");
 	if (is_type(e, TOML_STRING) || all_strings(e))
 		return;
 	if (is_type(e, TOML_ARRAY)) {
 		for (i = 0; i < toml_array_len(e) && is_type(toml_array_get(e, i), TOML_STRING); i++)
 			;
-		add(c, "NTL-HDR-3", SIM_CRITICAL, at_val(toml_array_get(e, i)), SIM_FIX_NONE, NULL,
+		add(c, NTL_HDR_3, SIM_CRITICAL, at_val(toml_array_get(e, i)), SIM_FIX_NONE, NULL,
 		    "header '%s' must hold strings, not %s", Q(k, kn), a_type(toml_array_get(e, i)));
 	} else if (is_scalar(e)) {
 		snprintf(fx, sizeof(fx), "quote it: %s = \"%s\"", Q(k, kn), val_text(c, e, txt, sizeof(txt)));
-		add(c, "NTL-HDR-3", SIM_CRITICAL, at_val(e), SIM_FIX_HEAL, fx,
+		add(c, NTL_HDR_3, SIM_CRITICAL, at_val(e), SIM_FIX_HEAL, fx,
 		    "header '%s' is %s: header values must be strings", Q(k, kn), a_type(e));
 	} else {
-		add(c, "NTL-HDR-3", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
+		add(c, NTL_HDR_3, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
 		    "header '%s' is a table: header values must be strings", Q(k, kn));
 	}
 }
@@ -1905,12 +1906,12 @@ static void check_header_for(struct ntl *c, const struct toml_value *t, const st
 	char fx[FIX_MAX];
 
 	if (!f) {
-		add(c, "NTL-HDR-1", SIM_CRITICAL, at_val(t), SIM_FIX_NONE, NULL,
+		add(c, NTL_HDR_1, SIM_CRITICAL, at_val(t), SIM_FIX_NONE, NULL,
 		    "header block has no for: Netlify rejects the header rules");
 		return;
 	}
 	if (!str_of(f, &s, &n)) {
-		add(c, "NTL-HDR-1", SIM_CRITICAL, at_val(f), SIM_FIX_NONE, NULL, "for must be a string, not %s",
+		add(c, NTL_HDR_1, SIM_CRITICAL, at_val(f), SIM_FIX_NONE, NULL, "for must be a string, not %s",
 		    a_type(f));
 		return;
 	}
@@ -1919,12 +1920,12 @@ static void check_header_for(struct ntl *c, const struct toml_value *t, const st
 		n--;
 	}
 	if (n == 0) {
-		add(c, "NTL-HDR-1", SIM_CRITICAL, at_val(f), SIM_FIX_NONE, NULL,
+		add(c, NTL_HDR_1, SIM_CRITICAL, at_val(f), SIM_FIX_NONE, NULL,
 		    "for is empty: Netlify rejects the header rules");
 	} else if (s[0] != '/' && !(n >= 7 && strncasecmp(s, "http://", 7) == 0) &&
 		   !(n >= 8 && strncasecmp(s, "https://", 8) == 0)) {
 		snprintf(fx, sizeof(fx), "write for = \"/%s\"", Q(s, n));
-		add(c, "NTL-HDR-1", SIM_MEDIUM, at_val(f), SIM_FIX_SUGGEST, fx,
+		add(c, NTL_HDR_1, SIM_MEDIUM, at_val(f), SIM_FIX_SUGGEST, fx,
 		    "for '%s' does not start with /: request paths always do, so it matches nothing", Q(s, n));
 	}
 }
@@ -1943,22 +1944,22 @@ static void check_header_block(struct ntl *c, const struct toml_value *t, struct
 		if (key_is(k, kn, "for") || key_is(k, kn, "values"))
 			continue;
 		stray++;
-		add(c, "NTL-HDR-2", SIM_HIGH, at_key(e), SIM_FIX_SUGGEST, "move it under [headers.values]",
+		add(c, NTL_HDR_2, SIM_HIGH, at_key(e), SIM_FIX_SUGGEST, "move it under [headers.values]",
 		    "'%s' is not read from a header block (only for and values are): the header is not sent", Q(k, kn));
 	}
 	if (!vals) {
 		if (!stray)
-			add(c, "NTL-HDR-2", SIM_MEDIUM, at_val(t), SIM_FIX_NONE, NULL,
+			add(c, NTL_HDR_2, SIM_MEDIUM, at_val(t), SIM_FIX_NONE, NULL,
 			    "header block has no values: Netlify ignores it");
 		return;
 	}
 	if (!is_type(vals, TOML_TABLE)) {
-		add(c, "NTL-HDR-2", SIM_HIGH, at_val(vals), SIM_FIX_NONE, NULL,
+		add(c, NTL_HDR_2, SIM_HIGH, at_val(vals), SIM_FIX_NONE, NULL,
 		    "values must be a table of headers ([headers.values]), not %s: the block is dropped", a_type(vals));
 		return;
 	}
 	if (toml_table_len(vals) == 0)
-		add(c, "NTL-HDR-2", SIM_MEDIUM, at_val(vals), SIM_FIX_NONE, NULL,
+		add(c, NTL_HDR_2, SIM_MEDIUM, at_val(vals), SIM_FIX_NONE, NULL,
 		    "values is empty: Netlify ignores the block");
 	for (i = 0; (e = toml_table_at(vals, i, &k, &kn)); i++) {
 		check_header_value(c, k, kn, e);
@@ -1981,7 +1982,7 @@ static void check_header_duplicates(struct ntl *c, struct header_use *uses, size
 		if (a.pathlen != b.pathlen || memcmp(a.path, b.path, a.pathlen) || a.namelen != b.namelen ||
 		    strncasecmp(a.name, b.name, a.namelen))
 			continue;
-		add(c, "NTL-HDR-5", SIM_LOW, at_key(b.v), SIM_FIX_NONE, NULL,
+		add(c, NTL_HDR_5, SIM_LOW, at_key(b.v), SIM_FIX_NONE, NULL,
 		    "header '%s' for '%s' is also set at line %u: Netlify sends both values", Q(b.name, b.namelen),
 		    Q(b.path, b.pathlen), at_key(a.v).line);
 	}
@@ -2010,7 +2011,7 @@ static void check_headers(struct ntl *c, const struct toml_value *v)
 		if (is_type(e, TOML_TABLE))
 			check_header_block(c, e, uses, &n, cap);
 		else
-			add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
+			add(c, NTL_TOP_3, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
 			    "each header block must be a table, not %s", a_type(e));
 	}
 	check_header_duplicates(c, uses, n);
@@ -2058,16 +2059,16 @@ static void check_package(struct ntl *c, const struct toml_value *t, const struc
 
 	if (!pkg) {
 		if (toml_table_get(toml_table_get(t, "inputs"), "package"))
-			add(c, "NTL-PLUGIN-2", SIM_CRITICAL, at_val(t), SIM_FIX_SUGGEST,
+			add(c, NTL_PLUGIN_2, SIM_CRITICAL, at_val(t), SIM_FIX_SUGGEST,
 			    "move package = ... above [plugins.inputs]",
 			    "plugin has no package: its package line sits inside [plugins.inputs]; the build fails");
 		else
-			add(c, "NTL-PLUGIN-2", SIM_CRITICAL, at_val(t), SIM_FIX_NONE, NULL,
+			add(c, NTL_PLUGIN_2, SIM_CRITICAL, at_val(t), SIM_FIX_NONE, NULL,
 			    "plugin has no package: the build fails at configuration validation");
 		return;
 	}
 	if (!str_of(pkg, &s, &n)) {
-		add(c, "NTL-PLUGIN-2", SIM_CRITICAL, at_val(pkg), SIM_FIX_NONE, NULL,
+		add(c, NTL_PLUGIN_2, SIM_CRITICAL, at_val(pkg), SIM_FIX_NONE, NULL,
 		    "package must be a string, not %s", a_type(pkg));
 		return;
 	}
@@ -2077,7 +2078,7 @@ static void check_package(struct ntl *c, const struct toml_value *t, const struc
 	if (at && !memchr(s, ':', n))
 		snprintf(fx, sizeof(fx), "write package = \"%s\" and pinned_version = \"%s\"", Q(s, (size_t)(at - s)),
 			 Q(at + 1, (size_t)(s + n - at - 1)));
-	add(c, "NTL-PLUGIN-2", SIM_CRITICAL, at_val(pkg), at && !memchr(s, ':', n) ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
+	add(c, NTL_PLUGIN_2, SIM_CRITICAL, at_val(pkg), at && !memchr(s, ':', n) ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
 	    at ? fx : NULL, "package '%s' is not a plugin Netlify can install: %s", Q(s, n), why);
 }
 
@@ -2090,15 +2091,15 @@ static void check_plugin(struct ntl *c, const struct toml_value *t)
 
 	for (i = 0; (e = toml_table_at(t, i, &k, &kn)); i++) {
 		if (key_is(k, kn, "inputs") && !is_type(e, TOML_TABLE)) {
-			add(c, "NTL-PLUGIN-4", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
+			add(c, NTL_PLUGIN_4, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
 			    "plugin inputs must be a table, not %s", a_type(e));
 		} else if (key_is(k, kn, "pinned_version") && !is_type(e, TOML_STRING)) {
-			add(c, "NTL-PLUGIN-4", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
+			add(c, NTL_PLUGIN_4, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
 			    "pinned_version must be a string, not %s", a_type(e));
 		} else if (!in_list(k, kn, plugin_keys, false)) {
 			near = nearest(k, kn, plugin_keys);
 			snprintf(fx, sizeof(fx), near ? "rename %s to %s" : "move %s into [plugins.inputs]", Q(k, kn), near);
-			add(c, "NTL-PLUGIN-1", SIM_CRITICAL, at_key(e), SIM_FIX_SUGGEST, fx,
+			add(c, NTL_PLUGIN_1, SIM_CRITICAL, at_key(e), SIM_FIX_SUGGEST, fx,
 			    "unknown plugin key '%s': a plugin takes only package, inputs and pinned_version; the build "
 			    "fails at configuration validation", Q(k, kn));
 		}
@@ -2120,7 +2121,7 @@ static void check_plugin_duplicates(struct ntl *c, const struct toml_value *v)
 		for (i = 0; i < j; i++) {
 			a = toml_table_get(toml_array_get(v, i), "package");
 			if (str_of(a, &as, &an) && an == bn && memcmp(as, bs, an) == 0) {
-				add(c, "NTL-PLUGIN-3", SIM_CRITICAL, at_val(b), SIM_FIX_SUGGEST,
+				add(c, NTL_PLUGIN_3, SIM_CRITICAL, at_val(b), SIM_FIX_SUGGEST,
 				    "merge the two blocks into one",
 				    "plugin '%s' is listed twice (also at line %u): the build fails with \"must not be "
 				    "specified twice\"", Q(bs, bn), at_val(a).line);
@@ -2146,7 +2147,7 @@ static void check_plugins(struct ntl *c, const struct toml_value *v, const char 
 		if (is_type(e, TOML_TABLE))
 			check_plugin(c, e);
 		else
-			add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
+			add(c, NTL_TOP_3, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
 			    "each plugin must be a table, not %s", a_type(e));
 	}
 	if (top)
@@ -2246,7 +2247,7 @@ static bool memory_ok(const struct toml_value *v)
 
 static void func_bad(struct ntl *c, const struct toml_value *v, const char *what, const char *want)
 {
-	add(c, "NTL-FUNC-2", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+	add(c, NTL_FUNC_2, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 	    "%s must be %s, not %s: the build stops at configuration validation", what, want, a_type(v));
 }
 
@@ -2262,7 +2263,7 @@ static void check_func_prop(struct ntl *c, const char *k, size_t kn, const struc
 
 	if (key_is(k, kn, "directory")) {
 		if (!top)
-			add(c, "NTL-FUNC-3", SIM_CRITICAL, at_key(v), SIM_FIX_SUGGEST,
+			add(c, NTL_FUNC_3, SIM_CRITICAL, at_key(v), SIM_FIX_SUGGEST,
 			    "move directory to the top-level [functions] table",
 			    "%s: directory can only be set in the top-level [functions] table, not per function", what);
 		else if (!is_type(v, TOML_STRING))
@@ -2276,7 +2277,7 @@ static void check_func_prop(struct ntl *c, const char *k, size_t kn, const struc
 			near = nearest(s, n, node_bundlers);
 			if (near)
 				snprintf(fx, sizeof(fx), "write node_bundler = \"%s\"", near);
-			add(c, "NTL-FUNC-2", SIM_CRITICAL, at_val(v), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
+			add(c, NTL_FUNC_2, SIM_CRITICAL, at_val(v), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
 			    "node_bundler '%s' is not one of esbuild, nft, zisi, none", Q(s, n));
 		}
 	} else if (key_is(k, kn, "external_node_modules") || key_is(k, kn, "ignored_node_modules") ||
@@ -2300,11 +2301,11 @@ static void check_func_prop(struct ntl *c, const char *k, size_t kn, const struc
 		else if (is_type(v, TOML_FLOAT))
 			toml_get_float(v, &f);
 		if (!(f >= 0.5 && f <= 2))
-			add(c, "NTL-FUNC-2", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+			add(c, NTL_FUNC_2, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 			    "%s must be a number from 0.5 to 2", what);
 	} else if (key_is(k, kn, "schedule")) {
 		if (!str_of(v, &s, &n) || !cron_ok(s, n))
-			add(c, "NTL-FUNC-4", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
+			add(c, NTL_FUNC_4, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
 			    "%s is not a cron expression (five fields, or @hourly, @daily, @weekly, @monthly, @yearly): "
 			    "the build fails", what);
 	}
@@ -2329,7 +2330,7 @@ static void check_function_config(struct ntl *c, const struct toml_value *t, con
 		near = nearest(k, kn, func_props);
 		if (near)
 			snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-		add(c, "NTL-FUNC-1", SIM_MEDIUM, at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
+		add(c, NTL_FUNC_1, SIM_MEDIUM, at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
 		    "unknown function setting '%s' is ignored%s", Q(k, kn),
 		    key_is(k, kn, "timeout") ? " (the timeout is set in the Netlify UI, not in netlify.toml)" : "");
 	}
@@ -2343,7 +2344,7 @@ static void check_functions(struct ntl *c, const struct toml_value *v, const cha
 	size_t i, kn;
 
 	if (!is_type(v, TOML_TABLE)) {
-		add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(v), is_aot(v) ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
+		add(c, NTL_TOP_3, SIM_CRITICAL, at_val(v), is_aot(v) ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
 		    "write [functions] with single brackets", "%s must be a table, not %s", where, a_type(v));
 		return;
 	}
@@ -2358,7 +2359,7 @@ static void check_functions(struct ntl *c, const struct toml_value *v, const cha
 			near = nearest(k, kn, func_props);
 			if (near)
 				snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-			add(c, "NTL-FUNC-1", SIM_MEDIUM, at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
+			add(c, NTL_FUNC_1, SIM_MEDIUM, at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
 			    "unknown [functions] setting '%s' is ignored%s", Q(k, kn),
 			    key_is(k, kn, "timeout") ? " (the timeout is set in the Netlify UI, not in netlify.toml)" : "");
 		}
@@ -2410,25 +2411,25 @@ static void check_edge_fields(struct ntl *c, const struct toml_value *t)
 			near = nearest(k, kn, edge_keys);
 			if (near)
 				snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-			add(c, "NTL-EDGE-1", SIM_CRITICAL, at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
+			add(c, NTL_EDGE_1, SIM_CRITICAL, at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
 			    "unknown edge function key '%s'%s: the build fails at configuration validation", Q(k, kn),
 			    key_is(k, kn, "generator") ? " (generator is set by the platform only)" : "");
 		} else if ((key_is(k, kn, "excludedPath") || key_is(k, kn, "excludedPattern")) &&
 			   !is_type(e, TOML_STRING) && !all_strings(e)) {
-			add(c, "NTL-EDGE-4", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
+			add(c, NTL_EDGE_4, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
 			    "%s must be a string or an array of strings, not %s", Q(k, kn), a_type(e));
 		} else if (key_is(k, kn, "cache") &&
 			   (!str_of(e, &s, &n) || !(key_is(s, n, "manual") || key_is(s, n, "off")))) {
-			add(c, "NTL-EDGE-5", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
+			add(c, NTL_EDGE_5, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
 			    "cache must be \"manual\" or \"off\"");
 		} else if (key_is(k, kn, "method") && !method_ok(e)) {
-			add(c, "NTL-EDGE-5", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
+			add(c, NTL_EDGE_5, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
 			    "method must be GET, POST, PUT, PATCH, DELETE or OPTIONS, or a non-empty array of them");
 		} else if (key_is(k, kn, "header") && !header_match_ok(e)) {
-			add(c, "NTL-EDGE-5", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
+			add(c, NTL_EDGE_5, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
 			    "header must be a table of strings or booleans");
 		} else if (key_is(k, kn, "name") && !is_type(e, TOML_STRING)) {
-			add(c, "NTL-EDGE-5", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL, "name must be a string, not %s",
+			add(c, NTL_EDGE_5, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL, "name must be a string, not %s",
 			    a_type(e));
 		}
 	}
@@ -2443,27 +2444,27 @@ static void check_edge_function(struct ntl *c, const struct toml_value *t)
 	char fx[FIX_MAX];
 
 	if (!fn || !is_type(fn, TOML_STRING))
-		add(c, "NTL-EDGE-2", SIM_CRITICAL, fn ? at_val(fn) : at_val(t), SIM_FIX_NONE, NULL,
+		add(c, NTL_EDGE_2, SIM_CRITICAL, fn ? at_val(fn) : at_val(t), SIM_FIX_NONE, NULL,
 		    fn ? "function must be a string (the edge function's name)" : "edge function declaration has no function");
 	if (!path && !pat)
-		add(c, "NTL-EDGE-3", SIM_CRITICAL, at_val(t), SIM_FIX_NONE, NULL,
+		add(c, NTL_EDGE_3, SIM_CRITICAL, at_val(t), SIM_FIX_NONE, NULL,
 		    "edge function declaration needs a path or a pattern");
 	else if (path && pat)
-		add(c, "NTL-EDGE-3", SIM_CRITICAL, at_key(pat), SIM_FIX_NONE, NULL,
+		add(c, NTL_EDGE_3, SIM_CRITICAL, at_key(pat), SIM_FIX_NONE, NULL,
 		    "path and pattern cannot both be set: use one");
 	if (path && !str_of(path, &s, &n)) {
-		add(c, "NTL-EDGE-3", SIM_CRITICAL, at_val(path), SIM_FIX_NONE, NULL, "path must be a string, not %s",
+		add(c, NTL_EDGE_3, SIM_CRITICAL, at_val(path), SIM_FIX_NONE, NULL, "path must be a string, not %s",
 		    a_type(path));
 	} else if (path && (n == 0 || s[0] != '/')) {
 		snprintf(fx, sizeof(fx), "write path = \"/%s\"", Q(s, n));
-		add(c, "NTL-EDGE-3", SIM_CRITICAL, at_val(path), SIM_FIX_SUGGEST, fx, "path '%s' must start with /",
+		add(c, NTL_EDGE_3, SIM_CRITICAL, at_val(path), SIM_FIX_SUGGEST, fx, "path '%s' must start with /",
 		    Q(s, n));
 	}
 	if (pat && !is_type(pat, TOML_STRING))
-		add(c, "NTL-EDGE-3", SIM_CRITICAL, at_val(pat), SIM_FIX_NONE, NULL, "pattern must be a string, not %s",
+		add(c, NTL_EDGE_3, SIM_CRITICAL, at_val(pat), SIM_FIX_NONE, NULL, "pattern must be a string, not %s",
 		    a_type(pat));
 	if (toml_table_get(t, "excludedPath") && toml_table_get(t, "excludedPattern"))
-		add(c, "NTL-EDGE-4", SIM_CRITICAL, at_key(toml_table_get(t, "excludedPattern")), SIM_FIX_NONE, NULL,
+		add(c, NTL_EDGE_4, SIM_CRITICAL, at_key(toml_table_get(t, "excludedPattern")), SIM_FIX_NONE, NULL,
 		    "excludedPath and excludedPattern cannot both be set");
 	check_edge_fields(c, t);
 }
@@ -2482,7 +2483,7 @@ static void check_edge_functions(struct ntl *c, const struct toml_value *v, cons
 		if (is_type(e, TOML_TABLE))
 			check_edge_function(c, e);
 		else
-			add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
+			add(c, NTL_TOP_3, SIM_CRITICAL, at_val(e), SIM_FIX_NONE, NULL,
 			    "each edge function declaration must be a table, not %s", a_type(e));
 	}
 }
@@ -2500,7 +2501,7 @@ static void check_dev_port(struct ntl *c, const char *k, size_t kn, const struct
 		return;
 	if (is_type(v, TOML_FLOAT) && toml_get_float(v, &f) == 0 && whole(f)) {
 		snprintf(fx, sizeof(fx), "write %s = %.0f", Q(k, kn), f);
-		add(c, "NTL-TOML-7", SIM_MEDIUM, at_val(v), SIM_FIX_HEAL, fx, "dev.%s is a float: ports are integers",
+		add(c, NTL_TOML_7, SIM_MEDIUM, at_val(v), SIM_FIX_HEAL, fx, "dev.%s is a float: ports are integers",
 		    Q(k, kn));
 		return;
 	}
@@ -2508,7 +2509,7 @@ static void check_dev_port(struct ntl *c, const char *k, size_t kn, const struct
 		;
 	if (is_type(v, TOML_STRING) && i == n && n > 0)
 		snprintf(fx, sizeof(fx), "write %s = %s without quotes", Q(k, kn), Q(s, n));
-	add(c, "NTL-DEV-2", SIM_MEDIUM, at_val(v), is_type(v, TOML_STRING) && i == n && n ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
+	add(c, NTL_DEV_2, SIM_MEDIUM, at_val(v), is_type(v, TOML_STRING) && i == n && n ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
 	    fx, "dev.%s must be a port number, not %s", Q(k, kn), a_type(v));
 }
 
@@ -2525,20 +2526,20 @@ static void check_dev_key(struct ntl *c, const char *k, size_t kn, const struct 
 	    key_is(k, kn, "staticServerPort"))
 		check_dev_port(c, k, kn, v);
 	else if (in_list(k, kn, strings, false) && !is_type(v, TOML_STRING))
-		add(c, "NTL-DEV-2", SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL, "dev.%s must be a string, not %s",
+		add(c, NTL_DEV_2, SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL, "dev.%s must be a string, not %s",
 		    Q(k, kn), a_type(v));
 	else if (in_list(k, kn, lists, false) && !all_strings(v))
-		add(c, "NTL-DEV-2", SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL, "dev.%s must be an array of strings",
+		add(c, NTL_DEV_2, SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL, "dev.%s must be an array of strings",
 		    Q(k, kn));
 	else if ((key_is(k, kn, "autoLaunch") || key_is(k, kn, "live")) && !is_type(v, TOML_BOOL))
-		add(c, "NTL-DEV-2", SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL, "dev.%s must be a boolean, not %s",
+		add(c, NTL_DEV_2, SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL, "dev.%s must be a boolean, not %s",
 		    Q(k, kn), a_type(v));
 	else if (key_is(k, kn, "https") && (!is_type(toml_table_get(v, "certFile"), TOML_STRING) ||
 					    !is_type(toml_table_get(v, "keyFile"), TOML_STRING)))
-		add(c, "NTL-DEV-2", SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_DEV_2, SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL,
 		    "dev.https must be a table with certFile and keyFile strings");
 	else if (key_is(k, kn, "framework") && str_of(v, &s, &n) && n && s[0] == '#' && !in_list(s, n, frameworks, false))
-		add(c, "NTL-DEV-2", SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_DEV_2, SIM_MEDIUM, at_val(v), SIM_FIX_NONE, NULL,
 		    "framework '%s' is not #auto, #static, #custom or a framework id", Q(s, n));
 }
 
@@ -2552,10 +2553,10 @@ static void check_dev_custom(struct ntl *c, const struct toml_value *v)
 	if (!toml_table_get(v, "command") || !port)
 		return;
 	if (!fw)
-		add(c, "NTL-DEV-1", SIM_MEDIUM, at_key(port), SIM_FIX_HEAL, "add framework = \"#custom\" to [dev]",
+		add(c, NTL_DEV_1, SIM_MEDIUM, at_key(port), SIM_FIX_HEAL, "add framework = \"#custom\" to [dev]",
 		    "[dev] sets command and targetPort without framework = \"#custom\": netlify dev refuses to start");
 	else if (!str_of(fw, &s, &n) || !key_is(s, n, "#custom"))
-		add(c, "NTL-DEV-1", SIM_MEDIUM, at_val(fw), SIM_FIX_SUGGEST, "set framework = \"#custom\"",
+		add(c, NTL_DEV_1, SIM_MEDIUM, at_val(fw), SIM_FIX_SUGGEST, "set framework = \"#custom\"",
 		    "[dev] sets command and targetPort, so framework must be \"#custom\": netlify dev refuses to start");
 }
 
@@ -2567,12 +2568,12 @@ static void check_dev(struct ntl *c, const struct toml_value *v)
 	char fx[FIX_MAX];
 
 	if (!is_type(v, TOML_TABLE)) {
-		add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL, "dev must be a table, not %s", a_type(v));
+		add(c, NTL_TOP_3, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL, "dev must be a table, not %s", a_type(v));
 		return;
 	}
 	for (i = 0; (e = toml_table_at(v, i, &k, &kn)); i++) {
 		if (key_is(k, kn, "environment")) {
-			add(c, "NTL-CTX-4", SIM_MEDIUM, at_key(e), SIM_FIX_HEAL,
+			add(c, NTL_CTX_4, SIM_MEDIUM, at_key(e), SIM_FIX_HEAL,
 			    "move [dev.environment] to [context.dev.environment]",
 			    "[dev] has no environment: netlify dev takes its variables from [context.dev.environment]");
 		} else if (in_list(k, kn, dev_keys, false)) {
@@ -2581,7 +2582,7 @@ static void check_dev(struct ntl *c, const struct toml_value *v)
 			near = nearest(k, kn, dev_keys);
 			if (near)
 				snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-			add(c, "NTL-DEV-3", SIM_MEDIUM, at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
+			add(c, NTL_DEV_3, SIM_MEDIUM, at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
 			    "unknown [dev] setting '%s' is ignored by netlify dev", Q(k, kn));
 		}
 	}
@@ -2595,12 +2596,12 @@ static void check_database(struct ntl *c, const struct toml_value *v)
 	const struct toml_value *m = toml_table_get(v, "migrations"), *p = toml_table_get(m, "path");
 
 	if (!is_type(v, TOML_TABLE)) {
-		add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL, "database must be a table, not %s",
+		add(c, NTL_TOP_3, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL, "database must be a table, not %s",
 		    a_type(v));
 		return;
 	}
 	if (m && !is_type(m, TOML_TABLE))
-		add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(m), SIM_FIX_NONE, NULL,
+		add(c, NTL_TOP_3, SIM_CRITICAL, at_val(m), SIM_FIX_NONE, NULL,
 		    "database.migrations must be a table, not %s", a_type(m));
 	else if (p)
 		check_path_type(c, p, "database.migrations.path", c->base_depth);
@@ -2613,10 +2614,10 @@ static void unknown_top_key(struct ntl *c, const char *k, size_t kn, const struc
 
 	if (near) {
 		snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-		add(c, "NTL-TOP-1", SIM_HIGH, at_key(v), SIM_FIX_SUGGEST, fx,
+		add(c, NTL_TOP_1, SIM_HIGH, at_key(v), SIM_FIX_SUGGEST, fx,
 		    "unknown top-level key '%s' is ignored by Netlify: did you mean '%s'?", Q(k, kn), near);
 	} else {
-		add(c, "NTL-TOP-1", SIM_MEDIUM, at_key(v), SIM_FIX_NONE, NULL,
+		add(c, NTL_TOP_1, SIM_MEDIUM, at_key(v), SIM_FIX_NONE, NULL,
 		    "unknown top-level key '%s' is ignored by Netlify", Q(k, kn));
 	}
 }
@@ -2642,7 +2643,7 @@ static void check_top_key(struct ntl *c, const char *k, size_t kn, const struct 
 	else if (key_is(k, kn, "database"))
 		check_database(c, v);
 	else if (key_is(k, kn, "spa_fallback") && !is_type(v, TOML_BOOL))
-		add(c, "NTL-TOP-3", SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL, "spa_fallback must be a boolean, not %s",
+		add(c, NTL_TOP_3, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL, "spa_fallback must be a boolean, not %s",
 		    a_type(v));
 	else if (!in_list(k, kn, top_keys, false) && !key_is(k, kn, "Settings"))
 		unknown_top_key(c, k, kn, v);
@@ -2654,7 +2655,7 @@ static void check_functions_dirs(struct ntl *c, const struct toml_value *root)
 	const struct toml_value *b = build_table(root), *old = get_ci(b, "functions");
 
 	if (is_type(old, TOML_STRING) && toml_table_get(toml_table_get(root, "functions"), "directory"))
-		add(c, "NTL-BUILD-9", SIM_MEDIUM, at_key(old), SIM_FIX_SUGGEST, "remove build.functions",
+		add(c, NTL_BUILD_9, SIM_MEDIUM, at_key(old), SIM_FIX_SUGGEST, "remove build.functions",
 		    "build.functions is ignored: [functions] directory is also set and wins");
 }
 

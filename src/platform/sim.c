@@ -1,5 +1,6 @@
-/* The simulator's report. */
-#include "app/sim.h"
+/* The simulator's report: issues, counts, and their JSON and text. */
+#include "platform/sim.h"
+#include "platform/platform.h"
 #include "util/err.h"
 
 #include <stdarg.h>
@@ -107,9 +108,14 @@ int sim_report_text(const struct sim_report *r, struct buf *out)
 	return out->len >= out->max && out->max ? ERR_NOMEM : 0;
 }
 
+const char *sim_fix_name(enum sim_fix f)
+{
+	return (unsigned)f < sizeof(fix_names) / sizeof(fix_names[0]) ? fix_names[f] : "unknown";
+}
+
 const char *sim_config_file(const char *platform)
 {
-	if (strcmp(platform, "render") == 0)
-		return "render.yaml";
-	return strcmp(platform, "nix") == 0 ? "default.nix" : "netlify.toml";
+	const struct platform *p = platform_find(platform);
+
+	return p ? p->config_file : "netlify.toml";
 }
