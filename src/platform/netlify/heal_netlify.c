@@ -276,7 +276,7 @@ static int fix_publish(struct ctx *x, const struct sim_issue *is)
 	return replace_string(x, v, p, strlen(p));
 }
 
-/* NTL-BUILD-1 "rename K to N": the key's text becomes N, when N is not there already. */
+/* NTL-BUILD-1, NTL-TOP-1 "rename K to N": the key's text becomes N, when N is not there already. */
 static int fix_rename(struct ctx *x, const struct sim_issue *is)
 {
 	const struct toml_value *parent = NULL, *v = value_at(x, is, true, 0, &parent);
@@ -451,7 +451,7 @@ static int apply(struct heal_step *st, const struct sim_issue *is)
 		return fix_env(x, is);
 	if (strcmp(r, NTL_ID(NTL_BUILD_6)) == 0)
 		return fix_publish(x, is);
-	if (strcmp(r, NTL_ID(NTL_BUILD_1)) == 0)
+	if (strcmp(r, NTL_ID(NTL_BUILD_1)) == 0 || strcmp(r, NTL_ID(NTL_TOP_1)) == 0)
 		return fix_rename(x, is);
 	if (strcmp(r, NTL_ID(NTL_RED_8)) == 0 && strncmp(is->fix_text, "move the catch-all rule", 23) == 0)
 		return fix_move_last(x, is);

@@ -61,7 +61,7 @@ const struct platform_rule netlify_rules[NTL_RULES] = {
 	[NTL_TOML_5] = { "NTL-TOML-5", SIM_HIGH, SIM_FIX_HEAL, "a table after one of its sub-tables: Netlify drops headers and redirects" },
 	[NTL_TOML_6] = { "NTL-TOML-6", SIM_CRITICAL, SIM_FIX_SUGGEST, "an inline table and a [table] define the same key" },
 	[NTL_TOML_7] = { "NTL-TOML-7", SIM_MEDIUM, SIM_FIX_HEAL, "an integer written as a float" },
-	[NTL_TOP_1] = { "NTL-TOP-1", SIM_HIGH, SIM_FIX_SUGGEST, "unknown top-level key: Netlify ignores it (typos of a known key heal)" },
+	[NTL_TOP_1] = { "NTL-TOP-1", SIM_HIGH, SIM_FIX_HEAL, "unknown top-level key: Netlify ignores it (typos of a known key heal)" },
 	[NTL_TOP_2] = { "NTL-TOP-2", SIM_CRITICAL, SIM_FIX_HEAL, "build must be a table ([build])" },
 	[NTL_TOP_3] = { "NTL-TOP-3", SIM_CRITICAL, SIM_FIX_HEAL, "a top-level key has the wrong shape (array of tables or table)" },
 };

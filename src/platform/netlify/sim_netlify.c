@@ -246,6 +246,16 @@ static const char *nearest(const char *k, size_t n, const char *const *list)
 	return found;
 }
 
+/* How many names in LIST K is a typo of (by nearest's measure): 1 means the rename cannot pick wrong. */
+static size_t typos_of(const char *k, size_t n, const char *const *list)
+{
+	size_t allow = n <= 4 ? 1 : 2, count = 0;
+
+	for (; *list; list++)
+		count += distance(k, n, *list, strlen(*list)) <= allow;
+	return count;
+}
+
 /* UPPER_CASE: what an environment variable put in the wrong table looks like. */
 static bool env_like(const char *k, size_t n)
 {
@@ -1049,7 +1059,7 @@ static void check_publish_repeats_base(struct ntl *c, const struct toml_value *p
 	if (dir_exists(c->dir, b, bn, p, pn))
 		return;
 	if (pn == bn) {
-		add(c, NTL_BUILD_6, SIM_CRITICAL, at_val(pub), SIM_FIX_SUGGEST,
+		add(c, NTL_BUILD_6, SIM_HIGH, at_val(pub), SIM_FIX_SUGGEST,
 		    "leave publish out (or write publish = \".\") to deploy the base directory itself",
 		    "%s.publish '%s' is resolved inside base '%s', so Netlify deploys '%s/%s', which does not exist",
 		    where, Q(p, pn), Q(b, bn), Q(b, bn), Q(p, pn));
@@ -1057,7 +1067,7 @@ static void check_publish_repeats_base(struct ntl *c, const struct toml_value *p
 	}
 	snprintf(fx, sizeof(fx), "change publish to \"%s\" (strip the base prefix '%s/')", Q(p + bn + 1, pn - bn - 1),
 		 Q(b, bn));
-	add(c, NTL_BUILD_6, SIM_CRITICAL, at_val(pub), SIM_FIX_HEAL, fx,
+	add(c, NTL_BUILD_6, SIM_HIGH, at_val(pub), SIM_FIX_HEAL, fx,
 	    "%s.publish '%s' repeats base '%s': publish is resolved inside base, so the deploy fails with \"Deploy "
 	    "directory '%s/%s' does not exist\"", where, Q(p, pn), Q(b, bn), Q(b, bn), Q(p, pn));
 }
@@ -1302,18 +1312,20 @@ static bool check_location(struct ntl *c, const struct toml_value *v, const char
 		if (r->hostlen)
 			return true;
 		add(c, NTL_RED_5, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
-		    "%s '%s' is not a valid URL: it has no host; Netlify drops the rule", field, Q(s, n));
+		    "%s '%s' is not a valid URL: it has no host; Netlify keeps the rule, but it never matches", field,
+		    Q(s, n));
 		return false;
 	}
 	if (memmem(s, n, "://", 3)) {
 		add(c, NTL_RED_5, SIM_CRITICAL, at_val(v), SIM_FIX_NONE, NULL,
-		    "%s '%s' must be a path starting with / or an http(s):// URL; Netlify drops the rule", field,
-		    Q(s, n));
+		    "%s '%s' must be a path starting with / or an http(s):// URL; Netlify keeps the rule, but it never "
+		    "matches", field, Q(s, n));
 		return false;
 	}
 	snprintf(fx, sizeof(fx), "change %s to \"/%s\"", field, Q(s, n));
 	add(c, NTL_RED_5, SIM_CRITICAL, at_val(v), SIM_FIX_HEAL, fx,
-	    "%s '%s' does not start with / or http(s)://: Netlify drops the rule", field, Q(s, n));
+	    "%s '%s' does not start with / or http(s)://: Netlify keeps the rule, but it never matches", field,
+	    Q(s, n));
 	return false;
 }
 
@@ -1963,8 +1975,11 @@ static void check_header_block(struct ntl *c, const struct toml_value *t, struct
 		    "values is empty: Netlify ignores the block");
 	for (i = 0; (e = toml_table_at(vals, i, &k, &kn)); i++) {
 		check_header_value(c, k, kn, e);
-		if (path && *nuses < cap)
-			uses[(*nuses)++] = (struct header_use){ path, k, pathlen, kn, *nuses, e };
+		if (path && *nuses < cap) {
+			size_t slot = (*nuses)++;	/* one read, one write: the slot is also the use's order */
+
+			uses[slot] = (struct header_use){ path, k, pathlen, kn, slot, e };
+		}
 	}
 }
 
@@ -2607,6 +2622,7 @@ static void check_database(struct ntl *c, const struct toml_value *v)
 		check_path_type(c, p, "database.migrations.path", c->base_depth);
 }
 
+/* An unknown top-level key: a typo of exactly one known key heals by renaming, a guess is only suggested. */
 static void unknown_top_key(struct ntl *c, const char *k, size_t kn, const struct toml_value *v)
 {
 	const char *near = nearest(k, kn, top_keys);
@@ -2614,7 +2630,7 @@ static void unknown_top_key(struct ntl *c, const char *k, size_t kn, const struc
 
 	if (near) {
 		snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-		add(c, NTL_TOP_1, SIM_HIGH, at_key(v), SIM_FIX_SUGGEST, fx,
+		add(c, NTL_TOP_1, SIM_HIGH, at_key(v), typos_of(k, kn, top_keys) == 1 ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
 		    "unknown top-level key '%s' is ignored by Netlify: did you mean '%s'?", Q(k, kn), near);
 	} else {
 		add(c, NTL_TOP_1, SIM_MEDIUM, at_key(v), SIM_FIX_NONE, NULL,

@@ -219,6 +219,30 @@ static int fix_rename_env(struct ctx *x, const struct sim_issue *is, const char 
 	return APPLIED;
 }
 
+/* "rename K to N" (an unknown key that is a typo of exactly one known key): the key K at the issue's place becomes N. */
+static int fix_rename_key(struct ctx *x, const struct sim_issue *is)
+{
+	const char *s = x->st.cur->data, *from = is->fix_text + 7, *to = strstr(from, " to ");
+	size_t n = x->st.cur->len, off = at(x, is), kn, p;
+
+	if (!to || off >= n)
+		return no(x, "no key where the issue is");
+	kn = (size_t)(to - from);
+	to += 4;
+	for (p = 0; to[p]; p++)
+		if (!isalnum((unsigned char)to[p]) && to[p] != '_')
+			return no(x, "the new key is not a plain word");
+	if (n - off < kn || memcmp(s + off, from, kn) != 0)
+		return no(x, "the key at the issue's place is not the one to rename");
+	for (p = off + kn; p < n && (s[p] == ' ' || s[p] == '\t'); p++)
+		;
+	if (p >= n || s[p] != ':')
+		return no(x, "the key at the issue's place is not a plain key");
+	if (heal_splice(&x->st.out, s, n, off, kn, to, strlen(to)) < 0)
+		return ERR_NOMEM;
+	return APPLIED;
+}
+
 /* RND-ENV-3: sync: false after the key: line, indented as the key (or inside the flow mapping). */
 static int fix_sync(struct ctx *x, const struct sim_issue *is)
 {
@@ -558,6 +582,8 @@ static int apply_raw(struct ctx *x, const struct sim_issue *is)
 		return fix_keep_sync(x, is);
 	if (strcmp(r, RND_ID(RND_ENV_1)) == 0 && strcmp(f, "move fromGroup into an envVars item of its own") == 0)
 		return fix_from_group(x, is);
+	if (strncmp(f, "rename ", 7) == 0 && is->fix == SIM_FIX_HEAL)
+		return fix_rename_key(x, is);
 	if (strncmp(f, "write ", 6) == 0)
 		return fix_write(x, is);
 	return no(x, NO_FIX);

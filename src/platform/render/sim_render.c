@@ -603,17 +603,35 @@ static const char *nearest_field(const char *s, size_t len, const struct field *
 	return pick;
 }
 
-/* Report an unknown key K of pair P under RULE, suggesting NEAR when there is one. */
+/* True when S is a typo of exactly one name in LIST (or of TAB's keys): a rename that cannot pick wrong. */
+static bool sure_of(const char *s, size_t len, const char *const *list, const struct field *tab)
+{
+	size_t i, n = 0;
+
+	for (i = 0; s && key_typos[i].from; i++)
+		if (eqn(s, len, key_typos[i].from) && tab && field_find(tab, key_typos[i].to, strlen(key_typos[i].to)))
+			return true;
+	for (i = 0; s && list && list[i]; i++)
+		n += close_to(s, len, list[i]);
+	for (; s && tab && tab->key; tab++)
+		n += close_to(s, len, tab->key);
+	return n == 1;
+}
+
+/*
+ * Report an unknown key K of pair P under RULE, suggesting NEAR when there is one. SURE: NEAR
+ * is the only known key K is a typo of, so the rename heals (when the issue is one heal takes).
+ */
 static void unknown_key(struct ctx *c, struct fy_node_pair *p, enum rnd_rule rule, enum sim_severity sev,
-			const char *where_, const char *near)
+			const char *where_, const char *near, bool sure)
 {
 	char kq[Q], fx[FIX_MAX];
+	enum sim_fix fix = sure && sev <= SIM_HIGH ? SIM_FIX_HEAL : SIM_FIX_SUGGEST;
 
 	q(kq, key_of(p));
 	if (near) {
 		snprintf(fx, sizeof(fx), "rename %s to %s", kq, near);
-		issue(c, key_of(p), rule, sev, SIM_FIX_SUGGEST, fx, "unknown key '%s' in %s (did you mean %s?)", kq,
-		      where_, near);
+		issue(c, key_of(p), rule, sev, fix, fx, "unknown key '%s' in %s (did you mean %s?)", kq, where_, near);
 	} else {
 		issue(c, key_of(p), rule, sev, SIM_FIX_NONE, NULL, "unknown key '%s' in %s", kq, where_);
 	}
@@ -632,7 +650,7 @@ static void check_keys(struct ctx *c, struct fy_node *map, const char *const *li
 		k = text(key_of(p), &len);
 		if (!k || eqn(k, len, "<<") || in_list(k, len, list))
 			continue;
-		unknown_key(c, p, rule, sev, where_, nearest(k, len, list));
+		unknown_key(c, p, rule, sev, where_, nearest(k, len, list), sure_of(k, len, list, NULL));
 	}
 }
 
@@ -1375,7 +1393,8 @@ static void unknown_svc_key(struct ctx *c, struct svc *s, struct fy_node_pair *p
 		return;
 	}
 	snprintf(where_, sizeof(where_), "service %s", svc_name(s, nq));
-	unknown_key(c, p, RND_SVC_7, SIM_CRITICAL, where_, nearest_field(k, len, svc_fields));
+	unknown_key(c, p, RND_SVC_7, SIM_CRITICAL, where_, nearest_field(k, len, svc_fields),
+		    sure_of(k, len, NULL, svc_fields));
 }
 
 /* Every key of the service: known, allowed for its kind, of the right type (RND-SVC-7 and owners). */
@@ -2292,6 +2311,29 @@ static void same_region(struct ctx *c, const struct svc *s, struct fy_node *targ
 	      svc_name(s, nq), (int)a, ra, (int)b, rb);
 }
 
+/*
+ * RND-ENV-5: fromDatabase names a database this file does not declare. Render resolves the
+ * name against the workspace too (its own examples point at an existing database), so the
+ * sync works when that database already exists: high, not critical.
+ */
+static void missing_database(struct ctx *c, const struct scope *sc, struct fy_node *name, const char *vq)
+{
+	char near[Q], fx[FIX_MAX];
+	size_t len;
+	const char *s = text(name, &len), *n;
+
+	if (elsewhere(c, sc, 1, s, len)) {
+		issue(c, name, RND_ENV_5, SIM_HIGH, SIM_FIX_NONE, NULL,
+		      "database '%s' is declared in another environment; references resolve only inside one, so a "
+		      "database of that name must already exist", vq);
+		return;
+	}
+	n = near_name(sc, 1, s, len, near);
+	snprintf(fx, sizeof(fx), "write name: %s", n ? n : "");
+	issue(c, name, RND_ENV_5, SIM_HIGH, n ? SIM_FIX_SUGGEST : SIM_FIX_NONE, fx,
+	      "no database named '%s' is declared in this file: the database must already exist on Render", vq);
+}
+
 static void ref_missing(struct ctx *c, const struct scope *sc, int which, struct fy_node *name, const char *what)
 {
 	char vq[Q], near[Q], fx[FIX_MAX];
@@ -2299,14 +2341,18 @@ static void ref_missing(struct ctx *c, const struct scope *sc, int which, struct
 	const char *s = text(name, &len), *n;
 
 	q(vq, name);
+	if (which == 1) {
+		missing_database(c, sc, name, vq);
+		return;
+	}
 	if (elsewhere(c, sc, which, s, len)) {
-		issue(c, name, which == 0 ? RND_ENV_6 : RND_ENV_5, SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		issue(c, name, RND_ENV_6, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "%s '%s' is declared in another environment; references resolve only inside one", what, vq);
 		return;
 	}
 	n = near_name(sc, which, s, len, near);
 	snprintf(fx, sizeof(fx), "write name: %s", n ? n : "");
-	issue(c, name, which == 0 ? RND_ENV_6 : RND_ENV_5, SIM_CRITICAL, n ? SIM_FIX_SUGGEST : SIM_FIX_NONE, fx,
+	issue(c, name, RND_ENV_6, SIM_CRITICAL, n ? SIM_FIX_SUGGEST : SIM_FIX_NONE, fx,
 	      "no %s named '%s' is declared in this file", what, vq);
 }
 
@@ -2760,7 +2806,8 @@ static void check_db(struct ctx *c, struct fy_node *map)
 		if (!(k = text(key_of(p), &len)) || eqn(k, len, "<<"))
 			continue;
 		if (!(f = field_find(db_fields, k, len)))
-			unknown_key(c, p, RND_DB_2, SIM_CRITICAL, "a database", nearest_field(k, len, db_fields));
+			unknown_key(c, p, RND_DB_2, SIM_CRITICAL, "a database", nearest_field(k, len, db_fields),
+				    sure_of(k, len, NULL, db_fields));
 		else if (f->type != T_ANY)
 			value_ok(c, p, f->type, f->rule);
 	}
