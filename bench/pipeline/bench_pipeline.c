@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "app/certify.h"
+#include "adapters/yaml/yaml_fy.h"
+#include "platform/platform.h"
 #include "platform/heal.h"
 #include "platform/netlify/netlify.h"
 #include "platform/render/render.h"
@@ -132,6 +134,7 @@ int main(int argc, char **argv)
 	static double ms[1024], all[2048];
 	size_t nn, nr;
 
+	platform_use_yaml(&yaml_fy_parser);
 	if (!mkdtemp(work)) {
 		perror("bench_pipeline: mkdtemp");
 		return 1;

@@ -19,6 +19,17 @@ static const struct platform *const builtin[] = {
 
 static const struct platform *registered[REGISTERED_MAX];
 static size_t nregistered;
+static const struct yaml_parser *yaml;
+
+void platform_use_yaml(const struct yaml_parser *yp)
+{
+	yaml = yp;
+}
+
+const struct yaml_parser *platform_yaml(void)
+{
+	return yaml;
+}
 
 const struct platform *platform_at(size_t i)
 {

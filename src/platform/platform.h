@@ -8,6 +8,7 @@
 #include "platform/heal.h"
 #include "platform/sim.h"
 #include "ports/nix.h"
+#include "ports/yaml.h"
 #include "util/buf.h"
 
 /* One row of a platform's rule catalog: the only place a rule id is written. */
@@ -73,6 +74,16 @@ int platform_names(struct buf *out, bool (*want)(const struct platform *p), cons
 bool platform_heals(const struct platform *p);
 bool platform_reads_text(const struct platform *p);
 bool platform_builds(const struct platform *p);
+
+/*
+ * The YAML parser the platforms that read YAML (render) use: the wiring point sets it once
+ * (the CLI to adapters/yaml's yaml_fy_parser) before anything simulates. YP is not copied.
+ * Until it is set, simulating render.yaml fails with ERR_UNSUPPORTED.
+ */
+void platform_use_yaml(const struct yaml_parser *yp);
+
+/* The parser platform_use_yaml set, or NULL. */
+const struct yaml_parser *platform_yaml(void);
 
 /* The catalog row of rule ID in P, or NULL. */
 const struct platform_rule *platform_rule_find(const struct platform *p, const char *id);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "adapters/yaml/yaml_fy.h"
+#include "platform/platform.h"
 #include "platform/sim.h"
 #include "platform/render/render.h"
 #include "util/buf.h"
@@ -810,5 +812,6 @@ int main(void)
 		cmocka_unit_test(test_injected),
 	};
 
+	platform_use_yaml(&yaml_fy_parser);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

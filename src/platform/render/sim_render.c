@@ -1,6 +1,7 @@
-/* The render.yaml simulator: Render's Blueprint checks (config-rules.md Part B) on a libfyaml tree. */
+/* The render.yaml simulator: Render's Blueprint checks (config-rules.md Part B) on a YAML tree from the YAML port. */
 #include "platform/render/render.h"
 #include "platform/render/rules.h"
+#include "ports/yaml.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -9,7 +10,6 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <libfyaml.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -78,8 +78,8 @@ struct ent {
 	const char *s;
 	size_t len;
 	size_t order;		/* where it starts in the file: of equal texts the first sorts first */
-	struct fy_node *at;	/* the text's node, to point at */
-	struct fy_node *owner;	/* what it names */
+	struct yaml_node *at;	/* the text's node, to point at */
+	struct yaml_node *owner;	/* what it names */
 };
 
 /* A growable array of them; sorted once filled, then searched by halves. */
@@ -90,7 +90,7 @@ struct ents {
 
 /* Where references resolve: the root (with ungrouped) or one project environment. */
 struct scope {
-	struct fy_node *svcs[2], *dbs[2], *groups[2];	/* sequences, NULL when absent */
+	struct yaml_node *svcs[2], *dbs[2], *groups[2];	/* sequences, NULL when absent */
 	struct ents names[3];	/* names of the services, databases and groups */
 	struct ents group_refs;	/* the fromGroup values of the services */
 };
@@ -109,8 +109,8 @@ struct ctx {
 
 /* One service being checked. */
 struct svc {
-	struct fy_node *map;
-	struct fy_node *name;	/* the name's value, NULL when missing */
+	struct yaml_node *map;
+	struct yaml_node *name;	/* the name's value, NULL when missing */
 	unsigned kind;		/* one K_ bit; 0 when the type is unknown */
 	const char *rt;		/* runtime, or its old name env; NULL when neither */
 	size_t rtlen;
@@ -241,14 +241,14 @@ static const struct {
 /* ---- scalars ---- */
 
 /* The text of scalar N, or NULL for an alias, a collection or no node. Never NULL for a scalar. */
-static const char *text(struct fy_node *n, size_t *len)
+static const char *text(struct yaml_node *n, size_t *len)
 {
 	const char *s;
 
 	*len = 0;
-	if (!n || !fy_node_is_scalar(n) || fy_node_is_alias(n))
+	if (!n || !yaml_is_scalar(n) || yaml_is_alias(n))
 		return NULL;
-	s = fy_node_get_scalar(n, len);
+	s = yaml_scalar(n, len);
 	if (!s)
 		*len = 0;
 	return s ? s : "";
@@ -259,7 +259,7 @@ static bool eqn(const char *s, size_t len, const char *lit)
 	return s && strlen(lit) == len && memcmp(s, lit, len) == 0;
 }
 
-static bool is(struct fy_node *n, const char *lit)
+static bool is(struct yaml_node *n, const char *lit)
 {
 	size_t len;
 	const char *s = text(n, &len);
@@ -282,9 +282,9 @@ static bool in_list(const char *s, size_t len, const char *const *list)
 	return list_index(s, len, list) >= 0;
 }
 
-static bool plain(struct fy_node *n)
+static bool plain(struct yaml_node *n)
 {
-	return n && fy_node_is_scalar(n) && fy_node_get_style(n) == FYNS_PLAIN;
+	return n && yaml_is_scalar(n) && yaml_style(n) == YAML_STYLE_PLAIN;
 }
 
 static bool is_int_text(const char *s, size_t n)
@@ -335,7 +335,7 @@ static bool is_float_text(const char *s, size_t n)
 }
 
 /* What a YAML loader makes of N: only plain scalars can be anything but a string. */
-static enum sclass classify(struct fy_node *n)
+static enum sclass classify(struct yaml_node *n)
 {
 	size_t len;
 	const char *s = text(n, &len);
@@ -355,7 +355,7 @@ static enum sclass classify(struct fy_node *n)
 	return SC_STR;
 }
 
-static bool is_null(struct fy_node *n)
+static bool is_null(struct yaml_node *n)
 {
 	return !n || classify(n) == SC_NULL;
 }
@@ -383,7 +383,7 @@ static bool number_keeps_text(const char *s, size_t n)
 	return digits <= (dot ? 15u : 18u);
 }
 
-static int bool_value(struct fy_node *n)
+static int bool_value(struct yaml_node *n)
 {
 	size_t len;
 	const char *s = text(n, &len);
@@ -395,7 +395,7 @@ static int bool_value(struct fy_node *n)
 }
 
 /* The decimal integer N holds, into OUT; false when it holds none. */
-static bool int_value(struct fy_node *n, long *out)
+static bool int_value(struct yaml_node *n, long *out)
 {
 	size_t len, i;
 	const char *s = text(n, &len);
@@ -418,24 +418,24 @@ static bool int_value(struct fy_node *n, long *out)
 }
 
 /* N quoted for a message: printable, cut when long. */
-static const char *q(char out[Q], struct fy_node *n)
+static const char *q(char out[Q], struct yaml_node *n)
 {
 	size_t len;
 	const char *s = text(n, &len);
 
 	if (!s)
-		return strcpy(out, n && fy_node_is_alias(n) ? "(alias)" : "(not a string)");
+		return strcpy(out, n && yaml_is_alias(n) ? "(alias)" : "(not a string)");
 	return err_quote(out, Q, s, len);
 }
 
 /* The next item of SEQ, or NULL at the end or when SEQ is not a sequence. */
-static struct fy_node *next_item(struct fy_node *seq, void **it)
+static struct yaml_node *next_item(struct yaml_node *seq, void **it)
 {
-	return seq && fy_node_is_sequence(seq) ? fy_node_sequence_iterate(seq, it) : NULL;
+	return seq && yaml_is_sequence(seq) ? yaml_sequence_iterate(seq, it) : NULL;
 }
 
 /* N in single quotes for a message, when it is a scalar. */
-static const char *qq(char out[Q], struct fy_node *n)
+static const char *qq(char out[Q], struct yaml_node *n)
 {
 	char tmp[Q - 2];
 	size_t len;
@@ -450,35 +450,32 @@ static const char *qq(char out[Q], struct fy_node *n)
 /* ---- positions and issues ---- */
 
 /* The 1-based line and column where N starts; false when N has no place (an empty value). */
-static bool where(struct fy_node *n, int *line, int *col)
+static bool where(struct yaml_node *n, int *line, int *col)
 {
-	struct fy_node_pair *p;
-	const struct fy_mark *m;
-	struct fy_token *t;
-	enum fy_node_style style;
+	struct yaml_pair *p;
+	enum yaml_style style;
 	int depth;
 
 	for (depth = 0; n && depth < DEPTH_MAX; depth++) {
-		switch (fy_node_get_type(n)) {
-		case FYNT_SCALAR:
-			t = fy_node_get_scalar_token(n);
-			if (!t || !(m = fy_token_start_mark(t)))
+		switch (n->kind) {
+		case YAML_SCALAR:
+			if (!n->has_mark)
 				return false;
-			*line = m->line + 1;
-			*col = m->column + 1;
+			*line = n->line + 1;
+			*col = n->col + 1;
 			/* the mark of a quoted scalar or an alias is past its quote or '*'; point at that */
-			style = fy_node_get_style(n);
-			if ((style == FYNS_SINGLE_QUOTED || style == FYNS_DOUBLE_QUOTED || style == FYNS_ALIAS) &&
-			    *col > 1)
+			style = yaml_style(n);
+			if ((style == YAML_STYLE_SINGLE_QUOTED || style == YAML_STYLE_DOUBLE_QUOTED ||
+			     style == YAML_STYLE_ALIAS) && *col > 1)
 				(*col)--;
 			return true;
-		case FYNT_MAPPING:
+		case YAML_MAPPING:
 			/* a block mapping starts where its first key does */
-			p = fy_node_mapping_get_by_index(n, 0);
-			n = p ? (fy_node_pair_key(p) ? fy_node_pair_key(p) : fy_node_pair_value(p)) : NULL;
+			p = yaml_mapping_at(n, 0);
+			n = p ? (yaml_pair_key(p) ? yaml_pair_key(p) : yaml_pair_value(p)) : NULL;
 			break;
-		case FYNT_SEQUENCE:
-			n = fy_node_sequence_get_by_index(n, 0);
+		case YAML_SEQUENCE:
+			n = yaml_sequence_at(n, 0);
 			break;
 		default:
 			return false;
@@ -487,10 +484,10 @@ static bool where(struct fy_node *n, int *line, int *col)
 	return false;
 }
 
-static void issue(struct ctx *c, struct fy_node *at, enum rnd_rule rule, enum sim_severity sev, enum sim_fix fix,
+static void issue(struct ctx *c, struct yaml_node *at, enum rnd_rule rule, enum sim_severity sev, enum sim_fix fix,
 		  const char *fix_text, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
-static void issue(struct ctx *c, struct fy_node *at, enum rnd_rule rule, enum sim_severity sev, enum sim_fix fix,
+static void issue(struct ctx *c, struct yaml_node *at, enum rnd_rule rule, enum sim_severity sev, enum sim_fix fix,
 		  const char *fix_text, const char *fmt, ...)
 {
 	char msg[SIM_MSG_MAX];
@@ -510,18 +507,18 @@ static void issue(struct ctx *c, struct fy_node *at, enum rnd_rule rule, enum si
 
 /* ---- mappings ---- */
 
-static struct fy_node *key_of(struct fy_node_pair *p)
+static struct yaml_node *key_of(struct yaml_pair *p)
 {
-	return p ? fy_node_pair_key(p) : NULL;
+	return p ? yaml_pair_key(p) : NULL;
 }
 
-static struct fy_node *val_of(struct fy_node_pair *p)
+static struct yaml_node *val_of(struct yaml_pair *p)
 {
-	return p ? fy_node_pair_value(p) : NULL;
+	return p ? yaml_pair_value(p) : NULL;
 }
 
 /* What to point at for pair P: its value when that has a place in the text, else its key. */
-static struct fy_node *at_val(struct fy_node_pair *p)
+static struct yaml_node *at_val(struct yaml_pair *p)
 {
 	int line, col;
 
@@ -529,28 +526,28 @@ static struct fy_node *at_val(struct fy_node_pair *p)
 }
 
 /* The last pair of MAP with KEY (YAML tools keep the last of duplicates), or NULL. */
-static struct fy_node_pair *pair_get(struct fy_node *map, const char *key)
+static struct yaml_pair *pair_get(struct yaml_node *map, const char *key)
 {
-	struct fy_node_pair *p, *found = NULL;
+	struct yaml_pair *p, *found = NULL;
 	void *it = NULL;
 
-	if (!map || !fy_node_is_mapping(map))
+	if (!map || !yaml_is_mapping(map))
 		return NULL;
-	while ((p = fy_node_mapping_iterate(map, &it)))
+	while ((p = yaml_mapping_iterate(map, &it)))
 		if (is(key_of(p), key))
 			found = p;
 	return found;
 }
 
-static struct fy_node *get(struct fy_node *map, const char *key)
+static struct yaml_node *get(struct yaml_node *map, const char *key)
 {
 	return val_of(pair_get(map, key));
 }
 
 /* True when MAP has KEY with a value that is not null. */
-static bool has(struct fy_node *map, const char *key)
+static bool has(struct yaml_node *map, const char *key)
 {
-	struct fy_node_pair *p = pair_get(map, key);
+	struct yaml_pair *p = pair_get(map, key);
 
 	return p && !is_null(val_of(p));
 }
@@ -622,7 +619,7 @@ static bool sure_of(const char *s, size_t len, const char *const *list, const st
  * Report an unknown key K of pair P under RULE, suggesting NEAR when there is one. SURE: NEAR
  * is the only known key K is a typo of, so the rename heals (when the issue is one heal takes).
  */
-static void unknown_key(struct ctx *c, struct fy_node_pair *p, enum rnd_rule rule, enum sim_severity sev,
+static void unknown_key(struct ctx *c, struct yaml_pair *p, enum rnd_rule rule, enum sim_severity sev,
 			const char *where_, const char *near, bool sure)
 {
 	char kq[Q], fx[FIX_MAX];
@@ -638,15 +635,15 @@ static void unknown_key(struct ctx *c, struct fy_node_pair *p, enum rnd_rule rul
 }
 
 /* Report every key of MAP not in LIST (a << merge key is let through). */
-static void check_keys(struct ctx *c, struct fy_node *map, const char *const *list, enum rnd_rule rule,
+static void check_keys(struct ctx *c, struct yaml_node *map, const char *const *list, enum rnd_rule rule,
 		       enum sim_severity sev, const char *where_)
 {
-	struct fy_node_pair *p;
+	struct yaml_pair *p;
 	void *it = NULL;
 	size_t len;
 	const char *k;
 
-	while ((p = fy_node_mapping_iterate(map, &it))) {
+	while ((p = yaml_mapping_iterate(map, &it))) {
 		k = text(key_of(p), &len);
 		if (!k || eqn(k, len, "<<") || in_list(k, len, list))
 			continue;
@@ -656,7 +653,7 @@ static void check_keys(struct ctx *c, struct fy_node *map, const char *const *li
 
 /* ---- value types ---- */
 
-static void quote_fix(char fx[FIX_MAX], struct fy_node_pair *p)
+static void quote_fix(char fx[FIX_MAX], struct yaml_pair *p)
 {
 	char kq[Q], vq[Q];
 
@@ -664,9 +661,9 @@ static void quote_fix(char fx[FIX_MAX], struct fy_node_pair *p)
 }
 
 /* A plain scalar where a string is wanted: the YAML typing traps (RND-YAML-3, RND-YAML-4). */
-static void string_trap(struct ctx *c, struct fy_node_pair *p)
+static void string_trap(struct ctx *c, struct yaml_pair *p)
 {
-	struct fy_node *v = val_of(p);
+	struct yaml_node *v = val_of(p);
 	char kq[Q], vq[Q], fx[FIX_MAX];
 	size_t len;
 	const char *s = text(v, &len);
@@ -697,18 +694,18 @@ static void string_trap(struct ctx *c, struct fy_node_pair *p)
 	}
 }
 
-static const char *shape_name(struct fy_node *n)
+static const char *shape_name(struct yaml_node *n)
 {
-	if (fy_node_is_mapping(n))
+	if (yaml_is_mapping(n))
 		return "a mapping";
-	if (fy_node_is_sequence(n))
+	if (yaml_is_sequence(n))
 		return "a list";
 	return "a scalar";
 }
 
-static bool int_ok(struct ctx *c, struct fy_node_pair *p, enum rnd_rule rule)
+static bool int_ok(struct ctx *c, struct yaml_pair *p, enum rnd_rule rule)
 {
-	struct fy_node *v = val_of(p);
+	struct yaml_node *v = val_of(p);
 	char kq[Q], vq[Q];
 	size_t len;
 	const char *s = text(v, &len);
@@ -725,9 +722,9 @@ static bool int_ok(struct ctx *c, struct fy_node_pair *p, enum rnd_rule rule)
 	return false;
 }
 
-static bool bool_ok(struct ctx *c, struct fy_node_pair *p, enum rnd_rule rule)
+static bool bool_ok(struct ctx *c, struct yaml_pair *p, enum rnd_rule rule)
 {
-	struct fy_node *v = val_of(p);
+	struct yaml_node *v = val_of(p);
 	char kq[Q], vq[Q], fx[FIX_MAX];
 	size_t len;
 	const char *s = text(v, &len);
@@ -757,17 +754,17 @@ static bool bool_ok(struct ctx *c, struct fy_node_pair *p, enum rnd_rule rule)
  * Check that pair P holds type T; RULE owns a wrong shape. False when the value is null, an
  * alias or of the wrong shape: the caller then has nothing to look into.
  */
-static bool value_ok(struct ctx *c, struct fy_node_pair *p, enum ftype t, enum rnd_rule rule)
+static bool value_ok(struct ctx *c, struct yaml_pair *p, enum ftype t, enum rnd_rule rule)
 {
-	struct fy_node *v = val_of(p);
+	struct yaml_node *v = val_of(p);
 	char kq[Q];
 
-	if (!v || is_null(v) || fy_node_is_alias(v))
+	if (!v || is_null(v) || yaml_is_alias(v))
 		return false;
 	q(kq, key_of(p));
 	switch (t) {
 	case T_STR:
-		if (fy_node_is_scalar(v)) {
+		if (yaml_is_scalar(v)) {
 			string_trap(c, p);
 			return true;
 		}
@@ -778,13 +775,13 @@ static bool value_ok(struct ctx *c, struct fy_node_pair *p, enum ftype t, enum r
 	case T_BOOL:
 		return bool_ok(c, p, rule);
 	case T_SEQ:
-		if (fy_node_is_sequence(v))
+		if (yaml_is_sequence(v))
 			return true;
 		issue(c, at_val(p), rule, SIM_CRITICAL, SIM_FIX_NONE, NULL, "%s must be a list, not %s", kq,
 		      shape_name(v));
 		return false;
 	case T_MAP:
-		if (fy_node_is_mapping(v))
+		if (yaml_is_mapping(v))
 			return true;
 		issue(c, at_val(p), rule, SIM_CRITICAL, SIM_FIX_NONE, NULL, "%s must be a mapping, not %s", kq,
 		      shape_name(v));
@@ -795,20 +792,20 @@ static bool value_ok(struct ctx *c, struct fy_node_pair *p, enum ftype t, enum r
 }
 
 /* Check KEY of MAP as type T under RULE; returns the pair when its value is usable. */
-static struct fy_node_pair *typed(struct ctx *c, struct fy_node *map, const char *key, enum ftype t,
+static struct yaml_pair *typed(struct ctx *c, struct yaml_node *map, const char *key, enum ftype t,
 				  enum rnd_rule rule)
 {
-	struct fy_node_pair *p = pair_get(map, key);
+	struct yaml_pair *p = pair_get(map, key);
 
 	return p && value_ok(c, p, t, rule) ? p : NULL;
 }
 
 /* Check string KEY of MAP against LIST; returns its index or -1. */
-static int check_enum(struct ctx *c, struct fy_node *map, const char *key, const char *const *list,
+static int check_enum(struct ctx *c, struct yaml_node *map, const char *key, const char *const *list,
 		      enum rnd_rule rule, const char *what)
 {
-	struct fy_node_pair *p = typed(c, map, key, T_STR, rule);
-	struct fy_node *v = val_of(p);
+	struct yaml_pair *p = typed(c, map, key, T_STR, rule);
+	struct yaml_node *v = val_of(p);
 	char vq[Q], fx[FIX_MAX];
 	size_t len;
 	const char *s = text(v, &len), *near;
@@ -835,16 +832,13 @@ static int check_enum(struct ctx *c, struct fy_node *map, const char *key, const
 /* ---- sorted names ---- */
 
 /* Where N starts in the file, to keep the first of equal names first. */
-static size_t order_of(struct fy_node *n)
+static size_t order_of(struct yaml_node *n)
 {
-	struct fy_token *t = n ? fy_node_get_scalar_token(n) : NULL;
-	const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
-
-	return m ? m->input_pos : SIZE_MAX;
+	return n && n->kind == YAML_SCALAR && n->has_mark ? n->pos : SIZE_MAX;
 }
 
 /* Add the text of scalar AT (skipped when it has none) naming OWNER. */
-static void ents_push(struct ctx *c, struct ents *e, struct fy_node *at, struct fy_node *owner)
+static void ents_push(struct ctx *c, struct ents *e, struct yaml_node *at, struct yaml_node *owner)
 {
 	struct ent *m;
 	size_t len;
@@ -940,22 +934,13 @@ static int cron_alias_col(const struct ctx *c, int line)
 	return s < end && *s == '*' && s - bol < INT_MAX ? (int)(s - bol) + 1 : 0;
 }
 
-static void syntax_issue(struct ctx *c, struct fy_diag *diag)
+static void syntax_issue(struct ctx *c, const struct yaml_doc *doc)
 {
-	struct fy_diag_error *e, *first = NULL;
-	void *it = NULL;
+	const char *m = doc->err_msg[0] ? doc->err_msg : "cannot parse";
 	char msg[256];
-	int line = 0, col = 0, cline, ccol = 0;
+	int line = doc->err_line, col = doc->err_col, cline, ccol = 0;
 
-	while ((e = fy_diag_errors_iterate(diag, &it)))
-		if (e->type >= FYET_ERROR && !first)
-			first = e;
-	if (first) {
-		line = first->line > 0 ? first->line : 1;
-		col = first->column > 0 ? first->column : 1;
-	}
-	err_quote(msg, sizeof(msg), first && first->msg ? first->msg : "cannot parse",
-		  first && first->msg ? strlen(first->msg) : 12);
+	err_quote(msg, sizeof(msg), m, strlen(m));
 	if (c->err)
 		return;
 	cline = line;
@@ -974,24 +959,24 @@ static void syntax_issue(struct ctx *c, struct fy_diag *diag)
 		c->err = ERR_NOMEM;
 }
 
-/* An alias with no anchor is an error to every YAML loader; libfyaml leaves it to resolution. */
-static void check_alias(struct ctx *c, struct fy_node *n)
+/* An alias with no anchor is an error to every YAML loader; the parser leaves it to resolution. */
+static void check_alias(struct ctx *c, struct yaml_node *n)
 {
 	char aq[Q];
 	size_t len = 0;
 	const char *s;
 
-	if (!n || !fy_node_is_alias(n) || fy_node_resolve_alias(n))
+	if (!n || !yaml_is_alias(n) || n->resolves)
 		return;
-	s = fy_node_get_scalar(n, &len);
+	s = yaml_scalar(n, &len);
 	issue(c, n, RND_YAML_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "YAML error: alias '*%s' names no anchor",
 	      err_quote(aq, sizeof(aq), s ? s : "", s ? len : 0));
 }
 
-/* Duplicate keys of MAP (RND-YAML-2); libfyaml is told to keep them so we can say where. */
-static void dup_keys(struct ctx *c, struct fy_node *map)
+/* Duplicate keys of MAP (RND-YAML-2); the parser keeps them so we can say where. */
+static void dup_keys(struct ctx *c, struct yaml_node *map)
 {
-	struct fy_node_pair *p;
+	struct yaml_pair *p;
 	struct ents *e = &c->tmp;
 	const struct ent *first;
 	void *it = NULL;
@@ -1000,7 +985,7 @@ static void dup_keys(struct ctx *c, struct fy_node *map)
 	int line, col;
 
 	e->n = 0;
-	while ((p = fy_node_mapping_iterate(map, &it)))
+	while ((p = yaml_mapping_iterate(map, &it)))
 		ents_push(c, e, key_of(p), val_of(p));
 	ents_sort(e);
 	for (i = 1, first = e->v; i < e->n; i++) {
@@ -1011,7 +996,7 @@ static void dup_keys(struct ctx *c, struct fy_node *map)
 		if (!where(first->at, &line, &col))
 			line = 0;
 		if (eqn(first->s, first->len, "env") &&
-		    (fy_node_is_sequence(first->owner) || fy_node_is_sequence(e->v[i].owner)))
+		    (yaml_is_sequence(first->owner) || yaml_is_sequence(e->v[i].owner)))
 			issue(c, e->v[i].at, RND_YAML_2, SIM_CRITICAL, SIM_FIX_HEAL,
 			      "rename the list-valued env to envVars",
 			      "duplicate key 'env' (first at line %d): its variables belong in envVars", line);
@@ -1025,24 +1010,24 @@ static void dup_keys(struct ctx *c, struct fy_node *map)
  * Walk the tree for what libfyaml lets through: aliases without an anchor (RND-YAML-1) and
  * duplicate keys (RND-YAML-2).
  */
-static void walk(struct ctx *c, struct fy_node *n, int depth)
+static void walk(struct ctx *c, struct yaml_node *n, int depth)
 {
-	struct fy_node_pair *p;
-	struct fy_node *item;
+	struct yaml_pair *p;
+	struct yaml_node *item;
 	void *it = NULL;
 
 	if (!n || depth > DEPTH_MAX || c->err)
 		return;
 	check_alias(c, n);
-	if (fy_node_is_sequence(n)) {
-		while ((item = fy_node_sequence_iterate(n, &it)))
+	if (yaml_is_sequence(n)) {
+		while ((item = yaml_sequence_iterate(n, &it)))
 			walk(c, item, depth + 1);
 		return;
 	}
-	if (!fy_node_is_mapping(n))
+	if (!yaml_is_mapping(n))
 		return;
 	dup_keys(c, n);
-	while ((p = fy_node_mapping_iterate(n, &it))) {
+	while ((p = yaml_mapping_iterate(n, &it))) {
 		check_alias(c, key_of(p));
 		walk(c, val_of(p), depth + 1);
 	}
@@ -1068,7 +1053,7 @@ static void scope_add(struct ctx *c, const struct scope *sc)
 }
 
 /* The mapping of SC's list WHICH (0 services, 1 databases, 2 groups) named S; COUNT as ents_find. */
-static struct fy_node *scope_find(const struct scope *sc, int which, const char *s, size_t len, int *count)
+static struct yaml_node *scope_find(const struct scope *sc, int which, const char *s, size_t len, int *count)
 {
 	const struct ent *e = ents_find(&sc->names[which], s, len, count);
 
@@ -1093,7 +1078,7 @@ static const char *near_name(const struct scope *sc, int which, const char *s, s
 }
 
 /* The lists of SC chosen by WHICH: 0 services, 1 databases, 2 environment groups. */
-static struct fy_node *const *scope_lists(const struct scope *sc, int which)
+static struct yaml_node *const *scope_lists(const struct scope *sc, int which)
 {
 	return which == 0 ? sc->svcs : which == 1 ? sc->dbs : sc->groups;
 }
@@ -1262,7 +1247,7 @@ static const char *svc_name(const struct svc *s, char out[Q])
 	return qq(out, s->name);
 }
 
-static void svc_init(struct svc *s, struct fy_node *map)
+static void svc_init(struct svc *s, struct yaml_node *map)
 {
 	static const struct {
 		const char *name;
@@ -1271,7 +1256,7 @@ static void svc_init(struct svc *s, struct fy_node *map)
 		{ "web", K_WEB }, { "worker", K_WORKER }, { "pserv", K_PSERV }, { "cron", K_CRON },
 		{ "keyvalue", K_KV }, { "redis", K_KV }, { "workflow", K_WORKFLOW }, { "static", K_STATIC },
 	};
-	struct fy_node *type = get(map, "type");
+	struct yaml_node *type = get(map, "type");
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
@@ -1294,8 +1279,8 @@ static void svc_init(struct svc *s, struct fy_node *map)
 
 static void check_svc_type(struct ctx *c, struct svc *s)
 {
-	struct fy_node_pair *p = pair_get(s->map, "type");
-	struct fy_node *v = val_of(p);
+	struct yaml_pair *p = pair_get(s->map, "type");
+	struct yaml_node *v = val_of(p);
 	char nq[Q], vq[Q], fx[FIX_MAX];
 	size_t len;
 	const char *t = text(v, &len), *near;
@@ -1308,7 +1293,7 @@ static void check_svc_type(struct ctx *c, struct svc *s)
 		return;
 	}
 	if (!t) {
-		if (!fy_node_is_alias(v))
+		if (!yaml_is_alias(v))
 			issue(c, v, RND_SVC_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "service %s: type must be a string",
 			      nq);
 		return;
@@ -1338,7 +1323,7 @@ static void check_svc_type(struct ctx *c, struct svc *s)
 
 static void check_svc_name(struct ctx *c, struct svc *s)
 {
-	struct fy_node_pair *p = pair_get(s->map, "name");
+	struct yaml_pair *p = pair_get(s->map, "name");
 
 	if (!p || is_null(val_of(p))) {
 		if (!s->merged)
@@ -1350,7 +1335,7 @@ static void check_svc_name(struct ctx *c, struct svc *s)
 }
 
 /* A key the service's kind does not take (pair P, field F). */
-static void not_allowed(struct ctx *c, struct svc *s, struct fy_node_pair *p, const struct field *f)
+static void not_allowed(struct ctx *c, struct svc *s, struct yaml_pair *p, const struct field *f)
 {
 	char nq[Q], fx[FIX_MAX];
 	bool heal = !strcmp(f->key, "plan") || !strcmp(f->key, "region") || !strcmp(f->key, "numInstances");
@@ -1382,7 +1367,7 @@ static void not_allowed(struct ctx *c, struct svc *s, struct fy_node_pair *p, co
 	}
 }
 
-static void unknown_svc_key(struct ctx *c, struct svc *s, struct fy_node_pair *p, const char *k, size_t len)
+static void unknown_svc_key(struct ctx *c, struct svc *s, struct yaml_pair *p, const char *k, size_t len)
 {
 	char nq[Q], where_[Q + 16];
 
@@ -1400,13 +1385,13 @@ static void unknown_svc_key(struct ctx *c, struct svc *s, struct fy_node_pair *p
 /* Every key of the service: known, allowed for its kind, of the right type (RND-SVC-7 and owners). */
 static void check_svc_fields(struct ctx *c, struct svc *s)
 {
-	struct fy_node_pair *p;
+	struct yaml_pair *p;
 	const struct field *f;
 	void *it = NULL;
 	size_t len;
 	const char *k;
 
-	while ((p = fy_node_mapping_iterate(s->map, &it))) {
+	while ((p = yaml_mapping_iterate(s->map, &it))) {
 		if (!(k = text(key_of(p), &len)) || eqn(k, len, "<<"))
 			continue;
 		if (!(f = field_find(svc_fields, k, len)))
@@ -1420,15 +1405,15 @@ static void check_svc_fields(struct ctx *c, struct svc *s)
 
 /* ---- services: runtime, plan, region ---- */
 
-static void check_env_alias(struct ctx *c, struct svc *s, struct fy_node_pair *rp, struct fy_node_pair *ep)
+static void check_env_alias(struct ctx *c, struct svc *s, struct yaml_pair *rp, struct yaml_pair *ep)
 {
-	struct fy_node *ev = val_of(ep);
+	struct yaml_node *ev = val_of(ep);
 	char nq[Q];
 	size_t rl, el;
 	const char *r = text(val_of(rp), &rl), *e = text(ev, &el);
 
 	svc_name(s, nq);
-	if (fy_node_is_sequence(ev) || fy_node_is_mapping(ev)) {
+	if (yaml_is_sequence(ev) || yaml_is_mapping(ev)) {
 		bool free_slot = !pair_get(s->map, "envVars");
 
 		issue(c, key_of(ep), RND_SVC_3, SIM_CRITICAL, free_slot ? SIM_FIX_HEAL : SIM_FIX_SUGGEST,
@@ -1493,9 +1478,9 @@ static const char *runtime_fix(const char *s, size_t len)
 /* RND-SVC-3 and RND-SVC-4: runtime (or env) present, and one Render knows. */
 static void check_runtime(struct ctx *c, struct svc *s)
 {
-	struct fy_node_pair *rp = pair_get(s->map, "runtime"), *ep = pair_get(s->map, "env");
-	struct fy_node_pair *used = rp && !is_null(val_of(rp)) ? rp : ep;
-	struct fy_node *v = val_of(used);
+	struct yaml_pair *rp = pair_get(s->map, "runtime"), *ep = pair_get(s->map, "env");
+	struct yaml_pair *used = rp && !is_null(val_of(rp)) ? rp : ep;
+	struct yaml_node *v = val_of(used);
 	char nq[Q], vq[Q], fx[FIX_MAX];
 	size_t len;
 	const char *t = text(v, &len), *fix;
@@ -1522,9 +1507,9 @@ static void check_runtime(struct ctx *c, struct svc *s)
 }
 
 /* RND-SVC-5: the plan of pair P. Returns true when it reads as the free plan. */
-static bool check_plan(struct ctx *c, struct fy_node_pair *p)
+static bool check_plan(struct ctx *c, struct yaml_pair *p)
 {
-	struct fy_node *v = val_of(p);
+	struct yaml_node *v = val_of(p);
 	char norm[32], vq[Q], kq[Q], fx[FIX_MAX];
 	size_t len, i;
 	const char *s = text(v, &len);
@@ -1574,9 +1559,9 @@ static const char *region_fix(const char *s, size_t len)
 }
 
 /* RND-SVC-6: the region of MAP, if any, is one of Render's. */
-static void check_region(struct ctx *c, struct fy_node *map)
+static void check_region(struct ctx *c, struct yaml_node *map)
 {
-	struct fy_node *v = get(map, "region");
+	struct yaml_node *v = get(map, "region");
 	char vq[Q], fx[FIX_MAX];
 	size_t len;
 	const char *s = text(v, &len), *fix;
@@ -1597,7 +1582,7 @@ static void check_region(struct ctx *c, struct fy_node *map)
 }
 
 /* The region MAP runs in: its own, or Render's default. */
-static const char *region_of(struct fy_node *map, size_t *len)
+static const char *region_of(struct yaml_node *map, size_t *len)
 {
 	const char *s = text(get(map, "region"), len);
 
@@ -1611,7 +1596,7 @@ static const char *region_of(struct fy_node *map, size_t *len)
 
 static void check_autodeploy(struct ctx *c, struct svc *s)
 {
-	struct fy_node_pair *ad = pair_get(s->map, "autoDeploy"), *adt = pair_get(s->map, "autoDeployTrigger");
+	struct yaml_pair *ad = pair_get(s->map, "autoDeploy"), *adt = pair_get(s->map, "autoDeployTrigger");
 	char nq[Q], fx[FIX_MAX];
 	int b;
 
@@ -1632,8 +1617,8 @@ static void check_autodeploy(struct ctx *c, struct svc *s)
 
 static void check_deprecated(struct ctx *c, struct svc *s)
 {
-	struct fy_node_pair *pr = pair_get(s->map, "pullRequestPreviewsEnabled");
-	struct fy_node_pair *pp = pair_get(s->map, "previewPlan");
+	struct yaml_pair *pr = pair_get(s->map, "pullRequestPreviewsEnabled");
+	struct yaml_pair *pp = pair_get(s->map, "previewPlan");
 	char nq[Q];
 
 	svc_name(s, nq);
@@ -1653,8 +1638,8 @@ static void check_deprecated(struct ctx *c, struct svc *s)
 static void check_build_filter(struct ctx *c, struct svc *s)
 {
 	static const char *const keys[] = { "paths", "ignoredPaths", NULL };
-	struct fy_node_pair *p = typed(c, s->map, "buildFilter", T_ANY, RND_SVC_10);
-	struct fy_node *m = val_of(p), *item;
+	struct yaml_pair *p = typed(c, s->map, "buildFilter", T_ANY, RND_SVC_10);
+	struct yaml_node *m = val_of(p), *item;
 	char nq[Q], fx[FIX_MAX];
 	void *it;
 	int i;
@@ -1663,10 +1648,10 @@ static void check_build_filter(struct ctx *c, struct svc *s)
 		return;
 	check_keys(c, m, keys, RND_SVC_10, SIM_MEDIUM, "buildFilter");
 	for (i = 0; keys[i]; i++) {
-		struct fy_node_pair *lp = typed(c, m, keys[i], T_SEQ, RND_SVC_10);
+		struct yaml_pair *lp = typed(c, m, keys[i], T_SEQ, RND_SVC_10);
 
-		for (it = NULL; lp && (item = fy_node_sequence_iterate(val_of(lp), &it));)
-			if (!fy_node_is_scalar(item))
+		for (it = NULL; lp && (item = yaml_sequence_iterate(val_of(lp), &it));)
+			if (!yaml_is_scalar(item))
 				issue(c, item, RND_SVC_10, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 				      "buildFilter.%s entries must be glob strings", keys[i]);
 		if (!pair_get(m, keys[i]) && !pair_get(m, "<<")) {
@@ -1699,7 +1684,7 @@ static bool hostname_ok(const char *s, size_t n)
 	return dot;
 }
 
-static void check_domain(struct ctx *c, struct fy_node *v)
+static void check_domain(struct ctx *c, struct yaml_node *v)
 {
 	char vq[Q];
 	size_t len;
@@ -1715,15 +1700,15 @@ static void check_domain(struct ctx *c, struct fy_node *v)
 		issue(c, v, RND_SVC_11, SIM_CRITICAL, SIM_FIX_NONE, NULL, "domain '%s' is not a host name", vq);
 }
 
-static void check_domains(struct ctx *c, struct fy_node *map)
+static void check_domains(struct ctx *c, struct yaml_node *map)
 {
-	struct fy_node_pair *p = typed(c, map, "domains", T_ANY, RND_SVC_11);
-	struct fy_node *item;
+	struct yaml_pair *p = typed(c, map, "domains", T_ANY, RND_SVC_11);
+	struct yaml_node *item;
 	void *it = NULL;
 
 	check_domain(c, get(map, "domain"));
-	while (p && (item = fy_node_sequence_iterate(val_of(p), &it)))
-		if (fy_node_is_scalar(item))
+	while (p && (item = yaml_sequence_iterate(val_of(p), &it)))
+		if (yaml_is_scalar(item))
 			check_domain(c, item);
 		else
 			issue(c, item, RND_SVC_11, SIM_CRITICAL, SIM_FIX_NONE, NULL,
@@ -1756,18 +1741,18 @@ static bool cidr_ok(const char *s, size_t n)
 }
 
 /* RND-SVC-11: ipAllowList entries are {source: CIDR, description}. */
-static void check_ip_allow(struct ctx *c, struct fy_node *map)
+static void check_ip_allow(struct ctx *c, struct yaml_node *map)
 {
 	static const char *const keys[] = { "source", "description", NULL };
-	struct fy_node_pair *p = typed(c, map, "ipAllowList", T_SEQ, RND_SVC_11);
-	struct fy_node *item, *src;
+	struct yaml_pair *p = typed(c, map, "ipAllowList", T_SEQ, RND_SVC_11);
+	struct yaml_node *item, *src;
 	char vq[Q];
 	void *it = NULL;
 	size_t len;
 	const char *s;
 
-	while (p && (item = fy_node_sequence_iterate(val_of(p), &it))) {
-		if (!fy_node_is_mapping(item)) {
+	while (p && (item = yaml_sequence_iterate(val_of(p), &it))) {
+		if (!yaml_is_mapping(item)) {
 			issue(c, item, RND_SVC_11, SIM_CRITICAL, SIM_FIX_SUGGEST, "write it as - source: <CIDR>",
 			      "ipAllowList entries must be mappings with a source");
 			continue;
@@ -1786,10 +1771,10 @@ static void check_ip_allow(struct ctx *c, struct fy_node *map)
 }
 
 /* RND-SVC-11: a range on integer KEY of MAP. Returns the value, or DEF when absent or unusable. */
-static long int_range(struct ctx *c, struct fy_node *map, const char *key, long lo, long hi, long def,
+static long int_range(struct ctx *c, struct yaml_node *map, const char *key, long lo, long hi, long def,
 		      enum rnd_rule rule)
 {
-	struct fy_node_pair *p = typed(c, map, key, T_INT, rule);
+	struct yaml_pair *p = typed(c, map, key, T_INT, rule);
 	long v;
 
 	if (!p || !int_value(val_of(p), &v))
@@ -1809,15 +1794,15 @@ static void check_svc_previews(struct ctx *c, struct svc *s)
 {
 	static const char *const server_keys[] = { "generation", "plan", "numInstances", NULL };
 	static const char *const static_keys[] = { "generation", NULL };
-	struct fy_node_pair *p = pair_get(s->map, "previews");
-	struct fy_node *m = val_of(p);
+	struct yaml_pair *p = pair_get(s->map, "previews");
+	struct yaml_node *m = val_of(p);
 
-	if (!p || !fy_node_is_mapping(m))
+	if (!p || !yaml_is_mapping(m))
 		return;
 	check_keys(c, m, s->kind == K_STATIC ? static_keys : server_keys, RND_SVC_7, SIM_CRITICAL, "previews");
 	check_enum(c, m, "generation", generations, RND_SVC_7, "previews.generation");
 	if (s->kind != K_STATIC) {
-		struct fy_node_pair *pp = typed(c, m, "plan", T_STR, RND_SVC_5);
+		struct yaml_pair *pp = typed(c, m, "plan", T_STR, RND_SVC_5);
 
 		if (pp)
 			check_plan(c, pp);
@@ -1831,7 +1816,7 @@ static void check_commands(struct ctx *c, struct svc *s)
 {
 	static const char *const image_unused[] = { "buildCommand", "repo", "branch", "dockerfilePath",
 						     "dockerContext", NULL };
-	struct fy_node_pair *p;
+	struct yaml_pair *p;
 	char nq[Q], fx[FIX_MAX];
 	int i;
 
@@ -1869,8 +1854,8 @@ static void check_commands(struct ctx *c, struct svc *s)
 static void check_image(struct ctx *c, struct svc *s)
 {
 	static const char *const keys[] = { "url", "creds", NULL };
-	struct fy_node_pair *p = pair_get(s->map, "image");
-	struct fy_node *m = val_of(p);
+	struct yaml_pair *p = pair_get(s->map, "image");
+	struct yaml_node *m = val_of(p);
 	char nq[Q];
 	bool wants = eqn(s->rt, s->rtlen, "image");
 
@@ -1882,7 +1867,7 @@ static void check_image(struct ctx *c, struct svc *s)
 	}
 	if (!wants || s->merged)
 		return;
-	if (!p || !fy_node_is_mapping(m)) {
+	if (!p || !yaml_is_mapping(m)) {
 		if (!p || is_null(m))
 			issue(c, p ? key_of(p) : s->map, RND_IMG_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "service %s: runtime image needs image.url", nq);
@@ -1898,8 +1883,8 @@ static void check_image(struct ctx *c, struct svc *s)
 
 static void check_health(struct ctx *c, struct svc *s)
 {
-	struct fy_node_pair *p = pair_get(s->map, "healthCheckPath");
-	struct fy_node *v = val_of(p);
+	struct yaml_pair *p = pair_get(s->map, "healthCheckPath");
+	struct yaml_node *v = val_of(p);
 	char nq[Q], vq[Q], fx[FIX_MAX];
 	size_t len;
 	const char *t = text(v, &len), *path;
@@ -1925,13 +1910,13 @@ static void check_health(struct ctx *c, struct svc *s)
 static void check_disk(struct ctx *c, struct svc *s)
 {
 	static const char *const keys[] = { "name", "mountPath", "sizeGB", NULL };
-	struct fy_node_pair *p = pair_get(s->map, "disk"), *mp;
-	struct fy_node *m = val_of(p);
+	struct yaml_pair *p = pair_get(s->map, "disk"), *mp;
+	struct yaml_node *m = val_of(p);
 	char nq[Q], vq[Q], fx[FIX_MAX];
 	size_t len;
 	const char *t;
 
-	if (!p || !fy_node_is_mapping(m))
+	if (!p || !yaml_is_mapping(m))
 		return;
 	svc_name(s, nq);
 	check_keys(c, m, keys, RND_DISK_1, SIM_CRITICAL, "disk");
@@ -1955,12 +1940,12 @@ static void check_scaling(struct ctx *c, struct svc *s)
 {
 	static const char *const keys[] = { "minInstances", "maxInstances", "targetCPUPercent",
 					    "targetMemoryPercent", NULL };
-	struct fy_node_pair *p = pair_get(s->map, "scaling");
-	struct fy_node *m = val_of(p);
+	struct yaml_pair *p = pair_get(s->map, "scaling");
+	struct yaml_node *m = val_of(p);
 	long lo, hi;
 	char nq[Q];
 
-	if (!p || !fy_node_is_mapping(m))
+	if (!p || !yaml_is_mapping(m))
 		return;
 	svc_name(s, nq);
 	check_keys(c, m, keys, RND_SCALE_1, SIM_MEDIUM, "scaling");
@@ -1982,8 +1967,8 @@ static void check_scaling(struct ctx *c, struct svc *s)
 /* RND-FREE-1, RND-FREE-2, RND-DISK-2: what the plan and a disk rule out. */
 static void check_limits(struct ctx *c, struct svc *s, long instances)
 {
-	struct fy_node_pair *disk = pair_get(s->map, "disk"), *scaling = pair_get(s->map, "scaling");
-	struct fy_node_pair *pre = pair_get(s->map, "preDeployCommand"), *n = pair_get(s->map, "numInstances");
+	struct yaml_pair *disk = pair_get(s->map, "disk"), *scaling = pair_get(s->map, "scaling");
+	struct yaml_pair *pre = pair_get(s->map, "preDeployCommand"), *n = pair_get(s->map, "numInstances");
 	char nq[Q];
 
 	svc_name(s, nq);
@@ -2031,8 +2016,8 @@ static void check_server(struct ctx *c, struct svc *s)
 
 static void check_cron(struct ctx *c, struct svc *s)
 {
-	struct fy_node_pair *p = pair_get(s->map, "schedule");
-	struct fy_node *v = val_of(p);
+	struct yaml_pair *p = pair_get(s->map, "schedule");
+	struct yaml_node *v = val_of(p);
 	char nq[Q], vq[Q], why[128];
 	size_t len;
 	const char *t = text(v, &len);
@@ -2056,7 +2041,7 @@ static void check_cron(struct ctx *c, struct svc *s)
 
 static void check_kv(struct ctx *c, struct svc *s)
 {
-	struct fy_node_pair *p = pair_get(s->map, "ipAllowList");
+	struct yaml_pair *p = pair_get(s->map, "ipAllowList");
 	char nq[Q];
 
 	check_enum(c, s->map, "maxmemoryPolicy", policies, RND_KV_2, "maxmemoryPolicy");
@@ -2072,16 +2057,16 @@ static bool url_ok(const char *s, size_t n)
 	return (n > 7 && !strncmp(s, "http://", 7)) || (n > 8 && !strncmp(s, "https://", 8));
 }
 
-static void check_route(struct ctx *c, struct fy_node *r)
+static void check_route(struct ctx *c, struct yaml_node *r)
 {
 	static const char *const keys[] = { "type", "source", "destination", NULL };
-	struct fy_node_pair *sp, *dp;
+	struct yaml_pair *sp, *dp;
 	char vq[Q];
 	size_t len;
 	const char *t;
 	int i;
 
-	if (!fy_node_is_mapping(r)) {
+	if (!yaml_is_mapping(r)) {
 		issue(c, r, RND_STATIC_3, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "routes entries must be mappings with type, source and destination");
 		return;
@@ -2101,16 +2086,16 @@ static void check_route(struct ctx *c, struct fy_node *r)
 		      "route destination '%s' must be a path starting with / or an http(s) URL", q(vq, val_of(dp)));
 }
 
-static void check_header(struct ctx *c, struct fy_node *h)
+static void check_header(struct ctx *c, struct yaml_node *h)
 {
 	static const char *const keys[] = { "path", "name", "value", NULL };
-	struct fy_node_pair *pp;
+	struct yaml_pair *pp;
 	char vq[Q];
 	size_t len;
 	const char *t;
 	int i;
 
-	if (!fy_node_is_mapping(h)) {
+	if (!yaml_is_mapping(h)) {
 		issue(c, h, RND_STATIC_4, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "headers entries must be mappings with path, name and value");
 		return;
@@ -2128,8 +2113,8 @@ static void check_header(struct ctx *c, struct fy_node *h)
 
 static void check_static(struct ctx *c, struct svc *s)
 {
-	struct fy_node_pair *p;
-	struct fy_node *item;
+	struct yaml_pair *p;
+	struct yaml_node *item;
 	char nq[Q];
 	void *it;
 
@@ -2137,11 +2122,11 @@ static void check_static(struct ctx *c, struct svc *s)
 		issue(c, s->map, RND_STATIC_1, SIM_CRITICAL, SIM_FIX_SUGGEST,
 		      "set staticPublishPath to the build's output directory (dist, build, public, out or _site)",
 		      "static site %s has no staticPublishPath", svc_name(s, nq));
-	if ((p = pair_get(s->map, "routes")) && fy_node_is_sequence(val_of(p)))
-		for (it = NULL; (item = fy_node_sequence_iterate(val_of(p), &it));)
+	if ((p = pair_get(s->map, "routes")) && yaml_is_sequence(val_of(p)))
+		for (it = NULL; (item = yaml_sequence_iterate(val_of(p), &it));)
 			check_route(c, item);
-	if ((p = pair_get(s->map, "headers")) && fy_node_is_sequence(val_of(p)))
-		for (it = NULL; (item = fy_node_sequence_iterate(val_of(p), &it));)
+	if ((p = pair_get(s->map, "headers")) && yaml_is_sequence(val_of(p)))
+		for (it = NULL; (item = yaml_sequence_iterate(val_of(p), &it));)
 			check_header(c, item);
 }
 
@@ -2198,7 +2183,7 @@ static bool has_var_ref(const char *s, size_t n)
 }
 
 /* RND-ENV-9, -10, -11: what a literal value says. */
-static void check_value_text(struct ctx *c, const struct svc *s, struct fy_node *key, struct fy_node *v)
+static void check_value_text(struct ctx *c, const struct svc *s, struct yaml_node *key, struct yaml_node *v)
 {
 	char kq[Q];
 	size_t kl, len;
@@ -2222,18 +2207,18 @@ static void check_value_text(struct ctx *c, const struct svc *s, struct fy_node 
 }
 
 /* RND-ENV-7 and RND-YAML-4: a value must be a string or a number that keeps its text. */
-static void check_env_value(struct ctx *c, const struct svc *s, struct fy_node_pair *kp, struct fy_node_pair *vp)
+static void check_env_value(struct ctx *c, const struct svc *s, struct yaml_pair *kp, struct yaml_pair *vp)
 {
-	struct fy_node *v = val_of(vp);
+	struct yaml_node *v = val_of(vp);
 	char kq[Q], vq[Q], fx[FIX_MAX];
 	size_t len;
 	const char *t = text(v, &len);
 
 	qq(kq, val_of(kp));
 	quote_fix(fx, vp);
-	if (v && fy_node_is_alias(v))
+	if (v && yaml_is_alias(v))
 		return;
-	if (!v || (!t && !fy_node_is_scalar(v))) {
+	if (!v || (!t && !yaml_is_scalar(v))) {
 		issue(c, at_val(vp), RND_ENV_7, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "%s: value must be a string or a number, not %s", kq, v ? shape_name(v) : "nothing");
 		return;
@@ -2277,16 +2262,16 @@ static bool svc_kind_matches(unsigned kind, const char *t, size_t len)
 }
 
 /* True when MAP's envVars (or a group of SC they pull in) declare KEY; also true when we cannot know. */
-static bool declares(struct fy_node *map, const struct scope *sc, const char *k, size_t kl, int depth)
+static bool declares(struct yaml_node *map, const struct scope *sc, const char *k, size_t kl, int depth)
 {
-	struct fy_node *list = get(map, "envVars"), *item, *g;
+	struct yaml_node *list = get(map, "envVars"), *item, *g;
 	void *it = NULL;
 	size_t len;
 	const char *s;
 
-	if (!list || !fy_node_is_sequence(list) || depth > 2)
+	if (!list || !yaml_is_sequence(list) || depth > 2)
 		return false;
-	while ((item = fy_node_sequence_iterate(list, &it))) {
+	while ((item = yaml_sequence_iterate(list, &it))) {
 		if ((s = text(get(item, "key"), &len)) && len == kl && !memcmp(s, k, kl))
 			return true;
 		if (!(s = text(get(item, "fromGroup"), &len)))
@@ -2298,7 +2283,7 @@ static bool declares(struct fy_node *map, const struct scope *sc, const char *k,
 }
 
 /* RND-SVC-6: services talk to what they reference over the private network of one region. */
-static void same_region(struct ctx *c, const struct svc *s, struct fy_node *target, struct fy_node *at)
+static void same_region(struct ctx *c, const struct svc *s, struct yaml_node *target, struct yaml_node *at)
 {
 	char nq[Q];
 	size_t a, b;
@@ -2316,7 +2301,7 @@ static void same_region(struct ctx *c, const struct svc *s, struct fy_node *targ
  * name against the workspace too (its own examples point at an existing database), so the
  * sync works when that database already exists: high, not critical.
  */
-static void missing_database(struct ctx *c, const struct scope *sc, struct fy_node *name, const char *vq)
+static void missing_database(struct ctx *c, const struct scope *sc, struct yaml_node *name, const char *vq)
 {
 	char near[Q], fx[FIX_MAX];
 	size_t len;
@@ -2334,7 +2319,7 @@ static void missing_database(struct ctx *c, const struct scope *sc, struct fy_no
 	      "no database named '%s' is declared in this file: the database must already exist on Render", vq);
 }
 
-static void ref_missing(struct ctx *c, const struct scope *sc, int which, struct fy_node *name, const char *what)
+static void ref_missing(struct ctx *c, const struct scope *sc, int which, struct yaml_node *name, const char *what)
 {
 	char vq[Q], near[Q], fx[FIX_MAX];
 	size_t len;
@@ -2356,14 +2341,14 @@ static void ref_missing(struct ctx *c, const struct scope *sc, int which, struct
 	      "no %s named '%s' is declared in this file", what, vq);
 }
 
-static void check_from_db(struct ctx *c, const struct scope *sc, const struct svc *s, struct fy_node_pair *fp)
+static void check_from_db(struct ctx *c, const struct scope *sc, const struct svc *s, struct yaml_pair *fp)
 {
 	static const char *const keys[] = { "name", "property", NULL };
-	struct fy_node *m = val_of(fp), *name, *db;
+	struct yaml_node *m = val_of(fp), *name, *db;
 	size_t len;
 	const char *t;
 
-	if (!fy_node_is_mapping(m)) {
+	if (!yaml_is_mapping(m)) {
 		issue(c, at_val(fp), RND_ENV_5, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "fromDatabase must be a mapping with name and property");
 		return;
@@ -2387,9 +2372,9 @@ static void check_from_db(struct ctx *c, const struct scope *sc, const struct sv
 }
 
 /* The fromService target: exists, has the type named, declares envVarKey (RND-ENV-6). */
-static void check_svc_target(struct ctx *c, const struct scope *sc, const struct svc *s, struct fy_node *m)
+static void check_svc_target(struct ctx *c, const struct scope *sc, const struct svc *s, struct yaml_node *m)
 {
-	struct fy_node *name = get(m, "name"), *type = get(m, "type"), *key = get(m, "envVarKey"), *target;
+	struct yaml_node *name = get(m, "name"), *type = get(m, "type"), *key = get(m, "envVarKey"), *target;
 	char vq[Q], tq[Q], fx[FIX_MAX];
 	size_t len, tl, kl;
 	const char *n = text(name, &len), *t = text(type, &tl), *k = text(key, &kl);
@@ -2420,15 +2405,15 @@ static void check_svc_target(struct ctx *c, const struct scope *sc, const struct
 		same_region(c, s, target, name);
 }
 
-static void check_from_svc(struct ctx *c, const struct scope *sc, const struct svc *s, struct fy_node_pair *fp)
+static void check_from_svc(struct ctx *c, const struct scope *sc, const struct svc *s, struct yaml_pair *fp)
 {
 	static const char *const keys[] = { "name", "type", "property", "envVarKey", NULL };
-	struct fy_node *m = val_of(fp), *prop;
+	struct yaml_node *m = val_of(fp), *prop;
 	char vq[Q];
 	size_t tl;
 	const char *t;
 
-	if (!fy_node_is_mapping(m)) {
+	if (!yaml_is_mapping(m)) {
 		issue(c, at_val(fp), RND_ENV_6, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "fromService must be a mapping with name, type and property or envVarKey");
 		return;
@@ -2457,9 +2442,9 @@ static void check_from_svc(struct ctx *c, const struct scope *sc, const struct s
  * RND-GRP-4. The catalog calls a dangling fromGroup an error, but groups can also be made in the
  * dashboard for the whole workspace, where this file cannot see them: medium, not critical.
  */
-static void check_from_group(struct ctx *c, const struct scope *sc, struct fy_node_pair *fp)
+static void check_from_group(struct ctx *c, const struct scope *sc, struct yaml_pair *fp)
 {
-	struct fy_node *v = val_of(fp);
+	struct yaml_node *v = val_of(fp);
 	char vq[Q];
 	size_t len;
 	const char *t = text(v, &len);
@@ -2476,11 +2461,11 @@ static void check_from_group(struct ctx *c, const struct scope *sc, struct fy_no
 		      vq);
 }
 
-static int count_sources(struct fy_node *item, struct fy_node_pair **second)
+static int count_sources(struct yaml_node *item, struct yaml_pair **second)
 {
 	static const char *const sources[] = { "value", "generateValue", "sync", "fromDatabase", "fromService", NULL };
 	int i, n = 0;
-	struct fy_node_pair *p;
+	struct yaml_pair *p;
 
 	for (i = 0; sources[i]; i++)
 		if ((p = pair_get(item, sources[i])) && n++ == 1)
@@ -2489,9 +2474,9 @@ static int count_sources(struct fy_node *item, struct fy_node_pair **second)
 }
 
 /* RND-ENV-2: more than one value source. */
-static void two_sources(struct ctx *c, struct fy_node *item, struct fy_node_pair *second, const char *kq)
+static void two_sources(struct ctx *c, struct yaml_node *item, struct yaml_pair *second, const char *kq)
 {
-	struct fy_node_pair *vp = pair_get(item, "value");
+	struct yaml_pair *vp = pair_get(item, "value");
 	bool plain_only = !pair_get(item, "fromDatabase") && !pair_get(item, "fromService");
 	char sq[Q];
 	size_t len = 0;
@@ -2511,10 +2496,10 @@ static void two_sources(struct ctx *c, struct fy_node *item, struct fy_node_pair
 }
 
 /* The source flags: generateValue must be true, sync false (RND-ENV-4); groups take no sync (RND-GRP-2). */
-static void check_flags(struct ctx *c, struct fy_node *item, bool group, const char *kq)
+static void check_flags(struct ctx *c, struct yaml_node *item, bool group, const char *kq)
 {
-	struct fy_node_pair *gp = typed(c, item, "generateValue", T_BOOL, RND_ENV_4);
-	struct fy_node_pair *sp = typed(c, item, "sync", T_BOOL, RND_ENV_4);
+	struct yaml_pair *gp = typed(c, item, "generateValue", T_BOOL, RND_ENV_4);
+	struct yaml_pair *sp = typed(c, item, "sync", T_BOOL, RND_ENV_4);
 
 	if (gp && bool_value(val_of(gp)) == 0)
 		issue(c, key_of(gp), RND_ENV_4, SIM_MEDIUM, SIM_FIX_HEAL, "delete generateValue: false",
@@ -2528,10 +2513,10 @@ static void check_flags(struct ctx *c, struct fy_node *item, bool group, const c
 }
 
 /* An item of a group may only be key/value or key/generateValue (RND-GRP-2). */
-static bool group_refs(struct ctx *c, struct fy_node *item, const char *kq)
+static bool group_refs(struct ctx *c, struct yaml_node *item, const char *kq)
 {
 	static const char *const refs[] = { "fromDatabase", "fromService", "fromGroup", NULL };
-	struct fy_node_pair *p;
+	struct yaml_pair *p;
 	int i;
 	bool any = false;
 
@@ -2544,10 +2529,10 @@ static bool group_refs(struct ctx *c, struct fy_node *item, const char *kq)
 	return any;
 }
 
-static void check_from_group_item(struct ctx *c, const struct scope *sc, struct fy_node *item,
-				  struct fy_node_pair *fg)
+static void check_from_group_item(struct ctx *c, const struct scope *sc, struct yaml_node *item,
+				  struct yaml_pair *fg)
 {
-	if (fy_node_mapping_item_count(item) > 1 && !pair_get(item, "<<")) {
+	if (yaml_mapping_count(item) > 1 && !pair_get(item, "<<")) {
 		issue(c, key_of(fg), RND_ENV_1, SIM_CRITICAL, SIM_FIX_HEAL,
 		      "move fromGroup into an envVars item of its own",
 		      "an envVars item with fromGroup takes nothing else (must be from group or have a key and value)");
@@ -2556,14 +2541,14 @@ static void check_from_group_item(struct ctx *c, const struct scope *sc, struct 
 	check_from_group(c, sc, fg);
 }
 
-static void check_envvar(struct ctx *c, const struct scope *sc, const struct svc *s, struct fy_node *item, bool group)
+static void check_envvar(struct ctx *c, const struct scope *sc, const struct svc *s, struct yaml_node *item, bool group)
 {
-	struct fy_node_pair *kp, *second = NULL, *p;
+	struct yaml_pair *kp, *second = NULL, *p;
 	char kq[Q];
 	int n;
 
-	if (!fy_node_is_mapping(item)) {
-		if (!fy_node_is_alias(item))
+	if (!yaml_is_mapping(item)) {
+		if (!yaml_is_alias(item))
 			issue(c, item, RND_ENV_1, SIM_CRITICAL, SIM_FIX_SUGGEST,
 			      "write it as - key: NAME with value: VALUE",
 			      "envVars entries must be mappings with a key and a value source");
@@ -2609,16 +2594,16 @@ static void check_envvar(struct ctx *c, const struct scope *sc, const struct svc
 }
 
 /* RND-ENV-8: the same key twice in one list. */
-static void env_dup_keys(struct ctx *c, struct fy_node *list)
+static void env_dup_keys(struct ctx *c, struct yaml_node *list)
 {
-	struct fy_node *item;
+	struct yaml_node *item;
 	struct ents *e = &c->tmp;
 	void *it = NULL;
 	char kq[Q];
 	size_t i;
 
 	e->n = 0;
-	while ((item = fy_node_sequence_iterate(list, &it)))
+	while ((item = yaml_sequence_iterate(list, &it)))
 		ents_push(c, e, get(item, "key"), item);
 	ents_sort(e);
 	for (i = 1; i < e->n; i++)
@@ -2627,35 +2612,35 @@ static void env_dup_keys(struct ctx *c, struct fy_node *list)
 			      "%s is declared twice in one envVars list; the last one wins", qq(kq, e->v[i].at));
 }
 
-static void check_envvars(struct ctx *c, const struct scope *sc, const struct svc *s, struct fy_node_pair *lp,
+static void check_envvars(struct ctx *c, const struct scope *sc, const struct svc *s, struct yaml_pair *lp,
 			  bool group)
 {
-	struct fy_node *list = val_of(lp), *item;
+	struct yaml_node *list = val_of(lp), *item;
 	void *it = NULL;
 
-	if (!lp || is_null(list) || fy_node_is_alias(list))
+	if (!lp || is_null(list) || yaml_is_alias(list))
 		return;
-	if (!fy_node_is_sequence(list)) {
+	if (!yaml_is_sequence(list)) {
 		issue(c, at_val(lp), group ? RND_GRP_1 : RND_ENV_1, SIM_CRITICAL, SIM_FIX_SUGGEST,
 		      "write a list: - key: NAME with value: VALUE",
 		      "envVars must be a list of - key: ... entries, not %s", shape_name(list));
 		return;
 	}
-	while ((item = fy_node_sequence_iterate(list, &it)))
+	while ((item = yaml_sequence_iterate(list, &it)))
 		check_envvar(c, sc, s, item, group);
 	env_dup_keys(c, list);
 }
 
 /* ---- services ---- */
 
-static void check_service(struct ctx *c, const struct scope *sc, struct fy_node *map)
+static void check_service(struct ctx *c, const struct scope *sc, struct yaml_node *map)
 {
 	struct svc s;
-	struct fy_node_pair *p;
+	struct yaml_pair *p;
 	char nq[Q];
 
-	if (!fy_node_is_mapping(map)) {
-		if (!fy_node_is_alias(map))
+	if (!yaml_is_mapping(map)) {
+		if (!yaml_is_alias(map))
 			issue(c, map, RND_SVC_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "services entries must be mappings");
 		return;
@@ -2701,9 +2686,9 @@ static bool flexible_plan(const char *s, size_t len)
 	       (len > 12 && !strncmp(s, "accelerated-", 12));
 }
 
-static void check_db_plans(struct ctx *c, struct fy_node *map)
+static void check_db_plans(struct ctx *c, struct yaml_node *map)
 {
-	struct fy_node_pair *pp = pair_get(map, "plan"), *vp = pair_get(map, "previewPlan");
+	struct yaml_pair *pp = pair_get(map, "plan"), *vp = pair_get(map, "previewPlan");
 	size_t a, b;
 	const char *pa = text(val_of(pp), &a), *pb = text(val_of(vp), &b);
 
@@ -2717,14 +2702,14 @@ static void check_db_plans(struct ctx *c, struct fy_node *map)
 		      "plan and previewPlan mix a flexible plan (basic-/pro-/accelerated-) with a legacy one");
 }
 
-static void check_pg_version(struct ctx *c, struct fy_node_pair *p)
+static void check_pg_version(struct ctx *c, struct yaml_pair *p)
 {
-	struct fy_node *v = val_of(p);
+	struct yaml_node *v = val_of(p);
 	char vq[Q], fx[FIX_MAX];
 	size_t len;
 	const char *t = text(v, &len);
 
-	if (!p || is_null(v) || fy_node_is_alias(v))
+	if (!p || is_null(v) || yaml_is_alias(v))
 		return;
 	if (!t) {
 		issue(c, v, RND_DB_4, SIM_CRITICAL, SIM_FIX_NONE, NULL, "postgresMajorVersion must be a string");
@@ -2743,9 +2728,9 @@ static void check_pg_version(struct ctx *c, struct fy_node_pair *p)
 	}
 }
 
-static void check_db_disk(struct ctx *c, struct fy_node *map, const char *key)
+static void check_db_disk(struct ctx *c, struct yaml_node *map, const char *key)
 {
-	struct fy_node_pair *p = pair_get(map, key);
+	struct yaml_pair *p = pair_get(map, key);
 	long v = int_range(c, map, key, 1, LONG_MAX, 1, RND_DB_3);
 	char fx[FIX_MAX];
 
@@ -2756,12 +2741,12 @@ static void check_db_disk(struct ctx *c, struct fy_node *map, const char *key)
 	}
 }
 
-static void check_db_extras(struct ctx *c, struct fy_node *map)
+static void check_db_extras(struct ctx *c, struct yaml_node *map)
 {
 	static const char *const ha_keys[] = { "enabled", NULL };
 	static const char *const rr_keys[] = { "name", NULL };
-	struct fy_node_pair *p;
-	struct fy_node *item;
+	struct yaml_pair *p;
+	struct yaml_node *item;
 	void *it = NULL;
 
 	if ((p = typed(c, map, "highAvailability", T_ANY, RND_DB_5))) {
@@ -2773,11 +2758,11 @@ static void check_db_extras(struct ctx *c, struct fy_node *map)
 	}
 	if (!(p = typed(c, map, "readReplicas", T_ANY, RND_DB_6)))
 		return;
-	if (fy_node_sequence_is_empty(val_of(p)))
+	if (yaml_sequence_is_empty(val_of(p)))
 		issue(c, key_of(p), RND_DB_6, SIM_HIGH, SIM_FIX_NONE, NULL,
 		      "readReplicas: [] deletes every read replica of the database on sync");
-	while ((item = fy_node_sequence_iterate(val_of(p), &it))) {
-		if (!fy_node_is_mapping(item)) {
+	while ((item = yaml_sequence_iterate(val_of(p), &it))) {
+		if (!yaml_is_mapping(item)) {
 			issue(c, item, RND_DB_6, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "readReplicas entries must be {name: ...}");
 			continue;
@@ -2788,21 +2773,21 @@ static void check_db_extras(struct ctx *c, struct fy_node *map)
 	}
 }
 
-static void check_db(struct ctx *c, struct fy_node *map)
+static void check_db(struct ctx *c, struct yaml_node *map)
 {
-	struct fy_node_pair *p;
+	struct yaml_pair *p;
 	const struct field *f;
 	void *it = NULL;
 	size_t len;
 	const char *k;
 
-	if (!fy_node_is_mapping(map)) {
-		if (!fy_node_is_alias(map))
+	if (!yaml_is_mapping(map)) {
+		if (!yaml_is_alias(map))
 			issue(c, map, RND_DB_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "databases entries must be mappings");
 		return;
 	}
-	while ((p = fy_node_mapping_iterate(map, &it))) {
+	while ((p = yaml_mapping_iterate(map, &it))) {
 		if (!(k = text(key_of(p), &len)) || eqn(k, len, "<<"))
 			continue;
 		if (!(f = field_find(db_fields, k, len)))
@@ -2822,13 +2807,13 @@ static void check_db(struct ctx *c, struct fy_node *map)
 	check_db_extras(c, map);
 }
 
-static void check_group(struct ctx *c, const struct scope *sc, struct fy_node *map)
+static void check_group(struct ctx *c, const struct scope *sc, struct yaml_node *map)
 {
 	static const char *const keys[] = { "name", "envVars", NULL };
-	struct fy_node_pair *p;
+	struct yaml_pair *p;
 
-	if (!fy_node_is_mapping(map)) {
-		if (!fy_node_is_alias(map))
+	if (!yaml_is_mapping(map)) {
+		if (!yaml_is_alias(map))
 			issue(c, map, RND_GRP_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "envVarGroups entries must be mappings");
 		return;
@@ -2852,7 +2837,7 @@ static void check_group(struct ctx *c, const struct scope *sc, struct fy_node *m
 
 static void check_scope(struct ctx *c, const struct scope *sc)
 {
-	struct fy_node *item;
+	struct yaml_node *item;
 	void *it;
 	size_t len;
 	const char *t;
@@ -2927,7 +2912,7 @@ static void check_unique(struct ctx *c)
 /* Index the names of SC's services, databases and groups, and the groups its services pull in. */
 static void scope_index(struct ctx *c, struct scope *sc)
 {
-	struct fy_node *item, *env;
+	struct yaml_node *item, *env;
 	void *it, *it2;
 	int w, k;
 
@@ -2946,11 +2931,11 @@ static void scope_index(struct ctx *c, struct scope *sc)
 
 /* ---- root, projects, previews ---- */
 
-static void check_root_previews(struct ctx *c, struct fy_node *root)
+static void check_root_previews(struct ctx *c, struct yaml_node *root)
 {
 	static const char *const keys[] = { "generation", "expireAfterDays", NULL };
-	struct fy_node_pair *p = typed(c, root, "previews", T_MAP, RND_PREV_1);
-	struct fy_node_pair *en = pair_get(root, "previewsEnabled"), *ex = pair_get(root, "previewsExpireAfterDays");
+	struct yaml_pair *p = typed(c, root, "previews", T_MAP, RND_PREV_1);
+	struct yaml_pair *en = pair_get(root, "previewsEnabled"), *ex = pair_get(root, "previewsExpireAfterDays");
 	int g;
 
 	if (p) {
@@ -2973,9 +2958,9 @@ static void check_root_previews(struct ctx *c, struct fy_node *root)
 }
 
 /* The services, databases and envVarGroups of MAP into slot I of SC, each checked to be a list. */
-static void take_resources(struct ctx *c, struct fy_node *map, struct scope *sc, int i, enum rnd_rule rule)
+static void take_resources(struct ctx *c, struct yaml_node *map, struct scope *sc, int i, enum rnd_rule rule)
 {
-	struct fy_node_pair *p;
+	struct yaml_pair *p;
 
 	if ((p = typed(c, map, "services", T_SEQ, rule)))
 		sc->svcs[i] = val_of(p);
@@ -2985,17 +2970,17 @@ static void take_resources(struct ctx *c, struct fy_node *map, struct scope *sc,
 		sc->groups[i] = val_of(p);
 }
 
-static void check_environment(struct ctx *c, struct fy_node *env)
+static void check_environment(struct ctx *c, struct yaml_node *env)
 {
 	static const char *const keys[] = { "name", "services", "databases", "envVarGroups", "networking",
 					    "permissions", NULL };
 	static const char *const net_keys[] = { "isolation", NULL };
 	static const char *const perm_keys[] = { "protection", NULL };
 	struct scope sc;
-	struct fy_node_pair *p;
+	struct yaml_pair *p;
 
 	memset(&sc, 0, sizeof(sc));
-	if (!fy_node_is_mapping(env)) {
+	if (!yaml_is_mapping(env)) {
 		issue(c, env, RND_PRJ_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "environments entries must be mappings");
 		return;
 	}
@@ -3016,27 +3001,27 @@ static void check_environment(struct ctx *c, struct fy_node *env)
 }
 
 /* Names of the mappings in SEQ unique (RULE, WHAT). */
-static void unique_in(struct ctx *c, struct fy_node *seq, enum rnd_rule rule, const char *what)
+static void unique_in(struct ctx *c, struct yaml_node *seq, enum rnd_rule rule, const char *what)
 {
-	struct fy_node *item;
+	struct yaml_node *item;
 	void *it = NULL;
 
 	c->tmp.n = 0;
-	while ((item = fy_node_sequence_iterate(seq, &it)))
+	while ((item = yaml_sequence_iterate(seq, &it)))
 		ents_push(c, &c->tmp, get(item, "name"), item);
 	ents_sort(&c->tmp);
 	report_dups(c, &c->tmp, rule, what);
 }
 
-static void check_projects(struct ctx *c, struct fy_node *root)
+static void check_projects(struct ctx *c, struct yaml_node *root)
 {
 	static const char *const keys[] = { "name", "environments", NULL };
-	struct fy_node_pair *p = typed(c, root, "projects", T_SEQ, RND_ROOT_3), *ep;
-	struct fy_node *prj, *env;
+	struct yaml_pair *p = typed(c, root, "projects", T_SEQ, RND_ROOT_3), *ep;
+	struct yaml_node *prj, *env;
 	void *it = NULL, *it2;
 
-	while (p && (prj = fy_node_sequence_iterate(val_of(p), &it))) {
-		if (!fy_node_is_mapping(prj)) {
+	while (p && (prj = yaml_sequence_iterate(val_of(p), &it))) {
+		if (!yaml_is_mapping(prj)) {
 			issue(c, prj, RND_PRJ_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 			      "projects entries must be mappings");
 			continue;
@@ -3050,19 +3035,19 @@ static void check_projects(struct ctx *c, struct fy_node *root)
 		if (!(ep = typed(c, prj, "environments", T_SEQ, RND_PRJ_1)))
 			continue;
 		unique_in(c, val_of(ep), RND_PRJ_1, "environment");
-		for (it2 = NULL; (env = fy_node_sequence_iterate(val_of(ep), &it2));)
+		for (it2 = NULL; (env = yaml_sequence_iterate(val_of(ep), &it2));)
 			check_environment(c, env);
 	}
 	if (p)
 		unique_in(c, val_of(p), RND_PRJ_1, "project");
 }
 
-static void check_version(struct ctx *c, struct fy_node *root)
+static void check_version(struct ctx *c, struct yaml_node *root)
 {
-	struct fy_node_pair *p = pair_get(root, "version");
-	struct fy_node *v = val_of(p);
+	struct yaml_pair *p = pair_get(root, "version");
+	struct yaml_node *v = val_of(p);
 
-	if (!p || is_null(v) || fy_node_is_alias(v))
+	if (!p || is_null(v) || yaml_is_alias(v))
 		return;
 	if (!is(v, "1"))
 		issue(c, at_val(p), RND_ROOT_3, SIM_CRITICAL, SIM_FIX_NONE, NULL, "version must be \"1\"");
@@ -3071,16 +3056,16 @@ static void check_version(struct ctx *c, struct fy_node *root)
 		      "version: 1 is read as a number; Render's schema wants the string \"1\"");
 }
 
-static bool empty_seq(struct fy_node *seq)
+static bool empty_seq(struct yaml_node *seq)
 {
-	return !seq || !fy_node_is_sequence(seq) || fy_node_sequence_is_empty(seq);
+	return !seq || !yaml_is_sequence(seq) || yaml_sequence_is_empty(seq);
 }
 
 /* The root: known keys, the root scope (root plus ungrouped), projects, and something to deploy. */
-static void check_root(struct ctx *c, struct fy_node *root)
+static void check_root(struct ctx *c, struct yaml_node *root)
 {
 	struct scope sc;
-	struct fy_node_pair *up;
+	struct yaml_pair *up;
 	size_t i;
 
 	memset(&sc, 0, sizeof(sc));
@@ -3111,38 +3096,6 @@ static void check_root(struct ctx *c, struct fy_node *root)
 }
 
 /* ---- parsing ---- */
-
-static void discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-}
-
-static struct fy_diag *diag_new(void)
-{
-	struct fy_diag_cfg dc;
-	struct fy_diag *d;
-
-	/* Collect errors instead of printing them: chimera prints only its own report. */
-	fy_diag_cfg_default(&dc);
-	dc.fp = NULL;
-	dc.output_fn = discard;
-	dc.colorize = false;
-	if (!(d = fy_diag_create(&dc)))
-		return NULL;
-	fy_diag_set_collect_errors(d, true);
-	return d;
-}
-
-/* True when libfyaml reported an error; its warnings (an unknown directive) are not ours to judge. */
-static bool diag_has_error(struct fy_diag *diag)
-{
-	struct fy_diag_error *e;
-	void *it = NULL;
-
-	while ((e = fy_diag_errors_iterate(diag, &it)))
-		if (e->type >= FYET_ERROR)
-			return true;
-	return fy_diag_got_error(diag);
-}
 
 /* The length of the UTF-8 sequence at S (N bytes left), or 0 when it is not valid UTF-8. */
 static size_t utf8_len(const unsigned char *s, size_t n)
@@ -3199,52 +3152,40 @@ static bool utf8_ok(struct ctx *c)
 	return true;
 }
 
-/* Parse the text and check the first document; RND-YAML-1 for what stops a parse. */
+/* Parse the text with the wired YAML parser and check the first document; RND-YAML-1 for what stops a parse. */
 static int simulate(struct ctx *c)
 {
-	struct fy_diag *diag = diag_new();
-	struct fy_parse_cfg cfg = { NULL, FYPCF_QUIET | FYPCF_ALLOW_DUPLICATE_KEYS | FYPCF_JSON_NONE, NULL, diag };
-	struct fy_parser *fyp = NULL;
-	struct fy_document *fyd = NULL, *next = NULL;
-	struct fy_node *root;
+	const struct yaml_parser *yp = platform_yaml();
+	struct yaml_doc doc;
 	int r = 0;
 
+	memset(&doc, 0, sizeof(doc));
+	if (!yp)
+		return err_set(ERR_UNSUPPORTED, "no YAML parser: the program did not wire one (platform_use_yaml)");
 	if (!utf8_ok(c))
 		goto out;
-	if (!diag || !(fyp = fy_parser_create(&cfg)) || fy_parser_set_string(fyp, c->text, c->len) != 0) {
-		r = err_set(ERR_NOMEM, "out of memory");
+	if ((r = yp->parse(c->text, c->len, &doc)) < 0)
+		goto out;
+	if (doc.failed) {
+		syntax_issue(c, &doc);
 		goto out;
 	}
-	fyd = fy_parse_load_document(fyp);
-	if (fyd && !diag_has_error(diag))
-		next = fy_parse_load_document(fyp);
-	if (diag_has_error(diag)) {
-		syntax_issue(c, diag);
-		goto out;
-	}
-	if (!fyd || !(root = fy_document_root(fyd))) {
+	if (!doc.root) {
 		issue(c, NULL, RND_YAML_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "the file holds no YAML document");
 		goto out;
 	}
-	if (next)
-		issue(c, fy_document_root(next), RND_YAML_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
+	if (doc.has_next)
+		issue(c, doc.next_root, RND_YAML_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "render.yaml must hold a single YAML document; this one follows the first");
-	if (!fy_node_is_mapping(root)) {
-		issue(c, root, RND_YAML_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
-		      "the root must be a mapping (services:, databases:, ...), not %s", shape_name(root));
+	if (!yaml_is_mapping(doc.root)) {
+		issue(c, doc.root, RND_YAML_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		      "the root must be a mapping (services:, databases:, ...), not %s", shape_name(doc.root));
 		goto out;
 	}
-	walk(c, root, 0);
-	check_root(c, root);
+	walk(c, doc.root, 0);
+	check_root(c, doc.root);
 out:
-	if (next)
-		fy_parse_document_destroy(fyp, next);
-	if (fyd)
-		fy_parse_document_destroy(fyp, fyd);
-	if (fyp)
-		fy_parser_destroy(fyp);
-	if (diag)
-		fy_diag_destroy(diag);
+	yp->release(&doc);
 	return r;
 }
 
