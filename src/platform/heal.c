@@ -207,10 +207,15 @@ int heal_run(const struct heal_ops *ops, struct heal_step *st, const char *text,
 	struct heal_action *a;
 	/* The report of the text as it stands (st->cur): the original's at first. */
 	const struct sim_report *now = &res->before;
+	size_t i;
 	int r, rc = 0;
 
 	sim_report_init(&rep, ops->platform);
 	sim_report_init(&again, ops->platform);
+	/* actions RES already holds were seen where they were found; the rest is not read before written */
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < res->n && i < HEAL_MAX_ISSUES; i++)
+		seen[i] = (struct seen){ res->actions[i].line, res->actions[i].col };
 	st->cur = &res->text;
 	buf_reset(&res->text);
 	if ((r = buf_add(&res->text, text, len)) < 0 || (r = simulate(ops, st, &res->text, &res->before)) < 0)
