@@ -44,7 +44,7 @@ struct platform {
 	 */
 	int (*build)(struct nix *nx, const struct nix_source *src, const char *name, char out[STOREPATH_MAX],
 		     struct sim_report *rep);
-	const struct platform_rule *rules;	/* the catalog; NULL when the platform's tool reports (nix) */
+	const struct platform_rule *rules;	/* the catalog */
 	size_t nrules;
 };
 

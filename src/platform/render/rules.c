@@ -2,6 +2,29 @@
 #include "platform/render/rules.h"
 
 /*
+ * Part B names its table rows (RND-YAML-*, RND-SVC-*, RND-ENV-*); the prose
+ * sections B1, B3 and B5-B7 carry none, so their checks get ids here, one per check:
+ *   RND-ROOT-1 unknown root key          RND-ROOT-2 no resources       RND-ROOT-3 root field shape
+ *   RND-CMD-1  native, no startCommand   RND-CMD-2  no buildCommand    RND-CMD-3  unused command
+ *   RND-IMG-1  runtime image and image   RND-HC-1   healthCheckPath
+ *   RND-FREE-1 no free plan for type     RND-FREE-2 free plan limits
+ *   RND-DISK-1 disk fields               RND-DISK-2 disk and several instances
+ *   RND-SCALE-1 scaling bounds           RND-SCALE-2 numInstances beside scaling
+ *   RND-CRON-1 no schedule               RND-CRON-2 bad schedule       RND-CRON-3 key not for cron
+ *   RND-KV-1   no ipAllowList            RND-KV-2   maxmemoryPolicy    RND-KV-3   key not for keyvalue
+ *   RND-STATIC-1 no staticPublishPath    RND-STATIC-2 server key on a static site
+ *   RND-STATIC-3 routes                  RND-STATIC-4 headers
+ *   RND-GRP-1 group fields  RND-GRP-2 group items  RND-GRP-3 group names  RND-GRP-4 fromGroup
+ *   RND-GRP-5 unused group
+ *   RND-DB-1 name  RND-DB-2 unknown key  RND-DB-3 disk size  RND-DB-4 postgresMajorVersion
+ *   RND-DB-5 highAvailability  RND-DB-6 readReplicas  RND-DB-7 plan families  RND-DB-8 free
+ *   RND-PRJ-1 projects and environments
+ *   RND-PREV-1 root previews  RND-PREV-2 deprecated root keys  RND-PREV-3 branch with previews
+ * Severity: the catalog's E is critical, a W that breaks or drops something high, any other W
+ * medium, an I low. Its "Heal" is SIM_FIX_HEAL with the edit spelled out, "Suggest" SIM_FIX_SUGGEST.
+ */
+
+/*
  * Severity is the worst the rule reports: the reference's E is critical, a W that breaks or
  * drops something high, any other W medium, an I low; a check may report a milder case of a
  * rule lower (its message says why). Fix is the best the rule offers: heal (chimera heal
