@@ -86,8 +86,8 @@ static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
 		for (i = 0; i < h.n; i++) {
 			const struct heal_action *a = &h.actions[i];
 
-			printf("%s:%d:%d: %s %s: %s%s%s\n", name, a->line, a->col, a->rule, a->fixed ? "fixed" : "NOT FIXED",
-			       a->what, a->fixed ? "" : ": ", a->fixed ? "" : a->why);
+			printf("%s:%d:%d: %s %s: %s%s%s\n", name, a->line, a->col, a->rule,
+			       a->fixed ? "fixed" : "NOT FIXED", a->what, a->fixed ? "" : ": ", a->fixed ? "" : a->why);
 		}
 		fputs(diff.data, stdout);
 		sim_report_text(&h.after, &report);

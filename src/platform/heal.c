@@ -40,8 +40,8 @@ json_t *heal_report_json(const struct heal_result *h)
 		const struct heal_action *a = &h->actions[i];
 
 		json_array_append_new(actions, json_pack("{s:s, s:i, s:i, s:s, s:i, s:b, s:s}", "rule", a->rule, "line",
-							 a->line, "col", a->col, "fix", a->what, "attempts", a->attempts,
-							 "fixed", a->fixed, "why", a->why));
+							 a->line, "col", a->col, "fix", a->what, "attempts",
+							 a->attempts, "fixed", a->fixed, "why", a->why));
 	}
 	return actions;
 }

@@ -77,11 +77,10 @@ json_t *sim_report_json(const struct sim_report *r)
 	for (i = 0; i < r->n; i++) {
 		const struct sim_issue *is = &r->issues[i];
 
-		json_array_append_new(issues,
-				      json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:s}", "rule", is->rule, "severity",
-						severity_names[is->severity], "file", is->file, "line", is->line, "col",
-						is->col, "message", is->message, "fix", fix_names[is->fix], "fix_text",
-						is->fix_text));
+		json_array_append_new(issues, json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:s}", "rule", is->rule,
+							"severity", severity_names[is->severity], "file", is->file,
+							"line", is->line, "col", is->col, "message", is->message, "fix",
+							fix_names[is->fix], "fix_text", is->fix_text));
 	}
 	return json_pack("{s:s, s:o, s:o, s:b, s:I, s:o}", "platform", r->platform, "files", files, "counts", counts,
 			 "passed", sim_passed(r), "us", (json_int_t)r->us, "issues", issues);

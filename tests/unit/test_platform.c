@@ -113,8 +113,8 @@ static void check_against_catalog(const struct platform *p, const struct sim_rep
 			fail_msg("%s: %s reported %s, the catalog says at worst %s", what, is->rule,
 				 sim_severity_name(is->severity), sim_severity_name(r->severity));
 		if (fix_rank(is->fix) > fix_rank(r->fix))
-			fail_msg("%s: %s offers fix %s, the catalog says at best %s", what, is->rule, sim_fix_name(is->fix),
-				 sim_fix_name(r->fix));
+			fail_msg("%s: %s offers fix %s, the catalog says at best %s", what, is->rule,
+				 sim_fix_name(is->fix), sim_fix_name(r->fix));
 	}
 }
 
@@ -141,7 +141,8 @@ static void test_reports_match_catalogs(void **state)
 	static const char *const broken[][2] = {
 		{ "netlify", "[biuld]\ncommand = 1\n[[redirects]]\nfrom = \"a\"\nto = \"b\"\nstatus = \"x\"\n" },
 		{ "netlify", "[build]\nbase = \"web\"\npublish = \"web/dist\"\nenvironment = \"A=1\"\n[Settings]\n" },
-		{ "netlify", "[[headers]]\nfor = 1\n[[plugins]]\n[functions]\nnode_bundler = 3\n[dev]\nport = \"x\"\n" },
+		{ "netlify",
+		  "[[headers]]\nfor = 1\n[[plugins]]\n[functions]\nnode_bundler = 3\n[dev]\nport = \"x\"\n" },
 		{ "render", "services:\n  - type: web\n    name: a\n    runtime: node\n    startcommand: x\n" },
 		{ "render", "services:\n  - type: worker\n    name: w\n    env: node\n    plan: free\n    envVars:\n"
 			    "      - key: D\n        fromDatabase:\n          name: nodb\n          property: host\n" },

@@ -52,9 +52,11 @@ static void check_environment(struct ntl *c, const struct toml_value *v, const c
 	if (ntl_str_of(v, &s, &n)) {
 		bool heal = env_string_fix(s, n, where, fx, sizeof(fx));
 
-		ntl_add(c, NTL_BUILD_2, SIM_CRITICAL, ntl_at_val(v), heal ? SIM_FIX_HEAL : SIM_FIX_NONE, heal ? fx : NULL,
-		    "%s.environment must be a table of strings, not a string: the build fails with \"cannot unmarshal "
-		    "string into ... map[string]string\"", where);
+		ntl_add(c, NTL_BUILD_2, SIM_CRITICAL, ntl_at_val(v), heal ? SIM_FIX_HEAL : SIM_FIX_NONE,
+			heal ? fx : NULL,
+			"%s.environment must be a table of strings, not a string: the build fails with \"cannot unmarshal "
+			"string into ... map[string]string\"",
+			where);
 		return;
 	}
 	if (!ntl_is_type(v, TOML_TABLE)) {
@@ -66,19 +68,20 @@ static void check_environment(struct ntl *c, const struct toml_value *v, const c
 		if (ntl_is_type(e, TOML_STRING))
 			continue;
 		if (ntl_is_type(e, TOML_TABLE) && ntl_key_is(k, kn, "environment")) {
-			snprintf(fx, sizeof(fx), "move the keys of %s.environment.environment up into [%s.environment]", where,
-				 where);
+			snprintf(fx, sizeof(fx), "move the keys of %s.environment.environment up into [%s.environment]",
+				 where, where);
 			ntl_add(c, NTL_BUILD_3, SIM_HIGH, ntl_at_key(e), SIM_FIX_HEAL, fx,
 			    "environment nested in environment makes one variable literally named 'environment': the "
 			    "variables inside it are never set");
 		} else if (ntl_is_scalar(e)) {
-			snprintf(fx, sizeof(fx), "quote it: %s = \"%s\"", Q(k, kn), ntl_val_text(c, e, txt, sizeof(txt)));
+			snprintf(fx, sizeof(fx), "quote it: %s = \"%s\"", Q(k, kn),
+				 ntl_val_text(c, e, txt, sizeof(txt)));
 			ntl_add(c, NTL_BUILD_2, SIM_MEDIUM, ntl_at_val(e), SIM_FIX_HEAL, fx,
 			    "environment variable '%s' is %s: environment values are strings", Q(k, kn), ntl_a_type(e));
 		} else {
 			ntl_add(c, NTL_BUILD_2, SIM_CRITICAL, ntl_at_val(e), SIM_FIX_NONE, NULL,
-			    "environment variable '%s' is %s: the build fails, environment values must be strings", Q(k, kn),
-			    ntl_a_type(e));
+				"environment variable '%s' is %s: the build fails, environment values must be strings",
+				Q(k, kn), ntl_a_type(e));
 		}
 	}
 }
@@ -192,7 +195,8 @@ static bool has_elsewhere_flag(const struct words *w, size_t from)
 		for (k = 0; flags[k]; k++) {
 			size_t fl = strlen(flags[k]);
 
-			if (w->n[i] >= fl && memcmp(w->w[i], flags[k], fl) == 0 && (w->n[i] == fl || w->w[i][fl] == '='))
+			if (w->n[i] >= fl && memcmp(w->w[i], flags[k], fl) == 0 &&
+			    (w->n[i] == fl || w->w[i][fl] == '='))
 				return true;
 		}
 	}
@@ -342,7 +346,8 @@ static void check_command(struct ntl *c, const struct toml_value *v, const char 
 
 	if (!ntl_str_of(v, &s, &n)) {
 		ntl_add(c, NTL_BUILD_8, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL,
-		    "%s.command must be a string, not %s: the build stops at configuration validation", where, ntl_a_type(v));
+			"%s.command must be a string, not %s: the build stops at configuration validation", where,
+			ntl_a_type(v));
 		return;
 	}
 	check_scripts(c, v, s, n, base);
@@ -402,8 +407,11 @@ static void check_build_table(struct ntl *c, const struct toml_value *t, const c
 static void unknown_build_key(struct ntl *c, const char *where, const char *k, size_t kn, const struct toml_value *v,
 			      enum build_kind kind)
 {
-	static const char *const renames[][2] = { { "public", "publish" }, { "cmd", "command" }, { "env", "environment" },
-						  { "publish_dir", "publish" }, { "build_command", "command" } };
+	static const char *const renames[][2] = { { "public", "publish" },
+						  { "cmd", "command" },
+						  { "env", "environment" },
+						  { "publish_dir", "publish" },
+						  { "build_command", "command" } };
 	const char *near = NULL;
 	char fx[FIX_MAX];
 	size_t i;
@@ -425,9 +433,11 @@ static void unknown_build_key(struct ntl *c, const char *where, const char *k, s
 		    "unknown key '%s' in [%s] is ignored: did you mean '%s'?", Q(k, kn), where, near);
 	} else if (kind == KIND_CONTEXT && ntl_is_type(v, TOML_TABLE)) {
 		snprintf(fx, sizeof(fx), "quote the branch name: [context.\"%s.%s\"]", where + 8, Q(k, kn));
-		ntl_add(c, NTL_CTX_3, SIM_HIGH, ntl_at_key(v), ntl_has_header(c, v) ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
-		    "[%s.%s] is a table inside context '%s', not a context of its own: a branch name with a dot must be "
-		    "quoted", where, Q(k, kn), where + 8);
+		ntl_add(c, NTL_CTX_3, SIM_HIGH, ntl_at_key(v), ntl_has_header(c, v) ? SIM_FIX_HEAL : SIM_FIX_SUGGEST,
+			fx,
+			"[%s.%s] is a table inside context '%s', not a context of its own: a branch name with a dot must be "
+			"quoted",
+			where, Q(k, kn), where + 8);
 	} else if (ntl_key_is_ci(k, kn, "node_version")) {
 		snprintf(fx, sizeof(fx), "set NODE_VERSION in [%s.environment] instead", where);
 		ntl_add(c, NTL_BUILD_1, SIM_MEDIUM, ntl_at_key(v), SIM_FIX_SUGGEST, fx,
@@ -485,8 +495,8 @@ static void check_build_key(struct ntl *c, const char *where, const char *k, siz
 		if (ntl_is_type(v, TOML_TABLE))
 			check_build_table(c, v, sub, base, KIND_NESTED);
 		else
-			ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL, "%s must be a table, not %s", sub,
-			    ntl_a_type(v));
+			ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL,
+				"%s must be a table, not %s", sub, ntl_a_type(v));
 	} else if (kind == KIND_CONTEXT && (ntl_key_is(k, kn, "redirects") || ntl_key_is(k, kn, "headers"))) {
 		snprintf(sub, sizeof(sub), "move them to the top-level [[%s]] (or a per-branch _%s file)", k, k);
 		ntl_add(c, NTL_CTX_1, SIM_HIGH, ntl_at_key(v), SIM_FIX_SUGGEST, sub,
@@ -543,7 +553,8 @@ void ntl_check_build(struct ntl *c, const struct toml_value *v)
 		return;
 	}
 	ntl_add(c, NTL_TOP_2, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL,
-	    "build must be a table ([build]), not %s: the build fails with \"build must be a plain object\"", ntl_a_type(v));
+		"build must be a table ([build]), not %s: the build fails with \"build must be a plain object\"",
+		ntl_a_type(v));
 }
 
 void ntl_check_contexts(struct ntl *c, const struct toml_value *v, const struct toml_value *build)
@@ -554,8 +565,8 @@ void ntl_check_contexts(struct ntl *c, const struct toml_value *v, const struct 
 	size_t i, kn;
 
 	if (!ntl_is_type(v, TOML_TABLE)) {
-		ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL, "context must be a table, not %s",
-		    ntl_a_type(v));
+		ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL,
+			"context must be a table, not %s", ntl_a_type(v));
 		return;
 	}
 	for (i = 0; (t = toml_table_at(v, i, &k, &kn)); i++) {
@@ -563,9 +574,11 @@ void ntl_check_contexts(struct ntl *c, const struct toml_value *v, const struct 
 		if (ntl_is_type(t, TOML_TABLE))
 			check_build_table(c, t, where, base, KIND_CONTEXT);
 		else
-			ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(t), ntl_is_aot(t) ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
-			    "write [context.NAME] with single brackets",
-			    "%s must be a table, not %s: the build stops at configuration validation", where, ntl_a_type(t));
+			ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(t),
+				ntl_is_aot(t) ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
+				"write [context.NAME] with single brackets",
+				"%s must be a table, not %s: the build stops at configuration validation", where,
+				ntl_a_type(t));
 	}
 }
 

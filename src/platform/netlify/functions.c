@@ -48,7 +48,9 @@ static bool cron_field_ok(const char *s, size_t n, long lo, long hi)
 /* A schedule the build accepts: five (or six, with seconds) cron fields, or @hourly and friends. */
 static bool cron_ok(const char *s, size_t n)
 {
-	static const char *const macros[] = { "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly", NULL };
+	static const char *const macros[] = {
+		"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly", NULL
+	};
 	static const long lo[] = { 0, 0, 0, 1, 1, 0 }, hi[] = { 59, 59, 23, 31, 12, 7 };
 	const char *f[7];
 	size_t fn[7], k = 0, i = 0, start, skip;
@@ -103,9 +105,9 @@ static bool memory_ok(const struct toml_value *v)
 		return false;
 	while (i < n && s[i] == ' ')
 		i++;
-	return ntl_key_is_ci(s + i, n - i, "mb") || ntl_key_is_ci(s + i, n - i, "gb") || ntl_key_is_ci(s + i, n - i, "m") ||
-	       ntl_key_is_ci(s + i, n - i, "g") || ntl_key_is_ci(s + i, n - i, "mib") || ntl_key_is_ci(s + i, n - i, "gib") ||
-	       i == n;
+	return ntl_key_is_ci(s + i, n - i, "mb") || ntl_key_is_ci(s + i, n - i, "gb") ||
+	       ntl_key_is_ci(s + i, n - i, "m") || ntl_key_is_ci(s + i, n - i, "g") ||
+	       ntl_key_is_ci(s + i, n - i, "mib") || ntl_key_is_ci(s + i, n - i, "gib") || i == n;
 }
 
 static void func_bad(struct ntl *c, const struct toml_value *v, const char *what, const char *want)
@@ -140,8 +142,8 @@ static void check_func_prop(struct ntl *c, const char *k, size_t kn, const struc
 			near = ntl_nearest(s, n, node_bundlers);
 			if (near)
 				snprintf(fx, sizeof(fx), "write node_bundler = \"%s\"", near);
-			ntl_add(c, NTL_FUNC_2, SIM_CRITICAL, ntl_at_val(v), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
-			    "node_bundler '%s' is not one of esbuild, nft, zisi, none", Q(s, n));
+			ntl_add(c, NTL_FUNC_2, SIM_CRITICAL, ntl_at_val(v), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
+				near ? fx : NULL, "node_bundler '%s' is not one of esbuild, nft, zisi, none", Q(s, n));
 		}
 	} else if (ntl_key_is(k, kn, "external_node_modules") || ntl_key_is(k, kn, "ignored_node_modules") ||
 		   ntl_key_is(k, kn, "included_files")) {
@@ -169,8 +171,9 @@ static void check_func_prop(struct ntl *c, const char *k, size_t kn, const struc
 	} else if (ntl_key_is(k, kn, "schedule")) {
 		if (!ntl_str_of(v, &s, &n) || !cron_ok(s, n))
 			ntl_add(c, NTL_FUNC_4, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL,
-			    "%s is not a cron expression (five fields, or @hourly, @daily, @weekly, @monthly, @yearly): "
-			    "the build fails", what);
+				"%s is not a cron expression (five fields, or @hourly, @daily, @weekly, @monthly, @yearly): "
+				"the build fails",
+				what);
 	}
 }
 
@@ -193,9 +196,10 @@ static void check_function_config(struct ntl *c, const struct toml_value *t, con
 		near = ntl_nearest(k, kn, func_props);
 		if (near)
 			snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-		ntl_add(c, NTL_FUNC_1, SIM_MEDIUM, ntl_at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
-		    "unknown function setting '%s' is ignored%s", Q(k, kn),
-		    ntl_key_is(k, kn, "timeout") ? " (the timeout is set in the Netlify UI, not in netlify.toml)" : "");
+		ntl_add(c, NTL_FUNC_1, SIM_MEDIUM, ntl_at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
+			near ? fx : NULL, "unknown function setting '%s' is ignored%s", Q(k, kn),
+			ntl_key_is(k, kn, "timeout") ? " (the timeout is set in the Netlify UI, not in netlify.toml)"
+						     : "");
 	}
 }
 
@@ -222,9 +226,11 @@ void ntl_check_functions(struct ntl *c, const struct toml_value *v, const char *
 			near = ntl_nearest(k, kn, func_props);
 			if (near)
 				snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-			ntl_add(c, NTL_FUNC_1, SIM_MEDIUM, ntl_at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
-			    "unknown [functions] setting '%s' is ignored%s", Q(k, kn),
-			    ntl_key_is(k, kn, "timeout") ? " (the timeout is set in the Netlify UI, not in netlify.toml)" : "");
+			ntl_add(c, NTL_FUNC_1, SIM_MEDIUM, ntl_at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
+				near ? fx : NULL, "unknown [functions] setting '%s' is ignored%s", Q(k, kn),
+				ntl_key_is(k, kn, "timeout")
+					? " (the timeout is set in the Netlify UI, not in netlify.toml)"
+					: "");
 		}
 	}
 }
@@ -274,9 +280,11 @@ static void check_edge_fields(struct ntl *c, const struct toml_value *t)
 			near = ntl_nearest(k, kn, edge_keys);
 			if (near)
 				snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-			ntl_add(c, NTL_EDGE_1, SIM_CRITICAL, ntl_at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
-			    "unknown edge function key '%s'%s: the build fails at configuration validation", Q(k, kn),
-			    ntl_key_is(k, kn, "generator") ? " (generator is set by the platform only)" : "");
+			ntl_add(c, NTL_EDGE_1, SIM_CRITICAL, ntl_at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
+				near ? fx : NULL,
+				"unknown edge function key '%s'%s: the build fails at configuration validation",
+				Q(k, kn),
+				ntl_key_is(k, kn, "generator") ? " (generator is set by the platform only)" : "");
 		} else if ((ntl_key_is(k, kn, "excludedPath") || ntl_key_is(k, kn, "excludedPattern")) &&
 			   !ntl_is_type(e, TOML_STRING) && !ntl_all_strings(e)) {
 			ntl_add(c, NTL_EDGE_4, SIM_CRITICAL, ntl_at_val(e), SIM_FIX_NONE, NULL,
@@ -292,8 +300,8 @@ static void check_edge_fields(struct ntl *c, const struct toml_value *t)
 			ntl_add(c, NTL_EDGE_5, SIM_CRITICAL, ntl_at_val(e), SIM_FIX_NONE, NULL,
 			    "header must be a table of strings or booleans");
 		} else if (ntl_key_is(k, kn, "name") && !ntl_is_type(e, TOML_STRING)) {
-			ntl_add(c, NTL_EDGE_5, SIM_CRITICAL, ntl_at_val(e), SIM_FIX_NONE, NULL, "name must be a string, not %s",
-			    ntl_a_type(e));
+			ntl_add(c, NTL_EDGE_5, SIM_CRITICAL, ntl_at_val(e), SIM_FIX_NONE, NULL,
+				"name must be a string, not %s", ntl_a_type(e));
 		}
 	}
 }
@@ -308,7 +316,8 @@ static void check_edge_function(struct ntl *c, const struct toml_value *t)
 
 	if (!fn || !ntl_is_type(fn, TOML_STRING))
 		ntl_add(c, NTL_EDGE_2, SIM_CRITICAL, fn ? ntl_at_val(fn) : ntl_at_val(t), SIM_FIX_NONE, NULL,
-		    fn ? "function must be a string (the edge function's name)" : "edge function declaration has no function");
+			fn ? "function must be a string (the edge function's name)"
+			   : "edge function declaration has no function");
 	if (!path && !pat)
 		ntl_add(c, NTL_EDGE_3, SIM_CRITICAL, ntl_at_val(t), SIM_FIX_NONE, NULL,
 		    "edge function declaration needs a path or a pattern");
@@ -316,19 +325,19 @@ static void check_edge_function(struct ntl *c, const struct toml_value *t)
 		ntl_add(c, NTL_EDGE_3, SIM_CRITICAL, ntl_at_key(pat), SIM_FIX_NONE, NULL,
 		    "path and pattern cannot both be set: use one");
 	if (path && !ntl_str_of(path, &s, &n)) {
-		ntl_add(c, NTL_EDGE_3, SIM_CRITICAL, ntl_at_val(path), SIM_FIX_NONE, NULL, "path must be a string, not %s",
-		    ntl_a_type(path));
+		ntl_add(c, NTL_EDGE_3, SIM_CRITICAL, ntl_at_val(path), SIM_FIX_NONE, NULL,
+			"path must be a string, not %s", ntl_a_type(path));
 	} else if (path && (n == 0 || s[0] != '/')) {
 		snprintf(fx, sizeof(fx), "write path = \"/%s\"", Q(s, n));
-		ntl_add(c, NTL_EDGE_3, SIM_CRITICAL, ntl_at_val(path), SIM_FIX_SUGGEST, fx, "path '%s' must start with /",
-		    Q(s, n));
+		ntl_add(c, NTL_EDGE_3, SIM_CRITICAL, ntl_at_val(path), SIM_FIX_SUGGEST, fx,
+			"path '%s' must start with /", Q(s, n));
 	}
 	if (pat && !ntl_is_type(pat, TOML_STRING))
-		ntl_add(c, NTL_EDGE_3, SIM_CRITICAL, ntl_at_val(pat), SIM_FIX_NONE, NULL, "pattern must be a string, not %s",
-		    ntl_a_type(pat));
+		ntl_add(c, NTL_EDGE_3, SIM_CRITICAL, ntl_at_val(pat), SIM_FIX_NONE, NULL,
+			"pattern must be a string, not %s", ntl_a_type(pat));
 	if (toml_table_get(t, "excludedPath") && toml_table_get(t, "excludedPattern"))
-		ntl_add(c, NTL_EDGE_4, SIM_CRITICAL, ntl_at_key(toml_table_get(t, "excludedPattern")), SIM_FIX_NONE, NULL,
-		    "excludedPath and excludedPattern cannot both be set");
+		ntl_add(c, NTL_EDGE_4, SIM_CRITICAL, ntl_at_key(toml_table_get(t, "excludedPattern")), SIM_FIX_NONE,
+			NULL, "excludedPath and excludedPattern cannot both be set");
 	check_edge_fields(c, t);
 }
 
@@ -364,16 +373,17 @@ static void check_dev_port(struct ntl *c, const char *k, size_t kn, const struct
 		return;
 	if (ntl_is_type(v, TOML_FLOAT) && toml_get_float(v, &f) == 0 && ntl_whole(f)) {
 		snprintf(fx, sizeof(fx), "write %s = %.0f", Q(k, kn), f);
-		ntl_add(c, NTL_TOML_7, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_HEAL, fx, "dev.%s is a float: ports are integers",
-		    Q(k, kn));
+		ntl_add(c, NTL_TOML_7, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_HEAL, fx,
+			"dev.%s is a float: ports are integers", Q(k, kn));
 		return;
 	}
 	for (i = 0; ntl_str_of(v, &s, &n) && i < n && isdigit((unsigned char)s[i]); i++)
 		;
 	if (ntl_is_type(v, TOML_STRING) && i == n && n > 0)
 		snprintf(fx, sizeof(fx), "write %s = %s without quotes", Q(k, kn), Q(s, n));
-	ntl_add(c, NTL_DEV_2, SIM_MEDIUM, ntl_at_val(v), ntl_is_type(v, TOML_STRING) && i == n && n ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
-	    fx, "dev.%s must be a port number, not %s", Q(k, kn), ntl_a_type(v));
+	ntl_add(c, NTL_DEV_2, SIM_MEDIUM, ntl_at_val(v),
+		ntl_is_type(v, TOML_STRING) && i == n && n ? SIM_FIX_SUGGEST : SIM_FIX_NONE, fx,
+		"dev.%s must be a port number, not %s", Q(k, kn), ntl_a_type(v));
 }
 
 static void check_dev_key(struct ntl *c, const char *k, size_t kn, const struct toml_value *v)
@@ -392,8 +402,8 @@ static void check_dev_key(struct ntl *c, const char *k, size_t kn, const struct 
 		ntl_add(c, NTL_DEV_2, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_NONE, NULL, "dev.%s must be a string, not %s",
 		    Q(k, kn), ntl_a_type(v));
 	else if (ntl_in_list(k, kn, lists, false) && !ntl_all_strings(v))
-		ntl_add(c, NTL_DEV_2, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_NONE, NULL, "dev.%s must be an array of strings",
-		    Q(k, kn));
+		ntl_add(c, NTL_DEV_2, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_NONE, NULL,
+			"dev.%s must be an array of strings", Q(k, kn));
 	else if ((ntl_key_is(k, kn, "autoLaunch") || ntl_key_is(k, kn, "live")) && !ntl_is_type(v, TOML_BOOL))
 		ntl_add(c, NTL_DEV_2, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_NONE, NULL, "dev.%s must be a boolean, not %s",
 		    Q(k, kn), ntl_a_type(v));
@@ -401,7 +411,8 @@ static void check_dev_key(struct ntl *c, const char *k, size_t kn, const struct 
 					    !ntl_is_type(toml_table_get(v, "keyFile"), TOML_STRING)))
 		ntl_add(c, NTL_DEV_2, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_NONE, NULL,
 		    "dev.https must be a table with certFile and keyFile strings");
-	else if (ntl_key_is(k, kn, "framework") && ntl_str_of(v, &s, &n) && n && s[0] == '#' && !ntl_in_list(s, n, frameworks, false))
+	else if (ntl_key_is(k, kn, "framework") && ntl_str_of(v, &s, &n) && n && s[0] == '#' &&
+		 !ntl_in_list(s, n, frameworks, false))
 		ntl_add(c, NTL_DEV_2, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_NONE, NULL,
 		    "framework '%s' is not #auto, #static, #custom or a framework id", Q(s, n));
 }
@@ -416,11 +427,12 @@ static void check_dev_custom(struct ntl *c, const struct toml_value *v)
 	if (!toml_table_get(v, "command") || !port)
 		return;
 	if (!fw)
-		ntl_add(c, NTL_DEV_1, SIM_MEDIUM, ntl_at_key(port), SIM_FIX_HEAL, "add framework = \"#custom\" to [dev]",
-		    "[dev] sets command and targetPort without framework = \"#custom\": netlify dev refuses to start");
+		ntl_add(c, NTL_DEV_1, SIM_MEDIUM, ntl_at_key(port), SIM_FIX_HEAL,
+			"add framework = \"#custom\" to [dev]",
+			"[dev] sets command and targetPort without framework = \"#custom\": netlify dev refuses to start");
 	else if (!ntl_str_of(fw, &s, &n) || !ntl_key_is(s, n, "#custom"))
 		ntl_add(c, NTL_DEV_1, SIM_MEDIUM, ntl_at_val(fw), SIM_FIX_SUGGEST, "set framework = \"#custom\"",
-		    "[dev] sets command and targetPort, so framework must be \"#custom\": netlify dev refuses to start");
+			"[dev] sets command and targetPort, so framework must be \"#custom\": netlify dev refuses to start");
 }
 
 void ntl_check_dev(struct ntl *c, const struct toml_value *v)
@@ -431,7 +443,8 @@ void ntl_check_dev(struct ntl *c, const struct toml_value *v)
 	char fx[FIX_MAX];
 
 	if (!ntl_is_type(v, TOML_TABLE)) {
-		ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL, "dev must be a table, not %s", ntl_a_type(v));
+		ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL, "dev must be a table, not %s",
+			ntl_a_type(v));
 		return;
 	}
 	for (i = 0; (e = toml_table_at(v, i, &k, &kn)); i++) {
@@ -445,8 +458,8 @@ void ntl_check_dev(struct ntl *c, const struct toml_value *v)
 			near = ntl_nearest(k, kn, dev_keys);
 			if (near)
 				snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-			ntl_add(c, NTL_DEV_3, SIM_MEDIUM, ntl_at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
-			    "unknown [dev] setting '%s' is ignored by netlify dev", Q(k, kn));
+			ntl_add(c, NTL_DEV_3, SIM_MEDIUM, ntl_at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
+				near ? fx : NULL, "unknown [dev] setting '%s' is ignored by netlify dev", Q(k, kn));
 		}
 	}
 	check_dev_custom(c, v);
@@ -459,8 +472,8 @@ void ntl_check_database(struct ntl *c, const struct toml_value *v)
 	const struct toml_value *m = toml_table_get(v, "migrations"), *p = toml_table_get(m, "path");
 
 	if (!ntl_is_type(v, TOML_TABLE)) {
-		ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL, "database must be a table, not %s",
-		    ntl_a_type(v));
+		ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL,
+			"database must be a table, not %s", ntl_a_type(v));
 		return;
 	}
 	if (m && !ntl_is_type(m, TOML_TABLE))

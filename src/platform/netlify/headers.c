@@ -106,7 +106,8 @@ static void check_header_block(struct ntl *c, const struct toml_value *t, struct
 	}
 	if (!ntl_is_type(vals, TOML_TABLE)) {
 		ntl_add(c, NTL_HDR_2, SIM_HIGH, ntl_at_val(vals), SIM_FIX_NONE, NULL,
-		    "values must be a table of headers ([headers.values]), not %s: the block is dropped", ntl_a_type(vals));
+			"values must be a table of headers ([headers.values]), not %s: the block is dropped",
+			ntl_a_type(vals));
 		return;
 	}
 	if (toml_table_len(vals) == 0)
@@ -191,7 +192,8 @@ static const char *bad_package(const char *s, size_t n)
 	if (n > 214)
 		return "it is longer than npm allows";
 	slash = memchr(s, '/', n);
-	if (at && (!slash || slash == s + 1 || slash == s + n - 1 || memchr(slash + 1, '/', (size_t)(s + n - slash - 1))))
+	if (at &&
+	    (!slash || slash == s + 1 || slash == s + n - 1 || memchr(slash + 1, '/', (size_t)(s + n - slash - 1))))
 		return "a scoped name is @scope/name";
 	if (!at && slash)
 		return "only a scoped name (@scope/name) may hold a /";
@@ -232,8 +234,9 @@ static void check_package(struct ntl *c, const struct toml_value *t, const struc
 	if (at && !memchr(s, ':', n))
 		snprintf(fx, sizeof(fx), "write package = \"%s\" and pinned_version = \"%s\"", Q(s, (size_t)(at - s)),
 			 Q(at + 1, (size_t)(s + n - at - 1)));
-	ntl_add(c, NTL_PLUGIN_2, SIM_CRITICAL, ntl_at_val(pkg), at && !memchr(s, ':', n) ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
-	    at ? fx : NULL, "package '%s' is not a plugin Netlify can install: %s", Q(s, n), why);
+	ntl_add(c, NTL_PLUGIN_2, SIM_CRITICAL, ntl_at_val(pkg),
+		at && !memchr(s, ':', n) ? SIM_FIX_SUGGEST : SIM_FIX_NONE, at ? fx : NULL,
+		"package '%s' is not a plugin Netlify can install: %s", Q(s, n), why);
 }
 
 static void check_plugin(struct ntl *c, const struct toml_value *t)
@@ -252,10 +255,12 @@ static void check_plugin(struct ntl *c, const struct toml_value *t)
 			    "pinned_version must be a string, not %s", ntl_a_type(e));
 		} else if (!ntl_in_list(k, kn, plugin_keys, false)) {
 			near = ntl_nearest(k, kn, plugin_keys);
-			snprintf(fx, sizeof(fx), near ? "rename %s to %s" : "move %s into [plugins.inputs]", Q(k, kn), near);
+			snprintf(fx, sizeof(fx), near ? "rename %s to %s" : "move %s into [plugins.inputs]", Q(k, kn),
+				 near);
 			ntl_add(c, NTL_PLUGIN_1, SIM_CRITICAL, ntl_at_key(e), SIM_FIX_SUGGEST, fx,
-			    "unknown plugin key '%s': a plugin takes only package, inputs and pinned_version; the build "
-			    "fails at configuration validation", Q(k, kn));
+				"unknown plugin key '%s': a plugin takes only package, inputs and pinned_version; the build "
+				"fails at configuration validation",
+				Q(k, kn));
 		}
 	}
 	check_package(c, t, toml_table_get(t, "package"));

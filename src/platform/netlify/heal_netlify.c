@@ -336,7 +336,8 @@ static int fix_move_last(struct ctx *x, const struct sim_issue *is)
 		return edited(x, r);
 	if (x->st.out.len && x->st.out.data[x->st.out.len - 1] != '\n' && (r = buf_addc(&x->st.out, '\n')) < 0)
 		return r;
-	if (x->st.out.len && (x->st.out.len < 2 || x->st.out.data[x->st.out.len - 2] != '\n') && (r = buf_addc(&x->st.out, '\n')) < 0)
+	if (x->st.out.len && (x->st.out.len < 2 || x->st.out.data[x->st.out.len - 2] != '\n') &&
+	    (r = buf_addc(&x->st.out, '\n')) < 0)
 		return r;
 	if ((r = buf_add(&x->st.out, x->st.cur->data + sp.off, sp.len)) < 0)
 		return r;

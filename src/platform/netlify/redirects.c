@@ -62,12 +62,15 @@ static void check_status_code(struct ntl *c, const struct toml_value *v, int64_t
 		    "status %" PRId64 " is not an HTTP status code (100-599): Netlify drops the rule", code);
 	else if (code == 307 || code == 308)
 		ntl_add(c, NTL_RED_3, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_SUGGEST,
-		    code == 307 ? "use status = 302" : "use status = 301",
-		    "status %" PRId64 " is not supported by Netlify's redirects: use %s", code, code == 307 ? "302" : "301");
+			code == 307 ? "use status = 302" : "use status = 301",
+			"status %" PRId64 " is not supported by Netlify's redirects: use %s", code,
+			code == 307 ? "302" : "301");
 	else if (!status_listed(code))
 		ntl_add(c, NTL_RED_3, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_NONE, NULL,
-		    "status %" PRId64 " is not one Netlify documents for redirects (200, 301, 302, 404; 410, 451 and 503 "
-		    "are accepted)", code);
+			"status %" PRId64
+			" is not one Netlify documents for redirects (200, 301, 302, 404; 410, 451 and 503 "
+			"are accepted)",
+			code);
 }
 
 /* A status written as a string: "301" or _redirects' "200!". Returns the code, or -1. */
@@ -100,7 +103,8 @@ static int64_t check_status_string(struct ntl *c, const struct toml_value *v, bo
 		    "status '%s' is _redirects syntax: in netlify.toml write the number and force = true", Q(s, n));
 	} else {
 		snprintf(fx, sizeof(fx), "write status = %" PRId64 " without quotes", code);
-		ntl_add(c, NTL_RED_3, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_HEAL, fx, "status must be an integer, not a string");
+		ntl_add(c, NTL_RED_3, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_HEAL, fx,
+			"status must be an integer, not a string");
 	}
 	return code;
 }
@@ -120,7 +124,8 @@ static int64_t check_status(struct ntl *c, const struct toml_value *v, bool *ban
 	} else if (ntl_is_type(v, TOML_FLOAT) && toml_get_float(v, &f) == 0 && ntl_whole(f)) {
 		code = (int64_t)f;
 		snprintf(fx, sizeof(fx), "write status = %" PRId64, code);
-		ntl_add(c, NTL_TOML_7, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_HEAL, fx, "status is a float: write it as an integer");
+		ntl_add(c, NTL_TOML_7, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_HEAL, fx,
+			"status is a float: write it as an integer");
 	} else if (ntl_is_type(v, TOML_STRING)) {
 		if ((code = check_status_string(c, v, bang)) < 0)
 			return -1;
@@ -145,9 +150,13 @@ static void check_force(struct ntl *c, const struct toml_value *v)
 	ntl_str_of(v, &s, &n);
 	t = ntl_key_is_ci(s, n, "true");
 	f = ntl_key_is_ci(s, n, "false");
-	ntl_add(c, NTL_RED_4, t ? SIM_HIGH : f ? SIM_MEDIUM : SIM_HIGH, ntl_at_val(v), t || f ? SIM_FIX_HEAL : SIM_FIX_NONE,
-	    t ? "write force = true without quotes" : "write force = false without quotes",
-	    "force must be a boolean, not %s%s", ntl_a_type(v), t ? ": the rule is not forced as meant" : "");
+	ntl_add(c, NTL_RED_4,
+		t   ? SIM_HIGH
+		: f ? SIM_MEDIUM
+		    : SIM_HIGH,
+		ntl_at_val(v), t || f ? SIM_FIX_HEAL : SIM_FIX_NONE,
+		t ? "write force = true without quotes" : "write force = false without quotes",
+		"force must be a boolean, not %s%s", ntl_a_type(v), t ? ": the rule is not forced as meant" : "");
 }
 
 /* query: a table of strings (RED-11); conditions: Language/Country/Role/Cookie lists (RED-10). */
@@ -235,8 +244,8 @@ static void check_condition_values(struct ntl *c, const char *key, const struct 
 			ntl_add(c, NTL_RED_10, SIM_MEDIUM, ntl_at_val(x), SIM_FIX_NONE, NULL,
 			    "conditions.%s must hold strings, not %s", key, ntl_a_type(x));
 		else if (!condition_value_ok(key, s, n))
-			ntl_add(c, NTL_RED_10, SIM_MEDIUM, ntl_at_val(x), SIM_FIX_NONE, NULL, "%s '%s' is not a valid %s", key,
-			    Q(s, n), condition_what(key));
+			ntl_add(c, NTL_RED_10, SIM_MEDIUM, ntl_at_val(x), SIM_FIX_NONE, NULL,
+				"%s '%s' is not a valid %s", key, Q(s, n), condition_what(key));
 	}
 }
 
@@ -250,8 +259,8 @@ static void check_conditions(struct ntl *c, const struct toml_value *v)
 	if (!v)
 		return;
 	if (!ntl_is_type(v, TOML_TABLE)) {
-		ntl_add(c, NTL_RED_10, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_NONE, NULL, "conditions must be a table, not %s",
-		    ntl_a_type(v));
+		ntl_add(c, NTL_RED_10, SIM_MEDIUM, ntl_at_val(v), SIM_FIX_NONE, NULL,
+			"conditions must be a table, not %s", ntl_a_type(v));
 		return;
 	}
 	for (i = 0; (e = toml_table_at(v, i, &k, &kn)); i++) {
@@ -268,8 +277,9 @@ static void check_conditions(struct ntl *c, const struct toml_value *v)
 		near = ntl_nearest(k, kn, condition_keys);
 		if (near)
 			snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-		ntl_add(c, NTL_RED_10, SIM_MEDIUM, ntl_at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE, near ? fx : NULL,
-		    "unknown condition '%s' is ignored (Language, Country, Role, Cookie)", Q(k, kn));
+		ntl_add(c, NTL_RED_10, SIM_MEDIUM, ntl_at_key(e), near ? SIM_FIX_SUGGEST : SIM_FIX_NONE,
+			near ? fx : NULL, "unknown condition '%s' is ignored (Language, Country, Role, Cookie)",
+			Q(k, kn));
 	}
 }
 
@@ -333,8 +343,8 @@ static void check_placeholders(struct ntl *c, const struct rule *r, const struct
 		if (ntl_key_is(name, n, "splat")) {
 			if (!memchr(r->path, '*', r->pathlen))
 				ntl_add(c, NTL_RED_6, SIM_HIGH, ntl_at_val(to), SIM_FIX_NONE, NULL,
-				    "to uses :splat but from '%s' has no *: the redirect sends the literal text ':splat'",
-				    Q(r->path, r->pathlen));
+					"to uses :splat but from '%s' has no *: the redirect sends the literal text ':splat'",
+					Q(r->path, r->pathlen));
 		} else if (!placeholder_defined(r, query, name, n)) {
 			ntl_add(c, NTL_RED_6, SIM_HIGH, ntl_at_val(to), SIM_FIX_NONE, NULL,
 			    "to uses :%s, which neither from nor query defines: the redirect sends the literal text",
@@ -362,8 +372,8 @@ static void check_spa(struct ntl *c, const struct toml_value *t, const struct ru
 		    "to / instead of being rendered; it must be status = 200", status ? "is" : "defaults to", code);
 	if (ntl_is_type(force, TOML_BOOL) && toml_get_bool(force, &forced) == 0 && forced)
 		ntl_add(c, NTL_RED_7, SIM_HIGH, ntl_at_val(force), SIM_FIX_HEAL, "remove force = true",
-		    "force = true on the /* -> /index.html fallback also rewrites real files: scripts, styles and images "
-		    "are answered with index.html");
+			"force = true on the /* -> /index.html fallback also rewrites real files: scripts, styles and images "
+			"are answered with index.html");
 }
 
 /* One [[redirects]] entry; fills R for the shadowing check. */
@@ -503,10 +513,11 @@ static void check_shadowing(struct ntl *c, const struct rule *rules, size_t n)
 		for (j = 0; j < i && rules[i].from; j++) {
 			catch_all = !rules[j].hostlen && ntl_key_is(rules[j].path, rules[j].pathlen, "/*");
 			if (same_from(&rules[j], &rules[i]) && same_effect(&rules[j], &rules[i])) {
-				ntl_add(c, NTL_RED_8, SIM_LOW, ntl_at_val(rules[i].from), SIM_FIX_SUGGEST, "remove this rule",
-				    "the rule at line %u already sends '%s' to the same place (Netlify matches paths with "
-				    "and without a trailing slash alike): this one is redundant",
-				    toml_value_span(rules[j].tab).line, Q(rules[i].path, rules[i].pathlen));
+				ntl_add(c, NTL_RED_8, SIM_LOW, ntl_at_val(rules[i].from), SIM_FIX_SUGGEST,
+					"remove this rule",
+					"the rule at line %u already sends '%s' to the same place (Netlify matches paths with "
+					"and without a trailing slash alike): this one is redundant",
+					toml_value_span(rules[j].tab).line, Q(rules[i].path, rules[i].pathlen));
 				break;
 			}
 			if (same_from(&rules[j], &rules[i])) {
@@ -539,9 +550,11 @@ void ntl_not_an_array(struct ntl *c, const struct toml_value *v, const char *nam
 
 	snprintf(fx, sizeof(fx), "change [%s] to [[%s]]", name, name);
 	if (ntl_is_type(v, TOML_TABLE))
-		ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(v), ntl_has_header(c, v) ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
-		    "%s must be an array of tables ([[%s]]), not a table: the build stops at configuration "
-		    "validation", name, name);
+		ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(v),
+			ntl_has_header(c, v) ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
+			"%s must be an array of tables ([[%s]]), not a table: the build stops at configuration "
+			"validation",
+			name, name);
 	else
 		ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL,
 		    "%s must be an array of tables ([[%s]]), not %s", name, name, ntl_a_type(v));

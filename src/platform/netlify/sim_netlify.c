@@ -13,8 +13,9 @@ static void unknown_top_key(struct ntl *c, const char *k, size_t kn, const struc
 
 	if (near) {
 		snprintf(fx, sizeof(fx), "rename %s to %s", Q(k, kn), near);
-		ntl_add(c, NTL_TOP_1, SIM_HIGH, ntl_at_key(v), ntl_typos_of(k, kn, top_keys) == 1 ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
-		    "unknown top-level key '%s' is ignored by Netlify: did you mean '%s'?", Q(k, kn), near);
+		ntl_add(c, NTL_TOP_1, SIM_HIGH, ntl_at_key(v),
+			ntl_typos_of(k, kn, top_keys) == 1 ? SIM_FIX_HEAL : SIM_FIX_SUGGEST, fx,
+			"unknown top-level key '%s' is ignored by Netlify: did you mean '%s'?", Q(k, kn), near);
 	} else {
 		ntl_add(c, NTL_TOP_1, SIM_MEDIUM, ntl_at_key(v), SIM_FIX_NONE, NULL,
 		    "unknown top-level key '%s' is ignored by Netlify", Q(k, kn));
@@ -42,8 +43,8 @@ static void check_top_key(struct ntl *c, const char *k, size_t kn, const struct 
 	else if (ntl_key_is(k, kn, "database"))
 		ntl_check_database(c, v);
 	else if (ntl_key_is(k, kn, "spa_fallback") && !ntl_is_type(v, TOML_BOOL))
-		ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL, "spa_fallback must be a boolean, not %s",
-		    ntl_a_type(v));
+		ntl_add(c, NTL_TOP_3, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL,
+			"spa_fallback must be a boolean, not %s", ntl_a_type(v));
 	else if (!ntl_in_list(k, kn, top_keys, false) && !ntl_key_is(k, kn, "Settings"))
 		unknown_top_key(c, k, kn, v);
 }
@@ -106,8 +107,10 @@ static int not_found(const char *dir, const char *path)
 
 	for (i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
 		if ((size_t)snprintf(other, sizeof(other), "%s/%s", dir, old[i]) < sizeof(other) && fs_exists(other))
-			return err_set(ERR_NOTFOUND, "no netlify.toml: '%s' does not exist, and Netlify no longer reads "
-				       "%s (NTL-FILE-1): convert it to netlify.toml", path, old[i]);
+			return err_set(ERR_NOTFOUND,
+				       "no netlify.toml: '%s' does not exist, and Netlify no longer reads "
+				       "%s (NTL-FILE-1): convert it to netlify.toml",
+				       path, old[i]);
 	}
 	return err_set(ERR_NOTFOUND, "no netlify.toml: '%s' does not exist", path);
 }

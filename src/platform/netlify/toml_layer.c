@@ -166,7 +166,8 @@ static void classify_value(struct ntl *c, const char *s, size_t n, size_t off, s
 		return;
 	if (n - off >= 4 && memcmp(s + off, "null", 4) == 0 && end == off + 4) {
 		line_of(s, n, off, &ls, &le);
-		snprintf(fx, sizeof(fx), "remove the line '%s' (TOML has no null: leave the key out)", Q(s + ls, le - ls));
+		snprintf(fx, sizeof(fx), "remove the line '%s' (TOML has no null: leave the key out)",
+			 Q(s + ls, le - ls));
 		ntl_add(c, NTL_TOML_2, SIM_CRITICAL, at, SIM_FIX_HEAL, fx,
 		    "null is not a TOML value: the build fails with Expected ... but \"n\" found");
 	} else if (s[off] == '$') {
@@ -301,14 +302,15 @@ struct toml_span ntl_order_walk(struct ntl *c, const struct toml_value *t, int d
 		snprintf(fx, sizeof(fx), "move %s and its keys above line %u, before its sub-tables", hdr, first.line);
 		if (has_rules(c->root))
 			ntl_add(c, NTL_TOML_5, SIM_HIGH, self, SIM_FIX_HEAL, fx,
-			    "%s comes after its sub-table at line %u: valid TOML, but Netlify's post-processing fails "
-			    "with \"Key ... is already used as table key\" and drops the redirect and header rules", hdr,
-			    first.line);
+				"%s comes after its sub-table at line %u: valid TOML, but Netlify's post-processing fails "
+				"with \"Key ... is already used as table key\" and drops the redirect and header rules",
+				hdr, first.line);
 		else
 			ntl_add(c, NTL_TOML_5, SIM_MEDIUM, self, SIM_FIX_HEAL, fx,
-			    "%s comes after its sub-table at line %u: valid TOML, but Netlify's post-processing fails "
-			    "with \"Key ... is already used as table key\"; this file has no redirect or header rules for "
-			    "it to drop yet", hdr, first.line);
+				"%s comes after its sub-table at line %u: valid TOML, but Netlify's post-processing fails "
+				"with \"Key ... is already used as table key\"; this file has no redirect or header rules for "
+				"it to drop yet",
+				hdr, first.line);
 	}
 	return first;
 }

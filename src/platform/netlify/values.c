@@ -285,7 +285,8 @@ bool ntl_check_path_type(struct ntl *c, const struct toml_value *v, const char *
 {
 	if (!ntl_is_type(v, TOML_STRING)) {
 		ntl_add(c, NTL_BUILD_5, SIM_CRITICAL, ntl_at_val(v), SIM_FIX_NONE, NULL,
-		    "%s must be a string path, not %s: the build stops at configuration validation", what, ntl_a_type(v));
+			"%s must be a string path, not %s: the build stops at configuration validation", what,
+			ntl_a_type(v));
 		return false;
 	}
 	ntl_check_path(c, v, what, base_depth);

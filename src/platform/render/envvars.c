@@ -107,8 +107,8 @@ static void check_env_value(struct ctx *c, const struct svc *s, struct yaml_pair
 	}
 	switch (rnd_classify(v)) {
 	case SC_NULL:
-		rnd_issue(c, rnd_at_val(vp), RND_ENV_7, SIM_MEDIUM, SIM_FIX_SUGGEST, "write value: \"\" or use sync: false",
-		      "%s: value is empty (null), not a string", kq);
+		rnd_issue(c, rnd_at_val(vp), RND_ENV_7, SIM_MEDIUM, SIM_FIX_SUGGEST,
+			  "write value: \"\" or use sync: false", "%s: value is empty (null), not a string", kq);
 		return;
 	case SC_BOOL:
 	case SC_BOOL11:
@@ -119,7 +119,8 @@ static void check_env_value(struct ctx *c, const struct svc *s, struct yaml_pair
 	case SC_FLOAT:
 		if (!rnd_number_keeps_text(t, len))
 			rnd_issue(c, v, RND_YAML_4, SIM_HIGH, SIM_FIX_HEAL, fx,
-			      "%s: value %s is read as a number and loses its text (3.10 becomes 3.1)", kq, rnd_q(vq, v));
+				  "%s: value %s is read as a number and loses its text (3.10 becomes 3.1)", kq,
+				  rnd_q(vq, v));
 		return;
 	default:
 		check_value_text(c, s, rnd_val_of(kp), v);
@@ -237,7 +238,8 @@ static void check_from_db(struct ctx *c, const struct scope *sc, const struct sv
 	}
 	rnd_check_keys(c, m, keys, RND_ENV_5, SIM_CRITICAL, "fromDatabase");
 	if (!rnd_has(m, "property"))
-		rnd_issue(c, rnd_key_of(fp), RND_ENV_5, SIM_CRITICAL, SIM_FIX_NONE, NULL, "fromDatabase needs a property");
+		rnd_issue(c, rnd_key_of(fp), RND_ENV_5, SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			  "fromDatabase needs a property");
 	else
 		rnd_check_enum(c, m, "property", db_props, RND_ENV_5, "fromDatabase.property");
 	name = rnd_get(m, "name");
@@ -256,7 +258,8 @@ static void check_from_db(struct ctx *c, const struct scope *sc, const struct sv
 /* The fromService target: exists, has the type named, declares envVarKey (RND-ENV-6). */
 static void check_svc_target(struct ctx *c, const struct scope *sc, const struct svc *s, struct yaml_node *m)
 {
-	struct yaml_node *name = rnd_get(m, "name"), *type = rnd_get(m, "type"), *key = rnd_get(m, "envVarKey"), *target;
+	struct yaml_node *name = rnd_get(m, "name"), *type = rnd_get(m, "type"), *key = rnd_get(m, "envVarKey"),
+			 *target;
 	char vq[Q], tq[Q], fx[FIX_MAX];
 	size_t len, tl, kl;
 	const char *n = rnd_text(name, &len), *t = rnd_text(type, &tl), *k = rnd_text(key, &kl);
@@ -279,7 +282,8 @@ static void check_svc_target(struct ctx *c, const struct scope *sc, const struct
 		      rnd_kind_name(ts.kind));
 	}
 	if (k && !rnd_is_null(key) && !declares(target, sc, k, kl, 0) && !(kl > 7 && !memcmp(k, "RENDER_", 7))) {
-		snprintf(fx, sizeof(fx), "declare %s on %s (sync: false if it is a secret)", rnd_q(tq, key), rnd_q(vq, name));
+		snprintf(fx, sizeof(fx), "declare %s on %s (sync: false if it is a secret)", rnd_q(tq, key),
+			 rnd_q(vq, name));
 		rnd_issue(c, key, RND_ENV_6, SIM_CRITICAL, SIM_FIX_SUGGEST, fx,
 		      "environment variable not found: '%s' is not declared on service '%s'", tq, vq);
 	}
@@ -313,8 +317,9 @@ static void check_from_svc(struct ctx *c, const struct scope *sc, const struct s
 	prop = rnd_get(m, "property");
 	/* connectionString is svc_props[3]: only a keyvalue has one */
 	t = rnd_text(rnd_get(m, "type"), &tl);
-	if (rnd_has(m, "property") && rnd_check_enum(c, m, "property", svc_props, RND_ENV_6, "fromService.property") == 3 &&
-	    t && !rnd_eqn(t, tl, "keyvalue") && !rnd_eqn(t, tl, "redis"))
+	if (rnd_has(m, "property") &&
+	    rnd_check_enum(c, m, "property", svc_props, RND_ENV_6, "fromService.property") == 3 && t &&
+	    !rnd_eqn(t, tl, "keyvalue") && !rnd_eqn(t, tl, "redis"))
 		rnd_issue(c, prop, RND_ENV_6, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "fromService.property %s is only for keyvalue services", rnd_q(vq, prop));
 	check_svc_target(c, sc, s, m);
@@ -369,8 +374,9 @@ static void two_sources(struct ctx *c, struct yaml_node *item, struct yaml_pair 
 		      "keep value, delete the other sources", "%s: cannot simultaneously specify value and %s", kq,
 		      rnd_q(sq, rnd_key_of(second)));
 	else if (plain_only && rnd_pair_get(item, "sync") && !rnd_pair_get(item, "generateValue"))
-		rnd_issue(c, rnd_key_of(second), RND_ENV_2, SIM_CRITICAL, SIM_FIX_HEAL, "keep sync: false, delete value",
-		      "%s: cannot simultaneously specify fields value and sync", kq);
+		rnd_issue(c, rnd_key_of(second), RND_ENV_2, SIM_CRITICAL, SIM_FIX_HEAL,
+			  "keep sync: false, delete value", "%s: cannot simultaneously specify fields value and sync",
+			  kq);
 	else
 		rnd_issue(c, rnd_key_of(second), RND_ENV_2, SIM_CRITICAL, SIM_FIX_SUGGEST,
 		      "keep one of value, generateValue, sync, fromDatabase, fromService",
@@ -462,8 +468,8 @@ static void check_envvar(struct ctx *c, const struct scope *sc, const struct svc
 	else if (n > 1)
 		two_sources(c, item, second, kq);
 	if ((p = rnd_pair_get(item, "previewValue")) && !rnd_pair_get(item, "value"))
-		rnd_issue(c, rnd_key_of(p), RND_ENV_2, SIM_CRITICAL, SIM_FIX_NONE, NULL, "%s: previewValue needs a value",
-		      kq);
+		rnd_issue(c, rnd_key_of(p), RND_ENV_2, SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			  "%s: previewValue needs a value", kq);
 	if ((p = rnd_pair_get(item, "value")))
 		check_env_value(c, s, kp, p);
 	if ((p = rnd_pair_get(item, "previewValue")))

@@ -277,7 +277,8 @@ static int fix_sync(struct ctx *x, const struct sim_issue *is)
 	for (p = ls; p < k; p++)
 		if ((r = buf_addc(&t, ' ')) < 0)
 			goto out;
-	if ((r = buf_adds(&t, "sync: false")) < 0 || (r = buf_adds(&t, eol)) < 0 || (r = heal_splice(&x->st.out, s, n, le, 0, t.data, t.len)) < 0)
+	if ((r = buf_adds(&t, "sync: false")) < 0 || (r = buf_adds(&t, eol)) < 0 ||
+	    (r = heal_splice(&x->st.out, s, n, le, 0, t.data, t.len)) < 0)
 		goto out;
 	r = APPLIED;
 out:
@@ -558,7 +559,8 @@ static int apply_raw(struct ctx *x, const struct sim_issue *is)
 
 	if (strcmp(r, RND_ID(RND_YAML_1)) == 0 && strncmp(f, "quote the cron expression", 25) == 0)
 		return fix_quote(x, is);
-	if ((strcmp(r, RND_ID(RND_YAML_3)) == 0 || strcmp(r, RND_ID(RND_YAML_4)) == 0) && strncmp(f, "quote it: ", 10) == 0)
+	if ((strcmp(r, RND_ID(RND_YAML_3)) == 0 || strcmp(r, RND_ID(RND_YAML_4)) == 0) &&
+	    strncmp(f, "quote it: ", 10) == 0)
 		return fix_quote(x, is);
 	if (strcmp(r, RND_ID(RND_SVC_3)) == 0 && strcmp(f, "rename env to runtime") == 0)
 		return fix_rename_env(x, is, "runtime");

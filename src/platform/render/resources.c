@@ -45,7 +45,8 @@ static void check_db_plans(struct ctx *c, struct yaml_node *map)
 		      "a free Postgres database expires after 30 days, and a workspace gets only one");
 	if (vp)
 		rnd_check_plan(c, vp);
-	if (pa && pb && rnd_in_list(pa, a, rnd_plans) && rnd_in_list(pb, b, rnd_plans) && flexible_plan(pa, a) != flexible_plan(pb, b))
+	if (pa && pb && rnd_in_list(pa, a, rnd_plans) && rnd_in_list(pb, b, rnd_plans) &&
+	    flexible_plan(pa, a) != flexible_plan(pb, b))
 		rnd_issue(c, rnd_val_of(vp), RND_DB_7, SIM_MEDIUM, SIM_FIX_NONE, NULL,
 		      "plan and previewPlan mix a flexible plan (basic-/pro-/accelerated-) with a legacy one");
 }
@@ -139,8 +140,8 @@ static void check_db(struct ctx *c, struct yaml_node *map)
 		if (!(k = rnd_text(rnd_key_of(p), &len)) || rnd_eqn(k, len, "<<"))
 			continue;
 		if (!(f = rnd_field_find(db_fields, k, len)))
-			rnd_unknown_key(c, p, RND_DB_2, SIM_CRITICAL, "a database", rnd_nearest_field(k, len, db_fields),
-				    rnd_sure_of(k, len, NULL, db_fields));
+			rnd_unknown_key(c, p, RND_DB_2, SIM_CRITICAL, "a database",
+					rnd_nearest_field(k, len, db_fields), rnd_sure_of(k, len, NULL, db_fields));
 		else if (f->type != T_ANY)
 			rnd_value_ok(c, p, f->type, f->rule);
 	}
@@ -199,9 +200,11 @@ static void check_scope(struct ctx *c, const struct scope *sc)
 			check_db(c, item);
 		for (it = NULL; (item = rnd_next_item(sc->groups[i], &it));) {
 			check_group(c, sc, item);
-			if ((t = rnd_text(rnd_get(item, "name"), &len)) && len && !rnd_ents_find(&sc->group_refs, t, len, NULL))
+			if ((t = rnd_text(rnd_get(item, "name"), &len)) && len &&
+			    !rnd_ents_find(&sc->group_refs, t, len, NULL))
 				rnd_issue(c, rnd_get(item, "name"), RND_GRP_5, SIM_LOW, SIM_FIX_NONE, NULL,
-				      "environment group '%s' is not used by any service", rnd_q(vq, rnd_get(item, "name")));
+					  "environment group '%s' is not used by any service",
+					  rnd_q(vq, rnd_get(item, "name")));
 		}
 	}
 }
@@ -243,7 +246,8 @@ static void check_unique(struct ctx *c)
 	for (w = 0; w < 3; w++) {
 		for (i = 0; i < c->nscopes; i++)
 			for (j = 0; j < c->scopes[i].names[w].n; j++)
-				rnd_ents_push(c, &all[w], c->scopes[i].names[w].v[j].at, c->scopes[i].names[w].v[j].owner);
+				rnd_ents_push(c, &all[w], c->scopes[i].names[w].v[j].at,
+					      c->scopes[i].names[w].v[j].owner);
 		rnd_ents_sort(&all[w]);
 		report_dups(c, &all[w], rules[w], what[w]);
 	}
@@ -283,7 +287,8 @@ static void check_root_previews(struct ctx *c, struct yaml_node *root)
 {
 	static const char *const keys[] = { "generation", "expireAfterDays", NULL };
 	struct yaml_pair *p = rnd_typed(c, root, "previews", T_MAP, RND_PREV_1);
-	struct yaml_pair *en = rnd_pair_get(root, "previewsEnabled"), *ex = rnd_pair_get(root, "previewsExpireAfterDays");
+	struct yaml_pair *en = rnd_pair_get(root, "previewsEnabled"),
+			 *ex = rnd_pair_get(root, "previewsExpireAfterDays");
 	int g;
 
 	if (p) {
@@ -301,8 +306,9 @@ static void check_root_previews(struct ctx *c, struct yaml_node *root)
 		c->previews_on = c->previews_on || (on && !p);
 	}
 	if (ex && rnd_value_ok(c, ex, T_INT, RND_PREV_2))
-		rnd_issue(c, rnd_key_of(ex), RND_PREV_2, SIM_MEDIUM, SIM_FIX_HEAL, "move it to previews.expireAfterDays",
-		      "previewsExpireAfterDays is deprecated; use previews.expireAfterDays");
+		rnd_issue(c, rnd_key_of(ex), RND_PREV_2, SIM_MEDIUM, SIM_FIX_HEAL,
+			  "move it to previews.expireAfterDays",
+			  "previewsExpireAfterDays is deprecated; use previews.expireAfterDays");
 }
 
 /* The services, databases and envVarGroups of MAP into slot I of SC, each checked to be a list. */

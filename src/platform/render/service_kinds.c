@@ -40,8 +40,9 @@ static void check_domain(struct ctx *c, struct yaml_node *v)
 		return;
 	rnd_q(vq, v);
 	if (memmem(s, len, "://", 3) || memchr(s, '/', len))
-		rnd_issue(c, v, RND_SVC_11, SIM_CRITICAL, SIM_FIX_SUGGEST, "keep only the host name (no scheme, no path)",
-		      "domain '%s' must be a host name, not a URL", vq);
+		rnd_issue(c, v, RND_SVC_11, SIM_CRITICAL, SIM_FIX_SUGGEST,
+			  "keep only the host name (no scheme, no path)", "domain '%s' must be a host name, not a URL",
+			  vq);
 	else
 		rnd_issue(c, v, RND_SVC_11, SIM_CRITICAL, SIM_FIX_NONE, NULL, "domain '%s' is not a host name", vq);
 }
@@ -127,11 +128,11 @@ long rnd_int_range(struct ctx *c, struct yaml_node *map, const char *key, long l
 		return def;
 	if (v < lo || v > hi) {
 		if (hi == LONG_MAX)
-			rnd_issue(c, rnd_val_of(p), rule, SIM_CRITICAL, SIM_FIX_NONE, NULL, "%s must be at least %ld, not %ld",
-			      key, lo, v);
+			rnd_issue(c, rnd_val_of(p), rule, SIM_CRITICAL, SIM_FIX_NONE, NULL,
+				  "%s must be at least %ld, not %ld", key, lo, v);
 		else
-			rnd_issue(c, rnd_val_of(p), rule, SIM_CRITICAL, SIM_FIX_NONE, NULL, "%s must be %ld to %ld, not %ld",
-			      key, lo, hi, v);
+			rnd_issue(c, rnd_val_of(p), rule, SIM_CRITICAL, SIM_FIX_NONE, NULL,
+				  "%s must be %ld to %ld, not %ld", key, lo, hi, v);
 	}
 	return v;
 }
@@ -267,8 +268,8 @@ static void check_disk(struct ctx *c, struct svc *s)
 	rnd_svc_name(s, nq);
 	rnd_check_keys(c, m, keys, RND_DISK_1, SIM_CRITICAL, "disk");
 	if (!rnd_has(m, "name") && !rnd_pair_get(m, "<<"))
-		rnd_issue(c, rnd_key_of(p), RND_DISK_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "service %s: disk needs a name",
-		      nq);
+		rnd_issue(c, rnd_key_of(p), RND_DISK_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			  "service %s: disk needs a name", nq);
 	rnd_typed(c, m, "name", T_STR, RND_DISK_1);
 	if (!rnd_has(m, "mountPath") && !rnd_pair_get(m, "<<"))
 		rnd_issue(c, rnd_key_of(p), RND_DISK_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
@@ -325,8 +326,9 @@ static void check_limits(struct ctx *c, struct svc *s, long instances)
 	if (!s->free || s->kind != K_WEB)
 		return;
 	if (disk)
-		rnd_issue(c, rnd_key_of(disk), RND_FREE_2, SIM_CRITICAL, SIM_FIX_SUGGEST, "use plan: starter (keep the disk)",
-		      "service %s: free instances have no persistent disk", nq);
+		rnd_issue(c, rnd_key_of(disk), RND_FREE_2, SIM_CRITICAL, SIM_FIX_SUGGEST,
+			  "use plan: starter (keep the disk)", "service %s: free instances have no persistent disk",
+			  nq);
 	if (instances > 1)
 		rnd_issue(c, rnd_key_of(n), RND_FREE_2, SIM_CRITICAL, SIM_FIX_SUGGEST, "use plan: starter",
 		      "service %s: free instances cannot scale (numInstances > 1)", nq);
@@ -429,7 +431,8 @@ static void check_route(struct ctx *c, struct yaml_node *r)
 	dp = rnd_typed(c, r, "destination", T_STR, RND_STATIC_3);
 	if (dp && (t = rnd_text(rnd_val_of(dp), &len)) && (!len || t[0] != '/') && !url_ok(t, len))
 		rnd_issue(c, rnd_val_of(dp), RND_STATIC_3, SIM_CRITICAL, SIM_FIX_NONE, NULL,
-		      "route destination '%s' must be a path starting with / or an http(s) URL", rnd_q(vq, rnd_val_of(dp)));
+			  "route destination '%s' must be a path starting with / or an http(s) URL",
+			  rnd_q(vq, rnd_val_of(dp)));
 }
 
 static void check_header(struct ctx *c, struct yaml_node *h)

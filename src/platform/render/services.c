@@ -247,8 +247,8 @@ static void check_svc_type(struct ctx *c, struct svc *s)
 	}
 	if (!t) {
 		if (!yaml_is_alias(v))
-			rnd_issue(c, v, RND_SVC_1, SIM_CRITICAL, SIM_FIX_NONE, NULL, "service %s: type must be a string",
-			      nq);
+			rnd_issue(c, v, RND_SVC_1, SIM_CRITICAL, SIM_FIX_NONE, NULL,
+				  "service %s: type must be a string", nq);
 		return;
 	}
 	rnd_q(vq, v);
@@ -482,8 +482,8 @@ bool rnd_check_plan(struct ctx *c, struct yaml_pair *p)
 		return !strcmp(norm, "free");
 	}
 	if (rnd_in_list(norm, len, removed_plans))
-		rnd_issue(c, v, RND_SVC_5, SIM_CRITICAL, SIM_FIX_SUGGEST, "pick a current plan: starter, standard or pro",
-		      "%s '%s' was removed by Render", kq, vq);
+		rnd_issue(c, v, RND_SVC_5, SIM_CRITICAL, SIM_FIX_SUGGEST,
+			  "pick a current plan: starter, standard or pro", "%s '%s' was removed by Render", kq, vq);
 	else
 		rnd_issue(c, v, RND_SVC_5, SIM_CRITICAL, SIM_FIX_NONE, NULL,
 		      "unknown %s '%s' (free, starter, standard, pro, pro plus, ... or basic-/pro-/accelerated-<size>)",

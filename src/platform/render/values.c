@@ -389,7 +389,8 @@ bool rnd_sure_of(const char *s, size_t len, const char *const *list, const struc
 	size_t i, n = 0;
 
 	for (i = 0; s && key_typos[i].from; i++)
-		if (rnd_eqn(s, len, key_typos[i].from) && tab && rnd_field_find(tab, key_typos[i].to, strlen(key_typos[i].to)))
+		if (rnd_eqn(s, len, key_typos[i].from) && tab &&
+		    rnd_field_find(tab, key_typos[i].to, strlen(key_typos[i].to)))
 			return true;
 	for (i = 0; s && list && list[i]; i++)
 		n += rnd_close_to(s, len, list[i]);
@@ -411,7 +412,8 @@ void rnd_unknown_key(struct ctx *c, struct yaml_pair *p, enum rnd_rule rule, enu
 	rnd_q(kq, rnd_key_of(p));
 	if (near) {
 		snprintf(fx, sizeof(fx), "rename %s to %s", kq, near);
-		rnd_issue(c, rnd_key_of(p), rule, sev, fix, fx, "unknown key '%s' in %s (did you mean %s?)", kq, where_, near);
+		rnd_issue(c, rnd_key_of(p), rule, sev, fix, fx, "unknown key '%s' in %s (did you mean %s?)", kq, where_,
+			  near);
 	} else {
 		rnd_issue(c, rnd_key_of(p), rule, sev, SIM_FIX_NONE, NULL, "unknown key '%s' in %s", kq, where_);
 	}
@@ -528,8 +530,8 @@ static bool bool_ok(struct ctx *c, struct yaml_pair *p, enum rnd_rule rule)
 		rnd_issue(c, v, rule, SIM_CRITICAL, SIM_FIX_SUGGEST, "write the boolean without quotes",
 		      "%s must be a boolean, not the string \"%s\"", kq, rnd_q(vq, v));
 	else
-		rnd_issue(c, rnd_at_val(p), rule, SIM_CRITICAL, SIM_FIX_NONE, NULL, "%s must be true or false, not %s", kq,
-		      s ? rnd_q(vq, v) : rnd_shape_name(v));
+		rnd_issue(c, rnd_at_val(p), rule, SIM_CRITICAL, SIM_FIX_NONE, NULL, "%s must be true or false, not %s",
+			  kq, s ? rnd_q(vq, v) : rnd_shape_name(v));
 	return false;
 }
 
@@ -551,7 +553,8 @@ bool rnd_value_ok(struct ctx *c, struct yaml_pair *p, enum ftype t, enum rnd_rul
 			string_trap(c, p);
 			return true;
 		}
-		rnd_issue(c, v, rule, SIM_CRITICAL, SIM_FIX_NONE, NULL, "%s must be a string, not %s", kq, rnd_shape_name(v));
+		rnd_issue(c, v, rule, SIM_CRITICAL, SIM_FIX_NONE, NULL, "%s must be a string, not %s", kq,
+			  rnd_shape_name(v));
 		return false;
 	case T_INT:
 		return int_ok(c, p, rule);
