@@ -1,76 +1,15 @@
 /* chimera simulate: what Netlify, Render or Nix would make of a project's deploy configuration. */
 #include "adapters/nix/nix_cli.h"
-#include "platform/platform.h"
-#include "platform/sim.h"
+#include "app/platform/simulate.h"
 #include "cli/cli.h"
-#include "util/clock.h"
+#include "platform/platform.h"
 #include "util/err.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 enum { OPT_PLATFORM = 2200, OPT_RULES };
-
-/*
- * The name the report gives FILE: relative to DIR when inside it, else its base name. The
- * file's own name is kept (not resolved), so a symlinked default.nix is still default.nix.
- */
-static void nix_report_name(const char *dir, const char *file, char name[SIM_FILE_MAX])
-{
-	char rdir[PATH_MAX], rparent[PATH_MAX], parent[PATH_MAX];
-	const char *slash = strrchr(file, '/'), *base = slash ? slash + 1 : file;
-	size_t dlen;
-
-	snprintf(name, SIM_FILE_MAX, "%s", base);
-	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - file) + (slash == file) : 1, slash ? file : ".");
-	if (!realpath(dir, rdir) || !realpath(parent, rparent))
-		return;
-	dlen = strlen(rdir);
-	if (strcmp(rparent, rdir) == 0)
-		return;
-	if (dlen == 1)
-		dlen = 0;	/* DIR is / */
-	if (strncmp(rparent, rdir, dlen) == 0 && rparent[dlen] == '/')
-		snprintf(name, SIM_FILE_MAX, "%s/%s", rparent + dlen + 1, base);
-}
-
-/* Build DIR's Nix file (FILE, or DIR/default.nix) with P's builder into REP; OUT gets the store path. */
-static int simulate_build(const struct platform *p, const char *dir, const char *file, const char *attr,
-			  struct sim_report *rep, char out[STOREPATH_MAX])
-{
-	char path[PATH_MAX], name[SIM_FILE_MAX];
-	struct nix_source src;
-	struct nix *nx;
-	struct stat st;
-	int r;
-
-	if (!file) {
-		snprintf(path, sizeof(path), "%s/%s", dir, p->config_file);
-		file = path;
-	}
-	if (stat(file, &st) < 0)
-		return err_set_errno(errno == ENOENT || errno == ENOTDIR ? ERR_NOTFOUND : ERR_IO, errno,
-				     "no Nix configuration: '%s'", file);
-	if (!S_ISREG(st.st_mode))
-		return err_set(ERR_NOTFOUND, "no Nix configuration: '%s' is not a file", file);
-	nix_report_name(dir, file, name);
-	memset(&src, 0, sizeof(src));
-	src.file = file;
-	src.attr = attr;
-	if ((r = nix_source_check(&src)) < 0)
-		return r;
-	if ((r = nix_cli_new(&nx)) < 0)
-		return r == ERR_NOTFOUND ? ERR_IO : r;	/* Nix missing is an error, not a missing config */
-	r = p->build(nx, &src, name, out, rep);
-	nx->ops->close(nx);
-	return r;
-}
 
 /* --rules: P's rule catalog, as text or JSON. */
 static enum cmd_status list_rules(struct cli *cli, const struct platform *p)
@@ -93,16 +32,14 @@ static enum cmd_status list_rules(struct cli *cli, const struct platform *p)
 static enum cmd_status simulate(struct cli *cli, const struct platform *p, const char *dir, const char *file,
 				const char *attr)
 {
-	struct sim_report rep;
+	const struct simulate_opts o = { .platform = p, .dir = dir, .file = file, .attr = attr, .open_nix = nix_cli_new };
+	struct simulate_report rep;
 	struct buf text = BUF_INIT(0);
-	char built[STOREPATH_MAX] = "";
 	enum cmd_status st;
-	int r, builds = platform_builds(p);
+	int r;
 
-	sim_report_init(&rep, p->name);
-	/* Each simulator times itself into rep.us. */
-	r = builds ? simulate_build(p, dir, file, attr, &rep, built) : p->simulate(dir, &rep);
-	if (r == ERR_NOTFOUND || (builds && r == ERR_INVALID)) {
+	r = simulate_run(&o, &rep);
+	if (r == ERR_NOTFOUND || (rep.builds && r == ERR_INVALID)) {
 		st = cli_fail(cli, CMD_USAGE, "%s", err_msg());
 		goto out;
 	}
@@ -111,21 +48,17 @@ static enum cmd_status simulate(struct cli *cli, const struct platform *p, const
 		goto out;
 	}
 	if (cli->json) {
-		json_t *doc = sim_report_json(&rep);
-
-		if (doc && builds)
-			json_object_set_new(doc, "built", built[0] ? json_string(built) : json_null());
-		cli_print_json(doc);
+		cli_print_json(simulate_report_json(&rep));
 	} else {
-		if (built[0])
-			printf("built %s\n", built);
-		sim_report_text(&rep, &text);
+		if (rep.built[0])
+			printf("built %s\n", rep.built);
+		sim_report_text(&rep.sim, &text);
 		fputs(text.data, stdout);
 	}
-	st = sim_passed(&rep) ? CMD_OK : CMD_PARTIAL;
+	st = sim_passed(&rep.sim) ? CMD_OK : CMD_PARTIAL;
 out:
 	buf_release(&text);
-	sim_report_release(&rep);
+	simulate_report_release(&rep);
 	return st;
 }
 

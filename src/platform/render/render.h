@@ -12,7 +12,7 @@
  * Read DIR/render.yaml and add every issue found to REP (rule ids RND-* from
  * config-rules.md), with the file name "render.yaml". Returns 0 whatever was found,
  * ERR_NOTFOUND when DIR has no render.yaml, ERR_LIMIT when it is over 4 MiB, or ERR_IO /
- * ERR_NOMEM.
+ * ERR_NOMEM; ERR_UNSUPPORTED when the program wired no YAML parser (platform_use_yaml).
  */
 int sim_render(const char *dir, struct sim_report *rep);
 
@@ -20,9 +20,11 @@ int sim_render(const char *dir, struct sim_report *rep);
 int sim_render_text(const char *file, const char *text, size_t len, struct sim_report *rep);
 
 /*
- * Heal render.yaml TEXT like heal_netlify_text (platform/netlify/netlify.h): as targeted text edits by position: every critical or high
- * issue with a heal, and the two legacy renames (env to runtime, redis to keyvalue) though
- * they are medium. An edit that would add a YAML syntax error or duplicate key is refused.
+ * Heal render.yaml TEXT like heal_netlify_text (platform/netlify/netlify.h), as targeted
+ * text edits by position: every critical or high issue with a heal, and the two legacy
+ * renames (env to runtime, redis to keyvalue) though they are medium. An edit that would
+ * add a YAML syntax error or duplicate key is refused. Returns 0 or ERR_NOMEM
+ * (ERR_UNSUPPORTED when no YAML parser is wired).
  */
 int heal_render_text(const char *file, const char *text, size_t len, struct heal_result *res);
 
