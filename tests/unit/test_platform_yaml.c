@@ -1,4 +1,4 @@
-/* Unit tests for the YAML port on libfyaml (adapters/yaml): the tree, positions, documents, errors; and render without it. */
+/* Unit tests for the YAML port on libfyaml (adapters/yaml): tree, positions, documents, errors; render without it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
