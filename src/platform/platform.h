@@ -13,7 +13,7 @@
 
 /* One row of a platform's rule catalog: the only place a rule id is written. */
 struct platform_rule {
-	const char *id;			/* "NTL-BUILD-6", "RND-ENV-5", ... as in config-rules.md */
+	const char *id;			/* NTL-BUILD-6, RND-ENV-5, ... as in config-rules.md */
 	enum sim_severity severity;	/* what the checks report unless a row's note says otherwise */
 	enum sim_fix fix;		/* the best fix the rule can offer: heal, suggest or none */
 	const char *message;		/* one line: what the rule finds (the template of its messages) */
@@ -46,6 +46,7 @@ struct platform {
 		     struct sim_report *rep);
 	const struct platform_rule *rules;	/* the catalog */
 	size_t nrules;
+	const struct platform_rule *syntax_rule;	/* the row that means "the file does not parse" */
 };
 
 /* The platform named NAME (exact), or NULL. The row is static: never freed. */

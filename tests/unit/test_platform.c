@@ -19,6 +19,32 @@
 #include "util/err.h"
 #include "util/fs.h"
 
+/* The project's root, from this file's path (<root>/tests/unit/test_platform.c); false when it cannot tell. */
+static bool project_root(char *dst, size_t n)
+{
+	char *slash;
+	int up;
+
+	snprintf(dst, n, "%s", __FILE__);
+	for (up = 0; up < 3 && (slash = strrchr(dst, '/')); up++)
+		*slash = '\0';
+	return up == 3;
+}
+
+/* The corpus of PLATFORM: under $SHARED_DIR, else ../shared beside the project. */
+static void corpus_dir(const char *platform, char *dst, size_t n)
+{
+	const char *shared = getenv("SHARED_DIR");
+	char root[2048];
+
+	if (shared && *shared)
+		snprintf(dst, n, "%s/corpus/%s", shared, platform);
+	else if (project_root(root, sizeof(root)))
+		snprintf(dst, n, "%s/../shared/corpus/%s", root, platform);
+	else
+		snprintf(dst, n, "../shared/corpus/%s", platform);
+}
+
 /* ---- the registry ---- */
 
 static void test_builtin_rows(void **state)
@@ -75,6 +101,62 @@ static void test_catalogs_are_tables(void **state)
 	}
 	assert_true(rows > 100);
 	assert_null(platform_rule_find(platform_find("netlify"), "NTL-NOPE-1"));
+	/* the row certify's configuration_valid looks for */
+	assert_string_equal(platform_find("netlify")->syntax_rule->id, "NTL-TOML-1");
+	assert_string_equal(platform_find("render")->syntax_rule->id, "RND-YAML-1");
+	assert_string_equal(platform_find("nix")->syntax_rule->id, "NIX-SYNTAX");
+}
+
+/* Rule ids are written once, in the catalogs: no other file of the domain spells one. */
+static void scan_for_ids(const char *dir, size_t *files)
+{
+	char path[4096];
+	struct buf text = BUF_INIT(0);
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		fail_msg("cannot open '%s'", dir);
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name), i;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (!strchr(e->d_name, '.')) {
+			scan_for_ids(path, files);
+			continue;
+		}
+		if (n < 2 || (strcmp(e->d_name + n - 2, ".c") != 0 && strcmp(e->d_name + n - 2, ".h") != 0) ||
+		    strcmp(e->d_name, "rules.c") == 0)
+			continue;
+		buf_reset(&text);
+		assert_int_equal(fs_read_file(path, &text), 0);
+		for (i = 0; i + 5 < text.len; i++) {
+			const char *s = text.data + i;
+
+			if (s[0] == '"' && (!strncmp(s + 1, "NTL-", 4) || !strncmp(s + 1, "RND-", 4) || !strncmp(s + 1, "NIX-", 4)))
+				fail_msg("%s spells a rule id: %.24s", path, s);
+		}
+		(*files)++;
+	}
+	closedir(d);
+	buf_release(&text);
+}
+
+static void test_ids_only_in_catalogs(void **state)
+{
+	char root[2048], dir[2048 + 32];
+	size_t files = 0;
+
+	(void)state;
+	if (!project_root(root, sizeof(root)))
+		skip();
+	snprintf(dir, sizeof(dir), "%s/src/platform", root);
+	scan_for_ids(dir, &files);
+	snprintf(dir, sizeof(dir), "%s/src/app/platform", root);
+	scan_for_ids(dir, &files);
+	assert_true(files > 20);
 }
 
 /* The recalibrated rows (config-rules.md and the platforms' own code). */
@@ -126,13 +208,6 @@ static void simulate_text(const struct platform *p, const char *text, size_t len
 	assert_int_equal(p->simulate_text(p->config_file, text, len, NULL, &rep), 0);
 	check_against_catalog(p, &rep, what);
 	sim_report_release(&rep);
-}
-
-static void corpus_dir(const char *platform, char *dst, size_t n)
-{
-	const char *shared = getenv("SHARED_DIR");
-
-	snprintf(dst, n, "%s/corpus/%s", shared && *shared ? shared : "../../shared", platform);
 }
 
 /* The real corpus and a set of broken files: every issue they raise is in the catalog. */
@@ -290,6 +365,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builtin_rows),
 		cmocka_unit_test(test_catalogs_are_tables),
+		cmocka_unit_test(test_ids_only_in_catalogs),
 		cmocka_unit_test(test_recalibrated_rows),
 		cmocka_unit_test(test_reports_match_catalogs),
 		cmocka_unit_test(test_typos_heal),

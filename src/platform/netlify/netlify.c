@@ -10,4 +10,5 @@ const struct platform platform_netlify = {
 	.heal_text = heal_netlify_text,
 	.rules = netlify_rules,
 	.nrules = NTL_RULES,
+	.syntax_rule = &netlify_rules[NTL_TOML_1],
 };

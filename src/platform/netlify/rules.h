@@ -68,7 +68,7 @@ enum ntl_rule {
 /* The catalog, indexed by enum ntl_rule. Static: never freed. */
 extern const struct platform_rule netlify_rules[NTL_RULES];
 
-/* The id of rule R ("NTL-BUILD-1" for NTL_BUILD_1). */
+/* The id of rule R (NTL-BUILD-1 for NTL_BUILD_1). */
 #define NTL_ID(r) (netlify_rules[(r)].id)
 
 #endif

@@ -8,4 +8,5 @@ const struct platform platform_nix = {
 	.build = sim_nix,
 	.rules = nix_rules,
 	.nrules = NIX_RULES,
+	.syntax_rule = &nix_rules[NIX_SYNTAX],
 };

@@ -16,7 +16,7 @@ enum nix_rule {
 /* The catalog, indexed by enum nix_rule. Static: never freed. */
 extern const struct platform_rule nix_rules[NIX_RULES];
 
-/* The id of rule R ("NIX-SYNTAX" for NIX_SYNTAX). */
+/* The id of rule R (NIX-SYNTAX for NIX_SYNTAX). */
 #define NIX_ID(r) (nix_rules[(r)].id)
 
 #endif

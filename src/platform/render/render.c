@@ -23,4 +23,5 @@ const struct platform platform_render = {
 	.heal_text = heal_text,
 	.rules = render_rules,
 	.nrules = RND_RULES,
+	.syntax_rule = &render_rules[RND_YAML_1],
 };

@@ -79,7 +79,7 @@ enum rnd_rule {
 /* The catalog, indexed by enum rnd_rule. Static: never freed. */
 extern const struct platform_rule render_rules[RND_RULES];
 
-/* The id of rule R ("RND-CMD-1" for RND_CMD_1). */
+/* The id of rule R (RND-CMD-1 for RND_CMD_1). */
 #define RND_ID(r) (render_rules[(r)].id)
 
 #endif
