@@ -1,9 +1,10 @@
-/* Fuzz target for app/heal_netlify: any bytes as netlify.toml, healed. */
+/* Fuzz target for platform/netlify (heal): any bytes as netlify.toml, healed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/heal.h"
+#include "platform/heal.h"
+#include "platform/netlify/netlify.h"
 #include "formats/toml.h"
 #include "fuzz.h"
 #include "util/err.h"

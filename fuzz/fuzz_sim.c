@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/sim_netlify.h"
-#include "app/sim_render.h"
+#include "adapters/yaml/yaml_fy.h"
+#include "platform/platform.h"
+#include "platform/netlify/netlify.h"
+#include "platform/render/render.h"
 #include "fuzz.h"
 #include "util/err.h"
 
@@ -56,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sim_report rep;
 	int r;
 
+	platform_use_yaml(&yaml_fy_parser);
 	fuzz_begin(data, size);
 	sim_report_init(&rep, "netlify");
 	r = sim_netlify_text("netlify.toml", (const char *)data, size, NULL, &rep);

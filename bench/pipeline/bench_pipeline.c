@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include "adapters/openssl/signer_openssl.h"
+#include "adapters/yaml/yaml_fy.h"
 #include "app/pipeline/certify.h"
-#include "app/heal.h"
-#include "app/sim_netlify.h"
-#include "app/sim_render.h"
+#include "platform/platform.h"
+#include "platform/heal.h"
+#include "platform/netlify/netlify.h"
+#include "platform/render/render.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -137,6 +139,7 @@ int main(int argc, char **argv)
 	static double ms[1024], all[2048];
 	size_t nn, nr;
 
+	platform_use_yaml(&yaml_fy_parser);
 	if (!mkdtemp(work)) {
 		perror("bench_pipeline: mkdtemp");
 		return 1;

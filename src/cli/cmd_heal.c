@@ -1,25 +1,50 @@
 /* chimera heal: apply the fixes simulate names, show the diff, and write it only when asked. */
-#include "app/heal.h"
+#include "app/platform/heal.h"
 #include "cli/cli.h"
+#include "platform/platform.h"
 #include "util/err.h"
-#include "util/fs.h"
 
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-static json_t *result_json(const struct heal_result *h, const char *diff, int written)
-{
-	return json_pack("{s:o, s:o, s:o, s:s, s:b, s:b}", "actions", heal_report_json(h), "before",
-			 sim_report_json(&h->before),
-			 "after", sim_report_json(&h->after), "diff", diff, "written", written, "passed",
-			 sim_passed(&h->after));
-}
 
 enum { OPT_PLATFORM = 2400, OPT_WRITE };
+
+/* The report as text: each action, the diff, the report after healing, what was written. */
+static void print_text(const struct heal_report *rep, const char *name)
+{
+	struct buf report = BUF_INIT(0);
+	size_t i;
+
+	for (i = 0; i < rep->heal.n; i++) {
+		const struct heal_action *a = &rep->heal.actions[i];
+
+		printf("%s:%d:%d: %s %s: %s%s%s\n", name, a->line, a->col, a->rule, a->fixed ? "fixed" : "NOT FIXED",
+		       a->what, a->fixed ? "" : ": ", a->fixed ? "" : a->why);
+	}
+	fputs(rep->diff.data, stdout);
+	sim_report_text(&rep->heal.after, &report);
+	printf("after healing:\n%s", report.data);
+	if (rep->written)
+		printf("written to %s (the original kept in %s.bak)\n", rep->path, rep->path);
+	else if (rep->diff.len)
+		printf("nothing written: run again with --write to apply\n");
+	else
+		printf("nothing to change\n");
+	buf_release(&report);
+}
+
+/* The usage error for a missing or unknown --platform: the platforms that heal. */
+static enum cmd_status bad_platform(struct cli *cli)
+{
+	struct buf names = BUF_INIT(0);
+	enum cmd_status st;
+
+	platform_names(&names, platform_heals, " or --platform ", " or --platform ");
+	st = cli_usage(cli, "give --platform %s", names.data);
+	buf_release(&names);
+	return st;
+}
 
 static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
 {
@@ -28,14 +53,11 @@ static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
 		{ "write", no_argument, NULL, OPT_WRITE },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *platform = NULL, *dir = ".", *name;
-	struct heal_result h;
-	struct buf orig = BUF_INIT(0), diff = BUF_INIT(1 << 20), report = BUF_INIT(0);
-	char path[PATH_MAX];
-	struct stat st;
-	int c, r, write_it = 0, written = 0;
-	size_t i;
+	struct heal_opts o = { .dir = "." };
+	struct heal_report rep;
+	const char *platform = NULL;
 	enum cmd_status status;
+	int c, r;
 
 	optind = 0;
 	opterr = 0;
@@ -43,61 +65,27 @@ static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
 		if (c == OPT_PLATFORM)
 			platform = optarg;
 		else if (c == OPT_WRITE)
-			write_it = 1;
+			o.write = true;
 		else
 			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
 	}
 	if (optind < argc)
-		dir = argv[optind++];
+		o.dir = argv[optind++];
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
-	if (!platform || (strcmp(platform, "netlify") != 0 && strcmp(platform, "render") != 0))
-		return cli_usage(cli, "give --platform netlify or --platform render");
-	name = sim_config_file(platform);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (stat(path, &st) < 0)
-		return cli_fail(cli, CMD_USAGE, "no %s: '%s' does not exist", name, path);
-	if (fs_read_file(path, &orig) < 0)
-		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	heal_result_init(&h, platform);
-	r = strcmp(platform, "render") == 0 ? heal_render_text(name, orig.data, orig.len, &h)
-					    : heal_netlify_text(name, orig.data, orig.len, dir, &h);
-	if (r < 0 || (r = heal_diff(name, &orig, &h.text, &diff)) < 0) {
-		status = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	if (!platform || !(o.platform = platform_find(platform)) || !platform_heals(o.platform))
+		return bad_platform(cli);
+	if ((r = heal_project(&o, &rep)) < 0) {
+		status = cli_fail(cli, r == ERR_NOTFOUND ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
-	if (write_it && diff.len) {
-		if (heal_write(path, &orig, &h.text) < 0) {
-			status = cli_fail(cli, CMD_ERROR, "%s", err_msg());
-			goto out;
-		}
-		written = 1;
-	}
-	if (cli->json) {
-		cli_print_json(result_json(&h, diff.data, written));
-	} else {
-		for (i = 0; i < h.n; i++) {
-			const struct heal_action *a = &h.actions[i];
-
-			printf("%s:%d:%d: %s %s: %s%s%s\n", name, a->line, a->col, a->rule, a->fixed ? "fixed" : "NOT FIXED",
-			       a->what, a->fixed ? "" : ": ", a->fixed ? "" : a->why);
-		}
-		fputs(diff.data, stdout);
-		sim_report_text(&h.after, &report);
-		printf("after healing:\n%s", report.data);
-		if (written)
-			printf("written to %s (the original kept in %s.bak)\n", path, path);
-		else if (diff.len)
-			printf("nothing written: run again with --write to apply\n");
-		else
-			printf("nothing to change\n");
-	}
-	status = sim_passed(&h.after) ? CMD_OK : CMD_PARTIAL;
+	if (cli->json)
+		cli_print_json(heal_project_json(&rep));
+	else
+		print_text(&rep, o.platform->config_file);
+	status = sim_passed(&rep.heal.after) ? CMD_OK : CMD_PARTIAL;
 out:
-	heal_result_release(&h);
-	buf_release(&orig);
-	buf_release(&diff);
-	buf_release(&report);
+	heal_report_release(&rep);
 	return status;
 }
 

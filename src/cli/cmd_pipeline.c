@@ -1,6 +1,6 @@
 /* chimera pipeline: simulate, heal, certify, deploy what is certified, verify, roll back on failure. */
 #include "app/pipeline/pipeline_project.h"
-#include "app/sim.h"
+#include "platform/sim.h"
 #include "cli/check_opts.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"

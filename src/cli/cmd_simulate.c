@@ -1,99 +1,89 @@
 /* chimera simulate: what Netlify, Render or Nix would make of a project's deploy configuration. */
 #include "adapters/nix/nix_cli.h"
-#include "app/sim.h"
-#include "app/sim_netlify.h"
-#include "app/sim_nix.h"
-#include "app/sim_render.h"
+#include "app/platform/simulate.h"
 #include "cli/cli.h"
-#include "util/clock.h"
+#include "platform/platform.h"
 #include "util/err.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
-enum { OPT_PLATFORM = 2200 };
+enum { OPT_PLATFORM = 2200, OPT_RULES };
 
-/*
- * The name the report gives FILE: relative to DIR when inside it, else its base name. The
- * file's own name is kept (not resolved), so a symlinked default.nix is still default.nix.
- */
-static void nix_report_name(const char *dir, const char *file, char name[SIM_FILE_MAX])
+/* --rules: P's rule catalog, as text or JSON. */
+static enum cmd_status list_rules(struct cli *cli, const struct platform *p)
 {
-	char rdir[PATH_MAX], rparent[PATH_MAX], parent[PATH_MAX];
-	const char *slash = strrchr(file, '/'), *base = slash ? slash + 1 : file;
-	size_t dlen;
+	struct buf text = BUF_INIT(0);
+	enum cmd_status st = CMD_OK;
 
-	snprintf(name, SIM_FILE_MAX, "%s", base);
-	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - file) + (slash == file) : 1, slash ? file : ".");
-	if (!realpath(dir, rdir) || !realpath(parent, rparent))
-		return;
-	dlen = strlen(rdir);
-	if (strcmp(rparent, rdir) == 0)
-		return;
-	if (dlen == 1)
-		dlen = 0;	/* DIR is / */
-	if (strncmp(rparent, rdir, dlen) == 0 && rparent[dlen] == '/')
-		snprintf(name, SIM_FILE_MAX, "%s/%s", rparent + dlen + 1, base);
+	if (cli->json) {
+		cli_print_json(platform_rules_json(p));
+	} else if (platform_rules_text(p, &text) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	} else {
+		fputs(text.data, stdout);
+	}
+	buf_release(&text);
+	return st;
 }
 
-/* Build DIR's Nix file (FILE, or DIR/default.nix) into REP; OUT gets the store path. */
-static int simulate_nix(const char *dir, const char *file, const char *attr, struct sim_report *rep,
-			char out[STOREPATH_MAX])
+/* Simulate DIR for P (FILE and ATTR for a build platform) and print the report. */
+static enum cmd_status simulate(struct cli *cli, const struct platform *p, const char *dir, const char *file,
+				const char *attr)
 {
-	char path[PATH_MAX], name[SIM_FILE_MAX];
-	struct nix_source src;
-	struct nix *nx;
-	struct stat st;
+	const struct simulate_opts o = { .platform = p, .dir = dir, .file = file, .attr = attr, .open_nix = nix_cli_new };
+	struct simulate_report rep;
+	struct buf text = BUF_INIT(0);
+	enum cmd_status st;
 	int r;
 
-	if (!file) {
-		snprintf(path, sizeof(path), "%s/default.nix", dir);
-		file = path;
+	r = simulate_run(&o, &rep);
+	if (r == ERR_NOTFOUND || (rep.builds && r == ERR_INVALID)) {
+		st = cli_fail(cli, CMD_USAGE, "%s", err_msg());
+		goto out;
 	}
-	if (stat(file, &st) < 0)
-		return err_set_errno(errno == ENOENT || errno == ENOTDIR ? ERR_NOTFOUND : ERR_IO, errno,
-				     "no Nix configuration: '%s'", file);
-	if (!S_ISREG(st.st_mode))
-		return err_set(ERR_NOTFOUND, "no Nix configuration: '%s' is not a file", file);
-	nix_report_name(dir, file, name);
-	memset(&src, 0, sizeof(src));
-	src.file = file;
-	src.attr = attr;
-	if ((r = nix_source_check(&src)) < 0)
-		return r;
-	if ((r = nix_cli_new(&nx)) < 0)
-		return r == ERR_NOTFOUND ? ERR_IO : r;	/* Nix missing is an error, not a missing config */
-	r = sim_nix(nx, &src, name, out, rep);
-	nx->ops->close(nx);
-	return r;
+	if (r < 0) {
+		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (cli->json) {
+		cli_print_json(simulate_report_json(&rep));
+	} else {
+		if (rep.built[0])
+			printf("built %s\n", rep.built);
+		sim_report_text(&rep.sim, &text);
+		fputs(text.data, stdout);
+	}
+	st = sim_passed(&rep.sim) ? CMD_OK : CMD_PARTIAL;
+out:
+	buf_release(&text);
+	simulate_report_release(&rep);
+	return st;
 }
 
 static enum cmd_status cmd_simulate_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "rules", no_argument, NULL, OPT_RULES },
 		{ "config", required_argument, NULL, 'c' },
 		{ "attr", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sim_report rep;
-	struct buf text = BUF_INIT(0);
+	const struct platform *p;
 	const char *platform = NULL, *dir = ".", *file = NULL, *attr = NULL;
-	char built[STOREPATH_MAX] = "";
+	struct buf names = BUF_INIT(0);
 	enum cmd_status st;
-	int c, r, nix;
+	int c, rules = 0;
 
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "c:A:", opts, NULL)) != -1) {
 		if (c == OPT_PLATFORM)
 			platform = optarg;
+		else if (c == OPT_RULES)
+			rules = 1;
 		else if (c == 'c')
 			file = optarg;
 		else if (c == 'A')
@@ -103,47 +93,30 @@ static enum cmd_status cmd_simulate_exec(struct cli *cli, int argc, char **argv)
 		else
 			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
 	}
-	if (!platform)
-		return cli_usage(cli, "give --platform netlify, render or nix");
-	if (strcmp(platform, "netlify") != 0 && strcmp(platform, "render") != 0 && strcmp(platform, "nix") != 0)
-		return cli_usage(cli, "--platform '%s': expected netlify or render or nix", platform);
-	nix = strcmp(platform, "nix") == 0;
-	if (!nix && (file || attr))
-		return cli_usage(cli, "-c and -A go with --platform nix");
+	if (!platform) {
+		platform_names(&names, NULL, ", ", " or ");
+		st = cli_usage(cli, "give --platform %s", names.data);
+		goto out;
+	}
+	if (!(p = platform_find(platform))) {
+		platform_names(&names, NULL, " or ", " or ");
+		st = cli_usage(cli, "--platform '%s': expected %s", platform, names.data);
+		goto out;
+	}
+	if (!platform_builds(p) && (file || attr)) {
+		platform_names(&names, platform_builds, " or ", " or ");
+		st = cli_usage(cli, "-c and -A go with --platform %s", names.data);
+		goto out;
+	}
 	if (optind < argc)
 		dir = argv[optind++];
-	if (optind < argc)
-		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
-	sim_report_init(&rep, platform);
-	/* Each simulator times itself into rep.us. */
-	if (nix)
-		r = simulate_nix(dir, file, attr, &rep, built);
-	else
-		r = strcmp(platform, "netlify") == 0 ? sim_netlify(dir, &rep) : sim_render(dir, &rep);
-	if (r == ERR_NOTFOUND || (nix && r == ERR_INVALID)) {
-		st = cli_fail(cli, CMD_USAGE, "%s", err_msg());
+	if (optind < argc) {
+		st = cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	if (r < 0) {
-		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
-	if (cli->json) {
-		json_t *doc = sim_report_json(&rep);
-
-		if (doc && nix)
-			json_object_set_new(doc, "built", built[0] ? json_string(built) : json_null());
-		cli_print_json(doc);
-	} else {
-		if (built[0])
-			printf("built %s\n", built);
-		sim_report_text(&rep, &text);
-		fputs(text.data, stdout);
-	}
-	st = sim_passed(&rep) ? CMD_OK : CMD_PARTIAL;
+	st = rules ? list_rules(cli, p) : simulate(cli, p, dir, file, attr);
 out:
-	buf_release(&text);
-	sim_report_release(&rep);
+	buf_release(&names);
 	return st;
 }
 
@@ -151,7 +124,8 @@ const struct cmd_entry cmd_simulate_entry = {
 	.name = "simulate",
 	.summary = "check a project's netlify.toml, render.yaml or Nix file the way the platform would",
 	.usage = "chimera simulate --platform netlify|render [DIR] [--json]\n"
-		 "       chimera simulate --platform nix [DIR] [-c FILE.nix] [-A ATTR] [--json]",
+		 "       chimera simulate --platform nix [DIR] [-c FILE.nix] [-A ATTR] [--json]\n"
+		 "       chimera simulate --platform NAME --rules [--json]",
 	.help = "Reads DIR/netlify.toml or DIR/render.yaml (DIR defaults to the current\n"
 		"directory) and reports every issue the rule catalog finds: its rule id (NTL-...,\n"
 		"RND-...), severity (critical: the platform rejects it; high: it will not do what\n"
@@ -165,8 +139,13 @@ const struct cmd_entry cmd_simulate_entry = {
 		"failed) or NIX-OUTPUT (not exactly one store path). When it builds, the store\n"
 		"path is printed (\"built\" in JSON).\n"
 		"\n"
+		"With --rules it lists the platform's rule catalog instead: one rule a line, its\n"
+		"id, severity, fix kind (heal, suggest or none) and what it finds.\n"
+		"\n"
 		"options:\n"
 		"  --platform NAME          netlify, render or nix\n"
+		"  --rules                  list the rule catalog (JSON: platform, config_file,\n"
+		"                           rules [{id, severity, fix, message}])\n"
 		"  -c, --config FILE.nix    nix: the file to build (default DIR/default.nix)\n"
 		"  -A, --attr ATTR          nix: the attribute to build\n"
 		"  --json                   one JSON document: platform, files, counts, passed, us,\n"

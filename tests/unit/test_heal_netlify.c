@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/heal.h"
-#include "app/sim.h"
-#include "app/sim_netlify.h"
+#include "platform/heal.h"
+#include "platform/sim.h"
+#include "platform/netlify/netlify.h"
 #include "formats/toml.h"
 #include "util/buf.h"
 #include "util/err.h"

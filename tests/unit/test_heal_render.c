@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/heal.h"
-#include "app/sim.h"
-#include "app/sim_render.h"
+#include "adapters/yaml/yaml_fy.h"
+#include "platform/platform.h"
+#include "platform/heal.h"
+#include "platform/sim.h"
+#include "platform/render/render.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -664,5 +666,6 @@ int main(void)
 		cmocka_unit_test(test_corpus),
 	};
 
+	platform_use_yaml(&yaml_fy_parser);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "app/sim.h"
-#include "app/sim_netlify.h"
+#include "platform/sim.h"
+#include "platform/netlify/netlify.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -134,7 +134,7 @@ static const struct rule_case toml_cases[] = {
 };
 
 static const struct rule_case top_build_cases[] = {
-	{ "[[redirect]]\nfrom = \"/a\"\nto = \"/b\"\n", "NTL-TOP-1", HIGH, 1, 3, SUGG, "redirects" },
+	{ "[[redirect]]\nfrom = \"/a\"\nto = \"/b\"\n", "NTL-TOP-1", HIGH, 1, 3, HEAL, "redirects" },
 	{ "[misc]\nx = 1\n", "NTL-TOP-1", MED, 1, 2, NONE, NULL },
 	{ "[[build]]\ncommand = \"x\"\npublish = \"d\"\n", "NTL-TOP-2", CRIT, 1, 1, HEAL, "change [[build]] to [build]" },
 	{ "build = \"npm run build\"\n", "NTL-TOP-2", CRIT, 1, 9, NONE, NULL },
@@ -154,10 +154,10 @@ static const struct rule_case top_build_cases[] = {
 	{ "[build]\nbase = \"site\"\npublish = \"../../out\"\n", "NTL-BUILD-5", CRIT, 3, 11, NONE, NULL },
 	{ "[build]\npublish = 1\n", "NTL-BUILD-5", CRIT, 2, 11, NONE, NULL },
 	{ "[functions]\ndirectory = \"../fn\"\n", "NTL-BUILD-5", CRIT, 2, 13, NONE, NULL },
-	{ "[build]\nbase = \"web\"\npublish = \"web/dist\"\n", "NTL-BUILD-6", CRIT, 3, 11, HEAL, "change publish to \"dist\"" },
-	{ "[build]\nbase = \"web\"\n[context.production]\npublish = \"/web/public/\"\n", "NTL-BUILD-6", CRIT, 4, 11, HEAL,
+	{ "[build]\nbase = \"web\"\npublish = \"web/dist\"\n", "NTL-BUILD-6", HIGH, 3, 11, HEAL, "change publish to \"dist\"" },
+	{ "[build]\nbase = \"web\"\n[context.production]\npublish = \"/web/public/\"\n", "NTL-BUILD-6", HIGH, 4, 11, HEAL,
 	  "\"public\"" },
-	{ "[build]\nbase = \"site\"\npublish = \"site/\"\n", "NTL-BUILD-6", CRIT, 3, 11, SUGG, "publish = \".\"" },
+	{ "[build]\nbase = \"site\"\npublish = \"site/\"\n", "NTL-BUILD-6", HIGH, 3, 11, SUGG, "publish = \".\"" },
 	{ "[build]\ncommand = \"npm run build\"\n", "NTL-BUILD-7", MED, 1, 1, SUGG, NULL },
 	{ "[build]\ncommand = [\"npm\", \"run\", \"build\"]\n", "NTL-BUILD-8", CRIT, 2, 11, NONE, NULL },
 	{ "[context.production]\ncommand = false\n", "NTL-BUILD-8", CRIT, 2, 11, NONE, NULL },

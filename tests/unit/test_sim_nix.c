@@ -1,4 +1,4 @@
-/* Unit tests for app/sim_nix: real nix-build 2.8 errors from tests/fixtures/nix, and sim_nix on a fake Nix. */
+/* Unit tests for platform/nix: real nix-build 2.8 errors from tests/fixtures/nix, and sim_nix on a fake Nix. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/sim.h"
-#include "app/sim_nix.h"
+#include "platform/sim.h"
+#include "platform/nix/nix.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"

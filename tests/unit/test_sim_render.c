@@ -1,4 +1,4 @@
-/* Unit tests for app/sim_render: each rule on a small file, the real corpus, and mistakes injected into it. */
+/* Unit tests for platform/render: each rule on a small file, the real corpus, and mistakes injected into it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,8 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/sim.h"
-#include "app/sim_render.h"
+#include "adapters/yaml/yaml_fy.h"
+#include "platform/platform.h"
+#include "platform/sim.h"
+#include "platform/render/render.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -106,7 +108,7 @@ static const struct rcase yaml_cases[] = {
 };
 
 static const struct rcase root_cases[] = {
-	{ "unknown root key", SVC "servces: []\n", "RND-ROOT-1", SIM_CRITICAL, 7, 1, SIM_FIX_SUGGEST },
+	{ "unknown root key", SVC "servces: []\n", "RND-ROOT-1", SIM_CRITICAL, 7, 1, SIM_FIX_HEAL },
 	{ "nothing to deploy", "previews:\n  generation: manual\n", "RND-ROOT-2", SIM_CRITICAL, 1, 1, SIM_FIX_NONE },
 	{ "services not a list", "services:\n  type: web\n", "RND-ROOT-3", SIM_CRITICAL, 2, 3, SIM_FIX_NONE },
 	{ "version 2", "version: \"2\"\n" SVC, "RND-ROOT-3", SIM_CRITICAL, 1, 10, SIM_FIX_NONE },
@@ -156,7 +158,7 @@ static const struct rcase svc_cases[] = {
 	{ "regions apart", ENVS "      - key: DB\n        fromDatabase:\n          name: db\n"
 	  "          property: connectionString\ndatabases:\n  - name: db\n    region: ohio\n", "RND-SVC-6", SIM_HIGH,
 	  10, 17, SIM_FIX_NONE },
-	{ "unknown service key", SVC "    startcommand: x\n", "RND-SVC-7", SIM_CRITICAL, 7, 5, SIM_FIX_SUGGEST },
+	{ "unknown service key", SVC "    startcommand: x\n", "RND-SVC-7", SIM_CRITICAL, 7, 5, SIM_FIX_HEAL },
 	{ "static key on a node service", SVC "    staticPublishPath: dist\n", "RND-SVC-7", SIM_CRITICAL, 7, 5,
 	  SIM_FIX_SUGGEST },
 	{ "autoDeploy", SVC "    autoDeploy: false\n", "RND-SVC-8", SIM_MEDIUM, 7, 5, SIM_FIX_HEAL },
@@ -261,7 +263,7 @@ static const struct rcase env_cases[] = {
 	{ "generateValue false", ENVS "      - key: A\n        generateValue: false\n", "RND-ENV-4", SIM_MEDIUM, 9, 9,
 	  SIM_FIX_HEAL },
 	{ "undeclared database", ENVS "      - key: A\n        fromDatabase:\n          name: db2\n"
-	  "          property: host\ndatabases:\n  - name: db\n", "RND-ENV-5", SIM_CRITICAL, 10, 17, SIM_FIX_SUGGEST },
+	  "          property: host\ndatabases:\n  - name: db\n", "RND-ENV-5", SIM_HIGH, 10, 17, SIM_FIX_SUGGEST },
 	{ "database property", ENVS "      - key: A\n        fromDatabase:\n          name: db\n"
 	  "          property: url\ndatabases:\n  - name: db\n", "RND-ENV-5", SIM_CRITICAL, 11, 21, SIM_FIX_NONE },
 	{ "undeclared service", ENVS "      - key: A\n        fromService:\n          name: nope\n          type: pserv\n"
@@ -303,7 +305,7 @@ static const struct rcase group_db_cases[] = {
 	{ "database without name", "databases:\n  - plan: starter\n", "RND-DB-1", SIM_CRITICAL, 2, 5, SIM_FIX_NONE },
 	{ "database names", "databases:\n  - name: db\n  - name: db\n", "RND-DB-1", SIM_CRITICAL, 3, 11, SIM_FIX_NONE },
 	{ "databaseUser", "databases:\n  - name: db\n    databaseUser: u\n", "RND-DB-2", SIM_CRITICAL, 3, 5,
-	  SIM_FIX_SUGGEST },
+	  SIM_FIX_HEAL },
 	{ "disk 7", "databases:\n  - name: db\n    diskSizeGB: 7\n", "RND-DB-3", SIM_CRITICAL, 3, 17, SIM_FIX_SUGGEST },
 	{ "postgres 9", "databases:\n  - name: db\n    postgresMajorVersion: \"9\"\n", "RND-DB-4", SIM_CRITICAL, 3, 27,
 	  SIM_FIX_NONE },
@@ -810,5 +812,6 @@ int main(void)
 		cmocka_unit_test(test_injected),
 	};
 
+	platform_use_yaml(&yaml_fy_parser);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* Use case: certify a simulated configuration, and verify a certificate. */
 #include "app/pipeline/certify.h"
-#include "app/heal.h"
+#include "platform/heal.h"
+#include "platform/netlify/netlify.h"
+#include "platform/render/render.h"
 #include "core/storepath.h"
 #include "util/clock.h"
 #include "util/err.h"

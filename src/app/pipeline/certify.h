@@ -5,7 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "app/sim.h"
+#include "platform/sim.h"
 #include "ports/signer.h"
 
 #define CERT_VERSION 1

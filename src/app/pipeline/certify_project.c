@@ -1,7 +1,7 @@
 /* Use case: `chimera certify`: simulate, check and sign a project, or verify its certificate. */
 #include "app/pipeline/certify_project.h"
-#include "app/sim_netlify.h"
-#include "app/sim_render.h"
+#include "platform/netlify/netlify.h"
+#include "platform/render/render.h"
 #include "util/err.h"
 
 #include <stdio.h>

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 
 #include "app/pipeline/certify.h"
-#include "app/sim.h"
+#include "platform/sim.h"
 #include "ports/signer.h"
 
 struct certify_request {

@@ -2,7 +2,7 @@
 #include "app/fleet/fleet.h"
 #include "app/fleet/health.h"
 #include "app/pipeline/platforms.h"
-#include "app/sim_nix.h"
+#include "platform/nix/nix.h"
 #include "util/err.h"
 #include "util/pool.h"
 

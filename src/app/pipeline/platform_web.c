@@ -1,8 +1,8 @@
 /* The pipeline's netlify and render: simulator and healer on the file, a build hook deploys and rolls back. */
 #include "app/fleet/health.h"
 #include "app/pipeline/platforms.h"
-#include "app/sim_netlify.h"
-#include "app/sim_render.h"
+#include "platform/netlify/netlify.h"
+#include "platform/render/render.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/fs.h"

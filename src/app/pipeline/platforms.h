@@ -7,12 +7,12 @@
 #include <stddef.h>
 
 #include "app/fleet/deploy.h"
-#include "app/heal.h"
+#include "platform/heal.h"
 #include "app/pipeline/certify.h"
 #include "app/pipeline/hook.h"
 #include "app/pipeline/pipeline.h"
 #include "app/fleet/rollback.h"
-#include "app/sim.h"
+#include "platform/sim.h"
 #include "core/healthspec.h"
 #include "ports/http.h"
 #include "ports/signer.h"

@@ -1,5 +1,6 @@
 /* The Nix simulator: build a configuration with nix-build and read Nix 2.8's errors. */
-#include "app/sim_nix.h"
+#include "platform/nix/nix.h"
+#include "platform/nix/rules.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -229,16 +230,16 @@ int sim_nix_log(const char *name, const char *abs, const char *log, size_t len, 
 		mlen = strlen(msg);
 	}
 	if (err.p && STARTS(msg, mlen, "syntax error"))
-		rule = "NIX-SYNTAX";
+		rule = NIX_ID(NIX_SYNTAX);
 	else if (err.p && STARTS(msg, mlen, "expression does not evaluate to a derivation"))
-		rule = "NIX-OUTPUT";
+		rule = NIX_ID(NIX_OUTPUT);
 	else if (err.p && nix_is_build_failure(msg, mlen))
-		rule = "NIX-BUILD";
+		rule = NIX_ID(NIX_BUILD);
 	else if (!at && (err.p ? built_before : building))
 		/* Evaluation is over once derivations are being built: the rest is the build's. */
-		rule = "NIX-BUILD";
+		rule = NIX_ID(NIX_BUILD);
 	else
-		rule = "NIX-EVAL";
+		rule = NIX_ID(NIX_EVAL);
 	r = sim_add(rep, rule, SIM_CRITICAL, file, line, col, SIM_FIX_NONE, NULL, "%.*s", nix_msg_len(msg, mlen), msg);
 	free(text);
 	return r;
@@ -293,13 +294,13 @@ int sim_nix(struct nix *nx, const struct nix_source *src, const char *name, char
 	msg = err_msg();
 	if (r == ERR_INVALID) {
 		out[0] = 0;
-		r = sim_add(rep, "NIX-OUTPUT", SIM_CRITICAL, name, 0, 0, SIM_FIX_NONE, NULL, "%s", msg);
+		r = sim_add(rep, NIX_ID(NIX_OUTPUT), SIM_CRITICAL, name, 0, 0, SIM_FIX_NONE, NULL, "%s", msg);
 	} else if (r == ERR_IO && sim_nix_ran(&log, msg)) {
 		out[0] = 0;
 		if (STARTS(msg, strlen(msg), "the build printed"))
-			r = sim_add(rep, "NIX-OUTPUT", SIM_CRITICAL, name, 0, 0, SIM_FIX_NONE, NULL, "%s", msg);
+			r = sim_add(rep, NIX_ID(NIX_OUTPUT), SIM_CRITICAL, name, 0, 0, SIM_FIX_NONE, NULL, "%s", msg);
 		else if (!log.len)
-			r = sim_add(rep, "NIX-BUILD", SIM_CRITICAL, name, 0, 0, SIM_FIX_NONE, NULL, "%s", msg);
+			r = sim_add(rep, NIX_ID(NIX_BUILD), SIM_CRITICAL, name, 0, 0, SIM_FIX_NONE, NULL, "%s", msg);
 		else
 			r = sim_nix_log(name, abs, log.data, log.len, rep);
 	}

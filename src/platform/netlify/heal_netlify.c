@@ -1,6 +1,7 @@
 /* Heal a netlify.toml: apply the fixes sim_netlify names, with targeted edits, and check each by simulating again. */
-#include "app/heal.h"
-#include "app/sim_netlify.h"
+#include "platform/heal.h"
+#include "platform/netlify/netlify.h"
+#include "platform/netlify/rules.h"
 #include "formats/toml.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -31,7 +32,7 @@ static bool parses(const char *s, size_t n)
 /* Fixes that move a block: the issue's place and the line numbers in its text change. */
 static bool moves(const char *rule)
 {
-	return strcmp(rule, "NTL-RED-8") == 0 || strcmp(rule, "NTL-TOML-5") == 0;
+	return strcmp(rule, NTL_ID(NTL_RED_8)) == 0 || strcmp(rule, NTL_ID(NTL_TOML_5)) == 0;
 }
 
 static bool wanted(const struct sim_issue *is)
@@ -275,7 +276,7 @@ static int fix_publish(struct ctx *x, const struct sim_issue *is)
 	return replace_string(x, v, p, strlen(p));
 }
 
-/* NTL-BUILD-1 "rename K to N": the key's text becomes N, when N is not there already. */
+/* NTL-BUILD-1, NTL-TOP-1 "rename K to N": the key's text becomes N, when N is not there already. */
 static int fix_rename(struct ctx *x, const struct sim_issue *is)
 {
 	const struct toml_value *parent = NULL, *v = value_at(x, is, true, 0, &parent);
@@ -335,7 +336,8 @@ static int fix_move_last(struct ctx *x, const struct sim_issue *is)
 		return edited(x, r);
 	if (x->st.out.len && x->st.out.data[x->st.out.len - 1] != '\n' && (r = buf_addc(&x->st.out, '\n')) < 0)
 		return r;
-	if (x->st.out.len && (x->st.out.len < 2 || x->st.out.data[x->st.out.len - 2] != '\n') && (r = buf_addc(&x->st.out, '\n')) < 0)
+	if (x->st.out.len && (x->st.out.len < 2 || x->st.out.data[x->st.out.len - 2] != '\n') &&
+	    (r = buf_addc(&x->st.out, '\n')) < 0)
 		return r;
 	if ((r = buf_add(&x->st.out, x->st.cur->data + sp.off, sp.len)) < 0)
 		return r;
@@ -401,7 +403,7 @@ static int fix_raw(struct ctx *x, const struct sim_issue *is)
 
 	if (off >= n)
 		return no(x, "the issue's place is not in the text", NULL);
-	if (strcmp(is->rule, "NTL-TOML-3") == 0) {
+	if (strcmp(is->rule, NTL_ID(NTL_TOML_3)) == 0) {
 		if (s[off] != '\\' || strncmp(is->fix_text, "write the backslash twice", 25) != 0)
 			return no(x, "no backslash where the issue is", NULL);
 		return checked(x, heal_splice(&x->st.out, s, n, off, 0, "\\", 1));
@@ -436,29 +438,29 @@ static int apply(struct heal_step *st, const struct sim_issue *is)
 	rc = toml_parse(x->st.cur->data, x->st.cur->len, &x->doc);
 	if (rc == ERR_NOMEM)
 		return rc;
-	if (!x->doc && strcmp(r, "NTL-TOML-2") != 0 && strcmp(r, "NTL-TOML-3") != 0)
+	if (!x->doc && strcmp(r, NTL_ID(NTL_TOML_2)) != 0 && strcmp(r, NTL_ID(NTL_TOML_3)) != 0)
 		return no(x, "the file does not parse", NULL);
-	if (strcmp(r, "NTL-TOP-2") == 0 && strcmp(is->fix_text, "change [[build]] to [build]") == 0)
+	if (strcmp(r, NTL_ID(NTL_TOP_2)) == 0 && strcmp(is->fix_text, "change [[build]] to [build]") == 0)
 		return fix_header(x, is, false);
-	if (strcmp(r, "NTL-TOP-3") == 0 && strncmp(is->fix_text, "change [", 8) == 0)
+	if (strcmp(r, NTL_ID(NTL_TOP_3)) == 0 && strncmp(is->fix_text, "change [", 8) == 0)
 		return fix_header(x, is, true);
-	if (strcmp(r, "NTL-RED-5") == 0 && strncmp(is->fix_text, "change from to \"/", 17) == 0)
+	if (strcmp(r, NTL_ID(NTL_RED_5)) == 0 && strncmp(is->fix_text, "change from to \"/", 17) == 0)
 		return fix_slash(x, is);
-	if (strcmp(r, "NTL-RED-4") == 0)
+	if (strcmp(r, NTL_ID(NTL_RED_4)) == 0)
 		return fix_force(x, is);
-	if (strcmp(r, "NTL-BUILD-2") == 0)
+	if (strcmp(r, NTL_ID(NTL_BUILD_2)) == 0)
 		return fix_env(x, is);
-	if (strcmp(r, "NTL-BUILD-6") == 0)
+	if (strcmp(r, NTL_ID(NTL_BUILD_6)) == 0)
 		return fix_publish(x, is);
-	if (strcmp(r, "NTL-BUILD-1") == 0)
+	if (strcmp(r, NTL_ID(NTL_BUILD_1)) == 0 || strcmp(r, NTL_ID(NTL_TOP_1)) == 0)
 		return fix_rename(x, is);
-	if (strcmp(r, "NTL-RED-8") == 0 && strncmp(is->fix_text, "move the catch-all rule", 23) == 0)
+	if (strcmp(r, NTL_ID(NTL_RED_8)) == 0 && strncmp(is->fix_text, "move the catch-all rule", 23) == 0)
 		return fix_move_last(x, is);
-	if (strcmp(r, "NTL-RED-7") == 0)
+	if (strcmp(r, NTL_ID(NTL_RED_7)) == 0)
 		return fix_spa(x, is);
-	if (strcmp(r, "NTL-TOML-5") == 0)
+	if (strcmp(r, NTL_ID(NTL_TOML_5)) == 0)
 		return fix_table_order(x, is);
-	if (!x->doc && (strcmp(r, "NTL-TOML-2") == 0 || strcmp(r, "NTL-TOML-3") == 0))
+	if (!x->doc && (strcmp(r, NTL_ID(NTL_TOML_2)) == 0 || strcmp(r, NTL_ID(NTL_TOML_3)) == 0))
 		return fix_raw(x, is);
 	return no(x, NO_FIX "", NULL);
 }

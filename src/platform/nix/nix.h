@@ -1,10 +1,11 @@
 /* The Nix simulator: build a configuration with nix-build and say why it failed, where. */
-#ifndef CHIMERA_APP_SIM_NIX_H
-#define CHIMERA_APP_SIM_NIX_H
+#ifndef CHIMERA_PLATFORM_NIX_H
+#define CHIMERA_PLATFORM_NIX_H
 
 #include <stddef.h>
 
-#include "app/sim.h"
+#include "platform/platform.h"
+#include "platform/sim.h"
 #include "ports/nix.h"
 
 /*
@@ -34,5 +35,8 @@ int sim_nix_log(const char *name, const char *abs, const char *log, size_t len, 
  */
 int sim_nix(struct nix *nx, const struct nix_source *src, const char *name, char out[STOREPATH_MAX],
 	    struct sim_report *rep);
+
+/* The registry row (platform/platform.c lists it). */
+extern const struct platform platform_nix;
 
 #endif

@@ -1,5 +1,6 @@
-/* The simulator's report. */
-#include "app/sim.h"
+/* The simulator's report: issues, counts, and their JSON and text. */
+#include "platform/sim.h"
+#include "platform/platform.h"
 #include "util/err.h"
 
 #include <stdarg.h>
@@ -76,11 +77,10 @@ json_t *sim_report_json(const struct sim_report *r)
 	for (i = 0; i < r->n; i++) {
 		const struct sim_issue *is = &r->issues[i];
 
-		json_array_append_new(issues,
-				      json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:s}", "rule", is->rule, "severity",
-						severity_names[is->severity], "file", is->file, "line", is->line, "col",
-						is->col, "message", is->message, "fix", fix_names[is->fix], "fix_text",
-						is->fix_text));
+		json_array_append_new(issues, json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:s}", "rule", is->rule,
+							"severity", severity_names[is->severity], "file", is->file,
+							"line", is->line, "col", is->col, "message", is->message, "fix",
+							fix_names[is->fix], "fix_text", is->fix_text));
 	}
 	return json_pack("{s:s, s:o, s:o, s:b, s:I, s:o}", "platform", r->platform, "files", files, "counts", counts,
 			 "passed", sim_passed(r), "us", (json_int_t)r->us, "issues", issues);
@@ -107,9 +107,14 @@ int sim_report_text(const struct sim_report *r, struct buf *out)
 	return out->len >= out->max && out->max ? ERR_NOMEM : 0;
 }
 
+const char *sim_fix_name(enum sim_fix f)
+{
+	return (unsigned)f < sizeof(fix_names) / sizeof(fix_names[0]) ? fix_names[f] : "unknown";
+}
+
 const char *sim_config_file(const char *platform)
 {
-	if (strcmp(platform, "render") == 0)
-		return "render.yaml";
-	return strcmp(platform, "nix") == 0 ? "default.nix" : "netlify.toml";
+	const struct platform *p = platform_find(platform);
+
+	return p ? p->config_file : "netlify.toml";
 }

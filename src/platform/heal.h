@@ -1,13 +1,13 @@
 /* Use case: heal a project's deploy configuration: apply the fixes the simulator names, and check them. */
-#ifndef CHIMERA_APP_HEAL_H
-#define CHIMERA_APP_HEAL_H
+#ifndef CHIMERA_PLATFORM_HEAL_H
+#define CHIMERA_PLATFORM_HEAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
 
-#include "app/sim.h"
+#include "platform/sim.h"
 #include "util/buf.h"
 
 #define HEAL_MAX_ATTEMPTS 3	/* per issue */
@@ -38,23 +38,6 @@ json_t *heal_report_json(const struct heal_result *h);
 
 /* Add an action; returns it (zeroed but for RULE, LINE, COL, WHAT) or NULL when out of memory. */
 struct heal_action *heal_add(struct heal_result *h, const struct sim_issue *is);
-
-/*
- * Heal LEN bytes of netlify.toml TEXT (named FILE in reports; DIR, which may be NULL, holds
- * the files beside it). For each critical or high issue whose fix is SIM_FIX_HEAL: apply
- * the fix to the document with formats/toml's targeted edits (comments and untouched lines
- * stay byte-identical), simulate again, and count it fixed when the issue is gone; at most
- * HEAL_MAX_ATTEMPTS per issue. Fixes that are only suggested are never applied. RES gets
- * the healed text, the actions and both simulations. Returns 0, or ERR_NOMEM.
- */
-int heal_netlify_text(const char *file, const char *text, size_t len, const char *dir, struct heal_result *res);
-
-/*
- * The same for render.yaml, as targeted text edits by position: every critical or high
- * issue with a heal, and the two legacy renames (env to runtime, redis to keyvalue) though
- * they are medium. An edit that would add a YAML syntax error or duplicate key is refused.
- */
-int heal_render_text(const char *file, const char *text, size_t len, struct heal_result *res);
 
 /* A unified diff of A and B (FILE names both sides, a/FILE and b/FILE) from diffutils' diff -u, into OUT. */
 int heal_diff(const char *file, const struct buf *a, const struct buf *b, struct buf *out);

@@ -1,5 +1,5 @@
 /* The heal result, shared by the platform healers. */
-#include "app/heal.h"
+#include "platform/heal.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/proc.h"
@@ -40,8 +40,8 @@ json_t *heal_report_json(const struct heal_result *h)
 		const struct heal_action *a = &h->actions[i];
 
 		json_array_append_new(actions, json_pack("{s:s, s:i, s:i, s:s, s:i, s:b, s:s}", "rule", a->rule, "line",
-							 a->line, "col", a->col, "fix", a->what, "attempts", a->attempts,
-							 "fixed", a->fixed, "why", a->why));
+							 a->line, "col", a->col, "fix", a->what, "attempts",
+							 a->attempts, "fixed", a->fixed, "why", a->why));
 	}
 	return actions;
 }
@@ -207,10 +207,15 @@ int heal_run(const struct heal_ops *ops, struct heal_step *st, const char *text,
 	struct heal_action *a;
 	/* The report of the text as it stands (st->cur): the original's at first. */
 	const struct sim_report *now = &res->before;
+	size_t i;
 	int r, rc = 0;
 
 	sim_report_init(&rep, ops->platform);
 	sim_report_init(&again, ops->platform);
+	/* actions RES already holds were seen where they were found; the rest is not read before written */
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < res->n && i < HEAL_MAX_ISSUES; i++)
+		seen[i] = (struct seen){ res->actions[i].line, res->actions[i].col };
 	st->cur = &res->text;
 	buf_reset(&res->text);
 	if ((r = buf_add(&res->text, text, len)) < 0 || (r = simulate(ops, st, &res->text, &res->before)) < 0)

@@ -1,6 +1,7 @@
 /* Heal a render.yaml: apply the fixes sim_render names, as targeted text edits, and check each by simulating again. */
-#include "app/heal.h"
-#include "app/sim_render.h"
+#include "platform/heal.h"
+#include "platform/render/render.h"
+#include "platform/render/rules.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -218,6 +219,30 @@ static int fix_rename_env(struct ctx *x, const struct sim_issue *is, const char 
 	return APPLIED;
 }
 
+/* "rename K to N" (an unknown key that is a typo of exactly one known key): the key K at the issue's place becomes N. */
+static int fix_rename_key(struct ctx *x, const struct sim_issue *is)
+{
+	const char *s = x->st.cur->data, *from = is->fix_text + 7, *to = strstr(from, " to ");
+	size_t n = x->st.cur->len, off = at(x, is), kn, p;
+
+	if (!to || off >= n)
+		return no(x, "no key where the issue is");
+	kn = (size_t)(to - from);
+	to += 4;
+	for (p = 0; to[p]; p++)
+		if (!isalnum((unsigned char)to[p]) && to[p] != '_')
+			return no(x, "the new key is not a plain word");
+	if (n - off < kn || memcmp(s + off, from, kn) != 0)
+		return no(x, "the key at the issue's place is not the one to rename");
+	for (p = off + kn; p < n && (s[p] == ' ' || s[p] == '\t'); p++)
+		;
+	if (p >= n || s[p] != ':')
+		return no(x, "the key at the issue's place is not a plain key");
+	if (heal_splice(&x->st.out, s, n, off, kn, to, strlen(to)) < 0)
+		return ERR_NOMEM;
+	return APPLIED;
+}
+
 /* RND-ENV-3: sync: false after the key: line, indented as the key (or inside the flow mapping). */
 static int fix_sync(struct ctx *x, const struct sim_issue *is)
 {
@@ -252,7 +277,8 @@ static int fix_sync(struct ctx *x, const struct sim_issue *is)
 	for (p = ls; p < k; p++)
 		if ((r = buf_addc(&t, ' ')) < 0)
 			goto out;
-	if ((r = buf_adds(&t, "sync: false")) < 0 || (r = buf_adds(&t, eol)) < 0 || (r = heal_splice(&x->st.out, s, n, le, 0, t.data, t.len)) < 0)
+	if ((r = buf_adds(&t, "sync: false")) < 0 || (r = buf_adds(&t, eol)) < 0 ||
+	    (r = heal_splice(&x->st.out, s, n, le, 0, t.data, t.len)) < 0)
 		goto out;
 	r = APPLIED;
 out:
@@ -531,32 +557,35 @@ static int apply_raw(struct ctx *x, const struct sim_issue *is)
 {
 	const char *r = is->rule, *f = is->fix_text;
 
-	if (strcmp(r, "RND-YAML-1") == 0 && strncmp(f, "quote the cron expression", 25) == 0)
+	if (strcmp(r, RND_ID(RND_YAML_1)) == 0 && strncmp(f, "quote the cron expression", 25) == 0)
 		return fix_quote(x, is);
-	if ((strcmp(r, "RND-YAML-3") == 0 || strcmp(r, "RND-YAML-4") == 0) && strncmp(f, "quote it: ", 10) == 0)
+	if ((strcmp(r, RND_ID(RND_YAML_3)) == 0 || strcmp(r, RND_ID(RND_YAML_4)) == 0) &&
+	    strncmp(f, "quote it: ", 10) == 0)
 		return fix_quote(x, is);
-	if (strcmp(r, "RND-SVC-3") == 0 && strcmp(f, "rename env to runtime") == 0)
+	if (strcmp(r, RND_ID(RND_SVC_3)) == 0 && strcmp(f, "rename env to runtime") == 0)
 		return fix_rename_env(x, is, "runtime");
-	if (strcmp(r, "RND-SVC-3") == 0 && strcmp(f, "rename env to envVars") == 0)
+	if (strcmp(r, RND_ID(RND_SVC_3)) == 0 && strcmp(f, "rename env to envVars") == 0)
 		return fix_rename_env(x, is, "envVars");
-	if (strcmp(r, "RND-YAML-2") == 0 && strcmp(f, "rename the list-valued env to envVars") == 0)
+	if (strcmp(r, RND_ID(RND_YAML_2)) == 0 && strcmp(f, "rename the list-valued env to envVars") == 0)
 		return fix_rename_env(x, is, "envVars");
-	if (strcmp(r, "RND-ENV-3") == 0 && strncmp(f, "add sync: false", 15) == 0)
+	if (strcmp(r, RND_ID(RND_ENV_3)) == 0 && strncmp(f, "add sync: false", 15) == 0)
 		return fix_sync(x, is);
-	if (strcmp(r, "RND-SVC-1") == 0 && strcmp(f, "rename type redis to keyvalue") == 0)
+	if (strcmp(r, RND_ID(RND_SVC_1)) == 0 && strcmp(f, "rename type redis to keyvalue") == 0)
 		return replace_scalar(x, is, "keyvalue");
-	if (strcmp(r, "RND-SVC-1") == 0 && strcmp(f, "set type: web and runtime: static") == 0)
+	if (strcmp(r, RND_ID(RND_SVC_1)) == 0 && strcmp(f, "set type: web and runtime: static") == 0)
 		return fix_static(x, is);
-	if (strcmp(r, "RND-KV-1") == 0 && strncmp(f, "add ipAllowList: []", 19) == 0)
+	if (strcmp(r, RND_ID(RND_KV_1)) == 0 && strncmp(f, "add ipAllowList: []", 19) == 0)
 		return fix_allow_list(x, is);
-	if (strcmp(r, "RND-STATIC-2") == 0)
+	if (strcmp(r, RND_ID(RND_STATIC_2)) == 0)
 		return fix_delete(x, is);
-	if (strcmp(r, "RND-ENV-2") == 0 && strcmp(f, "keep value, delete the other sources") == 0)
+	if (strcmp(r, RND_ID(RND_ENV_2)) == 0 && strcmp(f, "keep value, delete the other sources") == 0)
 		return fix_keep_value(x, is);
-	if (strcmp(r, "RND-ENV-2") == 0 && strcmp(f, "keep sync: false, delete value") == 0)
+	if (strcmp(r, RND_ID(RND_ENV_2)) == 0 && strcmp(f, "keep sync: false, delete value") == 0)
 		return fix_keep_sync(x, is);
-	if (strcmp(r, "RND-ENV-1") == 0 && strcmp(f, "move fromGroup into an envVars item of its own") == 0)
+	if (strcmp(r, RND_ID(RND_ENV_1)) == 0 && strcmp(f, "move fromGroup into an envVars item of its own") == 0)
 		return fix_from_group(x, is);
+	if (strncmp(f, "rename ", 7) == 0 && is->fix == SIM_FIX_HEAL)
+		return fix_rename_key(x, is);
 	if (strncmp(f, "write ", 6) == 0)
 		return fix_write(x, is);
 	return no(x, NO_FIX);
@@ -580,8 +609,8 @@ static int apply(struct heal_step *st, const struct sim_issue *is)
 	sim_report_init(&b, "render");
 	if ((r = simulate(st, x->st.cur, &a)) < 0 || (r = simulate(st, &x->st.out, &b)) < 0)
 		goto out;
-	if (count_rule(&b, "RND-YAML-1") > count_rule(&a, "RND-YAML-1") ||
-	    count_rule(&b, "RND-YAML-2") > count_rule(&a, "RND-YAML-2"))
+	if (count_rule(&b, RND_ID(RND_YAML_1)) > count_rule(&a, RND_ID(RND_YAML_1)) ||
+	    count_rule(&b, RND_ID(RND_YAML_2)) > count_rule(&a, RND_ID(RND_YAML_2)))
 		r = no(x, "the edit would break the YAML (a syntax error or a duplicate key)");
 	else
 		r = APPLIED;

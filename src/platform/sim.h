@@ -1,6 +1,6 @@
 /* The simulator's report: what a platform would make of a project's deploy configuration. */
-#ifndef CHIMERA_APP_SIM_H
-#define CHIMERA_APP_SIM_H
+#ifndef CHIMERA_PLATFORM_SIM_H
+#define CHIMERA_PLATFORM_SIM_H
 
 #include <jansson.h>
 #include <stddef.h>
@@ -18,7 +18,10 @@ enum sim_severity {
 
 const char *sim_severity_name(enum sim_severity s);
 
-/* The file a platform reads from a project directory: "netlify.toml", "render.yaml", "default.nix". */
+/*
+ * The file PLATFORM reads from a project directory ("netlify.toml", "render.yaml",
+ * "default.nix"), from the registry; "netlify.toml" for a name it does not know. Static.
+ */
 const char *sim_config_file(const char *platform);
 
 /* How an issue can be fixed. */
@@ -27,6 +30,9 @@ enum sim_fix {
 	SIM_FIX_HEAL,		/* chimera heal applies it */
 	SIM_FIX_SUGGEST,	/* shown, never applied */
 };
+
+/* "none", "heal" or "suggest" ("unknown" out of range). Static. */
+const char *sim_fix_name(enum sim_fix f);
 
 #define SIM_RULE_MAX 32
 #define SIM_MSG_MAX 512
