@@ -63,7 +63,7 @@ static inline const char *events_str(const json_t *p, const char *key)
 
 	if (!s)
 		fail_msg("the event has no string '%s'", key);
-	return s;
+	return s ? s : "";
 }
 
 /* The integer field KEY of P, failing the test when P or the field is missing. */
