@@ -44,6 +44,40 @@ static void on_done(const struct deploy_node *n, size_t done, size_t total, void
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* test_partial's events: the run's own around the nodes', each node's in its order, all under the deployment's id. */
+static void partial_events(struct fake_ledger *fl, const struct deploy_report *rep)
+{
+	json_t *p;
+
+	assert_string_equal(fl->topic[0], "deploy.initiated");
+	assert_string_equal(fl->topic[fl->n - 1], "chimera.deploy.complete");
+	assert_events(fl, "", "deploy.initiated,chimera.deploy.start,chimera.deploy.complete");
+	assert_events(fl, "root@web1:22", "node.copy.complete,node.activate.complete,node.deploy.complete");
+	assert_events(fl, "root@web2:22", "node.failed");
+	assert_events(fl, "root@web3:22",
+		      "node.copy.complete,chimera.rollback.triggered,node.rollback.complete,node.failed");
+	assert_events_under(fl, rep->id);
+	p = events_payload(fl, "chimera.deploy.complete", NULL);
+	assert_string_equal(events_str(p, "result"), "partial");
+	assert_int_equal(events_int(p, "ok"), 1);
+	assert_int_equal(events_int(p, "failed"), 2);
+	p = events_payload(fl, "node.deploy.complete", "root@web1:22");
+	assert_string_equal(events_str(p, "path"), P_NEW);
+	assert_string_equal(events_str(p, "previous"), P_OLD);
+	assert_int_equal(events_int(p, "paths"), 3);
+	p = events_payload(fl, "node.failed", "root@web2:22");
+	assert_string_equal(events_str(p, "step"), "connect");
+	p = events_payload(fl, "chimera.rollback.triggered", "root@web3:22");
+	assert_string_equal(events_str(p, "reason"), "activation failed");
+	assert_string_equal(events_str(p, "to"), P_OLD);
+	p = events_payload(fl, "node.rollback.complete", "root@web3:22");
+	assert_true(json_is_true(json_object_get(p, "ok")));
+	assert_int_equal(events_int(p, "generation"), 1);
+	p = events_payload(fl, "node.failed", "root@web3:22");
+	assert_string_equal(events_str(p, "step"), "activate");
+	assert_int_equal(events_int(p, "restored"), 1);
+}
+
 /* Three nodes: one deploys, one cannot be reached, one fails activation and is put back. */
 static void test_partial(void **state)
 {
@@ -55,7 +89,6 @@ static void test_partial(void **state)
 	struct seen seen = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct deploy_report rep;
 	const struct deploy_node *n;
-	json_t *p;
 
 	(void)state;
 	web2->unreachable = 1;
@@ -121,35 +154,7 @@ static void test_partial(void **state)
 	assert_int_equal(web3->switches, 2);
 	assert_int_equal(web3->activations, 2);
 
-	/* Events: the run's own around the nodes', each node's in its order, all under the deployment's id. */
-	assert_string_equal(ff->fl.topic[0], "deploy.initiated");
-	assert_string_equal(ff->fl.topic[ff->fl.n - 1], "chimera.deploy.complete");
-	assert_events(&ff->fl, "", "deploy.initiated,chimera.deploy.start,chimera.deploy.complete");
-	assert_events(&ff->fl, "root@web1:22", "node.copy.complete,node.activate.complete,node.deploy.complete");
-	assert_events(&ff->fl, "root@web2:22", "node.failed");
-	assert_events(&ff->fl, "root@web3:22",
-		      "node.copy.complete,chimera.rollback.triggered,node.rollback.complete,node.failed");
-	assert_events_under(&ff->fl, rep.id);
-	p = events_payload(&ff->fl, "chimera.deploy.complete", NULL);
-	assert_string_equal(events_str(p, "result"), "partial");
-	assert_int_equal(events_int(p, "ok"), 1);
-	assert_int_equal(events_int(p, "failed"), 2);
-	p = events_payload(&ff->fl, "node.deploy.complete", "root@web1:22");
-	assert_string_equal(events_str(p, "path"), P_NEW);
-	assert_string_equal(events_str(p, "previous"), P_OLD);
-	assert_int_equal(events_int(p, "paths"), 3);
-	p = events_payload(&ff->fl, "node.failed", "root@web2:22");
-	assert_string_equal(events_str(p, "step"), "connect");
-	p = events_payload(&ff->fl, "chimera.rollback.triggered", "root@web3:22");
-	assert_string_equal(events_str(p, "reason"), "activation failed");
-	assert_string_equal(events_str(p, "to"), P_OLD);
-	p = events_payload(&ff->fl, "node.rollback.complete", "root@web3:22");
-	assert_true(json_is_true(json_object_get(p, "ok")));
-	assert_int_equal(events_int(p, "generation"), 1);
-	p = events_payload(&ff->fl, "node.failed", "root@web3:22");
-	assert_string_equal(events_str(p, "step"), "activate");
-	assert_int_equal(events_int(p, "restored"), 1);
-
+	partial_events(&ff->fl, &rep);
 	deploy_report_release(&rep);
 	fake_fleet_free(ff);
 }
