@@ -239,6 +239,48 @@ static void test_already_there(void **state)
 	fake_fleet_free(ff);
 }
 
+#define APP_PROFILE "/nix/var/nix/profiles/app"
+
+/* The inventory's word on web2: a profile and an activation of its own. */
+static void own_settings(const struct target *t, const char **profile, const char **activate, void *arg)
+{
+	(void)arg;
+	if (strcmp(t->host, "web2") == 0) {
+		*profile = APP_PROFILE;
+		*activate = "none";
+	}
+}
+
+/* A node with its own profile and activation gets them, in its command and in its events. */
+static void test_own_settings(void **state)
+{
+	struct fake_fleet *ff = fake_fleet_new("web1,web2");
+	struct fake_node *web1 = fake_fleet_node(ff, "web1"), *web2 = fake_fleet_node(ff, "web2");
+	struct deploy_opts o = opts_for(ff);
+	struct deploy_report rep;
+
+	(void)state;
+	snprintf(web2->profile, sizeof(web2->profile), "%s", APP_PROFILE);
+	ff->ctx.fleet.node_settings = own_settings;
+	assert_int_equal(deploy_run(&ff->ctx, &ff->targets, &o, &rep), 0);
+	assert_int_equal(rep.ok, 2);
+	assert_string_equal(rep.nodes[0].profile, PROFILE_DEFAULT);
+	assert_string_equal(rep.nodes[0].activation, "switch-to-configuration");
+	assert_string_equal(rep.nodes[1].profile, APP_PROFILE);
+	assert_string_equal(rep.nodes[1].activation, "none");
+	assert_string_equal(fake_node_path(web1), P_NEW);
+	assert_string_equal(fake_node_path(web2), P_NEW);
+	assert_string_equal(web1->system, P_NEW);
+	assert_int_equal(web2->activations, 0);
+	assert_string_equal(web2->system, P_OLD);
+	assert_string_equal(events_str(events_payload(&ff->fl, "node.deploy.complete", "root@web2:22"), "profile"),
+			    APP_PROFILE);
+	assert_string_equal(events_str(events_payload(&ff->fl, "node.activate.complete", "root@web2:22"), "activation"),
+			    "none");
+	deploy_report_release(&rep);
+	fake_fleet_free(ff);
+}
+
 /* A node with no generation before has nothing to go back to: it stays on the new one, and says so. */
 static void test_fresh_node_activation_fails(void **state)
 {
@@ -313,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_partial),
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_already_there),
+		cmocka_unit_test(test_own_settings),
 		cmocka_unit_test(test_fresh_node_activation_fails),
 		cmocka_unit_test(test_build_fails),
 		cmocka_unit_test(test_bad_profile),

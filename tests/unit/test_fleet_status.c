@@ -38,6 +38,7 @@ static void test_status(void **state)
 	assert_int_equal(rep.ledger_err, 0);
 	assert_int_equal(rep.nodes[0].state, NODE_CONGRUENT);
 	assert_string_equal(rep.nodes[0].actual, P_NEW);
+	assert_int_equal(rep.nodes[0].generation, 0);	/* confirmed by readlink alone: not known (JSON null) */
 	assert_int_equal(rep.nodes[1].state, NODE_DRIFTED);
 	assert_string_equal(rep.nodes[1].actual, P_OLD);
 	assert_int_equal(rep.nodes[1].generation, 1);
