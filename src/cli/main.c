@@ -1,5 +1,4 @@
 /* chimera: global options, the command table and dispatch. */
-#include "adapters/yaml/yaml_fy.h"
 #include "cli/cli.h"
 #include "platform/platform.h"
 #include "util/err.h"
@@ -210,7 +209,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "chimera: error: %s\n", err_msg());
 		return cmd_exit_code(CMD_ERROR);
 	}
-	platform_use_yaml(&yaml_fy_parser);	/* render.yaml is read through the YAML port */
 	if (show_version && argc < 2) {
 		printf("chimera %s\n", CHIMERA_VERSION);
 		return 0;
