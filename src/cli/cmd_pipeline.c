@@ -1,5 +1,6 @@
 /* chimera pipeline: simulate, heal, certify, deploy what is certified, verify, roll back on failure. */
 #include "app/pipeline/pipeline_project.h"
+#include "platform/platform.h"
 #include "platform/sim.h"
 #include "cli/check_opts.h"
 #include "cli/cli.h"
@@ -377,7 +378,7 @@ static enum cmd_status open_and_run(struct cli *cli, struct pl_args *a)
 	struct deploy_ctx ctx = { 0 };
 	struct pipeline p = { 0 };
 	enum cmd_status st = CMD_ERROR;
-	bool nix = strcmp(a->rq.platform, "nix") == 0;
+	bool nix = platform_builds(platform_find(a->rq.platform));
 	int r;
 
 	if (world_open_signer(&cli->world, &parts.signer) < 0)
@@ -437,7 +438,7 @@ static enum cmd_status cmd_pipeline_exec(struct cli *cli, int argc, char **argv)
 	args_init(&a);
 	if ((st = parse_args(cli, &a, argc, argv)) != CMD_OK)
 		goto out;
-	st = strcmp(a.rq.platform, "nix") == 0 ? check_nix(cli, &a) : check_web(cli, &a);
+	st = platform_builds(platform_find(a.rq.platform)) ? check_nix(cli, &a) : check_web(cli, &a);
 	if (st != CMD_OK)
 		goto out;
 	if (cli_state_dir(cli) < 0) {

@@ -1,5 +1,6 @@
 /* Use case: certify a simulated configuration, and verify a certificate. */
 #include "app/pipeline/certify.h"
+#include "platform/platform.h"
 #include "platform/heal.h"
 #include "platform/netlify/netlify.h"
 #include "platform/render/render.h"
@@ -253,8 +254,7 @@ static int heal_pass(const char *dir, const struct sim_report *rep, json_t **out
 	heal_result_init(&h, rep->platform);
 	snprintf(path, sizeof(path), "%s/%s", dir, rep->files[0]);
 	if ((r = fs_read_file(path, &text)) == 0)
-		r = strcmp(rep->platform, "netlify") == 0 ? heal_netlify_text(rep->files[0], text.data, text.len, dir, &h)
-							   : heal_render_text(rep->files[0], text.data, text.len, &h);
+		r = platform_find(rep->platform)->heal_text(rep->files[0], text.data, text.len, dir, &h);
 	if (r == 0 && !(*out = heal_report_json(&h)))
 		r = err_set(ERR_NOMEM, "out of memory");
 	heal_result_release(&h);
@@ -271,7 +271,7 @@ int cert_project(struct signer *sg, const char *dir, const struct sim_report *re
 	*out = NULL;
 	if (!cert_checks_run(rep, checks))
 		return 1;
-	if (!healing && rep->nfiles && strcmp(rep->platform, "nix") != 0) {
+	if (!healing && rep->nfiles && platform_heals(platform_find(rep->platform))) {
 		if ((r = heal_pass(dir, rep, &pass)) < 0)
 			return r;
 		healing = pass;

@@ -1,5 +1,6 @@
 /* Use case: `chimera certify`: simulate, check and sign a project, or verify its certificate. */
 #include "app/pipeline/certify_project.h"
+#include "platform/platform.h"
 #include "platform/netlify/netlify.h"
 #include "platform/render/render.h"
 #include "util/err.h"
@@ -9,7 +10,9 @@
 
 bool certify_platform_known(const char *platform)
 {
-	return platform && (strcmp(platform, "netlify") == 0 || strcmp(platform, "render") == 0);
+	const struct platform *p = platform ? platform_find(platform) : NULL;
+
+	return p && platform_heals(p);
 }
 
 int certify_project(struct signer *sg, const struct certify_request *rq, struct certify_report *rep)
@@ -21,7 +24,7 @@ int certify_project(struct signer *sg, const struct certify_request *rq, struct 
 	if (!certify_platform_known(rq->platform))
 		return err_set(ERR_INVALID, "unknown platform '%s': expected netlify or render",
 			       rq->platform ? rq->platform : "");
-	r = strcmp(rq->platform, "netlify") == 0 ? sim_netlify(rq->dir, &rep->sim) : sim_render(rq->dir, &rep->sim);
+	r = platform_find(rq->platform)->simulate(rq->dir, &rep->sim);
 	if (r < 0)
 		return r;
 	rep->simulated = true;

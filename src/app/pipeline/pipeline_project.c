@@ -1,5 +1,6 @@
 /* Use case: `chimera pipeline` for one project: the platform's configuration made, the run started. */
 #include "app/pipeline/pipeline_project.h"
+#include "platform/platform.h"
 #include "app/pipeline/platforms.h"
 #include "app/fleet/fleet.h"
 #include "util/err.h"
@@ -53,7 +54,8 @@ static json_t *nix_initiated(const struct pipeline_request *rq)
 
 int pipeline_project(const struct pipeline_parts *w, const struct pipeline_request *rq, struct pipeline *out)
 {
-	bool nix = strcmp(rq->platform, "nix") == 0;
+	const struct platform *plat = platform_find(rq->platform);
+	bool nix = plat && platform_builds(plat);
 	struct pl_config cfg;
 	struct pl_platform pp;
 	int r;

@@ -1,5 +1,6 @@
 /* The pipeline's netlify and render: simulator and healer on the file, a build hook deploys and rolls back. */
 #include "app/fleet/health.h"
+#include "platform/platform.h"
 #include "app/pipeline/platforms.h"
 #include "platform/netlify/netlify.h"
 #include "platform/render/render.h"
@@ -19,7 +20,7 @@ static int web_resimulate(struct pl_platform *pp)
 
 	sim_report_release(&pp->sim);
 	sim_report_init(&pp->sim, c->platform);
-	return strcmp(c->platform, "netlify") == 0 ? sim_netlify(c->dir, &pp->sim) : sim_render(c->dir, &pp->sim);
+	return platform_find(c->platform)->simulate(c->dir, &pp->sim);
 }
 
 static int web_simulate(struct pipeline *p)
@@ -65,8 +66,7 @@ static int web_heal(struct pipeline *p)
 	heal_result_init(&pp->heal, c->platform);
 	if ((r = fs_read_file(path, &orig)) < 0)
 		goto out;
-	r = strcmp(c->platform, "render") == 0 ? heal_render_text(name, orig.data, orig.len, &pp->heal)
-					       : heal_netlify_text(name, orig.data, orig.len, c->dir, &pp->heal);
+	r = platform_find(c->platform)->heal_text(name, orig.data, orig.len, c->dir, &pp->heal);
 	if (r < 0 || (r = heal_diff(name, &orig, &pp->heal.text, &diff)) < 0)
 		goto out;
 	pp->healed = true;
@@ -214,5 +214,4 @@ static int web_rollback(struct pipeline *p)
 	{ .platform = name, .simulate = web_simulate, .heal = web_heal, .certify = web_certify,              \
 	  .deploy = web_deploy, .verify = web_verify, .rollback = web_rollback }
 
-const struct pipeline_ops pl_netlify_ops = WEB_OPS("netlify");
-const struct pipeline_ops pl_render_ops = WEB_OPS("render");
+const struct pipeline_ops pl_web_ops = WEB_OPS(NULL);

@@ -1,5 +1,6 @@
 /* The pipeline's platforms: their table, and the work netlify, render and nix share (certify, the gate, checks). */
 #include "app/pipeline/platforms.h"
+#include "platform/platform.h"
 #include "app/fleet/health.h"
 #include "util/err.h"
 
@@ -151,15 +152,25 @@ int pl_run_checks(const struct pl_config *c, const char *host, struct executor *
 	return 0;
 }
 
+#define WEB_OPS_MAX 32	/* platforms pl_platform_ops can name at once */
+
 const struct pipeline_ops *pl_platform_ops(const char *platform)
 {
-	if (!platform)
+	static struct pipeline_ops web[WEB_OPS_MAX];
+	const struct platform *p = platform ? platform_find(platform) : NULL;
+	size_t i;
+
+	if (!p)
 		return NULL;
-	if (strcmp(platform, "netlify") == 0)
-		return &pl_netlify_ops;
-	if (strcmp(platform, "render") == 0)
-		return &pl_render_ops;
-	if (strcmp(platform, "nix") == 0)
+	if (platform_builds(p))
 		return &pl_nix_ops;
+	/* A web platform: the web ops under its own name (events and reports carry it). */
+	for (i = 0; i < WEB_OPS_MAX && platform_at(i); i++) {
+		if (platform_at(i) != p)
+			continue;
+		web[i] = pl_web_ops;
+		web[i].platform = p->name;
+		return &web[i];
+	}
 	return NULL;
 }

@@ -62,7 +62,8 @@ void pl_platform_release(struct pl_platform *pp);
 
 /* ---- For the platform files: the ops, and the work they share ---- */
 
-extern const struct pipeline_ops pl_netlify_ops, pl_render_ops, pl_nix_ops;
+/* The web platforms' ops (their .platform is set per platform by pl_platform_ops) and the build platforms'. */
+extern const struct pipeline_ops pl_web_ops, pl_nix_ops;
 
 /* P's platform state (p->platform). */
 struct pl_platform *pl_platform_of(struct pipeline *p);
