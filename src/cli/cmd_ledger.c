@@ -1,4 +1,5 @@
 /* chimera ledger: verify the hash chain, and append events by hand. */
+#include "app/ledger/events_append.h"
 #include "cli/cli.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -90,24 +91,7 @@ static enum cmd_status cmd_ledger_exec(struct cli *cli, int argc, char **argv)
 		st = ledger_verify_cmd(cli, l);
 		goto out;
 	}
-	if (batch) {
-		struct ledger_new *evs = calloc((size_t)count, sizeof(*evs));
-		long i;
-
-		if (!evs) {
-			st = cli_fail(cli, CMD_ERROR, "out of memory");
-			goto out;
-		}
-		for (i = 0; i < count; i++)
-			evs[i] = ev;
-		r = ledger_append(l, evs, (size_t)count, &seq);
-		free(evs);
-	} else {
-		long i;
-
-		for (i = 0; i < count && r == 0; i++)
-			r = ledger_append(l, &ev, 1, &seq);
-	}
+	r = events_append(l, &ev, (size_t)count, batch, &seq);
 	if (r < 0) {
 		st = cli_fail(cli, r == ERR_INVALID || r == ERR_LIMIT ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
 		goto out;

@@ -1,5 +1,4 @@
 /* chimera simulate: what Netlify, Render or Nix would make of a project's deploy configuration. */
-#include "adapters/nix/nix_cli.h"
 #include "app/platform/simulate.h"
 #include "cli/cli.h"
 #include "platform/platform.h"
@@ -32,7 +31,7 @@ static enum cmd_status list_rules(struct cli *cli, const struct platform *p)
 static enum cmd_status simulate(struct cli *cli, const struct platform *p, const char *dir, const char *file,
 				const char *attr)
 {
-	const struct simulate_opts o = { .platform = p, .dir = dir, .file = file, .attr = attr, .open_nix = nix_cli_new };
+	const struct simulate_opts o = { .platform = p, .dir = dir, .file = file, .attr = attr, .open_nix = world_nix_new };
 	struct simulate_report rep;
 	struct buf text = BUF_INIT(0);
 	enum cmd_status st;

@@ -184,6 +184,11 @@ int world_open_executor(struct world *w, const char *transport, long timeout_s, 
 	return t->open(&p, out);
 }
 
+int world_nix_new(struct nix **out)
+{
+	return nix_cli_new(out);
+}
+
 int world_open_nix(struct world *w, struct nix **out)
 {
 	(void)w;

@@ -75,6 +75,9 @@ int world_open_signer(struct world *w, struct signer **out);
 /* An executor of TRANSPORT (a registered one: "local", "ssh") with commands cut after TIMEOUT_S; closed by ops->close. */
 int world_open_executor(struct world *w, const char *transport, long timeout_s, struct executor **out);
 
+/* A new handle on Nix on the controller, for callbacks that take no world; the caller closes it. */
+int world_nix_new(struct nix **out);
+
 /* A new handle on Nix on the controller; the caller closes it. */
 int world_open_nix(struct world *w, struct nix **out);
 
