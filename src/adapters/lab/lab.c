@@ -589,20 +589,17 @@ static int wait_listening(const struct lab *lab, const pid_t *children, int n, i
 	}
 }
 
-int lab_up(struct lab *lab, int n, int base)
+/* lab_up's checks and what every node needs: the tools, the directories, the keys; *PUBKEY the client's key. */
+static int up_prepare(struct lab *lab, int n, int base, struct lab_tools *t, struct buf *pubkey)
 {
-	struct lab_tools t;
-	char path[PATH_MAX], dir[PATH_MAX];
-	struct buf pubkey = BUF_INIT(16384);
-	pid_t *children = NULL;
-	int *idx = NULL;
-	int i, k, r, started = 0, old_n = lab->nodes, failed = -1;
+	char path[PATH_MAX];
+	int r;
 
 	if (n < 0 || n > LAB_MAX_NODES)
 		return err_set(ERR_INVALID, "bad node count %d: expected 0 to %d", n, LAB_MAX_NODES);
 	if (base && (base < 2 || base > 254))
 		return err_set(ERR_INVALID, "bad base %d: expected 2 to 254 (nodes get 127.BASE.x.y)", base);
-	if ((r = lab_tools_find(&t)) < 0)
+	if ((r = lab_tools_find(t)) < 0)
 		return r;
 	if (base && lab->exists && base != lab->base && lab->nodes > 0)
 		return err_set(ERR_BUSY, "the lab runs on 127.%d.x.y; run 'chimera lab down' before moving it to 127.%d",
@@ -615,88 +612,129 @@ int lab_up(struct lab *lab, int n, int base)
 	if (!fs_exists("/nix") && mkdir("/nix", 0755) < 0 && errno != EEXIST)
 		return err_set_errno(ERR_IO, errno, "cannot create /nix for the nodes' stores");
 	snprintf(path, sizeof(path), "%s/id_ed25519", lab->dir);
-	if ((r = ensure_key(&t, path, "chimera-lab")) < 0)
+	if ((r = ensure_key(t, path, "chimera-lab")) < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/host_ed25519", lab->root);
-	if ((r = ensure_key(&t, path, "chimera-lab-host")) < 0)
+	if ((r = ensure_key(t, path, "chimera-lab-host")) < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/id_ed25519.pub", lab->dir);
-	if ((r = fs_read_file(path, &pubkey)) < 0)
+	return fs_read_file(path, pubkey);
+}
+
+/* Shrink: the nodes from N to OLD_N go away, directories and all. */
+static int up_shrink(struct lab *lab, int n, int old_n)
+{
+	char dir[PATH_MAX];
+	int *idx, i, r;
+
+	if (old_n <= n)
+		return 0;
+	if (!(idx = calloc((size_t)(old_n - n), sizeof(*idx))))
+		return err_set(ERR_NOMEM, "out of memory");
+	for (i = n; i < old_n; i++)
+		idx[i - n] = i;
+	r = stop_nodes(lab, idx, (size_t)(old_n - n));
+	free(idx);
+	if (r < 0)
 		return r;
+	for (i = n; i < old_n; i++) {
+		node_dir(lab, i, dir, sizeof(dir));
+		fs_rm_rf(dir);
+	}
+	return 0;
+}
 
-	/* Shrink first: nodes past N go away. */
-	if (old_n > n) {
-		if (!(idx = calloc((size_t)(old_n - n), sizeof(*idx)))) {
-			r = err_set(ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		for (i = n; i < old_n; i++)
-			idx[i - n] = i;
-		if ((r = stop_nodes(lab, idx, (size_t)(old_n - n))) < 0)
-			goto out;
-		for (i = n; i < old_n; i++) {
-			node_dir(lab, i, dir, sizeof(dir));
-			fs_rm_rf(dir);
-		}
-		free(idx);
-		idx = NULL;
-	}
-	lab->nodes = n;
-	lab->exists = true;
-	if ((r = lab_save(lab)) < 0 || (r = write_client_files(lab)) < 0)
-		goto out;
+/*
+ * (Re)start the nodes of N that are not running (what is left of a dead node's namespace
+ * goes first): CHILDREN[i] the sshd started for node i, *STARTED how many, *FAILED the
+ * first that could not be spawned (left as it was when all were).
+ */
+static int up_start(struct lab *lab, const struct lab_tools *t, int n, const char *pubkey, pid_t *children,
+		    int *started, int *failed)
+{
+	char dir[PATH_MAX];
+	int *idx, i, k, r = 0;
 
-	children = calloc((size_t)(n ? n : 1), sizeof(*children));
-	if (!children) {
-		r = err_set(ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	/* Nodes to (re)start; what is left of a dead node's namespace goes first. */
-	if (!(idx = calloc((size_t)(n ? n : 1), sizeof(*idx)))) {
-		r = err_set(ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	if (!(idx = calloc((size_t)(n ? n : 1), sizeof(*idx))))
+		return err_set(ERR_NOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
 		pid_t pid;
 
 		node_dir(lab, i, dir, sizeof(dir));
 		if (read_pid(dir, &pid) == 0 && sshd_alive(pid) && pid_in_node(pid, dir))
 			continue;
-		idx[started++] = i;
+		idx[(*started)++] = i;
 	}
-	if (started && (r = stop_nodes(lab, idx, (size_t)started)) < 0)
-		goto out;
-	for (k = 0; k < started; k++) {
-		if ((r = node_spawn(lab, &t, idx[k], pubkey.data, &children[idx[k]])) < 0) {
-			failed = idx[k];
+	if (*started && (r = stop_nodes(lab, idx, (size_t)*started)) < 0) {
+		free(idx);
+		return r;
+	}
+	for (k = 0; k < *started; k++) {
+		if ((r = node_spawn(lab, t, idx[k], pubkey, &children[idx[k]])) < 0) {
+			*failed = idx[k];
 			break;
 		}
 	}
 	free(idx);
-	idx = NULL;
+	return r;
+}
+
+/*
+ * Take back what this call started (our own children, with no sessions yet) and the nodes
+ * it added, keeping the first error's message; returns R with it.
+ */
+static int up_undo(struct lab *lab, const pid_t *children, int n, int old_n, int r)
+{
+	char msg[1024], dir[PATH_MAX];
+	int i;
+
+	snprintf(msg, sizeof(msg), "%s", err_msg());
+	for (i = 0; i < n; i++) {
+		if (children[i] > 0) {
+			kill(children[i], SIGKILL);
+			while (waitpid(children[i], NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+	}
+	for (i = old_n; i < n; i++) {
+		node_dir(lab, i, dir, sizeof(dir));
+		fs_rm_rf(dir);
+	}
+	lab->nodes = old_n < n ? old_n : n;
+	lab_save(lab);
+	write_client_files(lab);
+	return err_set(r, "%s", msg);
+}
+
+int lab_up(struct lab *lab, int n, int base)
+{
+	struct lab_tools t;
+	struct buf pubkey = BUF_INIT(16384);
+	pid_t *children = NULL;
+	int i, r, started = 0, old_n = lab->nodes, failed = -1;
+
+	if ((r = up_prepare(lab, n, base, &t, &pubkey)) < 0) {
+		buf_release(&pubkey);
+		return r;
+	}
+	if ((r = up_shrink(lab, n, old_n)) < 0)
+		goto out;
+	lab->nodes = n;
+	lab->exists = true;
+	if ((r = lab_save(lab)) < 0 || (r = write_client_files(lab)) < 0)
+		goto out;
+	children = calloc((size_t)(n ? n : 1), sizeof(*children));
+	if (!children) {
+		r = err_set(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	r = up_start(lab, &t, n, pubkey.data, children, &started, &failed);
+	if (r < 0 && failed < 0)
+		goto out;
 	if (failed < 0)
 		r = wait_listening(lab, children, n, &failed);
 	if (failed >= 0) {
-		/* Take back what this call started (our own children, with no sessions yet) and the
-		 * nodes it added, keeping the first error's message. */
-		char msg[1024];
-
-		snprintf(msg, sizeof(msg), "%s", err_msg());
-		for (i = 0; i < n; i++) {
-			if (children[i] > 0) {
-				kill(children[i], SIGKILL);
-				while (waitpid(children[i], NULL, 0) < 0 && errno == EINTR)
-					;
-			}
-		}
-		for (i = old_n; i < n; i++) {
-			node_dir(lab, i, dir, sizeof(dir));
-			fs_rm_rf(dir);
-		}
-		lab->nodes = old_n < n ? old_n : n;
-		lab_save(lab);
-		write_client_files(lab);
-		r = err_set(r, "%s", msg);
+		r = up_undo(lab, children, n, old_n, r);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -707,7 +745,6 @@ int lab_up(struct lab *lab, int n, int base)
 out:
 	buf_release(&pubkey);
 	free(children);
-	free(idx);
 	return r;
 }
 
