@@ -76,26 +76,23 @@ static int ensure_key(const struct lab_tools *t, const char *path, const char *c
 	return r;
 }
 
-/* Prepare node I's directories and files, and start its sshd without waiting. */
-static int node_spawn(const struct lab *lab, const struct lab_tools *t, int i, const char *pubkey, pid_t *child)
+/* Node I's directories (in DIR) and files: its Nix settings, the client's key PUBKEY, its sshd_config. */
+static int node_files(const struct lab *lab, int i, const char *dir, const char *pubkey)
 {
-	char dir[PATH_MAX], path[PATH_MAX], addr[16];
 	static const char *const subdirs[] = { "nix/store", "nix/var/nix", "nix/etc/nix", "home/.ssh", "tmp",
-						"run/sshd" };
+					       "run/sshd" };
 	/* Single-user Nix as root, offline: no build users group, no binary cache. */
 	static const char nix_conf[] = "build-users-group =\nsubstituters =\n";
-	struct buf cfg = BUF_INIT(0), script = BUF_INIT(0);
+	char path[PATH_MAX], addr[16];
+	struct buf cfg = BUF_INIT(0);
 	size_t k;
-	pid_t pid;
-	int r = 0;
+	int r;
 
-	*child = 0;
-	lab_node_dir(lab, i, dir, sizeof(dir));
 	lab_node_addr(lab, i, addr);
 	for (k = 0; k < sizeof(subdirs) / sizeof(subdirs[0]); k++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, subdirs[k]);
 		if ((r = fs_mkdir_p(path, 0755)) < 0)
-			goto out;
+			return r;
 	}
 	snprintf(path, sizeof(path), "%s/tmp", dir);
 	chmod(path, 01777);
@@ -103,10 +100,10 @@ static int node_spawn(const struct lab *lab, const struct lab_tools *t, int i, c
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/nix/etc/nix/nix.conf", dir);
 	if ((r = fs_write_file(path, nix_conf, sizeof(nix_conf) - 1, 0644)) < 0)
-		goto out;
+		return r;
 	snprintf(path, sizeof(path), "%s/home/.ssh/authorized_keys", dir);
 	if ((r = fs_write_file(path, pubkey, strlen(pubkey), 0600)) < 0)
-		goto out;
+		return r;
 	buf_printf(&cfg,
 		   "# chimera lab node %d\n"
 		   "ListenAddress %s:22\n"
@@ -126,30 +123,52 @@ static int node_spawn(const struct lab *lab, const struct lab_tools *t, int i, c
 		   "SetEnv NIX_CONF_DIR=/nix/etc/nix\n",
 		   i, addr, lab->root);
 	snprintf(path, sizeof(path), "%s/sshd_config", dir);
-	if ((r = fs_write_file(path, cfg.data, cfg.len, 0644)) < 0)
-		goto out;
-	/* The node's own /nix, /root, /run and /tmp, seen only by its sshd and what it starts. */
-	buf_adds(&script, "set -e");
+	r = fs_write_file(path, cfg.data, cfg.len, 0644);
+	buf_release(&cfg);
+	return r;
+}
+
+/* Into SCRIPT: the node's own /nix, /root, /run and /tmp (from DIR), seen only by its sshd and what it starts. */
+static void node_script(const struct lab_tools *t, const char *dir, struct buf *script)
+{
 	static const char *const binds[][2] = { { "nix", "/nix" }, { "home", "/root" },
 						{ "run", "/run" }, { "tmp", "/tmp" } };
+	char path[PATH_MAX];
+	size_t k;
+
+	buf_adds(script, "set -e");
 	for (k = 0; k < 4; k++) {
-		buf_adds(&script, "; ");
-		shell_quote(&script, t->mount);
-		buf_adds(&script, " --bind ");
+		buf_adds(script, "; ");
+		shell_quote(script, t->mount);
+		buf_adds(script, " --bind ");
 		snprintf(path, sizeof(path), "%s/%s", dir, binds[k][0]);
-		shell_quote(&script, path);
-		buf_printf(&script, " %s", binds[k][1]);
+		shell_quote(script, path);
+		buf_printf(script, " %s", binds[k][1]);
 	}
 	/* -D: sshd stays this process, so its pid is known and its death seen at once. */
-	buf_adds(&script, "; exec ");
-	shell_quote(&script, t->sshd);
-	buf_adds(&script, " -D -f ");
+	buf_adds(script, "; exec ");
+	shell_quote(script, t->sshd);
+	buf_adds(script, " -D -f ");
 	snprintf(path, sizeof(path), "%s/sshd_config", dir);
-	shell_quote(&script, path);
-	buf_adds(&script, " -E ");
+	shell_quote(script, path);
+	buf_adds(script, " -E ");
 	snprintf(path, sizeof(path), "%s/sshd.log", dir);
-	shell_quote(&script, path);
+	shell_quote(script, path);
+}
 
+/* Prepare node I's directories and files, and start its sshd without waiting. */
+static int node_spawn(const struct lab *lab, const struct lab_tools *t, int i, const char *pubkey, pid_t *child)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct buf script = BUF_INIT(0);
+	pid_t pid;
+	int r = 0;
+
+	*child = 0;
+	lab_node_dir(lab, i, dir, sizeof(dir));
+	if ((r = node_files(lab, i, dir, pubkey)) < 0)
+		goto out;
+	node_script(t, dir, &script);
 	snprintf(path, sizeof(path), "%s/start.log", dir);
 	pid = fork();
 	if (pid < 0) {
@@ -172,7 +191,6 @@ static int node_spawn(const struct lab *lab, const struct lab_tools *t, int i, c
 	}
 	*child = pid;
 out:
-	buf_release(&cfg);
 	buf_release(&script);
 	return r;
 }

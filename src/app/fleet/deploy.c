@@ -280,14 +280,61 @@ void deploy_plan_free(struct deploy_plan *p)
 	free(p);
 }
 
+/* REP's nodes, one per target in order, with their settings; their names go in NAMES. */
+static int report_nodes(struct deploy_report *rep, const struct deploy_ctx *ctx, const struct target_list *targets,
+			const struct deploy_opts *opts, json_t *names)
+{
+	size_t i;
+	int r;
+
+	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes))))
+		return err_set(ERR_NOMEM, "out of memory");
+	rep->n = targets->n;
+	for (i = 0; i < targets->n; i++) {
+		struct deploy_node *n = &rep->nodes[i];
+		int s;
+
+		n->index = i;
+		n->target = targets->items[i];
+		node_settings(n, &ctx->fleet, opts, opts->nodes ? &opts->nodes[i] : NULL);
+		if ((r = profile_path_check(n->profile)) < 0)
+			return r;
+		fleet_node_name(&n->target, n->name, sizeof(n->name));
+		for (s = 0; s < STEP_COUNT; s++)
+			n->step_ms[s] = -1;
+		json_array_append_new(names, json_string(n->name));
+	}
+	return 0;
+}
+
+/* Build once (unless given the path): rep->path, and chimera.deploy.complete when the build failed. */
+static int build_once(struct deploy_job *job)
+{
+	const struct deploy_opts *opts = job->opts;
+	struct deploy_report *rep = job->rep;
+	char msg[1024];
+	int r;
+
+	if (opts->expect) {
+		snprintf(rep->path, sizeof(rep->path), "%s", opts->expect);
+		return 0;
+	}
+	if ((r = job->ctx->nix->ops->build(job->ctx->nix, opts->source, rep->path, NULL)) >= 0)
+		return r;
+	snprintf(msg, sizeof(msg), "%s", err_msg());
+	deploy_job_record(job, NULL, "chimera.deploy.complete",
+			  json_pack("{s:s, s:s, s:i, s:i, s:i}", "result", "build failed", "error", msg, "nodes",
+				    (int)rep->n, "ok", 0, "failed", 0));
+	return err_set(r, "%s", msg);
+}
+
 int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, const struct deploy_opts *opts,
 	       struct deploy_report *rep)
 {
 	struct deploy_job job = { .ctx = ctx, .opts = opts, .rep = rep };
 	struct deployment_id id;
 	int64_t t0 = clock_mono_ms(), tb;
-	json_t *names;
-	size_t i;
+	json_t *names = NULL;
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
@@ -306,66 +353,36 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 		goto out;
 	else
 		deployment_id_format(&id, rep->id, sizeof(rep->id));
-	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes)))) {
-		r = err_set(ERR_NOMEM, "out of memory");
+	if ((r = report_nodes(rep, ctx, targets, opts, (names = json_array()))) < 0)
 		goto out;
-	}
-	rep->n = targets->n;
-	names = json_array();
-	for (i = 0; i < targets->n; i++) {
-		struct deploy_node *n = &rep->nodes[i];
-		int s;
-
-		n->index = i;
-		n->target = targets->items[i];
-		node_settings(n, &ctx->fleet, opts, opts->nodes ? &opts->nodes[i] : NULL);
-		if ((r = profile_path_check(n->profile)) < 0) {
-			json_decref(names);
-			goto out;
-		}
-		fleet_node_name(&n->target, n->name, sizeof(n->name));
-		for (s = 0; s < STEP_COUNT; s++)
-			n->step_ms[s] = -1;
-		json_array_append_new(names, json_string(n->name));
-	}
 	if (!opts->id)
 		deploy_job_record(&job, NULL, "deploy.initiated",
-		       json_pack("{s:o, s:s, s:s, s:b, s:o}", "source", source_json(opts), "profile", opts->profile,
-				 "activate", opts->activate, "dry_run", opts->dry_run, "nodes", names));
+				  json_pack("{s:o, s:s, s:s, s:b, s:o}", "source", source_json(opts), "profile",
+					    opts->profile, "activate", opts->activate, "dry_run", opts->dry_run, "nodes",
+					    names));
 	else
 		json_decref(names);
-	/* Build once. */
+	names = NULL;
 	tb = clock_mono_ms();
-	if (opts->expect) {
-		snprintf(rep->path, sizeof(rep->path), "%s", opts->expect);
-	} else if ((r = ctx->nix->ops->build(ctx->nix, opts->source, rep->path, NULL)) < 0) {
-		char msg[1024];
-
-		snprintf(msg, sizeof(msg), "%s", err_msg());
-		deploy_job_record(&job, NULL, "chimera.deploy.complete",
-		       json_pack("{s:s, s:s, s:i, s:i, s:i}", "result", "build failed", "error", msg, "nodes", (int)rep->n,
-				 "ok", 0, "failed", 0));
-		err_set(r, "%s", msg);
-		goto out;
-	}
-	if ((r = job_prepare(&job)) < 0)
+	if ((r = build_once(&job)) < 0 || (r = job_prepare(&job)) < 0)
 		goto out;
 	rep->build_ms = clock_mono_ms() - tb;
 	rep->closure_paths = job.closure.n;
 	rep->closure_bytes = job.closure.bytes;
 	deploy_job_record(&job, NULL, "chimera.deploy.start",
-	       json_pack("{s:s, s:I, s:I, s:I, s:i, s:b}", "path", rep->path, "closure_paths", (json_int_t)job.closure.n,
-			 "closure_bytes", (json_int_t)job.closure.bytes, "build_ms", (json_int_t)rep->build_ms, "nodes",
-			 (int)rep->n, "dry_run", opts->dry_run));
+			  json_pack("{s:s, s:I, s:I, s:I, s:i, s:b}", "path", rep->path, "closure_paths",
+				    (json_int_t)job.closure.n, "closure_bytes", (json_int_t)job.closure.bytes, "build_ms",
+				    (json_int_t)rep->build_ms, "nodes", (int)rep->n, "dry_run", opts->dry_run));
 	if ((r = pool_run(rep->n, ctx->fleet.parallel, deploy_one, &job)) < 0)
 		goto out;
 	rep->ms = clock_mono_ms() - t0;
 	deploy_job_record(&job, NULL, "chimera.deploy.complete",
-	       json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:b}", "result",
-			 rep->failed == 0 ? "success" : rep->ok ? "partial" : "failed", "path", rep->path, "nodes",
-			 (int)rep->n, "ok", (int)rep->ok, "failed", (int)rep->failed, "ms", (json_int_t)rep->ms, "dry_run",
-			 opts->dry_run));
+			  json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:b}", "result",
+				    rep->failed == 0 ? "success" : rep->ok ? "partial" : "failed", "path", rep->path,
+				    "nodes", (int)rep->n, "ok", (int)rep->ok, "failed", (int)rep->failed, "ms",
+				    (json_int_t)rep->ms, "dry_run", opts->dry_run));
 out:
+	json_decref(names);
 	job_release(&job);
 	return r;
 }
