@@ -68,7 +68,9 @@ static void attach_argv(struct attach_argv *a, const struct target *t, const cha
 	add(a, dd), add(a, a->host), add(a, a->remote);
 }
 
-static enum cmd_status cmd_attach_exec(struct cli *cli, int argc, char **argv)
+/* The command line: F's options, *SESSION the session named, *PRINT for --print; CMD_OK or a usage error. */
+static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct cli_fleet *f, const char **session,
+				  bool *print)
 {
 	static const struct option opts[] = {
 		{ "targets", required_argument, NULL, FLEET_OPT_TARGETS },
@@ -78,27 +80,16 @@ static enum cmd_status cmd_attach_exec(struct cli *cli, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, ATTACH_OPT_PRINT },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_fleet f;
-	struct fleet_failure fail = { 0 };
-	struct attach_argv a = { 0 };
-	struct executor *ex = NULL;
-	struct exec_session *s = NULL;
-	struct buf line = BUF_INIT(0);
-	char node[TARGET_FORMAT_MAX], labcfg[PATH_MAX] = "";
-	const char *session, *sel;
-	bool print = false;
-	enum cmd_status st = CMD_ERROR;
-	int c, r, i;
+	int c, r;
 
-	cli_fleet_init(&f);
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
 		if (c == ATTACH_OPT_PRINT) {
-			print = true;
+			*print = true;
 			continue;
 		}
-		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
+		if ((r = cli_fleet_opt(f, c, optarg)) < 0)
 			return cli_usage(cli, "%s", err_msg());
 		if (r == 0)
 			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
@@ -107,9 +98,72 @@ static enum cmd_status cmd_attach_exec(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "no session named: chimera attach [-t NODE] SESSION");
 	if (optind + 1 < argc)
 		return cli_usage(cli, "one session at a time: unexpected '%s'", argv[optind + 1]);
-	session = argv[optind];
-	if (sessions_name_check(session) < 0)
+	*session = argv[optind];
+	if (sessions_name_check(*session) < 0)
 		return cli_usage(cli, "%s", err_msg());
+	return CMD_OK;
+}
+
+/*
+ * Say so plainly when there is nothing to attach to, instead of handing over to a failing
+ * ssh: CMD_OK when SESSION runs on the one node of F (named NODE).
+ */
+static enum cmd_status check_session(struct cli *cli, struct cli_fleet *f, const char *node, const char *session)
+{
+	struct fleet_failure fail = { 0 };
+	struct executor *ex = NULL;
+	struct exec_session *s = NULL;
+	int r;
+
+	if (fleet_connect(&f->w.fleet, &f->targets.items[0], &ex, &s, &fail) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", fail.message);
+	r = sessions_has(ex, s, node, session, &fail);
+	ex->ops->disconnect(s);
+	if (r < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", fail.message);
+	if (r == 0)
+		return cli_fail(cli, CMD_ERROR, "no session '%s' on %s", session, node);
+	return CMD_OK;
+}
+
+/* --print: the argv that would attach, as --json's document or as one shell-quoted line. */
+static enum cmd_status print_argv(struct cli *cli, const struct attach_argv *a, const char *node, const char *session)
+{
+	struct buf line = BUF_INIT(0);
+	int i;
+
+	if (cli->json) {
+		json_t *v = json_array();
+
+		for (i = 0; i < a->n; i++)
+			json_array_append_new(v, json_string(a->v[i]));
+		cli_print_json(json_pack("{s:s, s:s, s:o}", "node", node, "session", session, "argv", v));
+		return CMD_OK;
+	}
+	for (i = 0; i < a->n; i++) {
+		if ((i && buf_addc(&line, ' ') < 0) || shell_quote(&line, a->v[i]) < 0) {
+			buf_release(&line);
+			return cli_fail(cli, CMD_ERROR, "out of memory");
+		}
+	}
+	printf("%s\n", line.data);
+	buf_release(&line);
+	return CMD_OK;
+}
+
+static enum cmd_status cmd_attach_exec(struct cli *cli, int argc, char **argv)
+{
+	struct cli_fleet f;
+	struct attach_argv a = { 0 };
+	char node[TARGET_FORMAT_MAX], labcfg[PATH_MAX] = "";
+	const char *session = NULL, *sel;
+	bool print = false;
+	enum cmd_status st;
+	int r;
+
+	cli_fleet_init(&f);
+	if ((st = parse_args(cli, argc, argv, &f, &session, &print)) != CMD_OK)
+		return st;
 	sel = f.spec ? f.spec : "local";
 	f.spec = sel;
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
@@ -121,52 +175,21 @@ static enum cmd_status cmd_attach_exec(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	fleet_node_name(&f.targets.items[0], node, sizeof(node));
-	/* Say so plainly when there is nothing to attach to, instead of handing over to a failing ssh. */
-	if (fleet_connect(&f.w.fleet, &f.targets.items[0], &ex, &s, &fail) < 0) {
-		st = cli_fail(cli, CMD_ERROR, "%s", fail.message);
+	if ((st = check_session(cli, &f, node, session)) != CMD_OK)
 		goto out;
-	}
-	r = sessions_has(ex, s, node, session, &fail);
-	ex->ops->disconnect(s);
-	if (r < 0) {
-		st = cli_fail(cli, CMD_ERROR, "%s", fail.message);
-		goto out;
-	}
-	if (r == 0) {
-		st = cli_fail(cli, CMD_ERROR, "no session '%s' on %s", session, node);
-		goto out;
-	}
 	if (world_lab_ssh_config(&cli->world, labcfg, sizeof(labcfg)) < 0)
 		labcfg[0] = '\0';
 	attach_argv(&a, &f.targets.items[0], session, labcfg, f.reach.accept_new);
 	if (print) {
-		if (cli->json) {
-			json_t *v = json_array();
-
-			for (i = 0; i < a.n; i++)
-				json_array_append_new(v, json_string(a.v[i]));
-			cli_print_json(json_pack("{s:s, s:s, s:o}", "node", node, "session", session, "argv", v));
-		} else {
-			for (i = 0; i < a.n; i++) {
-				if ((i && buf_addc(&line, ' ') < 0) || shell_quote(&line, a.v[i]) < 0) {
-					st = cli_fail(cli, CMD_ERROR, "out of memory");
-					goto out;
-				}
-			}
-			printf("%s\n", line.data);
-		}
-		st = CMD_OK;
+		st = print_argv(cli, &a, node, session);
 		goto out;
 	}
 	cli_fleet_close(&f);
 	fflush(stdout);
 	fflush(stderr);
 	execvp(a.v[0], a.v);
-	st = cli_fail(cli, CMD_ERROR, "cannot run %s: %s", a.v[0], strerror(errno));
-	buf_release(&line);
-	return st;
+	return cli_fail(cli, CMD_ERROR, "cannot run %s: %s", a.v[0], strerror(errno));
 out:
-	buf_release(&line);
 	cli_fleet_close(&f);
 	return st;
 }

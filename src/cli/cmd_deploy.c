@@ -134,7 +134,63 @@ static enum cmd_status usage_out(struct cli *cli, struct cli_checks *checks, con
 
 enum { OPT_ACTIVATE = 2000, OPT_DRY_RUN, OPT_CONFIRM_TIMEOUT, OPT_NO_MAGIC, OPT_ON_FAILURE };
 
-static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
+/* What deploy's command line says. */
+struct deploy_args {
+	struct cli_fleet f;
+	struct cli_source cs;
+	struct deploy_opts o;		/* o.source points at cs.src */
+	struct cli_checks checks;
+	long confirm;
+	int magic;
+	const char *session;		/* -s SESSION, or NULL */
+	struct buf command;		/* its command: the words after '--', joined by spaces */
+	bool own_configs;		/* no configuration given: each machine's own from chimera.toml */
+};
+
+static void args_init(struct deploy_args *a)
+{
+	*a = (struct deploy_args){ .confirm = 30, .magic = 1, .command = BUF_INIT(256 * 1024) };
+	a->o.source = &a->cs.src;
+	cli_fleet_init(&a->f);
+	cli_checks_init(&a->checks);
+}
+
+/* One of deploy's own options, C (ARG its argument); a usage error releases the checks. */
+static enum cmd_status parse_own(struct cli *cli, struct deploy_args *a, int c, const char *arg, char **argv)
+{
+	char msg[300];
+
+	switch (c) {
+	case OPT_ON_FAILURE:
+		if (strcmp(arg, "rollback") != 0 && strcmp(arg, "keep") != 0)
+			return usage_out(cli, &a->checks, "--on-failure: expected rollback or keep");
+		a->o.keep_on_failure = strcmp(arg, "keep") == 0;
+		break;
+	case OPT_ACTIVATE:
+		if (!arg[0])
+			return usage_out(cli, &a->checks, "--activate needs auto, none or a command");
+		a->f.reach.activate = arg;
+		break;
+	case OPT_DRY_RUN: a->o.dry_run = 1; break;
+	case 's':
+		if (sessions_name_check(arg) < 0)
+			return usage_out(cli, &a->checks, err_msg());
+		a->session = arg;
+		break;
+	case OPT_CONFIRM_TIMEOUT:
+		if (cli_int("--confirm-timeout", arg, 1, 3600, &a->confirm) < 0)
+			return usage_out(cli, &a->checks, err_msg());
+		break;
+	case OPT_NO_MAGIC: a->magic = 0; break;
+	default:
+		snprintf(msg, sizeof(msg), "unknown option '%s'", argv[optind - 1]);
+		return usage_out(cli, &a->checks, msg);
+	}
+	return CMD_OK;
+}
+
+/* The command line into A (set up by args_init): CMD_OK, or a usage error with the checks released. */
+static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct deploy_args *a)
 {
 	static const struct option opts[] = {
 		FLEET_OPTIONS,
@@ -148,119 +204,103 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 		CHECK_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_fleet f;
-	struct cli_source cs = { 0 };
-	struct deploy_opts o = { .source = &cs.src };
-	struct cli_checks checks;
+	enum cmd_status st;
 	char msg[300];
-	long confirm = 30;
-	int magic = 1;
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+t:c:A:s:", opts, NULL)) != -1) {
+		if ((r = cli_fleet_opt(&a->f, c, optarg)) < 0)
+			return usage_out(cli, &a->checks, err_msg());
+		if (r == 1)
+			continue;
+		if ((r = cli_source_opt(&a->cs, c, argc, argv)) < 0)
+			return usage_out(cli, &a->checks, err_msg());
+		if (r == 1)
+			continue;
+		if ((r = cli_checks_opt(&a->checks, c, optarg)) < 0)
+			return usage_out(cli, &a->checks, err_msg());
+		if (r == 1)
+			continue;
+		if ((st = parse_own(cli, a, c, optarg, argv)) != CMD_OK)
+			return st;
+	}
+	if (optind < argc && !a->session) {
+		snprintf(msg, sizeof(msg), "unexpected argument '%s' (a command goes after -s SESSION --)", argv[optind]);
+		return usage_out(cli, &a->checks, msg);
+	}
+	if (a->session && optind >= argc)
+		return usage_out(cli, &a->checks, "-s SESSION needs a command after '--'");
+	if ((r = cli_source_check(&a->cs)) < 0)
+		return usage_out(cli, &a->checks, err_msg());
+	if (a->session) {
+		for (c = optind; c < argc; c++)
+			if ((c > optind && buf_addc(&a->command, ' ') < 0) || buf_adds(&a->command, argv[c]) < 0) {
+				buf_release(&a->command);
+				return usage_out(cli, &a->checks, "the session's command is too long");
+			}
+	}
+	a->own_configs = r == 0;
+	a->o.expect = a->cs.expect;
+	a->o.confirm_s = a->magic ? a->confirm : 0;
+	cli_checks_finish(&a->checks);
+	a->o.checks = a->checks.specs;
+	a->o.nchecks = a->checks.n;
+	return CMD_OK;
+}
+
+/* The report as --json's document, or as text: one table, or one per configuration. */
+static void print_report(const struct cli *cli, const struct fleet_deploy_report *rep, int dry_run)
+{
+	if (cli->json)
+		cli_print_json_text(fleet_deploy_report_json(rep));
+	else if (rep->grouped)
+		print_groups(rep);
+	else
+		print_text(&rep->single, dry_run);
+}
+
+static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
+{
+	struct deploy_args a;
 	struct deploy_ctx ctx = { 0 };
 	struct fleet_deploy_request req = { 0 };
 	struct fleet_deploy_report rep = { 0 };
 	struct progress *prog = NULL;
 	char tmp[PATH_MAX] = "";
-	const char *session = NULL;
-	struct buf command = BUF_INIT(256 * 1024);
-	bool own_configs;
-	enum cmd_status st = CMD_ERROR;
-	int c, r;
+	enum cmd_status st;
+	int r;
 
-	cli_fleet_init(&f);
-	cli_checks_init(&checks);
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t:c:A:s:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
-			return usage_out(cli, &checks, err_msg());
-		if (r == 1)
-			continue;
-		if ((r = cli_source_opt(&cs, c, argc, argv)) < 0)
-			return usage_out(cli, &checks, err_msg());
-		if (r == 1)
-			continue;
-		if ((r = cli_checks_opt(&checks, c, optarg)) < 0)
-			return usage_out(cli, &checks, err_msg());
-		if (r == 1)
-			continue;
-		switch (c) {
-		case OPT_ON_FAILURE:
-			if (strcmp(optarg, "rollback") != 0 && strcmp(optarg, "keep") != 0)
-				return usage_out(cli, &checks, "--on-failure: expected rollback or keep");
-			o.keep_on_failure = strcmp(optarg, "keep") == 0;
-			break;
-		case OPT_ACTIVATE:
-			if (!optarg[0])
-				return usage_out(cli, &checks, "--activate needs auto, none or a command");
-			f.reach.activate = optarg;
-			break;
-		case OPT_DRY_RUN: o.dry_run = 1; break;
-		case 's':
-			if (sessions_name_check(optarg) < 0)
-				return usage_out(cli, &checks, err_msg());
-			session = optarg;
-			break;
-		case OPT_CONFIRM_TIMEOUT:
-			if (cli_int("--confirm-timeout", optarg, 1, 3600, &confirm) < 0)
-				return usage_out(cli, &checks, err_msg());
-			break;
-		case OPT_NO_MAGIC: magic = 0; break;
-		default:
-			snprintf(msg, sizeof(msg), "unknown option '%s'", argv[optind - 1]);
-			return usage_out(cli, &checks, msg);
-		}
-	}
-	if (optind < argc && !session) {
-		snprintf(msg, sizeof(msg), "unexpected argument '%s' (a command goes after -s SESSION --)", argv[optind]);
-		return usage_out(cli, &checks, msg);
-	}
-	if (session && optind >= argc)
-		return usage_out(cli, &checks, "-s SESSION needs a command after '--'");
-	if ((r = cli_source_check(&cs)) < 0)
-		return usage_out(cli, &checks, err_msg());
-	if (session) {
-		for (c = optind; c < argc; c++)
-			if ((c > optind && buf_addc(&command, ' ') < 0) || buf_adds(&command, argv[c]) < 0) {
-				buf_release(&command);
-				return usage_out(cli, &checks, "the session's command is too long");
-			}
-	}
-	own_configs = r == 0;	/* none given: each machine's own from chimera.toml */
-	o.expect = cs.expect;
-	o.confirm_s = magic ? confirm : 0;
-	cli_checks_finish(&checks);
-	o.checks = checks.specs;
-	o.nchecks = checks.n;
-	if ((st = cli_deploy_open(cli, &f, &ctx, tmp)) != CMD_OK)
+	args_init(&a);
+	if ((st = parse_args(cli, argc, argv, &a)) != CMD_OK)
+		return st;
+	if ((st = cli_deploy_open(cli, &a.f, &ctx, tmp)) != CMD_OK)
 		goto out;
 	/* After the inventory is read: its [defaults] come under the flags, each machine's settings over those. */
-	o.profile = f.reach.profile;
-	o.activate = f.reach.activate;
-	o.tmp_dir = tmp;
+	a.o.profile = a.f.reach.profile;
+	a.o.activate = a.f.reach.activate;
+	a.o.tmp_dir = tmp;
 	if ((r = cli_inventory(cli, &req.inv)) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
-	req.opts = o;
-	req.own_configs = own_configs;
-	req.flag_checks = checks.n > 0;
+	req.opts = a.o;
+	req.own_configs = a.own_configs;
+	req.flag_checks = a.checks.n > 0;
 	req.state_dir = cli->state_dir;
 	req.cipher = world_cipher(&cli->world);
-	req.session = session;
-	req.command = session ? command.data : NULL;
-	prog = progress_start(progress_mode_for(cli->json, cli->quiet), f.targets.n);
-	r = fleet_deploy_run(&ctx, &f.targets, &req, &(struct fleet_deploy_progress){ on_step, on_done, prog }, &rep);
+	req.session = a.session;
+	req.command = a.session ? a.command.data : NULL;
+	prog = progress_start(progress_mode_for(cli->json, cli->quiet), a.f.targets.n);
+	r = fleet_deploy_run(&ctx, &a.f.targets, &req, &(struct fleet_deploy_progress){ on_step, on_done, prog }, &rep);
 	progress_stop(prog);
 	if (r < 0) {
-		st = r == ERR_INVALID && own_configs ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = r == ERR_INVALID && a.own_configs ? cli_usage(cli, "%s", err_msg())
+						       : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
-	if (cli->json)
-		cli_print_json_text(fleet_deploy_report_json(&rep));
-	else if (rep.grouped)
-		print_groups(&rep);
-	else
-		print_text(&rep.single, o.dry_run);
+	print_report(cli, &rep, a.o.dry_run);
 	st = cli_fleet_status(rep.ok, rep.total);
 	if (rep.ledger_err)
 		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
@@ -268,9 +308,9 @@ out:
 	fleet_deploy_report_release(&rep);
 	if (ctx.nix)
 		ctx.nix->ops->close(ctx.nix);
-	cli_fleet_close(&f);
-	cli_checks_release(&checks);
-	buf_release(&command);
+	cli_fleet_close(&a.f);
+	cli_checks_release(&a.checks);
+	buf_release(&a.command);
 	return st;
 }
 

@@ -41,7 +41,19 @@ static enum cmd_status open_status(struct cli *cli, int r)
 	return r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
 }
 
-static enum cmd_status cmd_run_exec(struct cli *cli, int argc, char **argv)
+/* What run's command line says. */
+struct run_args {
+	struct cli_fleet f;
+	struct cli_source src;
+	struct buf cmd;			/* the command: the words after '--', joined by spaces */
+	const char *session;
+	const char *nix_shell;		/* --nix-shell FILE, or NULL */
+	bool replace;
+	int given;			/* a configuration was given (-c, --flake, --expect) */
+};
+
+/* The command line into A (its f set up by the caller): CMD_OK or a usage error. */
+static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
 		FLEET_REACH_OPTIONS,
@@ -51,114 +63,124 @@ static enum cmd_status cmd_run_exec(struct cli *cli, int argc, char **argv)
 		SOURCE_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_fleet f;
-	struct cli_source src = { 0 };
-	struct buf cmd = BUF_INIT(256 * 1024);
-	struct deploy_ctx dctx = { 0 };
-	struct run_request req = { .sessions = { .op = SESSION_OP_START, .nix_fd = -1 } };
-	struct run_report rep = { 0 };
-	struct stat st_nix;
-	char path[STOREPATH_MAX] = "", tmp[PATH_MAX];
-	char *nix_env = NULL;
-	const char *session = NULL, *nix_shell = NULL, *env[2] = { NULL, NULL };
-	bool replace = false;
-	enum cmd_status st = CMD_ERROR;
-	int c, i, r, given;
+	int c, i, r;
 
-	cli_fleet_init(&f);
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:s:c:A:", opts, NULL)) != -1) {
 		if (c == 's') {
-			session = optarg;
+			a->session = optarg;
 		} else if (c == RUN_OPT_REPLACE) {
-			replace = true;
+			a->replace = true;
 		} else if (c == RUN_OPT_NIX_SHELL) {
-			nix_shell = optarg;
-		} else if ((r = cli_fleet_opt(&f, c, optarg)) != 0 || (r = cli_source_opt(&src, c, argc, argv)) != 0) {
+			a->nix_shell = optarg;
+		} else if ((r = cli_fleet_opt(&a->f, c, optarg)) != 0 || (r = cli_source_opt(&a->src, c, argc, argv)) != 0) {
 			if (r < 0)
 				return cli_usage(cli, "%s", err_msg());
 		} else {
 			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (!session)
+	if (!a->session)
 		return cli_usage(cli, "no session name: give -s SESSION");
-	if (sessions_name_check(session) < 0)
+	if (sessions_name_check(a->session) < 0)
 		return cli_usage(cli, "%s", err_msg());
 	if (optind >= argc)
 		return cli_usage(cli, "no command given: put it after '--'");
 	for (i = optind; i < argc; i++) {
-		if ((i > optind && buf_addc(&cmd, ' ') < 0) || buf_adds(&cmd, argv[i]) < 0) {
-			st = cli_usage(cli, "command too long");
-			goto out;
-		}
+		if ((i > optind && buf_addc(&a->cmd, ' ') < 0) || buf_adds(&a->cmd, argv[i]) < 0)
+			return cli_usage(cli, "command too long");
 	}
-	if (cmd.len == 0) {
-		st = cli_usage(cli, "empty command");
-		goto out;
-	}
-	if ((given = cli_source_check(&src)) < 0) {
-		st = cli_usage(cli, "%s", err_msg());
-		goto out;
-	}
-	if (given && nix_shell) {
-		st = cli_usage(cli, "--nix-shell FILE goes alone: not with -c, --flake or --expect");
-		goto out;
-	}
-	if (!f.spec && !f.file)
-		f.spec = "local";	/* no targets: the controller itself */
+	if (a->cmd.len == 0)
+		return cli_usage(cli, "empty command");
+	if ((a->given = cli_source_check(&a->src)) < 0)
+		return cli_usage(cli, "%s", err_msg());
+	if (a->given && a->nix_shell)
+		return cli_usage(cli, "--nix-shell FILE goes alone: not with -c, --flake or --expect");
+	if (!a->f.spec && !a->f.file)
+		a->f.spec = "local";	/* no targets: the controller itself */
+	return CMD_OK;
+}
 
-	if (nix_shell) {
-		if ((req.sessions.nix_fd = open(nix_shell, O_RDONLY | O_CLOEXEC)) < 0) {
-			st = cli_fail(cli, CMD_ERROR, "cannot read --nix-shell file '%s': %s", nix_shell, strerror(errno));
-			goto out;
+/*
+ * --nix-shell FILE: opened for the sessions to read (REQ's nix_fd, closed by the caller),
+ * with the controller's NIX_CONFIG in *NIX_ENV (malloc'd) through ENV.
+ */
+static enum cmd_status open_nix_shell(struct cli *cli, const char *nix_shell, struct run_request *req,
+				      char **nix_env, const char **env)
+{
+	struct stat st_nix;
+
+	if ((req->sessions.nix_fd = open(nix_shell, O_RDONLY | O_CLOEXEC)) < 0)
+		return cli_fail(cli, CMD_ERROR, "cannot read --nix-shell file '%s': %s", nix_shell, strerror(errno));
+	if (fstat(req->sessions.nix_fd, &st_nix) < 0 || !S_ISREG(st_nix.st_mode))
+		return cli_fail(cli, CMD_ERROR, "cannot read --nix-shell file '%s': not a regular file", nix_shell);
+	req->sessions.nix_len = (uint64_t)st_nix.st_size;
+	/* The nodes get the controller's Nix settings (a lab without a cache needs them). */
+	if (getenv("NIX_CONFIG")) {
+		if (asprintf(nix_env, "NIX_CONFIG=%s", getenv("NIX_CONFIG")) < 0) {
+			*nix_env = NULL;
+			return cli_fail(cli, CMD_ERROR, "out of memory");
 		}
-		if (fstat(req.sessions.nix_fd, &st_nix) < 0 || !S_ISREG(st_nix.st_mode)) {
-			st = cli_fail(cli, CMD_ERROR, "cannot read --nix-shell file '%s': not a regular file", nix_shell);
-			goto out;
-		}
-		req.sessions.nix_len = (uint64_t)st_nix.st_size;
-		/* The nodes get the controller's Nix settings (a lab without a cache needs them). */
-		if (getenv("NIX_CONFIG")) {
-			if (asprintf(&nix_env, "NIX_CONFIG=%s", getenv("NIX_CONFIG")) < 0) {
-				nix_env = NULL;
-				st = cli_fail(cli, CMD_ERROR, "out of memory");
-				goto out;
-			}
-			env[0] = nix_env;
-			req.sessions.spec.env = env;
-		}
+		env[0] = *nix_env;
+		req->sessions.spec.env = env;
 	}
-	if (given) {
-		if ((st = cli_deploy_open(cli, &f, &dctx, tmp)) != CMD_OK)
-			goto out;
-		st = CMD_ERROR;
-		if (cli_source_path(cli, &src, path) < 0) {
-			st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
-			goto out;
-		}
-		if (!cli->quiet && !cli->json && isatty(2))
-			fprintf(stderr, "built %s\n", path);
-		req.path = path;
-		req.tmp_dir = tmp;
-	} else if ((r = cli_fleet_open(cli, &f)) < 0) {
-		st = open_status(cli, r);
+	return CMD_OK;
+}
+
+/* The fleet, and with a configuration given, Nix and the configuration built (into PATH, spooled in TMP). */
+static enum cmd_status open_world(struct cli *cli, struct run_args *a, struct deploy_ctx *dctx,
+				  struct run_request *req, char *path, char *tmp)
+{
+	enum cmd_status st;
+	int r;
+
+	if (!a->given) {
+		if ((r = cli_fleet_open(cli, &a->f)) < 0)
+			return open_status(cli, r);
+		dctx->fleet = a->f.w.fleet;
+		return CMD_OK;
+	}
+	if ((st = cli_deploy_open(cli, &a->f, dctx, tmp)) != CMD_OK)
+		return st;
+	if (cli_source_path(cli, &a->src, path) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	if (!cli->quiet && !cli->json && isatty(2))
+		fprintf(stderr, "built %s\n", path);
+	req->path = path;
+	req->tmp_dir = tmp;
+	return CMD_OK;
+}
+
+static enum cmd_status cmd_run_exec(struct cli *cli, int argc, char **argv)
+{
+	struct run_args a = { .cmd = BUF_INIT(256 * 1024) };
+	struct deploy_ctx dctx = { 0 };
+	struct run_request req = { .sessions = { .op = SESSION_OP_START, .nix_fd = -1 } };
+	struct run_report rep = { 0 };
+	char path[STOREPATH_MAX] = "", tmp[PATH_MAX];
+	char *nix_env = NULL;
+	const char *env[2] = { NULL, NULL };
+	enum cmd_status st;
+
+	cli_fleet_init(&a.f);
+	if ((st = parse_args(cli, argc, argv, &a)) != CMD_OK)
 		goto out;
-	} else {
-		dctx.fleet = f.w.fleet;
-	}
-	req.sessions.spec.name = session;
-	req.sessions.spec.command = cmd.data;
-	req.sessions.spec.replace = replace;
-	if (run_session(&dctx, &f.targets, &req, &rep) < 0) {
+	if (a.nix_shell && (st = open_nix_shell(cli, a.nix_shell, &req, &nix_env, env)) != CMD_OK)
+		goto out;
+	if ((st = open_world(cli, &a, &dctx, &req, path, tmp)) != CMD_OK)
+		goto out;
+	req.sessions.spec.name = a.session;
+	req.sessions.spec.command = a.cmd.data;
+	req.sessions.spec.replace = a.replace;
+	if (run_session(&dctx, &a.f.targets, &req, &rep) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
 	if (cli->json)
-		cli_print_json_text(run_report_json(&rep, session, cmd.data, path[0] ? path : NULL, nix_shell));
+		cli_print_json_text(run_report_json(&rep, a.session, a.cmd.data, path[0] ? path : NULL, a.nix_shell));
 	else
-		print_text(&rep.sessions, session);
+		print_text(&rep.sessions, a.session);
 	if (rep.sessions.ledger_err) {
 		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.sessions.ledger_msg);
 		goto out;
@@ -170,9 +192,9 @@ out:
 	if (req.sessions.nix_fd >= 0)
 		close(req.sessions.nix_fd);
 	run_report_release(&rep);
-	cli_fleet_close(&f);
+	cli_fleet_close(&a.f);
 	free(nix_env);
-	buf_release(&cmd);
+	buf_release(&a.cmd);
 	return st;
 }
 

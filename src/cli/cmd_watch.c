@@ -157,7 +157,93 @@ enum {
 	OPT_RELEASE,
 };
 
-static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
+/* What watch's command line says, and what the command makes of it (owned: args_release). */
+struct watch_args {
+	struct cli_fleet f;
+	struct cli_source cs;
+	struct cli_checks checks;
+	struct watch_opts o;
+	long confirm;
+	int magic;
+	const char *release_node;	/* --release TARGET, or NULL */
+	int have_source;		/* a configuration was given; else each machine's own */
+	char msg[300];			/* a usage error's message */
+	struct watch_config one, *configs;	/* &one, or one per machine configuration */
+	struct nix_source *srcs;
+	size_t *config_of, nsrcs;
+	struct deploy_node_opts *nodes;
+	struct watch_sessions *sessions;
+	struct session_spec *specs;
+};
+
+static void args_init(struct watch_args *a)
+{
+	*a = (struct watch_args){ .o = { .interval_s = 30, .heal = 1, .max_heal_attempts = 3, .verify_every = 10 },
+				  .confirm = 30, .magic = 1 };
+	a->configs = &a->one;
+	cli_fleet_init(&a->f);
+	cli_checks_init(&a->checks);
+}
+
+static void args_release(struct watch_args *a)
+{
+	cli_fleet_close(&a->f);
+	cli_checks_release(&a->checks);
+	free(a->nodes);
+	free(a->sessions);
+	free(a->specs);
+	if (a->configs != &a->one)
+		free(a->configs);
+	free(a->srcs);
+	free(a->config_of);
+}
+
+/* One of watch's own options, C (ARG its argument): 0, or -1 with a->msg set. */
+static int parse_own(struct watch_args *a, int c, const char *arg, char **argv)
+{
+	struct watch_opts *o = &a->o;
+	long v;
+	int r = 0;
+
+	switch (c) {
+	case OPT_INTERVAL: r = cli_int("--interval", arg, 0, 86400, &o->interval_s); break;
+	case OPT_ONCE: o->rounds = 1; break;
+	case OPT_ROUNDS:
+		if ((r = cli_int("--rounds", arg, 1, 100000000, &v)) == 0)
+			o->rounds = (uint64_t)v;
+		break;
+	case OPT_NO_HEAL: o->heal = 0; break;
+	case OPT_MAX_HEAL:
+		if ((r = cli_int("--max-heal-attempts", arg, 1, 1000, &v)) == 0)
+			o->max_heal_attempts = (int)v;
+		break;
+	case OPT_VERIFY_EVERY:
+		if ((r = cli_int("--verify-every", arg, 0, 1000000, &v)) == 0)
+			o->verify_every = (int)v;
+		break;
+	case OPT_CONFIRM_TIMEOUT: r = cli_int("--confirm-timeout", arg, 1, 3600, &a->confirm); break;
+	case OPT_NO_MAGIC: a->magic = 0; break;
+	case OPT_ACTIVATE:
+		if (!arg[0]) {
+			snprintf(a->msg, sizeof(a->msg), "--activate needs auto, none or a command");
+			return -1;
+		}
+		a->f.reach.activate = arg;
+		break;
+	case OPT_RELEASE: a->release_node = arg; break;
+	default:
+		snprintf(a->msg, sizeof(a->msg), "unknown option '%s'", argv[optind - 1]);
+		return -1;
+	}
+	if (r < 0) {
+		snprintf(a->msg, sizeof(a->msg), "%s", err_msg());
+		return -1;
+	}
+	return 0;
+}
+
+/* The options into A (set up by args_init): 0, or -1 with a->msg set for the usage error. */
+static int parse_args(int argc, char **argv, struct watch_args *a)
 {
 	static const struct option opts[] = {
 		FLEET_OPTIONS,
@@ -175,135 +261,93 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 		{ "release", required_argument, NULL, OPT_RELEASE },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_fleet f;
-	struct cli_source cs = { 0 };
-	struct cli_checks checks;
-	struct watch_opts o = { .interval_s = 30, .heal = 1, .max_heal_attempts = 3,
-				.verify_every = 10 };
-	struct deploy_ctx ctx = { 0 };
-	struct watch_round last;
-	struct view view = { .cli = cli, .tty = isatty(STDOUT_FILENO) };
-	struct watch_hooks hooks = { .round = on_round, .arg = &view };
-	struct sigaction sa = { 0 }, old_int, old_term, old_hup;
-	char tmp[PATH_MAX] = "", msg[300];
-	const char *release_node = NULL;
-	long v, confirm = 30;
-	int c, r, magic = 1, have_source;
-	struct watch_config one = { 0 }, *configs = &one;
-	struct nix_source *srcs = NULL;
-	size_t *config_of = NULL, nsrcs = 0, i;
-	const struct inventory *inv;
-	struct deploy_node_opts *nodes = NULL;
-	struct watch_sessions *sessions = NULL;
-	struct session_spec *specs = NULL;
-	enum cmd_status st = CMD_ERROR;
+	int c, r;
 
-	cli_fleet_init(&f);
-	cli_checks_init(&checks);
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:c:A:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&f, c, optarg)) < 0 || (r == 0 && (r = cli_source_opt(&cs, c, argc, argv)) < 0) ||
-		    (r == 0 && (r = cli_checks_opt(&checks, c, optarg)) < 0)) {
-			snprintf(msg, sizeof(msg), "%s", err_msg());
-			goto usage;
+		if ((r = cli_fleet_opt(&a->f, c, optarg)) < 0 ||
+		    (r == 0 && (r = cli_source_opt(&a->cs, c, argc, argv)) < 0) ||
+		    (r == 0 && (r = cli_checks_opt(&a->checks, c, optarg)) < 0)) {
+			snprintf(a->msg, sizeof(a->msg), "%s", err_msg());
+			return -1;
 		}
 		if (r == 1)
 			continue;
-		switch (c) {
-		case OPT_INTERVAL: r = cli_int("--interval", optarg, 0, 86400, &o.interval_s); break;
-		case OPT_ONCE: o.rounds = 1; break;
-		case OPT_ROUNDS:
-			if ((r = cli_int("--rounds", optarg, 1, 100000000, &v)) == 0)
-				o.rounds = (uint64_t)v;
-			break;
-		case OPT_NO_HEAL: o.heal = 0; break;
-		case OPT_MAX_HEAL:
-			if ((r = cli_int("--max-heal-attempts", optarg, 1, 1000, &v)) == 0)
-				o.max_heal_attempts = (int)v;
-			break;
-		case OPT_VERIFY_EVERY:
-			if ((r = cli_int("--verify-every", optarg, 0, 1000000, &v)) == 0)
-				o.verify_every = (int)v;
-			break;
-		case OPT_CONFIRM_TIMEOUT: r = cli_int("--confirm-timeout", optarg, 1, 3600, &confirm); break;
-		case OPT_NO_MAGIC: magic = 0; break;
-		case OPT_ACTIVATE:
-			if (!optarg[0]) {
-				snprintf(msg, sizeof(msg), "--activate needs auto, none or a command");
-				goto usage;
-			}
-			f.reach.activate = optarg;
-			break;
-		case OPT_RELEASE: release_node = optarg; break;
-		default:
-			snprintf(msg, sizeof(msg), "unknown option '%s'", argv[optind - 1]);
-			goto usage;
-		}
-		if (r < 0) {
-			snprintf(msg, sizeof(msg), "%s", err_msg());
-			goto usage;
-		}
+		if (parse_own(a, c, optarg, argv) < 0)
+			return -1;
 	}
 	if (optind < argc) {
-		snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind]);
-		goto usage;
+		snprintf(a->msg, sizeof(a->msg), "unexpected argument '%s'", argv[optind]);
+		return -1;
 	}
-	if (release_node) {
-		cli_checks_release(&checks);
-		return release(cli, release_node);
+	return 0;
+}
+
+/* The checks and the one configuration given (or, until the inventory is read, none) into a->o. */
+static void args_finish(struct watch_args *a)
+{
+	cli_checks_finish(&a->checks);
+	a->o.checks = a->checks.specs;
+	a->o.nchecks = a->checks.n;
+	a->one.source = a->cs.expect ? NULL : &a->cs.src;
+	a->one.expect = a->cs.expect;
+	a->o.configs = &a->one;
+	a->o.nconfigs = 1;
+	a->o.confirm_s = a->magic ? a->confirm : 0;
+}
+
+/* Each machine on its own configuration from chimera.toml. */
+static enum cmd_status own_configs(struct cli *cli, struct watch_args *a)
+{
+	size_t i;
+	int r;
+
+	if ((r = machines_configs(a->f.w.inv, &a->f.targets, "watch", &a->srcs, &a->nsrcs, &a->config_of)) < 0)
+		return r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	if (!(a->configs = calloc(a->nsrcs ? a->nsrcs : 1, sizeof(*a->configs))))
+		return cli_fail(cli, CMD_ERROR, "out of memory");
+	for (i = 0; i < a->nsrcs; i++)
+		a->configs[i].source = &a->srcs[i];
+	a->o.configs = a->configs;
+	a->o.nconfigs = a->nsrcs;
+	a->o.config_of = a->config_of;
+	return CMD_OK;
+}
+
+/*
+ * After the inventory is read: its [defaults] come under the flags, each machine's settings
+ * over those; each machine's checks and declared sessions. TMP is where exports spool.
+ */
+static enum cmd_status node_settings(struct cli *cli, struct watch_args *a, const char *tmp)
+{
+	const struct inventory *inv;
+
+	a->o.profile = a->f.reach.profile;
+	a->o.activate = a->f.reach.activate;
+	if (!a->checks.n && cli_inventory(cli, &inv) == 0) {
+		a->o.checks = inv->defaults.checks;
+		a->o.nchecks = inv->defaults.nchecks;
 	}
-	if ((have_source = cli_source_check(&cs)) < 0) {
-		snprintf(msg, sizeof(msg), "%s", err_msg());
-		goto usage;
-	}
-	cli_checks_finish(&checks);
-	o.checks = checks.specs;
-	o.nchecks = checks.n;
-	one.source = cs.expect ? NULL : &cs.src;
-	one.expect = cs.expect;
-	o.configs = &one;
-	o.nconfigs = 1;
-	o.confirm_s = magic ? confirm : 0;
-	if ((st = cli_deploy_open(cli, &f, &ctx, tmp)) != CMD_OK)
-		goto out;
-	if (!have_source) {
-		/* Each machine on its own configuration from chimera.toml. */
-		if ((r = machines_configs(f.w.inv, &f.targets, "watch", &srcs, &nsrcs, &config_of)) < 0) {
-			st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
-			goto out;
-		}
-		if (!(configs = calloc(nsrcs ? nsrcs : 1, sizeof(*configs)))) {
-			st = cli_fail(cli, CMD_ERROR, "out of memory");
-			goto out;
-		}
-		for (i = 0; i < nsrcs; i++)
-			configs[i].source = &srcs[i];
-		o.configs = configs;
-		o.nconfigs = nsrcs;
-		o.config_of = config_of;
-	}
-	/* After the inventory is read: its [defaults] come under the flags, each machine's settings over those. */
-	o.profile = f.reach.profile;
-	o.activate = f.reach.activate;
-	if (!checks.n && cli_inventory(cli, &inv) == 0) {
-		o.checks = inv->defaults.checks;
-		o.nchecks = inv->defaults.nchecks;
-	}
-	if (machines_node_opts(f.w.inv, &f.targets, checks.n > 0, &nodes) < 0) {
-		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
-	o.nodes = nodes;
-	if (machines_sessions(f.w.inv, &f.w.fleet, &f.targets, o.profile, &sessions, &specs) < 0) {
-		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
-	o.sessions = sessions;
+	if (machines_node_opts(a->f.w.inv, &a->f.targets, a->checks.n > 0, &a->nodes) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	a->o.nodes = a->nodes;
+	if (machines_sessions(a->f.w.inv, &a->f.w.fleet, &a->f.targets, a->o.profile, &a->sessions, &a->specs) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	a->o.sessions = a->sessions;
 	/* The probe is a few builtins: a node that takes longer than a connection may is stuck. */
-	o.probe_timeout_s = f.reach.connect_timeout;
-	o.tmp_dir = tmp;
-	/* SIGINT/SIGTERM: finish the node steps in flight, start no more, record watch.stopped; SIGHUP: rebuild. */
+	a->o.probe_timeout_s = a->f.reach.connect_timeout;
+	a->o.tmp_dir = tmp;
+	return CMD_OK;
+}
+
+/* SIGINT/SIGTERM: finish the node steps in flight, start no more, record watch.stopped; SIGHUP: rebuild. */
+static int run_with_signals(const struct deploy_ctx *ctx, const struct target_list *targets,
+			    const struct watch_opts *o, const struct watch_hooks *hooks, struct watch_round *last)
+{
+	struct sigaction sa = { 0 }, old_int, old_term, old_hup;
+	int r;
+
 	stop_flag = reload_flag = 0;
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
@@ -311,11 +355,42 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	sigaction(SIGTERM, &sa, &old_term);
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, &old_hup);
-	r = watch_run(&ctx, &f.targets, &o, &hooks, &stop_flag, &reload_flag, &last);
+	r = watch_run(ctx, targets, o, hooks, &stop_flag, &reload_flag, last);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
-	if (r < 0) {
+	return r;
+}
+
+static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
+{
+	struct watch_args a;
+	struct deploy_ctx ctx = { 0 };
+	struct watch_round last;
+	struct view view = { .cli = cli, .tty = isatty(STDOUT_FILENO) };
+	struct watch_hooks hooks = { .round = on_round, .arg = &view };
+	char tmp[PATH_MAX] = "";
+	enum cmd_status st;
+
+	args_init(&a);
+	if (parse_args(argc, argv, &a) < 0)
+		goto usage;
+	if (a.release_node) {
+		cli_checks_release(&a.checks);
+		return release(cli, a.release_node);
+	}
+	if ((a.have_source = cli_source_check(&a.cs)) < 0) {
+		snprintf(a.msg, sizeof(a.msg), "%s", err_msg());
+		goto usage;
+	}
+	args_finish(&a);
+	if ((st = cli_deploy_open(cli, &a.f, &ctx, tmp)) != CMD_OK)
+		goto out;
+	if (!a.have_source && (st = own_configs(cli, &a)) != CMD_OK)
+		goto out;
+	if ((st = node_settings(cli, &a, tmp)) != CMD_OK)
+		goto out;
+	if (run_with_signals(&ctx, &a.f.targets, &a.o, &hooks, &last) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
@@ -324,19 +399,11 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 out:
 	if (ctx.nix)
 		ctx.nix->ops->close(ctx.nix);
-	cli_fleet_close(&f);
-	cli_checks_release(&checks);
-	free(nodes);
-	free(sessions);
-	free(specs);
-	if (configs != &one)
-		free(configs);
-	free(srcs);
-	free(config_of);
+	args_release(&a);
 	return st;
 usage:
-	cli_checks_release(&checks);
-	return cli_usage(cli, "%s", msg);
+	cli_checks_release(&a.checks);
+	return cli_usage(cli, "%s", a.msg);
 }
 
 const struct cmd_entry cmd_watch_entry = {

@@ -290,6 +290,175 @@ static int local_connect(struct executor *base, const struct target *t, struct e
 	return 0;
 }
 
+/* One run of a command: its pipes, its shell, its input, its deadline, and SIGPIPE held while it is fed. */
+struct local_call {
+	struct exec_session *s;
+	const struct exec_opts *o;
+	struct exec_result *res;
+	int held;		/* the input waits for the watch to release it */
+	long timeout_s;
+	int64_t start, deadline;
+	size_t seen;		/* output bytes the watch has seen */
+	int inp[2], outp[2], errp[2];
+	struct feed f;
+	sigset_t pipe_set, old_mask;
+	int masked, pipe_was_pending;
+	pid_t pid;
+	int ws, nap;
+};
+
+/* A write to a closed pipe raises SIGPIPE in this thread: hold it and take it back after. */
+static void call_hold_sigpipe(struct local_call *c)
+{
+	sigset_t pending;
+
+	sigemptyset(&c->pipe_set);
+	sigaddset(&c->pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &c->pipe_set, &c->old_mask);
+	c->masked = 1;
+	sigemptyset(&pending);
+	sigpending(&pending);
+	c->pipe_was_pending = sigismember(&pending, SIGPIPE) == 1;
+}
+
+/* The pipes and the shell running CMD; with PIPED, a stdin pipe fed from the input. */
+static int call_start(struct local_call *c, const char *cmd, int piped)
+{
+	int r;
+
+	if (piped && !(c->f.chunk = malloc(LOCAL_CHUNK)))
+		return err_set(ERR_NOMEM, "out of memory");
+	if ((r = local_pipe(c->s, c->outp, 0)) < 0 || (r = local_pipe(c->s, c->errp, 0)) < 0)
+		return r;
+	if (piped && (r = local_pipe(c->s, c->inp, 1)) < 0)
+		return r;
+	if ((r = local_spawn(c->s, cmd, c->inp[0], c->outp[1], c->errp[1], &c->pid)) < 0)
+		return r;
+	local_close_fd(&c->inp[0]);
+	local_close_fd(&c->outp[1]);
+	local_close_fd(&c->errp[1]);
+	c->f.fd = c->inp[1];
+	c->inp[1] = -1;
+	if (piped)
+		call_hold_sigpipe(c);
+	return 0;
+}
+
+/*
+ * How long the next poll may wait (*WAIT, -1: no limit): until the deadline and, once the
+ * output is closed, a growing nap between checks on the shell. 1 when the shell was
+ * reaped, 0 to poll, or an error (a timeout).
+ */
+static int call_wait_ms(struct local_call *c, int *wait)
+{
+	*wait = -1;
+	if (c->outp[0] < 0 && c->errp[0] < 0) {
+		/* The output is closed: the shell has ended or is about to, or closed it itself. */
+		pid_t w = waitpid(c->pid, &c->ws, WNOHANG);
+
+		if (w == c->pid) {
+			c->pid = -1;
+			return 1;
+		}
+		if (w < 0 && errno != EINTR)
+			return err_set_errno(ERR_IO, errno, "%s: cannot wait for the command", c->s->name);
+		c->nap = c->nap ? c->nap * 2 : 1;
+		if (c->nap > LOCAL_NAP_MAX)
+			c->nap = LOCAL_NAP_MAX;
+		*wait = c->nap;
+	}
+	if (c->deadline) {
+		int64_t left = c->deadline - clock_mono_ms();
+
+		if (left <= 0)
+			return err_set(ERR_TIMEOUT, "%s: command timed out after %lds", c->s->name, c->timeout_s);
+		if (left > 60000)
+			left = 60000;
+		if (*wait < 0 || left < *wait)
+			*wait = (int)left;
+	}
+	return 0;
+}
+
+/* Show the watch what came, if anything did: it may restart the deadline or release the input. */
+static void call_watch(struct local_call *c)
+{
+	const struct exec_opts *o = c->o;
+	unsigned flags;
+
+	if (!o || !o->watch || c->res->out.len + c->res->err.len == c->seen)
+		return;
+	flags = o->watch(c->res, o->watch_arg);
+	c->seen = c->res->out.len + c->res->err.len;
+	if ((flags & EXEC_WATCH_RESTART) && c->timeout_s > 0)
+		c->deadline = clock_mono_ms() + (int64_t)c->timeout_s * 1000;
+	if (flags & EXEC_WATCH_RELEASE)
+		c->held = 0;
+}
+
+/* Wait up to WAIT ms, then read what the shell wrote and feed it what it can take. */
+static int call_poll(struct local_call *c, int wait)
+{
+	struct pollfd p[3];
+	int *which[3];
+	nfds_t n = 0, i;
+	int r;
+
+	if (c->outp[0] >= 0) {
+		p[n] = (struct pollfd){ .fd = c->outp[0], .events = POLLIN };
+		which[n++] = &c->outp[0];
+	}
+	if (c->errp[0] >= 0) {
+		p[n] = (struct pollfd){ .fd = c->errp[0], .events = POLLIN };
+		which[n++] = &c->errp[0];
+	}
+	if (c->f.fd >= 0 && !c->held) {
+		p[n] = (struct pollfd){ .fd = c->f.fd, .events = POLLOUT };
+		which[n++] = &c->f.fd;
+	}
+	if (poll(p, n, wait) < 0) {
+		if (errno == EINTR)
+			return 0;
+		return err_set_errno(ERR_IO, errno, "%s: cannot wait for the command", c->s->name);
+	}
+	for (i = 0; i < n; i++) {
+		if (!p[i].revents)
+			continue;
+		if (which[i] == &c->f.fd)
+			r = local_feed(c->s, &c->f);
+		else
+			r = local_drain(c->s, which[i], which[i] == &c->outp[0] ? &c->res->out : &c->res->err, c->res);
+		if (r < 0)
+			return r;
+	}
+	call_watch(c);
+	return 0;
+}
+
+/* Kill and reap a shell still running, close every pipe, take back a SIGPIPE we caused, free. */
+static void call_end(struct local_call *c)
+{
+	if (c->pid > 0)
+		local_kill(c->pid);
+	local_close_fd(&c->inp[0]);
+	local_close_fd(&c->inp[1]);
+	local_close_fd(&c->outp[0]);
+	local_close_fd(&c->outp[1]);
+	local_close_fd(&c->errp[0]);
+	local_close_fd(&c->errp[1]);
+	local_close_fd(&c->f.fd);
+	if (c->masked) {
+		if (c->f.epipe && !c->pipe_was_pending) {
+			struct timespec zero = { 0, 0 };
+
+			while (sigtimedwait(&c->pipe_set, NULL, &zero) < 0 && errno == EINTR)
+				;
+		}
+		pthread_sigmask(SIG_SETMASK, &c->old_mask, NULL);
+	}
+	free(c->f.chunk);
+}
+
 /*
  * The port's run: output is read until both streams reach EOF (so a background job that
  * keeps them open holds the command, as under SSH), then the shell is reaped. On timeout
@@ -299,147 +468,33 @@ static int local_connect(struct executor *base, const struct target *t, struct e
 static int local_run(struct exec_session *s, const char *cmd, const struct exec_opts *o, struct exec_result *res)
 {
 	const struct exec_input *in = o ? o->input : NULL;
-	int held = o && o->hold_input;
-	int piped = held || (in && in->head_len + in->len > 0);
-	long timeout_s = o && o->timeout_s > 0 ? o->timeout_s : s->ex->timeout_s;
-	int64_t start = clock_mono_ms();
-	int64_t deadline = timeout_s > 0 ? start + (int64_t)timeout_s * 1000 : 0;
-	size_t seen = 0;
-	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	struct feed f = { .in = in, .fd = -1 };
-	sigset_t pipe_set, old_mask, pending;
-	int masked = 0, pipe_was_pending = 0;
-	pid_t pid = -1;
-	int ws = 0, nap = 0, r = 0;
+	struct local_call c = { .s = s, .o = o, .res = res, .held = o && o->hold_input, .inp = { -1, -1 },
+				.outp = { -1, -1 }, .errp = { -1, -1 }, .f = { .in = in, .fd = -1 }, .pid = -1 };
+	int piped = c.held || (in && in->head_len + in->len > 0);
+	int wait, r;
 
+	c.timeout_s = o && o->timeout_s > 0 ? o->timeout_s : s->ex->timeout_s;
+	c.start = clock_mono_ms();
+	c.deadline = c.timeout_s > 0 ? c.start + (int64_t)c.timeout_s * 1000 : 0;
 	res->status = -1;
 	res->signal[0] = '\0';
-	if (piped && !(f.chunk = malloc(LOCAL_CHUNK))) {
-		r = err_set(ERR_NOMEM, "out of memory");
+	if ((r = call_start(&c, cmd, piped)) < 0)
 		goto out;
-	}
-	if ((r = local_pipe(s, outp, 0)) < 0 || (r = local_pipe(s, errp, 0)) < 0)
-		goto out;
-	if (piped && (r = local_pipe(s, inp, 1)) < 0)
-		goto out;
-	if ((r = local_spawn(s, cmd, inp[0], outp[1], errp[1], &pid)) < 0)
-		goto out;
-	local_close_fd(&inp[0]);
-	local_close_fd(&outp[1]);
-	local_close_fd(&errp[1]);
-	f.fd = inp[1];
-	inp[1] = -1;
-	if (piped) {
-		/* A write to a closed pipe raises SIGPIPE in this thread: hold it and take it back after. */
-		sigemptyset(&pipe_set);
-		sigaddset(&pipe_set, SIGPIPE);
-		pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
-		masked = 1;
-		sigemptyset(&pending);
-		sigpending(&pending);
-		pipe_was_pending = sigismember(&pending, SIGPIPE) == 1;
-	}
-
-	for (;;) {
-		struct pollfd p[3];
-		int *which[3];
-		nfds_t n = 0, i;
-		int wait = -1;
-
-		if (outp[0] < 0 && errp[0] < 0) {
-			/* The output is closed: the shell has ended or is about to, or closed it itself. */
-			pid_t w = waitpid(pid, &ws, WNOHANG);
-
-			if (w == pid) {
-				pid = -1;
-				break;
-			}
-			if (w < 0 && errno != EINTR) {
-				r = err_set_errno(ERR_IO, errno, "%s: cannot wait for the command", s->name);
-				goto out;
-			}
-			nap = nap ? nap * 2 : 1;
-			if (nap > LOCAL_NAP_MAX)
-				nap = LOCAL_NAP_MAX;
-			wait = nap;
-		}
-		if (deadline) {
-			int64_t left = deadline - clock_mono_ms();
-
-			if (left <= 0) {
-				r = err_set(ERR_TIMEOUT, "%s: command timed out after %lds", s->name, timeout_s);
-				goto out;
-			}
-			if (left > 60000)
-				left = 60000;
-			if (wait < 0 || left < wait)
-				wait = (int)left;
-		}
-		if (outp[0] >= 0) {
-			p[n] = (struct pollfd){ .fd = outp[0], .events = POLLIN };
-			which[n++] = &outp[0];
-		}
-		if (errp[0] >= 0) {
-			p[n] = (struct pollfd){ .fd = errp[0], .events = POLLIN };
-			which[n++] = &errp[0];
-		}
-		if (f.fd >= 0 && !held) {
-			p[n] = (struct pollfd){ .fd = f.fd, .events = POLLOUT };
-			which[n++] = &f.fd;
-		}
-		if (poll(p, n, wait) < 0) {
-			if (errno == EINTR)
-				continue;
-			r = err_set_errno(ERR_IO, errno, "%s: cannot wait for the command", s->name);
+	while ((r = call_wait_ms(&c, &wait)) == 0)
+		if ((r = call_poll(&c, wait)) < 0)
 			goto out;
-		}
-		for (i = 0; i < n; i++) {
-			if (!p[i].revents)
-				continue;
-			if (which[i] == &f.fd)
-				r = local_feed(s, &f);
-			else
-				r = local_drain(s, which[i], which[i] == &outp[0] ? &res->out : &res->err, res);
-			if (r < 0)
-				goto out;
-		}
-		if (o && o->watch && res->out.len + res->err.len != seen) {
-			unsigned flags = o->watch(res, o->watch_arg);
-
-			seen = res->out.len + res->err.len;
-			if ((flags & EXEC_WATCH_RESTART) && timeout_s > 0)
-				deadline = clock_mono_ms() + (int64_t)timeout_s * 1000;
-			if (flags & EXEC_WATCH_RELEASE)
-				held = 0;
-		}
-	}
-	if (WIFEXITED(ws)) {
-		res->status = WEXITSTATUS(ws);
-	} else if (WIFSIGNALED(ws)) {
+	if (r < 0)
+		goto out;
+	r = 0;
+	if (WIFEXITED(c.ws)) {
+		res->status = WEXITSTATUS(c.ws);
+	} else if (WIFSIGNALED(c.ws)) {
 		res->status = -1;
-		local_signal_name(WTERMSIG(ws), res->signal, sizeof(res->signal));
+		local_signal_name(WTERMSIG(c.ws), res->signal, sizeof(res->signal));
 	}
 out:
-	if (pid > 0)
-		local_kill(pid);
-	local_close_fd(&inp[0]);
-	local_close_fd(&inp[1]);
-	local_close_fd(&outp[0]);
-	local_close_fd(&outp[1]);
-	local_close_fd(&errp[0]);
-	local_close_fd(&errp[1]);
-	local_close_fd(&f.fd);
-	if (masked) {
-		if (f.epipe && !pipe_was_pending) {
-			struct timespec zero = { 0, 0 };
-
-			while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
-				;
-		}
-		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-	}
-	free(f.chunk);
-	res->ms = clock_mono_ms() - start;
+	call_end(&c);
+	res->ms = clock_mono_ms() - c.start;
 	return r;
 }
 

@@ -287,6 +287,84 @@ static int ssh_feed(struct exec_session *s, ssh_channel ch, const struct exec_in
 	return 0;
 }
 
+/*
+ * Open a session channel on CH and start CMD on it without blocking, so our loop
+ * acknowledges each reply at once; CB goes on the channel once it is open.
+ */
+static int ssh_start(struct exec_session *s, ssh_channel ch, ssh_event ev, const char *cmd,
+		     struct ssh_channel_callbacks_struct *cb, int64_t deadline, long timeout_s)
+{
+	int rc, r;
+
+	ssh_set_blocking(s->ssh, 0);
+	while ((rc = ssh_channel_open_session(ch)) == SSH_AGAIN)
+		if ((r = ssh_wait(s, ev, deadline, timeout_s)) < 0)
+			return r;
+	if (rc != SSH_OK)
+		return err_set(ERR_IO, "%s: cannot open a session channel: %s", s->name, ssh_get_error(s->ssh));
+	ssh_callbacks_init(cb);
+	ssh_set_channel_callbacks(ch, cb);
+	while ((rc = ssh_channel_request_exec(ch, cmd)) == SSH_AGAIN)
+		if ((r = ssh_wait(s, ev, deadline, timeout_s)) < 0)
+			return r;
+	ssh_set_blocking(s->ssh, 1);
+	if (rc != SSH_OK)
+		return err_set(ERR_IO, "%s: cannot start command: %s", s->name, ssh_get_error(s->ssh));
+	return 0;
+}
+
+/*
+ * The command runs: feed its input (once the watch releases it, when held), read its
+ * output through the callbacks into ST, show the watch what came, until the channel closes
+ * or both EOF and the exit status came. The deadline (0: none) restarts when the watch says.
+ */
+static int ssh_pump(struct exec_session *s, ssh_channel ch, ssh_event ev, const struct exec_opts *o,
+		    struct run_state *st, int64_t deadline, long timeout_s)
+{
+	const struct exec_input *in = o ? o->input : NULL;
+	struct exec_result *res = st->res;
+	uint64_t off = 0;
+	size_t seen = 0;
+	int fed = 0, held = o && o->hold_input, r;
+
+	while (!st->closed && !(st->eof && st->got_status)) {
+		int wait = 1000;
+
+		if (deadline) {
+			int64_t left = deadline - clock_mono_ms();
+
+			if (left <= 0) {
+				/* Ask sshd to kill the command (OpenSSH 7.9+ honours it without a tty). */
+				ssh_channel_request_send_signal(ch, "KILL");
+				return err_set(ERR_TIMEOUT, "%s: command timed out after %lds", s->name, timeout_s);
+			}
+			if (left < wait)
+				wait = (int)left;
+		}
+		if (!fed && !held) {
+			if ((r = ssh_feed(s, ch, in, &off, &fed)) < 0)
+				return r;
+			if (!fed && ssh_channel_window_size(ch) > 0)
+				wait = 0;
+		}
+		quick_ack(s);
+		if (ssh_event_dopoll(ev, wait) == SSH_ERROR)
+			return err_set(ERR_IO, "%s: connection lost: %s", s->name, ssh_get_error(s->ssh));
+		if (o && o->watch && res->out.len + res->err.len != seen) {
+			unsigned flags = o->watch(res, o->watch_arg);
+
+			seen = res->out.len + res->err.len;
+			if ((flags & EXEC_WATCH_RESTART) && timeout_s > 0)
+				deadline = clock_mono_ms() + timeout_s * 1000;
+			if (flags & EXEC_WATCH_RELEASE)
+				held = 0;
+		}
+	}
+	if (!st->got_status)
+		return err_set(ERR_IO, "%s: channel closed without an exit status", s->name);
+	return 0;
+}
+
 static int ssh_ex_run(struct exec_session *s, const char *cmd, const struct exec_opts *o, struct exec_result *res)
 {
 	struct run_state st = { .res = res };
@@ -298,12 +376,8 @@ static int ssh_ex_run(struct exec_session *s, const char *cmd, const struct exec
 		.channel_exit_status_function = on_exit_status,
 		.channel_exit_signal_function = on_exit_signal,
 	};
-	const struct exec_input *in = o ? o->input : NULL;
 	long timeout_s = o && o->timeout_s > 0 ? o->timeout_s : s->ex->timeout_s;
 	int64_t start = clock_mono_ms(), deadline;
-	uint64_t off = 0;
-	size_t seen = 0;
-	int fed = 0, held = o && o->hold_input, rc;
 	ssh_channel ch = NULL;
 	ssh_event ev = NULL;
 	int r = 0;
@@ -317,63 +391,8 @@ static int ssh_ex_run(struct exec_session *s, const char *cmd, const struct exec
 		r = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	/* Open and exec without blocking, so our loop acknowledges each reply at once. */
-	ssh_set_blocking(s->ssh, 0);
-	while ((rc = ssh_channel_open_session(ch)) == SSH_AGAIN)
-		if ((r = ssh_wait(s, ev, deadline, timeout_s)) < 0)
-			goto out;
-	if (rc != SSH_OK) {
-		r = err_set(ERR_IO, "%s: cannot open a session channel: %s", s->name, ssh_get_error(s->ssh));
-		goto out;
-	}
-	ssh_callbacks_init(&cb);
-	ssh_set_channel_callbacks(ch, &cb);
-	while ((rc = ssh_channel_request_exec(ch, cmd)) == SSH_AGAIN)
-		if ((r = ssh_wait(s, ev, deadline, timeout_s)) < 0)
-			goto out;
-	ssh_set_blocking(s->ssh, 1);
-	if (rc != SSH_OK) {
-		r = err_set(ERR_IO, "%s: cannot start command: %s", s->name, ssh_get_error(s->ssh));
-		goto out;
-	}
-	while (!st.closed && !(st.eof && st.got_status)) {
-		int wait = 1000;
-
-		if (deadline) {
-			int64_t left = deadline - clock_mono_ms();
-
-			if (left <= 0) {
-				/* Ask sshd to kill the command (OpenSSH 7.9+ honours it without a tty). */
-				ssh_channel_request_send_signal(ch, "KILL");
-				r = err_set(ERR_TIMEOUT, "%s: command timed out after %lds", s->name, timeout_s);
-				goto out;
-			}
-			if (left < wait)
-				wait = (int)left;
-		}
-		if (!fed && !held) {
-			if ((r = ssh_feed(s, ch, in, &off, &fed)) < 0)
-				goto out;
-			if (!fed && ssh_channel_window_size(ch) > 0)
-				wait = 0;
-		}
-		quick_ack(s);
-		if (ssh_event_dopoll(ev, wait) == SSH_ERROR) {
-			r = err_set(ERR_IO, "%s: connection lost: %s", s->name, ssh_get_error(s->ssh));
-			goto out;
-		}
-		if (o && o->watch && res->out.len + res->err.len != seen) {
-			unsigned flags = o->watch(res, o->watch_arg);
-
-			seen = res->out.len + res->err.len;
-			if ((flags & EXEC_WATCH_RESTART) && timeout_s > 0)
-				deadline = clock_mono_ms() + timeout_s * 1000;
-			if (flags & EXEC_WATCH_RELEASE)
-				held = 0;
-		}
-	}
-	if (!st.got_status)
-		r = err_set(ERR_IO, "%s: channel closed without an exit status", s->name);
+	if ((r = ssh_start(s, ch, ev, cmd, &cb, deadline, timeout_s)) == 0)
+		r = ssh_pump(s, ch, ev, o, &st, deadline, timeout_s);
 out:
 	ssh_set_blocking(s->ssh, 1);
 	res->ms = clock_mono_ms() - start;

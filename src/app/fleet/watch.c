@@ -596,17 +596,134 @@ static json_t *round_doc(const struct watch_job *job, const struct watch_round *
 	return p;
 }
 
+/* The job's nodes (sorted by name too) and configurations, from TARGETS; each node's name goes in NAMES. */
+static int job_setup(struct watch_job *job, const struct target_list *targets, json_t *names)
+{
+	const struct watch_opts *opts = job->opts;
+	struct deployment_id id;
+	size_t i;
+	int r;
+
+	if ((r = deployment_id_generate(&id, (uint64_t)clock_wall_ms())) < 0)
+		return r;
+	deployment_id_format(&id, job->id, sizeof(job->id));
+	job->nodes = calloc(targets->n ? targets->n : 1, sizeof(*job->nodes));
+	job->by_name = calloc(targets->n ? targets->n : 1, sizeof(*job->by_name));
+	job->cfgs = calloc(opts->nconfigs, sizeof(*job->cfgs));
+	if (!job->nodes || !job->by_name || !job->cfgs || !names)
+		return err_set(ERR_NOMEM, "out of memory");
+	job->ncfgs = opts->nconfigs;
+	for (i = 0; i < job->ncfgs; i++) {
+		job->cfgs[i] = (struct watch_cfg){ .job = job, .c = &opts->configs[i], .probe_plain = BUF_INIT(0),
+						   .probe_verify = BUF_INIT(0) };
+	}
+	job->n = targets->n;
+	for (i = 0; i < job->n; i++) {
+		struct watch_node *w = &job->nodes[i];
+
+		w->target = targets->items[i];
+		fleet_node_name(&w->target, w->name, sizeof(w->name));
+		w->config = opts->config_of ? opts->config_of[i] : 0;
+		if (w->config >= job->ncfgs)
+			return err_set(ERR_INVALID, "%s: configuration %zu of %zu", w->name, w->config + 1, job->ncfgs);
+		w->expected = job->cfgs[w->config].path;
+		w->profile = fleet_profile(&job->ctx->fleet, &w->target, opts->profile);
+		w->activate = fleet_activate(&job->ctx->fleet, &w->target, opts->activate);
+		w->checks = opts->nodes && opts->nodes[i].checks ? opts->nodes[i].checks : opts->checks;
+		w->nchecks = opts->nodes && opts->nodes[i].checks ? opts->nodes[i].nchecks : opts->nchecks;
+		w->sessions = opts->sessions ? &opts->sessions[i] : NULL;
+		if ((r = profile_path_check(w->profile)) < 0)
+			return r;
+		json_array_append_new(names, json_string(job->nodes[i].name));
+	}
+	for (i = 0; i < job->n; i++)
+		job->by_name[i] = &job->nodes[i];
+	qsort(job->by_name, job->n, sizeof(*job->by_name), by_name_cmp);
+	return 0;
+}
+
+/* Free what job_setup and the rounds made: sessions, plans, probes, the node tables. */
+static void job_release(struct watch_job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->n; i++)
+		drop_session(&job->nodes[i]);
+	for (i = 0; i < job->ncfgs; i++) {
+		deploy_plan_free(job->cfgs[i].plan);
+		buf_release(&job->cfgs[i].probe_plain);
+		buf_release(&job->cfgs[i].probe_verify);
+	}
+	free(job->cfgs);
+	free(job->by_name);
+	free(job->nodes);
+	pthread_mutex_destroy(&job->lock);
+}
+
+/* watch.started: the configurations, NAMES (taken), the interval and the heal settings. */
+static void job_started(struct watch_job *job, json_t *names)
+{
+	const struct watch_opts *opts = job->opts;
+	json_t *started;
+
+	started = json_pack("{s:o, s:o, s:I, s:b, s:i}", "configurations", configs_doc(job), "nodes", names,
+			    "interval_s", (json_int_t)opts->interval_s, "heal", opts->heal, "max_heal_attempts",
+			    opts->max_heal_attempts);
+	if (started && job->ncfgs == 1)
+		json_object_set_new(started, "path", json_string(job->cfgs[0].path));
+	job_record(job, "watch.started", NULL, started);
+}
+
+/*
+ * Round RD->round, begun at T0: rebuild what changed (every configuration when RELOAD was
+ * set), read the releases, every node in parallel, then the counts and watch.round.
+ */
+static int job_round(struct watch_job *job, struct watch_round *rd, volatile sig_atomic_t *reload, int64_t t0)
+{
+	const struct watch_opts *opts = job->opts;
+	struct ledger_filter since = { .since = job->seen_seq };
+	int all_cfgs = *reload;
+	size_t i;
+	int r;
+
+	*reload = 0;
+	if ((r = job_build(job, all_cfgs, 0)) < 0)
+		return r;
+	/* A release not read now is read next round (seen_seq stays), but say so. */
+	if (ledger_scan(job->ctx->fleet.ledger, &since, on_release_event, job) < 0)
+		log_kv(LOG_WARN, "watch", "cannot read releases from the ledger; trying again next round", "error",
+		       err_msg(), (const char *)NULL);
+	job->verify = opts->verify_every > 0 && rd->round % (uint64_t)opts->verify_every == 0;
+	for (i = 0; i < job->n; i++) {
+		job->nodes[i].last = job->nodes[i].state;
+		job->nodes[i].state = WATCH_UNKNOWN;
+	}
+	if ((r = pool_run(job->n, job->ctx->fleet.parallel, node_round, job)) < 0)
+		return r;
+	rd->nodes = job->n;
+	rd->congruent = rd->drifted = rd->healed = rd->failed = rd->unreachable = rd->quarantined = 0;
+	for (i = 0; i < job->n; i++) {
+		struct watch_node *w = &job->nodes[i];
+
+		count(rd, w);
+		if (w->state == WATCH_UNREACHABLE && w->last != WATCH_UNREACHABLE)
+			job_record(job, "watch.node.unreachable", w->name, json_pack("{s:s}", "reason", w->reason));
+	}
+	rd->ms = clock_mono_ms() - t0;
+	rd->rss_kb = self_rss_kb();
+	job_record(job, "watch.round", NULL, round_doc(job, rd));
+	return 0;
+}
+
 int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, const struct watch_opts *opts,
 	      const struct watch_hooks *hooks, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
 	      struct watch_round *last)
 {
 	struct watch_job job = { .ctx = ctx, .opts = opts };
-	struct deployment_id id;
 	struct ledger_filter all = { .topic = NULL };
 	struct watch_round rd = { 0 };
 	const char *why = "done";
-	json_t *names = NULL, *started;
-	size_t i;
+	json_t *names = NULL;
 	int r;
 
 	memset(last, 0, sizeof(*last));
@@ -620,89 +737,20 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 	}
 	if ((r = profile_path_check(opts->profile)) < 0)
 		goto out;
-	if ((r = deployment_id_generate(&id, (uint64_t)clock_wall_ms())) < 0)
+	if ((r = job_setup(&job, targets, (names = json_array()))) < 0)
 		goto out;
-	deployment_id_format(&id, job.id, sizeof(job.id));
-	job.nodes = calloc(targets->n ? targets->n : 1, sizeof(*job.nodes));
-	job.by_name = calloc(targets->n ? targets->n : 1, sizeof(*job.by_name));
-	job.cfgs = calloc(opts->nconfigs, sizeof(*job.cfgs));
-	names = json_array();
-	if (!job.nodes || !job.by_name || !job.cfgs || !names) {
-		r = err_set(ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	job.ncfgs = opts->nconfigs;
-	for (i = 0; i < job.ncfgs; i++) {
-		job.cfgs[i] = (struct watch_cfg){ .job = &job, .c = &opts->configs[i], .probe_plain = BUF_INIT(0),
-						  .probe_verify = BUF_INIT(0) };
-	}
-	job.n = targets->n;
-	for (i = 0; i < job.n; i++) {
-		struct watch_node *w = &job.nodes[i];
-
-		w->target = targets->items[i];
-		fleet_node_name(&w->target, w->name, sizeof(w->name));
-		w->config = opts->config_of ? opts->config_of[i] : 0;
-		if (w->config >= job.ncfgs) {
-			r = err_set(ERR_INVALID, "%s: configuration %zu of %zu", w->name, w->config + 1, job.ncfgs);
-			goto out;
-		}
-		w->expected = job.cfgs[w->config].path;
-		w->profile = fleet_profile(&ctx->fleet, &w->target, opts->profile);
-		w->activate = fleet_activate(&ctx->fleet, &w->target, opts->activate);
-		w->checks = opts->nodes && opts->nodes[i].checks ? opts->nodes[i].checks : opts->checks;
-		w->nchecks = opts->nodes && opts->nodes[i].checks ? opts->nodes[i].nchecks : opts->nchecks;
-		w->sessions = opts->sessions ? &opts->sessions[i] : NULL;
-		if ((r = profile_path_check(w->profile)) < 0)
-			goto out;
-		json_array_append_new(names, json_string(job.nodes[i].name));
-	}
-	for (i = 0; i < job.n; i++)
-		job.by_name[i] = &job.nodes[i];
-	qsort(job.by_name, job.n, sizeof(*job.by_name), by_name_cmp);
 	if ((r = job_build(&job, 1, 1)) < 0)
 		goto out;
 	/* Quarantines outlive a watch: fold them in from the ledger, in order; releases count from here on. */
 	if ((r = ledger_scan(ctx->fleet.ledger, &all, on_quarantine_event, &job)) < 0)
 		goto out;
-	started = json_pack("{s:o, s:o, s:I, s:b, s:i}", "configurations", configs_doc(&job), "nodes", names,
-			    "interval_s", (json_int_t)opts->interval_s, "heal", opts->heal, "max_heal_attempts",
-			    opts->max_heal_attempts);
+	job_started(&job, names);
 	names = NULL;
-	if (started && job.ncfgs == 1)
-		json_object_set_new(started, "path", json_string(job.cfgs[0].path));
-	job_record(&job, "watch.started", NULL, started);
 	for (rd.round = 1; !*stop && (!opts->rounds || rd.round <= opts->rounds); rd.round++) {
 		int64_t t0 = clock_mono_ms();
-		struct ledger_filter since = { .since = job.seen_seq };
-		int all_cfgs = *reload;
 
-		*reload = 0;
-		if ((r = job_build(&job, all_cfgs, 0)) < 0)
+		if ((r = job_round(&job, &rd, reload, t0)) < 0)
 			goto out;
-		/* A release not read now is read next round (seen_seq stays), but say so. */
-		if (ledger_scan(ctx->fleet.ledger, &since, on_release_event, &job) < 0)
-			log_kv(LOG_WARN, "watch", "cannot read releases from the ledger; trying again next round", "error",
-			       err_msg(), (const char *)NULL);
-		job.verify = opts->verify_every > 0 && rd.round % (uint64_t)opts->verify_every == 0;
-		for (i = 0; i < job.n; i++) {
-			job.nodes[i].last = job.nodes[i].state;
-			job.nodes[i].state = WATCH_UNKNOWN;
-		}
-		if ((r = pool_run(job.n, ctx->fleet.parallel, node_round, &job)) < 0)
-			goto out;
-		rd.nodes = job.n;
-		rd.congruent = rd.drifted = rd.healed = rd.failed = rd.unreachable = rd.quarantined = 0;
-		for (i = 0; i < job.n; i++) {
-			struct watch_node *w = &job.nodes[i];
-
-			count(&rd, w);
-			if (w->state == WATCH_UNREACHABLE && w->last != WATCH_UNREACHABLE)
-				job_record(&job, "watch.node.unreachable", w->name, json_pack("{s:s}", "reason", w->reason));
-		}
-		rd.ms = clock_mono_ms() - t0;
-		rd.rss_kb = self_rss_kb();
-		job_record(&job, "watch.round", NULL, round_doc(&job, &rd));
 		*last = rd;
 		if (hooks && hooks->round)
 			hooks->round(&rd, job.nodes, job.n, job.ncfgs == 1 ? job.cfgs[0].path : NULL, hooks->arg);
@@ -717,17 +765,7 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 	r = 0;
 out:
 	json_decref(names);
-	for (i = 0; i < job.n; i++)
-		drop_session(&job.nodes[i]);
-	for (i = 0; i < job.ncfgs; i++) {
-		deploy_plan_free(job.cfgs[i].plan);
-		buf_release(&job.cfgs[i].probe_plain);
-		buf_release(&job.cfgs[i].probe_verify);
-	}
-	free(job.cfgs);
-	free(job.by_name);
-	free(job.nodes);
-	pthread_mutex_destroy(&job.lock);
+	job_release(&job);
 	return r;
 }
 
