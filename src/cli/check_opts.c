@@ -4,6 +4,7 @@
 #include "util/err.h"
 
 #include <stdlib.h>
+#include "util/banned.h"
 
 void cli_checks_init(struct cli_checks *c)
 {

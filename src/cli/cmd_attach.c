@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 enum { ATTACH_OPT_PRINT = 1300 };
 

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 enum { OPT_PLATFORM = 2300, OPT_VERIFY, OPT_OUT, OPT_ARTIFACT };
 

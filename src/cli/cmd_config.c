@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 struct setting {
 	const char *name;

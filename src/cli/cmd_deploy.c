@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 static void on_step(size_t slot, const struct deploy_node *n, void *arg)
 {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 /* How long one wait of --follow lasts before it looks again (a safety net: appends wake it). */
 #define FOLLOW_WAIT_MS 5000

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 enum { FACTS_OPT_REFRESH = 2000 };
 

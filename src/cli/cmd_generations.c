@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include "util/banned.h"
 
 static void format_time(int64_t t, char *out, size_t len)
 {

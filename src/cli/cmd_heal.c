@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 enum { OPT_PLATFORM = 2400, OPT_WRITE };
 

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 static enum cmd_status cmd_help_exec(struct cli *cli, int argc, char **argv)
 {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 static enum cmd_status lab_show_status(struct cli *cli, const struct lab *lab)
 {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 static enum cmd_status ledger_verify_cmd(struct cli *cli, struct ledger *l)
 {

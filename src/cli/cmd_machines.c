@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "util/banned.h"
 
 #define TAGS_GIVEN_MAX INV_TAGS_MAX
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 enum {
 	OPT_PLATFORM = 2500,

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 enum { RUN_OPT_REPLACE = 1200, RUN_OPT_NIX_SHELL };
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 enum { OPT_FILE = 2000, OPT_OWNER, OPT_DIR };
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 struct services_view {
 	bool tty;

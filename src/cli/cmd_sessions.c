@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "util/banned.h"
 
 /* CREATED as UTC text. */
 static void format_time(int64_t created, char *out, size_t len)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 static void on_done(const struct status_node *n, size_t done, size_t total, void *arg)
 {

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include "util/banned.h"
 
 /* The most we read from stdin. */
 #define TOML_INPUT_MAX (64u << 20)

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include <stdio.h>
+#include "util/banned.h"
 
 static enum cmd_status cmd_version_exec(struct cli *cli, int argc, char **argv)
 {

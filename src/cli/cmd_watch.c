@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 #define WATCH_TABLE_ALL 40	/* up to this many nodes, the live table lists every one */
 

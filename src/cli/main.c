@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_deploy_entry,

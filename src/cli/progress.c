@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 #define LIVE_LINES 16	/* most node lines drawn at once */
 

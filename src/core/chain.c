@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 const char chain_genesis_hash[SHA3_256_HEX] =
 	"0000000000000000000000000000000000000000000000000000000000000000";

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 /* Keys that may appear once; a bit each in the parser's "seen" mask. */
 enum facts_key {

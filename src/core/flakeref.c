@@ -7,6 +7,7 @@
 #include "core/target.h"
 #include "util/err.h"
 #include "util/text.h"
+#include "util/banned.h"
 
 #define QUOTE_MAX 128
 

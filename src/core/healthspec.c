@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/banned.h"
 
 #define QUOTE_MAX 128
 #define WHY_MAX 160

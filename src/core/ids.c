@@ -8,6 +8,7 @@
 
 #include "util/err.h"
 #include "util/text.h"
+#include "util/banned.h"
 
 #define QUOTE_MAX 128
 

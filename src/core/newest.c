@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 int newest_add(struct newest *nw, const char *node, int64_t seq)
 {

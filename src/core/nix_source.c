@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "util/banned.h"
 
 /* A Nix identifier: [A-Za-z_][A-Za-z0-9_'-]*. */
 static int nix_ident_ok(const char *s)

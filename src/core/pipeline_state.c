@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/banned.h"
 
 #define QUOTE_MAX 128
 

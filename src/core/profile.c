@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 static bool profile_char_ok(char c)
 {

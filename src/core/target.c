@@ -9,6 +9,7 @@
 
 #include "util/err.h"
 #include "util/text.h"
+#include "util/banned.h"
 
 #define QUOTE_MAX 128
 #define LABEL_MAX 63

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 /* A row's payload fields: each "name" or "name note", ending with NULL. */
 #define FIELDS(...) ((const char *const[]){ __VA_ARGS__, NULL })

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 static void chunk_nonce(uint8_t nonce[CIPHER_NONCE_LEN], uint64_t counter, int last)
 {

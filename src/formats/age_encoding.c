@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
+#include "util/banned.h"
 
 /* Bech32 (BIP 173) */
 

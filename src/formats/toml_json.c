@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 /* The shortest "%g" text that reads back as F exactly; inf, -inf and nan as toml-test writes them. */
 static void format_float(double f, char *dst, size_t n)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 /* The span of LEN bytes at OFF, with its line and column (in characters). */
 struct toml_span toml_span_at(struct parser *p, size_t off, size_t len)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 /* ASCII digits only, whatever the locale. */
 bool toml_is_digit(int c)

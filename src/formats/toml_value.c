@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 /* Set and return ERR_NOMEM. */
 int toml_nomem(void)

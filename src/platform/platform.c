@@ -6,6 +6,7 @@
 #include "util/err.h"
 
 #include <string.h>
+#include "util/banned.h"
 
 /* The built-in platforms, in the order usage texts name them: add a platform here. */
 static const struct platform *const builtin[] = {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 static const char *const severity_names[SIM_SEVERITIES] = { "critical", "high", "medium", "low" };
 static const char *const fix_names[] = { "none", "heal", "suggest" };

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 void http_response_init(struct http_response *res)
 {

@@ -1,5 +1,6 @@
 /* Helpers every signer back end shares. */
 #include "ports/signer.h"
+#include "util/banned.h"
 
 void signer_close(struct signer *s)
 {

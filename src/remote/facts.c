@@ -2,6 +2,7 @@
 #include "remote/facts.h"
 #include "util/err.h"
 #include "util/shell.h"
+#include "util/banned.h"
 
 /*
  * One round: builtins where they do the job, one process each for uname -m, nproc, df,

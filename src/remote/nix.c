@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 static int add_quoted(struct buf *cmd, const char *before, const char *word, const char *after)
 {

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 static const char *const action_names[] = {
 	[SERVICES_LIST] = "list",

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 #define TMUX "tmux -L " SESSION_SOCKET
 #define NEED_TMUX "command -v tmux >/dev/null 2>&1 || { echo 'tmux is not installed on this node' >&2; exit 127; }\n"

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 static int sqlite_open_url(const char *rest, const char *state_dir, struct ledger **out)
 {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 /* Resolve "@NAME" list elements; only "@lab" (every lab node) exists so far. */
 static int add_group(const char *name, size_t len, struct target_list *l, void *arg)

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 static int open_ssh(const struct transport_params *p, struct executor **out)
 {

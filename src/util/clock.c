@@ -4,6 +4,7 @@
 #include <string.h>
 #include <errno.h>
 #include <time.h>
+#include "util/banned.h"
 
 int64_t clock_wall_ms(void)
 {

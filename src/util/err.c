@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 static _Thread_local char err_buf[1024];
 static _Thread_local int err_last;

@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 #include <pthread.h>
+#include "util/banned.h"
 
 static EVP_MD *sha3_md;
 static pthread_once_t sha3_once = PTHREAD_ONCE_INIT;

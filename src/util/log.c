@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 static const char *const level_names[] = { "error", "warn", "info", "debug", "trace" };
 

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include "util/banned.h"
 
 #define POOL_STACK (1024 * 1024)
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 int proc_which(const char *name, char *out, size_t outlen)
 {

@@ -2,6 +2,7 @@
 #include "util/shell.h"
 
 #include <string.h>
+#include "util/banned.h"
 
 int shell_quote(struct buf *out, const char *s)
 {

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdint.h>
+#include "util/banned.h"
 
 size_t text_distance(const char *a, size_t an, const char *b, size_t bn)
 {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 struct http_curl {
 	struct http base;

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 #define LAB_FORMAT_VERSION 1
 #define LAB_STOP_WAIT_MS 5000

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 #define LAB_START_WAIT_MS 15000
 

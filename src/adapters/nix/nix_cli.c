@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 #define NIX_LOG_MAX (4 * 1024 * 1024)
 #define NIX_TAIL 700	/* bytes of Nix's output quoted in an error */

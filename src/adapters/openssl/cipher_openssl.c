@@ -9,6 +9,7 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
+#include "util/banned.h"
 
 static int ossl_random(const struct cipher *c, void *out, size_t n)
 {

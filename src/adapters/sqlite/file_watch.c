@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 int file_watch_open(struct file_watch *w, const char *path)
 {

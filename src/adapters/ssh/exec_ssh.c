@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 struct exec_ssh {
 	struct executor base;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 #define ARENA_BLOCK (64u << 10)
 #define DEPTH_MAX 1024		/* deeper collections are kept empty: no check looks that far */

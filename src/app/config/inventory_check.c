@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 /* ---- names ---- */
 

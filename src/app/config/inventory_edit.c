@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 /* Bytes [A, B) are spaces, tabs and '\r' only. */
 static bool blank(const char *a, const char *b)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 /* One CHIMERA_* variable over a [defaults] setting: an integer in [MIN, MAX]. */
 static int env_long(const struct inv_env *e, const char *var, long min, long max, long *val, enum inv_source *from)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "util/banned.h"
 
 #define DEFAULTS_KEYS "user, port, profile, activation, parallel, connect_timeout, checks, secrets_owner"
 #define MACHINE_KEYS "target, tags, profile, activation, checks, ssh_options, sessions, secrets_owner, config, attr, flake"

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 static bool str_same(const char *a, const char *b)
 {

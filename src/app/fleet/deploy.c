@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 static const char *const step_names[STEP_COUNT] = { "connect", "check", "copy", "switch", "activate", "confirm",
 							  "health" };

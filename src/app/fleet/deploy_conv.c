@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 static void conv_sent(uint64_t bytes, void *arg)
 {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 /* Each group's progress, mapped to the node's slot in the whole selection. */
 struct group_run {

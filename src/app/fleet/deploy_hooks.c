@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 /* Before activation: every secret granted to the node, and none that is not. */
 static int hook_secrets(struct deploy_node *n, struct executor *ex, struct exec_session *s, void *arg)

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <string.h>
+#include "util/banned.h"
 
 const char *deploy_outcome_name(enum deploy_outcome o)
 {

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 /*
  * The node was not confirmed (WHY says how that went): its dead-man switch fires at

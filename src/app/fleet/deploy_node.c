@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 static json_t *steps_json(const struct deploy_node *n)
 {

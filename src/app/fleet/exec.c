@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 struct exec_job {
 	const struct exec_ctx *ctx;

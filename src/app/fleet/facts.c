@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "util/banned.h"
 
 static json_t *text_or_null(const char *s)
 {

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 #define NO_RETRY 1		/* an attempt's answer: failed, and trying again cannot help */
 #define ADDR_MAX (HEALTH_URL_MAX + 2048)	/* a URL or HOST with {host} put in */

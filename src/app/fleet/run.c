@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 int run_session(const struct deploy_ctx *ctx, const struct target_list *targets, const struct run_request *req,
 		struct run_report *rep)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 int secrets_read_fd(int fd, size_t max, uint8_t **out, size_t *len)
 {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "util/banned.h"
 
 
 void secrets_push_report_release(struct secrets_push_report *rep)

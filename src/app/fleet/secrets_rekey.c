@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 /*
  * Re-encrypt every secret to ADMIN and the N EXTRA recipients. First every secret is

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "util/banned.h"
 
 int secrets_name_check(const char *name)
 {

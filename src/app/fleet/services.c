@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 #define EVENT_FAILED_MAX 64	/* failed unit ids a list event names */
 

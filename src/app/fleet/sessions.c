@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 static int run_cmd(struct executor *ex, struct exec_session *s, const char *step, const char *cmd,
 		   const struct exec_opts *o, struct exec_result *res, struct fleet_failure *fail)

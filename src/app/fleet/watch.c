@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "util/banned.h"
 
 static const char *const state_names[] = { "unknown", "congruent", "drifted", "healed",
 					   "failed", "unreachable", "quarantined" };

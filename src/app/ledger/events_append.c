@@ -3,6 +3,7 @@
 #include "util/err.h"
 
 #include <stdlib.h>
+#include "util/banned.h"
 
 int events_append(struct ledger *l, const struct ledger_new *ev, size_t count, bool batch, int64_t *last_seq)
 {

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include "util/banned.h"
 
 
 static bool is_syntax_rule(const char *rule)

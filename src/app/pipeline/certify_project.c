@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 bool certify_platform_known(const char *platform)
 {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 void pipeline_record(struct pipeline *p, const char *topic, const char *node, json_t *payload)
 {

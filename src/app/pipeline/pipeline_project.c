@@ -6,6 +6,7 @@
 #include "util/err.h"
 
 #include <string.h>
+#include "util/banned.h"
 
 bool pipeline_platform_known(const char *platform)
 {

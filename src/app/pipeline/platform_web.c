@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/banned.h"
 
 /* Simulate what is on disk now, into pp->sim. */
 static int web_resimulate(struct pl_platform *pp)

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "util/banned.h"
 
 struct pl_platform *pl_platform_of(struct pipeline *p)
 {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "util/banned.h"
 
 int heal_project(const struct heal_opts *o, struct heal_report *rep)
 {

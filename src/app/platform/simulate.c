@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "util/banned.h"
 
 /*
  * The name the report gives FILE: relative to DIR when inside it, else its base name. The

@@ -1,5 +1,6 @@
 /* netlify.toml checks: [build] and [context.*]: environment, processing, command, base and publish. */
 #include "platform/netlify/check.h"
+#include "util/banned.h"
 
 static const char *const build_keys[] = { "base", "publish", "command", "functions", "edge_functions", "ignore",
 					  "environment", "processing", NULL };

@@ -1,5 +1,6 @@
 /* netlify.toml checks: [functions], [[edge_functions]], [dev] and [database]. */
 #include "platform/netlify/check.h"
+#include "util/banned.h"
 
 static const char *const func_props[] = { "directory", "node_bundler", "external_node_modules",
 					  "ignored_node_modules", "included_files", "deno_import_map", "memory",

@@ -1,5 +1,6 @@
 /* netlify.toml checks: [[headers]] and [[plugins]]. */
 #include "platform/netlify/check.h"
+#include "util/banned.h"
 
 static const char *const plugin_keys[] = { "package", "inputs", "pinned_version", NULL };
 

@@ -1,6 +1,7 @@
 /* Netlify's row in the platform registry. */
 #include "platform/netlify/netlify.h"
 #include "platform/netlify/rules.h"
+#include "util/banned.h"
 
 const struct platform platform_netlify = {
 	.name = "netlify",

@@ -1,5 +1,6 @@
 /* netlify.toml checks: [[redirects]]: fields, status, conditions, placeholders, shadowing. */
 #include "platform/netlify/check.h"
+#include "util/banned.h"
 
 static const char *const condition_keys[] = { "Language", "Country", "Role", "Cookie", NULL };
 

@@ -1,5 +1,6 @@
 /* The netlify.toml rule catalog as data: id, severity, best fix and what each rule finds. */
 #include "platform/netlify/rules.h"
+#include "util/banned.h"
 
 /*
  * Severity is the worst the rule reports: the reference's E is critical, a W that breaks or

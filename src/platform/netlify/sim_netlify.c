@@ -1,5 +1,6 @@
 /* The netlify.toml simulator: the top-level keys, the document walk and the entry points. */
 #include "platform/netlify/check.h"
+#include "util/banned.h"
 
 static const char *const top_keys[] = { "build", "context", "redirects", "headers", "plugins", "functions",
 					"edge_functions", "dev", "template", "images", "integrations", "database",

@@ -1,5 +1,6 @@
 /* netlify.toml checks: the TOML layer: syntax errors read the way Netlify reports them, table order. */
 #include "platform/netlify/check.h"
+#include "util/banned.h"
 
 /* ---- the TOML layer: syntax errors ---- */
 

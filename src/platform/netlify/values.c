@@ -1,5 +1,6 @@
 /* netlify.toml checks: reporting an issue, reading TOML values, names and typos, paths. */
 #include "platform/netlify/check.h"
+#include "util/banned.h"
 
 void ntl_add(struct ntl *c, enum ntl_rule rule, enum sim_severity sev, struct toml_span at, enum sim_fix fix,
 		const char *fix_text, const char *fmt, ...)

@@ -1,6 +1,7 @@
 /* Nix's row in the platform registry: it builds instead of reading a config file as text. */
 #include "platform/nix/nix.h"
 #include "platform/nix/rules.h"
+#include "util/banned.h"
 
 const struct platform platform_nix = {
 	.name = "nix",

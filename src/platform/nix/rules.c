@@ -1,5 +1,6 @@
 /* The Nix rule catalog as data: every failed build is one critical issue of one of these. */
 #include "platform/nix/rules.h"
+#include "util/banned.h"
 
 const struct platform_rule nix_rules[NIX_RULES] = {
 	[NIX_SYNTAX] = { "NIX-SYNTAX", SIM_CRITICAL, SIM_FIX_NONE, "the file does not parse" },

@@ -1,5 +1,6 @@
 /* render.yaml checks: envVars: values, secrets, and fromDatabase, fromService and fromGroup references. */
 #include "platform/render/check.h"
+#include "util/banned.h"
 
 static const char *const ref_types[] = { "web", "cron", "worker", "pserv", "static", "dpg", "job",
 					 "redis", "keyvalue", NULL };

@@ -1,6 +1,7 @@
 /* Render's row in the platform registry. */
 #include "platform/render/render.h"
 #include "platform/render/rules.h"
+#include "util/banned.h"
 
 /* render.yaml stands alone: nothing beside it is read, so DIR is not needed. */
 static int simulate_text(const char *file, const char *text, size_t len, const char *dir, struct sim_report *rep)

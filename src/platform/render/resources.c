@@ -1,5 +1,6 @@
 /* render.yaml checks: databases, environment groups, unique names, projects and the root. */
 #include "platform/render/check.h"
+#include "util/banned.h"
 
 static const char *const pg_versions[] = { "10", "11", "12", "13", "14", "15", "16", "17", "18", NULL };
 

@@ -1,5 +1,6 @@
 /* The render.yaml rule catalog as data: id, severity, best fix and what each rule finds. */
 #include "platform/render/rules.h"
+#include "util/banned.h"
 
 /*
  * Part B names its table rows (RND-YAML-*, RND-SVC-*, RND-ENV-*); the prose

@@ -1,5 +1,6 @@
 /* render.yaml checks: what each kind of service takes: domains, IP lists, commands, image, disk, scaling, cron, keyvalue, static. */
 #include "platform/render/check.h"
+#include "util/banned.h"
 
 static const char *const native_runtimes[] = { "elixir", "go", "node", "python", "ruby", "rust", NULL };
 

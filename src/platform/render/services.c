@@ -1,5 +1,6 @@
 /* render.yaml checks: a service: cron syntax, type, name, fields, runtime, plan, region and deploy settings. */
 #include "platform/render/check.h"
+#include "util/banned.h"
 
 static const char *const runtimes[] = { "docker", "elixir", "go", "image", "node", "python",
 					"ruby", "rust", "static", NULL };
@@ -195,8 +196,10 @@ const char *rnd_kind_name(unsigned kind)
 
 const char *rnd_svc_name(const struct svc *s, char out[Q])
 {
-	if (!s->name || !rnd_text(s->name, &(size_t){ 0 }))
-		return strcpy(out, "(unnamed)");
+	if (!s->name || !rnd_text(s->name, &(size_t){ 0 })) {
+		snprintf(out, Q, "%s", "(unnamed)");
+		return out;
+	}
 	return rnd_qq(out, s->name);
 }
 

@@ -1,5 +1,6 @@
 /* The render.yaml simulator: UTF-8, the parse through the YAML port, issue order and the entry points. */
 #include "platform/render/check.h"
+#include "util/banned.h"
 
 const char *const rnd_plans[] = {
 	"free", "starter", "standard", "pro", "pro plus", "pro max", "pro ultra",

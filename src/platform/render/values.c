@@ -1,5 +1,6 @@
 /* render.yaml checks: scalars and their YAML types, positions and issues, mapping lookups, typos, value types. */
 #include "platform/render/check.h"
+#include "util/banned.h"
 
 static const char *const null_words[] = { "", "~", "null", "Null", "NULL", NULL };
 
@@ -209,8 +210,10 @@ const char *rnd_q(char out[Q], struct yaml_node *n)
 	size_t len;
 	const char *s = rnd_text(n, &len);
 
-	if (!s)
-		return strcpy(out, n && yaml_is_alias(n) ? "(alias)" : "(not a string)");
+	if (!s) {
+		snprintf(out, Q, "%s", n && yaml_is_alias(n) ? "(alias)" : "(not a string)");
+		return out;
+	}
 	return err_quote(out, Q, s, len);
 }
 

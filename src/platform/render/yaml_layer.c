@@ -1,5 +1,6 @@
 /* render.yaml checks: sorted names, YAML syntax errors, aliases, duplicate keys, and the scopes names resolve in. */
 #include "platform/render/check.h"
+#include "util/banned.h"
 
 /* ---- sorted names ---- */
 
