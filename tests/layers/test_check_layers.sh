@@ -1,6 +1,8 @@
 #!/bin/sh
-# scripts/check-layers.sh: passes on the real tree, and fails, naming the file and the header,
-# on a copy where an app/ file includes sqlite3.h, libssh, or an adapter, or a file lacks banned.h.
+# scripts/check-layers.sh and scripts/check-sizes.sh pass on the real tree. check-layers fails,
+# naming the file and the header, on a copy where an app/ file includes sqlite3.h, libssh or an
+# adapter, core includes app, or banned.h is not last; check-sizes on a 101-line function and an
+# 801-line file.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CHECK="$ROOT/scripts/check-layers.sh"
@@ -50,6 +52,21 @@ expect_break "core/ including app/" 'core/e.c:1: includes "app/fleet/a.h"'
 mk
 printf '#include "util/banned.h"\n#include <stdio.h>\n' >"$WORK/src/core/f.c"
 expect_break "banned.h not last" 'core/f.c: does not include "util/banned.h" as its last include'
+
+# scripts/check-sizes.sh: the tree passes; a 101-line function and an 801-line file fail.
+SIZES="$ROOT/scripts/check-sizes.sh"
+if out=$(sh "$SIZES" "$ROOT/src" 2>&1); then ok "the tree keeps the size rules"; else not_ok "the tree breaks the size rules:"; echo "$out"; fi
+rm -rf "$WORK/sz" && mkdir -p "$WORK/sz"
+{ echo "int f(void)"; echo "{"; i=0; while [ $i -lt 97 ]; do echo "	x();"; i=$((i + 1)); done; echo "}"; } >"$WORK/sz/a.c"
+if sh "$SIZES" "$WORK/sz" >/dev/null 2>&1; then ok "a 100-line function passes"; else not_ok "a 100-line function fails"; fi
+{ echo "int f(void)"; echo "{"; i=0; while [ $i -lt 98 ]; do echo "	x();"; i=$((i + 1)); done; echo "}"; } >"$WORK/sz/a.c"
+if out=$(sh "$SIZES" "$WORK/sz" 2>&1); then not_ok "a 101-line function passes"; else
+	case $out in *"a.c:1: int f(void) is 101 lines"*) ok "a 101-line function fails: $out" ;; *) not_ok "a 101-line function fails without naming it: $out" ;; esac
+fi
+rm -f "$WORK/sz/a.c"; i=0; while [ $i -lt 801 ]; do echo "int v$i;"; i=$((i + 1)); done >"$WORK/sz/b.h"
+if out=$(sh "$SIZES" "$WORK/sz" 2>&1); then not_ok "an 801-line file passes"; else
+	case $out in *"b.h: 801 lines"*) ok "an 801-line file fails" ;; *) not_ok "an 801-line file fails without naming it: $out" ;; esac
+fi
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
