@@ -1,6 +1,7 @@
 /* chimera generations: each node's profile generations. */
 #include "app/fleet/inspect.h"
 #include "cli/fleet_opts.h"
+#include "util/clock.h"
 #include "util/err.h"
 
 #include <jansson.h>
@@ -9,41 +10,6 @@
 #include <time.h>
 #include "util/banned.h"
 
-static void format_time(int64_t t, char *out, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void print_json(const struct gens_report *rep)
-{
-	json_t *nodes = json_array(), *doc;
-	size_t i, j;
-
-	for (i = 0; i < rep->n; i++) {
-		const struct gens_node *n = &rep->nodes[i];
-		json_t *o = json_pack("{s:s, s:b}", "node", n->name, "ok", n->ok), *gens = json_array();
-
-		for (j = 0; n->ok && j < n->gens.n; j++) {
-			const struct generation *g = &n->gens.items[j];
-			char t[32];
-
-			format_time(g->time, t, sizeof(t));
-			json_array_append_new(gens, json_pack("{s:I, s:s, s:s, s:b}", "generation", (json_int_t)g->num, "date", t,
-							      "path", g->path, "current", g->num == n->gens.current));
-		}
-		json_object_set_new(o, "generations", gens);
-		json_object_set_new(o, "current", n->ok && n->gens.current ? json_integer(n->gens.current) : json_null());
-		json_object_set_new(o, "error", n->ok ? json_null() : json_string(n->fail.message));
-		json_array_append_new(nodes, o);
-	}
-	doc = json_pack("{s:o, s:{s:I, s:I, s:I}}", "nodes", nodes, "summary", "nodes", (json_int_t)rep->n, "ok",
-			(json_int_t)rep->ok, "ms", (json_int_t)rep->ms);
-	cli_print_json(doc);
-}
 
 static void print_text(const struct gens_report *rep)
 {
@@ -61,7 +27,7 @@ static void print_text(const struct gens_report *rep)
 			const struct generation *g = &n->gens.items[j];
 			char t[32];
 
-			format_time(g->time, t, sizeof(t));
+			clock_format_utc_s(g->time, t, sizeof(t));
 			printf("  %5u  %s  %s%s\n", g->num, t, g->path, g->num == n->gens.current ? "  (current)" : "");
 		}
 	}
@@ -99,7 +65,7 @@ static enum cmd_status cmd_generations_exec(struct cli *cli, int argc, char **ar
 		goto out;
 	}
 	if (cli->json)
-		print_json(&rep);
+		cli_print_json_text(gens_report_json(&rep));
 	else
 		print_text(&rep);
 	st = cli_fleet_status(rep.ok, rep.n);

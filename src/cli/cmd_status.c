@@ -22,37 +22,6 @@ static void on_done(const struct status_node *n, size_t done, size_t total, void
 	progress_done(arg, n->index, n->name, n->state == NODE_CONGRUENT, what);
 }
 
-static void print_json(const struct status_report *rep, int cached)
-{
-	json_t *nodes = json_array(), *doc;
-	size_t i;
-
-	for (i = 0; i < rep->n; i++) {
-		const struct status_node *n = &rep->nodes[i];
-		json_t *o = json_pack("{s:s, s:s}", "node", n->name, "state", congruence_name(n->state));
-		int known = n->state == NODE_CONGRUENT || n->state == NODE_DRIFTED;
-
-		json_object_set_new(o, "actual", known && n->actual[0] ? json_string(n->actual) : json_null());
-		json_object_set_new(o, "reason", known ? json_null() : json_string(n->reason));
-		if (cached) {
-			char t[CLOCK_UTC_LEN];
-
-			clock_format_utc(n->seen_ms, t);
-			json_object_set_new(o, "seen", n->seen_ms ? json_string(t) : json_null());
-			json_object_set_new(o, "last_deployed",
-					    n->last_deployed[0] ? json_string(n->last_deployed) : json_null());
-		} else {
-			json_object_set_new(o, "generation", n->generation ? json_integer(n->generation) : json_null());
-			json_object_set_new(o, "ms", json_integer(n->ms));
-		}
-		json_array_append_new(nodes, o);
-	}
-	doc = json_pack("{s:o, s:b, s:o, s:{s:I, s:I, s:I}}", "expected",
-			rep->expected[0] ? json_string(rep->expected) : json_null(), "cached", cached, "nodes", nodes,
-			"summary", "nodes", (json_int_t)rep->n, "congruent", (json_int_t)rep->congruent, "ms",
-			(json_int_t)rep->ms);
-	cli_print_json(doc);
-}
 
 static void print_text(const struct status_report *rep, int cached)
 {
@@ -151,7 +120,7 @@ static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cli->json)
-		print_json(&rep, cached);
+		cli_print_json_text(status_report_json(&rep, cached));
 	else
 		print_text(&rep, cached);
 	if (rep.ledger_err) {

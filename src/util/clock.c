@@ -60,3 +60,12 @@ void clock_format_utc(int64_t ms, char out[CLOCK_UTC_LEN])
 	out[23] = 'Z';
 	out[24] = '\0';
 }
+
+void clock_format_utc_s(int64_t s, char *out, size_t len)
+{
+	time_t tt = (time_t)s;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

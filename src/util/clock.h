@@ -2,6 +2,7 @@
 #ifndef CHIMERA_UTIL_CLOCK_H
 #define CHIMERA_UTIL_CLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define CLOCK_UTC_LEN 25	/* "2026-11-22T19:45:01.123Z" + NUL */
@@ -13,5 +14,8 @@ void clock_sleep_ms(int64_t ms);	/* sleep MS milliseconds, through signals */
 
 /* Format MS (epoch milliseconds) as "YYYY-MM-DDTHH:MM:SS.mmmZ" into OUT. */
 void clock_format_utc(int64_t ms, char out[CLOCK_UTC_LEN]);
+
+/* Epoch seconds S as "YYYY-MM-DDTHH:MM:SSZ" into OUT (LEN bytes, at least 21). */
+void clock_format_utc_s(int64_t s, char *out, size_t len);
 
 #endif

@@ -59,4 +59,7 @@ int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, cons
 
 void exec_report_release(struct exec_report *rep);
 
+/* REP as `chimera exec --json` prints it, CMD the command run. The caller frees the text; NULL when out of memory. */
+char *exec_report_json(const struct exec_report *rep, const char *cmd);
+
 #endif

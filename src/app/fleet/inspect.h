@@ -81,4 +81,13 @@ int generations_run(const struct fleet *f, const struct target_list *targets, co
 
 void gens_report_release(struct gens_report *rep);
 
+/*
+ * REP as `chimera status --json` prints it (CACHED: answered from the ledger, with seen and
+ * last_deployed). The caller frees the text; NULL when out of memory.
+ */
+char *status_report_json(const struct status_report *rep, int cached);
+
+/* REP as `chimera generations --json` prints it. The caller frees the text; NULL when out of memory. */
+char *gens_report_json(const struct gens_report *rep);
+
 #endif

@@ -71,4 +71,10 @@ int rollback_run(const struct fleet *f, const struct target_list *targets, const
 
 void rollback_report_release(struct rollback_report *rep);
 
+/*
+ * REP as `chimera rollback --json` prints it, RESULT its one-word outcome. The caller frees
+ * the text; NULL when out of memory.
+ */
+char *rollback_report_json(const struct rollback_report *rep, const char *result);
+
 #endif

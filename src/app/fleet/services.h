@@ -71,4 +71,7 @@ int services_run(const struct services_ctx *ctx, const struct target_list *targe
 
 void services_report_release(struct services_report *rep);
 
+/* REP as `chimera services --json` prints it. The caller frees the text; NULL when out of memory. */
+char *services_report_json(const struct services_report *rep);
+
 #endif
