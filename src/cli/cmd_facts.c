@@ -74,34 +74,6 @@ static void print_text(const struct facts_report *rep)
 	buf_release(&b);
 }
 
-static void print_json(const struct facts_report *rep)
-{
-	json_t *nodes = json_array();
-	int64_t now = clock_wall_ms(), age;
-	size_t i;
-
-	for (i = 0; i < rep->n; i++) {
-		const struct facts_node *n = &rep->nodes[i];
-		bool ok = node_ok(n);
-
-		age = ok ? facts_age_s(n->time, now) : -1;
-		json_array_append_new(nodes, json_pack("{s:s, s:o, s:b, s:s, s:o, s:o, s:o, s:O?, s:o, s:o}",
-						       "node", n->name,
-						       "machine", n->machine ? json_string(n->machine) : json_null(),
-						       "ok", ok, "from", n->from_ledger ? "ledger" : "node",
-						       "seq", ok && n->seq ? json_integer(n->seq) : json_null(),
-						       "gathered", ok && n->time[0] ? json_string(n->time) : json_null(),
-						       "age", age >= 0 ? json_integer(age) : json_null(),
-						       "facts", n->facts,
-						       "step", ok ? json_null() : json_string(n->fail.step ? n->fail.step : "facts"),
-						       "error", ok ? json_null()
-								   : json_utf8_string(n->fail.message, strlen(n->fail.message))));
-	}
-	cli_print_json(json_pack("{s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "nodes", nodes, "summary",
-				 "nodes", (json_int_t)rep->n, "ok", (json_int_t)(rep->gathered + rep->stored),
-				 "gathered", (json_int_t)rep->gathered, "stored", (json_int_t)rep->stored,
-				 "failed", (json_int_t)rep->failed, "ms", (json_int_t)rep->ms));
-}
 
 static int add_stored_node(const char *node, const json_t *payload, int64_t seq, const char *time, void *arg)
 {
@@ -191,7 +163,7 @@ static enum cmd_status cmd_facts_exec(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cli->json)
-		print_json(&rep);
+		cli_print_json_text(facts_report_json(&rep));
 	else
 		print_text(&rep);
 	if (rep.ledger_err) {

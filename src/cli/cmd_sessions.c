@@ -29,47 +29,8 @@ static bool node_ok(const struct sessions_node *n)
 	return n->outcome == SESSION_DONE || n->outcome == SESSION_REPLACED;
 }
 
-static json_t *node_json(const struct sessions_node *n, enum session_op op)
-{
-	bool ok = node_ok(n);
 
-	return json_pack("{s:s, s:b, s:s, s:o, s:o, s:I}", "target", n->name, "ok", ok, "outcome",
-			 session_outcome_name(op, n->outcome), "step",
-			 ok || !n->fail.step ? json_null() : json_string(n->fail.step), "error",
-			 ok ? json_null() : json_utf8_string(n->fail.message, strlen(n->fail.message)), "ms",
-			 (json_int_t)n->ms);
-}
 
-static json_t *summary_json(const struct sessions_report *rep)
-{
-	return json_pack("{s:I, s:I, s:I, s:I}", "nodes", (json_int_t)rep->n, "ok", (json_int_t)rep->ok, "failed",
-			 (json_int_t)rep->failed, "ms", (json_int_t)rep->ms);
-}
-
-static void print_list_json(const struct sessions_report *rep)
-{
-	json_t *nodes = json_array(), *all = json_array();
-	size_t i, j;
-
-	for (i = 0; i < rep->n; i++) {
-		const struct sessions_node *n = &rep->nodes[i];
-		json_t *o = node_json(n, SESSION_OP_LIST), *list = json_array();
-
-		for (j = 0; j < n->list.n; j++) {
-			const struct session_info *si = &n->list.items[j];
-			json_t *s = json_pack("{s:s, s:I, s:i, s:o}", "name", si->name, "created", (json_int_t)si->created,
-					      "attached", si->attached, "command",
-					      json_utf8_string(si->command, strlen(si->command)));
-
-			json_array_append(list, s);
-			json_object_set_new(s, "node", json_string(n->name));
-			json_array_append_new(all, s);
-		}
-		json_object_set_new(o, "sessions", list);
-		json_array_append_new(nodes, o);
-	}
-	cli_print_json(json_pack("{s:o, s:o, s:o}", "sessions", all, "nodes", nodes, "summary", summary_json(rep)));
-}
 
 /* The command on one line: newlines, tabs and other control characters escaped. */
 static void print_command(const char *cmd)
@@ -128,19 +89,10 @@ static void print_list_text(const struct sessions_report *rep)
 
 static void print_kill(struct cli *cli, const struct sessions_report *rep, const char *session)
 {
-	json_t *nodes;
 	size_t i;
 
 	if (cli->json) {
-		nodes = json_array();
-		for (i = 0; i < rep->n; i++) {
-			json_t *o = node_json(&rep->nodes[i], SESSION_OP_KILL);
-
-			json_object_set_new(o, "seq", rep->nodes[i].seq ? json_integer(rep->nodes[i].seq) : json_null());
-			json_array_append_new(nodes, o);
-		}
-		cli_print_json(json_pack("{s:s, s:s, s:o, s:o}", "run", rep->id, "session", session, "nodes", nodes,
-					 "summary", summary_json(rep)));
+		cli_print_json_text(sessions_kill_json(rep, session));
 		return;
 	}
 	for (i = 0; i < rep->n; i++) {
@@ -209,7 +161,7 @@ static enum cmd_status cmd_sessions_exec(struct cli *cli, int argc, char **argv)
 	}
 	if (req.op == SESSION_OP_LIST) {
 		if (cli->json)
-			print_list_json(&rep);
+			cli_print_json_text(sessions_list_json(&rep));
 		else
 			print_list_text(&rep);
 	} else {

@@ -37,36 +37,6 @@ struct view {
 	int tty;
 };
 
-static void round_json(const struct watch_round *r, const struct watch_node *nodes, size_t n, const char *path)
-{
-	json_t *doc, *bad = json_array();
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		const struct watch_node *w = &nodes[i];
-
-		if (w->state == WATCH_CONGRUENT)
-			continue;
-		json_array_append_new(bad, json_pack("{s:s, s:s, s:s, s:i, s:I, s:s}", "node", w->name, "state",
-						     watch_state_name(w->state), "reason", w->reason, "heal_failures",
-						     w->heal_failures, "heals", (json_int_t)w->heals, "expected",
-						     w->expected));
-	}
-	/* PATH: the one configuration's; with several, each problem names its own expected path. */
-	doc = json_pack("{s:I, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "round", (json_int_t)r->round,
-			"path", path, "ms", (json_int_t)r->ms, "nodes", (json_int_t)r->nodes, "congruent",
-			(json_int_t)r->congruent, "drifted", (json_int_t)r->drifted, "healed", (json_int_t)r->healed,
-			"failed", (json_int_t)r->failed, "unreachable", (json_int_t)r->unreachable, "quarantined",
-			(json_int_t)r->quarantined, "rss_kb", (json_int_t)r->rss_kb, "problems", bad);
-	if (doc) {
-		char *text = json_dumps(doc, JSON_COMPACT);
-
-		if (text)
-			printf("%s\n", text);
-		free(text);
-		json_decref(doc);
-	}
-}
 
 static void round_text(const struct view *v, const struct watch_round *r, const struct watch_node *nodes, size_t n)
 {
@@ -113,7 +83,11 @@ static void on_round(const struct watch_round *r, const struct watch_node *nodes
 	const struct view *v = arg;
 
 	if (v->cli->json) {
-		round_json(r, nodes, n, path);
+		char *line = watch_round_json(r, nodes, n, path);
+
+		if (line)
+			printf("%s\n", line);
+		free(line);
 		fflush(stdout);
 	} else if (!v->cli->quiet) {
 		round_text(v, r, nodes, n);

@@ -115,4 +115,7 @@ int64_t facts_age_s(const char *time, int64_t now_ms);
 /* "45s", "12m", "3h 5m", "2d 4h" into OUT. */
 void facts_duration(int64_t s, char *out, size_t len);
 
+/* REP as `chimera facts --json` prints it. The caller frees the text; NULL when out of memory. */
+char *facts_report_json(const struct facts_report *rep);
+
 #endif

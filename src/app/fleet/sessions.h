@@ -112,4 +112,10 @@ int sessions_run(const struct fleet *f, const struct target_list *targets, const
 
 void sessions_report_release(struct sessions_report *rep);
 
+/* REP (a LIST) as `chimera sessions --json` prints it. The caller frees the text; NULL when out of memory. */
+char *sessions_list_json(const struct sessions_report *rep);
+
+/* REP (a KILL of SESSION) as `chimera sessions kill --json` prints it. The caller frees the text. */
+char *sessions_kill_json(const struct sessions_report *rep, const char *session);
+
 #endif

@@ -118,4 +118,10 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 /* Record that NODE (a name as watch reports it) may be healed again: watch.node.released. */
 int watch_release(struct ledger *l, const char *node);
 
+/*
+ * Round R of the N NODES as one compact JSON line (no newline), as `chimera watch --json`
+ * prints it; PATH is the one configuration's (NULL with several). The caller frees it.
+ */
+char *watch_round_json(const struct watch_round *r, const struct watch_node *nodes, size_t n, const char *path);
+
 #endif
