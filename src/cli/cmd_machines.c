@@ -1,6 +1,7 @@
 /* chimera machines: the inventory's machines; add and rm edit chimera.toml in place. */
 #include "app/fleet/facts.h"
 #include "app/config/inventory.h"
+#include "app/config/machines.h"
 #include "cli/cli.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -14,32 +15,7 @@
 
 #define TAGS_GIVEN_MAX INV_TAGS_MAX
 
-static json_t *strings_json(char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	size_t i;
 
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
-static json_t *machine_json(const struct inventory *inv, const struct inv_machine *m)
-{
-	char t[TARGET_FORMAT_MAX];
-	json_t *checks = json_array();
-	size_t i;
-
-	target_format(&m->target, t, sizeof(t));
-	for (i = 0; i < (m->nchecks ? m->nchecks : inv->defaults.nchecks); i++)
-		json_array_append_new(checks, json_string(m->nchecks ? m->checks[i].text : inv->defaults.checks[i].text));
-	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:s?, s:s?, s:s?, s:i}", "name", m->name, "target", t,
-			 "tags", strings_json(m->tags, m->ntags), "profile",
-			 m->profile ? m->profile : inv->defaults.profile, "activation",
-			 m->activation ? m->activation : inv->defaults.activation, "checks", checks, "ssh_options",
-			 strings_json(m->ssh_options, m->nssh_options), "config", m->config_file, "attr", m->config_attr,
-			 "flake", m->flake, "line", m->line);
-}
 
 static void print_tags(char *const *tags, size_t n)
 {
@@ -56,11 +32,7 @@ static enum cmd_status list(struct cli *cli, const struct inventory *inv)
 	size_t i;
 
 	if (cli->json) {
-		json_t *a = json_array();
-
-		for (i = 0; i < inv->n; i++)
-			json_array_append_new(a, machine_json(inv, &inv->machines[i]));
-		cli_print_json(json_pack("{s:s, s:o}", "inventory", inv->path, "machines", a));
+		cli_print_json_text(machines_list_json(inv));
 		return CMD_OK;
 	}
 	if (!inv->path[0]) {
@@ -160,7 +132,7 @@ static enum cmd_status show(struct cli *cli, const struct inventory *inv, const 
 		return cli_fail(cli, CMD_USAGE, "no machine '%s' in %s", name, inv->path[0] ? inv->path : "the inventory (there is none)");
 	if (stored_facts(cli, m, &st) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	j = machine_json(inv, m);
+	j = machines_machine_json(inv, m);
 	if (cli->json) {
 		json_object_set_new(j, "facts", st.facts ? json_incref(st.facts) : json_null());
 		json_object_set_new(j, "facts_seq", st.facts ? json_integer(st.seq) : json_null());

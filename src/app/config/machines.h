@@ -38,4 +38,10 @@ int machines_node_opts(const struct inventory *inv, const struct target_list *ta
 int machines_sessions(const struct inventory *inv, const struct fleet *fleet, const struct target_list *targets,
 		      const char *profile, struct watch_sessions **out, struct session_spec **specs);
 
+/* Machine M of INV as `machines show --json` starts it (its settings, [defaults] where it has none). A new reference. */
+struct json_t *machines_machine_json(const struct inventory *inv, const struct inv_machine *m);
+
+/* INV's machines as `chimera machines --json` prints them. The caller frees the text; NULL when out of memory. */
+char *machines_list_json(const struct inventory *inv);
+
 #endif

@@ -1,0 +1,43 @@
+/* The inventory's machines as JSON: what `chimera machines --json` and `machines show --json` print. */
+#include "app/config/machines.h"
+#include "util/json.h"
+
+#include <jansson.h>
+#include "util/banned.h"
+
+static json_t *strings_json(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+json_t *machines_machine_json(const struct inventory *inv, const struct inv_machine *m)
+{
+	char t[TARGET_FORMAT_MAX];
+	json_t *checks = json_array();
+	size_t i;
+
+	target_format(&m->target, t, sizeof(t));
+	for (i = 0; i < (m->nchecks ? m->nchecks : inv->defaults.nchecks); i++)
+		json_array_append_new(checks, json_string(m->nchecks ? m->checks[i].text : inv->defaults.checks[i].text));
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:s?, s:s?, s:s?, s:i}", "name", m->name, "target", t,
+			 "tags", strings_json(m->tags, m->ntags), "profile",
+			 m->profile ? m->profile : inv->defaults.profile, "activation",
+			 m->activation ? m->activation : inv->defaults.activation, "checks", checks, "ssh_options",
+			 strings_json(m->ssh_options, m->nssh_options), "config", m->config_file, "attr", m->config_attr,
+			 "flake", m->flake, "line", m->line);
+}
+
+char *machines_list_json(const struct inventory *inv)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < inv->n; i++)
+		json_array_append_new(a, machines_machine_json(inv, &inv->machines[i]));
+	return json_render(json_pack("{s:s, s:o}", "inventory", inv->path, "machines", a));
+}
