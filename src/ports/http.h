@@ -3,6 +3,8 @@
 #define CHIMERA_PORTS_HTTP_H
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 
 struct http_request {
@@ -42,10 +44,17 @@ struct http_tcp_result {
 };
 
 /* Clear RES for a request: no status, no body. */
-void http_response_init(struct http_response *res);
+static inline void http_response_init(struct http_response *res)
+{
+	memset(res, 0, sizeof(*res));
+}
 
 /* Free RES's body and clear it. */
-void http_response_release(struct http_response *res);
+static inline void http_response_release(struct http_response *res)
+{
+	free(res->body);
+	memset(res, 0, sizeof(*res));
+}
 
 struct http;
 
@@ -72,6 +81,10 @@ struct http {
 };
 
 /* Close H when it is not NULL. */
-void http_close(struct http *h);
+static inline void http_close(struct http *h)
+{
+	if (h)
+		h->ops->close(h);
+}
 
 #endif

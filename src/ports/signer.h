@@ -31,6 +31,10 @@ struct signer {
 };
 
 /* Close S when it is not NULL. */
-void signer_close(struct signer *s);
+static inline void signer_close(struct signer *s)
+{
+	if (s)
+		s->ops->close(s);
+}
 
 #endif
