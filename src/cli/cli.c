@@ -62,10 +62,13 @@ int cli_targets(struct cli *cli, const char *spec, const char *exclude, const ch
 	return world_targets(&cli->world, spec, exclude, file, l);
 }
 
-static void print_error(struct cli *cli, const char *msg)
+/* Format the message (as JSON on stdout with --json) and print it as the command's error. */
+static void print_error(struct cli *cli, const char *fmt, va_list ap)
 {
 	const char *name = cli->cmd ? cli->cmd->name : NULL;
+	char msg[2048];
 
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (cli->json) {
 		json_t *o = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
 		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -80,25 +83,21 @@ static void print_error(struct cli *cli, const char *msg)
 
 enum cmd_status cli_fail(struct cli *cli, enum cmd_status st, const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	print_error(cli, fmt, ap);
 	va_end(ap);
-	print_error(cli, msg);
 	return st;
 }
 
 enum cmd_status cli_usage(struct cli *cli, const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	print_error(cli, fmt, ap);
 	va_end(ap);
-	print_error(cli, msg);
 	if (cli->cmd)
 		fprintf(stderr, "usage: %s\nsee 'chimera %s --help'\n", cli->cmd->usage, cli->cmd->name);
 	return CMD_USAGE;
