@@ -172,6 +172,26 @@ static int fix_write(struct ctx *x, const struct sim_issue *is)
 	return replace_scalar(x, is, p + 2);
 }
 
+/* Append N spaces (an indentation) to T. */
+static int add_spaces(struct buf *t, size_t n)
+{
+	int r = 0;
+
+	while (n-- > 0 && (r = buf_addc(t, ' ')) == 0)
+		;
+	return r;
+}
+
+/* Make T, the whole text a fix built, the step's output: APPLIED, or the buffer's error. */
+static int take_text(struct ctx *x, const struct buf *t)
+{
+	int r;
+
+	buf_reset(&x->st.out);
+	r = buf_add(&x->st.out, t->data, t->len);
+	return r < 0 ? r : APPLIED;
+}
+
 /* Wrap the plain scalar at the issue's place in double quotes. */
 static int fix_quote(struct ctx *x, const struct sim_issue *is)
 {
@@ -274,9 +294,8 @@ static int fix_sync(struct ctx *x, const struct sim_issue *is)
 		le++;
 	else if ((r = buf_adds(&t, eol)) < 0)
 		goto out;
-	for (p = ls; p < k; p++)
-		if ((r = buf_addc(&t, ' ')) < 0)
-			goto out;
+	if ((r = add_spaces(&t, k - ls)) < 0)
+		goto out;
 	if ((r = buf_adds(&t, "sync: false")) < 0 || (r = buf_adds(&t, eol)) < 0 ||
 	    (r = heal_splice(&x->st.out, s, n, le, 0, t.data, t.len)) < 0)
 		goto out;
@@ -467,10 +486,7 @@ static int fix_from_group(struct ctx *x, const struct sim_issue *is)
 		    (r = buf_add(&t, s + dls, ls - dls)) < 0 || (r = buf_add(&t, s + le + 1, n - le - 1)) < 0)
 			goto out;
 	}
-	buf_reset(&x->st.out);
-	if ((r = buf_add(&x->st.out, t.data, t.len)) < 0)
-		goto out;
-	r = APPLIED;
+	r = take_text(x, &t);
 out:
 	buf_release(&t);
 	return r;
@@ -509,9 +525,8 @@ static int fix_allow_list(struct ctx *x, const struct sim_issue *is)
 		return no(x, "the service is not a block mapping");
 	if ((r = buf_adds(&t, "ipAllowList: []")) < 0 || (r = buf_adds(&t, eol_of(s, n, off))) < 0)
 		goto out;
-	for (p = ls; p < off; p++)
-		if ((r = buf_addc(&t, ' ')) < 0)
-			goto out;
+	if ((r = add_spaces(&t, off - ls)) < 0)
+		goto out;
 	if ((r = heal_splice(&x->st.out, s, n, off, 0, t.data, t.len)) < 0)
 		goto out;
 	r = APPLIED;
@@ -524,7 +539,7 @@ out:
 static int fix_static(struct ctx *x, const struct sim_issue *is)
 {
 	const char *s = x->st.cur->data;
-	size_t n = x->st.cur->len, off = at(x, is), k, ls, e, p;
+	size_t n = x->st.cur->len, off = at(x, is), k, ls, e;
 	struct buf t = BUF_INIT(0);
 	int r = 0;
 
@@ -537,16 +552,12 @@ static int fix_static(struct ctx *x, const struct sim_issue *is)
 	if ((r = buf_add(&t, s, k)) < 0 || (r = buf_adds(&t, "runtime: static")) < 0 ||
 	    (r = buf_adds(&t, eol_of(s, n, k))) < 0)
 		goto out;
-	for (p = ls; p < k; p++)
-		if ((r = buf_addc(&t, ' ')) < 0)
-			goto out;
+	if ((r = add_spaces(&t, k - ls)) < 0)
+		goto out;
 	if ((r = buf_add(&t, s + k, off - k)) < 0 || (r = buf_adds(&t, "web")) < 0 ||
 	    (r = buf_add(&t, s + e, n - e)) < 0)
 		goto out;
-	buf_reset(&x->st.out);
-	if ((r = buf_add(&x->st.out, t.data, t.len)) < 0)
-		goto out;
-	r = APPLIED;
+	r = take_text(x, &t);
 out:
 	buf_release(&t);
 	return r;
