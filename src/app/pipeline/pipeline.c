@@ -23,10 +23,7 @@ void pipeline_record(struct pipeline *p, const char *topic, const char *node, js
 	} else {
 		r = fleet_record(p->ledger, topic, p->id, node, payload, NULL);
 	}
-	if (r < 0 && p->ledger_err == 0) {
-		p->ledger_err = r;
-		snprintf(p->ledger_msg, sizeof(p->ledger_msg), "%s", err_msg());
-	}
+	fleet_keep_ledger_error(r, &p->ledger_err, p->ledger_msg, sizeof(p->ledger_msg));
 }
 
 /*

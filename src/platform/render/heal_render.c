@@ -492,6 +492,19 @@ out:
 	return r;
 }
 
+/*
+ * Append to T the line LINE to go in at K, before the key there (its line starts at LS):
+ * LINE, the text's line end, then K's indentation for the key that moves down.
+ */
+static int add_line_before(struct buf *t, const char *s, size_t n, size_t ls, size_t k, const char *line)
+{
+	int r;
+
+	if ((r = buf_adds(t, line)) < 0 || (r = buf_adds(t, eol_of(s, n, k))) < 0)
+		return r;
+	return add_spaces(t, k - ls);
+}
+
 /* RND-KV-1: ipAllowList: [] on the keyvalue service. */
 static int fix_allow_list(struct ctx *x, const struct sim_issue *is)
 {
@@ -523,14 +536,9 @@ static int fix_allow_list(struct ctx *x, const struct sim_issue *is)
 	}
 	if (!only_indent(s, ls, off))
 		return no(x, "the service is not a block mapping");
-	if ((r = buf_adds(&t, "ipAllowList: []")) < 0 || (r = buf_adds(&t, eol_of(s, n, off))) < 0)
-		goto out;
-	if ((r = add_spaces(&t, off - ls)) < 0)
-		goto out;
-	if ((r = heal_splice(&x->st.out, s, n, off, 0, t.data, t.len)) < 0)
-		goto out;
-	r = APPLIED;
-out:
+	if ((r = add_line_before(&t, s, n, ls, off, "ipAllowList: []")) == 0 &&
+	    (r = heal_splice(&x->st.out, s, n, off, 0, t.data, t.len)) == 0)
+		r = APPLIED;
 	buf_release(&t);
 	return r;
 }
@@ -549,12 +557,8 @@ static int fix_static(struct ctx *x, const struct sim_issue *is)
 	if (!only_indent(s, ls, k))
 		return no(x, "the type is not on a block mapping line");
 	/* the value first (it is after the insertion point, so offsets before it hold) */
-	if ((r = buf_add(&t, s, k)) < 0 || (r = buf_adds(&t, "runtime: static")) < 0 ||
-	    (r = buf_adds(&t, eol_of(s, n, k))) < 0)
-		goto out;
-	if ((r = add_spaces(&t, k - ls)) < 0)
-		goto out;
-	if ((r = buf_add(&t, s + k, off - k)) < 0 || (r = buf_adds(&t, "web")) < 0 ||
+	if ((r = buf_add(&t, s, k)) < 0 || (r = add_line_before(&t, s, n, ls, k, "runtime: static")) < 0 ||
+	    (r = buf_add(&t, s + k, off - k)) < 0 || (r = buf_adds(&t, "web")) < 0 ||
 	    (r = buf_add(&t, s + e, n - e)) < 0)
 		goto out;
 	r = take_text(x, &t);
