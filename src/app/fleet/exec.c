@@ -120,6 +120,22 @@ static int record_edge(struct exec_job *job, const char *topic, json_t *p)
 	return fleet_record_ordered(job->ctx->ledger, topic, job->rep->run_id, NULL, p, NULL);
 }
 
+/* Give REP one node per target, named, with an empty result. Returns 0 or ERR_NOMEM. */
+static int exec_nodes(struct exec_report *rep, const struct target_list *targets)
+{
+	size_t i;
+
+	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes))))
+		return err_set(ERR_NOMEM, "out of memory");
+	rep->n = targets->n;
+	for (i = 0; i < targets->n; i++) {
+		rep->nodes[i].target = targets->items[i];
+		target_format(&targets->items[i], rep->nodes[i].name, sizeof(rep->nodes[i].name));
+		exec_result_init(&rep->nodes[i].res);
+	}
+	return 0;
+}
+
 int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, const char *cmd,
 	     struct exec_report *rep)
 {
@@ -127,7 +143,6 @@ int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, cons
 	struct buf cmd_text = BUF_INIT(0);
 	struct deployment_id id;
 	int64_t t0 = clock_mono_ms();
-	size_t i;
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
@@ -137,16 +152,8 @@ int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, cons
 		return r;
 	job.cmd_text = cmd_text.data;
 	deployment_id_format(&id, rep->run_id, sizeof(rep->run_id));
-	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes)))) {
-		r = err_set(ERR_NOMEM, "out of memory");
+	if ((r = exec_nodes(rep, targets)) < 0)
 		goto out;
-	}
-	rep->n = targets->n;
-	for (i = 0; i < targets->n; i++) {
-		rep->nodes[i].target = targets->items[i];
-		target_format(&targets->items[i], rep->nodes[i].name, sizeof(rep->nodes[i].name));
-		exec_result_init(&rep->nodes[i].res);
-	}
 	if ((r = record_edge(&job, "exec.start",
 			     json_pack("{s:s, s:I}", "command", job.cmd_text, "targets", (json_int_t)targets->n))) < 0)
 		goto out;
