@@ -103,6 +103,18 @@ enum cmd_status cli_usage(struct cli *cli, const char *fmt, ...)
 	return CMD_USAGE;
 }
 
+enum cmd_status cli_fail_err(struct cli *cli, int r)
+{
+	return r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+}
+
+enum cmd_status cli_ledger_status(struct cli *cli, int ledger_err, const char *ledger_msg, enum cmd_status st)
+{
+	if (ledger_err)
+		return cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", ledger_msg);
+	return st;
+}
+
 enum cmd_status cli_help(struct cli *cli)
 {
 	const struct cmd_entry *c = cli->cmd;

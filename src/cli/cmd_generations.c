@@ -90,7 +90,7 @@ static enum cmd_status cmd_generations_exec(struct cli *cli, int argc, char **ar
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 		goto out;
 	}
 	if (generations_run(&f.w.fleet, &f.targets, f.reach.profile, &rep) < 0) {

@@ -198,7 +198,7 @@ static enum cmd_status cmd_services_exec(struct cli *cli, int argc, char **argv)
 	if (name && services_unit_name(name, unit, sizeof(unit)) < 0)
 		return cli_usage(cli, "%s", err_msg());
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 		goto out;
 	}
 	view.tty = !cli->quiet && !cli->json && isatty(2);
@@ -213,12 +213,9 @@ static enum cmd_status cmd_services_exec(struct cli *cli, int argc, char **argv)
 		print_json(&rep);
 	else
 		print_text(&rep);
-	if (rep.ledger_err) {
-		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
-		goto out;
-	}
 	/* A node without a service manager is never an "all failed to connect": it answered. */
-	st = rep.no_manager ? CMD_PARTIAL : cli_fleet_status(rep.ok, rep.n);
+	st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg,
+			       rep.no_manager ? CMD_PARTIAL : cli_fleet_status(rep.ok, rep.n));
 out:
 	services_report_release(&rep);
 	cli_fleet_close(&f);

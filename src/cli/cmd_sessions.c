@@ -199,7 +199,7 @@ static enum cmd_status cmd_sessions_exec(struct cli *cli, int argc, char **argv)
 	if (!f.spec && !f.file)
 		f.spec = "local";
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 		goto out;
 	}
 	if (sessions_run(&f.w.fleet, &f.targets, &req, &rep) < 0) {
@@ -214,11 +214,7 @@ static enum cmd_status cmd_sessions_exec(struct cli *cli, int argc, char **argv)
 	} else {
 		print_kill(cli, &rep, req.spec.name);
 	}
-	if (rep.ledger_err) {
-		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
-		goto out;
-	}
-	st = cli_fleet_status(rep.ok, rep.n);
+	st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg, cli_fleet_status(rep.ok, rep.n));
 out:
 	sessions_report_release(&rep);
 	cli_fleet_close(&f);

@@ -132,7 +132,7 @@ enum cmd_status cli_deploy_open(struct cli *cli, struct cli_fleet *f, struct dep
 	int r;
 
 	if ((r = cli_fleet_open(cli, f)) < 0)
-		return r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		return cli_fail_err(cli, r);
 	if (world_spool_dir(&cli->world, tmp, PATH_MAX) < 0 || world_open_nix(&cli->world, &ctx->nix) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	ctx->fleet = f->w.fleet;
