@@ -154,10 +154,8 @@ static enum cmd_status cmd_facts_exec(struct cli *cli, int argc, char **argv)
 			ctx.refresh = true;
 			continue;
 		}
-		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 0)
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
+			return st;
 	}
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);

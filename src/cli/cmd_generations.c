@@ -82,10 +82,8 @@ static enum cmd_status cmd_generations_exec(struct cli *cli, int argc, char **ar
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 0)
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
+			return st;
 	}
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);

@@ -177,10 +177,8 @@ static enum cmd_status cmd_services_exec(struct cli *cli, int argc, char **argv)
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
-		if (c == '?' || c == ':' || (r = cli_fleet_opt(&f, c, optarg)) == 0)
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
-		if (r < 0)
-			return cli_usage(cli, "%s", err_msg());
+		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
+			return st;
 	}
 	if (optind >= argc)
 		return cli_usage(cli, "no subcommand: expected list, status, start, stop, restart, enable or disable");

@@ -43,6 +43,17 @@ int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg)
 	return r < 0 ? r : 1;
 }
 
+enum cmd_status cli_fleet_opt_only(struct cli *cli, struct cli_fleet *f, int c, const char *arg, const char *word)
+{
+	int r = cli_fleet_opt(f, c, arg);
+
+	if (r < 0)
+		return cli_usage(cli, "%s", err_msg());
+	if (r == 0)
+		return cli_usage(cli, "unknown option '%s'", word);
+	return CMD_OK;
+}
+
 int cli_fleet_open(struct cli *cli, struct cli_fleet *f)
 {
 	int r;

@@ -110,6 +110,13 @@ void cli_fleet_init(struct cli_fleet *f);
  */
 int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg);
 
+/*
+ * Take option C with ARG for a command whose options are all F's; WORD is the option as
+ * given, for the message. Returns CMD_OK, or CMD_USAGE with the usage error printed (a bad
+ * value, or an option that is not a fleet option).
+ */
+enum cmd_status cli_fleet_opt_only(struct cli *cli, struct cli_fleet *f, int c, const char *arg, const char *word);
+
 struct deploy_ctx;
 
 /*
