@@ -115,8 +115,6 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 
 	cli_fleet_init(&f);
 	f.reach.timeout = 0;	/* exec: no command timeout unless asked */
-	optind = 0;
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:f:p:", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': f.spec = optarg; break;

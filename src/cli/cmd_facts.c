@@ -147,8 +147,6 @@ static enum cmd_status cmd_facts_exec(struct cli *cli, int argc, char **argv)
 	int c, r;
 
 	cli_fleet_init(&f);
-	optind = 0;
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
 		if (c == FACTS_OPT_REFRESH) {
 			ctx.refresh = true;

@@ -79,8 +79,6 @@ static enum cmd_status cmd_generations_exec(struct cli *cli, int argc, char **ar
 	int c, r;
 
 	cli_fleet_init(&f);
-	optind = 0;
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:", opts, NULL)) != -1) {
 		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
 			return st;

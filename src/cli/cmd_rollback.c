@@ -73,8 +73,6 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 	int c, r;
 
 	cli_fleet_init(&f);
-	optind = 0;
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:g:", opts, NULL)) != -1) {
 		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
 			return cli_usage(cli, "%s", err_msg());

@@ -112,8 +112,6 @@ static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 	int c, r, cached = 0, have_source;
 
 	cli_fleet_init(&f);
-	optind = 0;
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:c:A:", opts, NULL)) != -1) {
 		if ((r = cli_fleet_opt(&f, c, optarg)) < 0 || (r == 0 && (r = cli_source_opt(&cs, c, argc, argv)) < 0))
 			return cli_usage(cli, "%s", err_msg());

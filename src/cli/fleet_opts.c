@@ -4,6 +4,7 @@
 #include "util/fs.h"
 #include "util/err.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@ void cli_fleet_init(struct cli_fleet *f)
 	memset(f, 0, sizeof(*f));
 	world_reach_init(&f->reach);
 	target_list_init(&f->targets);
+	optind = 0;
+	opterr = 0;
 }
 
 int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg)

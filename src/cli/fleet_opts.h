@@ -102,6 +102,10 @@ struct cli_fleet {
 	struct world_fleet w;		/* the executors, the ledger, each machine's settings */
 };
 
+/*
+ * Start a fleet command's parse: F cleared (no flags, no targets) and getopt made to start
+ * over on the command's own arguments (optind 0, opterr 0: the command prints its errors).
+ */
 void cli_fleet_init(struct cli_fleet *f);
 
 /*
