@@ -69,17 +69,13 @@ static void print_text(const struct gens_report *rep)
 
 static enum cmd_status cmd_generations_exec(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		FLEET_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli_fleet f;
 	struct gens_report rep = { 0 };
 	enum cmd_status st = CMD_ERROR;
 	int c, r;
 
 	cli_fleet_init(&f);
-	while ((c = getopt_long(argc, argv, "+t:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+t:", cli_fleet_options, NULL)) != -1) {
 		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
 			return st;
 	}

@@ -159,10 +159,6 @@ static void print_text(const struct services_report *rep)
 
 static enum cmd_status cmd_services_exec(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		FLEET_REACH_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli_fleet f;
 	struct services_report rep = { 0 };
 	struct services_view view = { 0 };
@@ -174,7 +170,7 @@ static enum cmd_status cmd_services_exec(struct cli *cli, int argc, char **argv)
 	int c, r;
 
 	cli_fleet_init(&f);
-	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:", cli_fleet_reach_options, NULL)) != -1) {
 		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
 			return st;
 	}

@@ -157,10 +157,6 @@ static void print_kill(struct cli *cli, const struct sessions_report *rep, const
 
 static enum cmd_status cmd_sessions_exec(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		FLEET_REACH_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli_fleet f;
 	struct sessions_request req = { .op = SESSION_OP_LIST, .nix_fd = -1 };
 	struct sessions_report rep = { 0 };
@@ -179,7 +175,7 @@ static enum cmd_status cmd_sessions_exec(struct cli *cli, int argc, char **argv)
 	}
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:", cli_fleet_reach_options, NULL)) != -1) {
 		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
 			return st;
 	}

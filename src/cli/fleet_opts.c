@@ -9,6 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+const struct option cli_fleet_options[] = {
+	FLEET_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct option cli_fleet_reach_options[] = {
+	FLEET_REACH_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
 void cli_fleet_init(struct cli_fleet *f)
 {
 	memset(f, 0, sizeof(*f));

@@ -76,6 +76,10 @@ int cli_source_path(struct cli *cli, const struct cli_source *s, char out[STOREP
 	FLEET_REACH_OPTIONS,                                                           \
 	{ "profile", required_argument, NULL, FLEET_OPT_PROFILE }
 
+/* The whole getopt_long table of a command whose options are FLEET_OPTIONS, or FLEET_REACH_OPTIONS. */
+extern const struct option cli_fleet_options[];
+extern const struct option cli_fleet_reach_options[];
+
 /* The help lines for FLEET_OPTIONS. */
 #define FLEET_OPTIONS_HELP                                                                          \
 	"  -t, --targets LIST       comma-separated: machines of chimera.toml (NAME, @TAG, a\n"     \
