@@ -63,10 +63,13 @@ int cli_targets(struct cli *cli, const char *spec, const char *exclude, const ch
 	return world_targets(&cli->world, spec, exclude, file, l);
 }
 
-static void print_error(struct cli *cli, const char *msg)
+/* Format the message (as JSON on stdout with --json) and print it as the command's error. */
+static void print_error(struct cli *cli, const char *fmt, va_list ap)
 {
 	const char *name = cli->cmd ? cli->cmd->name : NULL;
+	char msg[2048];
 
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (cli->json) {
 		json_t *o = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
 		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -81,28 +84,36 @@ static void print_error(struct cli *cli, const char *msg)
 
 enum cmd_status cli_fail(struct cli *cli, enum cmd_status st, const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	print_error(cli, fmt, ap);
 	va_end(ap);
-	print_error(cli, msg);
 	return st;
 }
 
 enum cmd_status cli_usage(struct cli *cli, const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	print_error(cli, fmt, ap);
 	va_end(ap);
-	print_error(cli, msg);
 	if (cli->cmd)
 		fprintf(stderr, "usage: %s\nsee 'chimera %s --help'\n", cli->cmd->usage, cli->cmd->name);
 	return CMD_USAGE;
+}
+
+enum cmd_status cli_fail_err(struct cli *cli, int r)
+{
+	return r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+}
+
+enum cmd_status cli_ledger_status(struct cli *cli, int ledger_err, const char *ledger_msg, enum cmd_status st)
+{
+	if (ledger_err)
+		return cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", ledger_msg);
+	return st;
 }
 
 enum cmd_status cli_help(struct cli *cli)

@@ -79,6 +79,18 @@ enum cmd_status cli_fail(struct cli *cli, enum cmd_status st, const char *fmt, .
 /* Print a usage error and the command's synopsis. Returns CMD_USAGE. */
 enum cmd_status cli_usage(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Print err_msg() for error R: as a usage error (with the synopsis, CMD_USAGE) when R is
+ * ERR_INVALID, the input being bad; else as an error (CMD_ERROR). Returns that status.
+ */
+enum cmd_status cli_fail_err(struct cli *cli, int r);
+
+/*
+ * The status of a command whose report is printed: ST, unless the ledger did not take every
+ * event (LEDGER_ERR is not 0): then that is printed with LEDGER_MSG and CMD_ERROR returned.
+ */
+enum cmd_status cli_ledger_status(struct cli *cli, int ledger_err, const char *ledger_msg, enum cmd_status st);
+
 /* Print the command's full help to stdout. Returns CMD_OK. */
 enum cmd_status cli_help(struct cli *cli);
 

@@ -87,8 +87,6 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 
 	cli_fleet_init(&f);
 	f.reach.timeout = 0;	/* exec: no command timeout unless asked */
-	optind = 0;
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:f:p:", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': f.spec = optarg; break;
@@ -121,7 +119,7 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 			return cli_usage(cli, "command too long");
 	}
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 		goto out;
 	}
 	view.tty = !cli->quiet && !cli->json && isatty(2);
@@ -138,11 +136,8 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 		cli_print_json_text(exec_report_json(&rep, cmd.data));
 	else
 		print_text(&rep, cli->quiet);
-	if (rep.ledger_err) {
-		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
-		goto out;
-	}
-	st = rep.failed == 0 ? CMD_OK : rep.ok == 0 ? CMD_ERROR : CMD_PARTIAL;
+	st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg,
+			       rep.failed == 0 ? CMD_OK : rep.ok == 0 ? CMD_ERROR : CMD_PARTIAL);
 out:
 	exec_report_release(&rep);
 	cli_fleet_close(&f);

@@ -120,17 +120,13 @@ static enum cmd_status cmd_facts_exec(struct cli *cli, int argc, char **argv)
 	int c, r;
 
 	cli_fleet_init(&f);
-	optind = 0;
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
 		if (c == FACTS_OPT_REFRESH) {
 			ctx.refresh = true;
 			continue;
 		}
-		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 0)
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
+			return st;
 	}
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
@@ -140,14 +136,14 @@ static enum cmd_status cmd_facts_exec(struct cli *cli, int argc, char **argv)
 		if (inv->n > 0) {
 			f.spec = "all";
 		} else if ((r = stored_targets(cli, &spec)) < 0) {
-			st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+			st = cli_fail_err(cli, r);
 			goto out;
 		} else {
 			f.spec = spec.data;
 		}
 	}
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 		goto out;
 	}
 	if (facts_requests(&f.w.fleet, inv, &f.targets, f.reach.profile, &req) < 0) {
@@ -166,11 +162,8 @@ static enum cmd_status cmd_facts_exec(struct cli *cli, int argc, char **argv)
 		cli_print_json_text(facts_report_json(&rep));
 	else
 		print_text(&rep);
-	if (rep.ledger_err) {
-		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
-		goto out;
-	}
-	st = cli_fleet_status(rep.gathered + rep.stored, rep.n);
+	st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg,
+			       cli_fleet_status(rep.gathered + rep.stored, rep.n));
 out:
 	facts_report_release(&rep);
 	free(req);

@@ -36,28 +36,20 @@ static void print_text(const struct gens_report *rep)
 
 static enum cmd_status cmd_generations_exec(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		FLEET_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli_fleet f;
 	struct gens_report rep = { 0 };
 	enum cmd_status st = CMD_ERROR;
 	int c, r;
 
 	cli_fleet_init(&f);
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 0)
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+	while ((c = getopt_long(argc, argv, "+t:", cli_fleet_options, NULL)) != -1) {
+		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
+			return st;
 	}
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 		goto out;
 	}
 	if (generations_run(&f.w.fleet, &f.targets, f.reach.profile, &rep) < 0) {

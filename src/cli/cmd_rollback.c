@@ -53,8 +53,6 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 	int c, r;
 
 	cli_fleet_init(&f);
-	optind = 0;
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:g:", opts, NULL)) != -1) {
 		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
 			return cli_usage(cli, "%s", err_msg());
@@ -77,7 +75,7 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 		goto out;
 	}
 	ro = (struct rollback_opts){ .profile = f.reach.profile, .gen = gen, .activate = f.reach.activate };
@@ -90,11 +88,8 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 		cli_print_json_text(rollback_report_json(&rep, result));
 	else
 		print_text(&rep, result);
-	if (rep.ledger_err) {
-		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
-		goto out;
-	}
-	st = rep.switched == rep.n ? CMD_OK : rep.refused ? CMD_ERROR : CMD_PARTIAL;
+	st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg,
+			       rep.switched == rep.n ? CMD_OK : rep.refused ? CMD_ERROR : CMD_PARTIAL);
 out:
 	rollback_report_release(&rep);
 	cli_fleet_close(&f);

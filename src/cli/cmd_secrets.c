@@ -102,6 +102,32 @@ static int parse_simple(struct cli *cli, int argc, char **argv, const char **fil
 	return 0;
 }
 
+/*
+ * parse_simple without --file, then exactly WANT operands (else the usage error USAGE).
+ * Returns 0 with the first operand's index in *FIRST, or the status to exit with, printed.
+ */
+static int parse_operands(struct cli *cli, int argc, char **argv, int want, const char *usage, int *first)
+{
+	int r;
+
+	if ((r = parse_simple(cli, argc, argv, NULL, first)) != 0)
+		return r;
+	if (argc - *first != want)
+		return cli_usage(cli, "%s", usage);
+	return 0;
+}
+
+/* parse_operands for one well-formed secret NAME: 0 with *NAME, or the status to exit with, printed. */
+static int parse_name(struct cli *cli, int argc, char **argv, const char **name)
+{
+	int first, r;
+
+	if ((r = parse_operands(cli, argc, argv, 1, "expected one secret NAME", &first)) != 0)
+		return r;
+	*name = argv[first];
+	return secrets_name_check(*name) < 0 ? (int)fail(cli) : 0;
+}
+
 static enum cmd_status do_set(struct cli *cli, int argc, char **argv, bool import)
 {
 	struct secrets_store st;
@@ -172,15 +198,12 @@ static enum cmd_status do_get(struct cli *cli, int argc, char **argv)
 	uint8_t *value = NULL;
 	size_t len = 0;
 	enum cmd_status s = CMD_ERROR;
-	int first, r;
+	const char *name;
+	int r;
 
-	if ((r = parse_simple(cli, argc, argv, NULL, &first)) != 0)
+	if ((r = parse_name(cli, argc, argv, &name)) != 0)
 		return (enum cmd_status)r;
-	if (argc - first != 1)
-		return cli_usage(cli, "expected one secret NAME");
-	if (secrets_name_check(argv[first]) < 0)
-		return fail(cli);
-	if (open_store(cli, &st, NULL) < 0 || secrets_get(&st, argv[first], &value, &len) < 0) {
+	if (open_store(cli, &st, NULL) < 0 || secrets_get(&st, name, &value, &len) < 0) {
 		s = fail(cli);
 		goto out;
 	}
@@ -194,14 +217,14 @@ static enum cmd_status do_get(struct cli *cli, int argc, char **argv)
 		}
 		/* Printed by hand: a JSON library would keep copies of the value. */
 		printf("{\n  \"name\": \"%s\",\n  \"size\": %zu,\n  \"encoding\": \"base64\",\n  \"value\": \"%s\"\n}\n",
-		       argv[first], len, b);
+		       name, len, b);
 		age_free(b, blen);
 	} else if (len && fwrite(value, 1, len, stdout) != len) {
-		s = cli_fail(cli, CMD_ERROR, "cannot write secret '%s' to stdout: %s", argv[first], strerror(errno));
+		s = cli_fail(cli, CMD_ERROR, "cannot write secret '%s' to stdout: %s", name, strerror(errno));
 		goto out;
 	}
 	if (fflush(stdout) != 0) {
-		s = cli_fail(cli, CMD_ERROR, "cannot write secret '%s' to stdout: %s", argv[first], strerror(errno));
+		s = cli_fail(cli, CMD_ERROR, "cannot write secret '%s' to stdout: %s", name, strerror(errno));
 		goto out;
 	}
 	s = CMD_OK;
@@ -219,10 +242,8 @@ static enum cmd_status do_list(struct cli *cli, int argc, char **argv)
 	enum cmd_status s = CMD_ERROR;
 	int first, r;
 
-	if ((r = parse_simple(cli, argc, argv, NULL, &first)) != 0)
+	if ((r = parse_operands(cli, argc, argv, 0, "'secrets list' takes no operands", &first)) != 0)
 		return (enum cmd_status)r;
-	if (argc != first)
-		return cli_usage(cli, "'secrets list' takes no operands");
 	if (open_store(cli, &st, NULL) < 0 || secrets_list(&st, &e, &n) < 0) {
 		s = fail(cli);
 		goto out;
@@ -270,19 +291,16 @@ static enum cmd_status do_rm(struct cli *cli, int argc, char **argv)
 	struct secrets_store st;
 	struct ledger *ledger = NULL;
 	enum cmd_status s = CMD_ERROR;
-	int first, r;
+	const char *name;
+	int r;
 
-	if ((r = parse_simple(cli, argc, argv, NULL, &first)) != 0)
+	if ((r = parse_name(cli, argc, argv, &name)) != 0)
 		return (enum cmd_status)r;
-	if (argc - first != 1)
-		return cli_usage(cli, "expected one secret NAME");
-	if (secrets_name_check(argv[first]) < 0)
-		return fail(cli);
-	if (open_store(cli, &st, &ledger) < 0 || secrets_rm(&st, argv[first]) < 0) {
+	if (open_store(cli, &st, &ledger) < 0 || secrets_rm(&st, name) < 0) {
 		s = fail(cli);
 		goto out;
 	}
-	say_ok(cli, json_pack("{s:s}", "name", argv[first]), "removed secret '%s'", argv[first]);
+	say_ok(cli, json_pack("{s:s}", "name", name), "removed secret '%s'", name);
 	s = CMD_OK;
 out:
 	close_store(&st, ledger);
@@ -382,10 +400,8 @@ static enum cmd_status do_rotate(struct cli *cli, int argc, char **argv)
 	enum cmd_status s = CMD_ERROR;
 	int first, r;
 
-	if ((r = parse_simple(cli, argc, argv, NULL, &first)) != 0)
+	if ((r = parse_operands(cli, argc, argv, 0, "'secrets rotate-key' takes no operands", &first)) != 0)
 		return (enum cmd_status)r;
-	if (argc != first)
-		return cli_usage(cli, "'secrets rotate-key' takes no operands");
 	if (open_store(cli, &st, &ledger) < 0 || secrets_rotate(&st, pub, &n) < 0) {
 		s = fail(cli);
 		goto out;
@@ -473,10 +489,8 @@ static enum cmd_status do_identity(struct cli *cli, int argc, char **argv)
 	enum cmd_status s = CMD_ERROR;
 	int first, r;
 
-	if ((r = parse_simple(cli, argc, argv, NULL, &first)) != 0)
+	if ((r = parse_operands(cli, argc, argv, 0, "'secrets identity' takes no operands", &first)) != 0)
 		return (enum cmd_status)r;
-	if (argc != first)
-		return cli_usage(cli, "'secrets identity' takes no operands");
 	if (cli_state_dir(cli) < 0 || secrets_open(&st, cli->state_dir, secrets_cipher(cli), NULL) < 0 ||
 	    secrets_identity(&st, pub) < 0) {
 		s = fail(cli);

@@ -93,10 +93,6 @@ static void print_text(const struct services_report *rep)
 
 static enum cmd_status cmd_services_exec(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		FLEET_REACH_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli_fleet f;
 	struct services_report rep = { 0 };
 	struct services_view view = { 0 };
@@ -108,13 +104,9 @@ static enum cmd_status cmd_services_exec(struct cli *cli, int argc, char **argv)
 	int c, r;
 
 	cli_fleet_init(&f);
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
-		if (c == '?' || c == ':' || (r = cli_fleet_opt(&f, c, optarg)) == 0)
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
-		if (r < 0)
-			return cli_usage(cli, "%s", err_msg());
+	while ((c = getopt_long(argc, argv, "t:", cli_fleet_reach_options, NULL)) != -1) {
+		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
+			return st;
 	}
 	if (optind >= argc)
 		return cli_usage(cli, "no subcommand: expected list, status, start, stop, restart, enable or disable");
@@ -132,7 +124,7 @@ static enum cmd_status cmd_services_exec(struct cli *cli, int argc, char **argv)
 	if (name && services_unit_name(name, unit, sizeof(unit)) < 0)
 		return cli_usage(cli, "%s", err_msg());
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 		goto out;
 	}
 	view.tty = !cli->quiet && !cli->json && isatty(2);
@@ -147,12 +139,9 @@ static enum cmd_status cmd_services_exec(struct cli *cli, int argc, char **argv)
 		cli_print_json_text(services_report_json(&rep));
 	else
 		print_text(&rep);
-	if (rep.ledger_err) {
-		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
-		goto out;
-	}
 	/* A node without a service manager is never an "all failed to connect": it answered. */
-	st = rep.no_manager ? CMD_PARTIAL : cli_fleet_status(rep.ok, rep.n);
+	st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg,
+			       rep.no_manager ? CMD_PARTIAL : cli_fleet_status(rep.ok, rep.n));
 out:
 	services_report_release(&rep);
 	cli_fleet_close(&f);

@@ -110,10 +110,6 @@ static void print_kill(struct cli *cli, const struct sessions_report *rep, const
 
 static enum cmd_status cmd_sessions_exec(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		FLEET_REACH_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli_fleet f;
 	struct sessions_request req = { .op = SESSION_OP_LIST, .nix_fd = -1 };
 	struct sessions_report rep = { 0 };
@@ -132,11 +128,9 @@ static enum cmd_status cmd_sessions_exec(struct cli *cli, int argc, char **argv)
 	}
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 0)
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+	while ((c = getopt_long(argc, argv, "t:", cli_fleet_reach_options, NULL)) != -1) {
+		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
+			return st;
 	}
 	if (req.op == SESSION_OP_KILL) {
 		if (optind >= argc)
@@ -152,7 +146,7 @@ static enum cmd_status cmd_sessions_exec(struct cli *cli, int argc, char **argv)
 	if (!f.spec && !f.file)
 		f.spec = "local";
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 		goto out;
 	}
 	if (sessions_run(&f.w.fleet, &f.targets, &req, &rep) < 0) {
@@ -167,11 +161,7 @@ static enum cmd_status cmd_sessions_exec(struct cli *cli, int argc, char **argv)
 	} else {
 		print_kill(cli, &rep, req.spec.name);
 	}
-	if (rep.ledger_err) {
-		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
-		goto out;
-	}
-	st = cli_fleet_status(rep.ok, rep.n);
+	st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg, cli_fleet_status(rep.ok, rep.n));
 out:
 	sessions_report_release(&rep);
 	cli_fleet_close(&f);

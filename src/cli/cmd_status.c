@@ -82,8 +82,6 @@ static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 	int c, r, cached = 0, have_source;
 
 	cli_fleet_init(&f);
-	optind = 0;
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+t:c:A:", opts, NULL)) != -1) {
 		if ((r = cli_fleet_opt(&f, c, optarg)) < 0 || (r == 0 && (r = cli_source_opt(&cs, c, argc, argv)) < 0))
 			return cli_usage(cli, "%s", err_msg());
@@ -101,7 +99,7 @@ static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 	if (!have_source && !cached)
 		return cli_usage(cli, "give -c FILE.nix, --flake REF#ATTR or --expect STOREPATH (or --cached)");
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 		goto out;
 	}
 	if (have_source && cli_source_path(cli, &cs, expected) < 0) {
@@ -123,11 +121,7 @@ static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 		cli_print_json_text(status_report_json(&rep, cached));
 	else
 		print_text(&rep, cached);
-	if (rep.ledger_err) {
-		st = cli_fail(cli, CMD_ERROR, "the ledger did not take every event: %s", rep.ledger_msg);
-		goto out;
-	}
-	st = rep.congruent == rep.n ? CMD_OK : CMD_PARTIAL;
+	st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg, rep.congruent == rep.n ? CMD_OK : CMD_PARTIAL);
 out:
 	status_report_release(&rep);
 	cli_fleet_close(&f);

@@ -4,16 +4,29 @@
 #include "util/fs.h"
 #include "util/err.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util/banned.h"
+
+const struct option cli_fleet_options[] = {
+	FLEET_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct option cli_fleet_reach_options[] = {
+	FLEET_REACH_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
 
 void cli_fleet_init(struct cli_fleet *f)
 {
 	memset(f, 0, sizeof(*f));
 	world_reach_init(&f->reach);
 	target_list_init(&f->targets);
+	optind = 0;
+	opterr = 0;
 }
 
 int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg)
@@ -42,6 +55,17 @@ int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg)
 	default: return 0;
 	}
 	return r < 0 ? r : 1;
+}
+
+enum cmd_status cli_fleet_opt_only(struct cli *cli, struct cli_fleet *f, int c, const char *arg, const char *word)
+{
+	int r = cli_fleet_opt(f, c, arg);
+
+	if (r < 0)
+		return cli_usage(cli, "%s", err_msg());
+	if (r == 0)
+		return cli_usage(cli, "unknown option '%s'", word);
+	return CMD_OK;
 }
 
 int cli_fleet_open(struct cli *cli, struct cli_fleet *f)
@@ -133,7 +157,7 @@ enum cmd_status cli_deploy_open(struct cli *cli, struct cli_fleet *f, struct dep
 	int r;
 
 	if ((r = cli_fleet_open(cli, f)) < 0)
-		return r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		return cli_fail_err(cli, r);
 	if (world_spool_dir(&cli->world, tmp, PATH_MAX) < 0 || world_open_nix(&cli->world, &ctx->nix) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	ctx->fleet = f->w.fleet;

@@ -76,6 +76,10 @@ int cli_source_path(struct cli *cli, const struct cli_source *s, char out[STOREP
 	FLEET_REACH_OPTIONS,                                                           \
 	{ "profile", required_argument, NULL, FLEET_OPT_PROFILE }
 
+/* The whole getopt_long table of a command whose options are FLEET_OPTIONS, or FLEET_REACH_OPTIONS. */
+extern const struct option cli_fleet_options[];
+extern const struct option cli_fleet_reach_options[];
+
 /* The help lines for FLEET_OPTIONS. */
 #define FLEET_OPTIONS_HELP                                                                          \
 	"  -t, --targets LIST       comma-separated: machines of chimera.toml (NAME, @TAG, a\n"     \
@@ -102,6 +106,10 @@ struct cli_fleet {
 	struct world_fleet w;		/* the executors, the ledger, each machine's settings */
 };
 
+/*
+ * Start a fleet command's parse: F cleared (no flags, no targets) and getopt made to start
+ * over on the command's own arguments (optind 0, opterr 0: the command prints its errors).
+ */
 void cli_fleet_init(struct cli_fleet *f);
 
 /*
@@ -109,6 +117,13 @@ void cli_fleet_init(struct cli_fleet *f);
  * not a fleet option, or ERR_INVALID naming the bad value.
  */
 int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg);
+
+/*
+ * Take option C with ARG for a command whose options are all F's; WORD is the option as
+ * given, for the message. Returns CMD_OK, or CMD_USAGE with the usage error printed (a bad
+ * value, or an option that is not a fleet option).
+ */
+enum cmd_status cli_fleet_opt_only(struct cli *cli, struct cli_fleet *f, int c, const char *arg, const char *word);
 
 struct deploy_ctx;
 

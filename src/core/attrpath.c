@@ -75,12 +75,7 @@ void attrpath_init(struct attrpath *p)
 
 static int bad_attrpath(const char *s, size_t len, const char *why)
 {
-	char q[QUOTE_MAX];
-
-	err_quote(q, sizeof(q), s, len);
-	if (why == attrpath_form)
-		return err_set(ERR_INVALID, "bad attribute path '%s': %s", q, why);
-	return err_set(ERR_INVALID, "bad attribute path '%s': %s; %s", q, why, attrpath_form);
+	return err_bad_input("bad attribute path", s, len, why, attrpath_form);
 }
 
 int attrpath_parse(struct attrpath *out, const char *s, size_t len)

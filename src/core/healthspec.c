@@ -20,12 +20,7 @@ static const char cmd_form[] = "expected cmd:COMMAND";
 /* Fail the parse of TEXT: ERR_INVALID quoting it, with WHY (may be NULL) and FORM. */
 static int reject(const char *text, const char *why, const char *form)
 {
-	char q[QUOTE_MAX];
-
-	err_quote(q, sizeof(q), text, strlen(text));
-	if (!why)
-		return err_set(ERR_INVALID, "--check '%s': %s", q, form);
-	return err_set(ERR_INVALID, "--check '%s': %s; %s", q, why, form);
+	return err_bad_input("--check", text, strlen(text), why, form);
 }
 
 static int is_ctl(int c)

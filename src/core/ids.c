@@ -92,30 +92,30 @@ static int lower_hex(int c)
 	return c >= 'A' && c <= 'F' ? -1 : text_hex_value(c);
 }
 
+/* Clear OUT (SIZE bytes) and fail the parse of S (LEN bytes) as WHAT, FORM expected. Returns ERR_INVALID. */
+static int bad_id(void *out, size_t size, const char *what, const char *s, size_t len, const char *form)
+{
+	memset(out, 0, size);
+	return err_bad_input(what, s, len, NULL, form);
+}
+
 int session_id_parse(struct session_id *out, const char *s, size_t len)
 {
-	char q[QUOTE_MAX];
+	static const char form[] = "expected 32 lowercase hex digits";
 	size_t i;
-	int hi, lo, r = ERR_INVALID;
+	int hi, lo;
 
 	memset(out, 0, sizeof(*out));
 	if (len != SESSION_ID_LEN)
-		goto out;
+		return bad_id(out, sizeof(*out), "bad session id", s, len, form);
 	for (i = 0; i < SESSION_ID_BYTES; i++) {
 		hi = lower_hex((unsigned char)s[2 * i]);
 		lo = lower_hex((unsigned char)s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
-			goto out;
+			return bad_id(out, sizeof(*out), "bad session id", s, len, form);
 		out->b[i] = (uint8_t)(hi << 4 | lo);
 	}
-	r = 0;
-out:
-	if (r != 0) {
-		memset(out, 0, sizeof(*out));
-		err_quote(q, sizeof(q), s, len);
-		err_set(r, "bad session id '%s': expected 32 lowercase hex digits", q);
-	}
-	return r;
+	return 0;
 }
 
 int session_id_format(const struct session_id *id, char *buf, size_t buflen)
@@ -186,16 +186,16 @@ static int crockval(int c)
  */
 int deployment_id_parse(struct deployment_id *out, const char *s, size_t len)
 {
-	char q[QUOTE_MAX];
+	static const char form[] = "expected 26 characters of 0-9 and A-Z without I L O U, the first 0-7";
 	size_t i;
-	int v, bit, r = ERR_INVALID;
+	int v, bit;
 
 	memset(out, 0, sizeof(*out));
 	if (len != DEPLOYMENT_ID_LEN)
-		goto out;
+		return bad_id(out, sizeof(*out), "bad deployment id", s, len, form);
 	for (i = 0; i < DEPLOYMENT_ID_LEN; i++) {
 		if ((v = crockval((unsigned char)s[i])) < 0 || (i == 0 && v > 7))
-			goto out;
+			return bad_id(out, sizeof(*out), "bad deployment id", s, len, form);
 		for (bit = 4; bit >= 0; bit--) {
 			size_t pos = i * 5 + (size_t)(4 - bit);	/* 0..129 */
 
@@ -205,15 +205,7 @@ int deployment_id_parse(struct deployment_id *out, const char *s, size_t len)
 			out->b[pos / 8] |= (uint8_t)(0x80 >> (pos % 8));
 		}
 	}
-	r = 0;
-out:
-	if (r != 0) {
-		memset(out, 0, sizeof(*out));
-		err_quote(q, sizeof(q), s, len);
-		err_set(r, "bad deployment id '%s': expected 26 characters of 0-9 and A-Z "
-		    "without I L O U, the first 0-7", q);
-	}
-	return r;
+	return 0;
 }
 
 int deployment_id_format(const struct deployment_id *id, char *buf, size_t buflen)

@@ -1,6 +1,7 @@
 /* The newest event per node among a stream of (node, seq), for ledgers that answer `latest` by scanning. */
 #include "core/newest.h"
 #include "util/err.h"
+#include "util/grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -8,17 +9,12 @@
 
 int newest_add(struct newest *nw, const char *node, int64_t seq)
 {
+	struct newest_seen *v = grow_array(nw->v, &nw->cap, nw->n, sizeof(*v), 64);
 	char *copy;
 
-	if (nw->n == nw->cap) {
-		size_t cap = nw->cap ? nw->cap * 2 : 64;
-		struct newest_seen *v = realloc(nw->v, cap * sizeof(*v));
-
-		if (!v)
-			return err_set(ERR_NOMEM, "out of memory");
-		nw->v = v;
-		nw->cap = cap;
-	}
+	if (!v)
+		return ERR_NOMEM;
+	nw->v = v;
 	if (!(copy = strdup(node)))
 		return err_set(ERR_NOMEM, "out of memory");
 	nw->v[nw->n].node = copy;

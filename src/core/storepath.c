@@ -78,18 +78,12 @@ int nixhash_parse(struct nixhash *out, const char *s, size_t len)
 
 int storepath_parse(struct storepath *out, const char *s, size_t len)
 {
-	char q[QUOTE_MAX];
 	const char *why;
 	size_t off = STOREPATH_PREFIX_LEN + NIXHASH_LEN + 1;
 
 	memset(out, 0, sizeof(*out));
-	if ((why = storepath_check(s, len)) != NULL) {
-		err_quote(q, sizeof(q), s, len);
-		if (why == storepath_form)
-			return err_set(ERR_INVALID, "bad store path '%s': %s", q, why);
-		return err_set(ERR_INVALID, "bad store path '%s': %s; %s", q, why,
-		    storepath_form);
-	}
+	if ((why = storepath_check(s, len)) != NULL)
+		return err_bad_input("bad store path", s, len, why, storepath_form);
 	memcpy(out->hash.s, s + STOREPATH_PREFIX_LEN, NIXHASH_LEN);
 	memcpy(out->name, s + off, len - off);
 	return 0;

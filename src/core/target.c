@@ -25,12 +25,7 @@ static int is_target_char(int c)
 
 static int bad_target(const char *s, size_t len, const char *why)
 {
-	char q[QUOTE_MAX];
-
-	err_quote(q, sizeof(q), s, len);
-	if (why == target_form)
-		return err_set(ERR_INVALID, "bad target '%s': %s", q, target_form);
-	return err_set(ERR_INVALID, "bad target '%s': %s; %s", q, why, target_form);
+	return err_bad_input("bad target", s, len, why, target_form);
 }
 
 /* A user name starts with a letter or '_' so it can never be taken for an option. */

@@ -160,9 +160,6 @@ int toml_skip_blank(struct parser *p);
 /* After a statement: whitespace, an optional comment, then a line end or the end of the text. */
 int toml_end_line(struct parser *p, const char *what);
 
-/* The value of hex digit C, or -1. */
-int toml_hexval(int c);
-
 /* Turn a buf error into a message: buf_add sets none of its own. */
 int toml_bufr(int r);
 

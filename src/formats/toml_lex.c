@@ -2,6 +2,7 @@
 #include "formats/toml.h"
 #include "formats/toml_internal.h"
 #include "util/err.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -245,18 +246,6 @@ int toml_end_line(struct parser *p, const char *what)
 
 /* ---- strings ---- */
 
-/* The value of hex digit C, or -1. */
-int toml_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Append code point CP (a Unicode scalar value) to B as UTF-8. */
 static int utf8_put(struct buf *b, uint32_t cp)
 {
@@ -316,7 +305,7 @@ static int parse_escape(struct parser *p, struct buf *out)
 	case 'U':
 		n = c == 'u' ? 4 : 8;
 		for (k = 0; k < n; k++) {
-			int h = toml_hexval(toml_peek_at(p, 2 + (size_t)k));
+			int h = text_hex_value(toml_peek_at(p, 2 + (size_t)k));
 
 			if (h < 0)
 				return toml_perr(p, at, "bad unicode escape '%s': expected %d hex digits",
@@ -352,6 +341,27 @@ static size_t plain_run(struct parser *p, size_t i, char quote_char)
 	return i;
 }
 
+/*
+ * Copy into OUT the bytes at p->i that a string quoted with QC holds as they are (in a
+ * literal string, backslashes too) and move p->i to the next byte needing a look, or to the
+ * end of the text. Returns 0 or the buffer's error.
+ */
+static int take_plain(struct parser *p, char qc, struct buf *out)
+{
+	size_t j = plain_run(p, p->i, qc);
+	int r;
+
+	if (qc == '\'') {
+		/* backslashes are plain in literal strings */
+		while (j < p->len && p->s[j] == '\\')
+			j = plain_run(p, j + 1, qc);
+	}
+	if ((r = toml_bufr(buf_add(out, p->s + p->i, j - p->i))) < 0)
+		return r;
+	p->i = j;
+	return 0;
+}
+
 /* At '"' or '\'': a single-line basic or literal string, decoded into OUT. */
 static int parse_line_string(struct parser *p, struct buf *out)
 {
@@ -361,17 +371,10 @@ static int parse_line_string(struct parser *p, struct buf *out)
 
 	p->i++;
 	for (;;) {
-		size_t j = plain_run(p, p->i, qc);
 		unsigned char c;
 
-		if (qc == '\'') {
-			/* backslashes are plain in literal strings */
-			while (j < p->len && p->s[j] == '\\')
-				j = plain_run(p, j + 1, qc);
-		}
-		if ((r = toml_bufr(buf_add(out, p->s + p->i, j - p->i))) < 0)
+		if ((r = take_plain(p, qc, out)) < 0)
 			return r;
-		p->i = j;
 		if (p->i >= p->len)
 			return toml_perr(p, start, "unterminated string");
 		c = (unsigned char)p->s[p->i];
@@ -403,16 +406,11 @@ static int parse_ml_string(struct parser *p, struct buf *out)
 	else if (toml_peek(p) == '\r' && toml_peek_at(p, 1) == '\n')
 		p->i += 2;
 	for (;;) {
-		size_t j = plain_run(p, p->i, qc), q;
+		size_t q;
 		unsigned char c;
 
-		if (qc == '\'') {
-			while (j < p->len && p->s[j] == '\\')
-				j = plain_run(p, j + 1, qc);
-		}
-		if ((r = toml_bufr(buf_add(out, p->s + p->i, j - p->i))) < 0)
+		if ((r = take_plain(p, qc, out)) < 0)
 			return r;
-		p->i = j;
 		if (p->i >= p->len)
 			return toml_perr(p, start, "unterminated multi-line string");
 		c = (unsigned char)p->s[p->i];

@@ -2,6 +2,7 @@
 #include "formats/toml.h"
 #include "formats/toml_internal.h"
 #include "util/err.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,7 +22,7 @@ bool toml_is_digit(int c)
 static bool digit_of(int c, int base)
 {
 	if (base == 16)
-		return toml_hexval(c) >= 0;
+		return text_hex_value(c) >= 0;
 	return c >= '0' && c < '0' + base;
 }
 
@@ -122,7 +123,7 @@ int toml_parse_number(struct parser *p, size_t off, size_t n, struct toml_value 
 		if (*d == '+' || *d == '-')
 			d++;
 		for (; *d; d++) {
-			uint64_t dv = (uint64_t)toml_hexval((unsigned char)*d);
+			uint64_t dv = (uint64_t)text_hex_value((unsigned char)*d);
 
 			if (acc > (lim - dv) / (uint64_t)base)
 				return toml_perr(p, off, "integer '%s' is out of range", toml_quote(p, q, sizeof(q), off, n));

@@ -2,6 +2,7 @@
 #include "platform/sim.h"
 #include "platform/platform.h"
 #include "util/err.h"
+#include "util/grow.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,18 +34,12 @@ void sim_report_release(struct sim_report *r)
 int sim_add(struct sim_report *r, const char *rule, enum sim_severity sev, const char *file, int line, int col,
 	    enum sim_fix fix, const char *fix_text, const char *fmt, ...)
 {
-	struct sim_issue *is;
+	struct sim_issue *is = grow_array(r->issues, &r->cap, r->n, sizeof(*is), 16);
 	va_list ap;
 
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct sim_issue *m = realloc(r->issues, cap * sizeof(*m));
-
-		if (!m)
-			return err_set(ERR_NOMEM, "out of memory");
-		r->issues = m;
-		r->cap = cap;
-	}
+	if (!is)
+		return ERR_NOMEM;
+	r->issues = is;
 	is = &r->issues[r->n++];
 	memset(is, 0, sizeof(*is));
 	snprintf(is->rule, sizeof(is->rule), "%s", rule);

@@ -99,3 +99,13 @@ char *err_quote(char *dst, size_t dstlen, const char *s, size_t len)
 	dst[o] = '\0';
 	return dst;
 }
+
+int err_bad_input(const char *what, const char *s, size_t len, const char *why, const char *form)
+{
+	char q[128];
+
+	err_quote(q, sizeof(q), s, len);
+	if (!why || why == form)
+		return err_set(ERR_INVALID, "%s '%s': %s", what, q, form);
+	return err_set(ERR_INVALID, "%s '%s': %s; %s", what, q, why, form);
+}

@@ -41,4 +41,11 @@ void err_clear(void);
  */
 char *err_quote(char *dst, size_t dstlen, const char *s, size_t len);
 
+/*
+ * Set the error for the bad input S (LEN bytes, quoted by err_quote, cut at 127 bytes):
+ * "WHAT 'S': WHY; FORM", or "WHAT 'S': FORM" when WHY is NULL or FORM itself (FORM says
+ * what was expected). Returns ERR_INVALID.
+ */
+int err_bad_input(const char *what, const char *s, size_t len, const char *why, const char *form);
+
 #endif

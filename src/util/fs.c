@@ -101,29 +101,34 @@ int fs_rm_rf(const char *path)
 	return rm_at(AT_FDCWD, path, path, st.st_dev, 0);
 }
 
+int fs_write_all(int fd, const void *data, size_t len, const char *name)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return err_set_errno(ERR_IO, errno, "cannot write '%s'", name);
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 int fs_write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char tmp[4096];
-	const char *p = data;
-	int fd, r = 0;
+	int fd, r;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return err_set(ERR_INVALID, "path too long '%s'", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return err_set_errno(ERR_IO, errno, "cannot write '%s'", tmp);
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			r = err_set_errno(ERR_IO, errno, "cannot write '%s'", tmp);
-			break;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
+	r = fs_write_all(fd, data, len, tmp);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = err_set_errno(ERR_IO, errno, "cannot chmod '%s'", tmp);
 	if (r == 0 && fsync(fd) < 0)

@@ -17,6 +17,12 @@ int fs_mkdir_p(const char *path, mode_t mode);
  */
 int fs_rm_rf(const char *path);
 
+/*
+ * Write all LEN bytes of DATA to FD, retrying short writes and EINTR. Returns 0, or ERR_IO
+ * naming NAME (the file behind FD) with errno's text; the caller still owns and closes FD.
+ */
+int fs_write_all(int fd, const void *data, size_t len, const char *name);
+
 /* Write LEN bytes to PATH through a synced temporary file and rename, with MODE. Returns 0 or ERR_IO. */
 int fs_write_file(const char *path, const void *data, size_t len, mode_t mode);
 

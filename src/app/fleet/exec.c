@@ -45,7 +45,7 @@ static char *tail_text(const struct buf *b)
 static int record_node(struct exec_job *job, struct exec_node *n)
 {
 	json_t *p = json_object();
-	char *so = tail_text(&n->res.out), *se = tail_text(&n->res.err), *text = NULL;
+	char *so = tail_text(&n->res.out), *se = tail_text(&n->res.err);
 	int r;
 
 	json_object_set_new(p, "command", json_string(job->cmd_text));
@@ -61,13 +61,9 @@ static int record_node(struct exec_job *job, struct exec_node *n)
 	json_object_set_new(p, "run_ms", json_integer(n->res.ms));
 	json_object_set_new(p, "stdout_tail", json_string(so ? so : ""));
 	json_object_set_new(p, "stderr_tail", json_string(se ? se : ""));
-	text = json_dumps(p, JSON_COMPACT);
-	r = text ? ledger_append1(job->ctx->ledger, "node.exec", job->rep->run_id, n->name, text, &n->seq)
-		 : err_set(ERR_NOMEM, "out of memory");
-	free(text);
+	r = fleet_record_ordered(job->ctx->ledger, "node.exec", job->rep->run_id, n->name, p, &n->seq);
 	free(so);
 	free(se);
-	json_decref(p);
 	return r;
 }
 
@@ -109,10 +105,7 @@ static void exec_one(size_t i, void *arg)
 	/* The ledger orders appends itself; the lock only guards the report and progress. */
 	r = record_node(job, n);
 	pthread_mutex_lock(&job->lock);
-	if (r < 0 && job->rep->ledger_err == 0) {
-		job->rep->ledger_err = r;
-		snprintf(job->rep->ledger_msg, sizeof(job->rep->ledger_msg), "%s", err_msg());
-	}
+	fleet_keep_ledger_error(r, &job->rep->ledger_err, job->rep->ledger_msg, sizeof(job->rep->ledger_msg));
 	if (exec_node_ok(n))
 		job->rep->ok++;
 	else
@@ -125,15 +118,23 @@ static void exec_one(size_t i, void *arg)
 
 static int record_edge(struct exec_job *job, const char *topic, json_t *p)
 {
-	char *text = json_dumps(p, JSON_COMPACT);
-	int r;
+	return fleet_record_ordered(job->ctx->ledger, topic, job->rep->run_id, NULL, p, NULL);
+}
 
-	json_decref(p);
-	if (!text)
+/* Give REP one node per target, named, with an empty result. Returns 0 or ERR_NOMEM. */
+static int exec_nodes(struct exec_report *rep, const struct target_list *targets)
+{
+	size_t i;
+
+	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes))))
 		return err_set(ERR_NOMEM, "out of memory");
-	r = ledger_append1(job->ctx->ledger, topic, job->rep->run_id, NULL, text, NULL);
-	free(text);
-	return r;
+	rep->n = targets->n;
+	for (i = 0; i < targets->n; i++) {
+		rep->nodes[i].target = targets->items[i];
+		target_format(&targets->items[i], rep->nodes[i].name, sizeof(rep->nodes[i].name));
+		exec_result_init(&rep->nodes[i].res);
+	}
+	return 0;
 }
 
 int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, const char *cmd,
@@ -143,7 +144,6 @@ int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, cons
 	struct buf cmd_text = BUF_INIT(0);
 	struct deployment_id id;
 	int64_t t0 = clock_mono_ms();
-	size_t i;
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
@@ -153,32 +153,19 @@ int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, cons
 		return r;
 	job.cmd_text = cmd_text.data;
 	deployment_id_format(&id, rep->run_id, sizeof(rep->run_id));
-	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes)))) {
-		r = err_set(ERR_NOMEM, "out of memory");
+	if ((r = exec_nodes(rep, targets)) < 0)
 		goto out;
-	}
-	rep->n = targets->n;
-	for (i = 0; i < targets->n; i++) {
-		rep->nodes[i].target = targets->items[i];
-		target_format(&targets->items[i], rep->nodes[i].name, sizeof(rep->nodes[i].name));
-		exec_result_init(&rep->nodes[i].res);
-	}
 	if ((r = record_edge(&job, "exec.start",
 			     json_pack("{s:s, s:I}", "command", job.cmd_text, "targets", (json_int_t)targets->n))) < 0)
 		goto out;
-	pthread_mutex_init(&job.lock, NULL);
-	r = pool_run(targets->n, ctx->parallel, exec_one, &job);
-	pthread_mutex_destroy(&job.lock);
+	r = fleet_fanout(targets->n, ctx->parallel, exec_one, &job, &job.lock);
 	if (r < 0)
 		goto out;
 	rep->ms = clock_mono_ms() - t0;
 	r = record_edge(&job, "exec.complete",
 			json_pack("{s:I, s:I, s:I}", "ok", (json_int_t)rep->ok, "failed", (json_int_t)rep->failed,
 				  "ms", (json_int_t)rep->ms));
-	if (r < 0 && rep->ledger_err == 0) {
-		rep->ledger_err = r;
-		snprintf(rep->ledger_msg, sizeof(rep->ledger_msg), "%s", err_msg());
-	}
+	fleet_keep_ledger_error(r, &rep->ledger_err, rep->ledger_msg, sizeof(rep->ledger_msg));
 	r = 0;
 out:
 	buf_release(&cmd_text);

@@ -200,10 +200,7 @@ static int gather(struct facts_job *job, const struct facts_request *q, struct f
 	json_incref(n->facts);
 	if ((r = fleet_record(fl->ledger, FACTS_TOPIC, NULL, n->name, n->facts, &n->seq)) < 0) {
 		pthread_mutex_lock(&job->lock);
-		if (job->rep->ledger_err == 0) {
-			job->rep->ledger_err = r;
-			snprintf(job->rep->ledger_msg, sizeof(job->rep->ledger_msg), "%s", err_msg());
-		}
+		fleet_keep_ledger_error(r, &job->rep->ledger_err, job->rep->ledger_msg, sizeof(job->rep->ledger_msg));
 		pthread_mutex_unlock(&job->lock);
 		r = 0;	/* the node answered; the report says the ledger did not take it */
 		goto out;
@@ -239,10 +236,8 @@ static void gather_one(size_t i, void *arg)
 					   n->fail.message),
 				 NULL) < 0) {
 			pthread_mutex_lock(&job->lock);
-			if (job->rep->ledger_err == 0) {
-				job->rep->ledger_err = ERR_IO;
-				snprintf(job->rep->ledger_msg, sizeof(job->rep->ledger_msg), "%s", err_msg());
-			}
+			fleet_keep_ledger_error(ERR_IO, &job->rep->ledger_err, job->rep->ledger_msg,
+						sizeof(job->rep->ledger_msg));
 			pthread_mutex_unlock(&job->lock);
 		}
 	}
@@ -290,9 +285,7 @@ int facts_run(const struct facts_ctx *ctx, const struct facts_request *req, size
 	r = 0;
 	job.total = ntodo;
 	if (ntodo) {
-		pthread_mutex_init(&job.lock, NULL);
-		r = pool_run(ntodo, ctx->fleet->parallel, gather_one, &job);
-		pthread_mutex_destroy(&job.lock);
+		r = fleet_fanout(ntodo, ctx->fleet->parallel, gather_one, &job, &job.lock);
 	}
 	rep->ms = clock_mono_ms() - t0;
 out:

@@ -1,6 +1,7 @@
 /* What deploy, status, generations and rollback share: executors per target, node probes. */
 #include "app/fleet/fleet.h"
 #include "util/err.h"
+#include "util/pool.h"
 #include "util/shell.h"
 
 #include <jansson.h>
@@ -56,6 +57,16 @@ const char *fleet_activate(const struct fleet *f, const struct target *t, const 
 void fleet_node_name(const struct target *t, char *buf, size_t len)
 {
 	target_format(t, buf, len);
+}
+
+int fleet_fanout(size_t n, int parallel, pool_job_fn fn, void *job, pthread_mutex_t *lock)
+{
+	int r;
+
+	pthread_mutex_init(lock, NULL);
+	r = pool_run(n, parallel, fn, job);
+	pthread_mutex_destroy(lock);
+	return r;
 }
 
 int fleet_connect(const struct fleet *f, const struct target *t, struct executor **ex, struct exec_session **s,
@@ -217,10 +228,11 @@ out:
 	return r;
 }
 
-int fleet_record(struct ledger *l, const char *topic, const char *deployment, const char *node, void *payload,
-		 int64_t *seq)
+/* Append PAYLOAD (taking the reference) dumped with FLAGS. */
+static int record_dumped(struct ledger *l, size_t flags, const char *topic, const char *deployment, const char *node,
+			 json_t *payload, int64_t *seq)
 {
-	char *text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+	char *text = json_dumps(payload, flags);
 	int r;
 
 	json_decref(payload);
@@ -229,4 +241,24 @@ int fleet_record(struct ledger *l, const char *topic, const char *deployment, co
 	r = ledger_append1(l, topic, deployment, node, text, seq);
 	free(text);
 	return r;
+}
+
+int fleet_record(struct ledger *l, const char *topic, const char *deployment, const char *node, void *payload,
+		 int64_t *seq)
+{
+	return record_dumped(l, JSON_COMPACT | JSON_SORT_KEYS, topic, deployment, node, payload, seq);
+}
+
+int fleet_record_ordered(struct ledger *l, const char *topic, const char *deployment, const char *node, void *payload,
+			 int64_t *seq)
+{
+	return record_dumped(l, JSON_COMPACT, topic, deployment, node, payload, seq);
+}
+
+void fleet_keep_ledger_error(int r, int *err, char *msg, size_t len)
+{
+	if (r < 0 && *err == 0) {
+		*err = r;
+		snprintf(msg, len, "%s", err_msg());
+	}
 }

@@ -2,6 +2,7 @@
 #ifndef CHIMERA_APP_FLEET_H
 #define CHIMERA_APP_FLEET_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include "ports/http.h"
 #include "ports/ledger.h"
 #include "util/buf.h"
+#include "util/pool.h"
 
 #define FLEET_TAIL 2048		/* bytes of stderr kept for a failed step */
 #define FLEET_PARALLEL_DEFAULT 64
@@ -52,6 +54,12 @@ struct executor *fleet_executor_in(const struct executor_set *set, const struct 
 
 /* A node's name in reports and events: target_format's ("local", user@host:port, TRANSPORT:NAME). */
 void fleet_node_name(const struct target *t, char *buf, size_t len);
+
+/*
+ * Run FN(i, JOB) for every node i in [0, N), at most PARALLEL at once, with LOCK (the job's
+ * lock over its report) initialised before and destroyed after. Returns pool_run's answer.
+ */
+int fleet_fanout(size_t n, int parallel, pool_job_fn fn, void *job, pthread_mutex_t *lock);
 
 struct fleet_failure;
 
@@ -107,8 +115,22 @@ int fleet_parse_probe(const char *profile, const struct buf *out, struct gen_lis
 /* Free a list from fleet_parse_probe. */
 void fleet_free_paths(char **paths, size_t n);
 
-/* Append a JSON event with a payload built by the caller; takes the reference to PAYLOAD. */
+/*
+ * Append a JSON event with a payload built by the caller, its keys sorted; takes the reference
+ * to PAYLOAD (even on failure). Returns 0 (the event's seq in *SEQ when not NULL), ERR_NOMEM,
+ * or the ledger's error with its message in err_msg().
+ */
 int fleet_record(struct ledger *l, const char *topic, const char *deployment, const char *node, void *payload,
 		 int64_t *seq);
+
+/* The same with the payload's keys in the order the caller set them. */
+int fleet_record_ordered(struct ledger *l, const char *topic, const char *deployment, const char *node, void *payload,
+			 int64_t *seq);
+
+/*
+ * Keep a report's first ledger error: when R is an error and *ERR is still 0, R goes to *ERR
+ * and err_msg() to MSG (LEN bytes). Call it under the report's lock when nodes run in parallel.
+ */
+void fleet_keep_ledger_error(int r, int *err, char *msg, size_t len);
 
 #endif

@@ -22,9 +22,12 @@ const char *congruence_name(enum congruence c)
 	}
 }
 
-/* Connect to T and run CMD once. Returns 0 with RES filled, or an error with FAIL filled. */
-static int probe_once(const struct fleet *f, const struct target *t, const char *cmd, struct exec_result *res,
-		      struct fleet_failure *fail)
+/*
+ * Connect to T and probe it as step "probe": with CMD, run it once into RES; without, read
+ * PROFILE into GENS (see fleet_read_profile). Returns 0, or an error with FAIL filled.
+ */
+static int probe(const struct fleet *f, const struct target *t, const char *cmd, struct exec_result *res,
+		 const char *profile, const char *expected, struct gen_list *gens, struct fleet_failure *fail)
 {
 	struct executor *ex;
 	struct exec_session *s;
@@ -32,22 +35,10 @@ static int probe_once(const struct fleet *f, const struct target *t, const char 
 
 	if ((r = fleet_connect(f, t, &ex, &s, fail)) < 0)
 		return r;
-	r = fleet_step(f, ex, s, "probe", cmd, NULL, res, fail);
-	ex->ops->disconnect(s);
-	return r;
-}
-
-/* Connect to T and read PROFILE into GENS (see fleet_read_profile). */
-static int probe_profile(const struct fleet *f, const struct target *t, const char *profile, const char *expected,
-			 struct gen_list *gens, struct fleet_failure *fail)
-{
-	struct executor *ex;
-	struct exec_session *s;
-	int r;
-
-	if ((r = fleet_connect(f, t, &ex, &s, fail)) < 0)
-		return r;
-	r = fleet_read_profile(f, ex, s, "probe", profile, expected, gens, fail);
+	if (cmd)
+		r = fleet_step(f, ex, s, "probe", cmd, NULL, res, fail);
+	else
+		r = fleet_read_profile(f, ex, s, "probe", profile, expected, gens, fail);
 	ex->ops->disconnect(s);
 	return r;
 }
@@ -72,8 +63,8 @@ static void status_one(size_t i, void *arg)
 	int r;
 
 	gen_list_init(&gens);
-	r = probe_profile(job->f, &n->target, fleet_profile(job->f, &n->target, job->profile), job->rep->expected, &gens,
-			  &fail);
+	r = probe(job->f, &n->target, NULL, NULL, fleet_profile(job->f, &n->target, job->profile), job->rep->expected,
+		  &gens, &fail);
 	if (r < 0) {
 		n->state = fail.step && strcmp(fail.step, "connect") == 0 ? NODE_UNREACHABLE : NODE_UNKNOWN;
 		snprintf(n->reason, sizeof(n->reason), "%s", fail.message);
@@ -174,15 +165,11 @@ int status_run(const struct fleet *f, const struct target_list *targets, const c
 
 	if ((r = profile_path_check(profile)) < 0 || (r = status_setup(rep, targets, expected)) < 0)
 		return r;
-	pthread_mutex_init(&job.lock, NULL);
-	r = pool_run(rep->n, f->parallel, status_one, &job);
-	pthread_mutex_destroy(&job.lock);
+	r = fleet_fanout(rep->n, f->parallel, status_one, &job, &job.lock);
 	rep->ms = clock_mono_ms() - t0;
-	if (r == 0 && f->ledger && (r = status_record(f->ledger, rep, profile)) < 0) {
-		rep->ledger_err = r;
-		snprintf(rep->ledger_msg, sizeof(rep->ledger_msg), "%s", err_msg());
-		r = 0;
-	}
+	if (r == 0 && f->ledger)
+		fleet_keep_ledger_error(status_record(f->ledger, rep, profile), &rep->ledger_err, rep->ledger_msg,
+					sizeof(rep->ledger_msg));
 	return r;
 }
 
@@ -306,7 +293,7 @@ static void gens_one(size_t i, void *arg)
 
 	exec_result_init(&res);
 	if ((r = remote_probe_generations(&cmd, profile)) == 0)
-		r = probe_once(job->f, &n->target, cmd.data, &res, &n->fail);
+		r = probe(job->f, &n->target, cmd.data, &res, NULL, NULL, NULL, &n->fail);
 	if (r == 0 && (r = fleet_parse_probe(profile, &res.out, &n->gens, NULL, NULL)) < 0)
 		fleet_fail(&n->fail, "probe", r);
 	n->ok = r == 0;
@@ -338,9 +325,7 @@ int generations_run(const struct fleet *f, const struct target_list *targets, co
 		fleet_node_name(&targets->items[i], rep->nodes[i].name, sizeof(rep->nodes[i].name));
 		gen_list_init(&rep->nodes[i].gens);
 	}
-	pthread_mutex_init(&job.lock, NULL);
-	r = pool_run(rep->n, f->parallel, gens_one, &job);
-	pthread_mutex_destroy(&job.lock);
+	r = fleet_fanout(rep->n, f->parallel, gens_one, &job, &job.lock);
 	rep->ms = clock_mono_ms() - t0;
 	return r;
 }

@@ -198,10 +198,7 @@ static void rb_record(struct rb_job *job, const char *topic, const char *node, j
 {
 	int r = fleet_record(job->f->ledger, topic, job->rep->id, node, p, NULL);
 
-	if (r < 0 && !job->rep->ledger_err) {
-		job->rep->ledger_err = r;
-		snprintf(job->rep->ledger_msg, sizeof(job->rep->ledger_msg), "%s", err_msg());
-	}
+	fleet_keep_ledger_error(r, &job->rep->ledger_err, job->rep->ledger_msg, sizeof(job->rep->ledger_msg));
 }
 
 int rollback_run(const struct fleet *f, const struct target_list *targets, const struct rollback_opts *o,

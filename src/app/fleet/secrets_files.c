@@ -103,7 +103,6 @@ int secrets_sync_dir(const char *dir)
 /* Write LEN bytes to a new private temporary file in DIR, synced; its name goes to TMP. */
 int secrets_write_temp(const char *dir, const void *data, size_t len, char tmp[PATH_MAX])
 {
-	const char *p = data;
 	int fd, r = 0;
 
 	if (snprintf(tmp, PATH_MAX, "%s/.tmp-XXXXXX", dir) >= PATH_MAX)
@@ -115,18 +114,8 @@ int secrets_write_temp(const char *dir, const void *data, size_t len, char tmp[P
 	}
 	if (fchmod(fd, 0600) < 0)
 		r = err_set_errno(ERR_IO, errno, "cannot chmod '%s'", tmp);
-	while (r == 0 && len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			r = err_set_errno(ERR_IO, errno, "cannot write '%s'", tmp);
-			break;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
+	if (r == 0)
+		r = fs_write_all(fd, data, len, tmp);
 	if (r == 0 && fsync(fd) < 0)
 		r = err_set_errno(ERR_IO, errno, "cannot sync '%s'", tmp);
 	if (close(fd) < 0 && r == 0)

@@ -234,10 +234,7 @@ static void services_one(size_t i, void *arg)
 	/* The ledger orders appends itself; the lock only guards the report and progress. */
 	r = record_node(job, n);
 	pthread_mutex_lock(&job->lock);
-	if (r < 0 && job->rep->ledger_err == 0) {
-		job->rep->ledger_err = r;
-		snprintf(job->rep->ledger_msg, sizeof(job->rep->ledger_msg), "%s", err_msg());
-	}
+	fleet_keep_ledger_error(r, &job->rep->ledger_err, job->rep->ledger_msg, sizeof(job->rep->ledger_msg));
 	if (services_node_ok(n))
 		job->rep->ok++;
 	else
@@ -283,9 +280,7 @@ int services_run(const struct services_ctx *ctx, const struct target_list *targe
 			 NULL);
 	if (r < 0)
 		return r;
-	pthread_mutex_init(&job.lock, NULL);
-	r = pool_run(targets->n, ctx->fleet.parallel, services_one, &job);
-	pthread_mutex_destroy(&job.lock);
+	r = fleet_fanout(targets->n, ctx->fleet.parallel, services_one, &job, &job.lock);
 	if (r < 0)
 		return r;
 	rep->ms = clock_mono_ms() - t0;
@@ -294,10 +289,7 @@ int services_run(const struct services_ctx *ctx, const struct target_list *targe
 				   (json_int_t)rep->ok, "failed", (json_int_t)rep->failed, "no_service_manager",
 				   (json_int_t)rep->no_manager, "ms", (json_int_t)rep->ms),
 			 NULL);
-	if (r < 0 && rep->ledger_err == 0) {
-		rep->ledger_err = r;
-		snprintf(rep->ledger_msg, sizeof(rep->ledger_msg), "%s", err_msg());
-	}
+	fleet_keep_ledger_error(r, &rep->ledger_err, rep->ledger_msg, sizeof(rep->ledger_msg));
 	return 0;
 }
 

@@ -280,8 +280,6 @@ static int record_node(struct sessions_job *job, struct sessions_node *n)
 	const struct sessions_request *req = job->req;
 	const char *topic = req->op == SESSION_OP_START ? "session.start" : "session.kill";
 	json_t *p;
-	char *text;
-	int r;
 
 	if (!job->f->ledger || req->op == SESSION_OP_LIST)
 		return 0;
@@ -300,11 +298,7 @@ static int record_node(struct sessions_job *job, struct sessions_node *n)
 		json_object_set_new(p, "error", json_utf8_string(n->fail.message, strlen(n->fail.message)));
 	}
 	json_object_set_new(p, "ms", json_integer(n->ms));
-	text = json_dumps(p, JSON_COMPACT);
-	json_decref(p);
-	r = text ? ledger_append1(job->f->ledger, topic, job->rep->id, n->name, text, &n->seq) : err_set(ERR_NOMEM, "out of memory");
-	free(text);
-	return r;
+	return fleet_record_ordered(job->f->ledger, topic, job->rep->id, n->name, p, &n->seq);
 }
 
 static void sessions_one(size_t i, void *arg)
@@ -342,10 +336,7 @@ static void sessions_one(size_t i, void *arg)
 		       node_ok(n) ? "" : n->fail.message, (const char *)NULL);
 	r = record_node(job, n);
 	pthread_mutex_lock(&job->lock);
-	if (r < 0 && job->rep->ledger_err == 0) {
-		job->rep->ledger_err = r;
-		snprintf(job->rep->ledger_msg, sizeof(job->rep->ledger_msg), "%s", err_msg());
-	}
+	fleet_keep_ledger_error(r, &job->rep->ledger_err, job->rep->ledger_msg, sizeof(job->rep->ledger_msg));
 	if (node_ok(n))
 		job->rep->ok++;
 	else
@@ -389,9 +380,8 @@ int sessions_run(const struct fleet *f, const struct target_list *targets, const
 		rep->nodes[i].target = targets->items[i];
 		fleet_node_name(&targets->items[i], rep->nodes[i].name, sizeof(rep->nodes[i].name));
 	}
-	pthread_mutex_init(&job.lock, NULL);
-	r = pool_run(targets->n, f->parallel > 0 ? f->parallel : FLEET_PARALLEL_DEFAULT, sessions_one, &job);
-	pthread_mutex_destroy(&job.lock);
+	r = fleet_fanout(targets->n, f->parallel > 0 ? f->parallel : FLEET_PARALLEL_DEFAULT, sessions_one, &job,
+			 &job.lock);
 	rep->ms = clock_mono_ms() - t0;
 out:
 	buf_release(&text);

@@ -24,10 +24,7 @@ void pipeline_record(struct pipeline *p, const char *topic, const char *node, js
 	} else {
 		r = fleet_record(p->ledger, topic, p->id, node, payload, NULL);
 	}
-	if (r < 0 && p->ledger_err == 0) {
-		p->ledger_err = r;
-		snprintf(p->ledger_msg, sizeof(p->ledger_msg), "%s", err_msg());
-	}
+	fleet_keep_ledger_error(r, &p->ledger_err, p->ledger_msg, sizeof(p->ledger_msg));
 }
 
 /*
@@ -93,6 +90,14 @@ static int op_result(struct pipeline *p, int r)
 	return PL_FAILED;
 }
 
+/* Record TOPIC: whether the stage passed (outcome O), the reason, and STAGE's report. */
+static void record_passed(struct pipeline *p, const char *topic, int o, const char *stage)
+{
+	pipeline_record(p, topic, NULL,
+			json_pack("{s:b, s:s, s:o}", "passed", o == PL_OK, "reason", p->reason, "report",
+				  keep_stage(p, stage)));
+}
+
 /* The work of state S; returns its outcome. */
 static int work(struct pipeline *p, enum pipeline_state s)
 {
@@ -115,9 +120,7 @@ static int work(struct pipeline *p, enum pipeline_state s)
 		pipeline_record(p, "deploy.heal.intent", NULL,
 				json_pack("{s:o}", "fixable", p->intent ? json_incref(p->intent) : json_array()));
 		o = op_result(p, ops->heal(p));
-		pipeline_record(p, "deploy.heal.complete", NULL,
-				json_pack("{s:b, s:s, s:o}", "passed", o == PL_OK, "reason", p->reason, "report",
-					  keep_stage(p, "healing")));
+		record_passed(p, "deploy.heal.complete", o, "healing");
 		return o;
 	case PL_CERTIFYING:
 		o = op_result(p, ops->certify(p));
@@ -136,9 +139,7 @@ static int work(struct pipeline *p, enum pipeline_state s)
 		return o;
 	case PL_VERIFYING:
 		o = op_result(p, ops->verify(p));
-		pipeline_record(p, "chimera.verify.complete", NULL,
-				json_pack("{s:b, s:s, s:o}", "passed", o == PL_OK, "reason", p->reason, "report",
-					  keep_stage(p, "verify")));
+		record_passed(p, "chimera.verify.complete", o, "verify");
 		return o;
 	case PL_ROLLBACK:
 		/* The platform records chimera.rollback.triggered and what it did. */

@@ -215,6 +215,13 @@ bool rnd_ent_same(const struct ent *x, const struct ent *y);
 void rnd_ents_sort(struct ents *e);
 void rnd_ents_free(struct ents *e);
 
+/*
+ * Step through the repeats of sorted E: start with *I = 0 and *FIRST = NULL; each call returns
+ * the next entry whose text an earlier one has, with *FIRST the first entry of that text and
+ * *FIRST_LINE its line (0 when unknown); NULL after the last. Points into E.
+ */
+const struct ent *rnd_ents_next_repeat(const struct ents *e, size_t *i, const struct ent **first, int *first_line);
+
 /* The first entry of sorted E with text S, and in COUNT (if not NULL) how many have it; NULL if none. */
 const struct ent *rnd_ents_find(const struct ents *e, const char *s, size_t len, int *count);
 void rnd_syntax_issue(struct ctx *c, const struct yaml_doc *doc);

@@ -173,6 +173,26 @@ static int fix_write(struct ctx *x, const struct sim_issue *is)
 	return replace_scalar(x, is, p + 2);
 }
 
+/* Append N spaces (an indentation) to T. */
+static int add_spaces(struct buf *t, size_t n)
+{
+	int r = 0;
+
+	while (n-- > 0 && (r = buf_addc(t, ' ')) == 0)
+		;
+	return r;
+}
+
+/* Make T, the whole text a fix built, the step's output: APPLIED, or the buffer's error. */
+static int take_text(struct ctx *x, const struct buf *t)
+{
+	int r;
+
+	buf_reset(&x->st.out);
+	r = buf_add(&x->st.out, t->data, t->len);
+	return r < 0 ? r : APPLIED;
+}
+
 /* Wrap the plain scalar at the issue's place in double quotes. */
 static int fix_quote(struct ctx *x, const struct sim_issue *is)
 {
@@ -275,9 +295,8 @@ static int fix_sync(struct ctx *x, const struct sim_issue *is)
 		le++;
 	else if ((r = buf_adds(&t, eol)) < 0)
 		goto out;
-	for (p = ls; p < k; p++)
-		if ((r = buf_addc(&t, ' ')) < 0)
-			goto out;
+	if ((r = add_spaces(&t, k - ls)) < 0)
+		goto out;
 	if ((r = buf_adds(&t, "sync: false")) < 0 || (r = buf_adds(&t, eol)) < 0 ||
 	    (r = heal_splice(&x->st.out, s, n, le, 0, t.data, t.len)) < 0)
 		goto out;
@@ -468,13 +487,23 @@ static int fix_from_group(struct ctx *x, const struct sim_issue *is)
 		    (r = buf_add(&t, s + dls, ls - dls)) < 0 || (r = buf_add(&t, s + le + 1, n - le - 1)) < 0)
 			goto out;
 	}
-	buf_reset(&x->st.out);
-	if ((r = buf_add(&x->st.out, t.data, t.len)) < 0)
-		goto out;
-	r = APPLIED;
+	r = take_text(x, &t);
 out:
 	buf_release(&t);
 	return r;
+}
+
+/*
+ * Append to T the line LINE to go in at K, before the key there (its line starts at LS):
+ * LINE, the text's line end, then K's indentation for the key that moves down.
+ */
+static int add_line_before(struct buf *t, const char *s, size_t n, size_t ls, size_t k, const char *line)
+{
+	int r;
+
+	if ((r = buf_adds(t, line)) < 0 || (r = buf_adds(t, eol_of(s, n, k))) < 0)
+		return r;
+	return add_spaces(t, k - ls);
 }
 
 /* RND-KV-1: ipAllowList: [] on the keyvalue service. */
@@ -508,15 +537,9 @@ static int fix_allow_list(struct ctx *x, const struct sim_issue *is)
 	}
 	if (!only_indent(s, ls, off))
 		return no(x, "the service is not a block mapping");
-	if ((r = buf_adds(&t, "ipAllowList: []")) < 0 || (r = buf_adds(&t, eol_of(s, n, off))) < 0)
-		goto out;
-	for (p = ls; p < off; p++)
-		if ((r = buf_addc(&t, ' ')) < 0)
-			goto out;
-	if ((r = heal_splice(&x->st.out, s, n, off, 0, t.data, t.len)) < 0)
-		goto out;
-	r = APPLIED;
-out:
+	if ((r = add_line_before(&t, s, n, ls, off, "ipAllowList: []")) == 0 &&
+	    (r = heal_splice(&x->st.out, s, n, off, 0, t.data, t.len)) == 0)
+		r = APPLIED;
 	buf_release(&t);
 	return r;
 }
@@ -525,7 +548,7 @@ out:
 static int fix_static(struct ctx *x, const struct sim_issue *is)
 {
 	const char *s = x->st.cur->data;
-	size_t n = x->st.cur->len, off = at(x, is), k, ls, e, p;
+	size_t n = x->st.cur->len, off = at(x, is), k, ls, e;
 	struct buf t = BUF_INIT(0);
 	int r = 0;
 
@@ -535,19 +558,11 @@ static int fix_static(struct ctx *x, const struct sim_issue *is)
 	if (!only_indent(s, ls, k))
 		return no(x, "the type is not on a block mapping line");
 	/* the value first (it is after the insertion point, so offsets before it hold) */
-	if ((r = buf_add(&t, s, k)) < 0 || (r = buf_adds(&t, "runtime: static")) < 0 ||
-	    (r = buf_adds(&t, eol_of(s, n, k))) < 0)
-		goto out;
-	for (p = ls; p < k; p++)
-		if ((r = buf_addc(&t, ' ')) < 0)
-			goto out;
-	if ((r = buf_add(&t, s + k, off - k)) < 0 || (r = buf_adds(&t, "web")) < 0 ||
+	if ((r = buf_add(&t, s, k)) < 0 || (r = add_line_before(&t, s, n, ls, k, "runtime: static")) < 0 ||
+	    (r = buf_add(&t, s + k, off - k)) < 0 || (r = buf_adds(&t, "web")) < 0 ||
 	    (r = buf_add(&t, s + e, n - e)) < 0)
 		goto out;
-	buf_reset(&x->st.out);
-	if ((r = buf_add(&x->st.out, t.data, t.len)) < 0)
-		goto out;
-	r = APPLIED;
+	r = take_text(x, &t);
 out:
 	buf_release(&t);
 	return r;

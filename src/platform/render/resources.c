@@ -213,21 +213,14 @@ static void check_scope(struct ctx *c, const struct scope *sc)
 /* Report the later of equal names in sorted E under RULE. */
 static void report_dups(struct ctx *c, const struct ents *e, enum rnd_rule rule, const char *what)
 {
-	const struct ent *first;
+	const struct ent *first = NULL, *again;
 	char vq[Q];
-	size_t i;
-	int line, col;
+	size_t i = 0;
+	int line;
 
-	for (i = 1, first = e->v; i < e->n; i++) {
-		if (!rnd_ent_same(&e->v[i], first)) {
-			first = &e->v[i];
-			continue;
-		}
-		if (!rnd_where(first->at, &line, &col))
-			line = 0;
-		rnd_issue(c, e->v[i].at, rule, SIM_CRITICAL, SIM_FIX_NONE, NULL,
-		      "two %ss are named '%s' (the first at line %d)", what, rnd_q(vq, e->v[i].at), line);
-	}
+	while ((again = rnd_ents_next_repeat(e, &i, &first, &line)))
+		rnd_issue(c, again->at, rule, SIM_CRITICAL, SIM_FIX_NONE, NULL,
+		      "two %ss are named '%s' (the first at line %d)", what, rnd_q(vq, again->at), line);
 }
 
 /*

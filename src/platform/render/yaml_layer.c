@@ -61,6 +61,22 @@ void rnd_ents_free(struct ents *e)
 	memset(e, 0, sizeof(*e));
 }
 
+const struct ent *rnd_ents_next_repeat(const struct ents *e, size_t *i, const struct ent **first, int *first_line)
+{
+	int col;
+
+	for (; *i < e->n; (*i)++) {
+		if (!*first || !rnd_ent_same(&e->v[*i], *first)) {
+			*first = &e->v[*i];
+			continue;
+		}
+		if (!rnd_where((*first)->at, first_line, &col))
+			*first_line = 0;
+		return &e->v[(*i)++];
+	}
+	return NULL;
+}
+
 /* The first entry of sorted E with text S, and in COUNT (if not NULL) how many have it; NULL if none. */
 const struct ent *rnd_ents_find(const struct ents *e, const char *s, size_t len, int *count)
 {
@@ -151,31 +167,25 @@ static void dup_keys(struct ctx *c, struct yaml_node *map)
 {
 	struct yaml_pair *p;
 	struct ents *e = &c->tmp;
-	const struct ent *first;
+	const struct ent *first = NULL, *again;
 	void *it = NULL;
 	char kq[Q];
-	size_t i;
-	int line, col;
+	size_t i = 0;
+	int line;
 
 	e->n = 0;
 	while ((p = yaml_mapping_iterate(map, &it)))
 		rnd_ents_push(c, e, rnd_key_of(p), rnd_val_of(p));
 	rnd_ents_sort(e);
-	for (i = 1, first = e->v; i < e->n; i++) {
-		if (!rnd_ent_same(&e->v[i], first)) {
-			first = &e->v[i];
-			continue;
-		}
-		if (!rnd_where(first->at, &line, &col))
-			line = 0;
+	while ((again = rnd_ents_next_repeat(e, &i, &first, &line))) {
 		if (rnd_eqn(first->s, first->len, "env") &&
-		    (yaml_is_sequence(first->owner) || yaml_is_sequence(e->v[i].owner)))
-			rnd_issue(c, e->v[i].at, RND_YAML_2, SIM_CRITICAL, SIM_FIX_HEAL,
+		    (yaml_is_sequence(first->owner) || yaml_is_sequence(again->owner)))
+			rnd_issue(c, again->at, RND_YAML_2, SIM_CRITICAL, SIM_FIX_HEAL,
 			      "rename the list-valued env to envVars",
 			      "duplicate key 'env' (first at line %d): its variables belong in envVars", line);
 		else
-			rnd_issue(c, e->v[i].at, RND_YAML_2, SIM_CRITICAL, SIM_FIX_NONE, NULL,
-			      "duplicate key '%s' (first at line %d)", rnd_q(kq, e->v[i].at), line);
+			rnd_issue(c, again->at, RND_YAML_2, SIM_CRITICAL, SIM_FIX_NONE, NULL,
+			      "duplicate key '%s' (first at line %d)", rnd_q(kq, again->at), line);
 	}
 }
 
