@@ -228,13 +228,7 @@ const struct cmd_entry cmd_run_entry = {
 		"  --replace                kill a session of that name first\n"
 		"  --nix-shell FILE.nix     run COMMAND in nix-shell FILE.nix on each node\n"
 		SOURCE_OPTIONS_HELP
-		"  -t, --targets LIST       comma-separated: machines of chimera.toml (NAME, @TAG, a\n"
-		"                           glob like web-*, all), [user@]host[:port], '@lab',\n"
-		"                           'local'; default: local\n"
-		"  --exclude LIST           leave these out (same forms)\n"
-		"  --targets-file FILE      one element a line; '#' starts a comment\n"
-		"  --parallel N             nodes in flight at once (default 64)\n"
-		"  --connect-timeout S      give up connecting after S seconds (default 10)\n"
+		LOCAL_REACH_OPTIONS_HELP
 		"  --timeout S              give up on one step after S seconds (default 600)\n"
 		"  --accept-new-host-keys   add unknown host keys to known_hosts\n"
 		"  --json                   one JSON document with every node's outcome\n"

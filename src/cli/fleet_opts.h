@@ -96,6 +96,16 @@ extern const struct option cli_fleet_reach_options[];
 	"  --accept-new-host-keys   add unknown host keys to known_hosts (a changed key is\n"         \
 	"                           always refused)\n"
 
+/* The help lines of the reach options for the commands whose targets default to 'local' (run, sessions). */
+#define LOCAL_REACH_OPTIONS_HELP                                                                     \
+	"  -t, --targets LIST       comma-separated: machines of chimera.toml (NAME, @TAG, a\n"     \
+	"                           glob like web-*, all), [user@]host[:port], '@lab',\n"          \
+	"                           'local'; default: local\n"                                    \
+	"  --exclude LIST           leave these out (same forms)\n"                                 \
+	"  --targets-file FILE      one element a line; '#' starts a comment\n"                      \
+	"  --parallel N             nodes in flight at once (default 64)\n"                        \
+	"  --connect-timeout S      give up connecting after S seconds (default 10)\n"
+
 struct cli_fleet {
 	const char *spec;
 	const char *exclude;
