@@ -45,13 +45,12 @@ int deploy_hooks_open(struct deploy_hooks *h, const struct inventory *inv, const
 	int r;
 
 	memset(h, 0, sizeof(*h));
-	h->st.lock_fd = -1;	/* closable before secrets_policy has opened it */
 	h->inv = inv;
 	h->fleet = fleet;
 	h->session = session;
 	h->command = command;
 	/* Secrets go out once the store has been used (so revoked ones are removed too). */
-	if (state_dir && (r = secrets_policy(&h->st, state_dir, cipher, &h->secrets)) < 0)
+	if ((r = secrets_policy(&h->st, state_dir, cipher, &h->secrets)) < 0)
 		return r;
 	if (h->secrets)
 		o->before = hook_secrets;

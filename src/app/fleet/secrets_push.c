@@ -225,7 +225,7 @@ bool secrets_in_use(const char *state_dir)
 	char dir[PATH_MAX];
 	struct stat sb;
 
-	if (snprintf(dir, sizeof(dir), "%s/secrets", state_dir) >= (int)sizeof(dir))
+	if (!state_dir || snprintf(dir, sizeof(dir), "%s/secrets", state_dir) >= (int)sizeof(dir))
 		return false;
 	return stat(dir, &sb) == 0;
 }

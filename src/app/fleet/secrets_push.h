@@ -55,7 +55,7 @@ int secrets_push_record(struct ledger *l, const char *deployment, const char *no
  * (STATE/secrets exists) every deploy pushes what is granted to each node and removes what
  * is not, so a revoked secret leaves the nodes; before that it pushes nothing.
  */
-bool secrets_in_use(const char *state_dir);
+bool secrets_in_use(const char *state_dir);	/* false for a NULL STATE_DIR */
 
 /*
  * The deploy's secrets policy in one call: when secrets_in_use(STATE_DIR), open the store
