@@ -12,7 +12,11 @@
 # beside their targets; it fails only when a command fails, never on a ratio.
 # usage: bench/fanout/bench_fanout.sh [CHIMERA] [N...]   (default build/chimera, 200 nodes)
 #        N or N_LIST="200 1000" in the environment also choose the node counts;
-#        STATUS_RUNS (default 3) how many cold status rounds each side gets (medians compared).
+#        STATUS_RUNS (default 3) how many cold status rounds each side gets (medians compared);
+#        DEPLOY_RUNS (default 1) how many deploy rounds each side gets (medians compared);
+#        BASELINE=PATH another chimera binary (an earlier build) measured in the same rounds
+#        on the same nodes, just before CHIMERA: its figures and the ratio CHIMERA/BASELINE
+#        of each measure are printed.
 set -eu
 CHIMERA=${1:-build/chimera}
 [ $# -gt 0 ] && shift
@@ -25,6 +29,8 @@ PAR=64        # chimera deploy --parallel
 PDSH_FANOUT=32
 SCRIPT_PAR=10 # colmena's default --parallel
 STATUS_RUNS=${STATUS_RUNS:-3} # status rounds per side; the medians are compared
+DEPLOY_RUNS=${DEPLOY_RUNS:-1} # deploy rounds per side; the medians are compared
+BASELINE=${BASELINE:-}
 NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
 export NIX_CONFIG
 
@@ -36,6 +42,11 @@ for n in $N_LIST; do
 	case "$n" in '' | *[!0-9]*) die "not a node count: $n" ;; esac
 done
 case "$STATUS_RUNS" in '' | *[!0-9]* | 0) die "STATUS_RUNS must be a whole number above 0, not '$STATUS_RUNS'" ;; esac
+case "$DEPLOY_RUNS" in '' | *[!0-9]* | 0) die "DEPLOY_RUNS must be a whole number above 0, not '$DEPLOY_RUNS'" ;; esac
+if [ -n "$BASELINE" ]; then
+	case "$BASELINE" in /*) ;; *) BASELINE="$(pwd)/$BASELINE" ;; esac
+	[ -x "$BASELINE" ] || die "BASELINE=$BASELINE is not an executable chimera binary"
+fi
 [ -x "$CHIMERA" ] || die "no chimera binary at $CHIMERA (build it: cmake --build build)"
 for c in pdsh nix-copy-closure nix-build nix-env ssh xargs; do
 	command -v "$c" >/dev/null 2>&1 ||
@@ -105,6 +116,30 @@ congruent() {
 		die "after $3: $(tail -n 1 "$STATE/verify-$3.out")"
 }
 
+# timed_status BIN LABEL: BIN status finds all n nodes on $base; sets took (seconds).
+timed_status() {
+	OUT="$d/status-$2.out" ERR="$d/status-$2.err"
+	t0=$(now)
+	measured "$1" --state-dir "$STATE" status -t @lab --expect "$base"
+	t1=$(now)
+	[ "$rc" -eq 0 ] || die "$2 status exited $rc: $(tail -n 3 "$OUT")"
+	tail -n 1 "$OUT" | grep -q "^$n nodes: $n congruent" || die "$2 status: $(tail -n 1 "$OUT")"
+	took=$(secs "$t0" "$t1")
+}
+
+# timed_deploy BIN LABEL [OPTION]: BIN deploys a fresh closure (built first, not timed) to
+# all n nodes, checked afterwards; sets took (seconds) and rss (peak KiB).
+timed_deploy() {
+	fresh=$(build "$2-$RUN-$n")
+	OUT="$d/deploy-$2.out" ERR="$d/deploy-$2.err"
+	t0=$(now)
+	measured "$1" --state-dir "$STATE" deploy -t @lab --expect "$fresh" --parallel $PAR ${3:+"$3"}
+	t1=$(now)
+	[ "$rc" -eq 0 ] || die "$2 deploy exited $rc: $(tail -n 3 "$OUT")"
+	took=$(secs "$t0" "$t1")
+	congruent "$fresh" "$n" "$2-deploy-$n"
+}
+
 ROWS=""
 FIGS=""
 for n in $N_LIST; do
@@ -117,18 +152,17 @@ for n in $N_LIST; do
 
 	# 1. Status, STATUS_RUNS times each, alternating; every run is cold (new sessions,
 	# new processes), and each side's median is compared.
-	st_ch_all="" st_pdsh_all=""
+	st_ch_all="" st_pdsh_all="" st_bl_all=""
 	i=0
 	while [ "$i" -lt "$STATUS_RUNS" ]; do
 		i=$((i + 1))
-		# 1a. chimera status, one new SSH session per node.
-		OUT="$d/status.out" ERR="$d/status.err"
-		t0=$(now)
-		measured "$CHIMERA" --state-dir "$STATE" status -t @lab --expect "$base"
-		t1=$(now)
-		[ "$rc" -eq 0 ] || die "chimera status exited $rc: $(tail -n 3 "$OUT")"
-		tail -n 1 "$OUT" | grep -q "^$n nodes: $n congruent" || die "chimera status: $(tail -n 1 "$OUT")"
-		st_ch_all="$st_ch_all $(secs "$t0" "$t1")"
+		# 1a. chimera status, one new SSH session per node (BASELINE's first).
+		if [ -n "$BASELINE" ]; then
+			timed_status "$BASELINE" baseline
+			st_bl_all="$st_bl_all $took"
+		fi
+		timed_status "$CHIMERA" chimera
+		st_ch_all="$st_ch_all $took"
 
 		# 1b. pdsh over OpenSSH with the lab's keys, known_hosts and config.
 		t0=$(now)
@@ -140,45 +174,64 @@ for n in $N_LIST; do
 		answered=$(grep -c ": $base\$" "$d/pdsh.out" || true)
 		[ "$answered" -eq "$n" ] || die "pdsh: $answered of $n nodes answered $base: $(head -n 3 "$d/pdsh.err")"
 	done
+	# shellcheck disable=SC2086 # one word per run
 	st_ch=$(median $st_ch_all)
+	# shellcheck disable=SC2086 # one word per run
 	st_pdsh=$(median $st_pdsh_all)
 	st_ratio=$(ratio "$st_ch" "$st_pdsh")
 
-	# 2. Three fresh closures, built now: two for chimera, one for the script.
-	fresh_ch=$(build "chimera-$RUN-$n")
-	fresh_mg=$(build "magic-$RUN-$n")
-	fresh_sc=$(build "script-$RUN-$n")
+	# 2. DEPLOY_RUNS rounds, each with fresh closures built now (one per deploy): chimera
+	# doing what the script does (copy, switch, activate; no magic rollback, which colmena
+	# does not have), chimera with its defaults (magic rollback confirms every node over a
+	# second, new connection), BASELINE's two deploys first when there is one, then the
+	# colmena-style script, $SCRIPT_PAR nodes at a time.
+	dp_ch_all="" dp_mg_all="" dp_sc_all="" dp_bl_all="" mg_bl_all="" dp_rss=0
+	i=0
+	while [ "$i" -lt "$DEPLOY_RUNS" ]; do
+		i=$((i + 1))
+		if [ -n "$BASELINE" ]; then
+			timed_deploy "$BASELINE" "baseline-$i" --no-magic-rollback
+			dp_bl_all="$dp_bl_all $took"
+			timed_deploy "$BASELINE" "baseline-magic-$i"
+			mg_bl_all="$mg_bl_all $took"
+		fi
+		timed_deploy "$CHIMERA" "chimera-$i" --no-magic-rollback
+		dp_ch_all="$dp_ch_all $took"
+		[ "$rss" -gt "$dp_rss" ] && dp_rss=$rss
+		timed_deploy "$CHIMERA" "magic-$i"
+		dp_mg_all="$dp_mg_all $took"
 
-	# 2a. chimera deploy doing what the script does: copy, switch, activate (no magic rollback,
-	# which colmena does not have).
-	OUT="$d/deploy.out" ERR="$d/deploy.err"
-	t0=$(now)
-	measured "$CHIMERA" --state-dir "$STATE" deploy -t @lab --expect "$fresh_ch" --parallel $PAR --no-magic-rollback
-	t1=$(now)
-	[ "$rc" -eq 0 ] || die "chimera deploy exited $rc: $(tail -n 3 "$OUT")"
-	dp_ch=$(secs "$t0" "$t1")
-	dp_rss=$(echo "$rss" | awk '{ printf "%.1f", $1 / 1024 }')
-	congruent "$fresh_ch" "$n" "chimera-deploy-$n"
-
-	# 2a'. chimera deploy with its defaults: magic rollback confirms every node over a second,
-	# new connection (reported, beside the like-for-like figure).
-	OUT="$d/deploy-magic.out" ERR="$d/deploy-magic.err"
-	t0=$(now)
-	measured "$CHIMERA" --state-dir "$STATE" deploy -t @lab --expect "$fresh_mg" --parallel $PAR
-	t1=$(now)
-	[ "$rc" -eq 0 ] || die "chimera deploy (magic rollback) exited $rc: $(tail -n 3 "$OUT")"
-	dp_mg=$(secs "$t0" "$t1")
-	congruent "$fresh_mg" "$n" "chimera-deploy-magic-$n"
-
-	# 2b. colmena-style script, $SCRIPT_PAR nodes at a time.
-	t0=$(now)
-	xargs -P $SCRIPT_PAR -I{} sh "$STATE/colmena_one.sh" "$cfg" "$PROFILE" "$fresh_sc" {} \
-		<"$d/hosts" >"$d/script.out" 2>"$d/script.err" || die "colmena-style script failed: $(tail -n 3 "$d/script.err")"
-	t1=$(now)
-	dp_sc=$(secs "$t0" "$t1")
-	congruent "$fresh_sc" "$n" "script-deploy-$n"
+		fresh_sc=$(build "script-$i-$RUN-$n")
+		t0=$(now)
+		xargs -P $SCRIPT_PAR -I{} sh "$STATE/colmena_one.sh" "$cfg" "$PROFILE" "$fresh_sc" {} \
+			<"$d/hosts" >"$d/script.out" 2>"$d/script.err" || die "colmena-style script failed: $(tail -n 3 "$d/script.err")"
+		t1=$(now)
+		dp_sc_all="$dp_sc_all $(secs "$t0" "$t1")"
+		congruent "$fresh_sc" "$n" "script-deploy-$i-$n"
+	done
+	# shellcheck disable=SC2086 # one word per run
+	{
+		dp_ch=$(median $dp_ch_all)
+		dp_mg=$(median $dp_mg_all)
+		dp_sc=$(median $dp_sc_all)
+	}
+	dp_rss=$(echo "$dp_rss" | awk '{ printf "%.1f", $1 / 1024 }')
 	dp_ratio=$(ratio "$dp_ch" "$dp_sc")
 	mg_ratio=$(ratio "$dp_mg" "$dp_sc")
+	BLFIGS=""
+	if [ -n "$BASELINE" ]; then
+		# shellcheck disable=SC2086 # one word per run
+		{
+			st_bl=$(median $st_bl_all)
+			dp_bl=$(median $dp_bl_all)
+			mg_bl=$(median $mg_bl_all)
+		}
+		BLFIGS="baseline $BASELINE status, $n nodes: $st_bl s (median of$st_bl_all; ratio to pdsh $(ratio "$st_bl" "$st_pdsh"))
+baseline deploy --no-magic-rollback, $n nodes: $dp_bl s (median of$dp_bl_all; ratio to script $(ratio "$dp_bl" "$dp_sc"))
+baseline deploy with magic rollback, $n nodes: $mg_bl s (median of$mg_bl_all; ratio to script $(ratio "$mg_bl" "$dp_sc"))
+chimera/baseline, $n nodes: status $(ratio "$st_ch" "$st_bl"), deploy $(ratio "$dp_ch" "$dp_bl"), deploy with magic rollback $(ratio "$dp_mg" "$mg_bl")
+"
+	fi
 
 	ROWS="$ROWS$(printf '| %5s | %12s s | %17s s | %5s | %12s s | %18s s | %5s | %13s MB |' \
 		"$n" "$st_ch" "$st_pdsh" "$st_ratio" "$dp_ch" "$dp_sc" "$dp_ratio" "$dp_rss")
@@ -187,12 +240,12 @@ for n in $N_LIST; do
 chimera status, $n nodes: $st_ch s (median of$st_ch_all)
 pdsh -f $PDSH_FANOUT readlink, $n nodes: $st_pdsh s (median of$st_pdsh_all)
 status ratio chimera/pdsh, $n nodes: $st_ratio (target <= 0.2)
-chimera deploy --parallel $PAR --no-magic-rollback, $n nodes: $dp_ch s
-colmena-style script (-P $SCRIPT_PAR), $n nodes: $dp_sc s
+chimera deploy --parallel $PAR --no-magic-rollback, $n nodes: $dp_ch s (median of$dp_ch_all)
+colmena-style script (-P $SCRIPT_PAR), $n nodes: $dp_sc s (median of$dp_sc_all)
 deploy ratio chimera/script, $n nodes: $dp_ratio (target <= 0.3)
-chimera deploy --parallel $PAR with magic rollback (the default), $n nodes: $dp_mg s (ratio $mg_ratio)
+chimera deploy --parallel $PAR with magic rollback (the default), $n nodes: $dp_mg s (median of$dp_mg_all; ratio $mg_ratio)
 chimera deploy peak RSS, $n nodes: $dp_rss MB (target < 100 MB)
-"
+$BLFIGS"
 	t0=$(now)
 	ch lab down -q
 	t1=$(now)

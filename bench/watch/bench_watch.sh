@@ -13,7 +13,10 @@
 # usage: bench/watch/bench_watch.sh [CHIMERA] [N...]   (default build/chimera, 200 nodes)
 #        N or N_LIST="200 1000" in the environment also choose the node counts;
 #        ROUNDS (default 50, at least 2) how many watch rounds;
-#        PDSH_RUNS (default 3) how many cold pdsh rounds (median compared).
+#        PDSH_RUNS (default 3) how many cold pdsh rounds (median compared);
+#        WATCH_RUNS (default 1) how many watch runs (the median warm round is compared);
+#        BASELINE=PATH another chimera binary (an earlier build) whose watch runs before each
+#        of CHIMERA's on the same nodes: its figures and the ratio CHIMERA/BASELINE are printed.
 set -eu
 CHIMERA=${1:-build/chimera}
 [ $# -gt 0 ] && shift
@@ -25,6 +28,8 @@ PROFILE=/nix/var/nix/profiles/system
 PDSH_FANOUT=32
 ROUNDS=${ROUNDS:-50}
 PDSH_RUNS=${PDSH_RUNS:-3}
+WATCH_RUNS=${WATCH_RUNS:-1}
+BASELINE=${BASELINE:-}
 NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
 export NIX_CONFIG
 
@@ -39,6 +44,11 @@ done
 [ -n "$N_LIST" ] || die "no node counts given"
 case "$ROUNDS" in '' | *[!0-9]* | 0 | 1) die "ROUNDS must be a whole number of at least 2, not '$ROUNDS'" ;; esac
 case "$PDSH_RUNS" in '' | *[!0-9]* | 0) die "PDSH_RUNS must be a whole number above 0, not '$PDSH_RUNS'" ;; esac
+case "$WATCH_RUNS" in '' | *[!0-9]* | 0) die "WATCH_RUNS must be a whole number above 0, not '$WATCH_RUNS'" ;; esac
+if [ -n "$BASELINE" ]; then
+	case "$BASELINE" in /*) ;; *) BASELINE="$(pwd)/$BASELINE" ;; esac
+	[ -x "$BASELINE" ] || die "BASELINE=$BASELINE is not an executable chimera binary"
+fi
 [ -x "$CHIMERA" ] || die "no chimera binary at $CHIMERA (build it: cmake --build build)"
 for c in pdsh nix-build nix-store jq awk; do
 	command -v "$c" >/dev/null 2>&1 ||
@@ -82,6 +92,43 @@ build() {
 	echo "$p"
 }
 
+# run_watch BIN LABEL: BIN's watch, ROUNDS rounds back to back, one JSON object a line per
+# round; sets watch_total, watch_rss, cold, warm, rss2, rssR, growth and peak_json.
+run_watch() {
+	OUT="$d/watch-$2.out" ERR="$d/watch-$2.err"
+	t0=$(now)
+	measured "$1" --state-dir "$STATE" watch -t @lab --expect "$path" \
+		--rounds "$ROUNDS" --interval 0 --json
+	t1=$(now)
+	[ "$rc" -eq 0 ] || die "$2 watch exited $rc: $(tail -n 3 "$OUT") $(tail -n 3 "$ERR")"
+	watch_total=$(secs "$t0" "$t1")
+	watch_rss=$rss
+	# One line per round: round ms nodes congruent rss_kb (a missing field shows as "null").
+	jq -r 'select(type == "object" and has("round"))
+		| [.round, .ms, .nodes, .congruent, .rss_kb] | map(tostring) | join(" ")' \
+		<"$OUT" >"$d/rounds-$2" 2>"$d/jq-$2.err" ||
+		die "$2 watch --json printed something jq cannot read: $(head -n 3 "$d/jq-$2.err")"
+	got=$(wc -l <"$d/rounds-$2")
+	[ "$got" -eq "$ROUNDS" ] || die "$2 watch printed $got rounds, not $ROUNDS"
+	bad=$(awk -v n="$n" '
+		$1 != NR { print "line " NR " is round " $1; exit }
+		$2 !~ /^[0-9.]+$/ { print "round " $1 ": ms is " $2; exit }
+		$5 !~ /^[0-9]+$/ { print "round " $1 ": rss_kb is " $5; exit }
+		$3 != n || $4 != n { print "round " $1 ": " $4 " of " $3 " nodes congruent, not " n " of " n; exit }
+	' "$d/rounds-$2")
+	[ -z "$bad" ] || die "$2 watch, $n nodes: $bad"
+	cold_ms=$(awk 'NR == 1 { print $2 }' "$d/rounds-$2")
+	# shellcheck disable=SC2046 # one word per round
+	warm_ms=$(median $(awk 'NR >= 2 { print $2 }' "$d/rounds-$2"))
+	warm=$(echo "$warm_ms" | awk '{ printf "%.3f", $1 / 1000 }')
+	cold=$(echo "$cold_ms" | awk '{ printf "%.3f", $1 / 1000 }')
+	rss2=$(awk 'NR == 2 { print $5 }' "$d/rounds-$2")
+	rssR=$(awk -v r="$ROUNDS" 'NR == r { print $5 }' "$d/rounds-$2")
+	[ "$rss2" -gt 0 ] || die "$2 watch reports rss_kb 0 at round 2"
+	growth=$(echo "$rss2 $rssR" | awk '{ printf "%.2f", ($2 - $1) * 100 / $1 }')
+	peak_json=$(awk 'NR == 1 || $5 > m { m = $5 } END { print m }' "$d/rounds-$2")
+}
+
 mb() { echo "$1" | awk '{ printf "%.1f", $1 / 1024 }'; }
 ROWS=""
 FIGS=""
@@ -93,39 +140,20 @@ for n in $N_LIST; do
 	ch deploy -t @lab --expect "$path" --no-magic-rollback >"$d/deploy.out" 2>"$d/deploy.err" ||
 		die "deploy of $path failed: $(tail -n 3 "$d/deploy.out") $(tail -n 3 "$d/deploy.err")"
 
-	# 1. chimera watch: ROUNDS rounds back to back, one JSON object a line per round.
-	OUT="$d/watch.out" ERR="$d/watch.err"
-	t0=$(now)
-	measured "$CHIMERA" --state-dir "$STATE" watch -t @lab --expect "$path" \
-		--rounds "$ROUNDS" --interval 0 --json
-	t1=$(now)
-	[ "$rc" -eq 0 ] || die "chimera watch exited $rc: $(tail -n 3 "$OUT") $(tail -n 3 "$ERR")"
-	watch_total=$(secs "$t0" "$t1")
-	watch_rss=$rss
-	# One line per round: round ms nodes congruent rss_kb (a missing field shows as "null").
-	jq -r 'select(type == "object" and has("round"))
-		| [.round, .ms, .nodes, .congruent, .rss_kb] | map(tostring) | join(" ")' \
-		<"$OUT" >"$d/rounds" 2>"$d/jq.err" ||
-		die "chimera watch --json printed something jq cannot read: $(head -n 3 "$d/jq.err")"
-	got=$(wc -l <"$d/rounds")
-	[ "$got" -eq "$ROUNDS" ] || die "chimera watch printed $got rounds, not $ROUNDS"
-	bad=$(awk -v n="$n" '
-		$1 != NR { print "line " NR " is round " $1; exit }
-		$2 !~ /^[0-9.]+$/ { print "round " $1 ": ms is " $2; exit }
-		$5 !~ /^[0-9]+$/ { print "round " $1 ": rss_kb is " $5; exit }
-		$3 != n || $4 != n { print "round " $1 ": " $4 " of " $3 " nodes congruent, not " n " of " n; exit }
-	' "$d/rounds")
-	[ -z "$bad" ] || die "chimera watch, $n nodes: $bad"
-	cold_ms=$(awk 'NR == 1 { print $2 }' "$d/rounds")
-	# shellcheck disable=SC2046 # one word per round
-	warm_ms=$(median $(awk 'NR >= 2 { print $2 }' "$d/rounds"))
-	warm=$(echo "$warm_ms" | awk '{ printf "%.3f", $1 / 1000 }')
-	cold=$(echo "$cold_ms" | awk '{ printf "%.3f", $1 / 1000 }')
-	rss2=$(awk 'NR == 2 { print $5 }' "$d/rounds")
-	rssR=$(awk -v r="$ROUNDS" 'NR == r { print $5 }' "$d/rounds")
-	[ "$rss2" -gt 0 ] || die "chimera watch reports rss_kb 0 at round 2"
-	growth=$(echo "$rss2 $rssR" | awk '{ printf "%.2f", ($2 - $1) * 100 / $1 }')
-	peak_json=$(awk 'NR == 1 || $5 > m { m = $5 } END { print m }' "$d/rounds")
+	# 1. chimera watch, WATCH_RUNS times; with BASELINE, its watch before each, on the same nodes.
+	warm_all="" bl_warm_all="" bl_cold_all=""
+	i=0
+	while [ "$i" -lt "$WATCH_RUNS" ]; do
+		i=$((i + 1))
+		if [ -n "$BASELINE" ]; then
+			run_watch "$BASELINE" baseline
+			bl_warm_all="$bl_warm_all $warm" bl_cold_all="$bl_cold_all $cold"
+		fi
+		run_watch "$CHIMERA" chimera
+		warm_all="$warm_all $warm"
+	done
+	# shellcheck disable=SC2086 # one word per run
+	warm=$(median $warm_all)
 
 	# 2. pdsh over OpenSSH with the lab's keys, known_hosts and config; every run cold.
 	pdsh_all=""
@@ -144,18 +172,28 @@ for n in $N_LIST; do
 	# shellcheck disable=SC2086 # one word per run
 	pdsh_med=$(median $pdsh_all)
 	w_ratio=$(ratio "$warm" "$pdsh_med")
+	if [ -n "$BASELINE" ]; then
+		# shellcheck disable=SC2086 # one word per run
+		bl_warm=$(median $bl_warm_all)
+		BLFIGS="baseline $BASELINE watch warm round, $n nodes: $bl_warm s (median of runs:$bl_warm_all; cold rounds:$bl_cold_all)
+baseline ratio warm round/pdsh, $n nodes: $(ratio "$bl_warm" "$pdsh_med")
+chimera/baseline warm round, $n nodes: $(ratio "$warm" "$bl_warm")
+"
+	else
+		BLFIGS=""
+	fi
 
 	ROWS="$ROWS$(printf '| %5s | %9s s | %9s s | %9s s | %5s | %8s MB | %8s MB | %6s %% | %8s MB | %8s MB |' \
 		"$n" "$warm" "$cold" "$pdsh_med" "$w_ratio" "$(mb "$rss2")" "$(mb "$rssR")" "$growth" \
 		"$(mb "$peak_json")" "$(mb "$watch_rss")")
 "
 	FIGS="${FIGS}lab up $n nodes: $up s
-chimera watch warm round, $n nodes: $warm s (median of rounds 2..$ROUNDS)
+chimera watch warm round, $n nodes: $warm s (median of rounds 2..$ROUNDS; runs:$warm_all)
 chimera watch cold round (round 1), $n nodes: $cold s
 chimera watch, $ROUNDS rounds, $n nodes: $watch_total s in all
 pdsh -f $PDSH_FANOUT readlink, $n nodes: $pdsh_med s (median of$pdsh_all)
 ratio warm round/pdsh, $n nodes: $w_ratio (target <= 0.04)
-chimera watch RSS, $n nodes: $(mb "$rss2") MB at round 2, $(mb "$rssR") MB at round $ROUNDS
+${BLFIGS}chimera watch RSS, $n nodes: $(mb "$rss2") MB at round 2, $(mb "$rssR") MB at round $ROUNDS
 chimera watch RSS growth round 2..$ROUNDS, $n nodes: $growth % (target < 5 %)
 chimera watch peak RSS, $n nodes: $(mb "$peak_json") MB (largest rss_kb), $(mb "$watch_rss") MB ($RSS_SRC)
 "
