@@ -35,7 +35,8 @@ bench: build
 clean:
 	rm -rf build build-san build-fuzz
 
-# Builds libFuzzer binaries with clang into build-fuzz/ and runs each for FUZZ_SECONDS.
+# Builds libFuzzer binaries with clang into build-fuzz/ and runs each for FUZZ_SECONDS, every
+# one even after another crashed (scripts/fuzz.sh), ending with a table; fails if any crashed.
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 FUZZ_NAMES = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
@@ -46,14 +47,4 @@ fuzz:
 	@sh scripts/deps.sh fuzz
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DFUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
-	@mkdir -p $(FUZZ_BUILD)/corpus $(FUZZ_BUILD)/artifacts
-	@for n in $(FUZZ_NAMES); do \
-		$(FUZZ_BUILD)/fuzz/$${n}_replay --write-seeds $(FUZZ_BUILD)/corpus/$$n || exit 1; \
-		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
-		$(FUZZ_BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-			-print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$n- \
-			$(FUZZ_BUILD)/corpus/$$n 2>$(FUZZ_BUILD)/fuzz-$$n.log || \
-			{ tail -n 60 $(FUZZ_BUILD)/fuzz-$$n.log; exit 1; }; \
-		grep -E '^#[0-9]+.*DONE|^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)|^fuzz: ' \
-			$(FUZZ_BUILD)/fuzz-$$n.log; \
-	done
+	@sh scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
