@@ -3,13 +3,4 @@
 #include "platform/render/rules.h"
 #include "util/banned.h"
 
-const struct platform platform_render = {
-	.name = "render",
-	.config_file = "render.yaml",
-	.simulate = sim_render,
-	.simulate_text = sim_render_text,
-	.heal_text = heal_render_text,
-	.rules = render_rules,
-	.nrules = RND_RULES,
-	.syntax_rule = &render_rules[RND_YAML_1],
-};
+const struct platform platform_render = PLATFORM_TEXT_ROW(render, "render.yaml", RND_YAML_1);
