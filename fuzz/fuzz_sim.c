@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sim_report_release(&rep);
 
 	sim_report_init(&rep, "render");
-	r = sim_render_text("render.yaml", (const char *)data, size, &rep);
+	r = sim_render_text("render.yaml", (const char *)data, size, NULL, &rep);
 	FUZZ_CHECK(r == 0 || r == ERR_NOMEM || r == ERR_LIMIT, "sim_render_text returned %d: %s", r, err_msg());
 	check_report(&rep, "RND-");
 	sim_report_release(&rep);

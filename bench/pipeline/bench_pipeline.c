@@ -56,7 +56,7 @@ static int one(const char *platform, const char *dir, const char *name, const st
 	if (strcmp(platform, "netlify") == 0)
 		r = heal_netlify_text(name, text->data, text->len, NULL, &h);
 	else
-		r = heal_render_text(name, text->data, text->len, &h);
+		r = heal_render_text(name, text->data, text->len, NULL, &h);
 	if (r == 0 && sim_passed(&h.after)) {
 		/* certify hashes the file on disk: the healed text is written beside the original's name. */
 		char path[4096];

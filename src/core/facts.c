@@ -41,20 +41,6 @@ void facts_release(struct facts *f)
 	facts_init(f);
 }
 
-/* Where the parser is, for messages that name the line. */
-struct line {
-	int num;
-	const char *text;
-	size_t len;
-};
-
-static int bad_line(const struct line *l, int code, const char *expected)
-{
-	char q[160];
-
-	return err_set(code, "facts line %d '%s': %s", l->num, err_quote(q, sizeof(q), l->text, l->len), expected);
-}
-
 static enum facts_key key_of(const char *k, size_t n)
 {
 	size_t i;
@@ -65,15 +51,15 @@ static enum facts_key key_of(const char *k, size_t n)
 	return K_UNKNOWN;
 }
 
-static int set_text(const struct line *l, char *dst, size_t cap, const char *v, size_t n)
+static int set_text(const struct err_line *l, char *dst, size_t cap, const char *v, size_t n)
 {
 	size_t i;
 
 	if (n >= cap)
-		return bad_line(l, ERR_LIMIT, "value too long");
+		return err_bad_line(l, ERR_LIMIT, "value too long");
 	for (i = 0; i < n; i++)
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
-			return bad_line(l, ERR_INVALID, "control character in the value");
+			return err_bad_line(l, ERR_INVALID, "control character in the value");
 	memcpy(dst, v, n);
 	dst[n] = '\0';
 	return 0;
@@ -140,24 +126,24 @@ static int next_word(const char **s, size_t *n, const char **w, size_t *wn)
 	return 0;
 }
 
-static int parse_kb(const struct line *l, const char *v, size_t n, int64_t *bytes)
+static int parse_kb(const struct err_line *l, const char *v, size_t n, int64_t *bytes)
 {
 	const char *w, *u;
 	size_t wn, un;
 	int64_t kb;
 
 	if (next_word(&v, &n, &w, &wn) < 0 || parse_uint(w, wn, &kb) < 0)
-		return bad_line(l, ERR_INVALID, "expected a size as /proc/meminfo gives it ('N kB')");
+		return err_bad_line(l, ERR_INVALID, "expected a size as /proc/meminfo gives it ('N kB')");
 	if (next_word(&v, &n, &u, &un) == 0 && !(un == 2 && memcmp(u, "kB", 2) == 0))
-		return bad_line(l, ERR_INVALID, "expected a size as /proc/meminfo gives it ('N kB')");
+		return err_bad_line(l, ERR_INVALID, "expected a size as /proc/meminfo gives it ('N kB')");
 	if (next_word(&v, &n, &u, &un) == 0)
-		return bad_line(l, ERR_INVALID, "expected a size as /proc/meminfo gives it ('N kB')");
+		return err_bad_line(l, ERR_INVALID, "expected a size as /proc/meminfo gives it ('N kB')");
 	*bytes = kb * 1024;
 	return 0;
 }
 
 /* os-release values may be quoted, and double quotes may hold \-escapes. */
-static int set_os_value(const struct line *l, char *dst, const char *v, size_t n)
+static int set_os_value(const struct err_line *l, char *dst, const char *v, size_t n)
 {
 	char tmp[FACTS_TEXT_MAX];
 	size_t i, o = 0;
@@ -170,13 +156,13 @@ static int set_os_value(const struct line *l, char *dst, const char *v, size_t n
 		if (v[i] == '\\' && i + 2 < n)
 			i++;
 		if (o + 1 >= sizeof(tmp))
-			return bad_line(l, ERR_LIMIT, "value too long");
+			return err_bad_line(l, ERR_LIMIT, "value too long");
 		tmp[o++] = v[i];
 	}
 	return set_text(l, dst, FACTS_TEXT_MAX, tmp, o);
 }
 
-static int parse_disk(const struct line *l, struct facts *f, const char *v, size_t n)
+static int parse_disk(const struct err_line *l, struct facts *f, const char *v, size_t n)
 {
 	struct facts_disk *d;
 	const char *w[4];
@@ -185,20 +171,20 @@ static int parse_disk(const struct line *l, struct facts *f, const char *v, size
 	int r;
 
 	if (f->ndisks == FACTS_DISKS_MAX)
-		return bad_line(l, ERR_LIMIT, "more disks than chimera keeps");
+		return err_bad_line(l, ERR_LIMIT, "more disks than chimera keeps");
 	for (i = 0; i < 4; i++)
 		if (next_word(&v, &n, &w[i], &wn[i]) < 0)
-			return bad_line(l, ERR_INVALID, "expected 'disk=PATH SIZE USED AVAIL' (KiB)");
+			return err_bad_line(l, ERR_INVALID, "expected 'disk=PATH SIZE USED AVAIL' (KiB)");
 	while (n && *v == ' ')
 		v++, n--;
 	if (n || w[0][0] != '/')
-		return bad_line(l, ERR_INVALID, "expected 'disk=PATH SIZE USED AVAIL' (KiB)");
+		return err_bad_line(l, ERR_INVALID, "expected 'disk=PATH SIZE USED AVAIL' (KiB)");
 	for (i = 0; i < 3; i++)
 		if (parse_uint(w[i + 1], wn[i + 1], &kb[i]) < 0)
-			return bad_line(l, ERR_INVALID, "expected 'disk=PATH SIZE USED AVAIL' (KiB)");
+			return err_bad_line(l, ERR_INVALID, "expected 'disk=PATH SIZE USED AVAIL' (KiB)");
 	for (i = 0; i < f->ndisks; i++)
 		if (strlen(f->disks[i].path) == wn[0] && memcmp(f->disks[i].path, w[0], wn[0]) == 0)
-			return bad_line(l, ERR_INVALID, "that disk is given twice");
+			return err_bad_line(l, ERR_INVALID, "that disk is given twice");
 	d = &f->disks[f->ndisks];
 	if ((r = set_text(l, d->path, sizeof(d->path), w[0], wn[0])) < 0)
 		return r;
@@ -210,7 +196,7 @@ static int parse_disk(const struct line *l, struct facts *f, const char *v, size
 }
 
 /* "nix-store (Nix) 2.8.0": the word after "(Nix)", else the last word. */
-static int parse_nix(const struct line *l, struct facts *f, const char *v, size_t n)
+static int parse_nix(const struct err_line *l, struct facts *f, const char *v, size_t n)
 {
 	const char *w, *last = NULL;
 	size_t wn, lastn = 0;
@@ -229,11 +215,11 @@ static int parse_nix(const struct line *l, struct facts *f, const char *v, size_
 	if (!last)
 		return 0;	/* empty: no Nix */
 	if (lastn == 0 || last[0] < '0' || last[0] > '9')
-		return bad_line(l, ERR_INVALID, "expected `nix-store --version` output ('nix-store (Nix) 2.8.0')");
+		return err_bad_line(l, ERR_INVALID, "expected `nix-store --version` output ('nix-store (Nix) 2.8.0')");
 	return set_text(l, f->nix_version, sizeof(f->nix_version), last, lastn);
 }
 
-static int parse_load(const struct line *l, struct facts *f, const char *v, size_t n)
+static int parse_load(const struct err_line *l, struct facts *f, const char *v, size_t n)
 {
 	const char *w;
 	size_t wn;
@@ -241,25 +227,25 @@ static int parse_load(const struct line *l, struct facts *f, const char *v, size
 
 	for (i = 0; i < 3; i++)
 		if (next_word(&v, &n, &w, &wn) < 0 || parse_decimal(w, wn, &f->load[i], NULL) < 0)
-			return bad_line(l, ERR_INVALID, "expected three load averages ('0.15 0.10 0.05')");
+			return err_bad_line(l, ERR_INVALID, "expected three load averages ('0.15 0.10 0.05')");
 	if (next_word(&v, &n, &w, &wn) == 0)
-		return bad_line(l, ERR_INVALID, "expected three load averages ('0.15 0.10 0.05')");
+		return err_bad_line(l, ERR_INVALID, "expected three load averages ('0.15 0.10 0.05')");
 	f->has_load = true;
 	return 0;
 }
 
-static int add_session(const struct line *l, struct facts *f, const char *v, size_t n)
+static int add_session(const struct err_line *l, struct facts *f, const char *v, size_t n)
 {
 	char **grown, *s;
 	char tmp[FACTS_TEXT_MAX];
 	int r;
 
 	if (n == 0)
-		return bad_line(l, ERR_INVALID, "expected a tmux session name");
+		return err_bad_line(l, ERR_INVALID, "expected a tmux session name");
 	if ((r = set_text(l, tmp, sizeof(tmp), v, n)) < 0)
 		return r;
 	if (f->nsessions == FACTS_SESSIONS_MAX)
-		return bad_line(l, ERR_LIMIT, "more tmux sessions than chimera keeps");
+		return err_bad_line(l, ERR_LIMIT, "more tmux sessions than chimera keeps");
 	if (!(grown = realloc(f->sessions, (f->nsessions + 1) * sizeof(*grown))))
 		return err_set(ERR_NOMEM, "out of memory");
 	f->sessions = grown;
@@ -270,7 +256,7 @@ static int add_session(const struct line *l, struct facts *f, const char *v, siz
 }
 
 /* Take one "key=value" line (after the header, before the end). Returns 1 at end=1. */
-static int take(const struct line *l, struct facts *f, unsigned *seen)
+static int take(const struct err_line *l, struct facts *f, unsigned *seen)
 {
 	const char *eq = memchr(l->text, '=', l->len), *v;
 	enum facts_key k;
@@ -279,13 +265,13 @@ static int take(const struct line *l, struct facts *f, unsigned *seen)
 	int64_t whole;
 
 	if (!eq || eq == l->text)
-		return bad_line(l, ERR_INVALID, "expected key=value");
+		return err_bad_line(l, ERR_INVALID, "expected key=value");
 	v = eq + 1;
 	n = l->len - (size_t)(v - l->text);
 	k = key_of(l->text, (size_t)(eq - l->text));
 	if (k < K_ONCE_COUNT) {
 		if (*seen & (1u << k))
-			return bad_line(l, ERR_INVALID, "this key is given twice");
+			return err_bad_line(l, ERR_INVALID, "this key is given twice");
 		*seen |= 1u << k;
 	}
 	switch (k) {
@@ -297,14 +283,14 @@ static int take(const struct line *l, struct facts *f, unsigned *seen)
 	case K_CPUS:
 		if (parse_uint(v, n, &f->cpus) < 0 || f->cpus < 1) {
 			f->cpus = -1;
-			return bad_line(l, ERR_INVALID, "expected a positive integer");
+			return err_bad_line(l, ERR_INVALID, "expected a positive integer");
 		}
 		return 0;
 	case K_MEM_TOTAL: return parse_kb(l, v, n, &f->mem_total);
 	case K_MEM_AVAILABLE: return parse_kb(l, v, n, &f->mem_available);
 	case K_UPTIME:
 		if (parse_decimal(v, n, &d, &whole) < 0)
-			return bad_line(l, ERR_INVALID, "expected seconds as /proc/uptime gives them ('1234.56')");
+			return err_bad_line(l, ERR_INVALID, "expected seconds as /proc/uptime gives them ('1234.56')");
 		f->uptime = whole;
 		return 0;
 	case K_LOAD: return parse_load(l, f, v, n);
@@ -312,17 +298,17 @@ static int take(const struct line *l, struct facts *f, unsigned *seen)
 	case K_NIX: return parse_nix(l, f, v, n);
 	case K_PROFILE:
 		if (n == 0 || v[0] != '/')
-			return bad_line(l, ERR_INVALID, "expected an absolute profile path");
+			return err_bad_line(l, ERR_INVALID, "expected an absolute profile path");
 		return set_text(l, f->profile, sizeof(f->profile), v, n);
 	case K_PROFILE_LINK: return set_text(l, f->profile_link, sizeof(f->profile_link), v, n);
 	case K_PROFILE_TARGET:
 		if (n && v[0] != '/')
-			return bad_line(l, ERR_INVALID, "expected an absolute path");
+			return err_bad_line(l, ERR_INVALID, "expected an absolute path");
 		return set_text(l, f->profile_target, sizeof(f->profile_target), v, n);
 	case K_SESSION: return add_session(l, f, v, n);
 	case K_END:
 		if (!(n == 1 && v[0] == '1'))
-			return bad_line(l, ERR_INVALID, "expected 'end=1'");
+			return err_bad_line(l, ERR_INVALID, "expected 'end=1'");
 		return 1;
 	default: return 0;	/* a key of a later format */
 	}
@@ -332,7 +318,7 @@ int facts_parse(const char *text, size_t len, struct facts *f)
 {
 	static const char header[] = "chimera-facts=";
 	const char *p = text, *end = text + len, *nl;
-	struct line l = { 0 };
+	struct err_line l = { .input = "facts", .quote = 160 };
 	unsigned seen = 0;
 	int started = 0, r = 0;
 	char q[64];
@@ -353,7 +339,7 @@ int facts_parse(const char *text, size_t len, struct facts *f)
 			if (l.len < sizeof(header) - 1 || memcmp(l.text, header, sizeof(header) - 1) != 0)
 				continue;
 			if (l.len != sizeof(header) || l.text[sizeof(header) - 1] != '0' + FACTS_FORMAT) {
-				r = bad_line(&l, ERR_INVALID, "this chimera reads facts format 1");
+				r = err_bad_line(&l, ERR_INVALID, "this chimera reads facts format 1");
 				goto fail;
 			}
 			started = 1;
@@ -370,7 +356,8 @@ int facts_parse(const char *text, size_t len, struct facts *f)
 		goto fail;
 	}
 	if (r != 1) {
-		r = err_set(ERR_INVALID, "facts output ends after line %d without its 'end=1' line (cut short?)", l.num);
+		r = err_set(ERR_INVALID, "facts output ends after line %u without its 'end=1' line (cut short?)",
+			    l.num);
 		goto fail;
 	}
 	if (f->profile_link[0] && f->profile[0]) {

@@ -47,30 +47,16 @@ static const char *const key_names[K_COUNT] = {
 	[K_INACTIVE_ENTER] = "InactiveEnterTimestamp",
 };
 
-/* One line being parsed, for error messages. */
-struct line {
-	unsigned no;
-	const char *p;
-	size_t len;
-};
-
-static int bad_line(const struct line *ln, int code, const char *what)
-{
-	char q[96];
-
-	err_quote(q, sizeof(q), ln->p, ln->len);
-	return err_set(code, "systemctl show line %u '%s': %s", ln->no, q, what);
-}
-
 /* Copy N bytes at V into DST (CAP bytes). With CUT, cut long text on a UTF-8 boundary; else ERR_LIMIT. */
-static int copy_value(const struct line *ln, const char *key, char *dst, size_t cap, const char *v, size_t n, bool cut)
+static int copy_value(const struct err_line *ln, const char *key, char *dst, size_t cap, const char *v, size_t n,
+		      bool cut)
 {
 	char what[96];
 
 	if (n >= cap) {
 		if (!cut) {
 			snprintf(what, sizeof(what), "%s longer than %zu bytes", key, cap - 1);
-			return bad_line(ln, ERR_LIMIT, what);
+			return err_bad_line(ln, ERR_LIMIT, what);
 		}
 		n = cap - 1;
 		while (n > 0 && ((unsigned char)v[n] & 0xc0) == 0x80)
@@ -203,7 +189,7 @@ static bool parse_stamp(const char *v, size_t n, int64_t *epoch)
 	return true;
 }
 
-static int parse_time(const struct line *ln, const char *key, const char *v, size_t n, struct sd_time *t)
+static int parse_time(const struct err_line *ln, const char *key, const char *v, size_t n, struct sd_time *t)
 {
 	char what[96];
 
@@ -213,7 +199,7 @@ static int parse_time(const struct line *ln, const char *key, const char *v, siz
 		return 0;
 	if (n >= sizeof(t->text) || !parse_stamp(v, n, &t->epoch)) {
 		snprintf(what, sizeof(what), "%s is not a timestamp (Www YYYY-MM-DD HH:MM:SS ZONE)", key);
-		return bad_line(ln, ERR_INVALID, what);
+		return err_bad_line(ln, ERR_INVALID, what);
 	}
 	memcpy(t->text, v, n);
 	t->text[n] = '\0';
@@ -221,7 +207,7 @@ static int parse_time(const struct line *ln, const char *key, const char *v, siz
 	return 0;
 }
 
-static int set_key(struct sd_unit *u, enum sd_key k, const struct line *ln, const char *v, size_t n)
+static int set_key(struct sd_unit *u, enum sd_key k, const struct err_line *ln, const char *v, size_t n)
 {
 	const char *key = key_names[k];
 	uint64_t x;
@@ -230,7 +216,7 @@ static int set_key(struct sd_unit *u, enum sd_key k, const struct line *ln, cons
 	switch (k) {
 	case K_ID:
 		if (n == 0)
-			return bad_line(ln, ERR_INVALID, "empty Id");
+			return err_bad_line(ln, ERR_INVALID, "empty Id");
 		return copy_value(ln, key, u->id, sizeof(u->id), v, n, false);
 	case K_DESCRIPTION: return copy_value(ln, key, u->description, sizeof(u->description), v, n, true);
 	case K_LOAD_ERROR: return copy_value(ln, key, u->load_error, sizeof(u->load_error), v, n, true);
@@ -243,7 +229,7 @@ static int set_key(struct sd_unit *u, enum sd_key k, const struct line *ln, cons
 	case K_RESULT: return copy_value(ln, key, u->result, sizeof(u->result), v, n, false);
 	case K_MAIN_PID:
 		if (parse_u64(v, n, INT32_MAX, &x) < 0)
-			return bad_line(ln, ERR_INVALID, "MainPID is not a process id (a number up to 2147483647)");
+			return err_bad_line(ln, ERR_INVALID, "MainPID is not a process id (a number up to 2147483647)");
 		u->main_pid = (uint32_t)x;
 		return 0;
 	case K_MEMORY_CURRENT:
@@ -251,7 +237,7 @@ static int set_key(struct sd_unit *u, enum sd_key k, const struct line *ln, cons
 			return 0;
 		if (parse_u64(v, n, UINT64_MAX, &x) < 0) {
 			snprintf(what, sizeof(what), "%s is not a byte count", key);
-			return bad_line(ln, ERR_INVALID, what);
+			return err_bad_line(ln, ERR_INVALID, what);
 		}
 		/* 2^64-1 is systemd's "no value": accounting off or the unit not running. */
 		u->memory_known = x != UINT64_MAX;
@@ -321,7 +307,7 @@ int systemd_show_parse(const char *data, size_t len, struct sd_unit_list *out)
 {
 	const char *p = data, *end = data + len, *nl, *eq;
 	struct sd_unit *u = NULL;
-	struct line ln = { 0 };
+	struct err_line ln = { .input = "systemctl show", .quote = 96 };
 	unsigned start = 0;
 	uint32_t seen = 0;
 	size_t cap = 0, klen;
@@ -330,8 +316,8 @@ int systemd_show_parse(const char *data, size_t len, struct sd_unit_list *out)
 	memset(out, 0, sizeof(*out));
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
-		ln.no++;
-		ln.p = p;
+		ln.num++;
+		ln.text = p;
 		ln.len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		p = nl ? nl + 1 : end;
 		if (ln.len == 0) {
@@ -340,33 +326,33 @@ int systemd_show_parse(const char *data, size_t len, struct sd_unit_list *out)
 			u = NULL;
 			continue;
 		}
-		if (memchr(ln.p, '\0', ln.len)) {
-			r = bad_line(&ln, ERR_INVALID, "a NUL byte");
+		if (memchr(ln.text, '\0', ln.len)) {
+			r = err_bad_line(&ln, ERR_INVALID, "a NUL byte");
 			goto out;
 		}
-		if (!(eq = memchr(ln.p, '=', ln.len))) {
-			r = bad_line(&ln, ERR_INVALID, "expected KEY=VALUE");
+		if (!(eq = memchr(ln.text, '=', ln.len))) {
+			r = err_bad_line(&ln, ERR_INVALID, "expected KEY=VALUE");
 			goto out;
 		}
-		klen = (size_t)(eq - ln.p);
+		klen = (size_t)(eq - ln.text);
 		for (k = 0; k < (int)klen; k++) {
-			char c = ln.p[k];
+			char c = ln.text[k];
 
 			if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
 				break;
 		}
 		if (klen == 0 || k < (int)klen) {
-			r = bad_line(&ln, ERR_INVALID, "expected KEY=VALUE with KEY made of letters and digits");
+			r = err_bad_line(&ln, ERR_INVALID, "expected KEY=VALUE with KEY made of letters and digits");
 			goto out;
 		}
 		if (!u) {
 			if ((r = add_unit(out, &cap, &u)) < 0)
 				goto out;
-			start = ln.no;
+			start = ln.num;
 			seen = 0;
 		}
 		for (k = 0; k < K_COUNT; k++) {
-			if (strlen(key_names[k]) == klen && memcmp(key_names[k], ln.p, klen) == 0)
+			if (strlen(key_names[k]) == klen && memcmp(key_names[k], ln.text, klen) == 0)
 				break;
 		}
 		if (k == K_COUNT)
@@ -375,11 +361,11 @@ int systemd_show_parse(const char *data, size_t len, struct sd_unit_list *out)
 			char what[64];
 
 			snprintf(what, sizeof(what), "%s given twice for one unit", key_names[k]);
-			r = bad_line(&ln, ERR_INVALID, what);
+			r = err_bad_line(&ln, ERR_INVALID, what);
 			goto out;
 		}
 		seen |= 1u << k;
-		if ((r = set_key(u, (enum sd_key)k, &ln, eq + 1, (size_t)(ln.p + ln.len - eq - 1))) < 0)
+		if ((r = set_key(u, (enum sd_key)k, &ln, eq + 1, (size_t)(ln.text + ln.len - eq - 1))) < 0)
 			goto out;
 	}
 	if (u)

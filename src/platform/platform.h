@@ -49,6 +49,23 @@ struct platform {
 	const struct platform_rule *syntax_rule;	/* the row that means "the file does not parse" */
 };
 
+/*
+ * The row of web platform ID, which reads CONFIG as text, assembled from its names: the
+ * simulators sim_ID (a directory) and sim_ID_text, the healer heal_ID_text, and the catalog
+ * ID_rules (declared with its size), whose row SYNTAX means "the file does not parse".
+ */
+#define PLATFORM_TEXT_ROW(id, config, syntax)                           \
+	{                                                               \
+		.name = #id,                                            \
+		.config_file = (config),                                \
+		.simulate = sim_##id,                                   \
+		.simulate_text = sim_##id##_text,                       \
+		.heal_text = heal_##id##_text,                          \
+		.rules = id##_rules,                                    \
+		.nrules = sizeof(id##_rules) / sizeof(id##_rules[0]),   \
+		.syntax_rule = &id##_rules[(syntax)],                   \
+	}
+
 /* The platform named NAME (exact), or NULL. The row is static: never freed. */
 const struct platform *platform_find(const char *name);
 

@@ -109,3 +109,11 @@ int err_bad_input(const char *what, const char *s, size_t len, const char *why, 
 		return err_set(ERR_INVALID, "%s '%s': %s", what, q, form);
 	return err_set(ERR_INVALID, "%s '%s': %s; %s", what, q, why, form);
 }
+
+int err_bad_line(const struct err_line *l, int code, const char *expected)
+{
+	char q[ERR_LINE_QUOTE_MAX];
+
+	err_quote(q, l->quote && l->quote < sizeof(q) ? l->quote : sizeof(q), l->text, l->len);
+	return err_set(code, "%s line %u '%s': %s", l->input, l->num, q, expected);
+}

@@ -48,4 +48,21 @@ char *err_quote(char *dst, size_t dstlen, const char *s, size_t len);
  */
 int err_bad_input(const char *what, const char *s, size_t len, const char *why, const char *form);
 
+#define ERR_LINE_QUOTE_MAX 256
+
+/* A line of a line-oriented input being parsed, for messages that name it. */
+struct err_line {
+	const char *input;	/* what is read, as messages name it: "facts", "systemctl show" */
+	size_t quote;		/* room for the quoted line (err_quote's DSTLEN); 0 or past ERR_LINE_QUOTE_MAX: that */
+	unsigned num;		/* 1-based */
+	const char *text;	/* the line, without its end */
+	size_t len;
+};
+
+/*
+ * Set the error CODE for line L: "INPUT line NUM 'TEXT': EXPECTED", TEXT quoted by err_quote
+ * into L's quote bytes (EXPECTED says what was wrong or expected). Returns CODE.
+ */
+int err_bad_line(const struct err_line *l, int code, const char *expected);
+
 #endif

@@ -124,7 +124,7 @@ static void heal_one(const char *text, const char *rule, const char *fix, const 
 	bool ok;
 
 	heal_result_init(&res, "render");
-	assert_int_equal(heal_render_text("render.yaml", text, strlen(text), &res), 0);
+	assert_int_equal(heal_render_text("render.yaml", text, strlen(text), NULL, &res), 0);
 	ok = has_rule(&res.before, rule, fix) && !has_rule(&res.after, rule, fix) && (a = action(&res, rule)) &&
 	     a->fixed && !has_rule(&res.after, "RND-YAML-1", NULL) && lines_kept(res.text.data, res.text.len, text, mark) &&
 	     (!expect || contains(&res.text, expect));
@@ -202,7 +202,7 @@ static void test_quote_bool(void **state)
 
 	(void)state;
 	heal_result_init(&res, "render");
-	assert_int_equal(heal_render_text("render.yaml", t, strlen(t), &res), 0);
+	assert_int_equal(heal_render_text("render.yaml", t, strlen(t), NULL, &res), 0);
 	/* The simulator must name it; a skip here would count as a pass. */
 	assert_true(has_rule(&res.before, "RND-YAML-3", "quote it"));
 	heal_result_release(&res);
@@ -273,7 +273,7 @@ static void test_suggest_untouched(void **state)
 
 	(void)state;
 	heal_result_init(&res, "render");
-	assert_int_equal(heal_render_text("render.yaml", t, strlen(t), &res), 0);
+	assert_int_equal(heal_render_text("render.yaml", t, strlen(t), NULL, &res), 0);
 	assert_int_equal(res.text.len, strlen(t));
 	assert_memory_equal(res.text.data, t, strlen(t));
 	heal_result_release(&res);
@@ -291,7 +291,7 @@ static void test_not_applied(void **state)
 
 	(void)state;
 	heal_result_init(&res, "render");
-	assert_int_equal(heal_render_text("render.yaml", t, strlen(t), &res), 0);
+	assert_int_equal(heal_render_text("render.yaml", t, strlen(t), NULL, &res), 0);
 	a = action(&res, "RND-ENV-1");
 	if (!a || a->fixed || !a->why[0] || res.text.len != strlen(t) || memcmp(res.text.data, t, strlen(t)))
 		dump(&res);
@@ -370,7 +370,7 @@ static void test_guard(void **state)
 
 	(void)state;
 	heal_result_init(&res, "render");
-	assert_int_equal(heal_render_text("render.yaml", t, strlen(t), &res), 0);
+	assert_int_equal(heal_render_text("render.yaml", t, strlen(t), NULL, &res), 0);
 	a = action(&res, "RND-SVC-1");
 	if (!a || a->fixed || !strstr(a->why, "break the YAML"))
 		dump(&res);
@@ -398,7 +398,7 @@ static void test_several_at_once(void **state)
 
 	(void)state;
 	heal_result_init(&res, "render");
-	assert_int_equal(heal_render_text("render.yaml", t, strlen(t), &res), 0);
+	assert_int_equal(heal_render_text("render.yaml", t, strlen(t), NULL, &res), 0);
 	if (res.text.len != strlen(want) || memcmp(res.text.data, want, strlen(want)) || !sim_passed(&res.after))
 		dump(&res);
 	assert_int_equal(res.n, 5);
@@ -534,7 +534,7 @@ static void test_corpus(void **state)
 		if (!(text = read_all(path, &len)))
 			continue;
 		heal_result_init(&res, "render");
-		assert_int_equal(heal_render_text(de->d_name, text, len, &res), 0);
+		assert_int_equal(heal_render_text(de->d_name, text, len, NULL, &res), 0);
 		if (!healable(&res.before)) {
 			/* nothing to heal: the text comes back as it was, with no actions */
 			if (res.n || res.text.len != len || memcmp(res.text.data, text, len)) {
@@ -552,7 +552,7 @@ static void test_corpus(void **state)
 				if (!bad)
 					continue;
 				heal_result_init(&h, "render");
-				assert_int_equal(heal_render_text(de->d_name, bad, strlen(bad), &h), 0);
+				assert_int_equal(heal_render_text(de->d_name, bad, strlen(bad), NULL, &h), 0);
 				if (has_rule(&h.before, inj[k].rule, NULL)) {
 					injected++;
 					a = action(&h, inj[k].rule);
@@ -620,7 +620,7 @@ static void test_odd_inputs(void **state)
 			struct heal_result res;
 
 			heal_result_init(&res, "render");
-			assert_int_equal(heal_render_text("render.yaml", texts[i], cut, &res), 0);
+			assert_int_equal(heal_render_text("render.yaml", texts[i], cut, NULL, &res), 0);
 			/* a syntax error hides the rest: once it is healed, more can show */
 			if (!has_rule(&res.before, "RND-YAML-1", NULL) &&
 			    res.after.count[SIM_CRITICAL] + res.after.count[SIM_HIGH] >

@@ -116,12 +116,12 @@ static void test_render_needs_a_parser(void **state)
 	(void)state;
 	platform_use_yaml(NULL);
 	sim_report_init(&rep, "render");
-	assert_int_equal(sim_render_text("render.yaml", "services: []\n", 13, &rep), ERR_UNSUPPORTED);
+	assert_int_equal(sim_render_text("render.yaml", "services: []\n", 13, NULL, &rep), ERR_UNSUPPORTED);
 	assert_non_null(strstr(err_msg(), "no YAML parser"));
 	sim_report_release(&rep);
 	platform_use_yaml(&yaml_fy_parser);
 	sim_report_init(&rep, "render");
-	assert_int_equal(sim_render_text("render.yaml", "services: []\n", 13, &rep), 0);
+	assert_int_equal(sim_render_text("render.yaml", "services: []\n", 13, NULL, &rep), 0);
 	assert_ptr_equal(platform_yaml(), &yaml_fy_parser);
 	sim_report_release(&rep);
 }

@@ -55,7 +55,7 @@ static const struct sim_issue *find(const struct sim_report *rep, const char *ru
 static void run(const char *yaml, struct sim_report *rep)
 {
 	sim_report_init(rep, "render");
-	assert_int_equal(sim_render_text("render.yaml", yaml, strlen(yaml), rep), 0);
+	assert_int_equal(sim_render_text("render.yaml", yaml, strlen(yaml), NULL, rep), 0);
 }
 
 /* Run case K; false (after printing the report) when its issue is missing or elsewhere. */
@@ -523,7 +523,7 @@ static void test_odd_inputs(void **state)
 
 	for (i = 0; i < NELEM(inputs); i++) {
 		sim_report_init(&rep, "render");
-		assert_int_equal(sim_render_text("render.yaml", inputs[i].text, inputs[i].len, &rep), 0);
+		assert_int_equal(sim_render_text("render.yaml", inputs[i].text, inputs[i].len, NULL, &rep), 0);
 		if (rep.n == 0 && i > 0)
 			print_message("odd input %zu drew no issue\n", i);
 		sim_report_release(&rep);
@@ -669,7 +669,7 @@ static void test_corpus(void **state)
 
 		read_corpus_file(dir, files[i], &text);
 		sim_report_init(&rep, "render");
-		assert_int_equal(sim_render_text("render.yaml", text.data, text.len, &rep), 0);
+		assert_int_equal(sim_render_text("render.yaml", text.data, text.len, NULL, &rep), 0);
 		if (find(&rep, "RND-YAML-1", -1)) {
 			dump(&rep);
 			fail_msg("%s does not parse", files[i]);
@@ -776,7 +776,7 @@ static void test_injected(void **state)
 
 		read_corpus_file(dir, k->file, &text);
 		sim_report_init(&rep, "render");
-		assert_int_equal(sim_render_text("render.yaml", text.data, text.len, &rep), 0);
+		assert_int_equal(sim_render_text("render.yaml", text.data, text.len, NULL, &rep), 0);
 		if (!sim_passed(&rep)) {
 			dump(&rep);
 			fail_msg("%s is not clean before the injection", k->file);
@@ -784,7 +784,7 @@ static void test_injected(void **state)
 		sim_report_release(&rep);
 		inject_into(dir, k, &mod);
 		sim_report_init(&rep, "render");
-		assert_int_equal(sim_render_text("render.yaml", mod.data, mod.len, &rep), 0);
+		assert_int_equal(sim_render_text("render.yaml", mod.data, mod.len, NULL, &rep), 0);
 		if (k->rule ? !find(&rep, k->rule, -1) : rep.n != 0) {
 			dump(&rep);
 			fail_msg("injecting '%s' into %s: expected %s", k->to, k->file, k->rule ? k->rule : "no issue");

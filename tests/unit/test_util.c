@@ -384,6 +384,18 @@ static void test_err_quote_truncates(void **state)
 	assert_int_equal(big[0], 'q');
 }
 
+static void test_err_bad_line(void **state)
+{
+	struct err_line l = { .input = "facts", .quote = 8, .num = 7, .text = "cpus=abc\x01", .len = 8 };
+
+	assert_int_equal(err_bad_line(&l, ERR_INVALID, "expected a number"), ERR_INVALID);
+	assert_string_equal(err_msg(), "facts line 7 'cpus...': expected a number");
+	l.quote = 0;	/* no room given: the most there is */
+	l.len = 9;
+	assert_int_equal(err_bad_line(&l, ERR_LIMIT, "too long"), ERR_LIMIT);
+	assert_string_equal(err_msg(), "facts line 7 'cpus=abc\\x01': too long");
+}
+
 /* json */
 
 static void test_json_add_string(void **state)
@@ -1413,6 +1425,7 @@ int main(void)
 		cmocka_unit_test(test_err_str),
 		cmocka_unit_test(test_err_quote_escapes),
 		cmocka_unit_test(test_err_quote_truncates),
+		cmocka_unit_test(test_err_bad_line),
 		cmocka_unit_test(test_json_add_string),
 		cmocka_unit_test(test_json_canonical_sorts),
 		cmocka_unit_test(test_json_real_digits),

@@ -59,6 +59,14 @@ void fleet_node_name(const struct target *t, char *buf, size_t len)
 	target_format(t, buf, len);
 }
 
+void fleet_node_ident(const struct target_list *targets, size_t i, size_t *index, struct target *target,
+		      char name[TARGET_FORMAT_MAX])
+{
+	*index = i;
+	*target = targets->items[i];
+	fleet_node_name(&targets->items[i], name, TARGET_FORMAT_MAX);
+}
+
 int fleet_fanout(size_t n, int parallel, pool_job_fn fn, void *job, pthread_mutex_t *lock)
 {
 	int r;

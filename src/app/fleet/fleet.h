@@ -55,6 +55,10 @@ struct executor *fleet_executor_in(const struct executor_set *set, const struct 
 /* A node's name in reports and events: target_format's ("local", user@host:port, TRANSPORT:NAME). */
 void fleet_node_name(const struct target *t, char *buf, size_t len);
 
+/* Node I of TARGETS as a report's node keeps it: its INDEX, a copy of its TARGET and its NAME. */
+void fleet_node_ident(const struct target_list *targets, size_t i, size_t *index, struct target *target,
+		      char name[TARGET_FORMAT_MAX]);
+
 /*
  * Run FN(i, JOB) for every node i in [0, N), at most PARALLEL at once, with LOCK (the job's
  * lock over its report) initialised before and destroyed after. Returns pool_run's answer.

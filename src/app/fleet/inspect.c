@@ -95,9 +95,7 @@ static int status_setup(struct status_report *rep, const struct target_list *tar
 		return err_set(ERR_NOMEM, "out of memory");
 	rep->n = targets->n;
 	for (i = 0; i < targets->n; i++) {
-		rep->nodes[i].index = i;
-		rep->nodes[i].target = targets->items[i];
-		fleet_node_name(&targets->items[i], rep->nodes[i].name, sizeof(rep->nodes[i].name));
+		fleet_node_ident(targets, i, &rep->nodes[i].index, &rep->nodes[i].target, rep->nodes[i].name);
 		rep->nodes[i].state = NODE_UNKNOWN;
 	}
 	return 0;
@@ -320,9 +318,7 @@ int generations_run(const struct fleet *f, const struct target_list *targets, co
 		return err_set(ERR_NOMEM, "out of memory");
 	rep->n = targets->n;
 	for (i = 0; i < targets->n; i++) {
-		rep->nodes[i].index = i;
-		rep->nodes[i].target = targets->items[i];
-		fleet_node_name(&targets->items[i], rep->nodes[i].name, sizeof(rep->nodes[i].name));
+		fleet_node_ident(targets, i, &rep->nodes[i].index, &rep->nodes[i].target, rep->nodes[i].name);
 		gen_list_init(&rep->nodes[i].gens);
 	}
 	r = fleet_fanout(rep->n, f->parallel, gens_one, &job, &job.lock);

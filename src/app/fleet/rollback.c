@@ -231,9 +231,7 @@ int rollback_run(const struct fleet *f, const struct target_list *targets, const
 	rep->n = targets->n;
 	names = json_array();
 	for (i = 0; i < rep->n; i++) {
-		rep->nodes[i].index = i;
-		rep->nodes[i].target = targets->items[i];
-		fleet_node_name(&targets->items[i], rep->nodes[i].name, sizeof(rep->nodes[i].name));
+		fleet_node_ident(targets, i, &rep->nodes[i].index, &rep->nodes[i].target, rep->nodes[i].name);
 		json_array_append_new(names, json_string(rep->nodes[i].name));
 	}
 	pthread_mutex_init(&job.lock, NULL);

@@ -3,13 +3,4 @@
 #include "platform/netlify/rules.h"
 #include "util/banned.h"
 
-const struct platform platform_netlify = {
-	.name = "netlify",
-	.config_file = "netlify.toml",
-	.simulate = sim_netlify,
-	.simulate_text = sim_netlify_text,
-	.heal_text = heal_netlify_text,
-	.rules = netlify_rules,
-	.nrules = NTL_RULES,
-	.syntax_rule = &netlify_rules[NTL_TOML_1],
-};
+const struct platform platform_netlify = PLATFORM_TEXT_ROW(netlify, "netlify.toml", NTL_TOML_1);

@@ -609,7 +609,7 @@ static int apply_raw(struct ctx *x, const struct sim_issue *is)
 
 static int simulate(struct heal_step *st, const struct buf *text, struct sim_report *rep)
 {
-	return sim_render_text(((struct ctx *)st)->file, text->data, text->len, rep);
+	return sim_render_text(((struct ctx *)st)->file, text->data, text->len, NULL, rep);
 }
 
 /* An edit must not add syntax errors or duplicate keys. */
@@ -638,13 +638,15 @@ out:
 
 /* ---- the loop (heal_run) ---- */
 
-int heal_render_text(const char *file, const char *text, size_t len, struct heal_result *res)
+int heal_render_text(const char *file, const char *text, size_t len, const char *dir, struct heal_result *res)
 {
 	static const struct heal_ops ops = { .platform = "render", .simulate = simulate, .wanted = wanted,
 					     .apply = apply };
 	struct ctx x = { .st = { .out = BUF_INIT(0) }, .file = file };
-	int r = heal_run(&ops, &x.st, text, len, res);
+	int r;
 
+	(void)dir;
+	r = heal_run(&ops, &x.st, text, len, res);
 	buf_release(&x.st.out);
 	return r;
 }

@@ -16,17 +16,21 @@
  */
 int sim_render(const char *dir, struct sim_report *rep);
 
-/* The same on LEN bytes of TEXT, named FILE in the issues. */
-int sim_render_text(const char *file, const char *text, size_t len, struct sim_report *rep);
+/*
+ * The same on LEN bytes of TEXT, named FILE in the issues. render.yaml stands alone: nothing
+ * beside it is read, so DIR is not looked at (it may be NULL); it is there so that every
+ * platform's text simulator takes the same arguments.
+ */
+int sim_render_text(const char *file, const char *text, size_t len, const char *dir, struct sim_report *rep);
 
 /*
  * Heal render.yaml TEXT like heal_netlify_text (platform/netlify/netlify.h), as targeted
  * text edits by position: every critical or high issue with a heal, and the two legacy
  * renames (env to runtime, redis to keyvalue) though they are medium. An edit that would
- * add a YAML syntax error or duplicate key is refused. Returns 0 or ERR_NOMEM
- * (ERR_UNSUPPORTED when no YAML parser is wired).
+ * add a YAML syntax error or duplicate key is refused. DIR is not looked at, as in
+ * sim_render_text. Returns 0 or ERR_NOMEM (ERR_UNSUPPORTED when no YAML parser is wired).
  */
-int heal_render_text(const char *file, const char *text, size_t len, struct heal_result *res);
+int heal_render_text(const char *file, const char *text, size_t len, const char *dir, struct heal_result *res);
 
 /* The registry row (platform/platform.c lists it). */
 extern const struct platform platform_render;

@@ -406,6 +406,27 @@ static bool url_ok(const char *s, size_t n)
 	return (n > 7 && !strncmp(s, "http://", 7)) || (n > 8 && !strncmp(s, "https://", 8));
 }
 
+/*
+ * An item of a static site's routes or headers (WHAT: "route", "header") must be a mapping
+ * with every key of KEYS (NULL-terminated) and no other; SHAPE says so when it is not a
+ * mapping. RULE owns all of it. False when M is not a mapping: there is nothing to look into.
+ */
+static bool entry_ok(struct ctx *c, struct yaml_node *m, const char *const *keys, enum rnd_rule rule,
+		     const char *what, const char *shape)
+{
+	int i;
+
+	if (!yaml_is_mapping(m)) {
+		rnd_issue(c, m, rule, SIM_CRITICAL, SIM_FIX_NONE, NULL, "%s", shape);
+		return false;
+	}
+	rnd_check_keys(c, m, keys, rule, SIM_MEDIUM, what);
+	for (i = 0; keys[i]; i++)
+		if (!rnd_has(m, keys[i]) && !rnd_pair_get(m, "<<"))
+			rnd_issue(c, m, rule, SIM_CRITICAL, SIM_FIX_NONE, NULL, "%s has no %s", what, keys[i]);
+	return true;
+}
+
 static void check_route(struct ctx *c, struct yaml_node *r)
 {
 	static const char *const keys[] = { "type", "source", "destination", NULL };
@@ -413,17 +434,10 @@ static void check_route(struct ctx *c, struct yaml_node *r)
 	char vq[Q];
 	size_t len;
 	const char *t;
-	int i;
 
-	if (!yaml_is_mapping(r)) {
-		rnd_issue(c, r, RND_STATIC_3, SIM_CRITICAL, SIM_FIX_NONE, NULL,
-		      "routes entries must be mappings with type, source and destination");
+	if (!entry_ok(c, r, keys, RND_STATIC_3, "route",
+		      "routes entries must be mappings with type, source and destination"))
 		return;
-	}
-	rnd_check_keys(c, r, keys, RND_STATIC_3, SIM_MEDIUM, "route");
-	for (i = 0; keys[i]; i++)
-		if (!rnd_has(r, keys[i]) && !rnd_pair_get(r, "<<"))
-			rnd_issue(c, r, RND_STATIC_3, SIM_CRITICAL, SIM_FIX_NONE, NULL, "route has no %s", keys[i]);
 	rnd_check_enum(c, r, "type", route_types, RND_STATIC_3, "route type");
 	sp = rnd_typed(c, r, "source", T_STR, RND_STATIC_3);
 	if (sp && (t = rnd_text(rnd_val_of(sp), &len)) && (!len || t[0] != '/'))
@@ -436,6 +450,7 @@ static void check_route(struct ctx *c, struct yaml_node *r)
 			  rnd_q(vq, rnd_val_of(dp)));
 }
 
+/* Each of a header's keys is a string; its path (the first) starts with /. */
 static void check_header(struct ctx *c, struct yaml_node *h)
 {
 	static const char *const keys[] = { "path", "name", "value", NULL };
@@ -445,15 +460,9 @@ static void check_header(struct ctx *c, struct yaml_node *h)
 	const char *t;
 	int i;
 
-	if (!yaml_is_mapping(h)) {
-		rnd_issue(c, h, RND_STATIC_4, SIM_CRITICAL, SIM_FIX_NONE, NULL,
-		      "headers entries must be mappings with path, name and value");
+	if (!entry_ok(c, h, keys, RND_STATIC_4, "header", "headers entries must be mappings with path, name and value"))
 		return;
-	}
-	rnd_check_keys(c, h, keys, RND_STATIC_4, SIM_MEDIUM, "header");
 	for (i = 0; keys[i]; i++) {
-		if (!rnd_has(h, keys[i]) && !rnd_pair_get(h, "<<"))
-			rnd_issue(c, h, RND_STATIC_4, SIM_CRITICAL, SIM_FIX_NONE, NULL, "header has no %s", keys[i]);
 		pp = rnd_typed(c, h, keys[i], T_STR, RND_STATIC_4);
 		if (pp && i == 0 && (t = rnd_text(rnd_val_of(pp), &len)) && (!len || t[0] != '/'))
 			rnd_issue(c, rnd_val_of(pp), RND_STATIC_4, SIM_CRITICAL, SIM_FIX_NONE, NULL,

@@ -143,13 +143,14 @@ static void sort_issues(struct sim_report *rep, size_t from)
 	free(tmp);
 }
 
-int sim_render_text(const char *file, const char *rnd_text, size_t len, struct sim_report *rep)
+int sim_render_text(const char *file, const char *rnd_text, size_t len, const char *dir, struct sim_report *rep)
 {
 	struct ctx c;
 	int64_t t0 = clock_mono_us();
 	size_t first = rep->n, i;
 	int r, w;
 
+	(void)dir;
 	memset(&c, 0, sizeof(c));
 	c.rep = rep;
 	c.file = file;
@@ -189,7 +190,7 @@ int sim_render(const char *dir, struct sim_report *rep)
 	if (r == 0) {
 		if (rep->nfiles < sizeof(rep->files) / sizeof(rep->files[0]))
 			snprintf(rep->files[rep->nfiles++], sizeof(rep->files[0]), "render.yaml");
-		r = sim_render_text("render.yaml", b.data, b.len, rep);
+		r = sim_render_text("render.yaml", b.data, b.len, NULL, rep);
 	}
 	buf_release(&b);
 	return r;
