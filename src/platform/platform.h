@@ -66,6 +66,19 @@ struct platform {
 		.syntax_rule = &id##_rules[(syntax)],                   \
 	}
 
+/*
+ * The declarations of what web platform ID defines for PLATFORM_TEXT_ROW: its simulators,
+ * its healer (each with the contract of its member of struct platform above) and its
+ * registry row platform_ID. A platform's header says only what is its own beside this.
+ */
+#define PLATFORM_TEXT_DECLARE(id)                                                                              \
+	int sim_##id(const char *dir, struct sim_report *rep);                                                 \
+	int sim_##id##_text(const char *file, const char *text, size_t len, const char *dir,                   \
+			    struct sim_report *rep);                                                           \
+	int heal_##id##_text(const char *file, const char *text, size_t len, const char *dir,                  \
+			     struct heal_result *res);                                                         \
+	extern const struct platform platform_##id
+
 /* The platform named NAME (exact), or NULL. The row is static: never freed. */
 const struct platform *platform_find(const char *name);
 

@@ -9,30 +9,16 @@
 #include "platform/sim.h"
 
 /*
- * Read DIR/render.yaml and add every issue found to REP (rule ids RND-* from
- * config-rules.md), with the file name "render.yaml". Returns 0 whatever was found,
- * ERR_NOTFOUND when DIR has no render.yaml, ERR_LIMIT when it is over 4 MiB, or ERR_IO /
- * ERR_NOMEM; ERR_UNSUPPORTED when the program wired no YAML parser (platform_use_yaml).
+ * Render's row of the registry (platform/platform.c lists it), as PLATFORM_TEXT_DECLARE says.
+ * What is its own:
+ *   sim_render: rule ids RND-* (config-rules.md); the issues name "render.yaml"; ERR_LIMIT
+ *     over 4 MiB; ERR_UNSUPPORTED when the program wired no YAML parser (platform_use_yaml).
+ *   sim_render_text: render.yaml stands alone, so DIR is not looked at (it may be NULL).
+ *   heal_render_text: every critical or high issue with a heal, and the two legacy renames
+ *     (env to runtime, redis to keyvalue) though they are medium, as targeted text edits by
+ *     position; an edit that would add a YAML syntax error or a duplicate key is refused.
+ *     Returns 0 or ERR_NOMEM (ERR_UNSUPPORTED when no YAML parser is wired).
  */
-int sim_render(const char *dir, struct sim_report *rep);
-
-/*
- * The same on LEN bytes of TEXT, named FILE in the issues. render.yaml stands alone: nothing
- * beside it is read, so DIR is not looked at (it may be NULL); it is there so that every
- * platform's text simulator takes the same arguments.
- */
-int sim_render_text(const char *file, const char *text, size_t len, const char *dir, struct sim_report *rep);
-
-/*
- * Heal render.yaml TEXT like heal_netlify_text (platform/netlify/netlify.h), as targeted
- * text edits by position: every critical or high issue with a heal, and the two legacy
- * renames (env to runtime, redis to keyvalue) though they are medium. An edit that would
- * add a YAML syntax error or duplicate key is refused. DIR is not looked at, as in
- * sim_render_text. Returns 0 or ERR_NOMEM (ERR_UNSUPPORTED when no YAML parser is wired).
- */
-int heal_render_text(const char *file, const char *text, size_t len, const char *dir, struct heal_result *res);
-
-/* The registry row (platform/platform.c lists it). */
-extern const struct platform platform_render;
+PLATFORM_TEXT_DECLARE(render);
 
 #endif
