@@ -83,18 +83,13 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 	};
 	int c, r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
-		if (c == ATTACH_OPT_PRINT) {
-			*print = true;
-			continue;
-		}
-		if ((r = cli_fleet_opt(f, c, optarg)) < 0)
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 0)
+	while ((r = cli_opts_next(&(const struct cli_opts){ .fleet = f }, argc, argv, "t:", opts, &c)) > 0) {
+		if (c != ATTACH_OPT_PRINT)
 			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		*print = true;
 	}
+	if (r < 0)
+		return cli_usage(cli, "%s", err_msg());
 	if (optind >= argc)
 		return cli_usage(cli, "no session named: chimera attach [-t NODE] SESSION");
 	if (optind + 1 < argc)

@@ -205,28 +205,16 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 		CHECK_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cli_opts shared = { &a->f, &a->cs, &a->checks };
 	enum cmd_status st;
 	char msg[300];
 	int c, r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t:c:A:s:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&a->f, c, optarg)) < 0)
-			return usage_out(cli, &a->checks, err_msg());
-		if (r == 1)
-			continue;
-		if ((r = cli_source_opt(&a->cs, c, argc, argv)) < 0)
-			return usage_out(cli, &a->checks, err_msg());
-		if (r == 1)
-			continue;
-		if ((r = cli_checks_opt(&a->checks, c, optarg)) < 0)
-			return usage_out(cli, &a->checks, err_msg());
-		if (r == 1)
-			continue;
+	while ((r = cli_opts_next(&shared, argc, argv, "+t:c:A:s:", opts, &c)) > 0)
 		if ((st = parse_own(cli, a, c, optarg, argv)) != CMD_OK)
 			return st;
-	}
+	if (r < 0)
+		return usage_out(cli, &a->checks, err_msg());
 	if (optind < argc && !a->session) {
 		snprintf(msg, sizeof(msg), "unexpected argument '%s' (a command goes after -s SESSION --)", argv[optind]);
 		return usage_out(cli, &a->checks, msg);

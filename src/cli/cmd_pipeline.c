@@ -263,19 +263,15 @@ static enum cmd_status parse_args(struct cli *cli, struct pl_args *a, int argc, 
 		CHECK_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cli_opts shared = { &a->f, &a->cs, &a->checks };
 	enum cmd_status st;
 	int c, r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:c:A:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&a->f, c, optarg)) < 0 ||
-		    (r == 0 && (r = cli_source_opt(&a->cs, c, argc, argv)) < 0) ||
-		    (r == 0 && (r = cli_checks_opt(&a->checks, c, optarg)) < 0))
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 0 && (st = own_opt(cli, a, c, argv)) != CMD_OK)
+	while ((r = cli_opts_next(&shared, argc, argv, "t:c:A:", opts, &c)) > 0)
+		if ((st = own_opt(cli, a, c, argv)) != CMD_OK)
 			return st;
-	}
+	if (r < 0)
+		return cli_usage(cli, "%s", err_msg());
 	if (optind < argc)
 		a->rq.dir = argv[optind++];
 	if (optind < argc)

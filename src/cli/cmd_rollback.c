@@ -53,11 +53,7 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 	int c, r;
 
 	cli_fleet_init(&f);
-	while ((c = getopt_long(argc, argv, "+t:g:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 1)
-			continue;
+	while ((r = cli_opts_next(&(const struct cli_opts){ .fleet = &f }, argc, argv, "+t:g:", opts, &c)) > 0) {
 		switch (c) {
 		case OPT_GENERATION:
 		case 'g':
@@ -72,6 +68,8 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 		default: return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (r < 0)
+		return cli_usage(cli, "%s", err_msg());
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 	if ((r = cli_fleet_open(cli, &f)) < 0) {

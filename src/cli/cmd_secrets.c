@@ -551,22 +551,16 @@ static int parse_push(struct cli *cli, int argc, char **argv, struct cli_fleet *
 	};
 	int c, r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
-		if (c == OPT_OWNER) {
+	while ((r = cli_opts_next(&(const struct cli_opts){ .fleet = f }, argc, argv, "t:", opts, &c)) > 0) {
+		if (c == OPT_OWNER)
 			*owner = optarg;
-			continue;
-		}
-		if (c == OPT_DIR) {
+		else if (c == OPT_DIR)
 			*dir = optarg;
-			continue;
-		}
-		if ((r = cli_fleet_opt(f, c, optarg)) < 0)
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 0)
+		else
 			return cli_usage(cli, "unknown option '%s' for 'secrets push'", argv[optind - 1]);
 	}
+	if (r < 0)
+		return cli_usage(cli, "%s", err_msg());
 	if (argc != optind)
 		return cli_usage(cli, "'secrets push' takes no operands; name the nodes with -t");
 	if (!f->spec && !f->file)

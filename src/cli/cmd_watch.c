@@ -236,21 +236,15 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 		{ "release", required_argument, NULL, OPT_RELEASE },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cli_opts shared = { &a->f, &a->cs, &a->checks };
 	int c, r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t:c:A:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&a->f, c, optarg)) < 0 ||
-		    (r == 0 && (r = cli_source_opt(&a->cs, c, argc, argv)) < 0) ||
-		    (r == 0 && (r = cli_checks_opt(&a->checks, c, optarg)) < 0)) {
-			snprintf(a->msg, sizeof(a->msg), "%s", err_msg());
-			return -1;
-		}
-		if (r == 1)
-			continue;
+	while ((r = cli_opts_next(&shared, argc, argv, "+t:c:A:", opts, &c)) > 0)
 		if (parse_own(a, c, optarg, argv) < 0)
 			return -1;
+	if (r < 0) {
+		snprintf(a->msg, sizeof(a->msg), "%s", err_msg());
+		return -1;
 	}
 	if (optind < argc) {
 		snprintf(a->msg, sizeof(a->msg), "unexpected argument '%s'", argv[optind]);

@@ -1,5 +1,6 @@
 /* Options and set-up shared by the commands that work on a fleet (deploy, status, generations, rollback). */
 #include "cli/fleet_opts.h"
+#include "cli/check_opts.h"
 #include "app/fleet/deploy.h"
 #include "util/fs.h"
 #include "util/err.h"
@@ -55,6 +56,24 @@ int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg)
 	default: return 0;
 	}
 	return r < 0 ? r : 1;
+}
+
+int cli_opts_next(const struct cli_opts *p, int argc, char **argv, const char *shortopts,
+		  const struct option *longopts, int *c)
+{
+	int r;
+
+	while ((*c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if ((r = cli_fleet_opt(p->fleet, *c, optarg)) == 0 && p->source)
+			r = cli_source_opt(p->source, *c, argc, argv);
+		if (r == 0 && p->checks)
+			r = cli_checks_opt(p->checks, *c, optarg);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return 1;
+	}
+	return 0;
 }
 
 enum cmd_status cli_fleet_opt_only(struct cli *cli, struct cli_fleet *f, int c, const char *arg, const char *word)

@@ -149,6 +149,25 @@ int cli_fleet_open(struct cli *cli, struct cli_fleet *f);
 
 void cli_fleet_close(struct cli_fleet *f);
 
+struct cli_checks;
+
+/* The option parsers a fleet command shares: FLEET always; SOURCE and CHECKS when it takes them, else NULL. */
+struct cli_opts {
+	struct cli_fleet *fleet;
+	struct cli_source *source;
+	struct cli_checks *checks;
+};
+
+/*
+ * The next option of ARGV that is the command's own, into *C (optarg its argument):
+ * getopt_long with SHORTOPTS and LONGOPTS, every option that one of P's parsers takes
+ * given to it first (fleet, then source, then checks). getopt starts over at
+ * cli_fleet_init. Returns 1 with *C set, 0 at the end of the options (optind at the first
+ * operand), or the error of a bad value (ERR_INVALID, ERR_NOMEM; message set).
+ */
+int cli_opts_next(const struct cli_opts *p, int argc, char **argv, const char *shortopts,
+		  const struct option *longopts, int *c);
+
 /* The exit status for OK nodes of TOTAL: all, some, none. */
 enum cmd_status cli_fleet_status(size_t ok, size_t total);
 
