@@ -7,7 +7,6 @@
 #include "util/clock.h"
 #include "util/err.h"
 
-#include <jansson.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -111,11 +110,11 @@ static enum cmd_status release(struct cli *cli, const char *spec)
 	else {
 		st = CMD_OK;
 		if (cli->json)
-			cli_print_json(json_pack("{s:s, s:b}", "released", name, "ok", 1));
+			cli_print_json_text(watch_release_json(name));
 		else if (!cli->quiet)
 			printf("%s released: the next round of a running watch may heal it again\n", name);
 	}
-	l->ops->close(l);
+	ledger_close(l);
 	return st;
 }
 
