@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,20 +57,18 @@ static void close_store(struct secrets_store *st, struct ledger *ledger)
 	ledger_close(ledger);
 }
 
-/* Print a one-line result, or {"ok": true, ...} with --json. */
-static void say_ok(struct cli *cli, json_t *doc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Print a one-line result, or DOC (the change's JSON from app/, freed here) with --json. */
+static void say_ok(struct cli *cli, char *doc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void say_ok(struct cli *cli, json_t *doc, const char *fmt, ...)
+static void say_ok(struct cli *cli, char *doc, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (cli->json) {
-		if (doc)
-			json_object_set_new(doc, "ok", json_true());
-		cli_print_json(doc);
+		cli_print_json_text(doc);
 		return;
 	}
-	json_decref(doc);
+	free(doc);
 	if (cli->quiet)
 		return;
 	va_start(ap, fmt);
@@ -167,29 +164,13 @@ static enum cmd_status do_set(struct cli *cli, int argc, char **argv, bool impor
 		s = fail(cli);
 		goto out;
 	}
-	say_ok(cli, json_pack("{s:s, s:b}", "name", name, "imported", import), "%s secret '%s'",
+	say_ok(cli, secrets_set_json(name, import), "%s secret '%s'",
 	       import ? "imported" : "set", name);
 	s = CMD_OK;
 out:
 	age_free(value, len);
 	close_store(&st, ledger);
 	return s;
-}
-
-/* Standard base64 with padding (for `base64 -d`) of N bytes into a new wiped-on-free buffer. */
-static char *b64_padded(const uint8_t *p, size_t n, size_t *len)
-{
-	size_t cap = (n + 2) / 3 * 4 + 1, l;
-	char *out = malloc(cap);
-
-	if (!out)
-		return NULL;
-	l = age_b64_encode(p, n, out);
-	while (l % 4)
-		out[l++] = '=';
-	out[l] = '\0';
-	*len = cap;
-	return out;
 }
 
 static enum cmd_status do_get(struct cli *cli, int argc, char **argv)
@@ -208,17 +189,15 @@ static enum cmd_status do_get(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cli->json) {
-		size_t blen = 0;
-		char *b = b64_padded(value, len, &blen);
+		size_t size = 0;
+		char *doc = secrets_value_json(name, value, len, &size);
 
-		if (!b) {
+		if (!doc) {
 			s = cli_fail(cli, CMD_ERROR, "out of memory");
 			goto out;
 		}
-		/* Printed by hand: a JSON library would keep copies of the value. */
-		printf("{\n  \"name\": \"%s\",\n  \"size\": %zu,\n  \"encoding\": \"base64\",\n  \"value\": \"%s\"\n}\n",
-		       name, len, b);
-		age_free(b, blen);
+		printf("%s\n", doc);
+		age_free(doc, size);
 	} else if (len && fwrite(value, 1, len, stdout) != len) {
 		s = cli_fail(cli, CMD_ERROR, "cannot write secret '%s' to stdout: %s", name, strerror(errno));
 		goto out;
@@ -249,19 +228,7 @@ static enum cmd_status do_list(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cli->json) {
-		json_t *list = json_array();
-
-		for (i = 0; i < n; i++) {
-			json_t *g = json_array();
-			char when[CLOCK_UTC_LEN];
-
-			clock_format_utc(e[i].mtime * 1000, when);
-			for (j = 0; j < e[i].ngrants; j++)
-				json_array_append_new(g, json_string(e[i].grants[j]));
-			json_array_append_new(list, json_pack("{s:s, s:I, s:s, s:o}", "name", e[i].name, "size",
-							      (json_int_t)e[i].size, "modified", when, "grants", g));
-		}
-		cli_print_json(json_pack("{s:o, s:I}", "secrets", list, "count", (json_int_t)n));
+		cli_print_json_text(secrets_list_json(e, n));
 	} else {
 		if (n == 0 && !cli->quiet)
 			printf("no secrets in %s\n", st.dir);
@@ -300,7 +267,7 @@ static enum cmd_status do_rm(struct cli *cli, int argc, char **argv)
 		s = fail(cli);
 		goto out;
 	}
-	say_ok(cli, json_pack("{s:s}", "name", name), "removed secret '%s'", name);
+	say_ok(cli, secrets_rm_json(name), "removed secret '%s'", name);
 	s = CMD_OK;
 out:
 	close_store(&st, ledger);
@@ -323,7 +290,6 @@ static enum cmd_status do_grant(struct cli *cli, int argc, char **argv, bool gra
 	struct ledger *ledger = NULL;
 	char **keys = NULL;
 	size_t i, changed = 0;
-	json_t *jk;
 	enum cmd_status s = CMD_ERROR;
 	int c, r;
 
@@ -375,11 +341,7 @@ static enum cmd_status do_grant(struct cli *cli, int argc, char **argv, bool gra
 		s = fail(cli);
 		goto out;
 	}
-	jk = json_array();
-	for (i = 0; i < tl.n; i++)
-		json_array_append_new(jk, json_string(keys[i]));
-	say_ok(cli, json_pack("{s:s, s:o, s:I}", "name", argv[optind], "keys", jk, grant ? "added" : "removed",
-			      (json_int_t)changed),
+	say_ok(cli, secrets_grant_json(argv[optind], (const char *const *)keys, tl.n, grant, changed),
 	       "%s '%s' %s %zu target%s (%zu %s)", grant ? "granted" : "revoked", argv[optind],
 	       grant ? "to" : "from", tl.n, tl.n == 1 ? "" : "s", changed, grant ? "new" : "removed");
 	s = CMD_OK;
@@ -406,7 +368,7 @@ static enum cmd_status do_rotate(struct cli *cli, int argc, char **argv)
 		s = fail(cli);
 		goto out;
 	}
-	say_ok(cli, json_pack("{s:s, s:I}", "identity", pub, "secrets", (json_int_t)n),
+	say_ok(cli, secrets_rotate_json(pub, n),
 	       "new admin identity %s; %zu secret%s re-encrypted", pub, n, n == 1 ? "" : "s");
 	s = CMD_OK;
 out:
@@ -438,14 +400,7 @@ static enum cmd_status do_recipients(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 		if (cli->json) {
-			json_t *list = json_array();
-			char text[AGE_RECIPIENT_TEXT_MAX];
-
-			for (i = 0; i < n; i++) {
-				age_recipient_format(&rs[i], text);
-				json_array_append_new(list, json_string(text));
-			}
-			cli_print_json(json_pack("{s:o}", "recipients", list));
+			cli_print_json_text(secrets_recipients_json(rs, n));
 		} else {
 			char text[AGE_RECIPIENT_TEXT_MAX];
 
@@ -471,8 +426,7 @@ static enum cmd_status do_recipients(struct cli *cli, int argc, char **argv)
 		s = fail(cli);
 		goto out;
 	}
-	say_ok(cli, json_pack("{s:s, s:s, s:I}", "action", verb, "recipient", argv[first + 1], "secrets",
-			      (json_int_t)n),
+	say_ok(cli, secrets_recipients_change_json(verb, argv[first + 1], n),
 	       "%s recipient %s; %zu secret%s re-encrypted", verb[0] == 'a' ? "added" : "removed", argv[first + 1], n,
 	       n == 1 ? "" : "s");
 	s = CMD_OK;
@@ -497,7 +451,7 @@ static enum cmd_status do_identity(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cli->json)
-		cli_print_json(json_pack("{s:s, s:s}", "identity", pub, "file", st.key_path));
+		cli_print_json_text(secrets_identity_json(pub, st.key_path));
 	else
 		printf("%s\n", pub);
 	s = CMD_OK;
