@@ -64,7 +64,7 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 		SOURCE_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct cli_opts shared = { &a->f, &a->src, NULL };
+	const struct cli_opts shared = { .fleet = &a->f, .source = &a->src };
 	int c, i, r;
 
 	while ((r = cli_opts_next(&shared, argc, argv, "+t:s:c:A:", opts, &c)) > 0) {

@@ -75,7 +75,7 @@ static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 	};
 	struct cli_fleet f;
 	struct cli_source cs = { 0 };
-	const struct cli_opts shared = { &f, &cs, NULL };
+	const struct cli_opts shared = { .fleet = &f, .source = &cs };
 	struct status_report rep = { 0 };
 	struct progress *prog = NULL;
 	char expected[STOREPATH_MAX] = "";

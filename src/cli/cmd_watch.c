@@ -125,9 +125,6 @@ enum {
 	OPT_NO_HEAL,
 	OPT_MAX_HEAL,
 	OPT_VERIFY_EVERY,
-	OPT_CONFIRM_TIMEOUT,
-	OPT_NO_MAGIC,
-	OPT_ACTIVATE,
 	OPT_RELEASE,
 };
 
@@ -137,8 +134,7 @@ struct watch_args {
 	struct cli_source cs;
 	struct cli_checks checks;
 	struct watch_opts o;
-	long confirm;
-	int magic;
+	struct cli_magic magic;
 	const char *release_node;	/* --release TARGET, or NULL */
 	int have_source;		/* a configuration was given; else each machine's own */
 	char msg[300];			/* a usage error's message */
@@ -152,8 +148,7 @@ struct watch_args {
 
 static void args_init(struct watch_args *a)
 {
-	*a = (struct watch_args){ .o = { .interval_s = 30, .heal = 1, .max_heal_attempts = 3, .verify_every = 10 },
-				  .confirm = 30, .magic = 1 };
+	*a = (struct watch_args){ .o = { .interval_s = 30, .heal = 1, .max_heal_attempts = 3, .verify_every = 10 } };
 	a->configs = &a->one;
 	cli_fleet_init(&a->f);
 	cli_checks_init(&a->checks);
@@ -195,15 +190,6 @@ static int parse_own(struct watch_args *a, int c, const char *arg, char **argv)
 		if ((r = cli_int("--verify-every", arg, 0, 1000000, &v)) == 0)
 			o->verify_every = (int)v;
 		break;
-	case OPT_CONFIRM_TIMEOUT: r = cli_int("--confirm-timeout", arg, 1, 3600, &a->confirm); break;
-	case OPT_NO_MAGIC: a->magic = 0; break;
-	case OPT_ACTIVATE:
-		if (!arg[0]) {
-			snprintf(a->msg, sizeof(a->msg), "--activate needs auto, none or a command");
-			return -1;
-		}
-		a->f.reach.activate = arg;
-		break;
 	case OPT_RELEASE: a->release_node = arg; break;
 	default:
 		snprintf(a->msg, sizeof(a->msg), "unknown option '%s'", argv[optind - 1]);
@@ -229,13 +215,12 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 		{ "no-heal", no_argument, NULL, OPT_NO_HEAL },
 		{ "max-heal-attempts", required_argument, NULL, OPT_MAX_HEAL },
 		{ "verify-every", required_argument, NULL, OPT_VERIFY_EVERY },
-		{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
-		{ "no-magic-rollback", no_argument, NULL, OPT_NO_MAGIC },
-		{ "activate", required_argument, NULL, OPT_ACTIVATE },
+		MAGIC_OPTIONS,
+		FLEET_ACTIVATE_OPTION,
 		{ "release", required_argument, NULL, OPT_RELEASE },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct cli_opts shared = { &a->f, &a->cs, &a->checks };
+	const struct cli_opts shared = { &a->f, &a->cs, &a->checks, &a->magic };
 	int c, r;
 
 	while ((r = cli_opts_next(&shared, argc, argv, "+t:c:A:", opts, &c)) > 0)
@@ -262,7 +247,7 @@ static void args_finish(struct watch_args *a)
 	a->one.expect = a->cs.expect;
 	a->o.configs = &a->one;
 	a->o.nconfigs = 1;
-	a->o.confirm_s = a->magic ? a->confirm : 0;
+	a->o.confirm_s = cli_magic_confirm_s(&a->magic);
 }
 
 /* Each machine on its own configuration from chimera.toml. */
