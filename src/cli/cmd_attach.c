@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,11 +128,7 @@ static enum cmd_status print_argv(struct cli *cli, const struct attach_argv *a, 
 	int i;
 
 	if (cli->json) {
-		json_t *v = json_array();
-
-		for (i = 0; i < a->n; i++)
-			json_array_append_new(v, json_string(a->v[i]));
-		cli_print_json(json_pack("{s:s, s:s, s:o}", "node", node, "session", session, "argv", v));
+		cli_print_json_text(sessions_attach_json(node, session, a->v, (size_t)a->n));
 		return CMD_OK;
 	}
 	for (i = 0; i < a->n; i++) {
