@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,18 +82,13 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 	};
 	int c, r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
-		if (c == ATTACH_OPT_PRINT) {
-			*print = true;
-			continue;
-		}
-		if ((r = cli_fleet_opt(f, c, optarg)) < 0)
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 0)
+	while ((r = cli_opts_next(&(const struct cli_opts){ .fleet = f }, argc, argv, "t:", opts, &c)) > 0) {
+		if (c != ATTACH_OPT_PRINT)
 			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		*print = true;
 	}
+	if (r < 0)
+		return cli_usage(cli, "%s", err_msg());
 	if (optind >= argc)
 		return cli_usage(cli, "no session named: chimera attach [-t NODE] SESSION");
 	if (optind + 1 < argc)
@@ -134,11 +128,7 @@ static enum cmd_status print_argv(struct cli *cli, const struct attach_argv *a, 
 	int i;
 
 	if (cli->json) {
-		json_t *v = json_array();
-
-		for (i = 0; i < a->n; i++)
-			json_array_append_new(v, json_string(a->v[i]));
-		cli_print_json(json_pack("{s:s, s:s, s:o}", "node", node, "session", session, "argv", v));
+		cli_print_json_text(sessions_attach_json(node, session, a->v, (size_t)a->n));
 		return CMD_OK;
 	}
 	for (i = 0; i < a->n; i++) {

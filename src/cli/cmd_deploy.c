@@ -133,7 +133,7 @@ static enum cmd_status usage_out(struct cli *cli, struct cli_checks *checks, con
 	return cli_usage(cli, "%s", msg);
 }
 
-enum { OPT_ACTIVATE = 2000, OPT_DRY_RUN, OPT_CONFIRM_TIMEOUT, OPT_NO_MAGIC, OPT_ON_FAILURE };
+enum { OPT_DRY_RUN = 2000, OPT_ON_FAILURE };
 
 /* What deploy's command line says. */
 struct deploy_args {
@@ -141,8 +141,7 @@ struct deploy_args {
 	struct cli_source cs;
 	struct deploy_opts o;		/* o.source points at cs.src */
 	struct cli_checks checks;
-	long confirm;
-	int magic;
+	struct cli_magic magic;
 	const char *session;		/* -s SESSION, or NULL */
 	struct buf command;		/* its command: the words after '--', joined by spaces */
 	bool own_configs;		/* no configuration given: each machine's own from chimera.toml */
@@ -150,7 +149,7 @@ struct deploy_args {
 
 static void args_init(struct deploy_args *a)
 {
-	*a = (struct deploy_args){ .confirm = 30, .magic = 1, .command = BUF_INIT(256 * 1024) };
+	*a = (struct deploy_args){ .command = BUF_INIT(256 * 1024) };
 	a->o.source = &a->cs.src;
 	cli_fleet_init(&a->f);
 	cli_checks_init(&a->checks);
@@ -167,22 +166,12 @@ static enum cmd_status parse_own(struct cli *cli, struct deploy_args *a, int c, 
 			return usage_out(cli, &a->checks, "--on-failure: expected rollback or keep");
 		a->o.keep_on_failure = strcmp(arg, "keep") == 0;
 		break;
-	case OPT_ACTIVATE:
-		if (!arg[0])
-			return usage_out(cli, &a->checks, "--activate needs auto, none or a command");
-		a->f.reach.activate = arg;
-		break;
 	case OPT_DRY_RUN: a->o.dry_run = 1; break;
 	case 's':
 		if (sessions_name_check(arg) < 0)
 			return usage_out(cli, &a->checks, err_msg());
 		a->session = arg;
 		break;
-	case OPT_CONFIRM_TIMEOUT:
-		if (cli_int("--confirm-timeout", arg, 1, 3600, &a->confirm) < 0)
-			return usage_out(cli, &a->checks, err_msg());
-		break;
-	case OPT_NO_MAGIC: a->magic = 0; break;
 	default:
 		snprintf(msg, sizeof(msg), "unknown option '%s'", argv[optind - 1]);
 		return usage_out(cli, &a->checks, msg);
@@ -196,37 +185,24 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 	static const struct option opts[] = {
 		FLEET_OPTIONS,
 		SOURCE_OPTIONS,
-		{ "activate", required_argument, NULL, OPT_ACTIVATE },
+		FLEET_ACTIVATE_OPTION,
+		MAGIC_OPTIONS,
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
-		{ "no-magic-rollback", no_argument, NULL, OPT_NO_MAGIC },
 		{ "on-failure", required_argument, NULL, OPT_ON_FAILURE },
 		{ "session", required_argument, NULL, 's' },
 		CHECK_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cli_opts shared = { &a->f, &a->cs, &a->checks, &a->magic };
 	enum cmd_status st;
 	char msg[300];
 	int c, r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t:c:A:s:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&a->f, c, optarg)) < 0)
-			return usage_out(cli, &a->checks, err_msg());
-		if (r == 1)
-			continue;
-		if ((r = cli_source_opt(&a->cs, c, argc, argv)) < 0)
-			return usage_out(cli, &a->checks, err_msg());
-		if (r == 1)
-			continue;
-		if ((r = cli_checks_opt(&a->checks, c, optarg)) < 0)
-			return usage_out(cli, &a->checks, err_msg());
-		if (r == 1)
-			continue;
+	while ((r = cli_opts_next(&shared, argc, argv, "+t:c:A:s:", opts, &c)) > 0)
 		if ((st = parse_own(cli, a, c, optarg, argv)) != CMD_OK)
 			return st;
-	}
+	if (r < 0)
+		return usage_out(cli, &a->checks, err_msg());
 	if (optind < argc && !a->session) {
 		snprintf(msg, sizeof(msg), "unexpected argument '%s' (a command goes after -s SESSION --)", argv[optind]);
 		return usage_out(cli, &a->checks, msg);
@@ -244,7 +220,7 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 	}
 	a->own_configs = r == 0;
 	a->o.expect = a->cs.expect;
-	a->o.confirm_s = a->magic ? a->confirm : 0;
+	a->o.confirm_s = cli_magic_confirm_s(&a->magic);
 	cli_checks_finish(&a->checks);
 	a->o.checks = a->checks.specs;
 	a->o.nchecks = a->checks.n;

@@ -1,47 +1,28 @@
 /* chimera deployments: the deployments in the ledger and each node's outcome. */
-#include "app/history.h"
+#include "app/ledger/deployments.h"
 #include "cli/cli.h"
 #include "util/err.h"
 
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util/banned.h"
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *deployment_json(const struct history_deployment *d)
-{
-	return json_pack("{s:s, s:s, s:o, s:o, s:b, s:I, s:I, s:I, s:I}", "deployment", d->id, "time", d->time, "path",
-			 str_or_null(d->path), "result", str_or_null(d->result), "dry_run", d->dry_run, "nodes",
-			 (json_int_t)d->nodes, "ok", (json_int_t)d->ok, "failed", (json_int_t)d->failed, "ms",
-			 (json_int_t)d->ms);
-}
-
 static enum cmd_status list(struct cli *cli, struct ledger *l, long limit)
 {
-	struct history_list hl;
-	size_t i, from;
+	struct deployments_report rep;
+	size_t i;
 
-	if (history_deployments(l, &hl) < 0)
+	if (deployments_list(l, limit, &rep) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	from = limit > 0 && hl.n > (size_t)limit ? hl.n - (size_t)limit : 0;
 	if (cli->json) {
-		json_t *arr = json_array();
-
-		for (i = from; i < hl.n; i++)
-			json_array_append_new(arr, deployment_json(&hl.items[i]));
-		cli_print_json(json_pack("{s:o}", "deployments", arr));
+		cli_print_json_text(deployments_report_json(&rep));
 	} else {
 		printf("%-26s  %-24s  %-15s  %5s  %5s  %5s  %s\n", "DEPLOYMENT", "TIME", "RESULT", "NODES", "OK", "FAIL",
 		       "PATH");
-		for (i = from; i < hl.n; i++) {
-			const struct history_deployment *d = &hl.items[i];
+		for (i = 0; i < rep.n; i++) {
+			const struct deployment_record *d = &rep.items[i];
 			char result[32];
 
 			snprintf(result, sizeof(result), "%s%s", d->result ? d->result : "unfinished",
@@ -50,28 +31,20 @@ static enum cmd_status list(struct cli *cli, struct ledger *l, long limit)
 			       d->failed, d->path ? d->path : "-");
 		}
 	}
-	history_list_release(&hl);
+	deployments_report_release(&rep);
 	return CMD_OK;
 }
 
 static enum cmd_status show(struct cli *cli, struct ledger *l, const char *id)
 {
-	struct history_deployment d;
+	struct deployment_record d;
 	size_t i;
 	int r;
 
-	if ((r = history_deployment(l, id, &d)) < 0)
+	if ((r = deployments_show(l, id, &d)) < 0)
 		return cli_fail(cli, r == ERR_NOTFOUND ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
 	if (cli->json) {
-		json_t *doc = deployment_json(&d), *nodes = json_array();
-
-		for (i = 0; i < d.n; i++)
-			json_array_append_new(nodes, json_pack("{s:o, s:s, s:o, s:o, s:I}", "node", str_or_null(d.outcomes[i].node),
-							       "outcome", d.outcomes[i].outcome, "step",
-							       str_or_null(d.outcomes[i].step), "error",
-							       str_or_null(d.outcomes[i].error), "seq", (json_int_t)d.outcomes[i].seq));
-		json_object_set_new(doc, "outcomes", nodes);
-		cli_print_json(doc);
+		cli_print_json_text(deployment_record_json(&d));
 	} else {
 		printf("deployment %s at %s: %s%s\n", d.id, d.time, d.result ? d.result : "unfinished",
 		       d.dry_run ? " (dry run)" : "");
@@ -83,7 +56,7 @@ static enum cmd_status show(struct cli *cli, struct ledger *l, const char *id)
 			printf("\n");
 		}
 	}
-	history_deployment_release(&d);
+	deployment_record_release(&d);
 	return CMD_OK;
 }
 

@@ -1,7 +1,7 @@
 /* chimera events: read the ledger, optionally following it as it grows. */
+#include "app/ledger/events.h"
 #include "cli/cli.h"
 #include "util/err.h"
-#include "util/json.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -10,9 +10,6 @@
 #include <string.h>
 #include "util/banned.h"
 
-/* How long one wait of --follow lasts before it looks again (a safety net: appends wake it). */
-#define FOLLOW_WAIT_MS 5000
-
 static volatile sig_atomic_t stop_follow;
 
 static void on_signal(int sig)
@@ -20,36 +17,14 @@ static void on_signal(int sig)
 	stop_follow = 1;
 }
 
-struct events_view {
-	bool json;
-	int64_t last;
-	int64_t count;
-};
-
+/* One event as a line of text, or of JSON with --json (ARG points at the flag). */
 static int print_event(const struct ledger_event *ev, void *arg)
 {
-	struct events_view *v = arg;
+	const bool *json = arg;
 	struct buf line = BUF_INIT(0);
 
-	v->last = ev->seq;
-	v->count++;
-	if (v->json) {
-		buf_printf(&line, "{\"seq\":%lld,\"time\":", (long long)ev->seq);
-		json_add_string(&line, ev->time);
-		buf_adds(&line, ",\"topic\":");
-		json_add_string(&line, ev->topic);
-		buf_adds(&line, ",\"deployment\":");
-		if (ev->deployment)
-			json_add_string(&line, ev->deployment);
-		else
-			buf_adds(&line, "null");
-		buf_adds(&line, ",\"node\":");
-		if (ev->node)
-			json_add_string(&line, ev->node);
-		else
-			buf_adds(&line, "null");
-		buf_printf(&line, ",\"payload\":%s,\"prev_hash\":\"%s\",\"hash\":\"%s\"}\n", ev->payload,
-			   ev->prev_hash, ev->hash);
+	if (*json) {
+		events_event_json(ev, &line);
 	} else {
 		buf_printf(&line, "%6lld %s %-20s", (long long)ev->seq, ev->time, ev->topic);
 		if (ev->node)
@@ -75,10 +50,8 @@ static enum cmd_status cmd_events_exec(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ledger_filter f = { 0 };
-	struct events_view v = { 0 };
 	struct ledger *ledger = NULL;
 	bool follow = false;
-	int64_t cursor, head = 0;
 	long num;
 	int c, r = 0;
 
@@ -108,31 +81,15 @@ static enum cmd_status cmd_events_exec(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 	if (cli_open_ledger(cli, &ledger) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	v.json = cli->json;
-	v.last = f.since;
 	if (follow) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 		setvbuf(stdout, NULL, _IOLBF, 0);
+		r = events_follow(ledger, &f, print_event, &cli->json, &stop_follow);
+	} else {
+		r = events_query(ledger, &f, print_event, &cli->json);
 	}
-	cursor = f.since;
-	for (;;) {
-		/* The head before the scan: the scan sees at least that far, so the next starts after it. */
-		if (follow && (r = ledger_wait(ledger, cursor, 0, &head)) < 0)
-			break;
-		f.since = cursor;
-		if ((r = ledger_scan(ledger, &f, print_event, &v)) < 0)
-			break;
-		fflush(stdout);
-		if (!follow || stop_follow)
-			break;
-		if (f.limit && v.count >= f.limit)
-			break;
-		cursor = v.last > head ? v.last : head;
-		/* Woken by the next append, from any process; the timeout only bounds a missed wake. */
-		if ((r = ledger_wait(ledger, cursor, FOLLOW_WAIT_MS, &head)) < 0 || stop_follow)
-			break;
-	}
+	fflush(stdout);
 	if (r < 0) {
 		ledger_close(ledger);
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());

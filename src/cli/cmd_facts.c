@@ -75,15 +75,6 @@ static void print_text(const struct facts_report *rep)
 }
 
 
-static int add_stored_node(const char *node, const json_t *payload, int64_t seq, const char *time, void *arg)
-{
-	struct buf *spec = arg;
-
-	if (spec->len && buf_addc(spec, ',') < 0)
-		return ERR_NOMEM;
-	return buf_adds(spec, node) < 0 ? ERR_NOMEM : 0;
-}
-
 /* No -t and no inventory: every node with stored facts, as a target list in SPEC. */
 static int stored_targets(struct cli *cli, struct buf *spec)
 {
@@ -92,13 +83,8 @@ static int stored_targets(struct cli *cli, struct buf *spec)
 
 	if ((r = cli_open_ledger(cli, &l)) < 0)
 		return r;
-	r = facts_stored_all(l, add_stored_node, spec);
+	r = facts_stored_targets(l, spec);
 	ledger_close(l);
-	if (r == ERR_NOMEM)
-		return err_set(ERR_NOMEM, "out of memory");
-	if (r == 0 && spec->len == 0)
-		return err_set(ERR_INVALID, "no targets: give -t TARGETS (there is no inventory, and no node has "
-					    "stored facts yet)");
 	return r;
 }
 

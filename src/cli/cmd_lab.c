@@ -1,10 +1,10 @@
 /* chimera lab: real SSH nodes on this machine, for tests, benchmarks and the demo. */
 #include "adapters/lab/lab.h"
+#include "app/lab/lab_report.h"
 #include "cli/cli.h"
 #include "util/clock.h"
 #include "util/err.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +13,7 @@
 static enum cmd_status lab_show_status(struct cli *cli, const struct lab *lab)
 {
 	struct lab_node *nodes = NULL;
+	struct lab_report_node *view;
 	size_t n = 0, i, alive = 0;
 
 	if (lab_status(lab, &nodes, &n) < 0)
@@ -20,14 +21,14 @@ static enum cmd_status lab_show_status(struct cli *cli, const struct lab *lab)
 	for (i = 0; i < n; i++)
 		alive += nodes[i].alive;
 	if (cli->json) {
-		json_t *arr = json_array();
-
+		if (!(view = calloc(n ? n : 1, sizeof(*view)))) {
+			free(nodes);
+			return cli_fail(cli, CMD_ERROR, "out of memory");
+		}
 		for (i = 0; i < n; i++)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:b, s:s}", "name", nodes[i].name,
-							     "address", nodes[i].addr, "pid", (int)nodes[i].pid,
-							     "alive", nodes[i].alive, "target", nodes[i].addr));
-		cli_print_json(json_pack("{s:i, s:i, s:s, s:o}", "nodes", (int)n, "alive", (int)alive,
-				    "root", lab->root, "list", arr));
+			view[i] = (struct lab_report_node){ nodes[i].name, nodes[i].addr, (long)nodes[i].pid, nodes[i].alive };
+		cli_print_json_text(lab_status_json(&(struct lab_status_report){ view, n, alive, lab->root }));
+		free(view);
 	} else {
 		printf("%-10s %-16s %-8s %s\n", "NODE", "ADDRESS", "PID", "STATE");
 		for (i = 0; i < n; i++)
@@ -51,13 +52,7 @@ static enum cmd_status lab_show_targets(struct cli *cli, const struct lab *lab)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	}
 	if (cli->json) {
-		json_t *arr = json_array();
-
-		for (i = 0; i < l.n; i++) {
-			target_format(&l.items[i], t, sizeof(t));
-			json_array_append_new(arr, json_string(t));
-		}
-		cli_print_json(arr);
+		cli_print_json_text(lab_targets_json(&l));
 	} else {
 		for (i = 0; i < l.n; i++) {
 			target_format(&l.items[i], t, sizeof(t));
@@ -128,7 +123,7 @@ static enum cmd_status cmd_lab_exec(struct cli *cli, int argc, char **argv)
 		if (lab_down(&lab) < 0)
 			return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		if (cli->json)
-			cli_print_json(json_pack("{s:b, s:i}", "ok", 1, "stopped", had));
+			cli_print_json_text(lab_down_json(had));
 		else if (!cli->quiet)
 			printf("lab down: %d nodes stopped\n", had);
 		return CMD_OK;
@@ -141,9 +136,8 @@ static enum cmd_status cmd_lab_exec(struct cli *cli, int argc, char **argv)
 	if (cli->json) {
 		char cfg[PATH_MAX];
 
-		cli_print_json(json_pack("{s:b, s:i, s:s, s:s, s:I}", "ok", 1, "nodes", (int)n, "ssh_config",
-				    lab_ssh_config(&lab, cfg, sizeof(cfg)), "root", lab.root,
-				    "ms", (json_int_t)(clock_mono_ms() - t0)));
+		cli_print_json_text(lab_up_json((int)n, lab_ssh_config(&lab, cfg, sizeof(cfg)), lab.root,
+						clock_mono_ms() - t0));
 	} else if (!cli->quiet) {
 		char cfg[PATH_MAX], a[16];
 

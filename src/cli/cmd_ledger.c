@@ -1,7 +1,7 @@
 /* chimera ledger: verify the hash chain, and append events by hand. */
 #include "app/ledger/events_append.h"
+#include "app/ledger/verify.h"
 #include "cli/cli.h"
-#include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -13,26 +13,18 @@
 
 static enum cmd_status ledger_verify_cmd(struct cli *cli, struct ledger *l)
 {
-	struct ledger_verify_report rep;
-	int64_t t0 = clock_mono_ms();
+	struct verify_report rep;
 
-	if (ledger_verify(l, &rep) < 0)
+	if (verify_chain(l, &rep) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	if (cli->json) {
-		if (rep.broken_seq)
-			printf("{\"ok\":false,\"checked\":%lld,\"broken_seq\":%lld,\"reason\":\"%s\",\"ms\":%lld}\n",
-			       (long long)rep.checked, (long long)rep.broken_seq, rep.reason,
-			       (long long)(clock_mono_ms() - t0));
-		else
-			printf("{\"ok\":true,\"checked\":%lld,\"ms\":%lld}\n", (long long)rep.checked,
-			       (long long)(clock_mono_ms() - t0));
-	} else if (rep.broken_seq) {
+	if (cli->json)
+		cli_print_json_text(verify_report_json(&rep));
+	else if (rep.chain.broken_seq)
 		printf("ledger broken at seq %lld: %s (%lld events before it are intact)\n",
-		       (long long)rep.broken_seq, rep.reason, (long long)rep.checked);
-	} else {
-		printf("ledger ok: %lld events checked\n", (long long)rep.checked);
-	}
-	return rep.broken_seq ? CMD_ERROR : CMD_OK;
+		       (long long)rep.chain.broken_seq, rep.chain.reason, (long long)rep.chain.checked);
+	else
+		printf("ledger ok: %lld events checked\n", (long long)rep.chain.checked);
+	return rep.chain.broken_seq ? CMD_ERROR : CMD_OK;
 }
 
 static enum cmd_status cmd_ledger_exec(struct cli *cli, int argc, char **argv)
@@ -106,7 +98,7 @@ static enum cmd_status cmd_ledger_exec(struct cli *cli, int argc, char **argv)
 		       (const char *)NULL);
 	}
 	if (cli->json)
-		printf("{\"ok\":true,\"appended\":%ld,\"last_seq\":%lld}\n", count, (long long)seq);
+		cli_print_json_text(events_append_json((size_t)count, seq));
 	else if (!cli->quiet)
 		printf("appended %ld event%s, last seq %lld\n", count, count == 1 ? "" : "s", (long long)seq);
 out:

@@ -10,12 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "util/banned.h"
 
 #define TAGS_GIVEN_MAX INV_TAGS_MAX
-
-
 
 static void print_tags(char *const *tags, size_t n)
 {
@@ -68,27 +65,17 @@ static enum cmd_status list(struct cli *cli, const struct inventory *inv)
 	return CMD_OK;
 }
 
-struct stored {
-	json_t *facts;
-	int64_t seq;
-	char time[CLOCK_UTC_LEN];
-	json_t *failure;	/* the last failed gathering, when newer than FACTS; else NULL */
-	int64_t failure_seq;
-	char failure_time[CLOCK_UTC_LEN];
-};
-
 /*
- * The machine's last facts from the ledger's projection, without connecting: 1 with ST's
- * facts, seq and time set, 0 when it has none (or there is no ledger yet), or an error;
- * with the last failed try when it is newer.
+ * The machine's last facts from the ledger's projection, without connecting: none when
+ * there is no ledger yet. Returns 0 or an error.
  */
-static int stored_facts(struct cli *cli, const struct inv_machine *m, struct stored *st)
+static int stored_facts(struct cli *cli, const struct inv_machine *m, struct machines_facts *mf)
 {
 	struct ledger *l = NULL;
-	char node[TARGET_FORMAT_MAX], db[PATH_MAX + 16];
+	char db[PATH_MAX + 16];
 	int r;
 
-	memset(st, 0, sizeof(*st));
+	memset(mf, 0, sizeof(*mf));
 	if ((r = cli_state_dir(cli)) < 0)
 		return r;
 	snprintf(db, sizeof(db), "%s/chimera.db", cli->state_dir);
@@ -96,13 +83,7 @@ static int stored_facts(struct cli *cli, const struct inv_machine *m, struct sto
 		return 0;
 	if ((r = cli_open_ledger(cli, &l)) < 0)
 		return r;
-	fleet_node_name(&m->target, node, sizeof(node));
-	if ((r = facts_stored(l, node, &st->facts, &st->seq, st->time)) >= 0 &&
-	    facts_failure(l, node, &st->failure, &st->failure_seq, st->failure_time) == 1 &&
-	    st->failure_seq < st->seq) {
-		json_decref(st->failure);
-		st->failure = NULL;
-	}
+	r = machines_facts(l, m, mf);
 	ledger_close(l);
 	return r;
 }
@@ -123,7 +104,7 @@ static enum cmd_status show(struct cli *cli, const struct inventory *inv, const 
 {
 	const struct inv_machine *m = inventory_find(inv, name);
 	json_t *j;
-	struct stored st;
+	struct machines_facts st;
 	struct buf b = BUF_INIT(0);
 	char ago[32];
 	size_t i;
@@ -132,21 +113,12 @@ static enum cmd_status show(struct cli *cli, const struct inventory *inv, const 
 		return cli_fail(cli, CMD_USAGE, "no machine '%s' in %s", name, inv->path[0] ? inv->path : "the inventory (there is none)");
 	if (stored_facts(cli, m, &st) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	j = machines_machine_json(inv, m);
 	if (cli->json) {
-		json_object_set_new(j, "facts", st.facts ? json_incref(st.facts) : json_null());
-		json_object_set_new(j, "facts_seq", st.facts ? json_integer(st.seq) : json_null());
-		json_object_set_new(j, "facts_gathered", st.facts ? json_string(st.time) : json_null());
-		if (st.failure) {
-			json_object_set_new(st.failure, "seq", json_integer(st.failure_seq));
-			json_object_set_new(st.failure, "time", json_string(st.failure_time));
-		}
-		json_object_set_new(j, "facts_failed", st.failure ? json_incref(st.failure) : json_null());
-		json_decref(st.facts);
-		json_decref(st.failure);
-		cli_print_json(j);
+		cli_print_json_text(machines_show_json(inv, m, &st));
+		machines_facts_release(&st);
 		return CMD_OK;
 	}
+	j = machines_machine_json(inv, m);
 	printf("%s (%s:%d)\n", m->name, inv->path, m->line);
 	printf("  target       %s\n", json_string_value(json_object_get(j, "target")));
 	printf("  tags         ");
@@ -178,8 +150,7 @@ static enum cmd_status show(struct cli *cli, const struct inventory *inv, const 
 		printf("  facts        never gathered (run chimera facts -t %s)\n", m->name);
 	}
 	buf_release(&b);
-	json_decref(st.facts);
-	json_decref(st.failure);
+	machines_facts_release(&st);
 	json_decref(j);
 	return CMD_OK;
 }
@@ -196,22 +167,6 @@ static const char *edit_path(struct cli *cli, const struct inventory *inv)
 	return "chimera.toml";
 }
 
-/* Write NEW over PATH atomically, after checking it still parses as an inventory. */
-static int write_checked(const char *path, const struct buf *text)
-{
-	struct inventory check;
-	struct stat st;
-	int r;
-
-	inventory_init(&check);
-	r = inventory_parse(path, text->data ? text->data : "", text->len, &check);
-	inventory_release(&check);
-	if (r < 0)
-		return r;
-	return fs_write_file(path, text->data ? text->data : "", text->len,
-			     stat(path, &st) == 0 ? st.st_mode & 07777 : 0644);
-}
-
 static enum cmd_status add(struct cli *cli, const struct inventory *inv, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -220,9 +175,7 @@ static enum cmd_status add(struct cli *cli, const struct inventory *inv, int arg
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *target = NULL, *tags[TAGS_GIVEN_MAX], *path = edit_path(cli, inv), *name;
-	struct buf text = BUF_INIT(0), out = BUF_INIT(0);
 	size_t ntags = 0;
-	enum cmd_status st;
 	int c, r;
 
 	optind = 0;
@@ -242,51 +195,27 @@ static enum cmd_status add(struct cli *cli, const struct inventory *inv, int arg
 	name = argv[optind++];
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
-	if (fs_exists(path) && fs_read_file(path, &text) < 0) {
-		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
-	if ((r = inventory_edit_add(path, text.data ? text.data : "", text.len, name, target, tags, ntags, &out)) < 0 ||
-	    (r = write_checked(path, &out)) < 0) {
-		st = cli_fail(cli, r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
+	if ((r = machines_add(path, name, target, tags, ntags)) < 0)
+		return cli_fail(cli, r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
 	if (cli->json)
-		cli_print_json(json_pack("{s:s, s:s, s:s}", "added", name, "target", target, "inventory", path));
+		cli_print_json_text(machines_added_json(name, target, path));
 	else if (!cli->quiet)
 		printf("added %s (%s) to %s\n", name, target, path);
-	st = CMD_OK;
-out:
-	buf_release(&text);
-	buf_release(&out);
-	return st;
+	return CMD_OK;
 }
 
 static enum cmd_status rm(struct cli *cli, const struct inventory *inv, const char *name)
 {
 	const char *path = edit_path(cli, inv);
-	struct buf text = BUF_INIT(0), out = BUF_INIT(0);
-	enum cmd_status st;
 	int r;
 
-	if ((r = fs_read_file(path, &text)) < 0) {
-		st = cli_fail(cli, r == ERR_NOTFOUND ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
-	if ((r = inventory_edit_rm(path, text.data ? text.data : "", text.len, name, &out)) < 0 ||
-	    (r = write_checked(path, &out)) < 0) {
-		st = cli_fail(cli, r == ERR_NOTFOUND || r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
-		goto out;
-	}
+	if ((r = machines_rm(path, name)) < 0)
+		return cli_fail(cli, r == ERR_NOTFOUND || r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
 	if (cli->json)
-		cli_print_json(json_pack("{s:s, s:s}", "removed", name, "inventory", path));
+		cli_print_json_text(machines_removed_json(name, path));
 	else if (!cli->quiet)
 		printf("removed %s from %s\n", name, path);
-	st = CMD_OK;
-out:
-	buf_release(&text);
-	buf_release(&out);
-	return st;
+	return CMD_OK;
 }
 
 static enum cmd_status cmd_machines_exec(struct cli *cli, int argc, char **argv)

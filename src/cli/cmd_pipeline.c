@@ -25,9 +25,6 @@ enum {
 	OPT_HOOK_BACKOFF,
 	OPT_VERIFY_WAIT,
 	OPT_CERT,
-	OPT_ACTIVATE,
-	OPT_CONFIRM_TIMEOUT,
-	OPT_NO_MAGIC,
 };
 
 /* Live progress on stderr: the states as they are entered. */
@@ -167,8 +164,7 @@ struct pl_args {
 	struct cli_source cs;
 	struct cli_checks checks;
 	const char *cert;
-	int magic;
-	long confirm;
+	struct cli_magic magic;
 	char certbuf[PATH_MAX], dirbuf[PATH_MAX], tmp[PATH_MAX], nixfile[PATH_MAX], name[PATH_MAX];
 };
 
@@ -179,8 +175,6 @@ static void args_init(struct pl_args *a)
 	cli_checks_init(&a->checks);
 	a->rq.hook = (struct hook_opts){ .timeout_ms = HOOK_TIMEOUT_MS, .retries = HOOK_RETRIES,
 					 .backoff_ms = HOOK_BACKOFF_MS };
-	a->magic = 1;
-	a->confirm = 30;
 	a->rq.hook_url = getenv("CHIMERA_BUILD_HOOK");
 	a->rq.rollback_hook_url = getenv("CHIMERA_ROLLBACK_HOOK");
 	if (a->rq.hook_url && !a->rq.hook_url[0])
@@ -207,16 +201,6 @@ static enum cmd_status own_opt(struct cli *cli, struct pl_args *a, int c, char *
 	case OPT_HOOK: a->rq.hook_url = optarg; break;
 	case OPT_ROLLBACK_HOOK: a->rq.rollback_hook_url = optarg; break;
 	case OPT_CERT: a->cert = optarg; break;
-	case OPT_ACTIVATE:
-		if (!optarg[0])
-			return cli_usage(cli, "%s", "--activate needs auto, none or a command");
-		a->f.reach.activate = optarg;
-		break;
-	case OPT_NO_MAGIC: a->magic = 0; break;
-	case OPT_CONFIRM_TIMEOUT:
-		if (cli_int("--confirm-timeout", optarg, 1, 3600, &a->confirm) < 0)
-			return cli_usage(cli, "%s", err_msg());
-		break;
 	case OPT_HOOK_TIMEOUT:
 		if (cli_int("--hook-timeout", optarg, 1, 3600, &v) < 0)
 			return cli_usage(cli, "%s", err_msg());
@@ -255,27 +239,22 @@ static enum cmd_status parse_args(struct cli *cli, struct pl_args *a, int argc, 
 		{ "hook-backoff-ms", required_argument, NULL, OPT_HOOK_BACKOFF },
 		{ "verify-wait", required_argument, NULL, OPT_VERIFY_WAIT },
 		{ "cert", required_argument, NULL, OPT_CERT },
-		{ "activate", required_argument, NULL, OPT_ACTIVATE },
-		{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
-		{ "no-magic-rollback", no_argument, NULL, OPT_NO_MAGIC },
+		FLEET_ACTIVATE_OPTION,
+		MAGIC_OPTIONS,
 		FLEET_OPTIONS,
 		SOURCE_OPTIONS,
 		CHECK_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cli_opts shared = { &a->f, &a->cs, &a->checks, &a->magic };
 	enum cmd_status st;
 	int c, r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:c:A:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&a->f, c, optarg)) < 0 ||
-		    (r == 0 && (r = cli_source_opt(&a->cs, c, argc, argv)) < 0) ||
-		    (r == 0 && (r = cli_checks_opt(&a->checks, c, optarg)) < 0))
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 0 && (st = own_opt(cli, a, c, argv)) != CMD_OK)
+	while ((r = cli_opts_next(&shared, argc, argv, "t:c:A:", opts, &c)) > 0)
+		if ((st = own_opt(cli, a, c, argv)) != CMD_OK)
 			return st;
-	}
+	if (r < 0)
+		return cli_usage(cli, "%s", err_msg());
 	if (optind < argc)
 		a->rq.dir = argv[optind++];
 	if (optind < argc)
@@ -394,7 +373,7 @@ static enum cmd_status open_and_run(struct cli *cli, struct pl_args *a)
 		a->rq.source = &a->cs.src;
 		a->rq.profile = a->f.reach.profile;
 		a->rq.activate = a->f.reach.activate;
-		a->rq.confirm_s = a->magic ? a->confirm : 0;
+		a->rq.confirm_s = cli_magic_confirm_s(&a->magic);
 		a->rq.tmp_dir = a->tmp;
 	} else {
 		if (cli_open_ledger(cli, &parts.ledger) < 0) {

@@ -34,14 +34,14 @@ static void print_text(const struct rollback_report *rep, const char *result)
 	       rep->reverted, rep->ms / 1000.0, rep->id);
 }
 
-enum { OPT_GENERATION = 2000, OPT_ACTIVATE };
+enum { OPT_GENERATION = 2000 };
 
 static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		FLEET_OPTIONS,
 		{ "generation", required_argument, NULL, OPT_GENERATION },
-		{ "activate", required_argument, NULL, OPT_ACTIVATE },
+		FLEET_ACTIVATE_OPTION,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_fleet f;
@@ -53,25 +53,18 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 	int c, r;
 
 	cli_fleet_init(&f);
-	while ((c = getopt_long(argc, argv, "+t:g:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 1)
-			continue;
+	while ((r = cli_opts_next(&(const struct cli_opts){ .fleet = &f }, argc, argv, "+t:g:", opts, &c)) > 0) {
 		switch (c) {
 		case OPT_GENERATION:
 		case 'g':
 			if (generation_parse(&gen, optarg, strlen(optarg)) < 0 || gen == 0)
 				return cli_usage(cli, "--generation '%s' is not a generation number (1 or more)", optarg);
 			break;
-		case OPT_ACTIVATE:
-			if (!optarg[0])
-				return cli_usage(cli, "--activate needs auto, none or a command");
-			f.reach.activate = optarg;
-			break;
 		default: return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (r < 0)
+		return cli_usage(cli, "%s", err_msg());
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 	if ((r = cli_fleet_open(cli, &f)) < 0) {

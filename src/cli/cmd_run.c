@@ -64,24 +64,21 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 		SOURCE_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cli_opts shared = { .fleet = &a->f, .source = &a->src };
 	int c, i, r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t:s:c:A:", opts, NULL)) != -1) {
-		if (c == 's') {
+	while ((r = cli_opts_next(&shared, argc, argv, "+t:s:c:A:", opts, &c)) > 0) {
+		if (c == 's')
 			a->session = optarg;
-		} else if (c == RUN_OPT_REPLACE) {
+		else if (c == RUN_OPT_REPLACE)
 			a->replace = true;
-		} else if (c == RUN_OPT_NIX_SHELL) {
+		else if (c == RUN_OPT_NIX_SHELL)
 			a->nix_shell = optarg;
-		} else if ((r = cli_fleet_opt(&a->f, c, optarg)) != 0 || (r = cli_source_opt(&a->src, c, argc, argv)) != 0) {
-			if (r < 0)
-				return cli_usage(cli, "%s", err_msg());
-		} else {
+		else
 			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
-		}
 	}
+	if (r < 0)
+		return cli_usage(cli, "%s", err_msg());
 	if (!a->session)
 		return cli_usage(cli, "no session name: give -s SESSION");
 	if (sessions_name_check(a->session) < 0)

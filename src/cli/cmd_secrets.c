@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,46 +31,50 @@ static enum cmd_status fail(struct cli *cli)
 }
 
 /*
- * Open the store in the state dir: with LEDGER, to change it (the ledger takes the
- * events); without, to read it under a shared lock.
+ * How a subcommand opens the store in the state dir: to read it under a shared lock; to
+ * change it (the ledger takes the events); or for the admin key alone (made on first use,
+ * no events).
  */
-static int open_store(struct cli *cli, struct secrets_store *st, struct ledger **ledger)
-{
-	int r;
+enum store_mode { STORE_READ, STORE_CHANGE, STORE_KEY };
 
-	memset(st, 0, sizeof(*st));
-	st->lock_fd = -1;
-	if (ledger) {
-		*ledger = NULL;
-		if ((r = cli_open_ledger(cli, ledger)) < 0)
-			return r;
-	}
-	if ((r = cli_state_dir(cli)) < 0)
-		return r;
-	return ledger ? secrets_open(st, cli->state_dir, secrets_cipher(cli), *ledger)
-		      : secrets_open_read(st, cli->state_dir, secrets_cipher(cli));
-}
+/* What a subcommand does on the opened store, with its operands ARG: the status to exit with, printed. */
+typedef enum cmd_status (*store_fn)(struct cli *cli, struct secrets_store *st, const void *arg);
 
-static void close_store(struct secrets_store *st, struct ledger *ledger)
+/* Open the store in MODE, run FN on it with ARG and close it: FN's status, or the store's failure printed. */
+static enum cmd_status on_store(struct cli *cli, enum store_mode mode, store_fn fn, const void *arg)
 {
-	secrets_close(st);
+	struct secrets_store st;
+	struct ledger *ledger = NULL;
+	enum cmd_status s;
+	int r = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.lock_fd = -1;
+	if (mode == STORE_CHANGE)
+		r = cli_open_ledger(cli, &ledger);
+	if (r == 0)
+		r = cli_state_dir(cli);
+	if (r == 0)
+		r = mode == STORE_READ ? secrets_open_read(&st, cli->state_dir, secrets_cipher(cli))
+				       : secrets_open(&st, cli->state_dir, secrets_cipher(cli), ledger);
+	s = r < 0 ? fail(cli) : fn(cli, &st, arg);
+	secrets_close(&st);
 	ledger_close(ledger);
+	return s;
 }
 
-/* Print a one-line result, or {"ok": true, ...} with --json. */
-static void say_ok(struct cli *cli, json_t *doc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Print a one-line result, or DOC (the change's JSON from app/, freed here) with --json. */
+static void say_ok(struct cli *cli, char *doc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void say_ok(struct cli *cli, json_t *doc, const char *fmt, ...)
+static void say_ok(struct cli *cli, char *doc, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (cli->json) {
-		if (doc)
-			json_object_set_new(doc, "ok", json_true());
-		cli_print_json(doc);
+		cli_print_json_text(doc);
 		return;
 	}
-	json_decref(doc);
+	free(doc);
 	if (cli->quiet)
 		return;
 	va_start(ap, fmt);
@@ -128,14 +131,30 @@ static int parse_name(struct cli *cli, int argc, char **argv, const char **name)
 	return secrets_name_check(*name) < 0 ? (int)fail(cli) : 0;
 }
 
+/* set and import: the value read, for the store. */
+struct set_args {
+	const char *name;
+	const uint8_t *value;
+	size_t len;
+	bool import;
+};
+
+static enum cmd_status run_set(struct cli *cli, struct secrets_store *st, const void *arg)
+{
+	const struct set_args *a = arg;
+
+	if ((a->import ? secrets_import(st, a->name, a->value, a->len) : secrets_set(st, a->name, a->value, a->len)) < 0)
+		return fail(cli);
+	say_ok(cli, secrets_set_json(a->name, a->import), "%s secret '%s'", a->import ? "imported" : "set", a->name);
+	return CMD_OK;
+}
+
 static enum cmd_status do_set(struct cli *cli, int argc, char **argv, bool import)
 {
-	struct secrets_store st;
-	struct ledger *ledger = NULL;
 	const char *file = NULL, *name;
 	uint8_t *value = NULL;
 	size_t len = 0;
-	enum cmd_status s = CMD_ERROR;
+	enum cmd_status s;
 	int first, fd, r;
 
 	if ((r = parse_simple(cli, argc, argv, import ? NULL : &file, &first)) != 0)
@@ -158,153 +177,127 @@ static enum cmd_status do_set(struct cli *cli, int argc, char **argv, bool impor
 	if (r < 0)
 		return cli_fail(cli, CMD_ERROR, "reading the value of '%s' from %s: %s", name, file ? file : "stdin",
 				err_msg());
-	if ((r = open_store(cli, &st, &ledger)) < 0) {
-		s = fail(cli);
-		goto out;
-	}
-	r = import ? secrets_import(&st, name, value, len) : secrets_set(&st, name, value, len);
-	if (r < 0) {
-		s = fail(cli);
-		goto out;
-	}
-	say_ok(cli, json_pack("{s:s, s:b}", "name", name, "imported", import), "%s secret '%s'",
-	       import ? "imported" : "set", name);
-	s = CMD_OK;
-out:
+	s = on_store(cli, STORE_CHANGE, run_set, &(struct set_args){ name, value, len, import });
 	age_free(value, len);
-	close_store(&st, ledger);
 	return s;
 }
 
-/* Standard base64 with padding (for `base64 -d`) of N bytes into a new wiped-on-free buffer. */
-static char *b64_padded(const uint8_t *p, size_t n, size_t *len)
+static enum cmd_status run_get(struct cli *cli, struct secrets_store *st, const void *arg)
 {
-	size_t cap = (n + 2) / 3 * 4 + 1, l;
-	char *out = malloc(cap);
+	const char *name = arg;
+	uint8_t *value = NULL;
+	size_t len = 0;
+	bool written;
+	int e;
 
-	if (!out)
-		return NULL;
-	l = age_b64_encode(p, n, out);
-	while (l % 4)
-		out[l++] = '=';
-	out[l] = '\0';
-	*len = cap;
-	return out;
+	if (secrets_get(st, name, &value, &len) < 0)
+		return fail(cli);
+	if (cli->json) {
+		size_t size = 0;
+		char *doc = secrets_value_json(name, value, len, &size);
+
+		if (!doc) {
+			age_free(value, len);
+			return cli_fail(cli, CMD_ERROR, "out of memory");
+		}
+		printf("%s\n", doc);
+		age_free(doc, size);
+		written = true;
+	} else {
+		written = !len || fwrite(value, 1, len, stdout) == len;
+	}
+	written = written && fflush(stdout) == 0;
+	e = errno;
+	age_free(value, len);
+	if (!written)
+		return cli_fail(cli, CMD_ERROR, "cannot write secret '%s' to stdout: %s", name, strerror(e));
+	return CMD_OK;
 }
 
 static enum cmd_status do_get(struct cli *cli, int argc, char **argv)
 {
-	struct secrets_store st;
-	uint8_t *value = NULL;
-	size_t len = 0;
-	enum cmd_status s = CMD_ERROR;
 	const char *name;
 	int r;
 
 	if ((r = parse_name(cli, argc, argv, &name)) != 0)
 		return (enum cmd_status)r;
-	if (open_store(cli, &st, NULL) < 0 || secrets_get(&st, name, &value, &len) < 0) {
-		s = fail(cli);
-		goto out;
-	}
-	if (cli->json) {
-		size_t blen = 0;
-		char *b = b64_padded(value, len, &blen);
-
-		if (!b) {
-			s = cli_fail(cli, CMD_ERROR, "out of memory");
-			goto out;
-		}
-		/* Printed by hand: a JSON library would keep copies of the value. */
-		printf("{\n  \"name\": \"%s\",\n  \"size\": %zu,\n  \"encoding\": \"base64\",\n  \"value\": \"%s\"\n}\n",
-		       name, len, b);
-		age_free(b, blen);
-	} else if (len && fwrite(value, 1, len, stdout) != len) {
-		s = cli_fail(cli, CMD_ERROR, "cannot write secret '%s' to stdout: %s", name, strerror(errno));
-		goto out;
-	}
-	if (fflush(stdout) != 0) {
-		s = cli_fail(cli, CMD_ERROR, "cannot write secret '%s' to stdout: %s", name, strerror(errno));
-		goto out;
-	}
-	s = CMD_OK;
-out:
-	age_free(value, len);
-	close_store(&st, NULL);
-	return s;
+	return on_store(cli, STORE_READ, run_get, name);
 }
 
-static enum cmd_status do_list(struct cli *cli, int argc, char **argv)
+static void print_list(const struct cli *cli, const struct secrets_store *st, const struct secrets_entry *e, size_t n)
 {
-	struct secrets_store st;
+	size_t i, j;
+
+	if (n == 0 && !cli->quiet)
+		printf("no secrets in %s\n", st->dir);
+	if (n)
+		printf("%-24s %8s  %-20s  %s\n", "NAME", "SIZE", "MODIFIED", "GRANTED TO");
+	for (i = 0; i < n; i++) {
+		char when[CLOCK_UTC_LEN], size[32];
+
+		clock_format_utc(e[i].mtime * 1000, when);
+		when[19] = '\0';
+		cli_bytes(e[i].size, size, sizeof(size));
+		printf("%-24s %8s  %-20s  ", e[i].name, size, when);
+		for (j = 0; j < e[i].ngrants; j++)
+			printf("%s%s", j ? "," : "", e[i].grants[j]);
+		printf("%s\n", e[i].ngrants ? "" : "-");
+	}
+}
+
+static enum cmd_status run_list(struct cli *cli, struct secrets_store *st, const void *arg)
+{
 	struct secrets_entry *e = NULL;
-	size_t n = 0, i, j;
-	enum cmd_status s = CMD_ERROR;
-	int first, r;
+	size_t n = 0;
 
-	if ((r = parse_operands(cli, argc, argv, 0, "'secrets list' takes no operands", &first)) != 0)
-		return (enum cmd_status)r;
-	if (open_store(cli, &st, NULL) < 0 || secrets_list(&st, &e, &n) < 0) {
-		s = fail(cli);
-		goto out;
-	}
-	if (cli->json) {
-		json_t *list = json_array();
-
-		for (i = 0; i < n; i++) {
-			json_t *g = json_array();
-			char when[CLOCK_UTC_LEN];
-
-			clock_format_utc(e[i].mtime * 1000, when);
-			for (j = 0; j < e[i].ngrants; j++)
-				json_array_append_new(g, json_string(e[i].grants[j]));
-			json_array_append_new(list, json_pack("{s:s, s:I, s:s, s:o}", "name", e[i].name, "size",
-							      (json_int_t)e[i].size, "modified", when, "grants", g));
-		}
-		cli_print_json(json_pack("{s:o, s:I}", "secrets", list, "count", (json_int_t)n));
-	} else {
-		if (n == 0 && !cli->quiet)
-			printf("no secrets in %s\n", st.dir);
-		if (n)
-			printf("%-24s %8s  %-20s  %s\n", "NAME", "SIZE", "MODIFIED", "GRANTED TO");
-		for (i = 0; i < n; i++) {
-			char when[CLOCK_UTC_LEN], size[32];
-
-			clock_format_utc(e[i].mtime * 1000, when);
-			when[19] = '\0';
-			cli_bytes(e[i].size, size, sizeof(size));
-			printf("%-24s %8s  %-20s  ", e[i].name, size, when);
-			for (j = 0; j < e[i].ngrants; j++)
-				printf("%s%s", j ? "," : "", e[i].grants[j]);
-			printf("%s\n", e[i].ngrants ? "" : "-");
-		}
-	}
-	s = CMD_OK;
-out:
+	if (secrets_list(st, &e, &n) < 0)
+		return fail(cli);
+	if (cli->json)
+		cli_print_json_text(secrets_list_json(e, n));
+	else
+		print_list(cli, st, e, n);
 	secrets_list_free(e, n);
-	close_store(&st, NULL);
-	return s;
+	return CMD_OK;
+}
+
+static enum cmd_status run_rm(struct cli *cli, struct secrets_store *st, const void *arg)
+{
+	if (secrets_rm(st, arg) < 0)
+		return fail(cli);
+	say_ok(cli, secrets_rm_json(arg), "removed secret '%s'", (const char *)arg);
+	return CMD_OK;
 }
 
 static enum cmd_status do_rm(struct cli *cli, int argc, char **argv)
 {
-	struct secrets_store st;
-	struct ledger *ledger = NULL;
-	enum cmd_status s = CMD_ERROR;
 	const char *name;
 	int r;
 
 	if ((r = parse_name(cli, argc, argv, &name)) != 0)
 		return (enum cmd_status)r;
-	if (open_store(cli, &st, &ledger) < 0 || secrets_rm(&st, name) < 0) {
-		s = fail(cli);
-		goto out;
-	}
-	say_ok(cli, json_pack("{s:s}", "name", name), "removed secret '%s'", name);
-	s = CMD_OK;
-out:
-	close_store(&st, ledger);
-	return s;
+	return on_store(cli, STORE_CHANGE, run_rm, name);
+}
+
+/* grant and revoke: the secret and the targets' keys. */
+struct grant_args {
+	const char *name;
+	const char *const *keys;
+	size_t n;
+	bool grant;
+};
+
+static enum cmd_status run_grant(struct cli *cli, struct secrets_store *st, const void *arg)
+{
+	const struct grant_args *a = arg;
+	size_t changed = 0;
+
+	if ((a->grant ? secrets_grant(st, a->name, a->keys, a->n, &changed)
+		      : secrets_revoke(st, a->name, a->keys, a->n, &changed)) < 0)
+		return fail(cli);
+	say_ok(cli, secrets_grant_json(a->name, a->keys, a->n, a->grant, changed), "%s '%s' %s %zu target%s (%zu %s)",
+	       a->grant ? "granted" : "revoked", a->name, a->grant ? "to" : "from", a->n, a->n == 1 ? "" : "s", changed,
+	       a->grant ? "new" : "removed");
+	return CMD_OK;
 }
 
 /* grant / revoke NAME -t SEL: the targets' keys (machine names or user@host:port). */
@@ -319,17 +312,12 @@ static enum cmd_status do_grant(struct cli *cli, int argc, char **argv, bool gra
 	const char *spec = NULL, *tfile = NULL, *exclude = NULL;
 	struct target_list tl;
 	const struct inventory *inv = NULL;
-	struct secrets_store st;
-	struct ledger *ledger = NULL;
 	char **keys = NULL;
-	size_t i, changed = 0;
-	json_t *jk;
+	size_t i;
 	enum cmd_status s = CMD_ERROR;
 	int c, r;
 
 	target_list_init(&tl);
-	memset(&st, 0, sizeof(st));
-	st.lock_fd = -1;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
@@ -365,62 +353,62 @@ static enum cmd_status do_grant(struct cli *cli, int argc, char **argv, bool gra
 		}
 		secrets_target_key(inv, &tl.items[i], keys[i], SECRETS_KEY_MAX + 1);
 	}
-	if (open_store(cli, &st, &ledger) < 0) {
-		s = fail(cli);
-		goto out;
-	}
-	r = grant ? secrets_grant(&st, argv[optind], (const char *const *)keys, tl.n, &changed)
-		  : secrets_revoke(&st, argv[optind], (const char *const *)keys, tl.n, &changed);
-	if (r < 0) {
-		s = fail(cli);
-		goto out;
-	}
-	jk = json_array();
-	for (i = 0; i < tl.n; i++)
-		json_array_append_new(jk, json_string(keys[i]));
-	say_ok(cli, json_pack("{s:s, s:o, s:I}", "name", argv[optind], "keys", jk, grant ? "added" : "removed",
-			      (json_int_t)changed),
-	       "%s '%s' %s %zu target%s (%zu %s)", grant ? "granted" : "revoked", argv[optind],
-	       grant ? "to" : "from", tl.n, tl.n == 1 ? "" : "s", changed, grant ? "new" : "removed");
-	s = CMD_OK;
+	s = on_store(cli, STORE_CHANGE, run_grant,
+		     &(struct grant_args){ argv[optind], (const char *const *)keys, tl.n, grant });
 out:
 	if (keys)
 		secrets_strv_free(keys, tl.n);
 	target_list_release(&tl);
-	close_store(&st, ledger);
 	return s;
 }
 
-static enum cmd_status do_rotate(struct cli *cli, int argc, char **argv)
+static enum cmd_status run_rotate(struct cli *cli, struct secrets_store *st, const void *arg)
 {
-	struct secrets_store st;
-	struct ledger *ledger = NULL;
 	char pub[AGE_RECIPIENT_TEXT_MAX];
 	size_t n = 0;
-	enum cmd_status s = CMD_ERROR;
-	int first, r;
 
-	if ((r = parse_operands(cli, argc, argv, 0, "'secrets rotate-key' takes no operands", &first)) != 0)
-		return (enum cmd_status)r;
-	if (open_store(cli, &st, &ledger) < 0 || secrets_rotate(&st, pub, &n) < 0) {
-		s = fail(cli);
-		goto out;
+	if (secrets_rotate(st, pub, &n) < 0)
+		return fail(cli);
+	say_ok(cli, secrets_rotate_json(pub, n), "new admin identity %s; %zu secret%s re-encrypted", pub, n,
+	       n == 1 ? "" : "s");
+	return CMD_OK;
+}
+
+static enum cmd_status run_recipients_list(struct cli *cli, struct secrets_store *st, const void *arg)
+{
+	struct age_recipient *rs = NULL;
+	char text[AGE_RECIPIENT_TEXT_MAX];
+	size_t n = 0, i;
+
+	if (secrets_recipients(st, &rs, &n) < 0)
+		return fail(cli);
+	if (cli->json) {
+		cli_print_json_text(secrets_recipients_json(rs, n));
+	} else {
+		for (i = 0; i < n; i++) {
+			age_recipient_format(&rs[i], text);
+			printf("%s\n", text);
+		}
 	}
-	say_ok(cli, json_pack("{s:s, s:I}", "identity", pub, "secrets", (json_int_t)n),
-	       "new admin identity %s; %zu secret%s re-encrypted", pub, n, n == 1 ? "" : "s");
-	s = CMD_OK;
-out:
-	close_store(&st, ledger);
-	return s;
+	free(rs);
+	return CMD_OK;
+}
+
+/* recipients add KEY / rm KEY: ARG is the operands, the verb then the key. */
+static enum cmd_status run_recipients_change(struct cli *cli, struct secrets_store *st, const void *arg)
+{
+	char *const *op = arg;
+	size_t n = 0;
+
+	if ((op[0][0] == 'a' ? secrets_recipients_add(st, op[1], &n) : secrets_recipients_rm(st, op[1], &n)) < 0)
+		return fail(cli);
+	say_ok(cli, secrets_recipients_change_json(op[0], op[1], n), "%s recipient %s; %zu secret%s re-encrypted",
+	       op[0][0] == 'a' ? "added" : "removed", op[1], n, n == 1 ? "" : "s");
+	return CMD_OK;
 }
 
 static enum cmd_status do_recipients(struct cli *cli, int argc, char **argv)
 {
-	struct secrets_store st;
-	struct ledger *ledger = NULL;
-	struct age_recipient *rs = NULL;
-	size_t n = 0, i;
-	enum cmd_status s = CMD_ERROR;
 	const char *verb;
 	int first, r;
 
@@ -433,77 +421,37 @@ static enum cmd_status do_recipients(struct cli *cli, int argc, char **argv)
 	if (strcmp(verb, "list") == 0) {
 		if (argc - first != 1)
 			return cli_usage(cli, "'secrets recipients list' takes no operands");
-		if (open_store(cli, &st, NULL) < 0 || secrets_recipients(&st, &rs, &n) < 0) {
-			s = fail(cli);
-			goto out;
-		}
-		if (cli->json) {
-			json_t *list = json_array();
-			char text[AGE_RECIPIENT_TEXT_MAX];
-
-			for (i = 0; i < n; i++) {
-				age_recipient_format(&rs[i], text);
-				json_array_append_new(list, json_string(text));
-			}
-			cli_print_json(json_pack("{s:o}", "recipients", list));
-		} else {
-			char text[AGE_RECIPIENT_TEXT_MAX];
-
-			for (i = 0; i < n; i++) {
-				age_recipient_format(&rs[i], text);
-				printf("%s\n", text);
-			}
-		}
-		s = CMD_OK;
-		goto out;
+		return on_store(cli, STORE_READ, run_recipients_list, NULL);
 	}
 	if (strcmp(verb, "add") != 0 && strcmp(verb, "rm") != 0)
 		return cli_usage(cli, "unknown 'secrets recipients' action '%s': expected add, rm or list", verb);
 	if (argc - first != 2)
 		return cli_usage(cli, "expected 'recipients %s AGE_PUBKEY'", verb);
-	if (open_store(cli, &st, &ledger) < 0) {
-		s = fail(cli);
-		goto out;
-	}
-	r = verb[0] == 'a' ? secrets_recipients_add(&st, argv[first + 1], &n)
-			   : secrets_recipients_rm(&st, argv[first + 1], &n);
-	if (r < 0) {
-		s = fail(cli);
-		goto out;
-	}
-	say_ok(cli, json_pack("{s:s, s:s, s:I}", "action", verb, "recipient", argv[first + 1], "secrets",
-			      (json_int_t)n),
-	       "%s recipient %s; %zu secret%s re-encrypted", verb[0] == 'a' ? "added" : "removed", argv[first + 1], n,
-	       n == 1 ? "" : "s");
-	s = CMD_OK;
-out:
-	free(rs);
-	close_store(&st, ledger);
-	return s;
+	return on_store(cli, STORE_CHANGE, run_recipients_change, argv + first);
 }
 
-static enum cmd_status do_identity(struct cli *cli, int argc, char **argv)
+static enum cmd_status run_identity(struct cli *cli, struct secrets_store *st, const void *arg)
 {
-	struct secrets_store st = { .lock_fd = -1 };
 	char pub[AGE_RECIPIENT_TEXT_MAX];
-	enum cmd_status s = CMD_ERROR;
-	int first, r;
 
-	if ((r = parse_operands(cli, argc, argv, 0, "'secrets identity' takes no operands", &first)) != 0)
-		return (enum cmd_status)r;
-	if (cli_state_dir(cli) < 0 || secrets_open(&st, cli->state_dir, secrets_cipher(cli), NULL) < 0 ||
-	    secrets_identity(&st, pub) < 0) {
-		s = fail(cli);
-		goto out;
-	}
+	if (secrets_identity(st, pub) < 0)
+		return fail(cli);
 	if (cli->json)
-		cli_print_json(json_pack("{s:s, s:s}", "identity", pub, "file", st.key_path));
+		cli_print_json_text(secrets_identity_json(pub, st->key_path));
 	else
 		printf("%s\n", pub);
-	s = CMD_OK;
-out:
-	close_store(&st, NULL);
-	return s;
+	return CMD_OK;
+}
+
+/* A subcommand without operands: its usage error, the store's mode, and what it does. */
+static enum cmd_status do_bare(struct cli *cli, int argc, char **argv, const char *usage, enum store_mode mode,
+			       store_fn fn)
+{
+	int first, r;
+
+	if ((r = parse_operands(cli, argc, argv, 0, usage, &first)) != 0)
+		return (enum cmd_status)r;
+	return on_store(cli, mode, fn, NULL);
 }
 
 static void print_names(const char *what, char *const *v, size_t n)
@@ -551,22 +499,16 @@ static int parse_push(struct cli *cli, int argc, char **argv, struct cli_fleet *
 	};
 	int c, r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
-		if (c == OPT_OWNER) {
+	while ((r = cli_opts_next(&(const struct cli_opts){ .fleet = f }, argc, argv, "t:", opts, &c)) > 0) {
+		if (c == OPT_OWNER)
 			*owner = optarg;
-			continue;
-		}
-		if (c == OPT_DIR) {
+		else if (c == OPT_DIR)
 			*dir = optarg;
-			continue;
-		}
-		if ((r = cli_fleet_opt(f, c, optarg)) < 0)
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 0)
+		else
 			return cli_usage(cli, "unknown option '%s' for 'secrets push'", argv[optind - 1]);
 	}
+	if (r < 0)
+		return cli_usage(cli, "%s", err_msg());
 	if (argc != optind)
 		return cli_usage(cli, "'secrets push' takes no operands; name the nodes with -t");
 	if (!f->spec && !f->file)
@@ -643,7 +585,7 @@ static enum cmd_status cmd_secrets_exec(struct cli *cli, int argc, char **argv)
 	if (strcmp(sub, "get") == 0)
 		return do_get(cli, argc, argv);
 	if (strcmp(sub, "list") == 0 || strcmp(sub, "ls") == 0)
-		return do_list(cli, argc, argv);
+		return do_bare(cli, argc, argv, "'secrets list' takes no operands", STORE_READ, run_list);
 	if (strcmp(sub, "rm") == 0)
 		return do_rm(cli, argc, argv);
 	if (strcmp(sub, "grant") == 0)
@@ -651,11 +593,11 @@ static enum cmd_status cmd_secrets_exec(struct cli *cli, int argc, char **argv)
 	if (strcmp(sub, "revoke") == 0)
 		return do_grant(cli, argc, argv, false);
 	if (strcmp(sub, "rotate-key") == 0)
-		return do_rotate(cli, argc, argv);
+		return do_bare(cli, argc, argv, "'secrets rotate-key' takes no operands", STORE_CHANGE, run_rotate);
 	if (strcmp(sub, "recipients") == 0)
 		return do_recipients(cli, argc, argv);
 	if (strcmp(sub, "identity") == 0)
-		return do_identity(cli, argc, argv);
+		return do_bare(cli, argc, argv, "'secrets identity' takes no operands", STORE_KEY, run_identity);
 	if (strcmp(sub, "push") == 0)
 		return do_push(cli, argc, argv);
 	return cli_usage(cli, "unknown subcommand '%s': expected set, get, list, rm, import, grant, revoke, push, "

@@ -75,6 +75,7 @@ static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 	};
 	struct cli_fleet f;
 	struct cli_source cs = { 0 };
+	const struct cli_opts shared = { .fleet = &f, .source = &cs };
 	struct status_report rep = { 0 };
 	struct progress *prog = NULL;
 	char expected[STOREPATH_MAX] = "";
@@ -82,16 +83,14 @@ static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 	int c, r, cached = 0, have_source;
 
 	cli_fleet_init(&f);
-	while ((c = getopt_long(argc, argv, "+t:c:A:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&f, c, optarg)) < 0 || (r == 0 && (r = cli_source_opt(&cs, c, argc, argv)) < 0))
-			return cli_usage(cli, "%s", err_msg());
-		if (r == 1)
-			continue;
+	while ((r = cli_opts_next(&shared, argc, argv, "+t:c:A:", opts, &c)) > 0) {
 		if (c == OPT_CACHED)
 			cached = 1;
 		else
 			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
 	}
+	if (r < 0)
+		return cli_usage(cli, "%s", err_msg());
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
 	if ((have_source = cli_source_check(&cs)) < 0)

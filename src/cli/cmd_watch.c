@@ -7,7 +7,6 @@
 #include "util/clock.h"
 #include "util/err.h"
 
-#include <jansson.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -111,11 +110,11 @@ static enum cmd_status release(struct cli *cli, const char *spec)
 	else {
 		st = CMD_OK;
 		if (cli->json)
-			cli_print_json(json_pack("{s:s, s:b}", "released", name, "ok", 1));
+			cli_print_json_text(watch_release_json(name));
 		else if (!cli->quiet)
 			printf("%s released: the next round of a running watch may heal it again\n", name);
 	}
-	l->ops->close(l);
+	ledger_close(l);
 	return st;
 }
 
@@ -126,9 +125,6 @@ enum {
 	OPT_NO_HEAL,
 	OPT_MAX_HEAL,
 	OPT_VERIFY_EVERY,
-	OPT_CONFIRM_TIMEOUT,
-	OPT_NO_MAGIC,
-	OPT_ACTIVATE,
 	OPT_RELEASE,
 };
 
@@ -138,8 +134,7 @@ struct watch_args {
 	struct cli_source cs;
 	struct cli_checks checks;
 	struct watch_opts o;
-	long confirm;
-	int magic;
+	struct cli_magic magic;
 	const char *release_node;	/* --release TARGET, or NULL */
 	int have_source;		/* a configuration was given; else each machine's own */
 	char msg[300];			/* a usage error's message */
@@ -153,8 +148,7 @@ struct watch_args {
 
 static void args_init(struct watch_args *a)
 {
-	*a = (struct watch_args){ .o = { .interval_s = 30, .heal = 1, .max_heal_attempts = 3, .verify_every = 10 },
-				  .confirm = 30, .magic = 1 };
+	*a = (struct watch_args){ .o = { .interval_s = 30, .heal = 1, .max_heal_attempts = 3, .verify_every = 10 } };
 	a->configs = &a->one;
 	cli_fleet_init(&a->f);
 	cli_checks_init(&a->checks);
@@ -196,15 +190,6 @@ static int parse_own(struct watch_args *a, int c, const char *arg, char **argv)
 		if ((r = cli_int("--verify-every", arg, 0, 1000000, &v)) == 0)
 			o->verify_every = (int)v;
 		break;
-	case OPT_CONFIRM_TIMEOUT: r = cli_int("--confirm-timeout", arg, 1, 3600, &a->confirm); break;
-	case OPT_NO_MAGIC: a->magic = 0; break;
-	case OPT_ACTIVATE:
-		if (!arg[0]) {
-			snprintf(a->msg, sizeof(a->msg), "--activate needs auto, none or a command");
-			return -1;
-		}
-		a->f.reach.activate = arg;
-		break;
 	case OPT_RELEASE: a->release_node = arg; break;
 	default:
 		snprintf(a->msg, sizeof(a->msg), "unknown option '%s'", argv[optind - 1]);
@@ -230,27 +215,20 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 		{ "no-heal", no_argument, NULL, OPT_NO_HEAL },
 		{ "max-heal-attempts", required_argument, NULL, OPT_MAX_HEAL },
 		{ "verify-every", required_argument, NULL, OPT_VERIFY_EVERY },
-		{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
-		{ "no-magic-rollback", no_argument, NULL, OPT_NO_MAGIC },
-		{ "activate", required_argument, NULL, OPT_ACTIVATE },
+		MAGIC_OPTIONS,
+		FLEET_ACTIVATE_OPTION,
 		{ "release", required_argument, NULL, OPT_RELEASE },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cli_opts shared = { &a->f, &a->cs, &a->checks, &a->magic };
 	int c, r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t:c:A:", opts, NULL)) != -1) {
-		if ((r = cli_fleet_opt(&a->f, c, optarg)) < 0 ||
-		    (r == 0 && (r = cli_source_opt(&a->cs, c, argc, argv)) < 0) ||
-		    (r == 0 && (r = cli_checks_opt(&a->checks, c, optarg)) < 0)) {
-			snprintf(a->msg, sizeof(a->msg), "%s", err_msg());
-			return -1;
-		}
-		if (r == 1)
-			continue;
+	while ((r = cli_opts_next(&shared, argc, argv, "+t:c:A:", opts, &c)) > 0)
 		if (parse_own(a, c, optarg, argv) < 0)
 			return -1;
+	if (r < 0) {
+		snprintf(a->msg, sizeof(a->msg), "%s", err_msg());
+		return -1;
 	}
 	if (optind < argc) {
 		snprintf(a->msg, sizeof(a->msg), "unexpected argument '%s'", argv[optind]);
@@ -269,7 +247,7 @@ static void args_finish(struct watch_args *a)
 	a->one.expect = a->cs.expect;
 	a->o.configs = &a->one;
 	a->o.nconfigs = 1;
-	a->o.confirm_s = a->magic ? a->confirm : 0;
+	a->o.confirm_s = cli_magic_confirm_s(&a->magic);
 }
 
 /* Each machine on its own configuration from chimera.toml. */

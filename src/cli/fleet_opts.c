@@ -1,5 +1,6 @@
 /* Options and set-up shared by the commands that work on a fleet (deploy, status, generations, rollback). */
 #include "cli/fleet_opts.h"
+#include "cli/check_opts.h"
 #include "app/fleet/deploy.h"
 #include "util/fs.h"
 #include "util/err.h"
@@ -47,6 +48,11 @@ int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg)
 		break;
 	case FLEET_OPT_TIMEOUT: r = cli_int("--timeout", arg, 1, 86400 * 7, &f->reach.timeout); break;
 	case FLEET_OPT_ACCEPT_NEW: f->reach.accept_new = 1; break;
+	case FLEET_OPT_ACTIVATE:
+		if (!arg[0])
+			return err_set(ERR_INVALID, "--activate needs auto, none or a command");
+		f->reach.activate = arg;
+		break;
 	case FLEET_OPT_PROFILE:
 		if ((r = profile_path_check(arg)) == 0)
 			f->reach.profile = arg;
@@ -55,6 +61,43 @@ int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg)
 	default: return 0;
 	}
 	return r < 0 ? r : 1;
+}
+
+int cli_opts_next(const struct cli_opts *p, int argc, char **argv, const char *shortopts,
+		  const struct option *longopts, int *c)
+{
+	int r;
+
+	while ((*c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if ((r = cli_fleet_opt(p->fleet, *c, optarg)) == 0 && p->source)
+			r = cli_source_opt(p->source, *c, argc, argv);
+		if (r == 0 && p->checks)
+			r = cli_checks_opt(p->checks, *c, optarg);
+		if (r == 0 && p->magic)
+			r = cli_magic_opt(p->magic, *c, optarg);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int cli_magic_opt(struct cli_magic *m, int c, const char *arg)
+{
+	int r = 0;
+
+	switch (c) {
+	case MAGIC_OPT_CONFIRM_TIMEOUT: r = cli_int("--confirm-timeout", arg, 1, 3600, &m->confirm_s); break;
+	case MAGIC_OPT_NO_MAGIC: m->off = true; break;
+	default: return 0;
+	}
+	return r < 0 ? r : 1;
+}
+
+long cli_magic_confirm_s(const struct cli_magic *m)
+{
+	return m->off ? 0 : m->confirm_s ? m->confirm_s : 30;
 }
 
 enum cmd_status cli_fleet_opt_only(struct cli *cli, struct cli_fleet *f, int c, const char *arg, const char *word)

@@ -18,12 +18,15 @@ enum {
 	FLEET_OPT_ACCEPT_NEW,
 	FLEET_OPT_PROFILE,
 	FLEET_OPT_EXCLUDE,
+	FLEET_OPT_ACTIVATE,
 	SOURCE_OPT_CONFIG = 'c',
 	SOURCE_OPT_ATTR = 'A',
 	SOURCE_OPT_ARG = 1100,
 	SOURCE_OPT_ARGSTR,
 	SOURCE_OPT_FLAKE,
 	SOURCE_OPT_EXPECT,
+	MAGIC_OPT_CONFIRM_TIMEOUT = 1400,
+	MAGIC_OPT_NO_MAGIC,
 };
 
 /* The getopt_long entries naming the expected configuration. */
@@ -75,6 +78,26 @@ int cli_source_path(struct cli *cli, const struct cli_source *s, char out[STOREP
 #define FLEET_OPTIONS                                                                  \
 	FLEET_REACH_OPTIONS,                                                           \
 	{ "profile", required_argument, NULL, FLEET_OPT_PROFILE }
+
+/* --activate MODE of the commands that switch profiles (deploy, watch, rollback, pipeline): cli_fleet_opt takes it. */
+#define FLEET_ACTIVATE_OPTION { "activate", required_argument, NULL, FLEET_OPT_ACTIVATE }
+
+/* The magic rollback options of deploy, watch and pipeline: a dead-man switch confirmed in time, or none. */
+#define MAGIC_OPTIONS                                                                  \
+	{ "confirm-timeout", required_argument, NULL, MAGIC_OPT_CONFIRM_TIMEOUT },     \
+	{ "no-magic-rollback", no_argument, NULL, MAGIC_OPT_NO_MAGIC }
+
+/* What MAGIC_OPTIONS gathered; all zero is the default (on, 30 seconds). */
+struct cli_magic {
+	long confirm_s;		/* --confirm-timeout, 0 when not given */
+	bool off;		/* --no-magic-rollback */
+};
+
+/* Take option C with ARG: 1 when it was one of MAGIC_OPTIONS, 0 when not, or ERR_INVALID. */
+int cli_magic_opt(struct cli_magic *m, int c, const char *arg);
+
+/* The seconds a node waits for its confirmation: 0 when magic rollback is off, else --confirm-timeout or 30. */
+long cli_magic_confirm_s(const struct cli_magic *m);
 
 /* The whole getopt_long table of a command whose options are FLEET_OPTIONS, or FLEET_REACH_OPTIONS. */
 extern const struct option cli_fleet_options[];
@@ -148,6 +171,26 @@ enum cmd_status cli_deploy_open(struct cli *cli, struct cli_fleet *f, struct dep
 int cli_fleet_open(struct cli *cli, struct cli_fleet *f);
 
 void cli_fleet_close(struct cli_fleet *f);
+
+struct cli_checks;
+
+/* The option parsers a fleet command shares: FLEET always; the others when it takes them, else NULL. */
+struct cli_opts {
+	struct cli_fleet *fleet;
+	struct cli_source *source;
+	struct cli_checks *checks;
+	struct cli_magic *magic;
+};
+
+/*
+ * The next option of ARGV that is the command's own, into *C (optarg its argument):
+ * getopt_long with SHORTOPTS and LONGOPTS, every option that one of P's parsers takes
+ * given to it first (fleet, source, checks, magic). getopt starts over at
+ * cli_fleet_init. Returns 1 with *C set, 0 at the end of the options (optind at the first
+ * operand), or the error of a bad value (ERR_INVALID, ERR_NOMEM; message set).
+ */
+int cli_opts_next(const struct cli_opts *p, int argc, char **argv, const char *shortopts,
+		  const struct option *longopts, int *c);
 
 /* The exit status for OK nodes of TOTAL: all, some, none. */
 enum cmd_status cli_fleet_status(size_t ok, size_t total);

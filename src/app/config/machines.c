@@ -1,5 +1,6 @@
 /* The selected machines' own settings from the inventory: configurations grouped, checks per node. */
 #include "app/config/machines.h"
+#include "app/fleet/facts.h"
 #include "app/fleet/fleet.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -146,4 +147,29 @@ int machines_sessions(const struct inventory *inv, const struct fleet *fleet, co
 	*out = ws;
 	*specs = sp;
 	return 0;
+}
+
+int machines_facts(struct ledger *l, const struct inv_machine *m, struct machines_facts *out)
+{
+	char node[TARGET_FORMAT_MAX];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!l)
+		return 0;
+	fleet_node_name(&m->target, node, sizeof(node));
+	if ((r = facts_stored(l, node, &out->facts, &out->seq, out->time)) >= 0 &&
+	    facts_failure(l, node, &out->failure, &out->failure_seq, out->failure_time) == 1 &&
+	    out->failure_seq < out->seq) {
+		json_decref(out->failure);
+		out->failure = NULL;
+	}
+	return r < 0 ? r : 0;
+}
+
+void machines_facts_release(struct machines_facts *mf)
+{
+	json_decref(mf->facts);
+	json_decref(mf->failure);
+	memset(mf, 0, sizeof(*mf));
 }

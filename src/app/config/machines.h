@@ -4,12 +4,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "app/config/inventory.h"
 #include "app/fleet/deploy.h"
 #include "app/fleet/watch.h"
 #include "core/nix_source.h"
 #include "core/target.h"
+#include "ports/ledger.h"
+#include "util/clock.h"
 
 /*
  * The machines of TARGETS' own configurations (config + attr, or flake; several machines
@@ -40,6 +43,41 @@ int machines_sessions(const struct inventory *inv, const struct fleet *fleet, co
 
 /* Machine M of INV as `machines show --json` starts it (its settings, [defaults] where it has none). A new reference. */
 struct json_t *machines_machine_json(const struct inventory *inv, const struct inv_machine *m);
+
+/* What `machines show` tells of a machine from the ledger, without connecting. */
+struct machines_facts {
+	struct json_t *facts;		/* its last node.facts payload, or NULL (never gathered) */
+	int64_t seq;
+	char time[CLOCK_UTC_LEN];
+	struct json_t *failure;		/* the last failed gathering ({"step", "error"}) when newer; else NULL */
+	int64_t failure_seq;
+	char failure_time[CLOCK_UTC_LEN];
+};
+
+/* M's facts from L (NULL: there is no ledger yet, so none) into OUT. Returns 0 or the ledger's error. */
+int machines_facts(struct ledger *l, const struct inv_machine *m, struct machines_facts *out);
+void machines_facts_release(struct machines_facts *mf);
+
+/*
+ * `machines show NAME --json`: machines_machine_json with facts, facts_seq, facts_gathered
+ * and facts_failed (the failure with its seq and time), null where there are none.
+ */
+char *machines_show_json(const struct inventory *inv, const struct inv_machine *m, const struct machines_facts *mf);
+
+/*
+ * `machines add`: the inventory file PATH (made when missing) with a [machines.NAME] table
+ * for TARGET and TAGS appended, written atomically and only when the result still reads as
+ * an inventory. ERR_INVALID for a bad or taken name, target or tag (as inventory_edit_add),
+ * or a result that does not parse; else ERR_IO and the like.
+ */
+int machines_add(const char *path, const char *name, const char *target, const char *const *tags, size_t ntags);
+
+/* `machines rm`: NAME's table taken out of PATH, as machines_add writes. ERR_NOTFOUND for no file or no such machine. */
+int machines_rm(const char *path, const char *name);
+
+/* The documents `machines add --json` and `machines rm --json` print. The caller frees them. */
+char *machines_added_json(const char *name, const char *target, const char *path);
+char *machines_removed_json(const char *name, const char *path);
 
 /* INV's machines as `chimera machines --json` prints them. The caller frees the text; NULL when out of memory. */
 char *machines_list_json(const struct inventory *inv);

@@ -1,4 +1,4 @@
-/* The inventory's machines as JSON: what `chimera machines --json` and `machines show --json` print. */
+/* The inventory's machines as JSON: what `chimera machines --json`, `show`, `add` and `rm --json` print. */
 #include "app/config/machines.h"
 #include "util/json.h"
 
@@ -40,4 +40,29 @@ char *machines_list_json(const struct inventory *inv)
 	for (i = 0; i < inv->n; i++)
 		json_array_append_new(a, machines_machine_json(inv, &inv->machines[i]));
 	return json_render(json_pack("{s:s, s:o}", "inventory", inv->path, "machines", a));
+}
+
+char *machines_show_json(const struct inventory *inv, const struct inv_machine *m, const struct machines_facts *mf)
+{
+	json_t *j = machines_machine_json(inv, m), *failure = NULL;
+
+	json_object_set_new(j, "facts", mf->facts ? json_incref(mf->facts) : json_null());
+	json_object_set_new(j, "facts_seq", mf->facts ? json_integer(mf->seq) : json_null());
+	json_object_set_new(j, "facts_gathered", mf->facts ? json_string(mf->time) : json_null());
+	if (mf->failure && (failure = json_copy(mf->failure))) {
+		json_object_set_new(failure, "seq", json_integer(mf->failure_seq));
+		json_object_set_new(failure, "time", json_string(mf->failure_time));
+	}
+	json_object_set_new(j, "facts_failed", failure ? failure : json_null());
+	return json_render(j);
+}
+
+char *machines_added_json(const char *name, const char *target, const char *path)
+{
+	return json_render(json_pack("{s:s, s:s, s:s}", "added", name, "target", target, "inventory", path));
+}
+
+char *machines_removed_json(const char *name, const char *path)
+{
+	return json_render(json_pack("{s:s, s:s}", "removed", name, "inventory", path));
 }

@@ -149,6 +149,27 @@ int facts_stored_all(struct ledger *l, facts_stored_fn fn, void *arg)
 	return ledger_latest(l, FACTS_TOPIC, NULL, visit_stored, &sa);
 }
 
+static int add_stored_node(const char *node, const json_t *payload, int64_t seq, const char *time, void *arg)
+{
+	struct buf *spec = arg;
+
+	if (spec->len && buf_addc(spec, ',') < 0)
+		return ERR_NOMEM;
+	return buf_adds(spec, node) < 0 ? ERR_NOMEM : 0;
+}
+
+int facts_stored_targets(struct ledger *l, struct buf *spec)
+{
+	int r = facts_stored_all(l, add_stored_node, spec);
+
+	if (r == ERR_NOMEM)
+		return err_set(ERR_NOMEM, "out of memory");
+	if (r == 0 && spec->len == 0)
+		return err_set(ERR_INVALID, "no targets: give -t TARGETS (there is no inventory, and no node has "
+					    "stored facts yet)");
+	return r;
+}
+
 struct facts_job {
 	const struct facts_ctx *ctx;
 	const struct facts_request *req;

@@ -96,6 +96,13 @@ typedef int (*facts_stored_fn)(const char *node, const json_t *payload, int64_t 
 /* Visit the newest node.facts event of every node, in seq order. */
 int facts_stored_all(struct ledger *l, facts_stored_fn fn, void *arg);
 
+/*
+ * Every node with stored facts, as a target list (comma-separated) appended to SPEC: what
+ * `chimera facts` asks without -t and without an inventory. Returns 0, ERR_INVALID when no
+ * node has any (the message says to give -t), ERR_NOMEM, or the ledger's error.
+ */
+int facts_stored_targets(struct ledger *l, struct buf *spec);
+
 
 /*
  * F as the JSON facts document (version 1; see docs/facts.md), with "machine" when MACHINE

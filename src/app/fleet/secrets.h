@@ -161,4 +161,27 @@ int secrets_rotate(struct secrets_store *st, char newpub[AGE_RECIPIENT_TEXT_MAX]
  */
 int secrets_read_fd(int fd, size_t max, uint8_t **out, size_t *len);
 
+/*
+ * What `chimera secrets SUBCOMMAND --json` prints; each text is the caller's to free. A
+ * change done ends with "ok": true: set and import {"name", "imported"}; rm {"name"};
+ * grant and revoke {"name", "keys", "added" or "removed"}; rotate-key {"identity",
+ * "secrets"}; recipients add and rm {"action", "recipient", "secrets"}.
+ */
+char *secrets_set_json(const char *name, bool imported);
+char *secrets_rm_json(const char *name);
+char *secrets_grant_json(const char *name, const char *const *keys, size_t n, bool grant, size_t changed);
+char *secrets_rotate_json(const char *identity, size_t count);
+char *secrets_recipients_change_json(const char *action, const char *recipient, size_t count);
+/* recipients list {"recipients"}; identity {"identity", "file"}; list {"secrets": [...], "count"}. */
+char *secrets_recipients_json(const struct age_recipient *rs, size_t n);
+char *secrets_identity_json(const char *identity, const char *key_path);
+char *secrets_list_json(const struct secrets_entry *e, size_t n);
+
+/*
+ * `secrets get NAME --json`: {"name", "size", "encoding": "base64", "value"}, the LEN bytes
+ * of VALUE in padded base64, without a newline. The text is a copy of the secret: wipe and
+ * free it with age_free(text, *SIZE). NULL when out of memory.
+ */
+char *secrets_value_json(const char *name, const uint8_t *value, size_t len, size_t *size);
+
 #endif

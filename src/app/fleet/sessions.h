@@ -118,4 +118,7 @@ char *sessions_list_json(const struct sessions_report *rep);
 /* REP (a KILL of SESSION) as `chimera sessions kill --json` prints it. The caller frees the text. */
 char *sessions_kill_json(const struct sessions_report *rep, const char *session);
 
+/* `chimera attach --print --json`: {"node", "session", "argv"}, the N words of ARGV that would attach. */
+char *sessions_attach_json(const char *node, const char *session, char *const *argv, size_t n);
+
 #endif

@@ -1,4 +1,4 @@
-/* The sessions reports as JSON: what `chimera sessions --json` and `sessions kill --json` print. */
+/* The sessions reports as JSON: what `chimera sessions --json`, `sessions kill --json` and `attach --print --json` print. */
 #include "app/fleet/sessions.h"
 #include "util/json.h"
 
@@ -61,4 +61,14 @@ char *sessions_kill_json(const struct sessions_report *rep, const char *session)
 	}
 	return json_render(json_pack("{s:s, s:s, s:o, s:o}", "run", rep->id, "session", session, "nodes", nodes,
 				     "summary", summary_json(rep)));
+}
+
+char *sessions_attach_json(const char *node, const char *session, char *const *argv, size_t n)
+{
+	json_t *v = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(v, json_string(argv[i]));
+	return json_render(json_pack("{s:s, s:s, s:o}", "node", node, "session", session, "argv", v));
 }

@@ -124,4 +124,7 @@ int watch_release(struct ledger *l, const char *node);
  */
 char *watch_round_json(const struct watch_round *r, const struct watch_node *nodes, size_t n, const char *path);
 
+/* What `chimera watch --release NODE --json` prints once NODE's release is recorded: {"released", "ok"}. */
+char *watch_release_json(const char *node);
+
 #endif

@@ -1,5 +1,6 @@
-/* A watch round as one JSON line: what `chimera watch --json` prints each round. */
+/* A watch round as one JSON line, what `chimera watch --json` prints each round; and --release's document. */
 #include "app/fleet/watch.h"
+#include "util/json.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -30,4 +31,9 @@ char *watch_round_json(const struct watch_round *r, const struct watch_node *nod
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	return text;
+}
+
+char *watch_release_json(const char *node)
+{
+	return json_render(json_pack("{s:s, s:b}", "released", node, "ok", 1));
 }

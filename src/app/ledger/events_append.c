@@ -2,6 +2,7 @@
 #include "app/ledger/events_append.h"
 #include "util/err.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include "util/banned.h"
 
@@ -24,4 +25,14 @@ int events_append(struct ledger *l, const struct ledger_new *ev, size_t count, b
 	r = ledger_append(l, evs, count, last_seq);
 	free(evs);
 	return r;
+}
+
+char *events_append_json(size_t count, int64_t last_seq)
+{
+	json_t *doc = json_pack("{s:b, s:I, s:I}", "ok", 1, "appended", (json_int_t)count, "last_seq",
+				(json_int_t)last_seq);
+	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+
+	json_decref(doc);
+	return text;
 }

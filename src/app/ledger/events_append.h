@@ -16,4 +16,7 @@
  */
 int events_append(struct ledger *l, const struct ledger_new *ev, size_t count, bool batch, int64_t *last_seq);
 
+/* The one compact line `chimera ledger append --json` prints (no newline): {"ok", "appended", "last_seq"}. */
+char *events_append_json(size_t count, int64_t last_seq);
+
 #endif

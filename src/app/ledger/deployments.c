@@ -1,5 +1,5 @@
-/* Projections of the ledger: deployments and their per-node outcomes. */
-#include "app/history.h"
+/* The deployments projection of the ledger: deployments and their per-node outcomes. */
+#include "app/ledger/deployments.h"
 #include "util/err.h"
 
 #include <jansson.h>
@@ -14,7 +14,7 @@ static char *dup_or_null(const char *s)
 }
 
 /* Fold one deployment-level event into D. */
-static void fold_edge(struct history_deployment *d, const struct ledger_event *ev, json_t *p)
+static void fold_edge(struct deployment_record *d, const struct ledger_event *ev, json_t *p)
 {
 	if (strcmp(ev->topic, "deploy.initiated") == 0) {
 		memcpy(d->time, ev->time, sizeof(d->time));
@@ -52,8 +52,8 @@ static int is_deploy_topic(const char *t)
 /* First pass: one entry per deploy.initiated, in ledger order. */
 static int list_add(const struct ledger_event *ev, void *arg)
 {
-	struct history_list *l = arg;
-	struct history_deployment *d, *m;
+	struct deployments_report *l = arg;
+	struct deployment_record *d, *m;
 	json_t *p;
 
 	if (!ev->deployment)
@@ -74,19 +74,19 @@ static int list_add(const struct ledger_event *ev, void *arg)
 
 static int id_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct history_deployment *)a)->id, ((const struct history_deployment *)b)->id);
+	return strcmp(((const struct deployment_record *)a)->id, ((const struct deployment_record *)b)->id);
 }
 
 static int id_key_cmp(const void *key, const void *elem)
 {
-	return strcmp(key, ((const struct history_deployment *)elem)->id);
+	return strcmp(key, ((const struct deployment_record *)elem)->id);
 }
 
 /* Second pass: fold chimera.deploy.* into the entry with its id (the list sorted by id). */
 static int list_update(const struct ledger_event *ev, void *arg)
 {
-	struct history_list *l = arg;
-	struct history_deployment *d;
+	struct deployments_report *l = arg;
+	struct deployment_record *d;
 	json_t *p;
 
 	if (!ev->deployment || !(d = bsearch(ev->deployment, l->items, l->n, sizeof(*l->items), id_key_cmp)))
@@ -100,13 +100,13 @@ static int list_update(const struct ledger_event *ev, void *arg)
 
 static int time_cmp(const void *a, const void *b)
 {
-	const struct history_deployment *x = a, *y = b;
+	const struct deployment_record *x = a, *y = b;
 	int c = strcmp(x->time, y->time);
 
 	return c ? c : strcmp(x->id, y->id);
 }
 
-int history_deployments(struct ledger *l, struct history_list *out)
+static int deployments_scan(struct ledger *l, struct deployments_report *out)
 {
 	struct ledger_filter f = { .topic = "deploy.initiated" };
 	int r;
@@ -123,14 +123,31 @@ int history_deployments(struct ledger *l, struct history_list *out)
 		qsort(out->items, out->n, sizeof(*out->items), time_cmp);
 	}
 	if (r < 0)
-		history_list_release(out);
+		deployments_report_release(out);
 	return r;
+}
+
+int deployments_list(struct ledger *l, long limit, struct deployments_report *out)
+{
+	size_t i, from;
+	int r;
+
+	if ((r = deployments_scan(l, out)) < 0)
+		return r;
+	from = limit > 0 && out->n > (size_t)limit ? out->n - (size_t)limit : 0;
+	if (from == 0)
+		return 0;
+	for (i = 0; i < from; i++)
+		deployment_record_release(&out->items[i]);
+	memmove(out->items, out->items + from, (out->n - from) * sizeof(*out->items));
+	out->n -= from;
+	return 0;
 }
 
 static int one_fold(const struct ledger_event *ev, void *arg)
 {
-	struct history_deployment *d = arg;
-	struct history_node *n = NULL;
+	struct deployment_record *d = arg;
+	struct deployment_outcome *n = NULL;
 	json_t *p = json_loads(ev->payload, 0, NULL);
 	size_t i;
 
@@ -144,14 +161,14 @@ static int one_fold(const struct ledger_event *ev, void *arg)
 			json_t *v;
 
 			json_array_foreach(json_object_get(p, "nodes"), i, v) {
-				struct history_node *m = realloc(d->outcomes, (d->n + 1) * sizeof(*m));
+				struct deployment_outcome *m = realloc(d->outcomes, (d->n + 1) * sizeof(*m));
 
 				if (!m) {
 					json_decref(p);
 					return err_set(ERR_NOMEM, "out of memory");
 				}
 				d->outcomes = m;
-				m[d->n] = (struct history_node){ dup_or_null(json_string_value(v)), strdup("pending"), NULL,
+				m[d->n] = (struct deployment_outcome){ dup_or_null(json_string_value(v)), strdup("pending"), NULL,
 								 NULL, ev->seq };
 				d->n++;
 			}
@@ -178,7 +195,7 @@ static int one_fold(const struct ledger_event *ev, void *arg)
 	return 0;
 }
 
-int history_deployment(struct ledger *l, const char *id, struct history_deployment *out)
+int deployments_show(struct ledger *l, const char *id, struct deployment_record *out)
 {
 	struct ledger_filter f = { .deployment = id };
 	int r;
@@ -187,11 +204,11 @@ int history_deployment(struct ledger *l, const char *id, struct history_deployme
 	if (!(out->id = strdup(id)))
 		return err_set(ERR_NOMEM, "out of memory");
 	if ((r = ledger_scan(l, &f, one_fold, out)) < 0) {
-		history_deployment_release(out);
+		deployment_record_release(out);
 		return r;
 	}
 	if (!out->time[0]) {
-		history_deployment_release(out);
+		deployment_record_release(out);
 		return err_set(ERR_NOTFOUND, "no deployment '%s' in the ledger", id);
 	}
 	/* A dry run plans, it does not deploy. */
@@ -207,7 +224,7 @@ int history_deployment(struct ledger *l, const char *id, struct history_deployme
 	return 0;
 }
 
-void history_deployment_release(struct history_deployment *d)
+void deployment_record_release(struct deployment_record *d)
 {
 	size_t i;
 
@@ -224,12 +241,12 @@ void history_deployment_release(struct history_deployment *d)
 	memset(d, 0, sizeof(*d));
 }
 
-void history_list_release(struct history_list *l)
+void deployments_report_release(struct deployments_report *l)
 {
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		history_deployment_release(&l->items[i]);
+		deployment_record_release(&l->items[i]);
 	free(l->items);
 	memset(l, 0, sizeof(*l));
 }
