@@ -24,7 +24,8 @@ struct trusted {
 	struct signer *signer;
 	char sidecar[PATH_MAX];
 	char host[CHECKPOINT_HOST_MAX + 1];
-	pthread_mutex_t lock;		/* guards since and the checkpoint being made */
+	pthread_mutex_t lock;		/* guards since */
+	pthread_mutex_t sign_lock;	/* the signer's ops, one thread at a time (deploy's nodes share it) */
 	int64_t since;			/* events this handle appended since its last checkpoint */
 	struct ledger_finding health;	/* the open-time check's */
 };
@@ -107,8 +108,11 @@ static int sign_head(struct trusted *t, struct checkpoint *cp)
 	memcpy(cp->hash, h.hash, sizeof(cp->hash));
 	snprintf(cp->host, sizeof(cp->host), "%s", t->host);
 	clock_format_utc(clock_wall_ms(), cp->time);
-	if ((r = t->signer->ops->key_id(t->signer, cp->key_id)) < 0 || (r = checkpoint_message(cp, &msg)) < 0 ||
-	    (r = t->signer->ops->sign(t->signer, msg.data, msg.len, sig)) < 0)
+	pthread_mutex_lock(&t->sign_lock);
+	if ((r = t->signer->ops->key_id(t->signer, cp->key_id)) == 0 && (r = checkpoint_message(cp, &msg)) == 0)
+		r = t->signer->ops->sign(t->signer, msg.data, msg.len, sig);
+	pthread_mutex_unlock(&t->sign_lock);
+	if (r < 0)
 		goto out;
 	hex_encode(sig, sizeof(sig), cp->sig);
 out:
@@ -125,12 +129,18 @@ static int check_sig(struct trusted *t, const struct checkpoint *cp)
 
 	if ((r = checkpoint_check_fields(cp)) < 0 || (r = checkpoint_sig_bytes(cp, sig)) < 0)
 		return err_set(ERR_CORRUPT, "a malformed checkpoint: %s", err_msg());
-	if ((r = t->signer->ops->key_id(t->signer, mine)) < 0)
+	pthread_mutex_lock(&t->sign_lock);
+	if ((r = t->signer->ops->key_id(t->signer, mine)) < 0) {
+		pthread_mutex_unlock(&t->sign_lock);
 		return r;
-	if (strcmp(mine, cp->key_id) != 0)
+	}
+	if (strcmp(mine, cp->key_id) != 0) {
+		pthread_mutex_unlock(&t->sign_lock);
 		return err_set(ERR_CORRUPT, "signed by key %s, not this controller's key %s", cp->key_id, mine);
+	}
 	if ((r = checkpoint_message(cp, &msg)) == 0)
 		r = t->signer->ops->verify(t->signer, msg.data, msg.len, sig);
+	pthread_mutex_unlock(&t->sign_lock);
 	buf_release(&msg);
 	if (r == ERR_CORRUPT)
 		return err_set(ERR_CORRUPT, "its signature does not verify with key %s", mine);
@@ -220,8 +230,7 @@ static int at_note(const struct ledger_event *ev, void *arg)
 	return 0;
 }
 
-/* Whether the event at CP's seq has CP's hash: 1 yes, 0 no (HAVE says whether there is one), or an error. */
-static int accounts_for(struct ledger *inner, const struct checkpoint *cp, char have[SHA3_256_HEX])
+int checkpoint_accounted(struct ledger *inner, const struct checkpoint *cp, char have[SHA3_256_HEX])
 {
 	struct at_seq a = { 0, "" };
 	int r;
@@ -252,7 +261,7 @@ static int checkpoint_judge(struct trusted *t, const struct checkpoint *cp, cons
 	if ((r = check_sig(t, cp)) < 0)
 		return ledger_finding_set(f, LEDGER_BAD_SIGNATURE, cp->seq, "%s (seq %" PRId64 "): %s", where, cp->seq,
 					  err_msg());
-	if ((r = accounts_for(t->inner, cp, have)) < 0) {
+	if ((r = checkpoint_accounted(t->inner, cp, have)) < 0) {
 		read_failed(f, "the event a checkpoint names");
 		return 1;
 	}
@@ -299,8 +308,9 @@ static void head_check(struct trusted *t)
 		return;
 	}
 	if (sc.seq > h.seq) {
-		ledger_finding_set(f, LEDGER_TRUNCATED, h.seq, "the %" PRId64 " events after seq %" PRId64 " are missing: "
-				   "checkpoint at seq %" PRId64 " (signed by %s at %s)", sc.seq - h.seq, h.seq, sc.seq,
+		ledger_finding_set(f, LEDGER_TRUNCATED, h.seq, "the %" PRId64 " event%s after seq %" PRId64 " %s missing: "
+				   "checkpoint at seq %" PRId64 " (signed by %s at %s)", sc.seq - h.seq,
+				   sc.seq - h.seq == 1 ? "" : "s", h.seq, sc.seq - h.seq == 1 ? "is" : "are", sc.seq,
 				   sc.host, sc.time);
 		if (check_sig(t, &sc) < 0)
 			ledger_finding_set(f, LEDGER_BAD_SIGNATURE, sc.seq, "the checkpoint file (seq %" PRId64 "): %s",
@@ -359,6 +369,7 @@ static void trusted_close(struct ledger *l)
 	ledger_close(t->inner);
 	signer_close(t->signer);
 	pthread_mutex_destroy(&t->lock);
+	pthread_mutex_destroy(&t->sign_lock);
 	free(t);
 }
 
@@ -421,6 +432,7 @@ int trusted_ledger_open(struct ledger *inner, struct signer *signer, const char 
 	snprintf(t->sidecar, sizeof(t->sidecar), "%s", sidecar);
 	snprintf(t->host, sizeof(t->host), "%s", host && *host ? host : "unknown");
 	pthread_mutex_init(&t->lock, NULL);
+	pthread_mutex_init(&t->sign_lock, NULL);
 	head_check(t);
 	*out = &t->base;
 	return 0;

@@ -37,4 +37,10 @@ int trusted_ledger_seal(struct ledger *l, struct checkpoint *out);
 /* Parse a ledger.checkpoint event's PAYLOAD (JSON) into CP. Returns 0 or ERR_INVALID. */
 int checkpoint_from_json(const char *payload, struct checkpoint *cp);
 
+/*
+ * Whether L holds the event CP names: 1 when the event at CP's seq has CP's hash, 0 when
+ * it has another or there is none (HAVE: its hash, or "none"), or the read's error.
+ */
+int checkpoint_accounted(struct ledger *l, const struct checkpoint *cp, char have[SHA3_256_HEX]);
+
 #endif
