@@ -77,6 +77,12 @@ struct ledger_read_ops {
 	 * (app/ledger/trusted.c) runs on. Returns FN's return, 0, or the read's error.
 	 */
 	int (*last)(struct ledger *l, const char *topic, ledger_event_fn fn, void *arg);
+	/*
+	 * Check the store's own structures, every page (SQLite: PRAGMA quick_check): what
+	 * `ledger verify` adds to its walk, since a damaged index is not on the walk's path.
+	 * Returns 0 when sound, ERR_CORRUPT with the store's first complaint, or an error.
+	 */
+	int (*integrity)(struct ledger *l);
 };
 
 /*

@@ -541,6 +541,34 @@ static int sqlite_last(struct ledger *l, const char *topic, ledger_event_fn fn, 
 	return r;
 }
 
+static int sqlite_integrity(struct ledger *l)
+{
+	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
+	char first[256] = "";
+	sqlite3_stmt *st = NULL;
+	int r = 0, rc;
+
+	pthread_mutex_lock(&ls->lock);
+	if (sqlite3_prepare_v2(ls->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK) {
+		r = db_error(ls, ERR_IO, "cannot check the database");
+	} else {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			if (!first[0])
+				snprintf(first, sizeof(first), "%s", col_text(st, 0) ? col_text(st, 0) : "");
+		if (rc != SQLITE_DONE)
+			r = db_error(ls, ERR_IO, "cannot check the database");
+		for (rc = 0; first[rc]; rc++)
+			if (first[rc] == '\n')
+				first[rc] = ' ';
+		if (r == 0 && strcmp(first, "ok") != 0)
+			r = err_set(ERR_CORRUPT, "ledger: the database file '%s' is corrupt (PRAGMA quick_check: %s): "
+				    "restore it from a backup", ls->path, first);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&ls->lock);
+	return r;
+}
+
 static int sqlite_head(struct ledger_sqlite *ls, int64_t *head)
 {
 	int r;
@@ -654,6 +682,7 @@ static const struct ledger_ops sqlite_ops = {
 static const struct ledger_read_ops sqlite_read_ops = {
 	.latest = sqlite_latest,
 	.last = sqlite_last,
+	.integrity = sqlite_integrity,
 };
 
 int ledger_sqlite_open(const char *path, struct ledger **out)

@@ -180,6 +180,13 @@ int trust_verify(struct ledger *l, struct trust_verify_report *rep)
 	} else if (r < 0) {
 		return r;
 	}
+	if (!w.broken && l->read && l->read->integrity && (r = l->read->integrity(l)) < 0) {
+		if (r != ERR_CORRUPT)
+			return r;
+		if ((f = add(rep)))
+			ledger_finding_set(f, LEDGER_CORRUPT, 0, "%s", err_msg());
+		w.broken = true;
+	}
 	if ((r = check_sealed(&w)) == ERR_CORRUPT) {
 		if ((f = add(rep)))
 			ledger_finding_set(f, LEDGER_CORRUPT, 0, "%s", err_msg());

@@ -360,6 +360,13 @@ static int trusted_last(struct ledger *l, const char *topic, ledger_event_fn fn,
 	return ledger_last(tl(l)->inner, topic, fn, arg);
 }
 
+static int trusted_integrity(struct ledger *l)
+{
+	struct ledger *in = tl(l)->inner;
+
+	return in->read && in->read->integrity ? in->read->integrity(in) : 0;
+}
+
 static void trusted_close(struct ledger *l)
 {
 	struct trusted *t = tl(l);
@@ -404,6 +411,7 @@ static const struct ledger_ops trusted_ops = {
 static const struct ledger_read_ops trusted_read_ops = {
 	.latest = trusted_latest,
 	.last = trusted_last,
+	.integrity = trusted_integrity,
 };
 
 static const struct ledger_trust_ops trusted_trust_ops = {
