@@ -129,7 +129,7 @@ static int migrate(struct ledger_sqlite *ls)
 	if ((r = user_version(ls, &v)) < 0)
 		goto fail;
 	if (v > want) {
-		r = err_set(ERR_CORRUPT, "ledger: database schema %d is newer than this chimera (%d)", v, want);
+		r = err_set(ERR_UNSUPPORTED, "ledger: database schema %d is newer than this chimera (%d)", v, want);
 		goto fail;
 	}
 	for (; v < want; v++) {
