@@ -97,7 +97,7 @@ static int walk_one(const struct ledger_event *ev, void *arg)
 	} else if (strcmp(ev->prev_hash, w->prev) != 0) {
 		if ((f = add(w->rep)))
 			ledger_finding_set(f, LEDGER_REMOVED, ev->seq, "event %" PRId64 "'s prev_hash does not link to event %"
-					   PRId64 ": an event was removed or replaced there", ev->seq, ev->seq - 1);
+					   PRId64 ": an event was removed, replaced or moved there", ev->seq, ev->seq - 1);
 	} else if (chain_event_hash(ev, h) < 0 || strcmp(h, ev->hash) != 0) {
 		if ((f = add(w->rep)))
 			ledger_finding_set(f, LEDGER_CHANGED, ev->seq, "event %" PRId64 " does not hash to its stored hash: "
