@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "adapters/openssl/signer_openssl.h"
 #include "adapters/sqlite/ledger_sqlite.h"
+#include "app/ledger/trusted.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -23,6 +25,8 @@ static const char usage[] =
 	"  --single N      events appended one per transaction (default 2000)\n"
 	"  --batch-size N  events per batched append (default 1000)\n"
 	"  --total N       events appended in batches (default 1000000)\n"
+	"  --opens N       rounds of open + one append + close, bare and with the trust checks\n"
+	"                  (head check at open, checkpoint at close), at the end (default 200)\n"
 	"  --json          print the figures as one JSON object on stdout (the table goes to stderr)\n";
 
 struct opts {
@@ -32,6 +36,7 @@ struct opts {
 	int64_t single;
 	int64_t batch_size;
 	int64_t total;
+	int64_t opens;
 };
 
 /* One phase's figures. */
@@ -77,12 +82,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "batch-size", required_argument, NULL, 'b' },
 		{ "total", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "opens", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	*o = (struct opts){ NULL, false, false, 2000, 1000, 1000000 };
+	*o = (struct opts){ NULL, false, false, 2000, 1000, 1000000, 200 };
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dir = optarg; break;
@@ -91,6 +97,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 's': if (parse_count(optarg, "--single", 0, &o->single) < 0) return -1; break;
 		case 'b': if (parse_count(optarg, "--batch-size", 1, &o->batch_size) < 0) return -1; break;
 		case 't': if (parse_count(optarg, "--total", 0, &o->total) < 0) return -1; break;
+		case 'o': if (parse_count(optarg, "--opens", 0, &o->opens) < 0) return -1; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs(usage, stderr); return -1;
 		}
@@ -173,6 +180,37 @@ static int bench_batched(struct ledger *l, struct events *e, int64_t first, int6
 	return 0;
 }
 
+/*
+ * ROUNDS of what every command does to the ledger: open, one append, close. TRUSTED adds
+ * the head check at open and the checkpoint (an event, a signature, the sidecar) at close.
+ * FIG->ms is the total; the per-round cost is what must not grow with the ledger.
+ */
+static int bench_opens(const char *dir, const char *db, int64_t rounds, bool trusted, struct figure *fig)
+{
+	char sidecar[4200];
+	int64_t i, t0 = clock_mono_ms();
+	int r;
+
+	snprintf(sidecar, sizeof(sidecar), "%s.checkpoint", db);
+	for (i = 0; i < rounds; i++) {
+		struct ledger *l = NULL;
+		struct signer *s = NULL;
+
+		if ((r = ledger_sqlite_open(db, &l)) < 0)
+			return r;
+		if (trusted && ((r = signer_openssl_new(dir, &s)) < 0 || (r = trusted_ledger_open(l, s, sidecar, "bench", &l)) < 0))
+			return r;
+		if ((r = ledger_writable(l)) < 0 || (r = ledger_append1(l, "node.exec", NULL, NULL, "{}", NULL)) < 0) {
+			ledger_close(l);
+			return r;
+		}
+		ledger_close(l);
+	}
+	fig->events = rounds;
+	fig->ms = clock_mono_ms() - t0;
+	return 0;
+}
+
 static double rate(const struct figure *f)
 {
 	return f->ms > 0 ? (double)f->events * 1000.0 / (double)f->ms : 0.0;
@@ -208,18 +246,25 @@ static void print_table(FILE *f, const char *db, const struct opts *o, const str
 		verify->events ? (double)bytes / (double)verify->events : 0.0);
 }
 
+static double per_round(const struct figure *f)
+{
+	return f->events ? (double)f->ms / (double)f->events : 0.0;
+}
+
 static void print_json(const struct opts *o, const struct figure *single, const struct figure *batched,
-		       const struct figure *verify, int64_t bytes)
+		       const struct figure *verify, int64_t bytes, const struct figure *bare, const struct figure *trusted)
 {
 	printf("{\"backend\":\"sqlite\","
 	       "\"single\":{\"events\":%" PRId64 ",\"seconds\":%.3f,\"events_per_second\":%.1f},"
 	       "\"batched\":{\"events\":%" PRId64 ",\"batch_size\":%" PRId64 ",\"seconds\":%.3f,"
 	       "\"events_per_second\":%.1f},"
 	       "\"verify\":{\"events\":%" PRId64 ",\"intact\":true,\"seconds\":%.3f,\"events_per_second\":%.1f},"
+	       "\"open_append_close_ms\":{\"rounds\":%" PRId64 ",\"bare\":%.3f,\"trusted\":%.3f},"
 	       "\"db_bytes\":%" PRId64 ",\"bytes_per_event\":%.1f}\n",
 	       single->events, single->ms / 1000.0, rate(single),
 	       batched->events, o->batch_size, batched->ms / 1000.0, rate(batched),
 	       verify->events, verify->ms / 1000.0, rate(verify),
+	       bare->events, per_round(bare), per_round(trusted),
 	       bytes, verify->events ? (double)bytes / (double)verify->events : 0.0);
 }
 
@@ -243,7 +288,7 @@ static int scratch_open(const struct opts *o, char *dir, size_t dirlen, bool *cr
 /* Remove what the run made: the whole directory if it made it, else only the database files. */
 static void scratch_close(const char *dir, const char *db, bool created)
 {
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal", ".checkpoint", ".checkpoint.lock" };
 	char path[4096];
 	size_t i;
 
@@ -259,7 +304,7 @@ static void scratch_close(const char *dir, const char *db, bool created)
 
 int main(int argc, char **argv)
 {
-	struct figure single = { 0 }, batched = { 0 }, verify = { 0 };
+	struct figure single = { 0 }, batched = { 0 }, verify = { 0 }, opens_bare = { 0 }, opens_trusted = { 0 };
 	struct ledger_verify_report rep;
 	struct events ev = { 0 };
 	struct ledger *l = NULL;
@@ -309,10 +354,17 @@ int main(int argc, char **argv)
 	ledger_close(l);
 	l = NULL;
 	bytes = db_size(db);
+	fprintf(stderr, "%" PRId64 " rounds of open + append + close, bare then trusted...\n", o.opens);
+	if ((r = bench_opens(dir, db, o.opens, false, &opens_bare)) < 0 ||
+	    (r = bench_opens(dir, db, o.opens, true, &opens_trusted)) < 0)
+		goto out;
 
 	print_table(o.json ? stderr : stdout, db, &o, &single, &batched, &verify, bytes);
+	fprintf(o.json ? stderr : stdout, "  open+append+close  bare %.3f ms, with trust checks %.3f ms per round (%" PRId64
+		" rounds, ledger of %" PRId64 " events)\n", per_round(&opens_bare), per_round(&opens_trusted), o.opens,
+		o.single + o.total);
 	if (o.json)
-		print_json(&o, &single, &batched, &verify, bytes);
+		print_json(&o, &single, &batched, &verify, bytes, &opens_bare, &opens_trusted);
 	rc = 0;
 out:
 	if (rc != 0)

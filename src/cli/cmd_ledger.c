@@ -1,7 +1,8 @@
 /* chimera ledger: verify the hash chain, and append events by hand. */
 #include "app/ledger/events_append.h"
-#include "app/ledger/verify.h"
 #include "cli/cli.h"
+#include "cli/cmd_ledger_trust.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -10,22 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/banned.h"
-
-static enum cmd_status ledger_verify_cmd(struct cli *cli, struct ledger *l)
-{
-	struct verify_report rep;
-
-	if (verify_chain(l, &rep) < 0)
-		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	if (cli->json)
-		cli_print_json_text(verify_report_json(&rep));
-	else if (rep.chain.broken_seq)
-		printf("ledger broken at seq %lld: %s (%lld events before it are intact)\n",
-		       (long long)rep.chain.broken_seq, rep.chain.reason, (long long)rep.chain.checked);
-	else
-		printf("ledger ok: %lld events checked\n", (long long)rep.chain.checked);
-	return rep.chain.broken_seq ? CMD_ERROR : CMD_OK;
-}
 
 static enum cmd_status cmd_ledger_exec(struct cli *cli, int argc, char **argv)
 {
@@ -50,6 +35,8 @@ static enum cmd_status cmd_ledger_exec(struct cli *cli, int argc, char **argv)
 	if (argc < 2)
 		return cli_usage(cli, "missing subcommand: verify or append");
 	sub = argv[1];
+	if (strcmp(sub, "verify") == 0 || strcmp(sub, "seal") == 0)
+		return cmd_ledger_trust(cli, argc - 1, argv + 1);
 	optind = 2;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "t:p:n:d:c:b", opts, NULL)) != -1) {
@@ -69,21 +56,12 @@ static enum cmd_status cmd_ledger_exec(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
-	if (strcmp(sub, "verify") == 0) {
-		if (ev.topic || ev.payload || ev.node || ev.deployment || count != 1 || batch)
-			return cli_usage(cli, "verify takes no options");
-	} else if (strcmp(sub, "append") == 0) {
-		if (!ev.topic)
-			return cli_usage(cli, "append needs --topic");
-	} else {
-		return cli_usage(cli, "unknown subcommand '%s': expected verify or append", sub);
-	}
+	if (strcmp(sub, "append") != 0)
+		return cli_usage(cli, "unknown subcommand '%s': expected verify, seal or append", sub);
+	if (!ev.topic)
+		return cli_usage(cli, "append needs --topic");
 	if (cli_open_ledger(cli, &l) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	if (strcmp(sub, "verify") == 0) {
-		st = ledger_verify_cmd(cli, l);
-		goto out;
-	}
 	r = events_append(l, &ev, (size_t)count, batch, &seq);
 	if (r < 0) {
 		st = cli_fail(cli, r == ERR_INVALID || r == ERR_LIMIT ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
@@ -108,16 +86,22 @@ out:
 
 const struct cmd_entry cmd_ledger_entry = {
 	.name = "ledger",
-	.summary = "verify the ledger's hash chain, or append an event",
-	.usage = "chimera ledger verify [--json]\n"
+	.summary = "verify the ledger's hash chain and checkpoints, seal it, or append an event",
+	.usage = "chimera ledger verify [--json] [--witnesses -t TARGETS]\n"
+		 "       chimera ledger seal\n"
 		 "       chimera ledger append --topic T [--payload JSON] [--node N]\n"
 		 "                             [--deployment ID] [--count N] [--batch]",
 	.help = "The ledger is an append-only event log in STATE/chimera.db; each event's hash is\n"
 		"SHA3-256 over the previous event's hash and the event's canonical JSON.\n"
 		"\n"
+		"Every command that appends ends with a signed checkpoint (the head's seq and hash,\n"
+		"signed with the controller's Ed25519 key; every 1000 events in long ones), kept as\n"
+		"a ledger.checkpoint event and in chimera.db.checkpoint beside the database. Opening\n"
+		"the ledger checks the head against them; a ledger that fails takes no appends\n"
+		"(exit 1, with what to do), though read-only commands still read it.\n"
+		"\n"
 		"subcommands:\n"
-		"  verify    recompute every hash; print the number of events checked and exit 0,\n"
-		"            or name the first broken seq and exit 1\n"
+		LEDGER_TRUST_HELP
 		"  append    append an event (the payload must be a JSON object); with --count,\n"
 		"            append it N times, one transaction each, or all in one with --batch;\n"
 		"            the topic must be in the event catalog (docs/events.md), or start\n"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/chain.h"
+#include "core/checkpoint.h"
 #include "core/newest.h"
 #include "core/topics.h"
 #include "util/err.h"
@@ -70,12 +71,42 @@ struct ledger_read_ops {
 	 * topics come from the projection; any other topic as a scan would find it.
 	 */
 	int (*latest)(struct ledger *l, const char *topic, const char *node, ledger_event_fn fn, void *arg);
+	/*
+	 * Visit the newest event (of TOPIC, an exact topic, when not NULL), or nothing when
+	 * there is none, reading a bounded number of pages: what the open-time head check
+	 * (app/ledger/trusted.c) runs on. Returns FN's return, 0, or the read's error.
+	 */
+	int (*last)(struct ledger *l, const char *topic, ledger_event_fn fn, void *arg);
+	/*
+	 * Check the store's own structures, every page (SQLite: PRAGMA quick_check): what
+	 * `ledger verify` adds to its walk, since a damaged index is not on the walk's path.
+	 * Returns 0 when sound, ERR_CORRUPT with the store's first complaint, or an error.
+	 */
+	int (*integrity)(struct ledger *l);
+};
+
+/*
+ * What a ledger opened with its trust checks (app/ledger/trusted.h) adds: the open-time
+ * head check's finding, and checkpoints made and checked with the controller's key. Back
+ * ends leave it NULL; the wrappers below then answer "nothing to say" or ERR_UNSUPPORTED.
+ */
+struct ledger_finding;
+struct ledger_trust_ops {
+	/* The open-time check's finding into OUT (kind LEDGER_OK when the head is sound). */
+	void (*health)(struct ledger *l, struct ledger_finding *out);
+	/* A checkpoint of the current head, signed now (nothing is appended). */
+	int (*checkpoint)(struct ledger *l, struct checkpoint *out);
+	/* 0 when CP is signed by this controller's key; ERR_CORRUPT (message says why) when not. */
+	int (*check)(struct ledger *l, const struct checkpoint *cp);
+	/* The checkpoint kept outside the ledger (the sidecar): 0 and *PRESENT, or ERR_INVALID when unreadable. */
+	int (*sealed)(struct ledger *l, struct checkpoint *out, int *present);
 };
 
 /* A back end's handle starts with this; zero it before setting OPS (READ then is NULL). */
 struct ledger {
 	const struct ledger_ops *ops;
 	const struct ledger_read_ops *read;	/* may be NULL */
+	const struct ledger_trust_ops *trust;	/* NULL for a back end */
 };
 
 /*
@@ -175,6 +206,82 @@ static inline int ledger_latest(struct ledger *l, const char *topic, const char 
 	if (l->read && l->read->latest)
 		return l->read->latest(l, topic, node, fn, arg);
 	return ledger_latest_scan(l, topic, node, fn, arg);
+}
+
+/* The last event's seq seen by ledger_last_note_, then the event itself. */
+struct ledger_last_pass {
+	int64_t seq;
+	ledger_event_fn fn;
+	void *arg;
+};
+
+static inline int ledger_last_note_(const struct ledger_event *ev, void *arg)
+{
+	((struct ledger_last_pass *)arg)->seq = ev->seq;
+	return 0;
+}
+
+static inline int ledger_last_emit_(const struct ledger_event *ev, void *arg)
+{
+	struct ledger_last_pass *p = arg;
+
+	return ev->seq == p->seq ? p->fn(ev, p->arg) : 0;
+}
+
+/* The newest event (of TOPIC when not NULL) by two scans: what ledger_last falls back to. */
+static inline int ledger_last_scan(struct ledger *l, const char *topic, ledger_event_fn fn, void *arg)
+{
+	struct ledger_filter f = { .topic = topic };
+	struct ledger_last_pass p = { 0, fn, arg };
+	int r;
+
+	if ((r = ledger_scan(l, &f, ledger_last_note_, &p)) != 0 || p.seq == 0)
+		return r;
+	f.since = p.seq - 1;
+	f.limit = 1;
+	return ledger_scan(l, &f, ledger_last_emit_, &p);
+}
+
+/* The newest event (of TOPIC when not NULL); see ledger_read_ops.last. */
+static inline int ledger_last(struct ledger *l, const char *topic, ledger_event_fn fn, void *arg)
+{
+	if (l->read && l->read->last)
+		return l->read->last(l, topic, fn, arg);
+	return ledger_last_scan(l, topic, fn, arg);
+}
+
+/* Visit the event at SEQ, or nothing when there is none: one event read by seq. */
+static inline int ledger_at(struct ledger *l, int64_t seq, ledger_event_fn fn, void *arg)
+{
+	struct ledger_filter f = { .since = seq - 1, .limit = 1 };
+	struct ledger_last_pass p = { seq, fn, arg };
+
+	if (seq <= 0)
+		return 0;
+	return ledger_scan(l, &f, ledger_last_emit_, &p);
+}
+
+/* The open-time head check's finding (kind LEDGER_OK for a ledger without trust checks). */
+static inline void ledger_health(struct ledger *l, struct ledger_finding *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (l->trust && l->trust->health)
+		l->trust->health(l, out);
+}
+
+/*
+ * 0 when L takes appends, else ERR_CORRUPT saying why and what to do: what a use case
+ * that changes nodes asks before it changes any (an append would be refused the same way).
+ */
+static inline int ledger_writable(struct ledger *l)
+{
+	struct ledger_finding f;
+
+	ledger_health(l, &f);
+	if (f.kind == LEDGER_OK)
+		return 0;
+	return err_set(ERR_CORRUPT, "the ledger fails its head check (%s): %s; refusing to append: %s",
+		       ledger_kind_name(f.kind), f.message, f.todo);
 }
 
 static inline void ledger_close(struct ledger *l)

@@ -68,3 +68,20 @@ int ledger_open_url(const char *url, const char *state_dir, struct ledger **out)
 	expected_forms(forms, sizeof(forms));
 	return err_set(ERR_INVALID, "unknown ledger '%s': expected %s", err_quote(q, sizeof(q), url, strlen(url)), forms);
 }
+
+int ledger_sidecar_path(const char *url, const char *state_dir, char *buf, size_t len)
+{
+	int n;
+
+	if (url && strncmp(url, "sqlite:", 7) == 0 && url[7])
+		n = snprintf(buf, len, "%s.checkpoint", url + 7);
+	else if (!url || !url[0])
+		n = state_dir ? snprintf(buf, len, "%s/chimera.db.checkpoint", state_dir) : -1;
+	else
+		n = state_dir ? snprintf(buf, len, "%s/ledger.checkpoint", state_dir) : -1;
+	if (n < 0)
+		return err_set(ERR_INVALID, "no state directory for the ledger's checkpoint file");
+	if ((size_t)n >= len)
+		return err_set(ERR_LIMIT, "ledger path too long");
+	return 0;
+}

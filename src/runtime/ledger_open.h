@@ -32,4 +32,12 @@ const struct ledger_backend *ledger_backends(size_t *n);
  */
 int ledger_open_url(const char *url, const char *state_dir, struct ledger **out);
 
+/*
+ * Where the checkpoint file (the sidecar, app/ledger/trusted.h) of the ledger URL names
+ * lives, into BUF (LEN bytes): beside a SQLite database (PATH.checkpoint, so
+ * STATE_DIR/chimera.db.checkpoint by default), else STATE_DIR/ledger.checkpoint.
+ * Returns 0 or ERR_LIMIT / ERR_INVALID.
+ */
+int ledger_sidecar_path(const char *url, const char *state_dir, char *buf, size_t len);
+
 #endif

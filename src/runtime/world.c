@@ -4,6 +4,7 @@
 #include "adapters/lab/lab.h"
 #include "adapters/openssl/signer_openssl.h"
 #include "adapters/yaml/yaml_fy.h"
+#include "app/ledger/trusted.h"
 #include "platform/platform.h"
 #include "adapters/openssl/cipher_openssl.h"
 #include "adapters/nix/nix_cli.h"
@@ -137,17 +138,41 @@ int world_inventory(struct world *w, const struct inventory **out)
 	return 0;
 }
 
+/* This controller's name in checkpoints: the host name, its unprintable bytes and spaces as '_'. */
+static void controller_host(char *buf, size_t len)
+{
+	size_t i;
+
+	if (gethostname(buf, len) < 0 || !buf[0])
+		snprintf(buf, len, "unknown");
+	buf[len - 1] = '\0';
+	for (i = 0; buf[i]; i++)
+		if ((unsigned char)buf[i] <= 0x20 || (unsigned char)buf[i] >= 0x7f)
+			buf[i] = '_';
+}
+
 int world_open_ledger(struct world *w, struct ledger **out)
 {
 	const char *url = w->opt.ledger, *dir = NULL;
+	char sidecar[PATH_MAX], host[256];
+	struct ledger *inner = NULL;
+	struct signer *signer = NULL;
 	int r;
 
 	*out = NULL;
 	if (!url || !*url)
 		url = getenv("CHIMERA_LEDGER");
-	if ((!url || !*url) && (r = world_state_dir(w, &dir)) < 0)
+	if ((r = world_state_dir(w, &dir)) < 0)
 		return r;
-	return ledger_open_url(url, dir, out);
+	if ((r = ledger_sidecar_path(url, dir, sidecar, sizeof(sidecar))) < 0 ||
+	    (r = ledger_open_url(url, dir, &inner)) < 0)
+		return r;
+	if ((r = signer_openssl_new(dir, &signer)) < 0) {
+		ledger_close(inner);
+		return r;
+	}
+	controller_host(host, sizeof(host));
+	return trusted_ledger_open(inner, signer, sidecar, host, out);
 }
 
 const struct cipher *world_cipher(struct world *w)

@@ -55,8 +55,10 @@ int world_inventory(struct world *w, const struct inventory **out);
 const char *world_inventory_source(const struct world *w);
 
 /*
- * A new handle on the ledger the options name (see world_options.ledger); the caller closes
- * it. Returns 0, or ERR_INVALID for a URL of no known back end, or the back end's error.
+ * A new handle on the ledger the options name (see world_options.ledger), with its trust
+ * checks (app/ledger/trusted.h: the head checked at open, a signed checkpoint recorded when
+ * a handle that appended is closed, the sidecar beside it); the caller closes it. Returns 0,
+ * or ERR_INVALID for a URL of no known back end, or the back end's error.
  */
 int world_open_ledger(struct world *w, struct ledger **out);
 

@@ -7,7 +7,7 @@ W="$E2E_WORK/$TEST_NAME"
 expect_exit 0 "append 10 events" ch ledger append --topic test.event --payload '{"b":2,"a":[1,"x"]}' --node root@h:22 --count 10
 check "it reports the last seq" contains "$OUT" "last seq 10"
 expect_exit 0 "verify an intact ledger" ch ledger verify
-check "verify counts 10 events" contains "$OUT" "10 events checked"
+check "verify counts 10 events and the checkpoint recorded after them" contains "$OUT" "11 events checked, 1 checkpoint"
 expect_exit 0 "events --json" ch events --json --limit 1
 check "payload is stored canonical (keys sorted, compact)" [ "$(printf "%s\n" "$OUT" | jq -c .payload)" = '{"a":[1,"x"],"b":2}' ]
 TIME=$(printf "%s\n" "$OUT" | jq -r .time)
@@ -53,21 +53,23 @@ while [ $i -le 4 ]; do
 done
 wait
 expect_exit 0 "verify after 4 concurrent writers x 1000" ch ledger verify
-check "all 4010 events are there" contains "$OUT" "4010 events checked"
+# 11 + 4 x 1000, and each writer's checkpoint at its 1000th event (CHECKPOINT_EVERY)
+check "all 4015 events are there" contains "$OUT" "4015 events checked"
 check "each writer's 1000 events landed" [ "$(sqlite3 "$DB" "SELECT group_concat(n) FROM (SELECT count(*) n FROM events WHERE topic='test.concurrent' GROUP BY payload)")" = "1000,1000,1000,1000" ]
-check "seqs are 1..4010 without gaps" [ "$(sqlite3 "$DB" 'SELECT min(seq), max(seq), count(*) FROM events')" = "1|4010|4010" ]
+check "seqs are 1..4015 without gaps" [ "$(sqlite3 "$DB" 'SELECT min(seq), max(seq), count(*) FROM events')" = "1|4015|4015" ]
+check "5 checkpoints" [ "$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE topic = 'ledger.checkpoint'")" = 5 ]
 
 expect_exit 0 "a batch of 500 in one transaction" ch ledger append --topic test.batch --count 500 --batch
-check "it ends at seq 4510" contains "$OUT" "last seq 4510"
+check "it ends at seq 4515" contains "$OUT" "last seq 4515"
 expect_exit 0 "events --topic filters" ch events --topic test.batch --json
 check "500 batch events listed" [ "$(printf "%s\n" "$OUT" | wc -l)" = 500 ]
-expect_exit 0 "events --topic prefix.* and --since" ch events --topic 'test.*' --since 4500 --json
-check "10 events after seq 4500" [ "$(printf "%s\n" "$OUT" | wc -l)" = 10 ]
+expect_exit 0 "events --topic prefix.* and --since" ch events --topic 'test.*' --since 4505 --json
+check "10 events after seq 4505" [ "$(printf "%s\n" "$OUT" | wc -l)" = 10 ]
 expect_exit 0 "events --node filters" ch events --node root@h:22
 check "10 events for that node" [ "$(printf "%s\n" "$OUT" | wc -l)" = 10 ]
 
 # --follow prints events appended after it started.
-"$CHIMERA" --state-dir "$STATE" events --follow --since 4510 --json > "$W/follow.out" &
+"$CHIMERA" --state-dir "$STATE" events --follow --since 4516 --json > "$W/follow.out" &
 FPID=$!
 sleep 0.5
 ch ledger append --topic test.follow -q

@@ -174,7 +174,7 @@ static void test_wal_and_schema(void **state)
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	l = NULL;
-	assert_int_equal(ledger_sqlite_open(scratch, &l), ERR_CORRUPT);
+	assert_int_equal(ledger_sqlite_open(scratch, &l), ERR_UNSUPPORTED);
 	assert_null(l);
 	assert_non_null(strstr(err_msg(), "newer"));
 }

@@ -61,8 +61,25 @@ static const char *const migrations[] = {
 	"  GROUP BY topic, node;",
 };
 
+/* SQLite's own finding that the file is damaged (a page fails its checks, or the header is not SQLite's). */
+static bool db_corrupt(struct ledger_sqlite *ls)
+{
+	int rc = sqlite3_errcode(ls->db);
+
+	return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
+}
+
+static int corrupt_error(struct ledger_sqlite *ls, const char *what, const char *msg)
+{
+	return err_set(ERR_CORRUPT, "ledger: %s: the database file '%s' is corrupt (%s, %s): restore it from a backup "
+		       "and run chimera ledger verify", what, ls->path ? ls->path : "?", msg,
+		       sqlite3_errcode(ls->db) == SQLITE_NOTADB ? "SQLITE_NOTADB" : "SQLITE_CORRUPT");
+}
+
 static int db_error(struct ledger_sqlite *ls, int code, const char *what)
 {
+	if (db_corrupt(ls))
+		return corrupt_error(ls, what, sqlite3_errmsg(ls->db));
 	return err_set(code, "ledger: %s: %s", what, sqlite3_errmsg(ls->db));
 }
 
@@ -71,7 +88,8 @@ static int exec_sql(struct ledger_sqlite *ls, const char *sql, const char *what)
 	char *msg = NULL;
 
 	if (sqlite3_exec(ls->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int r = err_set(ERR_IO, "ledger: %s: %s", what, msg ? msg : sqlite3_errmsg(ls->db));
+		int r = db_corrupt(ls) ? corrupt_error(ls, what, msg ? msg : sqlite3_errmsg(ls->db))
+				       : err_set(ERR_IO, "ledger: %s: %s", what, msg ? msg : sqlite3_errmsg(ls->db));
 
 		sqlite3_free(msg);
 		return r;
@@ -111,7 +129,7 @@ static int migrate(struct ledger_sqlite *ls)
 	if ((r = user_version(ls, &v)) < 0)
 		goto fail;
 	if (v > want) {
-		r = err_set(ERR_CORRUPT, "ledger: database schema %d is newer than this chimera (%d)", v, want);
+		r = err_set(ERR_UNSUPPORTED, "ledger: database schema %d is newer than this chimera (%d)", v, want);
 		goto fail;
 	}
 	for (; v < want; v++) {
@@ -494,6 +512,63 @@ static int sqlite_latest(struct ledger *l, const char *topic, const char *node, 
 	return r;
 }
 
+/* The newest event, of TOPIC when not NULL: the primary key's (or the topic index's) last entry. */
+static int sqlite_last(struct ledger *l, const char *topic, ledger_event_fn fn, void *arg)
+{
+	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
+	struct rows rows = { .text = BUF_INIT(0) };
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	pthread_mutex_lock(&ls->lock);
+	if (sqlite3_prepare_v2(ls->db,
+			       topic ? "SELECT seq, time, topic, deployment, node, payload, prev_hash, hash FROM events"
+				       " WHERE topic = ?1 ORDER BY seq DESC LIMIT 1"
+				     : "SELECT seq, time, topic, deployment, node, payload, prev_hash, hash FROM events"
+				       " ORDER BY seq DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK) {
+		r = db_error(ls, ERR_IO, "cannot query the last event");
+	} else {
+		if (topic)
+			sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+		r = rows_read(ls, st, &rows);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&ls->lock);
+	if (r == 0)
+		r = rows_visit(&rows, fn, arg);
+	rows_release(&rows);
+	return r;
+}
+
+static int sqlite_integrity(struct ledger *l)
+{
+	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
+	char first[256] = "";
+	sqlite3_stmt *st = NULL;
+	int r = 0, rc;
+
+	pthread_mutex_lock(&ls->lock);
+	if (sqlite3_prepare_v2(ls->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK) {
+		r = db_error(ls, ERR_IO, "cannot check the database");
+	} else {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			if (!first[0])
+				snprintf(first, sizeof(first), "%s", col_text(st, 0) ? col_text(st, 0) : "");
+		if (rc != SQLITE_DONE)
+			r = db_error(ls, ERR_IO, "cannot check the database");
+		for (rc = 0; first[rc]; rc++)
+			if (first[rc] == '\n')
+				first[rc] = ' ';
+		if (r == 0 && strcmp(first, "ok") != 0)
+			r = err_set(ERR_CORRUPT, "ledger: the database file '%s' is corrupt (PRAGMA quick_check: %s): "
+				    "restore it from a backup", ls->path, first);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&ls->lock);
+	return r;
+}
+
 static int sqlite_head(struct ledger_sqlite *ls, int64_t *head)
 {
 	int r;
@@ -606,6 +681,8 @@ static const struct ledger_ops sqlite_ops = {
 
 static const struct ledger_read_ops sqlite_read_ops = {
 	.latest = sqlite_latest,
+	.last = sqlite_last,
+	.integrity = sqlite_integrity,
 };
 
 int ledger_sqlite_open(const char *path, struct ledger **out)

@@ -340,6 +340,8 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 
 	memset(rep, 0, sizeof(*rep));
 	job_init(&job);
+	if ((r = ledger_writable(ctx->fleet.ledger)) < 0)
+		goto out;
 	if ((r = profile_path_check(opts->profile)) < 0)
 		goto out;
 	if (opts->expect && !storepath_valid(opts->expect, strlen(opts->expect))) {

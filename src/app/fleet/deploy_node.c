@@ -1,6 +1,7 @@
 /* One node's steps after connect: check and copy, switch, activate, confirm, health; put back when they fail. */
 #include "app/fleet/deploy_internal.h"
 #include "app/fleet/health.h"
+#include "app/ledger/witness.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -300,6 +301,8 @@ static int node_activated(struct node_run *nr, int r)
 		return r;
 	}
 	n->outcome = OUTCOME_DEPLOYED;
+	/* The node keeps the ledger's signed head: the fleet witnesses the ledger (app/ledger/witness.h). */
+	witness_write(job->ctx->fleet.ledger, nr->ex, nr->s, n->name);
 	return r;
 }
 

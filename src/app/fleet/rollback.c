@@ -1,5 +1,6 @@
 /* Use case: take a set of nodes back to a generation, all of them or none. */
 #include "app/fleet/rollback.h"
+#include "app/ledger/witness.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -164,6 +165,7 @@ static void rb_apply(size_t i, void *arg)
 		pthread_mutex_unlock(&job->lock);
 	} else {
 		n->state = RB_SWITCHED;
+		witness_write(job->f->ledger, exec_of(job, i), job->sessions[i], n->name);
 	}
 	n->ms = clock_mono_ms() - t0;
 }
@@ -214,7 +216,7 @@ int rollback_run(const struct fleet *f, const struct target_list *targets, const
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
-	if ((r = profile_path_check(profile)) < 0)
+	if ((r = profile_path_check(profile)) < 0 || (r = ledger_writable(f->ledger)) < 0)
 		return r;
 	if (o->id)
 		snprintf(rep->id, sizeof(rep->id), "%s", o->id);

@@ -1,6 +1,7 @@
 /* The push of granted secrets: to one node over an open session, to many in parallel; the secret.push event. */
 #include "app/fleet/secrets_push.h"
 #include "app/fleet/secrets_internal.h"
+#include "app/ledger/witness.h"
 #include "ports/cipher.h"
 #include "util/pool.h"
 #include "util/err.h"
@@ -281,6 +282,8 @@ static void fleet_push_job(size_t i, void *arg)
 	if ((n->err = fleet_connect(run->fleet, &run->targets[i], &ex, &s, &n->fail)) < 0)
 		return;
 	n->err = secrets_push(run->st, run->fleet, ex, s, n->key, run->owners[i], &n->rep, &n->fail);
+	if (n->err == 0)
+		witness_write(run->fleet->ledger, ex, s, n->name);
 	ex->ops->disconnect(s);
 }
 
@@ -309,6 +312,8 @@ int secrets_push_fleet(const struct secrets_store *st, const struct fleet *f, co
 
 	memset(rep, 0, sizeof(*rep));
 	snprintf(rep->dir, sizeof(rep->dir), "%s", st->remote_dir ? st->remote_dir : "");
+	if ((r = ledger_writable(f->ledger)) < 0)
+		return r;
 	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes))) ||
 	    !(owners = calloc(targets->n ? targets->n : 1, sizeof(*owners))))
 		return err_set(ERR_NOMEM, "out of memory");

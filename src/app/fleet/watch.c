@@ -1,6 +1,7 @@
 /* Use case: keep a fleet on its configuration, round after round, over sessions kept open. */
 #include "app/fleet/watch.h"
 #include "app/fleet/health.h"
+#include "app/ledger/witness.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -324,6 +325,7 @@ static void heal(struct watch_job *job, struct watch_node *w)
 		w->heal_failures = 0;
 		snprintf(w->reason, sizeof(w->reason), "%s", drift);
 		job_record(job, "watch.node.healed", w->name, json_pack("{s:s, s:s}", "drift", drift, "path", cfg->path));
+		witness_write(job->ctx->fleet.ledger, w->ex, w->s, w->name);
 		return;
 	}
 	if (r < 0) {
@@ -728,6 +730,8 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 	int r;
 
 	memset(last, 0, sizeof(*last));
+	if ((r = ledger_writable(ctx->fleet.ledger)) < 0)
+		return r;
 	job.stop = stop;
 	pthread_mutex_init(&job.lock, NULL);
 	job.dopts = (struct deploy_opts){ .profile = opts->profile, .activate = opts->activate,
