@@ -493,6 +493,9 @@ static inline int fake_answer(struct fake_node *n, const char *cmd, const struct
 		res->status = 0;
 		return 0;
 	}
+	/* remote_deadman_fired ahead of a probe: none has fired; the probe answers as it would alone. */
+	if (strncmp(cmd, "for k in /nix/var/chimera/deadman/*/result;", 43) == 0 && strchr(cmd, '\n'))
+		cmd = strchr(cmd, '\n') + 1;
 	if (strstr(cmd, "echo chimera-switched"))
 		return fake_deploy(n, cmd, o, res);
 	if (strstr(cmd, "echo \"profile $PWD\""))
