@@ -279,7 +279,8 @@ int remote_watch_probe(struct buf *cmd, const char *profile, char *const *paths,
 
 	/* Builtins but for the head's profile that does not lead to a directory, and the verify rounds. */
 	if (remote_watch_probe_head(cmd, profile) < 0 ||
-	    buf_adds(cmd, "if cd -P /run/current-system 2>/dev/null; then echo \"current $PWD\"; fi\n") < 0)
+	    buf_adds(cmd, "if cd -P /run/current-system 2>/dev/null; then echo \"current $PWD\"; fi\n") < 0 ||
+	    remote_deadman_fired(cmd) < 0)
 		return ERR_NOMEM;
 	if (!n)
 		return 0;

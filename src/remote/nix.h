@@ -81,7 +81,8 @@ int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size
 /*
  * What watch looks at on a node, in one command: "profile P" (PROFILE resolved; bare
  * "profile" when there is none), "current C" where /run/current-system exists, "missing Q"
- * for each of the N PATHS absent, and with VERIFY `nix-store --verify-path` of them: when it
+ * for each of the N PATHS absent, "deadman-fired DIR" per dead-man switch that has fired
+ * (remote_deadman_fired), and with VERIFY `nix-store --verify-path` of them: when it
  * fails, "verify-failed" and each line it printed as "verify LINE". Builtins only, but on
  * verify rounds.
  */
