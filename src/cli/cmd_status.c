@@ -56,6 +56,12 @@ static void print_text(const struct status_report *rep, int cached)
 		} else if (!cached && n->generation) {
 			printf(" (generation %u)", n->generation);
 		}
+		if (n->deadman_by[0] && strcmp(n->deadman_result, "rolled-back") == 0)
+			printf("; rolled back by its dead-man switch (deployment %s) to generation %u", n->deadman_by,
+			       n->deadman_gen);
+		else if (n->deadman_by[0])
+			printf("; its dead-man switch (deployment %s) fired and failed: %s", n->deadman_by,
+			       n->deadman_result[0] ? n->deadman_result : "no result");
 		printf("\n");
 	}
 	printf("%zu nodes: %zu congruent, %zu drifted, %zu unreachable, %zu unknown in %.2fs\n", rep->n,
@@ -138,6 +144,11 @@ const struct cmd_entry cmd_status_entry = {
 		"congruent (on the expected path), drifted (with what it has instead) or\n"
 		"unreachable (with the reason). With -c or --flake the expected path is built\n"
 		"first. Each observation is recorded as a node.observed event.\n"
+		"\n"
+		"A node whose dead-man switch fired since chimera last looked (a magic-rollback\n"
+		"deploy that was killed, or never confirmed) is reported as rolled back by its\n"
+		"switch, under the deployment that armed it; the rollback is recorded once, as\n"
+		"node.rollback.complete by the node under that deployment's id.\n"
 		"\n"
 		"--cached answers from the ledger without contacting any node: each node's last\n"
 		"known profile target (from deploys, rollbacks and earlier status runs) and when\n"

@@ -1,5 +1,6 @@
 /* The shell commands chimera runs on nodes for Nix profiles; every value is validated by the caller and quoted here. */
 #include "remote/nix.h"
+#include "remote/deadman.h"
 #include "core/profile.h"
 #include "util/err.h"
 #include "util/shell.h"
@@ -181,10 +182,12 @@ int remote_activate(struct buf *cmd, const char *path, const char *mode)
 
 /*
  * The dead-man switch, run detached with $1 its directory, $2 the profile, $3 the
- * generation to go back to: unless the controller claims $1 first (remote_confirm), it
- * claims it after CONFIRM_S seconds, switches back and activates, and leaves "result".
+ * generation to go back to: unless the controller claims $1 first (remote_confirm,
+ * remote_deadman_claim), it claims it after CONFIRM_S seconds, switches back and
+ * activates, and leaves "result". Its directory is REMOTE_DEADMAN_DIR/OP.XXXXXXXXXX with
+ * the info that says who armed it, what it protects (PATH) and when it fires.
  */
-static int add_deadman(struct buf *cmd, const char *activate, long confirm_s)
+static int add_deadman(struct buf *cmd, const char *op, const char *path, const char *activate, long confirm_s)
 {
 	struct buf body = BUF_INIT(0);
 	int r = 0;
@@ -199,10 +202,14 @@ static int add_deadman(struct buf *cmd, const char *activate, long confirm_s)
 	    buf_adds(&body, "echo rolled-back > \"$1/result\"\n") < 0)
 		r = err_set(ERR_NOMEM, "out of memory");
 	if (r == 0 &&
-	    (buf_adds(cmd, "if [ \"$m\" = set ] && [ \"${g:--}\" != - ]; then"
-			   " k=$(mktemp -d /tmp/chimera-confirm.XXXXXXXXXX) || exit;"
-			   " if command -v setsid >/dev/null 2>&1; then s=setsid; else s=; fi;"
-			   " $s sh -c ") < 0 ||
+	    (buf_printf(cmd, "if [ \"$m\" = set ] && [ \"${g:--}\" != - ]; then R=%s;"
+			     " { [ -d \"$R\" ] || mkdir -p \"$R\"; } && k=$(mktemp -d \"$R/%s.XXXXXXXXXX\") || exit;"
+			     " printf 'op %%s\\npath %%s\\nprofile %%s\\ngen %%s\\ndeadline %%s\\n' %s ",
+			REMOTE_DEADMAN_DIR, op, op) < 0 ||
+	     shell_quote(cmd, path) < 0 ||
+	     buf_printf(cmd, " \"$p\" \"$g\" \"$(( $(date +%%s) + %ld ))\" > \"$k/info\" || exit;"
+			     " if command -v setsid >/dev/null 2>&1; then s=setsid; else s=; fi;"
+			     " $s sh -c ", confirm_s) < 0 ||
 	     shell_quote(cmd, body.data) < 0 ||
 	     buf_adds(cmd, " chimera-deadman \"$k\" \"$p\" \"$g\" </dev/null >\"$k/log\" 2>&1 &"
 			   " echo $! > \"$k/pid\"; echo \"chimera-armed $k\"; fi\n") < 0))
@@ -212,10 +219,15 @@ static int add_deadman(struct buf *cmd, const char *activate, long confirm_s)
 }
 
 int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *list,
-		  const char *path, const char *activate, long confirm_s, const char *mode, uint32_t prev_gen)
+		  const char *path, const char *activate, long confirm_s, const char *op, const char *mode,
+		  uint32_t prev_gen)
 {
 	char dir[PROFILE_PATH_MAX + 1];
 	const char *slash = strrchr(profile, '/');
+	int r;
+
+	if (confirm_s > 0 && (r = remote_deadman_op_check(op ? op : "")) < 0)
+		return r;
 
 	snprintf(dir, sizeof(dir), "%.*s", slash && slash != profile ? (int)(slash - profile) : 1, profile);
 	if (mode) {
@@ -240,7 +252,7 @@ int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size
 	    add_quoted(cmd, "", path, " || exit; else nix-store --check-validity ") < 0 ||
 	    add_quoted(cmd, "", path, " || exit; fi\necho chimera-switched\n") < 0)
 		return ERR_NOMEM;
-	if (confirm_s > 0 && add_deadman(cmd, activate, confirm_s) < 0)
+	if (confirm_s > 0 && add_deadman(cmd, op, path, activate, confirm_s) < 0)
 		return ERR_NOMEM;
 	if (add_activation(cmd, path, activate, " || exit") < 0)
 		return ERR_NOMEM;
@@ -267,7 +279,8 @@ int remote_watch_probe(struct buf *cmd, const char *profile, char *const *paths,
 
 	/* Builtins but for the head's profile that does not lead to a directory, and the verify rounds. */
 	if (remote_watch_probe_head(cmd, profile) < 0 ||
-	    buf_adds(cmd, "if cd -P /run/current-system 2>/dev/null; then echo \"current $PWD\"; fi\n") < 0)
+	    buf_adds(cmd, "if cd -P /run/current-system 2>/dev/null; then echo \"current $PWD\"; fi\n") < 0 ||
+	    remote_deadman_fired(cmd) < 0)
 		return ERR_NOMEM;
 	if (!n)
 		return 0;
@@ -305,19 +318,7 @@ int remote_purge(struct buf *cmd, char *const *paths, size_t n)
 
 int remote_token_check(const char *dir, size_t len)
 {
-	static const char prefix[] = "/tmp/chimera-confirm.";
-	size_t i;
-	char q[96];
-
-	if (len <= sizeof(prefix) - 1 || len > REMOTE_TOKEN_MAX || memcmp(dir, prefix, sizeof(prefix) - 1) != 0)
-		goto bad;
-	for (i = sizeof(prefix) - 1; i < len; i++)
-		if (!((dir[i] >= 'a' && dir[i] <= 'z') || (dir[i] >= 'A' && dir[i] <= 'Z') ||
-		      (dir[i] >= '0' && dir[i] <= '9')))
-			goto bad;
-	return 0;
-bad:
-	return err_set(ERR_INVALID, "unexpected dead-man directory '%s' from the node", err_quote(q, sizeof(q), dir, len));
+	return remote_deadman_dir_check(dir, len);
 }
 
 int remote_confirm(struct buf *cmd, const char *dir)

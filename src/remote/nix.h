@@ -64,20 +64,25 @@ int remote_activate(struct buf *cmd, const char *path, const char *mode);
  *             profile is already on PATH, `nix-store --check-validity` proves PATH valid.
  *             Then "chimera-switched".
  *   arm       with CONFIRM_S > 0, MODE "set" and GEN a number (not "-"): the dead-man switch
- *             is started detached (setsid, stdio to a file): unless remote_confirm claims its
+ *             is started detached (setsid, stdio to a file) in its directory under
+ *             REMOTE_DEADMAN_DIR (remote/deadman.h), tagged with OP (the operation arming
+ *             it), PATH, PROFILE, GEN and its deadline: unless remote_confirm claims the
  *             directory within CONFIRM_S seconds, the node switches back to generation GEN
  *             and activates it by itself. Prints "chimera-armed DIR".
  *   activate  as remote_activate (its "chimera-activation WHAT" line), then "chimera-activated".
  *   confirm   "chimera-profile P": PROFILE resolved.
  * A failing step ends the command with its status; the last marker says which step it was.
  * With MODE given here (and PREV_GEN for GEN, 0 for none), the command starts at switch.
+ * OP (remote_deadman_op_check) is required when CONFIRM_S > 0, else may be NULL.
  */
 int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *list,
-		  const char *path, const char *activate, long confirm_s, const char *mode, uint32_t prev_gen);
+		  const char *path, const char *activate, long confirm_s, const char *op, const char *mode,
+		  uint32_t prev_gen);
 /*
  * What watch looks at on a node, in one command: "profile P" (PROFILE resolved; bare
  * "profile" when there is none), "current C" where /run/current-system exists, "missing Q"
- * for each of the N PATHS absent, and with VERIFY `nix-store --verify-path` of them: when it
+ * for each of the N PATHS absent, "deadman-fired DIR" per dead-man switch that has fired
+ * (remote_deadman_fired), and with VERIFY `nix-store --verify-path` of them: when it
  * fails, "verify-failed" and each line it printed as "verify LINE". Builtins only, but on
  * verify rounds.
  */
@@ -94,8 +99,8 @@ int remote_watch_probe_head(struct buf *cmd, const char *profile);
  */
 int remote_purge(struct buf *cmd, char *const *paths, size_t n);
 #define REMOTE_STALE_STATUS 75
-#define REMOTE_TOKEN_MAX 48
-/* 0 when the LEN bytes at DIR are a dead-man directory name as remote_deploy makes them. */
+#define REMOTE_TOKEN_MAX 95
+/* 0 when the LEN bytes at DIR are a dead-man directory name as remote_deploy makes them (remote_deadman_dir_check). */
 int remote_token_check(const char *dir, size_t len);
 /*
  * Claim DIR for the controller (the node then keeps its new generation): prints

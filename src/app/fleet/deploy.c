@@ -198,7 +198,7 @@ static int job_prepare(struct deploy_job *job)
 	/* Built once here, not per node: with every path quoted in it, it can be 128 KiB. */
 	if (!job->closure_list.len)
 		return remote_deploy(&job->deploy_cmd, job->opts->profile, job->closure_paths, job->closure.n, NULL,
-				     job->rep->path, job->opts->activate, job->opts->confirm_s, NULL, 0);
+				     job->rep->path, job->opts->activate, job->opts->confirm_s, job->rep->id, NULL, 0);
 	return 0;
 }
 

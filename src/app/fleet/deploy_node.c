@@ -1,5 +1,6 @@
 /* One node's steps after connect: check and copy, switch, activate, confirm, health; put back when they fail. */
 #include "app/fleet/deploy_internal.h"
+#include "app/fleet/deadman.h"
 #include "app/fleet/health.h"
 #include "app/ledger/witness.h"
 #include "util/clock.h"
@@ -165,7 +166,8 @@ static int node_check_copy(struct node_run *nr)
 	/* With a list file on the node, or a profile or activation of its own, the command is the node's; else the job's. */
 	own = nr->list[0] || strcmp(n->profile, o->profile) != 0 || strcmp(n->activate, o->activate) != 0;
 	if (own && (r = remote_deploy(&nr->cmd, n->profile, job->closure_paths, job->closure.n,
-				      nr->list[0] ? nr->list : NULL, job->rep->path, n->activate, o->confirm_s, NULL, 0)) < 0)
+				      nr->list[0] ? nr->list : NULL, job->rep->path, n->activate, o->confirm_s, job->rep->id,
+				      NULL, 0)) < 0)
 		return r;
 	command = own ? nr->cmd.data : job->deploy_cmd.data;
 	r = deploy_converse(c, nr->ex, nr->s, command, 1, &nr->res);
@@ -221,7 +223,7 @@ static int node_switch_again(struct node_run *nr, int r)
 	}
 	buf_reset(&nr->cmd);
 	if ((r = remote_deploy(&nr->cmd, n->profile, NULL, 0, NULL, job->rep->path, n->activate, o->confirm_s,
-			       strcmp(n->previous, job->rep->path) != 0 ? "set" : "valid",
+			       job->rep->id, strcmp(n->previous, job->rep->path) != 0 ? "set" : "valid",
 			       o->confirm_s > 0 ? n->previous_gen : 0)) < 0)
 		return r;
 	nr->over = 0;
@@ -331,6 +333,10 @@ int deploy_node_hooked(struct deploy_job *job, struct deploy_node *n, struct exe
 
 	n->path = job->rep->path;
 	n->deployment = job->rep->id;
+	/* Switches armed by earlier operations first: confirmed when they protect this path, else disarmed. */
+	if (!o->dry_run && (r = deadman_settle(&job->ctx->fleet, ex, s, n->name, job->rep->id, job->rep->path, NULL,
+					       &n->fail)) < 0)
+		return r;
 	if (!o->dry_run && o->before && (r = o->before(n, ex, s, o->hook_arg)) < 0)
 		return r;
 	if ((r = node_steps(job, n, ex, s)) < 0 || n->outcome != OUTCOME_DEPLOYED || !o->after)

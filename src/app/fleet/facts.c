@@ -1,5 +1,6 @@
 /* Use case: gather facts about nodes in one command each, keep them in the ledger, read them back. */
 #include "app/fleet/facts.h"
+#include "app/fleet/deadman.h"
 #include "app/config/inventory.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -202,12 +203,15 @@ static int gather(struct facts_job *job, const struct facts_request *q, struct f
 	facts_init(&f);
 	if ((r = fleet_connect(fl, &q->target, &ex, &s, &n->fail)) < 0)
 		goto out;
-	if ((r = facts_script(&cmd, q->profile)) < 0) {
+	/* The dead-man glob first: its lines come before the facts' header, where the parser skips noise. */
+	if ((r = remote_deadman_fired(&cmd)) < 0 || (r = facts_script(&cmd, q->profile)) < 0) {
 		fleet_fail(&n->fail, "facts", r);
 		goto out;
 	}
 	if ((r = fleet_step(fl, ex, s, "facts", cmd.data, NULL, &res, &n->fail)) < 0)
 		goto out;
+	if (deadman_fired_seen(&res.out))
+		deadman_notice(fl, ex, s, n->name, "facts", NULL);
 	if ((r = facts_parse(res.out.data ? res.out.data : "", res.out.len, &f)) < 0) {
 		fleet_fail(&n->fail, "parse", r);
 		goto out;

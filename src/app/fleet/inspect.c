@@ -1,5 +1,6 @@
 /* Use cases that read the fleet: congruence status and generation lists. */
 #include "app/fleet/inspect.h"
+#include "app/fleet/deadman.h"
 #include "core/ids.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -38,8 +39,79 @@ static int probe(const struct fleet *f, const struct target *t, const char *cmd,
 	if (cmd)
 		r = fleet_step(f, ex, s, "probe", cmd, NULL, res, fail);
 	else
-		r = fleet_read_profile(f, ex, s, "probe", profile, expected, gens, fail);
+		r = fleet_read_profile(f, ex, s, "probe", profile, "", gens, fail);	/* in full: drifted, or no profile */
 	ex->ops->disconnect(s);
+	return r;
+}
+
+/* OUT without its remote_deadman_fired lines, in REST. */
+static int without_fired(const struct buf *out, struct buf *rest)
+{
+	const char *p = out->data, *end = out->data + out->len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+
+		if (!(len >= 14 && memcmp(p, "deadman-fired ", 14) == 0) && buf_add(rest, p, len) < 0)
+			return err_set(ERR_NOMEM, "out of memory");
+		p += len;
+	}
+	return 0;
+}
+
+/*
+ * Status's probe of N in one command: the dead-man glob, then the profile resolved (with
+ * EXPECTED) or in full. A switch seen fired is recorded (deadman_notice) and named in N.
+ */
+static int probe_status(const struct fleet *f, struct status_node *n, const char *profile, const char *expected,
+			struct gen_list *gens, struct fleet_failure *fail)
+{
+	struct buf cmd = BUF_INIT(0), rest = BUF_INIT(0);
+	struct exec_result res;
+	struct executor *ex;
+	struct exec_session *s;
+	size_t len;
+	int r, seen = 0;
+
+	if ((r = fleet_connect(f, &n->target, &ex, &s, fail)) < 0)
+		return r;
+	exec_result_init(&res);
+	if ((r = remote_deadman_fired(&cmd)) < 0 ||
+	    (r = expected[0] ? remote_probe_resolved(&cmd, profile) : remote_probe_current(&cmd, profile)) < 0)
+		goto out;
+	r = fleet_step(f, ex, s, "probe", cmd.data, NULL, &res, fail);
+	seen = deadman_fired_seen(&res.out);
+	if (r == 0 && (r = without_fired(&res.out, &rest)) == 0) {
+		for (len = rest.len; len && rest.data[len - 1] == '\n'; len--)
+			;
+		if (!expected[0]) {
+			if ((r = fleet_parse_probe(profile, &rest, gens, NULL, NULL)) < 0)
+				fleet_fail(fail, "probe", r);
+		} else if (len == strlen(expected) && memcmp(rest.data, expected, len) == 0) {
+			snprintf(gens->current_path, sizeof(gens->current_path), "%s", expected);
+		} else {
+			r = -1;
+		}
+	}
+	if (r != 0 && expected[0]) {
+		memset(fail, 0, sizeof(*fail));
+		r = fleet_read_profile(f, ex, s, "probe", profile, "", gens, fail);	/* in full: drifted, or no profile */
+	}
+	if (seen) {
+		struct deadman_report dr;
+
+		if (deadman_notice(f, ex, s, n->name, "status", &dr) == 0 && dr.fired) {
+			snprintf(n->deadman_by, sizeof(n->deadman_by), "%s", dr.fired_by);
+			n->deadman_gen = dr.fired_gen;
+			snprintf(n->deadman_result, sizeof(n->deadman_result), "%s", dr.fired_result);
+		}
+	}
+out:
+	ex->ops->disconnect(s);
+	exec_result_release(&res);
+	buf_release(&cmd);
+	buf_release(&rest);
 	return r;
 }
 
@@ -63,8 +135,7 @@ static void status_one(size_t i, void *arg)
 	int r;
 
 	gen_list_init(&gens);
-	r = probe(job->f, &n->target, NULL, NULL, fleet_profile(job->f, &n->target, job->profile), job->rep->expected,
-		  &gens, &fail);
+	r = probe_status(job->f, n, fleet_profile(job->f, &n->target, job->profile), job->rep->expected, &gens, &fail);
 	if (r < 0) {
 		n->state = fail.step && strcmp(fail.step, "connect") == 0 ? NODE_UNREACHABLE : NODE_UNKNOWN;
 		snprintf(n->reason, sizeof(n->reason), "%s", fail.message);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "app/fleet/fleet.h"
+#include "remote/deadman.h"
 
 enum congruence {
 	NODE_CONGRUENT,
@@ -27,6 +28,10 @@ struct status_node {
 	char last_deployed[STOREPATH_MAX];	/* --cached: what chimera last put there, "" if nothing */
 	int64_t ms;
 	int64_t seen_ms;		/* --cached: when it was observed (wall clock), 0 never */
+	/* A dead-man switch found fired (and recorded) at this contact: who armed it, where it went. */
+	char deadman_by[REMOTE_DEADMAN_OP_MAX + 1];	/* "" when none had fired */
+	uint32_t deadman_gen;
+	char deadman_result[REMOTE_DEADMAN_RESULT_MAX];
 };
 
 struct status_report {

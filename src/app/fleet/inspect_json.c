@@ -30,6 +30,11 @@ char *status_report_json(const struct status_report *rep, int cached)
 		} else {
 			json_object_set_new(o, "generation", n->generation ? json_integer(n->generation) : json_null());
 			json_object_set_new(o, "ms", json_integer(n->ms));
+			json_object_set_new(o, "deadman",
+					    n->deadman_by[0] ? json_pack("{s:s, s:I, s:s}", "armed_by", n->deadman_by,
+									 "generation", (json_int_t)n->deadman_gen,
+									 "result", n->deadman_result)
+							     : json_null());
 		}
 		json_array_append_new(nodes, o);
 	}

@@ -1,5 +1,6 @@
 /* Use case: take a set of nodes back to a generation, all of them or none. */
 #include "app/fleet/rollback.h"
+#include "app/fleet/deadman.h"
 #include "app/ledger/witness.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -54,6 +55,11 @@ static void rb_check(size_t i, void *arg)
 	exec_result_init(&res);
 	gen_list_init(&gens);
 	if ((r = fleet_connect(job->f, &n->target, &ex, &job->sessions[i], &n->fail)) < 0) {
+		n->state = RB_UNREACHABLE;
+		goto out;
+	}
+	/* Switches armed by earlier deploys: a rollback wants no path of theirs, so they are disarmed (or recorded, fired). */
+	if ((r = deadman_settle(job->f, ex, job->sessions[i], n->name, job->rep->id, NULL, NULL, &n->fail)) < 0) {
 		n->state = RB_UNREACHABLE;
 		goto out;
 	}

@@ -1,5 +1,6 @@
 /* Use case: keep a fleet on its configuration, round after round, over sessions kept open. */
 #include "app/fleet/watch.h"
+#include "app/fleet/deadman.h"
 #include "app/fleet/health.h"
 #include "app/ledger/witness.h"
 #include "util/clock.h"
@@ -255,6 +256,9 @@ static int inspect(struct watch_job *job, struct watch_node *w)
 			snprintf(verify, sizeof(verify), "%s", line + 7);
 		}
 	}
+	/* A dead-man switch that fired: recorded as the node's own rollback, under the operation that armed it. */
+	if (deadman_fired_seen(&res.out))
+		deadman_notice(&job->ctx->fleet, w->ex, w->s, w->name, "watch", NULL);
 	if (strcmp(w->actual, cfg->path) != 0) {
 		char why[STOREPATH_MAX + 40];
 
