@@ -72,10 +72,14 @@ struct ledger_read_ops {
 	int (*latest)(struct ledger *l, const char *topic, const char *node, ledger_event_fn fn, void *arg);
 };
 
-/* A back end's handle starts with this; zero it before setting OPS (READ then is NULL). */
+/* Node leases (ports/lease.h), kept in the ledger's database; optional. */
+struct ledger_lease_ops;
+
+/* A back end's handle starts with this; zero it before setting OPS (READ and LEASE then are NULL). */
 struct ledger {
 	const struct ledger_ops *ops;
 	const struct ledger_read_ops *read;	/* may be NULL */
+	const struct ledger_lease_ops *lease;	/* may be NULL: the back end keeps no leases */
 };
 
 /*
