@@ -195,6 +195,7 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 {
 	static const struct option opts[] = {
 		FLEET_OPTIONS,
+		LEASE_OPTIONS,
 		SOURCE_OPTIONS,
 		{ "activate", required_argument, NULL, OPT_ACTIVATE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -375,6 +376,7 @@ const struct cmd_entry cmd_deploy_entry = {
 		"                           (see chimera run, sessions, attach)\n"
 
 		FLEET_OPTIONS_HELP
+		LEASE_OPTIONS_HELP
 		"  --json                   one JSON document with every node's outcome\n"
 		"\n"
 		"exit status: 0 when every node is deployed, 3 when some are, 1 when none is\n"

@@ -103,6 +103,8 @@ static const struct topic catalog[] = {
 	  FIELDS("from", "to", "config") },
 	{ "watch.node.drifted", 1, "a watched node left its configuration", FIELDS("drift", "actual") },
 	{ "watch.node.heal_failed", 1, "healing a watched node failed", FIELDS("drift", "error", "failures") },
+	{ "watch.node.held", 1, "a watched node had drifted but another operation held it: not healed this round",
+	  FIELDS("drift", "error who holds it") },
 	{ "watch.node.healed", 1, "a watched node was put back on its configuration", FIELDS("drift", "path") },
 	{ "watch.node.quarantined", 1, "a watched node failed too many heals and is left alone",
 	  FIELDS("reason", "failures") },

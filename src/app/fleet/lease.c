@@ -79,6 +79,8 @@ int fleet_op_begin(struct fleet_op *op, const struct fleet *f, const char *kind,
 
 void fleet_op_end(struct fleet_op *op)
 {
+	if (!op->fleet)
+		return;	/* never begun */
 	if (op->beating) {
 		pthread_mutex_lock(&op->hb_lock);
 		op->stopping = true;
@@ -93,6 +95,7 @@ void fleet_op_end(struct fleet_op *op)
 	pthread_mutex_destroy(&op->hb_lock);
 	pthread_mutex_destroy(&op->lock);
 	op->on = false;
+	op->fleet = NULL;
 }
 
 /* Alive on this host: its pid is there and started when the lease says (lease_alive_fn). */

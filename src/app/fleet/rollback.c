@@ -1,5 +1,6 @@
 /* Use case: take a set of nodes back to a generation, all of them or none. */
 #include "app/fleet/rollback.h"
+#include "app/fleet/lease.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -28,6 +29,8 @@ struct rb_job {
 	const uint32_t *gens;
 	struct rollback_report *rep;
 	struct exec_session **sessions;
+	struct fleet_op op;	/* the node leases, each taken in phase 1 and kept to the end */
+	char *leased;		/* per node: its lease is taken */
 	int abort;		/* a node failed: start no more */
 	pthread_mutex_t lock;
 };
@@ -56,6 +59,12 @@ static void rb_check(size_t i, void *arg)
 		n->state = RB_UNREACHABLE;
 		goto out;
 	}
+	/* Held by another operation past the lock wait: the rollback is refused, all or none. */
+	if ((r = fleet_node_begin(&job->op, &n->target, n->name, ex, job->sessions[i], &n->fail)) < 0) {
+		n->state = RB_UNREACHABLE;
+		goto out;
+	}
+	job->leased[i] = 1;
 	if ((r = remote_probe_generations(&cmd, fleet_profile(job->f, &n->target, job->profile))) < 0 ||
 	    (r = fleet_step(job->f, ex, job->sessions[i], "check", cmd.data, NULL, &res, &n->fail)) < 0) {
 		n->state = RB_UNREACHABLE;
@@ -223,7 +232,9 @@ int rollback_run(const struct fleet *f, const struct target_list *targets, const
 	else
 		deployment_id_format(&id, rep->id, sizeof(rep->id));
 	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes))) ||
-	    !(job.sessions = calloc(targets->n ? targets->n : 1, sizeof(*job.sessions)))) {
+	    !(job.sessions = calloc(targets->n ? targets->n : 1, sizeof(*job.sessions))) ||
+	    !(job.leased = calloc(targets->n ? targets->n : 1, 1))) {
+		free(job.sessions);
 		free(rep->nodes);
 		rep->nodes = NULL;
 		return err_set(ERR_NOMEM, "out of memory");
@@ -240,7 +251,8 @@ int rollback_run(const struct fleet *f, const struct target_list *targets, const
 	rb_record(&job, "chimera.rollback.triggered", NULL,
 		  json_pack("{s:s, s:s, s:I, s:o}", "reason", o->reason ? o->reason : "requested", "profile", profile,
 			    "generation", (json_int_t)o->gen, "nodes", names));
-	if ((r = pool_run(rep->n, f->parallel, rb_check, &job)) < 0)
+	if ((r = fleet_op_begin(&job.op, f, "rollback", rep->id)) < 0 ||
+	    (r = pool_run(rep->n, f->parallel, rb_check, &job)) < 0)
 		goto out;
 	for (i = 0; i < rep->n; i++)
 		if (rep->nodes[i].state != RB_PENDING)
@@ -280,9 +292,13 @@ out:
 	for (i = 0; i < rep->n; i++) {
 		struct executor *ex = exec_of(&job, i);
 
+		if (job.leased[i])
+			fleet_node_end(&job.op, &rep->nodes[i].target, rep->nodes[i].name, ex, job.sessions[i]);
 		if (job.sessions[i] && ex)
 			ex->ops->disconnect(job.sessions[i]);
 	}
+	fleet_op_end(&job.op);
+	free(job.leased);
 	free(job.sessions);
 	pthread_mutex_destroy(&job.lock);
 	return r;
