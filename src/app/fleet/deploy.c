@@ -362,9 +362,9 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 		goto out;
 	if (!opts->id)
 		deploy_job_record(&job, NULL, "deploy.initiated",
-				  json_pack("{s:o, s:s, s:s, s:b, s:o}", "source", source_json(opts), "profile",
+				  json_pack("{s:o, s:s, s:s, s:b, s:o, s:o*}", "source", source_json(opts), "profile",
 					    opts->profile, "activate", opts->activate, "dry_run", opts->dry_run, "nodes",
-					    names));
+					    names, "resumes", opts->resumes ? json_string(opts->resumes) : NULL));
 	else
 		json_decref(names);
 	names = NULL;
