@@ -72,6 +72,12 @@ for i in $(seq 0 19); do
 	[ "$(profile_of "$i")" = "$want" ] || bad=$((bad + 1))
 done
 check "each node's profile is the path its one deploy recorded ($bad wrong)" [ "$bad" -eq 0 ]
+# Changed by exactly one: one generation on top of v1's (two deploys fighting leave two).
+bad=0
+for i in $(seq 0 19); do
+	[ "$(on "$i" 'ls /nix/var/nix/profiles' | grep -c '^system-[0-9]*-link$')" -eq 2 ] || bad=$((bad + 1))
+done
+check "each node got exactly one new generation ($bad did not)" [ "$bad" -eq 0 ]
 expect_exit 0 "no lease is left behind" sqlite3 "$STATE/chimera.db" 'SELECT count(*) FROM leases'
 check "the leases table is empty" [ "$OUT" = 0 ]
 
