@@ -16,7 +16,7 @@
 const char *rollback_state_name(enum rollback_state s)
 {
 	static const char *const names[] = { "pending", "missing-generation", "unreachable", "switched", "failed",
-					     "reverted", "revert-failed", "skipped" };
+					     "reverted", "revert-failed", "skipped", "held" };
 
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
@@ -61,7 +61,7 @@ static void rb_check(size_t i, void *arg)
 	}
 	/* Held by another operation past the lock wait: the rollback is refused, all or none. */
 	if ((r = fleet_node_begin(&job->op, &n->target, n->name, ex, job->sessions[i], &n->fail)) < 0) {
-		n->state = RB_UNREACHABLE;
+		n->state = r == ERR_BUSY ? RB_HELD : RB_UNREACHABLE;
 		goto out;
 	}
 	job->leased[i] = 1;
