@@ -132,14 +132,14 @@ static void test_held_node_fails_after_the_wait(void **state)
 	assert_int_equal(a, LEASE_ACQUIRED);
 	assert_int_equal(fleet_op_begin(&op, &f, "deploy", "MY-OP"), 0);
 	t0 = clock_mono_ms();
-	assert_int_equal(fleet_node_begin(&op, &t, "web-1", NULL, NULL, &fail), ERR_BUSY);
+	assert_int_equal(fleet_node_begin(&op, &t, "web-1", NULL, NULL, NULL, &fail), ERR_BUSY);
 	assert_true(clock_mono_ms() - t0 >= 1000);
 	assert_string_equal(fail.step, "lease");
 	assert_non_null(strstr(fail.message, "node web-1 is held by deployment OTHER-OP (pid "));
 	assert_int_equal(op.held, 1);
 	/* Free once the holder lets go. */
 	assert_int_equal(lease_release(f.ledger, "OTHER-OP", NULL), 0);
-	assert_int_equal(fleet_node_begin(&op, &t, "web-1", NULL, NULL, &fail), 0);
+	assert_int_equal(fleet_node_begin(&op, &t, "web-1", NULL, NULL, NULL, &fail), 0);
 	fleet_node_end(&op, &t, "web-1", NULL, NULL);
 	fleet_op_end(&op);
 	ledger_close(f.ledger);
@@ -189,7 +189,7 @@ static void test_dead_holder_taken_over(void **state)
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(ledger_sqlite_open(scratch, &f.ledger), 0);
 	assert_int_equal(fleet_op_begin(&op, &f, "deploy", "NEW-OP"), 0);
-	assert_int_equal(fleet_node_begin(&op, &t, "web-2", NULL, NULL, &fail), 0);
+	assert_int_equal(fleet_node_begin(&op, &t, "web-2", NULL, NULL, NULL, &fail), 0);
 	assert_int_equal(op.taken_over, 1);
 	assert_int_equal(op.ledger_err, 0);
 	assert_int_equal(ledger_scan(f.ledger, &ft, count_topic, &n), 0);
@@ -197,7 +197,7 @@ static void test_dead_holder_taken_over(void **state)
 	assert_int_equal(ledger_scan(f.ledger, &fi, count_topic, &n), 0);
 	assert_int_equal(n, 2);
 	/* web-1 came with it and was let go after the reading: free, no second take-over. */
-	assert_int_equal(fleet_node_begin(&op, &t, "web-1", NULL, NULL, &fail), 0);
+	assert_int_equal(fleet_node_begin(&op, &t, "web-1", NULL, NULL, NULL, &fail), 0);
 	assert_int_equal(op.taken_over, 1);
 	fleet_op_end(&op);
 	ledger_close(f.ledger);

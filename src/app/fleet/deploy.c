@@ -105,7 +105,7 @@ static void deploy_one(size_t i, void *arg)
 	n->step_ms[STEP_CONNECT] = clock_mono_ms() - t0;
 	if (r == 0) {
 		/* Held by another operation past the lock wait: failed at "lease", nothing done to it. */
-		if ((r = fleet_node_begin(&job->op, &n->target, n->name, ex, s, &n->fail)) == 0) {
+		if ((r = fleet_node_begin(&job->op, &n->target, n->name, job->rep->path, ex, s, &n->fail)) == 0) {
 			r = deploy_node_hooked(job, n, ex, s);
 			fleet_node_end(&job->op, &n->target, n->name, ex, s);
 		}

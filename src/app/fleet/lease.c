@@ -167,8 +167,8 @@ static int try_acquire(struct fleet_op *op, const char *node, struct lease_holde
 	return a == LEASE_HELD ? ERR_BUSY : 0;
 }
 
-int fleet_node_begin(struct fleet_op *op, const struct target *t, const char *node, struct executor *ex,
-		     struct exec_session *s, struct fleet_failure *fail)
+int fleet_node_begin(struct fleet_op *op, const struct target *t, const char *node, const char *path,
+		     struct executor *ex, struct exec_session *s, struct fleet_failure *fail)
 {
 	struct lease_holder h;
 	int64_t until;
@@ -196,7 +196,7 @@ int fleet_node_begin(struct fleet_op *op, const struct target *t, const char *no
 		fleet_fail(fail, "lease", r);
 		return r;
 	}
-	fleet_node_after_lease(op, t, node, ex, s);
+	fleet_node_after_lease(op, t, node, path, ex, s);
 	return 0;
 }
 
@@ -210,15 +210,16 @@ void fleet_node_end(struct fleet_op *op, const struct target *t, const char *nod
 		log_kv(LOG_WARN, "lease", "cannot release a lease", "node", node, "error", err_msg(), (const char *)NULL);
 }
 
-void fleet_node_after_lease(struct fleet_op *op, const struct target *t, const char *node, struct executor *ex,
-			    struct exec_session *s)
+void fleet_node_after_lease(struct fleet_op *op, const struct target *t, const char *node, const char *path,
+			    struct executor *ex, struct exec_session *s)
 {
 	/*
 	 * SEAM (helper "deadman", branch wt-deadman): deadman_settle(...) goes here: settle the
-	 * node's armed dead-man switches (confirm the ones protecting the path this operation
-	 * wants, disarm the others, record what was found and done) before anything else.
+	 * node's armed dead-man switches (confirm the ones protecting PATH, the path this
+	 * operation wants, disarm the others, record what was found and done under op->me.op)
+	 * before anything else.
 	 */
-	(void)op, (void)t, (void)node, (void)ex, (void)s;
+	(void)op, (void)t, (void)node, (void)path, (void)ex, (void)s;
 }
 
 void fleet_node_before_release(struct fleet_op *op, const struct target *t, const char *node, struct executor *ex,

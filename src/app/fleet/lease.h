@@ -48,15 +48,17 @@ void fleet_op_end(struct fleet_op *op);
 int fleet_op_new_id(char *buf, size_t len);
 
 /*
- * Begin acting on node NODE (target T), connected as EX/S (may be NULL when the caller has
- * not connected): take its lease, waiting up to the lock wait. When another live operation
+ * Begin acting on node NODE (target T) to put it on PATH (the store path the operation
+ * wants there; NULL when it wants none in particular: rollback, secrets, sessions,
+ * services), connected as EX/S (may be NULL when the caller has not connected): take its
+ * lease, waiting up to the lock wait. When another live operation
  * keeps it, FAIL is filled (step "lease": "node N is held by deployment ID (pid P on HOST
  * since T)") and ERR_BUSY returned: do nothing to the node. A lease taken from a dead
  * holder is recorded (lease.takeover), and its operation as interrupted (deploy.interrupted)
  * with the state read from each of its unfinished nodes. Then fleet_node_after_lease.
  */
-int fleet_node_begin(struct fleet_op *op, const struct target *t, const char *node, struct executor *ex,
-		     struct exec_session *s, struct fleet_failure *fail);
+int fleet_node_begin(struct fleet_op *op, const struct target *t, const char *node, const char *path,
+		     struct executor *ex, struct exec_session *s, struct fleet_failure *fail);
 
 /* End acting on NODE: fleet_node_before_release, then the lease is released. */
 void fleet_node_end(struct fleet_op *op, const struct target *t, const char *node, struct executor *ex,
@@ -66,8 +68,8 @@ void fleet_node_end(struct fleet_op *op, const struct target *t, const char *nod
  * The seams (lease.c): what runs on a node right after its lease is taken, and right
  * before it is released. Each is one function, called only with the lease held.
  */
-void fleet_node_after_lease(struct fleet_op *op, const struct target *t, const char *node, struct executor *ex,
-			    struct exec_session *s);
+void fleet_node_after_lease(struct fleet_op *op, const struct target *t, const char *node, const char *path,
+			    struct executor *ex, struct exec_session *s);
 void fleet_node_before_release(struct fleet_op *op, const struct target *t, const char *node, struct executor *ex,
 			       struct exec_session *s);
 

@@ -60,7 +60,7 @@ static void rb_check(size_t i, void *arg)
 		goto out;
 	}
 	/* Held by another operation past the lock wait: the rollback is refused, all or none. */
-	if ((r = fleet_node_begin(&job->op, &n->target, n->name, ex, job->sessions[i], &n->fail)) < 0) {
+	if ((r = fleet_node_begin(&job->op, &n->target, n->name, NULL, ex, job->sessions[i], &n->fail)) < 0) {
 		n->state = r == ERR_BUSY ? RB_HELD : RB_UNREACHABLE;
 		goto out;
 	}

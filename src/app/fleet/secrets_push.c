@@ -283,7 +283,7 @@ static void fleet_push_job(size_t i, void *arg)
 	if ((n->err = fleet_connect(run->fleet, &run->targets[i], &ex, &s, &n->fail)) < 0)
 		return;
 	/* Held by another operation past the lock wait: failed at "lease", nothing pushed. */
-	if ((n->err = fleet_node_begin(&run->op, &run->targets[i], n->name, ex, s, &n->fail)) == 0) {
+	if ((n->err = fleet_node_begin(&run->op, &run->targets[i], n->name, NULL, ex, s, &n->fail)) == 0) {
 		n->err = secrets_push(run->st, run->fleet, ex, s, n->key, run->owners[i], &n->rep, &n->fail);
 		fleet_node_end(&run->op, &run->targets[i], n->name, ex, s);
 	}

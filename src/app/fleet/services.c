@@ -226,7 +226,7 @@ static void services_one(size_t i, void *arg)
 		node_fail(n, "connect", fail.err, "%s", fail.message);
 	} else {
 		/* Held by another operation past the lock wait: failed at "lease", nothing done. */
-		if (fleet_node_begin(&job->op, &n->target, n->name, ex, s, &fail) < 0) {
+		if (fleet_node_begin(&job->op, &n->target, n->name, NULL, ex, s, &fail) < 0) {
 			node_fail(n, "lease", fail.err, "%s", fail.message);
 		} else {
 			node_steps(job, ex, s, n);

@@ -319,7 +319,7 @@ static void sessions_one(size_t i, void *arg)
 		r = n->fail.err ? n->fail.err : ERR_IO;
 	} else if ((r = fleet_connect(job->f, &n->target, &ex, &s, &n->fail)) == 0) {
 		/* Start and kill change the node: under its lease (list reads only). */
-		if ((r = fleet_node_begin(&job->op, &n->target, n->name, ex, s, &n->fail)) == 0) {
+		if ((r = fleet_node_begin(&job->op, &n->target, n->name, NULL, ex, s, &n->fail)) == 0) {
 			switch (req->op) {
 			case SESSION_OP_START: r = start_one(job, n, ex, s); break;
 			case SESSION_OP_LIST: r = sessions_list(ex, s, n->name, &n->list, &n->fail); break;

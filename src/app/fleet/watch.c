@@ -319,7 +319,7 @@ static void heal(struct watch_job *job, struct watch_node *w)
 
 	snprintf(drift, sizeof(drift), "%s", w->reason);
 	snprintf(dn.name, sizeof(dn.name), "%s", w->name);
-	if (fleet_node_begin(&job->op, &w->target, w->name, w->ex, w->s, &dn.fail) < 0) {
+	if (fleet_node_begin(&job->op, &w->target, w->name, cfg->path, w->ex, w->s, &dn.fail) < 0) {
 		w->state = WATCH_HELD;	/* another operation acts on it: skipped this round, not healed */
 		add_reason(w->reason, dn.fail.message);
 		job_record(job, "watch.node.held", w->name, json_pack("{s:s, s:s}", "drift", drift, "error", dn.fail.message));
