@@ -434,7 +434,9 @@ const struct cmd_entry cmd_watch_entry = {
 		"  --no-magic-rollback      heal without a dead-man switch\n"
 		"  --activate MODE          as for deploy (default: [defaults] activation, else auto)\n"
 		FLEET_OPTIONS_HELP
-		LEASE_OPTIONS_HELP
+		"  --lock-wait S            accepted as elsewhere, but a heal never waits: a drifted\n"
+		"                           node another operation holds is 'held' this round\n"
+		"                           (watch.node.held, naming the holder) and left alone\n"
 		"  --json                   one JSON object a line per round: the counts, rss_kb, and\n"
 		"                           every node that is not congruent with its reason\n"
 		"  --release NODE           let a quarantined node be healed again, and exit\n"
