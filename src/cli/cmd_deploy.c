@@ -1,5 +1,6 @@
 /* chimera deploy: build a configuration once and put every target on it. */
 #include "app/fleet/deploy_fleet.h"
+#include "app/fleet/deploy_resume.h"
 #include "app/fleet/sessions.h"
 #include "cli/check_opts.h"
 #include "cli/fleet_opts.h"
@@ -133,7 +134,7 @@ static enum cmd_status usage_out(struct cli *cli, struct cli_checks *checks, con
 	return cli_usage(cli, "%s", msg);
 }
 
-enum { OPT_DRY_RUN = 2000, OPT_ON_FAILURE };
+enum { OPT_DRY_RUN = 2000, OPT_ON_FAILURE, OPT_RESUME };
 
 /* What deploy's command line says. */
 struct deploy_args {
@@ -145,11 +146,14 @@ struct deploy_args {
 	const char *session;		/* -s SESSION, or NULL */
 	struct buf command;		/* its command: the words after '--', joined by spaces */
 	bool own_configs;		/* no configuration given: each machine's own from chimera.toml */
+	const char *resume;		/* --resume ID, or NULL */
+	struct deploy_resume rs;	/* what ID left unfinished */
+	struct buf resume_spec;		/* its nodes as a target list */
 };
 
 static void args_init(struct deploy_args *a)
 {
-	*a = (struct deploy_args){ .command = BUF_INIT(256 * 1024) };
+	*a = (struct deploy_args){ .command = BUF_INIT(256 * 1024), .resume_spec = BUF_INIT(0) };
 	a->o.source = &a->cs.src;
 	cli_fleet_init(&a->f);
 	cli_checks_init(&a->checks);
@@ -172,6 +176,17 @@ static enum cmd_status parse_own(struct cli *cli, struct deploy_args *a, int c, 
 			return usage_out(cli, &a->checks, err_msg());
 		a->session = arg;
 		break;
+	case OPT_RESUME: {
+		struct deployment_id id;
+
+		if (deployment_id_parse(&id, arg, strlen(arg)) < 0) {
+			snprintf(msg, sizeof(msg), "--resume '%s': expected a deployment id (26 characters, as"
+				 " 'chimera deployments' lists them)", arg);
+			return usage_out(cli, &a->checks, msg);
+		}
+		a->resume = arg;
+		break;
+	}
 	default:
 		snprintf(msg, sizeof(msg), "unknown option '%s'", argv[optind - 1]);
 		return usage_out(cli, &a->checks, msg);
@@ -184,12 +199,14 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 {
 	static const struct option opts[] = {
 		FLEET_OPTIONS,
+		LEASE_OPTIONS,
 		SOURCE_OPTIONS,
 		FLEET_ACTIVATE_OPTION,
 		MAGIC_OPTIONS,
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "on-failure", required_argument, NULL, OPT_ON_FAILURE },
 		{ "session", required_argument, NULL, 's' },
+		{ "resume", required_argument, NULL, OPT_RESUME },
 		CHECK_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -211,6 +228,14 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 		return usage_out(cli, &a->checks, "-s SESSION needs a command after '--'");
 	if ((r = cli_source_check(&a->cs)) < 0)
 		return usage_out(cli, &a->checks, err_msg());
+	if (a->resume && r == 1)
+		return usage_out(cli, &a->checks, "--resume deploys the path the ledger recorded: leave out -c, --flake"
+						  " and --expect");
+	if (a->resume && (a->f.spec || a->f.file))
+		return usage_out(cli, &a->checks, "--resume re-runs the deployment's own unfinished nodes: leave out -t"
+						  " and --targets-file");
+	if (a->resume)
+		r = 1;
 	if (a->session) {
 		for (c = optind; c < argc; c++)
 			if ((c > optind && buf_addc(&a->command, ' ') < 0) || buf_adds(&a->command, argv[c]) < 0) {
@@ -224,6 +249,40 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 	cli_checks_finish(&a->checks);
 	a->o.checks = a->checks.specs;
 	a->o.nchecks = a->checks.n;
+	return CMD_OK;
+}
+
+/*
+ * --resume ID: the unfinished nodes of ID become the targets, its path the expected one,
+ * its profile and activation the defaults (flags still win). CMD_OK, or the status printed.
+ */
+static enum cmd_status resume_setup(struct cli *cli, struct deploy_args *a)
+{
+	struct ledger *l = NULL;
+	size_t i;
+	int r;
+
+	if ((r = world_open_ledger(&cli->world, &l)) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	r = deploy_resume_find(l, a->resume, &a->rs);
+	ledger_close(l);
+	if (r < 0)
+		return cli_fail(cli, r == ERR_NOTFOUND || r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
+	for (i = 0; i < a->rs.n; i++)
+		if ((i && buf_addc(&a->resume_spec, ',') < 0) || buf_adds(&a->resume_spec, a->rs.nodes[i]) < 0)
+			return cli_fail(cli, CMD_ERROR, "out of memory");
+	a->f.spec = a->resume_spec.data;
+	a->o.expect = a->rs.path;
+	a->o.resumes = a->resume;
+	if (!a->f.reach.set_profile && a->rs.profile) {
+		a->f.reach.profile = a->rs.profile;
+		a->f.reach.set_profile = true;
+	}
+	if (!a->f.reach.activate && a->rs.activate)
+		a->f.reach.activate = a->rs.activate;
+	if (!cli->json && !cli->quiet)
+		printf("resuming deployment %s: %zu of its %zu nodes unfinished, %s\n", a->resume, a->rs.n, a->rs.total,
+		       a->rs.path);
 	return CMD_OK;
 }
 
@@ -252,6 +311,8 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	args_init(&a);
 	if ((st = parse_args(cli, argc, argv, &a)) != CMD_OK)
 		return st;
+	if (a.resume && (st = resume_setup(cli, &a)) != CMD_OK)
+		goto out;
 	if ((st = cli_deploy_open(cli, &a.f, &ctx, tmp)) != CMD_OK)
 		goto out;
 	/* After the inventory is read: its [defaults] come under the flags, each machine's settings over those. */
@@ -288,6 +349,8 @@ out:
 	cli_fleet_close(&a.f);
 	cli_checks_release(&a.checks);
 	buf_release(&a.command);
+	buf_release(&a.resume_spec);
+	deploy_resume_release(&a.rs);
 	return st;
 }
 
@@ -301,7 +364,9 @@ const struct cmd_entry cmd_deploy_entry = {
 		 "                      [--dry-run] [--confirm-timeout S | --no-magic-rollback]\n"
 		 "                      [--check SPEC]... [--on-failure rollback|keep]\n"
 		 "                      [-s SESSION -- COMMAND...]\n"
-		 "                      [--connect-timeout S] [--timeout S] [--accept-new-host-keys]",
+		 "                      [--connect-timeout S] [--timeout S] [--accept-new-host-keys]\n"
+		 "                      [--lock-wait S]\n"
+		 "       chimera deploy --resume ID [options]",
 	.help = "Builds the configuration once on this machine (nix-build, or `nix build` for a\n"
 		"flake), then on every target in parallel, over one SSH session per node:\n"
 		"  check     read the node's profile and find which closure paths it lacks\n"
@@ -335,6 +400,10 @@ const struct cmd_entry cmd_deploy_entry = {
 		"                           if present, else PATH/bin/activate if present, else\n"
 		"                           nothing; none; or a shell command, run on the node with\n"
 		"                           the store path as $1 and in CHIMERA_STORE_PATH\n"
+		"  --resume ID              re-run exactly the nodes of deployment ID that did not\n"
+		"                           finish (not deployed and confirmed, per the ledger),\n"
+		"                           with its store path, profile and activation; an\n"
+		"                           unknown or finished ID is an error (exit 2)\n"
 		"  --dry-run                build and check, report per node what would be copied\n"
 		"                           and switched, change nothing\n"
 		"  --confirm-timeout S      seconds a node waits, from its switch, for the\n"
@@ -351,7 +420,13 @@ const struct cmd_entry cmd_deploy_entry = {
 		"                           (see chimera run, sessions, attach)\n"
 
 		FLEET_OPTIONS_HELP
+		LEASE_OPTIONS_HELP
 		"  --json                   one JSON document with every node's outcome\n"
+		"\n"
+		"Every node is deployed under its lease (docs/internals/leases.md): a node another\n"
+		"operation holds past --lock-wait fails at step \"lease\", naming the holder, and is\n"
+		"left alone. A dead holder's lease is taken over: lease.takeover, and its run is\n"
+		"recorded as interrupted (deploy.interrupted) with where each node was left.\n"
 		"\n"
 		"exit status: 0 when every node is deployed, 3 when some are, 1 when none is\n"
 		"(or the build failed), 2 for bad usage.\n",

@@ -53,6 +53,8 @@ static enum cmd_status show(struct cli *cli, struct ledger *l, const char *id)
 			printf("  %-30s %s", d.outcomes[i].node ? d.outcomes[i].node : "?", d.outcomes[i].outcome);
 			if (d.outcomes[i].step)
 				printf(" at %s: %s", d.outcomes[i].step, d.outcomes[i].error ? d.outcomes[i].error : "");
+			if (d.outcomes[i].state)
+				printf(" (node state: %s)", d.outcomes[i].state);
 			printf("\n");
 		}
 	}
@@ -97,9 +99,12 @@ const struct cmd_entry cmd_deployments_entry = {
 		 "       chimera deployments show ID",
 	.help = "Reads the ledger only. The list gives each deployment's id, start time, result\n"
 		"(success, partial, failed, build failed; unfinished when chimera.deploy.complete\n"
-		"is missing, e.g. after a crash), node counts and store path. `show ID` adds every\n"
+		"is missing; interrupted once another run took over its dead controller's leases),\n"
+		"node counts and store path. `show ID` adds every\n"
 		"node's outcome: deployed, failed (with the step and error), planned (dry run), or\n"
-		"pending (no outcome recorded).\n"
+		"interrupted (its controller died; with where the node was left: state new, old,\n"
+		"other, none or unreachable, read from the node when the lease was taken over),\n"
+		"or pending (no outcome recorded).\n"
 		"\n"
 		"options:\n"
 		"  -n, --limit N            only the last N deployments\n"

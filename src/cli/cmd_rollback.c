@@ -40,6 +40,7 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		FLEET_OPTIONS,
+		LEASE_OPTIONS,
 		{ "generation", required_argument, NULL, OPT_GENERATION },
 		FLEET_ACTIVATE_OPTION,
 		{ NULL, 0, NULL, 0 },
@@ -108,6 +109,7 @@ const struct cmd_entry cmd_rollback_entry = {
 		"  --activate MODE          auto, none, or a command; as for deploy (default:\n"
 		"                           [defaults] activation, else auto)\n"
 		FLEET_OPTIONS_HELP
+		LEASE_OPTIONS_HELP
 		"  --json                   one JSON document\n"
 		"\n"
 		"exit status: 0 when every node is on the generation, 3 when a failure was put\n"

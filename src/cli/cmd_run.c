@@ -58,6 +58,7 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 {
 	static const struct option opts[] = {
 		FLEET_REACH_OPTIONS,
+		LEASE_OPTIONS,
 		{ "session", required_argument, NULL, 's' },
 		{ "replace", no_argument, NULL, RUN_OPT_REPLACE },
 		{ "nix-shell", required_argument, NULL, RUN_OPT_NIX_SHELL },
@@ -228,6 +229,7 @@ const struct cmd_entry cmd_run_entry = {
 		LOCAL_REACH_OPTIONS_HELP
 		"  --timeout S              give up on one step after S seconds (default 600)\n"
 		"  --accept-new-host-keys   add unknown host keys to known_hosts\n"
+		LEASE_OPTIONS_HELP
 		"  --json                   one JSON document with every node's outcome\n"
 		"\n"
 		"exit status: 0 when started everywhere, 3 when some nodes failed or had the\n"

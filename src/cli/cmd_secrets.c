@@ -493,6 +493,7 @@ static int parse_push(struct cli *cli, int argc, char **argv, struct cli_fleet *
 {
 	static const struct option opts[] = {
 		FLEET_OPTIONS,
+		LEASE_OPTIONS,
 		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ "dir", required_argument, NULL, OPT_DIR },
 		{ NULL, 0, NULL, 0 },
@@ -646,6 +647,9 @@ const struct cmd_entry cmd_secrets_entry = {
 		"      --dir DIR            the directory on the nodes (default " SECRETS_REMOTE_DIR ")\n"
 		"      and the fleet options: --targets-file, --exclude, --parallel,\n"
 		"      --connect-timeout, --timeout, --accept-new-host-keys\n"
+		"      --lock-wait S        wait up to S seconds for a node another operation\n"
+		"                           holds (default 10); still held: it fails, naming the\n"
+		"                           holder, and the others go on (exit 3)\n"
 		"  rotate-key               make a new admin identity and re-encrypt every secret to\n"
 		"                           it and the extra recipients, all or nothing\n"
 		"  recipients add KEY       add an extra recipient (age1...) and re-encrypt every\n"

@@ -104,7 +104,7 @@ static enum cmd_status cmd_services_exec(struct cli *cli, int argc, char **argv)
 	int c, r;
 
 	cli_fleet_init(&f);
-	while ((c = getopt_long(argc, argv, "t:", cli_fleet_reach_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:", cli_fleet_lease_options, NULL)) != -1) {
 		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
 			return st;
 	}
@@ -177,6 +177,9 @@ const struct cmd_entry cmd_services_entry = {
 		"  --connect-timeout S      give up connecting after S seconds (default 10)\n"
 		"  --timeout S              give up on one systemctl after S seconds (default 600)\n"
 		"  --accept-new-host-keys   add unknown host keys to known_hosts\n"
+		LEASE_OPTIONS_HELP
+		"                           (start, stop, restart, enable, disable; list and\n"
+		"                           status take no lease)\n"
 		"  --json                   one JSON document with every node's units\n"
 		"\n"
 		"exit status: 0 when it went well everywhere, 3 when some nodes failed or any\n"

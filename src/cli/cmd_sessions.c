@@ -128,7 +128,7 @@ static enum cmd_status cmd_sessions_exec(struct cli *cli, int argc, char **argv)
 	}
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:", cli_fleet_reach_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:", cli_fleet_lease_options, NULL)) != -1) {
 		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
 			return st;
 	}
@@ -183,6 +183,8 @@ const struct cmd_entry cmd_sessions_entry = {
 		LOCAL_REACH_OPTIONS_HELP
 		"  --timeout S              give up on a node after S seconds (default 600)\n"
 		"  --accept-new-host-keys   add unknown host keys to known_hosts\n"
+		LEASE_OPTIONS_HELP
+		"                           (kill only: list takes no lease)\n"
 		"  --json                   list: {sessions: [{node, name, created, attached,\n"
 		"                           command}], nodes: [...], summary}; kill: {run,\n"
 		"                           session, nodes: [{target, ok, outcome, error}], summary}\n"

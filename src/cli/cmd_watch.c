@@ -63,9 +63,9 @@ static void round_text(const struct view *v, const struct watch_round *r, const 
 		printf("\n");
 	}
 	printf("%s round %llu: %zu nodes, %zu congruent, %zu drifted, %zu healed, %zu failed, %zu unreachable,"
-	       " %zu quarantined in %.2fs\n",
+	       " %zu quarantined, %zu held in %.2fs\n",
 	       t, (unsigned long long)r->round, r->nodes, r->congruent, r->drifted, r->healed, r->failed, r->unreachable,
-	       r->quarantined, r->ms / 1000.0);
+	       r->quarantined, r->held, r->ms / 1000.0);
 	if (!v->tty)
 		for (i = 0; i < n; i++) {
 			const struct watch_node *w = &nodes[i];
@@ -207,6 +207,7 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 {
 	static const struct option opts[] = {
 		FLEET_OPTIONS,
+		LEASE_OPTIONS,
 		SOURCE_OPTIONS,
 		CHECK_OPTIONS,
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
@@ -411,6 +412,9 @@ const struct cmd_entry cmd_watch_entry = {
 		"  --no-magic-rollback      heal without a dead-man switch\n"
 		"  --activate MODE          as for deploy (default: [defaults] activation, else auto)\n"
 		FLEET_OPTIONS_HELP
+		"  --lock-wait S            accepted as elsewhere, but a heal never waits: a drifted\n"
+		"                           node another operation holds is 'held' this round\n"
+		"                           (watch.node.held, naming the holder) and left alone\n"
 		"  --json                   one JSON object a line per round: the counts, rss_kb, and\n"
 		"                           every node that is not congruent with its reason\n"
 		"  --release NODE           let a quarantined node be healed again, and exit\n"

@@ -1,6 +1,7 @@
 /* Options and set-up shared by the commands that work on a fleet (deploy, status, generations, rollback). */
 #include "cli/fleet_opts.h"
 #include "cli/check_opts.h"
+#include "core/lease.h"
 #include "app/fleet/deploy.h"
 #include "util/fs.h"
 #include "util/err.h"
@@ -18,6 +19,12 @@ const struct option cli_fleet_options[] = {
 
 const struct option cli_fleet_reach_options[] = {
 	FLEET_REACH_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+const struct option cli_fleet_lease_options[] = {
+	FLEET_REACH_OPTIONS,
+	LEASE_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -46,6 +53,7 @@ int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg)
 		r = cli_int("--connect-timeout", arg, 1, 3600, &f->reach.connect_timeout);
 		f->reach.set_connect_timeout = true;
 		break;
+	case FLEET_OPT_LOCK_WAIT: r = cli_int("--lock-wait", arg, 0, LEASE_WAIT_MAX_S, &f->reach.lock_wait); break;
 	case FLEET_OPT_TIMEOUT: r = cli_int("--timeout", arg, 1, 86400 * 7, &f->reach.timeout); break;
 	case FLEET_OPT_ACCEPT_NEW: f->reach.accept_new = 1; break;
 	case FLEET_OPT_ACTIVATE:

@@ -19,6 +19,7 @@ enum {
 	FLEET_OPT_PROFILE,
 	FLEET_OPT_EXCLUDE,
 	FLEET_OPT_ACTIVATE,
+	FLEET_OPT_LOCK_WAIT,
 	SOURCE_OPT_CONFIG = 'c',
 	SOURCE_OPT_ATTR = 'A',
 	SOURCE_OPT_ARG = 1100,
@@ -99,9 +100,19 @@ int cli_magic_opt(struct cli_magic *m, int c, const char *arg);
 /* The seconds a node waits for its confirmation: 0 when magic rollback is off, else --confirm-timeout or 30. */
 long cli_magic_confirm_s(const struct cli_magic *m);
 
+/* The getopt_long entry of every command that changes nodes (they take node leases). */
+#define LEASE_OPTIONS { "lock-wait", required_argument, NULL, FLEET_OPT_LOCK_WAIT }
+
+#define LEASE_OPTIONS_HELP                                                                          \
+	"  --lock-wait S            wait up to S seconds for a node another operation holds\n"      \
+	"                           (default 10; 0: do not wait); still held: that node fails\n"     \
+	"                           naming its holder, the others go on (exit 3)\n"
+
 /* The whole getopt_long table of a command whose options are FLEET_OPTIONS, or FLEET_REACH_OPTIONS. */
 extern const struct option cli_fleet_options[];
 extern const struct option cli_fleet_reach_options[];
+/* FLEET_REACH_OPTIONS and LEASE_OPTIONS: the commands on reach alone that change nodes (sessions, services). */
+extern const struct option cli_fleet_lease_options[];
 
 /* The help lines for FLEET_OPTIONS. */
 #define FLEET_OPTIONS_HELP                                                                          \

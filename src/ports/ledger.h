@@ -102,11 +102,15 @@ struct ledger_trust_ops {
 	int (*sealed)(struct ledger *l, struct checkpoint *out, int *present);
 };
 
-/* A back end's handle starts with this; zero it before setting OPS (READ then is NULL). */
+/* Node leases (ports/lease.h), kept in the ledger's database; optional. */
+struct ledger_lease_ops;
+
+/* A back end's handle starts with this; zero it before setting OPS (READ and LEASE then are NULL). */
 struct ledger {
 	const struct ledger_ops *ops;
 	const struct ledger_read_ops *read;	/* may be NULL */
 	const struct ledger_trust_ops *trust;	/* NULL for a back end */
+	const struct ledger_lease_ops *lease;	/* may be NULL: the back end keeps no leases */
 };
 
 /*

@@ -1,6 +1,7 @@
 /* A fleet operation's world: settings completed from the inventory, ssh configs, executors, ledger. */
 #include "runtime/transports.h"
 #include "runtime/world.h"
+#include "core/lease.h"
 #include "ports/http.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -15,6 +16,7 @@ void world_reach_init(struct world_reach *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->profile = PROFILE_DEFAULT;
+	r->lock_wait = LEASE_WAIT_DEFAULT_S;
 	r->parallel = FLEET_PARALLEL_DEFAULT;
 	r->connect_timeout = 10;
 	r->timeout = 600;
@@ -143,6 +145,7 @@ int world_open_fleet(struct world *w, struct world_reach *reach, const struct ta
 	f->fleet.node_settings = target_settings;
 	f->fleet.node_settings_arg = f;
 	f->fleet.step_timeout_s = reach->timeout;
+	f->fleet.lock_wait_s = reach->lock_wait;
 	return 0;
 }
 

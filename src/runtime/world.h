@@ -107,6 +107,7 @@ struct world_reach {
 	long connect_timeout;
 	bool set_connect_timeout;
 	long timeout;			/* one step on one node, seconds */
+	long lock_wait;			/* seconds to wait for a node another operation holds (--lock-wait) */
 	int accept_new;			/* add unknown host keys to known_hosts */
 	const char *activate;		/* NULL: the inventory's default (filled by world_open_fleet) */
 	bool set_activate;		/* filled by world_open_fleet: --activate was given */

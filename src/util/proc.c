@@ -192,3 +192,30 @@ bool proc_alive(pid_t pid)
 	fclose(f);
 	return alive;
 }
+
+int proc_start_time(pid_t pid, int64_t *start)
+{
+	char path[64], line[1024];
+	const char *p;
+	FILE *f;
+	int field;
+
+	*start = 0;
+	if (pid <= 0)
+		return err_set(ERR_NOTFOUND, "no process %d", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return err_set(ERR_NOTFOUND, "no process %d", (int)pid);
+	p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+	fclose(f);
+	/* After "pid (comm)" come the fields from 3 (state) on; the start time is field 22. */
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return err_set(ERR_NOTFOUND, "no process %d", (int)pid);
+	for (field = 2, p++; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	if (field != 22 || !*p)
+		return err_set(ERR_NOTFOUND, "no start time for process %d", (int)pid);
+	*start = strtoll(p, NULL, 10);
+	return 0;
+}

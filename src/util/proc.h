@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "util/buf.h"
@@ -31,5 +32,12 @@ int proc_run_split(char *const argv[], int out_fd, struct buf *out, struct buf *
 
 /* True when PID exists and is not a zombie. */
 bool proc_alive(pid_t pid);
+
+/*
+ * PID's start time (field 22 of /proc/PID/stat: clock ticks after boot) into *START, so a
+ * pid reused by another process is told apart. Returns 0, or ERR_NOTFOUND (*START 0) when
+ * there is no such process, or only its zombie.
+ */
+int proc_start_time(pid_t pid, int64_t *start);
 
 #endif

@@ -169,7 +169,7 @@ static void test_wal_and_schema(void **state)
 	query("PRAGMA journal_mode", got, sizeof(got));
 	assert_string_equal(got, "wal");
 	query("PRAGMA user_version", got, sizeof(got));
-	assert_string_equal(got, "2");
+	assert_string_equal(got, "3");
 	assert_int_equal(sqlite3_open(scratch, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);

@@ -1,6 +1,7 @@
 /* The ledger on SQLite: chimera.db in the state dir, WAL, numbered migrations. */
 #include "adapters/sqlite/ledger_sqlite.h"
 #include "adapters/sqlite/file_watch.h"
+#include "adapters/sqlite/lease_sqlite.h"
 #include "util/err.h"
 
 #include <pthread.h>
@@ -59,6 +60,20 @@ static const char *const migrations[] = {
 	"  SELECT topic, node, MAX(seq) FROM events"
 	"  WHERE node IS NOT NULL AND topic IN (SELECT topic FROM latest_topics)"
 	"  GROUP BY topic, node;",
+	/*
+	 * 3: node leases (ports/lease.h, lease_sqlite.c): who acts on a node now. Rows come and
+	 * go (they are not events): taken, renewed by a heartbeat, released, taken over.
+	 */
+	"CREATE TABLE leases ("
+	"  node TEXT PRIMARY KEY,"
+	"  op TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  pid INTEGER NOT NULL,"
+	"  pid_start INTEGER NOT NULL,"
+	"  since_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX leases_op ON leases(op);",
 };
 
 /* SQLite's own finding that the file is damaged (a page fails its checks, or the header is not SQLite's). */
@@ -671,6 +686,14 @@ static void sqlite_close(struct ledger *l)
 	free(ls);
 }
 
+sqlite3 *ledger_sqlite_db(struct ledger *l, pthread_mutex_t **lock)
+{
+	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
+
+	*lock = &ls->lock;
+	return ls->db;
+}
+
 static const struct ledger_ops sqlite_ops = {
 	.name = "sqlite",
 	.append = sqlite_append,
@@ -695,6 +718,7 @@ int ledger_sqlite_open(const char *path, struct ledger **out)
 		return err_set(ERR_NOMEM, "out of memory");
 	ls->base.ops = &sqlite_ops;
 	ls->base.read = &sqlite_read_ops;
+	ls->base.lease = &sqlite_lease_ops;
 	pthread_mutex_init(&ls->lock, NULL);
 	if (!(ls->path = strdup(path))) {
 		r = err_set(ERR_NOMEM, "out of memory");

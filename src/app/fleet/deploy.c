@@ -104,7 +104,11 @@ static void deploy_one(size_t i, void *arg)
 	r = fleet_connect(&job->ctx->fleet, &n->target, &ex, &s, &n->fail);
 	n->step_ms[STEP_CONNECT] = clock_mono_ms() - t0;
 	if (r == 0) {
-		r = deploy_node_hooked(job, n, ex, s);
+		/* Held by another operation past the lock wait: failed at "lease", nothing done to it. */
+		if ((r = fleet_node_begin(&job->op, &n->target, n->name, job->rep->path, ex, s, &n->fail)) == 0) {
+			r = deploy_node_hooked(job, n, ex, s);
+			fleet_node_end(&job->op, &n->target, n->name, ex, s);
+		}
 		ex->ops->disconnect(s);
 	}
 	n->ms = clock_mono_ms() - t0;
@@ -360,9 +364,9 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 		goto out;
 	if (!opts->id)
 		deploy_job_record(&job, NULL, "deploy.initiated",
-				  json_pack("{s:o, s:s, s:s, s:b, s:o}", "source", source_json(opts), "profile",
+				  json_pack("{s:o, s:s, s:s, s:b, s:o, s:o*}", "source", source_json(opts), "profile",
 					    opts->profile, "activate", opts->activate, "dry_run", opts->dry_run, "nodes",
-					    names));
+					    names, "resumes", opts->resumes ? json_string(opts->resumes) : NULL));
 	else
 		json_decref(names);
 	names = NULL;
@@ -376,7 +380,11 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 			  json_pack("{s:s, s:I, s:I, s:I, s:i, s:b}", "path", rep->path, "closure_paths",
 				    (json_int_t)job.closure.n, "closure_bytes", (json_int_t)job.closure.bytes, "build_ms",
 				    (json_int_t)rep->build_ms, "nodes", (int)rep->n, "dry_run", opts->dry_run));
-	if ((r = pool_run(rep->n, ctx->fleet.parallel, deploy_one, &job)) < 0)
+	if (!opts->dry_run && (r = fleet_op_begin(&job.op, &ctx->fleet, "deploy", rep->id)) < 0)
+		goto out;
+	r = pool_run(rep->n, ctx->fleet.parallel, deploy_one, &job);
+	fleet_op_end(&job.op);
+	if (r < 0)
 		goto out;
 	rep->ms = clock_mono_ms() - t0;
 	deploy_job_record(&job, NULL, "chimera.deploy.complete",

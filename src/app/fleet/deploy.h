@@ -101,6 +101,8 @@ struct deploy_opts {
 	 * the caller, who recorded it. NULL: a new id and deploy.initiated.
 	 */
 	const char *id;
+	/* deploy --resume: the deployment this run finishes (deploy.initiated's "resumes"); NULL: none. */
+	const char *resumes;
 };
 
 struct deploy_ctx {

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "app/fleet/deploy.h"
+#include "app/fleet/lease.h"
 #include "util/buf.h"
 
 /*
@@ -50,6 +51,7 @@ struct deploy_job {
 	struct buf closure_list;	/* the same, one a line: sent as a file when too long for a command line */
 	struct buf deploy_cmd;		/* the node command when the paths fit in it: the same for every node */
 	struct spool spool;
+	struct fleet_op op;		/* the deployment's node leases (none in a dry run, nor for a plan) */
 	pthread_mutex_t lock;
 	size_t done;
 };

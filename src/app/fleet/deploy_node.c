@@ -1,8 +1,6 @@
 /* One node's steps after connect: check and copy, switch, activate, confirm, health; put back when they fail. */
 #include "app/fleet/deploy_internal.h"
-#include "app/fleet/deadman.h"
 #include "app/fleet/health.h"
-#include "app/ledger/witness.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -303,8 +301,6 @@ static int node_activated(struct node_run *nr, int r)
 		return r;
 	}
 	n->outcome = OUTCOME_DEPLOYED;
-	/* The node keeps the ledger's signed head: the fleet witnesses the ledger (app/ledger/witness.h). */
-	witness_write(job->ctx->fleet.ledger, nr->ex, nr->s, n->name);
 	return r;
 }
 
@@ -333,10 +329,6 @@ int deploy_node_hooked(struct deploy_job *job, struct deploy_node *n, struct exe
 
 	n->path = job->rep->path;
 	n->deployment = job->rep->id;
-	/* Switches armed by earlier operations first: confirmed when they protect this path, else disarmed. */
-	if (!o->dry_run && (r = deadman_settle(&job->ctx->fleet, ex, s, n->name, job->rep->id, job->rep->path, NULL,
-					       &n->fail)) < 0)
-		return r;
 	if (!o->dry_run && o->before && (r = o->before(n, ex, s, o->hook_arg)) < 0)
 		return r;
 	if ((r = node_steps(job, n, ex, s)) < 0 || n->outcome != OUTCOME_DEPLOYED || !o->after)

@@ -26,6 +26,7 @@ struct fleet {
 	struct http *http;		/* health checks' http: and tcp: (NULL: they fail) */
 	int parallel;		/* nodes in flight at once */
 	long step_timeout_s;	/* one step on one node; 0: the executor's default */
+	long lock_wait_s;	/* how long an operation waits for a node another one holds (app/fleet/lease.h) */
 	/*
 	 * A target's own profile and activation (from its machine in the inventory), over the
 	 * operation's: fills the fields it has and leaves the others NULL. May be NULL.

@@ -1,7 +1,6 @@
 /* Use case: take a set of nodes back to a generation, all of them or none. */
 #include "app/fleet/rollback.h"
-#include "app/fleet/deadman.h"
-#include "app/ledger/witness.h"
+#include "app/fleet/lease.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -17,7 +16,7 @@
 const char *rollback_state_name(enum rollback_state s)
 {
 	static const char *const names[] = { "pending", "missing-generation", "unreachable", "switched", "failed",
-					     "reverted", "revert-failed", "skipped" };
+					     "reverted", "revert-failed", "skipped", "held" };
 
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
@@ -30,6 +29,8 @@ struct rb_job {
 	const uint32_t *gens;
 	struct rollback_report *rep;
 	struct exec_session **sessions;
+	struct fleet_op op;	/* the node leases, each taken in phase 1 and kept to the end */
+	char *leased;		/* per node: its lease is taken */
 	int abort;		/* a node failed: start no more */
 	pthread_mutex_t lock;
 };
@@ -58,11 +59,12 @@ static void rb_check(size_t i, void *arg)
 		n->state = RB_UNREACHABLE;
 		goto out;
 	}
-	/* Switches armed by earlier deploys: a rollback wants no path of theirs, so they are disarmed (or recorded, fired). */
-	if ((r = deadman_settle(job->f, ex, job->sessions[i], n->name, job->rep->id, NULL, NULL, &n->fail)) < 0) {
-		n->state = RB_UNREACHABLE;
+	/* Held by another operation past the lock wait: the rollback is refused, all or none. */
+	if ((r = fleet_node_begin(&job->op, &n->target, n->name, NULL, ex, job->sessions[i], &n->fail)) < 0) {
+		n->state = r == ERR_BUSY ? RB_HELD : RB_UNREACHABLE;
 		goto out;
 	}
+	job->leased[i] = 1;
 	if ((r = remote_probe_generations(&cmd, fleet_profile(job->f, &n->target, job->profile))) < 0 ||
 	    (r = fleet_step(job->f, ex, job->sessions[i], "check", cmd.data, NULL, &res, &n->fail)) < 0) {
 		n->state = RB_UNREACHABLE;
@@ -171,7 +173,6 @@ static void rb_apply(size_t i, void *arg)
 		pthread_mutex_unlock(&job->lock);
 	} else {
 		n->state = RB_SWITCHED;
-		witness_write(job->f->ledger, exec_of(job, i), job->sessions[i], n->name);
 	}
 	n->ms = clock_mono_ms() - t0;
 }
@@ -231,7 +232,9 @@ int rollback_run(const struct fleet *f, const struct target_list *targets, const
 	else
 		deployment_id_format(&id, rep->id, sizeof(rep->id));
 	if (!(rep->nodes = calloc(targets->n ? targets->n : 1, sizeof(*rep->nodes))) ||
-	    !(job.sessions = calloc(targets->n ? targets->n : 1, sizeof(*job.sessions)))) {
+	    !(job.sessions = calloc(targets->n ? targets->n : 1, sizeof(*job.sessions))) ||
+	    !(job.leased = calloc(targets->n ? targets->n : 1, 1))) {
+		free(job.sessions);
 		free(rep->nodes);
 		rep->nodes = NULL;
 		return err_set(ERR_NOMEM, "out of memory");
@@ -246,7 +249,8 @@ int rollback_run(const struct fleet *f, const struct target_list *targets, const
 	rb_record(&job, "chimera.rollback.triggered", NULL,
 		  json_pack("{s:s, s:s, s:I, s:o}", "reason", o->reason ? o->reason : "requested", "profile", profile,
 			    "generation", (json_int_t)o->gen, "nodes", names));
-	if ((r = pool_run(rep->n, f->parallel, rb_check, &job)) < 0)
+	if ((r = fleet_op_begin(&job.op, f, "rollback", rep->id)) < 0 ||
+	    (r = pool_run(rep->n, f->parallel, rb_check, &job)) < 0)
 		goto out;
 	for (i = 0; i < rep->n; i++)
 		if (rep->nodes[i].state != RB_PENDING)
@@ -286,9 +290,13 @@ out:
 	for (i = 0; i < rep->n; i++) {
 		struct executor *ex = exec_of(&job, i);
 
+		if (job.leased[i])
+			fleet_node_end(&job.op, &rep->nodes[i].target, rep->nodes[i].name, ex, job.sessions[i]);
 		if (job.sessions[i] && ex)
 			ex->ops->disconnect(job.sessions[i]);
 	}
+	fleet_op_end(&job.op);
+	free(job.leased);
 	free(job.sessions);
 	pthread_mutex_destroy(&job.lock);
 	return r;

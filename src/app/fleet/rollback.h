@@ -17,6 +17,7 @@ enum rollback_state {
 	RB_REVERTED,		/* switched (or failed), then put back where it was */
 	RB_REVERT_FAILED,	/* putting it back failed: needs a human */
 	RB_SKIPPED,		/* not touched because another node failed first */
+	RB_HELD,		/* another operation held it past the lock wait: the reason nothing was switched */
 };
 
 const char *rollback_state_name(enum rollback_state s);

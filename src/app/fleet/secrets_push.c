@@ -1,7 +1,7 @@
 /* The push of granted secrets: to one node over an open session, to many in parallel; the secret.push event. */
 #include "app/fleet/secrets_push.h"
+#include "app/fleet/lease.h"
 #include "app/fleet/secrets_internal.h"
-#include "app/ledger/witness.h"
 #include "ports/cipher.h"
 #include "util/pool.h"
 #include "util/err.h"
@@ -270,6 +270,7 @@ struct fleet_push {
 	const struct target *targets;
 	const char *const *owners;
 	struct secrets_fleet_node *nodes;
+	struct fleet_op op;
 };
 
 static void fleet_push_job(size_t i, void *arg)
@@ -281,9 +282,11 @@ static void fleet_push_job(size_t i, void *arg)
 
 	if ((n->err = fleet_connect(run->fleet, &run->targets[i], &ex, &s, &n->fail)) < 0)
 		return;
-	n->err = secrets_push(run->st, run->fleet, ex, s, n->key, run->owners[i], &n->rep, &n->fail);
-	if (n->err == 0)
-		witness_write(run->fleet->ledger, ex, s, n->name);
+	/* Held by another operation past the lock wait: failed at "lease", nothing pushed. */
+	if ((n->err = fleet_node_begin(&run->op, &run->targets[i], n->name, NULL, ex, s, &n->fail)) == 0) {
+		n->err = secrets_push(run->st, run->fleet, ex, s, n->key, run->owners[i], &n->rep, &n->fail);
+		fleet_node_end(&run->op, &run->targets[i], n->name, ex, s);
+	}
 	ex->ops->disconnect(s);
 }
 
@@ -295,7 +298,7 @@ static void fleet_push_record(const struct fleet *f, struct secrets_fleet_report
 	for (i = 0; i < rep->n; i++) {
 		struct secrets_fleet_node *n = &rep->nodes[i];
 
-		if (secrets_push_record(f->ledger, NULL, n->name, n->key, &n->rep, n->err ? &n->fail : NULL) < 0) {
+		if (secrets_push_record(f->ledger, rep->id, n->name, n->key, &n->rep, n->err ? &n->fail : NULL) < 0) {
 			rep->ledger_failed++;
 			snprintf(rep->ledger_msg, sizeof(rep->ledger_msg), "%s", err_msg());
 		}
@@ -327,7 +330,11 @@ int secrets_push_fleet(const struct secrets_store *st, const struct fleet *f, co
 	}
 	run.owners = owners;
 	run.nodes = rep->nodes;
-	if ((r = pool_run(targets->n, f->parallel > 0 ? f->parallel : 1, fleet_push_job, &run)) < 0)
+	if ((r = fleet_op_new_id(rep->id, sizeof(rep->id))) < 0 || (r = fleet_op_begin(&run.op, f, "secrets", rep->id)) < 0)
+		goto out;
+	r = pool_run(targets->n, f->parallel > 0 ? f->parallel : 1, fleet_push_job, &run);
+	fleet_op_end(&run.op);
+	if (r < 0)
 		goto out;
 	for (i = 0; i < rep->n; i++)
 		if (rep->nodes[i].err == 0)

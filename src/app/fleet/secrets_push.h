@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/ids.h"
 #include "app/fleet/fleet.h"
 #include "app/fleet/secrets.h"
 #include "app/config/inventory.h"
@@ -85,6 +86,7 @@ struct secrets_fleet_node {
 
 /* What a fleet push did: every node in target order, then the ledger's part. */
 struct secrets_fleet_report {
+	char id[DEPLOYMENT_ID_LEN + 1];		/* the push's operation id: its node leases and its events */
 	struct secrets_fleet_node *nodes;	/* owned; N of them */
 	size_t n;
 	size_t ok;				/* nodes with err == 0 */

@@ -1,5 +1,6 @@
 /* Use case: list, inspect and control systemd services on many nodes, each outcome in the ledger. */
 #include "app/fleet/services.h"
+#include "app/fleet/lease.h"
 #include "core/ids.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -21,6 +22,7 @@
 struct services_job {
 	const struct services_ctx *ctx;
 	struct services_report *rep;
+	struct fleet_op op;		/* start, stop, restart, enable, disable lease their nodes; list and status do not */
 	pthread_mutex_t lock;
 	size_t done;
 };
@@ -223,7 +225,13 @@ static void services_one(size_t i, void *arg)
 	if (fleet_connect(&job->ctx->fleet, &n->target, &ex, &s, &fail) < 0) {
 		node_fail(n, "connect", fail.err, "%s", fail.message);
 	} else {
-		node_steps(job, ex, s, n);
+		/* Held by another operation past the lock wait: failed at "lease", nothing done. */
+		if (fleet_node_begin(&job->op, &n->target, n->name, NULL, ex, s, &fail) < 0) {
+			node_fail(n, "lease", fail.err, "%s", fail.message);
+		} else {
+			node_steps(job, ex, s, n);
+			fleet_node_end(&job->op, &n->target, n->name, ex, s);
+		}
 		ex->ops->disconnect(s);
 	}
 	n->ms = clock_mono_ms() - t0;
@@ -280,7 +288,10 @@ int services_run(const struct services_ctx *ctx, const struct target_list *targe
 			 NULL);
 	if (r < 0)
 		return r;
+	if (a != SERVICES_LIST && a != SERVICES_STATUS && (r = fleet_op_begin(&job.op, &ctx->fleet, "services", rep->run_id)) < 0)
+		return r;
 	r = fleet_fanout(targets->n, ctx->fleet.parallel, services_one, &job, &job.lock);
+	fleet_op_end(&job.op);
 	if (r < 0)
 		return r;
 	rep->ms = clock_mono_ms() - t0;

@@ -1,5 +1,6 @@
 /* Use case: long-running commands in tmux sessions on nodes (socket "chimera"), that outlive the connection. */
 #include "app/fleet/sessions.h"
+#include "app/fleet/lease.h"
 #include "core/ids.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -231,6 +232,7 @@ struct sessions_job {
 	const struct sessions_request *req;
 	struct sessions_report *rep;
 	const char *command_text;	/* valid UTF-8 for events */
+	struct fleet_op op;		/* start (kind "run") and kill (kind "sessions") lease their nodes */
 	pthread_mutex_t lock;
 };
 
@@ -316,14 +318,18 @@ static void sessions_one(size_t i, void *arg)
 		n->fail = req->prior[i];
 		r = n->fail.err ? n->fail.err : ERR_IO;
 	} else if ((r = fleet_connect(job->f, &n->target, &ex, &s, &n->fail)) == 0) {
-		switch (req->op) {
-		case SESSION_OP_START: r = start_one(job, n, ex, s); break;
-		case SESSION_OP_LIST: r = sessions_list(ex, s, n->name, &n->list, &n->fail); break;
-		case SESSION_OP_KILL: r = sessions_kill(ex, s, n->name, req->spec.name, &n->fail); break;
+		/* Start and kill change the node: under its lease (list reads only). */
+		if ((r = fleet_node_begin(&job->op, &n->target, n->name, NULL, ex, s, &n->fail)) == 0) {
+			switch (req->op) {
+			case SESSION_OP_START: r = start_one(job, n, ex, s); break;
+			case SESSION_OP_LIST: r = sessions_list(ex, s, n->name, &n->list, &n->fail); break;
+			case SESSION_OP_KILL: r = sessions_kill(ex, s, n->name, req->spec.name, &n->fail); break;
+			}
+			fleet_node_end(&job->op, &n->target, n->name, ex, s);
 		}
 		ex->ops->disconnect(s);
 	}
-	if (r == ERR_BUSY && req->op == SESSION_OP_START)
+	if (r == ERR_BUSY && req->op == SESSION_OP_START && !(n->fail.step && strcmp(n->fail.step, "lease") == 0))
 		n->outcome = SESSION_EXISTS;
 	else if (r == ERR_NOTFOUND && req->op == SESSION_OP_KILL && n->fail.step && strcmp(n->fail.step, "kill") == 0)
 		n->outcome = SESSION_MISSING;
@@ -380,8 +386,12 @@ int sessions_run(const struct fleet *f, const struct target_list *targets, const
 		rep->nodes[i].target = targets->items[i];
 		fleet_node_name(&targets->items[i], rep->nodes[i].name, sizeof(rep->nodes[i].name));
 	}
+	if (req->op != SESSION_OP_LIST &&
+	    (r = fleet_op_begin(&job.op, f, req->op == SESSION_OP_START ? "run" : "sessions", rep->id)) < 0)
+		goto out;
 	r = fleet_fanout(targets->n, f->parallel > 0 ? f->parallel : FLEET_PARALLEL_DEFAULT, sessions_one, &job,
 			 &job.lock);
+	fleet_op_end(&job.op);
 	rep->ms = clock_mono_ms() - t0;
 out:
 	buf_release(&text);

@@ -2,7 +2,7 @@
 #include "app/fleet/watch.h"
 #include "app/fleet/deadman.h"
 #include "app/fleet/health.h"
-#include "app/ledger/witness.h"
+#include "app/fleet/lease.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -17,7 +17,7 @@
 #include "util/banned.h"
 
 static const char *const state_names[] = { "unknown", "congruent", "drifted", "healed",
-					   "failed", "unreachable", "quarantined" };
+					   "failed", "unreachable", "quarantined", "held" };
 
 const char *watch_state_name(enum watch_state s)
 {
@@ -49,6 +49,7 @@ struct watch_job {
 	struct watch_cfg *cfgs;		/* one per configuration */
 	size_t ncfgs;
 	struct deploy_opts dopts;
+	struct fleet_op op;		/* the heals' node leases: one operation per watch run (its id), no waiting */
 	int verify;			/* this round verifies */
 	int64_t seen_seq;		/* ledger events up to here were looked at for releases */
 	pthread_mutex_t lock;
@@ -322,14 +323,20 @@ static void heal(struct watch_job *job, struct watch_node *w)
 
 	snprintf(drift, sizeof(drift), "%s", w->reason);
 	snprintf(dn.name, sizeof(dn.name), "%s", w->name);
+	if (fleet_node_begin(&job->op, &w->target, w->name, cfg->path, w->ex, w->s, &dn.fail) < 0) {
+		w->state = WATCH_HELD;	/* another operation acts on it: skipped this round, not healed */
+		add_reason(w->reason, dn.fail.message);
+		job_record(job, "watch.node.held", w->name, json_pack("{s:s, s:s}", "drift", drift, "error", dn.fail.message));
+		return;
+	}
 	r = deploy_plan_node(cfg->plan, &dn, w->ex, w->s);
+	fleet_node_end(&job->op, &w->target, w->name, w->ex, w->s);
 	if (r == 0 && (r = inspect(job, w)) == 0 && !w->reason[0]) {
 		w->state = WATCH_HEALED;
 		w->heals++;
 		w->heal_failures = 0;
 		snprintf(w->reason, sizeof(w->reason), "%s", drift);
 		job_record(job, "watch.node.healed", w->name, json_pack("{s:s, s:s}", "drift", drift, "path", cfg->path));
-		witness_write(job->ctx->fleet.ledger, w->ex, w->s, w->name);
 		return;
 	}
 	if (r < 0) {
@@ -460,7 +467,7 @@ static void node_round(size_t i, void *arg)
 		sessions_round(job, w);
 		return;
 	}
-	if (w->last != WATCH_DRIFTED && w->last != WATCH_FAILED)
+	if (w->last != WATCH_DRIFTED && w->last != WATCH_FAILED && w->last != WATCH_HELD)
 		job_record(job, "watch.node.drifted", w->name, json_pack("{s:s, s:s}", "drift", w->reason, "actual", w->actual));
 	if (!job->opts->heal || clock_mono_ms() < w->next_heal_ms) {
 		w->state = WATCH_DRIFTED;
@@ -556,6 +563,7 @@ static void count(struct watch_round *r, const struct watch_node *w)
 	case WATCH_FAILED: r->failed++; break;
 	case WATCH_UNREACHABLE: r->unreachable++; break;
 	case WATCH_QUARANTINED: r->quarantined++; break;
+	case WATCH_HELD: r->held++; break;
 	default: break;
 	}
 }
@@ -600,6 +608,8 @@ static json_t *round_doc(const struct watch_job *job, const struct watch_round *
 
 	if (p && job->ncfgs == 1)
 		json_object_set_new(p, "path", json_string(job->cfgs[0].path));
+	if (p)
+		json_object_set_new(p, "held", json_integer((json_int_t)rd->held));
 	return p;
 }
 
@@ -708,7 +718,7 @@ static int job_round(struct watch_job *job, struct watch_round *rd, volatile sig
 	if ((r = pool_run(job->n, job->ctx->fleet.parallel, node_round, job)) < 0)
 		return r;
 	rd->nodes = job->n;
-	rd->congruent = rd->drifted = rd->healed = rd->failed = rd->unreachable = rd->quarantined = 0;
+	rd->congruent = rd->drifted = rd->healed = rd->failed = rd->unreachable = rd->quarantined = rd->held = 0;
 	for (i = 0; i < job->n; i++) {
 		struct watch_node *w = &job->nodes[i];
 
@@ -746,8 +756,10 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 	}
 	if ((r = profile_path_check(opts->profile)) < 0)
 		goto out;
-	if ((r = job_setup(&job, targets, (names = json_array()))) < 0)
+	if ((r = job_setup(&job, targets, (names = json_array()))) < 0 ||
+	    (r = fleet_op_begin(&job.op, &ctx->fleet, "watch", job.id)) < 0)
 		goto out;
+	job.op.wait_ms = 0;
 	if ((r = job_build(&job, 1, 1)) < 0)
 		goto out;
 	/* Quarantines outlive a watch: fold them in from the ledger, in order; releases count from here on. */
@@ -773,6 +785,7 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 		   json_pack("{s:s, s:I}", "reason", why, "rounds", (json_int_t)last->round));
 	r = 0;
 out:
+	fleet_op_end(&job.op);
 	json_decref(names);
 	job_release(&job);
 	return r;

@@ -22,6 +22,7 @@ enum watch_state {
 	WATCH_FAILED,		/* drift seen, the heal failed */
 	WATCH_UNREACHABLE,
 	WATCH_QUARANTINED,	/* left alone until released */
+	WATCH_HELD,		/* drift seen, the node held by another operation: not healed this round */
 };
 
 const char *watch_state_name(enum watch_state s);
@@ -64,7 +65,7 @@ struct watch_node {
 
 struct watch_round {
 	uint64_t round;
-	size_t nodes, congruent, drifted, healed, failed, unreachable, quarantined;
+	size_t nodes, congruent, drifted, healed, failed, unreachable, quarantined, held;
 	int64_t ms;
 	long rss_kb;			/* the controller's resident memory after the round */
 };

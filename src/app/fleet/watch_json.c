@@ -28,6 +28,8 @@ char *watch_round_json(const struct watch_round *r, const struct watch_node *nod
 			(json_int_t)r->congruent, "drifted", (json_int_t)r->drifted, "healed", (json_int_t)r->healed,
 			"failed", (json_int_t)r->failed, "unreachable", (json_int_t)r->unreachable, "quarantined",
 			(json_int_t)r->quarantined, "rss_kb", (json_int_t)r->rss_kb, "problems", bad);
+	if (doc)
+		json_object_set_new(doc, "held", json_integer((json_int_t)r->held));
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	return text;

@@ -29,6 +29,9 @@ static void fold_edge(struct deployment_record *d, const struct ledger_event *ev
 		d->ok = (size_t)json_integer_value(json_object_get(p, "ok"));
 		d->failed = (size_t)json_integer_value(json_object_get(p, "failed"));
 		d->ms = json_integer_value(json_object_get(p, "ms"));
+	} else if (strcmp(ev->topic, "deploy.interrupted") == 0) {
+		free(d->result);
+		d->result = strdup("interrupted");
 	} else if (strcmp(ev->topic, "pipeline.complete") == 0) {
 		/* A pipeline's end says more than its deploy step: rejected before it, or rolled back after. */
 		const char *st = json_string_value(json_object_get(p, "state"));
@@ -46,7 +49,8 @@ static void fold_edge(struct deployment_record *d, const struct ledger_event *ev
 static int is_deploy_topic(const char *t)
 {
 	return strcmp(t, "deploy.initiated") == 0 || strcmp(t, "chimera.deploy.start") == 0 ||
-	       strcmp(t, "chimera.deploy.complete") == 0 || strcmp(t, "pipeline.complete") == 0;
+	       strcmp(t, "chimera.deploy.complete") == 0 || strcmp(t, "pipeline.complete") == 0 ||
+	       strcmp(t, "deploy.interrupted") == 0;
 }
 
 /* First pass: one entry per deploy.initiated, in ledger order. */
@@ -120,6 +124,9 @@ static int deployments_scan(struct ledger *l, struct deployments_report *out)
 		f.topic = "pipeline.complete";
 		if (r == 0)
 			r = ledger_scan(l, &f, list_update, out);
+		f.topic = "deploy.interrupted";
+		if (r == 0)
+			r = ledger_scan(l, &f, list_update, out);
 		qsort(out->items, out->n, sizeof(*out->items), time_cmp);
 	}
 	if (r < 0)
@@ -142,6 +149,30 @@ int deployments_list(struct ledger *l, long limit, struct deployments_report *ou
 	memmove(out->items, out->items + from, (out->n - from) * sizeof(*out->items));
 	out->n -= from;
 	return 0;
+}
+
+/* deploy.interrupted (payload P): each node it lists was left where its state says. */
+static void fold_interrupted(struct deployment_record *d, json_t *p, int64_t seq)
+{
+	json_t *v;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(p, "nodes"), i, v) {
+		const char *node = json_string_value(json_object_get(v, "node"));
+		const char *state = json_string_value(json_object_get(v, "state"));
+
+		for (k = 0; node && k < d->n; k++) {
+			struct deployment_outcome *n = &d->outcomes[k];
+
+			if (!n->node || strcmp(n->node, node) != 0 || strcmp(n->outcome, "pending") != 0)
+				continue;
+			free(n->outcome);
+			free(n->state);
+			n->outcome = strdup("interrupted");
+			n->state = dup_or_null(state);
+			n->seq = seq;
+		}
+	}
 }
 
 static int one_fold(const struct ledger_event *ev, void *arg)
@@ -169,9 +200,11 @@ static int one_fold(const struct ledger_event *ev, void *arg)
 				}
 				d->outcomes = m;
 				m[d->n] = (struct deployment_outcome){ dup_or_null(json_string_value(v)), strdup("pending"), NULL,
-								 NULL, ev->seq };
+								       NULL, NULL, ev->seq };
 				d->n++;
 			}
+		} else if (strcmp(ev->topic, "deploy.interrupted") == 0) {
+			fold_interrupted(d, p, ev->seq);
 		}
 	} else if (ev->node) {
 		for (i = 0; i < d->n; i++)
@@ -233,6 +266,7 @@ void deployment_record_release(struct deployment_record *d)
 		free(d->outcomes[i].outcome);
 		free(d->outcomes[i].step);
 		free(d->outcomes[i].error);
+		free(d->outcomes[i].state);
 	}
 	free(d->outcomes);
 	free(d->id);

@@ -9,7 +9,8 @@
 
 struct deployment_outcome {
 	char *node;
-	char *outcome;		/* "deployed", "failed" or "pending" */
+	char *outcome;		/* "deployed", "failed", "interrupted" or "pending" */
+	char *state;		/* interrupted: where it was left (new, old, other, none, unreachable), else NULL */
 	char *step;		/* the failed step, or NULL */
 	char *error;		/* or NULL */
 	int64_t seq;
@@ -20,7 +21,8 @@ struct deployment_record {
 	char time[CLOCK_UTC_LEN];	/* of deploy.initiated */
 	char *path;			/* NULL until built */
 	char *result;			/* "success", "partial", "failed", "build failed"; a pipeline's "rejected",
-					   "rolled back", "rollback failed"; NULL while unfinished */
+					   "rolled back", "rollback failed"; "interrupted" (its controller
+					   died: deploy.interrupted); NULL while unfinished */
 	int dry_run;
 	size_t nodes, ok, failed;
 	int64_t ms;

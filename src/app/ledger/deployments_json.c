@@ -36,9 +36,10 @@ char *deployment_record_json(const struct deployment_record *d)
 	for (i = 0; i < d->n; i++) {
 		const struct deployment_outcome *o = &d->outcomes[i];
 
-		json_array_append_new(nodes, json_pack("{s:o, s:s, s:o, s:o, s:I}", "node", str_or_null(o->node), "outcome",
-						       o->outcome, "step", str_or_null(o->step), "error",
-						       str_or_null(o->error), "seq", (json_int_t)o->seq));
+		json_array_append_new(nodes, json_pack("{s:o, s:s, s:o, s:o, s:o, s:I}", "node", str_or_null(o->node),
+						       "outcome", o->outcome, "state", str_or_null(o->state), "step",
+						       str_or_null(o->step), "error", str_or_null(o->error), "seq",
+						       (json_int_t)o->seq));
 	}
 	json_object_set_new(doc, "outcomes", nodes);
 	return json_render(doc);

@@ -1,5 +1,6 @@
 /* The ledger with its trust checks: the open-time head check, signed checkpoints and the sidecar. */
 #include "app/ledger/trusted.h"
+#include "ports/lease.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -400,6 +401,36 @@ static int trust_sealed(struct ledger *l, struct checkpoint *out, int *present)
 	return sidecar_read(tl(l), out, present);
 }
 
+/* Leases live in the back end's database: the decorator hands them through. */
+static int trusted_acquire(struct ledger *l, const char *node, const struct lease_holder *me, lease_alive_fn alive,
+			   void *alive_arg, enum lease_answer *answer, struct lease_holder *prev, char **moved)
+{
+	return lease_acquire(tl(l)->inner, node, me, alive, alive_arg, answer, prev, moved);
+}
+
+static int trusted_renew(struct ledger *l, const char *op, int64_t expires_ms, size_t *n)
+{
+	return lease_renew(tl(l)->inner, op, expires_ms, n);
+}
+
+static int trusted_release(struct ledger *l, const char *op, const char *node)
+{
+	return lease_release(tl(l)->inner, op, node);
+}
+
+static int trusted_list(struct ledger *l, const char *node,
+			int (*fn)(const char *node, const struct lease_holder *h, void *arg), void *arg)
+{
+	return lease_list(tl(l)->inner, node, fn, arg);
+}
+
+static const struct ledger_lease_ops trusted_lease_ops = {
+	.acquire = trusted_acquire,
+	.renew = trusted_renew,
+	.release = trusted_release,
+	.list = trusted_list,
+};
+
 static const struct ledger_ops trusted_ops = {
 	.name = "trusted",
 	.append = trusted_append,
@@ -435,6 +466,7 @@ int trusted_ledger_open(struct ledger *inner, struct signer *signer, const char 
 	t->base.ops = &trusted_ops;
 	t->base.read = &trusted_read_ops;
 	t->base.trust = &trusted_trust_ops;
+	t->base.lease = inner->lease ? &trusted_lease_ops : NULL;
 	t->inner = inner;
 	t->signer = signer;
 	snprintf(t->sidecar, sizeof(t->sidecar), "%s", sidecar);
