@@ -9,6 +9,12 @@ secs() { echo "$1 $2" | awk -v f="${SECS_FMT:-%.2f}" '{ printf f, ($2 - $1) / 1e
 ratio() { echo "$1 $2" | awk -v f="${RATIO_FMT:-%.2f}" '{ if ($2 > 0) printf f, $1 / $2; else print "inf" }'; }
 # median X...: the middle value (the lower middle for an even count)
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# baseline_env BIN: for the BASELINE build, "env CHIMERA_LEDGER=sqlite:$STATE/baseline.db": it
+# keeps a ledger of its own, so that builds whose ledger schemas differ can share a run (a
+# build older than the --ledger option ignores it and uses chimera.db); nothing for others.
+baseline_env() {
+	if [ -n "${BASELINE:-}" ] && [ "$1" = "$BASELINE" ]; then echo "env CHIMERA_LEDGER=sqlite:$STATE/baseline.db"; fi
+}
 die() {
 	echo "$BENCH: $*" >&2
 	exit 1

@@ -120,7 +120,8 @@ congruent() {
 timed_status() {
 	OUT="$d/status-$2.out" ERR="$d/status-$2.err"
 	t0=$(now)
-	measured "$1" --state-dir "$STATE" status -t @lab --expect "$base"
+	# shellcheck disable=SC2046 # the words of baseline_env
+	measured $(baseline_env "$1") "$1" --state-dir "$STATE" status -t @lab --expect "$base"
 	t1=$(now)
 	[ "$rc" -eq 0 ] || die "$2 status exited $rc: $(tail -n 3 "$OUT")"
 	tail -n 1 "$OUT" | grep -q "^$n nodes: $n congruent" || die "$2 status: $(tail -n 1 "$OUT")"
@@ -133,7 +134,8 @@ timed_deploy() {
 	fresh=$(build "$2-$RUN-$n")
 	OUT="$d/deploy-$2.out" ERR="$d/deploy-$2.err"
 	t0=$(now)
-	measured "$1" --state-dir "$STATE" deploy -t @lab --expect "$fresh" --parallel $PAR ${3:+"$3"}
+	# shellcheck disable=SC2046 # the words of baseline_env
+	measured $(baseline_env "$1") "$1" --state-dir "$STATE" deploy -t @lab --expect "$fresh" --parallel $PAR ${3:+"$3"}
 	t1=$(now)
 	[ "$rc" -eq 0 ] || die "$2 deploy exited $rc: $(tail -n 3 "$OUT")"
 	took=$(secs "$t0" "$t1")

@@ -97,7 +97,8 @@ build() {
 run_watch() {
 	OUT="$d/watch-$2.out" ERR="$d/watch-$2.err"
 	t0=$(now)
-	measured "$1" --state-dir "$STATE" watch -t @lab --expect "$path" \
+	# shellcheck disable=SC2046 # the words of baseline_env
+	measured $(baseline_env "$1") "$1" --state-dir "$STATE" watch -t @lab --expect "$path" \
 		--rounds "$ROUNDS" --interval 0 --json
 	t1=$(now)
 	[ "$rc" -eq 0 ] || die "$2 watch exited $rc: $(tail -n 3 "$OUT") $(tail -n 3 "$ERR")"
