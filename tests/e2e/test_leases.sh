@@ -106,9 +106,10 @@ for i in $(seq 20 29); do
 done
 check "no heal of a node before the deploy let it go ($early)" [ "$early" -eq 0 ]
 
-# (c) kill -9 a 50-node deploy at about 30%, then the same deploy again.
+# (c) kill -9 a 50-node deploy at about 30%, with magic rollback (its dead-man switches armed
+# on the nodes it reached), then the same deploy again.
 expect_exit 0 "every node back on v1" ch deploy -t @lab --expect "$V1" --no-magic-rollback
-"$CHIMERA" --state-dir "$STATE" deploy -t @lab --expect "$V2" --no-magic-rollback --parallel 10 \
+"$CHIMERA" --state-dir "$STATE" deploy -t @lab --expect "$V2" --confirm-timeout 10 --parallel 10 \
 	--activate "$SLOW" >"$W/k1.out" 2>&1 &
 PK=$!
 sleep 6
@@ -116,7 +117,8 @@ kill -9 $PK
 wait $PK 2>/dev/null
 K1=$(sqlite3 "$STATE/chimera.db" "SELECT deployment FROM events WHERE topic = 'deploy.initiated' ORDER BY seq DESC LIMIT 1")
 check "the killed run left leases behind" [ "$(sqlite3 "$STATE/chimera.db" "SELECT count(*) FROM leases WHERE op = '$K1'")" -gt 0 ]
-expect_exit 0 "the same deploy again deploys all 50" ch deploy --json -t @lab --expect "$V2" --no-magic-rollback
+expect_exit 0 "the same deploy again deploys all 50" ch deploy --json -t @lab --expect "$V2" --confirm-timeout 10
+T_AGAIN=$(date +%s)
 expect_exit 0 "events: lease.takeover" ch events --json --topic lease.takeover
 check "the take-over names the dead run and its pid" \
 	[ "$(printf '%s\n' "$OUT" | jq -r --arg k "$K1" 'select(.deployment == $k) | "\(.payload.pid) \(.payload.reason)"' | head -1)" = "$PK holder gone" ]
@@ -131,6 +133,17 @@ check "every interrupted node has the state read from it (new or old)" \
 	[ "$(jq -r '[.outcomes[] | select(.outcome == "interrupted") | .state] | map(select(. == "new" or . == "old")) | length' "$W/k1.json")" -eq "$INT1" ]
 expect_exit 0 "the list says interrupted" ch deployments
 check "deployments lists $K1 as interrupted" contains "$(printf '%s\n' "$OUT" | grep "$K1")" interrupted
+# The killed run's switches were settled by the second: past their deadline, no node went back.
+left=$((T_AGAIN + 20 - $(date +%s)))
+[ "$left" -gt 0 ] && sleep "$left"
+bad=0
+for i in $(seq 0 49); do [ "$(profile_of "$i")" = "$V2" ] || bad=$((bad + 1)); done
+check "confirm-timeout + 10 s after the second deploy, all 50 nodes still on v2 ($bad not)" [ "$bad" -eq 0 ]
+expect_exit 0 "events: node.rollback.complete" ch events --json --topic node.rollback.complete
+check "no node rolled itself back" [ "$(printf '%s\n' "$OUT" | jq -s '[.[] | select(.payload.by == "node")] | length')" -eq 0 ]
+expect_exit 0 "events: node.deadman.settled" ch events --json --topic node.deadman.settled
+check "the second run settled the killed run's switches" \
+	[ "$(printf '%s\n' "$OUT" | jq -s --arg k "$K1" '[.[] | select(.payload.armed_by == $k)] | length')" -gt 0 ]
 
 # A third run killed the same way, then --resume finishes exactly what it left.
 "$CHIMERA" --state-dir "$STATE" deploy -t @lab --expect "$V3" --no-magic-rollback --parallel 10 \
