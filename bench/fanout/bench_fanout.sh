@@ -15,8 +15,8 @@
 #        STATUS_RUNS (default 3) how many cold status rounds each side gets (medians compared);
 #        DEPLOY_RUNS (default 1) how many deploy rounds each side gets (medians compared);
 #        BASELINE=PATH another chimera binary (an earlier build) measured in the same rounds
-#        on the same nodes, just before CHIMERA: its figures and the ratio CHIMERA/BASELINE
-#        of each measure are printed.
+#        on the same nodes, beside CHIMERA (first in odd rounds, second in even ones): its
+#        figures and the ratio CHIMERA/BASELINE of each measure are printed.
 set -eu
 CHIMERA=${1:-build/chimera}
 [ $# -gt 0 ] && shift
@@ -142,6 +142,14 @@ timed_deploy() {
 	congruent "$fresh" "$n" "$2-deploy-$n"
 }
 
+# baseline_deploys: BASELINE's two deploys of a round, their times kept.
+baseline_deploys() {
+	timed_deploy "$BASELINE" "baseline-$i" --no-magic-rollback
+	dp_bl_all="$dp_bl_all $took"
+	timed_deploy "$BASELINE" "baseline-magic-$i"
+	mg_bl_all="$mg_bl_all $took"
+}
+
 ROWS=""
 FIGS=""
 for n in $N_LIST; do
@@ -158,13 +166,18 @@ for n in $N_LIST; do
 	i=0
 	while [ "$i" -lt "$STATUS_RUNS" ]; do
 		i=$((i + 1))
-		# 1a. chimera status, one new SSH session per node (BASELINE's first).
-		if [ -n "$BASELINE" ]; then
+		# 1a. chimera status, one new SSH session per node (BASELINE's beside it: first in
+		# odd rounds, second in even ones).
+		if [ -n "$BASELINE" ] && [ $((i % 2)) -eq 1 ]; then
 			timed_status "$BASELINE" baseline
 			st_bl_all="$st_bl_all $took"
 		fi
 		timed_status "$CHIMERA" chimera
 		st_ch_all="$st_ch_all $took"
+		if [ -n "$BASELINE" ] && [ $((i % 2)) -eq 0 ]; then
+			timed_status "$BASELINE" baseline
+			st_bl_all="$st_bl_all $took"
+		fi
 
 		# 1b. pdsh over OpenSSH with the lab's keys, known_hosts and config.
 		t0=$(now)
@@ -185,23 +198,20 @@ for n in $N_LIST; do
 	# 2. DEPLOY_RUNS rounds, each with fresh closures built now (one per deploy): chimera
 	# doing what the script does (copy, switch, activate; no magic rollback, which colmena
 	# does not have), chimera with its defaults (magic rollback confirms every node over a
-	# second, new connection), BASELINE's two deploys first when there is one, then the
+	# second, new connection), BASELINE's two deploys beside them when there is one (first
+	# in odd rounds, second in even ones), then the
 	# colmena-style script, $SCRIPT_PAR nodes at a time.
 	dp_ch_all="" dp_mg_all="" dp_sc_all="" dp_bl_all="" mg_bl_all="" dp_rss=0
 	i=0
 	while [ "$i" -lt "$DEPLOY_RUNS" ]; do
 		i=$((i + 1))
-		if [ -n "$BASELINE" ]; then
-			timed_deploy "$BASELINE" "baseline-$i" --no-magic-rollback
-			dp_bl_all="$dp_bl_all $took"
-			timed_deploy "$BASELINE" "baseline-magic-$i"
-			mg_bl_all="$mg_bl_all $took"
-		fi
+		[ -n "$BASELINE" ] && [ $((i % 2)) -eq 1 ] && baseline_deploys
 		timed_deploy "$CHIMERA" "chimera-$i" --no-magic-rollback
 		dp_ch_all="$dp_ch_all $took"
 		[ "$rss" -gt "$dp_rss" ] && dp_rss=$rss
 		timed_deploy "$CHIMERA" "magic-$i"
 		dp_mg_all="$dp_mg_all $took"
+		[ -n "$BASELINE" ] && [ $((i % 2)) -eq 0 ] && baseline_deploys
 
 		fresh_sc=$(build "script-$i-$RUN-$n")
 		t0=$(now)

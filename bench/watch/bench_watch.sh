@@ -15,8 +15,9 @@
 #        ROUNDS (default 50, at least 2) how many watch rounds;
 #        PDSH_RUNS (default 3) how many cold pdsh rounds (median compared);
 #        WATCH_RUNS (default 1) how many watch runs (the median warm round is compared);
-#        BASELINE=PATH another chimera binary (an earlier build) whose watch runs before each
-#        of CHIMERA's on the same nodes: its figures and the ratio CHIMERA/BASELINE are printed.
+#        BASELINE=PATH another chimera binary (an earlier build) whose watch runs beside each
+#        of CHIMERA's on the same nodes (first in odd runs, second in even ones): its
+#        figures and the ratio CHIMERA/BASELINE are printed.
 set -eu
 CHIMERA=${1:-build/chimera}
 [ $# -gt 0 ] && shift
@@ -130,6 +131,12 @@ run_watch() {
 	peak_json=$(awk 'NR == 1 || $5 > m { m = $5 } END { print m }' "$d/rounds-$2")
 }
 
+# baseline_watch: BASELINE's watch (run_watch), its warm and cold rounds kept.
+baseline_watch() {
+	run_watch "$BASELINE" baseline
+	bl_warm_all="$bl_warm_all $warm" bl_cold_all="$bl_cold_all $cold"
+}
+
 mb() { echo "$1" | awk '{ printf "%.1f", $1 / 1024 }'; }
 ROWS=""
 FIGS=""
@@ -141,18 +148,20 @@ for n in $N_LIST; do
 	ch deploy -t @lab --expect "$path" --no-magic-rollback >"$d/deploy.out" 2>"$d/deploy.err" ||
 		die "deploy of $path failed: $(tail -n 3 "$d/deploy.out") $(tail -n 3 "$d/deploy.err")"
 
-	# 1. chimera watch, WATCH_RUNS times; with BASELINE, its watch before each, on the same nodes.
+	# 1. chimera watch, WATCH_RUNS times; with BASELINE, its watch beside each on the same
+	# nodes, first in odd runs and second in even ones, so that neither side always follows.
 	warm_all="" bl_warm_all="" bl_cold_all=""
 	i=0
 	while [ "$i" -lt "$WATCH_RUNS" ]; do
 		i=$((i + 1))
-		if [ -n "$BASELINE" ]; then
-			run_watch "$BASELINE" baseline
-			bl_warm_all="$bl_warm_all $warm" bl_cold_all="$bl_cold_all $cold"
-		fi
+		[ -n "$BASELINE" ] && [ $((i % 2)) -eq 1 ] && baseline_watch
 		run_watch "$CHIMERA" chimera
 		warm_all="$warm_all $warm"
+		c_total=$watch_total c_rss=$watch_rss c_cold=$cold c_rss2=$rss2 c_rssR=$rssR c_growth=$growth c_peak=$peak_json
+		[ -n "$BASELINE" ] && [ $((i % 2)) -eq 0 ] && baseline_watch
 	done
+	# chimera's figures of its last run, whatever ran after it
+	watch_total=$c_total watch_rss=$c_rss cold=$c_cold rss2=$c_rss2 rssR=$c_rssR growth=$c_growth peak_json=$c_peak
 	# shellcheck disable=SC2086 # one word per run
 	warm=$(median $warm_all)
 
