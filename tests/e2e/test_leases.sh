@@ -53,10 +53,14 @@ PA=$!
 PB=$!
 wait $PA; EA=$?
 wait $PB; EB=$?
-check "both deploys exit 3 (some nodes held) ($EA, $EB)" [ "$EA" -eq 3 -a "$EB" -eq 3 ]
 IDA=$(jq -r .deployment "$W/a.json"); IDB=$(jq -r .deployment "$W/b.json")
 DA=$(jq '[.nodes[] | select(.outcome == "deployed")] | length' "$W/a.json")
 DB=$(jq '[.nodes[] | select(.outcome == "deployed")] | length' "$W/b.json")
+# Which run wins which nodes is a race (a slow build may lose them all): each exits 3 when it
+# got some and met held ones, 1 when every node was held, 0 when it met none held.
+exit_for() { if [ "$1" -eq 20 ]; then echo 0; elif [ "$1" -eq 0 ]; then echo 1; else echo 3; fi; }
+check "each deploy's exit says what it got ($EA for $DA of 20, $EB for $DB of 20)" \
+	[ "$EA" -eq "$(exit_for "$DA")" -a "$EB" -eq "$(exit_for "$DB")" ]
 check "every node deployed by exactly one of them ($DA + $DB = 20)" [ $((DA + DB)) -eq 20 ]
 check "A's failures: held by B, at step lease, naming B's id, pid and host" \
 	[ "$(jq -r --arg b "$IDB" '[.nodes[] | select(.outcome == "failed") | select(.failed_step == "lease" and (.error | test("is held by deployment " + $b + " \\(pid [0-9]+ on .+ since [0-9:]+\\)")))] | length' "$W/a.json")" -eq $((20 - DA)) ]
