@@ -23,13 +23,19 @@ profile_of() { on "$1" 'readlink -f /nix/var/nix/profiles/system'; }
 switches() { on "$1" 'ls /nix/var/chimera/deadman 2>/dev/null; ls -d /tmp/chimera-confirm.* 2>/dev/null' | wc -l; }
 all_switches() { echo $(( $(switches 0) + $(switches 1) + $(switches 2) )); }
 last_deployment() { ch events --json --topic deploy.initiated | tail -1 | jq -r .deployment; }
-# Start a deploy in the background with a slow activation, and kill -9 it after $1 seconds.
+# Switches armed on any node (started: their pid written), seen from the host: a lab node's
+# /nix is a directory of ours.
+armed() { ls "$STATE"/lab/nodes/node-*/nix/var/chimera/deadman/*/pid 2>/dev/null | wc -l; }
+# Start a deploy in the background with a slow activation, and kill -9 it once $1 switches
+# are armed (the nodes are then activating: the activation sleeps 5 s). Waiting for the
+# switches, not a fixed time, keeps this true on a slow build (the sanitizers').
 deploy_killed() {
-	after=$1; shift
+	want=$1; shift
 	"$CHIMERA" --state-dir "$STATE" deploy "$@" --activate 'sleep 5; "$1"/bin/activate' \
 		>"$W/killed.out" 2>&1 &
 	KILLED=$!
-	sleep "$after"
+	n=0
+	until [ "$(armed)" -ge "$want" ] || [ $n -ge 600 ]; do sleep 0.1; n=$((n + 1)); done
 	kill -9 "$KILLED"
 	wait "$KILLED" 2>/dev/null
 	KILLED=
@@ -44,8 +50,10 @@ expect_exit 0 "lab up 3" ch lab up 3 --base $LAB_BASE
 expect_exit 0 "v1 everywhere" ch deploy -t @lab --expect "$V1" --confirm-timeout 10
 
 # Finding 1: a deploy of v2 killed while its nodes activate leaves three switches armed.
-deploy_killed 4 -t @lab --expect "$V2" --confirm-timeout 10
+deploy_killed 3 -t @lab --expect "$V2" --confirm-timeout 30
 FIRST=$(last_deployment)
+# When the last of them is due (the nodes share this machine's clock).
+DUE=$(cat "$STATE"/lab/nodes/node-*/nix/var/chimera/deadman/*/info | sed -n 's/^deadline //p' | sort -n | tail -1)
 check "the killed deploy switched every node to v2" \
 	[ "$(profile_of 0) $(profile_of 1) $(profile_of 2)" = "$V2 $V2 $V2" ]
 check "and left a switch armed on each, under /nix/var/chimera/deadman ($(all_switches))" [ "$(all_switches)" = 3 ]
@@ -64,8 +72,9 @@ check "the second deploy confirmed the first one's three switches" \
 check "each settled before the node's copy" \
 	[ "$(ch events --json --deployment "$SECOND" --node "$(N 0)" | jq -r .topic | head -1)" = node.deadman.settled ]
 
-sleep 20	# confirm-timeout + 10
-check "every node is still on v2 after the old switches were due" \
+left=$((DUE + 5 - $(date +%s)))
+[ "$left" -gt 0 ] && sleep "$left"
+check "every node is still on v2 5 s after the old switches were due" \
 	[ "$(profile_of 0) $(profile_of 1) $(profile_of 2)" = "$V2 $V2 $V2" ]
 expect_exit 0 "status: all congruent with v2" ch status -t @lab --expect "$V2"
 expect_exit 0 "events: no rollback by a node" ch events --json --topic node.rollback.complete
@@ -73,7 +82,7 @@ check "none at all" [ -z "$OUT" ]
 
 # A switch that does not protect what the next operation wants is disarmed: a killed v3
 # deploy, then v1 deployed over it.
-deploy_killed 3 -t "$(N 2)" --expect "$V3" --confirm-timeout 30
+deploy_killed 1 -t "$(N 2)" --expect "$V3" --confirm-timeout 30
 THIRD=$(last_deployment)
 check "node 2 is on v3 with a switch armed" [ "$(profile_of 2) $(switches 2)" = "$V3 1" ]
 expect_exit 0 "deploy v1 to node 2" ch deploy -t "$(N 2)" --expect "$V1" --confirm-timeout 10
@@ -85,7 +94,7 @@ check "and its directory removed" [ "$(switches 2)" = 0 ]
 check "node 2 on v1" [ "$(profile_of 2)" = "$V1" ]
 
 # Nobody left: a killed deploy's switches fire. The next contact records it, once.
-deploy_killed 3 -t "$(N 0),$(N 1)" --expect "$V3" --confirm-timeout 5
+deploy_killed 2 -t "$(N 0),$(N 1)" --expect "$V3" --confirm-timeout 5
 FIFTH=$(last_deployment)
 n=0
 until [ "$(on 0 'cat /nix/var/chimera/deadman/*/result' 2>/dev/null)$(on 1 'cat /nix/var/chimera/deadman/*/result' 2>/dev/null)" = rolled-backrolled-back ] || [ $n -ge 60 ]; do
