@@ -485,14 +485,45 @@ out:
 	return r;
 }
 
+/*
+ * Run SQL (one or two text parameters: A, and B when not NULL) under the lock, read its
+ * rows, and visit them with FN after the lock is let go (WHAT names the query in errors).
+ */
+static int query_visit(struct ledger_sqlite *ls, const char *sql, const char *a, const char *b, const char *what,
+		       ledger_event_fn fn, void *arg)
+{
+	struct rows rows = { .text = BUF_INIT(0) };
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	pthread_mutex_lock(&ls->lock);
+	if (sqlite3_prepare_v2(ls->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "cannot query %s", what);
+		r = db_error(ls, ERR_IO, msg);
+	} else {
+		if (a)
+			sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+		if (b)
+			sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+		r = rows_read(ls, st, &rows);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&ls->lock);
+	if (r == 0)
+		r = rows_visit(&rows, fn, arg);
+	rows_release(&rows);
+	return r;
+}
+
+#define EVENT_COLUMNS "seq, time, topic, deployment, node, payload, prev_hash, hash"
+
 static int sqlite_latest(struct ledger *l, const char *topic, const char *node, ledger_event_fn fn, void *arg)
 {
 	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
-	struct rows rows = { .text = BUF_INIT(0) };
-	sqlite3_stmt *st = NULL;
 	const char *sql;
 	size_t tn = topic ? strlen(topic) : 0;
-	int r = 0;
 
 	if (tn == 0 || (tn >= 2 && strcmp(topic + tn - 2, ".*") == 0))
 		return err_set(ERR_INVALID, "latest needs one exact topic, not '%s'", topic ? topic : "");
@@ -504,56 +535,22 @@ static int sqlite_latest(struct ledger *l, const char *topic, const char *node, 
 			   : "SELECT e.seq, e.time, e.topic, e.deployment, e.node, e.payload, e.prev_hash, e.hash"
 			     " FROM latest p JOIN events e ON e.seq = p.seq WHERE p.topic = ?1 ORDER BY e.seq";
 	else
-		sql = node ? "SELECT seq, time, topic, deployment, node, payload, prev_hash, hash FROM events"
+		sql = node ? "SELECT " EVENT_COLUMNS " FROM events"
 			     " WHERE seq = (SELECT MAX(seq) FROM events WHERE topic = ?1 AND node = ?2)"
-			   : "SELECT seq, time, topic, deployment, node, payload, prev_hash, hash FROM events"
+			   : "SELECT " EVENT_COLUMNS " FROM events"
 			     " WHERE seq IN (SELECT MAX(seq) FROM events WHERE topic = ?1 AND node IS NOT NULL"
 			     " GROUP BY node) ORDER BY seq";
 	/* One event per node at most: read them all, then visit them without the lock. */
-	pthread_mutex_lock(&ls->lock);
-	if (sqlite3_prepare_v2(ls->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		r = db_error(ls, ERR_IO, "cannot query the latest events");
-	} else {
-		sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-		if (node)
-			sqlite3_bind_text(st, 2, node, -1, SQLITE_STATIC);
-		r = rows_read(ls, st, &rows);
-	}
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&ls->lock);
-	if (r == 0)
-		r = rows_visit(&rows, fn, arg);
-	rows_release(&rows);
-	return r;
+	return query_visit(ls, sql, topic, node, "the latest events", fn, arg);
 }
 
 /* The newest event, of TOPIC when not NULL: the primary key's (or the topic index's) last entry. */
 static int sqlite_last(struct ledger *l, const char *topic, ledger_event_fn fn, void *arg)
 {
-	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
-	struct rows rows = { .text = BUF_INIT(0) };
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	pthread_mutex_lock(&ls->lock);
-	if (sqlite3_prepare_v2(ls->db,
-			       topic ? "SELECT seq, time, topic, deployment, node, payload, prev_hash, hash FROM events"
-				       " WHERE topic = ?1 ORDER BY seq DESC LIMIT 1"
-				     : "SELECT seq, time, topic, deployment, node, payload, prev_hash, hash FROM events"
-				       " ORDER BY seq DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK) {
-		r = db_error(ls, ERR_IO, "cannot query the last event");
-	} else {
-		if (topic)
-			sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-		r = rows_read(ls, st, &rows);
-	}
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&ls->lock);
-	if (r == 0)
-		r = rows_visit(&rows, fn, arg);
-	rows_release(&rows);
-	return r;
+	return query_visit((struct ledger_sqlite *)l,
+			   topic ? "SELECT " EVENT_COLUMNS " FROM events WHERE topic = ?1 ORDER BY seq DESC LIMIT 1"
+				 : "SELECT " EVENT_COLUMNS " FROM events ORDER BY seq DESC LIMIT 1",
+			   topic, NULL, "the last event", fn, arg);
 }
 
 static int sqlite_integrity(struct ledger *l)
