@@ -86,3 +86,49 @@ bench_lab() {
 	[ "$(wc -l <"$d/hosts")" -eq "$1" ] || die "lab targets lists $(wc -l <"$d/hosts") nodes, not $1"
 	cfg="$STATE/lab/ssh_config"
 }
+
+# bench_closure NAME: $STATE/fresh.nix, a closure of three paths named NAME-TAG: a top
+# derivation whose bin/activate writes TAG to /nix/var/chimera-NAME/activated, and two
+# dependencies, for build.
+bench_closure() {
+	sed "s/@NAME@/$1/g" >"$STATE/fresh.nix" <<'EOF'
+{ tag }:
+let
+  dep = n: derivation {
+    name = "@NAME@-dep${n}-${tag}";
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    args = [ "-c" "/bin/mkdir -p $out && echo '@NAME@ ${tag} dependency ${n}' > $out/data" ];
+  };
+in
+derivation {
+  name = "@NAME@-${tag}";
+  system = builtins.currentSystem;
+  builder = "/bin/sh";
+  a = dep "1";
+  b = dep "2";
+  inherit tag;
+  args = [ "-c" ''
+    /bin/mkdir -p $out/bin
+    /bin/ln -s $a $out/a
+    /bin/ln -s $b $out/b
+    {
+      echo '#!/bin/sh'
+      echo 'set -e'
+      echo '/bin/mkdir -p /nix/var/chimera-@NAME@'
+      echo 'echo '"$tag"' > /nix/var/chimera-@NAME@/activated'
+    } > $out/bin/activate
+    /bin/chmod +x $out/bin/activate
+  '' ];
+}
+EOF
+}
+# build TAG: $STATE/fresh.nix (bench_closure's, or the bench's own, of CLOSURE_PATHS paths:
+# 3 by default) built for TAG, its path printed. Tags with $RUN in them are new to the store.
+RUN="$(date +%s%N)-$$"
+build() {
+	p=$(nix-build --no-out-link "$STATE/fresh.nix" --argstr tag "$1" 2>"$STATE/build-$1.log") ||
+		die "nix-build of tag $1 failed: $(tail -n 5 "$STATE/build-$1.log")"
+	[ "$(nix-store -qR "$p" | wc -l)" -eq "${CLOSURE_PATHS:-3}" ] || die "closure of $p is not ${CLOSURE_PATHS:-3} paths"
+	echo "$p"
+}

@@ -54,48 +54,8 @@ for c in pdsh nix-copy-closure nix-build nix-env ssh xargs; do
 done
 pdsh -L 2>/dev/null | grep -q '^Module: rcmd/ssh' || die "pdsh has no ssh rcmd module (Debian's pdsh has it)"
 
-
 bench_fresh_state
-
-# A closure of three paths: a top derivation (with bin/activate) and two dependencies.
-cat >"$STATE/fresh.nix" <<'EOF'
-{ tag }:
-let
-  dep = n: derivation {
-    name = "fanout-dep${n}-${tag}";
-    system = builtins.currentSystem;
-    builder = "/bin/sh";
-    args = [ "-c" "/bin/mkdir -p $out && echo 'fanout ${tag} dependency ${n}' > $out/data" ];
-  };
-in
-derivation {
-  name = "fanout-${tag}";
-  system = builtins.currentSystem;
-  builder = "/bin/sh";
-  a = dep "1";
-  b = dep "2";
-  inherit tag;
-  args = [ "-c" ''
-    /bin/mkdir -p $out/bin
-    /bin/ln -s $a $out/a
-    /bin/ln -s $b $out/b
-    {
-      echo '#!/bin/sh'
-      echo 'set -e'
-      echo '/bin/mkdir -p /nix/var/chimera-fanout'
-      echo 'echo '"$tag"' > /nix/var/chimera-fanout/activated'
-    } > $out/bin/activate
-    /bin/chmod +x $out/bin/activate
-  '' ];
-}
-EOF
-RUN="$(date +%s%N)-$$"
-build() {
-	p=$(nix-build --no-out-link "$STATE/fresh.nix" --argstr tag "$1" 2>"$STATE/build-$1.log") ||
-		die "nix-build of tag $1 failed: $(tail -n 5 "$STATE/build-$1.log")"
-	[ "$(nix-store -qR "$p" | wc -l)" -eq 3 ] || die "closure of $p is not 3 paths"
-	echo "$p"
-}
+bench_closure fanout
 
 # What colmena does per node by default (10 nodes at once): copy the closure, then set the
 # profile and activate, the way chimera's --activate auto does for a closure with bin/activate.

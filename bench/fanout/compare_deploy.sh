@@ -30,38 +30,7 @@ case "$MODE" in plain) OPT=--no-magic-rollback ;; magic) OPT="" ;; *) die "MODE 
 [ -x "$BASELINE" ] || die "no baseline binary at $BASELINE"
 
 bench_fresh_state
-cat >"$STATE/fresh.nix" <<'EOF'
-{ tag }:
-let
-  dep = n: derivation {
-    name = "compare-dep${n}-${tag}";
-    system = builtins.currentSystem;
-    builder = "/bin/sh";
-    args = [ "-c" "/bin/mkdir -p $out && echo 'compare ${tag} dependency ${n}' > $out/data" ];
-  };
-in
-derivation {
-  name = "compare-${tag}";
-  system = builtins.currentSystem;
-  builder = "/bin/sh";
-  a = dep "1";
-  b = dep "2";
-  inherit tag;
-  args = [ "-c" ''
-    /bin/mkdir -p $out/bin
-    /bin/ln -s $a $out/a
-    /bin/ln -s $b $out/b
-    { echo '#!/bin/sh'; echo '/bin/mkdir -p /nix/var/chimera-compare'; echo 'echo '"$tag"' > /nix/var/chimera-compare/activated'; } > $out/bin/activate
-    /bin/chmod +x $out/bin/activate
-  '' ];
-}
-EOF
-RUN="$(date +%s%N)-$$"
-build() {
-	p=$(nix-build --no-out-link "$STATE/fresh.nix" --argstr tag "$1" 2>"$STATE/build-$1.log") ||
-		die "nix-build of tag $1 failed: $(tail -n 5 "$STATE/build-$1.log")"
-	echo "$p"
-}
+bench_closure compare
 
 # one BIN LABEL: BIN deploys a fresh closure to every node, checked after; sets took.
 one() {

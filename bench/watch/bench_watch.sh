@@ -59,7 +59,6 @@ pdsh -L 2>/dev/null | grep -q '^Module: rcmd/ssh' || die "pdsh has no ssh rcmd m
 "$CHIMERA" watch --help >/dev/null 2>&1 || die "$CHIMERA has no watch command"
 if [ -n "$GNU_TIME" ]; then RSS_SRC="GNU time %M"; else RSS_SRC="VmHWM"; fi
 
-
 bench_fresh_state
 
 # A closure of two paths: a top derivation and one dependency; no activation script.
@@ -85,13 +84,7 @@ derivation {
   '' ];
 }
 EOF
-RUN="$(date +%s%N)-$$"
-build() {
-	p=$(nix-build --no-out-link "$STATE/fresh.nix" --argstr tag "$1" 2>"$STATE/build-$1.log") ||
-		die "nix-build of tag $1 failed: $(tail -n 5 "$STATE/build-$1.log")"
-	[ "$(nix-store -qR "$p" | wc -l)" -eq 2 ] || die "closure of $p is not 2 paths"
-	echo "$p"
-}
+CLOSURE_PATHS=2
 
 # run_watch BIN LABEL: BIN's watch, ROUNDS rounds back to back, one JSON object a line per
 # round; sets watch_total, watch_rss, cold, warm, rss2, rssR, growth and peak_json.
