@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/buf.h"
@@ -43,6 +44,22 @@ static inline void assert_contains(const char *msg, const char *want)
 {
 	if (strstr(msg, want) == NULL)
 		fail_msg("message \"%s\" does not contain \"%s\"", msg, want);
+}
+
+/*
+ * A fresh directory for one test's files, DIR (LEN bytes): NAME-XXXXXX made by mkdtemp
+ * under $CHIMERA_TEST_TMP, else /var/tmp. Returns 0, or -1 when it could not be made.
+ */
+static inline int scratch_make(char *dir, size_t len, const char *name)
+{
+	const char *base = getenv("CHIMERA_TEST_TMP");
+
+	if (!base)
+		base = "/var/tmp";
+	fs_mkdir_p(base, 0755);
+	if ((size_t)snprintf(dir, len, "%s/%s-XXXXXX", base, name) >= len)
+		return -1;
+	return mkdtemp(dir) ? 0 : -1;
 }
 
 /* Appends tests/fixtures/REL (found from where this header is) to OUT; a missing file fails the test. */

@@ -17,31 +17,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char scratch[4096];
+static char scratch_dir[4000], scratch[4096];
 
 static int setup(void **state)
 {
-	const char *base = getenv("CHIMERA_TEST_TMP");
-	char tmpl[4096];
-
 	(void)state;
-	if (!base)
-		base = "/var/tmp";
-	fs_mkdir_p(base, 0755);
-	snprintf(tmpl, sizeof(tmpl), "%s/lease-XXXXXX", base);
-	assert_non_null(mkdtemp(tmpl));
-	snprintf(scratch, sizeof(scratch), "%s/chimera.db", tmpl);
+	if (scratch_make(scratch_dir, sizeof(scratch_dir), "lease") < 0)
+		return -1;
+	snprintf(scratch, sizeof(scratch), "%s/chimera.db", scratch_dir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char dir[4096];
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s", scratch);
-	*strrchr(dir, '/') = '\0';
-	fs_rm_rf(dir);
+	fs_rm_rf(scratch_dir);
 	return 0;
 }
 

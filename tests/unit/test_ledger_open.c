@@ -11,14 +11,8 @@ static char dir[4096];
 
 static int setup(void **state)
 {
-	const char *base = getenv("CHIMERA_TEST_TMP");
-
 	(void)state;
-	if (!base)
-		base = "/var/tmp";
-	fs_mkdir_p(base, 0755);
-	snprintf(dir, sizeof(dir), "%s/ledger-open-XXXXXX", base);
-	return mkdtemp(dir) ? 0 : -1;
+	return scratch_make(dir, sizeof(dir), "ledger-open");
 }
 
 static int teardown(void **state)

@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "check.h"
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,31 +16,21 @@
 #include "util/err.h"
 #include "util/fs.h"
 
-static char scratch[4096];
+static char scratch_dir[4000], scratch[4096];
 
 static int setup(void **state)
 {
-	const char *base = getenv("CHIMERA_TEST_TMP");
-	char tmpl[4096];
-
 	(void)state;
-	if (!base)
-		base = "/var/tmp";
-	fs_mkdir_p(base, 0755);
-	snprintf(tmpl, sizeof(tmpl), "%s/projection-XXXXXX", base);
-	assert_non_null(mkdtemp(tmpl));
-	snprintf(scratch, sizeof(scratch), "%s/chimera.db", tmpl);
+	if (scratch_make(scratch_dir, sizeof(scratch_dir), "projection") < 0)
+		return -1;
+	snprintf(scratch, sizeof(scratch), "%s/chimera.db", scratch_dir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char dir[4096];
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s", scratch);
-	*strrchr(dir, '/') = '\0';
-	fs_rm_rf(dir);
+	fs_rm_rf(scratch_dir);
 	return 0;
 }
 

@@ -19,14 +19,8 @@ static char dir[4096], db[4200], sidecar[4300];
 
 static int setup(void **state)
 {
-	const char *base = getenv("CHIMERA_TEST_TMP");
-
 	(void)state;
-	if (!base)
-		base = "/var/tmp";
-	fs_mkdir_p(base, 0755);
-	snprintf(dir, sizeof(dir), "%s/trust-XXXXXX", base);
-	if (!mkdtemp(dir))
+	if (scratch_make(dir, sizeof(dir), "trust") < 0)
 		return -1;
 	snprintf(db, sizeof(db), "%s/chimera.db", dir);
 	snprintf(sidecar, sizeof(sidecar), "%s/chimera.db.checkpoint", dir);

@@ -15,6 +15,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "check.h"
 #include "util/proc.h"
 
 #include <signal.h>
@@ -29,14 +30,11 @@ static char url[4096], scratch_dir[4096];
 
 static int setup(void **state)
 {
-	const char *base = getenv("CHIMERA_TEST_TMP");
+	char name[64];
 
 	(void)state;
-	if (!base)
-		base = "/var/tmp";
-	fs_mkdir_p(base, 0755);
-	snprintf(scratch_dir, sizeof(scratch_dir), "%s/lease-%s-XXXXXX", base, backend->scheme);
-	if (!mkdtemp(scratch_dir))
+	snprintf(name, sizeof(name), "lease-%s", backend->scheme);
+	if (scratch_make(scratch_dir, sizeof(scratch_dir), name) < 0)
 		return -1;
 	return backend->scratch_url(scratch_dir, url, sizeof(url)) < 0 ? -1 : 0;
 }

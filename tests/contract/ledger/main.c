@@ -2,6 +2,7 @@
 #include "contract.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,14 +26,11 @@ const struct contract_hooks *contract_hooks_find(const char *scheme)
 
 int contract_setup(void **state)
 {
-	const char *base = getenv("CHIMERA_TEST_TMP");
+	char name[64];
 
 	(void)state;
-	if (!base)
-		base = "/var/tmp";
-	fs_mkdir_p(base, 0755);
-	snprintf(scratch_dir, sizeof(scratch_dir), "%s/contract-%s-XXXXXX", base, contract_backend->scheme);
-	if (!mkdtemp(scratch_dir))
+	snprintf(name, sizeof(name), "contract-%s", contract_backend->scheme);
+	if (scratch_make(scratch_dir, sizeof(scratch_dir), name) < 0)
 		return -1;
 	return contract_backend->scratch_url(scratch_dir, contract_url, sizeof(contract_url)) < 0 ? -1 : 0;
 }
