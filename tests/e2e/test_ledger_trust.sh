@@ -3,7 +3,7 @@
 # chimera's back, with sqlite3 and the triggers dropped: the tail deleted, rows rewritten
 # with the chain recomputed, a page overwritten with random bytes, the checkpoint file
 # removed. Each is named by `ledger verify` in its own words, and appends are refused
-# (ledger append, exec). Then the fleet as witness: an older copy of chimera.db restored
+# (ledger append, exec, an operation on nodes). Then the fleet as witness: an older copy of chimera.db restored
 # after further deploys is locally consistent, but `verify --witnesses` names the nodes that
 # witnessed a later head.
 . "$E2E_DIR/lib.sh"
@@ -30,6 +30,9 @@ refused() {
 	check "$1: saying why and what to do" contains "$ERR" "refusing to append"
 	check "$1: ... naming the $2" contains "$ERR" "$2"
 	expect_exit 1 "$1: exec is refused" cs "$1" exec -t local -- true
+	# Every operation that changes nodes asks before it starts (fleet_op_begin), not only deploy.
+	expect_exit 1 "$1: sessions kill is refused before it acts" cs "$1" sessions kill -t local chimera-trust-none
+	check "$1: ... saying why" contains "$ERR" "refusing to append"
 	check "$1: nothing was appended" [ "$(head_seq "$W/$1")" = "$before" ]
 }
 
@@ -118,7 +121,9 @@ check "node 0 is named" contains "$(printf "%s\n" "$OUT" | grep "$(N 0)")" "unac
 check "node 1 is named" contains "$(printf "%s\n" "$OUT" | grep "$(N 1)")" "unaccounted"
 check "beyond the ledger's head" contains "$OUT" "beyond the ledger's head"
 check "node 2 has no witness, listed as such" contains "$(printf "%s\n" "$OUT" | grep "$(N 2)")" "absent"
-ch ledger verify --witnesses -t @lab --json > "$W/witnesses.json"
+expect_exit 1 "verify --witnesses --json fails the same way" ch ledger verify --witnesses -t @lab --json
+printf '%s\n' "$OUT" >"$W/witnesses.json"
+printf '%s\n' "$ERR" >"$W/witnesses.err"
 check "--json: 2 unaccounted, 1 absent" [ "$(jq -c '[.unaccounted, .absent, .ok]' "$W/witnesses.json")" = '[2,1,false]' ]
 expect_exit 2 "--witnesses without targets is a usage error" ch ledger verify --witnesses
 check "naming the form" contains "$ERR" "-t TARGETS"

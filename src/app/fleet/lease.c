@@ -56,8 +56,12 @@ static void *heartbeat_main(void *arg)
 int fleet_op_begin(struct fleet_op *op, const struct fleet *f, const char *kind, const char *id)
 {
 	pthread_condattr_t ca;
+	int r;
 
 	memset(op, 0, sizeof(*op));
+	/* A ledger that would refuse the operation's events refuses the operation (ports/ledger.h). */
+	if (f->ledger && (r = ledger_writable(f->ledger)) < 0)
+		return r;
 	op->fleet = f;
 	op->ledger = f->ledger;
 	op->on = f->ledger && f->ledger->lease;
@@ -225,7 +229,7 @@ int fleet_node_after_lease(struct fleet_op *op, const struct target *t, const ch
 	 * Switches armed by earlier operations, before anything else: confirmed when they
 	 * protect PATH (the path this operation wants), else disarmed; fired ones recorded.
 	 */
-	if (!ex || !s)
+	if (!ex || !s || op->own_settle)
 		return 0;
 	return deadman_settle(op->fleet, ex, s, node, op->me.op, path, NULL, fail);
 }
@@ -235,6 +239,6 @@ void fleet_node_before_release(struct fleet_op *op, const struct target *t, cons
 {
 	(void)t;
 	/* The node keeps the ledger's signed head: the fleet witnesses the ledger (app/ledger/witness.h). */
-	if (ex && s)
+	if (ex && s && !op->own_settle)
 		witness_write(op->ledger, ex, s, node);
 }

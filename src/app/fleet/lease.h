@@ -20,6 +20,8 @@ struct fleet_op {
 	const struct fleet *fleet;
 	struct ledger *ledger;
 	bool on;			/* the ledger keeps leases: they are taken; else begin and end do nothing */
+	bool own_settle;		/* the operation's own node command settles dead-man switches and leaves
+					 * the witness (the deploy's: app/fleet/deploy_conv.c); set after begin */
 	struct lease_holder me;		/* this operation: its id, kind, and this process */
 	long wait_ms;			/* how long a held node is waited for */
 	pthread_mutex_t lock;		/* one acquire (with any take-over it makes) at a time */
@@ -37,7 +39,9 @@ struct fleet_op {
  * Open OP, an operation of KIND ("deploy", "rollback", "watch", "secrets", "run",
  * "sessions", "services") with the id ID (a deployment id: core/ids.h), on F's ledger,
  * waiting F->lock_wait_s for held nodes. Starts the heartbeat (LEASE_HEARTBEAT_MS, expiry
- * LEASE_TTL_MS) when the ledger keeps leases. Returns 0 or an error. Close with fleet_op_end.
+ * LEASE_TTL_MS) when the ledger keeps leases. Returns 0, or an error: ERR_CORRUPT when the
+ * ledger fails its head check (ledger_writable), so that no operation changes a node it
+ * could not record. Close with fleet_op_end (harmless after a failed begin).
  */
 int fleet_op_begin(struct fleet_op *op, const struct fleet *f, const char *kind, const char *id);
 
@@ -69,7 +73,8 @@ void fleet_node_end(struct fleet_op *op, const struct target *t, const char *nod
  * dead-man switches are settled (deadman_settle, with PATH; an error fills FAIL, the lease
  * is given back and the node left alone); right before it is released, the node is given
  * the ledger's signed head (witness_write). Both need the open session: without one (EX or
- * S NULL) they do nothing.
+ * S NULL) they do nothing; nor for an operation whose own node command does both
+ * (OP->own_settle).
  */
 int fleet_node_after_lease(struct fleet_op *op, const struct target *t, const char *node, const char *path,
 			   struct executor *ex, struct exec_session *s, struct fleet_failure *fail);
