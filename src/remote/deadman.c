@@ -73,6 +73,14 @@ int remote_deadman_fired(struct buf *cmd)
 	return 0;
 }
 
+int remote_deadman_any(struct buf *cmd)
+{
+	if (buf_adds(cmd, "for k in " REMOTE_DEADMAN_DIR "/*/info; do if [ -e \"$k\" ]; then echo " REMOTE_DEADMAN_ANY
+			  "; break; fi; done\n") < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
 /* "for d in DIRS; do " with each of the N DIRS quoted. */
 static int add_for_dirs(struct buf *cmd, char *const *dirs, size_t n)
 {

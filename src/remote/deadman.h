@@ -40,6 +40,14 @@ int remote_deadman_list(struct buf *cmd);
  * "deadman-fired DIR" per switch that has fired; nothing (status 0) when none has.
  */
 int remote_deadman_fired(struct buf *cmd);
+/* What remote_deadman_any's text prints when a switch is there. */
+#define REMOTE_DEADMAN_ANY "chimera-deadman"
+/*
+ * For a command that goes on to change the node: one glob, builtins only, a line
+ * REMOTE_DEADMAN_ANY when at least one switch (with its info) is there, else nothing.
+ * The controller then settles them (remote_deadman_list, _claim) before it goes on.
+ */
+int remote_deadman_any(struct buf *cmd);
 /*
  * Claim each of the N DIRS for the controller, so that it never fires: its process group
  * killed and the directory removed ("claimed DIR"), or "busy DIR" when the switch had

@@ -1,6 +1,7 @@
 /* The shell commands chimera runs on nodes for Nix profiles; every value is validated by the caller and quoted here. */
 #include "remote/nix.h"
 #include "remote/deadman.h"
+#include "remote/witness.h"
 #include "core/profile.h"
 #include "util/err.h"
 #include "util/shell.h"
@@ -236,10 +237,11 @@ int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size
 			return err_set(ERR_NOMEM, "out of memory");
 	} else {
 		/* check, then wait for the controller's word: "COPY MODE GEN", or EOF to stop. */
-		if (remote_check_paths(cmd, profile, paths, n, list) < 0 ||
+		if (remote_check_paths(cmd, profile, paths, n, list) < 0 || remote_deadman_any(cmd) < 0 ||
 		    buf_adds(cmd, "echo chimera-ready\n"
-				  "read -r c m g || exit 0\n"
-				  "if [ \"$c\" = copy ]; then nix-store --import >/dev/null || exit;"
+				  "read -r c m g || exit 0\n") < 0 ||
+		    remote_witness_take(cmd) < 0 ||
+		    buf_adds(cmd, "if [ \"$c\" = copy ]; then nix-store --import >/dev/null || exit;"
 				  /* Still absent: on disk no more, yet registered, so the import passed it by. */
 				  " set -f; s=; for q in $M; do [ -e \"$q\" ] || s=\"$s $q\"; done; set +f;"
 				  " if [ -n \"$s\" ]; then echo \"chimera-stale$s\"; exit 75; fi;"

@@ -54,9 +54,12 @@ int remote_activate(struct buf *cmd, const char *path, const char *mode);
 /*
  * A node's whole deploy of PATH to PROFILE as one command, each step's end marked by a line
  * on stdout, so a node costs one channel (one sshd session process, one shell):
- *   check     remote_check_paths for the N closure PATHS (or LIST), then "chimera-ready". It
- *             then reads one line from stdin: EOF ends the command there with status 0 (a
- *             dry run, or nothing to do); else "copy MODE GEN" or "- MODE GEN".
+ *   check     remote_check_paths for the N closure PATHS (or LIST), REMOTE_DEADMAN_ANY's
+ *             line when a dead-man switch is there (remote_deadman_any), then
+ *             "chimera-ready". It then reads one line from stdin: EOF ends the command there
+ *             with status 0 (a dry run, a switch to settle first, or nothing to do); else
+ *             "copy MODE GEN" or "- MODE GEN", then the witness to keep, up to a line
+ *             WITNESS_END (remote_witness_take: none when WITNESS_END comes first).
  *   copy      with "copy": `nix-store --import` of the rest of stdin, then "chimera-copied";
  *             a path still absent after it (gone from the disk but registered, which the
  *             import passes by) makes it print "chimera-stale P..." and exit 75.

@@ -17,6 +17,19 @@
  */
 int remote_witness_write(struct buf *cmd, const char *text);
 
+/* The line that ends a witness sent on stdin (remote_witness_take). */
+#define WITNESS_END "chimera-witness-end"
+/* What remote_witness_take's text prints when the file could not be written. */
+#define WITNESS_FAILED "chimera-witness-failed"
+
+/*
+ * Append to CMD the shell text that reads a witness from stdin, line by line up to a line
+ * WITNESS_END (builtins only: the bytes after it stay unread), and, when it was not empty,
+ * writes it as remote_witness_write does; prints WITNESS_FAILED if that failed, and goes on.
+ * What a command that is already talking to the controller uses (the deploy's).
+ */
+int remote_witness_take(struct buf *cmd);
+
 /* Append the shell text that prints WITNESS_PATH, or WITNESS_NONE when there is none. */
 int remote_witness_read(struct buf *cmd);
 

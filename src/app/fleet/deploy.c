@@ -382,6 +382,9 @@ int deploy_run(const struct deploy_ctx *ctx, const struct target_list *targets, 
 				    (json_int_t)rep->build_ms, "nodes", (int)rep->n, "dry_run", opts->dry_run));
 	if (!opts->dry_run && (r = fleet_op_begin(&job.op, &ctx->fleet, "deploy", rep->id)) < 0)
 		goto out;
+	/* Each node's deploy command settles and leaves the witness (deploy_conv.c), unless a
+	 * hook acts on the node before it: then the lease's seams settle first. */
+	job.op.own_settle = !opts->before;
 	r = pool_run(rep->n, ctx->fleet.parallel, deploy_one, &job);
 	fleet_op_end(&job.op);
 	if (r < 0)

@@ -1,7 +1,11 @@
 /* One node's deploy command as it runs: its step markers read as they come, the check answered on stdin. */
 #include "app/fleet/deploy_internal.h"
+#include "app/ledger/witness.h"
+#include "remote/deadman.h"
+#include "remote/witness.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +30,51 @@ static unsigned conv_mark(struct conv *c, enum deploy_step done, enum deploy_ste
 	return EXEC_WATCH_RESTART;
 }
 
+/*
+ * The check's output (the LEN bytes at OUT) into CHECK without remote_deadman_any's line;
+ * *ANY says whether it was there.
+ */
+static int take_check(const char *out, size_t len, struct buf *check, int *any)
+{
+	static const char mark[] = REMOTE_DEADMAN_ANY "\n";
+	const size_t mlen = sizeof(mark) - 1;
+	size_t i;
+
+	*any = 0;
+	for (i = 0; i + mlen <= len; i++)
+		if ((i == 0 || out[i - 1] == '\n') && memcmp(out + i, mark, mlen) == 0) {
+			*any = 1;
+			return buf_add(check, out, i) < 0 || buf_add(check, out + i + mlen, len - i - mlen) < 0
+				       ? err_set(ERR_NOMEM, "out of memory")
+				       : 0;
+		}
+	return buf_add(check, out, len) < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
+}
+
+/*
+ * The ledger's signed head, for the node to keep (the fleet witnesses the ledger:
+ * app/ledger/witness.h), then WITNESS_END; only WITNESS_END when the ledger signs none.
+ */
+static int add_witness(struct conv *c)
+{
+	struct ledger *l = c->job->ctx->fleet.ledger;
+	struct buf text = BUF_INIT(0);
+
+	if (l && l->trust) {
+		if (witness_text(l, &text) == 0) {
+			if (text.len && text.data[text.len - 1] != '\n' && buf_addc(&text, '\n') < 0)
+				buf_reset(&text);
+			if (buf_add(&c->head, text.data, text.len) < 0)
+				return err_set(ERR_NOMEM, "out of memory");
+		} else {
+			log_kv(LOG_WARN, "ledger", "cannot leave the witness", "node", c->n->name, "error", err_msg(),
+			       (const char *)NULL);
+		}
+	}
+	buf_release(&text);
+	return buf_adds(&c->head, WITNESS_END "\n") < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
+}
+
 /* The check is done (its output is the first LEN bytes of OUT): answer it. */
 static unsigned conv_ready(struct conv *c, const char *out, size_t len)
 {
@@ -35,12 +84,10 @@ static unsigned conv_ready(struct conv *c, const char *out, size_t len)
 	const char *mode;
 	char gen[16] = "-";
 	size_t i;
-	int r;
+	int any, r;
 
 	c->ready = 1;
-	if (buf_add(&check, out, len) < 0)
-		r = err_set(ERR_NOMEM, "out of memory");
-	else
+	if ((r = take_check(out, len, &check, &any)) == 0)
 		r = fleet_parse_probe(n->profile, &check, &c->gens, &c->missing, &c->nmissing);
 	buf_release(&check);
 	conv_mark(c, STEP_CHECK, STEP_CHECK);
@@ -56,6 +103,12 @@ static unsigned conv_ready(struct conv *c, const char *out, size_t len)
 		n->copy_paths = c->nmissing;
 		for (i = 0; i < c->nmissing; i++)
 			n->copy_bytes += deploy_job_nar_size(c->job, c->missing[i]);
+		c->stop = 1;
+		return EXEC_WATCH_RELEASE;
+	}
+	/* Switches left by earlier operations come first: stop here, settle them, start again. */
+	if (any && !c->settled) {
+		c->settle = 1;
 		c->stop = 1;
 		return EXEC_WATCH_RELEASE;
 	}
@@ -77,9 +130,16 @@ static unsigned conv_ready(struct conv *c, const char *out, size_t len)
 		n->step_ms[STEP_COPY] = 0;
 		deploy_job_enter(c->job, n, STEP_SWITCH);
 	}
-	c->in.head_len =
-		(size_t)snprintf(c->head, sizeof(c->head), "%s %s %s\n", c->nmissing ? "copy" : "-", mode, gen);
-	c->in.head = c->head;
+	buf_reset(&c->head);
+	if (buf_printf(&c->head, "%s %s %s\n", c->nmissing ? "copy" : "-", mode, gen) < 0 ||
+	    (r = add_witness(c)) < 0) {
+		fleet_fail(&n->fail, c->copying ? "copy" : "switch", ERR_NOMEM);
+		c->stop = 1;
+		c->err = ERR_NOMEM;
+		return EXEC_WATCH_RELEASE;
+	}
+	c->in.head_len = c->head.len;
+	c->in.head = c->head.data;
 	return EXEC_WATCH_RELEASE | EXEC_WATCH_RESTART;
 }
 
@@ -103,6 +163,9 @@ static unsigned conv_watch(const struct exec_result *res, void *arg)
 #define IS(lit) (len == sizeof(lit) - 1 && memcmp(line, lit, len) == 0)
 		if (!c->ready && !c->switched && IS("chimera-ready"))
 			flags |= conv_ready(c, data, (size_t)(line - data));
+		else if (c->ready && IS(WITNESS_FAILED))
+			log_kv(LOG_WARN, "ledger", "cannot leave the witness", "node", c->n->name, "error",
+			       "writing " WITNESS_PATH " failed on the node", (const char *)NULL);
 		else if (c->copying && !c->copied && IS("chimera-copied"))
 			c->copied = 1, flags |= conv_mark(c, STEP_COPY, STEP_SWITCH);
 		else if (!c->switched && IS("chimera-switched"))
@@ -156,13 +219,15 @@ void deploy_conv_reset(struct conv *c)
 	fleet_free_paths(c->missing, c->nmissing);
 	gen_list_release(&c->gens);
 	gen_list_init(&c->gens);
-	*c = (struct conv){ .job = c->job, .n = c->n, .in = { .fd = -1, .sent = conv_sent, .arg = c }, .gens = c->gens };
+	buf_reset(&c->head);
+	*c = (struct conv){ .job = c->job, .n = c->n, .in = { .fd = -1, .sent = conv_sent, .arg = c }, .gens = c->gens,
+			    .head = c->head };
 	memset(&c->n->fail, 0, sizeof(c->n->fail));
 }
 
 void deploy_conv_init(struct conv *c, struct deploy_job *job, struct deploy_node *n)
 {
-	*c = (struct conv){ .job = job, .n = n, .in = { .fd = -1, .sent = conv_sent, .arg = c } };
+	*c = (struct conv){ .job = job, .n = n, .in = { .fd = -1, .sent = conv_sent, .arg = c }, .head = BUF_INIT(0) };
 	gen_list_init(&c->gens);
 }
 
@@ -170,4 +235,5 @@ void deploy_conv_release(struct conv *c)
 {
 	fleet_free_paths(c->missing, c->nmissing);
 	gen_list_release(&c->gens);
+	buf_release(&c->head);
 }

@@ -80,11 +80,13 @@ struct conv {
 	struct deploy_job *job;
 	struct deploy_node *n;
 	struct exec_input in;
-	char head[32];		/* the answer line: "copy MODE GEN" or "- MODE GEN" */
+	struct buf head;	/* the answer: "copy MODE GEN" or "- MODE GEN", the witness, WITNESS_END */
 	size_t scanned;		/* bytes of stdout already taken as lines */
 	int64_t t;		/* when the current step began */
 	int ready, copying, copied, switched, activated, confirmed;
-	int stop;		/* the controller stopped after check (dry run, or an error in FAIL) */
+	int stop;		/* the controller stopped after check (dry run, a switch to settle, or an error in FAIL) */
+	int settle;		/* it stopped for dead-man switches on the node: settle them, then again */
+	int settled;		/* they were settled: go on whatever the check says of switches */
 	int err;		/* that error, 0 for a dry run */
 	struct gen_list gens;
 	char **missing;

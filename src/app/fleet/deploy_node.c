@@ -1,4 +1,5 @@
 /* One node's steps after connect: check and copy, switch, activate, confirm, health; put back when they fail. */
+#include "app/fleet/deadman.h"
 #include "app/fleet/deploy_internal.h"
 #include "app/fleet/health.h"
 #include "util/clock.h"
@@ -169,6 +170,15 @@ static int node_check_copy(struct node_run *nr)
 		return r;
 	command = own ? nr->cmd.data : job->deploy_cmd.data;
 	r = deploy_converse(c, nr->ex, nr->s, command, 1, &nr->res);
+	if (r == 0 && c->settle) {
+		/* Switches armed by earlier operations, before anything else (app/fleet/deadman.h). */
+		if ((r = deadman_settle(&job->ctx->fleet, nr->ex, nr->s, n->name, job->rep->id, job->rep->path, NULL,
+					&n->fail)) < 0)
+			return r;
+		deploy_conv_reset(c);
+		c->settled = 1;
+		r = deploy_converse(c, nr->ex, nr->s, command, 1, &nr->res);
+	}
 	if (r < 0 && n->step == STEP_COPY && n->fail.err == 0 && nr->res.status == REMOTE_STALE_STATUS) {
 		/* Paths gone from the disk but registered: unregister them, then the whole command again. */
 		n->copy_paths += c->nmissing;

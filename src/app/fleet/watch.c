@@ -760,6 +760,7 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 	    (r = fleet_op_begin(&job.op, &ctx->fleet, "watch", job.id)) < 0)
 		goto out;
 	job.op.wait_ms = 0;
+	job.op.own_settle = !job.dopts.before;	/* heals are deploys: as in deploy_run */
 	if ((r = job_build(&job, 1, 1)) < 0)
 		goto out;
 	/* Quarantines outlive a watch: fold them in from the ledger, in order; releases count from here on. */
