@@ -24,8 +24,13 @@ int remote_witness_write(struct buf *cmd, const char *text)
 
 int remote_witness_take(struct buf *cmd)
 {
-	/* The newline inside the quotes keeps each line's end; IFS= keeps its spaces. */
-	return buf_adds(cmd, "w=; while IFS= read -r l && [ \"$l\" != " WITNESS_END " ]; do w=\"$w$l\n\"; done;"
+	/*
+	 * The newline inside the quotes keeps each line's end; IFS= keeps its spaces. Input
+	 * that ends before WITNESS_END (the controller gone) ends the command: nothing written,
+	 * nothing changed.
+	 */
+	return buf_adds(cmd, "w=; e=; while IFS= read -r l; do if [ \"$l\" = " WITNESS_END " ]; then e=1; break; fi;"
+			     " w=\"$w$l\n\"; done; [ -n \"$e\" ] || exit 0;"
 			     " if [ -n \"$w\" ]; then " WRITE_W " || echo " WITNESS_FAILED "; fi\n");
 }
 

@@ -26,6 +26,7 @@ int remote_witness_write(struct buf *cmd, const char *text);
  * Append to CMD the shell text that reads a witness from stdin, line by line up to a line
  * WITNESS_END (builtins only: the bytes after it stay unread), and, when it was not empty,
  * writes it as remote_witness_write does; prints WITNESS_FAILED if that failed, and goes on.
+ * Input that ends before WITNESS_END ends the command with status 0, having written nothing.
  * What a command that is already talking to the controller uses (the deploy's).
  */
 int remote_witness_take(struct buf *cmd);

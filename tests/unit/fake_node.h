@@ -13,6 +13,7 @@
 #include "core/profile.h"
 #include "core/storepath.h"
 #include "ports/executor.h"
+#include "remote/witness.h"
 
 #define FAKE_STORE_MAX 32
 #define FAKE_GENS_MAX 16
@@ -46,6 +47,8 @@ struct fake_node {
 	int imports;		/* nix-store --import runs */
 	int switches;		/* profile changes: new generations and --switch-generation */
 	int activations;	/* activations run (not "none") */
+	int witnesses;		/* witnesses taken from a deploy's answer (remote_witness_take), empty ones too */
+	char witness[512];	/* the last non-empty one */
 	int unknown;		/* commands the fake could not answer: a test asserts 0 */
 	char last_unknown[160];
 	pthread_mutex_t lock;
@@ -376,6 +379,18 @@ static inline int fake_deploy_check(struct fake_node *n, const char *cmd, const 
 	snprintf(head, sizeof(head), "%.*s", (int)in->head_len, in->head);
 	if (sscanf(head, "%15s %7s %15s", what, mode, gen) != 3 || mode_len < 8)
 		return fake_unknown(n, head, res, "an answer line the fake does not know"), 1;
+	/* After the answer line, the witness up to its end line (remote_witness_take). */
+	{
+		const char *w = memchr(in->head, '\n', in->head_len), *end;
+		const char *stop = in->head + in->head_len;
+		static const char mark[] = "\n" WITNESS_END "\n";
+
+		if (!w || !(end = memmem(w, (size_t)(stop - w), mark, sizeof(mark) - 1)) || end + sizeof(mark) - 1 != stop)
+			return fake_unknown(n, head, res, "an answer without the witness's end line"), 1;
+		n->witnesses++;
+		if (end > w)
+			snprintf(n->witness, sizeof(n->witness), "%.*s", (int)(end - w), w + 1);
+	}
 	if (strcmp(what, "copy") != 0)
 		return 0;
 	if (fake_import(n, in, res))

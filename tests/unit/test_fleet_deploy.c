@@ -128,6 +128,9 @@ static void test_partial(void **state)
 	assert_string_equal(web1->system, P_NEW);
 	assert_true(fake_node_has(web1, P_APP) && fake_node_has(web1, P_ETC));
 	assert_int_equal(web1->imports, 1);
+	/* The answer carried the witness's end line (this ledger signs nothing: an empty witness). */
+	assert_int_equal(web1->witnesses, 1);
+	assert_string_equal(web1->witness, "");
 
 	n = &rep.nodes[1];
 	assert_int_equal(n->outcome, OUTCOME_FAILED);
@@ -137,7 +140,7 @@ static void test_partial(void **state)
 	assert_int_equal(n->step_ms[STEP_CHECK], -1);
 	assert_int_equal(web2->connects, 1);
 	assert_int_equal(web2->current, 1);
-	assert_int_equal(web2->switches + web2->imports + web2->activations, 0);
+	assert_int_equal(web2->switches + web2->imports + web2->activations + web2->witnesses, 0);
 
 	/* The failed activation: the profile went to 2 and came back to 1, which was activated again. */
 	n = &rep.nodes[2];
@@ -193,7 +196,7 @@ static void test_dry_run(void **state)
 		assert_int_equal(n->current, 1);
 		assert_int_equal(n->ngens, 1);
 		assert_string_equal(n->system, P_OLD);
-		assert_int_equal(n->imports + n->switches + n->activations, 0);
+		assert_int_equal(n->imports + n->switches + n->activations + n->witnesses, 0);
 		assert_false(fake_node_has(n, P_NEW));
 	}
 	assert_events(&ff->fl, "", "deploy.initiated,chimera.deploy.start,chimera.deploy.complete");

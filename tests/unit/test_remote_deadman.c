@@ -7,10 +7,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "remote/deadman.h"
 #include "remote/nix.h"
+#include "remote/witness.h"
 #include "util/err.h"
 
 #define OP "01J9ZK3M4N5P6Q7R8S9T0V1W2X"
@@ -47,8 +49,9 @@ static void test_arm_text(void **state)
 	assert_contains(cmd.data, "for k in /nix/var/chimera/deadman/*/info; do if [ -e \"$k\" ]; then"
 				  " echo chimera-deadman; break; fi; done\necho chimera-ready\n");
 	/* ...and after the controller's word takes the witness, up to its end line, before any import. */
-	assert_contains(cmd.data, "read -r c m g || exit 0\nw=; while IFS= read -r l && [ \"$l\" != chimera-witness-end ];"
-				  " do w=\"$w$l\n\"; done; if [ -n \"$w\" ]; then ( umask 022;");
+	assert_contains(cmd.data, "read -r c m g || exit 0\nw=; e=; while IFS= read -r l; do if [ \"$l\" = chimera-witness-end ];"
+				  " then e=1; break; fi; w=\"$w$l\n\"; done; [ -n \"$e\" ] || exit 0;"
+				  " if [ -n \"$w\" ]; then ( umask 022;");
 	assert_true(strstr(cmd.data, "chimera-witness-end") < strstr(cmd.data, "nix-store --import"));
 	buf_reset(&cmd);
 	assert_int_equal(remote_deploy(&cmd, "/p/system", paths, 1, NULL, PATH_V2, "auto", 5, NULL, NULL, 0), ERR_INVALID);
@@ -187,6 +190,67 @@ static void test_parse_rejects(void **state)
 	assert_string_equal(err_msg(), "dead-man listing line 2 'what': not a line of a dead-man switch");
 }
 
+/*
+ * remote_witness_take run by /bin/sh (WITNESS_DIR moved into a scratch directory): it keeps
+ * the lines up to WITNESS_END and leaves what follows for the rest of the command (the
+ * export, in a deploy); input that ends before WITNESS_END writes nothing and stops.
+ */
+static void run_take(const char *dir, const char *input, struct buf *out)
+{
+	struct buf text = BUF_INIT(0), script = BUF_INIT(0);
+	char path[4200], cmd[4400];
+	const char *p, *hit;
+	FILE *f;
+
+	assert_int_equal(remote_witness_take(&text), 0);
+	for (p = text.data; (hit = strstr(p, WITNESS_DIR)); p = hit + strlen(WITNESS_DIR)) {
+		buf_add(&script, p, (size_t)(hit - p));
+		buf_adds(&script, dir);
+	}
+	buf_adds(&script, p);
+	buf_adds(&script, "echo after; cat\n");
+	snprintf(path, sizeof(path), "%s/take.sh", dir);
+	assert_int_equal(fs_write_file(path, script.data, script.len, 0644), 0);
+	snprintf(cmd, sizeof(cmd), "printf '%s' | /bin/sh %s", input, path);
+	assert_non_null(f = popen(cmd, "r"));
+	buf_reset(out);
+	while (!feof(f)) {
+		char chunk[256];
+		size_t n = fread(chunk, 1, sizeof(chunk), f);
+
+		buf_add(out, chunk, n);
+	}
+	assert_int_equal(pclose(f), 0);
+	buf_release(&text);
+	buf_release(&script);
+}
+
+static void test_witness_take_runs(void **state)
+{
+	struct buf out = BUF_INIT(0), file = BUF_INIT(0);
+	char dir[4000], path[4100];
+
+	(void)state;
+	assert_int_equal(scratch_make(dir, sizeof(dir), "witness-take"), 0);
+	snprintf(path, sizeof(path), "%s/witness", dir);
+	run_take(dir, "chimera-checkpoint v1\\nseq  7\\n" WITNESS_END "\\nEXPORT", &out);
+	assert_string_equal(out.data, "after\nEXPORT");
+	assert_int_equal(fs_read_file(path, &file), 0);
+	assert_string_equal(file.data, "chimera-checkpoint v1\nseq  7\n");
+	/* Only the end line: nothing written, the rest goes on. */
+	unlink(path);
+	run_take(dir, WITNESS_END "\\nEXPORT", &out);
+	assert_string_equal(out.data, "after\nEXPORT");
+	assert_int_not_equal(access(path, F_OK), 0);
+	/* Input gone before the end line: nothing written, and the command stops there. */
+	run_take(dir, "chimera-checkpoint v1\\nseq 8", &out);
+	assert_string_equal(out.data, "");
+	assert_int_not_equal(access(path, F_OK), 0);
+	fs_rm_rf(dir);
+	buf_release(&out);
+	buf_release(&file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_rejects),
+		cmocka_unit_test(test_witness_take_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
