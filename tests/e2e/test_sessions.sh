@@ -176,6 +176,25 @@ check "gone from the private server" [ -z "$(tmux -L chimera ls -F '#{session_na
 expect_exit 1 "kill locally again" ch sessions kill loc
 check "names it" contains "$OUT" "no session 'loc' on local"
 
+# A machine of chimera.toml runs in its own profile too (issue 16): the machine's profile
+# and activation are its system's, never the session's; before the fix, run switched the
+# system profile to the session's closure and activated it.
+cat > "$W/chimera.toml" <<EOF
+[machines.web-1]
+target = "127.$LAB_BASE.0.11"
+EOF
+SYS1=$(on 1 'readlink -f /nix/var/nix/profiles/system 2>/dev/null || echo none')
+GENS1=$(on 1 'ls -d /nix/var/nix/profiles/system-*-link 2>/dev/null | wc -l')
+ACT1=$(on 1 'cat /nix/var/chimera-hello/activated 2>/dev/null || echo none')
+expect_exit 0 "run -c on machine web-1 of chimera.toml" "$CHIMERA" --state-dir "$STATE" --config "$W/chimera.toml" \
+	run -t web-1 -s w5 -c "$HELLO" --argstr version 5 --json -- 'sleep 600'
+W5=$(printf "%s\n" "$OUT" | jq -r .store_path)
+check "web-1's run profile holds the session's closure" [ "$(on 1 'readlink -f /nix/var/nix/profiles/chimera/run-w5')" = "$W5" ]
+check "its system profile is where it was ($SYS1)" [ "$(on 1 'readlink -f /nix/var/nix/profiles/system 2>/dev/null || echo none')" = "$SYS1" ]
+check "with no new system generation" [ "$(on 1 'ls -d /nix/var/nix/profiles/system-*-link 2>/dev/null | wc -l')" = "$GENS1" ]
+check "and nothing activated" [ "$(on 1 'cat /nix/var/chimera-hello/activated 2>/dev/null || echo none')" = "$ACT1" ]
+expect_exit 0 "kill w5" ch sessions kill -t "$N1" w5
+
 # Bad input.
 expect_exit 2 "run without -s" ch run -t "$N0" -- true
 check "asks for -s" contains "$ERR" "-s SESSION"

@@ -129,9 +129,9 @@ static void node_settings(struct deploy_node *n, const struct fleet *f, const st
 			  const struct deploy_node_opts *no)
 {
 	if (!n->profile)
-		n->profile = fleet_profile(f, &n->target, o->profile);
+		n->profile = o->own_settings ? o->profile : fleet_profile(f, &n->target, o->profile);
 	if (!n->activate)
-		n->activate = fleet_activate(f, &n->target, o->activate);
+		n->activate = o->own_settings ? o->activate : fleet_activate(f, &n->target, o->activate);
 	if (no && no->checks) {
 		n->checks = no->checks;
 		n->nchecks = no->nchecks;

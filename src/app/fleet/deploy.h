@@ -2,6 +2,7 @@
 #ifndef CHIMERA_APP_DEPLOY_H
 #define CHIMERA_APP_DEPLOY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,6 +77,12 @@ struct deploy_opts {
 	const char *expect;			/* a store path already built; NULL to build */
 	const char *profile;
 	const char *activate;			/* "auto", "none" or a command */
+	/*
+	 * PROFILE and ACTIVATE are the operation's own (chimera run's session profile, no
+	 * activation): a machine's profile and activation (the fleet's node_settings) never
+	 * replace them.
+	 */
+	bool own_settings;
 	int dry_run;
 	long confirm_s;				/* magic rollback: seconds the node waits for confirmation; 0: off */
 	const struct health_spec *checks;	/* run on each node after activation */

@@ -25,6 +25,7 @@ int run_session(const struct deploy_ctx *ctx, const struct target_list *targets,
 	dopts.expect = req->path;
 	dopts.profile = rep->profile;
 	dopts.activate = "none";
+	dopts.own_settings = true;	/* never the machine's system profile, nor its activation */
 	dopts.tmp_dir = req->tmp_dir;
 	if ((r = deploy_run(ctx, targets, &dopts, &rep->deploy)) < 0)
 		return r;
