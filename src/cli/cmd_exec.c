@@ -75,6 +75,7 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 		{ "connect-timeout", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "exclude", required_argument, NULL, 'x' },
+		{ "accept-new-host-keys", no_argument, NULL, FLEET_OPT_ACCEPT_NEW },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_fleet f;
@@ -92,6 +93,7 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 		case 't': f.spec = optarg; break;
 		case 'f': f.file = optarg; break;
 		case 'x': f.exclude = optarg; break;
+		case FLEET_OPT_ACCEPT_NEW: f.reach.accept_new = 1; break;
 		case 'p':
 			if (cli_int("--parallel", optarg, 1, 4096, &f.reach.parallel) < 0)
 				return cli_usage(cli, "%s", err_msg());
@@ -107,7 +109,7 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 				return cli_usage(cli, "%s", err_msg());
 			break;
 		default:
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 		}
 	}
 	if (optind >= argc)
@@ -149,7 +151,8 @@ const struct cmd_entry cmd_exec_entry = {
 	.name = "exec",
 	.summary = "run a command on every target in parallel",
 	.usage = "chimera exec (-t TARGETS | --targets-file FILE) [--exclude LIST] [--parallel N]\n"
-		 "                    [--connect-timeout S] [--timeout S] -- COMMAND [ARG...]",
+		 "                    [--connect-timeout S] [--timeout S] [--accept-new-host-keys]\n"
+		 "                    -- COMMAND [ARG...]",
 	.help = "Runs COMMAND with the target user's shell over one SSH session per node,\n"
 		"at most --parallel nodes at once, and prints every node's output and exit\n"
 		"status. The words after '--' are joined with spaces, as ssh does. Each node's\n"
@@ -164,6 +167,8 @@ const struct cmd_entry cmd_exec_entry = {
 		"  -p, --parallel N         nodes in flight at once (default 64)\n"
 		"  --connect-timeout S      give up connecting after S seconds (default 10)\n"
 		"  --timeout S              give up on the command after S seconds (default: none)\n"
+		"  --accept-new-host-keys   add unknown host keys to known_hosts (a changed key is\n"
+		"                           always refused)\n"
 		"  --json                   one JSON document with every node's result\n"
 		"\n"
 		"exit status: 0 when it exited 0 everywhere, 3 when some nodes failed,\n"

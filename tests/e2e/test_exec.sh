@@ -44,6 +44,18 @@ check "it is reported as refused authentication" contains "$OUT" "$N2: FAILED at
 check "naming public key authentication" contains "$OUT" "public key authentication refused"
 mv "$W/ak.bak" "$STATE/lab/nodes/node-0002/home/.ssh/authorized_keys"
 
+# A host key missing from known_hosts (issue 16): refused, naming the option; and exec
+# takes that option, which adds the key.
+cp "$STATE/lab/known_hosts" "$W/kh.bak"
+grep -v "^127\.$LAB_BASE\.0\.10 " "$W/kh.bak" >"$STATE/lab/known_hosts"
+expect_exit 1 "exec to a node whose key is not in known_hosts" ch exec -t "$N0" -- true
+check "the error names the option to pass" contains "$OUT$ERR" "--accept-new-host-keys"
+expect_exit 0 "exec --accept-new-host-keys" ch exec -t "$N0" --accept-new-host-keys -- echo accepted
+check "the node ran the command" contains "$OUT" "accepted"
+check "known_hosts holds a key for it again" [ "$(wc -l <"$STATE/lab/known_hosts")" -eq 3 ]
+expect_exit 0 "exec without the option now" ch exec -t "$N0" -- true
+cp "$W/kh.bak" "$STATE/lab/known_hosts"
+
 # A command that outlives --timeout.
 expect_exit 3 "a command past --timeout fails on that node" ch exec -t @lab --timeout 1 -- "if [ \"\${SSH_CONNECTION#*127.$LAB_BASE.0.10 }\" != \"\$SSH_CONNECTION\" ]; then sleep 30; fi; echo quick"
 check "it is reported as timed out" contains "$OUT" "timed out after 1s"
