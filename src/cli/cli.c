@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,26 @@ enum cmd_status cli_usage(struct cli *cli, const char *fmt, ...)
 	if (cli->cmd)
 		fprintf(stderr, "usage: %s\nsee 'chimera %s --help'\n", cli->cmd->usage, cli->cmd->name);
 	return CMD_USAGE;
+}
+
+const char *cli_bad_option(char **argv, const struct option *longopts)
+{
+	static char msg[256];
+	const char *w = argv[optind - 1];
+	const struct option *o = NULL;
+	int n = (int)strcspn(w, "=");
+
+	/* getopt_long leaves optopt 0 for a long option it does not know, else the option's value. */
+	if (optopt && longopts && w[0] == '-' && (w[1] == '-' || (w[1] == optopt && !w[2])))
+		for (o = longopts; o->name && o->val != optopt; o++)
+			;
+	if (!o || !o->name)
+		snprintf(msg, sizeof(msg), "unknown option '%s'", w);
+	else if (o->has_arg == no_argument)
+		snprintf(msg, sizeof(msg), "option '%.*s' takes no value", n, w);
+	else
+		snprintf(msg, sizeof(msg), "option '%s' needs a value", w);
+	return msg;
 }
 
 enum cmd_status cli_fail_err(struct cli *cli, int r)

@@ -79,6 +79,14 @@ enum cmd_status cli_fail(struct cli *cli, enum cmd_status st, const char *fmt, .
 /* Print a usage error and the command's synopsis. Returns CMD_USAGE. */
 enum cmd_status cli_usage(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+struct option;
+/*
+ * What getopt_long just refused (it returned '?' for argv[optind - 1], LONGOPTS the table
+ * it was given): "unknown option 'X'", "option 'X' needs a value" or "option 'X' takes no
+ * value". A static buffer: valid until the next call.
+ */
+const char *cli_bad_option(char **argv, const struct option *longopts);
+
 /*
  * Print err_msg() for error R: as a usage error (with the synopsis, CMD_USAGE) when R is
  * ERR_INVALID, the input being bad; else as an error (CMD_ERROR). Returns that status.

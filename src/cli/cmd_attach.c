@@ -84,7 +84,7 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 
 	while ((r = cli_opts_next(&(const struct cli_opts){ .fleet = f }, argc, argv, "t:", opts, &c)) > 0) {
 		if (c != ATTACH_OPT_PRINT)
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 		*print = true;
 	}
 	if (r < 0)

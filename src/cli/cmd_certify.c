@@ -83,7 +83,7 @@ static enum cmd_status cmd_certify_exec(struct cli *cli, int argc, char **argv)
 		case OPT_VERIFY: verify_file = optarg; break;
 		case OPT_OUT: rq.out_file = optarg; break;
 		case OPT_ARTIFACT: rq.artifact = optarg; break;
-		default: return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		default: return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 		}
 	}
 	if (optind < argc)

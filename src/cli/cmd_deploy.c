@@ -159,6 +159,21 @@ static void args_init(struct deploy_args *a)
 	cli_checks_init(&a->checks);
 }
 
+/* The command's options: parse_args reads them, and the bad one is named from them. */
+static const struct option options[] = {
+	FLEET_OPTIONS,
+	LEASE_OPTIONS,
+	SOURCE_OPTIONS,
+	FLEET_ACTIVATE_OPTION,
+	MAGIC_OPTIONS,
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "on-failure", required_argument, NULL, OPT_ON_FAILURE },
+	{ "session", required_argument, NULL, 's' },
+	{ "resume", required_argument, NULL, OPT_RESUME },
+	CHECK_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
 /* One of deploy's own options, C (ARG its argument); a usage error releases the checks. */
 static enum cmd_status parse_own(struct cli *cli, struct deploy_args *a, int c, const char *arg, char **argv)
 {
@@ -188,7 +203,7 @@ static enum cmd_status parse_own(struct cli *cli, struct deploy_args *a, int c, 
 		break;
 	}
 	default:
-		snprintf(msg, sizeof(msg), "unknown option '%s'", argv[optind - 1]);
+		snprintf(msg, sizeof(msg), "%s", cli_bad_option(argv, options));
 		return usage_out(cli, &a->checks, msg);
 	}
 	return CMD_OK;
@@ -197,25 +212,12 @@ static enum cmd_status parse_own(struct cli *cli, struct deploy_args *a, int c, 
 /* The command line into A (set up by args_init): CMD_OK, or a usage error with the checks released. */
 static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct deploy_args *a)
 {
-	static const struct option opts[] = {
-		FLEET_OPTIONS,
-		LEASE_OPTIONS,
-		SOURCE_OPTIONS,
-		FLEET_ACTIVATE_OPTION,
-		MAGIC_OPTIONS,
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "on-failure", required_argument, NULL, OPT_ON_FAILURE },
-		{ "session", required_argument, NULL, 's' },
-		{ "resume", required_argument, NULL, OPT_RESUME },
-		CHECK_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct cli_opts shared = { &a->f, &a->cs, &a->checks, &a->magic };
 	enum cmd_status st;
 	char msg[300];
 	int c, r;
 
-	while ((r = cli_opts_next(&shared, argc, argv, "+t:c:A:s:", opts, &c)) > 0)
+	while ((r = cli_opts_next(&shared, argc, argv, "+t:c:A:s:", options, &c)) > 0)
 		if ((st = parse_own(cli, a, c, optarg, argv)) != CMD_OK)
 			return st;
 	if (r < 0)

@@ -77,7 +77,7 @@ static enum cmd_status cmd_deployments_exec(struct cli *cli, int argc, char **ar
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+n:", opts, NULL)) != -1) {
 		if (c != 'n')
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 		if (cli_int("--limit", optarg, 1, 1000000000, &limit) < 0)
 			return cli_usage(cli, "%s", err_msg());
 	}

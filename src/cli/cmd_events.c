@@ -74,7 +74,7 @@ static enum cmd_status cmd_events_exec(struct cli *cli, int argc, char **argv)
 			break;
 		case 'f': follow = true; break;
 		default:
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 		}
 	}
 	if (optind < argc)

@@ -111,7 +111,7 @@ static enum cmd_status cmd_facts_exec(struct cli *cli, int argc, char **argv)
 			ctx.refresh = true;
 			continue;
 		}
-		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
+		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv, opts)) != CMD_OK)
 			return st;
 	}
 	if (optind < argc)

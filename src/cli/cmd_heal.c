@@ -68,7 +68,7 @@ static enum cmd_status cmd_heal_exec(struct cli *cli, int argc, char **argv)
 		else if (c == OPT_WRITE)
 			o.write = true;
 		else
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 	}
 	if (optind < argc)
 		o.dir = argv[optind++];

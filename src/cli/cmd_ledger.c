@@ -51,7 +51,7 @@ static enum cmd_status cmd_ledger_exec(struct cli *cli, int argc, char **argv)
 			break;
 		case 'b': batch = true; break;
 		default:
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 		}
 	}
 	if (optind < argc)

@@ -157,7 +157,7 @@ enum cmd_status cmd_ledger_trust(struct cli *cli, int argc, char **argv)
 		if ((r = cli_fleet_opt(&f, c, optarg)) < 0)
 			return cli_usage(cli, "%s", err_msg());
 		if (r == 0)
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 	}
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);

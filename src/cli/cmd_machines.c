@@ -188,7 +188,7 @@ static enum cmd_status add(struct cli *cli, const struct inventory *inv, int arg
 		else if (c == 'g')
 			return cli_usage(cli, "more than %d --tag", TAGS_GIVEN_MAX);
 		else
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 	}
 	if (optind >= argc || !target)
 		return cli_usage(cli, "give NAME and --target [user@]host[:port]");

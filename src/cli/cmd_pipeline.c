@@ -189,6 +189,26 @@ static void args_release(struct pl_args *a)
 	cli_checks_release(&a->checks);
 }
 
+/* The command's options: parse_args reads them, and the bad one is named from them. */
+static const struct option options[] = {
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "no-heal", no_argument, NULL, OPT_NO_HEAL },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "hook", required_argument, NULL, OPT_HOOK },
+	{ "rollback-hook", required_argument, NULL, OPT_ROLLBACK_HOOK },
+	{ "hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT },
+	{ "hook-retries", required_argument, NULL, OPT_HOOK_RETRIES },
+	{ "hook-backoff-ms", required_argument, NULL, OPT_HOOK_BACKOFF },
+	{ "verify-wait", required_argument, NULL, OPT_VERIFY_WAIT },
+	{ "cert", required_argument, NULL, OPT_CERT },
+	FLEET_ACTIVATE_OPTION,
+	MAGIC_OPTIONS,
+	FLEET_OPTIONS,
+	SOURCE_OPTIONS,
+	CHECK_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
 /* The options of pipeline's own, C with optarg. Returns CMD_OK, or a usage error printed. */
 static enum cmd_status own_opt(struct cli *cli, struct pl_args *a, int c, char **argv)
 {
@@ -221,36 +241,18 @@ static enum cmd_status own_opt(struct cli *cli, struct pl_args *a, int c, char *
 			return cli_usage(cli, "%s", err_msg());
 		a->rq.verify_wait_ms = v * 1000;
 		break;
-	default: return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+	default: return cli_usage(cli, "%s", cli_bad_option(argv, options));
 	}
 	return CMD_OK;
 }
 
 static enum cmd_status parse_args(struct cli *cli, struct pl_args *a, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "platform", required_argument, NULL, OPT_PLATFORM },
-		{ "no-heal", no_argument, NULL, OPT_NO_HEAL },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "hook", required_argument, NULL, OPT_HOOK },
-		{ "rollback-hook", required_argument, NULL, OPT_ROLLBACK_HOOK },
-		{ "hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT },
-		{ "hook-retries", required_argument, NULL, OPT_HOOK_RETRIES },
-		{ "hook-backoff-ms", required_argument, NULL, OPT_HOOK_BACKOFF },
-		{ "verify-wait", required_argument, NULL, OPT_VERIFY_WAIT },
-		{ "cert", required_argument, NULL, OPT_CERT },
-		FLEET_ACTIVATE_OPTION,
-		MAGIC_OPTIONS,
-		FLEET_OPTIONS,
-		SOURCE_OPTIONS,
-		CHECK_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct cli_opts shared = { &a->f, &a->cs, &a->checks, &a->magic };
 	enum cmd_status st;
 	int c, r;
 
-	while ((r = cli_opts_next(&shared, argc, argv, "t:c:A:", opts, &c)) > 0)
+	while ((r = cli_opts_next(&shared, argc, argv, "t:c:A:", options, &c)) > 0)
 		if ((st = own_opt(cli, a, c, argv)) != CMD_OK)
 			return st;
 	if (r < 0)

@@ -61,7 +61,7 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 			if (generation_parse(&gen, optarg, strlen(optarg)) < 0 || gen == 0)
 				return cli_usage(cli, "--generation '%s' is not a generation number (1 or more)", optarg);
 			break;
-		default: return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		default: return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 		}
 	}
 	if (r < 0)

@@ -76,7 +76,7 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 		else if (c == RUN_OPT_NIX_SHELL)
 			a->nix_shell = optarg;
 		else
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 	}
 	if (r < 0)
 		return cli_usage(cli, "%s", err_msg());

@@ -99,7 +99,7 @@ static int parse_simple(struct cli *cli, int argc, char **argv, const char **fil
 			*file = optarg;
 			continue;
 		}
-		return cli_usage(cli, "unknown option '%s' for 'secrets %s'", argv[optind - 1], argv[0]);
+		return cli_usage(cli, "%s for 'secrets %s'", cli_bad_option(argv, opts), argv[0]);
 	}
 	*first = optind;
 	return 0;
@@ -325,7 +325,7 @@ static enum cmd_status do_grant(struct cli *cli, int argc, char **argv, bool gra
 		case 't': spec = optarg; break;
 		case FLEET_OPT_TARGETS_FILE: tfile = optarg; break;
 		case FLEET_OPT_EXCLUDE: exclude = optarg; break;
-		default: return cli_usage(cli, "unknown option '%s' for 'secrets %s'", argv[optind - 1], argv[0]);
+		default: return cli_usage(cli, "%s for 'secrets %s'", cli_bad_option(argv, opts), argv[0]);
 		}
 	}
 	if (argc - optind != 1)
@@ -506,7 +506,7 @@ static int parse_push(struct cli *cli, int argc, char **argv, struct cli_fleet *
 		else if (c == OPT_DIR)
 			*dir = optarg;
 		else
-			return cli_usage(cli, "unknown option '%s' for 'secrets push'", argv[optind - 1]);
+			return cli_usage(cli, "%s for 'secrets push'", cli_bad_option(argv, opts));
 	}
 	if (r < 0)
 		return cli_usage(cli, "%s", err_msg());

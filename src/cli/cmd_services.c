@@ -105,7 +105,7 @@ static enum cmd_status cmd_services_exec(struct cli *cli, int argc, char **argv)
 
 	cli_fleet_init(&f);
 	while ((c = getopt_long(argc, argv, "t:", cli_fleet_lease_options, NULL)) != -1) {
-		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv[optind - 1])) != CMD_OK)
+		if ((st = cli_fleet_opt_only(cli, &f, c, optarg, argv, cli_fleet_lease_options)) != CMD_OK)
 			return st;
 	}
 	if (optind >= argc)

@@ -91,7 +91,7 @@ static enum cmd_status cmd_simulate_exec(struct cli *cli, int argc, char **argv)
 		else if (optopt == 'c' || optopt == 'A')
 			return cli_usage(cli, "-%c needs a value", optopt);
 		else
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 	}
 	if (!platform) {
 		platform_names(&names, NULL, ", ", " or ");

@@ -93,7 +93,7 @@ static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 		if (c == OPT_CACHED)
 			cached = 1;
 		else
-			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+			return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 	}
 	if (r < 0)
 		return cli_usage(cli, "%s", err_msg());

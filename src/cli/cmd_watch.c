@@ -167,6 +167,24 @@ static void args_release(struct watch_args *a)
 	free(a->config_of);
 }
 
+/* The command's options: parse_args reads them, and the bad one is named from them. */
+static const struct option options[] = {
+	FLEET_OPTIONS,
+	LEASE_OPTIONS,
+	SOURCE_OPTIONS,
+	CHECK_OPTIONS,
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "rounds", required_argument, NULL, OPT_ROUNDS },
+	{ "no-heal", no_argument, NULL, OPT_NO_HEAL },
+	{ "max-heal-attempts", required_argument, NULL, OPT_MAX_HEAL },
+	{ "verify-every", required_argument, NULL, OPT_VERIFY_EVERY },
+	MAGIC_OPTIONS,
+	FLEET_ACTIVATE_OPTION,
+	{ "release", required_argument, NULL, OPT_RELEASE },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* One of watch's own options, C (ARG its argument): 0, or -1 with a->msg set. */
 static int parse_own(struct watch_args *a, int c, const char *arg, char **argv)
 {
@@ -192,7 +210,7 @@ static int parse_own(struct watch_args *a, int c, const char *arg, char **argv)
 		break;
 	case OPT_RELEASE: a->release_node = arg; break;
 	default:
-		snprintf(a->msg, sizeof(a->msg), "unknown option '%s'", argv[optind - 1]);
+		snprintf(a->msg, sizeof(a->msg), "%s", cli_bad_option(argv, options));
 		return -1;
 	}
 	if (r < 0) {
@@ -205,26 +223,10 @@ static int parse_own(struct watch_args *a, int c, const char *arg, char **argv)
 /* The options into A (set up by args_init): 0, or -1 with a->msg set for the usage error. */
 static int parse_args(int argc, char **argv, struct watch_args *a)
 {
-	static const struct option opts[] = {
-		FLEET_OPTIONS,
-		LEASE_OPTIONS,
-		SOURCE_OPTIONS,
-		CHECK_OPTIONS,
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "once", no_argument, NULL, OPT_ONCE },
-		{ "rounds", required_argument, NULL, OPT_ROUNDS },
-		{ "no-heal", no_argument, NULL, OPT_NO_HEAL },
-		{ "max-heal-attempts", required_argument, NULL, OPT_MAX_HEAL },
-		{ "verify-every", required_argument, NULL, OPT_VERIFY_EVERY },
-		MAGIC_OPTIONS,
-		FLEET_ACTIVATE_OPTION,
-		{ "release", required_argument, NULL, OPT_RELEASE },
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct cli_opts shared = { &a->f, &a->cs, &a->checks, &a->magic };
 	int c, r;
 
-	while ((r = cli_opts_next(&shared, argc, argv, "+t:c:A:", opts, &c)) > 0)
+	while ((r = cli_opts_next(&shared, argc, argv, "+t:c:A:", options, &c)) > 0)
 		if (parse_own(a, c, optarg, argv) < 0)
 			return -1;
 	if (r < 0) {

@@ -108,14 +108,15 @@ long cli_magic_confirm_s(const struct cli_magic *m)
 	return m->off ? 0 : m->confirm_s ? m->confirm_s : 30;
 }
 
-enum cmd_status cli_fleet_opt_only(struct cli *cli, struct cli_fleet *f, int c, const char *arg, const char *word)
+enum cmd_status cli_fleet_opt_only(struct cli *cli, struct cli_fleet *f, int c, const char *arg, char **argv,
+				   const struct option *longopts)
 {
 	int r = cli_fleet_opt(f, c, arg);
 
 	if (r < 0)
 		return cli_usage(cli, "%s", err_msg());
 	if (r == 0)
-		return cli_usage(cli, "unknown option '%s'", word);
+		return cli_usage(cli, "%s", cli_bad_option(argv, longopts));
 	return CMD_OK;
 }
 

@@ -163,11 +163,12 @@ void cli_fleet_init(struct cli_fleet *f);
 int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg);
 
 /*
- * Take option C with ARG for a command whose options are all F's; WORD is the option as
- * given, for the message. Returns CMD_OK, or CMD_USAGE with the usage error printed (a bad
- * value, or an option that is not a fleet option).
+ * Take option C with ARG for a command whose options are all F's (ARGV and LONGOPTS, the
+ * command's, name a bad option: cli_bad_option). Returns CMD_OK, or CMD_USAGE with the
+ * usage error printed (a bad value, a missing one, or an option that is not a fleet option).
  */
-enum cmd_status cli_fleet_opt_only(struct cli *cli, struct cli_fleet *f, int c, const char *arg, const char *word);
+enum cmd_status cli_fleet_opt_only(struct cli *cli, struct cli_fleet *f, int c, const char *arg, char **argv,
+				   const struct option *longopts);
 
 struct deploy_ctx;
 

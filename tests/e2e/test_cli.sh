@@ -27,6 +27,22 @@ expect_exit 2 "another unknown command" "$CHIMERA" evnts
 check "suggests events" contains "$ERR" "events"
 expect_exit 2 "an unknown option" ch events --frobnicate
 check "names the option" contains "$ERR" "--frobnicate"
+check "says it is unknown" contains "$ERR" "unknown option '--frobnicate'"
+# A missing value is named as such, not as an unknown option (issue 16).
+expect_exit 2 "deploy -c without its file" ch deploy -t local -c
+check "-c needs a value" contains "$ERR" "option '-c' needs a value"
+expect_exit 2 "status --expect without its path" ch status -t local --expect
+check "--expect needs a value" contains "$ERR" "option '--expect' needs a value"
+expect_exit 2 "watch --interval without seconds" ch watch -t local --expect /nix/store/x --interval
+check "--interval needs a value" contains "$ERR" "option '--interval' needs a value"
+expect_exit 2 "sessions -t without targets" ch sessions -t
+check "-t needs a value" contains "$ERR" "option '-t' needs a value"
+expect_exit 2 "secrets push --lock-wait without seconds" ch secrets push --lock-wait
+check "--lock-wait needs a value, for secrets push" contains "$ERR" "option '--lock-wait' needs a value for 'secrets push'"
+expect_exit 2 "a value given to a flag" ch deploy -t local --expect /nix/store/x --dry-run=yes
+check "--dry-run takes no value" contains "$ERR" "option '--dry-run' takes no value"
+expect_exit 2 "an unknown short option" ch exec -Z -- true
+check "-Z is unknown" contains "$ERR" "unknown option '-Z'"
 expect_exit 2 "--json errors are JSON on stdout" ch --json exec -t 'a b' -- true
 check "with ok false" [ "$(printf '%s\n' "$OUT" | jq -r .ok)" = false ]
 expect_exit 2 "a bad --log-level" ch --log-level loud events
