@@ -1,7 +1,7 @@
 #!/bin/sh
 # Watch benchmark: chimera watch's warm rounds against a cold pdsh round of the same check,
 # on the same lab nodes, in the same run.
-#   watch: chimera watch --expect PATH --rounds ROUNDS --interval 0 --json (sessions stay open;
+#   watch: chimera watch --expect PATH --rounds ROUNDS --interval 1 --json (sessions stay open;
 #          round 1 opens them and is reported apart as the cold round; the warm round is the
 #          median "ms" of rounds 2..ROUNDS)
 #   pdsh:  pdsh -R ssh -f 32 readlink -f PROFILE (cold, PDSH_RUNS times, median)
@@ -93,7 +93,7 @@ run_watch() {
 	t0=$(now)
 	# shellcheck disable=SC2046 # the words of baseline_env
 	measured $(baseline_env "$1") "$1" --state-dir "$STATE" watch -t @lab --expect "$path" \
-		--rounds "$ROUNDS" --interval 0 --json
+		--rounds "$ROUNDS" --interval 1 --json
 	t1=$(now)
 	[ "$rc" -eq 0 ] || die "$2 watch exited $rc: $(tail -n 3 "$OUT") $(tail -n 3 "$ERR")"
 	watch_total=$(secs "$t0" "$t1")
@@ -212,7 +212,7 @@ chimera watch peak RSS, $n nodes: $(mb "$peak_json") MB (largest rss_kb), $(mb "
 "
 done
 
-echo "watch benchmark, $(nproc) cores; chimera watch keeps its sessions open ($ROUNDS rounds, --interval 0), pdsh connects anew each run"
+echo "watch benchmark, $(nproc) cores; chimera watch keeps its sessions open ($ROUNDS rounds, --interval 1: back to back while a round takes longer), pdsh connects anew each run"
 echo "| nodes | warm round  | cold round  | pdsh -f $PDSH_FANOUT  | ratio | RSS round 2 | RSS round $ROUNDS | growth | peak rss_kb | peak (time) |"
 echo "|------:|------------:|------------:|------------:|------:|------------:|------------:|-------:|------------:|------------:|"
 printf '%s' "$ROWS"

@@ -193,7 +193,8 @@ static int parse_own(struct watch_args *a, int c, const char *arg, char **argv)
 	int r = 0;
 
 	switch (c) {
-	case OPT_INTERVAL: r = cli_int("--interval", arg, 0, 86400, &o->interval_s); break;
+	/* At least 1 s: 0 was a busy loop appending a watch.round event per round (issue 16). */
+	case OPT_INTERVAL: r = cli_int("--interval", arg, 1, 86400, &o->interval_s); break;
 	case OPT_ONCE: o->rounds = 1; break;
 	case OPT_ROUNDS:
 		if ((r = cli_int("--rounds", arg, 1, 100000000, &v)) == 0)
@@ -402,7 +403,8 @@ const struct cmd_entry cmd_watch_entry = {
 		"\n"
 		"options:\n"
 		SOURCE_OPTIONS_HELP
-		"  --interval S             seconds from one round's start to the next (default 30)\n"
+		"  --interval S             seconds from one round's start to the next, at least 1\n"
+		"                           (default 30); a round longer than that is followed at once\n"
 		"  --once                   one round, then exit\n"
 		"  --rounds N               N rounds, then exit\n"
 		"  --no-heal                report drift, change nothing\n"

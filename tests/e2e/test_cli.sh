@@ -35,6 +35,8 @@ expect_exit 2 "status --expect without its path" ch status -t local --expect
 check "--expect needs a value" contains "$ERR" "option '--expect' needs a value"
 expect_exit 2 "watch --interval without seconds" ch watch -t local --expect /nix/store/x --interval
 check "--interval needs a value" contains "$ERR" "option '--interval' needs a value"
+expect_exit 2 "watch --interval 0 (a busy loop) is a usage error" ch watch -t local --expect /nix/store/x --interval 0
+check "it names the range" contains "$ERR" "bad --interval '0': expected a whole number from 1 to 86400"
 expect_exit 2 "sessions -t without targets" ch sessions -t
 check "-t needs a value" contains "$ERR" "option '-t' needs a value"
 expect_exit 2 "secrets push --lock-wait without seconds" ch secrets push --lock-wait

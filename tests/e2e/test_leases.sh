@@ -90,7 +90,7 @@ check "the leases table is empty" [ "$OUT" = 0 ]
 # (b) A watch of v1 beside a slow deploy of v2: the nodes drift while the deploy holds them,
 # and the watch must leave them alone (held) until the deploy lets go.
 T10=$(range 20 29)
-"$CHIMERA" --state-dir "$STATE" watch -t "$T10" --expect "$V1" --interval 0 --rounds 400 --no-magic-rollback \
+"$CHIMERA" --state-dir "$STATE" watch -t "$T10" --expect "$V1" --interval 1 --rounds 15 --no-magic-rollback \
 	--json >"$W/watch.json" 2>"$W/watch.err" &
 PW=$!
 sleep 1
