@@ -72,9 +72,9 @@ check "the second deploy confirmed the first one's three switches" \
 check "each settled before the node's copy" \
 	[ "$(ch events --json --deployment "$SECOND" --node "$(N 0)" | jq -r .topic | head -1)" = node.deadman.settled ]
 
-left=$((DUE + 5 - $(date +%s)))
+left=$((DUE + 10 - $(date +%s)))
 [ "$left" -gt 0 ] && sleep "$left"
-check "every node is still on v2 5 s after the old switches were due" \
+check "every node is still on v2 10 s after the old switches were due" \
 	[ "$(profile_of 0) $(profile_of 1) $(profile_of 2)" = "$V2 $V2 $V2" ]
 expect_exit 0 "status: all congruent with v2" ch status -t @lab --expect "$V2"
 expect_exit 0 "events: no rollback by a node" ch events --json --topic node.rollback.complete
