@@ -128,7 +128,8 @@ static int parse_name(struct cli *cli, int argc, char **argv, const char **name)
 	if ((r = parse_operands(cli, argc, argv, 1, "expected one secret NAME", &first)) != 0)
 		return r;
 	*name = argv[first];
-	return secrets_name_check(*name) < 0 ? (int)fail(cli) : 0;
+	/* A bad name is bad input: a usage error (exit 2), before the store is opened. */
+	return secrets_name_check(*name) < 0 ? (int)cli_usage(cli, "%s", err_msg()) : 0;
 }
 
 /* set and import: the value read, for the store. */
@@ -165,7 +166,7 @@ static enum cmd_status do_set(struct cli *cli, int argc, char **argv, bool impor
 	if (import)
 		file = argv[first + 1];
 	if (secrets_name_check(name) < 0)
-		return fail(cli);
+		return cli_usage(cli, "%s", err_msg());	/* bad input: exit 2 */
 	if (file) {
 		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
 			return cli_fail(cli, CMD_ERROR, "cannot read '%s': %s", file, strerror(errno));

@@ -152,11 +152,13 @@ cap 0 "push --owner nobody --dir" chc secrets push -t n1 --owner nobody --dir /r
 check "the file is owned by nobody" [ "$(stat -c '%a %U' "$STATE/lab/nodes/node-0001/run/other-secrets/db.pass")" = "400 nobody" ]
 cap 2 "a bad --owner is a usage error" chc secrets push -t n1 --owner 'x;y'
 
-# Errors: exit 1 and name what is wrong.
+# Errors: exit 1 for what the store lacks, 2 for a bad name (issue 16); each names what is wrong.
 cap 1 "get of a missing secret" ch secrets get nosuch
 check "names it" contains "$ERR" "no secret 'nosuch'"
-cap 1 "a bad name" ch secrets set 'bad/name' --file "$W/val1"
+cap 2 "a bad name" ch secrets set 'bad/name' --file "$W/val1"
 check "quotes it" contains "$ERR" "bad secret name 'bad/name'"
+cap 2 "a bad name to get" ch secrets get 'bad/name'
+cap 2 "or to rm" ch secrets rm 'bad/name'
 cap 2 "an unknown subcommand" ch secrets frobnicate
 cap 2 "get without a name" ch secrets get
 mv "$STATE/keys/age.key" "$W/admin.key"
