@@ -71,17 +71,6 @@ static void print_text(const struct status_report *rep, int cached)
 
 enum { OPT_CACHED = 2000 };
 
-/* No node could be reached: exit 1, as for any command that failed on every node. */
-static bool none_reached(const struct status_report *rep)
-{
-	size_t i;
-
-	for (i = 0; i < rep->n; i++)
-		if (rep->nodes[i].state != NODE_UNREACHABLE)
-			return false;
-	return rep->n > 0;
-}
-
 static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -138,7 +127,9 @@ static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 	else
 		print_text(&rep, cached);
 	st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg,
-			       rep.congruent == rep.n ? CMD_OK : none_reached(&rep) ? CMD_ERROR : CMD_PARTIAL);
+			       rep.congruent == rep.n			  ? CMD_OK
+			       : rep.n && rep.unreachable == rep.n ? CMD_ERROR	/* no node reached */
+								   : CMD_PARTIAL);
 out:
 	status_report_release(&rep);
 	cli_fleet_close(&f);

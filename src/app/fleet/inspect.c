@@ -150,6 +150,8 @@ static void status_one(size_t i, void *arg)
 	pthread_mutex_lock(&job->lock);
 	if (n->state == NODE_CONGRUENT)
 		job->rep->congruent++;
+	else if (n->state == NODE_UNREACHABLE)
+		job->rep->unreachable++;
 	job->done++;
 	if (job->done_fn)
 		job->done_fn(n, job->done, job->rep->n, job->arg);

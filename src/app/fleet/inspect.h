@@ -39,6 +39,7 @@ struct status_report {
 	struct status_node *nodes;	/* in target order; owned */
 	size_t n;
 	size_t congruent;
+	size_t unreachable;		/* not connected to (never from the ledger alone) */
 	int64_t ms;
 	int ledger_err;
 	char ledger_msg[256];
