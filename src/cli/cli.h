@@ -25,6 +25,7 @@ struct cli {
 	const char *state_dir_opt;	/* --state-dir, or NULL */
 	const char *config_opt;		/* --config FILE before the command, or NULL */
 	const char *ledger_opt;		/* --ledger URL, or NULL */
+	const char *ssh_config_opt;	/* --ssh-config FILE, or NULL */
 	char state_dir[PATH_MAX];	/* resolved by cli_state_dir */
 	bool json;
 	int verbose;

@@ -46,6 +46,9 @@ static const char global_help[] =
 	"                       else ./chimera.toml when there is one)\n"
 	"  --ledger URL         the ledger: sqlite:PATH (default: $CHIMERA_LEDGER, else\n"
 	"                       sqlite:STATE_DIR/chimera.db)\n"
+	"  --ssh-config FILE    the OpenSSH client config to read instead of ~/.ssh/config\n"
+	"                       and /etc/ssh/ssh_config ('none': neither; default:\n"
+	"                       $CHIMERA_SSH_CONFIG); the lab's is read first (docs/ssh.md)\n"
 	"  --json               machine-readable output on stdout\n"
 	"  -v, --verbose        more log output (repeat for more)\n"
 	"  -q, --quiet          only errors\n"
@@ -122,7 +125,7 @@ static int take_global(struct cli *cli, int *argc, char **argv, int *show_help, 
 #define IS(opt) (nlen == strlen(opt) && strncmp(name, opt, nlen) == 0)
 		/* --config before the command is the inventory; after it, deploy's -c FILE.nix. */
 		if (IS("--state-dir") || IS("--ledger") || IS("--log-level") || IS("--log-format") || IS("--log-file") ||
-		    IS("--log-max-size") || (IS("--config") && o == 1)) {
+		    IS("--log-max-size") || IS("--ssh-config") || (IS("--config") && o == 1)) {
 			if (eq)
 				val = eq + 1;
 			else if (i + 1 < *argc)
@@ -133,6 +136,8 @@ static int take_global(struct cli *cli, int *argc, char **argv, int *show_help, 
 				cli->state_dir_opt = val;
 			else if (IS("--ledger"))
 				cli->ledger_opt = val;
+			else if (IS("--ssh-config"))
+				cli->ssh_config_opt = val;
 			else if (IS("--config"))
 				cli->config_opt = val;
 			else if (IS("--log-level")) {
@@ -205,7 +210,7 @@ int main(int argc, char **argv)
 		return cmd_exit_code(CMD_USAGE);
 	}
 	world_init(&cli.world, &(struct world_options){ .state_dir = cli.state_dir_opt, .config = cli.config_opt,
-							 .ledger = cli.ledger_opt });
+							 .ledger = cli.ledger_opt, .ssh_config = cli.ssh_config_opt });
 	if (log_setup(&cli.log) < 0) {
 		fprintf(stderr, "chimera: error: %s\n", err_msg());
 		return cmd_exit_code(CMD_ERROR);

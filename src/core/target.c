@@ -234,6 +234,7 @@ int target_parse(struct target *out, const char *s, size_t len)
 			goto out;
 		}
 		memcpy(out->user, s, (size_t)(at - s));
+		out->given |= TARGET_GIVEN_USER;
 		rest = at + 1;
 	} else {
 		memcpy(out->user, TARGET_DEFAULT_USER, sizeof(TARGET_DEFAULT_USER));
@@ -266,6 +267,8 @@ int target_parse(struct target *out, const char *s, size_t len)
 		why = "bad port, 1-65535 allowed";
 		goto out;
 	}
+	if (colon != NULL)
+		out->given |= TARGET_GIVEN_PORT;
 	r = 0;
 out:
 	if (r != 0) {

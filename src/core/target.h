@@ -29,11 +29,20 @@ struct target {
 	char host[TARGET_HOST_MAX + 1];	/* names lowercased; IPv6 without brackets */
 	uint16_t port;
 	enum target_host_kind kind;
+	/*
+	 * TARGET_GIVEN_USER / TARGET_GIVEN_PORT: the user (port) was written out, not a
+	 * default, so an ssh config's User (Port) does not replace it. Not part of equality.
+	 */
+	uint8_t given;
 };
+
+#define TARGET_GIVEN_USER 1u
+#define TARGET_GIVEN_PORT 2u
 
 /*
  * Parse LEN bytes of S as [user@]host[:port] into OUT (cleared first), transport "ssh". User
- * defaults to "root", port to 22; IPv6 literals must be bracketed ("root@[::1]:2222").
+ * defaults to "root", port to 22 (OUT->given says which were written out); IPv6
+ * literals must be bracketed ("root@[::1]:2222").
  * "local" is the transport "local" (host "local"); TRANSPORT:NAME, TRANSPORT of up to 15
  * lowercase letters and NAME a host name starting with a letter, is that transport with
  * host NAME (which transports exist is the executors' registry's business). Rejects

@@ -1,6 +1,7 @@
 /* Target lists: machines of the inventory by name, tag or glob, @lab, and targets written out. */
 #include "runtime/world.h"
 #include "adapters/lab/lab.h"
+#include "runtime/ssh_config.h"
 #include "core/selector.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -170,8 +171,11 @@ int world_targets(struct world *w, const char *spec, const char *exclude, const 
 		goto fail;
 	if (file && (r = add_file(&rs, l, file)) < 0)
 		goto fail;
+	/* labels are the real user@host:port: HostName, User and Port of the ssh config applied */
+	if ((r = world_ssh_resolve(w, l)) < 0)
+		goto fail;
 	if (exclude) {
-		if ((r = add_spec(&rs, exclude, strlen(exclude), &drop)) < 0) {
+		if ((r = add_spec(&rs, exclude, strlen(exclude), &drop)) < 0 || (r = world_ssh_resolve(w, &drop)) < 0) {
 			char msg[1024];
 
 			snprintf(msg, sizeof(msg), "%s", err_msg());

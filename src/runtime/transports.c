@@ -11,12 +11,13 @@
 static int open_ssh(const struct transport_params *p, struct executor **out)
 {
 	struct exec_ssh_config c = {
-		.config_file = p->ssh_config,
 		.connect_timeout_s = p->connect_timeout_s,
+		.connect_timeout_set = p->connect_timeout_set,
 		.timeout_s = p->timeout_s,
+		.stall_timeout_s = p->stall_timeout_s,
 		.accept_new_host_keys = p->accept_new_host_keys,
-		.target_config = p->target_config,
-		.target_config_arg = p->target_config_arg,
+		.settings = p->ssh_settings,
+		.settings_arg = p->ssh_settings_arg,
 	};
 
 	return exec_ssh_new(&c, out);

@@ -2,19 +2,26 @@
 #ifndef CHIMERA_RUNTIME_TRANSPORTS_H
 #define CHIMERA_RUNTIME_TRANSPORTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "formats/ssh_config.h"
 #include "ports/executor.h"
 
 /* What an executor is opened with; each adapter takes the parts it understands. */
 struct transport_params {
-	const char *ssh_config;		/* an OpenSSH client config (the lab's); may be NULL */
 	long connect_timeout_s;
+	bool connect_timeout_set;	/* chimera's own setting (flag, CHIMERA_*, chimera.toml): beats ConnectTimeout */
 	long timeout_s;			/* one command; 0: none */
+	long stall_timeout_s;		/* a node silent this long, even to a keepalive, is cut; 0: never */
 	int accept_new_host_keys;
-	/* A target's own OpenSSH client config, or NULL; may be NULL. Called from any thread. */
-	const char *(*target_config)(const struct target *t, void *arg);
-	void *target_config_arg;
+	/*
+	 * A host's settings from the ssh config (runtime/ssh_config.h: world_ssh_settings), for
+	 * a target (JUMP false) or a ProxyJump host (JUMP true); NULL: OpenSSH's defaults.
+	 * Called from any thread.
+	 */
+	int (*ssh_settings)(const struct target *t, bool jump, struct sshcfg_host *out, void *arg);
+	void *ssh_settings_arg;
 };
 
 struct transport {

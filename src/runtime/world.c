@@ -9,6 +9,7 @@
 #include "adapters/openssl/cipher_openssl.h"
 #include "adapters/nix/nix_cli.h"
 #include "runtime/ledger_open.h"
+#include "runtime/ssh_config.h"
 #include "runtime/transports.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -33,6 +34,8 @@ void world_init(struct world *w, const struct world_options *o)
 
 void world_close(struct world *w)
 {
+	world_ssh_free(w->ssh);
+	w->ssh = NULL;
 	if (w->inv_loaded)
 		inventory_release(&w->inv);
 	w->inv_loaded = false;

@@ -21,7 +21,10 @@ struct world_options {
 	const char *state_dir;	/* --state-dir; else CHIMERA_STATE_DIR, XDG_STATE_HOME/chimera, ~/.local/state/chimera */
 	const char *config;	/* --config; else CHIMERA_CONFIG, else ./chimera.toml when it exists */
 	const char *ledger;	/* --ledger URL; else CHIMERA_LEDGER, else sqlite:STATE_DIR/chimera.db */
+	const char *ssh_config;	/* --ssh-config FILE (or "none"); else CHIMERA_SSH_CONFIG, else ~/.ssh/config and /etc/ssh/ssh_config */
 };
+
+struct world_ssh;
 
 /* The world: opened lazily, part by part, and closed once. */
 struct world {
@@ -29,6 +32,7 @@ struct world {
 	char state_dir[PATH_MAX];	/* "" until world_state_dir */
 	struct inventory inv;		/* loaded by world_inventory */
 	bool inv_loaded;
+	struct world_ssh *ssh;		/* the ssh config and what targets were resolved from (runtime/ssh_config.h) */
 };
 
 /* Take O (its strings are borrowed for W's life); nothing is opened yet. */
@@ -94,7 +98,10 @@ int world_lab_ssh_config(struct world *w, char *buf, size_t len);
  * less EXCLUDE (may be NULL). An element is a machine of the inventory (its name, @TAG, a
  * glob on names, all), "@lab" (every lab node), or a target written out ([user@]host[:port],
  * local, TRANSPORT:NAME). With machines in the inventory, a bare word that names none is an
- * error, not a host. Returns 0 or ERR_INVALID naming the bad element; L is empty on failure.
+ * error, not a host. Each ssh target is then resolved with the ssh config (HostName, User,
+ * Port; runtime/ssh_config.h), machines of the inventory in place, so labels are the real
+ * user@host:port. Returns 0 or ERR_INVALID naming the bad element (or the ssh config's file
+ * and line); L is empty on failure.
  */
 int world_targets(struct world *w, const char *spec, const char *exclude, const char *file, struct target_list *l);
 
@@ -107,10 +114,15 @@ struct world_reach {
 	long connect_timeout;
 	bool set_connect_timeout;
 	long timeout;			/* one step on one node, seconds */
+	long stall_timeout;		/* a node that sends nothing for this long, even to a keepalive, fails; 0: never */
+	long activation_timeout;	/* activation's own limit, seconds */
 	long lock_wait;			/* seconds to wait for a node another operation holds (--lock-wait) */
 	int accept_new;			/* add unknown host keys to known_hosts */
 	const char *activate;		/* NULL: the inventory's default (filled by world_open_fleet) */
 	bool set_activate;		/* filled by world_open_fleet: --activate was given */
+	const char *goal;		/* NULL: the inventory's default (filled by world_open_fleet) */
+	bool set_goal;			/* filled by world_open_fleet: --goal was given */
+	int sudo;			/* --sudo: every node through its sudo command */
 };
 
 /* world_reach's built-in defaults (below chimera.toml's [defaults]). */
@@ -121,13 +133,12 @@ struct world_fleet {
 	struct fleet fleet;
 	struct world_reach *reach;	/* borrowed: the settings, completed from the inventory */
 	const struct inventory *inv;
-	char **ssh_confs;		/* per inventory machine: STATE/ssh/NAME.conf when selected with ssh_options */
 };
 
 /*
  * Open what a fleet operation on TARGETS runs on: complete R from the inventory (flags
- * first, then CHIMERA_* and [defaults]), write each selected machine's ssh config, open one
- * executor per registered transport and the ledger. F is closed with world_fleet_close
+ * first, then CHIMERA_* and [defaults]), open one executor per registered transport (the
+ * ssh one with the ssh config world_targets resolved TARGETS with) and the ledger. F is closed with world_fleet_close
  * (also after a failure). Returns 0 or an error with its message.
  */
 int world_open_fleet(struct world *w, struct world_reach *r, const struct target_list *targets, struct world_fleet *f);

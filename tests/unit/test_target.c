@@ -537,9 +537,37 @@ static void test_list_add_many(void **state)
 	target_list_release(&l);
 }
 
+/* given says what was written out, so an ssh config's User and Port know what they may replace; equality ignores it. */
+static void test_given(void **state)
+{
+	static const struct { const char *in; unsigned given; } cases[] = {
+		{ "h", 0 },
+		{ "root@h", TARGET_GIVEN_USER },
+		{ "h:22", TARGET_GIVEN_PORT },
+		{ "u@h:2222", TARGET_GIVEN_USER | TARGET_GIVEN_PORT },
+		{ "[::1]", 0 },
+		{ "u@[::1]:22", TARGET_GIVEN_USER | TARGET_GIVEN_PORT },
+		{ "local", 0 },
+		{ "qemu:vm1", 0 },
+	};
+	struct target a, b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(target_parse(&a, cases[i].in, strlen(cases[i].in)), 0);
+		if (a.given != cases[i].given)
+			fail_msg("%s: given %u, expected %u", cases[i].in, a.given, cases[i].given);
+	}
+	assert_int_equal(target_parse(&a, LIT("h")), 0);
+	assert_int_equal(target_parse(&b, LIT("root@h:22")), 0);
+	assert_true(target_equal(&a, &b));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_given),
 		cmocka_unit_test(test_list_append_groups),
 		cmocka_unit_test(test_list_add_many),
 		cmocka_unit_test(test_accepts),

@@ -1,15 +1,16 @@
 /* The executor on libssh: one in-process SSH session per node, no process per node. */
 #include "adapters/ssh/exec_ssh.h"
+#include "adapters/ssh/ssh_internal.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
 
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
+#include <libssh/server.h>	/* ssh_send_keepalive */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,48 +18,34 @@
 #include <unistd.h>
 #include "util/banned.h"
 
-struct exec_ssh {
-	struct executor base;
-	char *config_file;
-	long connect_timeout_s;
-	long timeout_s;
-	int accept_new_host_keys;
-	const char *(*target_config)(const struct target *t, void *arg);
-	void *target_config_arg;
-};
-
-/* known_hosts is one file for every thread: add to it one at a time. */
-static pthread_mutex_t known_hosts_lock = PTHREAD_MUTEX_INITIALIZER;
-
+/*
+ * The session to one node: over TCP, or through the jump hosts of its ProxyJump (HOPS,
+ * first to last), each carrying the next one's stream.
+ */
 struct exec_session {
 	struct exec_ssh *ex;
 	ssh_session ssh;
 	char name[TARGET_FORMAT_MAX];
+	struct ssh_hop *hops[SSHCFG_JUMPS_MAX];
+	size_t nhops;
+	long alive_s;		/* ServerAliveInterval: an SSH_MSG_IGNORE after this long without data */
+	int64_t last_data;	/* when data last came (or a keepalive went) */
+	/* The stall watch (exec_ssh_config's stall_timeout_s): bytes from the node, counted by libssh. */
+	struct ssh_counter_struct rx;
+	uint64_t rx_seen;	/* rx.in_bytes when last looked at */
+	int64_t rx_at;		/* when it last moved (or the command began) */
+	int64_t probe_at;	/* when the last keepalive that asks for an answer went; 0: none since */
+	int stalled;		/* it stalled once: every later command fails at once */
 };
 
 /* What the channel callbacks collect while a command runs. */
 struct run_state {
 	struct exec_result *res;
+	struct exec_session *s;
 	int eof;
 	int closed;
 	int got_status;
 };
-
-static void ssh_log_to_ours(int priority, const char *function, const char *buffer, void *userdata)
-{
-	log_kv(LOG_DEBUG, "libssh", buffer, "function", function, (const char *)NULL);
-}
-
-/* libssh keeps its log level and callback per thread: set them on the thread that connects. */
-static void ssh_quiet_thread(void)
-{
-	if (log_enabled(LOG_DEBUG)) {
-		ssh_set_log_callback(ssh_log_to_ours);
-		ssh_set_log_level(log_enabled(LOG_TRACE) ? SSH_LOG_PROTOCOL : SSH_LOG_WARN);
-	} else {
-		ssh_set_log_level(SSH_LOG_NOLOG);
-	}
-}
 
 /*
  * Acknowledge the server's packets at once. sshd leaves Nagle on for sessions without a
@@ -74,84 +61,203 @@ static void quick_ack(struct exec_session *s)
 		setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 }
 
+/* A keepalive when the node has been silent for ServerAliveInterval. */
+static void keepalive(struct exec_session *s)
+{
+	if (sshx_keepalive(s->ssh, s->alive_s, clock_mono_ms() - s->last_data)) {
+		s->last_data = clock_mono_ms();
+		log_kv(LOG_DEBUG, "ssh", "sent keepalive", "node", s->name, (const char *)NULL);
+	}
+}
+
+/* How long a wait may last: at most WAIT ms, and no longer than the keepalive interval. */
+static int wait_ms(const struct exec_session *s, int wait)
+{
+	return s->alive_s > 0 && s->alive_s * 1000 < wait ? (int)(s->alive_s * 1000) : wait;
+}
+
+/* The gap between the stall watch's questions: a quarter of the stall timeout, at least 1 s. */
+static int64_t probe_every_ms(const struct exec_session *s)
+{
+	int64_t q = s->ex->stall_timeout_s * 250;
+
+	return q < 1000 ? 1000 : q;
+}
+
+/*
+ * A node that stops answering (its sshd or the machine frozen, the link black-holed) is cut
+ * after the stall timeout instead of the command's whole one. Silence alone proves nothing
+ * (an activation may print nothing for minutes), so after a quarter of the timeout without
+ * a byte from the node, chimera sends "keepalive@openssh.com" with want-reply, which any
+ * live sshd answers at once, and again each quarter; only when no byte at all came for the
+ * whole timeout is the node stalled. Returns 0 or ERR_TIMEOUT.
+ */
+static int stall_check(struct exec_session *s)
+{
+	int64_t now = clock_mono_ms();
+
+	if (s->ex->stall_timeout_s <= 0)
+		return 0;
+	if (s->rx.in_bytes != s->rx_seen) {
+		s->rx_seen = s->rx.in_bytes;
+		s->rx_at = now;
+		s->probe_at = 0;
+		return 0;
+	}
+	if (now - s->rx_at >= s->ex->stall_timeout_s * 1000) {
+		s->stalled = 1;
+		return err_set(ERR_TIMEOUT, "%s: stalled: not a byte from the node for %lds (--stall-timeout)", s->name,
+			       s->ex->stall_timeout_s);
+	}
+	if (now - s->rx_at >= probe_every_ms(s) && (!s->probe_at || now - s->probe_at >= probe_every_ms(s))) {
+		/* Sent without waiting for the answer: that comes in with the next poll. */
+		ssh_set_blocking(s->ssh, 0);
+		ssh_send_keepalive(s->ssh);
+		ssh_set_blocking(s->ssh, 1);
+		s->probe_at = now;
+		log_kv(LOG_DEBUG, "ssh", "asked a silent node for an answer", "node", s->name, (const char *)NULL);
+	}
+	return 0;
+}
+
+/* At most WAIT ms, and no longer than the stall watch's next question. */
+static int stall_wait_ms(const struct exec_session *s, int wait)
+{
+	int64_t every = probe_every_ms(s);
+
+	return s->ex->stall_timeout_s > 0 && every < wait ? (int)every : wait;
+}
+
+static int target_settings(struct exec_ssh *ex, const struct target *t, bool jump, struct sshcfg_host *h)
+{
+	if (ex->settings)
+		return ex->settings(t, jump, h, ex->settings_arg);
+	memset(h, 0, sizeof(*h));
+	snprintf(h->name, sizeof(h->name), "%s", t->host);
+	snprintf(h->hostname, sizeof(h->hostname), "%s", t->host);
+	snprintf(h->user, sizeof(h->user), "%s", t->user);
+	h->port = t->port;
+	h->compression = -1;
+	h->alive_count_max = 3;
+	return 0;
+}
+
+/*
+ * Append to HOPS (at *N) the jump hosts on the way to a host whose settings are H, as ssh
+ * does: the first host of its ProxyJump reached its own way (its ProxyJump first), the
+ * others directly through the one before. DEPTH stops a loop of ProxyJump lines.
+ */
+static int jump_chain(struct exec_ssh *ex, const struct sshcfg_host *h, struct sshcfg_host *hops, size_t *n,
+		      const char *name, int depth)
+{
+	char at[SSHCFG_PATH_MAX + 32], msg[1024];
+	struct sshcfg_host *j;
+	size_t k;
+	int r = 0;
+
+	sshcfg_origin_format(&h->proxy_at, at, sizeof(at));
+	if (h->proxy_command)
+		return err_set(ERR_UNSUPPORTED, "%s: ProxyCommand at %s is not supported: chimera runs no local command; "
+			       "use ProxyJump [user@]host[:port], which it carries itself", name, at);
+	if (depth > SSHCFG_JUMPS_MAX)
+		return err_set(ERR_INVALID, "%s: ProxyJump at %s leads through more than %d jump hosts (a loop?)", name, at,
+			       SSHCFG_JUMPS_MAX);
+	if (!(j = malloc(sizeof(*j))))
+		return err_set(ERR_NOMEM, "out of memory");
+	for (k = 0; k < h->njump && r == 0; k++) {
+		if ((r = target_settings(ex, &h->jump[k], true, j)) < 0) {
+			snprintf(msg, sizeof(msg), "%s", err_msg());
+			r = err_set(r, "%s: jump host %s (ProxyJump at %s): %s", name, h->jump[k].host, at, msg);
+			break;
+		}
+		if (k == 0 && (j->njump || j->proxy_command))
+			r = jump_chain(ex, j, hops, n, name, depth + 1);
+		if (r == 0 && *n == SSHCFG_JUMPS_MAX)
+			r = err_set(ERR_INVALID, "%s: ProxyJump at %s leads through more than %d jump hosts (a loop?)", name,
+				    at, SSHCFG_JUMPS_MAX);
+		if (r == 0)
+			hops[(*n)++] = *j;
+	}
+	free(j);
+	return r;
+}
+
+/* Connect the jump hosts HOPS[0..N-1] one through the other, then the node H over the last. */
+static int connect_through(struct exec_ssh *ex, struct exec_session *s, const struct sshcfg_host *hops, size_t n,
+			   const struct sshcfg_host *h)
+{
+	char at[SSHCFG_PATH_MAX + 32], hop_name[TARGET_FORMAT_MAX], msg[1024];
+	int fd = -1, r = 0;
+	size_t i;
+
+	sshcfg_origin_format(&h->proxy_at, at, sizeof(at));
+	for (i = 0; i < n; i++) {
+		const struct sshcfg_host *next = i + 1 < n ? &hops[i + 1] : h;
+		ssh_session js;
+
+		sshx_name(&hops[i], hop_name, sizeof(hop_name));
+		if ((r = sshx_session_open(ex, &hops[i], fd, hop_name, &js)) < 0 ||
+		    (r = sshx_hop_start(js, &hops[i], hop_name, next->hostname, next->port, &s->hops[i], &fd)) < 0)
+			break;
+		s->nhops++;
+	}
+	if (r == 0)
+		r = sshx_session_open(ex, h, fd, s->name, &s->ssh);
+	if (r < 0 && i < n) {
+		snprintf(msg, sizeof(msg), "%s", err_msg());
+		r = err_set(r, "%s: through jump host %s (ProxyJump at %s): %s", s->name, hop_name, at, msg);
+	}
+	return r;
+}
+
 static int ssh_connect_session(struct exec_ssh *ex, struct exec_session *s, const struct target *t)
 {
-	unsigned int port = t->port;
-	long timeout = ex->connect_timeout_s > 0 ? ex->connect_timeout_s : 10;
-	enum ssh_known_hosts_e known;
-	const char *own;
-	int rc, verbosity;
+	struct sshcfg_host *h = malloc(sizeof(*h)), *hops = NULL;
+	size_t n = 0;
+	int r;
 
-	ssh_quiet_thread();
-	if (!(s->ssh = ssh_new()))
+	if (!h)
 		return err_set(ERR_NOMEM, "out of memory");
-	verbosity = ssh_get_log_level();
-	ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
-	ssh_options_set(s->ssh, SSH_OPTIONS_HOST, t->host);
-	ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &port);
-	ssh_options_set(s->ssh, SSH_OPTIONS_USER, t->user);
-	ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &timeout);
-	{
-		int nodelay = 1;
+	if ((r = target_settings(ex, t, false, h)) < 0) {
+		char msg[1024];
 
-		ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &nodelay);
+		snprintf(msg, sizeof(msg), "%s", err_msg());
+		r = err_set(r, "%s: %s", s->name, msg);
+		goto out;
 	}
-	/*
-	 * Key exchange is most of a cold connection's cost on the node. OpenSSH's sshd (9.2)
-	 * computes nistp256 with OpenSSL but curve25519 with a portable reference implementation,
-	 * and the post-quantum hybrids cost several times more: measured 23 ms of sshd CPU per
-	 * connection against 25 and 34. A KexAlgorithms line in the ssh config overrides this.
-	 */
-	ssh_options_set(s->ssh, SSH_OPTIONS_KEY_EXCHANGE,
-			"ecdh-sha2-nistp256,curve25519-sha256,curve25519-sha256@libssh.org");
-	/* Any config may hold a LogLevel line: put ours back after each, so libssh stays quiet. */
-	if (ex->target_config && (own = ex->target_config(t, ex->target_config_arg)) != NULL) {
-		if (ssh_options_parse_config(s->ssh, own) < 0)
-			return err_set(ERR_INVALID, "%s: cannot read ssh config '%s'", s->name, own);
-		ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
+	s->alive_s = h->alive_interval;
+	if (h->njump || h->proxy_command) {
+		if (!(hops = calloc(SSHCFG_JUMPS_MAX, sizeof(*hops)))) {
+			r = err_set(ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((r = jump_chain(ex, h, hops, &n, s->name, 0)) < 0)
+			goto out;
 	}
-	if (ex->config_file && ssh_options_parse_config(s->ssh, ex->config_file) < 0)
-		return err_set(ERR_INVALID, "%s: cannot read ssh config '%s'", s->name, ex->config_file);
-	ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
-	ssh_options_parse_config(s->ssh, NULL);
-	ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
+	if (n)
+		r = connect_through(ex, s, hops, n, h);
+	else
+		r = sshx_session_open(ex, h, -1, s->name, &s->ssh);
+	if (r == 0) {
+		quick_ack(s);
+		ssh_set_counters(s->ssh, NULL, &s->rx);
+	}
+out:
+	free(hops);
+	free(h);
+	s->last_data = clock_mono_ms();
+	return r;
+}
 
-	if ((rc = ssh_connect(s->ssh)) != SSH_OK) {
-		const char *why = ssh_get_error(s->ssh);
-
-		if (strstr(why, "imeout") || strstr(why, "timed out"))
-			return err_set(ERR_TIMEOUT, "%s: connect timed out after %lds", s->name, timeout);
-		return err_set(ERR_IO, "%s: cannot connect: %s", s->name, why);
+static void session_free(struct exec_session *s)
+{
+	if (s->ssh) {
+		ssh_disconnect(s->ssh);
+		ssh_free(s->ssh);
 	}
-	known = ssh_session_is_known_server(s->ssh);
-	switch (known) {
-	case SSH_KNOWN_HOSTS_OK:
-		break;
-	case SSH_KNOWN_HOSTS_CHANGED:
-	case SSH_KNOWN_HOSTS_OTHER:
-		return err_set(ERR_AUTH, "%s: host key does not match known_hosts (possible impostor)", s->name);
-	case SSH_KNOWN_HOSTS_UNKNOWN:
-	case SSH_KNOWN_HOSTS_NOT_FOUND:
-		if (!ex->accept_new_host_keys)
-			return err_set(ERR_AUTH, "%s: host key is not in known_hosts (add it, or pass --accept-new-host-keys)",
-				       s->name);
-		pthread_mutex_lock(&known_hosts_lock);
-		rc = ssh_session_update_known_hosts(s->ssh);
-		pthread_mutex_unlock(&known_hosts_lock);
-		if (rc != SSH_OK)
-			return err_set(ERR_IO, "%s: cannot add the host key to known_hosts: %s", s->name,
-				       ssh_get_error(s->ssh));
-		log_kv(LOG_INFO, "ssh", "accepted a new host key", "node", s->name, (const char *)NULL);
-		break;
-	default:
-		return err_set(ERR_AUTH, "%s: cannot check host key: %s", s->name, ssh_get_error(s->ssh));
-	}
-	quick_ack(s);
-	rc = ssh_userauth_publickey_auto(s->ssh, NULL, NULL);
-	if (rc != SSH_AUTH_SUCCESS)
-		return err_set(ERR_AUTH, "%s: public key authentication refused%s%s", s->name,
-			       rc == SSH_AUTH_ERROR ? ": " : "", rc == SSH_AUTH_ERROR ? ssh_get_error(s->ssh) : "");
-	return 0;
+	while (s->nhops > 0)
+		sshx_hop_close(s->hops[--s->nhops]);
+	free(s);
 }
 
 static int ssh_ex_connect(struct executor *base, const struct target *t, struct exec_session **out)
@@ -166,11 +272,7 @@ static int ssh_ex_connect(struct executor *base, const struct target *t, struct 
 	s->ex = ex;
 	target_format(t, s->name, sizeof(s->name));
 	if ((r = ssh_connect_session(ex, s, t)) < 0) {
-		if (s->ssh) {
-			ssh_disconnect(s->ssh);
-			ssh_free(s->ssh);
-		}
-		free(s);
+		session_free(s);
 		return r;
 	}
 	*out = s;
@@ -184,6 +286,7 @@ static int on_data(ssh_session session, ssh_channel channel, void *data, uint32_
 	struct buf *b = is_stderr ? &st->res->err : &st->res->out;
 	size_t room = b->max - b->len;
 
+	st->s->last_data = clock_mono_ms();
 	if (len > room) {
 		st->res->truncated = 1;
 		buf_add(b, data, room);
@@ -233,8 +336,11 @@ static int ssh_wait(struct exec_session *s, ssh_event ev, int64_t deadline, long
 		if (left < wait)
 			wait = (int)left;
 	}
+	if (stall_check(s) < 0)
+		return ERR_TIMEOUT;
+	keepalive(s);
 	quick_ack(s);
-	if (ssh_event_dopoll(ev, wait) == SSH_ERROR)
+	if (ssh_event_dopoll(ev, stall_wait_ms(s, wait_ms(s, wait))) == SSH_ERROR)
 		return err_set(ERR_IO, "%s: connection lost: %s", s->name, ssh_get_error(s->ssh));
 	quick_ack(s);
 	return 0;
@@ -348,13 +454,20 @@ static int ssh_pump(struct exec_session *s, ssh_channel ch, ssh_event ev, const 
 			if (!fed && ssh_channel_window_size(ch) > 0)
 				wait = 0;
 		}
+		if (stall_check(s) < 0) {
+			ssh_channel_request_send_signal(ch, "KILL");
+			return ERR_TIMEOUT;
+		}
+		keepalive(s);
 		quick_ack(s);
-		if (ssh_event_dopoll(ev, wait) == SSH_ERROR)
+		if (ssh_event_dopoll(ev, stall_wait_ms(s, wait_ms(s, wait))) == SSH_ERROR)
 			return err_set(ERR_IO, "%s: connection lost: %s", s->name, ssh_get_error(s->ssh));
 		if (o && o->watch && res->out.len + res->err.len != seen) {
 			unsigned flags = o->watch(res, o->watch_arg);
 
 			seen = res->out.len + res->err.len;
+			if ((flags & EXEC_WATCH_RESTART) && o->restart_timeout_s && *o->restart_timeout_s > 0)
+				timeout_s = *o->restart_timeout_s;
 			if ((flags & EXEC_WATCH_RESTART) && timeout_s > 0)
 				deadline = clock_mono_ms() + timeout_s * 1000;
 			if (flags & EXEC_WATCH_RELEASE)
@@ -368,7 +481,7 @@ static int ssh_pump(struct exec_session *s, ssh_channel ch, ssh_event ev, const 
 
 static int ssh_ex_run(struct exec_session *s, const char *cmd, const struct exec_opts *o, struct exec_result *res)
 {
-	struct run_state st = { .res = res };
+	struct run_state st = { .res = res, .s = s };
 	struct ssh_channel_callbacks_struct cb = {
 		.userdata = &st,
 		.channel_data_function = on_data,
@@ -384,6 +497,12 @@ static int ssh_ex_run(struct exec_session *s, const char *cmd, const struct exec
 	int r = 0;
 
 	deadline = timeout_s > 0 ? start + timeout_s * 1000 : 0;
+	if (s->stalled)
+		return err_set(ERR_TIMEOUT, "%s: stalled earlier on this connection: not a byte from the node for %lds",
+			       s->name, s->ex->stall_timeout_s);
+	s->rx_seen = s->rx.in_bytes;
+	s->rx_at = start;
+	s->probe_at = 0;
 	if (!(ch = ssh_channel_new(s->ssh))) {
 		r = err_set(ERR_IO, "%s: cannot open a channel: %s", s->name, ssh_get_error(s->ssh));
 		goto out;
@@ -412,21 +531,13 @@ out:
 
 static void ssh_ex_disconnect(struct exec_session *s)
 {
-	if (!s)
-		return;
-	ssh_disconnect(s->ssh);
-	ssh_free(s->ssh);
-	free(s);
+	if (s)
+		session_free(s);
 }
 
 static void ssh_ex_close(struct executor *base)
 {
-	struct exec_ssh *ex = (struct exec_ssh *)base;
-
-	if (!ex)
-		return;
-	free(ex->config_file);
-	free(ex);
+	free(base);
 }
 
 static const struct executor_ops ssh_ops = {
@@ -446,14 +557,12 @@ int exec_ssh_new(const struct exec_ssh_config *cfg, struct executor **out)
 		return err_set(ERR_NOMEM, "out of memory");
 	ex->base.ops = &ssh_ops;
 	ex->connect_timeout_s = cfg->connect_timeout_s;
+	ex->connect_timeout_set = cfg->connect_timeout_set;
 	ex->timeout_s = cfg->timeout_s;
+	ex->stall_timeout_s = cfg->stall_timeout_s;
 	ex->accept_new_host_keys = cfg->accept_new_host_keys;
-	ex->target_config = cfg->target_config;
-	ex->target_config_arg = cfg->target_config_arg;
-	if (cfg->config_file && !(ex->config_file = strdup(cfg->config_file))) {
-		free(ex);
-		return err_set(ERR_NOMEM, "out of memory");
-	}
+	ex->settings = cfg->settings;
+	ex->settings_arg = cfg->settings_arg;
 	ssh_init();
 	*out = &ex->base;
 	return 0;
