@@ -68,7 +68,7 @@ int cli_targets(struct cli *cli, const char *spec, const char *exclude, const ch
 static void print_error(struct cli *cli, const char *fmt, va_list ap)
 {
 	const char *name = cli->cmd ? cli->cmd->name : NULL;
-	char msg[2048];
+	char msg[8192];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (cli->json) {

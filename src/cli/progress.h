@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ports/nix.h"
+
 enum progress_mode {
 	PROGRESS_OFF,
 	PROGRESS_LINES,	/* one plain line per node per step */
@@ -13,7 +15,10 @@ enum progress_mode {
 
 struct progress;
 
-/* Start showing progress of TOTAL nodes in MODE. Returns NULL for PROGRESS_OFF or no memory. */
+/*
+ * Start showing progress of TOTAL nodes in MODE (0 nodes: only builds, no counter line).
+ * Returns NULL for PROGRESS_OFF or no memory.
+ */
 struct progress *progress_start(enum progress_mode mode, size_t total);
 
 /*
@@ -25,6 +30,14 @@ void progress_step(struct progress *p, size_t slot, const char *name, const char
 
 /* Node SLOT is finished: OK, with WHAT ("deployed in 1.2s") for the plain line. Thread safe. */
 void progress_done(struct progress *p, size_t slot, const char *name, int ok, const char *what);
+
+/*
+ * A build event from the nix port (nix_watch(nx, progress_build, P)): on a terminal a
+ * status line "building DONE/TOTAL: NAME — its last log line" over the node lines while
+ * the build runs, otherwise one line per derivation started and finished, with its time.
+ * Thread safe; P may be NULL.
+ */
+void progress_build(const struct nix_build_event *ev, void *p);
 
 /* Stop: clear the live lines and free P. */
 void progress_stop(struct progress *p);

@@ -85,8 +85,16 @@ int proc_run(char *const argv[], struct buf *out, int *status)
 	return 0;
 }
 
-/* Read what is there on FD into B (NULL: drop). Returns 0 at end of file, 1 otherwise. */
-static int proc_drain(int fd, struct buf *b)
+/* Where a child's stream goes: into B (capped; NULL: dropped), or to FN as it comes. */
+struct proc_sink {
+	struct buf *b;
+	proc_chunk_fn fn;
+	void *arg;
+	size_t seen;		/* bytes read */
+};
+
+/* Read what is there on FD into S. Returns 0 at end of file, 1 otherwise. */
+static int proc_drain(int fd, struct proc_sink *s)
 {
 	char chunk[8192];
 	ssize_t n = read(fd, chunk, sizeof(chunk));
@@ -95,13 +103,18 @@ static int proc_drain(int fd, struct buf *b)
 		return 1;
 	if (n <= 0)
 		return 0;
-	if (b)
-		buf_add(b, chunk, (size_t)n);	/* past the cap, the rest is dropped */
+	s->seen += (size_t)n;
+	if (s->fn)
+		s->fn(chunk, (size_t)n, s->arg);
+	else if (s->b)
+		buf_add(s->b, chunk, (size_t)n);	/* past the cap, the rest is dropped */
 	return 1;
 }
 
-int proc_run_split(char *const argv[], int out_fd, struct buf *out, struct buf *err, int *status)
+/* proc_run_split and proc_run_stream: stdout to OUT_FD or OUT, stderr to ERR. */
+static int proc_run_sinks(char *const argv[], int out_fd, struct buf *out, struct proc_sink *err, int *status)
 {
+	struct proc_sink osink = { out, NULL, NULL, 0 };
 	int ofd[2] = { -1, -1 }, efd[2];
 	struct pollfd pfd[2];
 	pid_t pid;
@@ -152,7 +165,7 @@ int proc_run_split(char *const argv[], int out_fd, struct buf *out, struct buf *
 			break;
 		}
 		for (i = 0; i < 2; i++) {
-			if (pfd[i].fd >= 0 && pfd[i].revents && !proc_drain(pfd[i].fd, i == 0 ? err : out)) {
+			if (pfd[i].fd >= 0 && pfd[i].revents && !proc_drain(pfd[i].fd, i == 0 ? err : &osink)) {
 				close(pfd[i].fd);
 				pfd[i].fd = -1;
 			}
@@ -167,9 +180,30 @@ int proc_run_split(char *const argv[], int out_fd, struct buf *out, struct buf *
 			return err_set_errno(ERR_IO, errno, "waitpid");
 	}
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	if (*status == 127 && err && err->len == 0)
-		buf_printf(err, "cannot run '%s'\n", argv[0]);
+	if (*status == 127 && err->seen == 0) {
+		char msg[4200];	/* "cannot run 'ARGV0'\n", any path */
+		int n = snprintf(msg, sizeof(msg), "cannot run '%s'\n", argv[0]);
+
+		if (err->fn)
+			err->fn(msg, n < (int)sizeof(msg) ? (size_t)n : sizeof(msg) - 1, err->arg);
+		else if (err->b)
+			buf_add(err->b, msg, n < (int)sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	}
 	return 0;
+}
+
+int proc_run_split(char *const argv[], int out_fd, struct buf *out, struct buf *err, int *status)
+{
+	struct proc_sink esink = { err, NULL, NULL, 0 };
+
+	return proc_run_sinks(argv, out_fd, out, &esink, status);
+}
+
+int proc_run_stream(char *const argv[], struct buf *out, proc_chunk_fn on_err, void *arg, int *status)
+{
+	struct proc_sink esink = { NULL, on_err, arg, 0 };
+
+	return proc_run_sinks(argv, -1, out, &esink, status);
 }
 
 bool proc_alive(pid_t pid)

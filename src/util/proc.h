@@ -30,6 +30,16 @@ int proc_run(char *const argv[], struct buf *out, int *status);
  */
 int proc_run_split(char *const argv[], int out_fd, struct buf *out, struct buf *err, int *status);
 
+/* Called with each piece of a child's output as it is read (any size, not cut at lines). */
+typedef void (*proc_chunk_fn)(const char *data, size_t len, void *arg);
+
+/*
+ * Like proc_run_split with stdout into OUT: stderr goes to ON_ERR (with ARG) as it comes,
+ * while the child runs, and, when the program could not be run (127, nothing on stderr),
+ * "cannot run 'ARGV0'\n" once.
+ */
+int proc_run_stream(char *const argv[], struct buf *out, proc_chunk_fn on_err, void *arg, int *status);
+
 /* True when PID exists and is not a zombie. */
 bool proc_alive(pid_t pid);
 

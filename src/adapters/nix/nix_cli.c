@@ -1,145 +1,87 @@
 /* The nix port on the Nix command-line tools (nix-build, nix build, nix-store). */
 #include "adapters/nix/nix_cli.h"
+#include "adapters/nix/nix_cli_internal.h"
+#include "formats/nixlog.h"
 #include "util/err.h"
-#include "util/log.h"
+#include "util/fs.h"
 #include "util/proc.h"
 
-#include <jansson.h>
+#include <grp.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "util/banned.h"
 
-#define NIX_LOG_MAX (4 * 1024 * 1024)
-#define NIX_TAIL 700	/* bytes of Nix's output quoted in an error */
-
-struct nix_cli {
-	struct nix base;
-	char nix_build[PATH_MAX];
-	char nix_store[PATH_MAX];
-	char nix[PATH_MAX];	/* "" when the new-style `nix` is missing */
-};
-
-/* Set an ERR_IO message: WHAT, then the last NIX_TAIL bytes of LOG. */
-static int nix_fail(const char *what, int status, const struct buf *log)
+/* True when the file PATH (if any) sets KEY. */
+static bool conf_file_sets(const char *path, const char *key)
 {
-	size_t len = log->len, from;
+	struct buf b = BUF_INIT(4 * 1024 * 1024);
+	bool set = fs_read_file(path, &b) == 0 && nixlog_conf_sets(b.data, b.len, key);
 
-	while (len && (log->data[len - 1] == '\n' || log->data[len - 1] == ' '))
-		len--;
-	from = len > NIX_TAIL ? len - NIX_TAIL : 0;
-	/* Start the tail at a line. */
-	if (from) {
-		const char *nl = memchr(log->data + from, '\n', len - from);
-
-		if (nl)
-			from = (size_t)(nl + 1 - log->data);
-	}
-	return err_set(ERR_IO, "%s failed (exit %d)%s%.*s", what, status, len ? ":\n" : "", (int)(len - from),
-		       log->data + from);
+	err_clear();
+	buf_release(&b);
+	return set;
 }
 
-/* Take the single store path from nix-build's stdout. */
-static int nix_take_path(const struct buf *out, char path[STOREPATH_MAX])
+/* True when a nix.conf in one of the colon-separated DIRS (each + SUFFIX) sets KEY. */
+static bool conf_dirs_set(const char *dirs, const char *suffix, const char *key)
 {
-	const char *p = out->data, *end = out->data + out->len, *nl;
-	size_t n = 0, len;
+	const char *p = dirs;
 
-	while (end > p && end[-1] == '\n')
-		end--;
-	for (nl = p; nl < end; nl++)
-		if (*nl == '\n')
-			n++;
-	if (end == p)
-		return err_set(ERR_IO, "the build printed no store path");
-	if (n)
-		return err_set(ERR_INVALID, "the build produced %zu store paths; choose one with -A ATTR", n + 1);
-	len = (size_t)(end - p);
-	if (!storepath_valid(p, len))
-		return err_set(ERR_IO, "the build printed '%.*s', not a store path", (int)(len > 200 ? 200 : len), p);
-	memcpy(path, p, len);
-	path[len] = 0;
-	return 0;
+	while (*p) {
+		const char *colon = strchr(p, ':');
+		size_t n = colon ? (size_t)(colon - p) : strlen(p);
+		char path[PATH_MAX];
+
+		if (n && snprintf(path, sizeof(path), "%.*s%s", (int)n, p, suffix) < (int)sizeof(path) &&
+		    conf_file_sets(path, key))
+			return true;
+		p += n + (colon ? 1 : 0);
+	}
+	return false;
 }
 
-/* Take outputs.out of `nix build --json`. */
-static int nix_take_json(const struct buf *out, char path[STOREPATH_MAX])
+/* True when NIX_CONFIG or a nix.conf Nix reads sets KEY. */
+static bool nix_config_sets(const char *key)
 {
-	json_error_t jerr;
-	json_t *doc = json_loadb(out->data, out->len, 0, &jerr), *outs;
-	const char *s;
-	int r = 0;
+	const char *env = getenv("NIX_CONFIG"), *dir = getenv("NIX_CONF_DIR");
+	const char *user = getenv("NIX_USER_CONF_FILES"), *home = getenv("HOME");
+	const char *xdg_home = getenv("XDG_CONFIG_HOME"), *xdg_dirs = getenv("XDG_CONFIG_DIRS");
+	char path[PATH_MAX];
 
-	if (!doc || !json_is_array(doc) || json_array_size(doc) != 1) {
-		r = err_set(ERR_IO, "cannot read `nix build --json` output%s%s", doc ? "" : ": ", doc ? "" : jerr.text);
-		goto out;
-	}
-	outs = json_object_get(json_array_get(doc, 0), "outputs");
-	if (json_object_size(outs) != 1 || !(s = json_string_value(json_object_iter_value(json_object_iter(outs))))) {
-		r = err_set(ERR_INVALID, "the flake attribute has %zu outputs; expected one", json_object_size(outs));
-		goto out;
-	}
-	if (!storepath_valid(s, strlen(s))) {
-		r = err_set(ERR_IO, "`nix build` reported '%s', not a store path", s);
-		goto out;
-	}
-	snprintf(path, STOREPATH_MAX, "%s", s);
-out:
-	json_decref(doc);
-	return r;
+	if (env && nixlog_conf_sets(env, strlen(env), key))
+		return true;
+	if (conf_dirs_set(dir && *dir ? dir : "/etc/nix", "/nix.conf", key))
+		return true;
+	if (user && *user)
+		return conf_dirs_set(user, "", key);
+	if (xdg_home && *xdg_home)
+		snprintf(path, sizeof(path), "%s", xdg_home);
+	else
+		snprintf(path, sizeof(path), "%s/.config", home ? home : "");
+	return conf_dirs_set(path, "/nix/nix.conf", key) ||
+	       conf_dirs_set(xdg_dirs && *xdg_dirs ? xdg_dirs : "/etc/xdg", "/nix/nix.conf", key);
 }
 
-static int nix_cli_build(struct nix *base, const struct nix_source *src, char out[STOREPATH_MAX], struct buf *log)
+bool nix_cli_single_user(void)
 {
-	struct nix_cli *nx = (struct nix_cli *)base;
-	char *argv[16 + 3 * NIX_ARGS_MAX];
-	struct buf so = BUF_INIT(1024 * 1024), se = BUF_INIT(NIX_LOG_MAX);
-	size_t a = 0, i;
-	int r, status;
+	const char *remote = getenv("NIX_REMOTE"), *sock = getenv("NIX_DAEMON_SOCKET_PATH");
+	const char *state = getenv("NIX_STATE_DIR");
+	char path[PATH_MAX];
 
-	out[0] = 0;
-	if ((r = nix_source_check(src)) < 0)
-		return r;
-	if (src->file) {
-		argv[a++] = nx->nix_build;
-		argv[a++] = (char *)src->file;
-		argv[a++] = "--no-out-link";
-		if (src->attr) {
-			argv[a++] = "-A";
-			argv[a++] = (char *)src->attr;
-		}
-		for (i = 0; i < src->nargs; i++) {
-			argv[a++] = src->args[i].is_str ? "--argstr" : "--arg";
-			argv[a++] = (char *)src->args[i].name;
-			argv[a++] = (char *)src->args[i].value;
-		}
-	} else {
-		if (!nx->nix[0])
-			return err_set(ERR_NOTFOUND, "--flake needs the `nix` command, not found on PATH (Debian: nix-bin)");
-		argv[a++] = nx->nix;
-		argv[a++] = "--extra-experimental-features";
-		argv[a++] = "nix-command flakes";
-		argv[a++] = "build";
-		argv[a++] = (char *)src->flake;
-		argv[a++] = "--no-link";
-		argv[a++] = "--json";
-	}
-	argv[a] = NULL;
-	log_kv(LOG_DEBUG, "nix", "building", "tool", argv[0], "source", src->file ? src->file : src->flake,
-	       (const char *)NULL);
-	if ((r = proc_run_split(argv, -1, &so, &se, &status)) < 0)
-		goto out;
-	if (log)
-		buf_add(log, se.data, se.len);
-	if (status != 0) {
-		r = nix_fail(src->file ? "nix-build" : "nix build", status, &se);
-		goto out;
-	}
-	r = src->file ? nix_take_path(&so, out) : nix_take_json(&so, out);
-out:
-	buf_release(&so);
-	buf_release(&se);
-	return r;
+	if (geteuid() != 0 || getgrnam("nixbld"))
+		return false;
+	if (remote && *remote && strcmp(remote, "local") != 0 && strcmp(remote, "auto") != 0)
+		return false;
+	if (sock && *sock)
+		snprintf(path, sizeof(path), "%s", sock);
+	else
+		snprintf(path, sizeof(path), "%s/daemon-socket/socket", state && *state ? state : "/nix/var/nix");
+	if (fs_exists(path))
+		return false;
+	return !nix_config_sets("build-users-group");
 }
 
 /* Run nix-store with ARGS (NULL-terminated, after the program) and collect stdout. */
@@ -252,6 +194,19 @@ static int nix_cli_export(struct nix *base, char *const *paths, size_t n, int fd
 	return r;
 }
 
+static int nix_cli_dump(struct nix *base, const char *path, int fd)
+{
+	struct nix_cli *nx = (struct nix_cli *)base;
+	struct buf se = BUF_INIT(64 * 1024);
+	char *argv[] = { nx->nix_store, "--dump", (char *)path, NULL };
+	int r, status;
+
+	if ((r = proc_run_split(argv, fd, NULL, &se, &status)) == 0 && status != 0)
+		r = nix_fail("nix-store --dump", status, &se);
+	buf_release(&se);
+	return r;
+}
+
 static void nix_cli_close(struct nix *base)
 {
 	free(base);
@@ -262,6 +217,7 @@ static const struct nix_ops nix_cli_ops = {
 	.build = nix_cli_build,
 	.closure = nix_cli_closure,
 	.export_paths = nix_cli_export,
+	.dump_path = nix_cli_dump,
 	.close = nix_cli_close,
 };
 
@@ -282,6 +238,7 @@ int nix_cli_new(struct nix **out)
 		err_clear();
 		nx->nix[0] = 0;
 	}
+	nx->no_build_users = nix_cli_single_user();
 	*out = &nx->base;
 	return 0;
 }

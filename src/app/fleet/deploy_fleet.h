@@ -32,7 +32,7 @@ struct fleet_deploy_group {
 	struct deploy_node_opts *nodes;	/* in the group's target order */
 	struct deploy_report rep;
 	int err;			/* deploy_run's error (the build or the set-up), 0 if none */
-	char msg[1024];
+	char msg[8192];			/* its message (a failed build's quotes its log) */
 };
 
 struct fleet_deploy_report {
