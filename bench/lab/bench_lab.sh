@@ -19,6 +19,8 @@ rm -rf "$STATE"
 t0=$(now); ch lab up "$N" --base "$BASE" -q; t1=$(now)
 alive=$(ch lab status | tail -n 1)
 up=$(secs "$t0" "$t1")
+# Where the node files are (STATE/lab/nodes, or /var/lib/chimera when STATE is under /tmp or /root).
+ROOT=$(ch lab status --json | jq -r .root)
 
 # One connection per node each way, at most $PAR at once.
 t0=$(now); ch exec -t @lab --parallel $PAR -q -- true > "$STATE/exec.out"; t1=$(now)
@@ -33,8 +35,8 @@ openssh_exec=$(secs "$t0" "$t1")
 
 t0=$(now); ch lab down -q; t1=$(now)
 down=$(secs "$t0" "$t1")
-left=$(ps -eo stat=,args= | awk -v p="$STATE/lab/nodes" '$1 !~ /^Z/ && index($0, p) > 0' | grep -vc awk || true)
-mounts=$(grep -l "$STATE/lab/nodes" /proc/[0-9]*/mountinfo 2>/dev/null | wc -l)
+left=$(ps -eo stat=,args= | awk -v p="$ROOT" '$1 !~ /^Z/ && index($0, p) > 0' | grep -vc awk || true)
+mounts=$(grep -l "$ROOT" /proc/[0-9]*/mountinfo 2>/dev/null | wc -l)
 
 ratio=$(echo "$openssh_exec $chimera_exec" | awk '{ printf "%.2f", $1 / $2 }')
 row() { printf '  %-34s %8s s   %s\n' "$1" "$2" "$3"; }

@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include "util/banned.h"
 
+enum { OPT_RECORD_OUTPUT = 2100 };
+
 struct exec_view {
 	bool tty;
 };
@@ -76,6 +78,9 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "accept-new-host-keys", no_argument, NULL, FLEET_OPT_ACCEPT_NEW },
+		{ "sudo", no_argument, NULL, FLEET_OPT_SUDO },
+		{ "stall-timeout", required_argument, NULL, FLEET_OPT_STALL_TIMEOUT },
+		{ "record-output", no_argument, NULL, OPT_RECORD_OUTPUT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_fleet f;
@@ -94,6 +99,12 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 		case 'f': f.file = optarg; break;
 		case 'x': f.exclude = optarg; break;
 		case FLEET_OPT_ACCEPT_NEW: f.reach.accept_new = 1; break;
+		case FLEET_OPT_SUDO: f.reach.sudo = 1; break;
+		case FLEET_OPT_STALL_TIMEOUT:
+			if (cli_int("--stall-timeout", optarg, 0, 86400, &f.reach.stall_timeout) < 0)
+				return cli_usage(cli, "%s", err_msg());
+			break;
+		case OPT_RECORD_OUTPUT: ctx.record_output = true; break;
 		case 'p':
 			if (cli_int("--parallel", optarg, 1, 4096, &f.reach.parallel) < 0)
 				return cli_usage(cli, "%s", err_msg());
@@ -128,6 +139,7 @@ static enum cmd_status cmd_exec_exec(struct cli *cli, int argc, char **argv)
 	ctx.executors = &f.w.fleet.executors;
 	ctx.ledger = f.w.fleet.ledger;
 	ctx.parallel = f.w.fleet.parallel;
+	ctx.cipher = world_cipher(&cli->world);
 	ctx.progress.node_done = show_progress;
 	ctx.progress.arg = &view;
 	if (exec_run(&ctx, &f.targets, cmd.data, &rep) < 0) {
@@ -152,11 +164,14 @@ const struct cmd_entry cmd_exec_entry = {
 	.summary = "run a command on every target in parallel",
 	.usage = "chimera exec (-t TARGETS | --targets-file FILE) [--exclude LIST] [--parallel N]\n"
 		 "                    [--connect-timeout S] [--timeout S] [--accept-new-host-keys]\n"
-		 "                    -- COMMAND [ARG...]",
+		 "                    [--sudo] [--stall-timeout S] [--record-output] -- COMMAND [ARG...]",
 	.help = "Runs COMMAND with the target user's shell over one SSH session per node,\n"
 		"at most --parallel nodes at once, and prints every node's output and exit\n"
 		"status. The words after '--' are joined with spaces, as ssh does. Each node's\n"
-		"outcome is recorded as a node.exec event, between exec.start and exec.complete.\n"
+		"outcome is recorded as a node.exec event, between exec.start and exec.complete:\n"
+		"the command, exit status, the output's sizes and SHA-256 digests, and not the\n"
+		"output itself (the ledger keeps every event for good, and a command may print a\n"
+		"secret) unless --record-output.\n"
 		"\n"
 		"options:\n"
 		"  -t, --targets LIST       comma-separated: machines of chimera.toml (NAME, @TAG,\n"
@@ -169,6 +184,11 @@ const struct cmd_entry cmd_exec_entry = {
 		"  --timeout S              give up on the command after S seconds (default: none)\n"
 		"  --accept-new-host-keys   add unknown host keys to known_hosts (a changed key is\n"
 		"                           always refused)\n"
+		FLEET_SUDO_HELP
+		"  --stall-timeout S        fail a node that sends nothing for S seconds, not even an\n"
+		"                           answer to a keepalive (default 60; 0: never)\n"
+		"  --record-output          keep the last 2048 bytes of each node's stdout and\n"
+		"                           stderr in its node.exec event too\n"
 		"  --json                   one JSON document with every node's result\n"
 		"\n"
 		"exit status: 0 when it exited 0 everywhere, 3 when some nodes failed,\n"

@@ -14,6 +14,7 @@ static enum cmd_status lab_show_status(struct cli *cli, const struct lab *lab)
 {
 	struct lab_node *nodes = NULL;
 	struct lab_report_node *view;
+	char (*dirs)[PATH_MAX];
 	size_t n = 0, i, alive = 0;
 
 	if (lab_status(lab, &nodes, &n) < 0)
@@ -21,14 +22,23 @@ static enum cmd_status lab_show_status(struct cli *cli, const struct lab *lab)
 	for (i = 0; i < n; i++)
 		alive += nodes[i].alive;
 	if (cli->json) {
-		if (!(view = calloc(n ? n : 1, sizeof(*view)))) {
+		view = calloc(n ? n : 1, sizeof(*view));
+		dirs = calloc(n ? n : 1, sizeof(*dirs));
+		if (!view || !dirs) {
+			free(view);
+			free(dirs);
 			free(nodes);
 			return cli_fail(cli, CMD_ERROR, "out of memory");
 		}
-		for (i = 0; i < n; i++)
-			view[i] = (struct lab_report_node){ nodes[i].name, nodes[i].addr, (long)nodes[i].pid, nodes[i].alive };
-		cli_print_json_text(lab_status_json(&(struct lab_status_report){ view, n, alive, lab->root }));
+		for (i = 0; i < n; i++) {
+			lab_node_dir(lab, nodes[i].index, dirs[i], sizeof(dirs[i]));
+			view[i] = (struct lab_report_node){ nodes[i].name, nodes[i].addr, (long)nodes[i].pid, nodes[i].alive,
+							    dirs[i] };
+		}
+		cli_print_json_text(lab_status_json(&(struct lab_status_report){ view, n, alive, lab->root,
+										 lab->base }));
 		free(view);
+		free(dirs);
 	} else {
 		printf("%-10s %-16s %-8s %s\n", "NODE", "ADDRESS", "PID", "STATE");
 		for (i = 0; i < n; i++)

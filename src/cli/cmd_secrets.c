@@ -3,6 +3,7 @@
 #include "app/fleet/secrets_push.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
+#include "formats/age.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -428,6 +429,12 @@ static enum cmd_status do_recipients(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "unknown 'secrets recipients' action '%s': expected add, rm or list", verb);
 	if (argc - first != 2)
 		return cli_usage(cli, "expected 'recipients %s AGE_PUBKEY'", verb);
+	/*
+	 * A key that is not one is bad input: a usage error (exit 2) before the store is opened.
+	 * The store's own refusals (a duplicate, the admin key, one not there) stay errors (exit 1).
+	 */
+	if (age_recipient_parse(argv[first + 1], strlen(argv[first + 1]), &(struct age_recipient){ 0 }) < 0)
+		return cli_usage(cli, "%s", err_msg());
 	return on_store(cli, STORE_CHANGE, run_recipients_change, argv + first);
 }
 
@@ -660,7 +667,8 @@ const struct cmd_entry cmd_secrets_entry = {
 		"options: --json for machine-readable output of every subcommand.\n"
 		"\n"
 		"exit status: 0 ok; 1 an error (a missing secret, a key that does not open it, a\n"
-		"corrupted file, a bad name: the message names the secret and its file); 2 bad\n"
-		"usage; 3 push failed on some nodes.\n",
+		"corrupted file, a recipient already there: the message names the secret or\n"
+		"file); 2 bad usage or input (a bad secret NAME, a KEY that is no age public\n"
+		"key); 3 push failed on some nodes.\n",
 	.exec = cmd_secrets_exec,
 };

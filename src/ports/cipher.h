@@ -1,4 +1,7 @@
-/* The cipher port: the cryptographic primitives of age (X25519, ChaCha20-Poly1305, HKDF, HMAC, randomness). */
+/*
+ * The cipher port: the cryptographic primitives of age (X25519, ChaCha20-Poly1305, HKDF, HMAC,
+ * randomness), and SHA-256 for digests others compare with sha256sum.
+ */
 #ifndef CHIMERA_PORTS_CIPHER_H
 #define CHIMERA_PORTS_CIPHER_H
 
@@ -11,6 +14,7 @@
 #define CIPHER_NONCE_LEN 12	/* a ChaCha20-Poly1305 nonce */
 #define CIPHER_TAG_LEN 16	/* a Poly1305 tag */
 #define CIPHER_MAC_LEN 32	/* an HMAC-SHA-256 */
+#define CIPHER_SHA256_LEN 32	/* a SHA-256 digest */
 
 struct cipher;
 
@@ -38,6 +42,8 @@ struct cipher_ops {
 	/* HMAC-SHA-256 of LEN bytes of DATA under KEY (KEY_LEN bytes) into OUT. */
 	int (*hmac_sha256)(const struct cipher *c, const uint8_t *key, size_t key_len, const void *data, size_t len,
 			   uint8_t out[CIPHER_MAC_LEN]);
+	/* SHA-256 (FIPS 180-4) of LEN bytes of DATA (may be NULL when LEN is 0) into OUT. */
+	int (*sha256)(const struct cipher *c, const void *data, size_t len, uint8_t out[CIPHER_SHA256_LEN]);
 	/* ChaCha20-Poly1305 (RFC 8439, no associated data): LEN bytes of IN into OUT, the tag into TAG. */
 	int (*seal)(const struct cipher *c, const uint8_t key[CIPHER_KEY_LEN], const uint8_t nonce[CIPHER_NONCE_LEN],
 		    const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[CIPHER_TAG_LEN]);

@@ -63,6 +63,17 @@ contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
 # json FILTER: read a field of the JSON on stdin.
 json() { jq -r "$1"; }
 
+# Where the lab keeps its node files on this machine, as `chimera lab status --json` says: under
+# STATE/lab/nodes, or under /var/lib/chimera when STATE is under /tmp, /root, /run or /nix
+# (which the nodes replace). Never assume the first. $1 (optional): another state dir.
+lab_root() { "$CHIMERA" --state-dir "${1:-$STATE}" lab status --json | jq -r .root; }
+# node_root N [STATE]: lab node N's directory; what the node sees as /nix, /root, /run and
+# /tmp are its nix/, home/, run/ and tmp/. Empty when the lab has no node N (or does not say):
+# callers must not then write under "$(node_root N)/...", which would be the controller's own.
+node_root() {
+	"$CHIMERA" --state-dir "${2:-$STATE}" lab status --json | jq -r --argjson i "$1" '.list[$i].dir // empty'
+}
+
 # Live (non-zombie) processes whose command line mentions $1.
 live_procs() {
 	ps -eo stat=,args= | awk -v pat="$1" '$1 !~ /^Z/ && index($0, pat) > 0' | grep -v awk || true

@@ -25,7 +25,7 @@ all_switches() { echo $(( $(switches 0) + $(switches 1) + $(switches 2) )); }
 last_deployment() { ch events --json --topic deploy.initiated | tail -1 | jq -r .deployment; }
 # Switches armed on any node (started: their pid written), seen from the host: a lab node's
 # /nix is a directory of ours.
-armed() { ls "$STATE"/lab/nodes/node-*/nix/var/chimera/deadman/*/pid 2>/dev/null | wc -l; }
+armed() { ls "$LAB_ROOT"/node-*/nix/var/chimera/deadman/*/pid 2>/dev/null | wc -l; }
 # Start a deploy in the background with a slow activation, and kill -9 it once $1 switches
 # are armed (the nodes are then activating: the activation sleeps 5 s). Waiting for the
 # switches, not a fixed time, keeps this true on a slow build (the sanitizers').
@@ -47,13 +47,14 @@ V3=$(build dm3)
 check "built three versions" [ -d "$V1" -a -d "$V2" -a -d "$V3" ]
 
 expect_exit 0 "lab up 3" ch lab up 3 --base $LAB_BASE
+LAB_ROOT=$(lab_root)	# where the nodes' files are seen from here
 expect_exit 0 "v1 everywhere" ch deploy -t @lab --expect "$V1" --confirm-timeout 10
 
 # Finding 1: a deploy of v2 killed while its nodes activate leaves three switches armed.
 deploy_killed 3 -t @lab --expect "$V2" --confirm-timeout 30
 FIRST=$(last_deployment)
 # When the last of them is due (the nodes share this machine's clock).
-DUE=$(cat "$STATE"/lab/nodes/node-*/nix/var/chimera/deadman/*/info | sed -n 's/^deadline //p' | sort -n | tail -1)
+DUE=$(cat "$LAB_ROOT"/node-*/nix/var/chimera/deadman/*/info | sed -n 's/^deadline //p' | sort -n | tail -1)
 check "the killed deploy switched every node to v2" \
 	[ "$(profile_of 0) $(profile_of 1) $(profile_of 2)" = "$V2 $V2 $V2" ]
 check "and left a switch armed on each, under /nix/var/chimera/deadman ($(all_switches))" [ "$(all_switches)" = 3 ]

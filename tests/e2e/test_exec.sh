@@ -1,5 +1,6 @@
 #!/bin/sh
-# chimera exec on lab nodes: output, exit codes, a stopped node, timeouts, targets, ledger events.
+# chimera exec on lab nodes: output, exit codes, a stopped node, timeouts, targets, ledger events
+# (the output only as sizes and SHA-256 digests unless --record-output; node files found via node_root).
 . "$E2E_DIR/lib.sh"
 LAB_BASE=202
 start
@@ -38,11 +39,13 @@ check "within the 5 s connect timeout (took ${MS} ms)" [ "$MS" -lt 5000 ]
 
 # A node whose key is no longer authorised fails at auth, alone.
 ch lab up 3 >/dev/null
-mv "$STATE/lab/nodes/node-0002/home/.ssh/authorized_keys" "$W/ak.bak"
+AK="$(node_root 2)/home/.ssh/authorized_keys"
+check "the lab says where node 2's files are" [ -f "$AK" ]
+[ -f "$AK" ] && mv "$AK" "$W/ak.bak"
 expect_exit 3 "exec with one node refusing the key" ch exec -t @lab -- true
 check "it is reported as refused authentication" contains "$OUT" "$N2: FAILED at connect"
 check "naming public key authentication" contains "$OUT" "public key authentication refused"
-mv "$W/ak.bak" "$STATE/lab/nodes/node-0002/home/.ssh/authorized_keys"
+[ -f "$W/ak.bak" ] && mv "$W/ak.bak" "$AK"
 
 # A host key missing from known_hosts (issue 16): refused, naming the option; and exec
 # takes that option, which adds the key.
@@ -85,5 +88,41 @@ expect_exit 0 "events for the --json run" ch events --deployment "$RUN" --json
 check "exec.start, 2 node.exec, exec.complete" [ "$(printf "%s\n" "$OUT" | jq -r .topic | tr '\n' ' ')" = "exec.start node.exec node.exec exec.complete " ]
 expect_exit 0 "node.exec events of the stopped node" ch events --topic node.exec --node "$N1" --json
 check "the stopped node's failure is recorded with its step" [ "$(printf "%s\n" "$OUT" | jq -r 'select(.payload.step == "connect") | .payload.ok' | head -1)" = false ]
+# Output stays out of the ledger by default (issue 16): a file only the node has, printed by
+# exec, reaches the user but not the ledger, which keeps its size and SHA-256 instead.
+SECRET="known-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+N0DIR=$(node_root 0)
+check "the lab says where node 0's files are" [ -d "$N0DIR/nix/store" ]
+# (Without it, write nowhere: an empty N0DIR would be the controller's own /run.)
+[ -d "$N0DIR/nix/store" ] || N0DIR="$W/no-node-dir"
+mkdir -p "$N0DIR/run/chimera/secrets"
+printf '%s\n' "$SECRET" >"$N0DIR/run/chimera/secrets/known"
+printf '%s\n' "$SECRET" >"$W/known"
+WANT_SHA=$(sha256sum <"$W/known" | cut -d' ' -f1)
+WANT_BYTES=$(wc -c <"$W/known")
+expect_exit 0 "exec cat of a file only the node has" ch exec -t "$N0" -- cat /run/chimera/secrets/known
+check "the user sees the output" [ "$(printf '%s\n' "$OUT" | grep -c "^  $SECRET\$")" = 1 ]
+RUN_K=$(printf '%s\n' "$OUT" | sed -n 's/.*(run \(.*\))$/\1/p')
+expect_exit 0 "node.exec events" ch events --topic node.exec --json
+printf '%s\n' "$OUT" >"$W/exec-events.json"
+EV=$(jq -c --arg r "$RUN_K" 'select(.deployment == $r)' "$W/exec-events.json")
+check "the run has its node.exec event" [ -n "$EV" ]
+check "the event keeps the command" [ "$(printf '%s\n' "$EV" | jq -r .payload.command)" = "cat /run/chimera/secrets/known" ]
+check "the event has the output's byte count ($WANT_BYTES)" [ "$(printf '%s\n' "$EV" | jq .payload.stdout_bytes)" = "$WANT_BYTES" ]
+check "the event has the output's sha256, as sha256sum gives it" [ "$(printf '%s\n' "$EV" | jq -r .payload.stdout_sha256)" = "$WANT_SHA" ]
+check "and the empty stderr's" [ "$(printf '%s\n' "$EV" | jq -r '"\(.payload.stderr_bytes) \(.payload.stderr_sha256)"')" = "0 $(printf '' | sha256sum | cut -d' ' -f1)" ]
+check "the event has no output text" [ "$(printf '%s\n' "$EV" | jq -c '[.payload.stdout_tail, .payload.stderr_tail]')" = "[null,null]" ]
+check "no event shows the output" sh -c '! grep -a -q -F -e "$1" "$2"' sh "$SECRET" "$W/exec-events.json"
+expect_exit 0 "every event" ch events --json
+check "no event of any topic shows it" sh -c '! printf "%s\n" "$2" | grep -a -q -F -e "$1"' sh "$SECRET" "$OUT"
+check "the ledger's files do not hold it" sh -c '! cat "$2"/chimera.db* | grep -a -q -F -e "$1"' sh "$SECRET" "$STATE"
+check "the search finds it where it is" grep -a -q -F -e "$SECRET" "$W/known"
+# With --record-output the text is kept, as before.
+expect_exit 0 "exec --record-output" ch exec -t "$N0" --record-output --json -- cat /run/chimera/secrets/known
+RUN_R=$(printf '%s\n' "$OUT" | jq -r .run)
+check "the user sees the same output" [ "$(printf '%s\n' "$OUT" | jq -r '.nodes[0].stdout')" = "$SECRET" ]
+expect_exit 0 "its events" ch events --deployment "$RUN_R" --topic node.exec --json
+check "its event has the text" [ "$(printf '%s\n' "$OUT" | jq -r .payload.stdout_tail)" = "$SECRET" ]
+check "and the same size and digest" [ "$(printf '%s\n' "$OUT" | jq -r '"\(.payload.stdout_bytes) \(.payload.stdout_sha256)"')" = "$WANT_BYTES $WANT_SHA" ]
 expect_exit 0 "the ledger verifies" ch ledger verify
 finish

@@ -39,6 +39,7 @@ V1=$(build v1); V2=$(build v2); V3=$(build v3); V4=$(build v4)
 check "built four versions" [ -d "$V1" -a -d "$V2" -a -d "$V3" -a -d "$V4" ]
 
 expect_exit 0 "lab up 50" ch lab up 50 --base $LAB_BASE
+LAB_ROOT=$(lab_root)	# where the nodes' files are seen from here
 expect_exit 0 "every node on v1" ch deploy -t @lab --expect "$V1" --no-magic-rollback
 
 # (a) Two deploys of different configurations to the same 20 nodes at once, B naming them in
@@ -123,16 +124,16 @@ PK=$!
 # host: a lab node's /nix is a directory of ours), however slow this build is.
 n=0
 until [ "$(done_since "$S0")" -ge 10 ] &&
-	[ -n "$(ls "$STATE"/lab/nodes/node-*/nix/var/chimera/deadman/*/pid 2>/dev/null)" ] || [ $n -ge 1200 ]; do
+	[ -n "$(ls "$LAB_ROOT"/node-*/nix/var/chimera/deadman/*/pid 2>/dev/null)" ] || [ $n -ge 1200 ]; do
 	sleep 0.1; n=$((n + 1))
 done
 kill -9 $PK
 wait $PK 2>/dev/null
 K1=$(sqlite3 "$STATE/chimera.db" "SELECT deployment FROM events WHERE topic = 'deploy.initiated' ORDER BY seq DESC LIMIT 1")
-ARMED1=$(ls "$STATE"/lab/nodes/node-*/nix/var/chimera/deadman/"$K1".*/info 2>/dev/null | wc -l)
+ARMED1=$(ls "$LAB_ROOT"/node-*/nix/var/chimera/deadman/"$K1".*/info 2>/dev/null | wc -l)
 check "the killed run left switches armed ($ARMED1)" [ "$ARMED1" -gt 0 ]
 # When the last of them is due (the nodes share this machine's clock).
-DUE1=$(cat "$STATE"/lab/nodes/node-*/nix/var/chimera/deadman/"$K1".*/info | sed -n 's/^deadline //p' | sort -n | tail -1)
+DUE1=$(cat "$LAB_ROOT"/node-*/nix/var/chimera/deadman/"$K1".*/info | sed -n 's/^deadline //p' | sort -n | tail -1)
 check "the killed run left leases behind" [ "$(sqlite3 "$STATE/chimera.db" "SELECT count(*) FROM leases WHERE op = '$K1'")" -gt 0 ]
 expect_exit 0 "the same deploy again deploys all 50" ch deploy --json -t @lab --expect "$V2" --confirm-timeout 10
 expect_exit 0 "events: lease.takeover" ch events --json --topic lease.takeover
@@ -161,7 +162,7 @@ expect_exit 0 "events: node.deadman.settled" ch events --json --topic node.deadm
 # (A node the killed run's session was still arming when counted may add one.)
 check "the second run settled the killed run's switches (at least the $ARMED1 counted)" \
 	[ "$(printf '%s\n' "$OUT" | jq -s --arg k "$K1" '[.[] | select(.payload.armed_by == $k) | .node] | unique | length')" -ge "$ARMED1" ]
-check "and left none of them on any node" [ -z "$(ls -d "$STATE"/lab/nodes/node-*/nix/var/chimera/deadman/"$K1".* 2>/dev/null)" ]
+check "and left none of them on any node" [ -z "$(ls -d "$LAB_ROOT"/node-*/nix/var/chimera/deadman/"$K1".* 2>/dev/null)" ]
 
 # A third run killed the same way, then --resume finishes exactly what it left.
 S0=$(sqlite3 "$STATE/chimera.db" "SELECT max(seq) FROM events")

@@ -54,7 +54,7 @@ BAD=$(build bad yes)
 check "built both versions" [ -d "$GOOD" -a -d "$BAD" ]
 
 expect_exit 0 "lab up 3" ch lab up 3 --base $LAB_BASE
-ROOT=$(jq -r .root "$STATE/lab/lab.json")
+ROOT=$(lab_root)	# where the nodes' files are seen from here
 expect_exit 0 "deploy the good version everywhere" ch deploy -t @lab --expect "$GOOD" --confirm-timeout 5
 on 1 'touch /nix/var/cut-me'
 

@@ -11,7 +11,8 @@ CAP="$W/captured.log"	# every command output but the values `get` prints on purp
 chc() { "$CHIMERA" --state-dir "$STATE" --config "$CFG" "$@"; }
 # expect_exit, keeping what the command printed for the final search for leaks.
 cap() { expect_exit "$@"; printf '%s\n%s\n' "$OUT" "$ERR" >> "$CAP"; }
-node_dir() { echo "$STATE/lab/nodes/node-000$1/run/chimera/secrets"; }
+# Node N's secrets directory seen from here (the lab says where its files are).
+node_dir() { r=$(node_root "$1"); echo "${r:-$W/no-node-$1}/run/chimera/secrets"; }
 
 if ! command -v age >/dev/null || ! command -v age-keygen >/dev/null; then
 	not_ok "age and age-keygen are needed for the interop checks"
@@ -71,9 +72,15 @@ check "it re-encrypted the 5 secrets" contains "$OUT" "5 secrets re-encrypted"
 check "recipients list shows it" [ "$(ch secrets recipients list)" = "$EXTRA" ]
 check "the extra recipient opens db.pass with its own key" [ "$(age -d -i "$W/extra.key" "$STATE/secrets/db.pass.age")" = "$VAL1" ]
 check "and the imported one" [ "$(age -d -i "$W/extra.key" "$STATE/secrets/ext.age")" = "$VAL3" ]
-cap 1 "adding it twice is an error" ch secrets recipients add "$EXTRA"
-cap 1 "a bad recipient is an error" ch secrets recipients add age1notakey
+cap 1 "adding it twice is an error, not bad input" ch secrets recipients add "$EXTRA"
+check "naming it as already there" contains "$ERR" "is already in"
+# A string that is no age public key is bad input: exit 2 (issue 16), for add and rm alike.
+cap 2 "a bad recipient is bad input" ch secrets recipients add age1notakey
 check "naming it" contains "$ERR" "age1notakey"
+cap 2 "notakey, without the age1 prefix, too" ch secrets recipients add notakey
+check "naming it" contains "$ERR" "'notakey'"
+cap 2 "and removing a bad key" ch secrets recipients rm notakey
+check "the extra recipient is still the only one" [ "$(ch secrets recipients list)" = "$EXTRA" ]
 
 # rotate-key: the old key no longer opens anything, the new one does, values unchanged.
 cp "$STATE/keys/age.key" "$W/old.key"
@@ -149,7 +156,7 @@ check "db.pass is still on n1" cmp -s "$W/val1" "$(node_dir 1)/db.pass"
 
 # --owner and --dir.
 cap 0 "push --owner nobody --dir" chc secrets push -t n1 --owner nobody --dir /run/other-secrets
-check "the file is owned by nobody" [ "$(stat -c '%a %U' "$STATE/lab/nodes/node-0001/run/other-secrets/db.pass")" = "400 nobody" ]
+check "the file is owned by nobody" [ "$(stat -c '%a %U' "$(node_root 1)/run/other-secrets/db.pass")" = "400 nobody" ]
 cap 2 "a bad --owner is a usage error" chc secrets push -t n1 --owner 'x;y'
 
 # Errors: exit 1 for what the store lacks, 2 for a bad name (issue 16); each names what is wrong.

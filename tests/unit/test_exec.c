@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapters/openssl/cipher_openssl.h"
 #include "app/fleet/exec.h"
 #include "fake_ledger.h"
 #include "util/err.h"
@@ -94,14 +95,20 @@ static const json_t *node_event(struct fake_ledger *fl, const char *node)
 	return NULL;
 }
 
-static void run_mixed(int parallel)
+/* A digest field of P as text, or NULL. */
+static const char *field(const json_t *p, const char *name)
+{
+	return json_string_value(json_object_get(p, name));
+}
+
+static void run_mixed(int parallel, bool record_output)
 {
 	struct fake_ledger fl;
 	struct target_list targets;
 	struct exec_report rep;
 	struct progress_seen seen = { 0, 0, 1 };
 	struct executor_set set = { .items = { { "ssh", &fake_executor } }, .n = 1 };
-	struct exec_ctx ctx = { &set, NULL, parallel, { on_done, &seen } };
+	struct exec_ctx ctx = { &set, NULL, parallel, { on_done, &seen }, cipher_openssl(), record_output };
 	const json_t *p;
 	int i;
 
@@ -148,14 +155,43 @@ static void run_mixed(int parallel)
 	assert_true(json_is_false(json_object_get(p, "ok")));
 	assert_true(json_is_null(json_object_get(p, "exit")));
 	assert_string_equal(json_string_value(json_object_get(p, "step")), "connect");
+	/* Every node.exec has the output's sizes and SHA-256 digests (as sha256sum prints them). */
+	for (i = 1; i < 8; i++) {
+		assert_true(json_is_integer(json_object_get(fl.payload[i], "stdout_bytes")));
+		assert_true(json_is_integer(json_object_get(fl.payload[i], "stderr_bytes")));
+		assert_int_equal(strlen(field(fl.payload[i], "stdout_sha256")), 64);
+		assert_int_equal(strlen(field(fl.payload[i], "stderr_sha256")), 64);
+		assert_true(json_is_false(json_object_get(fl.payload[i], "truncated")));
+	}
+	p = node_event(&fl, "root@down1:22");
+	assert_int_equal(json_integer_value(json_object_get(p, "stdout_bytes")), 0);
+	assert_string_equal(field(p, "stdout_sha256"), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	p = node_event(&fl, "root@fail1:22");
 	assert_non_null(p);
 	assert_int_equal(json_integer_value(json_object_get(p, "exit")), 5);
-	assert_string_equal(json_string_value(json_object_get(p, "stderr_tail")), "boom\xef\xbf\xbd\n");
+	assert_int_equal(json_integer_value(json_object_get(p, "stderr_bytes")), 6);
+	/* The digest is of the bytes as they came, not of their UTF-8 cleaned text. */
+	assert_string_equal(field(p, "stderr_sha256"), "ce39b883164a8b5435018fd50e2e1070fe767c2caa8de55f75610bbc97c9a8fc");
 	p = node_event(&fl, "root@ok3:22");
 	assert_non_null(p);
 	assert_true(json_is_true(json_object_get(p, "ok")));
-	assert_string_equal(json_string_value(json_object_get(p, "stdout_tail")), "ok3 ran uname -a\n");
+	assert_int_equal(json_integer_value(json_object_get(p, "stdout_bytes")), 17);
+	assert_string_equal(field(p, "stdout_sha256"), "9b10062912fdc677d644e52f2ff28f1d874c1547a38d80894392637c9636132f");
+	if (record_output) {
+		assert_string_equal(field(node_event(&fl, "root@fail1:22"), "stderr_tail"), "boom\xef\xbf\xbd\n");
+		assert_string_equal(field(p, "stdout_tail"), "ok3 ran uname -a\n");
+	} else {
+		/* By default no event holds any of the output's text. */
+		for (i = 0; i < fl.n; i++) {
+			char *text = json_dumps(fl.payload[i], 0);
+
+			assert_null(json_object_get(fl.payload[i], "stdout_tail"));
+			assert_null(json_object_get(fl.payload[i], "stderr_tail"));
+			assert_null(strstr(text, " ran uname"));
+			assert_null(strstr(text, "boom"));
+			free(text);
+		}
+	}
 	assert_int_equal(rep.nodes[6].seq > 1, 1);
 
 	exec_report_release(&rep);
@@ -165,20 +201,25 @@ static void run_mixed(int parallel)
 
 static void test_mixed_serial(void **state)
 {
-	run_mixed(1);
+	run_mixed(1, false);
 }
 
 static void test_mixed_parallel(void **state)
 {
-	run_mixed(4);
+	run_mixed(4, false);
 }
 
 static void test_more_parallel_than_nodes(void **state)
 {
-	run_mixed(64);
+	run_mixed(64, false);
 }
 
-/* Output past the tail limit is cut to its last EXEC_TAIL bytes in the event. */
+static void test_mixed_recording_output(void **state)
+{
+	run_mixed(4, true);
+}
+
+/* With --record-output, output past the tail limit is cut to its last EXEC_TAIL bytes in the event. */
 static int big_run(struct exec_session *es, const char *cmd, const struct exec_opts *o, struct exec_result *res)
 {
 	int i;
@@ -197,7 +238,7 @@ static void test_tail_is_cut(void **state)
 	struct target_list targets;
 	struct exec_report rep;
 	struct executor_set set = { .items = { { "ssh", &big } }, .n = 1 };
-	struct exec_ctx ctx = { &set, NULL, 2, { NULL, NULL } };
+	struct exec_ctx ctx = { &set, NULL, 2, { NULL, NULL }, cipher_openssl(), true };
 	const char *tail;
 
 	fake_ledger_init(&fl);
@@ -211,6 +252,31 @@ static void test_tail_is_cut(void **state)
 	assert_int_equal(strlen(tail), EXEC_TAIL);
 	assert_non_null(strstr(tail, "line 0999\n"));
 	assert_null(strstr(tail, "line 0000"));
+	/* The size and digest are of the whole output, not of the tail. */
+	assert_int_equal(json_integer_value(json_object_get(fl.payload[1], "stdout_bytes")), 10000);
+	assert_string_equal(field(fl.payload[1], "stdout_sha256"),
+			    "9092bdb30792189b0a0f20d2d67cf607fa7e3bf6147445ab431687f0bfab764c");
+	exec_report_release(&rep);
+	target_list_release(&targets);
+	fake_ledger_release(&fl);
+}
+
+/* A cipher without SHA-256 cannot digest the output: nothing runs, nothing is recorded. */
+static void test_no_digest_no_run(void **state)
+{
+	static const struct cipher_ops no_sha_ops = { .name = "no-sha256" };
+	static const struct cipher no_sha = { &no_sha_ops };
+	struct fake_ledger fl;
+	struct target_list targets;
+	struct exec_report rep;
+	struct executor_set set = { .items = { { "ssh", &fake_executor } }, .n = 1 };
+	struct exec_ctx ctx = { &set, NULL, 2, { NULL, NULL }, &no_sha, false };
+
+	fake_ledger_init(&fl);
+	ctx.ledger = &fl.base;
+	parse_targets(&targets, "ok1");
+	assert_int_equal(exec_run(&ctx, &targets, "true", &rep), ERR_UNSUPPORTED);
+	assert_int_equal(fl.n, 0);
 	exec_report_release(&rep);
 	target_list_release(&targets);
 	fake_ledger_release(&fl);
@@ -222,6 +288,8 @@ int main(void)
 		cmocka_unit_test(test_mixed_serial),
 		cmocka_unit_test(test_mixed_parallel),
 		cmocka_unit_test(test_more_parallel_than_nodes),
+		cmocka_unit_test(test_mixed_recording_output),
+		cmocka_unit_test(test_no_digest_no_run),
 		cmocka_unit_test(test_tail_is_cut),
 	};
 

@@ -8,8 +8,6 @@
 
 #include "adapters/lab/lab.h"
 
-/* Node I's directory under the lab's root into OUT. */
-void lab_node_dir(const struct lab *lab, int i, char *out, size_t len);
 /* Write the lab's state file (lab.json); 0 or an error with its message set. */
 int lab_save(const struct lab *lab);
 /* The sshd pid in DIR/run/sshd.pid into *PID (0 when it holds none); 0, or the read's error (ERR_NOTFOUND: no file). */

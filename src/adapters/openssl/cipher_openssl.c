@@ -1,4 +1,4 @@
-/* The cipher port on OpenSSL 3: X25519, ChaCha20-Poly1305, HKDF-SHA-256, HMAC-SHA-256, RAND_bytes. */
+/* The cipher port on OpenSSL 3: X25519, ChaCha20-Poly1305, HKDF-SHA-256, HMAC-SHA-256, SHA-256, RAND_bytes. */
 #include "adapters/openssl/cipher_openssl.h"
 #include "util/err.h"
 
@@ -98,6 +98,16 @@ static int ossl_hmac_sha256(const struct cipher *c, const uint8_t *key, size_t k
 	return r;
 }
 
+static int ossl_sha256(const struct cipher *c, const void *data, size_t len, uint8_t out[CIPHER_SHA256_LEN])
+{
+	static const uint8_t none[1];
+	unsigned int outl = 0;
+
+	if (EVP_Digest(len ? data : none, len, out, &outl, EVP_sha256(), NULL) != 1 || outl != CIPHER_SHA256_LEN)
+		return err_set(ERR_IO, "openssl: SHA-256 failed");
+	return 0;
+}
+
 /* One ChaCha20-Poly1305 pass; ENC seals (TAG out), else opens (TAG in; ERR_CORRUPT and OUT wiped when forged). */
 static int aead(int enc, const uint8_t key[CIPHER_KEY_LEN], const uint8_t nonce[CIPHER_NONCE_LEN],
 		const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[CIPHER_TAG_LEN])
@@ -147,6 +157,7 @@ static const struct cipher_ops openssl_ops = {
 	.x25519 = ossl_x25519,
 	.hkdf_sha256 = ossl_hkdf_sha256,
 	.hmac_sha256 = ossl_hmac_sha256,
+	.sha256 = ossl_sha256,
 	.seal = ossl_seal,
 	.open = ossl_open,
 };

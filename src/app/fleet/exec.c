@@ -4,6 +4,7 @@
 #include "core/ids.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/hash.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/pool.h"
@@ -41,11 +42,31 @@ static char *tail_text(const struct buf *b)
 	return buf_detach(&out, NULL);
 }
 
-/* Append N's node.exec event. Returns 0 or the ledger's error (message in err_msg). */
+/* STREAM's size and SHA-256 into P as NAME_bytes and NAME_sha256 (null when it cannot be digested). */
+static void output_digest(const struct exec_job *job, json_t *p, const char *name, const struct buf *stream)
+{
+	uint8_t md[CIPHER_SHA256_LEN];
+	char hex[CIPHER_SHA256_LEN * 2 + 1], key[32];
+
+	snprintf(key, sizeof(key), "%s_bytes", name);
+	json_object_set_new(p, key, json_integer((json_int_t)stream->len));
+	snprintf(key, sizeof(key), "%s_sha256", name);
+	if (job->ctx->cipher->ops->sha256(job->ctx->cipher, stream->data, stream->len, md) < 0) {
+		json_object_set_new(p, key, json_null());
+		return;
+	}
+	hex_encode(md, sizeof(md), hex);
+	json_object_set_new(p, key, json_string(hex));
+}
+
+/*
+ * Append N's node.exec event: the output's sizes and digests, and its text only when the
+ * run records output. Returns 0 or the ledger's error (message in err_msg).
+ */
 static int record_node(struct exec_job *job, struct exec_node *n)
 {
 	json_t *p = json_object();
-	char *so = tail_text(&n->res.out), *se = tail_text(&n->res.err);
+	char *so = NULL, *se = NULL;
 	int r;
 
 	json_object_set_new(p, "command", json_string(job->cmd_text));
@@ -59,8 +80,15 @@ static int record_node(struct exec_job *job, struct exec_node *n)
 	}
 	json_object_set_new(p, "connect_ms", json_integer(n->connect_ms));
 	json_object_set_new(p, "run_ms", json_integer(n->res.ms));
-	json_object_set_new(p, "stdout_tail", json_string(so ? so : ""));
-	json_object_set_new(p, "stderr_tail", json_string(se ? se : ""));
+	output_digest(job, p, "stdout", &n->res.out);
+	output_digest(job, p, "stderr", &n->res.err);
+	json_object_set_new(p, "truncated", json_boolean(n->res.truncated));
+	if (job->ctx->record_output) {
+		so = tail_text(&n->res.out);
+		se = tail_text(&n->res.err);
+		json_object_set_new(p, "stdout_tail", json_string(so ? so : ""));
+		json_object_set_new(p, "stderr_tail", json_string(se ? se : ""));
+	}
 	r = fleet_record_ordered(job->ctx->ledger, "node.exec", job->rep->run_id, n->name, p, &n->seq);
 	free(so);
 	free(se);
@@ -147,6 +175,8 @@ int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, cons
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
+	if (!ctx->cipher || !ctx->cipher->ops->sha256)
+		return err_set(ERR_UNSUPPORTED, "exec: no SHA-256 to digest the output with");
 	if ((r = deployment_id_generate(&id, (uint64_t)clock_wall_ms())) < 0)
 		return r;
 	if ((r = json_utf8_clean(cmd, strlen(cmd), &cmd_text)) < 0)

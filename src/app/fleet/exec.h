@@ -2,14 +2,16 @@
 #ifndef CHIMERA_APP_EXEC_H
 #define CHIMERA_APP_EXEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/target.h"
+#include "ports/cipher.h"
 #include "ports/executor.h"
 #include "ports/ledger.h"
 
-#define EXEC_TAIL 2048	/* bytes of each stream kept in the ledger event */
+#define EXEC_TAIL 2048	/* bytes of each stream kept in the ledger event, with record_output */
 
 struct exec_node {
 	struct target target;
@@ -35,6 +37,13 @@ struct exec_ctx {
 	struct ledger *ledger;
 	int parallel;
 	struct exec_progress progress;	/* may be all NULL */
+	const struct cipher *cipher;	/* its SHA-256 digests each node's output for the events */
+	/*
+	 * false (the default): a node.exec event keeps the output's sizes and SHA-256 digests
+	 * only, never its text (a command may print a secret, and the ledger keeps everything
+	 * for good); true: also the last EXEC_TAIL bytes of each stream.
+	 */
+	bool record_output;
 };
 
 struct exec_report {
@@ -51,8 +60,9 @@ struct exec_report {
 /*
  * Run CMD (a shell command line) on every target with at most ctx->parallel at once. One
  * node failing never stops the others. Appends exec.start, a node.exec per node as it
- * finishes, and exec.complete. REP is filled (release it with exec_report_release) even
- * when nodes fail; returns an error only when nothing could be started.
+ * finishes (its output as ctx->record_output says), and exec.complete. REP is filled
+ * (release it with exec_report_release) even when nodes fail; returns an error only when
+ * nothing could be started (ERR_UNSUPPORTED when ctx->cipher has no SHA-256).
  */
 int exec_run(const struct exec_ctx *ctx, const struct target_list *targets, const char *cmd,
 	     struct exec_report *rep);

@@ -141,8 +141,10 @@ int secrets_recipients(const struct secrets_store *st, struct age_recipient **rs
  * Add or remove the extra recipient PUB ("age1...") and re-encrypt every secret to the new
  * set, all or nothing: every secret is decrypted and re-encrypted into a temporary file
  * first, and only when all succeeded are they renamed into place. Records
- * secret.recipients. *COUNT (may be NULL) is the number of secrets re-encrypted. Adding one
- * already there, or removing one not there, is ERR_INVALID.
+ * secret.recipients. *COUNT (may be NULL) is the number of secrets re-encrypted. A PUB that
+ * is no age public key is ERR_INVALID, and so are adding one already there or the admin
+ * key itself (callers that tell bad input from a refusal check PUB with age_recipient_parse
+ * first); removing one not there is ERR_NOTFOUND.
  */
 int secrets_recipients_add(struct secrets_store *st, const char *pub, size_t *count);
 int secrets_recipients_rm(struct secrets_store *st, const char *pub, size_t *count);

@@ -13,11 +13,12 @@ char *lab_status_json(const struct lab_status_report *rep)
 	for (i = 0; i < rep->n; i++) {
 		const struct lab_report_node *n = &rep->nodes[i];
 
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:b, s:s}", "name", n->name, "address", n->addr, "pid",
-						     (int)n->pid, "alive", n->alive, "target", n->addr));
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:b, s:s, s:s}", "name", n->name, "address", n->addr,
+						     "pid", (int)n->pid, "alive", n->alive, "target", n->addr, "dir",
+						     n->dir));
 	}
-	return json_render(json_pack("{s:i, s:i, s:s, s:o}", "nodes", (int)rep->n, "alive", (int)rep->alive, "root",
-				     rep->root, "list", arr));
+	return json_render(json_pack("{s:i, s:i, s:s, s:i, s:o}", "nodes", (int)rep->n, "alive", (int)rep->alive,
+				     "root", rep->root, "base", rep->base, "list", arr));
 }
 
 char *lab_targets_json(const struct target_list *l)

@@ -16,6 +16,7 @@ struct lab_report_node {
 	const char *addr;	/* "127.B.C.D", also its target */
 	long pid;		/* sshd's, 0 if none recorded */
 	bool alive;
+	const char *dir;	/* its directory on this machine: what it sees as /nix is DIR/nix, ... */
 };
 
 struct lab_status_report {
@@ -23,9 +24,10 @@ struct lab_status_report {
 	size_t n;
 	size_t alive;
 	const char *root;	/* the lab's directory */
+	int base;		/* the second octet of every address: 127.BASE.x.y */
 };
 
-/* `lab status --json`: {"nodes", "alive", "root", "list": [{"name", "address", "pid", "alive", "target"}]}. */
+/* `lab status --json`: {"nodes", "alive", "root", "base", "list": [{"name", "address", "pid", "alive", "target", "dir"}]}. */
 char *lab_status_json(const struct lab_status_report *rep);
 
 /* `lab targets --json`: the targets as an array of strings. */
