@@ -23,6 +23,8 @@ static void print_text(const struct gens_report *rep)
 			continue;
 		}
 		printf("%s: %zu generation%s\n", n->name, n->gens.n, n->gens.n == 1 ? "" : "s");
+		if (n->gens.warning[0])
+			printf("  warning: %s%s\n", n->gens.warning, n->gens.malformed > 1 ? " (and more like it)" : "");
 		for (j = 0; j < n->gens.n; j++) {
 			const struct generation *g = &n->gens.items[j];
 			char t[32];
@@ -73,7 +75,10 @@ const struct cmd_entry cmd_generations_entry = {
 	.usage = "chimera generations (-t TARGETS | --targets-file FILE) [--profile PATH]\n"
 		 "                      [--parallel N] [--connect-timeout S]",
 	.help = "Lists, per node, every generation of the profile: its number, when it was\n"
-		"made (UTC), the store path it points at, and which one is current.\n"
+		"made (UTC), the store path it points at, and which one is current. A\n"
+		"malformed generation link (PROFILE-x-link with no number, or pointing outside\n"
+		"the store) is skipped and named in a warning (\"warning\" in --json); the node\n"
+		"still counts as read.\n"
 		"\n"
 		"options:\n"
 		FLEET_OPTIONS_HELP

@@ -15,7 +15,7 @@ static void on_done(const struct status_node *n, size_t done, size_t total, void
 {
 	char what[600];
 
-	if (n->state == NODE_UNREACHABLE || n->state == NODE_UNKNOWN)
+	if (n->state != NODE_CONGRUENT && n->reason[0])
 		snprintf(what, sizeof(what), "%s: %s", congruence_name(n->state), n->reason);
 	else
 		snprintf(what, sizeof(what), "%s", congruence_name(n->state));
@@ -43,6 +43,8 @@ static void print_text(const struct status_report *rep, int cached)
 			break;
 		case NODE_DRIFTED:
 			printf("%-30s DRIFTED: has %s", n->name, n->actual[0] ? n->actual : "no profile");
+			if (n->reason[0])
+				printf(" (%s)", n->reason);
 			break;
 		default:
 			printf("%-30s %s: %s", n->name, n->state == NODE_UNREACHABLE ? "UNREACHABLE" : "UNKNOWN", n->reason);
@@ -146,7 +148,10 @@ const struct cmd_entry cmd_status_entry = {
 	.help = "Reads each node's profile over one SSH session per node and reports it as\n"
 		"congruent (on the expected path), drifted (with what it has instead) or\n"
 		"unreachable (with the reason). With -c or --flake the expected path is built\n"
-		"first. Each observation is recorded as a node.observed event.\n"
+		"first. Each observation is recorded as a node.observed event. A node whose\n"
+		"profile leads to the expected path while that path is missing from its disk\n"
+		"(removed behind Nix's back) is drifted, \"the profile's path P is missing on\n"
+		"disk\"; deploy or watch restore it.\n"
 		"\n"
 		"A node whose dead-man switch fired since chimera last looked (a magic-rollback\n"
 		"deploy that was killed, or never confirmed) is reported as rolled back by its\n"

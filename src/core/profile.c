@@ -3,6 +3,8 @@
 #include "core/ids.h"
 #include "util/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util/banned.h"
@@ -81,28 +83,64 @@ uint32_t profile_link_generation(const char *base, const char *target, size_t le
 	return num;
 }
 
-/* Parse "NUM EPOCH STOREPATH" (LEN bytes of S) into G. Returns 1, 0 for another profile's line, or an error. */
-static int gen_line(struct generation *g, const char *s, size_t len)
+/* Note a malformed generation link (WHAT, printf-style) in L: the first one is named, the rest counted. */
+static void gen_warn(struct gen_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void gen_warn(struct gen_list *l, const char *fmt, ...)
 {
-	const char *sp1 = memchr(s, ' ', len), *sp2;
+	va_list ap;
+
+	if (l->malformed++ == 0) {
+		va_start(ap, fmt);
+		vsnprintf(l->warning, sizeof(l->warning), fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* True when the LEN bytes at S end in "-NUM": a generation of another profile sharing the prefix (BASE-x-NUM-link). */
+static bool other_profile(const char *s, size_t len)
+{
+	size_t d = 0;
+
+	while (d < len && s[len - 1 - d] >= '0' && s[len - 1 - d] <= '9')
+		d++;
+	return d > 0 && d < len && s[len - 1 - d] == '-';
+}
+
+/*
+ * Parse "NUM EPOCH STOREPATH" (LEN bytes of S) into G. Returns 1, or 0 for a line to
+ * leave out: another profile's, or a malformed link of BASE's (noted in L).
+ */
+static int gen_line(struct gen_list *l, const char *base, struct generation *g, const char *s, size_t len)
+{
+	const char *sp1 = memchr(s, ' ', len), *sp2 = sp1 ? memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - s)) : NULL;
+	size_t nlen = sp1 ? (size_t)(sp1 - s) : len, plen;
 	char *end, q[128];
 	long long t;
-	size_t plen;
 
-	if (!sp1 || !(sp2 = memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - s))))
-		return err_set(ERR_INVALID, "generation line '%s' is not 'gen NUM TIME PATH'", err_quote(q, sizeof(q), s, len));
-	if (generation_parse(&g->num, s, (size_t)(sp1 - s)) < 0) {
+	if (generation_parse(&g->num, s, nlen) < 0) {
 		err_clear();
+		if (!other_profile(s, nlen))
+			gen_warn(l, "generation link %s-%s-link has no generation number; skipped", base,
+				 err_quote(q, sizeof(q), s, nlen));
+		return 0;
+	}
+	if (!sp2) {
+		gen_warn(l, "generation link %s-%u-link could not be read; skipped", base, g->num);
 		return 0;
 	}
 	t = strtoll(sp1 + 1, &end, 10);
-	if (end != sp2 || t < 0)
-		return err_set(ERR_INVALID, "generation %u has a bad time in '%s'", g->num, err_quote(q, sizeof(q), s, len));
+	if (end != sp2 || t < 0) {
+		gen_warn(l, "generation link %s-%u-link has no time; skipped", base, g->num);
+		return 0;
+	}
 	g->time = t;
 	plen = len - (size_t)(sp2 + 1 - s);
-	if (!storepath_valid(sp2 + 1, plen))
-		return err_set(ERR_INVALID, "generation %u points outside the store: '%s'", g->num,
-			       err_quote(q, sizeof(q), sp2 + 1, plen));
+	if (!storepath_valid(sp2 + 1, plen)) {
+		gen_warn(l, "generation link %s-%u-link points at '%s', not a store path; skipped", base, g->num,
+			 err_quote(q, sizeof(q), sp2 + 1, plen));
+		return 0;
+	}
 	memcpy(g->path, sp2 + 1, plen);
 	g->path[plen] = 0;
 	return 1;
@@ -117,10 +155,10 @@ static int gen_cmp(const void *a, const void *b)
 
 int gen_list_parse(struct gen_list *l, const char *base, const char *text, size_t len)
 {
-	const char *p = text, *end = text + len;
-	size_t cap = 0;
+	const char *p = text, *end = text + len, *link = "";
+	size_t cap = 0, link_len = 0;
 	char q[128];
-	int r;
+	int r, outside = 0;
 
 	gen_list_init(l);
 	while (p < end) {
@@ -130,9 +168,7 @@ int gen_list_parse(struct gen_list *l, const char *base, const char *text, size_
 		if (n >= 4 && memcmp(p, "gen ", 4) == 0) {
 			struct generation g = { 0 };
 
-			if ((r = gen_line(&g, p + 4, n - 4)) < 0)
-				goto fail;
-			if (r == 1) {
+			if (gen_line(l, base, &g, p + 4, n - 4) == 1) {
 				if (l->n == cap) {
 					size_t ncap = cap ? cap * 2 : 8;
 					struct generation *m = realloc(l->items, ncap * sizeof(*m));
@@ -148,13 +184,20 @@ int gen_list_parse(struct gen_list *l, const char *base, const char *text, size_
 			}
 		} else if (n >= 4 && memcmp(p, "link", 4) == 0 && (n == 4 || p[4] == ' ')) {
 			l->current = n > 5 ? profile_link_generation(base, p + 5, n - 5) : 0;
+			link = n > 5 ? p + 5 : "";
+			link_len = n > 5 ? n - 5 : 0;
 		} else if (n >= 4 && memcmp(p, "path", 4) == 0 && (n == 4 || p[4] == ' ')) {
 			size_t plen = n > 5 ? n - 5 : 0;
 
 			if (plen && !storepath_valid(p + 5, plen)) {
-				r = err_set(ERR_INVALID, "the profile points outside the store: '%s'",
-					    err_quote(q, sizeof(q), p + 5, plen));
-				goto fail;
+				/* Through a malformed generation link: as if there were no profile, so a deploy mends it. */
+				char t[128];
+
+				err_quote(q, sizeof(q), link, link_len);
+				gen_warn(l, "the profile leads through %s to '%s', not a store path; taken as no profile",
+					 link_len ? q : "its link", err_quote(t, sizeof(t), p + 5, plen));
+				outside = 1;
+				plen = 0;
 			}
 			memcpy(l->current_path, p + 5, plen);
 			l->current_path[plen] = 0;
@@ -164,6 +207,8 @@ int gen_list_parse(struct gen_list *l, const char *base, const char *text, size_
 		}
 		p += n + 1;
 	}
+	if (outside)
+		l->current = 0;	/* the generation it names is no store path: nothing to go back to */
 	if (l->n)
 		qsort(l->items, l->n, sizeof(*l->items), gen_cmp);
 	return 0;

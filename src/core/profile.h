@@ -24,11 +24,16 @@ struct generation {
 	char path[STOREPATH_MAX];	/* the store path it points at */
 };
 
+#define GEN_WARNING_MAX 512
+
 struct gen_list {
 	struct generation *items;	/* owned; ascending by num */
 	size_t n;
 	uint32_t current;		/* 0 when the profile does not exist or is not a generation link */
 	char current_path[STOREPATH_MAX];	/* what the profile resolves to, "" when it does not exist */
+	/* Malformed generation links, skipped: the first named and why, "" when none; how many. */
+	char warning[GEN_WARNING_MAX];
+	size_t malformed;
 };
 
 void gen_list_init(struct gen_list *l);
@@ -40,8 +45,12 @@ void gen_list_release(struct gen_list *l);
  *   gen NUM EPOCH STOREPATH    one per NAME-NUM-link beside the profile
  *   link TARGET                what the profile symlink holds ("" when it does not exist)
  *   path STOREPATH             what that link resolves to ("" when nothing)
- * Lines for other profiles sharing the prefix (BASE-x-NUM-link) are ignored. L is cleared
- * first. Returns 0, or ERR_INVALID naming the bad line; ERR_NOMEM.
+ * Lines for other profiles sharing the prefix (BASE-x-NUM-link) are ignored. A malformed
+ * generation link (BASE-x-link with no number, a bad time, a target outside the store) is
+ * skipped and named in L->warning; a profile that resolves outside the store through one
+ * counts as no profile (current 0, current_path ""), with the warning, so a deploy can
+ * still put a new generation over it. L is cleared first. Returns 0, or ERR_INVALID naming
+ * a line of no known kind; ERR_NOMEM.
  */
 int gen_list_parse(struct gen_list *l, const char *base, const char *text, size_t len);
 

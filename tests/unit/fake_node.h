@@ -13,6 +13,7 @@
 #include "core/profile.h"
 #include "core/storepath.h"
 #include "ports/executor.h"
+#include "remote/store.h"
 #include "remote/witness.h"
 
 #define FAKE_STORE_MAX 32
@@ -515,6 +516,16 @@ static inline int fake_answer(struct fake_node *n, const char *cmd, const struct
 		return fake_deploy(n, cmd, o, res);
 	if (strstr(cmd, "echo \"profile $PWD\""))
 		return fake_watch_probe(n, cmd, res);
+	/* remote_probe_present (status): the path, after REMOTE_ABSENT when the store lacks it. */
+	if (strstr(cmd, "then echo " REMOTE_ABSENT)) {
+		if (fake_profile_of(n, cmd, res) == 0) {
+			if (!n->current || !fake_node_has(n, fake_node_path(n)))
+				buf_adds(&res->out, REMOTE_ABSENT "\n");
+			buf_printf(&res->out, "%s\n", n->current ? fake_node_path(n) : n->profile);
+			res->status = 0;
+		}
+		return 0;
+	}
 	if (strstr(cmd, "then pwd; else exec readlink -f")) {
 		if (fake_profile_of(n, cmd, res) == 0) {
 			/* readlink -f of a missing profile: nothing useful; the caller probes in full. */

@@ -80,6 +80,33 @@ static void test_status(void **state)
 	fake_fleet_free(ff);
 }
 
+/* A node on the expected path whose store path is gone from its disk is not congruent, and says why. */
+static void test_status_path_missing_on_disk(void **state)
+{
+	struct fake_fleet *ff = fake_fleet_new("web1,web2");
+	struct status_report rep;
+	size_t i;
+
+	(void)state;
+	fake_node_gen(&ff->nodes[0], 2, P_NEW);
+	fake_node_gen(&ff->nodes[1], 2, P_NEW);
+	for (i = 0; i < ff->nodes[1].nstore; i++)	/* removed behind Nix's back: the profile still leads there */
+		if (strcmp(ff->nodes[1].store[i], P_NEW) == 0)
+			snprintf(ff->nodes[1].store[i], STOREPATH_MAX, "%s", P_OLD);
+	assert_int_equal(status_run(&ff->ctx.fleet, &ff->targets, PROFILE_DEFAULT, P_NEW, NULL, NULL, &rep), 0);
+	assert_int_equal(rep.congruent, 1);
+	assert_int_equal(rep.nodes[0].state, NODE_CONGRUENT);
+	assert_string_equal(rep.nodes[0].reason, "");
+	assert_int_equal(rep.nodes[1].state, NODE_DRIFTED);
+	assert_string_equal(rep.nodes[1].actual, P_NEW);
+	assert_string_equal(rep.nodes[1].reason, "the profile's path " P_NEW " is missing on disk");
+	assert_string_equal(events_str(ff->fl.payload[1], "state"), "drifted");
+	assert_string_equal(events_str(ff->fl.payload[1], "reason"), rep.nodes[1].reason);
+	fake_nodes_check(ff->nodes, 2);
+	status_report_release(&rep);
+	fake_fleet_free(ff);
+}
+
 /* Every generation of a node (the current one not the newest, after a rollback), and an unreachable one. */
 static void test_generations(void **state)
 {
@@ -116,6 +143,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_status_path_missing_on_disk),
 		cmocka_unit_test(test_generations),
 	};
 

@@ -179,12 +179,115 @@ static void test_heal_fails_quarantine(void **state)
 	fake_fleet_free(ff);
 }
 
+/* One watch_run of ROUNDS round(s) over FF with its ledger as it is, giving up after MAX_ATTEMPTS failed heals in a row. */
+static void run_again(struct fake_fleet *ff, int max_attempts, struct seen *seen)
+{
+	struct watch_config cfg = { .source = &ff->source };
+	struct watch_opts o = { .configs = &cfg, .nconfigs = 1, .profile = PROFILE_DEFAULT, .activate = "auto",
+				.probe_timeout_s = 5, .rounds = 1, .heal = 1, .max_heal_attempts = max_attempts,
+				.tmp_dir = ff->dir };
+	struct watch_hooks hooks = { .round = on_round, .arg = seen };
+	volatile sig_atomic_t stop = 0, reload = 0;
+	struct watch_round last;
+
+	memset(seen, 0, sizeof(*seen));
+	assert_int_equal(watch_run(&ff->ctx, &ff->targets, &o, &hooks, &stop, &reload, &last), 0);
+	assert_int_equal(seen->calls, 1);
+}
+
+/* How many events of TOPIC the ledger holds for web2, and the "failures" of the last one. */
+static int web2_events(const struct fake_fleet *ff, const char *topic, int *failures)
+{
+	int i, n = 0;
+
+	for (i = 0; i < ff->fl.n; i++)
+		if (strcmp(ff->fl.topic[i], topic) == 0 && strcmp(ff->fl.node[i], "root@web2:22") == 0) {
+			n++;
+			if (failures)
+				*failures = (int)json_integer_value(json_object_get(ff->fl.payload[i], "failures"));
+		}
+	return n;
+}
+
+/*
+ * Failed heals add up across separate watch runs (each `--once`): the count lives in the
+ * ledger, so the third run's failure quarantines the node and the fourth leaves it alone.
+ */
+static void test_quarantine_across_runs(void **state)
+{
+	struct fake_fleet *ff = three_nodes();
+	struct fake_node *web2 = &ff->nodes[1];
+	struct seen seen;
+	int run, failures = 0, activations;
+
+	(void)state;
+	ff->fl.replay = 1;
+	snprintf(web2->fail_activate, sizeof(web2->fail_activate), "%s", P_NEW);
+	for (run = 1; run <= 2; run++) {
+		run_again(ff, 3, &seen);
+		assert_int_equal(seen.states[1], WATCH_FAILED);
+		assert_int_equal(web2_events(ff, "watch.node.heal_failed", &failures), run);
+		assert_int_equal(failures, run);
+	}
+	run_again(ff, 3, &seen);
+	assert_int_equal(seen.states[1], WATCH_QUARANTINED);
+	assert_int_equal(web2_events(ff, "watch.node.quarantined", &failures), 1);
+	assert_int_equal(failures, 3);
+	activations = web2->activations;
+	run_again(ff, 3, &seen);
+	assert_int_equal(seen.states[1], WATCH_QUARANTINED);
+	assert_int_equal(web2->activations, activations);	/* left alone */
+	assert_int_equal(web2_events(ff, "watch.node.heal_failed", NULL), 3);
+	/* Released, it is healed once it can be. */
+	web2->fail_activate[0] = 0;
+	assert_int_equal(watch_release(&ff->fl.base, "root@web2:22"), 0);
+	run_again(ff, 3, &seen);
+	assert_int_equal(seen.states[1], WATCH_HEALED);
+	fake_nodes_check(ff->nodes, ff->n);
+	fake_fleet_free(ff);
+}
+
+/* A node found congruent after failed heals records watch.node.recovered: the next failure counts from 1. */
+static void test_recovered_resets_the_count(void **state)
+{
+	struct fake_fleet *ff = three_nodes();
+	struct fake_node *web2 = &ff->nodes[1];
+	struct seen seen;
+	int failures = 0;
+
+	(void)state;
+	ff->fl.replay = 1;
+	snprintf(web2->fail_activate, sizeof(web2->fail_activate), "%s", P_NEW);
+	run_again(ff, 2, &seen);
+	assert_int_equal(seen.states[1], WATCH_FAILED);
+	/* Put right by hand, and congruent at the next run. */
+	web2->fail_activate[0] = 0;
+	assert_string_equal(fake_node_find_gen(web2, 2)->path, P_NEW);	/* left by the failed heal, with the closure */
+	web2->current = 2;
+	snprintf(web2->system, sizeof(web2->system), "%s", P_NEW);
+	run_again(ff, 2, &seen);
+	assert_int_equal(seen.states[1], WATCH_CONGRUENT);
+	assert_int_equal(web2_events(ff, "watch.node.recovered", &failures), 1);
+	assert_int_equal(failures, 1);
+	/* Drifted again and unhealable: one failure in a row, not two, so not quarantined at 2. */
+	web2->current = 1;
+	snprintf(web2->fail_activate, sizeof(web2->fail_activate), "%s", P_NEW);
+	run_again(ff, 2, &seen);
+	assert_int_equal(seen.states[1], WATCH_FAILED);
+	assert_int_equal(web2_events(ff, "watch.node.heal_failed", &failures), 2);
+	assert_int_equal(failures, 1);
+	fake_nodes_check(ff->nodes, ff->n);
+	fake_fleet_free(ff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_heals_drift),
 		cmocka_unit_test(test_no_heal),
 		cmocka_unit_test(test_heal_fails_quarantine),
+		cmocka_unit_test(test_quarantine_across_runs),
+		cmocka_unit_test(test_recovered_resets_the_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-/* Deploy's repairs of a node's store: send the paths Nix finds invalid, unregister the ones gone from the disk. */
+/* Deploy's repair of a node's store: send the paths Nix finds invalid (those gone from the disk: app/fleet/repair.c). */
 #include "app/fleet/deploy_internal.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -66,63 +66,4 @@ int deploy_copy_invalid(struct deploy_job *job, struct deploy_node *n, struct ex
 	gen_list_release(&none);
 	buf_release(&cmd);
 	return r < 0 ? r : ninvalid > 0;
-}
-
-/*
- * The copy found paths that are gone from the node's disk yet registered ("chimera-stale
- * P..." in RES): unregister and delete them so the next import brings them back. Nix
- * refuses while a valid path refers to one; that is reported, not forced.
- */
-int deploy_purge_stale(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s,
-		       struct exec_result *res)
-{
-	static const char mark[] = "chimera-stale ";
-	const char *line = strstr(res->out.data, mark), *p;
-	struct buf cmd = BUF_INIT(0);
-	char **stale = NULL;
-	size_t nstale = 0, len;
-	int r = 0;
-
-	if (!line) {
-		fleet_fail(&n->fail, "copy", ERR_IO);
-		return ERR_IO;
-	}
-	for (p = line + sizeof(mark) - 1; *p && *p != '\n'; p += len) {
-		char **m;
-
-		p += strspn(p, " ");
-		len = strcspn(p, " \n");
-		if (!len)
-			break;
-		if (!storepath_valid(p, len)) {
-			r = err_set(ERR_INVALID, "unexpected stale-path report from the node");
-			break;
-		}
-		if (!(m = realloc(stale, (nstale + 1) * sizeof(*m)))) {
-			r = err_set(ERR_NOMEM, "out of memory");
-			break;
-		}
-		stale = m;
-		if (!(stale[nstale] = strndup(p, len))) {
-			r = err_set(ERR_NOMEM, "out of memory");
-			break;
-		}
-		nstale++;
-	}
-	if (r == 0 && nstale == 0)
-		r = err_set(ERR_INVALID, "unexpected stale-path report from the node");
-	log_kv(LOG_INFO, "deploy", "paths registered but gone from the disk; unregistering them", "node", n->name,
-	       (const char *)NULL);
-	if (r == 0 && (r = remote_purge(&cmd, stale, nstale)) == 0 &&
-	    (r = deploy_run_step(job, n, ex, s, STEP_COPY, cmd.data, NULL, res)) < 0)
-		err_set(r, "%zu path%s registered but gone from the disk (%s%s), and Nix would not unregister %s: %s",
-			nstale, nstale > 1 ? "s are" : " is", stale[0], nstale > 1 ? ", ..." : "", nstale > 1 ? "them" : "it",
-			n->fail.stderr_tail);
-	if (r < 0) {
-		n->fail.step = "copy";
-		snprintf(n->fail.message, sizeof(n->fail.message), "%s", err_msg());
-	}
-	fleet_free_paths(stale, nstale);
-	buf_release(&cmd);
-	return r;
 }

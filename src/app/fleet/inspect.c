@@ -2,6 +2,7 @@
 #include "app/fleet/inspect.h"
 #include "app/fleet/deadman.h"
 #include "core/ids.h"
+#include "remote/store.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/pool.h"
@@ -62,7 +63,8 @@ static int without_fired(const struct buf *out, struct buf *rest)
 
 /*
  * Status's probe of N in one command: the dead-man glob, then the profile resolved (with
- * EXPECTED) or in full. A switch seen fired is recorded (deadman_notice) and named in N.
+ * EXPECTED) or in full. A switch seen fired is recorded (deadman_notice) and named in N. On
+ * EXPECTED but with its files gone from the disk, N->reason says so.
  */
 static int probe_status(const struct fleet *f, struct status_node *n, const char *profile, const char *expected,
 			struct gen_list *gens, struct fleet_failure *fail)
@@ -72,17 +74,18 @@ static int probe_status(const struct fleet *f, struct status_node *n, const char
 	struct executor *ex;
 	struct exec_session *s;
 	size_t len;
-	int r, seen = 0;
+	int r, seen = 0, absent = 0;
 
 	if ((r = fleet_connect(f, &n->target, &ex, &s, fail)) < 0)
 		return r;
 	exec_result_init(&res);
 	if ((r = remote_deadman_fired(&cmd)) < 0 ||
-	    (r = expected[0] ? remote_probe_resolved(&cmd, profile) : remote_probe_current(&cmd, profile)) < 0)
+	    (r = expected[0] ? remote_probe_present(&cmd, profile) : remote_probe_current(&cmd, profile)) < 0)
 		goto out;
 	r = fleet_step(f, ex, s, "probe", cmd.data, NULL, &res, fail);
 	seen = deadman_fired_seen(&res.out);
 	if (r == 0 && (r = without_fired(&res.out, &rest)) == 0) {
+		absent = expected[0] && remote_absent_take(&rest);
 		for (len = rest.len; len && rest.data[len - 1] == '\n'; len--)
 			;
 		if (!expected[0]) {
@@ -90,6 +93,8 @@ static int probe_status(const struct fleet *f, struct status_node *n, const char
 				fleet_fail(fail, "probe", r);
 		} else if (len == strlen(expected) && memcmp(rest.data, expected, len) == 0) {
 			snprintf(gens->current_path, sizeof(gens->current_path), "%s", expected);
+			if (absent)
+				snprintf(n->reason, sizeof(n->reason), "the profile's path %s is missing on disk", expected);
 		} else {
 			r = -1;
 		}
@@ -142,7 +147,9 @@ static void status_one(size_t i, void *arg)
 	} else {
 		snprintf(n->actual, sizeof(n->actual), "%s", gens.current_path);
 		n->generation = gens.current;
-		n->state = strcmp(n->actual, job->rep->expected) == 0 ? NODE_CONGRUENT : NODE_DRIFTED;
+		n->state = strcmp(n->actual, job->rep->expected) == 0 && !n->reason[0] ? NODE_CONGRUENT : NODE_DRIFTED;
+		if (n->state == NODE_DRIFTED && !n->reason[0] && gens.warning[0])
+			snprintf(n->reason, sizeof(n->reason), "%s", gens.warning);	/* a malformed generation link */
 	}
 	n->ms = clock_mono_ms() - t0;
 	n->seen_ms = clock_wall_ms();

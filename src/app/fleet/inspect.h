@@ -24,7 +24,7 @@ struct status_node {
 	enum congruence state;
 	char actual[STOREPATH_MAX];	/* "" when the profile does not exist */
 	uint32_t generation;
-	char reason[512];		/* why unreachable or unknown */
+	char reason[512];		/* why unreachable or unknown; drifted on the path: its files are missing on disk */
 	char last_deployed[STOREPATH_MAX];	/* --cached: what chimera last put there, "" if nothing */
 	int64_t ms;
 	int64_t seen_ms;		/* --cached: when it was observed (wall clock), 0 never */

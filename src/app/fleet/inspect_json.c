@@ -19,7 +19,7 @@ char *status_report_json(const struct status_report *rep, int cached)
 		int known = n->state == NODE_CONGRUENT || n->state == NODE_DRIFTED;
 
 		json_object_set_new(o, "actual", known && n->actual[0] ? json_string(n->actual) : json_null());
-		json_object_set_new(o, "reason", known ? json_null() : json_string(n->reason));
+		json_object_set_new(o, "reason", known && !n->reason[0] ? json_null() : json_string(n->reason));
 		if (cached) {
 			char t[CLOCK_UTC_LEN];
 
@@ -65,6 +65,7 @@ char *gens_report_json(const struct gens_report *rep)
 		json_object_set_new(o, "generations", gens);
 		json_object_set_new(o, "current", n->ok && n->gens.current ? json_integer(n->gens.current) : json_null());
 		json_object_set_new(o, "error", n->ok ? json_null() : json_string(n->fail.message));
+		json_object_set_new(o, "warning", n->ok && n->gens.warning[0] ? json_string(n->gens.warning) : json_null());
 		json_array_append_new(nodes, o);
 	}
 	doc = json_pack("{s:o, s:{s:I, s:I, s:I}}", "nodes", nodes, "summary", "nodes", (json_int_t)rep->n, "ok",
