@@ -37,17 +37,23 @@ static void on_done(size_t slot, const struct deploy_node *n, void *arg)
 	progress_done(arg, slot, n->name, n->outcome != OUTCOME_FAILED, what);
 }
 
-static void print_tail(const char *tail)
+/* TEXT's lines, indented, each after MARK. */
+static void print_lines(const char *text, const char *mark)
 {
-	const char *p = tail;
+	const char *p = text;
 
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		int len = nl ? (int)(nl - p) : (int)strlen(p);
 
-		printf("    ! %.*s\n", len, p);
+		printf("    %s%.*s\n", mark, len, p);
 		p += len + (nl ? 1 : 0);
 	}
+}
+
+static void print_tail(const char *tail)
+{
+	print_lines(tail, "! ");
 }
 
 static void print_text(const struct deploy_report *rep, int dry_run)
@@ -92,6 +98,13 @@ static void print_text(const struct deploy_report *rep, int dry_run)
 		} else if (dry_run) {
 			printf("    would switch %s -> %s\n", n->previous[0] ? n->previous : "(no profile)",
 			       strcmp(n->previous, rep->path) == 0 ? "(unchanged)" : rep->path);
+		} else if (n->goal != GOAL_SWITCH) {
+			printf("    goal %s: %s\n", goal_name(n->goal),
+			       n->goal == GOAL_BOOT	 ? "profile set, the running system changes at the next boot"
+			       : n->goal == GOAL_TEST ? "activated, the profile left where it was"
+						: "nothing changed; the activation said:");
+			if (n->goal == GOAL_DRY_ACTIVATE)
+				print_lines(n->shown, "| ");
 		}
 	}
 	printf("%zu nodes: %zu %s, %zu failed in %.2fs (deployment %s)\n", rep->n, rep->ok,
@@ -134,7 +147,7 @@ static enum cmd_status usage_out(struct cli *cli, struct cli_checks *checks, con
 	return cli_usage(cli, "%s", msg);
 }
 
-enum { OPT_DRY_RUN = 2000, OPT_ON_FAILURE, OPT_RESUME };
+enum { OPT_DRY_RUN = 2000, OPT_ON_FAILURE, OPT_RESUME, OPT_REPAIR };
 
 /* What deploy's command line says. */
 struct deploy_args {
@@ -167,6 +180,7 @@ static const struct option options[] = {
 	FLEET_ACTIVATE_OPTION,
 	MAGIC_OPTIONS,
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "repair", no_argument, NULL, OPT_REPAIR },
 	{ "on-failure", required_argument, NULL, OPT_ON_FAILURE },
 	{ "session", required_argument, NULL, 's' },
 	{ "resume", required_argument, NULL, OPT_RESUME },
@@ -186,6 +200,7 @@ static enum cmd_status parse_own(struct cli *cli, struct deploy_args *a, int c, 
 		a->o.keep_on_failure = strcmp(arg, "keep") == 0;
 		break;
 	case OPT_DRY_RUN: a->o.dry_run = 1; break;
+	case OPT_REPAIR: a->o.repair = 1; break;
 	case 's':
 		if (sessions_name_check(arg) < 0)
 			return usage_out(cli, &a->checks, err_msg());
@@ -320,6 +335,7 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	/* After the inventory is read: its [defaults] come under the flags, each machine's settings over those. */
 	a.o.profile = a.f.reach.profile;
 	a.o.activate = a.f.reach.activate;
+	a.o.goal = cli_fleet_goal(&a.f);
 	a.o.tmp_dir = tmp;
 	if ((r = cli_inventory(cli, &req.inv)) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
@@ -333,7 +349,9 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	req.session = a.session;
 	req.command = a.session ? a.command.data : NULL;
 	prog = progress_start(progress_mode_for(cli->json, cli->quiet), a.f.targets.n);
+	nix_watch(ctx.nix, progress_build, prog);
 	r = fleet_deploy_run(&ctx, &a.f.targets, &req, &(struct fleet_deploy_progress){ on_step, on_done, prog }, &rep);
+	nix_watch(ctx.nix, NULL, NULL);
 	progress_stop(prog);
 	if (r < 0) {
 		st = r == ERR_INVALID && a.own_configs ? cli_usage(cli, "%s", err_msg())
@@ -362,8 +380,9 @@ const struct cmd_entry cmd_deploy_entry = {
 	.usage = "chimera deploy (-t TARGETS | --targets-file FILE)\n"
 		 "                      [-c FILE.nix [-A ATTR] [--arg NAME VALUE] [--argstr NAME VALUE]\n"
 		 "                       | --flake REF#ATTR | --expect STOREPATH]\n"
-		 "                      [--profile PATH] [--activate auto|none|CMD] [--parallel N]\n"
-		 "                      [--dry-run] [--confirm-timeout S | --no-magic-rollback]\n"
+		 "                      [--profile PATH] [--activate auto|none|CMD] [--goal GOAL]\n"
+		 "                      [--parallel N] [--sudo]\n"
+		 "                      [--dry-run] [--repair] [--confirm-timeout S | --no-magic-rollback]\n"
 		 "                      [--check SPEC]... [--on-failure rollback|keep]\n"
 		 "                      [-s SESSION -- COMMAND...]\n"
 		 "                      [--connect-timeout S] [--timeout S] [--accept-new-host-keys]\n"
@@ -372,7 +391,9 @@ const struct cmd_entry cmd_deploy_entry = {
 	.help = "Builds the configuration once on this machine (nix-build, or `nix build` for a\n"
 		"flake), then on every target in parallel, over one SSH session per node:\n"
 		"  check     read the node's profile and find which closure paths it lacks\n"
-		"  copy      stream only those paths (nix-store --export | --import)\n"
+		"  copy      stream only those paths (nix-store --export | --import); a path\n"
+		"            gone from the node's disk but still registered is restored in\n"
+		"            place from this machine's copy (nix-store --dump | --restore)\n"
 		"  switch    nix-env -p PROFILE --set PATH (skipped when already there)\n"
 		"  activate  see --activate\n"
 		"  confirm   read the profile back; it must point at the built path; then log\n"
@@ -398,16 +419,22 @@ const struct cmd_entry cmd_deploy_entry = {
 		"options:\n"
 		SOURCE_OPTIONS_HELP
 		"  --activate MODE          auto (the default, or [defaults] activation): PATH/bin/\n"
-		"                           switch-to-configuration switch\n"
+		"                           switch-to-configuration GOAL\n"
 		"                           if present, else PATH/bin/activate if present, else\n"
 		"                           nothing; none; or a shell command, run on the node with\n"
-		"                           the store path as $1 and in CHIMERA_STORE_PATH\n"
+		"                           the store path as $1 and in CHIMERA_STORE_PATH, the goal\n"
+		"                           in CHIMERA_GOAL\n"
+		FLEET_GOAL_HELP
 		"  --resume ID              re-run exactly the nodes of deployment ID that did not\n"
 		"                           finish (not deployed and confirmed, per the ledger),\n"
 		"                           with its store path, profile and activation; an\n"
 		"                           unknown or finished ID is an error (exit 2)\n"
 		"  --dry-run                build and check, report per node what would be copied\n"
 		"                           and switched, change nothing\n"
+		"  --repair                 first check the closure's files on each node\n"
+		"                           (nix-store --verify-path) and restore each registered\n"
+		"                           path whose files changed from this machine's copy\n"
+		"                           (node.store.repaired); no binary cache needed\n"
 		"  --confirm-timeout S      seconds a node waits, from its switch, for the\n"
 		"                           confirmation before rolling back by itself (30)\n"
 		"  --no-magic-rollback      arm no dead-man switch and confirm nothing\n"
@@ -429,6 +456,13 @@ const struct cmd_entry cmd_deploy_entry = {
 		"operation holds past --lock-wait fails at step \"lease\", naming the holder, and is\n"
 		"left alone. A dead holder's lease is taken over: lease.takeover, and its run is\n"
 		"recorded as interrupted (deploy.interrupted) with where each node was left.\n"
+		"\n"
+		"While it builds, stderr shows the derivations: on a terminal a status line\n"
+		"(built/in all, the one building, its last log line), otherwise a line per\n"
+		"derivation started and finished, with its time; nothing with --json or -q.\n"
+		"A failed build's error quotes the failed derivation's last log lines (up to\n"
+		"25). As root without a nixbld group or a Nix daemon, builds pass --option\n"
+		"build-users-group '' unless a nix.conf or NIX_CONFIG sets it (docs/deploy.md).\n"
 		"\n"
 		"exit status: 0 when every node is deployed, 3 when some are, 1 when none is\n"
 		"(or the build failed), 2 for bad usage.\n",

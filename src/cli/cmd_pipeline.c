@@ -5,6 +5,7 @@
 #include "cli/check_opts.h"
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
+#include "cli/progress.h"
 #include "util/err.h"
 
 #include <libgen.h>
@@ -359,6 +360,7 @@ static enum cmd_status open_and_run(struct cli *cli, struct pl_args *a)
 	struct pipeline_parts parts = { 0 };
 	struct deploy_ctx ctx = { 0 };
 	struct pipeline p = { 0 };
+	struct progress *prog = NULL;
 	enum cmd_status st = CMD_ERROR;
 	bool nix = platform_builds(platform_find(a->rq.platform));
 	int r;
@@ -375,6 +377,7 @@ static enum cmd_status open_and_run(struct cli *cli, struct pl_args *a)
 		a->rq.source = &a->cs.src;
 		a->rq.profile = a->f.reach.profile;
 		a->rq.activate = a->f.reach.activate;
+		a->rq.goal = cli_fleet_goal(&a->f);
 		a->rq.confirm_s = cli_magic_confirm_s(&a->magic);
 		a->rq.tmp_dir = a->tmp;
 	} else {
@@ -389,7 +392,16 @@ static enum cmd_status open_and_run(struct cli *cli, struct pl_args *a)
 	}
 	a->rq.on_state = on_state;
 	a->rq.arg = cli;
-	if ((r = pipeline_project(&parts, &a->rq, &p)) < 0) {
+	/* The build's derivations as plain lines, between the state lines. */
+	if (ctx.nix) {
+		prog = progress_start(cli->json || cli->quiet ? PROGRESS_OFF : PROGRESS_LINES, 0);
+		nix_watch(ctx.nix, progress_build, prog);
+	}
+	r = pipeline_project(&parts, &a->rq, &p);
+	if (ctx.nix)
+		nix_watch(ctx.nix, NULL, NULL);
+	progress_stop(prog);
+	if (r < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	} else {
 		if (cli->json)
@@ -488,7 +500,8 @@ const struct cmd_entry cmd_pipeline_entry = {
 		"                           defaults to its directory\n"
 		"  -A, --attr ATTR          the attribute to build\n"
 		"  --arg NAME VALUE, --argstr NAME VALUE   arguments for FILE.nix\n"
-		"  --activate MODE, --confirm-timeout S, --no-magic-rollback   as for deploy\n"
+		"  --activate MODE, --goal GOAL, --activation-timeout S, --confirm-timeout S,\n"
+		"  --no-magic-rollback      as for deploy\n"
 		FLEET_OPTIONS_HELP
 		"  --json                   one JSON document: the states, the reason and each\n"
 		"                           state's report\n"

@@ -72,7 +72,8 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 		st = cli_fail_err(cli, r);
 		goto out;
 	}
-	ro = (struct rollback_opts){ .profile = f.reach.profile, .gen = gen, .activate = f.reach.activate };
+	ro = (struct rollback_opts){ .profile = f.reach.profile, .gen = gen, .activate = f.reach.activate,
+				   .goal = cli_fleet_goal(&f) };
 	if (rollback_run(&f.w.fleet, &f.targets, &ro, &rep) < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
@@ -94,7 +95,8 @@ const struct cmd_entry cmd_rollback_entry = {
 	.name = "rollback",
 	.summary = "switch a set of targets back to a generation, all of them or none",
 	.usage = "chimera rollback (-t TARGETS | --targets-file FILE) [--generation N]\n"
-		 "                      [--profile PATH] [--activate auto|none|CMD] [--parallel N]",
+		 "                      [--profile PATH] [--activate auto|none|CMD] [--goal GOAL]\n"
+		 "                      [--parallel N] [--sudo]",
 	.help = "First checks that every node has generation N of the profile (without N: a\n"
 		"generation before its current one). If any node lacks it or cannot be reached,\n"
 		"nothing is switched and the report says which. Otherwise every node is switched\n"
@@ -108,6 +110,7 @@ const struct cmd_entry cmd_rollback_entry = {
 		"  -g, --generation N       the generation to go to (default: the previous one)\n"
 		"  --activate MODE          auto, none, or a command; as for deploy (default:\n"
 		"                           [defaults] activation, else auto)\n"
+		FLEET_GOAL_HELP
 		FLEET_OPTIONS_HELP
 		LEASE_OPTIONS_HELP
 		"  --json                   one JSON document\n"

@@ -3,6 +3,7 @@
 #include "app/fleet/watch.h"
 #include "cli/check_opts.h"
 #include "cli/fleet_opts.h"
+#include "cli/progress.h"
 #include "core/target.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -238,6 +239,13 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 		snprintf(a->msg, sizeof(a->msg), "unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
+	if (a->f.reach.goal && !goal_sets_profile(cli_fleet_goal(&a->f))) {
+		snprintf(a->msg, sizeof(a->msg),
+			 "--goal %s leaves the profile alone, and watch keeps the profile on its configuration: "
+			 "expected switch or boot (deploy --goal %s does it once)",
+			 a->f.reach.goal, a->f.reach.goal);
+		return -1;
+	}
 	return 0;
 }
 
@@ -282,6 +290,7 @@ static enum cmd_status node_settings(struct cli *cli, struct watch_args *a, cons
 
 	a->o.profile = a->f.reach.profile;
 	a->o.activate = a->f.reach.activate;
+	a->o.goal = cli_fleet_goal(&a->f);
 	if (!a->checks.n && cli_inventory(cli, &inv) == 0) {
 		a->o.checks = inv->defaults.checks;
 		a->o.nchecks = inv->defaults.nchecks;
@@ -327,7 +336,9 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	struct view view = { .cli = cli, .tty = isatty(STDOUT_FILENO) };
 	struct watch_hooks hooks = { .round = on_round, .arg = &view };
 	char tmp[PATH_MAX] = "";
+	struct progress *prog = NULL;
 	enum cmd_status st;
+	int r;
 
 	args_init(&a);
 	if (parse_args(argc, argv, &a) < 0)
@@ -347,7 +358,13 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 		goto out;
 	if ((st = node_settings(cli, &a, tmp)) != CMD_OK)
 		goto out;
-	if (run_with_signals(&ctx, &a.f.targets, &a.o, &hooks, &last) < 0) {
+	/* The builds' derivations as plain lines: the round view may own the terminal. */
+	prog = progress_start(cli->json || cli->quiet ? PROGRESS_OFF : PROGRESS_LINES, 0);
+	nix_watch(ctx.nix, progress_build, prog);
+	r = run_with_signals(&ctx, &a.f.targets, &a.o, &hooks, &last);
+	nix_watch(ctx.nix, NULL, NULL);
+	progress_stop(prog);
+	if (r < 0) {
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 		goto out;
 	}
@@ -371,7 +388,7 @@ const struct cmd_entry cmd_watch_entry = {
 		 "                      | --flake REF#ATTR | --expect STOREPATH]\n"
 		 "                     [--interval S] [--once | --rounds N] [--no-heal]\n"
 		 "                     [--max-heal-attempts N] [--verify-every N] [--check SPEC]...\n"
-		 "                     [--confirm-timeout S | --no-magic-rollback] [--activate MODE]\n"
+		 "                     [--confirm-timeout S | --no-magic-rollback] [--activate MODE] [--goal G]\n"
 		 "                     [--profile PATH] [--parallel N] [--connect-timeout S] [--timeout S]\n"
 		 "       chimera watch --release NODE",
 	.help = "Builds the configuration once (again when the Nix file or the flake's lock\n"
@@ -393,13 +410,17 @@ const struct cmd_entry cmd_watch_entry = {
 		"A node that does not answer within --connect-timeout is unreachable for the round\n"
 		"(a verify round within --timeout).\n"
 		"A drifted node is healed as deploy would (send what is missing, set the profile,\n"
-		"activate, magic rollback) and checked again. A node whose heal fails waits 2 s,\n"
-		"then 6 s, 18 s, ... (at most 5 min) before the next try, and after\n"
-		"--max-heal-attempts failures in a row is quarantined: reported, left alone, until\n"
-		"`chimera watch --release NODE` or a later successful deploy to it. Each round\n"
-		"appends watch.round to the ledger; changes append watch.node.drifted, .healed,\n"
-		".heal_failed, .quarantined, .unreachable. SIGINT or SIGTERM lets the node steps in\n"
-		"flight finish, starts no more, and records watch.stopped.\n"
+		"activate, magic rollback) and checked again. Store paths gone from its disk but\n"
+		"registered, or whose files a verify round found changed, are restored in place\n"
+		"from this machine's copy first (no binary cache; node.store.repaired). A node\n"
+		"whose heal fails waits 2 s, then 6 s, 18 s, ... (at most 5 min) before the next\n"
+		"try, and after --max-heal-attempts failures in a row (counted across runs, from\n"
+		"the ledger: three `--once` runs that fail make three) is quarantined: reported,\n"
+		"left alone, until `chimera watch --release NODE` or a later successful deploy to\n"
+		"it. Each round appends watch.round to the ledger; changes append\n"
+		"watch.node.drifted, .healed, .heal_failed, .quarantined, .recovered, .unreachable.\n"
+		"SIGINT or SIGTERM lets the node steps in flight finish, starts no more, and\n"
+		"records watch.stopped.\n"
 		"\n"
 		"options:\n"
 		SOURCE_OPTIONS_HELP
@@ -415,6 +436,10 @@ const struct cmd_entry cmd_watch_entry = {
 		"  --confirm-timeout S      magic rollback of heals, as for deploy (default 30)\n"
 		"  --no-magic-rollback      heal without a dead-man switch\n"
 		"  --activate MODE          as for deploy (default: [defaults] activation, else auto)\n"
+		"  --goal switch|boot       as for deploy; boot leaves the running system to the next\n"
+		"                           boot, so only the profile is watched (test and\n"
+		"                           dry-activate leave the profile alone: refused)\n"
+		"  --activation-timeout S   a heal's activation, as for deploy (default 240)\n"
 		FLEET_OPTIONS_HELP
 		"  --lock-wait S            accepted as elsewhere, but a heal never waits: a drifted\n"
 		"                           node another operation holds is 'held' this round\n"

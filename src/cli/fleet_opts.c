@@ -1,6 +1,7 @@
 /* Options and set-up shared by the commands that work on a fleet (deploy, status, generations, rollback). */
 #include "cli/fleet_opts.h"
 #include "cli/check_opts.h"
+#include "cli/progress.h"
 #include "core/lease.h"
 #include "app/fleet/deploy.h"
 #include "util/fs.h"
@@ -60,6 +61,16 @@ int cli_fleet_opt(struct cli_fleet *f, int c, const char *arg)
 		if (!arg[0])
 			return err_set(ERR_INVALID, "--activate needs auto, none or a command");
 		f->reach.activate = arg;
+		break;
+	case FLEET_OPT_GOAL:
+		if ((r = goal_parse(arg, &(enum goal){ GOAL_SWITCH })) < 0)
+			return err_set(ERR_INVALID, "--goal: %s", err_msg());
+		f->reach.goal = arg;
+		break;
+	case FLEET_OPT_SUDO: f->reach.sudo = 1; break;
+	case FLEET_OPT_STALL_TIMEOUT: r = cli_int("--stall-timeout", arg, 0, 86400, &f->reach.stall_timeout); break;
+	case FLEET_OPT_ACTIVATION_TIMEOUT:
+		r = cli_int("--activation-timeout", arg, 1, 86400 * 7, &f->reach.activation_timeout);
 		break;
 	case FLEET_OPT_PROFILE:
 		if ((r = profile_path_check(arg)) == 0)
@@ -190,6 +201,7 @@ int cli_source_check(const struct cli_source *s)
 
 int cli_source_path(struct cli *cli, const struct cli_source *s, char out[STOREPATH_MAX])
 {
+	struct progress *prog;
 	struct nix *nx;
 	int r;
 
@@ -199,7 +211,10 @@ int cli_source_path(struct cli *cli, const struct cli_source *s, char out[STOREP
 	}
 	if ((r = world_open_nix(&cli->world, &nx)) < 0)
 		return r;
+	prog = progress_start(progress_mode_for(cli->json, cli->quiet), 0);
+	nix_watch(nx, progress_build, prog);
 	r = nx->ops->build(nx, &s->src, out, NULL);
+	progress_stop(prog);
 	nx->ops->close(nx);
 	return r;
 }
@@ -214,4 +229,13 @@ enum cmd_status cli_deploy_open(struct cli *cli, struct cli_fleet *f, struct dep
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	ctx->fleet = f->w.fleet;
 	return CMD_OK;
+}
+
+enum goal cli_fleet_goal(const struct cli_fleet *f)
+{
+	enum goal g = GOAL_SWITCH;
+
+	if (f->reach.goal && goal_parse(f->reach.goal, &g) < 0)
+		g = GOAL_SWITCH;
+	return g;
 }

@@ -20,6 +20,10 @@ enum {
 	FLEET_OPT_EXCLUDE,
 	FLEET_OPT_ACTIVATE,
 	FLEET_OPT_LOCK_WAIT,
+	FLEET_OPT_GOAL,
+	FLEET_OPT_SUDO,
+	FLEET_OPT_STALL_TIMEOUT,
+	FLEET_OPT_ACTIVATION_TIMEOUT,
 	SOURCE_OPT_CONFIG = 'c',
 	SOURCE_OPT_ATTR = 'A',
 	SOURCE_OPT_ARG = 1100,
@@ -65,6 +69,12 @@ int cli_source_check(const struct cli_source *s);
 /* The expected store path: --expect, or the result of building the source. */
 int cli_source_path(struct cli *cli, const struct cli_source *s, char out[STOREPATH_MAX]);
 
+/* The help line of --sudo. */
+#define FLEET_SUDO_HELP                                                                               \
+	"  --sudo                   log in as the target's user, run every command as root\n"         \
+	"                           through its sudo command (default \"sudo -n\"; chimera.toml's\n" \
+	"                           sudo and sudo_command set it per machine)\n"
+
 /* The getopt_long entries of every command that reaches a fleet: targets and connections. */
 #define FLEET_REACH_OPTIONS                                                            \
 	{ "targets", required_argument, NULL, FLEET_OPT_TARGETS },                     \
@@ -73,15 +83,34 @@ int cli_source_path(struct cli *cli, const struct cli_source *s, char out[STOREP
 	{ "parallel", required_argument, NULL, FLEET_OPT_PARALLEL },                   \
 	{ "connect-timeout", required_argument, NULL, FLEET_OPT_CONNECT_TIMEOUT },     \
 	{ "timeout", required_argument, NULL, FLEET_OPT_TIMEOUT },                     \
-	{ "accept-new-host-keys", no_argument, NULL, FLEET_OPT_ACCEPT_NEW }
+	{ "accept-new-host-keys", no_argument, NULL, FLEET_OPT_ACCEPT_NEW },           \
+	{ "sudo", no_argument, NULL, FLEET_OPT_SUDO },                                 \
+	{ "stall-timeout", required_argument, NULL, FLEET_OPT_STALL_TIMEOUT }
 
 /* The getopt_long entries every fleet command on profiles takes. */
 #define FLEET_OPTIONS                                                                  \
 	FLEET_REACH_OPTIONS,                                                           \
 	{ "profile", required_argument, NULL, FLEET_OPT_PROFILE }
 
-/* --activate MODE of the commands that switch profiles (deploy, watch, rollback, pipeline): cli_fleet_opt takes it. */
-#define FLEET_ACTIVATE_OPTION { "activate", required_argument, NULL, FLEET_OPT_ACTIVATE }
+/* --activate MODE and --goal GOAL of the commands that switch profiles (deploy, watch, rollback, pipeline): cli_fleet_opt takes them. */
+#define FLEET_ACTIVATE_OPTION                                                          \
+	{ "activate", required_argument, NULL, FLEET_OPT_ACTIVATE },                   \
+	{ "goal", required_argument, NULL, FLEET_OPT_GOAL },                           \
+	{ "activation-timeout", required_argument, NULL, FLEET_OPT_ACTIVATION_TIMEOUT }
+
+/* The help line of --goal. */
+#define FLEET_GOAL_HELP                                                                               \
+	"  --goal GOAL              switch (the default, or [defaults] goal / a machine's goal):\n"   \
+	"                           set the profile and activate; boot: set the profile, activate\n" \
+	"                           at the next boot (switch-to-configuration boot); test:\n"        \
+	"                           activate, leave the profile; dry-activate: change nothing,\n"    \
+	"                           show what activation would do (docs/deploy.md)\n"                 \
+	"  --activation-timeout S   give up on activation after S seconds (default 240, or\n"      \
+	"                           --timeout when that is shorter)\n"
+
+/* The operation's goal once world_open_fleet completed F's reach (its name was checked). */
+struct cli_fleet;
+enum goal cli_fleet_goal(const struct cli_fleet *f);
 
 /* The magic rollback options of deploy, watch and pipeline: a dead-man switch confirmed in time, or none. */
 #define MAGIC_OPTIONS                                                                  \
@@ -127,8 +156,11 @@ extern const struct option cli_fleet_lease_options[];
 	"  --connect-timeout S      give up connecting after S seconds (default: [defaults],\n"     \
 	"                           else 10)\n"                                                      \
 	"  --timeout S              give up on one step after S seconds (default 600)\n"              \
+	"  --stall-timeout S        fail a node that sends nothing for S seconds, not even an\n"      \
+	"                           answer to a keepalive (default 60; 0: never)\n"                 \
 	"  --accept-new-host-keys   add unknown host keys to known_hosts (a changed key is\n"         \
-	"                           always refused)\n"
+	"                           always refused)\n"                                               \
+	FLEET_SUDO_HELP
 
 /* The help lines of the reach options for the commands whose targets default to 'local' (run, sessions). */
 #define LOCAL_REACH_OPTIONS_HELP                                                                     \

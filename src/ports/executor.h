@@ -70,6 +70,11 @@ struct exec_opts {
 	 */
 	unsigned (*watch)(const struct exec_result *res, void *arg);
 	void *watch_arg;
+	/*
+	 * With EXEC_WATCH_RESTART, the limit from then on, read at each restart (the watch may
+	 * change it: a long step after a short one). NULL, or a value of 0: TIMEOUT_S again.
+	 */
+	const long *restart_timeout_s;
 };
 
 struct executor_ops {

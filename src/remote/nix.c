@@ -138,47 +138,62 @@ int remote_switch_generation(struct buf *cmd, const char *profile, uint32_t gen)
 
 /*
  * The activation of the store path that the shell word WORD gives (quoted text, or a
- * variable like "$Q"), by MODE. With TAIL "", the activation is the command's last act
- * (exec); with a TAIL such as " || exit", the shell goes on after it.
+ * variable like "$Q"), by ACT's mode and goal. With TAIL "", the activation is the command's
+ * last act (exec); with a TAIL such as " || exit", the shell goes on after it.
  */
-static int add_activation_of(struct buf *cmd, const char *word, const char *mode, const char *tail)
+static int add_activation_of(struct buf *cmd, const char *word, const struct remote_act *act, const char *tail)
 {
-	const char *run = *tail ? "" : "exec ";
+	const char *run = *tail ? "" : "exec ", *goal = goal_name(act->goal);
+	int r;
 
-	if (strcmp(mode, "none") == 0)
+	if (strcmp(act->mode, "none") == 0)
 		return buf_adds(cmd, "echo 'chimera-activation none'\n") < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
-	if (strcmp(mode, "auto") == 0) {
-		if (buf_printf(cmd,
+	if (strcmp(act->mode, "auto") == 0) {
+		/* switch-to-configuration knows the four goals; a plain closure's bin/activate is run now for switch and test. */
+		r = buf_printf(cmd,
 			       "P=%s; if [ -x \"$P/bin/switch-to-configuration\" ]; then"
 			       " echo 'chimera-activation switch-to-configuration';"
-			       " %s\"$P/bin/switch-to-configuration\" switch%s;"
-			       " elif [ -x \"$P/bin/activate\" ]; then echo 'chimera-activation activate';"
-			       " %s\"$P/bin/activate\"%s; else echo 'chimera-activation none'; fi\n",
-			       word, run, tail, run, tail) < 0)
+			       " %s\"$P/bin/switch-to-configuration\" %s%s;"
+			       " elif [ -x \"$P/bin/activate\" ]; then echo 'chimera-activation activate';",
+			       word, run, goal, tail);
+		if (r >= 0 && goal_activates(act->goal))
+			r = buf_printf(cmd, " %s\"$P/bin/activate\"%s;", run, tail);
+		else if (r >= 0)
+			r = buf_printf(cmd, " echo \"chimera: %s: $P/bin/activate %s\";", goal,
+				       act->goal == GOAL_BOOT ? "runs at no boot step; the profile is set" : "would run");
+		if (r >= 0)
+			r = buf_adds(cmd, " else echo 'chimera-activation none'; fi\n");
+		return r < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
+	}
+	if (act->goal == GOAL_DRY_ACTIVATE) {
+		/* A command of the user's cannot be trusted to change nothing: name it, run nothing. */
+		if (buf_adds(cmd, "echo 'chimera-activation command'; echo \"chimera: dry-activate: would run\" ") < 0 ||
+		    add_quoted(cmd, "", act->mode, " \"with \"") < 0 || buf_printf(cmd, "%s\n", word) < 0)
 			return err_set(ERR_NOMEM, "out of memory");
 		return 0;
 	}
-	if (buf_printf(cmd, "echo 'chimera-activation command'; CHIMERA_STORE_PATH=%s; export CHIMERA_STORE_PATH; %ssh -c ",
-		       word, run) < 0 ||
-	    add_quoted(cmd, "", mode, " chimera-activate ") < 0 || buf_printf(cmd, "%s%s\n", word, tail) < 0)
+	if (buf_printf(cmd, "echo 'chimera-activation command'; CHIMERA_STORE_PATH=%s; CHIMERA_GOAL=%s;"
+			    " export CHIMERA_STORE_PATH CHIMERA_GOAL; %ssh -c ",
+		       word, goal, run) < 0 ||
+	    add_quoted(cmd, "", act->mode, " chimera-activate ") < 0 || buf_printf(cmd, "%s%s\n", word, tail) < 0)
 		return err_set(ERR_NOMEM, "out of memory");
 	return 0;
 }
 
 /* The same for a literal PATH (validated by the caller). */
-static int add_activation(struct buf *cmd, const char *path, const char *mode, const char *tail)
+static int add_activation(struct buf *cmd, const char *path, const struct remote_act *act, const char *tail)
 {
 	struct buf word = BUF_INIT(0);
 	int r;
 
-	r = shell_quote(&word, path) < 0 ? err_set(ERR_NOMEM, "out of memory") : add_activation_of(cmd, word.data, mode, tail);
+	r = shell_quote(&word, path) < 0 ? err_set(ERR_NOMEM, "out of memory") : add_activation_of(cmd, word.data, act, tail);
 	buf_release(&word);
 	return r;
 }
 
-int remote_activate(struct buf *cmd, const char *path, const char *mode)
+int remote_activate(struct buf *cmd, const char *path, const struct remote_act *act)
 {
-	return add_activation(cmd, path, mode, "");
+	return add_activation(cmd, path, act, "");
 }
 
 /*
@@ -188,7 +203,7 @@ int remote_activate(struct buf *cmd, const char *path, const char *mode)
  * activates, and leaves "result". Its directory is REMOTE_DEADMAN_DIR/OP.XXXXXXXXXX with
  * the info that says who armed it, what it protects (PATH) and when it fires.
  */
-static int add_deadman(struct buf *cmd, const char *op, const char *path, const char *activate, long confirm_s)
+static int add_deadman(struct buf *cmd, const char *op, const char *path, const struct remote_act *act, long confirm_s)
 {
 	struct buf body = BUF_INIT(0);
 	int r = 0;
@@ -199,7 +214,7 @@ static int add_deadman(struct buf *cmd, const char *op, const char *path, const 
 		       "nix-env -p \"$2\" --switch-generation \"$3\" || { echo switch-failed > \"$1/result\"; exit 1; }\n"
 		       "Q=$(readlink -f -- \"$2\")\n",
 		       confirm_s, confirm_s) < 0 ||
-	    add_activation_of(&body, "\"$Q\"", activate, " || { echo activate-failed > \"$1/result\"; exit 1; }") < 0 ||
+	    add_activation_of(&body, "\"$Q\"", act, " || { echo activate-failed > \"$1/result\"; exit 1; }") < 0 ||
 	    buf_adds(&body, "echo rolled-back > \"$1/result\"\n") < 0)
 		r = err_set(ERR_NOMEM, "out of memory");
 	if (r == 0 &&
@@ -220,7 +235,7 @@ static int add_deadman(struct buf *cmd, const char *op, const char *path, const 
 }
 
 int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *list,
-		  const char *path, const char *activate, long confirm_s, const char *op, const char *mode,
+		  const char *path, const struct remote_act *act, long confirm_s, const char *op, const char *mode,
 		  uint32_t prev_gen)
 {
 	char dir[PROFILE_PATH_MAX + 1];
@@ -254,9 +269,9 @@ int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size
 	    add_quoted(cmd, "", path, " || exit; else nix-store --check-validity ") < 0 ||
 	    add_quoted(cmd, "", path, " || exit; fi\necho chimera-switched\n") < 0)
 		return ERR_NOMEM;
-	if (confirm_s > 0 && add_deadman(cmd, op, path, activate, confirm_s) < 0)
+	if (confirm_s > 0 && add_deadman(cmd, op, path, act, confirm_s) < 0)
 		return ERR_NOMEM;
-	if (add_activation(cmd, path, activate, " || exit") < 0)
+	if (add_activation(cmd, path, act, " || exit") < 0)
 		return ERR_NOMEM;
 	if (buf_adds(cmd, "echo chimera-activated\n"
 			  "if cd -P -- \"$p\" 2>/dev/null; then echo \"chimera-profile $PWD\";"
@@ -304,18 +319,6 @@ int remote_watch_probe(struct buf *cmd, const char *profile, char *const *paths,
 			  " printf '%s\\n' \"$v\" | while read -r x; do echo \"verify $x\"; done; fi\n") < 0)
 		return err_set(ERR_NOMEM, "out of memory");
 	return 0;
-}
-
-int remote_purge(struct buf *cmd, char *const *paths, size_t n)
-{
-	size_t i;
-
-	if (buf_adds(cmd, "exec nix-store --delete --ignore-liveness") < 0)
-		return err_set(ERR_NOMEM, "out of memory");
-	for (i = 0; i < n; i++)
-		if (add_quoted(cmd, " ", paths[i], "") < 0)
-			return ERR_NOMEM;
-	return buf_adds(cmd, " >/dev/null\n") < 0 ? err_set(ERR_NOMEM, "out of memory") : 0;
 }
 
 int remote_token_check(const char *dir, size_t len)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/goal.h"
 #include "util/buf.h"
 
 /*
@@ -46,11 +47,19 @@ int remote_remove(struct buf *cmd, const char *file);
 /* Point PROFILE at its generation GEN. */
 int remote_switch_generation(struct buf *cmd, const char *profile, uint32_t gen);
 /*
- * Activate PATH. MODE "auto": PATH/bin/switch-to-configuration switch, else PATH/bin/activate,
- * else nothing; "none": nothing; anything else is a shell command run by sh -c with PATH as
- * $1 and in CHIMERA_STORE_PATH. The command prints "chimera-activation WHAT" first.
+ * How a path is activated: MODE "auto": PATH/bin/switch-to-configuration GOAL, else (switch,
+ * test) PATH/bin/activate, else nothing; "none": nothing; anything else is a shell command
+ * run by sh -c with PATH as $1 and in CHIMERA_STORE_PATH, GOAL in CHIMERA_GOAL (with
+ * dry-activate the command is named, not run). What GOAL does to the profile is the
+ * caller's (remote_deploy's MODE).
  */
-int remote_activate(struct buf *cmd, const char *path, const char *mode);
+struct remote_act {
+	const char *mode;
+	enum goal goal;
+};
+
+/* Activate PATH by ACT. The command prints "chimera-activation WHAT" first. */
+int remote_activate(struct buf *cmd, const char *path, const struct remote_act *act);
 /*
  * A node's whole deploy of PATH to PROFILE as one command, each step's end marked by a line
  * on stdout, so a node costs one channel (one sshd session process, one shell):
@@ -79,7 +88,7 @@ int remote_activate(struct buf *cmd, const char *path, const char *mode);
  * OP (remote_deadman_op_check) is required when CONFIRM_S > 0, else may be NULL.
  */
 int remote_deploy(struct buf *cmd, const char *profile, char *const *paths, size_t n, const char *list,
-		  const char *path, const char *activate, long confirm_s, const char *op, const char *mode,
+		  const char *path, const struct remote_act *act, long confirm_s, const char *op, const char *mode,
 		  uint32_t prev_gen);
 /*
  * What watch looks at on a node, in one command: "profile P" (PROFILE resolved; bare
@@ -96,11 +105,7 @@ int remote_watch_probe(struct buf *cmd, const char *profile, char *const *paths,
  * is this line for it followed by what comes after this line in one already made.
  */
 int remote_watch_probe_head(struct buf *cmd, const char *profile);
-/*
- * Unregister and delete the N PATHS (stale: registered but gone from the disk), whatever
- * roots they have. Nix refuses while a valid path still refers to one of them.
- */
-int remote_purge(struct buf *cmd, char *const *paths, size_t n);
+/* The copy's exit status when paths are still absent after it: restored in place (remote/store.h). */
 #define REMOTE_STALE_STATUS 75
 #define REMOTE_TOKEN_MAX 95
 /* 0 when the LEN bytes at DIR are a dead-man directory name as remote_deploy makes them (remote_deadman_dir_check). */

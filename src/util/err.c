@@ -6,15 +6,27 @@
 #include <string.h>
 #include "util/banned.h"
 
-static _Thread_local char err_buf[1024];
+static _Thread_local char err_buf[8192];	/* room for a failed build's log lines */
 static _Thread_local int err_last;
+
+/*
+ * Format into a scratch buffer first: a message built on the last one ("X: %s", err_msg())
+ * reads err_buf while it is written.
+ */
+static void err_format(const char *fmt, va_list ap)
+{
+	static _Thread_local char next[sizeof(err_buf)];
+
+	vsnprintf(next, sizeof(next), fmt, ap);
+	memcpy(err_buf, next, sizeof(err_buf));
+}
 
 int err_set(int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err_buf, sizeof(err_buf), fmt, ap);
+	err_format(fmt, ap);
 	va_end(ap);
 	err_last = code;
 	return code;
@@ -26,7 +38,7 @@ int err_set_errno(int code, int errno_value, const char *fmt, ...)
 	size_t n;
 
 	va_start(ap, fmt);
-	vsnprintf(err_buf, sizeof(err_buf), fmt, ap);
+	err_format(fmt, ap);
 	va_end(ap);
 	n = strlen(err_buf);
 	if (n < sizeof(err_buf))

@@ -37,7 +37,7 @@ count_events() { ch events --json "$@" | wc -l; }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 expect_exit 0 "lab up 5" ch lab up 5 --base $LAB_BASE
-ROOT=$(jq -r .root "$STATE/lab/lab.json")
+ROOT=$(lab_root)	# where the nodes' files are seen from here
 accepted() { cat "$ROOT"/node-*/sshd.log | grep -c 'Accepted publickey'; }
 
 # 1. The first deploy: built once, copied and activated everywhere.

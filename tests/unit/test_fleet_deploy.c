@@ -245,12 +245,12 @@ static void test_already_there(void **state)
 #define APP_PROFILE "/nix/var/nix/profiles/app"
 
 /* The inventory's word on web2: a profile and an activation of its own. */
-static void own_settings(const struct target *t, const char **profile, const char **activate, void *arg)
+static void own_settings(const struct target *t, struct node_settings *out, void *arg)
 {
 	(void)arg;
 	if (strcmp(t->host, "web2") == 0) {
-		*profile = APP_PROFILE;
-		*activate = "none";
+		out->profile = APP_PROFILE;
+		out->activate = "none";
 	}
 }
 

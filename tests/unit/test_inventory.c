@@ -262,17 +262,58 @@ static void test_errors_keys(void **state)
 {
 	expect_err("[defaults]\nuser = \"ops\"\n\n[machines.web-1]\ntarget = \"h1\"\n\ntagz = [\"a\"]\n", ERR_INVALID,
 		   "chimera.toml:7:1: unknown key 'tagz' in [machines.web-1]; expected one of target, tags, profile, "
-		   "activation, checks, ssh_options, sessions, secrets_owner, config, attr, flake");
+		   "activation, goal, sudo, sudo_command, checks, ssh_options, sessions, secrets_owner, config, attr, flake");
 	expect_err("[defaults]\n  users = \"ops\"\n", ERR_INVALID,
 		   "chimera.toml:2:3: unknown key 'users' in [defaults]; expected one of user, port, profile, "
-		   "activation, parallel, connect_timeout, checks, secrets_owner");
+		   "activation, goal, sudo, sudo_command, parallel, connect_timeout, checks, secrets_owner");
 	expect_err("[defaults]\nuser = \"x\"\n\n[machine.web]\ntarget = \"h\"\n", ERR_INVALID,
 		   "chimera.toml:4:2: unknown table 'machine'; expected [defaults] or [machines.NAME]");
 	expect_err("# top\nname = \"prod\"\n", ERR_INVALID,
 		   "chimera.toml:2:1: unknown key 'name'; expected [defaults] or [machines.NAME]");
 	expect_err("[machines.a]\ntarget = \"h\"\n[machines.a.sub]\nx = 1\n", ERR_INVALID,
 		   "chimera.toml:3:13: unknown key 'sub' in [machines.a]; expected one of target, tags, profile, "
-		   "activation, checks, ssh_options, sessions, secrets_owner, config, attr, flake");
+		   "activation, goal, sudo, sudo_command, checks, ssh_options, sessions, secrets_owner, config, attr, flake");
+}
+
+/* goal, sudo and sudo_command: in [defaults] and per machine, checked. */
+static void test_goal_and_sudo(void **state)
+{
+	static const char text[] = "[defaults]\n"
+				   "goal = \"boot\"\n"
+				   "sudo_command = \"/usr/bin/doas -n\"\n"
+				   "[machines.a]\n"
+				   "target = \"ops@h1\"\n"
+				   "sudo = true\n"
+				   "goal = \"test\"\n"
+				   "[machines.b]\n"
+				   "target = \"h2\"\n"
+				   "sudo_command = \"sudo -n -u root\"\n";
+	struct inventory inv;
+	const struct inv_machine *a, *b;
+
+	(void)state;
+	parse_ok("chimera.toml", text, strlen(text), &inv);
+	a = find(&inv, "a");
+	b = find(&inv, "b");
+	assert_string_equal(inventory_goal(&inv, a, NULL), "test");
+	assert_string_equal(inventory_goal(&inv, b, NULL), "boot");
+	assert_string_equal(inventory_goal(&inv, a, "switch"), "switch");
+	assert_true(inventory_sudo(&inv, a, 0));
+	assert_false(inventory_sudo(&inv, b, 0));
+	assert_true(inventory_sudo(&inv, b, 1));
+	assert_string_equal(inventory_sudo_command(&inv, a), "/usr/bin/doas -n");
+	assert_string_equal(inventory_sudo_command(&inv, b), "sudo -n -u root");
+	inventory_release(&inv);
+
+	expect_err("[defaults]\ngoal = \"reboot\"\n", ERR_INVALID,
+		   "chimera.toml:2:8: 'reboot' is not a goal: expected switch, boot, test or dry-activate in 'goal' in "
+		   "[defaults]");
+	expect_err("[machines.a]\ntarget = \"h\"\nsudo = \"yes\"\n", ERR_INVALID,
+		   "chimera.toml:3:8: 'sudo' in [machines.a] must be true or false, found a string");
+	expect_err("[machines.a]\ntarget = \"h\"\nsudo_command = \"sudo; rm -rf /\"\n", ERR_INVALID,
+		   "chimera.toml:3:16: 'sudo; rm -rf /' is not a sudo command: expected words of letters, digits and "
+		   "._/=:+- separated by single spaces, such as \"sudo -n\" or \"/usr/bin/doas -n\" (at most 255 "
+		   "bytes) in 'sudo_command' in [machines.a]");
 }
 
 /* Declared sessions and the owner of pushed secrets. */
@@ -523,9 +564,9 @@ static void test_errors_values(void **state)
 		   "chimera.toml:3:35: unknown ssh option 'ForwardX11' in 'ssh_options' in [machines.a]; expected one of "
 		   "BindAddress, Ciphers, Compression, ConnectTimeout, GlobalKnownHostsFile, HostKeyAlgorithms, "
 		   "Hostname, IdentitiesOnly, IdentityAgent, IdentityFile, KbdInteractiveAuthentication, "
-		   "KexAlgorithms, LogLevel, MACs, PasswordAuthentication, PreferredAuthentications, ProxyCommand, "
-		   "ProxyJump, PubkeyAcceptedAlgorithms, PubkeyAuthentication, RekeyLimit, StrictHostKeyChecking, "
-		   "UserKnownHostsFile");
+		   "KexAlgorithms, LogLevel, MACs, PasswordAuthentication, Port, PreferredAuthentications, "
+		   "ProxyCommand, ProxyJump, PubkeyAcceptedAlgorithms, PubkeyAuthentication, RekeyLimit, "
+		   "ServerAliveCountMax, ServerAliveInterval, StrictHostKeyChecking, User, UserKnownHostsFile");
 	expect_err("[machines.a]\ntarget = \"h\"\nprofile = \"relative/p\"\n", ERR_INVALID,
 		   "chimera.toml:3:11: 'profile' in [machines.a]: profile path 'relative/p' is not absolute; "
 		   "expected a path like /nix/var/nix/profiles/system");
@@ -756,6 +797,7 @@ int main(void)
 		cmocka_unit_test(test_relative_path),
 		cmocka_unit_test(test_errors_keys),
 		cmocka_unit_test(test_sessions_owner),
+		cmocka_unit_test(test_goal_and_sudo),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_find_target),
 		cmocka_unit_test(test_errors_types),

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "app/fleet/fleet.h"
+#include "core/goal.h"
 #include "core/profile.h"
+#include "util/err.h"
 #include "util/fs.h"
 #include "util/proc.h"
 
@@ -57,6 +59,7 @@ static void test_gen_list_parse(void **state)
 	(void)state;
 	assert_int_equal(gen_list_parse(&l, "system", LIT(text)), 0);
 	assert_int_equal(l.n, 3);
+	assert_string_equal(l.warning, "");	/* x-1: another profile's (system-x), not a malformed one */
 	assert_int_equal(l.items[0].num, 1);
 	assert_int_equal(l.items[1].num, 2);
 	assert_int_equal(l.items[2].num, 10);
@@ -77,10 +80,28 @@ static void test_gen_list_parse(void **state)
 	assert_null(gen_list_previous(&l));
 	gen_list_release(&l);
 
-	assert_int_equal(gen_list_parse(&l, "system", LIT("gen 1 17 /tmp/evil\n")), ERR_INVALID);
-	assert_contains(err_msg(), "outside the store");
-	assert_int_equal(gen_list_parse(&l, "system", LIT("path /etc\n")), ERR_INVALID);
-	assert_int_equal(gen_list_parse(&l, "system", LIT("gen 1 notatime " P1 "\n")), ERR_INVALID);
+	/* Malformed generation links are skipped and named, never the whole list's failure. */
+	assert_int_equal(gen_list_parse(&l, "system", LIT("gen 1 17 /tmp/evil\ngen 2 18 " P2 "\n")), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.items[0].num, 2);
+	assert_string_equal(l.warning, "generation link system-1-link points at '/tmp/evil', not a store path; skipped");
+	assert_int_equal(l.malformed, 1);
+	gen_list_release(&l);
+	assert_int_equal(gen_list_parse(&l, "system", LIT("gen 1 notatime " P1 "\ngen x 17 " P1 "\n")), 0);
+	assert_int_equal(l.n, 0);
+	assert_string_equal(l.warning, "generation link system-1-link has no time; skipped");
+	assert_int_equal(l.malformed, 2);
+	gen_list_release(&l);
+	assert_int_equal(gen_list_parse(&l, "system", LIT("gen foo 17 " P1 "\n")), 0);
+	assert_string_equal(l.warning, "generation link system-foo-link has no generation number; skipped");
+	gen_list_release(&l);
+	/* The profile through a link to garbage: no profile (a deploy sets a new generation over it), and why. */
+	assert_int_equal(gen_list_parse(&l, "system", LIT("link system-7-link\npath /etc\ngen 7 17 /etc\n")), 0);
+	assert_int_equal(l.current, 0);
+	assert_string_equal(l.current_path, "");
+	assert_int_equal(l.n, 0);
+	assert_string_equal(l.warning, "the profile leads through system-7-link to '/etc', not a store path; taken as no profile");
+	gen_list_release(&l);
 	assert_int_equal(gen_list_parse(&l, "system", LIT("surprise\n")), ERR_INVALID);
 	assert_contains(err_msg(), "surprise");
 }
@@ -275,6 +296,8 @@ static void test_paths_from_a_file(void **state)
 	fs_rm_rf(dir);
 }
 
+#define ACT(m) (&(struct remote_act){ (m), GOAL_SWITCH })
+
 static void test_activate_quotes_everything(void **state)
 {
 	struct buf cmd = BUF_INIT(0), out = BUF_INIT(1 << 20);
@@ -282,23 +305,100 @@ static void test_activate_quotes_everything(void **state)
 
 	(void)state;
 	/* A user command gets the path as $1 and in CHIMERA_STORE_PATH; its quotes survive. */
-	assert_int_equal(remote_activate(&cmd, P1, "printf '%s|%s|it'\"'\"'s' \"$1\" \"$CHIMERA_STORE_PATH\""), 0);
+	assert_int_equal(remote_activate(&cmd, P1, ACT("printf '%s|%s|it'\"'\"'s' \"$1\" \"$CHIMERA_STORE_PATH\"")), 0);
 	assert_int_equal(sh(cmd.data, &out), 0);
 	assert_string_equal(out.data, "chimera-activation command\n" P1 "|" P1 "|it's");
 	remote_activation_kind(&out, kind, sizeof(kind));
 	assert_string_equal(kind, "command");
 	/* auto on a path without bin/ does nothing and says so. */
 	buf_reset(&cmd);
-	assert_int_equal(remote_activate(&cmd, P3, "auto"), 0);
+	assert_int_equal(remote_activate(&cmd, P3, ACT("auto")), 0);
 	assert_int_equal(sh(cmd.data, &out), 0);
 	remote_activation_kind(&out, kind, sizeof(kind));
 	assert_string_equal(kind, "none");
 	buf_reset(&cmd);
-	assert_int_equal(remote_activate(&cmd, P3, "none"), 0);
+	assert_int_equal(remote_activate(&cmd, P3, ACT("none")), 0);
 	assert_int_equal(sh(cmd.data, &out), 0);
 	assert_string_equal(out.data, "chimera-activation none\n");
 	buf_release(&cmd);
 	buf_release(&out);
+}
+
+/* Write an executable script at DIR/bin/NAME printing "NAME ARGS". */
+static void script(const char *d, const char *name)
+{
+	char path[4200], text[256];
+
+	snprintf(path, sizeof(path), "%s/bin", d);
+	assert_int_equal(fs_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/bin/%s", d, name);
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"%s $*\"\n", name);
+	assert_int_equal(fs_write_file(path, text, strlen(text), 0755), 0);
+}
+
+/* Each goal gives switch-to-configuration its verb; a plain closure's bin/activate runs for switch and test only. */
+static void test_activation_goals(void **state)
+{
+	static const char *const verbs[] = { "switch", "boot", "test", "dry-activate" };
+	struct buf cmd = BUF_INIT(0), out = BUF_INIT(1 << 20), want = BUF_INIT(0);
+	char stc[4096], plain[4200], kind[32];
+	const char *tmp = getenv("CHIMERA_TEST_TMP");
+	int g;
+
+	(void)state;
+	snprintf(stc, sizeof(stc), "%s/goals-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	fs_mkdir_p(tmp && *tmp ? tmp : "/tmp", 0700);
+	assert_non_null(mkdtemp(stc));
+	snprintf(plain, sizeof(plain), "%s/plain", stc);
+	script(stc, "switch-to-configuration");
+	script(stc, "activate");
+	script(plain, "activate");
+	for (g = GOAL_SWITCH; g <= GOAL_DRY_ACTIVATE; g++) {
+		buf_reset(&cmd);
+		assert_int_equal(remote_activate(&cmd, stc, &(struct remote_act){ "auto", (enum goal)g }), 0);
+		assert_int_equal(sh(cmd.data, &out), 0);
+		buf_reset(&want);
+		buf_printf(&want, "chimera-activation switch-to-configuration\nswitch-to-configuration %s\n", verbs[g]);
+		assert_string_equal(out.data, want.data);
+
+		buf_reset(&cmd);
+		assert_int_equal(remote_activate(&cmd, plain, &(struct remote_act){ "auto", (enum goal)g }), 0);
+		assert_int_equal(sh(cmd.data, &out), 0);
+		remote_activation_kind(&out, kind, sizeof(kind));
+		assert_string_equal(kind, "activate");
+		if (goal_activates((enum goal)g))
+			assert_non_null(strstr(out.data, "\nactivate \n"));
+		else
+			assert_null(strstr(out.data, "\nactivate \n"));
+	}
+	/* A command of the user's learns the goal; with dry-activate it is named, not run. */
+	buf_reset(&cmd);
+	assert_int_equal(remote_activate(&cmd, stc, &(struct remote_act){ "echo ran $CHIMERA_GOAL", GOAL_BOOT }), 0);
+	assert_int_equal(sh(cmd.data, &out), 0);
+	assert_string_equal(out.data, "chimera-activation command\nran boot\n");
+	buf_reset(&cmd);
+	assert_int_equal(remote_activate(&cmd, stc, &(struct remote_act){ "echo ran", GOAL_DRY_ACTIVATE }), 0);
+	assert_int_equal(sh(cmd.data, &out), 0);
+	assert_null(strstr(out.data, "\nran"));
+	assert_non_null(strstr(out.data, "would run echo ran with"));
+	fs_rm_rf(stc);
+	buf_release(&cmd);
+	buf_release(&out);
+	buf_release(&want);
+}
+
+static void test_goal_names(void **state)
+{
+	enum goal g = GOAL_TEST;
+
+	(void)state;
+	assert_int_equal(goal_parse("boot", &g), 0);
+	assert_int_equal(g, GOAL_BOOT);
+	assert_string_equal(goal_name(GOAL_DRY_ACTIVATE), "dry-activate");
+	assert_int_equal(goal_parse("reboot", &g), ERR_INVALID);
+	assert_non_null(strstr(err_msg(), "'reboot' is not a goal: expected switch, boot, test or dry-activate"));
+	assert_true(goal_sets_profile(GOAL_BOOT) && !goal_sets_profile(GOAL_TEST));
+	assert_true(goal_activates(GOAL_TEST) && !goal_activates(GOAL_BOOT));
 }
 
 int main(void)
@@ -311,6 +411,8 @@ int main(void)
 		cmocka_unit_test(test_missing_paths_split),
 		cmocka_unit_test(test_paths_from_a_file),
 		cmocka_unit_test(test_activate_quotes_everything),
+		cmocka_unit_test(test_activation_goals),
+		cmocka_unit_test(test_goal_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,8 @@
 #include "check.h"
 #include "remote/deadman.h"
 #include "remote/nix.h"
+
+static const struct remote_act AUTO = { "auto", GOAL_SWITCH };
 #include "remote/witness.h"
 #include "util/err.h"
 
@@ -27,7 +29,7 @@ static void test_arm_text(void **state)
 	char *paths[] = { PATH_V2 };
 
 	(void)state;
-	assert_int_equal(remote_deploy(&cmd, "/nix/var/nix/profiles/system", paths, 1, NULL, PATH_V2, "auto", 10, OP,
+	assert_int_equal(remote_deploy(&cmd, "/nix/var/nix/profiles/system", paths, 1, NULL, PATH_V2, &AUTO, 10, OP,
 				       NULL, 0), 0);
 	/* Its own directory at the known place, named by the operation. */
 	assert_contains(cmd.data, "R=/nix/var/chimera/deadman;");
@@ -41,7 +43,7 @@ static void test_arm_text(void **state)
 
 	/* No switch, no operation needed; a switch needs an operation that can name a directory. */
 	cmd = (struct buf)BUF_INIT(0);
-	assert_int_equal(remote_deploy(&cmd, "/nix/var/nix/profiles/system", paths, 1, NULL, PATH_V2, "auto", 0, NULL,
+	assert_int_equal(remote_deploy(&cmd, "/nix/var/nix/profiles/system", paths, 1, NULL, PATH_V2, &AUTO, 0, NULL,
 				       NULL, 0), 0);
 	assert_null(strstr(cmd.data, "mktemp"));
 	assert_null(strstr(cmd.data, "chimera-armed"));
@@ -54,8 +56,8 @@ static void test_arm_text(void **state)
 				  " if [ -n \"$w\" ]; then ( umask 022;");
 	assert_true(strstr(cmd.data, "chimera-witness-end") < strstr(cmd.data, "nix-store --import"));
 	buf_reset(&cmd);
-	assert_int_equal(remote_deploy(&cmd, "/p/system", paths, 1, NULL, PATH_V2, "auto", 5, NULL, NULL, 0), ERR_INVALID);
-	assert_int_equal(remote_deploy(&cmd, "/p/system", paths, 1, NULL, PATH_V2, "auto", 5, "a/../b", NULL, 0),
+	assert_int_equal(remote_deploy(&cmd, "/p/system", paths, 1, NULL, PATH_V2, &AUTO, 5, NULL, NULL, 0), ERR_INVALID);
+	assert_int_equal(remote_deploy(&cmd, "/p/system", paths, 1, NULL, PATH_V2, &AUTO, 5, "a/../b", NULL, 0),
 			 ERR_INVALID);
 	assert_contains(err_msg(), "'a/../b' cannot name the operation of a dead-man switch");
 	buf_release(&cmd);

@@ -81,6 +81,17 @@ static size_t file_size(const char *path)
 
 /* buf */
 
+/* A message built on the last one keeps it whole. */
+static void test_err_wraps_the_last_message(void **state)
+{
+	(void)state;
+	err_set(ERR_INVALID, "'%s' is not a goal: expected %s", "reboot", "switch or boot");
+	assert_int_equal(err_set(ERR_INVALID, "--goal: %s", err_msg()), ERR_INVALID);
+	assert_string_equal(err_msg(), "--goal: 'reboot' is not a goal: expected switch or boot");
+	err_set_errno(ERR_IO, 2, "%s (opening)", err_msg());
+	assert_string_equal(err_msg(), "--goal: 'reboot' is not a goal: expected switch or boot (opening): No such file or directory");
+}
+
 static void test_buf_init_release_never_null(void **state)
 {
 	struct buf a = BUF_INIT(0), b;
@@ -1414,6 +1425,7 @@ static void test_proc_which_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_err_wraps_the_last_message),
 		cmocka_unit_test(test_buf_init_release_never_null),
 		cmocka_unit_test(test_buf_add_growth),
 		cmocka_unit_test(test_buf_printf_growth),

@@ -10,6 +10,8 @@
 #include "core/target.h"
 
 #define LAB_MAX_NODES 10000
+/* The nodes' non-root login, with passwordless sudo (docs/lab.md). */
+#define LAB_USER "chimera-lab"
 
 struct lab {
 	char dir[PATH_MAX];	/* STATE/lab: client key, known_hosts, ssh_config, lab.json */
@@ -49,6 +51,9 @@ int lab_down(struct lab *lab);
 
 /* The address of node I. */
 void lab_node_addr(const struct lab *lab, int i, char out[16]);
+
+/* Node I's directory under the lab's root into OUT: its own nix/, home/, tmp/ and run/. */
+void lab_node_dir(const struct lab *lab, int i, char *out, size_t len);
 
 /* Fill *OUT with one entry per node (caller frees). Returns 0 or ERR_NOMEM. */
 int lab_status(const struct lab *lab, struct lab_node **out, size_t *n);

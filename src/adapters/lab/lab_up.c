@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
+#include <stdbool.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +33,10 @@ struct lab_tools {
 	char mount[PATH_MAX];
 	char keygen[PATH_MAX];
 	char nix_store[PATH_MAX];
+	char sudo[PATH_MAX];		/* "" when sudo is not installed: no login for LAB_USER then */
+	uid_t user_uid;			/* LAB_USER's, when it could be made */
+	gid_t user_gid;
+	bool user;
 };
 static int find_tool(const char *name, char *out, const char *hint)
 {
@@ -52,6 +58,83 @@ static int lab_tools_find(struct lab_tools *t)
 	    (r = find_tool("ssh-keygen", t->keygen, "apt-get install openssh-client")) < 0 ||
 	    (r = find_tool("nix-store", t->nix_store, "apt-get install nix-bin")) < 0)
 		return r;
+	if (proc_which("sudo", t->sudo, sizeof(t->sudo)) < 0)
+		t->sudo[0] = '\0';
+	return 0;
+}
+
+/*
+ * The lab's non-root login, LAB_USER, with passwordless sudo (for --sudo): a system user of
+ * this machine (the nodes share its /etc) whose home is /run/LAB_USER, private to each node
+ * as /run is. Its password field is "*" (no password, not locked: sshd with UsePAM no refuses
+ * a locked account's keys). NIX_CONF_DIR survives sudo, so root's Nix is the node's own. Left
+ * out, with a warning, when sudo is not installed.
+ */
+static void ensure_user(struct lab_tools *t)
+{
+	static const char sudoers[] = "/etc/sudoers.d/" LAB_USER;
+	static const char rules[] = "# chimera lab: the nodes' non-root login, root through sudo\n" LAB_USER
+				    " ALL=(root) NOPASSWD: ALL\nDefaults:" LAB_USER " env_keep += \"NIX_CONF_DIR\"\n";
+	char useradd[PATH_MAX], usermod[PATH_MAX];
+	char *add[] = { useradd, "--system", "--no-create-home", "--home-dir", "/run/" LAB_USER, "--shell", "/bin/sh",
+			LAB_USER, NULL };
+	char *unlock[] = { usermod, "-p", "*", LAB_USER, NULL };
+	struct buf out = BUF_INIT(4096);
+	struct passwd *pw;
+	int status;
+
+	t->user = false;
+	if (!t->sudo[0] || proc_which("useradd", useradd, sizeof(useradd)) < 0 ||
+	    proc_which("usermod", usermod, sizeof(usermod)) < 0) {
+		log_kv(LOG_WARN, "lab",
+		       "sudo, useradd or usermod is not installed: the nodes have no non-root login (apt-get install sudo "
+		       "passwd)",
+		       (const char *)NULL);
+		return;
+	}
+	if (!getpwnam(LAB_USER) && (proc_run(add, &out, &status) < 0 || status != 0))
+		log_kv(LOG_WARN, "lab", "cannot add the lab's user", "user", LAB_USER, "output", out.data, (const char *)NULL);
+	buf_reset(&out);
+	if ((pw = getpwnam(LAB_USER)) == NULL) {
+		buf_release(&out);
+		return;
+	}
+	t->user_uid = pw->pw_uid;
+	t->user_gid = pw->pw_gid;
+	if (proc_run(unlock, &out, &status) < 0 || status != 0)
+		log_kv(LOG_WARN, "lab", "cannot unlock the lab's user", "user", LAB_USER, "output", out.data,
+		       (const char *)NULL);
+	buf_release(&out);
+	if (fs_write_file(sudoers, rules, sizeof(rules) - 1, 0440) < 0) {
+		log_kv(LOG_WARN, "lab", "cannot write the lab user's sudo rule", "file", sudoers, "error", err_msg(),
+		       (const char *)NULL);
+		return;
+	}
+	t->user = true;
+}
+
+/* Node DIR's home for LAB_USER, with the client's key PUBKEY, owned by that user. */
+static int user_home(const struct lab_tools *t, const char *dir, const char *pubkey)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if (!t->user)
+		return 0;
+	snprintf(path, sizeof(path), "%s/run/%s/.ssh", dir, LAB_USER);
+	if ((r = fs_mkdir_p(path, 0700)) < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/run/%s/.ssh/authorized_keys", dir, LAB_USER);
+	if ((r = fs_write_file(path, pubkey, strlen(pubkey), 0600)) < 0)
+		return r;
+	if (chown(path, t->user_uid, t->user_gid) < 0)
+		return err_set_errno(ERR_IO, errno, "cannot give '%s' to %s", path, LAB_USER);
+	snprintf(path, sizeof(path), "%s/run/%s/.ssh", dir, LAB_USER);
+	if (chown(path, t->user_uid, t->user_gid) < 0)
+		return err_set_errno(ERR_IO, errno, "cannot give '%s' to %s", path, LAB_USER);
+	snprintf(path, sizeof(path), "%s/run/%s", dir, LAB_USER);
+	if (chown(path, t->user_uid, t->user_gid) < 0)
+		return err_set_errno(ERR_IO, errno, "cannot give '%s' to %s", path, LAB_USER);
 	return 0;
 }
 
@@ -169,6 +252,8 @@ static int node_spawn(const struct lab *lab, const struct lab_tools *t, int i, c
 	lab_node_dir(lab, i, dir, sizeof(dir));
 	if ((r = node_files(lab, i, dir, pubkey)) < 0)
 		goto out;
+	if ((r = user_home(t, dir, pubkey)) < 0)
+		goto out;
 	node_script(t, dir, &script);
 	snprintf(path, sizeof(path), "%s/start.log", dir);
 	pid = fork();
@@ -270,6 +355,7 @@ static int up_prepare(struct lab *lab, int n, int base, struct lab_tools *t, str
 		return err_set(ERR_INVALID, "bad base %d: expected 2 to 254 (nodes get 127.BASE.x.y)", base);
 	if ((r = lab_tools_find(t)) < 0)
 		return r;
+	ensure_user(t);
 	if (base && lab->exists && base != lab->base && lab->nodes > 0)
 		return err_set(ERR_BUSY, "the lab runs on 127.%d.x.y; run 'chimera lab down' before moving it to 127.%d",
 			       lab->base, base);

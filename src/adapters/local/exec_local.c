@@ -391,6 +391,8 @@ static void call_watch(struct local_call *c)
 		return;
 	flags = o->watch(c->res, o->watch_arg);
 	c->seen = c->res->out.len + c->res->err.len;
+	if ((flags & EXEC_WATCH_RESTART) && c->o && c->o->restart_timeout_s && *c->o->restart_timeout_s > 0)
+		c->timeout_s = *c->o->restart_timeout_s;
 	if ((flags & EXEC_WATCH_RESTART) && c->timeout_s > 0)
 		c->deadline = clock_mono_ms() + (int64_t)c->timeout_s * 1000;
 	if (flags & EXEC_WATCH_RELEASE)

@@ -32,6 +32,8 @@ void inventory_init(struct inventory *inv)
 	inv->defaults.port = TARGET_DEFAULT_PORT;
 	snprintf(inv->defaults.profile, sizeof(inv->defaults.profile), "%s", PROFILE_DEFAULT);
 	snprintf(inv->defaults.activation, sizeof(inv->defaults.activation), "auto");
+	snprintf(inv->defaults.goal, sizeof(inv->defaults.goal), "switch");
+	snprintf(inv->defaults.sudo_command, sizeof(inv->defaults.sudo_command), "sudo -n");
 	inv->defaults.parallel = 64;
 	inv->defaults.connect_timeout = 10;
 	/* memset made every *_from INV_FROM_DEFAULT (0) */
@@ -52,6 +54,8 @@ static void machine_release(struct inv_machine *m)
 	free(m->secrets_owner);
 	free(m->profile);
 	free(m->activation);
+	free(m->goal);
+	free(m->sudo_command);
 	free(m->checks);
 	free(m->config_file);
 	free(m->config_attr);
@@ -114,6 +118,13 @@ int inv_index_targets(struct inventory *inv)
 		inv->by_target[i] = &inv->machines[i];
 	qsort(inv->by_target, inv->n, sizeof(*inv->by_target), by_target_cmp);
 	return 0;
+}
+
+int inventory_reindex(struct inventory *inv)
+{
+	free(inv->by_target);
+	inv->by_target = NULL;
+	return inv_index_targets(inv);
 }
 
 const struct inv_machine *inventory_find_target(const struct inventory *inv, const struct target *t)

@@ -36,6 +36,11 @@ struct inv_defaults {
 	enum inv_source profile_from;
 	char activation[1024];			/* "auto" */
 	enum inv_source activation_from;
+	char goal[16];				/* "switch" (core/goal.h) */
+	enum inv_source goal_from;
+	bool sudo;				/* log in as the user, act as root through SUDO_COMMAND */
+	enum inv_source sudo_from;
+	char sudo_command[256];			/* "sudo -n" */
 	long parallel;				/* 64 */
 	enum inv_source parallel_from;
 	long connect_timeout;			/* 10 (seconds) */
@@ -59,6 +64,9 @@ struct inv_machine {
 	size_t ntags;
 	char *profile;			/* NULL: the defaults' */
 	char *activation;		/* NULL: the defaults' */
+	char *goal;			/* NULL: the defaults' */
+	int sudo;			/* 0: the defaults'; 1 yes, -1 no */
+	char *sudo_command;		/* NULL: the defaults' */
 	struct health_spec *checks;	/* owned; NULL/0: the defaults' */
 	size_t nchecks;
 	char *ssh_options[INV_SSH_OPTS_MAX];	/* "Key=Value" strings from ssh_options = [...]; owned */
@@ -130,6 +138,16 @@ int inventory_apply_env(struct inventory *inv, const struct inv_env *env);
  */
 const char *inventory_profile(const struct inventory *inv, const struct inv_machine *m, const char *flag);
 const char *inventory_activation(const struct inventory *inv, const struct inv_machine *m, const char *flag);
+const char *inventory_goal(const struct inventory *inv, const struct inv_machine *m, const char *flag);
+/* Whether M is reached through sudo (FLAG > 0: --sudo), and with which command. */
+bool inventory_sudo(const struct inventory *inv, const struct inv_machine *m, int flag);
+const char *inventory_sudo_command(const struct inventory *inv, const struct inv_machine *m);
+
+/*
+ * Sort the index inventory_find_target searches again, after machines' targets were
+ * changed in place (the runtime resolves them with the ssh config). Returns 0 or ERR_NOMEM.
+ */
+int inventory_reindex(struct inventory *inv);
 
 /* The machine whose target is T, or NULL (a binary search: fine once per node of thousands). */
 const struct inv_machine *inventory_find_target(const struct inventory *inv, const struct target *t);

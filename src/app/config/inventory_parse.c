@@ -3,7 +3,9 @@
 #include "app/fleet/secrets.h"
 #include "core/attrpath.h"
 #include "core/flakeref.h"
+#include "core/goal.h"
 #include "core/profile.h"
+#include "core/sudo.h"
 #include "util/err.h"
 
 #include <stdio.h>
@@ -12,8 +14,8 @@
 #include <strings.h>
 #include "util/banned.h"
 
-#define DEFAULTS_KEYS "user, port, profile, activation, parallel, connect_timeout, checks, secrets_owner"
-#define MACHINE_KEYS "target, tags, profile, activation, checks, ssh_options, sessions, secrets_owner, config, attr, flake"
+#define DEFAULTS_KEYS "user, port, profile, activation, goal, sudo, sudo_command, parallel, connect_timeout, checks, secrets_owner"
+#define MACHINE_KEYS "target, tags, profile, activation, goal, sudo, sudo_command, checks, ssh_options, sessions, secrets_owner, config, attr, flake"
 
 static int parse_checks(const struct pctx *c, const struct toml_value *v, const char *what,
 			struct health_spec **out, size_t *nout)
@@ -55,6 +57,32 @@ static int parse_owner(const struct pctx *c, const struct toml_value *v, const c
 	return 0;
 }
 
+/* GOAL = one of core/goal.h's names. */
+static int parse_goal(const struct pctx *c, const struct toml_value *v, const char *what, const char **s)
+{
+	enum goal g;
+	int r;
+
+	if ((r = inv_want_str(c, v, what, "a string: " GOAL_NAMES, 15, s)) < 0)
+		return r;
+	if (goal_parse(*s, &g) < 0)
+		return inv_bad(c, toml_value_span(v), "%s in %s", err_msg(), what);
+	return 0;
+}
+
+/* SUDO_COMMAND = a command such as "sudo -n" (core/sudo.h). */
+static int parse_sudo_command(const struct pctx *c, const struct toml_value *v, const char *what, size_t max,
+			      const char **s)
+{
+	int r;
+
+	if ((r = inv_want_str(c, v, what, "a string such as \"sudo -n\"", max, s)) < 0)
+		return r;
+	if (sudo_command_check(*s) < 0)
+		return inv_bad(c, toml_value_span(v), "%s in %s", err_msg(), what);
+	return 0;
+}
+
 static int parse_defaults(struct pctx *c, const struct toml_value *t, struct inv_defaults *d)
 {
 	const struct toml_value *v;
@@ -92,6 +120,20 @@ static int parse_defaults(struct pctx *c, const struct toml_value *t, struct inv
 				return r;
 			snprintf(d->activation, sizeof(d->activation), "%s", s);
 			d->activation_from = INV_FROM_FILE;
+		} else if (strcmp(key, "goal") == 0) {
+			if ((r = parse_goal(c, v, what, &s)) < 0)
+				return r;
+			snprintf(d->goal, sizeof(d->goal), "%s", s);
+			d->goal_from = INV_FROM_FILE;
+		} else if (strcmp(key, "sudo") == 0) {
+			if ((r = inv_want_type(c, v, TOML_BOOL, what, "true or false")) < 0)
+				return r;
+			toml_get_bool(v, &d->sudo);
+			d->sudo_from = INV_FROM_FILE;
+		} else if (strcmp(key, "sudo_command") == 0) {
+			if ((r = parse_sudo_command(c, v, what, sizeof(d->sudo_command) - 1, &s)) < 0)
+				return r;
+			snprintf(d->sudo_command, sizeof(d->sudo_command), "%s", s);
 		} else if (strcmp(key, "parallel") == 0) {
 			if ((r = inv_want_int(c, v, what, 1, 4096, &d->parallel)) < 0)
 				return r;
@@ -220,13 +262,16 @@ static int parse_sessions(const struct pctx *c, const struct toml_value *v, cons
 	return 0;
 }
 
-/* The client options libssh's config reader applies (the rest it would ignore without a word). */
+/*
+ * The client options a machine's ssh_options may set: those chimera's ssh config reader
+ * applies (docs/ssh.md), and a few that have no effect on its sessions but were always taken.
+ */
 #define SSH_OPTION_KEYS                                                                                  \
 	"BindAddress, Ciphers, Compression, ConnectTimeout, GlobalKnownHostsFile, HostKeyAlgorithms, "   \
 	"Hostname, IdentitiesOnly, IdentityAgent, IdentityFile, KbdInteractiveAuthentication, "          \
-	"KexAlgorithms, LogLevel, MACs, PasswordAuthentication, PreferredAuthentications, ProxyCommand, " \
-	"ProxyJump, PubkeyAcceptedAlgorithms, PubkeyAuthentication, RekeyLimit, StrictHostKeyChecking, " \
-	"UserKnownHostsFile"
+	"KexAlgorithms, LogLevel, MACs, PasswordAuthentication, Port, PreferredAuthentications, "        \
+	"ProxyCommand, ProxyJump, PubkeyAcceptedAlgorithms, PubkeyAuthentication, RekeyLimit, "          \
+	"ServerAliveCountMax, ServerAliveInterval, StrictHostKeyChecking, User, UserKnownHostsFile"
 
 static bool ssh_option_known(const char *key, size_t len)
 {
@@ -372,6 +417,21 @@ static int parse_machine(struct pctx *c, const char *name, size_t namelen, const
 			r = inv_want_str(c, v, what, "a string: auto, none or a command", 0, &s);
 			if (r == 0 && (m->activation = inv_dup_str(s)) == NULL)
 				r = ERR_NOMEM;
+		} else if (strcmp(key, "goal") == 0) {
+			r = parse_goal(c, v, what, &s);
+			if (r == 0 && (m->goal = inv_dup_str(s)) == NULL)
+				r = ERR_NOMEM;
+		} else if (strcmp(key, "sudo") == 0) {
+			bool b = false;
+
+			if ((r = inv_want_type(c, v, TOML_BOOL, what, "true or false")) == 0) {
+				toml_get_bool(v, &b);
+				m->sudo = b ? 1 : -1;
+			}
+		} else if (strcmp(key, "sudo_command") == 0) {
+			r = parse_sudo_command(c, v, what, 255, &s);
+			if (r == 0 && (m->sudo_command = inv_dup_str(s)) == NULL)
+				r = ERR_NOMEM;
 		} else if (strcmp(key, "checks") == 0) {
 			r = parse_checks(c, v, what, &m->checks, &m->nchecks);
 		} else if (strcmp(key, "ssh_options") == 0) {
@@ -456,10 +516,17 @@ static int finish_machines(struct pctx *c, struct inventory *inv, const struct m
 	for (i = 0; i < inv->n; i++) {
 		struct inv_machine *m = &inv->machines[i];
 
-		if (!x[i].has_user)
+		/* a [defaults] user or port is written out too: an ssh config's User or Port does not replace it */
+		if (!x[i].has_user) {
 			snprintf(m->target.user, sizeof(m->target.user), "%s", inv->defaults.user);
-		if (!x[i].has_port)
+			if (inv->defaults.user_from != INV_FROM_DEFAULT)
+				m->target.given |= TARGET_GIVEN_USER;
+		}
+		if (!x[i].has_port) {
 			m->target.port = inv->defaults.port;
+			if (inv->defaults.port_from != INV_FROM_DEFAULT)
+				m->target.given |= TARGET_GIVEN_PORT;
+		}
 	}
 	for (i = 1; i < inv->n; i++) {
 		for (j = 0; j < i; j++) {

@@ -24,10 +24,12 @@ json_t *machines_machine_json(const struct inventory *inv, const struct inv_mach
 	target_format(&m->target, t, sizeof(t));
 	for (i = 0; i < (m->nchecks ? m->nchecks : inv->defaults.nchecks); i++)
 		json_array_append_new(checks, json_string(m->nchecks ? m->checks[i].text : inv->defaults.checks[i].text));
-	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:s?, s:s?, s:s?, s:i}", "name", m->name, "target", t,
-			 "tags", strings_json(m->tags, m->ntags), "profile",
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s?, s:o, s:o, s:s?, s:s?, s:s?, s:i}", "name", m->name,
+			 "target", t, "tags", strings_json(m->tags, m->ntags), "profile",
 			 m->profile ? m->profile : inv->defaults.profile, "activation",
-			 m->activation ? m->activation : inv->defaults.activation, "checks", checks, "ssh_options",
+			 m->activation ? m->activation : inv->defaults.activation, "goal", inventory_goal(inv, m, NULL),
+			 "sudo", inventory_sudo(inv, m, 0) ? inventory_sudo_command(inv, m) : NULL, "checks", checks,
+			 "ssh_options",
 			 strings_json(m->ssh_options, m->nssh_options), "config", m->config_file, "attr", m->config_attr,
 			 "flake", m->flake, "line", m->line);
 }

@@ -22,6 +22,10 @@ size_t config_settings(const struct inventory *inv, struct config_setting out[CO
 	snprintf(out[n++].value, sizeof(out[0].value), "%s", d->profile);
 	out[n] = (struct config_setting){ "activation", "", d->activation_from, "CHIMERA_ACTIVATION", "--activate" };
 	snprintf(out[n++].value, sizeof(out[0].value), "%s", d->activation);
+	out[n] = (struct config_setting){ "goal", "", d->goal_from, "CHIMERA_GOAL", "--goal" };
+	snprintf(out[n++].value, sizeof(out[0].value), "%s", d->goal);
+	out[n] = (struct config_setting){ "sudo", "", d->sudo_from, NULL, "--sudo" };
+	snprintf(out[n++].value, sizeof(out[0].value), "%s", d->sudo ? d->sudo_command : "false");
 	out[n] = (struct config_setting){ "parallel", "", d->parallel_from, "CHIMERA_PARALLEL", "--parallel" };
 	snprintf(out[n++].value, sizeof(out[0].value), "%ld", d->parallel);
 	out[n] = (struct config_setting){ "connect_timeout", "", d->connect_timeout_from, "CHIMERA_CONNECT_TIMEOUT",

@@ -6,7 +6,7 @@
 
 #include "app/config/inventory.h"
 
-#define CONFIG_SETTINGS_MAX 7
+#define CONFIG_SETTINGS_MAX 9
 
 struct config_setting {
 	const char *name;

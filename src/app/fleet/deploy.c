@@ -130,8 +130,10 @@ static void node_settings(struct deploy_node *n, const struct fleet *f, const st
 {
 	if (!n->profile)
 		n->profile = o->own_settings ? o->profile : fleet_profile(f, &n->target, o->profile);
-	if (!n->activate)
+	if (!n->activate) {
 		n->activate = o->own_settings ? o->activate : fleet_activate(f, &n->target, o->activate);
+		n->goal = o->own_settings ? o->goal : fleet_goal(f, &n->target, o->goal);
+	}
 	if (no && no->checks) {
 		n->checks = no->checks;
 		n->nchecks = no->nchecks;
@@ -202,7 +204,8 @@ static int job_prepare(struct deploy_job *job)
 	/* Built once here, not per node: with every path quoted in it, it can be 128 KiB. */
 	if (!job->closure_list.len)
 		return remote_deploy(&job->deploy_cmd, job->opts->profile, job->closure_paths, job->closure.n, NULL,
-				     job->rep->path, job->opts->activate, job->opts->confirm_s, job->rep->id, NULL, 0);
+				     job->rep->path, &(struct remote_act){ job->opts->activate, job->opts->goal },
+				     job->opts->confirm_s, job->rep->id, NULL, 0);
 	return 0;
 }
 
@@ -317,7 +320,7 @@ static int build_once(struct deploy_job *job)
 {
 	const struct deploy_opts *opts = job->opts;
 	struct deploy_report *rep = job->rep;
-	char msg[1024];
+	char msg[8192];	/* a failed build's message quotes its log */
 	int r;
 
 	if (opts->expect) {

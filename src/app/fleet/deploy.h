@@ -38,6 +38,7 @@ struct deploy_node {
 	/* Its settings: its own (fleet node_settings, deploy_node_opts), else deploy_opts'; borrowed. */
 	const char *profile;
 	const char *activate;
+	enum goal goal;			/* set by deploy_run, with the above */
 	const struct health_spec *checks;
 	size_t nchecks;
 	const char *path;		/* what it is deployed to, for the hooks (borrowed) */
@@ -51,8 +52,10 @@ struct deploy_node {
 	char previous[STOREPATH_MAX];	/* what the profile pointed at before, "" if nothing */
 	uint32_t previous_gen;
 	char activation[32];		/* what activation ran */
+	char shown[4096];		/* goal dry-activate: what the activation printed (stdout, then stderr's end) */
 	int restored;			/* after a failed activation: 1 back on the previous generation, -1 tried and failed */
 	int rolled_back_by_node;	/* not confirmed over a new connection: the node's dead-man switch put it back */
+	int repair;			/* check its closure's files first and restore what changed (app/fleet/repair.h) */
 	char restore_error[512];	/* why putting it back failed */
 	/* Live state for progress displays: written by the node's thread, read by any (atomics, no lock). */
 	_Atomic enum deploy_step step;
@@ -77,6 +80,7 @@ struct deploy_opts {
 	const char *expect;			/* a store path already built; NULL to build */
 	const char *profile;
 	const char *activate;			/* "auto", "none" or a command */
+	enum goal goal;				/* what the activation does (core/goal.h); GOAL_SWITCH is 0 */
 	/*
 	 * PROFILE and ACTIVATE are the operation's own (chimera run's session profile, no
 	 * activation): a machine's profile and activation (the fleet's node_settings) never
@@ -84,6 +88,7 @@ struct deploy_opts {
 	 */
 	bool own_settings;
 	int dry_run;
+	int repair;				/* --repair: on each node, restore closure paths whose files changed first */
 	long confirm_s;				/* magic rollback: seconds the node waits for confirmation; 0: off */
 	const struct health_spec *checks;	/* run on each node after activation */
 	size_t nchecks;

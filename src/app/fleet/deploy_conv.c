@@ -23,8 +23,11 @@ static unsigned conv_mark(struct conv *c, enum deploy_step done, enum deploy_ste
 {
 	int64_t now = clock_mono_ms();
 
+	const struct fleet *f = &c->job->ctx->fleet;
+
 	c->n->step_ms[done] = (c->n->step_ms[done] > 0 ? c->n->step_ms[done] : 0) + now - c->t;
 	c->t = now;
+	c->limit_s = next == STEP_ACTIVATE ? fleet_activation_limit(f) : f->step_timeout_s;
 	if (c->n->step != next)
 		deploy_job_enter(c->job, c->n, next);
 	return EXEC_WATCH_RESTART;
@@ -97,6 +100,8 @@ static unsigned conv_ready(struct conv *c, const char *out, size_t len)
 		c->err = r;
 		return EXEC_WATCH_RELEASE;
 	}
+	if (c->gens.warning[0])	/* a malformed generation link: skipped (core/profile.h), the deploy goes on */
+		log_kv(LOG_WARN, "deploy", c->gens.warning, "node", n->name, "profile", n->profile, (const char *)NULL);
 	snprintf(n->previous, sizeof(n->previous), "%s", c->gens.current_path);
 	n->previous_gen = c->gens.current;
 	if (o->dry_run) {
@@ -112,7 +117,7 @@ static unsigned conv_ready(struct conv *c, const char *out, size_t len)
 		c->stop = 1;
 		return EXEC_WATCH_RELEASE;
 	}
-	mode = strcmp(n->previous, c->job->rep->path) != 0 ? "set" : "valid";
+	mode = deploy_switches(n, c->job->rep->path) ? "set" : "valid";
 	if (o->confirm_s > 0 && n->previous_gen > 0)
 		snprintf(gen, sizeof(gen), "%u", n->previous_gen);
 	if (c->nmissing) {
@@ -172,14 +177,15 @@ static unsigned conv_watch(const struct exec_result *res, void *arg)
 			c->switched = 1, flags |= conv_mark(c, STEP_SWITCH, STEP_ACTIVATE);
 		else if (c->switched && !c->activated && !c->kind[0] && len > sizeof(act) - 1 &&
 			 memcmp(line, act, sizeof(act) - 1) == 0)
-			snprintf(c->kind, sizeof(c->kind), "%.*s", (int)(len - (sizeof(act) - 1)), line + sizeof(act) - 1);
+			snprintf(c->kind, sizeof(c->kind), "%.*s", (int)(len - (sizeof(act) - 1)), line + sizeof(act) - 1),
+				c->act_from = c->scanned;
 		else if (c->switched && !c->activated && !c->armed[0] && len > sizeof(armed) - 1 &&
 			 memcmp(line, armed, sizeof(armed) - 1) == 0 &&
 			 remote_token_check(line + sizeof(armed) - 1, len - (sizeof(armed) - 1)) == 0) {
 			snprintf(c->armed, sizeof(c->armed), "%.*s", (int)(len - (sizeof(armed) - 1)), line + sizeof(armed) - 1);
 			c->armed_at = clock_mono_ms();
 		} else if (c->switched && !c->activated && IS("chimera-activated"))
-			c->activated = 1, flags |= conv_mark(c, STEP_ACTIVATE, STEP_CONFIRM);
+			c->activated = 1, c->act_to = (size_t)(line - data), flags |= conv_mark(c, STEP_ACTIVATE, STEP_CONFIRM);
 		else if (c->activated && len > sizeof(prof) - 1 && memcmp(line, prof, sizeof(prof) - 1) == 0) {
 			snprintf(c->profile, sizeof(c->profile), "%.*s", (int)(len - (sizeof(prof) - 1)),
 				 line + sizeof(prof) - 1);
@@ -199,9 +205,10 @@ int deploy_converse(struct conv *c, struct executor *ex, struct exec_session *s,
 		    struct exec_result *res)
 {
 	struct exec_opts o = { .timeout_s = c->job->ctx->fleet.step_timeout_s, .input = check ? &c->in : NULL,
-			       .hold_input = check, .watch = conv_watch, .watch_arg = c };
+			       .hold_input = check, .watch = conv_watch, .watch_arg = c, .restart_timeout_s = &c->limit_s };
 	int r;
 
+	c->limit_s = c->job->ctx->fleet.step_timeout_s;
 	exec_result_release(res);
 	exec_result_init(res);
 	c->scanned = 0;

@@ -3,8 +3,10 @@
 #define CHIMERA_APP_FLEET_DEPLOY_INTERNAL_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -65,6 +67,12 @@ uint64_t deploy_job_nar_size(const struct deploy_job *job, const char *path);
 
 /* Add the time since T0 to STEP's (a step may run more than once: a copy after a refused switch). */
 void deploy_add_step_ms(struct deploy_node *n, enum deploy_step step, int64_t t0);
+
+/* True when N's deploy to PATH moves its profile: its goal sets the profile, which is elsewhere now. */
+static inline bool deploy_switches(const struct deploy_node *n, const char *path)
+{
+	return goal_sets_profile(n->goal) && strcmp(n->previous, path) != 0;
+}
 /* Run one step's command, timing it (RES re-initialised; N->fail filled on failure). */
 int deploy_run_step(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s,
 		    enum deploy_step step, const char *cmd, const struct exec_input *in, struct exec_result *res);
@@ -82,6 +90,8 @@ struct conv {
 	struct exec_input in;
 	struct buf head;	/* the answer: "copy MODE GEN" or "- MODE GEN", the witness, WITNESS_END */
 	size_t scanned;		/* bytes of stdout already taken as lines */
+	long limit_s;		/* the current step's limit: the activation's own, else the fleet's step timeout */
+	size_t act_from, act_to;	/* the activation's own stdout: after its "chimera-activation" line, up to "chimera-activated" */
 	int64_t t;		/* when the current step began */
 	int ready, copying, copied, switched, activated, confirmed;
 	int stop;		/* the controller stopped after check (dry run, a switch to settle, or an error in FAIL) */
@@ -128,12 +138,7 @@ int deploy_magic_confirm(struct deploy_job *job, struct deploy_node *n, struct e
  */
 int deploy_copy_invalid(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s,
 			const char *list, struct exec_result *res);
-/*
- * The copy found paths gone from the node's disk yet registered ("chimera-stale P..." in
- * RES): unregister them. 0, or an error with N->fail filled.
- */
-int deploy_purge_stale(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s,
-		       struct exec_result *res);
+/* Paths gone from the node's disk yet registered, or changed there: app/fleet/repair.h. */
 
 /*
  * Everything after connect on an open session, with the caller's hooks around it. Returns

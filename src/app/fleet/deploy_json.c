@@ -31,6 +31,9 @@ static json_t *node_json(const struct deploy_node *n, const char *path)
 	json_object_set_new(o, "copy", json_pack("{s:I, s:I}", "paths", (json_int_t)n->copy_paths, "bytes",
 						 (json_int_t)n->copy_bytes));
 	json_object_set_new(o, "activation", n->activation[0] ? json_string(n->activation) : json_null());
+	json_object_set_new(o, "goal", json_string(goal_name(n->goal)));
+	if (n->goal == GOAL_DRY_ACTIVATE && n->outcome != OUTCOME_FAILED)
+		json_object_set_new(o, "dry_activation", json_string(n->shown));
 	json_object_set_new(o, "steps_ms", steps);
 	json_object_set_new(o, "ms", json_integer(n->ms));
 	if (n->outcome == OUTCOME_FAILED) {

@@ -2,6 +2,7 @@
 #include "app/fleet/deadman.h"
 #include "app/fleet/deploy_internal.h"
 #include "app/fleet/health.h"
+#include "app/fleet/repair.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -42,9 +43,9 @@ static void restore_previous(struct deploy_job *job, struct deploy_node *n, stru
 		buf_reset(&cmd);
 		exec_result_release(&res);
 		exec_result_init(&res);
-		r = remote_activate(&cmd, n->previous, n->activate);
+		r = remote_activate(&cmd, n->previous, &(struct remote_act){ n->activate, n->goal });
 		if (r == 0)
-			r = fleet_step(&job->ctx->fleet, ex, s, "rollback-activate", cmd.data, NULL, &res, &f);
+			r = fleet_step_activation(&job->ctx->fleet, ex, s, "rollback-activate", cmd.data, &res, &f);
 	}
 	n->restored = r == 0 ? 1 : -1;
 	if (r < 0)
@@ -163,10 +164,11 @@ static int node_check_copy(struct node_run *nr)
 	if ((r = node_stash(nr)) < 0)
 		return r;
 	/* With a list file on the node, or a profile or activation of its own, the command is the node's; else the job's. */
-	own = nr->list[0] || strcmp(n->profile, o->profile) != 0 || strcmp(n->activate, o->activate) != 0;
+	own = nr->list[0] || strcmp(n->profile, o->profile) != 0 || strcmp(n->activate, o->activate) != 0 ||
+	      n->goal != o->goal;
 	if (own && (r = remote_deploy(&nr->cmd, n->profile, job->closure_paths, job->closure.n,
-				      nr->list[0] ? nr->list : NULL, job->rep->path, n->activate, o->confirm_s, job->rep->id,
-				      NULL, 0)) < 0)
+				      nr->list[0] ? nr->list : NULL, job->rep->path,
+				      &(struct remote_act){ n->activate, n->goal }, o->confirm_s, job->rep->id, NULL, 0)) < 0)
 		return r;
 	command = own ? nr->cmd.data : job->deploy_cmd.data;
 	r = deploy_converse(c, nr->ex, nr->s, command, 1, &nr->res);
@@ -180,10 +182,10 @@ static int node_check_copy(struct node_run *nr)
 		r = deploy_converse(c, nr->ex, nr->s, command, 1, &nr->res);
 	}
 	if (r < 0 && n->step == STEP_COPY && n->fail.err == 0 && nr->res.status == REMOTE_STALE_STATUS) {
-		/* Paths gone from the disk but registered: unregister them, then the whole command again. */
+		/* Paths gone from the disk but registered: restored from the controller's copy, then the command again. */
 		n->copy_paths += c->nmissing;
 		n->copy_bytes += c->in.len;
-		if ((r = deploy_purge_stale(job, n, nr->ex, nr->s, &nr->res)) < 0)
+		if ((r = deploy_repair_stale(job, n, nr->ex, nr->s, &nr->res)) < 0)
 			return r;
 		deploy_conv_reset(c);
 		r = deploy_converse(c, nr->ex, nr->s, command, 1, &nr->res);
@@ -230,9 +232,9 @@ static int node_switch_again(struct node_run *nr, int r)
 		return r;
 	}
 	buf_reset(&nr->cmd);
-	if ((r = remote_deploy(&nr->cmd, n->profile, NULL, 0, NULL, job->rep->path, n->activate, o->confirm_s,
-			       job->rep->id, strcmp(n->previous, job->rep->path) != 0 ? "set" : "valid",
-			       o->confirm_s > 0 ? n->previous_gen : 0)) < 0)
+	if ((r = remote_deploy(&nr->cmd, n->profile, NULL, 0, NULL, job->rep->path,
+			       &(struct remote_act){ n->activate, n->goal }, o->confirm_s, job->rep->id,
+			       deploy_switches(n, job->rep->path) ? "set" : "valid", o->confirm_s > 0 ? n->previous_gen : 0)) < 0)
 		return r;
 	nr->over = 0;
 	deploy_job_enter(job, n, STEP_SWITCH);
@@ -260,7 +262,8 @@ static int node_confirm(struct node_run *nr)
 {
 	struct deploy_job *job = nr->job;
 	struct deploy_node *n = nr->n;
-	const char *path = job->rep->path;
+	/* switch and boot point the profile at the path; test and dry-activate leave it where it was. */
+	const char *path = goal_sets_profile(n->goal) ? job->rep->path : n->previous;
 	struct conv *c = &nr->c;
 	struct gen_list gens;
 	int64_t t0;
@@ -284,22 +287,37 @@ static int node_confirm(struct node_run *nr)
 	return r;
 }
 
+/* What a dry activation printed, for the report: its stdout, then the end of stderr, cut to fit. */
+static void keep_shown(struct deploy_node *n, const struct conv *c, const struct exec_result *res)
+{
+	size_t len = c->act_to > c->act_from && c->act_to <= res->out.len ? c->act_to - c->act_from : 0;
+	size_t cap = sizeof(n->shown) - 1, take = len < cap / 2 ? len : cap / 2, err = res->err.len;
+
+	memcpy(n->shown, res->out.data + c->act_from + (len - take), take);
+	if (err > cap - take)
+		err = cap - take;
+	memcpy(n->shown + take, res->err.data + (res->err.len - err), err);
+	n->shown[take + err] = '\0';
+}
+
 /* From the switch's result R on: the activation, confirm, magic rollback's confirmation, health. */
 static int node_activated(struct node_run *nr, int r)
 {
 	struct deploy_job *job = nr->job;
 	struct deploy_node *n = nr->n;
 	const char *path = job->rep->path;
-	int switched = strcmp(n->previous, path) != 0;
+	int switched = deploy_switches(n, path);
 
 	snprintf(n->activation, sizeof(n->activation), "%s", nr->c.kind[0] ? nr->c.kind : "unknown");
 	if (r < 0) {
 		node_activation_failed(nr, switched);
 		return r;
 	}
+	if (n->goal == GOAL_DRY_ACTIVATE)
+		keep_shown(n, &nr->c, &nr->res);
 	deploy_job_record(job, n, "node.activate.complete",
-			  json_pack("{s:s, s:s, s:I}", "path", path, "activation", n->activation, "ms",
-				    (json_int_t)n->step_ms[STEP_ACTIVATE]));
+			  json_pack("{s:s, s:s, s:s, s:I}", "path", path, "activation", n->activation, "goal",
+				    goal_name(n->goal), "ms", (json_int_t)n->step_ms[STEP_ACTIVATE]));
 	if ((r = node_confirm(nr)) < 0)
 		return r;
 	/* Magic rollback: the new configuration must still let the controller in. */
@@ -340,6 +358,8 @@ int deploy_node_hooked(struct deploy_job *job, struct deploy_node *n, struct exe
 	n->path = job->rep->path;
 	n->deployment = job->rep->id;
 	if (!o->dry_run && o->before && (r = o->before(n, ex, s, o->hook_arg)) < 0)
+		return r;
+	if (!o->dry_run && (o->repair || n->repair) && (r = deploy_repair_closure(job, n, ex, s)) < 0)
 		return r;
 	if ((r = node_steps(job, n, ex, s)) < 0 || n->outcome != OUTCOME_DEPLOYED || !o->after)
 		return r;

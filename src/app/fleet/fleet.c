@@ -36,22 +36,38 @@ struct executor *fleet_executor_in(const struct executor_set *set, const struct 
 	return NULL;
 }
 
-const char *fleet_profile(const struct fleet *f, const struct target *t, const char *dflt)
+static struct node_settings settings_of(const struct fleet *f, const struct target *t)
 {
-	const char *profile = NULL, *activate = NULL;
+	struct node_settings ns = { 0 };
 
 	if (f->node_settings)
-		f->node_settings(t, &profile, &activate, f->node_settings_arg);
-	return profile ? profile : dflt;
+		f->node_settings(t, &ns, f->node_settings_arg);
+	return ns;
+}
+
+const char *fleet_profile(const struct fleet *f, const struct target *t, const char *dflt)
+{
+	struct node_settings ns = settings_of(f, t);
+
+	return ns.profile ? ns.profile : dflt;
 }
 
 const char *fleet_activate(const struct fleet *f, const struct target *t, const char *dflt)
 {
-	const char *profile = NULL, *activate = NULL;
+	struct node_settings ns = settings_of(f, t);
 
-	if (f->node_settings)
-		f->node_settings(t, &profile, &activate, f->node_settings_arg);
-	return activate ? activate : dflt;
+	return ns.activate ? ns.activate : dflt;
+}
+
+enum goal fleet_goal(const struct fleet *f, const struct target *t, enum goal dflt)
+{
+	struct node_settings ns = settings_of(f, t);
+	enum goal g = dflt;
+
+	/* The inventory checked the name; one that does not parse leaves DFLT. */
+	if (ns.goal && goal_parse(ns.goal, &g) < 0)
+		g = dflt;
+	return g;
 }
 
 void fleet_node_name(const struct target *t, char *buf, size_t len)
@@ -108,8 +124,31 @@ void fleet_fail(struct fleet_failure *fail, const char *step, int r)
 	snprintf(fail->message, sizeof(fail->message), "%s", err_msg());
 }
 
+/*
+ * What stopped a command, when its stderr says it in words a user looks for: the system's
+ * own message for a full disk, a quota, a read-only store or a missing permission. NULL when
+ * none is there.
+ */
+static const char *known_cause(const struct buf *err)
+{
+	static const char *const causes[][2] = {
+		{ "No space left on device", "No space left on device (the node's disk is full)" },
+		{ "Disk quota exceeded", "Disk quota exceeded" },
+		{ "Read-only file system", "Read-only file system" },
+		{ "Permission denied", "Permission denied" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
+		if (err->len && memmem(err->data, err->len, causes[i][0], strlen(causes[i][0])))
+			return causes[i][1];
+	return NULL;
+}
+
 int fleet_judge(struct fleet_failure *fail, const char *step, int r, const struct exec_result *res)
 {
+	const char *cause;
+
 	if (r < 0) {
 		fleet_fail(fail, step, r);
 		tail_of(&res->err, fail->stderr_tail);
@@ -123,6 +162,8 @@ int fleet_judge(struct fleet_failure *fail, const char *step, int r, const struc
 	tail_of(&res->err, fail->stderr_tail);
 	if (res->signal[0])
 		snprintf(fail->message, sizeof(fail->message), "%s killed by signal %s", step, res->signal);
+	else if ((cause = known_cause(&res->err)) != NULL)
+		snprintf(fail->message, sizeof(fail->message), "%s failed: %s", step, cause);
 	else
 		snprintf(fail->message, sizeof(fail->message), "%s exited with status %d", step, res->status);
 	return ERR_IO;
@@ -132,6 +173,24 @@ int fleet_step(const struct fleet *f, struct executor *ex, struct exec_session *
 	       const char *cmd, const struct exec_input *in, struct exec_result *res, struct fleet_failure *fail)
 {
 	struct exec_opts o = { .timeout_s = f->step_timeout_s, .input = in };
+
+	err_clear();
+	return fleet_judge(fail, step, ex->ops->run(s, cmd, &o, res), res);
+}
+
+long fleet_activation_limit(const struct fleet *f)
+{
+	if (f->activation_timeout_s <= 0)
+		return f->step_timeout_s;
+	if (f->step_timeout_s > 0 && f->step_timeout_s < f->activation_timeout_s)
+		return f->step_timeout_s;
+	return f->activation_timeout_s;
+}
+
+int fleet_step_activation(const struct fleet *f, struct executor *ex, struct exec_session *s, const char *step,
+			  const char *cmd, struct exec_result *res, struct fleet_failure *fail)
+{
+	struct exec_opts o = { .timeout_s = fleet_activation_limit(f) };
 
 	err_clear();
 	return fleet_judge(fail, step, ex->ops->run(s, cmd, &o, res), res);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/profile.h"
+#include "core/goal.h"
 #include "core/target.h"
 #include "remote/nix.h"
 #include "ports/executor.h"
@@ -19,6 +20,13 @@
 #define FLEET_TAIL 2048		/* bytes of stderr kept for a failed step */
 #define FLEET_PARALLEL_DEFAULT 64
 
+/* A node's own settings; NULL: the operation's. */
+struct node_settings {
+	const char *profile;
+	const char *activate;		/* "auto", "none" or a command */
+	const char *goal;		/* a name core/goal.h parses */
+};
+
 /* The parts a fleet operation runs on. */
 struct fleet {
 	struct executor_set executors;	/* one per transport; a target's transport picks one */
@@ -26,12 +34,13 @@ struct fleet {
 	struct http *http;		/* health checks' http: and tcp: (NULL: they fail) */
 	int parallel;		/* nodes in flight at once */
 	long step_timeout_s;	/* one step on one node; 0: the executor's default */
+	long activation_timeout_s;	/* a deploy's activation step; 0: step_timeout_s */
 	long lock_wait_s;	/* how long an operation waits for a node another one holds (app/fleet/lease.h) */
 	/*
-	 * A target's own profile and activation (from its machine in the inventory), over the
-	 * operation's: fills the fields it has and leaves the others NULL. May be NULL.
+	 * A target's own settings (from its machine in the inventory), over the operation's:
+	 * fills the fields it has and leaves the others NULL. May be NULL.
 	 */
-	void (*node_settings)(const struct target *t, const char **profile, const char **activate, void *arg);
+	void (*node_settings)(const struct target *t, struct node_settings *out, void *arg);
 	void *node_settings_arg;
 };
 
@@ -40,6 +49,9 @@ const char *fleet_profile(const struct fleet *f, const struct target *t, const c
 
 /* T's activation: its own, else DFLT. */
 const char *fleet_activate(const struct fleet *f, const struct target *t, const char *dflt);
+
+/* T's goal: its own, else DFLT. */
+enum goal fleet_goal(const struct fleet *f, const struct target *t, enum goal dflt);
 
 /* True for a target of the transport "local": the controller itself, reached without SSH. */
 bool fleet_is_local(const struct target *t);
@@ -92,9 +104,19 @@ struct fleet_failure {
 int fleet_step(const struct fleet *f, struct executor *ex, struct exec_session *s, const char *step,
 	       const char *cmd, const struct exec_input *in, struct exec_result *res, struct fleet_failure *fail);
 
+/* An activation's limit: the activation timeout, or the step timeout when that is shorter. */
+long fleet_activation_limit(const struct fleet *f);
+
+/* fleet_step for an activation, within fleet_activation_limit. */
+int fleet_step_activation(const struct fleet *f, struct executor *ex, struct exec_session *s, const char *step,
+			  const char *cmd, struct exec_result *res, struct fleet_failure *fail);
+
 /*
  * Judge a command run as step STEP: R is what the executor's run returned, RES what the
- * command did. Returns and fills FAIL as fleet_step does.
+ * command did. Returns and fills FAIL as fleet_step does; when the command's stderr names a
+ * full disk, an exceeded quota, a read-only file system or a refused permission, the message
+ * says that ("copy failed: No space left on device (the node's disk is full)") instead of
+ * only the exit status.
  */
 int fleet_judge(struct fleet_failure *fail, const char *step, int r, const struct exec_result *res);
 

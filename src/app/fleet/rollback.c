@@ -25,6 +25,7 @@ struct rb_job {
 	const struct fleet *f;
 	const char *profile;
 	const char *activate;
+	enum goal goal;
 	uint32_t gen;
 	const uint32_t *gens;
 	struct rollback_report *rep;
@@ -111,19 +112,23 @@ static int rb_switch(struct rb_job *job, size_t i, uint32_t gen, const char *pat
 	struct buf cmd = BUF_INIT(0);
 	struct exec_result res;
 	struct gen_list gens;
+	enum goal goal = fleet_goal(job->f, &n->target, job->goal);
 	int r;
 
 	exec_result_init(&res);
 	gen_list_init(&gens);
-	if ((r = remote_switch_generation(&cmd, fleet_profile(job->f, &n->target, job->profile), gen)) < 0 ||
-	    (r = fleet_step(job->f, ex, s, "switch", cmd.data, NULL, &res, fail)) < 0)
+	/* test and dry-activate leave the profile where it is: only the activation sees GEN. */
+	if (goal_sets_profile(goal) &&
+	    ((r = remote_switch_generation(&cmd, fleet_profile(job->f, &n->target, job->profile), gen)) < 0 ||
+	     (r = fleet_step(job->f, ex, s, "switch", cmd.data, NULL, &res, fail)) < 0))
 		goto out;
 	buf_reset(&cmd);
 	exec_result_release(&res);
 	exec_result_init(&res);
-	if ((r = remote_activate(&cmd, path, fleet_activate(job->f, &n->target, job->activate))) < 0)
+	if ((r = remote_activate(&cmd, path,
+				 &(struct remote_act){ fleet_activate(job->f, &n->target, job->activate), goal })) < 0)
 		goto out;
-	r = fleet_step(job->f, ex, s, "activate", cmd.data, NULL, &res, fail);
+	r = fleet_step_activation(job->f, ex, s, "activate", cmd.data, &res, fail);
 	remote_activation_kind(&res.out, n->activation, sizeof(n->activation));
 	if (r < 0)
 		goto out;
@@ -139,7 +144,7 @@ static int rb_switch(struct rb_job *job, size_t i, uint32_t gen, const char *pat
 	}
 	n->end_gen = gens.current;
 	snprintf(n->end_path, sizeof(n->end_path), "%s", gens.current_path);
-	if (strcmp(gens.current_path, path) != 0) {
+	if (goal_sets_profile(goal) && strcmp(gens.current_path, path) != 0) {
 		r = err_set(ERR_IO, "the profile points at '%s', expected '%s'",
 			    gens.current_path[0] ? gens.current_path : "nothing", path);
 		fleet_fail(fail, "confirm", r);
@@ -213,7 +218,7 @@ static void rb_record(struct rb_job *job, const char *topic, const char *node, j
 int rollback_run(const struct fleet *f, const struct target_list *targets, const struct rollback_opts *o,
 		 struct rollback_report *rep)
 {
-	struct rb_job job = { .f = f, .profile = o->profile, .activate = o->activate, .gen = o->gen, .gens = o->gens,
+	struct rb_job job = { .f = f, .profile = o->profile, .activate = o->activate, .goal = o->goal, .gen = o->gen, .gens = o->gens,
 			      .rep = rep };
 	const char *profile = o->profile;
 	struct deployment_id id;

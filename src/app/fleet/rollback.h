@@ -63,6 +63,7 @@ struct rollback_opts {
 	uint32_t gen;
 	const uint32_t *gens;	/* per target, in target order, instead of GEN (a pipeline's "where each was"); may be NULL */
 	const char *activate;
+	enum goal goal;			/* GOAL_SWITCH (0) unless given */
 	const char *id;		/* the deployment id to record under (a pipeline's); NULL: a new one */
 	const char *reason;	/* why, for chimera.rollback.triggered; NULL: "requested" */
 };

@@ -3,6 +3,7 @@
 #include "app/fleet/deadman.h"
 #include "app/fleet/health.h"
 #include "app/fleet/lease.h"
+#include "app/fleet/watch_fold.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -242,7 +243,8 @@ static int inspect(struct watch_job *job, struct watch_node *w)
 		if (strncmp(line, "profile", 7) == 0) {
 			snprintf(w->actual, sizeof(w->actual), "%s", line[7] == ' ' ? line + 8 : "");
 		} else if (strncmp(line, "current ", 8) == 0) {
-			if (strcmp(line + 8, cfg->path) != 0) {
+			/* With goal boot the running system changes at the next boot, not at a heal. */
+			if (w->goal != GOAL_BOOT && strcmp(line + 8, cfg->path) != 0) {
 				char why[STOREPATH_MAX + 40];
 
 				snprintf(why, sizeof(why), "the activated system is %s", line + 8);
@@ -274,7 +276,7 @@ static int inspect(struct watch_job *job, struct watch_node *w)
 			 first_missing, missing > 1 ? ", ..." : "");
 		add_reason(w->reason, why);
 	}
-	if (verify_failed) {
+	if ((w->damaged = verify_failed)) {	/* the heal restores the changed paths first */
 		char why[300];
 
 		snprintf(why, sizeof(why), "nix-store --verify-path failed: %s", verify[0] ? verify : "(no message)");
@@ -316,7 +318,8 @@ static int64_t backoff_ms(int failures)
 static void heal(struct watch_job *job, struct watch_node *w)
 {
 	/* The heal's own account: only while it runs, not kept per node for the whole watch. */
-	struct deploy_node dn = { .target = w->target, .profile = w->profile, .activate = w->activate };
+	struct deploy_node dn = { .target = w->target, .profile = w->profile, .activate = w->activate, .goal = w->goal,
+				  .repair = w->damaged };
 	const struct watch_cfg *cfg = &job->cfgs[w->config];
 	char drift[WATCH_REASON_MAX];
 	int r;
@@ -463,6 +466,8 @@ static void node_round(size_t i, void *arg)
 	w->checked_ms = clock_wall_ms();
 	if (!w->reason[0]) {
 		w->state = WATCH_CONGRUENT;
+		if (w->heal_failures)	/* the count of failed heals in a row starts again, in the ledger too */
+			job_record(job, "watch.node.recovered", w->name, json_pack("{s:i}", "failures", w->heal_failures));
 		w->heal_failures = 0;
 		sessions_round(job, w);
 		return;
@@ -515,27 +520,6 @@ static int on_release_event(const struct ledger_event *ev, void *arg)
 		log_kv(LOG_INFO, "watch", "released from quarantine", "node", w->name, "by", ev->topic,
 		       (const char *)NULL);
 	}
-	return 0;
-}
-
-/* Quarantines left by an earlier watch, unless released or deployed since. */
-static int on_quarantine_event(const struct ledger_event *ev, void *arg)
-{
-	struct watch_job *job = arg;
-	struct watch_node *w;
-	int quarantined;
-
-	job->seen_seq = ev->seq;
-	if (!ev->node)
-		return 0;
-	if (strcmp(ev->topic, "watch.node.quarantined") == 0)
-		quarantined = 1;
-	else if (strcmp(ev->topic, "watch.node.released") == 0 || strcmp(ev->topic, "node.deploy.complete") == 0)
-		quarantined = 0;
-	else
-		return 0;
-	if ((w = node_named(job, ev->node)))
-		w->quarantined = quarantined;
 	return 0;
 }
 
@@ -646,6 +630,13 @@ static int job_setup(struct watch_job *job, const struct target_list *targets, j
 		w->expected = job->cfgs[w->config].path;
 		w->profile = fleet_profile(&job->ctx->fleet, &w->target, opts->profile);
 		w->activate = fleet_activate(&job->ctx->fleet, &w->target, opts->activate);
+		w->goal = fleet_goal(&job->ctx->fleet, &w->target, opts->goal);
+		if (!goal_sets_profile(w->goal))
+			return err_set(ERR_INVALID,
+				       "%s: watch keeps the profile on its configuration, and goal '%s' leaves the profile "
+				       "alone, so every round would find drift: expected goal switch or boot (use deploy "
+				       "--goal %s for a one-off)",
+				       w->name, goal_name(w->goal), goal_name(w->goal));
 		w->checks = opts->nodes && opts->nodes[i].checks ? opts->nodes[i].checks : opts->checks;
 		w->nchecks = opts->nodes && opts->nodes[i].checks ? opts->nodes[i].nchecks : opts->nchecks;
 		w->sessions = opts->sessions ? &opts->sessions[i] : NULL;
@@ -737,7 +728,6 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 	      struct watch_round *last)
 {
 	struct watch_job job = { .ctx = ctx, .opts = opts };
-	struct ledger_filter all = { .topic = NULL };
 	struct watch_round rd = { 0 };
 	const char *why = "done";
 	json_t *names = NULL;
@@ -748,7 +738,7 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 		return r;
 	job.stop = stop;
 	pthread_mutex_init(&job.lock, NULL);
-	job.dopts = (struct deploy_opts){ .profile = opts->profile, .activate = opts->activate,
+	job.dopts = (struct deploy_opts){ .profile = opts->profile, .activate = opts->activate, .goal = opts->goal,
 					  .confirm_s = opts->confirm_s, .tmp_dir = opts->tmp_dir };
 	if (!opts->nconfigs) {
 		r = err_set(ERR_INVALID, "watch needs a configuration");
@@ -763,8 +753,8 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 	job.op.own_settle = !job.dopts.before;	/* heals are deploys: as in deploy_run */
 	if ((r = job_build(&job, 1, 1)) < 0)
 		goto out;
-	/* Quarantines outlive a watch: fold them in from the ledger, in order; releases count from here on. */
-	if ((r = ledger_scan(ctx->fleet.ledger, &all, on_quarantine_event, &job)) < 0)
+	/* Quarantines and failed heals outlive a watch: fold them in from the ledger; releases count from here on. */
+	if ((r = watch_fold_ledger(ctx->fleet.ledger, job.by_name, job.n, &job.seen_seq)) < 0)
 		goto out;
 	job_started(&job, names);
 	names = NULL;

@@ -47,6 +47,7 @@ struct watch_node {
 	/* Its settings: its own (watch_opts' nodes, the fleet's node_settings), else watch_opts'; borrowed. */
 	const char *profile;
 	const char *activate;
+	enum goal goal;			/* switch or boot */
 	const struct health_spec *checks;
 	size_t nchecks;
 	const struct watch_sessions *sessions;	/* may be NULL */
@@ -55,7 +56,8 @@ struct watch_node {
 	enum watch_state state;		/* this round's */
 	char reason[WATCH_REASON_MAX];	/* what drifted, why it is unreachable or failed */
 	char actual[STOREPATH_MAX];	/* where its profile pointed, "" if unknown */
-	int heal_failures;		/* in a row */
+	int heal_failures;		/* in a row, across watch runs (app/fleet/watch_fold.h) */
+	int damaged;			/* this round's nix-store --verify-path failed: a heal restores the paths first */
 	int64_t next_heal_ms;		/* monotonic; no heal before */
 	int quarantined;
 	unsigned heals;
@@ -76,6 +78,7 @@ struct watch_opts {
 	const size_t *config_of;		/* per target, an index into CONFIGS; NULL: all take the first */
 	const char *profile;
 	const char *activate;
+	enum goal goal;				/* switch (0) or boot; test and dry-activate are refused */
 	long interval_s;
 	long probe_timeout_s;			/* a node slower than this to answer the probe is unreachable
 						   (verify rounds get the fleet's step timeout) */

@@ -30,7 +30,7 @@ static void make_config(const struct pipeline_parts *w, const struct pipeline_re
 		.http = w->http,
 		.deploy = w->deploy,
 		.targets = rq->targets,
-		.deploy_opts = { .source = rq->source, .profile = rq->profile, .activate = rq->activate,
+		.deploy_opts = { .source = rq->source, .profile = rq->profile, .activate = rq->activate, .goal = rq->goal,
 				 .confirm_s = rq->confirm_s, .tmp_dir = rq->tmp_dir },
 		.nix_name = rq->nix_name,
 		.checks = rq->checks,

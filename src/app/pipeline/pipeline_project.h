@@ -45,6 +45,7 @@ struct pipeline_request {
 	const char *nix_name;		/* the file as the report names it, relative to DIR */
 	const char *profile;
 	const char *activate;
+	enum goal goal;			/* as deploy's */
 	long confirm_s;			/* magic rollback; 0: off */
 	const char *tmp_dir;
 	/* every platform */

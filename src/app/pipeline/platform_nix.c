@@ -207,7 +207,7 @@ static int nix_rollback(struct pipeline *p)
 	const struct pl_config *c = pp->cfg;
 	struct target_list back;
 	struct rollback_report rb = { 0 };
-	struct rollback_opts ro = { .profile = c->deploy_opts.profile, .activate = c->deploy_opts.activate,
+	struct rollback_opts ro = { .profile = c->deploy_opts.profile, .activate = c->deploy_opts.activate, .goal = c->deploy_opts.goal,
 				    .id = p->id, .reason = p->reason };
 	json_t *stuck = json_array(), *nodes;
 	uint32_t *gens = calloc(pp->dep.n ? pp->dep.n : 1, sizeof(*gens));
