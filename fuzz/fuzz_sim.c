@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adapters/yaml/yaml_fy.h"
+#include "adapters/yaml/yaml_libyaml.h"
 #include "platform/platform.h"
 #include "platform/netlify/netlify.h"
 #include "platform/render/render.h"
@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sim_report rep;
 	int r;
 
-	platform_use_yaml(&yaml_fy_parser);
+	platform_use_yaml(&yaml_libyaml_parser);
 	fuzz_begin(data, size);
 	sim_report_init(&rep, "netlify");
 	r = sim_netlify_text("netlify.toml", (const char *)data, size, NULL, &rep);

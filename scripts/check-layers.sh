@@ -29,7 +29,7 @@ function rules(f) {
 		split(f, part, "/")
 		allowed = "adapters/" part[2] " ports formats core util"
 		lib["ssh"] = "libssh/"; lib["sqlite"] = "sqlite3\\.h"; lib["curl"] = "curl/"
-		lib["openssl"] = "openssl/"; lib["yaml"] = "libfyaml\\.h"; lib["postgres"] = "libpq-fe\\.h"
+		lib["openssl"] = "openssl/"; lib["yaml"] = "yaml\\.h"; lib["postgres"] = "libpq-fe\\.h"
 		libs = "^(jansson\\.h" (part[2] in lib ? "|" lib[part[2]] : "") ")"
 	}
 	else if (f ~ /^runtime\//) { allowed = "runtime app platform remote ports formats core util adapters"; libs = "^jansson\\.h$" }
@@ -50,7 +50,7 @@ FNR == 1 { if (cur != "") finish_file(); cur = FILENAME; last = ""; rules(cur) }
 		if (!ok) printf "%s:%d: includes \"%s\": %s may include only %s\n", cur, FNR, inc, cur, (allowed == "" ? "nothing of the project" : allowed)
 	} else if (match($0, /<[^>]*>/)) {
 		inc = substr($0, RSTART + 1, RLENGTH - 2)
-		if (inc ~ /^(sqlite3\.h|libssh\/|curl\/|openssl\/|libfyaml\.h|jansson\.h|cmocka\.h|microhttpd\.h|libpq-fe\.h|n?curses\.h)/ && (libs == "" || inc !~ libs))
+		if (inc ~ /^(sqlite3\.h|libssh\/|curl\/|openssl\/|yaml\.h|jansson\.h|cmocka\.h|microhttpd\.h|libpq-fe\.h|n?curses\.h)/ && (libs == "" || inc !~ libs))
 			printf "%s:%d: includes <%s>: a third-party header belongs to its adapter under adapters/\n", cur, FNR, inc
 	}
 }

@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="cmake make gcc libc6-dev pkg-config git
-libssl-dev libsqlite3-dev libssh-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev libfyaml-dev
+libssl-dev libsqlite3-dev libssh-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev libyaml-dev
 openssh-server openssh-client nix-bin sqlite3 jq util-linux procps pdsh time python3 curl
 tmux age sudo"
 [ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "adapters/openssl/signer_openssl.h"
-#include "adapters/yaml/yaml_fy.h"
+#include "adapters/yaml/yaml_libyaml.h"
 #include "app/pipeline/certify.h"
 #include "platform/platform.h"
 #include "platform/heal.h"
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 	static double ms[1024], all[2048];
 	size_t nn, nr;
 
-	platform_use_yaml(&yaml_fy_parser);
+	platform_use_yaml(&yaml_libyaml_parser);
 	if (!mkdtemp(work)) {
 		perror("bench_pipeline: mkdtemp");
 		return 1;

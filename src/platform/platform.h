@@ -108,7 +108,7 @@ bool platform_builds(const struct platform *p);
 
 /*
  * The YAML parser the platforms that read YAML (render) use: the wiring point sets it once
- * (the CLI to adapters/yaml's yaml_fy_parser) before anything simulates. YP is not copied.
+ * (the runtime to adapters/yaml's yaml_libyaml_parser) before anything simulates. YP is not copied.
  * Until it is set, simulating render.yaml fails with ERR_UNSUPPORTED.
  */
 void platform_use_yaml(const struct yaml_parser *yp);

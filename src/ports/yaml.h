@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 enum yaml_kind {
-	YAML_SCALAR,		/* an alias is a scalar of style YAML_STYLE_ALIAS, as in libfyaml */
+	YAML_SCALAR,		/* an alias is a scalar of style YAML_STYLE_ALIAS */
 	YAML_MAPPING,
 	YAML_SEQUENCE,
 };
@@ -26,10 +26,12 @@ struct yaml_pair;
 struct yaml_node {
 	enum yaml_kind kind;
 	enum yaml_style style;
-	const char *text;		/* scalars: the value (an alias: its name); NULL when empty */
+	const char *text;		/* scalars: the value, LEN bytes (an alias: its name) */
 	size_t len;
-	bool has_mark;			/* scalars: where its token starts is known */
-	int line, col;			/* that place, 0-based as the parser counts (a quoted scalar: past the quote) */
+	bool has_mark;			/* scalars: where its token starts is known (not for a node left out) */
+	int line, col;			/* that place, 0-based, columns in characters: past an anchor or tag, past
+					 * the quote of a quoted scalar or the '*' of an alias, and at the start of
+					 * the line after the header of a block scalar */
 	size_t pos;			/* and its byte offset in the input */
 	bool resolves;			/* aliases: an anchor of that name precedes it */
 	struct yaml_pair *pairs;	/* mappings, in document order (duplicate keys kept) */
@@ -38,14 +40,18 @@ struct yaml_node {
 	size_t nitems;
 };
 
+/*
+ * A node left out of the text (`key:` with nothing after, an empty item, a key without a
+ * value) is a plain scalar with text "" and no mark. Readers still take NULL for any node.
+ */
 struct yaml_pair {
-	struct yaml_node *key;		/* NULL for an empty key */
-	struct yaml_node *value;	/* NULL for an empty value */
+	struct yaml_node *key;
+	struct yaml_node *value;
 };
 
 /* What a parse gives: the first document, whether another follows, or the first syntax error. */
 struct yaml_doc {
-	struct yaml_node *root;		/* the first document's root; NULL when the text holds none */
+	struct yaml_node *root;		/* the first document's root; NULL when the text holds none, or an empty one */
 	bool has_next;			/* a second document follows the first */
 	struct yaml_node *next_root;	/* its root (may be NULL) */
 	bool failed;			/* a syntax error: nothing above is set but these */
@@ -67,7 +73,7 @@ struct yaml_parser {
 	void (*release)(struct yaml_doc *doc);
 };
 
-/* Readers. NULL nodes are allowed where a libfyaml-style caller passes them. */
+/* Readers. NULL nodes are allowed: each gives what an absent node has. */
 static inline bool yaml_is_scalar(const struct yaml_node *n)
 {
 	return n && n->kind == YAML_SCALAR;

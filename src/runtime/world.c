@@ -3,7 +3,7 @@
 #include "adapters/curl/http_curl.h"
 #include "adapters/lab/lab.h"
 #include "adapters/openssl/signer_openssl.h"
-#include "adapters/yaml/yaml_fy.h"
+#include "adapters/yaml/yaml_libyaml.h"
 #include "app/ledger/trusted.h"
 #include "platform/platform.h"
 #include "adapters/openssl/cipher_openssl.h"
@@ -29,7 +29,7 @@ void world_init(struct world *w, const struct world_options *o)
 	memset(w, 0, sizeof(*w));
 	if (o)
 		w->opt = *o;
-	platform_use_yaml(&yaml_fy_parser);	/* render.yaml is read through the YAML port */
+	platform_use_yaml(&yaml_libyaml_parser);	/* render.yaml is read through the YAML port */
 }
 
 void world_close(struct world *w)

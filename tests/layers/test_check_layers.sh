@@ -1,8 +1,8 @@
 #!/bin/sh
 # scripts/check-layers.sh and scripts/check-sizes.sh pass on the real tree. check-layers fails,
-# naming the file and the header, on a copy where an app/ file includes sqlite3.h, libssh or an
-# adapter, core includes app, or banned.h is not last; check-sizes on a 101-line function and an
-# 801-line file.
+# naming the file and the header, on a copy where an app/ file includes sqlite3.h, libssh,
+# libyaml's yaml.h (adapters/yaml/ may) or an adapter, core includes app, or banned.h is not
+# last; check-sizes on a 101-line function and an 801-line file.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CHECK="$ROOT/scripts/check-layers.sh"
@@ -43,6 +43,13 @@ expect_break "app/ including sqlite3.h" 'app/fleet/b.c:1: includes <sqlite3.h>'
 mk
 printf '#include <libssh/libssh.h>\n' >"$WORK/src/app/fleet/c.h"
 expect_break "app/ including libssh" 'app/fleet/c.h:1: includes <libssh/libssh.h>'
+mk
+printf '#include <yaml.h>\n#include "util/banned.h"\n' >"$WORK/src/app/fleet/g.c"
+expect_break "app/ including libyaml's yaml.h" 'app/fleet/g.c:1: includes <yaml.h>'
+mk
+mkdir -p "$WORK/src/adapters/yaml"
+printf '#include <yaml.h>\n#include "ports/yaml.h"\n#include "util/banned.h"\n' >"$WORK/src/adapters/yaml/y.c"
+if sh "$CHECK" "$WORK/src" >/dev/null 2>&1; then ok "adapters/yaml/ including yaml.h passes"; else not_ok "adapters/yaml/ including yaml.h fails"; fi
 mk
 printf '#include "adapters/sqlite/ledger_sqlite.h"\n#include "util/banned.h"\n' >"$WORK/src/app/fleet/d.c"
 expect_break "app/ including an adapter" 'app/fleet/d.c:1: includes "adapters/sqlite/ledger_sqlite.h"'

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adapters/yaml/yaml_fy.h"
+#include "adapters/yaml/yaml_libyaml.h"
 #include "platform/platform.h"
 #include "platform/heal.h"
 #include "platform/sim.h"
@@ -666,6 +666,6 @@ int main(void)
 		cmocka_unit_test(test_corpus),
 	};
 
-	platform_use_yaml(&yaml_fy_parser);
+	platform_use_yaml(&yaml_libyaml_parser);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "adapters/yaml/yaml_fy.h"
+#include "adapters/yaml/yaml_libyaml.h"
 #include "platform/platform.h"
 #include "platform/sim.h"
 #include "platform/render/render.h"
@@ -494,7 +494,7 @@ static void test_order_and_counts(void **state)
 	sim_report_release(&rep);
 }
 
-/* Nothing libfyaml would print reaches stderr, and odd bytes never crash. */
+/* Nothing the YAML parser would print reaches stderr, and odd bytes never crash. */
 static void test_odd_inputs(void **state)
 {
 	static const struct {
@@ -812,6 +812,6 @@ int main(void)
 		cmocka_unit_test(test_injected),
 	};
 
-	platform_use_yaml(&yaml_fy_parser);
+	platform_use_yaml(&yaml_libyaml_parser);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,7 @@
 
 #define Q 72			/* room for a quoted scalar in a message */
 
-#define DEPTH_MAX 256		/* nesting the generic walks follow (libfyaml limits it too) */
+#define DEPTH_MAX 256		/* nesting the generic walks follow (the YAML adapter refuses past 1024) */
 
 #define FIX_MAX 256
 
@@ -227,7 +227,7 @@ const struct ent *rnd_ents_find(const struct ents *e, const char *s, size_t len,
 void rnd_syntax_issue(struct ctx *c, const struct yaml_doc *doc);
 
 /*
- * Walk the tree for what libfyaml lets through: aliases without an anchor (RND-YAML-1) and
+ * Walk the tree for what the YAML parser lets through: aliases without an anchor (RND-YAML-1) and
  * duplicate keys (RND-YAML-2).
  */
 void rnd_walk(struct ctx *c, struct yaml_node *n, int depth);

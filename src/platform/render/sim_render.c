@@ -47,8 +47,8 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 }
 
 /*
- * RND-YAML-1 for bytes that are not UTF-8: YAML loaders refuse them, and libfyaml 0.7.12 can
- * loop forever on some of them (a directive followed by a stray byte), so they never reach it.
+ * RND-YAML-1 for bytes that are not UTF-8: YAML loaders refuse them, and the port takes UTF-8
+ * only (libfyaml 0.7.12, the parser before libyaml, looped forever on some), so they never reach it.
  */
 static bool utf8_ok(struct ctx *c)
 {

@@ -190,7 +190,7 @@ static void dup_keys(struct ctx *c, struct yaml_node *map)
 }
 
 /*
- * Walk the tree for what libfyaml lets through: aliases without an anchor (RND-YAML-1) and
+ * Walk the tree for what the YAML parser lets through: aliases without an anchor (RND-YAML-1) and
  * duplicate keys (RND-YAML-2).
  */
 void rnd_walk(struct ctx *c, struct yaml_node *n, int depth)
