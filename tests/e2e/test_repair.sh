@@ -23,31 +23,9 @@ round() { printf '%s\n' "$OUT" | jq -s -r ".[-1] | $1"; }
 problem() { printf '%s\n' "$OUT" | jq -s -r --arg n "$1" ".[-1].problems[] | select(.node == \$n) | $2"; }
 count() { ch events --json --topic "$1" --node "$(N "$2")" | wc -l; }
 
-cat > "$W/r.nix" <<'EOF'
-{ tag }:
-let
-  dep = derivation {
-    name = "repair-dep-${tag}";
-    system = builtins.currentSystem;
-    builder = "/bin/sh";
-    args = [ "-c" "/bin/mkdir -p $out/share && echo ${tag} > $out/share/data" ];
-  };
-in
-derivation {
-  name = "repair-${tag}";
-  system = builtins.currentSystem;
-  builder = "/bin/sh";
-  inherit dep;
-  args = [ "-c" ''
-    /bin/mkdir -p $out/bin
-    /bin/ln -s $dep $out/dep
-    printf '#!/bin/sh\n/bin/mkdir -p /nix/var/chimera-repair && echo ${tag} > /nix/var/chimera-repair/activated\n' > $out/bin/activate
-    /bin/chmod +x $out/bin/activate
-  '' ];
-}
-EOF
-P=$(nix-build --no-out-link "$W/r.nix" --argstr tag one 2>>"$W/build.log")
-P2=$(nix-build --no-out-link "$W/r.nix" --argstr tag two 2>>"$W/build.log")
+cp "$E2E_DIR/../fixtures/nix/tagged.nix" "$W/r.nix"
+P=$(nix-build --no-out-link "$W/r.nix" --argstr name repair --argstr tag one 2>>"$W/build.log")
+P2=$(nix-build --no-out-link "$W/r.nix" --argstr name repair --argstr tag two 2>>"$W/build.log")
 DEP=$(nix-store -qR "$P" | grep repair-dep-one)
 check "built two configurations" [ -d "$P" -a -d "$P2" -a -d "$DEP" ]
 

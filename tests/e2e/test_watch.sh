@@ -22,29 +22,7 @@ ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 round() { printf '%s\n' "$OUT" | jq -s -r ".[${2:--1}] | $1"; }
 problem() { printf '%s\n' "$OUT" | jq -s -r --arg n "$1" ".[${3:--1}].problems[] | select(.node == \$n) | $2"; }
 
-cat > "$W/w.nix" <<'EOF'
-{ tag }:
-let
-  dep = derivation {
-    name = "watch-dep-${tag}";
-    system = builtins.currentSystem;
-    builder = "/bin/sh";
-    args = [ "-c" "/bin/mkdir -p $out && echo ${tag} > $out/data" ];
-  };
-in
-derivation {
-  name = "watch-${tag}";
-  system = builtins.currentSystem;
-  builder = "/bin/sh";
-  inherit dep;
-  args = [ "-c" ''
-    /bin/mkdir -p $out/bin
-    /bin/ln -s $dep $out/dep
-    printf '#!/bin/sh\n/bin/mkdir -p /nix/var/chimera-watch && echo ${tag} > /nix/var/chimera-watch/activated\n' > $out/bin/activate
-    /bin/chmod +x $out/bin/activate
-  '' ];
-}
-EOF
+cp "$E2E_DIR/../fixtures/nix/tagged.nix" "$W/w.nix"
 P=$(nix-build --no-out-link "$W/w.nix" --argstr tag one 2>>"$W/build.log")
 DEP=$(nix-store -qR "$P" | grep watch-dep-one)
 check "built the watched configuration" [ -d "$P" -a -d "$DEP" ]
@@ -156,7 +134,7 @@ cp "$W/w.nix" "$W/live.nix"
 	>"$W/live.out" 2>"$W/live.err" &
 WATCH=$!
 sleep 1.5
-sed 's/echo ${tag} > $out\/data/echo ${tag} two > $out\/data/' "$W/w.nix" > "$W/live.nix.new"
+sed 's/echo ${tag} > $out\/share\/data/echo ${tag} two > $out\/share\/data/' "$W/w.nix" > "$W/live.nix.new"
 mv "$W/live.nix.new" "$W/live.nix"
 touch -d '+2 seconds' "$W/live.nix"
 P2=$(nix-build --no-out-link "$W/live.nix" --argstr tag one 2>>"$W/build.log")
