@@ -13,7 +13,7 @@ static _Thread_local int err_last;
  * Format into a scratch buffer first: a message built on the last one ("X: %s", err_msg())
  * reads err_buf while it is written.
  */
-static void err_format(const char *fmt, va_list ap)
+static void __attribute__((format(printf, 1, 0))) err_format(const char *fmt, va_list ap)
 {
 	static _Thread_local char next[sizeof(err_buf)];
 
