@@ -129,8 +129,11 @@ static int gen_line(struct gen_list *l, const char *base, struct generation *g, 
 		gen_warn(l, "generation link %s-%u-link could not be read; skipped", base, g->num);
 		return 0;
 	}
-	t = strtoll(sp1 + 1, &end, 10);
-	if (end != sp2 || t < 0) {
+	/* Digits only, between the two spaces: strtoll would skip spaces and read past the line. */
+	t = 0;
+	for (end = (char *)sp1 + 1; end < sp2 && *end >= '0' && *end <= '9' && t < 100000000000000LL; end++)
+		t = t * 10 + (*end - '0');
+	if (end != sp2 || end == sp1 + 1) {
 		gen_warn(l, "generation link %s-%u-link has no time; skipped", base, g->num);
 		return 0;
 	}

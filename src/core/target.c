@@ -189,6 +189,8 @@ static const char *transport_parse(struct target *out, const char *s, size_t len
 	}
 	if (n > TARGET_TRANSPORT_MAX)
 		return "transport name longer than 15 letters";
+	if (n == sizeof(TARGET_TRANSPORT_LOCAL) - 1 && memcmp(s, TARGET_TRANSPORT_LOCAL, n) == 0)
+		return "the controller itself takes no name: write 'local'";
 	memcpy(out->transport, s, n);
 	if ((why = hostname_parse(out, colon + 1, len - n - 1)) != NULL)
 		return why;

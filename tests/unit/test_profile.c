@@ -92,6 +92,18 @@ static void test_gen_list_parse(void **state)
 	assert_string_equal(l.warning, "generation link system-1-link has no time; skipped");
 	assert_int_equal(l.malformed, 2);
 	gen_list_release(&l);
+	/* Two spaces before the path: no time, and nothing read past the line (fuzz_store found strtoll skipping them). */
+	{
+		static const char two[] = "gen 1  12";
+		char *exact = malloc(sizeof(two) - 1);
+
+		memcpy(exact, two, sizeof(two) - 1);
+		assert_int_equal(gen_list_parse(&l, "system", exact, sizeof(two) - 1), 0);
+		assert_int_equal(l.n, 0);
+		assert_string_equal(l.warning, "generation link system-1-link has no time; skipped");
+		gen_list_release(&l);
+		free(exact);
+	}
 	assert_int_equal(gen_list_parse(&l, "system", LIT("gen foo 17 " P1 "\n")), 0);
 	assert_string_equal(l.warning, "generation link system-foo-link has no generation number; skipped");
 	gen_list_release(&l);

@@ -305,6 +305,9 @@ static void test_transport(void **state)
 	assert_contains(err_msg(), "transport name longer than 15 letters");
 	assert_int_equal(target_parse(&t, LIT("qemu:10.0.0.1")), ERR_INVALID);
 	assert_int_equal(target_parse(&t, LIT("qemu:vm;rm")), ERR_INVALID);
+	/* "local:NAME" would print as "local" and come back as another target (fuzz_target found it). */
+	assert_int_equal(target_parse(&t, LIT("local:u.0.0.q")), ERR_INVALID);
+	assert_contains(err_msg(), "the controller itself takes no name: write 'local'");
 }
 
 static void test_equal(void **state)
