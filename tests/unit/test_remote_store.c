@@ -208,6 +208,13 @@ static void test_restore(void **state)
 	buf_reset(&out);
 	buf_adds(&out, "chimera-repaired-not\n");
 	assert_int_equal(remote_store_restore_parse(&out, reg, got), REPAIR_UNKNOWN);
+	/* A mismatch followed by another word: that word counts, and no hashes come with it. */
+	buf_reset(&out);
+	buf_adds(&out, "chimera-repair-mismatch sha256:0lvmsn8w5qnwf454h9ll8fpf92r4hkn3k98igrb4mg3zfyi7yp3c "
+		       "sha256:1b5mbr4dqwbi9lq23sv65dfwarakxj1wxb5ps13cg6hrxkp74pfi\nchimera-repair-unregistered\n");
+	assert_int_equal(remote_store_restore_parse(&out, reg, got), REPAIR_UNREGISTERED);
+	assert_string_equal(reg, "");
+	assert_string_equal(got, "");
 	buf_release(&cmd);
 	buf_release(&out);
 }
