@@ -64,7 +64,7 @@ bad=0
 for n in "$@"; do
 	ROWS="$ROWS$(cat "$BUILD/fuzz-$n.row" 2>/dev/null || printf '| %-16s | %7s | %12s | %8s | %7s |' "$n" - - - "no run")
 "
-	[ -e "$BUILD/fuzz-$n.bad" ] && bad=1
+	if [ -e "$BUILD/fuzz-$n.bad" ] || [ ! -e "$BUILD/fuzz-$n.row" ]; then bad=1; fi
 done
 
 echo "| target           | seconds |   executions |   exec/s | crashes |"
