@@ -128,11 +128,16 @@ static void deploy_one(size_t i, void *arg)
 static void node_settings(struct deploy_node *n, const struct fleet *f, const struct deploy_opts *o,
 			  const struct deploy_node_opts *no)
 {
+	/* One look-up of the machine's settings; an operation with its own (chimera run) takes none. */
+	struct node_settings ns = { 0 };
+
+	if (!o->own_settings && (!n->profile || !n->activate))
+		ns = fleet_settings(f, &n->target);
 	if (!n->profile)
-		n->profile = o->own_settings ? o->profile : fleet_profile(f, &n->target, o->profile);
+		n->profile = ns.profile ? ns.profile : o->profile;
 	if (!n->activate) {
-		n->activate = o->own_settings ? o->activate : fleet_activate(f, &n->target, o->activate);
-		n->goal = o->own_settings ? o->goal : fleet_goal(f, &n->target, o->goal);
+		n->activate = ns.activate ? ns.activate : o->activate;
+		n->goal = node_settings_goal(&ns, o->goal);
 	}
 	if (no && no->checks) {
 		n->checks = no->checks;

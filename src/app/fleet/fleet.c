@@ -36,7 +36,7 @@ struct executor *fleet_executor_in(const struct executor_set *set, const struct 
 	return NULL;
 }
 
-static struct node_settings settings_of(const struct fleet *f, const struct target *t)
+struct node_settings fleet_settings(const struct fleet *f, const struct target *t)
 {
 	struct node_settings ns = { 0 };
 
@@ -47,27 +47,33 @@ static struct node_settings settings_of(const struct fleet *f, const struct targ
 
 const char *fleet_profile(const struct fleet *f, const struct target *t, const char *dflt)
 {
-	struct node_settings ns = settings_of(f, t);
+	struct node_settings ns = fleet_settings(f, t);
 
 	return ns.profile ? ns.profile : dflt;
 }
 
 const char *fleet_activate(const struct fleet *f, const struct target *t, const char *dflt)
 {
-	struct node_settings ns = settings_of(f, t);
+	struct node_settings ns = fleet_settings(f, t);
 
 	return ns.activate ? ns.activate : dflt;
 }
 
-enum goal fleet_goal(const struct fleet *f, const struct target *t, enum goal dflt)
+enum goal node_settings_goal(const struct node_settings *ns, enum goal dflt)
 {
-	struct node_settings ns = settings_of(f, t);
 	enum goal g = dflt;
 
 	/* The inventory checked the name; one that does not parse leaves DFLT. */
-	if (ns.goal && goal_parse(ns.goal, &g) < 0)
+	if (ns->goal && goal_parse(ns->goal, &g) < 0)
 		g = dflt;
 	return g;
+}
+
+enum goal fleet_goal(const struct fleet *f, const struct target *t, enum goal dflt)
+{
+	struct node_settings ns = fleet_settings(f, t);
+
+	return node_settings_goal(&ns, dflt);
 }
 
 void fleet_node_name(const struct target *t, char *buf, size_t len)

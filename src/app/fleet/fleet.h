@@ -50,6 +50,12 @@ const char *fleet_profile(const struct fleet *f, const struct target *t, const c
 /* T's activation: its own, else DFLT. */
 const char *fleet_activate(const struct fleet *f, const struct target *t, const char *dflt);
 
+/* T's own settings, each NULL when it has none: one look-up for all of them. */
+struct node_settings fleet_settings(const struct fleet *f, const struct target *t);
+
+/* The goal NS names, else DFLT. */
+enum goal node_settings_goal(const struct node_settings *ns, enum goal dflt);
+
 /* T's goal: its own, else DFLT. */
 enum goal fleet_goal(const struct fleet *f, const struct target *t, enum goal dflt);
 

@@ -602,6 +602,7 @@ static int job_setup(struct watch_job *job, const struct target_list *targets, j
 {
 	const struct watch_opts *opts = job->opts;
 	struct deployment_id id;
+	struct node_settings ns;
 	size_t i;
 	int r;
 
@@ -628,9 +629,10 @@ static int job_setup(struct watch_job *job, const struct target_list *targets, j
 		if (w->config >= job->ncfgs)
 			return err_set(ERR_INVALID, "%s: configuration %zu of %zu", w->name, w->config + 1, job->ncfgs);
 		w->expected = job->cfgs[w->config].path;
-		w->profile = fleet_profile(&job->ctx->fleet, &w->target, opts->profile);
-		w->activate = fleet_activate(&job->ctx->fleet, &w->target, opts->activate);
-		w->goal = fleet_goal(&job->ctx->fleet, &w->target, opts->goal);
+		ns = fleet_settings(&job->ctx->fleet, &w->target);	/* one look-up for the three */
+		w->profile = ns.profile ? ns.profile : opts->profile;
+		w->activate = ns.activate ? ns.activate : opts->activate;
+		w->goal = node_settings_goal(&ns, opts->goal);
 		if (!goal_sets_profile(w->goal))
 			return err_set(ERR_INVALID,
 				       "%s: watch keeps the profile on its configuration, and goal '%s' leaves the profile "
