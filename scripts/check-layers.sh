@@ -30,11 +30,13 @@ function rules(f) {
 		allowed = "adapters/" part[2] " ports formats core util"
 		lib["ssh"] = "libssh/"; lib["sqlite"] = "sqlite3\\.h"; lib["curl"] = "curl/"
 		lib["openssl"] = "openssl/"; lib["yaml"] = "yaml\\.h"; lib["postgres"] = "libpq-fe\\.h"
+		lib["mhd"] = "microhttpd\\.h"
 		libs = "^(jansson\\.h" (part[2] in lib ? "|" lib[part[2]] : "") ")"
 	}
 	else if (f ~ /^runtime\//) { allowed = "runtime app platform remote ports formats core util adapters"; libs = "^jansson\\.h$" }
+	else if (f ~ /^api\//) { allowed = "api runtime app platform remote ports formats core util"; libs = "^jansson\\.h$" }
 	else if (f == "cli/cmd_lab.c") { allowed = "cli runtime app platform remote ports formats core util adapters/lab"; libs = "^jansson\\.h$" }
-	else if (f ~ /^cli\//) { allowed = "cli runtime app platform remote ports formats core util"; libs = "^jansson\\.h$" }
+	else if (f ~ /^cli\//) { allowed = "cli api runtime app platform remote ports formats core util"; libs = "^jansson\\.h$" }
 }
 function finish_file() {
 	if (cur ~ /\.c$/ && last !~ /"util\/banned\.h"/)

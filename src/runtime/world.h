@@ -74,6 +74,15 @@ const struct cipher *world_cipher(struct world *w);
 struct http;
 int world_open_http(struct world *w, struct http **out);
 
+/*
+ * A new HTTP server (ports/httpd.h, on libmicrohttpd) listening on CFG's address, serving
+ * until (*OUT)->ops->close. Returns 0, or an error naming the address ("cannot listen on
+ * 127.0.0.1:8470: Address already in use") or the TLS file.
+ */
+struct httpd;
+struct httpd_config;
+int world_open_httpd(const struct httpd_config *cfg, struct httpd **out);
+
 /* The controller's signer (its Ed25519 key in the state dir, made on first use); closed with signer_close. */
 struct signer;
 int world_open_signer(struct world *w, struct signer **out);

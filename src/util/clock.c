@@ -69,3 +69,18 @@ void clock_format_utc_s(int64_t s, char *out, size_t len)
 	gmtime_r(&tt, &tm);
 	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+int64_t clock_parse_utc_ms(const char *s)
+{
+	struct tm tm;
+	const char *end;
+	int ms = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!s || !(end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
+		return 0;
+	if (end[0] == '.' && end[1] >= '0' && end[1] <= '9' && end[2] >= '0' && end[2] <= '9' && end[3] >= '0' &&
+	    end[3] <= '9')
+		ms = (end[1] - '0') * 100 + (end[2] - '0') * 10 + (end[3] - '0');
+	return (int64_t)timegm(&tm) * 1000 + ms;
+}

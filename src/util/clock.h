@@ -16,6 +16,9 @@ void clock_sleep_ms(int64_t ms);	/* sleep MS milliseconds, through signals */
 void clock_format_utc(int64_t ms, char out[CLOCK_UTC_LEN]);
 
 /* Epoch seconds S as "YYYY-MM-DDTHH:MM:SSZ" into OUT (LEN bytes, at least 21). */
+/* A time clock_format_utc wrote (or without the milliseconds) as ms since the epoch; 0 when S is not one. */
+int64_t clock_parse_utc_ms(const char *s);
+
 void clock_format_utc_s(int64_t s, char *out, size_t len);
 
 #endif

@@ -68,6 +68,7 @@ const char *err_str(int code)
 	case ERR_LIMIT: return "over limit";
 	case ERR_BUSY: return "busy";
 	case ERR_UNSUPPORTED: return "unsupported";
+	case ERR_EXISTS: return "already exists";
 	}
 	return "unknown error";
 }

@@ -17,6 +17,7 @@ enum err_code {
 	ERR_LIMIT = -8,		/* over a size or count limit */
 	ERR_BUSY = -9,		/* held by someone else */
 	ERR_UNSUPPORTED = -10,	/* missing prerequisite or not possible here */
+	ERR_EXISTS = -11,	/* already there (a name taken) */
 };
 
 /* Record CODE with a printf-style message for this thread; returns CODE. */
