@@ -26,6 +26,9 @@ struct cli {
 	const char *config_opt;		/* --config FILE before the command, or NULL */
 	const char *ledger_opt;		/* --ledger URL, or NULL */
 	const char *ssh_config_opt;	/* --ssh-config FILE, or NULL */
+	const char *server;		/* --server URL, else $CHIMERA_SERVER, or NULL: act here (cli/remote.h) */
+	bool server_flag;		/* SERVER came from --server, not the environment */
+	const char *token_file;		/* --token-file FILE, or NULL */
 	char state_dir[PATH_MAX];	/* resolved by cli_state_dir */
 	bool json;
 	int verbose;
@@ -118,6 +121,7 @@ void cli_bytes(uint64_t bytes, char *out, size_t len);
 /* Every command, in the order --help lists them. */
 extern const struct cmd_entry cmd_deploy_entry;
 extern const struct cmd_entry cmd_watch_entry;
+extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_pipeline_entry;
 extern const struct cmd_entry cmd_simulate_entry;
 extern const struct cmd_entry cmd_certify_entry;
@@ -128,6 +132,7 @@ extern const struct cmd_entry cmd_deployments_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_secrets_entry;
+extern const struct cmd_entry cmd_tokens_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_sessions_entry;
 extern const struct cmd_entry cmd_attach_entry;

@@ -5,6 +5,7 @@
 #include "cli/check_opts.h"
 #include "cli/fleet_opts.h"
 #include "cli/progress.h"
+#include "cli/remote.h"
 #include "cli/cli.h"
 #include "util/err.h"
 
@@ -243,7 +244,7 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 	}
 	if (a->session && optind >= argc)
 		return usage_out(cli, &a->checks, "-s SESSION needs a command after '--'");
-	if ((r = cli_source_check(&a->cs)) < 0)
+	if ((r = remote_on(cli) ? remote_source_check(&a->cs) : cli_source_check(&a->cs)) < 0)
 		return usage_out(cli, &a->checks, err_msg());
 	if (a->resume && r == 1)
 		return usage_out(cli, &a->checks, "--resume deploys the path the ledger recorded: leave out -c, --flake"
@@ -314,6 +315,71 @@ static void print_report(const struct cli *cli, const struct fleet_deploy_report
 		print_text(&rep->single, dry_run);
 }
 
+/* What of A a server's POST /deployments cannot take, or NULL. */
+static const char *not_for_server(const struct deploy_args *a)
+{
+	if (a->resume)
+		return "--resume";
+	if (a->session)
+		return "-s SESSION";
+	if (a->o.keep_on_failure)
+		return "--on-failure keep";
+	if (a->checks.timeout_s != HEALTH_TIMEOUT_MS / 1000 || a->checks.retries != HEALTH_RETRIES)
+		return "--check-timeout or --check-retries";
+	return NULL;
+}
+
+/* --server: A as the body of POST /deployments, run as a job there; its report printed as here. */
+static enum cmd_status deploy_remote(struct cli *cli, const struct deploy_args *a)
+{
+	struct fleet_deploy_report rep;
+	json_t *body = json_object(), *job = NULL, *report, *checks;
+	const char *no = not_for_server(a);
+	enum cmd_status st;
+	size_t i;
+
+	if (!body)
+		return cli_fail(cli, CMD_ERROR, "out of memory");
+	if (no)
+		st = cli_usage(cli, "%s is not sent to a server: leave it out with --server", no);
+	else if ((st = remote_fleet(cli, &a->f, true, body)) == CMD_OK)
+		st = remote_source(cli, &a->cs, body);
+	if (st != CMD_OK) {
+		json_decref(body);
+		return st;
+	}
+	if (a->o.dry_run)
+		json_object_set_new(body, "dry_run", json_true());
+	if (a->o.repair)
+		json_object_set_new(body, "repair", json_true());
+	if (a->magic.off || a->magic.confirm_s)
+		json_object_set_new(body, "confirm_timeout", json_integer(a->o.confirm_s));
+	if (a->checks.n && (checks = json_array())) {
+		for (i = 0; i < a->checks.n; i++)
+			json_array_append_new(checks, json_string(a->checks.specs[i].text));
+		json_object_set_new(body, "checks", checks);
+	}
+	if ((st = remote_job(cli, "/api/v1/deployments", body, &job)) != CMD_OK)
+		return st;
+	report = json_object_get(job, "report");
+	if (!json_is_object(report)) {
+		st = remote_job_error(cli, job);
+	} else if (fleet_deploy_report_from_json(report, &rep) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "the server's report: %s", err_msg());
+	} else {
+		if (cli->json)
+			remote_print_json(report);
+		else if (rep.grouped)
+			print_groups(&rep);
+		else
+			print_text(&rep.single, rep.dry_run);
+		st = remote_job_status(cli, job, cli_fleet_status(rep.ok, rep.total));
+		fleet_deploy_report_release(&rep);
+	}
+	json_decref(job);
+	return st;
+}
+
 static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 {
 	struct deploy_args a;
@@ -328,6 +394,10 @@ static enum cmd_status cmd_deploy_exec(struct cli *cli, int argc, char **argv)
 	args_init(&a);
 	if ((st = parse_args(cli, argc, argv, &a)) != CMD_OK)
 		return st;
+	if (remote_on(cli)) {
+		st = deploy_remote(cli, &a);
+		goto out;
+	}
 	if (a.resume && (st = resume_setup(cli, &a)) != CMD_OK)
 		goto out;
 	if ((st = cli_deploy_open(cli, &a.f, &ctx, tmp)) != CMD_OK)
@@ -463,6 +533,13 @@ const struct cmd_entry cmd_deploy_entry = {
 		"A failed build's error quotes the failed derivation's last log lines (up to\n"
 		"25). As root without a nixbld group or a Nix daemon, builds pass --option\n"
 		"build-users-group '' unless a nix.conf or NIX_CONFIG sets it (docs/deploy.md).\n"
+		"\n"
+		"With --server URL (or CHIMERA_SERVER) the server deploys, as a job (POST\n"
+		"/api/v1/deployments), and this prints its report as a deploy here would, the\n"
+		"nodes' steps on stderr meanwhile. -t names the server's machines, and -c FILE\n"
+		"(absolute), --flake and --expect name what is on the server: it builds there.\n"
+		"Not sent: --resume, -s, --on-failure keep, --check-timeout, --check-retries,\n"
+		"--targets-file, --exclude, --stall-timeout, --activation-timeout (docs/client.md).\n"
 		"\n"
 		"exit status: 0 when every node is deployed, 3 when some are, 1 when none is\n"
 		"(or the build failed), 2 for bad usage.\n",

@@ -1,6 +1,8 @@
 /* chimera events: read the ledger, optionally following it as it grows. */
 #include "app/ledger/events.h"
 #include "cli/cli.h"
+#include "cli/remote.h"
+#include "util/clock.h"
 #include "util/err.h"
 
 #include <getopt.h>
@@ -36,6 +38,83 @@ static int print_event(const struct ledger_event *ev, void *arg)
 	fwrite(line.data, 1, line.len, stdout);
 	buf_release(&line);
 	return 0;
+}
+
+#define REMOTE_PAGE 1000		/* events asked for at once */
+#define REMOTE_FOLLOW_MS 1000		/* --follow: how often the server is asked for new ones */
+
+/* Up to WANT of F's events after *AFTER from the server, printed; *AFTER moved, *GOT how many. */
+static enum cmd_status remote_page(struct cli *cli, const struct ledger_filter *f, int64_t want, int64_t *after,
+				   int64_t *got)
+{
+	struct buf q = BUF_INIT(64 * 1024);
+	struct ledger_event ev;
+	const json_t *o;
+	json_t *doc = NULL;
+	char num[2][32], *payload;
+	enum cmd_status st;
+	size_t i;
+	int r;
+
+	*got = 0;
+	snprintf(num[0], sizeof(num[0]), "%lld", (long long)*after);
+	snprintf(num[1], sizeof(num[1]), "%lld", (long long)want);
+	if ((r = buf_adds(&q, "/api/v1/events")) == 0 && (r = remote_query(&q, "after", num[0])) == 0)
+		r = remote_query(&q, "limit", num[1]);
+	if (r == 0 && f->topic)
+		r = remote_query(&q, "topic", f->topic);
+	if (r == 0 && f->node)
+		r = remote_query(&q, "node", f->node);
+	if (r == 0 && f->deployment)
+		r = remote_query(&q, "deployment", f->deployment);
+	if (r < 0 || buf_addc(&q, '\0') < 0) {
+		buf_release(&q);
+		return cli_usage(cli, "--topic, --node or --deployment is too long for a request");
+	}
+	st = remote_get(cli, q.data, CMD_ERROR, REMOTE_TIMEOUT_MS, &doc);
+	buf_release(&q);
+	if (st != CMD_OK)
+		return st;
+	json_array_foreach(json_object_get(doc, "events"), i, o) {
+		if (events_event_from_json(o, &ev, &payload) < 0) {
+			json_decref(doc);
+			return cli_fail(cli, CMD_ERROR, "the server's answer: %s", err_msg());
+		}
+		print_event(&ev, &cli->json);
+		free(payload);
+		*after = ev.seq;
+		(*got)++;
+	}
+	json_decref(doc);
+	return CMD_OK;
+}
+
+/* --server: GET /events page after page (--follow: then every second), printed as here. */
+static enum cmd_status events_remote(struct cli *cli, const struct ledger_filter *f, bool follow)
+{
+	int64_t after = f->since, n = 0, want, got;
+	enum cmd_status st = CMD_OK;
+
+	if (follow) {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	}
+	while (!stop_follow) {
+		want = f->limit && f->limit - n < REMOTE_PAGE ? f->limit - n : REMOTE_PAGE;
+		if (want <= 0 || (st = remote_page(cli, f, want, &after, &got)) != CMD_OK)
+			break;
+		n += got;
+		/* A short page is the end of what there is: --follow waits for more. */
+		if (got < want) {
+			if (!follow)
+				break;
+			fflush(stdout);
+			clock_sleep_ms(REMOTE_FOLLOW_MS);
+		}
+	}
+	fflush(stdout);
+	return st;
 }
 
 static enum cmd_status cmd_events_exec(struct cli *cli, int argc, char **argv)
@@ -79,6 +158,8 @@ static enum cmd_status cmd_events_exec(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+	if (remote_on(cli))
+		return events_remote(cli, &f, follow);
 	if (cli_open_ledger(cli, &ledger) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	if (follow) {
@@ -104,6 +185,9 @@ const struct cmd_entry cmd_events_entry = {
 	.usage = "chimera events [--topic T] [--deployment ID] [--node N] [--since SEQ]\n"
 		 "                      [--limit N] [--follow] [--json]",
 	.help = "Prints the ledger's events in seq order.\n"
+		"\n"
+		"With --server URL (or CHIMERA_SERVER) the server's ledger is read, a page of\n"
+		"events at a time; --follow asks it for new ones every second (docs/client.md).\n"
 		"\n"
 		"options:\n"
 		"  -t, --topic T         only topic T; 'node.*' matches every node.* topic\n"

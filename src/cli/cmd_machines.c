@@ -3,6 +3,7 @@
 #include "app/config/inventory.h"
 #include "app/config/machines.h"
 #include "cli/cli.h"
+#include "cli/remote.h"
 #include "util/err.h"
 #include "util/fs.h"
 
@@ -14,54 +15,82 @@
 
 #define TAGS_GIVEN_MAX INV_TAGS_MAX
 
-static void print_tags(char *const *tags, size_t n)
+/* A string member of O, "" when it is not one. */
+static const char *str(const json_t *o, const char *key)
 {
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : "";
+}
+
+/* Whether machine M takes SETTING from [defaults] (its from_defaults). */
+static bool from_defaults(const json_t *m, const char *setting)
+{
+	const json_t *v;
 	size_t i;
 
-	if (n == 0)
-		printf("-");
-	for (i = 0; i < n; i++)
-		printf("%s%s", i ? "," : "", tags[i]);
+	json_array_foreach(json_object_get(m, "from_defaults"), i, v)
+		if (strcmp(json_string_value(v) ? json_string_value(v) : "", setting) == 0)
+			return true;
+	return false;
+}
+
+/* M's tags joined by commas, "-" for none, into OUT. */
+static void tags_text(const json_t *m, char *out, size_t len)
+{
+	const json_t *t = json_object_get(m, "tags"), *v;
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	json_array_foreach(t, i, v)
+		if (o < len)
+			o += (size_t)snprintf(out + o, len - o, "%s%s", i ? "," : "", json_string_value(v));
+	if (!json_array_size(t))
+		snprintf(out, len, "-");
+}
+
+/* The list as text, from its document (machines_list_json, here or a server's). */
+static void print_list(const json_t *doc)
+{
+	const json_t *m;
+	size_t i, n = json_array_size(json_object_get(doc, "machines"));
+
+	if (!str(doc, "inventory")[0]) {
+		printf("no inventory: give --config FILE, set CHIMERA_CONFIG, or add machines with "
+		       "'chimera machines add NAME --target T' (writes ./chimera.toml)\n");
+		return;
+	}
+	printf("%-20s %-32s %-24s %s\n", "NAME", "TARGET", "TAGS", "CONFIG");
+	json_array_foreach(json_object_get(doc, "machines"), i, m) {
+		char cfg[600], tags[256];
+
+		if (str(m, "flake")[0])
+			snprintf(cfg, sizeof(cfg), "%s", str(m, "flake"));
+		else if (str(m, "config")[0])
+			snprintf(cfg, sizeof(cfg), "%s%s%s", str(m, "config"), str(m, "attr")[0] ? " -A " : "", str(m, "attr"));
+		else
+			snprintf(cfg, sizeof(cfg), "-");
+		tags_text(m, tags, sizeof(tags));
+		printf("%-20s %-32s %-24s %s\n", str(m, "name"), str(m, "target"), tags, cfg);
+	}
+	printf("%zu machine%s in %s\n", n, n == 1 ? "" : "s", str(doc, "inventory"));
 }
 
 static enum cmd_status list(struct cli *cli, const struct inventory *inv)
 {
-	size_t i;
+	char *text = machines_list_json(inv);
+	json_t *doc;
 
 	if (cli->json) {
-		cli_print_json_text(machines_list_json(inv));
+		cli_print_json_text(text);
 		return CMD_OK;
 	}
-	if (!inv->path[0]) {
-		printf("no inventory: give --config FILE, set CHIMERA_CONFIG, or add machines with "
-		       "'chimera machines add NAME --target T' (writes ./chimera.toml)\n");
-		return CMD_OK;
-	}
-	printf("%-20s %-32s %-24s %s\n", "NAME", "TARGET", "TAGS", "CONFIG");
-	for (i = 0; i < inv->n; i++) {
-		const struct inv_machine *m = &inv->machines[i];
-		char t[TARGET_FORMAT_MAX], cfg[600];
-
-		target_format(&m->target, t, sizeof(t));
-		if (m->flake)
-			snprintf(cfg, sizeof(cfg), "%s", m->flake);
-		else if (m->config_file)
-			snprintf(cfg, sizeof(cfg), "%s%s%s", m->config_file, m->config_attr ? " -A " : "",
-				 m->config_attr ? m->config_attr : "");
-		else
-			snprintf(cfg, sizeof(cfg), "-");
-		printf("%-20s %-32s ", m->name, t);
-		{
-			/* Tags padded to their column. */
-			char buf[256] = "";
-			size_t k, o = 0;
-
-			for (k = 0; k < m->ntags && o < sizeof(buf); k++)
-				o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", k ? "," : "", m->tags[k]);
-			printf("%-24s %s\n", m->ntags ? buf : "-", cfg);
-		}
-	}
-	printf("%zu machine%s in %s\n", inv->n, inv->n == 1 ? "" : "s", inv->path);
+	doc = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	if (!doc)
+		return cli_fail(cli, CMD_ERROR, "out of memory");
+	print_list(doc);
+	json_decref(doc);
 	return CMD_OK;
 }
 
@@ -100,58 +129,97 @@ static const char *age_text(const char *time, char *out, size_t len)
 	return out;
 }
 
+/* One machine as text, from its document (machines_show_json, here or a server's). */
+static void print_show(const json_t *m)
+{
+	const json_t *v, *failed = json_object_get(m, "facts_failed"), *facts = json_object_get(m, "facts");
+	struct buf b = BUF_INIT(0);
+	char ago[32], tags[4096];
+	size_t i;
+
+	tags_text(m, tags, sizeof(tags));
+	printf("%s (%s:%lld)\n", str(m, "name"), str(m, "inventory"), (long long)json_integer_value(json_object_get(m, "line")));
+	printf("  target       %s\n", str(m, "target"));
+	printf("  tags         %s\n", tags);
+	printf("  profile      %s%s\n", str(m, "profile"), from_defaults(m, "profile") ? " (default)" : "");
+	printf("  activation   %s%s\n", str(m, "activation"), from_defaults(m, "activation") ? " (default)" : "");
+	json_array_foreach(json_object_get(m, "checks"), i, v)
+		printf("  check        %s%s\n", json_string_value(v), from_defaults(m, "checks") ? " (default)" : "");
+	json_array_foreach(json_object_get(m, "ssh_options"), i, v)
+		printf("  ssh option   %s\n", json_string_value(v));
+	if (str(m, "flake")[0])
+		printf("  flake        %s\n", str(m, "flake"));
+	if (str(m, "config")[0])
+		printf("  config       %s%s%s\n", str(m, "config"), str(m, "attr")[0] ? " -A " : "", str(m, "attr"));
+	if (json_is_object(failed))
+		printf("  facts        the last try FAILED at %s %s (%s ago, seq %lld): %s\n", str(failed, "step"),
+		       str(failed, "time"), age_text(str(failed, "time"), ago, sizeof(ago)),
+		       (long long)json_integer_value(json_object_get(failed, "seq")), str(failed, "error"));
+	if (json_is_object(facts)) {
+		printf("  facts        gathered %s (%s ago, seq %lld)\n", str(m, "facts_gathered"),
+		       age_text(str(m, "facts_gathered"), ago, sizeof(ago)),
+		       (long long)json_integer_value(json_object_get(m, "facts_seq")));
+		facts_describe(facts, "    ", &b);
+		fputs(b.data ? b.data : "", stdout);
+	} else {
+		printf("  facts        never gathered (run chimera facts -t %s)\n", str(m, "name"));
+	}
+	buf_release(&b);
+}
+
 static enum cmd_status show(struct cli *cli, const struct inventory *inv, const char *name)
 {
 	const struct inv_machine *m = inventory_find(inv, name);
-	json_t *j;
 	struct machines_facts st;
-	struct buf b = BUF_INIT(0);
-	char ago[32];
-	size_t i;
+	json_t *doc;
+	char *text;
 
 	if (!m)
 		return cli_fail(cli, CMD_USAGE, "no machine '%s' in %s", name, inv->path[0] ? inv->path : "the inventory (there is none)");
 	if (stored_facts(cli, m, &st) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	text = machines_show_json(inv, m, &st);
+	machines_facts_release(&st);
 	if (cli->json) {
-		cli_print_json_text(machines_show_json(inv, m, &st));
-		machines_facts_release(&st);
+		cli_print_json_text(text);
 		return CMD_OK;
 	}
-	j = machines_machine_json(inv, m);
-	printf("%s (%s:%d)\n", m->name, inv->path, m->line);
-	printf("  target       %s\n", json_string_value(json_object_get(j, "target")));
-	printf("  tags         ");
-	print_tags(m->tags, m->ntags);
-	printf("\n  profile      %s%s\n", json_string_value(json_object_get(j, "profile")), m->profile ? "" : " (default)");
-	printf("  activation   %s%s\n", json_string_value(json_object_get(j, "activation")),
-	       m->activation ? "" : " (default)");
-	for (i = 0; i < json_array_size(json_object_get(j, "checks")); i++)
-		printf("  check        %s%s\n", json_string_value(json_array_get(json_object_get(j, "checks"), i)),
-		       m->nchecks ? "" : " (default)");
-	for (i = 0; i < m->nssh_options; i++)
-		printf("  ssh option   %s\n", m->ssh_options[i]);
-	if (m->flake)
-		printf("  flake        %s\n", m->flake);
-	if (m->config_file)
-		printf("  config       %s%s%s\n", m->config_file, m->config_attr ? " -A " : "",
-		       m->config_attr ? m->config_attr : "");
-	if (st.failure)
-		printf("  facts        the last try FAILED at %s %s (%s ago, seq %lld): %s\n",
-		       json_string_value(json_object_get(st.failure, "step")), st.failure_time,
-		       age_text(st.failure_time, ago, sizeof(ago)), (long long)st.failure_seq,
-		       json_string_value(json_object_get(st.failure, "error")));
-	if (st.facts) {
-		printf("  facts        gathered %s (%s ago, seq %lld)\n", st.time, age_text(st.time, ago, sizeof(ago)),
-		       (long long)st.seq);
-		facts_describe(st.facts, "    ", &b);
-		fputs(b.data ? b.data : "", stdout);
-	} else {
-		printf("  facts        never gathered (run chimera facts -t %s)\n", m->name);
+	doc = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	if (!doc)
+		return cli_fail(cli, CMD_ERROR, "out of memory");
+	print_show(doc);
+	json_decref(doc);
+	return CMD_OK;
+}
+
+/* --server: GET /machines or /machines/{NAME}, printed as here (its status and events are the API's own). */
+static enum cmd_status machines_remote(struct cli *cli, const char *name)
+{
+	struct buf path = BUF_INIT(4096);
+	json_t *doc = NULL;
+	enum cmd_status st;
+
+	if (buf_adds(&path, name ? "/api/v1/machines/" : "/api/v1/machines") < 0 ||
+	    (name && remote_path_segment(&path, name) < 0) || buf_addc(&path, '\0') < 0) {
+		buf_release(&path);
+		return cli_usage(cli, "the machine's name is too long");
 	}
-	buf_release(&b);
-	machines_facts_release(&st);
-	json_decref(j);
+	st = remote_get(cli, path.data, CMD_USAGE, REMOTE_TIMEOUT_MS, &doc);
+	buf_release(&path);
+	if (st != CMD_OK)
+		return st;
+	if (name) {
+		json_object_del(doc, "status");
+		json_object_del(doc, "events");
+	}
+	if (cli->json)
+		remote_print_json(doc);
+	else if (name)
+		print_show(doc);
+	else
+		print_list(doc);
+	json_decref(doc);
 	return CMD_OK;
 }
 
@@ -224,6 +292,19 @@ static enum cmd_status cmd_machines_exec(struct cli *cli, int argc, char **argv)
 	const char *sub = argc > 1 ? argv[1] : "list";
 	int r;
 
+	/* add and rm edit the file here: refused with --server, done here with only CHIMERA_SERVER set. */
+	if (remote_on(cli) && (strcmp(sub, "add") == 0 || strcmp(sub, "rm") == 0) && cli->server_flag)
+		return cli_usage(cli, "machines %s edits chimera.toml here, and a server reads its own: run it where"
+				      " the server runs (then SIGHUP it), without --server", sub);
+	if (remote_on(cli) && strcmp(sub, "add") != 0 && strcmp(sub, "rm") != 0) {
+		if (strcmp(sub, "list") == 0 && argc > 2)
+			return cli_usage(cli, "unexpected argument '%s'", argv[2]);
+		if (strcmp(sub, "show") == 0 && argc != 3)
+			return cli_usage(cli, "give one machine: chimera machines show NAME");
+		if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0)
+			return machines_remote(cli, strcmp(sub, "show") == 0 ? argv[2] : NULL);
+		return cli_usage(cli, "unknown subcommand '%s': expected list, show, add or rm", sub);
+	}
 	/* add may make the file --config or CHIMERA_CONFIG names. */
 	if ((r = cli_inventory(cli, &inv)) < 0 && !(r == ERR_NOTFOUND && strcmp(sub, "add") == 0))
 		return cli_fail(cli, r == ERR_INVALID || r == ERR_NOTFOUND ? CMD_USAGE : CMD_ERROR, "%s", err_msg());
@@ -268,6 +349,8 @@ const struct cmd_entry cmd_machines_entry = {
 		"  rm NAME     remove its table; comments and every other line are kept\n"
 		"Edits are written atomically, and only when the result still reads as an\n"
 		"inventory.\n"
+		"With --server URL (or CHIMERA_SERVER) list and show read the server's inventory\n"
+		"and ledger; add and rm edit the file here, so --server refuses them.\n"
 		"\n"
 		"options:\n"
 		"  --target T               add: [user@]host[:port] (user and port default to\n"

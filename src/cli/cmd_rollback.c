@@ -1,6 +1,7 @@
 /* chimera rollback: take a set of nodes back to a generation, all or none. */
 #include "app/fleet/rollback.h"
 #include "cli/fleet_opts.h"
+#include "cli/remote.h"
 #include "core/ids.h"
 #include "util/err.h"
 
@@ -32,6 +33,47 @@ static void print_text(const struct rollback_report *rep, const char *result)
 	}
 	printf("%zu nodes: %s, %zu switched, %zu put back in %.2fs (rollback %s)\n", rep->n, result, rep->switched,
 	       rep->reverted, rep->ms / 1000.0, rep->id);
+}
+
+/* 0 when every node is on the generation, 1 when refused, 3 when a failure was put back. */
+static enum cmd_status report_status(const struct rollback_report *rep)
+{
+	return rep->switched == rep->n ? CMD_OK : rep->refused ? CMD_ERROR : CMD_PARTIAL;
+}
+
+/* --server: POST /rollback, run as a job there; its report printed as here. */
+static enum cmd_status rollback_remote(struct cli *cli, const struct cli_fleet *f, uint32_t gen)
+{
+	struct rollback_report rep;
+	json_t *body = json_object(), *job = NULL, *report;
+	const char *result;
+	enum cmd_status st;
+
+	if (!body)
+		return cli_fail(cli, CMD_ERROR, "out of memory");
+	if ((st = remote_fleet(cli, f, true, body)) != CMD_OK) {
+		json_decref(body);
+		return st;
+	}
+	if (gen)
+		json_object_set_new(body, "generation", json_integer(gen));
+	if ((st = remote_job(cli, "/api/v1/rollback", body, &job)) != CMD_OK)
+		return st;
+	report = json_object_get(job, "report");
+	if (!json_is_object(report)) {
+		st = remote_job_error(cli, job);
+	} else if (rollback_report_from_json(report, &rep, &result) < 0) {
+		st = cli_fail(cli, CMD_ERROR, "the server's report: %s", err_msg());
+	} else {
+		if (cli->json)
+			remote_print_json(report);
+		else
+			print_text(&rep, result);
+		st = remote_job_status(cli, job, report_status(&rep));
+		rollback_report_release(&rep);
+	}
+	json_decref(job);
+	return st;
 }
 
 enum { OPT_GENERATION = 2000 };
@@ -68,6 +110,8 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "%s", err_msg());
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+	if (remote_on(cli))
+		return rollback_remote(cli, &f, gen);
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
 		st = cli_fail_err(cli, r);
 		goto out;
@@ -83,8 +127,7 @@ static enum cmd_status cmd_rollback_exec(struct cli *cli, int argc, char **argv)
 		cli_print_json_text(rollback_report_json(&rep, result));
 	else
 		print_text(&rep, result);
-	st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg,
-			       rep.switched == rep.n ? CMD_OK : rep.refused ? CMD_ERROR : CMD_PARTIAL);
+	st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg, report_status(&rep));
 out:
 	rollback_report_release(&rep);
 	cli_fleet_close(&f);
@@ -114,6 +157,10 @@ const struct cmd_entry cmd_rollback_entry = {
 		FLEET_OPTIONS_HELP
 		LEASE_OPTIONS_HELP
 		"  --json                   one JSON document\n"
+		"\n"
+		"With --server URL (or CHIMERA_SERVER) the server rolls back, as a job (POST\n"
+		"/api/v1/rollback; -t names its machines), and this prints its report as a\n"
+		"rollback here would (docs/client.md).\n"
 		"\n"
 		"exit status: 0 when every node is on the generation, 3 when a failure was put\n"
 		"back, 1 when refused (nothing switched) or on error, 2 for bad usage.\n",

@@ -2,6 +2,7 @@
 #include "app/fleet/inspect.h"
 #include "cli/fleet_opts.h"
 #include "cli/progress.h"
+#include "cli/remote.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -71,6 +72,54 @@ static void print_text(const struct status_report *rep, int cached)
 	       rep->ms / 1000.0);
 }
 
+/* 0 when every node is congruent, 1 when none was reached, else 3 (partial). */
+static enum cmd_status report_status(const struct status_report *rep)
+{
+	return rep->congruent == rep->n ? CMD_OK : rep->n && rep->unreachable == rep->n ? CMD_ERROR : CMD_PARTIAL;
+}
+
+/* --server: the server's ledger (--cached) or its probe of every node (--expect), printed as here. */
+static enum cmd_status status_remote(struct cli *cli, const struct cli_fleet *f, const struct cli_source *cs,
+				     int cached)
+{
+	struct buf q = BUF_INIT(64 * 1024);
+	struct status_report rep;
+	json_t *doc = NULL;
+	enum cmd_status st;
+	int c;
+
+	if (cs->src.file || cs->src.flake)
+		return cli_usage(cli, "-c and --flake are built here, and a server probes against a path it has:"
+				      " with --server give --expect STOREPATH or --cached");
+	if (cached && cs->expect)
+		return cli_usage(cli, "a server answers --cached from its ledger without an expected path: with"
+				      " --server give --cached or --expect STOREPATH, not both");
+	if ((st = remote_fleet(cli, f, false, NULL)) != CMD_OK)
+		return st;
+	if (buf_adds(&q, "/api/v1/status") < 0 || remote_query(&q, "targets", f->spec) < 0 ||
+	    (!cached && (remote_query(&q, "refresh", "1") < 0 || remote_query(&q, "expect", cs->expect) < 0)) ||
+	    buf_addc(&q, '\0') < 0) {
+		buf_release(&q);
+		return cli_usage(cli, "-t is too long for a request");
+	}
+	st = remote_get(cli, q.data, CMD_ERROR, cached ? REMOTE_TIMEOUT_MS : REMOTE_PROBE_TIMEOUT_MS, &doc);
+	buf_release(&q);
+	if (st != CMD_OK)
+		return st;
+	if (status_report_from_json(doc, &rep, &c) < 0) {
+		json_decref(doc);
+		return cli_fail(cli, CMD_ERROR, "the server's answer: %s", err_msg());
+	}
+	if (cli->json)
+		remote_print_json(doc);
+	else
+		print_text(&rep, c);
+	st = report_status(&rep);
+	status_report_release(&rep);
+	json_decref(doc);
+	return st;
+}
+
 enum { OPT_CACHED = 2000 };
 
 static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
@@ -101,10 +150,12 @@ static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "%s", err_msg());
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
-	if ((have_source = cli_source_check(&cs)) < 0)
+	if ((have_source = remote_on(cli) ? remote_source_check(&cs) : cli_source_check(&cs)) < 0)
 		return cli_usage(cli, "%s", err_msg());
 	if (!have_source && !cached)
 		return cli_usage(cli, "give -c FILE.nix, --flake REF#ATTR or --expect STOREPATH (or --cached)");
+	if (remote_on(cli))
+		return status_remote(cli, &f, &cs, cached);
 	if ((r = cli_fleet_open(cli, &f)) < 0) {
 		st = cli_fail_err(cli, r);
 		goto out;
@@ -128,10 +179,7 @@ static enum cmd_status cmd_status_exec(struct cli *cli, int argc, char **argv)
 		cli_print_json_text(status_report_json(&rep, cached));
 	else
 		print_text(&rep, cached);
-	st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg,
-			       rep.congruent == rep.n			  ? CMD_OK
-			       : rep.n && rep.unreachable == rep.n ? CMD_ERROR	/* no node reached */
-								   : CMD_PARTIAL);
+	st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg, report_status(&rep));
 out:
 	status_report_release(&rep);
 	cli_fleet_close(&f);
@@ -162,6 +210,10 @@ const struct cmd_entry cmd_status_entry = {
 		"known profile target (from deploys, rollbacks and earlier status runs) and when\n"
 		"it was seen; without an expected path, a node counts as congruent when it was\n"
 		"last seen on what chimera last put there.\n"
+		"\n"
+		"With --server URL (or CHIMERA_SERVER) the server answers: --cached from its\n"
+		"ledger, --expect STOREPATH (a path on the server) by probing every node from\n"
+		"there; -t names the server's machines (docs/client.md).\n"
 		"\n"
 		"options:\n"
 		SOURCE_OPTIONS_HELP

@@ -4,6 +4,7 @@
 #include "cli/check_opts.h"
 #include "cli/fleet_opts.h"
 #include "cli/progress.h"
+#include "cli/remote.h"
 #include "core/target.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -116,6 +117,92 @@ static enum cmd_status release(struct cli *cli, const char *spec)
 			printf("%s released: the next round of a running watch may heal it again\n", name);
 	}
 	ledger_close(l);
+	return st;
+}
+
+/* A string member of O, "" when it is not one. */
+static const char *str(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : "";
+}
+
+/* The state NAME names; WATCH_UNKNOWN for none. */
+static enum watch_state state_of(const char *name)
+{
+	int s;
+
+	for (s = WATCH_UNKNOWN; s <= WATCH_HELD; s++)
+		if (strcmp(watch_state_name((enum watch_state)s), name) == 0)
+			return (enum watch_state)s;
+	return WATCH_UNKNOWN;
+}
+
+/* GET /watch's document as text: how the server's watch runs, then a line per node. */
+static void print_watch_status(const struct cli *cli, const json_t *doc, const size_t count[WATCH_HELD + 1])
+{
+	const json_t *nodes = json_object_get(doc, "nodes"), *n;
+	size_t i;
+
+	if (!json_is_true(json_object_get(doc, "enabled")))
+		printf("watch of %s: not running (the server keeps no fleet: started with --no-watch)\n", cli->server);
+	else if (!json_is_true(json_object_get(doc, "running")))
+		printf("watch of %s: not running: %s\n", cli->server, str(doc, "error")[0] ? str(doc, "error") : "stopped");
+	else if (!json_integer_value(json_object_get(doc, "round")))
+		printf("watch of %s: running, no round yet\n", cli->server);
+	else
+		printf("watch of %s: running, round %lld (%.2fs)\n", cli->server,
+		       (long long)json_integer_value(json_object_get(doc, "round")),
+		       json_integer_value(json_object_get(doc, "round_ms")) / 1000.0);
+	if (json_array_size(nodes))
+		printf("%-30s %-12s %-24s %5s  %-11s  %s\n", "NODE", "STATE", "LAST CHECK", "HEALS", "QUARANTINED", "WHY");
+	json_array_foreach(nodes, i, n) {
+		int64_t checked = json_integer_value(json_object_get(n, "checked_ms"));
+		char seen[CLOCK_UTC_LEN] = "-";
+
+		if (checked)
+			clock_format_utc(checked, seen);
+		printf("%-30s %-12s %-24s %5lld  %-11s  %.60s\n", str(n, "node"), str(n, "state"), seen,
+		       (long long)json_integer_value(json_object_get(n, "heals")),
+		       json_is_true(json_object_get(n, "quarantined")) ? "yes" : "no",
+		       strcmp(str(n, "state"), "congruent") == 0 ? "" : str(n, "reason"));
+	}
+	printf("%zu nodes: %zu congruent, %zu healed, %zu drifted, %zu failed, %zu unreachable, %zu quarantined,"
+	       " %zu held, %zu unknown\n",
+	       json_array_size(nodes), count[WATCH_CONGRUENT], count[WATCH_HEALED], count[WATCH_DRIFTED], count[WATCH_FAILED],
+	       count[WATCH_UNREACHABLE], count[WATCH_QUARANTINED], count[WATCH_HELD], count[WATCH_UNKNOWN]);
+}
+
+/*
+ * watch --status: the server's watch (GET /watch). 0 when it runs and every node is
+ * congruent or was healed in its last round, 3 when one is not, 1 when it does not run.
+ */
+static enum cmd_status watch_status(struct cli *cli, int argc, char **argv)
+{
+	size_t count[WATCH_HELD + 1] = { 0 }, i, n;
+	const json_t *node;
+	json_t *doc = NULL;
+	enum cmd_status st;
+
+	if (argc != 2)
+		return cli_usage(cli, "watch %s takes no other option or argument", argv[1]);
+	if (!remote_on(cli))
+		return cli_usage(cli, "watch --status shows the watch that chimera serve keeps: give --server URL (or set"
+				      " CHIMERA_SERVER)");
+	if ((st = remote_get(cli, "/api/v1/watch", CMD_ERROR, REMOTE_TIMEOUT_MS, &doc)) != CMD_OK)
+		return st;
+	json_array_foreach(json_object_get(doc, "nodes"), i, node)
+		count[state_of(str(node, "state"))]++;
+	if (cli->json)
+		remote_print_json(doc);
+	else
+		print_watch_status(cli, doc, count);
+	n = json_array_size(json_object_get(doc, "nodes"));
+	st = !json_is_true(json_object_get(doc, "running"))		 ? CMD_ERROR
+	     : n && count[WATCH_CONGRUENT] + count[WATCH_HEALED] == n ? CMD_OK
+								 : CMD_PARTIAL;
+	json_decref(doc);
 	return st;
 }
 
@@ -340,6 +427,11 @@ static enum cmd_status cmd_watch_exec(struct cli *cli, int argc, char **argv)
 	enum cmd_status st;
 	int r;
 
+	if (argc > 1 && (strcmp(argv[1], "--status") == 0 || strcmp(argv[1], "status") == 0))
+		return watch_status(cli, argc, argv);
+	if (remote_on(cli) && cli->server_flag)
+		return cli_usage(cli, "watch runs its rounds here: with --server give --status (the watch the server"
+				      " keeps)");
 	args_init(&a);
 	if (parse_args(argc, argv, &a) < 0)
 		goto usage;
@@ -390,7 +482,8 @@ const struct cmd_entry cmd_watch_entry = {
 		 "                     [--max-heal-attempts N] [--verify-every N] [--check SPEC]...\n"
 		 "                     [--confirm-timeout S | --no-magic-rollback] [--activate MODE] [--goal G]\n"
 		 "                     [--profile PATH] [--parallel N] [--connect-timeout S] [--timeout S]\n"
-		 "       chimera watch --release NODE",
+		 "       chimera watch --release NODE\n"
+		 "       chimera --server URL watch --status",
 	.help = "Builds the configuration once (again when the Nix file or the flake's lock\n"
 		"changes, or on SIGHUP). Without -c, --flake or --expect each machine is kept on\n"
 		"its own configuration from chimera.toml (config + attr, or flake): each distinct\n"
@@ -447,6 +540,10 @@ const struct cmd_entry cmd_watch_entry = {
 		"  --json                   one JSON object a line per round: the counts, rss_kb, and\n"
 		"                           every node that is not congruent with its reason\n"
 		"  --release NODE           let a quarantined node be healed again, and exit\n"
+		"  --status                 with --server URL (or CHIMERA_SERVER): the watch that\n"
+		"                           chimera serve keeps, per node: state, last check, heals,\n"
+		"                           quarantine (exit 0 all congruent or healed, 3 not, 1\n"
+		"                           when it does not run); alone, as `watch status` too\n"
 		"\n"
 		"On a terminal each round redraws a table of the nodes (past 40 nodes, of those\n"
 		"not congruent); otherwise one line per round and one per node not congruent.\n"

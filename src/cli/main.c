@@ -15,6 +15,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_generations_entry,
 	&cmd_rollback_entry,
 	&cmd_watch_entry,
+	&cmd_serve_entry,
 	&cmd_pipeline_entry,
 	&cmd_simulate_entry,
 	&cmd_heal_entry,
@@ -24,6 +25,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_deployments_entry,
 	&cmd_exec_entry,
 	&cmd_secrets_entry,
+	&cmd_tokens_entry,
 	&cmd_run_entry,
 	&cmd_sessions_entry,
 	&cmd_attach_entry,
@@ -49,6 +51,11 @@ static const char global_help[] =
 	"  --ssh-config FILE    the OpenSSH client config to read instead of ~/.ssh/config\n"
 	"                       and /etc/ssh/ssh_config ('none': neither; default:\n"
 	"                       $CHIMERA_SSH_CONFIG); the lab's is read first (docs/ssh.md)\n"
+	"  --server URL         run status, deploy, rollback, deployments, events, machines\n"
+	"                       and watch --status through chimera serve at URL instead of\n"
+	"                       here (default: $CHIMERA_SERVER; docs/client.md)\n"
+	"  --token-file FILE    the server's bearer token, on FILE's first line (mode 600;\n"
+	"                       default: $CHIMERA_TOKEN itself, else $CHIMERA_TOKEN_FILE)\n"
 	"  --json               machine-readable output on stdout\n"
 	"  -v, --verbose        more log output (repeat for more)\n"
 	"  -q, --quiet          only errors\n"
@@ -101,6 +108,19 @@ static void unknown_command(const char *name)
 	fprintf(stderr, "\nrun 'chimera --help' for the list of commands\n");
 }
 
+/* The commands that, given a server, ask it instead of acting here (cli/remote.h). */
+static bool runs_through_server(const struct cmd_entry *cmd)
+{
+	static const char *const names[] = { "status", "deploy", "rollback", "deployments", "events", "machines",
+					     "watch" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(cmd->name, names[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Options every command accepts; they are taken out of argv before the command sees it. */
 static int take_global(struct cli *cli, int *argc, char **argv, int *show_help, int *show_version)
 {
@@ -125,7 +145,8 @@ static int take_global(struct cli *cli, int *argc, char **argv, int *show_help, 
 #define IS(opt) (nlen == strlen(opt) && strncmp(name, opt, nlen) == 0)
 		/* --config before the command is the inventory; after it, deploy's -c FILE.nix. */
 		if (IS("--state-dir") || IS("--ledger") || IS("--log-level") || IS("--log-format") || IS("--log-file") ||
-		    IS("--log-max-size") || IS("--ssh-config") || (IS("--config") && o == 1)) {
+		    IS("--log-max-size") || IS("--ssh-config") || IS("--server") || IS("--token-file") ||
+		    (IS("--config") && o == 1)) {
 			if (eq)
 				val = eq + 1;
 			else if (i + 1 < *argc)
@@ -138,6 +159,11 @@ static int take_global(struct cli *cli, int *argc, char **argv, int *show_help, 
 				cli->ledger_opt = val;
 			else if (IS("--ssh-config"))
 				cli->ssh_config_opt = val;
+			else if (IS("--server")) {
+				cli->server = val;
+				cli->server_flag = true;
+			} else if (IS("--token-file"))
+				cli->token_file = val;
 			else if (IS("--config"))
 				cli->config_opt = val;
 			else if (IS("--log-level")) {
@@ -233,10 +259,20 @@ int main(int argc, char **argv)
 		return cmd_exit_code(CMD_USAGE);
 	}
 	cli.cmd = cmd;
-	if (show_help)
+	if (!cli.server && getenv("CHIMERA_SERVER") && *getenv("CHIMERA_SERVER"))
+		cli.server = getenv("CHIMERA_SERVER");
+	/* CHIMERA_SERVER names the server for the commands that use one; --server asks for it. */
+	if (cli.server && !runs_through_server(cmd) && cli.server_flag && !show_help)
+		st = cli_usage(&cli, "%s does not run through a server: leave out --server (the commands that do:"
+				     " status, deploy, rollback, deployments, events, machines, watch --status)",
+			       cmd->name);
+	else if (show_help)
 		st = cli_help(&cli);
-	else
+	else {
+		if (cli.server && !runs_through_server(cmd))
+			cli.server = NULL;
 		st = cmd->exec(&cli, argc - 1, argv + 1);
+	}
 	log_close();
 	cli_release(&cli);
 	return cmd_exit_code(st);

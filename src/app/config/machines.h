@@ -41,7 +41,11 @@ int machines_node_opts(const struct inventory *inv, const struct target_list *ta
 int machines_sessions(const struct inventory *inv, const struct fleet *fleet, const struct target_list *targets,
 		      const char *profile, struct watch_sessions **out, struct session_spec **specs);
 
-/* Machine M of INV as `machines show --json` starts it (its settings, [defaults] where it has none). A new reference. */
+/*
+ * Machine M of INV as `machines show --json` starts it (its settings, [defaults] where it has
+ * none, and from_defaults: which of profile, activation, goal and checks came from there). A
+ * new reference.
+ */
 struct json_t *machines_machine_json(const struct inventory *inv, const struct inv_machine *m);
 
 /* What `machines show` tells of a machine from the ledger, without connecting. */
@@ -60,7 +64,8 @@ void machines_facts_release(struct machines_facts *mf);
 
 /*
  * `machines show NAME --json`: machines_machine_json with facts, facts_seq, facts_gathered
- * and facts_failed (the failure with its seq and time), null where there are none.
+ * and facts_failed (the failure with its seq and time), null where there are none, and the
+ * inventory file's path.
  */
 char *machines_show_json(const struct inventory *inv, const struct inv_machine *m, const struct machines_facts *mf);
 

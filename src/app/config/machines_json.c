@@ -18,20 +18,29 @@ static json_t *strings_json(char *const *v, size_t n)
 json_t *machines_machine_json(const struct inventory *inv, const struct inv_machine *m)
 {
 	char t[TARGET_FORMAT_MAX];
-	json_t *checks = json_array();
+	json_t *checks = json_array(), *from_defaults = json_array();
 	size_t i;
 
 	target_format(&m->target, t, sizeof(t));
 	for (i = 0; i < (m->nchecks ? m->nchecks : inv->defaults.nchecks); i++)
 		json_array_append_new(checks, json_string(m->nchecks ? m->checks[i].text : inv->defaults.checks[i].text));
-	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s?, s:o, s:o, s:s?, s:s?, s:s?, s:i}", "name", m->name,
+	/* The settings above that the machine takes from [defaults] (text output marks them). */
+	if (!m->profile)
+		json_array_append_new(from_defaults, json_string("profile"));
+	if (!m->activation)
+		json_array_append_new(from_defaults, json_string("activation"));
+	if (!m->goal)
+		json_array_append_new(from_defaults, json_string("goal"));
+	if (!m->nchecks)
+		json_array_append_new(from_defaults, json_string("checks"));
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s?, s:o, s:o, s:s?, s:s?, s:s?, s:i, s:o}", "name", m->name,
 			 "target", t, "tags", strings_json(m->tags, m->ntags), "profile",
 			 m->profile ? m->profile : inv->defaults.profile, "activation",
 			 m->activation ? m->activation : inv->defaults.activation, "goal", inventory_goal(inv, m, NULL),
 			 "sudo", inventory_sudo(inv, m, 0) ? inventory_sudo_command(inv, m) : NULL, "checks", checks,
 			 "ssh_options",
 			 strings_json(m->ssh_options, m->nssh_options), "config", m->config_file, "attr", m->config_attr,
-			 "flake", m->flake, "line", m->line);
+			 "flake", m->flake, "line", m->line, "from_defaults", from_defaults);
 }
 
 char *machines_list_json(const struct inventory *inv)
@@ -56,6 +65,7 @@ char *machines_show_json(const struct inventory *inv, const struct inv_machine *
 		json_object_set_new(failure, "time", json_string(mf->failure_time));
 	}
 	json_object_set_new(j, "facts_failed", failure ? failure : json_null());
+	json_object_set_new(j, "inventory", json_string(inv->path));
 	return json_render(j);
 }
 

@@ -101,8 +101,13 @@ static void deploy_one(size_t i, void *arg)
 	int r;
 
 	deploy_job_enter(job, n, STEP_CONNECT);
-	r = fleet_connect(&job->ctx->fleet, &n->target, &ex, &s, &n->fail);
-	n->step_ms[STEP_CONNECT] = clock_mono_ms() - t0;
+	if (fleet_stopped(&job->ctx->fleet)) {
+		fleet_fail_cancelled(&n->fail);
+		r = ERR_BUSY;
+	} else {
+		r = fleet_connect(&job->ctx->fleet, &n->target, &ex, &s, &n->fail);
+		n->step_ms[STEP_CONNECT] = clock_mono_ms() - t0;
+	}
 	if (r == 0) {
 		/* Held by another operation past the lock wait: failed at "lease", nothing done to it. */
 		if ((r = fleet_node_begin(&job->op, &n->target, n->name, job->rep->path, ex, s, &n->fail)) == 0) {

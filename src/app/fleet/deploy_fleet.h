@@ -79,4 +79,15 @@ const char *deploy_outcome_name(enum deploy_outcome o);
  */
 char *fleet_deploy_report_json(const struct fleet_deploy_report *rep);
 
+/*
+ * The document fleet_deploy_report_json wrote (a server job's report) back into REP
+ * (released with fleet_deploy_report_release), so that it prints as the local command
+ * prints it. REP borrows strings from DOC (the failed steps, the configurations' sources):
+ * keep DOC until REP is released. A node's target is left cleared (its name is set); a
+ * configuration's nodes are parsed back into targets. Returns 0, ERR_INVALID naming the
+ * bad field, or ERR_NOMEM.
+ */
+struct json_t;
+int fleet_deploy_report_from_json(const struct json_t *doc, struct fleet_deploy_report *rep);
+
 #endif

@@ -130,6 +130,15 @@ void fleet_fail(struct fleet_failure *fail, const char *step, int r)
 	snprintf(fail->message, sizeof(fail->message), "%s", err_msg());
 }
 
+void fleet_fail_cancelled(struct fleet_failure *fail)
+{
+	fail->step = "cancelled";
+	fail->err = ERR_BUSY;
+	fail->status = -1;
+	snprintf(fail->message, sizeof(fail->message),
+		 "not started: the operation was stopped before this node's turn (nothing was done to it)");
+}
+
 /*
  * What stopped a command, when its stderr says it in words a user looks for: the system's
  * own message for a full disk, a quota, a read-only store or a missing permission. NULL when

@@ -3,6 +3,7 @@
 #define CHIMERA_APP_FLEET_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,7 +43,20 @@ struct fleet {
 	 */
 	void (*node_settings)(const struct target *t, struct node_settings *out, void *arg);
 	void *node_settings_arg;
+	/*
+	 * Once set (a server's job cancelled, or the server stopping), deploy and rollback start
+	 * no further node: each not started fails at step "cancelled", nothing done to it; nodes
+	 * in flight finish. May be NULL.
+	 */
+	volatile sig_atomic_t *stop;
 };
+
+/* Whether F was told to start no further node (fleet.stop). */
+static inline bool fleet_stopped(const struct fleet *f)
+{
+	return f->stop && *f->stop;
+}
+
 
 /* T's profile: its own (f->node_settings), else DFLT. */
 const char *fleet_profile(const struct fleet *f, const struct target *t, const char *dflt);
@@ -137,6 +151,8 @@ int fleet_read_profile(const struct fleet *f, struct executor *ex, struct exec_s
 
 /* Fill F for a step that failed with error R (message from err_msg()). */
 void fleet_fail(struct fleet_failure *fail, const char *step, int r);
+/* FAIL as a node not started because the operation was stopped (step "cancelled"). */
+void fleet_fail_cancelled(struct fleet_failure *fail);
 
 /*
  * Split probe output: lines starting with "/nix/store/" go to MISSING (may be NULL: then

@@ -93,6 +93,15 @@ void gens_report_release(struct gens_report *rep);
  */
 char *status_report_json(const struct status_report *rep, int cached);
 
+/*
+ * The document status_report_json wrote (a server's GET /status) back into REP (released
+ * with status_report_release) and *CACHED, so that it prints as the local command prints
+ * it. Each node's target is left cleared (its name is set). Returns 0, ERR_INVALID naming
+ * the bad field, or ERR_NOMEM.
+ */
+struct json_t;
+int status_report_from_json(const struct json_t *doc, struct status_report *rep, int *cached);
+
 /* REP as `chimera generations --json` prints it. The caller frees the text; NULL when out of memory. */
 char *gens_report_json(const struct gens_report *rep);
 

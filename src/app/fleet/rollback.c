@@ -56,6 +56,12 @@ static void rb_check(size_t i, void *arg)
 
 	exec_result_init(&res);
 	gen_list_init(&gens);
+	/* Stopped before this node was checked: the rollback, all or none, goes nowhere. */
+	if (fleet_stopped(job->f)) {
+		fleet_fail_cancelled(&n->fail);
+		n->state = RB_UNREACHABLE;
+		goto out;
+	}
 	if ((r = fleet_connect(job->f, &n->target, &ex, &job->sessions[i], &n->fail)) < 0) {
 		n->state = RB_UNREACHABLE;
 		goto out;

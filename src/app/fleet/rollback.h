@@ -79,4 +79,14 @@ void rollback_report_release(struct rollback_report *rep);
  */
 char *rollback_report_json(const struct rollback_report *rep, const char *result);
 
+/*
+ * The document rollback_report_json wrote (a server job's report) back into REP (released
+ * with rollback_report_release) and *RESULT, so that it prints as the local command prints
+ * it. REP and *RESULT borrow strings from DOC (the result, the failed steps): keep DOC until
+ * REP is released. Nodes' targets and to_path are left cleared. Returns 0, ERR_INVALID
+ * naming the bad field, or ERR_NOMEM.
+ */
+struct json_t;
+int rollback_report_from_json(const struct json_t *doc, struct rollback_report *rep, const char **result);
+
 #endif

@@ -41,6 +41,8 @@ struct secrets_store {
 	const char *remote_dir;			/* where secrets_push writes on nodes; SECRETS_REMOTE_DIR */
 	const struct cipher *cipher;		/* borrowed: age's primitives */
 	struct ledger *ledger;			/* events go here; NULL: none are recorded */
+	const char *by;				/* who changes it, as "by" in every event (a server: the API
+						   token's name); NULL: not recorded. Set after opening. */
 	int lock_fd;
 	bool read_only;				/* opened with secrets_open_read */
 	struct age_identity *ids;		/* the admin identity first; NULL until loaded */

@@ -176,6 +176,10 @@ int secrets_record(const struct secrets_store *st, const char *topic, json_t *pa
 		json_decref(payload);
 		return 0;
 	}
+	if (st->by && json_object_set_new(payload, "by", json_string(st->by)) < 0) {
+		json_decref(payload);
+		return err_set(ERR_NOMEM, "out of memory");
+	}
 	if ((r = fleet_record(st->ledger, topic, NULL, NULL, payload, NULL)) < 0) {
 		SAVE_MSG(why);
 		return err_set(r, "done, but the ledger did not take the %s event: %s", topic, why);

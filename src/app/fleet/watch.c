@@ -784,8 +784,12 @@ out:
 	return r;
 }
 
+int watch_release_by(struct ledger *l, const char *node, const char *by)
+{
+	return fleet_record(l, "watch.node.released", NULL, node, json_pack("{s:s}", "by", by), NULL);
+}
+
 int watch_release(struct ledger *l, const char *node)
 {
-	return fleet_record(l, "watch.node.released", NULL, node, json_pack("{s:s}", "by", "chimera watch --release"),
-			    NULL);
+	return watch_release_by(l, node, "chimera watch --release");
 }

@@ -121,6 +121,8 @@ int watch_run(const struct deploy_ctx *ctx, const struct target_list *targets, c
 
 /* Record that NODE (a name as watch reports it) may be healed again: watch.node.released. */
 int watch_release(struct ledger *l, const char *node);
+/* The same, its event's "by" BY (a server: the API token's name); watch_release is BY "chimera watch --release". */
+int watch_release_by(struct ledger *l, const char *node, const char *by);
 
 /*
  * Round R of the N NODES as one compact JSON line (no newline), as `chimera watch --json`

@@ -53,4 +53,14 @@ char *deployments_report_json(const struct deployments_report *rep);
 /* D (from deployments_show) as `chimera deployments show ID --json` prints it, with its outcomes. */
 char *deployment_record_json(const struct deployment_record *d);
 
+/*
+ * The documents the two above wrote (a server's GET /deployments and /deployments/{id})
+ * back into REP (release with deployments_report_release) and D (deployment_record_release),
+ * so that they print as the local command prints them. Returns 0, ERR_INVALID naming the
+ * bad field, or ERR_NOMEM.
+ */
+struct json_t;
+int deployments_report_from_json(const struct json_t *doc, struct deployments_report *rep);
+int deployment_record_from_json(const struct json_t *doc, struct deployment_record *d);
+
 #endif

@@ -1,8 +1,12 @@
 /* Use case: `chimera events`: read the ledger, optionally following it as it grows. */
 #include "app/ledger/events.h"
+#include "util/err.h"
 #include "util/json.h"
+#include "util/json_read.h"
 
+#include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 #include "util/banned.h"
 
 int events_query(struct ledger *l, const struct ledger_filter *f, ledger_event_fn fn, void *arg)
@@ -71,4 +75,28 @@ int events_event_json(const struct ledger_event *ev, struct buf *out)
 		return r;
 	return buf_printf(out, ",\"payload\":%s,\"prev_hash\":\"%s\",\"hash\":\"%s\"}\n", ev->payload, ev->prev_hash,
 			  ev->hash);
+}
+
+int events_event_from_json(const json_t *obj, struct ledger_event *ev, char **payload)
+{
+	struct json_read r = JSON_READ_INIT("the event");
+	const json_t *p;
+
+	memset(ev, 0, sizeof(*ev));
+	*payload = NULL;
+	ev->seq = json_read_int(&r, obj, "seq", 0, 1, INT64_MAX);
+	json_read_copy(&r, obj, "time", 0, ev->time, sizeof(ev->time));
+	ev->topic = json_read_str(&r, obj, "topic", 0);
+	ev->deployment = json_read_str(&r, obj, "deployment", JR_NULL);
+	ev->node = json_read_str(&r, obj, "node", JR_NULL);
+	p = json_read_object(&r, obj, "payload", 0);
+	json_read_copy(&r, obj, "prev_hash", 0, ev->prev_hash, sizeof(ev->prev_hash));
+	json_read_copy(&r, obj, "hash", 0, ev->hash, sizeof(ev->hash));
+	if (r.err)
+		return r.err;
+	/* The stored form: json_canonical's. */
+	if (!(*payload = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(json_real_digits(p)))))
+		return err_set(ERR_NOMEM, "out of memory");
+	ev->payload = *payload;
+	return 0;
 }

@@ -1,0 +1,87 @@
+/*
+ * The CLI as a client of `chimera serve`: with --server URL (or CHIMERA_SERVER) status,
+ * deploy, rollback, deployments, events, machines and watch --status ask the server's API
+ * v1 instead of acting here, and print what it answers as the local command prints its own
+ * report. Requests carry the bearer token (--token-file, CHIMERA_TOKEN, CHIMERA_TOKEN_FILE);
+ * the token is never printed. docs/client.md.
+ */
+#ifndef CHIMERA_CLI_REMOTE_H
+#define CHIMERA_CLI_REMOTE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "cli/cli.h"
+#include "cli/fleet_opts.h"
+#include "util/buf.h"
+
+#define REMOTE_TIMEOUT_MS 60000		/* one request, unless it probes nodes */
+#define REMOTE_PROBE_TIMEOUT_MS 900000	/* GET /status?refresh=1: the server contacts every node */
+#define REMOTE_POLL_MS 500		/* a job's progress, asked this often */
+#define REMOTE_BODY_MAX (16u << 20)	/* the largest answer taken */
+
+/* Whether the command runs through a server (--server or CHIMERA_SERVER). */
+bool remote_on(const struct cli *cli);
+
+/*
+ * GET PATH_QUERY (from "/api/v1/...", with its query) from the server; *DOC its JSON
+ * answer (decref it). Returns CMD_OK, or the error printed (as the command's: "chimera
+ * status: error: the server answered 403: ...") and its status: 400 is CMD_USAGE, 404 is
+ * NOTFOUND (the command's own status for a name it does not know), anything else CMD_ERROR.
+ * TIMEOUT_MS is the whole exchange.
+ */
+enum cmd_status remote_get(struct cli *cli, const char *path_query, enum cmd_status notfound, long timeout_ms,
+			   json_t **doc);
+
+/*
+ * POST BODY (a reference is taken) to PATH, then, the work being a job (202), ask for the job
+ * every REMOTE_POLL_MS until it has ended, showing its nodes' steps on stderr as the local
+ * command does (not with --json or -q). *JOB is the ended job's document (decref it): its
+ * "report" is the command's --json document, or null with "error" saying why. Returns
+ * CMD_OK, or the error printed and its status (as remote_get).
+ */
+enum cmd_status remote_job(struct cli *cli, const char *path, json_t *body, json_t **job);
+
+/*
+ * An ended job without a report, or one whose report came with an error (the ledger did not
+ * take every event): that error printed. Returns CMD_ERROR.
+ */
+enum cmd_status remote_job_error(struct cli *cli, const json_t *job);
+
+/*
+ * After an ended job's report was printed: ST, or, when the job's error is the ledger's
+ * refusal of its events ("the ledger did not take every event: ..."), that printed as the
+ * local command prints it, and CMD_ERROR. (A job's error may also only sum up its report.)
+ */
+enum cmd_status remote_job_status(struct cli *cli, const json_t *job, enum cmd_status st);
+
+/* DOC as the local command prints its --json document (indented by 2, then a newline). */
+void remote_print_json(const json_t *doc);
+
+/* Append VALUE to B percent-encoded (all but letters, digits and -._~): a path segment. 0 or a buf error. */
+int remote_path_segment(struct buf *b, const char *value);
+
+/* Append "NAME=VALUE" to the query Q, after '?' or '&', VALUE percent-encoded. Returns 0 or a buf error. */
+int remote_query(struct buf *q, const char *name, const char *value);
+
+/*
+ * The fleet options of F a server is asked with: -t as "targets", and, when WITH_SETTINGS,
+ * the settings a POST body takes (profile, parallel, connect_timeout, timeout, lock_wait,
+ * activate, goal, sudo, accept_new_host_keys) into BODY (may be NULL with !WITH_SETTINGS).
+ * Returns CMD_OK, or a usage error printed for what a server cannot take (--targets-file,
+ * --exclude, --stall-timeout, --activation-timeout; without WITH_SETTINGS any setting),
+ * or for no -t.
+ */
+enum cmd_status remote_fleet(struct cli *cli, const struct cli_fleet *f, bool with_settings, json_t *body);
+
+/* cli_source_check with -c's file the server's: it is not looked for here (the server does). */
+int remote_source_check(const struct cli_source *s);
+
+/*
+ * The source options of CS into BODY: "file" (absolute: a path on the server), "attr",
+ * "args", "argstrs", "flake" or "expect". Returns CMD_OK, or a usage error printed (a
+ * relative -c).
+ */
+enum cmd_status remote_source(struct cli *cli, const struct cli_source *cs, json_t *body);
+
+#endif
