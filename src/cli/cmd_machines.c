@@ -76,9 +76,9 @@ static void print_list(const json_t *doc)
 	printf("%zu machine%s in %s\n", n, n == 1 ? "" : "s", str(doc, "inventory"));
 }
 
-static enum cmd_status list(struct cli *cli, const struct inventory *inv)
+/* TEXT (a JSON document from app/, taken) as it is with --json, else through PRINT. */
+static enum cmd_status print_doc(struct cli *cli, char *text, void (*print)(const json_t *doc))
 {
-	char *text = machines_list_json(inv);
 	json_t *doc;
 
 	if (cli->json) {
@@ -89,9 +89,14 @@ static enum cmd_status list(struct cli *cli, const struct inventory *inv)
 	free(text);
 	if (!doc)
 		return cli_fail(cli, CMD_ERROR, "out of memory");
-	print_list(doc);
+	print(doc);
 	json_decref(doc);
 	return CMD_OK;
+}
+
+static enum cmd_status list(struct cli *cli, const struct inventory *inv)
+{
+	return print_doc(cli, machines_list_json(inv), print_list);
 }
 
 /*
@@ -171,7 +176,6 @@ static enum cmd_status show(struct cli *cli, const struct inventory *inv, const 
 {
 	const struct inv_machine *m = inventory_find(inv, name);
 	struct machines_facts st;
-	json_t *doc;
 	char *text;
 
 	if (!m)
@@ -180,17 +184,7 @@ static enum cmd_status show(struct cli *cli, const struct inventory *inv, const 
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	text = machines_show_json(inv, m, &st);
 	machines_facts_release(&st);
-	if (cli->json) {
-		cli_print_json_text(text);
-		return CMD_OK;
-	}
-	doc = text ? json_loads(text, 0, NULL) : NULL;
-	free(text);
-	if (!doc)
-		return cli_fail(cli, CMD_ERROR, "out of memory");
-	print_show(doc);
-	json_decref(doc);
-	return CMD_OK;
+	return print_doc(cli, text, print_show);
 }
 
 /* --server: GET /machines or /machines/{NAME}, printed as here (its status and events are the API's own). */
