@@ -179,46 +179,97 @@ out:
 	api_world_put(c->api, w);
 }
 
-/* GET /status from the ledger is cached per (world, head): thousands of asks a second read it. */
+/*
+ * GET /status from the ledger is cached per (world, head): thousands of asks a second read
+ * it, and a fleet's document is hundreds of KiB. Each answer sends the cached bytes
+ * themselves (httpd_response.shared), held by a count, never a copy.
+ */
+struct status_doc {
+	unsigned refs;		/* the cache's own, and one per answer being sent */
+	size_t len;
+	char text[];
+};
+
 static struct {
 	pthread_mutex_t lock;
 	struct world *w;
 	int64_t head;
-	char *text;
+	struct status_doc *doc;
 } status_cache = { PTHREAD_MUTEX_INITIALIZER, NULL, -1, NULL };
 
-static char *cached_status(struct api_call *c, struct world *w, struct ledger *l, int *failed)
+static void status_doc_put(void *arg)
+{
+	struct status_doc *d = arg;
+	bool last;
+
+	pthread_mutex_lock(&status_cache.lock);
+	last = --d->refs == 0;
+	pthread_mutex_unlock(&status_cache.lock);
+	if (last)
+		free(d);
+}
+
+/* Answer with D (a reference taken for the answer; called with the cache's lock held). */
+static void send_doc(struct api_call *c, struct status_doc *d)
+{
+	d->refs++;
+	c->res->status = 200;
+	c->res->content_type = "application/json";
+	c->res->shared = d->text;
+	c->res->shared_len = d->len;
+	c->res->shared_release = status_doc_put;
+	c->res->shared_arg = d;
+}
+
+/* The cached document for (W, HEAD) sent, or a new one made, cached and sent. */
+static void cached_status(struct api_call *c, struct world *w, struct ledger *l)
 {
 	int64_t head = hub_head(api_hub_of(c->api));
 	struct target_list t = { 0 };
 	struct status_report rep = { 0 };
+	struct status_doc *d = NULL, *old = NULL;
 	char *text = NULL;
+	size_t n;
 
-	*failed = 0;
 	pthread_mutex_lock(&status_cache.lock);
-	if (status_cache.w == w && status_cache.head == head && status_cache.text)
-		text = strdup(status_cache.text);
-	pthread_mutex_unlock(&status_cache.lock);
-	if (text)
-		return text;
-	if (api_targets(c, w, NULL, &t) < 0) {
-		*failed = 1;
-		return NULL;
-	}
-	if (status_cached(l, &t, "", &rep) == 0 && (text = status_report_json(&rep, 1))) {
-		pthread_mutex_lock(&status_cache.lock);
-		free(status_cache.text);
-		status_cache.text = strdup(text);
-		status_cache.w = w;
-		status_cache.head = head;
+	if (status_cache.w == w && status_cache.head == head && status_cache.doc) {
+		send_doc(c, status_cache.doc);
 		pthread_mutex_unlock(&status_cache.lock);
-	} else if (!text) {
-		api_error(c, 500, "ledger", "%s", err_msg());
-		*failed = 1;
+		return;
 	}
+	pthread_mutex_unlock(&status_cache.lock);
+	if (api_targets(c, w, NULL, &t) < 0)
+		return;
+	if (status_cached(l, &t, "", &rep) < 0 || !(text = status_report_json(&rep, 1))) {
+		api_error(c, 500, "ledger", "%s", err_msg());
+		goto out;
+	}
+	n = strlen(text);
+	if (!(d = malloc(sizeof(*d) + n + 2))) {
+		api_error(c, 500, "internal", "out of memory");
+		goto out;
+	}
+	d->refs = 1;
+	memcpy(d->text, text, n);
+	d->text[n] = '\n';
+	d->text[n + 1] = '\0';
+	d->len = n + 1;
+	pthread_mutex_lock(&status_cache.lock);
+	old = status_cache.doc;
+	status_cache.doc = d;
+	status_cache.w = w;
+	status_cache.head = head;
+	send_doc(c, d);
+	if (old && --old->refs == 0) {
+		pthread_mutex_unlock(&status_cache.lock);
+		free(old);
+	} else {
+		pthread_mutex_unlock(&status_cache.lock);
+	}
+out:
+	free(text);
 	status_report_release(&rep);
 	target_list_release(&t);
-	return text;
 }
 
 /* ?refresh=1: every node probed (its profile read), as `chimera status` does. */
@@ -250,8 +301,6 @@ static void get_status(struct api_call *c)
 	const char *spec = httpd_request_query(c->rq, "targets");
 	long refresh = 0;
 	struct ledger *l;
-	int failed;
-	char *text;
 
 	if (api_query_int(c, "refresh", 0, 1, &refresh) < 0)
 		goto out;
@@ -275,8 +324,7 @@ static void get_status(struct api_call *c)
 		target_list_release(&t);
 		goto out;
 	}
-	if ((text = cached_status(c, w, l, &failed)))
-		api_json_text(c, 200, text);
+	cached_status(c, w, l);
 out:
 	api_world_put(c->api, w);
 }

@@ -55,6 +55,15 @@ struct httpd_response {
 	char *body;			/* malloc'd, freed by the server; NULL: empty */
 	size_t body_len;
 	struct httpd_stream *stream;	/* instead of BODY: the server pulls from it */
+	/*
+	 * Instead of BODY: SHARED_LEN bytes at SHARED, not copied; the server calls
+	 * SHARED_RELEASE(SHARED_ARG) once it has sent them (or will not). For a body many
+	 * answers share (a cached document), so that none is copied per request.
+	 */
+	const char *shared;
+	size_t shared_len;
+	void (*shared_release)(void *arg);
+	void *shared_arg;
 	struct httpd_kv headers[HTTPD_HEADERS_MAX];	/* values copied by the server */
 	size_t nheaders;
 	char header_store[1024];	/* room for header values a handler formats (httpd_response_header) */

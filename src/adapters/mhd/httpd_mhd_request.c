@@ -112,6 +112,13 @@ static struct MHD_Response *make_response(struct mhd_req *rq)
 			res->stream = NULL;
 		return r;
 	}
+	if (res->shared) {
+		r = MHD_create_response_from_buffer_with_free_callback_cls(res->shared_len, (void *)res->shared,
+									  res->shared_release, res->shared_arg);
+		if (r)
+			res->shared = NULL;	/* MHD releases it now */
+		return r;
+	}
 	if (!res->body)
 		return MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	r = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
@@ -154,6 +161,9 @@ static enum MHD_Result refuse(struct mhd_req *rq, int status, const char *why)
 	struct httpd_response *res = &rq->res;
 	size_t len;
 
+	free(res->body);
+	if (res->shared && res->shared_release)
+		res->shared_release(res->shared_arg);
 	memset(res, 0, sizeof(*res));
 	res->status = status;
 	if (h->cfg.refusal)
@@ -348,6 +358,8 @@ void mhd_on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 		return;
 	*con_cls = NULL;
 	free(rq->res.body);
+	if (rq->res.shared && rq->res.shared_release)
+		rq->res.shared_release(rq->res.shared_arg);
 	if (rq->res.stream)
 		rq->res.stream->ops->close(rq->res.stream);
 	buf_release(&rq->body);

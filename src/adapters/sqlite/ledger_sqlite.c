@@ -614,8 +614,22 @@ static int sqlite_wait(struct ledger *l, int64_t after_seq, int timeout_ms, int6
 		if (timeout_ms > 0 && left <= 0)
 			break;
 		if (settle > 0 && settle <= 128) {
-			/* Just woken by a write whose commit is not visible yet. */
-			clock_sleep_ms(left >= 0 && left < settle ? left : settle);
+			/*
+			 * Woken by a write that brought no new event: a commit not visible yet, or
+			 * a write that appends nothing (a lease's heartbeat). Look again after 1, 2,
+			 * 4 ... 128 ms, but at once when another write comes meanwhile: an append
+			 * behind a lease write is seen when it lands, not up to 128 ms later.
+			 */
+			int t = left >= 0 && left < settle ? left : settle;
+
+			if (w.fd < 0)
+				clock_sleep_ms(t);
+			else if ((r = file_watch_wait(&w, t)) < 0)
+				break;
+			else if (r > 0) {
+				settle = 1;
+				continue;
+			}
 			settle *= 2;
 			continue;
 		}
