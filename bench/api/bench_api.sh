@@ -6,17 +6,20 @@
 #         ledger head, so this is the warm figure), against the same wrk on the server's own
 #         GET /api/v1/health (no token, no ledger: the HTTP layer's ceiling). No static C
 #         server is on this machine without an install (python3 -m http.server is too slow to
-#         mean anything), so there is no outside peer: the ceiling only.
+#         mean anything), so there is no outside peer: the ceiling only. Also printed: the
+#         body's size (and as compact JSON), and the server's CPU seconds during each wrk.
 #   SSE:  bench_sse (bench/api/sse_clients.c) holds SUBS subscribers to /api/v1/events/stream
 #         (all from the same seq) while `chimera deploy` puts a fresh closure on DEPLOY_N of
 #         the nodes from the CLI: delay from an event's append (its "time") to its delivery,
 #         p50, p99 and max over every subscriber and frame, and how many subscribers got every
-#         event, each once and in order.
+#         event, each once and in order; the CPU seconds of the server, of bench_sse and
+#         of the whole machine meanwhile.
 #   RSS:  serve with its watch on the N machines (each on a configuration: a Nix file that
 #         evaluates to the closure they are on) --interval 10 and WATCH_SUBS subscribers:
 #         VmRSS and VmHWM after round 3 (GET /api/v1/watch .round >= 3). Peer: `chimera watch`
 #         alone on the same machines (--rounds 3 --interval 10 --json: its rss_kb at round 3,
-#         and its peak); the difference is the cost of serving.
+#         and its peak); the difference is the cost of serving. The subscribers' delays are
+#         printed too, the first one's event by event.
 # Prints the figures, their targets and the ratios; it fails only when a command fails or an
 # output is not what was asked for, never on a figure.
 # usage: bench/api/bench_api.sh [CHIMERA] [N...]   (default build/chimera, 1000 nodes)
@@ -229,8 +232,9 @@ for n in $N_LIST; do
 	sse_frames=$(sse_figure frames "$f") sse_p50=$(sse_figure p50_ms "$f") sse_p99=$(sse_figure p99_ms "$f")
 	sse_max=$(sse_figure max_ms "$f") sse_complete=$(sse_figure complete "$f") sse_gapped=$(sse_figure gapped "$f")
 	sse_dup=$(sse_figure duplicated "$f") sse_missing=$(sse_figure missing "$f") sse_seqs=$(sse_figure seqs "$f")
-	sse_dropped=$(sse_figure dropped "$f") sse_cpu=$(sse_figure cpu_s "$f")
+	sse_dropped=$(sse_figure dropped "$f") sse_cpu=$(sse_figure cpu_s "$f") sse_undated=$(sse_figure undated "$f")
 	[ "$sse_frames" -gt 0 ] || die "bench_sse's subscribers received no frame during the deploy"
+	[ "$sse_undated" -eq 0 ] || die "$sse_undated frames had no \"time\" bench_sse could read (UTC with milliseconds)"
 	serve_stop
 
 	# 3. RSS with the watch: the same machines back on P (not timed), then chimera watch alone,

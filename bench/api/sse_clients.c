@@ -6,9 +6,10 @@
  *
  * Prints "ready N" on stdout once every subscriber has its response headers (the server has
  * taken it), and at the end one line of figures as KEY=VALUE words:
- *   subscribers connected dropped failed frames p50_ms p99_ms max_ms seqs first last
- *   complete gapped duplicated missing cpu_s
- * frames: frames received by all subscribers together (each one a delay measured);
+ *   subscribers connected dropped failed frames undated p50_ms p99_ms max_ms seqs first
+ *   last complete gapped duplicated missing cpu_s
+ * frames: frames received by all subscribers together; undated: those whose data has no
+ * "time" of that form (the delays, p50_ms p99_ms max_ms, are over the others);
  * seqs: the distinct seqs any subscriber received (up to the last seq, when one is given);
  * complete: subscribers that received exactly those, each once and in order; gapped: those
  * missing one or more; duplicated: those that received a seq twice or out of order;
@@ -164,7 +165,9 @@ struct run {
 	long failed;		/* refused, or answered other than 200 */
 	long dropped;		/* closed by the server after a 200 */
 	char first_error[256];
-	struct i64s delays;	/* ms, one per frame */
+	size_t frames;		/* frames with an id: line */
+	size_t undated;		/* of them, those whose data had no "time" that parses */
+	struct i64s delays;	/* ms, one per dated frame */
 	int64_t last;		/* the last seq expected, -1 until known */
 };
 
@@ -194,7 +197,10 @@ static void frame_end(struct run *r, struct sub *s, int64_t now)
 			die("out of memory");
 		if (s->frame_seq > s->last_seq)
 			s->last_seq = s->frame_seq;
-		if (s->frame_time_ms >= 0 && i64s_add(&r->delays, now - s->frame_time_ms) < 0)
+		r->frames++;
+		if (s->frame_time_ms < 0)
+			r->undated++;
+		else if (i64s_add(&r->delays, now - s->frame_time_ms) < 0)
 			die("out of memory");
 		if (trace && s == r->subs)
 			fprintf(trace, "%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 "\n", s->frame_seq, s->frame_time_ms,
@@ -268,8 +274,7 @@ static void sub_parse(struct run *r, struct sub *s, int64_t now)
 		char *end;
 		int status;
 
-		if (s->in_len < s->in_cap) /* room for the terminator memmem does not need, strcasestr does */
-			s->in[s->in_len] = '\0';
+		s->in[s->in_len] = '\0'; /* for strcasestr: sub_read keeps a byte past in_cap */
 		end = memmem(s->in, s->in_len, "\r\n\r\n", 4);
 		if (!end)
 			return;
@@ -517,10 +522,10 @@ static void report(struct run *r, int64_t after)
 		mx = r->delays.v[r->delays.n - 1];
 	}
 	getrusage(RUSAGE_SELF, &ru);
-	printf("subscribers=%ld connected=%ld dropped=%ld failed=%ld frames=%zu p50_ms=%" PRId64 " p99_ms=%" PRId64
+	printf("subscribers=%ld connected=%ld dropped=%ld failed=%ld frames=%zu undated=%zu p50_ms=%" PRId64 " p99_ms=%" PRId64
 	       " max_ms=%" PRId64 " seqs=%zu first=%" PRId64 " last=%" PRId64
 	       " complete=%ld gapped=%ld duplicated=%ld missing=%" PRId64 " cpu_s=%.2f\n",
-	       r->n, r->ready, r->dropped, r->failed, r->delays.n, p50, p99, mx, nu, nu ? uni.v[0] : (int64_t)-1,
+	       r->n, r->ready, r->dropped, r->failed, r->frames, r->undated, p50, p99, mx, nu, nu ? uni.v[0] : (int64_t)-1,
 	       nu ? uni.v[nu - 1] : (int64_t)-1, complete, gapped, duplicated, missing,
 	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	if (r->first_error[0])
