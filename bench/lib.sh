@@ -73,13 +73,18 @@ bench_fresh_state() {
 
 # bench_lab N: the lab with exactly N fresh nodes on 127.$BASE; sets d (N's directory under
 # STATE), up (seconds lab up took) and cfg (the lab's ssh_config), and writes $d/hosts,
-# one node address a line.
+# one node address a line. LAB_NICE (when set): the nodes' processes (sshd and all they
+# run) at that nice value.
 bench_lab() {
 	d="$STATE/n$1"
 	mkdir -p "$d"
 	ch lab down -q 2>/dev/null || true
 	t0=$(now)
-	ch lab up "$1" --base "$BASE" -q
+	if [ -n "${LAB_NICE:-}" ]; then
+		nice -n "$LAB_NICE" "$CHIMERA" --state-dir "$STATE" lab up "$1" --base "$BASE" -q
+	else
+		ch lab up "$1" --base "$BASE" -q
+	fi
 	t1=$(now)
 	up=$(secs "$t0" "$t1")
 	ch lab targets | tr ',' '\n' | sed 's/^root@//; s/:22$//' >"$d/hosts"

@@ -27,7 +27,9 @@
 #        quick run); BENCH_SSE the bench_sse binary (default: beside CHIMERA);
 #        SUBS (1000) SSE subscribers during the deploy, DEPLOY_N (200) nodes it deploys to
 #        (at most N), WATCH_SUBS (100) subscribers during the watch, WRK_SECS (10) each wrk
-#        run's length, BENCH_API_BASE (155) the lab's octet.
+#        run's length, BENCH_API_BASE (155) the lab's octet; LAB_NICE=N starts the lab's
+#        nodes at nice N: they stand in for other machines, whose sshd and Nix would not
+#        take this machine's cores from the server (unset: they run as everything else).
 # Take /tmp/chimera-e2e.lock around it (flock /tmp/chimera-e2e.lock sh bench/api/...) so it
 # does not run beside the e2e tests' labs.
 set -eu
@@ -288,7 +290,7 @@ for n in $N_LIST; do
 	fi
 	serve_stop
 
-	FIGS="${FIGS}lab up $n nodes: $up s
+	FIGS="${FIGS}lab up $n nodes: $up s (the nodes' processes at nice ${LAB_NICE:-0})
 GET /api/v1/status, $n machines ($body bytes, $compact as compact JSON; warm: the server caches it per ledger head), wrk -t2 -c50 -d${WRK_SECS}s: $st_rps req/s ($st_xfer/s; serve's CPU $st_cpu s), p50 $st_p50 ms, p99 $st_p99 ms
 GET /api/v1/health (the HTTP layer's ceiling), same wrk: $hl_rps req/s (serve's CPU $hl_cpu s), p50 $hl_p50 ms, p99 $hl_p99 ms
 ratio status/health: req/s $(ratio "$st_rps" "$hl_rps"), p99 $(ratio "$st_p99" "$hl_p99")

@@ -214,6 +214,7 @@ static enum job_state run_exec(struct api_job *j, json_t **report, char *msg, si
 	if (act_parse_exec(job_request(j), &r, &e, msg, len) < 0 || act_open(j, &r, false, &f, msg, len) < 0)
 		goto out;
 	ctx.executors = &f.wf.fleet.executors;
+	ctx.stop = job_stop_flag(j);
 	ctx.ledger = f.wf.fleet.ledger;
 	ctx.parallel = f.wf.fleet.parallel;
 	ctx.cipher = world_cipher(f.world);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #define HTTPD_BODY_MAX (1024 * 1024)	/* a request body past this is answered 413 */
+#define HTTPD_HEADERS_BYTES_MAX 8192	/* request line and headers past this are answered 431 */
 #define HTTPD_HEADERS_MAX 16		/* response headers a handler may set */
 
 struct httpd_kv {
@@ -75,7 +76,8 @@ typedef void (*httpd_handler_fn)(const struct httpd_request *rq, struct httpd_re
 
 /*
  * Called by the server, without a handler, for a request it refused itself (a body past
- * HTTPD_BODY_MAX: 413; headers too large: 431; over the connection cap: 503): fill RES's
+ * HTTPD_BODY_MAX: 413; headers past HTTPD_HEADERS_BYTES_MAX: 431; over the connection cap:
+ * 503): fill RES's
  * body (the status is set). Also how the server counts what it refused.
  */
 typedef void (*httpd_refusal_fn)(int status, const char *why, struct httpd_response *res, void *arg);

@@ -155,6 +155,9 @@ check "a body that is not JSON: 400 bad_body" [ "$CODE" = 400 ] && [ "$(printf '
 head -c 1048577 /dev/zero | tr '\0' ' ' >"$W/big"
 CODE=$(curl -s -o "$W/body" -w '%{http_code}' -H "Authorization: Bearer $OP" -H 'Content-Type: application/json' --data-binary @"$W/big" "$URL/api/v1/deployments")
 check "a body over 1 MiB: 413 with a JSON error" [ "$CODE" = 413 ] && [ "$(jq -r .error.code <"$W/body")" = too_large ]
+BIG=$(head -c 10000 /dev/zero | tr '\0' a)
+CODE=$(curl -s -o "$W/body" -w '%{http_code}' -H "X-Big: $BIG" "$URL/api/v1/health")
+check "request headers over 8 KiB: 431 with a JSON error" [ "$CODE" = 431 ] && [ "$(jq -r .error.code <"$W/body")" = headers_too_large ]
 # A slow client that never finishes its headers is dropped; others are served meanwhile.
 PORT=${URL##*:}
 python3 - "$PORT" >"$W/loris" 2>&1 <<'PY' &
@@ -275,6 +278,21 @@ api POST /api/v1/secrets/db-pass/revoke "$ADM" '{"targets": "n0"}'
 check "admin revokes it: 200" [ "$CODE" = 200 ]
 check "secret.grant recorded by the token's name" \
 	[ "$(ch events --topic secret.grant --json | tail -1 | jq -r .payload | jq -r .by)" = adm ]
+
+# DELETE /jobs/{id}: the node in flight finishes, the rest are not started.
+api POST /api/v1/exec "$OP" '{"targets": "@lab", "command": "sleep 2; echo slept", "parallel": 1}'
+JOB=$(printf '%s' "$BODY" | jq -r .job)
+sleep 1
+api DELETE "/api/v1/jobs/$JOB" "$OP"
+check "DELETE a running job: 202" [ "$CODE" = 202 ]
+wait_job "$JOB" "$VIEW"
+check "the job ended cancelled" [ "$(printf '%s' "$BODY" | jq -r .state)" = cancelled ]
+check "the node in flight finished its command" [ "$(printf '%s' "$BODY" | jq '[.report.nodes[] | select(.step == null and .exit == 0)] | length')" -ge 1 ]
+check "at least 4 nodes were not started (step cancelled)" [ "$(printf '%s' "$BODY" | jq '[.report.nodes[] | select(.step == "cancelled")] | length')" -ge 4 ]
+check "job.cancel recorded with the token's name" \
+	[ "$(ch events --topic job.cancel --deployment "$JOB" --json | jq -r .payload | jq -r .by)" = op1 ]
+api DELETE "/api/v1/jobs/$JOB" "$OP"
+check "DELETE an ended job: 409" [ "$CODE" = 409 ]
 
 # A CLI deploy holds n0-n2 (a slow activation) while the API deploys to all six.
 ch --config "$W/chimera.toml" deploy -t n0,n1,n2 --expect "$P" --activate "sleep 8" --no-magic-rollback >"$W/cli.out" 2>&1 &

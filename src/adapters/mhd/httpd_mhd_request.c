@@ -239,6 +239,24 @@ static bool length_too_big(const char *s)
 	return errno == ERANGE || v > HTTPD_BODY_MAX;
 }
 
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	size_t *n = cls;
+
+	(void)kind;
+	*n += (key ? strlen(key) : 0) + (value ? strlen(value) : 0) + 4;	/* ": " and CRLF */
+	return MHD_YES;
+}
+
+/* The request line's and the headers' bytes, as sent (near enough: names, values, separators). */
+static size_t header_bytes(struct MHD_Connection *c, const char *method, const char *url)
+{
+	size_t n = strlen(method) + strlen(url) + 12;	/* " ", " HTTP/1.1", CRLF */
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &n);
+	return n;
+}
+
 /* The headers are whole: the connection is no longer waiting for them; refuse what is over a limit up front. */
 static enum MHD_Result request_start(struct httpd_mhd *h, struct MHD_Connection *c, const char *url,
 				     const char *method, void **con_cls)
@@ -263,6 +281,9 @@ static enum MHD_Result request_start(struct httpd_mhd *h, struct MHD_Connection 
 	pthread_mutex_unlock(&h->lock);
 	if (over)
 		return refuse(rq, 503, "too many connections");
+	/* Past MHD's own buffer (32 KiB) MHD answers 431 itself, with its own page. */
+	if (header_bytes(c, method, url) > HTTPD_HEADERS_BYTES_MAX)
+		return refuse(rq, 431, "request headers larger than 8192 bytes");
 	len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (len && length_too_big(len))
 		return refuse(rq, 413, "request body larger than 1048576 bytes");

@@ -105,13 +105,16 @@ static void exec_one(size_t i, void *arg)
 	int r;
 
 	err_clear();
-	if (!(ex = fleet_executor_in(job->ctx->executors, &n->target)))
+	if (job->ctx->stop && *job->ctx->stop)
+		r = err_set(ERR_BUSY, "not started: the operation was stopped before this node's turn (nothing was"
+				      " run on it)");
+	else if (!(ex = fleet_executor_in(job->ctx->executors, &n->target)))
 		r = ERR_UNSUPPORTED;
 	else
 		r = ex->ops->connect(ex, &n->target, &s);
 	n->connect_ms = clock_mono_ms() - t0;
 	if (r < 0) {
-		n->step = "connect";
+		n->step = job->ctx->stop && *job->ctx->stop && !ex ? "cancelled" : "connect";
 	} else {
 		r = ex->ops->run(s, job->cmd, NULL, &n->res);
 		if (r < 0)

@@ -250,7 +250,12 @@ static void gather_one(size_t i, void *arg)
 	int64_t t0 = clock_mono_ms();
 	int r;
 
-	r = gather(job, &job->req[k], n);
+	if (fleet_stopped(job->ctx->fleet)) {
+		fleet_fail_cancelled(&n->fail);
+		r = ERR_BUSY;
+	} else {
+		r = gather(job, &job->req[k], n);
+	}
 	n->ms = clock_mono_ms() - t0;
 	if (r < 0) {
 		log_kv(LOG_WARN, "facts", "node failed", "node", n->name, "step", n->fail.step, "error",
