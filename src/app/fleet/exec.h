@@ -39,14 +39,14 @@ struct exec_ctx {
 	int parallel;
 	struct exec_progress progress;	/* may be all NULL */
 	const struct cipher *cipher;	/* its SHA-256 digests each node's output for the events */
-	/* Once set (a server's job cancelled or stopping), nodes not yet started fail at "cancelled"; may be NULL. */
-	volatile sig_atomic_t *stop;
 	/*
 	 * false (the default): a node.exec event keeps the output's sizes and SHA-256 digests
 	 * only, never its text (a command may print a secret, and the ledger keeps everything
 	 * for good); true: also the last EXEC_TAIL bytes of each stream.
 	 */
 	bool record_output;
+	/* Once set (a server's job cancelled or stopping), nodes not yet started fail at "cancelled"; may be NULL. */
+	volatile sig_atomic_t *stop;
 };
 
 struct exec_report {
