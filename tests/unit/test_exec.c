@@ -108,7 +108,7 @@ static void run_mixed(int parallel, bool record_output)
 	struct exec_report rep;
 	struct progress_seen seen = { 0, 0, 1 };
 	struct executor_set set = { .items = { { "ssh", &fake_executor } }, .n = 1 };
-	struct exec_ctx ctx = { &set, NULL, parallel, { on_done, &seen }, cipher_openssl(), record_output };
+	struct exec_ctx ctx = { &set, NULL, parallel, { on_done, &seen }, cipher_openssl(), record_output, NULL };
 	const json_t *p;
 	int i;
 
@@ -238,7 +238,7 @@ static void test_tail_is_cut(void **state)
 	struct target_list targets;
 	struct exec_report rep;
 	struct executor_set set = { .items = { { "ssh", &big } }, .n = 1 };
-	struct exec_ctx ctx = { &set, NULL, 2, { NULL, NULL }, cipher_openssl(), true };
+	struct exec_ctx ctx = { &set, NULL, 2, { NULL, NULL }, cipher_openssl(), true, NULL };
 	const char *tail;
 
 	fake_ledger_init(&fl);
@@ -270,7 +270,7 @@ static void test_no_digest_no_run(void **state)
 	struct target_list targets;
 	struct exec_report rep;
 	struct executor_set set = { .items = { { "ssh", &fake_executor } }, .n = 1 };
-	struct exec_ctx ctx = { &set, NULL, 2, { NULL, NULL }, &no_sha, false };
+	struct exec_ctx ctx = { &set, NULL, 2, { NULL, NULL }, &no_sha, false, NULL };
 
 	fake_ledger_init(&fl);
 	ctx.ledger = &fl.base;
