@@ -72,7 +72,7 @@ static void test_exec_by_transport(void **state)
 {
 	struct fake_ex vm = { { &fake_ops }, "vm", 0 }, ssh = { { &fake_ops }, "ssh", 0 };
 	struct executor_set set = { 0 };
-	struct exec_ctx ctx = { &set, NULL, 2, { NULL, NULL }, cipher_openssl(), false };
+	struct exec_ctx ctx = { &set, NULL, 2, { NULL, NULL }, cipher_openssl(), false, NULL };
 	struct target_list targets;
 	struct exec_report rep;
 	struct fake_ledger fl;
