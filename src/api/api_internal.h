@@ -83,6 +83,15 @@ int api_targets(struct api_call *c, struct world *w, const char *spec, struct ta
 extern const char api_openapi_json[];
 extern const unsigned long api_openapi_json_len;
 
+/*
+ * The calling thread, and every thread it starts from now on (Linux keeps nice per thread
+ * and new threads inherit it), at nice +API_WORK_NICE: the watch's and the jobs' node work
+ * (SSH handshakes by the hundred) then gives way to the threads that answer requests and
+ * deliver events. Nothing to undo: the thread ends with its work.
+ */
+#define API_WORK_NICE 5
+void api_work_nice(void);
+
 /* The watch inside the server (serve_watch.c): start it for the inventory's machines, stop it. */
 int api_watch_start(struct api *a);
 void api_watch_stop(struct api *a);

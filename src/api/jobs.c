@@ -178,6 +178,7 @@ static void *job_thread(void *arg)
 	enum job_state st;
 	json_t *p;
 
+	api_work_nice();
 	pthread_mutex_lock(&js->lock);
 	j->state = JOB_RUNNING;
 	j->started_ms = clock_wall_ms();

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "util/banned.h"
 
@@ -92,6 +94,15 @@ static void world_swap(struct api *a, struct world *w)
 	pthread_mutex_unlock(&a->world_lock);
 	if (now)
 		held_free(old);
+}
+
+void api_work_nice(void)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+
+	errno = 0;
+	if (setpriority(PRIO_PROCESS, (id_t)tid, getpriority(PRIO_PROCESS, (id_t)tid) + API_WORK_NICE) < 0)
+		log_debug("serve", "cannot lower a worker thread's priority: %s", strerror(errno));
 }
 
 void api_world_lock(struct api *a)

@@ -181,6 +181,7 @@ static void *watch_thread(void *arg)
 		set_error(a, "out of memory");
 		return NULL;
 	}
+	api_work_nice();
 	s->api = a;
 	if ((r = setup(s)) < 0) {
 		log_warn("serve", "the watch is not running: %s", err_msg());
