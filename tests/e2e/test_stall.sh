@@ -13,12 +13,12 @@ N1=root@127.$LAB_BASE.0.11:22
 
 expect_exit 0 "lab up 3" ch lab up 3 --base $LAB_BASE
 PID1=$(ch lab status --json | jq -r '.list[1].pid')
-# Every process in node 1's mount namespace: its sshd and each session's processes.
+# Every process in node 1's mount namespace: its sshd and each session's processes. One ps,
+# not a readlink per process: with other tests' labs running, a walk of /proc in shell took
+# longer than the activation it had to catch (make check at -j2).
 node1_procs() {
-	ns=$(readlink "/proc/$PID1/ns/mnt")
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
-	done
+	ns=$(readlink "/proc/$PID1/ns/mnt" | tr -dc 0-9)
+	ps -eo pid=,mntns= | awk -v ns="$ns" '$2 == ns { print $1 }'
 }
 freeze() { for p in $(node1_procs); do kill -STOP "$p" 2>/dev/null; done; }
 thaw() { for p in $(node1_procs); do kill -CONT "$p" 2>/dev/null; done; }
