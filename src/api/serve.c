@@ -317,6 +317,26 @@ static int write_ready(const char *file, const char *url)
 	return fs_write_file(file, line, strlen(line), 0644);
 }
 
+/* What is left once every thread has ended: the main thread's ledger, the world, A itself. */
+static void api_free(struct api *a)
+{
+	struct ledger *l = pthread_getspecific(a->ledger_key);
+
+	if (l) {
+		pthread_setspecific(a->ledger_key, NULL);
+		ledger_close(l);
+	}
+	pthread_key_delete(a->ledger_key);
+	if (a->world)
+		world_swap(a, NULL);
+	free(a->watch.nodes);
+	pthread_mutex_destroy(&a->watch.lock);
+	pthread_mutex_destroy(&a->auth_lock);
+	pthread_mutex_destroy(&a->world_use);
+	pthread_mutex_destroy(&a->world_lock);
+	free(a);
+}
+
 int api_serve(const struct api_options *o)
 {
 	struct api *a = calloc(1, sizeof(*a));
@@ -357,6 +377,7 @@ out:
 		snprintf(saved, sizeof(saved), "%s", err_msg());
 	api_watch_stop(a);
 	close_parts(a);
+	api_free(a);
 	if (r < 0)
 		err_set(r, "%s", saved);
 	return r;

@@ -93,7 +93,7 @@ static int list_update(const struct ledger_event *ev, void *arg)
 	struct deployment_record *d;
 	json_t *p;
 
-	if (!ev->deployment || !(d = bsearch(ev->deployment, l->items, l->n, sizeof(*l->items), id_key_cmp)))
+	if (!ev->deployment || !l->n || !(d = bsearch(ev->deployment, l->items, l->n, sizeof(*l->items), id_key_cmp)))
 		return 0;
 	if ((p = json_loads(ev->payload, 0, NULL))) {
 		fold_edge(d, ev, p);
@@ -118,7 +118,9 @@ static int deployments_scan(struct ledger *l, struct deployments_report *out)
 	memset(out, 0, sizeof(*out));
 	/* The filter takes one topic or prefix: initiations first, then their outcomes. */
 	if ((r = ledger_scan(l, &f, list_add, out)) == 0) {
-		qsort(out->items, out->n, sizeof(*out->items), id_cmp);
+		/* qsort's array may not be NULL, even for none (UBSan: a ledger without deployments). */
+		if (out->n > 1)
+			qsort(out->items, out->n, sizeof(*out->items), id_cmp);
 		f.topic = "chimera.deploy.*";
 		r = ledger_scan(l, &f, list_update, out);
 		f.topic = "pipeline.complete";
@@ -127,7 +129,8 @@ static int deployments_scan(struct ledger *l, struct deployments_report *out)
 		f.topic = "deploy.interrupted";
 		if (r == 0)
 			r = ledger_scan(l, &f, list_update, out);
-		qsort(out->items, out->n, sizeof(*out->items), time_cmp);
+		if (out->n > 1)
+			qsort(out->items, out->n, sizeof(*out->items), time_cmp);
 	}
 	if (r < 0)
 		deployments_report_release(out);
