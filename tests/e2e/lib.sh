@@ -79,6 +79,19 @@ live_procs() {
 	ps -eo stat=,args= | awk -v pat="$1" '$1 !~ /^Z/ && index($0, pat) > 0' | grep -v awk || true
 }
 
+# serve_start [ARGS...]: chimera serve in the background on a free loopback port, with
+# $W/chimera.toml, logging to $W/serve.log; sets SERVER (the server's own pid, not a
+# subshell's: run directly, not through ch) and URL (empty when it did not start in 10 s).
+serve_start() {
+	rm -f "$W/ready"
+	"$CHIMERA" --state-dir "$STATE" --config "$W/chimera.toml" serve --listen 127.0.0.1:0 --ready-file "$W/ready" \
+		"$@" >>"$W/serve.log" 2>&1 &
+	SERVER=$!
+	i=0
+	while [ ! -s "$W/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	URL=$(cat "$W/ready" 2>/dev/null)
+}
+
 finish() {
 	echo "$PASSES passed, $FAILS failed"
 	[ "$FAILS" -eq 0 ]

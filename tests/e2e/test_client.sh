@@ -18,16 +18,6 @@ trap 'exit 130' INT TERM
 on() { i=$1; shift; ssh -F "$STATE/lab/ssh_config" -o ConnectTimeout=5 "127.$LAB_BASE.0.1$i" "$@"; }
 profile_of() { on "$1" 'readlink -f /nix/var/nix/profiles/system'; }
 
-# serve_start [ARGS...]: chimera serve in the background (not through ch: its pid is the server's).
-serve_start() {
-	rm -f "$W/ready"
-	"$CHIMERA" --state-dir "$STATE" --config "$W/chimera.toml" serve --listen 127.0.0.1:0 --ready-file "$W/ready" \
-		"$@" >>"$W/serve.log" 2>&1 &
-	SERVER=$!
-	i=0
-	while [ ! -s "$W/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	URL=$(cat "$W/ready" 2>/dev/null)
-}
 serve_stop() { kill -TERM "$SERVER"; wait "$SERVER"; SERVER=; }
 
 # The command here (the inventory is read) and through the server (it is not: -t names the server's).

@@ -16,16 +16,6 @@ trap 'exit 130' INT TERM
 on() { i=$1; shift; ssh -F "$STATE/lab/ssh_config" -o ConnectTimeout=5 "127.$LAB_BASE.0.1$i" "$@"; }
 profile_of() { on "$1" 'readlink -f /nix/var/nix/profiles/system'; }
 
-# serve_start [ARGS...]: chimera serve in the background on a free port; $URL, $SERVER.
-serve_start() {
-	rm -f "$W/ready"
-	"$CHIMERA" --state-dir "$STATE" --config "$W/chimera.toml" serve --listen 127.0.0.1:0 --ready-file "$W/ready" \
-		"$@" >>"$W/serve.log" 2>&1 &
-	SERVER=$!
-	i=0
-	while [ ! -s "$W/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	URL=$(cat "$W/ready" 2>/dev/null)
-}
 # api METHOD PATH [TOKEN] [BODY]: the status in $CODE, the body in $BODY, headers in $W/h.
 api() {
 	m=$1 p=$2 tok=${3:-} data=${4:-}
