@@ -21,6 +21,26 @@ node1_procs() {
 	ps -eo pid=,mntns= | awk -v ns="$ns" '$2 == ns { print $1 }'
 }
 freeze() { for p in $(node1_procs); do kill -STOP "$p" 2>/dev/null; done; }
+# Freeze node 1 once a process whose command line is exactly $1 runs in it: its activation or
+# its exec has begun (a line that only holds $1 may be the copy step's). A fixed sleep froze it
+# too early or too late under make check's load at -j2. The time of the freeze goes to
+# frozen_at in the test's work dir.
+freeze_when_running() {
+	rm -f "$E2E_WORK/$TEST_NAME/frozen_at"
+	ns=$(readlink "/proc/$PID1/ns/mnt" | tr -dc 0-9)
+	i=0
+	while [ $i -lt 1200 ]; do
+		if ps -eo mntns=,args= | awk -v ns="$ns" -v pat="$1" '{ m = $1; $1 = ""; sub(/^ +/, "") } m == ns && $0 == pat { f = 1 } END { exit !f }'; then
+			freeze
+			date +%s%N >"$E2E_WORK/$TEST_NAME/frozen_at"
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "freeze_when_running: no process running '$1' on node 1 within 120 s" >&2
+}
+ms_after_freeze() { echo $(( ($(date +%s%N) - $(cat "$E2E_WORK/$TEST_NAME/frozen_at" 2>/dev/null || date +%s%N)) / 1000000 )); }
 thaw() { for p in $(node1_procs); do kill -CONT "$p" 2>/dev/null; done; }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
@@ -31,27 +51,27 @@ expect_exit 0 "a quiet 8 s activation with --stall-timeout 3" ch deploy -t @lab 
 check "every node deployed" contains "$OUT" "3 nodes: 3 deployed, 0 failed"
 check "it took the 8 s (took $(ms_since "$T0") ms)" [ "$(ms_since "$T0")" -ge 8000 ]
 
-# Frozen during its activation: node 1 fails at activate within the 6 s activation of the
-# others plus the 4 s stall timeout (and some slack), with --timeout at 600.
-( sleep 3; freeze ) &
-T0=$(date +%s%N)
+# Frozen during its activation: node 1 fails at activate within the rest of the others' 6 s
+# activation and the 4 s stall timeout (and some slack) after the freeze, with --timeout at 600.
+freeze_when_running 'sleep 6' &
 expect_exit 3 "node 1 frozen during a 6 s activation, --stall-timeout 4" ch deploy -t @lab -c "$HELLO" \
 	--argstr version 2 --activate 'sleep 6' --stall-timeout 4 --timeout 600 --no-magic-rollback --json
-MS=$(ms_since "$T0")
+MS=$(ms_after_freeze)
 wait
-check "the run ended within the healthy nodes' time plus the stall timeout (took $MS ms)" [ "$MS" -lt 16000 ]
+check "node 1 was frozen during its activation" [ -s "$E2E_WORK/$TEST_NAME/frozen_at" ]
+check "the run ended within the healthy nodes' time plus the stall timeout after the freeze (took $MS ms)" [ "$MS" -lt 14000 ]
 check "node 1 failed at activate" [ "$(printf '%s\n' "$OUT" | jq -r '.nodes[1] | "\(.outcome) \(.failed_step)"')" = "failed activate" ]
 check "saying it stalled" contains "$(printf '%s\n' "$OUT" | jq -r '.nodes[1].error')" "stalled: not a byte from the node for 4s"
 check "the two others were deployed" [ "$(printf '%s\n' "$OUT" | jq '[.nodes[] | select(.outcome == "deployed")] | length')" = 2 ]
 thaw
 
 # exec: the same watch, on a command that outlives it on the frozen node only.
-( sleep 2; freeze ) &
-T0=$(date +%s%N)
+freeze_when_running 'sleep 5' &
 expect_exit 3 "exec with node 1 frozen, --stall-timeout 3" ch exec -t @lab --stall-timeout 3 -- 'sleep 5; echo done'
-MS=$(ms_since "$T0")
+MS=$(ms_after_freeze)
 wait
-check "it ended within 5 s plus 3 s and slack (took $MS ms)" [ "$MS" -lt 12000 ]
+check "node 1 was frozen while the command ran" [ -s "$E2E_WORK/$TEST_NAME/frozen_at" ]
+check "it ended within 5 s plus 3 s and slack after the freeze (took $MS ms)" [ "$MS" -lt 11000 ]
 check "node 1 stalled" contains "$OUT" "$N1: FAILED"
 check "the others ran" [ "$(printf '%s\n' "$OUT" | grep -c '^  done$')" = 2 ]
 thaw
