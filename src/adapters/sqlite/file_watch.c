@@ -1,4 +1,4 @@
-/* Wake when a file or its "-wal" companion is written, by inotify on their directory. */
+/* Wake when a file is written or made, by inotify on its directory. */
 #include "adapters/sqlite/file_watch.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -20,7 +20,7 @@ int file_watch_open(struct file_watch *w, const char *path)
 
 	w->fd = -1;
 	w->base[0] = '\0';
-	if (strlen(slash ? slash + 1 : path) + sizeof("-wal") > sizeof(w->base))
+	if (strlen(slash ? slash + 1 : path) + 1 > sizeof(w->base))
 		return err_set(ERR_INVALID, "ledger file name too long to watch: '%s'", path);
 	snprintf(w->base, sizeof(w->base), "%s", slash ? slash + 1 : path);
 	if (!slash)
@@ -31,7 +31,7 @@ int file_watch_open(struct file_watch *w, const char *path)
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	if ((w->fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0)
 		return err_set_errno(ERR_UNSUPPORTED, errno, "cannot watch the ledger: inotify");
-	/* The directory, not the files: the -wal file comes and goes with checkpoints and closes. */
+	/* The directory, not the file: so that its creation wakes too. */
 	if (inotify_add_watch(w->fd, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
 		e = errno;
 		close(w->fd);
@@ -41,12 +41,10 @@ int file_watch_open(struct file_watch *w, const char *path)
 	return 0;
 }
 
-/* Whether NAME is the watched file or its -wal file. */
+/* Whether NAME is the watched file. */
 static int is_ours(const struct file_watch *w, const char *name)
 {
-	size_t n = strlen(w->base);
-
-	return strncmp(name, w->base, n) == 0 && (name[n] == '\0' || strcmp(name + n, "-wal") == 0);
+	return strcmp(name, w->base) == 0;
 }
 
 /* Read the queued events: 1 when one is about our files, 0 when none, ERR_IO on failure. */

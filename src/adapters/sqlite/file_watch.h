@@ -1,4 +1,4 @@
-/* Wake when a file or its "-wal" companion is written, by inotify on their directory. */
+/* Wake when a file is written or made, by inotify on its directory. */
 #ifndef CHIMERA_ADAPTERS_SQLITE_FILE_WATCH_H
 #define CHIMERA_ADAPTERS_SQLITE_FILE_WATCH_H
 
@@ -9,7 +9,7 @@ struct file_watch {
 };
 
 /*
- * Start watching PATH and PATH-wal (created, written, moved in). Returns 0, or
+ * Start watching PATH (created, written, moved in). Returns 0, or
  * ERR_UNSUPPORTED when inotify cannot be had here (W->fd is -1 then; the caller falls
  * back to its timeout), or ERR_INVALID when PATH's name is too long.
  */

@@ -4,18 +4,22 @@
 #include "adapters/sqlite/lease_sqlite.h"
 #include "util/err.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "util/banned.h"
 
 struct ledger_sqlite {
 	struct ledger base;
 	sqlite3 *db;
-	char *path;		/* the database file, for ledger_wait's watch */
+	char *path;		/* the database file */
+	char *appended;		/* PATH-appended: written after every commit of an append (sqlite_wait) */
+	int appended_fd;	/* open for writing at the first append; -1 none yet, -2 cannot */
 	pthread_mutex_t lock;	/* one statement at a time from threads sharing the handle */
 	sqlite3_stmt *head;
 	sqlite3_stmt *maxseq;	/* the newest seq, for scans and waits */
@@ -207,6 +211,28 @@ static int insert_event(struct ledger_sqlite *ls, const struct ledger_event *ev)
 	return r;
 }
 
+/*
+ * Called with the lock held, after a commit: one byte written to the PATH-appended file
+ * wakes every sqlite_wait on this ledger, in any process, once the events are visible.
+ * (The WAL's own writes come before the commit is visible: the index that publishes it
+ * is shared memory, which inotify does not see.) A file that cannot be written costs the
+ * waiters their timeout, never an append.
+ */
+static void tell_waiters(struct ledger_sqlite *ls)
+{
+	static const char mark = '.';
+
+	if (ls->appended_fd == -1) {
+		ls->appended_fd = open(ls->appended, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (ls->appended_fd < 0)
+			ls->appended_fd = -2;
+	}
+	if (ls->appended_fd >= 0 && pwrite(ls->appended_fd, &mark, 1, 0) < 0) {
+		close(ls->appended_fd);
+		ls->appended_fd = -2;
+	}
+}
+
 static int sqlite_append(struct ledger *l, const struct ledger_new *evs, size_t n, int64_t *last_seq)
 {
 	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
@@ -270,6 +296,7 @@ static int sqlite_append(struct ledger *l, const struct ledger_new *evs, size_t 
 		began = 0;
 		if (last_seq)
 			*last_seq = seq;
+		tell_waiters(ls);
 	}
 unlock:
 	if (began)
@@ -592,54 +619,33 @@ static int sqlite_head(struct ledger_sqlite *ls, int64_t *head)
 }
 
 /*
- * Wake on writes to the database's files (inotify), then read the head. A writer's WAL
- * frames reach the file a moment before its commit is visible to readers, so a wake that
- * finds no new event reads again a few times over ~250 ms before sleeping on the watch.
- * Without inotify it reads the head once a second until the timeout.
+ * Wake when an append's writer, in this process or another, writes PATH-appended after
+ * its commit (tell_waiters; inotify), then read the head. Without inotify, read the head
+ * once a second until the timeout.
  */
 static int sqlite_wait(struct ledger *l, int64_t after_seq, int timeout_ms, int64_t *head)
 {
 	struct ledger_sqlite *ls = (struct ledger_sqlite *)l;
 	int64_t deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	struct file_watch w;
-	int settle = 0, r, left;
+	int r, left;
 
 	/* Most calls find news, or may not block: answer those without a watch. */
 	if ((r = sqlite_head(ls, head)) < 0 || *head > after_seq || timeout_ms == 0)
 		return r;
 	/* Watch first, then read the head again, so that no append falls between the two. */
-	file_watch_open(&w, ls->path);	/* on failure w.fd is -1: read once a second instead */
-	while ((r = sqlite_head(ls, head)) == 0 && *head <= after_seq && timeout_ms != 0) {
+	file_watch_open(&w, ls->appended);	/* on failure w.fd is -1: read once a second instead */
+	while ((r = sqlite_head(ls, head)) == 0 && *head <= after_seq) {
 		left = timeout_ms < 0 ? -1 : (int)(deadline - clock_mono_ms());
 		if (timeout_ms > 0 && left <= 0)
 			break;
-		if (settle > 0 && settle <= 128) {
-			/*
-			 * Woken by a write that brought no new event: a commit not visible yet, or
-			 * a write that appends nothing (a lease's heartbeat). Look again after 1, 2,
-			 * 4 ... 128 ms, but at once when another write comes meanwhile: an append
-			 * behind a lease write is seen when it lands, not up to 128 ms later.
-			 */
-			int t = left >= 0 && left < settle ? left : settle;
-
-			if (w.fd < 0)
-				clock_sleep_ms(t);
-			else if ((r = file_watch_wait(&w, t)) < 0)
-				break;
-			else if (r > 0) {
-				settle = 1;
-				continue;
-			}
-			settle *= 2;
-			continue;
-		}
 		if (w.fd < 0) {
 			clock_sleep_ms(left >= 0 && left < 1000 ? left : 1000);
 			continue;
 		}
+		/* Woken by a write of the file: read the head again (a lost race reads the same head). */
 		if ((r = file_watch_wait(&w, left)) <= 0)
 			break;	/* timeout, signal or error: report the head as it is */
-		settle = 1;
 	}
 	if (r == 0 && *head <= after_seq) {
 		int64_t now_head;
@@ -692,6 +698,9 @@ static void sqlite_close(struct ledger *l)
 	sqlite3_finalize(ls->insert);
 	sqlite3_finalize(ls->project);
 	sqlite3_close(ls->db);
+	if (ls->appended_fd >= 0)
+		close(ls->appended_fd);
+	free(ls->appended);
 	free(ls->path);
 	pthread_mutex_destroy(&ls->lock);
 	free(ls);
@@ -731,10 +740,12 @@ int ledger_sqlite_open(const char *path, struct ledger **out)
 	ls->base.read = &sqlite_read_ops;
 	ls->base.lease = &sqlite_lease_ops;
 	pthread_mutex_init(&ls->lock, NULL);
-	if (!(ls->path = strdup(path))) {
+	ls->appended_fd = -1;
+	if (!(ls->path = strdup(path)) || !(ls->appended = malloc(strlen(path) + sizeof("-appended")))) {
 		r = err_set(ERR_NOMEM, "out of memory");
 		goto fail;
 	}
+	snprintf(ls->appended, strlen(path) + sizeof("-appended"), "%s-appended", path);
 	if (sqlite3_open_v2(path, &ls->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
 		r = err_set(ERR_IO, "cannot open ledger '%s': %s", path,
