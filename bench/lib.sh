@@ -57,6 +57,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 ok=0
 cleanup() {
 	ch lab down -q 2>/dev/null || true
+	lab_weight_drop
 	if [ "$ok" -eq 1 ]; then
 		rm -rf "$STATE"
 	else
@@ -73,23 +74,66 @@ bench_fresh_state() {
 
 # bench_lab N: the lab with exactly N fresh nodes on 127.$BASE; sets d (N's directory under
 # STATE), up (seconds lab up took) and cfg (the lab's ssh_config), and writes $d/hosts,
-# one node address a line. LAB_NICE (when set): the nodes' processes (sshd and all they
-# run) at that nice value.
+# one node address a line.
 bench_lab() {
 	d="$STATE/n$1"
 	mkdir -p "$d"
 	ch lab down -q 2>/dev/null || true
 	t0=$(now)
-	if [ -n "${LAB_NICE:-}" ]; then
-		nice -n "$LAB_NICE" "$CHIMERA" --state-dir "$STATE" lab up "$1" --base "$BASE" -q
-	else
-		ch lab up "$1" --base "$BASE" -q
-	fi
+	ch lab up "$1" --base "$BASE" -q
 	t1=$(now)
 	up=$(secs "$t0" "$t1")
 	ch lab targets | tr ',' '\n' | sed 's/^root@//; s/:22$//' >"$d/hosts"
 	[ "$(wc -l <"$d/hosts")" -eq "$1" ] || die "lab targets lists $(wc -l <"$d/hosts") nodes, not $1"
 	cfg="$STATE/lab/ssh_config"
+}
+
+# The lab's nodes stand in for other machines, whose sshd and Nix would not take this
+# machine's cores from the controller. lab_weight_low puts every process of the lab (each
+# node's sshd and all it starts later) in a CPU cgroup of its own with the lowest weight,
+# so they run on what the controller's processes leave; lab_weight_even moves them back
+# beside everything else. (nice cannot do it: with the kernel's autogroups every ssh
+# session is a session of its own, weighed as much as the controller's.) It needs root and
+# the cpu controller, cgroup v1 (/sys/fs/cgroup/cpu, cpu.shares 2) or v2 (cpu.weight 1);
+# without them lab_weight_low returns 1 with the reason in LAB_WEIGHT_WHY.
+LAB_CG="" LAB_WEIGHT_WHY=""
+lab_weight_low() {
+	if [ -z "$LAB_CG" ]; then
+		if [ -w /sys/fs/cgroup/cpu ] && [ -f /sys/fs/cgroup/cpu/cpu.shares ]; then
+			LAB_CG=/sys/fs/cgroup/cpu/chimera-bench-lab
+			mkdir -p "$LAB_CG" && echo 2 >"$LAB_CG/cpu.shares" || LAB_CG=""
+		elif [ -w /sys/fs/cgroup ] && grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+			echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+			LAB_CG=/sys/fs/cgroup/chimera-bench-lab
+			mkdir -p "$LAB_CG" && echo 1 >"$LAB_CG/cpu.weight" 2>/dev/null || LAB_CG=""
+		fi
+		if [ -z "$LAB_CG" ]; then
+			LAB_WEIGHT_WHY="no writable cgroup cpu controller here (root and cgroup v1's cpu or v2's cpu.weight)"
+			return 1
+		fi
+	fi
+	for p in $(ch lab status --json | jq -r '.list[].pid'); do
+		echo "$p" >"$LAB_CG/cgroup.procs" || die "cannot move lab node $p into $LAB_CG"
+	done
+}
+# lab_cg_empty TO: move every process in LAB_CG to the cgroup directory TO (a few passes:
+# a node may fork meanwhile).
+lab_cg_empty() {
+	i=0
+	while [ -s "$LAB_CG/cgroup.procs" ] && [ "$i" -lt 10 ]; do
+		for p in $(cat "$LAB_CG/cgroup.procs"); do echo "$p" >"$1/cgroup.procs" 2>/dev/null || true; done
+		i=$((i + 1))
+	done
+}
+lab_weight_even() {
+	[ -n "$LAB_CG" ] || return 0
+	lab_cg_empty "$(dirname "$LAB_CG")"
+}
+lab_weight_drop() {
+	[ -n "$LAB_CG" ] || return 0
+	lab_cg_empty "$(dirname "$LAB_CG")"
+	rmdir "$LAB_CG" 2>/dev/null || true
+	LAB_CG=""
 }
 
 # bench_closure NAME: $STATE/fresh.nix, a closure of three paths named NAME-TAG: a top

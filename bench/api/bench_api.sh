@@ -13,7 +13,12 @@
 #         the nodes from the CLI: delay from an event's append (its "time") to its delivery,
 #         p50, p99 and max over every subscriber and frame, and how many subscribers got every
 #         event, each once and in order; the CPU seconds of the server, of bench_sse and
-#         of the whole machine meanwhile.
+#         of the whole machine meanwhile. Twice: first with the lab's processes in a CPU
+#         cgroup of the lowest weight (lab_weight_low in bench/lib.sh: the nodes stand in for
+#         other machines, which take none of the controller's cores; the target's
+#         condition), then with them beside the server as equals (on 2 cores, 200 nodes' ssh
+#         sessions, each weighed as much as the server, leave it a small share). Each is the
+#         other's peer.
 #   RSS:  serve with its watch on the N machines (each on a configuration: a Nix file that
 #         evaluates to the closure they are on) --interval 10 and WATCH_SUBS subscribers:
 #         VmRSS and VmHWM after round 3 (GET /api/v1/watch .round >= 3). Peer: `chimera watch`
@@ -27,9 +32,7 @@
 #        quick run); BENCH_SSE the bench_sse binary (default: beside CHIMERA);
 #        SUBS (1000) SSE subscribers during the deploy, DEPLOY_N (200) nodes it deploys to
 #        (at most N), WATCH_SUBS (100) subscribers during the watch, WRK_SECS (10) each wrk
-#        run's length, BENCH_API_BASE (155) the lab's octet; LAB_NICE=N starts the lab's
-#        nodes at nice N: they stand in for other machines, whose sshd and Nix would not
-#        take this machine's cores from the server (unset: they run as everything else).
+#        run's length, BENCH_API_BASE (155) the lab's octet.
 # Take /tmp/chimera-e2e.lock around it (flock /tmp/chimera-e2e.lock sh bench/api/...) so it
 # does not run beside the e2e tests' labs.
 set -eu
@@ -170,6 +173,47 @@ busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/sta
 cpu_secs() { echo "$1 $2 $TICK" | awk '{ printf "%.1f", ($2 - $1) / $3 }'; }
 vm() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$server_pid/status"; }
 
+# sse_deploy LABEL DESCRIPTION: SUBS subscribers, all from the current head, while the CLI
+# deploys a fresh closure to dn nodes; then the ledger's last seq tells them where to stop.
+# Sets sse_p99 and sse_line (its figures, for FIGS).
+sse_deploy() {
+	F=$(build "f-$RUN-$n-$1")
+	s0=$(last_seq)
+	rm -f "$STATE/sse.fifo"
+	mkfifo "$STATE/sse.fifo"
+	"$BENCH_SSE" "$URL" "$TOK" "$SUBS" --after "$s0" --grace 60 <"$STATE/sse.fifo" \
+		>"$d/sse-deploy-$1.out" 2>"$d/sse-deploy-$1.err" &
+	sse_pid=$!
+	exec 3>"$STATE/sse.fifo"
+	wait_ready "$d/sse-deploy-$1.out" "$SUBS"
+	srv0=$(cpu_ticks "$server_pid") all0=$(busy_ticks)
+	t0=$(now)
+	ch deploy -t @deploy --expect "$F" --no-magic-rollback >"$d/deploy-f-$1.out" 2>"$d/deploy-f-$1.err" ||
+		die "deploy of $F to $dn nodes failed: $(tail -n 3 "$d/deploy-f-$1.out") $(tail -n 3 "$d/deploy-f-$1.err")"
+	t1=$(now)
+	dp_secs=$(secs "$t0" "$t1")
+	last=$(last_seq)
+	echo "$last" >&3
+	exec 3>&-
+	rc=0
+	wait "$sse_pid" || rc=$?
+	srv1=$(cpu_ticks "$server_pid") all1=$(busy_ticks) t2=$(now)
+	sse_wall=$(secs "$t0" "$t2")
+	sse_pid=""
+	f=$d/sse-deploy-$1.out
+	[ -n "$(sse_figure frames "$f")" ] || die "bench_sse printed no figures (exit $rc): $(tail -n 3 "$d/sse-deploy-$1.err")"
+	sse_frames=$(sse_figure frames "$f") sse_p50=$(sse_figure p50_ms "$f") sse_p99=$(sse_figure p99_ms "$f")
+	sse_max=$(sse_figure max_ms "$f") sse_complete=$(sse_figure complete "$f") sse_gapped=$(sse_figure gapped "$f")
+	sse_dup=$(sse_figure duplicated "$f") sse_missing=$(sse_figure missing "$f") sse_seqs=$(sse_figure seqs "$f")
+	sse_dropped=$(sse_figure dropped "$f") sse_cpu=$(sse_figure cpu_s "$f") sse_undated=$(sse_figure undated "$f")
+	[ "$sse_frames" -gt 0 ] || die "bench_sse's subscribers received no frame during the deploy"
+	[ "$sse_undated" -eq 0 ] || die "$sse_undated frames had no \"time\" bench_sse could read (UTC with milliseconds)"
+	sse_line="SSE, $SUBS subscribers during a $dn-node CLI deploy ($dp_secs s), $2: $sse_frames frames ($sse_seqs events each), append to delivery p50 $sse_p50 ms, p99 $sse_p99 ms, max $sse_max ms
+  subscribers that got every event once and in order: $sse_complete of $SUBS (gapped $sse_gapped, duplicated $sse_dup, dropped $sse_dropped; events no subscriber got: $sse_missing)
+  CPU from the deploy's start to the last delivery ($sse_wall s on $(nproc) cores): serve $(cpu_secs "$srv0" "$srv1") s, bench_sse $sse_cpu s (its whole run), the whole machine $(cpu_secs "$all0" "$all1") s
+"
+}
+
 FIGS=""
 for n in $N_LIST; do
 	bench_lab "$n"
@@ -204,39 +248,19 @@ for n in $N_LIST; do
 	wrk_run health /api/v1/health
 	hl_rps=$rps hl_p50=$p50 hl_p99=$p99 hl_cpu=$srv_cpu
 
-	# 2. SUBS subscribers, all from the current head, while the CLI deploys a fresh closure
-	# to dn nodes; then the ledger's last seq tells them where to stop.
-	F=$(build "f-$RUN-$n")
-	s0=$(last_seq)
-	rm -f "$STATE/sse.fifo"
-	mkfifo "$STATE/sse.fifo"
-	"$BENCH_SSE" "$URL" "$TOK" "$SUBS" --after "$s0" --grace 60 <"$STATE/sse.fifo" \
-		>"$d/sse-deploy.out" 2>"$d/sse-deploy.err" &
-	sse_pid=$!
-	exec 3>"$STATE/sse.fifo"
-	wait_ready "$d/sse-deploy.out" "$SUBS"
-	srv0=$(cpu_ticks "$server_pid") all0=$(busy_ticks)
-	t0=$(now)
-	ch deploy -t @deploy --expect "$F" --no-magic-rollback >"$d/deploy-f.out" 2>"$d/deploy-f.err" ||
-		die "deploy of $F to $dn nodes failed: $(tail -n 3 "$d/deploy-f.out") $(tail -n 3 "$d/deploy-f.err")"
-	t1=$(now)
-	dp_secs=$(secs "$t0" "$t1")
-	last=$(last_seq)
-	echo "$last" >&3
-	exec 3>&-
-	rc=0
-	wait "$sse_pid" || rc=$?
-	srv1=$(cpu_ticks "$server_pid") all1=$(busy_ticks) t2=$(now)
-	sse_wall=$(secs "$t0" "$t2")
-	sse_pid=""
-	f=$d/sse-deploy.out
-	[ -n "$(sse_figure frames "$f")" ] || die "bench_sse printed no figures (exit $rc): $(tail -n 3 "$d/sse-deploy.err")"
-	sse_frames=$(sse_figure frames "$f") sse_p50=$(sse_figure p50_ms "$f") sse_p99=$(sse_figure p99_ms "$f")
-	sse_max=$(sse_figure max_ms "$f") sse_complete=$(sse_figure complete "$f") sse_gapped=$(sse_figure gapped "$f")
-	sse_dup=$(sse_figure duplicated "$f") sse_missing=$(sse_figure missing "$f") sse_seqs=$(sse_figure seqs "$f")
-	sse_dropped=$(sse_figure dropped "$f") sse_cpu=$(sse_figure cpu_s "$f") sse_undated=$(sse_figure undated "$f")
-	[ "$sse_frames" -gt 0 ] || die "bench_sse's subscribers received no frame during the deploy"
-	[ "$sse_undated" -eq 0 ] || die "$sse_undated frames had no \"time\" bench_sse could read (UTC with milliseconds)"
+	# 2. SSE during a deploy, twice: the lab's nodes at the lowest CPU weight (as other
+	# machines would be: the target's condition), then beside the server as equals.
+	sse_low_line="" sse_low_p99=""
+	if lab_weight_low; then
+		sse_deploy low "the lab's nodes at the lowest CPU weight (standing in for other machines)"
+		sse_low_line=$sse_line sse_low_p99=$sse_p99
+		lab_weight_even
+	else
+		sse_low_line="SSE with the lab's nodes at the lowest CPU weight: not measured, $LAB_WEIGHT_WHY
+"
+	fi
+	sse_deploy even "the lab's nodes beside the server (each node's ssh sessions weighed as much as the server)"
+	sse_even_line=$sse_line sse_even_p99=$sse_p99
 	serve_stop
 
 	# 3. RSS with the watch: the same machines back on P (not timed), then chimera watch alone,
@@ -290,16 +314,13 @@ for n in $N_LIST; do
 	fi
 	serve_stop
 
-	FIGS="${FIGS}lab up $n nodes: $up s (the nodes' processes at nice ${LAB_NICE:-0})
+	FIGS="${FIGS}lab up $n nodes: $up s
 GET /api/v1/status, $n machines ($body bytes, $compact as compact JSON; warm: the server caches it per ledger head), wrk -t2 -c50 -d${WRK_SECS}s: $st_rps req/s ($st_xfer/s; serve's CPU $st_cpu s), p50 $st_p50 ms, p99 $st_p99 ms
 GET /api/v1/health (the HTTP layer's ceiling), same wrk: $hl_rps req/s (serve's CPU $hl_cpu s), p50 $hl_p50 ms, p99 $hl_p99 ms
 ratio status/health: req/s $(ratio "$st_rps" "$hl_rps"), p99 $(ratio "$st_p99" "$hl_p99")
 outside peer (a static server with the same bytes): none; no C static server on this machine without an install
 status req/s / target 5000: $(ratio "$st_rps" 5000) (target >= 1); status p99 / target 20 ms: $(ratio "$st_p99" 20) (target < 1)
-SSE, $SUBS subscribers during a $dn-node CLI deploy ($dp_secs s): $sse_frames frames ($sse_seqs events each), append to delivery p50 $sse_p50 ms, p99 $sse_p99 ms, max $sse_max ms
-SSE subscribers that got every event once and in order: $sse_complete of $SUBS (gapped $sse_gapped, duplicated $sse_dup, dropped $sse_dropped; events no subscriber got: $sse_missing)
-CPU from the deploy's start to the last delivery ($sse_wall s on $(nproc) cores): serve $(cpu_secs "$srv0" "$srv1") s, bench_sse $sse_cpu s (its whole run), the whole machine $(cpu_secs "$all0" "$all1") s
-SSE p99 / target 100 ms: $(ratio "$sse_p99" 100) (target < 1)
+${sse_low_line}${sse_even_line}SSE p99 / target 100 ms, the lab at the lowest weight: $([ -n "$sse_low_p99" ] && ratio "$sse_low_p99" 100 || echo "not measured") (target < 1); beside the server: $(ratio "$sse_even_p99" 100)
 serve with its watch, $n machines, --interval $INTERVAL, $WATCH_SUBS subscribers, at round $round: VmRSS $(mb "$s_rss") MB, VmHWM $(mb "$s_hwm") MB (round $s_ms ms; $s_congruent of $s_nodes congruent; subscribers got $ws_frames frames, p99 $ws_p99 ms, dropped $ws_dropped; the first one's: $ws_each)
 chimera watch alone, same machines, round $WATCH_ROUNDS: rss_kb $(mb "$w_rss") MB, peak $(mb "$w_peak") MB (round $w_ms ms)
 serving's cost (serve VmRSS - watch rss_kb): $(echo "$s_rss $w_rss" | awk '{ printf "%.1f", ($1 - $2) / 1024 }') MB; ratio serve/watch RSS $(ratio "$s_rss" "$w_rss")
