@@ -100,10 +100,10 @@ int act_check_fields(json_t *body, const char *const *allowed, char *msg, size_t
 	return 0;
 }
 
-/* targets: "a,b" or ["a", "b"] into a malloc'd comma-separated list (NULL when absent and not REQUIRED). */
-static int targets_field(json_t *body, bool required, char **out, char *msg, size_t len)
+/* NAME (targets, exclude): "a,b" or ["a", "b"] into a malloc'd comma-separated list (NULL when absent and not REQUIRED). */
+static int targets_field(json_t *body, const char *name, bool required, char **out, char *msg, size_t len)
 {
-	json_t *v = json_object_get(body, "targets"), *e;
+	json_t *v = json_object_get(body, name), *e;
 	struct buf b = BUF_INIT(HTTPD_BODY_MAX);
 	size_t i;
 
@@ -113,19 +113,20 @@ static int targets_field(json_t *body, bool required, char **out, char *msg, siz
 	if (v && json_is_string(v) && json_string_length(v) && strlen(json_string_value(v)) == json_string_length(v))
 		return (*out = strdup(json_string_value(v))) ? 0 : (snprintf(msg, len, "out of memory"), -1);
 	if (!v || !json_is_array(v) || !json_array_size(v)) {
-		snprintf(msg, len, "field 'targets' is %s: expected machine names, @TAG, globs or all, as a string"
-			 " (\"web-1,@db\") or an array ([\"web-1\", \"@db\"])", !v ? "missing" : json_is_array(v) ? "an empty array" : type_of(v));
+		snprintf(msg, len, "field '%s' is %s: expected machine names, @TAG, globs or all, as a string"
+			 " (\"web-1,@db\") or an array ([\"web-1\", \"@db\"])", name,
+			 !v ? "missing" : json_is_array(v) ? "an empty array" : type_of(v));
 		return -1;
 	}
 	json_array_foreach(v, i, e) {
 		if (!json_is_string(e) || !json_string_length(e) || strchr(json_string_value(e), ',')) {
-			snprintf(msg, len, "field 'targets'[%zu] is %s: expected one name without commas", i,
+			snprintf(msg, len, "field '%s'[%zu] is %s: expected one name without commas", name, i,
 				 json_is_string(e) ? "empty or holds a comma" : type_of(e));
 			buf_release(&b);
 			return -1;
 		}
 		if ((i && buf_addc(&b, ',') < 0) || buf_adds(&b, json_string_value(e)) < 0) {
-			snprintf(msg, len, "field 'targets' is too long");
+			snprintf(msg, len, "field '%s' is too long", name);
 			buf_release(&b);
 			return -1;
 		}
@@ -142,12 +143,15 @@ static int parse_fleet(json_t *body, bool targets_required, struct act_req *r, c
 	bool sudo = false, accept = false;
 
 	world_reach_init(w);
-	if (targets_field(body, targets_required, &r->targets, msg, len) < 0 || str_field(body, "profile", &w->profile, msg, len) < 0 ||
+	if (targets_field(body, "targets", targets_required, &r->targets, msg, len) < 0 ||
+	    targets_field(body, "exclude", false, &r->exclude, msg, len) < 0 || str_field(body, "profile", &w->profile, msg, len) < 0 ||
 	    str_field(body, "activate", &w->activate, msg, len) < 0 || str_field(body, "goal", &goal, msg, len) < 0 ||
 	    int_field(body, "parallel", 1, 10000, &w->parallel, msg, len) < 0 ||
 	    int_field(body, "connect_timeout", 1, 3600, &w->connect_timeout, msg, len) < 0 ||
 	    int_field(body, "timeout", 1, 86400, &w->timeout, msg, len) < 0 ||
 	    int_field(body, "lock_wait", 0, 86400, &w->lock_wait, msg, len) < 0 ||
+	    int_field(body, "stall_timeout", 0, 86400, &w->stall_timeout, msg, len) < 0 ||
+	    int_field(body, "activation_timeout", 1, 86400 * 7, &w->activation_timeout, msg, len) < 0 ||
 	    bool_field(body, "sudo", &sudo, msg, len) < 0 ||
 	    bool_field(body, "accept_new_host_keys", &accept, msg, len) < 0)
 		return -1;
@@ -278,6 +282,7 @@ int act_parse_deploy(json_t *body, struct act_req *r, char *msg, size_t len)
 void act_req_release(struct act_req *r)
 {
 	free(r->targets);
+	free(r->exclude);
 	free(r->checks);
 	memset(r, 0, sizeof(*r));
 }
@@ -291,7 +296,7 @@ int act_open(struct api_job *j, struct act_req *r, bool nix, struct act_fleet *f
 	f->world = api_world_get(f->api);
 	f->opened = true;
 	api_world_lock(f->api);
-	bad = world_targets(f->world, r->targets, NULL, NULL, &f->targets) < 0 ||
+	bad = world_targets(f->world, r->targets, r->exclude, NULL, &f->targets) < 0 ||
 	    world_open_fleet(f->world, &r->reach, &f->targets, &f->wf) < 0 ||
 	    (nix && (world_spool_dir(f->world, f->tmp, sizeof(f->tmp)) < 0 || world_open_nix(f->world, &f->ctx.nix) < 0));
 	if (bad)

@@ -19,6 +19,7 @@
 /* A fleet request: its strings point into the body, which outlives it. */
 struct act_req {
 	char *targets;			/* "web-1,@db" (malloc'd) */
+	char *exclude;			/* the same form, dropped from TARGETS (malloc'd; NULL: none) */
 	struct world_reach reach;
 	struct nix_source src;		/* with HAVE_SOURCE: file (+attr, args) or flake */
 	bool have_source;
@@ -31,8 +32,9 @@ struct act_req {
 };
 
 /*
- * BODY's fleet fields into R: targets (required: a string "a,b" or an array), profile,
- * activate, goal, parallel, connect_timeout, timeout, lock_wait, sudo, accept_new_host_keys.
+ * BODY's fleet fields into R: targets (required: a string "a,b" or an array), exclude (the
+ * same form), profile, activate, goal, parallel, connect_timeout, timeout, stall_timeout,
+ * activation_timeout, lock_wait, sudo, accept_new_host_keys.
  * 0, or -1 with MSG naming the field and the expected form.
  */
 int act_parse_fleet(json_t *body, struct act_req *r, char *msg, size_t len);
@@ -48,8 +50,9 @@ int act_parse_args(json_t *body, struct act_req *r, char *msg, size_t len);
 int act_parse_checks(json_t *body, struct act_req *r, char *msg, size_t len);
 
 /* The fields each part of a body takes, for act_check_fields. */
-#define ACT_FIELDS_REACH "targets", "parallel", "connect_timeout", "timeout", "sudo", "accept_new_host_keys"
-#define ACT_FIELDS_SWITCH "profile", "activate", "goal"
+#define ACT_FIELDS_REACH "targets", "exclude", "parallel", "connect_timeout", "timeout", "stall_timeout", "sudo", \
+	"accept_new_host_keys"
+#define ACT_FIELDS_SWITCH "profile", "activate", "goal", "activation_timeout"
 #define ACT_FIELDS_LEASE "lock_wait"
 #define ACT_FIELDS_SOURCE "file", "attr", "args", "argstrs", "flake", "expect", "checks"
 #define ACT_FIELDS_DEPLOY "dry_run", "repair", "confirm_timeout"

@@ -17,12 +17,18 @@
 #define EVENTS_LIMIT_MAX 10000
 #define MACHINE_EVENTS 20
 
-/* SPEC's targets (NULL: every machine of the inventory) into T; answers 400/500 and returns -1 on failure. */
+/*
+ * SPEC's targets (NULL: every machine of the inventory) less the request's ?exclude= into T;
+ * answers 400/500 and returns -1 on failure.
+ */
 int api_targets(struct api_call *c, struct world *w, const char *spec, struct target_list *t)
 {
+	const char *exclude = httpd_request_query(c->rq, "exclude");
 	const struct inventory *inv;
 	int r;
 
+	if (exclude && !*exclude)
+		exclude = NULL;
 	if (!spec) {
 		world_inventory(w, &inv);
 		if (inv->n == 0) {
@@ -32,7 +38,7 @@ int api_targets(struct api_call *c, struct world *w, const char *spec, struct ta
 		spec = "all";
 	}
 	api_world_lock(c->api);
-	r = world_targets(w, spec, NULL, NULL, t);
+	r = world_targets(w, spec, exclude, NULL, t);
 	api_world_unlock(c->api);
 	if (r < 0) {
 		if (r == ERR_INVALID)
@@ -310,7 +316,8 @@ static void get_status(struct api_call *c)
 	}
 	if (!(l = ledger_or_answer(c)))
 		goto out;
-	if (spec) {
+	/* The whole inventory's answer is cached; a chosen set is not. */
+	if (spec || httpd_request_query(c->rq, "exclude")) {
 		struct target_list t = { 0 };
 		struct status_report rep = { 0 };
 

@@ -342,7 +342,7 @@ static enum cmd_status deploy_remote(struct cli *cli, const struct deploy_args *
 		return cli_fail(cli, CMD_ERROR, "out of memory");
 	if (no)
 		st = cli_usage(cli, "%s is not sent to a server: leave it out with --server", no);
-	else if ((st = remote_fleet(cli, &a->f, true, body)) == CMD_OK)
+	else if ((st = remote_fleet(cli, &a->f, body, NULL)) == CMD_OK)
 		st = remote_source(cli, &a->cs, body);
 	if (st != CMD_OK) {
 		json_decref(body);

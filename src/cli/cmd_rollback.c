@@ -51,7 +51,7 @@ static enum cmd_status rollback_remote(struct cli *cli, const struct cli_fleet *
 
 	if (!body)
 		return cli_fail(cli, CMD_ERROR, "out of memory");
-	if ((st = remote_fleet(cli, f, true, body)) != CMD_OK) {
+	if ((st = remote_fleet(cli, f, body, NULL)) != CMD_OK) {
 		json_decref(body);
 		return st;
 	}

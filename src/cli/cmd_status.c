@@ -94,10 +94,15 @@ static enum cmd_status status_remote(struct cli *cli, const struct cli_fleet *f,
 	if (cached && cs->expect)
 		return cli_usage(cli, "a server answers --cached from its ledger without an expected path: with"
 				      " --server give --cached or --expect STOREPATH, not both");
-	if ((st = remote_fleet(cli, f, false, NULL)) != CMD_OK)
+	if (buf_adds(&q, "/api/v1/status") < 0) {
+		buf_release(&q);
+		return cli_fail(cli, CMD_ERROR, "out of memory");
+	}
+	if ((st = remote_fleet(cli, f, NULL, &q)) != CMD_OK) {
+		buf_release(&q);
 		return st;
-	if (buf_adds(&q, "/api/v1/status") < 0 || remote_query(&q, "targets", f->spec) < 0 ||
-	    (!cached && (remote_query(&q, "refresh", "1") < 0 || remote_query(&q, "expect", cs->expect) < 0)) ||
+	}
+	if ((!cached && (remote_query(&q, "refresh", "1") < 0 || remote_query(&q, "expect", cs->expect) < 0)) ||
 	    buf_addc(&q, '\0') < 0) {
 		buf_release(&q);
 		return cli_usage(cli, "-t is too long for a request");

@@ -4,6 +4,7 @@
 #include "ports/http.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 #include <errno.h>
@@ -411,33 +412,73 @@ int remote_query(struct buf *q, const char *name, const char *value)
 
 /* --- fleet options into a request --- */
 
-enum cmd_status remote_fleet(struct cli *cli, const struct cli_fleet *f, bool with_settings, json_t *body)
+/*
+ * F's targets as one spec: -t, then each line of --targets-file (read here: the file is this
+ * machine's; '#' starts a comment, blank lines are skipped), joined by commas into SPEC.
+ */
+static enum cmd_status fleet_spec(struct cli *cli, const struct cli_fleet *f, struct buf *spec)
+{
+	struct buf b = BUF_INIT(64 << 20);
+	char *line, *next, *end;
+	int r = 0;
+
+	if (f->spec && (r = buf_adds(spec, f->spec)) < 0)
+		return cli_fail(cli, CMD_ERROR, "out of memory");
+	if (!f->file)
+		return CMD_OK;
+	if (fs_read_file(f->file, &b) < 0) {
+		buf_release(&b);
+		return cli_usage(cli, "--targets-file: %s", err_msg());
+	}
+	for (line = b.data; line && r == 0; line = next) {
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		if ((end = strchr(line, '#')))
+			*end = '\0';
+		line += strspn(line, " \t\r");
+		end = line + strlen(line);
+		while (end > line && strchr(" \t\r", end[-1]))
+			*--end = '\0';
+		if (*line && ((spec->len && (r = buf_addc(spec, ',')) < 0) || (r = buf_adds(spec, line)) < 0))
+			break;
+	}
+	buf_release(&b);
+	return r < 0 ? cli_fail(cli, CMD_ERROR, "--targets-file: %s", err_msg()) : CMD_OK;
+}
+
+enum cmd_status remote_fleet(struct cli *cli, const struct cli_fleet *f, json_t *body, struct buf *query)
 {
 	const struct world_reach *w = &f->reach;
+	struct buf spec = BUF_INIT(512 * 1024);	/* half of a request body's limit */
 	struct world_reach d;
-	const char *not_sent = NULL;
+	enum cmd_status st;
 
 	world_reach_init(&d);
-	if (f->file)
-		not_sent = "--targets-file";
-	else if (f->exclude)
-		not_sent = "--exclude";
-	else if (w->stall_timeout != d.stall_timeout)
-		not_sent = "--stall-timeout";
-	else if (w->activation_timeout != d.activation_timeout)
-		not_sent = "--activation-timeout";
-	else if (!with_settings && (w->set_profile || w->set_parallel || w->set_connect_timeout || w->timeout != d.timeout ||
-				    w->accept_new || w->sudo || w->lock_wait != d.lock_wait))
-		not_sent = "--profile, --parallel, --connect-timeout, --timeout, --sudo, --lock-wait or"
-			   " --accept-new-host-keys";
-	if (not_sent)
-		return cli_usage(cli, "%s is not sent to a server: with --server the server's chimera.toml and"
-				 " defaults apply; give -t TARGETS", not_sent);
-	if (!f->spec)
-		return cli_usage(cli, "no targets: give -t TARGETS (the server's machines: NAME, @TAG, a glob, all)");
-	if (!with_settings)
-		return CMD_OK;
-	json_object_set_new(body, "targets", json_string(f->spec));
+	if (!body && (w->set_profile || w->set_parallel || w->set_connect_timeout || w->timeout != d.timeout ||
+		      w->accept_new || w->sudo || w->lock_wait != d.lock_wait || w->stall_timeout != d.stall_timeout ||
+		      w->activation_timeout != d.activation_timeout))
+		return cli_usage(cli, "--profile, --parallel, --connect-timeout, --timeout, --stall-timeout, --sudo,"
+				 " --lock-wait or --accept-new-host-keys is not sent to a server by this command:"
+				 " the server's chimera.toml and defaults apply");
+	if ((st = fleet_spec(cli, f, &spec)) != CMD_OK)
+		goto out;
+	if (!spec.len) {
+		st = cli_usage(cli, "no targets: give -t TARGETS or --targets-file FILE (the server's machines: NAME,"
+			       " @TAG, a glob, all)");
+		goto out;
+	}
+	if (buf_addc(&spec, '\0') < 0) {
+		st = cli_usage(cli, "the targets are too long for a request");
+		goto out;
+	}
+	if (!body) {
+		if (remote_query(query, "targets", spec.data) < 0 || (f->exclude && remote_query(query, "exclude", f->exclude) < 0))
+			st = cli_usage(cli, "the targets are too long for a request");
+		goto out;
+	}
+	json_object_set_new(body, "targets", json_string(spec.data));
+	if (f->exclude)
+		json_object_set_new(body, "exclude", json_string(f->exclude));
 	if (w->set_profile)
 		json_object_set_new(body, "profile", json_string(w->profile));
 	if (w->set_parallel)
@@ -446,6 +487,10 @@ enum cmd_status remote_fleet(struct cli *cli, const struct cli_fleet *f, bool wi
 		json_object_set_new(body, "connect_timeout", json_integer(w->connect_timeout));
 	if (w->timeout != d.timeout)
 		json_object_set_new(body, "timeout", json_integer(w->timeout));
+	if (w->stall_timeout != d.stall_timeout)
+		json_object_set_new(body, "stall_timeout", json_integer(w->stall_timeout));
+	if (w->activation_timeout != d.activation_timeout)
+		json_object_set_new(body, "activation_timeout", json_integer(w->activation_timeout));
 	if (w->lock_wait != d.lock_wait)
 		json_object_set_new(body, "lock_wait", json_integer(w->lock_wait));
 	if (w->activate)
@@ -456,7 +501,9 @@ enum cmd_status remote_fleet(struct cli *cli, const struct cli_fleet *f, bool wi
 		json_object_set_new(body, "sudo", json_true());
 	if (w->accept_new)
 		json_object_set_new(body, "accept_new_host_keys", json_true());
-	return CMD_OK;
+out:
+	buf_release(&spec);
+	return st;
 }
 
 int remote_source_check(const struct cli_source *s)

@@ -65,14 +65,14 @@ int remote_path_segment(struct buf *b, const char *value);
 int remote_query(struct buf *q, const char *name, const char *value);
 
 /*
- * The fleet options of F a server is asked with: -t as "targets", and, when WITH_SETTINGS,
- * the settings a POST body takes (profile, parallel, connect_timeout, timeout, lock_wait,
- * activate, goal, sudo, accept_new_host_keys) into BODY (may be NULL with !WITH_SETTINGS).
- * Returns CMD_OK, or a usage error printed for what a server cannot take (--targets-file,
- * --exclude, --stall-timeout, --activation-timeout; without WITH_SETTINGS any setting),
- * or for no -t.
+ * The fleet options of F a server is asked with: -t and the lines of --targets-file (read
+ * here) as "targets", --exclude as "exclude", and the settings a POST body takes (profile,
+ * parallel, connect_timeout, timeout, stall_timeout, activation_timeout, lock_wait, activate,
+ * goal, sudo, accept_new_host_keys) into BODY; or, with BODY NULL, targets and exclude onto
+ * the query QUERY (a GET: any setting is then a usage error). Returns CMD_OK, or a usage
+ * error printed (no targets, an unreadable --targets-file).
  */
-enum cmd_status remote_fleet(struct cli *cli, const struct cli_fleet *f, bool with_settings, json_t *body);
+enum cmd_status remote_fleet(struct cli *cli, const struct cli_fleet *f, json_t *body, struct buf *query);
 
 /* cli_source_check with -c's file the server's: it is not looked for here (the server does). */
 int remote_source_check(const struct cli_source *s);

@@ -113,6 +113,14 @@ same "status --expect (every node probed)" -n status -t all --expect "$P"
 check "  exit 0 both ways" [ "$RC" = 0 ]
 same "status --expect, drifted" -n status -t @lab --expect "$P2"
 check "  exit 3 both ways" [ "$RC" = 3 ]
+# --exclude is sent (?exclude=), --targets-file is read here and its lines sent as targets.
+same "status --cached --exclude" -n status -t all --exclude n1 --cached
+check "  two nodes" [ "$(jq '.nodes | length' "$W/there.out")" = 2 ]
+printf 'n0   # the first\n\n  n2\n' >"$W/targets"
+same "status --cached --targets-file" -n status --targets-file "$W/targets" --cached
+check "  the file's two" [ "$(jq '.nodes | length' "$W/there.out")" = 2 ]
+expect_exit 2 "a --targets-file that is not there: a usage error naming it" there status --targets-file "$W/nope" --cached
+check "  naming it" contains "$ERR" "$W/nope"
 
 # --- deploy and rollback: the same report, text and --json, and the same exit status ---
 expect_exit 0 "deploy P2 through the server" there deploy -t all --expect "$P2" --no-magic-rollback
@@ -148,6 +156,13 @@ check "  its report" contains "$OUT" "switched"
 expect_exit 0 "rollback --json through the server" there --json rollback -t n2
 check "  one JSON document" [ "$(printf '%s' "$OUT" | jq -r .result)" = success ]
 check "  nothing on stderr with --json" [ -z "$ERR" ]
+same "deploy --exclude (dry run)" -n deploy -t all --exclude 'n1,n2' --expect "$P" --dry-run
+check "  one node" [ "$(jq '.nodes | length' "$W/there.out")" = 1 ]
+# --stall-timeout and --activation-timeout reach the server's job: an activation cut at 2 s.
+expect_exit 1 "--activation-timeout 2 through the server" there --json deploy -t n0 --expect "$P" --activate 'sleep 30' \
+	--activation-timeout 2 --stall-timeout 20 --no-magic-rollback
+check "  cut at activate, naming the limit" [ "$(printf '%s' "$OUT" | jq -r '.nodes[0].failed_step')" = activate ] &&
+	contains "$(printf '%s' "$OUT" | jq -r '.nodes[0].error')" "timed out after 2s"
 
 # --- errors ---
 expect_exit 1 "a viewer cannot deploy" "$CHIMERA" --server "$URL" --token-file "$W/view.token" deploy -t n0 --expect "$P"

@@ -63,11 +63,34 @@ static void test_deployment_fields(void **s)
 				    " \"lock_wait\": 5, \"checks\": [\"tcp:{host}:22\"]}"), 0);
 	/* A field deploy does not take is named, with those it does. */
 	EXPECT_BAD(deployment("{\"targets\": \"web-1\", \"dryrun\": true}"), "field 'dryrun' is not one this route takes",
-		   "expected only targets, parallel", "dry_run", "confirm_timeout");
+		   "expected only targets, exclude, parallel", "dry_run", "confirm_timeout");
 	EXPECT_BAD(deployment("{\"targets\": \"web-1\", \"generation\": 3}"), "field 'generation'");
 	EXPECT_BAD(deployment("{}"), "field 'targets' is missing");
 	EXPECT_BAD(deployment("{\"targets\": \"web-1\", \"goal\": \"sideways\"}"), "field 'goal'",
 		   "expected switch, boot, test or dry-activate");
+
+}
+
+/* exclude, stall_timeout and activation_timeout reach the request as the CLI's flags would. */
+static void test_exclude_and_timeouts(void **s)
+{
+	json_t *b = body_of("{\"targets\": \"all\", \"exclude\": [\"web-1\", \"@db\"], \"stall_timeout\": 0,"
+			    " \"activation_timeout\": 90}");
+	struct act_req r = { 0 };
+
+	(void)s;
+	assert_int_equal(act_parse_deployment(b, &r, msg, sizeof(msg)), 0);
+	assert_string_equal(r.exclude, "web-1,@db");
+	assert_int_equal(r.reach.stall_timeout, 0);
+	assert_int_equal(r.reach.activation_timeout, 90);
+	act_req_release(&r);
+	json_decref(b);
+	EXPECT_BAD(deployment("{\"targets\": \"all\", \"exclude\": []}"), "field 'exclude' is an empty array");
+	EXPECT_BAD(deployment("{\"targets\": \"all\", \"exclude\": [\"a,b\"]}"), "field 'exclude'[0]",
+		   "one name without commas");
+	EXPECT_BAD(deployment("{\"targets\": \"all\", \"stall_timeout\": -1}"), "field 'stall_timeout' is out of range");
+	EXPECT_BAD(deployment("{\"targets\": \"all\", \"activation_timeout\": 0}"),
+		   "field 'activation_timeout' is out of range");
 }
 
 static int rollback(const char *text, uint32_t *gen)
@@ -129,6 +152,12 @@ static void test_exec(void **s)
 			 0);
 	assert_int_equal(timeout, 30);
 	assert_true(e.record_output);
+	assert_int_equal(exec_body("{\"targets\": \"all\", \"command\": \"uptime\", \"stall_timeout\": 20,"
+				   " \"exclude\": \"web-2\"}", &e, &timeout),
+			 0);
+	/* An exec activates nothing: activation_timeout is not one of its fields. */
+	EXPECT_BAD(exec_body("{\"targets\": \"all\", \"command\": \"ls\", \"activation_timeout\": 5}", &e, &timeout),
+		   "field 'activation_timeout' is not one this route takes");
 	EXPECT_BAD(exec_body("{\"targets\": \"all\"}", &e, &timeout), "field 'command' is missing");
 	EXPECT_BAD(exec_body("{\"targets\": \"all\", \"command\": [\"ls\", \"-l\"]}", &e, &timeout),
 		   "field 'command' is an array", "expected a non-empty string");
@@ -496,6 +525,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deployment_fields),
+		cmocka_unit_test(test_exclude_and_timeouts),
 		cmocka_unit_test(test_rollback),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_facts),
