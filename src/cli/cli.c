@@ -139,10 +139,42 @@ enum cmd_status cli_ledger_status(struct cli *cli, int ledger_err, const char *l
 
 enum cmd_status cli_help(struct cli *cli)
 {
-	const struct cmd_entry *c = cli->cmd;
+	const struct cmd_entry *c = cli->cmd, *const *sub;
 
 	printf("usage: %s\n\n%s\n\n%s", c->usage, c->summary, c->help);
+	if (c->subs) {
+		printf("\nsubcommands:\n");
+		for (sub = c->subs; *sub; sub++)
+			printf("  %-22s %s\n", (*sub)->name, (*sub)->summary);
+		printf("\nrun 'chimera %s SUBCOMMAND --help' for a subcommand's options\n", c->name);
+	}
 	return CMD_OK;
+}
+
+const struct cmd_entry *cmd_sub_find(const struct cmd_entry *cmd, const char *word)
+{
+	const struct cmd_entry *const *sub;
+	size_t n = strlen(cmd->name);
+
+	for (sub = cmd->subs; sub && *sub; sub++)
+		if (strncmp((*sub)->name, cmd->name, n) == 0 && (*sub)->name[n] == ' ' && strcmp((*sub)->name + n + 1, word) == 0)
+			return *sub;
+	return NULL;
+}
+
+enum cmd_status cmd_subs_unknown(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd_entry *c = cli->cmd, *const *sub;
+	size_t n = strlen(c->name);
+	char names[512];
+	int len = 0;
+
+	names[0] = '\0';
+	for (sub = c->subs; sub && *sub && len < (int)sizeof(names); sub++)
+		len += snprintf(names + len, sizeof(names) - (size_t)len, "%s%s", sub == c->subs ? "" : ", ", (*sub)->name + n + 1);
+	if (argc < 2)
+		return cli_usage(cli, "no subcommand: expected one of %s", names);
+	return cli_usage(cli, "unknown subcommand '%s': expected one of %s", argv[1], names);
 }
 
 int cli_int(const char *name, const char *s, long min, long max, long *out)

@@ -57,7 +57,19 @@ struct cmd_entry {
 	const char *usage;	/* synopsis lines, without "usage: " */
 	const char *help;	/* the options and what the command does */
 	enum cmd_status (*exec)(struct cli *cli, int argc, char **argv);
+	/*
+	 * A command of subcommands (NULL-ended; NULL for the others): each named "CMD SUB",
+	 * run by main for `chimera CMD SUB ...` with argv[0] SUB, its own usage and --help.
+	 * EXEC then runs only for no SUB or an unknown one (cmd_subs_unknown).
+	 */
+	const struct cmd_entry *const *subs;
 };
+
+/* The subcommand of CMD named WORD (the part of its name after "CMD "), or NULL. */
+const struct cmd_entry *cmd_sub_find(const struct cmd_entry *cmd, const char *word);
+
+/* For a command of subcommands run without one (ARGC 1) or with an unknown ARGV[1]: the usage error naming them. */
+enum cmd_status cmd_subs_unknown(struct cli *cli, int argc, char **argv);
 
 int cmd_exit_code(enum cmd_status s);
 
@@ -133,6 +145,7 @@ extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_secrets_entry;
 extern const struct cmd_entry cmd_tokens_entry;
+extern const struct cmd_entry cmd_nix_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_sessions_entry;
 extern const struct cmd_entry cmd_attach_entry;

@@ -26,6 +26,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_exec_entry,
 	&cmd_secrets_entry,
 	&cmd_tokens_entry,
+	&cmd_nix_entry,
 	&cmd_run_entry,
 	&cmd_sessions_entry,
 	&cmd_attach_entry,
@@ -259,6 +260,12 @@ int main(int argc, char **argv)
 		return cmd_exit_code(CMD_USAGE);
 	}
 	cli.cmd = cmd;
+	/* `chimera CMD SUB ...`: SUB is the command from here on (its usage, its --help). */
+	if (cmd->subs && argc > 2 && cmd_sub_find(cmd, argv[2])) {
+		cli.cmd = cmd_sub_find(cmd, argv[2]);
+		argc--;
+		argv++;
+	}
 	if (!cli.server && getenv("CHIMERA_SERVER") && *getenv("CHIMERA_SERVER"))
 		cli.server = getenv("CHIMERA_SERVER");
 	/* CHIMERA_SERVER names the server for the commands that use one; --server asks for it. */
@@ -271,7 +278,7 @@ int main(int argc, char **argv)
 	else {
 		if (cli.server && !runs_through_server(cmd))
 			cli.server = NULL;
-		st = cmd->exec(&cli, argc - 1, argv + 1);
+		st = cli.cmd->exec(&cli, argc - 1, argv + 1);
 	}
 	log_close();
 	cli_release(&cli);

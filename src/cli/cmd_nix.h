@@ -1,0 +1,7 @@
+/* chimera nix's subcommands, each defined in its own cmd_nix_*.c and listed in cmd_nix.c. */
+#ifndef CHIMERA_CLI_CMD_NIX_H
+#define CHIMERA_CLI_CMD_NIX_H
+
+#include "cli/cli.h"
+
+#endif
