@@ -304,13 +304,17 @@ int lab_stop_nodes(const struct lab *lab, const int *idx, size_t count)
 		lab_node_dir(lab, idx[i], dir, sizeof(dir));
 		if (!ns[0] || strcmp(ns, host_ns) == 0)
 			continue;	/* never touch the controller's own namespace */
-		for (j = 0; j < np; j++) {
+		/*
+		 * A pid or namespace id may have been reused: the namespace is this node's when one
+		 * of its processes sees the node's /nix. Not only the first one: a process that is
+		 * exiting (a session just ended) has no root to look at, and breaking off on it left
+		 * the whole node running.
+		 */
+		for (j = 0; j < np && !checked; j++)
+			checked = strcmp(procs[j].ns, ns) == 0 && lab_pid_in_node(procs[j].pid, dir);
+		for (j = 0; j < np && checked; j++) {
 			if (strcmp(procs[j].ns, ns) != 0)
 				continue;
-			/* A pid or namespace id may have been reused: check it is this node's. */
-			if (!checked && !lab_pid_in_node(procs[j].pid, dir))
-				break;
-			checked = true;
 			kill(procs[j].pid, SIGKILL);
 			victims[nv++] = procs[j].pid;
 		}
