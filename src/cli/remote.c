@@ -191,12 +191,19 @@ static enum cmd_status take_answer(struct cli *cli, const char *base, const stru
 						    : "");
 }
 
-/* One request: METHOD PATH (BODY, JSON text, may be NULL). */
-static enum cmd_status exchange(struct cli *cli, const char *method, const char *path, const char *body,
-				long timeout_ms, enum cmd_status notfound, json_t **doc)
+/* An event stream's reader for exchange: its Last-Event-ID and where its body goes. */
+struct stream_to {
+	const char *last_event_id;
+	int (*fn)(const char *data, size_t len, void *arg);
+	void *arg;
+};
+
+/* One request: METHOD PATH (BODY, JSON text, may be NULL); with TO, an event stream read into TO->fn. */
+static enum cmd_status exchange_to(struct cli *cli, const char *method, const char *path, const char *body,
+				   long timeout_ms, enum cmd_status notfound, const struct stream_to *to, json_t **doc)
 {
-	char base[URL_MAX], token[TOKEN_MAX], auth[TOKEN_MAX + 32];
-	const char *headers[4];
+	char base[URL_MAX], token[TOKEN_MAX], auth[TOKEN_MAX + 32], last[64];
+	const char *headers[5];
 	struct buf url = BUF_INIT(URL_MAX * 4);
 	struct http_response res;
 	struct http *h = NULL;
@@ -212,7 +219,11 @@ static enum cmd_status exchange(struct cli *cli, const char *method, const char 
 		buf_release(&url);
 		return cli_fail(cli, CMD_USAGE, "the request's URL is too long");
 	}
-	headers[n++] = "Accept: application/json";
+	headers[n++] = to ? "Accept: text/event-stream" : "Accept: application/json";
+	if (to && to->last_event_id) {
+		snprintf(last, sizeof(last), "Last-Event-ID: %s", to->last_event_id);
+		headers[n++] = last;
+	}
 	if (token[0]) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		headers[n++] = auth;
@@ -224,7 +235,8 @@ static enum cmd_status exchange(struct cli *cli, const char *method, const char 
 	if ((r = world_open_http(&cli->world, &h)) == 0)
 		r = h->ops->request(h, &(struct http_request){ .method = method, .url = url.data, .headers = headers,
 							       .body = body, .body_len = body ? strlen(body) : 0,
-							       .timeout_ms = timeout_ms, .keep = REMOTE_BODY_MAX },
+							       .timeout_ms = timeout_ms, .keep = REMOTE_BODY_MAX,
+							       .stream = to ? to->fn : NULL, .stream_arg = to ? to->arg : NULL },
 				    &res);
 	http_close(h);
 	explicit_bzero(auth, sizeof(auth));
@@ -233,6 +245,8 @@ static enum cmd_status exchange(struct cli *cli, const char *method, const char 
 		st = cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	else if (res.error != HTTP_ANSWERED)
 		st = transport_error(cli, base, &res, timeout_ms);
+	else if (to && res.status >= 200 && res.status < 300)
+		st = CMD_OK;	/* the stream ended: its body went to TO */
 	else
 		st = take_answer(cli, base, &res, token[0] != '\0', notfound, doc);
 	explicit_bzero(token, sizeof(token));
@@ -240,10 +254,27 @@ static enum cmd_status exchange(struct cli *cli, const char *method, const char 
 	return st;
 }
 
+static enum cmd_status exchange(struct cli *cli, const char *method, const char *path, const char *body,
+				long timeout_ms, enum cmd_status notfound, json_t **doc)
+{
+	return exchange_to(cli, method, path, body, timeout_ms, notfound, NULL, doc);
+}
+
 enum cmd_status remote_get(struct cli *cli, const char *path_query, enum cmd_status notfound, long timeout_ms,
 			   json_t **doc)
 {
 	return exchange(cli, "GET", path_query, NULL, timeout_ms, notfound, doc);
+}
+
+enum cmd_status remote_stream(struct cli *cli, const char *path_query, const char *last_event_id,
+			      int (*fn)(const char *data, size_t len, void *arg), void *arg)
+{
+	struct stream_to to = { last_event_id, fn, arg };
+	json_t *doc = NULL;
+	enum cmd_status st = exchange_to(cli, "GET", path_query, NULL, 0, CMD_ERROR, &to, &doc);
+
+	json_decref(doc);
+	return st;
 }
 
 /* --- jobs --- */

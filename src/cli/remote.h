@@ -65,6 +65,16 @@ int remote_path_segment(struct buf *b, const char *value);
 int remote_query(struct buf *q, const char *name, const char *value);
 
 /*
+ * GET PATH_QUERY as an event stream (Accept: text/event-stream, Last-Event-ID when
+ * LAST_EVENT_ID is not NULL, no time limit): a 2xx answer's body goes to FN piece by piece,
+ * and FN(NULL, 0, ARG) runs about once a second meanwhile; FN's nonzero return ends it.
+ * Returns CMD_OK when the stream ended (the server closed it, or FN asked), or the error
+ * printed as remote_get prints it (a refused connection, 401, 403, ...).
+ */
+enum cmd_status remote_stream(struct cli *cli, const char *path_query, const char *last_event_id,
+			      int (*fn)(const char *data, size_t len, void *arg), void *arg);
+
+/*
  * The fleet options of F a server is asked with: -t and the lines of --targets-file (read
  * here) as "targets", --exclude as "exclude", and the settings a POST body takes (profile,
  * parallel, connect_timeout, timeout, stall_timeout, activation_timeout, lock_wait, activate,

@@ -15,6 +15,15 @@ struct http_request {
 	size_t body_len;
 	long timeout_ms;		/* the whole exchange; <= 0: no limit */
 	size_t keep;			/* bytes of the response body kept in the response; 0: none */
+	/*
+	 * A long answer read as it comes (an event stream): with STREAM set, a 2xx answer's body
+	 * is not kept but handed to STREAM(DATA, LEN, STREAM_ARG) piece by piece as it arrives,
+	 * and STREAM(NULL, 0, STREAM_ARG) is called about once a second meanwhile. A nonzero
+	 * return ends the exchange: the response then says HTTP_ANSWERED with its status, as if
+	 * the server had ended it. Any other status's body is kept as without STREAM.
+	 */
+	int (*stream)(const char *data, size_t len, void *arg);
+	void *stream_arg;
 };
 
 /* Why no status came. */

@@ -107,6 +107,24 @@ wait "$F"
 FRC=$?
 check "events --follow through the server: the new event, then exit 0 on SIGTERM" \
 	[ "$FRC" = 0 ] && [ "$(grep -c ' test.drill ' "$W/follow.out")" = 1 ]
+# It read the event stream (one request, answered 200), not page after page.
+streams=$(curl -sf -H "Authorization: Bearer $(cat "$W/op.token")" "$URL/metrics" |
+	sed -n 's|^chimera_api_requests_total{route="/api/v1/events/stream",code="200"} ||p')
+check "  through GET /api/v1/events/stream (requests: ${streams:-none})" [ "${streams:-0}" -ge 1 ]
+# --limit ends a follow once it has printed that many; --deployment is applied to the stream too.
+"$CHIMERA" --server "$URL" --token-file "$W/op.token" events --follow --topic 'test.*' --since "$(here events --json | tail -n 1 | jq .seq)" \
+	--limit 2 --json >"$W/follow2.out" 2>"$W/follow2.err" &
+F=$!
+sleep 1
+ch ledger append --topic test.drill --payload '{"n": 2}' >/dev/null
+ch ledger append --topic test.drill --payload '{"n": 3}' >/dev/null
+i=0
+while kill -0 "$F" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 "$F" 2>/dev/null && kill -TERM "$F"
+wait "$F"
+FRC=$?
+check "events --follow --limit 2: the two new events, then exit 0 by itself" [ "$FRC" = 0 ] && [ $i -lt 100 ] &&
+	[ "$(jq -r .payload.n "$W/follow2.out" | tr '\n' ' ')" = "2 3 " ]
 same "status --cached" -n status -t all --cached
 same "status --cached of some" -n status -t n0,n2 --cached
 same "status --expect (every node probed)" -n status -t all --expect "$P"

@@ -39,18 +39,42 @@ static int global_init(void)
 	return 0;
 }
 
-/* Keep the first request.keep bytes of the body; count all of it. */
+/* Keep the first request.keep bytes of the body; count all of it. Or hand it to a stream. */
 struct sink {
 	struct http_response *res;
 	size_t keep;
 	int nomem;
+	const struct http_request *req;
+	CURL *h;
+	int stopped;			/* the request's stream asked to end */
+	int64_t last_tick_ms;
 };
+
+/* With a stream, whether this answer's body goes to it (a 2xx status). */
+static int streaming(struct sink *k)
+{
+	long status = 0;
+
+	if (!k->req->stream)
+		return 0;
+	curl_easy_getinfo(k->h, CURLINFO_RESPONSE_CODE, &status);
+	return status >= 200 && status < 300;
+}
 
 static size_t take_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct sink *k = arg;
 	struct http_response *res = k->res;
 	size_t len = size * n, room = k->keep - res->body_kept, take = len < room ? len : room;
+
+	if (streaming(k)) {
+		res->body_len += len;
+		if (k->req->stream(p, len, k->req->stream_arg) != 0) {
+			k->stopped = 1;
+			return 0;
+		}
+		return len;
+	}
 
 	if (take) {
 		if (!res->body && !(res->body = malloc(k->keep + 1))) {
@@ -129,10 +153,27 @@ static int judge(CURL *h, CURLcode c, const char *errbuf, struct http_response *
 	return 0;
 }
 
+/* A stream's idle call, about once a second (curl's progress callback); nonzero ends the exchange. */
+static int stream_tick(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct sink *k = arg;
+	int64_t now = clock_mono_ms();
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	if (now - k->last_tick_ms < 1000)
+		return 0;
+	k->last_tick_ms = now;
+	if (k->req->stream(NULL, 0, k->req->stream_arg) != 0) {
+		k->stopped = 1;
+		return 1;
+	}
+	return 0;
+}
+
 static int curl_request(struct http *hc, const struct http_request *req, struct http_response *res)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct sink sink = { .res = res, .keep = req->keep };
+	struct sink sink = { .res = res, .keep = req->keep, .req = req };
 	struct curl_slist *headers = NULL, *more;
 	CURL *h = NULL;
 	CURLcode c;
@@ -156,11 +197,19 @@ static int curl_request(struct http *hc, const struct http_request *req, struct 
 		r = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	sink.h = h;
+	sink.last_tick_ms = clock_mono_ms();
 	if ((c = setup(h, req, errbuf, &sink)) == CURLE_OK &&
-	    (!headers || (c = curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers)) == CURLE_OK))
+	    (!headers || (c = curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers)) == CURLE_OK) &&
+	    (!req->stream || ((c = curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, stream_tick)) == CURLE_OK &&
+			      (c = curl_easy_setopt(h, CURLOPT_XFERINFODATA, &sink)) == CURLE_OK &&
+			      (c = curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L)) == CURLE_OK)))
 		c = curl_easy_perform(h);
 	if (sink.nomem)
 		c = CURLE_OUT_OF_MEMORY;
+	/* Ended by the stream's owner: an answer that ended, not a failure. */
+	if (sink.stopped && (c == CURLE_WRITE_ERROR || c == CURLE_ABORTED_BY_CALLBACK))
+		c = CURLE_OK;
 	r = judge(h, c, errbuf, res);
 out:
 	curl_easy_cleanup(h);
