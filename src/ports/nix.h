@@ -29,6 +29,16 @@ static inline void nix_closure_release(struct nix_closure *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* What nix_ops.eval evaluates: an expression, a file [-A ATTR], or a flake installable. */
+struct nix_eval_req {
+	const char *expr;		/* a Nix expression, or NULL */
+	const char *file;		/* a .nix file (its value, auto-called as nix-instantiate does), or NULL */
+	const char *attr;		/* with FILE: the attribute path to select, or NULL */
+	const char *installable;	/* a flake REF#ATTR, or NULL */
+	const char *apply;		/* with INSTALLABLE: a function applied to its value, or NULL */
+	int json;			/* the value as JSON, else as Nix prints it */
+};
+
 struct nix;
 
 /* What a build reports while it runs, to the nix's watch (nix_watch). */
@@ -77,6 +87,20 @@ struct nix_ops {
 	 * the file descriptor FD: what a node's damaged copy is restored from. May be NULL.
 	 */
 	int (*dump_path)(struct nix *nx, const char *path, int fd);
+	/*
+	 * Evaluate REQ (exactly one of expr, file, installable) strictly, writing nothing (no
+	 * lock file, no derivation); OUT gets the value as Nix prints it, or its JSON, without
+	 * a final newline. A failed evaluation returns ERR_IO with Nix's own error as the
+	 * message (its text, then "at FILE:LINE:COL:" and the lines there); OUT is then empty.
+	 * ERR_LIMIT when the value printed passes OUT's max. May be NULL.
+	 */
+	int (*eval)(struct nix *nx, const struct nix_eval_req *req, struct buf *out);
+	/*
+	 * Make LINK a symlink to the store path PATH, registered as a garbage-collector root
+	 * (an indirect root, as nix-build's out-links are): a symlink already there is replaced,
+	 * any other file is an error naming it. May be NULL.
+	 */
+	int (*add_root)(struct nix *nx, const char *path, const char *link);
 	void (*close)(struct nix *nx);
 };
 

@@ -218,6 +218,8 @@ static const struct nix_ops nix_cli_ops = {
 	.closure = nix_cli_closure,
 	.export_paths = nix_cli_export,
 	.dump_path = nix_cli_dump,
+	.eval = nix_cli_eval,
+	.add_root = nix_cli_add_root,
 	.close = nix_cli_close,
 };
 

@@ -24,6 +24,10 @@ struct nix_cli {
 /* The port's build (nix_build.c). */
 int nix_cli_build(struct nix *base, const struct nix_source *src, char out[STOREPATH_MAX], struct buf *log);
 
+/* The port's evaluation and GC roots (nix_eval.c). */
+int nix_cli_eval(struct nix *base, const struct nix_eval_req *req, struct buf *out);
+int nix_cli_add_root(struct nix *base, const char *path, const char *link);
+
 /* Set an ERR_IO message: "WHAT failed (exit STATUS)", then the last bytes of LOG. */
 int nix_fail(const char *what, int status, const struct buf *log);
 
