@@ -167,6 +167,9 @@ struct ledger *api_ledger(struct api *a);
 struct world *api_world_get(struct api *a);
 void api_world_put(struct api *a, struct world *w);
 
+/* Which load of chimera.toml W (from api_world_get) is, unique in the process: a cache's key. */
+uint64_t api_world_gen(struct world *w);
+
 /* The world's options (to open a fresh world for a job). */
 const struct world_options *api_world_options(struct api *a);
 

@@ -198,10 +198,10 @@ struct status_doc {
 
 static struct {
 	pthread_mutex_t lock;
-	struct world *w;
+	uint64_t gen;		/* the world's (api_world_gen): its address could be a later world's */
 	int64_t head;
 	struct status_doc *doc;
-} status_cache = { PTHREAD_MUTEX_INITIALIZER, NULL, -1, NULL };
+} status_cache = { PTHREAD_MUTEX_INITIALIZER, 0, -1, NULL };
 
 static void status_doc_put(void *arg)
 {
@@ -227,7 +227,7 @@ static void send_doc(struct api_call *c, struct status_doc *d)
 	c->res->shared_arg = d;
 }
 
-/* The cached document for (W, HEAD) sent, or a new one made, cached and sent. */
+/* The cached document for (W's load, HEAD) sent, or a new one made, cached and sent. */
 static void cached_status(struct api_call *c, struct world *w, struct ledger *l)
 {
 	int64_t head = hub_head(api_hub_of(c->api));
@@ -238,7 +238,7 @@ static void cached_status(struct api_call *c, struct world *w, struct ledger *l)
 	size_t n;
 
 	pthread_mutex_lock(&status_cache.lock);
-	if (status_cache.w == w && status_cache.head == head && status_cache.doc) {
+	if (status_cache.gen == api_world_gen(w) && status_cache.head == head && status_cache.doc) {
 		send_doc(c, status_cache.doc);
 		pthread_mutex_unlock(&status_cache.lock);
 		return;
@@ -263,7 +263,7 @@ static void cached_status(struct api_call *c, struct world *w, struct ledger *l)
 	pthread_mutex_lock(&status_cache.lock);
 	old = status_cache.doc;
 	status_cache.doc = d;
-	status_cache.w = w;
+	status_cache.gen = api_world_gen(w);
 	status_cache.head = head;
 	send_doc(c, d);
 	if (old && --old->refs == 0) {

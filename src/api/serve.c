@@ -48,7 +48,17 @@ struct held_world {
 	struct world w;		/* first: a struct world * is a struct held_world * */
 	unsigned refs;
 	bool retired;
+	uint64_t gen;		/* which load of chimera.toml it is: 1, 2, ... in this process */
 };
+
+/* The loads of chimera.toml so far, every api's (the caches keyed by a world's gen are process-wide). */
+static uint64_t worlds_loaded;
+static pthread_mutex_t worlds_loaded_lock = PTHREAD_MUTEX_INITIALIZER;
+
+uint64_t api_world_gen(struct world *w)
+{
+	return ((struct held_world *)w)->gen;
+}
 
 static void held_free(struct held_world *h)
 {
@@ -160,6 +170,9 @@ static int world_load(struct api *a, struct world **out)
 	if (!h)
 		return err_set(ERR_NOMEM, "out of memory");
 	world_init(&h->w, &a->opt.world);
+	pthread_mutex_lock(&worlds_loaded_lock);
+	h->gen = ++worlds_loaded;
+	pthread_mutex_unlock(&worlds_loaded_lock);
 	if ((r = world_state_dir(&h->w, &dir)) < 0 || (r = world_inventory(&h->w, &inv)) < 0) {
 		held_free(h);
 		return r;
