@@ -69,6 +69,14 @@ struct nix_watch {
 	void *arg;
 };
 
+/* What nix_ops.flake runs: `nix flake VERB` on a flake reference. */
+enum nix_flake_verb {
+	NIX_FLAKE_LOCK,		/* lock the inputs not locked yet; with an input, lock that one again (--update-input) */
+	NIX_FLAKE_UPDATE,	/* lock every input again */
+	NIX_FLAKE_SHOW,		/* OUT: the outputs as `nix flake show --json` prints them */
+	NIX_FLAKE_CHECK,	/* evaluate the outputs and build the checks */
+};
+
 struct nix_ops {
 	const char *name;
 	/*
@@ -101,6 +109,20 @@ struct nix_ops {
 	 * any other file is an error naming it. May be NULL.
 	 */
 	int (*add_root)(struct nix *nx, const char *path, const char *link);
+	/*
+	 * Run `nix flake VERB REF` (see nix_flake_verb; INPUT, an input's name, only with LOCK,
+	 * else NULL; SHOW and CHECK write no lock file); OUT (may be NULL) gets its stdout.
+	 * Returns 0, ERR_NOTFOUND without the `nix` command, or ERR_IO with Nix's own error as
+	 * the message. May be NULL.
+	 */
+	int (*flake)(struct nix *nx, enum nix_flake_verb verb, const char *ref, const char *input, struct buf *out);
+	/*
+	 * Make the N FILES (relative to the directory DIR) visible to Nix, which sees only a git
+	 * repository's tracked files: when DIR is inside no git work tree, `git init` it and
+	 * `git add` them (*GIT_INIT 1); else leave the repository alone (*GIT_INIT 0). Returns 0,
+	 * ERR_NOTFOUND without git, or ERR_IO with git's error. May be NULL.
+	 */
+	int (*flake_track)(struct nix *nx, const char *dir, char *const *files, size_t n, int *git_init);
 	void (*close)(struct nix *nx);
 };
 

@@ -220,6 +220,8 @@ static const struct nix_ops nix_cli_ops = {
 	.dump_path = nix_cli_dump,
 	.eval = nix_cli_eval,
 	.add_root = nix_cli_add_root,
+	.flake = nix_cli_flake,
+	.flake_track = nix_cli_flake_track,
 	.close = nix_cli_close,
 };
 

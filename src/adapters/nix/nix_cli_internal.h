@@ -28,6 +28,10 @@ int nix_cli_build(struct nix *base, const struct nix_source *src, char out[STORE
 int nix_cli_eval(struct nix *base, const struct nix_eval_req *req, struct buf *out);
 int nix_cli_add_root(struct nix *base, const char *path, const char *link);
 
+/* The port's flake operations and the git of a new flake (nix_flake.c). */
+int nix_cli_flake(struct nix *base, enum nix_flake_verb verb, const char *ref, const char *input, struct buf *out);
+int nix_cli_flake_track(struct nix *base, const char *dir, char *const *files, size_t n, int *git_init);
+
 /* Set an ERR_IO message: "WHAT failed (exit STATUS)", then the last bytes of LOG. */
 int nix_fail(const char *what, int status, const struct buf *log);
 
