@@ -4,4 +4,5 @@
 
 #include "cli/cli.h"
 
+extern const struct cmd_entry cmd_nix_eval_entry;
 #endif
