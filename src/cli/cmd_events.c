@@ -44,6 +44,20 @@ static int print_event(const struct ledger_event *ev, void *arg)
 #define REMOTE_PAGE 1000		/* events asked for at once */
 #define REMOTE_RETRY_MS 1000		/* --follow: the pause before following again after the stream ended */
 
+/* F's --topic, --node (and --deployment when WITH_DEPLOYMENT) onto the query Q, which is then ended. 0 or a buf error. */
+static int filters_query(struct buf *q, const struct ledger_filter *f, bool with_deployment)
+{
+	int r = 0;
+
+	if (f->topic)
+		r = remote_query(q, "topic", f->topic);
+	if (r == 0 && f->node)
+		r = remote_query(q, "node", f->node);
+	if (r == 0 && with_deployment && f->deployment)
+		r = remote_query(q, "deployment", f->deployment);
+	return r < 0 ? r : buf_addc(q, '\0');
+}
+
 /* Up to WANT of F's events after *AFTER from the server, printed; *AFTER moved, *GOT how many. */
 static enum cmd_status remote_page(struct cli *cli, const struct ledger_filter *f, int64_t want, int64_t *after,
 				   int64_t *got)
@@ -62,13 +76,7 @@ static enum cmd_status remote_page(struct cli *cli, const struct ledger_filter *
 	snprintf(num[1], sizeof(num[1]), "%lld", (long long)want);
 	if ((r = buf_adds(&q, "/api/v1/events")) == 0 && (r = remote_query(&q, "after", num[0])) == 0)
 		r = remote_query(&q, "limit", num[1]);
-	if (r == 0 && f->topic)
-		r = remote_query(&q, "topic", f->topic);
-	if (r == 0 && f->node)
-		r = remote_query(&q, "node", f->node);
-	if (r == 0 && f->deployment)
-		r = remote_query(&q, "deployment", f->deployment);
-	if (r < 0 || buf_addc(&q, '\0') < 0) {
+	if (r < 0 || filters_query(&q, f, true) < 0) {
 		buf_release(&q);
 		return cli_usage(cli, "--topic, --node or --deployment is too long for a request");
 	}
@@ -151,13 +159,8 @@ static enum cmd_status follow_remote(struct cli *cli, const struct ledger_filter
 	struct buf q = BUF_INIT(64 * 1024);
 	char last[32];
 	enum cmd_status st = CMD_OK;
-	int r;
 
-	if ((r = buf_adds(&q, "/api/v1/events/stream")) == 0 && f->topic)
-		r = remote_query(&q, "topic", f->topic);
-	if (r == 0 && f->node)
-		r = remote_query(&q, "node", f->node);
-	if (r < 0 || buf_addc(&q, '\0') < 0) {
+	if (buf_adds(&q, "/api/v1/events/stream") < 0 || filters_query(&q, f, false) < 0) {
 		buf_release(&q);
 		return cli_usage(cli, "--topic or --node is too long for a request");
 	}
