@@ -5,4 +5,5 @@
 #include "cli/cli.h"
 
 extern const struct cmd_entry cmd_nix_eval_entry;
+extern const struct cmd_entry cmd_nix_build_entry;
 #endif
