@@ -8,6 +8,8 @@
 static const struct cmd_entry *const nix_subs[] = {
 	&cmd_nix_eval_entry,
 	&cmd_nix_build_entry,
+	&cmd_nix_diff_entry,
+	&cmd_nix_search_entry,
 	NULL,
 };
 

@@ -6,4 +6,6 @@
 
 extern const struct cmd_entry cmd_nix_eval_entry;
 extern const struct cmd_entry cmd_nix_build_entry;
+extern const struct cmd_entry cmd_nix_diff_entry;
+extern const struct cmd_entry cmd_nix_search_entry;
 #endif

@@ -23,13 +23,14 @@ int nix_flake_resolve(const char *ref, size_t len, char *out, size_t outlen)
 	if (len == 0 || len >= sizeof(dir))
 		return err_set(ERR_INVALID, "bad flake reference '%s': expected path:/DIR, a directory, github:O/R, ...",
 			       err_quote(q, sizeof(q), ref, len));
-	if (ref[0] != '/' && ref[0] != '.') {
+	memcpy(dir, ref, len);
+	dir[len] = '\0';
+	/* A bare word is a registry id (nixpkgs), unless a directory of that name is here. */
+	if (ref[0] != '/' && ref[0] != '.' && (memchr(ref, ':', len) || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
 		if ((size_t)snprintf(out, outlen, "%.*s", (int)len, ref) >= outlen)
 			return err_set(ERR_LIMIT, "flake reference too long");
 		return 0;
 	}
-	memcpy(dir, ref, len);
-	dir[len] = '\0';
 	err_quote(q, sizeof(q), ref, len);
 	if (!realpath(dir, real) || stat(real, &st) < 0)
 		return err_set(ERR_INVALID, "bad flake '%s': %s; expected a directory holding flake.nix", q, strerror(errno));

@@ -34,9 +34,9 @@ struct nix_build_ctx {
 
 /*
  * A flake reference without its attribute (LEN bytes of REF) into OUT (OUTLEN bytes): a
- * directory ("." or a path starting with '/' or '.') as path:REALDIR, anything else as
- * given (checked later, by flakeref_parse). Returns 0, ERR_INVALID naming a directory that
- * is not one, or ERR_LIMIT.
+ * directory (a path starting with '/' or '.', or a word without ':' that names a directory
+ * here) as path:REALDIR, anything else as given (checked later, by flakeref_parse). Returns
+ * 0, ERR_INVALID naming a directory that is not one, or ERR_LIMIT.
  */
 int nix_flake_resolve(const char *ref, size_t len, char *out, size_t outlen);
 

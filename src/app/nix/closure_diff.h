@@ -6,6 +6,7 @@
 #ifndef CHIMERA_APP_NIX_CLOSURE_DIFF_H
 #define CHIMERA_APP_NIX_CLOSURE_DIFF_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -94,5 +95,34 @@ void closure_diff_release(struct closure_diff *d);
  * {path, version, nar_size, shared}. A new reference, or NULL when out of memory.
  */
 struct json_t *closure_diff_json(const struct closure_diff *d);
+
+/* `chimera nix diff A B`: two store paths (or links to them) and their closures' difference. */
+struct nix_diff_report {
+	char a_given[PATH_MAX], b_given[PATH_MAX];	/* as given */
+	char a[STOREPATH_MAX], b[STOREPATH_MAX];	/* the store paths they lead to */
+	struct closure_diff diff;
+};
+
+/*
+ * The store path ARG leads to (symlinks resolved: an out-link, a profile, a generation) into
+ * OUT. Returns 0, or ERR_INVALID naming ARG when it does not exist, or leads elsewhere than
+ * to a store path (inside one: naming that one).
+ */
+int nix_store_path_resolve(const char *arg, char out[STOREPATH_MAX]);
+
+/*
+ * Resolve A and B, read both closures with NX (each path's NAR size) and diff them into REP
+ * (release it with nix_diff_report_release). Returns 0, ERR_INVALID for A or B, or the nix's
+ * error (a path not valid in the store).
+ */
+int nix_diff_run(struct nix *nx, const char *a, const char *b, struct nix_diff_report *rep);
+
+void nix_diff_report_release(struct nix_diff_report *rep);
+
+/*
+ * REP as `chimera nix diff --json` prints it: closure_diff_json's document, "a" and "b" each
+ * with "given" and "path" too. The text (the caller frees it), or NULL.
+ */
+char *nix_diff_report_json(const struct nix_diff_report *rep);
 
 #endif
