@@ -10,6 +10,7 @@ static const struct cmd_entry *const nix_subs[] = {
 	&cmd_nix_build_entry,
 	&cmd_nix_diff_entry,
 	&cmd_nix_search_entry,
+	&cmd_nix_gc_entry,
 	NULL,
 };
 

@@ -8,4 +8,5 @@ extern const struct cmd_entry cmd_nix_eval_entry;
 extern const struct cmd_entry cmd_nix_build_entry;
 extern const struct cmd_entry cmd_nix_diff_entry;
 extern const struct cmd_entry cmd_nix_search_entry;
+extern const struct cmd_entry cmd_nix_gc_entry;
 #endif
