@@ -6,6 +6,7 @@
 
 /* Each subcommand's entry is in its own file; add it here once that file defines it. */
 static const struct cmd_entry *const nix_subs[] = {
+	&cmd_nix_flake_entry,
 	&cmd_nix_eval_entry,
 	&cmd_nix_build_entry,
 	&cmd_nix_diff_entry,

@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 
+extern const struct cmd_entry cmd_nix_flake_entry;
 extern const struct cmd_entry cmd_nix_eval_entry;
 extern const struct cmd_entry cmd_nix_build_entry;
 extern const struct cmd_entry cmd_nix_diff_entry;
