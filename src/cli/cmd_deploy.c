@@ -3,6 +3,7 @@
 #include "app/fleet/deploy_resume.h"
 #include "app/fleet/sessions.h"
 #include "cli/check_opts.h"
+#include "cli/closure_text.h"
 #include "cli/fleet_opts.h"
 #include "cli/progress.h"
 #include "cli/remote.h"
@@ -99,6 +100,8 @@ static void print_text(const struct deploy_report *rep, int dry_run)
 		} else if (dry_run) {
 			printf("    would switch %s -> %s\n", n->previous[0] ? n->previous : "(no profile)",
 			       strcmp(n->previous, rep->path) == 0 ? "(unchanged)" : rep->path);
+			if (n->diff)
+				closure_text_print(n->diff, "    ");
 		} else if (n->goal != GOAL_SWITCH) {
 			printf("    goal %s: %s\n", goal_name(n->goal),
 			       n->goal == GOAL_BOOT	 ? "profile set, the running system changes at the next boot"
@@ -148,7 +151,7 @@ static enum cmd_status usage_out(struct cli *cli, struct cli_checks *checks, con
 	return cli_usage(cli, "%s", msg);
 }
 
-enum { OPT_DRY_RUN = 2000, OPT_ON_FAILURE, OPT_RESUME, OPT_REPAIR };
+enum { OPT_DRY_RUN = 2000, OPT_ON_FAILURE, OPT_RESUME, OPT_REPAIR, OPT_DIFF };
 
 /* What deploy's command line says. */
 struct deploy_args {
@@ -181,6 +184,7 @@ static const struct option options[] = {
 	FLEET_ACTIVATE_OPTION,
 	MAGIC_OPTIONS,
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "diff", no_argument, NULL, OPT_DIFF },
 	{ "repair", no_argument, NULL, OPT_REPAIR },
 	{ "on-failure", required_argument, NULL, OPT_ON_FAILURE },
 	{ "session", required_argument, NULL, 's' },
@@ -201,6 +205,7 @@ static enum cmd_status parse_own(struct cli *cli, struct deploy_args *a, int c, 
 		a->o.keep_on_failure = strcmp(arg, "keep") == 0;
 		break;
 	case OPT_DRY_RUN: a->o.dry_run = 1; break;
+	case OPT_DIFF: a->o.diff = true; break;
 	case OPT_REPAIR: a->o.repair = 1; break;
 	case 's':
 		if (sessions_name_check(arg) < 0)
@@ -244,6 +249,8 @@ static enum cmd_status parse_args(struct cli *cli, int argc, char **argv, struct
 	}
 	if (a->session && optind >= argc)
 		return usage_out(cli, &a->checks, "-s SESSION needs a command after '--'");
+	if (a->o.diff && !a->o.dry_run)
+		return usage_out(cli, &a->checks, "--diff goes with --dry-run: it shows what a deploy would change");
 	if ((r = remote_on(cli) ? remote_source_check(&a->cs) : cli_source_check(&a->cs)) < 0)
 		return usage_out(cli, &a->checks, err_msg());
 	if (a->resume && r == 1)
@@ -320,6 +327,8 @@ static const char *not_for_server(const struct deploy_args *a)
 {
 	if (a->resume)
 		return "--resume";
+	if (a->o.diff)
+		return "--diff";
 	if (a->session)
 		return "-s SESSION";
 	if (a->o.keep_on_failure)
@@ -452,7 +461,7 @@ const struct cmd_entry cmd_deploy_entry = {
 		 "                       | --flake REF#ATTR | --expect STOREPATH]\n"
 		 "                      [--profile PATH] [--activate auto|none|CMD] [--goal GOAL]\n"
 		 "                      [--parallel N] [--sudo]\n"
-		 "                      [--dry-run] [--repair] [--confirm-timeout S | --no-magic-rollback]\n"
+		 "                      [--dry-run [--diff]] [--repair] [--confirm-timeout S | --no-magic-rollback]\n"
 		 "                      [--check SPEC]... [--on-failure rollback|keep]\n"
 		 "                      [-s SESSION -- COMMAND...]\n"
 		 "                      [--connect-timeout S] [--timeout S] [--accept-new-host-keys]\n"
@@ -501,6 +510,10 @@ const struct cmd_entry cmd_deploy_entry = {
 		"                           unknown or finished ID is an error (exit 2)\n"
 		"  --dry-run                build and check, report per node what would be copied\n"
 		"                           and switched, change nothing\n"
+		"  --diff                   with --dry-run: per node, the closure it runs (its\n"
+		"                           profile's path, read on the node) against the one it\n"
+		"                           would get: packages changed, added, removed, rebuilt,\n"
+		"                           with NAR sizes (as chimera nix diff; \"diff\" in --json)\n"
 		"  --repair                 first check the closure's files on each node\n"
 		"                           (nix-store --verify-path) and restore each registered\n"
 		"                           path whose files changed from this machine's copy\n"
@@ -538,8 +551,9 @@ const struct cmd_entry cmd_deploy_entry = {
 		"/api/v1/deployments), and this prints its report as a deploy here would, the\n"
 		"nodes' steps on stderr meanwhile. -t names the server's machines, and -c FILE\n"
 		"(absolute), --flake and --expect name what is on the server: it builds there.\n"
-		"Not sent: --resume, -s, --on-failure keep, --check-timeout, --check-retries,\n"
-		"--targets-file, --exclude, --stall-timeout, --activation-timeout (docs/client.md).\n"
+		"Not sent: --resume, --diff, -s, --on-failure keep, --check-timeout,\n"
+		"--check-retries, --targets-file, --exclude, --stall-timeout, --activation-timeout\n"
+		"(docs/client.md).\n"
 		"\n"
 		"exit status: 0 when every node is deployed, 3 when some are, 1 when none is\n"
 		"(or the build failed), 2 for bad usage.\n",

@@ -105,7 +105,7 @@ static inline void fake_nix_eval_init(struct fake_nix_eval *fe)
 }
 
 /* Script the next answer: a value (ERR 0) or an error with that message. */
-static inline void fake_answer(struct fake_nix_eval *fe, int err, const char *text)
+static inline void fake_eval_answer(struct fake_nix_eval *fe, int err, const char *text)
 {
 	assert_true(fe->nanswers < FAKE_EVALS_MAX);
 	fe->answers[fe->nanswers++] = (struct fake_answer){ err, text };

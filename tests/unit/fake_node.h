@@ -13,6 +13,7 @@
 #include "core/profile.h"
 #include "core/storepath.h"
 #include "ports/executor.h"
+#include "remote/closure.h"
 #include "remote/store.h"
 #include "remote/witness.h"
 
@@ -49,6 +50,7 @@ struct fake_node {
 	int switches;		/* profile changes: new generations and --switch-generation */
 	int activations;	/* activations run (not "none") */
 	int witnesses;		/* witnesses taken from a deploy's answer (remote_witness_take), empty ones too */
+	int closure_queries;	/* remote_closure_query runs */
 	char witness[512];	/* the last non-empty one */
 	int unknown;		/* commands the fake could not answer: a test asserts 0 */
 	char last_unknown[160];
@@ -548,6 +550,19 @@ static inline int fake_answer(struct fake_node *n, const char *cmd, const struct
 		return fake_switch_generation(n, cmd, res);
 	if (strstr(cmd, "chimera-activation "))
 		return fake_activate(n, cmd, res);
+	/* remote_closure_query: in this model any path's closure is the whole store, path I's NAR size 500 * (I + 1). */
+	if (strstr(cmd, "echo " REMOTE_SIZES_MARK ";")) {
+		size_t i;
+
+		for (i = 0; i < n->nstore; i++)
+			buf_printf(&res->out, "%s\n", n->store[i]);
+		buf_adds(&res->out, REMOTE_SIZES_MARK "\n");
+		for (i = 0; i < n->nstore; i++)
+			buf_printf(&res->out, "%zu\n", 500 * (i + 1));
+		n->closure_queries++;
+		res->status = 0;
+		return 0;
+	}
 	if (strstr(cmd, "nix-store --check-validity --print-invalid")) {
 		res->status = 0;	/* in this model a path in the store is valid */
 		return 0;

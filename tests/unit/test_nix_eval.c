@@ -56,7 +56,7 @@ static void test_expression_json(void **state)
 	char want[SHA3_256_HEX];
 	json_t *p;
 
-	fake_answer(&f->fe, 0, "{\"a\":1}");
+	fake_eval_answer(&f->fe, 0, "{\"a\":1}");
 	assert_int_equal(nix_eval_run(&f->ctx, &(struct nix_eval_opts){ .expr = "{ a = 1; }", .json = true }, &rep), 0);
 	assert_true(rep.ok);
 	assert_string_equal(rep.value, "{\"a\":1}");
@@ -82,8 +82,8 @@ static void test_text_digest(void **state)
 	struct nix_eval_report rep;
 	char want[SHA3_256_HEX];
 
-	fake_answer(&f->fe, 0, "{ a = 1; }");
-	fake_answer(&f->fe, 0, "{\"a\":1}");
+	fake_eval_answer(&f->fe, 0, "{ a = 1; }");
+	fake_eval_answer(&f->fe, 0, "{\"a\":1}");
 	assert_int_equal(nix_eval_run(&f->ctx, &(struct nix_eval_opts){ .expr = "{ a = 1; }" }, &rep), 0);
 	assert_string_equal(rep.value, "{ a = 1; }");
 	assert_int_equal(f->fe.evals, 2);
@@ -94,8 +94,8 @@ static void test_text_digest(void **state)
 	assert_string_equal(rep.result_form, "json");
 	nix_eval_report_release(&rep);
 
-	fake_answer(&f->fe, 0, "<LAMBDA>");
-	fake_answer(&f->fe, ERR_IO, "cannot convert a function to JSON");
+	fake_eval_answer(&f->fe, 0, "<LAMBDA>");
+	fake_eval_answer(&f->fe, ERR_IO, "cannot convert a function to JSON");
 	assert_int_equal(nix_eval_run(&f->ctx, &(struct nix_eval_opts){ .expr = "x: x" }, &rep), 0);
 	assert_true(rep.ok);
 	hex_of(LIT("<LAMBDA>"), want);
@@ -117,8 +117,8 @@ static void test_file_attr(void **state)
 	assert_int_equal(fs_write_file(file, content, sizeof(content) - 1, 0644), 0);
 	assert_non_null(realpath(file, real));
 	assert_int_equal(chdir(f->dir), 0);
-	fake_answer(&f->fe, 0, "3");
-	fake_answer(&f->fe, 0, "3");
+	fake_eval_answer(&f->fe, 0, "3");
+	fake_eval_answer(&f->fe, 0, "3");
 	assert_int_equal(nix_eval_run(&f->ctx, &(struct nix_eval_opts){ .file = "f.nix", .attr = "x.y" }, &rep), 0);
 	assert_string_equal(f->fe.file[0], real);
 	assert_string_equal(rep.file, real);
@@ -135,8 +135,8 @@ static void test_file_attr(void **state)
 	assert_int_equal(fs_mkdir_p(sub, 0755), 0);
 	snprintf(file, sizeof(file), "%s/d/default.nix", f->dir);
 	assert_int_equal(fs_write_file(file, content, sizeof(content) - 1, 0644), 0);
-	fake_answer(&f->fe, 0, "{ y = 3; }");
-	fake_answer(&f->fe, 0, "{\"y\":3}");
+	fake_eval_answer(&f->fe, 0, "{ y = 3; }");
+	fake_eval_answer(&f->fe, 0, "{\"y\":3}");
 	assert_int_equal(nix_eval_run(&f->ctx, &(struct nix_eval_opts){ .file = sub, .attr = "x.y" }, &rep), 0);
 	assert_string_equal(rep.expression_sha256, want);
 	nix_eval_report_release(&rep);
@@ -150,7 +150,7 @@ static void test_nix_error(void **state)
 	char *doc;
 	json_t *j;
 
-	fake_answer(&f->fe, ERR_IO,
+	fake_eval_answer(&f->fe, ERR_IO,
 		    "syntax error, unexpected end of file\n\n       at \xc2\xabstring\xc2\xbb:1:9:\n\n            1| { a = 1;");
 	assert_int_equal(nix_eval_run(&f->ctx, &(struct nix_eval_opts){ .expr = "{ a = 1;" }, &rep), 0);
 	assert_false(rep.ok);
@@ -171,7 +171,7 @@ static void test_nix_error(void **state)
 	nix_eval_report_release(&rep);
 
 	/* Not Nix's refusal (Nix missing): the error itself. */
-	fake_answer(&f->fe, ERR_NOTFOUND, "nix-instantiate is needed on PATH");
+	fake_eval_answer(&f->fe, ERR_NOTFOUND, "nix-instantiate is needed on PATH");
 	assert_int_equal(nix_eval_run(&f->ctx, &(struct nix_eval_opts){ .expr = "1" }, &rep), ERR_NOTFOUND);
 	nix_eval_report_release(&rep);
 }

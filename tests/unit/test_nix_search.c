@@ -109,8 +109,8 @@ static void test_run(void **state)
 
 	(void)state;
 	fake_nix_eval_init(&fe);
-	fake_answer(&fe, 0, "\"x86_64-linux\"");
-	fake_answer(&fe, 0, packages);
+	fake_eval_answer(&fe, 0, "\"x86_64-linux\"");
+	fake_eval_answer(&fe, 0, packages);
 	assert_int_equal(nix_search_run(&fe.base, "path:/srv/fl", "talking", &rep), 0);
 	assert_int_equal(fe.evals, 2);
 	assert_string_equal(fe.expr[0], "builtins.currentSystem");
@@ -130,11 +130,11 @@ static void test_run(void **state)
 
 	/* A system name that is not one, and Nix's error, end it. */
 	fake_nix_eval_init(&fe);
-	fake_answer(&fe, 0, "\"x86 64; rm\"");
+	fake_eval_answer(&fe, 0, "\"x86 64; rm\"");
 	assert_int_equal(nix_search_run(&fe.base, "path:/srv/fl", "x", &rep), ERR_IO);
 	fake_nix_eval_init(&fe);
-	fake_answer(&fe, 0, "\"x86_64-linux\"");
-	fake_answer(&fe, ERR_IO, "flake 'path:/srv/fl' does not provide attribute 'packages.x86_64-linux'");
+	fake_eval_answer(&fe, 0, "\"x86_64-linux\"");
+	fake_eval_answer(&fe, ERR_IO, "flake 'path:/srv/fl' does not provide attribute 'packages.x86_64-linux'");
 	assert_int_equal(nix_search_run(&fe.base, "path:/srv/fl", "x", &rep), ERR_IO);
 	assert_contains(err_msg(), "does not provide attribute");
 	/* A reference with its own attribute is refused before Nix runs. */

@@ -416,6 +416,10 @@ out:
 
 void deploy_report_release(struct deploy_report *rep)
 {
+	size_t i;
+
+	for (i = 0; i < rep->n; i++)
+		deploy_diff_free(&rep->nodes[i]);
 	free(rep->nodes);
 	memset(rep, 0, sizeof(*rep));
 }

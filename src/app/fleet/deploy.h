@@ -11,6 +11,8 @@
 #include "core/healthspec.h"
 #include "ports/nix.h"
 
+struct closure_diff;
+
 enum deploy_step {
 	STEP_CONNECT,
 	STEP_CHECK,	/* what the node has: its profile and which closure paths it lacks */
@@ -57,6 +59,7 @@ struct deploy_node {
 	int rolled_back_by_node;	/* not confirmed over a new connection: the node's dead-man switch put it back */
 	int repair;			/* check its closure's files first and restore what changed (app/fleet/repair.h) */
 	char restore_error[512];	/* why putting it back failed */
+	struct closure_diff *diff;	/* --dry-run --diff: what its closure would become (app/fleet/deploy_diff.c); owned */
 	/* Live state for progress displays: written by the node's thread, read by any (atomics, no lock). */
 	_Atomic enum deploy_step step;
 	_Atomic uint64_t sent;
@@ -88,6 +91,7 @@ struct deploy_opts {
 	 */
 	bool own_settings;
 	int dry_run;
+	bool diff;				/* with dry_run: each node's closure against the one it would get */
 	int repair;				/* --repair: on each node, restore closure paths whose files changed first */
 	long confirm_s;				/* magic rollback: seconds the node waits for confirmation; 0: off */
 	const struct health_spec *checks;	/* run on each node after activation */

@@ -148,4 +148,15 @@ int deploy_node_hooked(struct deploy_job *job, struct deploy_node *n, struct exe
 /* After a node's steps (R their result): its outcome, and node.failed or node.deploy.complete. */
 void deploy_node_finish(struct deploy_job *job, struct deploy_node *n, int r);
 
+/*
+ * A dry run's --diff (deploy_diff.c): the closure of N's profile's current path, read on the
+ * node over S, against the job's, into N->diff. Returns 0, or an error with N->fail filled
+ * (step "diff").
+ */
+int deploy_diff_node(struct deploy_job *job, struct deploy_node *n, struct executor *ex, struct exec_session *s);
+/* Free N's diff. */
+void deploy_diff_free(struct deploy_node *n);
+/* N's diff as the report's JSON: closure_diff_json's, "a" and "b" with their paths (PATH: the new one). */
+json_t *deploy_diff_json(const struct deploy_node *n, const char *path);
+
 #endif

@@ -1,5 +1,6 @@
 /* The deploy report as JSON: what `chimera deploy --json` prints and the API serves. */
 #include "app/fleet/deploy_fleet.h"
+#include "app/fleet/deploy_internal.h"
 #include "util/err.h"
 #include "util/json.h"
 #include "util/json_read.h"
@@ -39,6 +40,8 @@ static json_t *node_json(const struct deploy_node *n, const char *path)
 	json_object_set_new(o, "goal", json_string(goal_name(n->goal)));
 	if (n->goal == GOAL_DRY_ACTIVATE && n->outcome != OUTCOME_FAILED)
 		json_object_set_new(o, "dry_activation", json_string(n->shown));
+	if (n->diff)
+		json_object_set_new(o, "diff", deploy_diff_json(n, path));
 	json_object_set_new(o, "steps_ms", steps);
 	json_object_set_new(o, "ms", json_integer(n->ms));
 	if (n->outcome == OUTCOME_FAILED) {

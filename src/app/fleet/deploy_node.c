@@ -361,7 +361,11 @@ int deploy_node_hooked(struct deploy_job *job, struct deploy_node *n, struct exe
 		return r;
 	if (!o->dry_run && (o->repair || n->repair) && (r = deploy_repair_closure(job, n, ex, s)) < 0)
 		return r;
-	if ((r = node_steps(job, n, ex, s)) < 0 || n->outcome != OUTCOME_DEPLOYED || !o->after)
+	if ((r = node_steps(job, n, ex, s)) < 0)
+		return r;
+	if (o->dry_run && o->diff && n->outcome == OUTCOME_PLANNED)
+		return deploy_diff_node(job, n, ex, s);
+	if (n->outcome != OUTCOME_DEPLOYED || !o->after)
 		return r;
 	if ((r = o->after(n, ex, s, o->hook_arg)) < 0)
 		n->outcome = OUTCOME_FAILED;
