@@ -12,10 +12,13 @@
 #define FOLLOW_DEPTH_MAX 32	/* follows that lead through more follows than this go round in a loop */
 #define TREE_DEPTH_MAX 16	/* nested inputs shown below the root's */
 
+#define STEPS_MAX 20000		/* references resolved and entries made, in all: a tangle of follows stops here */
+
 struct lockdoc {
 	json_t *nodes;
 	const char *root;
 	const char *file;
+	size_t *steps;		/* counted against STEPS_MAX */
 };
 
 static int lock_bad(const struct lockdoc *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -29,6 +32,12 @@ static int lock_bad(const struct lockdoc *ld, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return err_set(ERR_INVALID, "%s: %s", ld->file, msg);
+}
+
+/* S quoted for a message (printable ASCII, cut) into OUT. */
+static const char *q(const char *s, char *out, size_t len)
+{
+	return err_quote(out, len, s ? s : "?", s ? strlen(s) : 1);
 }
 
 /* A follows path as Nix writes it: "a/b". */
@@ -52,21 +61,22 @@ static int resolve(const struct lockdoc *ld, json_t *ref, int depth, const char 
 static int resolve_follows(const struct lockdoc *ld, json_t *arr, int depth, const char **node)
 {
 	const char *cur = ld->root;
-	char path[256];
+	char path[256], qp[96], qn[96], qi[96];
 	size_t i;
 	json_t *v;
 	int r;
 
 	follows_text(arr, path, sizeof(path));
+	q(path, qp, sizeof(qp));
 	if (depth >= FOLLOW_DEPTH_MAX)
-		return lock_bad(ld, "the follows '%s' go round in a loop (more than %d steps)", path, FOLLOW_DEPTH_MAX);
+		return lock_bad(ld, "the follows '%s' go round in a loop (more than %d steps)", qp, FOLLOW_DEPTH_MAX);
 	json_array_foreach(arr, i, v) {
 		json_t *next = json_object_get(json_object_get(json_object_get(ld->nodes, cur), "inputs"),
 					       json_string_value(v) ? json_string_value(v) : "");
 
 		if (!json_is_string(v) || !next)
-			return lock_bad(ld, "the follows '%s' lead nowhere: node '%s' has no input '%s'", path, cur,
-					json_is_string(v) ? json_string_value(v) : "?");
+			return lock_bad(ld, "the follows '%s' lead nowhere: node '%s' has no input '%s'", qp,
+					q(cur, qn, sizeof(qn)), q(json_string_value(v), qi, sizeof(qi)));
 		if ((r = resolve(ld, next, depth + 1, &cur)) < 0)
 			return r;
 	}
@@ -77,12 +87,17 @@ static int resolve_follows(const struct lockdoc *ld, json_t *arr, int depth, con
 /* The node an input's reference REF names: a node's name, or a follows path. */
 static int resolve(const struct lockdoc *ld, json_t *ref, int depth, const char **node)
 {
+	char qn[96];
+
+	if (++*ld->steps > STEPS_MAX)
+		return lock_bad(ld, "more than %d inputs and follows to go through", STEPS_MAX);
 	if (json_is_array(ref))
 		return resolve_follows(ld, ref, depth, node);
 	if (!json_is_string(ref))
 		return lock_bad(ld, "an input is neither a node's name nor a follows path");
 	if (!json_is_object(json_object_get(ld->nodes, json_string_value(ref))))
-		return lock_bad(ld, "an input names the node '%s', which is not in \"nodes\"", json_string_value(ref));
+		return lock_bad(ld, "an input names the node '%s', which is not in \"nodes\"",
+				q(json_string_value(ref), qn, sizeof(qn)));
 	*node = json_string_value(ref);
 	return 0;
 }
@@ -130,18 +145,25 @@ static json_t *member(const struct lockdoc *ld, const char *name, const char *ke
 	return v ? json_deep_copy(v) : json_null();
 }
 
-static int tree_inputs(const struct lockdoc *ld, const char *node, const char *prefix, int depth, json_t *out);
+static int tree_inputs(const struct lockdoc *ld, const char **above, const char *prefix, int depth, json_t *out);
 
-/* The tree entry of input NAME (reference REF) of a node reached by PREFIX. */
-static int tree_entry(const struct lockdoc *ld, const char *name, json_t *ref, const char *prefix, int depth, json_t *out)
+/*
+ * The tree entry of input NAME (reference REF) of the node ABOVE[DEPTH] (reached from the
+ * root through ABOVE[0..DEPTH], PREFIX naming that path).
+ */
+static int tree_entry(const struct lockdoc *ld, const char *name, json_t *ref, const char **above, const char *prefix,
+		      int depth, json_t *out)
 {
-	char path[512], follows[256];
+	char path[512], follows[256], qn[96];
 	const char *node;
 	json_t *e, *locked, *kids;
-	int r;
+	int i, r;
 
 	if ((r = resolve(ld, ref, 0, &node)) < 0)
 		return r;
+	for (i = 0; !json_is_array(ref) && i <= depth; i++)
+		if (strcmp(above[i], node) == 0)
+			return lock_bad(ld, "the node '%s' is an input of itself, through its inputs", q(node, qn, sizeof(qn)));
 	snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "/" : "", name);
 	locked = json_object_get(json_object_get(ld->nodes, node), "locked");
 	if (json_is_array(ref))
@@ -158,19 +180,23 @@ static int tree_entry(const struct lockdoc *ld, const char *name, json_t *ref, c
 		return 0;
 	if (!(kids = json_array()) || json_object_set_new(e, "inputs", kids) < 0)
 		return err_set(ERR_NOMEM, "out of memory");
-	return tree_inputs(ld, node, path, depth + 1, kids);
+	above[depth + 1] = node;
+	return tree_inputs(ld, above, path, depth + 1, kids);
 }
 
-static int tree_inputs(const struct lockdoc *ld, const char *node, const char *prefix, int depth, json_t *out)
+/* The entries of the inputs of node ABOVE[DEPTH]. */
+static int tree_inputs(const struct lockdoc *ld, const char **above, const char *prefix, int depth, json_t *out)
 {
+	const char *node = above[depth];
 	json_t *inputs = json_object_get(json_object_get(ld->nodes, node), "inputs"), *ref;
 	const char *name;
+	char qn[96];
 	int r;
 
 	if (inputs && !json_is_object(inputs))
-		return lock_bad(ld, "the inputs of node '%s' are not an object", node);
+		return lock_bad(ld, "the inputs of node '%s' are not an object", q(node, qn, sizeof(qn)));
 	json_object_foreach(inputs, name, ref)
-		if ((r = tree_entry(ld, name, ref, prefix, depth, out)) < 0)
+		if ((r = tree_entry(ld, name, ref, above, prefix, depth, out)) < 0)
 			return r;
 	return 0;
 }
@@ -196,7 +222,10 @@ static int direct_inputs(const struct lockdoc *ld, json_t *out)
 
 int flake_lock_parse(const char *text, size_t len, const char *file, json_t **direct, json_t **tree)
 {
-	struct lockdoc ld = { NULL, NULL, file };
+	const char *above[TREE_DEPTH_MAX + 2];
+	char why[256];
+	size_t steps = 0;
+	struct lockdoc ld = { NULL, NULL, file, &steps };
 	json_error_t jerr;
 	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	int r = 0;
@@ -205,7 +234,8 @@ int flake_lock_parse(const char *text, size_t len, const char *file, json_t **di
 	if (tree)
 		*tree = NULL;
 	if (!doc) {
-		r = err_set(ERR_INVALID, "%s: not JSON: %s at line %d, column %d", file, jerr.text, jerr.line, jerr.column);
+		r = err_set(ERR_INVALID, "%s: not JSON: %s at line %d, column %d", file,
+			    err_quote(why, sizeof(why), jerr.text, strlen(jerr.text)), jerr.line, jerr.column);
 		goto out;
 	}
 	ld.nodes = json_object_get(doc, "nodes");
@@ -218,8 +248,9 @@ int flake_lock_parse(const char *text, size_t len, const char *file, json_t **di
 		r = err_set(ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	above[0] = ld.root;
 	if ((r = direct_inputs(&ld, *direct)) == 0 && tree)
-		r = tree_inputs(&ld, ld.root, "", 0, *tree);
+		r = tree_inputs(&ld, above, "", 0, *tree);
 out:
 	if (r < 0) {
 		json_decref(*direct);
