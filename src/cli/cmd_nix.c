@@ -12,6 +12,10 @@ static const struct cmd_entry *const nix_subs[] = {
 	&cmd_nix_diff_entry,
 	&cmd_nix_search_entry,
 	&cmd_nix_gc_entry,
+	&cmd_nix_flakes_entry,
+	&cmd_nix_builds_entry,
+	&cmd_nix_gc_history_entry,
+	&cmd_nix_projections_entry,
 	NULL,
 };
 

@@ -10,4 +10,8 @@ extern const struct cmd_entry cmd_nix_build_entry;
 extern const struct cmd_entry cmd_nix_diff_entry;
 extern const struct cmd_entry cmd_nix_search_entry;
 extern const struct cmd_entry cmd_nix_gc_entry;
+extern const struct cmd_entry cmd_nix_flakes_entry;
+extern const struct cmd_entry cmd_nix_builds_entry;
+extern const struct cmd_entry cmd_nix_gc_history_entry;
+extern const struct cmd_entry cmd_nix_projections_entry;
 #endif

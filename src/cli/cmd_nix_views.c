@@ -1,0 +1,257 @@
+/*
+ * chimera nix flakes, builds, gc-history and projections: the Nix domain's projections
+ * (app/nix/projection.h), read without running Nix, and checked against a rebuild.
+ */
+#include "app/nix/projection.h"
+#include "cli/cli.h"
+#include "cli/cmd_nix.h"
+#include "util/err.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "util/banned.h"
+
+/* The live projection (caught up with the ledger) into *OUT; the error printed otherwise. */
+static enum cmd_status open_live(struct cli *cli, json_t **out)
+{
+	struct ledger *l = NULL;
+	const char *dir;
+	int r;
+
+	*out = NULL;
+	if ((r = world_state_dir(&cli->world, &dir)) < 0 || (r = cli_open_ledger(cli, &l)) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	r = nix_proj_live(dir, l, out);
+	ledger_close(l);
+	return r < 0 ? cli_fail(cli, CMD_ERROR, "%s", err_msg()) : CMD_OK;
+}
+
+/* The options of a view: --limit N (0: all) and an optional operand; anything else a usage error. */
+static enum cmd_status view_args(struct cli *cli, int argc, char **argv, long *limit, const char **operand)
+{
+	static const struct option opts[] = { { "limit", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+n:", opts, NULL)) != -1) {
+		if (c == 'n' && limit) {
+			if (cli_int("--limit", optarg, 1, 1000000, limit) < 0)
+				return cli_usage(cli, "%s", err_msg());
+		} else {
+			return cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc && operand)
+		*operand = argv[optind++];
+	if (optind < argc)
+		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+	return CMD_OK;
+}
+
+/* A locked input's revision, short: git's rev, else its narHash. */
+static const char *short_rev(const json_t *locked, char *out, size_t len)
+{
+	const char *rev = json_string_value(json_object_get(locked, "rev"));
+	const char *nar = json_string_value(json_object_get(locked, "narHash"));
+
+	if (rev)
+		snprintf(out, len, "%.12s", rev);
+	else if (nar)
+		snprintf(out, len, "%.19s", nar);
+	else
+		snprintf(out, len, "?");
+	return out;
+}
+
+static enum cmd_status cmd_nix_flakes_exec(struct cli *cli, int argc, char **argv)
+{
+	const char *only = NULL, *dir, *name;
+	json_t *p, *f, *locked, *list;
+	enum cmd_status st;
+	char rev[24];
+
+	if ((st = view_args(cli, argc, argv, NULL, &only)) != CMD_OK || (st = open_live(cli, &p)) != CMD_OK)
+		return st;
+	list = json_array();
+	json_object_foreach(json_object_get(p, "flakes"), dir, f) {
+		if (only && strcmp(only, dir) != 0)
+			continue;
+		json_array_append(list, f);
+		if (cli->json)
+			continue;
+		printf("%s\n  template %s, created %s, updated %s\n", dir,
+		       json_is_string(json_object_get(f, "template")) ? json_string_value(json_object_get(f, "template")) : "-",
+		       json_is_string(json_object_get(f, "created")) ? json_string_value(json_object_get(f, "created")) : "-",
+		       json_string_value(json_object_get(f, "updated")));
+		json_object_foreach(json_object_get(f, "inputs"), name, locked)
+			printf("  input %-20s %s\n", name, short_rev(locked, rev, sizeof(rev)));
+	}
+	if (cli->json)
+		cli_print_json(json_pack("{s:I, s:O}", "seq", json_integer_value(json_object_get(p, "seq")), "flakes", list));
+	else if (json_array_size(list) == 0)
+		printf(only ? "no flake at %s in the ledger\n" : "no flakes in the ledger%s\n", only ? only : "");
+	json_decref(list);
+	json_decref(p);
+	return CMD_OK;
+}
+
+static enum cmd_status cmd_nix_builds_exec(struct cli *cli, int argc, char **argv)
+{
+	long limit = 20;
+	json_t *p, *builds, *b, *list;
+	enum cmd_status st;
+	size_t i, n, from;
+
+	if ((st = view_args(cli, argc, argv, &limit, NULL)) != CMD_OK || (st = open_live(cli, &p)) != CMD_OK)
+		return st;
+	builds = json_object_get(p, "builds");
+	n = json_array_size(builds);
+	from = n > (size_t)limit ? n - (size_t)limit : 0;
+	list = json_array();
+	for (i = from; i < n; i++) {
+		b = json_array_get(builds, i);
+		json_array_append(list, b);
+		if (!cli->json)
+			printf("%s  %6lld ms  %s%s%s\n  %s\n", json_string_value(json_object_get(b, "time")),
+			       (long long)json_integer_value(json_object_get(b, "ms")),
+			       json_string_value(json_object_get(b, "installable")),
+			       json_is_string(json_object_get(b, "attr")) ? " -A " : "",
+			       json_is_string(json_object_get(b, "attr")) ? json_string_value(json_object_get(b, "attr")) : "",
+			       json_string_value(json_object_get(b, "path")));
+	}
+	if (cli->json)
+		cli_print_json(json_pack("{s:I, s:I, s:O}", "seq", json_integer_value(json_object_get(p, "seq")), "total",
+					 (json_int_t)n, "builds", list));
+	else if (n == 0)
+		printf("no builds in the ledger\n");
+	json_decref(list);
+	json_decref(p);
+	return CMD_OK;
+}
+
+static enum cmd_status cmd_nix_gc_history_exec(struct cli *cli, int argc, char **argv)
+{
+	const char *only = NULL, *node;
+	long limit = 20;
+	json_t *p, *runs, *g, *out;
+	enum cmd_status st;
+	size_t i, n;
+
+	if ((st = view_args(cli, argc, argv, &limit, &only)) != CMD_OK || (st = open_live(cli, &p)) != CMD_OK)
+		return st;
+	out = json_object();
+	json_object_foreach(json_object_get(p, "gc"), node, runs) {
+		json_t *mine = json_array();
+
+		if (only && strcmp(only, node) != 0)
+			continue;
+		n = json_array_size(runs);
+		if (!cli->json)
+			printf("%s\n", node);
+		for (i = n > (size_t)limit ? n - (size_t)limit : 0; i < n; i++) {
+			g = json_array_get(runs, i);
+			json_array_append(mine, g);
+			if (!cli->json)
+				printf("  %s  %s%s, %zu generations deleted, %lld bytes freed, %lld paths removed\n",
+				       json_string_value(json_object_get(g, "time")),
+				       json_is_true(json_object_get(g, "ok")) ? "ok" : "failed",
+				       json_is_true(json_object_get(g, "dry_run")) ? " (dry run)" : "",
+				       json_array_size(json_object_get(g, "generations_deleted")),
+				       (long long)json_integer_value(json_object_get(g, "freed_bytes")),
+				       (long long)json_integer_value(json_object_get(g, "paths_removed")));
+		}
+		json_object_set_new(out, node, mine);
+	}
+	if (cli->json)
+		cli_print_json(json_pack("{s:I, s:O}", "seq", json_integer_value(json_object_get(p, "seq")), "gc", out));
+	else if (json_object_size(out) == 0)
+		printf(only ? "no collection on %s in the ledger\n" : "no collections in the ledger%s\n", only ? only : "");
+	json_decref(out);
+	json_decref(p);
+	return CMD_OK;
+}
+
+/* The live projection against one folded from every event; --rebuild makes the rebuilt one live. */
+static enum cmd_status cmd_nix_projections_exec(struct cli *cli, int argc, char **argv)
+{
+	struct ledger *l = NULL;
+	json_t *live = NULL, *fresh = NULL;
+	const char *dir;
+	bool rebuild = argc == 2 && strcmp(argv[1], "--rebuild") == 0, same;
+	int r;
+
+	if (argc > 2 || (argc == 2 && !rebuild))
+		return cli_usage(cli, "unexpected argument '%s': expected only --rebuild", argv[1]);
+	if ((r = world_state_dir(&cli->world, &dir)) < 0 || (r = cli_open_ledger(cli, &l)) < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	if ((r = nix_proj_rebuild(l, &fresh)) < 0 || (!rebuild && (r = nix_proj_live(dir, l, &live)) < 0) ||
+	    (rebuild && (r = nix_proj_save(dir, fresh)) < 0)) {
+		ledger_close(l);
+		json_decref(fresh);
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	}
+	ledger_close(l);
+	same = rebuild || json_equal(live, fresh);
+	if (cli->json)
+		cli_print_json(json_pack("{s:b, s:b, s:I, s:I, s:I, s:I, s:I}", "equal", same, "rebuilt", rebuild, "seq",
+					 json_integer_value(json_object_get(fresh, "seq")), "flakes",
+					 (json_int_t)json_object_size(json_object_get(fresh, "flakes")), "builds",
+					 (json_int_t)json_array_size(json_object_get(fresh, "builds")), "gc_nodes",
+					 (json_int_t)json_object_size(json_object_get(fresh, "gc")), "skipped",
+					 json_integer_value(json_object_get(fresh, "skipped"))));
+	else if (rebuild)
+		printf("rebuilt from the ledger up to seq %lld\n", (long long)json_integer_value(json_object_get(fresh, "seq")));
+	else
+		printf("%s: the live projections (seq %lld) %s the ones rebuilt from every nix event\n",
+		       same ? "equal" : "DIFFERENT", (long long)json_integer_value(json_object_get(live, "seq")),
+		       same ? "equal" : "differ from");
+	json_decref(live);
+	json_decref(fresh);
+	return same ? CMD_OK : cli_fail(cli, CMD_ERROR, "the live projections differ from a rebuild: run chimera nix"
+						      " projections --rebuild");
+}
+
+const struct cmd_entry cmd_nix_flakes_entry = {
+	.name = "nix flakes",
+	.summary = "the flakes chimera made or locked, with their inputs' locked revisions (from the ledger)",
+	.usage = "chimera nix flakes [DIR] [--json]",
+	.help = "Reads the flakes projection: every directory a chimera nix flake command made or\n"
+		"locked, its template and each direct input's locked revision, as of the last event.\n"
+		"Runs no Nix. DIR shows one flake.\n",
+	.exec = cmd_nix_flakes_exec,
+};
+
+const struct cmd_entry cmd_nix_builds_entry = {
+	.name = "nix builds",
+	.summary = "the builds chimera nix build made: installable, store path, time (from the ledger)",
+	.usage = "chimera nix builds [--limit N] [--json]",
+	.help = "Reads the builds projection, the newest last. Runs no Nix.\n\n"
+		"options:\n"
+		"  -n, --limit N   the newest N (default 20)\n",
+	.exec = cmd_nix_builds_exec,
+};
+
+const struct cmd_entry cmd_nix_gc_history_entry = {
+	.name = "nix gc-history",
+	.summary = "the garbage collections of chimera nix gc, per node (from the ledger)",
+	.usage = "chimera nix gc-history [NODE] [--limit N] [--json]",
+	.help = "Reads the gc projection: per node, each collection's generations deleted, bytes freed\n"
+		"and paths removed, the newest last. NODE is the node's name as chimera nix gc records it\n"
+		"(\"local\" for the controller).\n\n"
+		"options:\n"
+		"  -n, --limit N   the newest N per node (default 20)\n",
+	.exec = cmd_nix_gc_history_exec,
+};
+
+const struct cmd_entry cmd_nix_projections_entry = {
+	.name = "nix projections",
+	.summary = "check the live Nix projections against a rebuild from every nix event",
+	.usage = "chimera nix projections [--rebuild] [--json]",
+	.help = "The live projections (STATE/projections/nix.json, brought up to date by every read)\n"
+		"are compared with projections folded from every nix.* event of the ledger.\n"
+		"exit status: 0 when they are equal, 1 when they differ. --rebuild replaces the live\n"
+		"ones with the rebuilt ones.\n",
+	.exec = cmd_nix_projections_exec,
+};
