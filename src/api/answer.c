@@ -58,7 +58,8 @@ void api_json(struct api_call *c, int status, json_t *doc)
 	api_json_text(c, status, text);
 }
 
-static void error_v(struct httpd_response *res, int status, const char *code, const char *fmt, va_list ap)
+static __attribute__((format(printf, 4, 0))) void error_v(struct httpd_response *res, int status, const char *code,
+							  const char *fmt, va_list ap)
 {
 	char msg[1024];
 	json_t *doc;
