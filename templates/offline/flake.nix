@@ -3,7 +3,7 @@
 {
   description = "Packages that build offline";
 
-  outputs = { self }:
+  outputs = { self, ... }:
     let
       systems = [ "x86_64-linux" "aarch64-linux" ];
       forSystems = f: builtins.listToAttrs (map (system: { name = system; value = f system; }) systems);
