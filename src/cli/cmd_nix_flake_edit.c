@@ -120,28 +120,44 @@ static void print_lock(const struct flake_lock_report *rep)
 	}
 }
 
-/* Run a lock use case's result through the printer. */
-static enum cmd_status report_lock(struct cli *cli, int r, struct flake_lock_report *rep)
-{
-	enum cmd_status st;
+/* What add-input, lock and update ask: NAME and URL for add-input, else INPUT (or NULL) for update. */
+struct lock_ask {
+	const char *dir, *name, *url, *input;
+	bool update;
+};
 
-	if (r < 0)
-		return nix_flake_fail(cli);
-	if (cli->json)
-		cli_print_json_text(flake_lock_json(rep));
+/* Open the world, run the lock use case A asks for, print its report. */
+static enum cmd_status run_lock(struct cli *cli, const struct lock_ask *a)
+{
+	struct flake_lock_report rep;
+	struct flake_ctx ctx;
+	enum cmd_status st;
+	int r;
+
+	if ((st = nix_flake_open(cli, &ctx, true)) != CMD_OK)
+		return st;
+	if (a->url)
+		r = flake_add_input(&ctx, a->dir, a->name, a->url, &rep);
 	else
-		print_lock(rep);
-	st = done(cli, rep->ledger_err, rep->ledger_msg);
-	flake_lock_report_release(rep);
+		r = flake_lock(&ctx, a->dir, a->update, a->input, &rep);
+	if (r < 0) {
+		st = nix_flake_fail(cli);
+	} else {
+		if (cli->json)
+			cli_print_json_text(flake_lock_json(&rep));
+		else
+			print_lock(&rep);
+		st = done(cli, rep.ledger_err, rep.ledger_msg);
+		flake_lock_report_release(&rep);
+	}
+	nix_flake_close(&ctx);
 	return st;
 }
 
 enum cmd_status nix_flake_add_input(struct cli *cli, int argc, char **argv)
 {
-	struct flake_lock_report rep;
-	struct flake_ctx ctx;
 	enum cmd_status st;
-	int first, r;
+	int first;
 
 	if ((st = nix_flake_args(cli, argc, argv, no_opts, NULL, NULL, &first)) != CMD_OK)
 		return st;
@@ -150,50 +166,32 @@ enum cmd_status nix_flake_add_input(struct cli *cli, int argc, char **argv)
 				 argc - first == 1 ? "" : "s");
 	if (nix_input_name_check(argv[first]) < 0 || flake_url_check(argv[first], argv[first + 1]) < 0)
 		return cli_usage(cli, "%s", err_msg());
-	if ((st = nix_flake_open(cli, &ctx, true)) != CMD_OK)
-		return st;
-	r = flake_add_input(&ctx, argc - first == 3 ? argv[first + 2] : ".", argv[first], argv[first + 1], &rep);
-	st = report_lock(cli, r, &rep);
-	nix_flake_close(&ctx);
-	return st;
+	return run_lock(cli, &(struct lock_ask){ .dir = argc - first == 3 ? argv[first + 2] : ".", .name = argv[first],
+						 .url = argv[first + 1] });
 }
 
 enum cmd_status nix_flake_lock(struct cli *cli, int argc, char **argv)
 {
-	struct flake_lock_report rep;
-	struct flake_ctx ctx;
 	enum cmd_status st;
-	int first, r;
+	int first;
 
 	if ((st = nix_flake_args(cli, argc, argv, no_opts, NULL, NULL, &first)) != CMD_OK)
 		return st;
 	if (argc - first > 1)
 		return cli_usage(cli, "lock takes at most one DIR, not %d operands", argc - first);
-	if ((st = nix_flake_open(cli, &ctx, true)) != CMD_OK)
-		return st;
-	r = flake_lock(&ctx, argc > first ? argv[first] : ".", false, NULL, &rep);
-	st = report_lock(cli, r, &rep);
-	nix_flake_close(&ctx);
-	return st;
+	return run_lock(cli, &(struct lock_ask){ .dir = argc > first ? argv[first] : "." });
 }
 
 enum cmd_status nix_flake_update(struct cli *cli, int argc, char **argv)
 {
-	struct flake_lock_report rep;
-	struct flake_ctx ctx;
 	const char *dir = ".";
 	enum cmd_status st;
-	int first, r;
+	int first;
 
 	if ((st = nix_flake_args(cli, argc, argv, dir_opts, take_value, &dir, &first)) != CMD_OK)
 		return st;
 	if (argc - first > 1)
 		return cli_usage(cli, "update takes at most one INPUT (give the flake as --dir DIR), not %d operands",
 				 argc - first);
-	if ((st = nix_flake_open(cli, &ctx, true)) != CMD_OK)
-		return st;
-	r = flake_lock(&ctx, dir, true, argc > first ? argv[first] : NULL, &rep);
-	st = report_lock(cli, r, &rep);
-	nix_flake_close(&ctx);
-	return st;
+	return run_lock(cli, &(struct lock_ask){ .dir = dir, .input = argc > first ? argv[first] : NULL, .update = true });
 }

@@ -37,88 +37,77 @@ static void check_add(const char *in, const char *name, const char *url, const c
 	buf_release(&out);
 }
 
+/* Add NAME of URL to IN: the result must be IN with INS put in right after the first ANCHOR. */
+static void check_add_after(const char *in, const char *name, const char *url, const char *anchor, const char *ins)
+{
+	const char *at = strstr(in, anchor);
+	char want[4096];
+
+	assert_non_null(at);
+	at += strlen(anchor);
+	snprintf(want, sizeof(want), "%.*s%s%s", (int)(at - in), in, ins, at);
+	check_add(in, name, url, want);
+}
+
 static void test_add_to_set_keeps_comments(void **state)
 {
-	check_add("# my flake\n"
-		  "{\n"
-		  "  description = \"x\"; # short\n"
-		  "\n"
-		  "  inputs = {\n"
-		  "    # the packages\n"
-		  "    nixpkgs.url = \"github:NixOS/nixpkgs\";   /* pinned later */\n"
-		  "    # util.url = \"github:o/util\";\n"
-		  "  };\n"
-		  "\n"
-		  "  outputs = { self, nixpkgs }: { };\n"
-		  "}\n",
-		  "lib", "path:/srv/lib",
-		  "# my flake\n"
-		  "{\n"
-		  "  description = \"x\"; # short\n"
-		  "\n"
-		  "  inputs = {\n"
-		  "    # the packages\n"
-		  "    nixpkgs.url = \"github:NixOS/nixpkgs\";   /* pinned later */\n"
-		  "    # util.url = \"github:o/util\";\n"
-		  "    lib.url = \"path:/srv/lib\";\n"
-		  "  };\n"
-		  "\n"
-		  "  outputs = { self, nixpkgs }: { };\n"
-		  "}\n");
-}
-
-static void test_add_to_one_line_sets(void **state)
-{
-	check_add("{ inputs = { a.url = \"path:/a\"; }; outputs = _: { }; }", "b", "path:/b",
-		  "{ inputs = { a.url = \"path:/a\"; b.url = \"path:/b\"; }; outputs = _: { }; }");
-	check_add("{ inputs = {}; outputs = _: { }; }", "b", "path:/b",
-		  "{ inputs = { b.url = \"path:/b\"; }; outputs = _: { }; }");
-	check_add("{ inputs = { }; outputs = _: { }; }", "b", "path:/b",
-		  "{ inputs = { b.url = \"path:/b\"; }; outputs = _: { }; }");
-}
-
-static void test_add_to_empty_multiline_set(void **state)
-{
-	check_add("{\n\tinputs = {\n\t\t# none yet\n\t};\n\toutputs = _: { };\n}\n", "b", "path:/b",
-		  "{\n\tinputs = {\n\t\t# none yet\n\t\tb.url = \"path:/b\";\n\t};\n\toutputs = _: { };\n}\n");
+	check_add_after("# my flake\n"
+			"{\n"
+			"  description = \"x\"; # short\n"
+			"\n"
+			"  inputs = {\n"
+			"    # the packages\n"
+			"    nixpkgs.url = \"github:NixOS/nixpkgs\";   /* pinned later */\n"
+			"    # util.url = \"github:o/util\";\n"
+			"  };\n"
+			"\n"
+			"  outputs = { self, nixpkgs }: { };\n"
+			"}\n",
+			"lib", "path:/srv/lib", "# util.url = \"github:o/util\";\n", "    lib.url = \"path:/srv/lib\";\n");
 }
 
 static void test_add_dotted(void **state)
 {
-	check_add("{\n"
-		  "  description = \"dotted\";\n"
-		  "  inputs.a.url = \"path:/a\";  # first\n"
-		  "  inputs.c = { url = \"path:/c\"; flake = false; };\n"
-		  "  outputs = { self, a, c }: { };\n"
-		  "}\n",
-		  "b", "github:o/b",
-		  "{\n"
-		  "  description = \"dotted\";\n"
-		  "  inputs.a.url = \"path:/a\";  # first\n"
-		  "  inputs.c = { url = \"path:/c\"; flake = false; };\n"
-		  "  inputs.b.url = \"github:o/b\";\n"
-		  "  outputs = { self, a, c }: { };\n"
-		  "}\n");
-	/* Code after the ';' on its line: right after it. */
-	check_add("{ inputs.a.url = \"path:/a\"; outputs = _: { }; }", "b", "path:/b",
-		  "{ inputs.a.url = \"path:/a\"; inputs.b.url = \"path:/b\"; outputs = _: { }; }");
+	check_add_after("{\n"
+			"  description = \"dotted\";\n"
+			"  inputs.a.url = \"path:/a\";  # first\n"
+			"  inputs.c = { url = \"path:/c\"; flake = false; };\n"
+			"  outputs = { self, a, c }: { };\n"
+			"}\n",
+			"b", "github:o/b", "flake = false; };\n", "  inputs.b.url = \"github:o/b\";\n");
 }
 
-static void test_add_no_inputs(void **state)
-{
-	check_add("{\n  description = \"none\";\n  outputs = { self }: {\n    x = 1;\n  };\n}\n", "b", "path:/b",
-		  "{\n  description = \"none\";\n  inputs.b.url = \"path:/b\";\n  outputs = { self }: {\n    x = 1;\n  };\n}\n");
-	check_add("{ outputs = { self }: { }; }", "b", "path:/b",
-		  "{ inputs.b.url = \"path:/b\"; outputs = { self }: { }; }");
-	/* No outputs either: before the set's end. */
-	check_add("{\n  description = \"x\";\n}\n", "b", "path:/b",
-		  "{\n  description = \"x\";\n  inputs.b.url = \"path:/b\";\n}\n");
-}
+/* Input b of path:/b added to IN gives WANT. */
+static const struct {
+	const char *in, *want;
+} adds[] = {
+	/* One-line sets: just before the '}'. */
+	{ "{ inputs = { a.url = \"path:/a\"; }; outputs = _: { }; }",
+	  "{ inputs = { a.url = \"path:/a\"; b.url = \"path:/b\"; }; outputs = _: { }; }" },
+	{ "{ inputs = {}; outputs = _: { }; }", "{ inputs = { b.url = \"path:/b\"; }; outputs = _: { }; }" },
+	{ "{ inputs = { }; outputs = _: { }; }", "{ inputs = { b.url = \"path:/b\"; }; outputs = _: { }; }" },
+	/* An empty set over lines: one step in from its '}', tabs as the file has them. */
+	{ "{\n\tinputs = {\n\t\t# none yet\n\t};\n\toutputs = _: { };\n}\n",
+	  "{\n\tinputs = {\n\t\t# none yet\n\t\tb.url = \"path:/b\";\n\t};\n\toutputs = _: { };\n}\n" },
+	/* Dotted, with code after the ';' on its line: right after it. */
+	{ "{ inputs.a.url = \"path:/a\"; outputs = _: { }; }",
+	  "{ inputs.a.url = \"path:/a\"; inputs.b.url = \"path:/b\"; outputs = _: { }; }" },
+	/* No inputs: before outputs, on its line or not; with no outputs, before the set's end. */
+	{ "{\n  description = \"none\";\n  outputs = { self }: {\n    x = 1;\n  };\n}\n",
+	  "{\n  description = \"none\";\n  inputs.b.url = \"path:/b\";\n  outputs = { self }: {\n    x = 1;\n  };\n}\n" },
+	{ "{ outputs = { self }: { }; }", "{ inputs.b.url = \"path:/b\"; outputs = { self }: { }; }" },
+	{ "{\n  description = \"x\";\n}\n", "{\n  description = \"x\";\n  inputs.b.url = \"path:/b\";\n}\n" },
+	/* CRLF lines stay CRLF. */
+	{ "{\r\n  inputs = {\r\n    a.url = \"path:/a\";\r\n  };\r\n  outputs = _: { };\r\n}\r\n",
+	  "{\r\n  inputs = {\r\n    a.url = \"path:/a\";\r\n    b.url = \"path:/b\";\r\n  };\r\n  outputs = _: { };\r\n}\r\n" },
+};
 
-static void test_add_crlf(void **state)
+static void test_add_cases(void **state)
 {
-	check_add("{\r\n  inputs = {\r\n    a.url = \"path:/a\";\r\n  };\r\n  outputs = _: { };\r\n}\r\n", "b", "path:/b",
-		  "{\r\n  inputs = {\r\n    a.url = \"path:/a\";\r\n    b.url = \"path:/b\";\r\n  };\r\n  outputs = _: { };\r\n}\r\n");
+	size_t i;
+
+	for (i = 0; i < sizeof(adds) / sizeof(adds[0]); i++)
+		check_add(adds[i].in, "b", "path:/b", adds[i].want);
 }
 
 static void test_add_escapes_url(void **state)
@@ -272,11 +261,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_to_set_keeps_comments),
-		cmocka_unit_test(test_add_to_one_line_sets),
-		cmocka_unit_test(test_add_to_empty_multiline_set),
 		cmocka_unit_test(test_add_dotted),
-		cmocka_unit_test(test_add_no_inputs),
-		cmocka_unit_test(test_add_crlf),
+		cmocka_unit_test(test_add_cases),
 		cmocka_unit_test(test_add_escapes_url),
 		cmocka_unit_test(test_read_tricky),
 		cmocka_unit_test(test_refuses_duplicates),
