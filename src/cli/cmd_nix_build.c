@@ -2,6 +2,7 @@
 #include "app/nix/build.h"
 #include "cli/cli.h"
 #include "cli/cmd_nix.h"
+#include "cli/nix_world.h"
 #include "cli/progress.h"
 #include "util/err.h"
 
@@ -22,12 +23,8 @@ static enum cmd_status build_and_print(struct cli *cli, const struct nix_build_o
 	enum cmd_status st;
 	int r;
 
-	if ((r = world_open_nix(&cli->world, &nx)) < 0)
-		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	if ((r = cli_open_ledger(cli, &l)) < 0) {
-		nx->ops->close(nx);
-		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	}
+	if ((st = nix_world_open(cli, &nx, &l)) != CMD_OK)
+		return st;
 	if (!cli->json && !cli->quiet && isatty(STDERR_FILENO))
 		prog = progress_start(PROGRESS_LIVE, 0);
 	nix_watch(nx, progress_build, prog);
@@ -35,7 +32,7 @@ static enum cmd_status build_and_print(struct cli *cli, const struct nix_build_o
 	nix_watch(nx, NULL, NULL);
 	progress_stop(prog);
 	if (r < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 	} else {
 		if (cli->json)
 			cli_print_json_text(nix_build_report_json(&rep));
@@ -43,8 +40,7 @@ static enum cmd_status build_and_print(struct cli *cli, const struct nix_build_o
 			printf("%s\n", rep.path);
 		st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg, CMD_OK);
 	}
-	ledger_close(l);
-	nx->ops->close(nx);
+	nix_world_close(nx, l);
 	return st;
 }
 

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "cli/closure_text.h"
 #include "cli/cmd_nix.h"
+#include "cli/nix_world.h"
 #include "util/err.h"
 
 #include <getopt.h>
@@ -23,11 +24,11 @@ static enum cmd_status cmd_nix_diff_exec(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "%s", cli_bad_option(argv, opts));
 	if (argc - optind != 2)
 		return cli_usage(cli, "expected two store paths (or links to them), A and B");
-	if ((r = world_open_nix(&cli->world, &nx)) < 0)
-		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	if ((st = nix_world_open(cli, &nx, NULL)) != CMD_OK)
+		return st;
 	r = nix_diff_run(nx, argv[optind], argv[optind + 1], &rep);
 	if (r < 0) {
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 	} else if (cli->json) {
 		cli_print_json_text(nix_diff_report_json(&rep));
 	} else {
@@ -35,7 +36,7 @@ static enum cmd_status cmd_nix_diff_exec(struct cli *cli, int argc, char **argv)
 		closure_text_print(&rep.diff, "");
 	}
 	nix_diff_report_release(&rep);
-	nx->ops->close(nx);
+	nix_world_close(nx, NULL);
 	return st;
 }
 

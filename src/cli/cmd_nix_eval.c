@@ -2,6 +2,7 @@
 #include "app/nix/eval.h"
 #include "cli/cli.h"
 #include "cli/cmd_nix.h"
+#include "cli/nix_world.h"
 #include "util/err.h"
 
 #include <getopt.h>
@@ -28,15 +29,11 @@ static enum cmd_status eval_and_print(struct cli *cli, const struct nix_eval_opt
 	enum cmd_status st;
 	int r;
 
-	if ((r = world_open_nix(&cli->world, &nx)) < 0)
-		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	if ((r = cli_open_ledger(cli, &l)) < 0) {
-		nx->ops->close(nx);
-		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	}
+	if ((st = nix_world_open(cli, &nx, &l)) != CMD_OK)
+		return st;
 	r = nix_eval_run(&(struct nix_eval_ctx){ nx, l }, o, &rep);
 	if (r < 0)
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 	else if (!rep.ok)
 		st = print_failed(cli, &rep);
 	else {
@@ -47,8 +44,7 @@ static enum cmd_status eval_and_print(struct cli *cli, const struct nix_eval_opt
 		st = cli_ledger_status(cli, rep.ledger_err, rep.ledger_msg, CMD_OK);
 	}
 	nix_eval_report_release(&rep);
-	ledger_close(l);
-	nx->ops->close(nx);
+	nix_world_close(nx, l);
 	return st;
 }
 

@@ -2,6 +2,7 @@
 #include "app/nix/search.h"
 #include "cli/cli.h"
 #include "cli/cmd_nix.h"
+#include "cli/nix_world.h"
 #include "util/err.h"
 
 #include <getopt.h>
@@ -60,17 +61,17 @@ static enum cmd_status cmd_nix_search_exec(struct cli *cli, int argc, char **arg
 	}
 	if (argc - optind != 1)
 		return cli_usage(cli, "expected one QUERY (quote several words as one argument)");
-	if ((r = world_open_nix(&cli->world, &nx)) < 0)
-		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	if ((st = nix_world_open(cli, &nx, NULL)) != CMD_OK)
+		return st;
 	r = nix_search_run(nx, flake, argv[optind], &rep);
 	if (r < 0)
-		st = r == ERR_INVALID ? cli_usage(cli, "%s", err_msg()) : cli_fail(cli, CMD_ERROR, "%s", err_msg());
+		st = cli_fail_err(cli, r);
 	else if (cli->json)
 		cli_print_json_text(nix_search_report_json(&rep));
 	else
 		print_table(&rep);
 	nix_search_report_release(&rep);
-	nx->ops->close(nx);
+	nix_world_close(nx, NULL);
 	return st;
 }
 

@@ -21,24 +21,7 @@ state() {
 }
 node_diff() { printf '%s\n' "$OUT" | jq -c --arg n "$(N "$1")" ".nodes[] | select(.node == \$n) | .diff | $2"; }
 
-cat > "$W/closure.nix" <<'EOF'
-let
-  mk = name: script: derivation {
-    inherit name;
-    system = builtins.currentSystem;
-    builder = "/bin/sh";
-    args = [ "-c" script ];
-  };
-  dep = v: text: mk "libdep-${v}" "/bin/mkdir $out; echo ${text} > $out/data";
-  extra = mk "extra-tool-0.3" "/bin/mkdir $out; echo extra > $out/x";
-  common = mk "common-5" "/bin/mkdir $out; echo common > $out/c";
-  app = deps: mk "app-1" "/bin/mkdir $out; echo ${deps} > $out/refs";
-in {
-  v0 = app "${dep "0.9" "dep old"} ${common}";
-  v1 = app "${dep "1.0" "dep one"} ${common}";
-  v2 = app "${dep "2.0" "dep two, a longer one"} ${common} ${extra}";
-}
-EOF
+cp "$E2E_DIR/../fixtures/nix/versions.nix" "$W/closure.nix"
 
 expect_exit 0 "lab up 3" ch lab up 3 --base $LAB_BASE
 expect_exit 0 "deploy v1 to nodes 0 and 1" ch deploy --json -t "$(N 0),$(N 1)" -c "$W/closure.nix" -A v1

@@ -65,25 +65,8 @@ expect_exit 2 "a file that does not exist" ch nix eval -f "$W/none.nix"
 check "named" contains "$ERR" "bad -f '$W/none.nix'"
 check "one nix.expression.evaluated per evaluation, none for the failures" [ "$(count nix.expression.evaluated)" = $EVALS ]
 
-# 2. build: a closure whose dependency changes version and gains one, in one file.
-cat > "$W/closure.nix" <<'EOF'
-let
-  mk = name: script: derivation {
-    inherit name;
-    system = builtins.currentSystem;
-    builder = "/bin/sh";
-    args = [ "-c" script ];
-  };
-  dep1 = mk "libdep-1.0" "/bin/mkdir $out; echo dep one > $out/data";
-  dep2 = mk "libdep-2.0" "/bin/mkdir $out; echo dep two, a longer one > $out/data; /bin/cp $out/data $out/more";
-  extra = mk "extra-tool-0.3" "/bin/mkdir $out; echo extra > $out/x";
-  common = mk "common-5" "/bin/mkdir $out; echo common > $out/c";
-  app = deps: mk "app-1" "/bin/mkdir $out; echo ${deps} > $out/refs";
-in {
-  v1 = app "${dep1} ${common}";
-  v2 = app "${dep2} ${common} ${extra}";
-}
-EOF
+# 2. build: a closure whose dependency changes version and gains one (tests/fixtures/nix/versions.nix).
+cp "$E2E_DIR/../fixtures/nix/versions.nix" "$W/closure.nix"
 expect_exit 0 "build a file's attribute with --out-link" ch nix build "$W/closure.nix" -A v1 --out-link "$W/r1"
 P1=$OUT
 check "it printed the store path ($P1)" test -d "$P1"
