@@ -11,7 +11,8 @@
 #include "util/banned.h"
 
 static const struct api_route *const groups[] = {
-	api_routes_meta, api_routes_read, api_routes_events, api_routes_act, api_routes_jobs, api_routes_secrets, NULL,
+	api_routes_meta, api_routes_read, api_routes_events, api_routes_act, api_routes_jobs, api_routes_secrets,
+	api_routes_nix, NULL,
 };
 
 void api_routes_each(void (*fn)(const struct api_route *r, void *arg), void *arg)

@@ -67,67 +67,62 @@ static const char *short_rev(const json_t *locked, char *out, size_t len)
 
 static enum cmd_status cmd_nix_flakes_exec(struct cli *cli, int argc, char **argv)
 {
-	const char *only = NULL, *dir, *name;
-	json_t *p, *f, *locked, *list;
+	const char *only = NULL, *name;
+	json_t *p, *doc, *f, *locked;
 	enum cmd_status st;
 	char rev[24];
+	size_t i;
 
 	if ((st = view_args(cli, argc, argv, NULL, &only)) != CMD_OK || (st = open_live(cli, &p)) != CMD_OK)
 		return st;
-	list = json_array();
-	json_object_foreach(json_object_get(p, "flakes"), dir, f) {
-		if (only && strcmp(only, dir) != 0)
-			continue;
-		json_array_append(list, f);
-		if (cli->json)
-			continue;
-		printf("%s\n  template %s, created %s, updated %s\n", dir,
+	doc = nix_proj_flakes_json(p, only);
+	json_decref(p);
+	if (!doc)
+		return cli_fail(cli, CMD_ERROR, "out of memory");
+	if (cli->json) {
+		cli_print_json(doc);
+		return CMD_OK;
+	}
+	json_array_foreach(json_object_get(doc, "flakes"), i, f) {
+		printf("%s\n  template %s, created %s, updated %s\n", json_string_value(json_object_get(f, "dir")),
 		       json_is_string(json_object_get(f, "template")) ? json_string_value(json_object_get(f, "template")) : "-",
 		       json_is_string(json_object_get(f, "created")) ? json_string_value(json_object_get(f, "created")) : "-",
 		       json_string_value(json_object_get(f, "updated")));
 		json_object_foreach(json_object_get(f, "inputs"), name, locked)
 			printf("  input %-20s %s\n", name, short_rev(locked, rev, sizeof(rev)));
 	}
-	if (cli->json)
-		cli_print_json(json_pack("{s:I, s:O}", "seq", json_integer_value(json_object_get(p, "seq")), "flakes", list));
-	else if (json_array_size(list) == 0)
+	if (json_array_size(json_object_get(doc, "flakes")) == 0)
 		printf(only ? "no flake at %s in the ledger\n" : "no flakes in the ledger%s\n", only ? only : "");
-	json_decref(list);
-	json_decref(p);
+	json_decref(doc);
 	return CMD_OK;
 }
 
 static enum cmd_status cmd_nix_builds_exec(struct cli *cli, int argc, char **argv)
 {
 	long limit = 20;
-	json_t *p, *builds, *b, *list;
+	json_t *p, *doc, *b;
 	enum cmd_status st;
-	size_t i, n, from;
+	size_t i;
 
 	if ((st = view_args(cli, argc, argv, &limit, NULL)) != CMD_OK || (st = open_live(cli, &p)) != CMD_OK)
 		return st;
-	builds = json_object_get(p, "builds");
-	n = json_array_size(builds);
-	from = n > (size_t)limit ? n - (size_t)limit : 0;
-	list = json_array();
-	for (i = from; i < n; i++) {
-		b = json_array_get(builds, i);
-		json_array_append(list, b);
-		if (!cli->json)
-			printf("%s  %6lld ms  %s%s%s\n  %s\n", json_string_value(json_object_get(b, "time")),
-			       (long long)json_integer_value(json_object_get(b, "ms")),
-			       json_string_value(json_object_get(b, "installable")),
-			       json_is_string(json_object_get(b, "attr")) ? " -A " : "",
-			       json_is_string(json_object_get(b, "attr")) ? json_string_value(json_object_get(b, "attr")) : "",
-			       json_string_value(json_object_get(b, "path")));
-	}
-	if (cli->json)
-		cli_print_json(json_pack("{s:I, s:I, s:O}", "seq", json_integer_value(json_object_get(p, "seq")), "total",
-					 (json_int_t)n, "builds", list));
-	else if (n == 0)
-		printf("no builds in the ledger\n");
-	json_decref(list);
+	doc = nix_proj_builds_json(p, (size_t)limit);
 	json_decref(p);
+	if (!doc)
+		return cli_fail(cli, CMD_ERROR, "out of memory");
+	if (cli->json) {
+		cli_print_json(doc);
+		return CMD_OK;
+	}
+	json_array_foreach(json_object_get(doc, "builds"), i, b)
+		printf("%s  %6lld ms  %s%s%s\n  %s\n", json_string_value(json_object_get(b, "time")),
+		       (long long)json_integer_value(json_object_get(b, "ms")), json_string_value(json_object_get(b, "installable")),
+		       json_is_string(json_object_get(b, "attr")) ? " -A " : "",
+		       json_is_string(json_object_get(b, "attr")) ? json_string_value(json_object_get(b, "attr")) : "",
+		       json_string_value(json_object_get(b, "path")));
+	if (json_array_size(json_object_get(doc, "builds")) == 0)
+		printf("no builds in the ledger\n");
+	json_decref(doc);
 	return CMD_OK;
 }
 
@@ -135,41 +130,33 @@ static enum cmd_status cmd_nix_gc_history_exec(struct cli *cli, int argc, char *
 {
 	const char *only = NULL, *node;
 	long limit = 20;
-	json_t *p, *runs, *g, *out;
+	json_t *p, *doc, *runs, *g;
 	enum cmd_status st;
-	size_t i, n;
+	size_t i;
 
 	if ((st = view_args(cli, argc, argv, &limit, &only)) != CMD_OK || (st = open_live(cli, &p)) != CMD_OK)
 		return st;
-	out = json_object();
-	json_object_foreach(json_object_get(p, "gc"), node, runs) {
-		json_t *mine = json_array();
-
-		if (only && strcmp(only, node) != 0)
-			continue;
-		n = json_array_size(runs);
-		if (!cli->json)
-			printf("%s\n", node);
-		for (i = n > (size_t)limit ? n - (size_t)limit : 0; i < n; i++) {
-			g = json_array_get(runs, i);
-			json_array_append(mine, g);
-			if (!cli->json)
-				printf("  %s  %s%s, %zu generations deleted, %lld bytes freed, %lld paths removed\n",
-				       json_string_value(json_object_get(g, "time")),
-				       json_is_true(json_object_get(g, "ok")) ? "ok" : "failed",
-				       json_is_true(json_object_get(g, "dry_run")) ? " (dry run)" : "",
-				       json_array_size(json_object_get(g, "generations_deleted")),
-				       (long long)json_integer_value(json_object_get(g, "freed_bytes")),
-				       (long long)json_integer_value(json_object_get(g, "paths_removed")));
-		}
-		json_object_set_new(out, node, mine);
-	}
-	if (cli->json)
-		cli_print_json(json_pack("{s:I, s:O}", "seq", json_integer_value(json_object_get(p, "seq")), "gc", out));
-	else if (json_object_size(out) == 0)
-		printf(only ? "no collection on %s in the ledger\n" : "no collections in the ledger%s\n", only ? only : "");
-	json_decref(out);
+	doc = nix_proj_gc_json(p, only, (size_t)limit);
 	json_decref(p);
+	if (!doc)
+		return cli_fail(cli, CMD_ERROR, "out of memory");
+	if (cli->json) {
+		cli_print_json(doc);
+		return CMD_OK;
+	}
+	json_object_foreach(json_object_get(doc, "gc"), node, runs) {
+		printf("%s\n", node);
+		json_array_foreach(runs, i, g)
+			printf("  %s  %s%s, %zu generations deleted, %lld bytes freed, %lld paths removed\n",
+			       json_string_value(json_object_get(g, "time")), json_is_true(json_object_get(g, "ok")) ? "ok" : "failed",
+			       json_is_true(json_object_get(g, "dry_run")) ? " (dry run)" : "",
+			       json_array_size(json_object_get(g, "generations_deleted")),
+			       (long long)json_integer_value(json_object_get(g, "freed_bytes")),
+			       (long long)json_integer_value(json_object_get(g, "paths_removed")));
+	}
+	if (json_object_size(json_object_get(doc, "gc")) == 0)
+		printf(only ? "no collection on %s in the ledger\n" : "no collections in the ledger%s\n", only ? only : "");
+	json_decref(doc);
 	return CMD_OK;
 }
 

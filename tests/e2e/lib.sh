@@ -92,6 +92,27 @@ serve_start() {
 	URL=$(cat "$W/ready" 2>/dev/null)
 }
 
+# For the API tests (after serve_start): api METHOD PATH [TOKEN] [BODY]: the status in $CODE, the body in $BODY, headers in $W/h.
+api() {
+	m=$1 p=$2 tok=${3:-} data=${4:-}
+	set -- -s -o "$W/body" -D "$W/h" -w '%{http_code}' -X "$m"
+	[ -n "$tok" ] && set -- "$@" -H "Authorization: Bearer $tok"
+	[ -n "$data" ] && set -- "$@" -H 'Content-Type: application/json' --data-binary "$data"
+	CODE=$(curl "$@" "$URL$p")
+	BODY=$(cat "$W/body")
+}
+header() { tr -d '\r' <"$W/h" | awk -v h="$1" 'BEGIN { IGNORECASE = 1 } index(tolower($0), tolower(h) ":") == 1 { sub(/^[^:]*: */, ""); print }'; }
+# wait_job ID TOKEN: until the job ends (at most 120 s); its document in $BODY.
+wait_job() {
+	i=0
+	while [ $i -lt 240 ]; do
+		api GET "/api/v1/jobs/$1" "$2"
+		case $(printf '%s' "$BODY" | jq -r .state) in queued | running) ;; *) return 0 ;; esac
+		sleep 0.5
+		i=$((i + 1))
+	done
+}
+
 finish() {
 	echo "$PASSES passed, $FAILS failed"
 	[ "$FAILS" -eq 0 ]

@@ -2,7 +2,8 @@
 # The Nix domain's projections (issue 18): chimera nix flakes, builds and gc-history read
 # what the nix.* events say without running Nix; the live projection (STATE/projections/
 # nix.json, caught up a few events at a time by each read) equals one rebuilt from every
-# event, and a tampered or broken one is found, named, and rebuilt.
+# event, and a tampered or broken one is found, named, and rebuilt. The same views through
+# chimera serve (GET /api/v1/nix/flakes, builds, gc), and nix build and gc as jobs.
 . "$E2E_DIR/lib.sh"
 start
 W="$E2E_WORK/$TEST_NAME"
@@ -73,6 +74,49 @@ rm "$STATE/projections/nix.json"
 expect_exit 0 "no live projection: rebuilt by the read" ch --json nix builds
 check "  the build is there" [ "$(printf '%s' "$OUT" | jq -r '.builds[-1].path')" = "$BUILT" ]
 expect_exit 0 "and equal" ch nix projections
+# Through chimera serve: the same documents, and build and gc as jobs.
+SERVER=
+trap 'if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; fi; cleanup' EXIT
+: >"$W/chimera.toml"
+VIEW=$(ch tokens create nix-view --role viewer --json | jq -r .token)
+OP=$(ch tokens create nix-op --role operator --json | jq -r .token)
+serve_start --no-watch
+check "chimera serve is up" [ -n "$URL" ]
+api GET /api/v1/nix/flakes "$VIEW"
+check "GET /nix/flakes: 200, what nix flakes --json prints" [ "$CODE" = 200 ] &&
+	[ "$(printf '%s' "$BODY" | jq -cS .)" = "$(ch --json nix flakes | jq -cS .)" ]
+api GET "/api/v1/nix/builds?limit=1" "$VIEW"
+check "GET /nix/builds?limit=1: the build" [ "$CODE" = 200 ] && [ "$(printf '%s' "$BODY" | jq -r '.builds[0].path')" = "$BUILT" ]
+api GET "/api/v1/nix/gc?node=local" "$VIEW"
+check "GET /nix/gc?node=local: the dry run" [ "$CODE" = 200 ] && [ "$(printf '%s' "$BODY" | jq -r '.gc.local[-1].dry_run')" = true ]
+api GET "/api/v1/nix/builds?limit=0" "$VIEW"
+check "?limit=0: 400" [ "$CODE" = 400 ]
+api POST /api/v1/nix/build "$VIEW" "{\"installable\": \"path:$F1#hello\"}"
+check "POST /nix/build as a viewer: 403" [ "$CODE" = 403 ]
+api POST /api/v1/nix/build "$OP" '{"installable": "hello.nix"}'
+check "a relative installable: 400 naming the field" [ "$CODE" = 400 ] && contains "$BODY" "installable"
+api POST /api/v1/nix/build "$OP" "{\"installable\": \"path:$F1#hello\", \"out\": 1}"
+check "an unknown field: 400 naming it" [ "$CODE" = 400 ] && contains "$BODY" "'out'"
+api POST /api/v1/nix/build "$OP" "{\"installable\": \"path:$F1#hello\"}"
+JOB=$(printf '%s' "$BODY" | jq -r .job)
+check "POST /nix/build: 202, a job" [ "$CODE" = 202 ] && [ -n "$JOB" ]
+wait_job "$JOB" "$VIEW"
+check "  the job built it" [ "$(printf '%s' "$BODY" | jq -r .state)" = succeeded ] &&
+	[ "$(printf '%s' "$BODY" | jq -r .report.path)" = "$BUILT" ]
+api POST /api/v1/nix/gc "$OP" "{\"targets\": \"local\", \"profile\": \"$W/prof\", \"keep\": 1, \"older_than\": \"soon\"}"
+check "POST /nix/gc with a bad older_than: 400 naming it" [ "$CODE" = 400 ] && contains "$BODY" "older_than"
+api POST /api/v1/nix/gc "$OP" "{\"targets\": \"local\", \"profile\": \"$W/prof\", \"keep\": 1, \"older_than\": \"0d\", \"dry_run\": true}"
+JOB=$(printf '%s' "$BODY" | jq -r .job)
+check "POST /nix/gc (dry run, the server's machine): 202" [ "$CODE" = 202 ]
+wait_job "$JOB" "$VIEW"
+check "  the job's report: a dry run on local" [ "$(printf '%s' "$BODY" | jq -r .state)" = succeeded ] &&
+	[ "$(printf '%s' "$BODY" | jq -r '.report.dry_run')" = true ]
+api GET "/api/v1/nix/gc?node=local" "$VIEW"
+check "  and the history has both runs" [ "$(printf '%s' "$BODY" | jq '.gc.local | length')" = 2 ]
+expect_exit 0 "the projections still equal a rebuild" ch nix projections
+kill "$SERVER"
+wait "$SERVER"
+SERVER=
 expect_exit 2 "nix builds --limit 0: a usage error" ch nix builds --limit 0
 expect_exit 2 "nix projections --frob: a usage error" ch nix projections --frob
 finish

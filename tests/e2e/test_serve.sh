@@ -16,27 +16,6 @@ trap 'exit 130' INT TERM
 on() { i=$1; shift; ssh -F "$STATE/lab/ssh_config" -o ConnectTimeout=5 "127.$LAB_BASE.0.1$i" "$@"; }
 profile_of() { on "$1" 'readlink -f /nix/var/nix/profiles/system'; }
 
-# api METHOD PATH [TOKEN] [BODY]: the status in $CODE, the body in $BODY, headers in $W/h.
-api() {
-	m=$1 p=$2 tok=${3:-} data=${4:-}
-	set -- -s -o "$W/body" -D "$W/h" -w '%{http_code}' -X "$m"
-	[ -n "$tok" ] && set -- "$@" -H "Authorization: Bearer $tok"
-	[ -n "$data" ] && set -- "$@" -H 'Content-Type: application/json' --data-binary "$data"
-	CODE=$(curl "$@" "$URL$p")
-	BODY=$(cat "$W/body")
-}
-header() { tr -d '\r' <"$W/h" | awk -v h="$1" 'BEGIN { IGNORECASE = 1 } index(tolower($0), tolower(h) ":") == 1 { sub(/^[^:]*: */, ""); print }'; }
-# wait_job ID TOKEN: until the job ends (at most 120 s); its document in $BODY.
-wait_job() {
-	i=0
-	while [ $i -lt 240 ]; do
-		api GET "/api/v1/jobs/$1" "$2"
-		case $(printf '%s' "$BODY" | jq -r .state) in queued | running) ;; *) return 0 ;; esac
-		sleep 0.5
-		i=$((i + 1))
-	done
-}
-
 cp "$E2E_DIR/../fixtures/nix/tagged.nix" "$W/tagged.nix"
 echo 'import ./tagged.nix { tag = "one"; name = "served"; }' >"$W/one.nix"
 P=$(nix-build --no-out-link "$W/one.nix" 2>>"$W/build.log")

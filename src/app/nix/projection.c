@@ -240,3 +240,44 @@ int nix_proj_live(const char *state_dir, struct ledger *l, json_t **out)
 	*out = p;
 	return 0;
 }
+
+json_t *nix_proj_flakes_json(const json_t *p, const char *dir)
+{
+	json_t *list = json_array(), *f;
+	const char *key;
+
+	json_object_foreach(json_object_get(p, "flakes"), key, f)
+		if (!dir || strcmp(dir, key) == 0)
+			json_array_append(list, f);
+	return json_pack("{s:I, s:o}", "seq", json_integer_value(json_object_get(p, "seq")), "flakes", list);
+}
+
+/* The newest LIMIT (0: all) of the array A, oldest first, as a new array. */
+static json_t *newest(const json_t *a, size_t limit)
+{
+	json_t *out = json_array();
+	size_t n = json_array_size(a), i;
+
+	for (i = limit && n > limit ? n - limit : 0; i < n; i++)
+		json_array_append(out, json_array_get(a, i));
+	return out;
+}
+
+json_t *nix_proj_builds_json(const json_t *p, size_t limit)
+{
+	const json_t *b = json_object_get(p, "builds");
+
+	return json_pack("{s:I, s:I, s:o}", "seq", json_integer_value(json_object_get(p, "seq")), "total",
+			 (json_int_t)json_array_size(b), "builds", newest(b, limit));
+}
+
+json_t *nix_proj_gc_json(const json_t *p, const char *node, size_t limit)
+{
+	json_t *out = json_object(), *runs;
+	const char *key;
+
+	json_object_foreach(json_object_get(p, "gc"), key, runs)
+		if (!node || strcmp(node, key) == 0)
+			json_object_set_new(out, key, newest(runs, limit));
+	return json_pack("{s:I, s:o}", "seq", json_integer_value(json_object_get(p, "seq")), "gc", out);
+}

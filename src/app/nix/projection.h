@@ -50,4 +50,15 @@ int nix_proj_live(const char *state_dir, struct ledger *l, json_t **out);
 /* Replace the live projection of STATE_DIR with P. Returns 0 or ERR_IO. */
 int nix_proj_save(const char *state_dir, const json_t *p);
 
+/*
+ * The views, one JSON schema for `chimera nix flakes|builds|gc-history --json` and the API:
+ *   {"seq", "flakes": [flake, ...]}             DIR: that flake only (NULL: all)
+ *   {"seq", "total", "builds": [build, ...]}    the newest LIMIT (0: all), oldest first
+ *   {"seq", "gc": {NODE: [run, ...]}}           NODE only (NULL: all), the newest LIMIT each
+ * NULL when out of memory.
+ */
+json_t *nix_proj_flakes_json(const json_t *p, const char *dir);
+json_t *nix_proj_builds_json(const json_t *p, size_t limit);
+json_t *nix_proj_gc_json(const json_t *p, const char *node, size_t limit);
+
 #endif
