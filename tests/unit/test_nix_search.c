@@ -48,51 +48,37 @@ static void test_parse(void **state)
 	assert_int_equal(nix_search_parse(LIT("{\"a\":"), &rep), ERR_INVALID);
 }
 
+/* Rank the parsed packages by QUERY: the matches must be WANT, "attr:score" each, space separated. */
+static void ranked(const char *query, const char *want)
+{
+	struct nix_search_report rep;
+	struct buf got = BUF_INIT(0);
+	size_t i;
+
+	parsed(&rep);
+	assert_int_equal(nix_search_rank(&rep, query), 0);
+	for (i = 0; i < rep.n; i++)
+		buf_printf(&got, "%s%s:%u", i ? " " : "", rep.hits[i].attr, rep.hits[i].score);
+	if (strcmp(got.data, want) != 0)
+		fail_msg("'%s' ranked \"%s\", expected \"%s\"", query, got.data, want);
+	buf_release(&got);
+	nix_search_report_release(&rep);
+}
+
 /* Name equal above name containing, above a description's whole word, above a part of one. */
 static void test_rank(void **state)
 {
 	struct nix_search_report rep;
 
 	(void)state;
-	parsed(&rep);
-	assert_int_equal(nix_search_rank(&rep, "HELLO"), 0);
-	assert_int_equal(rep.n, 3);
-	assert_string_equal(rep.hits[0].attr, "hello");
-	assert_int_equal(rep.hits[0].score, 1000);
-	assert_string_equal(rep.hits[1].attr, "hello-wayland");
-	assert_int_equal(rep.hits[1].score, 100);
-	assert_string_equal(rep.hits[2].attr, "greeter");
-	assert_int_equal(rep.hits[2].score, 10);
-	nix_search_report_release(&rep);
-
+	ranked("HELLO", "hello:1000 hello-wayland:100 greeter:10");
 	/* "cow": cowsay's name, greeter's description only within "cowboys". */
-	parsed(&rep);
-	assert_int_equal(nix_search_rank(&rep, "cow"), 0);
-	assert_int_equal(rep.n, 2);
-	assert_string_equal(rep.hits[0].attr, "cowsay");
-	assert_string_equal(rep.hits[1].attr, "greeter");
-	assert_int_equal(rep.hits[1].score, 1);
-	nix_search_report_release(&rep);
-
+	ranked("cow", "cowsay:100 greeter:1");
 	/* Every word must match: "hello wayland" leaves only hello-wayland; a word nowhere, nothing. */
-	parsed(&rep);
-	assert_int_equal(nix_search_rank(&rep, "  hello   wayland "), 0);
-	assert_int_equal(rep.n, 1);
-	assert_string_equal(rep.hits[0].attr, "hello-wayland");
-	assert_int_equal(rep.hits[0].score, 200);
-	nix_search_report_release(&rep);
-	parsed(&rep);
-	assert_int_equal(nix_search_rank(&rep, "zebra"), 0);
-	assert_int_equal(rep.n, 0);
-	nix_search_report_release(&rep);
-
+	ranked("  hello   wayland ", "hello-wayland:200");
+	ranked("zebra", "");
 	/* No word: every package, by name. */
-	parsed(&rep);
-	assert_int_equal(nix_search_rank(&rep, ""), 0);
-	assert_int_equal(rep.n, 5);
-	assert_string_equal(rep.hits[0].attr, "cowsay");
-	assert_string_equal(rep.hits[4].attr, "plain");
-	nix_search_report_release(&rep);
+	ranked("", "cowsay:0 greeter:0 hello:0 hello-wayland:0 plain:0");
 
 	parsed(&rep);
 	assert_int_equal(nix_search_rank(&rep, "a b c d e f g h i j k l m n o p q"), ERR_INVALID);

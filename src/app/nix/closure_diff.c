@@ -274,29 +274,21 @@ static int group(const struct rec *recs, size_t n, struct closure_diff *d)
 	return 0;
 }
 
-/* The totals of the N records. */
+/* The totals of the N records: each side's, and what only one side has. */
 static void totals(const struct rec *recs, size_t n, struct closure_diff *d)
 {
+	size_t *paths[2] = { &d->paths_a, &d->paths_b }, *only[2] = { &d->paths_removed, &d->paths_added };
+	uint64_t *bytes[2] = { &d->bytes_a, &d->bytes_b }, *only_bytes[2] = { &d->bytes_removed, &d->bytes_added };
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		uint64_t sz = recs[i].pi->nar_size;
+		int side = recs[i].side;
 
-		if (recs[i].side) {
-			d->paths_b++;
-			d->bytes_b += sz;
-		} else {
-			d->paths_a++;
-			d->bytes_a += sz;
-		}
-		if (recs[i].shared)
-			continue;
-		if (recs[i].side) {
-			d->paths_added++;
-			d->bytes_added += sz;
-		} else {
-			d->paths_removed++;
-			d->bytes_removed += sz;
+		(*paths[side])++;
+		*bytes[side] += recs[i].pi->nar_size;
+		if (!recs[i].shared) {
+			(*only[side])++;
+			*only_bytes[side] += recs[i].pi->nar_size;
 		}
 	}
 }
