@@ -39,6 +39,9 @@ void nix_doc_release(struct nix_doc *d)
 
 /* "FILE:LINE:COL: MSG" */
 static int vbad(const char *file, unsigned line, unsigned col, int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+
+static int vbad(const char *file, unsigned line, unsigned col, int code, const char *fmt, va_list ap)
 {
 	char msg[512];
 
