@@ -37,6 +37,9 @@ check "init's usage" contains "$ERR" "usage: chimera nix flake init [--template 
 expect_exit 2 "init with an unknown template" ch nix flake init --template nope "$W/x"
 check "names the templates" contains "$ERR" "unknown template 'nope': expected fleet or offline"
 check "nothing made" [ ! -e "$W/x" ]
+expect_exit 1 "init into a path Nix cannot name" ch nix flake init "$W/with space"
+check "says why" contains "$ERR" "flake directory $W/with space: Nix's flake references cannot name a path with ' ' in it"
+check "nothing left there" [ ! -e "$W/with space" ]
 expect_exit 2 "lock with two operands" ch nix flake lock a b
 check "lock's usage" contains "$ERR" "usage: chimera nix flake lock [DIR]"
 expect_exit 2 "an unknown option" ch nix flake show --frob

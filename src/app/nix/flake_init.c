@@ -126,6 +126,7 @@ int flake_init(const struct flake_ctx *ctx, const char *dir, const char *templat
 {
 	struct flake_dir fd;
 	char names[128];
+	bool existed;
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
@@ -136,8 +137,15 @@ int flake_init(const struct flake_ctx *ctx, const char *dir, const char *templat
 	rep->template = rep->tpl->name;
 	if (!dir || !*dir)
 		return err_set(ERR_INVALID, "flake init needs the flake's directory DIR");
-	if ((r = fs_mkdir_p(dir, 0755)) < 0 || (r = flake_dir_open(dir, &fd)) < 0 ||
-	    (r = refuse_existing(fd.dir, rep->tpl)) < 0 || (r = write_all(fd.dir, rep->tpl)) < 0)
+	existed = fs_exists(dir);
+	if ((r = fs_mkdir_p(dir, 0755)) < 0)
+		return r;
+	if ((r = flake_dir_open(dir, &fd)) < 0) {
+		if (!existed)
+			rmdir(dir);
+		return r;
+	}
+	if ((r = refuse_existing(fd.dir, rep->tpl)) < 0 || (r = write_all(fd.dir, rep->tpl)) < 0)
 		return r;
 	snprintf(rep->dir, sizeof(rep->dir), "%s", fd.dir);
 	track(ctx, rep);

@@ -17,10 +17,13 @@ struct flake_dir {
 	char dir[PATH_MAX];		/* its real path */
 	char nix_file[PATH_MAX];	/* DIR/flake.nix */
 	char lock_file[PATH_MAX];	/* DIR/flake.lock */
-	char ref[3 * PATH_MAX + 8];	/* what Nix is given: path:DIR, escaped */
+	char ref[PATH_MAX + 8];		/* what Nix is given: path:DIR */
 };
 
-/* DIR (default ".") resolved. Returns 0, ERR_NOTFOUND naming a missing DIR, ERR_INVALID for a file. */
+/*
+ * DIR (default ".") resolved. Returns 0, ERR_NOTFOUND naming a missing DIR, ERR_INVALID
+ * for a file, or for a path Nix cannot take in a flake reference (a space, '#', '%', ...).
+ */
 int flake_dir_open(const char *dir, struct flake_dir *fd);
 
 /*

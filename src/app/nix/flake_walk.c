@@ -15,9 +15,11 @@
 
 int flake_dir_open(const char *dir, struct flake_dir *fd)
 {
-	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-~";
+	/* What a path: URL's path may hold in Nix 2.8, which takes %-escapes there literally. */
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-._~!$&'()*+,;=:@";
 	struct stat st;
-	size_t i, n;
+	char q[8];
+	size_t n;
 
 	memset(fd, 0, sizeof(*fd));
 	if (!dir || !*dir)
@@ -28,14 +30,11 @@ int flake_dir_open(const char *dir, struct flake_dir *fd)
 		return err_set(ERR_INVALID, "'%s' is not a directory: expected a flake's directory", dir);
 	snprintf(fd->nix_file, sizeof(fd->nix_file), "%s%s", fd->dir, strcmp(fd->dir, "/") ? "/flake.nix" : "flake.nix");
 	snprintf(fd->lock_file, sizeof(fd->lock_file), "%s%s", fd->dir, strcmp(fd->dir, "/") ? "/flake.lock" : "flake.lock");
-	n = (size_t)snprintf(fd->ref, sizeof(fd->ref), "path:");
-	for (i = 0; fd->dir[i] && n + 4 < sizeof(fd->ref); i++) {
-		if (strchr(safe, fd->dir[i]))
-			fd->ref[n++] = fd->dir[i];
-		else
-			n += (size_t)snprintf(fd->ref + n, sizeof(fd->ref) - n, "%%%02X", (unsigned char)fd->dir[i]);
-	}
-	fd->ref[n] = 0;
+	if ((n = strspn(fd->dir, safe)) < strlen(fd->dir))
+		return err_set(ERR_INVALID, "flake directory %s: Nix's flake references cannot name a path with '%s' in it; "
+					    "expected letters, digits and -._~!$&'()*+,;=:@",
+			       fd->dir, err_quote(q, sizeof(q), fd->dir + n, 1));
+	snprintf(fd->ref, sizeof(fd->ref), "path:%s", fd->dir);
 	return 0;
 }
 
