@@ -197,30 +197,34 @@ static void test_refuses_duplicates(void **state)
 	check_refused("{ inputs.\"a\".follows = \"b\"; }", "a", ERR_EXISTS, "/src/flake.nix:1:10:");
 }
 
+/* Texts that are not a flake's attribute set, and where and why each is refused. */
+static const struct {
+	const char *text, *want;
+} malformed[] = {
+	{ "{\n  description = \"open;\n}\n", "/src/flake.nix:2:17: the string opened here is never closed" },
+	{ "{\n  x = ''\n    text\n}\n", "/src/flake.nix:2:7: the string opened here is never closed" },
+	{ "{\n  /* note\n  outputs = _: { };\n}\n", "/src/flake.nix:2:3: the comment opened here is never closed" },
+	{ "{\n  outputs = _: { x = (1; };\n}\n", "/src/flake.nix:2:26: found '}' where the '(' opened at 2:22 needs ')'" },
+	{ "{\n  outputs = _: { };\n", "/src/flake.nix:1:1: the '{' opened here is never closed (expected '}')" },
+	{ "{ outputs = _: { }; }\n}\n", "/src/flake.nix:2:1: '}' closes nothing" },
+	{ "{\n  description = \"x\"\n  outputs = _: { };\n}\n",
+	  "/src/flake.nix:2:17: the value given here has no ';' before 'outputs' at 3:3" },
+	{ "{\n  description = \"x\"\n}\n",
+	  "/src/flake.nix:2:17: the value given here has no ';' before the end of its set (at 3:1)" },
+	{ "{\n  description \"x\";\n}\n", "/src/flake.nix:2:15: expected '=' after the attribute name at 2:3" },
+	{ "let x = 1; in { }", "/src/flake.nix:1:1: expected the flake's attribute set '{ ... }', found 'let'" },
+	{ "{ } { }", "/src/flake.nix:1:5: unexpected '{' after the flake's attribute set" },
+	{ "", "/src/flake.nix:1:1: empty" },
+	{ "{ x = 1 ` 2; }", "/src/flake.nix:1:9: unexpected character '`'" },
+	{ "{ ; }", "/src/flake.nix:1:3: expected an attribute name, found ';'" },
+};
+
 static void test_refuses_malformed(void **state)
 {
-	check_refused("{\n  description = \"open;\n}\n", "b", ERR_INVALID,
-		      "/src/flake.nix:2:17: the string opened here is never closed");
-	check_refused("{\n  x = ''\n    text\n}\n", "b", ERR_INVALID, "/src/flake.nix:2:7: the string opened here is never closed");
-	check_refused("{\n  /* note\n  outputs = _: { };\n}\n", "b", ERR_INVALID,
-		      "/src/flake.nix:2:3: the comment opened here is never closed");
-	check_refused("{\n  outputs = _: { x = (1; };\n}\n", "b", ERR_INVALID,
-		      "/src/flake.nix:2:26: found '}' where the '(' opened at 2:22 needs ')'");
-	check_refused("{\n  outputs = _: { };\n", "b", ERR_INVALID,
-		      "/src/flake.nix:1:1: the '{' opened here is never closed (expected '}')");
-	check_refused("{ outputs = _: { }; }\n}\n", "b", ERR_INVALID, "/src/flake.nix:2:1: '}' closes nothing");
-	check_refused("{\n  description = \"x\"\n  outputs = _: { };\n}\n", "b", ERR_INVALID,
-		      "/src/flake.nix:2:17: the value given here has no ';' before 'outputs' at 3:3");
-	check_refused("{\n  description = \"x\"\n}\n", "b", ERR_INVALID,
-		      "/src/flake.nix:2:17: the value given here has no ';' before the end of its set (at 3:1)");
-	check_refused("{\n  description \"x\";\n}\n", "b", ERR_INVALID,
-		      "/src/flake.nix:2:15: expected '=' after the attribute name at 2:3");
-	check_refused("let x = 1; in { }", "b", ERR_INVALID,
-		      "/src/flake.nix:1:1: expected the flake's attribute set '{ ... }', found 'let'");
-	check_refused("{ } { }", "b", ERR_INVALID, "/src/flake.nix:1:5: unexpected '{' after the flake's attribute set");
-	check_refused("", "b", ERR_INVALID, "/src/flake.nix:1:1: empty");
-	check_refused("{ x = 1 ` 2; }", "b", ERR_INVALID, "/src/flake.nix:1:9: unexpected character '`'");
-	check_refused("{ ; }", "b", ERR_INVALID, "/src/flake.nix:1:3: expected an attribute name, found ';'");
+	size_t i;
+
+	for (i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++)
+		check_refused(malformed[i].text, "b", ERR_INVALID, malformed[i].want);
 	check_refused("{\n  inputs = import ./inputs.nix;\n}\n", "b", ERR_UNSUPPORTED,
 		      "/src/flake.nix:2:12: `inputs` is not written as a plain attribute set");
 }
