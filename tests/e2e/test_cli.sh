@@ -14,6 +14,17 @@ for c in exec events ledger lab help version; do
 done
 expect_exit 0 "chimera help exec" "$CHIMERA" help exec
 check "help exec shows exec's options" contains "$OUT" "--connect-timeout"
+# A command of subcommands: each has its own --help and usage, and chimera help CMD SUB.
+expect_exit 0 "chimera nix --help" "$CHIMERA" nix --help
+check "  lists its subcommands" contains "$OUT" "  nix gc " && contains "$OUT" "  nix flakes "
+expect_exit 0 "chimera nix gc --help" "$CHIMERA" nix gc --help
+check "  the subcommand's own usage" contains "$OUT" "usage: chimera nix gc"
+expect_exit 0 "chimera help nix diff" "$CHIMERA" help nix diff
+check "  the subcommand's usage" contains "$OUT" "usage: chimera nix diff"
+expect_exit 2 "chimera nix frob: a usage error" "$CHIMERA" nix frob
+check "  naming it and the subcommands" contains "$ERR" "unknown subcommand 'frob'" && contains "$ERR" "gc-history"
+expect_exit 2 "chimera nix builds --frob: the subcommand's usage" "$CHIMERA" nix builds --frob
+check "  see 'chimera nix builds --help'" contains "$ERR" "chimera nix builds --help"
 expect_exit 0 "chimera --version" "$CHIMERA" --version
 check "it prints a version" expr "$OUT" : 'chimera [0-9]*\.[0-9]*\.[0-9]*$' >/dev/null
 expect_exit 0 "version --json" "$CHIMERA" version --json
