@@ -20,7 +20,7 @@ const char *const fuzz_seeds[] = {
 	"\nprofile /nix/var/nix/profiles/system\ngen 1\ndeadline 1700000300\npid 77\nalive\nnow " SP "\nend\n",
 	REMOTE_GC_NOW " 5\n" REMOTE_GC_DEADMAN "\n",
 	"chimera-gc-deleted\nchimera-gc-dead 4 442368\n4 store paths deleted, 0.38 MiB freed\nchimera-gc-removed 4\n"
-	"chimera-gc-done\n",
+	"chimera-gc-freed 4 442368\nchimera-gc-done\n",
 	"chimera-gc-dead 3\nchimera-gc-done\n",
 	"1 store path deleted, 12 B freed\n",
 	"7 store paths deleted, 1.000001 TiB freed\n",
@@ -29,6 +29,7 @@ const char *const fuzz_seeds[] = {
 	REMOTE_GC_NOW " 1\ngen 1 1 " SP "\n",
 	REMOTE_GC_NOW " 1\n" REMOTE_GC_DEADMAN "\ndeadman " DM "\n",
 	"chimera-gc-dead 1 2 3\n",
+	"chimera-gc-freed 1\n",
 	"chimera-gc-removed " FUZZ_X64("9") "\n",
 	"4 store paths deleted, .38 MiB freed\n",
 	"99999999999999999999 store paths deleted, 9999999.999999 TiB freed\n",
@@ -76,6 +77,7 @@ static void fuzz_result(const struct buf *out)
 	FUZZ_CHECK(r.measured || (!r.dead_paths && !r.dead_bytes && !r.dead_bytes_known), "dead counts without the line");
 	FUZZ_CHECK(r.nix_summary || (!r.nix_paths && !r.nix_bytes), "Nix's figures without its line");
 	FUZZ_CHECK(r.counted || !r.removed, "a removed count without its line");
+	FUZZ_CHECK(r.freed || (!r.freed_paths && !r.freed_bytes), "freed figures without their line");
 }
 
 /* Every line on its own through the summary parser: read or not, never more than it says. */

@@ -14,13 +14,29 @@
 
 /*
  * The shell function that prints "chimera-gc-dead PATHS BYTES" for the list of paths in
- * file $1: BYTES as du counts the disk they hold (one du, so hard links count once), left
- * out when du printed nothing.
+ * file $1: BYTES as du counts the disk they hold, one du for them all (so a hard link counts
+ * once, at its first path), each path's share kept in $t/sizes ("BYTES<tab>PATH"); BYTES
+ * left out when du printed nothing.
  */
 #define MEASURE                                                                                              \
-	"m() { mn=0; mb=0; if [ -s \"$1\" ]; then mn=$(wc -l <\"$1\"); mb=$(tr '\\n' '\\0' <\"$1\" |"        \
-	" du -s -B1 -c --files0-from=- 2>/dev/null | tail -n 1); mb=${mb%%[!0-9]*}; fi;"                      \
+	"m() { mn=0; mb=0; : >\"$t/sizes\"; if [ -s \"$1\" ]; then mn=$(wc -l <\"$1\"); tr '\\n' '\\0' <\"$1\" |" \
+	" du -s -B1 --files0-from=- >\"$t/sizes\" 2>/dev/null; mb=;"                                           \
+	" while read -r z q; do mb=$((${mb:-0} + z)); done <\"$t/sizes\"; fi;"                                  \
 	" printf 'chimera-gc-dead %s%s\\n' $((mn)) \"${mb:+ $mb}\"; }\n"
+
+/* After the collector: "chimera-gc-freed PATHS BYTES" for the measured paths that are gone, when any were measured. */
+#define FREED                                                                                                \
+	"if [ -s \"$t/sizes\" ]; then fn=0; fb=0; while read -r z q; do [ -e \"$q\" ] ||"                      \
+	" { fn=$((fn + 1)); fb=$((fb + z)); }; done <\"$t/sizes\"; printf 'chimera-gc-freed %s %s\\n' $fn $fb; fi\n"
+
+/*
+ * A dead path the collector left was in use at that moment (a runtime root: some process had
+ * it open); once, a second later, the collector runs again for what is dead then.
+ */
+#define AGAIN                                                                                                \
+	"if [ $s -eq 0 ] && [ -s \"$t/sizes\" ]; then k=; while read -r z q; do [ -e \"$q\" ] && k=1; done"    \
+	" <\"$t/sizes\"; if [ -n \"$k\" ]; then sleep 1; nix-store --gc >\"$t/out\" 2>>\"$t/err\"; s=$?;"          \
+	" cat \"$t/out\"; fi; fi\n"
 
 static int add_profile(struct buf *cmd, const char *profile)
 {
@@ -60,8 +76,8 @@ int remote_gc_collect(struct buf *cmd, const char *profile, const uint32_t *gens
 		  buf_adds(cmd, " >/dev/null 2>\"$t/err\" " FAIL_TAIL "echo chimera-gc-deleted\n") < 0))
 		return err_set(ERR_NOMEM, "out of memory");
 	if (buf_adds(cmd, "nix-store --gc --print-dead >\"$t/dead\" 2>\"$t/err\" " FAIL_TAIL "m \"$t/dead\"\n"
-			  "nix-store --gc >\"$t/out\" 2>\"$t/err\"; s=$?; cat \"$t/out\"\n"
-			  "printf 'chimera-gc-removed %s\\n' \"$(grep -c \"^deleting '/nix/store/\" \"$t/err\")\"\n"
+			  "nix-store --gc >\"$t/out\" 2>\"$t/err\"; s=$?; cat \"$t/out\"\n" AGAIN
+			  "printf 'chimera-gc-removed %s\\n' \"$(grep -c \"^deleting '/nix/store/\" \"$t/err\")\"\n" FREED
 			  "if [ $s -ne 0 ]; then tail -n 20 \"$t/err\" >&2; exit $s; fi\n"
 			  "echo chimera-gc-done\n") < 0)
 		return err_set(ERR_NOMEM, "out of memory");
@@ -254,6 +270,12 @@ int remote_gc_result_parse(const struct buf *out, struct remote_gc_result *r)
 			r->dead_paths = a;
 			r->dead_bytes = has_b ? b : 0;
 			r->dead_bytes_known = has_b;
+		} else if (klen == 16 && memcmp(line, "chimera-gc-freed", 16) == 0) {
+			if (!sp || take_counts(sp + 1, rlen, &a, &b, &has_b) < 0 || !has_b)
+				goto bad;
+			r->freed = true;
+			r->freed_paths = a;
+			r->freed_bytes = b;
 		} else if (klen == 18 && memcmp(line, "chimera-gc-removed", 18) == 0) {
 			if (!sp || take_u64(sp + 1, rlen, 19, &a) < 0)
 				goto bad;
@@ -262,15 +284,17 @@ int remote_gc_result_parse(const struct buf *out, struct remote_gc_result *r)
 		} else if (klen > 11 && memcmp(line, "chimera-gc-", 11) == 0) {
 			goto bad;
 		} else if (remote_gc_summary_parse(line, len, &a, &b)) {
+			/* The collector may have run twice: both count. */
 			r->nix_summary = true;
-			r->nix_paths = a;
-			r->nix_bytes = b;
+			r->nix_paths += a;
+			r->nix_bytes += b;
 		}
 		continue;
 bad:
 		memset(r, 0, sizeof(*r));
 		return err_set(ERR_INVALID, "gc output line %d '%s': expected chimera-gc-dead PATHS [BYTES], "
-			       "chimera-gc-removed PATHS, chimera-gc-deleted or chimera-gc-done",
+			       "chimera-gc-freed PATHS BYTES, chimera-gc-removed PATHS, chimera-gc-deleted or "
+			       "chimera-gc-done",
 			       num, err_quote(q, sizeof(q), line, len));
 	}
 	return 0;

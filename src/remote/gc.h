@@ -33,11 +33,14 @@ int remote_gc_probe_parse(const struct buf *out, const char *base, int64_t *now,
 /*
  * Delete the N generations GENS of PROFILE (nix-env --delete-generations; none when N is 0),
  * then list what is dead (nix-store --gc --print-dead) and measure it on the disk (du, in
- * bytes), then collect (nix-store --gc). Prints "chimera-gc-deleted" once the generations
- * are gone, "chimera-gc-dead PATHS BYTES" before collecting, Nix's own summary ("N store
- * paths deleted, X MiB freed"), "chimera-gc-removed N" (the paths Nix said it deleted) and
- * "chimera-gc-done" at the end; a failing step exits with its status, its last lines on
- * stderr.
+ * bytes, each path's share), then collect (nix-store --gc; once more a second later when a
+ * measured path is still there: it was in use at that moment). Prints "chimera-gc-deleted" once
+ * the generations are gone, "chimera-gc-dead PATHS BYTES" before collecting, Nix's own
+ * summary ("N store paths deleted, X MiB freed"), "chimera-gc-removed N" (the paths Nix said
+ * it deleted), "chimera-gc-freed PATHS BYTES" (the measured paths that are gone after, and
+ * their bytes: what was freed, even when the collector left some, a path in use, or failed
+ * midway) and "chimera-gc-done" at the end; a failing step exits with its status, its last
+ * lines on stderr.
  */
 int remote_gc_collect(struct buf *cmd, const char *profile, const uint32_t *gens, size_t n);
 
@@ -55,10 +58,12 @@ struct remote_gc_result {
 	bool measured;		/* "chimera-gc-dead" was read: */
 	uint64_t dead_paths, dead_bytes;
 	bool dead_bytes_known;	/* du printed a total */
-	bool nix_summary;	/* Nix's "N store paths deleted, X UNIT freed" was read: */
+	bool nix_summary;	/* Nix's "N store paths deleted, X UNIT freed" was read (each one added up): */
 	uint64_t nix_paths, nix_bytes;
 	bool counted;		/* "chimera-gc-removed N" was read: */
 	uint64_t removed;
+	bool freed;		/* "chimera-gc-freed PATHS BYTES": the measured paths gone after collecting, */
+	uint64_t freed_paths, freed_bytes;	/* and their share of the dead bytes */
 	bool done;		/* "chimera-gc-done": the command ran to its end */
 };
 

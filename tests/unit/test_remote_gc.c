@@ -81,8 +81,11 @@ static void setup(void)
 	    "'--gc --print-dead') echo 'finding garbage collector roots...' >&2; cat \"$D/dead.list\";;\n"
 	    "'--gc --print-roots') cat \"$D/roots.list\";;\n"
 	    "'--gc ') [ -z \"$FAIL_GC\" ] || { echo 'error: the disk is on fire' >&2; exit 7; }\n"
-	    "  while read -r x; do echo \"deleting '/nix/store/${x##*/}'\" >&2; done <\"$D/dead.list\"\n"
-	    "  echo \"$(wc -l <\"$D/dead.list\") store paths deleted, 0.02 MiB freed\";;\n"
+	    /* A path named in the file inuse stays (a process uses it), as Nix leaves a runtime root. */
+	    "  u=; [ -f \"$D/inuse\" ] && read -r u <\"$D/inuse\"\n"
+	    "  k=0; while read -r x; do [ -e \"$x\" ] || continue; [ \"${x##*/}\" = \"$u\" ] && continue;"
+	    " echo \"deleting '/nix/store/${x##*/}'\" >&2; rm -f \"$x\"; k=$((k + 1)); done <\"$D/dead.list\"\n"
+	    "  echo \"$k runs\" >>\"$D/gc.runs\"; echo \"$k store paths deleted, 0.02 MiB freed\";;\n"
 	    "-qR*) shift; for x in \"$@\"; do echo \"$x\"; [ -f \"$D/closure.${x##*/}\" ] && cat \"$D/closure.${x##*/}\"; done;;\n"
 	    "*) echo \"nix-store: unexpected $*\" >&2; exit 99;;\n"
 	    "esac\nexit 0\n",
@@ -140,12 +143,14 @@ static void test_collect(void **state)
 	struct remote_gc_result r;
 	const uint32_t gens[] = { 1, 2 };
 	char prof[4200], list[16000], path[4300];
+	uint64_t want;
 
 	(void)state;
 	setup();
 	profile_path(prof, sizeof(prof));
 	snprintf(list, sizeof(list), "%s/store/a\n%s/store/b\n%s/store/z\n", dir, dir, dir);
 	put("dead.list", list, 0644);
+	want = du_of("a b z");
 	assert_int_equal(remote_gc_collect(&cmd, prof, gens, 2), 0);
 	assert_int_equal(sh("", &cmd, &out, &err), 0);
 	snprintf(path, sizeof(path), "%s/env.args", dir);
@@ -159,10 +164,40 @@ static void test_collect(void **state)
 	assert_int_equal(remote_gc_result_parse(&out, &r), 0);
 	assert_true(r.deleted && r.measured && r.dead_bytes_known && r.nix_summary && r.counted && r.done);
 	assert_int_equal(r.dead_paths, 3);
-	assert_int_equal(r.dead_bytes, du_of("a b z"));
+	assert_int_equal(r.dead_bytes, want);
 	assert_int_equal(r.nix_paths, 3);
 	assert_int_equal(r.nix_bytes, 20972);	/* 0.02 MiB, rounded to a byte */
 	assert_int_equal(r.removed, 3);
+	assert_true(r.freed);
+	assert_int_equal(r.freed_paths, 3);
+	assert_int_equal(r.freed_bytes, r.dead_bytes);
+	/* A path in use stays: what was freed leaves it out, what was dead did not. */
+	store_file("a", 1000);
+	store_file("b", 2000);
+	store_file("z", 5000);
+	put("inuse", "b\n", 0644);
+	assert_int_equal(sh("", &cmd, &out, &err), 0);
+	assert_int_equal(remote_gc_result_parse(&out, &r), 0);
+	assert_int_equal(r.dead_paths, 3);
+	assert_int_equal(r.freed_paths, 2);
+	assert_int_equal(r.freed_bytes, r.dead_bytes - du_of("b"));
+	assert_true(r.freed_bytes > 0);
+	/* It was tried twice (the second time a second later), and Nix's counts add up. */
+	snprintf(path, sizeof(path), "%s/gc.runs", dir);
+	buf_reset(&args);
+	assert_int_equal(fs_read_file(path, &args), 0);
+	assert_string_equal(args.data, "3 runs\n2 runs\n0 runs\n");
+	assert_int_equal(r.nix_paths, 2);
+	assert_int_equal(r.nix_bytes, 2 * 20972);
+	/* No longer in use a moment later: the second run takes it. */
+	store_file("a", 1000);
+	store_file("z", 5000);
+	assert_int_equal(sh("(sleep 0.2; rm -f \"$D/inuse\") &", &cmd, &out, &err), 0);
+	assert_int_equal(remote_gc_result_parse(&out, &r), 0);
+	assert_int_equal(r.dead_paths, 3);
+	assert_int_equal(r.freed_paths, 3);
+	assert_int_equal(r.freed_bytes, r.dead_bytes);
+	assert_int_equal(r.nix_paths, 3);
 	/* No generation to delete: nix-env is not run, the collector is. */
 	buf_reset(&cmd);
 	snprintf(path, sizeof(path), "%s/env.args", dir);
@@ -195,7 +230,7 @@ static void test_collect_fails(void **state)
 	assert_int_equal(sh("FAIL_GC=1; export FAIL_GC;", &cmd, &out, &err), 7);
 	assert_contains(err.data, "the disk is on fire");
 	assert_int_equal(remote_gc_result_parse(&out, &r), 0);
-	assert_true(r.deleted && r.measured && !r.done && !r.nix_summary);
+	assert_true(r.deleted && r.measured && !r.done && !r.nix_summary && !r.freed);
 	assert_int_equal(r.dead_paths, 0);
 	assert_int_equal(r.dead_bytes, 0);
 	/* A du that measures nothing (busybox has no --files0-from): the count stays, the bytes are unknown. */
@@ -207,7 +242,7 @@ static void test_collect_fails(void **state)
 		put("bin/du", "#!/bin/sh\necho 'du: unrecognized option' >&2\nexit 1\n", 0755);
 		assert_int_equal(sh("", &cmd, &out, &err), 0);
 		assert_int_equal(remote_gc_result_parse(&out, &r), 0);
-		assert_true(r.measured && !r.dead_bytes_known && r.done && r.nix_summary);
+		assert_true(r.measured && !r.dead_bytes_known && r.done && r.nix_summary && !r.freed);
 		assert_int_equal(r.dead_paths, 1);
 		snprintf(path, sizeof(path), "%s/bin/du", dir);
 		assert_int_equal(unlink(path), 0);
@@ -403,14 +438,17 @@ static void test_result_parse(void **state)
 	struct remote_gc_result r;
 	static const char *const bad[] = { "chimera-gc-dead\n", "chimera-gc-dead x 1\n", "chimera-gc-dead 1 2 3\n",
 					   "chimera-gc-removed\n", "chimera-gc-removed 1x\n", "chimera-gc-dead 1 \n",
-					   "chimera-gc-done now\n", "chimera-gc-surprise\n" };
+					   "chimera-gc-done now\n", "chimera-gc-surprise\n", "chimera-gc-freed 1\n",
+					   "chimera-gc-freed\n", "chimera-gc-freed 1 2 3\n" };
 	size_t i;
 
 	(void)state;
 	buf_adds(&out, "Welcome!\nchimera-gc-deleted\nchimera-gc-dead 3\n4 store paths deleted, 1 KiB freed\n"
-		       "chimera-gc-removed 4\nchimera-gc-done\n");
+		       "chimera-gc-removed 4\nchimera-gc-freed 2 8192\nchimera-gc-done\n");
 	assert_int_equal(remote_gc_result_parse(&out, &r), 0);
-	assert_true(r.deleted && r.measured && !r.dead_bytes_known && r.nix_summary && r.counted && r.done);
+	assert_true(r.deleted && r.measured && !r.dead_bytes_known && r.nix_summary && r.counted && r.done && r.freed);
+	assert_int_equal(r.freed_paths, 2);
+	assert_int_equal(r.freed_bytes, 8192);
 	assert_int_equal(r.dead_paths, 3);
 	assert_int_equal(r.nix_bytes, 1024);
 	assert_int_equal(r.removed, 4);

@@ -93,21 +93,31 @@ static void take_result(struct gc_job *job, struct gc_node *n, const struct remo
 	n->collected = !dry && r->done;
 	n->nix_known = r->nix_summary;
 	n->nix_freed_bytes = r->nix_bytes;
-	/* du measured what was dead before the collector ran: what it freed once it ran to its end. */
-	if ((dry || r->done) && r->measured && r->dead_bytes_known) {
+	n->paths_known = true;
+	if (dry) {
+		/* What would be dead, measured. */
+		if (r->measured && r->dead_bytes_known) {
+			n->measure = GC_MEASURE_DU;
+			n->freed_bytes = r->dead_bytes;
+		}
+		n->paths_removed = r->dead_paths;
+		n->paths_known = r->measured;
+		return;
+	}
+	/* What was dead and measured before the collector ran, and is gone after it. */
+	if (r->freed) {
 		n->measure = GC_MEASURE_DU;
-		n->freed_bytes = r->dead_bytes;
-	} else if (!dry && r->done && r->nix_summary) {
+		n->freed_bytes = r->freed_bytes;
+	} else if (r->done && r->nix_summary) {
 		n->measure = GC_MEASURE_NIX;
 		n->freed_bytes = r->nix_bytes;
 	}
-	n->paths_known = true;
-	if (!dry && r->nix_summary)
+	if (r->nix_summary)
 		n->paths_removed = r->nix_paths;
-	else if (!dry && r->counted)
+	else if (r->freed)
+		n->paths_removed = r->freed_paths;
+	else if (r->counted)
 		n->paths_removed = r->removed;
-	else if ((dry || r->done) && r->measured)
-		n->paths_removed = r->dead_paths;
 	else
 		n->paths_known = false;
 }
