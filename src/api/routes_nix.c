@@ -136,7 +136,7 @@ out:
 
 static void post_build(struct api_call *c)
 {
-	act_post(c, "nix.build", build_check, run_build);
+	act_post(c, "nix-build", build_check, run_build);
 }
 
 /* --- POST /nix/gc --- */
@@ -203,7 +203,7 @@ out:
 
 static void post_gc(struct api_call *c)
 {
-	act_post(c, "nix.gc", gc_check, run_gc);
+	act_post(c, "nix-gc", gc_check, run_gc);
 }
 
 const struct api_route api_routes_nix[] = {
