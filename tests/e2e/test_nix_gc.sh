@@ -2,7 +2,8 @@
 # chimera nix gc on 10 lab nodes with 6 generations each: --keep 2 --older-than 0d leaves the
 # current and the previous generation, and the bytes each node reports freed match what du
 # sees its /nix/store lose; a node with an armed dead-man switch keeps the generation the
-# switch goes back to (and the switch, firing later, still finds it); a node whose lease
+# switch goes back to (and the switch, firing later, still finds it); a node a running watch
+# keeps on an older configuration keeps that generation; a node whose lease
 # another operation holds is reported failed and left untouched; --dry-run changes nothing
 # and foresees what the real run frees; bad --older-than and --keep are usage errors; --json;
 # one nix.gc.completed per node.
@@ -15,7 +16,8 @@ export NIX_CONFIG
 
 BG=
 KILLED=
-trap 'for p in $BG $KILLED; do kill -9 "$p" 2>/dev/null; done; cleanup' EXIT
+WATCH=
+trap 'for p in $BG $KILLED $WATCH; do kill -9 "$p" 2>/dev/null; done; cleanup' EXIT
 trap 'exit 130' INT TERM
 
 N() { echo "root@127.$LAB_BASE.0.1$1:22"; }
@@ -86,6 +88,15 @@ check "node 9 is on generation 7 with a switch armed that goes back to 3" \
 	[ "$(gens_of 9)" = "1 2 3 4 5 6 7 " -a "$(sed -n 's/^gen //p' "$DM"/*/info)" = 3 ]
 DUE=$(sed -n 's/^deadline //p' "$DM"/*/info)
 
+# Node 7: a watch that keeps it on configuration 2 (--no-heal: it only reports the drift).
+"$CHIMERA" --state-dir "$STATE" watch -t "$(N 7)" --expect "$V2" --no-heal --interval 2 >"$W/watch.out" 2>&1 &
+WATCH=$!
+n=0
+until [ "$(ch events --json --topic watch.round | wc -l)" -ge 1 ] || [ $n -ge 300 ]; do sleep 0.1; n=$((n + 1)); done
+WATCHID=$(ch events --json --topic watch.started | tail -1 | jq -r .deployment)
+watching() { [ -n "$WATCHID" ] && kill -0 "$WATCH"; }
+check "the watch is running on node 7 (watch $WATCHID)" watching
+
 # The dry run: nothing changes, and it says what would go.
 for i in $ALL; do eval "B$i=\$(store_bytes $i)"; done
 # Lab nodes share this machine's /proc: Nix on one node takes a process of another node that
@@ -95,16 +106,18 @@ expect_exit 0 "nix gc --dry-run --json --keep 2 --older-than 0d (--parallel 1)" 
 	ch nix gc --json -t @lab --keep 2 --older-than 0d --dry-run --parallel 1
 DRY=$OUT
 check "one JSON document, a dry run" [ "$(printf '%s\n' "$DRY" | jq -s 'length')" = 1 -a "$(printf '%s\n' "$DRY" | jq .dry_run)" = true ]
-check "it would delete 1 to 4 on nodes 0 to 8, keeping 5 (newest) and 6 (current, newest)" \
-	[ "$(printf '%s\n' "$DRY" | jq -c '[.nodes[] | select(.generations_deleted == [1,2,3,4] and .kept[0].why == ["newest"] and .kept[1].why == ["current","newest"])] | length')" = 9 ]
+check "it would delete 1 to 4 on nodes 0 to 6 and 8, keeping 5 (newest) and 6 (current, newest)" \
+	[ "$(printf '%s\n' "$DRY" | jq -c '[.nodes[] | select(.generations_deleted == [1,2,3,4] and .kept[0].why == ["newest"] and .kept[1].why == ["current","newest"])] | length')" = 8 ]
+check "and 1, 3 and 4 on node 7, keeping 2 for the watch" \
+	[ "$(jfield "$DRY" 7 '"\(.generations_deleted) \(.kept[0].generation) \(.kept[0].why) \(.kept[0].by)"')" = "[1,3,4] 2 [\"watch\"] $WATCHID" ]
 check "and 1, 2, 4 and 5 on node 9, keeping 3 for the switch of deployment $ARMER" \
 	[ "$(jfield "$DRY" 9 '"\(.generations_deleted) \(.kept[0].generation) \(.kept[0].why) \(.kept[0].by)"')" = "[1,2,4,5] 3 [\"deadman\"] $ARMER" ]
 changed=0
 for i in $ALL; do eval "b=\$B$i"; [ "$(store_bytes "$i")" = "$b" ] || changed=$((changed + 1)); done
 check "the dry run changed no store ($changed changed) and no profile" \
 	[ "$changed" = 0 -a "$(gens_of 0)" = "1 2 3 4 5 6 " -a "$(gens_of 9)" = "1 2 3 4 5 6 7 " ]
-check "it foresees 8 paths (4 closures of 2) on each node, and some bytes" \
-	[ "$(printf '%s\n' "$DRY" | jq '[.nodes[] | select(.paths_removed == 8 and .freed_bytes > 1150000)] | length')" = 10 ]
+check "it foresees 8 paths (4 closures of 2) on each node, 6 on node 7, and some bytes" \
+	[ "$(printf '%s\n' "$DRY" | jq --arg n7 "$(N 7)" '[.nodes[] | select(.paths_removed == (if .node == $n7 then 6 else 8 end) and .freed_bytes > 850000)] | length')" = 10 ]
 
 # Node 8 busy: a deploy of configuration 8 whose activation takes 40 s holds its lease.
 "$CHIMERA" --state-dir "$STATE" deploy -t "$(N 8)" --expect "$V8" --no-magic-rollback \
@@ -123,10 +136,12 @@ GCID=$(printf '%s\n' "$GC" | jq -r .gc)
 check "summary: 10 nodes, 9 ok, 1 failed" \
 	[ "$(printf '%s\n' "$GC" | jq -c '[.summary.nodes, .summary.ok, .summary.failed]')" = "[10,9,1]" ]
 kept2=0
-for i in 0 1 2 3 4 5 6 7; do [ "$(gens_of "$i")" = "5 6 " ] && kept2=$((kept2 + 1)); done
-check "nodes 0 to 7 keep only the current and the previous generation ($kept2 of 8)" [ "$kept2" = 8 ]
+for i in 0 1 2 3 4 5 6; do [ "$(gens_of "$i")" = "5 6 " ] && kept2=$((kept2 + 1)); done
+check "nodes 0 to 6 keep only the current and the previous generation ($kept2 of 7)" [ "$kept2" = 7 ]
 check "and say so: deleted [1,2,3,4], kept [5,6]" \
-	[ "$(printf '%s\n' "$GC" | jq -c '[.nodes[] | select(.ok and .generations_deleted == [1,2,3,4] and .generations_kept == [5,6])] | length')" = 8 ]
+	[ "$(printf '%s\n' "$GC" | jq -c '[.nodes[] | select(.ok and .generations_deleted == [1,2,3,4] and .generations_kept == [5,6])] | length')" = 7 ]
+check "node 7 keeps 2 too, for the running watch" \
+	[ "$(gens_of 7) $(jfield "$GC" 7 '"\(.generations_kept) \(.kept[0].why) \(.kept[0].by)"')" = "2 5 6  [2,5,6] [\"watch\"] $WATCHID" ]
 check "node 9 keeps 3 (its switch's), 6 and 7" [ "$(gens_of 9)" = "3 6 7 " ]
 check "and says 3 stays for the switch deployment $ARMER armed, which it left armed" \
 	[ "$(jfield "$GC" 9 '"\(.generations_deleted) \(.generations_kept) \(.kept[0].why) \(.kept[0].by) \(.switches)"')" = "[1,2,4,5] [3,6,7] [\"deadman\"] $ARMER 1" ]
@@ -153,8 +168,8 @@ for i in 0 1 2 3 4 5 6 7 9; do
 done
 check "every node's freed bytes match what du lost, within 16 KiB ($bad do not)" [ "$bad" = 0 ]
 # What a node removed and what is left of the closures of its deleted generations make 8
-# (4 closures of 2 paths): all 8 removed unless another node's collector held one a moment
-# (see the dry run). Where all 8 went, the dry run foresaw the bytes.
+# (4 closures of 2 paths; 6 on node 7): all removed unless another node's collector held one
+# a moment (see the dry run). Where all went, the dry run foresaw the bytes.
 closure_left() {
 	c=0 r=$(node_root "$1")
 	for v in $2; do eval "P=\$V$v"; for q in $(nix-store -qR "$P"); do [ -e "$r$q" ] && c=$((c + 1)); done; done
@@ -162,20 +177,20 @@ closure_left() {
 }
 bad=0 whole=0 foreseen=0
 for i in 0 1 2 3 4 5 6 7 9; do
-	vs="1 2 3 4"; [ "$i" = 9 ] && vs="1 2 4 5"
+	vs="1 2 3 4" all=8; [ "$i" = 9 ] && vs="1 2 4 5"; [ "$i" = 7 ] && vs="1 3 4" all=6
 	removed=$(jfield "$GC" "$i" .paths_removed)
-	[ $((removed + $(closure_left "$i" "$vs"))) = 8 ] || bad=$((bad + 1))
-	[ "$removed" = 8 ] || continue
+	[ $((removed + $(closure_left "$i" "$vs"))) = "$all" ] || bad=$((bad + 1))
+	[ "$removed" = "$all" ] || continue
 	whole=$((whole + 1))
 	[ "$(abs $(( $(jfield "$GC" "$i" .freed_bytes) - $(jfield "$DRY" "$i" .freed_bytes) )))" -le 16384 ] && foreseen=$((foreseen + 1))
 done
-check "on every node the paths removed and the ones left of the deleted closures make 8 ($bad do not)" [ "$bad" = 0 ]
-check "the nodes that removed all 8 ($whole) freed what the dry run foresaw ($foreseen), within 16 KiB" \
+check "on every node the paths removed and the ones left of the deleted closures make them all ($bad do not)" [ "$bad" = 0 ]
+check "the nodes that removed them all ($whole) freed what the dry run foresaw ($foreseen), within 16 KiB" \
 	[ "$whole" -ge 1 -a "$foreseen" = "$whole" ]
 check "Nix's own figure (file sizes) is there too, at most du's (blocks)" \
 	[ "$(printf '%s\n' "$GC" | jq '[.nodes[] | select(.ok and .nix_freed_bytes > 0 and .nix_freed_bytes <= .freed_bytes)] | length')" = 9 ]
 check "the summary adds the nodes up" \
-	[ "$(printf '%s\n' "$GC" | jq '.summary.freed_bytes == ([.nodes[].freed_bytes // 0] | add) and .summary.generations_deleted == 36')" = true ]
+	[ "$(printf '%s\n' "$GC" | jq '.summary.freed_bytes == ([.nodes[].freed_bytes // 0] | add) and .summary.generations_deleted == 35')" = true ]
 
 expect_exit 0 "events of the gc" ch events --json --deployment "$GCID" --topic nix.gc.completed
 check "one nix.gc.completed per node, its node column set" \
@@ -190,6 +205,10 @@ check "ten, each marked dry_run" [ "$(printf '%s\n' "$OUT" | jq -r 'select(.payl
 
 expect_exit 0 "node 8's deploy, once its activation is done, ends well" wait "$BG"
 BG=
+kill -TERM "$WATCH"
+wait "$WATCH"
+WATCH=
+check "the watch stopped (watch.stopped)" [ "$(ch events --json --deployment "$WATCHID" --topic watch.stopped | wc -l)" = 1 ]
 expect_exit 0 "nodes 0 to 7 are still congruent with configuration 6" \
 	ch status -t "$(N 0),$(N 1),$(N 2),$(N 3),$(N 4),$(N 5),$(N 6),$(N 7)" --expect "$V6"
 
