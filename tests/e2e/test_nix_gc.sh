@@ -33,31 +33,24 @@ jfield() { printf '%s\n' "$1" | jq -r --arg n "$(N "$2")" ".nodes[] | select(.no
 abs() { if [ "$1" -lt 0 ]; then echo $((-$1)); else echo "$1"; fi; }
 last_deployment() { ch events --json --topic deploy.initiated | tail -1 | jq -r .deployment; }
 
-# A configuration with a 300 kB blob of its own, so each generation's closure is worth collecting.
+# A configuration of two store paths: its data output, a 300 kB blob of its own, so each
+# generation's closure is worth collecting, and its out, whose bin/activate names the data.
 cat >"$W/gc.nix" <<'EOF'
 { version }:
-let
-  data = derivation {
-    name = "gcdata-${version}";
-    system = builtins.currentSystem;
-    builder = "/bin/sh";
-    args = [ "-c" "/bin/mkdir -p $out && /usr/bin/head -c 300000 /dev/urandom > $out/blob && echo ${version} > $out/version" ];
-  };
-in
 derivation {
   name = "gcsys-${version}";
   system = builtins.currentSystem;
   builder = "/bin/sh";
-  inherit data version;
+  outputs = [ "out" "data" ];
   args = [ "-c" ''
-    /bin/mkdir -p $out/bin
-    /bin/ln -s $data $out/data
-    { echo '#!/bin/sh'; echo 'echo activated ${version}'; } > $out/bin/activate
+    /bin/mkdir -p $data $out/bin
+    /usr/bin/head -c 300000 /dev/urandom > $data/blob
+    printf '#!/bin/sh\necho activated ${version}, data in %s\n' "$data" > $out/bin/activate
     /bin/chmod +x $out/bin/activate
   '' ];
 }
 EOF
-build() { nix-build --no-out-link "$W/gc.nix" --argstr version "$1" 2>>"$W/build.log"; }
+build() { nix-build --no-out-link "$W/gc.nix" --argstr version "$1" 2>>"$W/build.log" | grep -v -e '-data$'; }
 for v in 1 2 3 4 5 6 7 8; do eval "V$v=\$(build gc$v)"; done
 check "eight configurations built" [ -d "$V1" -a -d "$V6" -a -d "$V7" -a -d "$V8" ]
 

@@ -154,7 +154,7 @@ static int gc_node(struct gc_job *job, struct gc_node *n, struct executor *ex, s
 	struct gen_list gens;
 	struct gc_protect *prot = NULL;
 	uint32_t *del = NULL;
-	size_t nsw = 0, np = 0, ndel = 0, i;
+	size_t nsw = 0, np = 0, ndel = 0, fired, i;
 	int64_t now = 0;
 	int r;
 
@@ -167,13 +167,14 @@ static int gc_node(struct gc_job *job, struct gc_node *n, struct executor *ex, s
 		goto out;
 	n->current = gens.current;
 	snprintf(n->warning, sizeof(n->warning), "%s", gens.warning);
-	for (i = 0; i < nsw; i++) {
+	for (i = 0, fired = 0; i < nsw; i++) {
 		n->switches += !sw[i].fired && !sw[i].claimed;
-		/* A switch that fired is the node's own rollback: recorded once, as status does. */
-		if (sw[i].fired && deadman_notice(job->f, ex, s, n->name, "gc", NULL) < 0)
-			log_kv(LOG_WARN, "gc", "cannot record a dead-man switch that fired", "node", n->name, "error", err_msg(),
-			       (const char *)NULL);
+		fired += sw[i].fired;
 	}
+	/* A switch that fired is the node's own rollback: recorded once, as status does. */
+	if (fired && deadman_notice(job->f, ex, s, n->name, "gc", NULL) < 0)
+		log_kv(LOG_WARN, "gc", "cannot record a dead-man switch that fired", "node", n->name, "error", err_msg(),
+		       (const char *)NULL);
 	prot = protections(job, n, sw, nsw, &np);
 	if (!prot ||
 	    (r = gc_plan_make(&gens, &(struct gc_plan_opts){ now, job->o->older_than_s, job->o->keep }, prot, np,
