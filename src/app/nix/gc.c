@@ -223,7 +223,8 @@ static void gc_one(size_t i, void *arg)
 			r = gc_node(job, n, ex, s);
 		} else if ((r = fleet_node_begin(&job->op, &n->target, n->name, NULL, ex, s, &n->fail)) == 0) {
 			r = gc_node(job, n, ex, s);
-			if (n->deleted || n->collected)
+			/* The node keeps the ledger's signed head, as fleet_node_end would give it. */
+			if ((n->deleted || n->collected) && job->op.on)
 				witness_write(job->f->ledger, ex, s, n->name);
 			fleet_node_end(&job->op, &n->target, n->name, ex, s);
 		}

@@ -61,12 +61,14 @@ static void watch_started(struct gc_fold *fd, const char *id, const json_t *p, i
 	json_t *nodes = json_object_get(p, "nodes"), *paths = json_array(), *c;
 	size_t i;
 
+	/* A reference of our own to the node list, or a new empty one. */
+	nodes = json_is_array(nodes) ? json_incref(nodes) : json_array();
+
 	add_path(paths, json_object_get(p, "path"));
 	json_array_foreach(json_object_get(p, "configurations"), i, c)
 		add_path(paths, json_object_get(c, "path"));
 	json_object_set_new(fd->watches, id,
-			    json_pack("{s:O, s:o, s:I, s:I, s:b}", "nodes", json_is_array(nodes) ? nodes : json_array(),
-				      "paths", paths, "interval",
+			    json_pack("{s:o, s:o, s:I, s:I, s:b}", "nodes", nodes, "paths", paths, "interval",
 				      json_integer_value(json_object_get(p, "interval_s")), "last", (json_int_t)ms,
 				      "stopped", 0));
 }
