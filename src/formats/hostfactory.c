@@ -108,11 +108,15 @@ static int get_name(json_t *v, const char *op, const char *field, char *dst)
 static int load(const char *text, size_t len, const char *op, json_t **root)
 {
 	json_error_t je;
+	char why[256];
 
 	*root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	if (!*root)
+	if (!*root) {
+		/* jansson's text may hold the bad byte itself: quote it printable. */
+		err_quote(why, sizeof(why), je.text, strlen(je.text));
 		return err_set(ERR_INVALID, "%s input is not JSON: line %d column %d: %s", op, je.line, je.column,
-			       je.text);
+			       why);
+	}
 	if (!json_is_object(*root)) {
 		json_decref(*root);
 		*root = NULL;
