@@ -115,9 +115,10 @@ static int take_line(struct qmp_reader *r, qmp_msg_fn fn, void *arg)
 		return 0;
 	obj = json_loadb(r->line.data, r->line.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!obj) {
-		char why[256];
+		char why[256], said[160];
 
-		snprintf(why, sizeof(why), "not JSON (%s); expected one JSON object per line", jerr.text);
+		err_quote(said, sizeof(said), jerr.text, strlen(jerr.text));
+		snprintf(why, sizeof(why), "not JSON (%s); expected one JSON object per line", said);
 		return fail_line(r, ERR_INVALID, why);
 	}
 	if (qmp_classify(obj, &msg) < 0) {
