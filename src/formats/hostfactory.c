@@ -186,52 +186,78 @@ static int get_list(json_t *root, const char *key, size_t min, const char *op, c
 	return 0;
 }
 
-int hf_parse_request_status(const char *text, size_t len, struct hf_request_ids *out)
+/* One entry of a list, at PATH ("requests[2]"), into ITEM. */
+typedef int (*entry_fn)(json_t *e, const char *op, const char *path, void *item);
+
+/*
+ * An input that is one object holding only KEY, an array of MIN .. HF_LIST_MAX WHAT, each
+ * read by ONE into *ITEMS (calloc'd, SIZE bytes each; NULL when empty). *N counts them.
+ */
+static int parse_list(const char *text, size_t len, const char *op, const char *key, size_t min, const char *what,
+		      size_t size, entry_fn one, void **items, size_t *n)
 {
-	static const char *const top_keys[] = {"requests", NULL};
-	static const char *const req_keys[] = {"requestId", NULL};
-	const char *op = "getRequestStatus";
-	char path[48];
-	json_t *root, *list, *e, *id;
+	const char *const keys[] = {key, NULL};
+	char path[48], expected[32];
+	json_t *root, *list, *e;
 	size_t i;
 	int r;
 
-	memset(out, 0, sizeof(*out));
+	*items = NULL;
+	*n = 0;
+	snprintf(expected, sizeof(expected), "'%s'", key);
 	if ((r = load(text, len, op, &root)) < 0)
 		return r;
-	if ((r = only_keys(root, top_keys, op, "", "'requests'")) < 0 ||
-	    (r = get_list(root, "requests", 1, op, "objects with a requestId", &list)) < 0)
+	if ((r = only_keys(root, keys, op, "", expected)) < 0 || (r = get_list(root, key, min, op, what, &list)) < 0)
 		goto done;
-	out->items = calloc(json_array_size(list), sizeof(*out->items));
-	if (!out->items) {
+	if (json_array_size(list) > 0 && !(*items = calloc(json_array_size(list), size))) {
 		r = err_set(ERR_NOMEM, "out of memory");
 		goto done;
 	}
 	json_array_foreach(list, i, e) {
-		snprintf(path, sizeof(path), "requests[%zu]", i);
-		if (!json_is_object(e)) {
-			r = bad(op, path, "an object with a requestId");
+		snprintf(path, sizeof(path), "%s[%zu]", key, i);
+		if ((r = one(e, op, path, (char *)*items + i * size)) < 0)
 			goto done;
-		}
-		if ((r = only_keys(e, req_keys, op, path, "'requestId'")) < 0)
-			goto done;
-		snprintf(path, sizeof(path), "requests[%zu].requestId", i);
-		id = json_object_get(e, "requestId");
-		if (!id) {
-			r = missing(op, path, ID_FORM);
-			goto done;
-		}
-		if (!json_is_string(id) ||
-		    hf_id_parse(json_string_value(id), json_string_length(id), &out->items[i]) < 0) {
-			r = bad(op, path, ID_FORM);
-			goto done;
-		}
-		out->n++;
+		(*n)++;
 	}
 done:
 	json_decref(root);
-	if (r < 0)
-		hf_request_ids_release(out);
+	if (r < 0) {
+		free(*items);
+		*items = NULL;
+		*n = 0;
+	}
+	return r;
+}
+
+/* One entry of getRequestStatus input, at PATH. */
+static int get_request(json_t *e, const char *op, const char *path, void *item)
+{
+	static const char *const keys[] = {"requestId", NULL};
+	char field[64];
+	json_t *id;
+	int r;
+
+	if (!json_is_object(e))
+		return bad(op, path, "an object with a requestId");
+	if ((r = only_keys(e, keys, op, path, "'requestId'")) < 0)
+		return r;
+	snprintf(field, sizeof(field), "%s.requestId", path);
+	id = json_object_get(e, "requestId");
+	if (!id)
+		return missing(op, field, ID_FORM);
+	if (!json_is_string(id) || hf_id_parse(json_string_value(id), json_string_length(id), item) < 0)
+		return bad(op, field, ID_FORM);
+	return 0;
+}
+
+int hf_parse_request_status(const char *text, size_t len, struct hf_request_ids *out)
+{
+	void *items;
+	int r;
+
+	r = parse_list(text, len, "getRequestStatus", "requests", 1, "objects with a requestId", sizeof(*out->items),
+		       get_request, &items, &out->n);
+	out->items = items;
 	return r;
 }
 
@@ -241,9 +267,10 @@ const char *hf_machines_op_name(enum hf_machines_op op)
 }
 
 /* One entry of a machine list, at PATH. */
-static int get_machine(json_t *e, const char *op, const char *path, struct hf_machine_ref *m)
+static int get_machine(json_t *e, const char *op, const char *path, void *item)
 {
 	static const char *const keys[] = {"name", "machineId", NULL};
+	struct hf_machine_ref *m = item;
 	char field[64];
 	json_t *v;
 	int r;
@@ -264,39 +291,14 @@ static int get_machine(json_t *e, const char *op, const char *path, struct hf_ma
 	return 0;
 }
 
-int hf_parse_machines(const char *text, size_t len, enum hf_machines_op op_kind, struct hf_machine_refs *out)
+int hf_parse_machines(const char *text, size_t len, enum hf_machines_op op, struct hf_machine_refs *out)
 {
-	static const char *const top_keys[] = {"machines", NULL};
-	const char *op = hf_machines_op_name(op_kind);
-	char path[48];
-	json_t *root, *list, *e;
-	size_t i;
+	void *items;
 	int r;
 
-	memset(out, 0, sizeof(*out));
-	if ((r = load(text, len, op, &root)) < 0)
-		return r;
-	if ((r = only_keys(root, top_keys, op, "", "'machines'")) < 0 ||
-	    (r = get_list(root, "machines", op_kind == HF_OP_RETURN_MACHINES ? 1 : 0, op,
-			  "objects with a name and a machineId", &list)) < 0)
-		goto done;
-	if (json_array_size(list) > 0) {
-		out->items = calloc(json_array_size(list), sizeof(*out->items));
-		if (!out->items) {
-			r = err_set(ERR_NOMEM, "out of memory");
-			goto done;
-		}
-	}
-	json_array_foreach(list, i, e) {
-		snprintf(path, sizeof(path), "machines[%zu]", i);
-		if ((r = get_machine(e, op, path, &out->items[i])) < 0)
-			goto done;
-		out->n++;
-	}
-done:
-	json_decref(root);
-	if (r < 0)
-		hf_machine_refs_release(out);
+	r = parse_list(text, len, hf_machines_op_name(op), "machines", op == HF_OP_RETURN_MACHINES ? 1 : 0,
+		       "objects with a name and a machineId", sizeof(*out->items), get_machine, &items, &out->n);
+	out->items = items;
 	return r;
 }
 

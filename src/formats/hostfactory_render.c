@@ -24,8 +24,26 @@ static json_t *attr(const char *kind, const char *value)
 	return json_pack("[ss]", kind, value);
 }
 
-static json_t *template_json(const struct hf_template *t)
+/* Entry I of the array ITEMS as JSON, or NULL when out of memory. */
+typedef json_t *(*entry_json_fn)(const void *items, size_t i);
+
+/* A JSON array of N entries made by ONE, or NULL when out of memory. */
+static json_t *list_json(const void *items, size_t n, entry_json_fn one)
 {
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; list && i < n; i++)
+		if (json_array_append_new(list, one(items, i)) < 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	return list;
+}
+
+static json_t *template_json(const void *items, size_t i)
+{
+	const struct hf_template *t = (const struct hf_template *)items + i;
 	char ncpus[24], nram[24];
 
 	snprintf(ncpus, sizeof(ncpus), "%u", t->ncpus);
@@ -38,14 +56,8 @@ static json_t *template_json(const struct hf_template *t)
 
 int hf_render_templates(const struct hf_template *t, size_t n, char **out)
 {
-	json_t *list = json_array();
-	size_t i;
+	json_t *list = list_json(t, n, template_json);
 
-	for (i = 0; list && i < n; i++)
-		if (json_array_append_new(list, template_json(&t[i])) < 0) {
-			json_decref(list);
-			list = NULL;
-		}
 	return finish(list ? json_pack("{s:o}", "templates", list) : NULL, out);
 }
 
@@ -64,23 +76,20 @@ static const char *result_name(enum hf_machine_result r)
 	return r == HF_RESULT_EXECUTING ? "executing" : r == HF_RESULT_FAIL ? "fail" : "succeed";
 }
 
-static json_t *machine_json(const struct hf_machine *m)
+static json_t *machine_json(const void *items, size_t i)
 {
+	const struct hf_machine *m = (const struct hf_machine *)items + i;
+
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "machineId", m->machine_id, "name", m->name,
 			 "result", result_name(m->result), "status", m->status, "privateIpAddress", m->private_ip,
 			 "publicIpAddress", "", "launchtime", (json_int_t)m->launchtime, "message", m->message);
 }
 
-static json_t *request_json(const struct hf_request_status *r)
+static json_t *request_json(const void *items, size_t i)
 {
-	json_t *machines = json_array();
-	size_t i;
+	const struct hf_request_status *r = (const struct hf_request_status *)items + i;
+	json_t *machines = list_json(r->machines, r->n_machines, machine_json);
 
-	for (i = 0; machines && i < r->n_machines; i++)
-		if (json_array_append_new(machines, machine_json(&r->machines[i])) < 0) {
-			json_decref(machines);
-			machines = NULL;
-		}
 	if (!machines)
 		return NULL;
 	return json_pack("{s:s, s:s, s:s, s:o}", "requestId", r->request_id, "status", request_state_name(r->status),
@@ -89,28 +98,22 @@ static json_t *request_json(const struct hf_request_status *r)
 
 int hf_render_request_status(const struct hf_request_status *r, size_t n, char **out)
 {
-	json_t *list = json_array();
-	size_t i;
+	json_t *list = list_json(r, n, request_json);
 
-	for (i = 0; list && i < n; i++)
-		if (json_array_append_new(list, request_json(&r[i])) < 0) {
-			json_decref(list);
-			list = NULL;
-		}
 	return finish(list ? json_pack("{s:o}", "requests", list) : NULL, out);
+}
+
+static json_t *return_json(const void *items, size_t i)
+{
+	const struct hf_return_request *r = (const struct hf_return_request *)items + i;
+
+	return json_pack("{s:s, s:I}", "machine", r->machine, "gracePeriod", (json_int_t)r->grace_period);
 }
 
 int hf_render_return_requests(const struct hf_return_request *r, size_t n, const char *message, char **out)
 {
-	json_t *list = json_array();
-	size_t i;
+	json_t *list = list_json(r, n, return_json);
 
-	for (i = 0; list && i < n; i++)
-		if (json_array_append_new(list, json_pack("{s:s, s:I}", "machine", r[i].machine, "gracePeriod",
-							  (json_int_t)r[i].grace_period)) < 0) {
-			json_decref(list);
-			list = NULL;
-		}
 	return finish(list ? json_pack("{s:s, s:s, s:o}", "status", "complete", "message", message, "requests", list)
 			   : NULL, out);
 }
@@ -126,35 +129,33 @@ int hf_render_request_machines(const struct hf_request_machines *in, char **out)
 				(json_int_t)in->count), out);
 }
 
+static json_t *id_json(const void *items, size_t i)
+{
+	return json_pack("{s:s}", "requestId", ((const struct hf_request_id *)items)[i].text);
+}
+
 int hf_render_request_ids(const struct hf_request_ids *in, char **out)
 {
-	json_t *list = json_array();
-	size_t i;
+	json_t *list = list_json(in->items, in->n, id_json);
 
-	for (i = 0; list && i < in->n; i++)
-		if (json_array_append_new(list, json_pack("{s:s}", "requestId", in->items[i].text)) < 0) {
-			json_decref(list);
-			list = NULL;
-		}
 	return finish(list ? json_pack("{s:o}", "requests", list) : NULL, out);
+}
+
+static json_t *ref_json(const void *items, size_t i)
+{
+	const struct hf_machine_ref *m = (const struct hf_machine_ref *)items + i;
+	json_t *e = json_pack("{s:s}", "name", m->name);
+
+	if (e && m->machine_id[0] && json_object_set_new(e, "machineId", json_string(m->machine_id)) < 0) {
+		json_decref(e);
+		e = NULL;
+	}
+	return e;
 }
 
 int hf_render_machines(const struct hf_machine_refs *in, char **out)
 {
-	json_t *list = json_array(), *e;
-	size_t i;
+	json_t *list = list_json(in->items, in->n, ref_json);
 
-	for (i = 0; list && i < in->n; i++) {
-		e = json_pack("{s:s}", "name", in->items[i].name);
-		if (e && in->items[i].machine_id[0] &&
-		    json_object_set_new(e, "machineId", json_string(in->items[i].machine_id)) < 0) {
-			json_decref(e);
-			e = NULL;
-		}
-		if (json_array_append_new(list, e) < 0) {
-			json_decref(list);
-			list = NULL;
-		}
-	}
 	return finish(list ? json_pack("{s:o}", "machines", list) : NULL, out);
 }
