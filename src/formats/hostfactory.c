@@ -229,6 +229,15 @@ done:
 	return r;
 }
 
+/* E at PATH must be an object (FORM says with what) holding only KEYS (EXPECTED lists them). */
+static int entry_object(json_t *e, const char *const *keys, const char *op, const char *path, const char *form,
+			const char *expected)
+{
+	if (!json_is_object(e))
+		return bad(op, path, form);
+	return only_keys(e, keys, op, path, expected);
+}
+
 /* One entry of getRequestStatus input, at PATH. */
 static int get_request(json_t *e, const char *op, const char *path, void *item)
 {
@@ -237,9 +246,7 @@ static int get_request(json_t *e, const char *op, const char *path, void *item)
 	json_t *id;
 	int r;
 
-	if (!json_is_object(e))
-		return bad(op, path, "an object with a requestId");
-	if ((r = only_keys(e, keys, op, path, "'requestId'")) < 0)
+	if ((r = entry_object(e, keys, op, path, "an object with a requestId", "'requestId'")) < 0)
 		return r;
 	snprintf(field, sizeof(field), "%s.requestId", path);
 	id = json_object_get(e, "requestId");
@@ -275,9 +282,7 @@ static int get_machine(json_t *e, const char *op, const char *path, void *item)
 	json_t *v;
 	int r;
 
-	if (!json_is_object(e))
-		return bad(op, path, "an object with a name and a machineId");
-	if ((r = only_keys(e, keys, op, path, "'name' and 'machineId'")) < 0)
+	if ((r = entry_object(e, keys, op, path, "an object with a name and a machineId", "'name' and 'machineId'")) < 0)
 		return r;
 	snprintf(field, sizeof(field), "%s.name", path);
 	if (!json_object_get(e, "name"))
