@@ -408,6 +408,8 @@ static int on_msg(const struct qmp_msg *m, void *arg)
 	case QMP_GREETING:
 		if (s->state != QMP_WAIT_GREETING)
 			return err_set(ERR_INVALID, "a second QMP greeting");
+		if (!s->out)
+			return err_set(ERR_INVALID, "a QMP greeting with nowhere to write qmp_capabilities");
 		s->greeting = json_incref(m->value);
 		next_id(s, s->caps_id);
 		s->state = QMP_WAIT_CAPABILITIES;

@@ -235,6 +235,7 @@ static void test_session(void **state)
 	char id1[QMP_ID_MAX + 1], id2[QMP_ID_MAX + 1];
 	json_t *answer = NULL, *ev, *ret;
 	struct qmp_status st;
+	int major, minor, micro;
 
 	(void)state;
 	assert_int_equal(qmp_session_init(&s, "vm", 0), 0);
@@ -244,6 +245,8 @@ static void test_session(void **state)
 			       "\"capabilities\": []}}\n", &out), 0);
 	assert_string_equal(out.data, "{\"execute\":\"qmp_capabilities\",\"id\":\"vm-1\"}\n");
 	assert_int_equal(s.state, QMP_WAIT_CAPABILITIES);
+	assert_int_equal(qmp_parse_version(json_object_get(s.greeting, "version"), &major, &minor, &micro), 0);
+	assert_int_equal(major * 10000 + minor * 100 + micro, 80201);
 	assert_int_equal(sfeed(&s, "{\"return\": {}, \"id\": \"vm-1\"}\n", &out), 0);
 	assert_int_equal(s.state, QMP_READY);
 	/* Two commands; their answers in order with an event between. */
@@ -303,6 +306,10 @@ static void test_session_refusals(void **state)
 	assert_int_equal(sfeed(&s, greeting, &out), 0);
 	assert_int_equal(sfeed(&s, greeting, &out), ERR_INVALID);
 	assert_string_equal(err_msg(), "a second QMP greeting");
+	qmp_session_release(&s);
+	assert_int_equal(qmp_session_init(&s, "p", 0), 0);
+	assert_int_equal(qmp_session_feed(&s, LIT(greeting), NULL), ERR_INVALID);
+	assert_string_equal(err_msg(), "a QMP greeting with nowhere to write qmp_capabilities");
 	qmp_session_release(&s);
 	assert_int_equal(qmp_session_init(&s, "p", 0), 0);
 	assert_int_equal(sfeed(&s, greeting, &out), 0);
