@@ -85,72 +85,87 @@ static void test_bad_names(void **state)
 	assert_int_equal(hfs_machine_parse(NULL, 0, &m), ERR_INVALID);
 }
 
-static void test_request_transitions(void **state)
+/* One state machine seen through ints, so one check covers both. */
+struct machine_kind {
+	const char *what;		/* "request", "machine" */
+	const char *const *names;
+	const char *const *table;
+	int n;
+	bool (*can)(int from, int to);
+	bool (*terminal)(int s);
+	int (*move)(int *s, int to);
+};
+
+static bool req_can(int f, int t) { return hfs_request_can((enum hfs_request)f, (enum hfs_request)t); }
+static bool req_terminal(int s) { return hfs_request_terminal((enum hfs_request)s); }
+static bool m_can(int f, int t) { return hfs_machine_can((enum hfs_machine)f, (enum hfs_machine)t); }
+static bool m_terminal(int s) { return hfs_machine_terminal((enum hfs_machine)s); }
+
+static int req_move(int *s, int to)
 {
-	size_t f, t;
-	int bad = 0;
+	enum hfs_request r = (enum hfs_request)*s;
+	int rc = hfs_request_move(&r, (enum hfs_request)to);
 
-	(void)state;
-	for (f = 0; f < HFS_REQ_STATES; f++) {
-		bool terminal = strchr(req_table[f], 'y') == NULL;
+	*s = (int)r;
+	return rc;
+}
 
-		assert_int_equal(hfs_request_terminal((enum hfs_request)f), terminal);
-		for (t = 0; t < HFS_REQ_STATES; t++) {
-			bool want = req_table[f][t] == 'y';
-			enum hfs_request s = (enum hfs_request)f;
+static int m_move(int *s, int to)
+{
+	enum hfs_machine m = (enum hfs_machine)*s;
+	int rc = hfs_machine_move(&m, (enum hfs_machine)to);
 
-			if (hfs_request_can((enum hfs_request)f, (enum hfs_request)t) != want) {
-				print_error("request %s -> %s: want %d\n", req_names[f], req_names[t], want);
+	*s = (int)m;
+	return rc;
+}
+
+/* Every pair FROM -> TO against K's table, the move and its message, terminal states, and out of range. */
+static void check_transitions(const struct machine_kind *k)
+{
+	int f, t, bad = 0;
+
+	for (f = 0; f < k->n; f++) {
+		assert_int_equal(k->terminal(f), strchr(k->table[f], 'y') == NULL);
+		for (t = 0; t < k->n; t++) {
+			bool want = k->table[f][t] == 'y';
+			int s = f;
+
+			if (k->can(f, t) != want) {
+				print_error("%s %s -> %s: want %d\n", k->what, k->names[f], k->names[t], want);
 				bad++;
 			}
-			assert_int_equal(hfs_request_move(&s, (enum hfs_request)t), want ? 0 : ERR_INVALID);
+			assert_int_equal(k->move(&s, t), want ? 0 : ERR_INVALID);
 			assert_int_equal(s, want ? t : f);
 			if (!want) {
 				char msg[128];
 
-				snprintf(msg, sizeof(msg), "request '%s' cannot go to '%s'", req_names[f], req_names[t]);
+				snprintf(msg, sizeof(msg), "%s '%s' cannot go to '%s'", k->what, k->names[f], k->names[t]);
 				assert_string_equal(err_msg(), msg);
 			}
 		}
-		assert_false(hfs_request_can((enum hfs_request)f, HFS_REQ_STATES));
+		assert_false(k->can(f, k->n));
+		assert_false(k->can(k->n, f));
 	}
 	assert_int_equal(bad, 0);
-	assert_false(hfs_request_can(HFS_REQ_STATES, HFS_REQ_COMPLETED));
-	assert_false(hfs_request_terminal(HFS_REQ_STATES));
+	assert_false(k->terminal(k->n));
+}
+
+static void test_request_transitions(void **state)
+{
+	const struct machine_kind k = { "request", req_names, req_table, HFS_REQ_STATES, req_can,
+					req_terminal, req_move };
+
+	(void)state;
+	check_transitions(&k);
 }
 
 static void test_machine_transitions(void **state)
 {
-	size_t f, t;
-	int bad = 0;
+	const struct machine_kind k = { "machine", m_names, m_table, HFS_M_STATES, m_can,
+					m_terminal, m_move };
 
 	(void)state;
-	for (f = 0; f < HFS_M_STATES; f++) {
-		bool terminal = strchr(m_table[f], 'y') == NULL;
-
-		assert_int_equal(hfs_machine_terminal((enum hfs_machine)f), terminal);
-		for (t = 0; t < HFS_M_STATES; t++) {
-			bool want = m_table[f][t] == 'y';
-			enum hfs_machine s = (enum hfs_machine)f;
-
-			if (hfs_machine_can((enum hfs_machine)f, (enum hfs_machine)t) != want) {
-				print_error("machine %s -> %s: want %d\n", m_names[f], m_names[t], want);
-				bad++;
-			}
-			assert_int_equal(hfs_machine_move(&s, (enum hfs_machine)t), want ? 0 : ERR_INVALID);
-			assert_int_equal(s, want ? t : f);
-			if (!want) {
-				char msg[128];
-
-				snprintf(msg, sizeof(msg), "machine '%s' cannot go to '%s'", m_names[f], m_names[t]);
-				assert_string_equal(err_msg(), msg);
-			}
-		}
-		assert_false(hfs_machine_can((enum hfs_machine)f, HFS_M_STATES));
-	}
-	assert_int_equal(bad, 0);
-	assert_false(hfs_machine_can(HFS_M_STATES, HFS_M_RUNNING));
-	assert_false(hfs_machine_terminal(HFS_M_STATES));
+	check_transitions(&k);
 }
 
 /* Machines from a string, one letter each: p pending, r running (not configured), c running
@@ -180,45 +195,60 @@ static size_t views(const char *spec, struct hfs_machine_view *v)
 	return n;
 }
 
-static void check_reconcile(const char *spec, int64_t now, int64_t deadline, enum hfs_request want)
-{
-	struct hfs_machine_view v[16];
-	size_t n = views(spec, v);
-	enum hfs_request got = hfs_reconcile(v, n, now, deadline);
+struct reconcile_case {
+	const char *spec;	/* the machines, as views() reads them */
+	int64_t now, deadline;
+	enum hfs_request want;
+};
 
-	if (got != want)
-		fail_msg("machines '%s' now %lld deadline %lld: got %s, want %s", spec, (long long)now,
-			 (long long)deadline, hfs_request_name(got), hfs_request_name(want));
-}
+static const struct reconcile_case reconcile_cases[] = {
+	{ "", 100, 50, HFS_REQ_PENDING }, /* no machines: nothing to say, even late */
+	{ "fff", 100, 50, HFS_REQ_FAILED },
+	{ "ftx", 10, 0, HFS_REQ_FAILED }, /* terminated and returned are lost too */
+	{ "ccc", 10, 0, HFS_REQ_COMPLETED },
+	{ "ccc", 100, 50, HFS_REQ_COMPLETED }, /* done is done, even past the deadline */
+	{ "cfc", 10, 0, HFS_REQ_PARTIAL },
+	{ "cft", 100, 50, HFS_REQ_PARTIAL },
+	{ "ppp", 10, 0, HFS_REQ_PENDING },
+	{ "ppp", 10, 50, HFS_REQ_PENDING },
+	{ "ppp", 51, 50, HFS_REQ_TIMEOUT },
+	{ "pc", 10, 50, HFS_REQ_IN_PROGRESS },
+	{ "pf", 10, 50, HFS_REQ_IN_PROGRESS }, /* one open: not partial yet */
+	{ "rc", 10, 50, HFS_REQ_IN_PROGRESS }, /* running but not configured */
+	{ "dc", 10, 50, HFS_REQ_IN_PROGRESS }, /* configured but not congruent */
+	{ "dc", 51, 50, HFS_REQ_TIMEOUT },
+	{ "sc", 10, 50, HFS_REQ_IN_PROGRESS }, /* stopped is open, not lost */
+	{ "hf", 10, 50, HFS_REQ_IN_PROGRESS },
+	{ "cfp", 51, 50, HFS_REQ_TIMEOUT },
+	/* the deadline edge: at the deadline is not past it */
+	{ "pc", 49, 50, HFS_REQ_IN_PROGRESS },
+	{ "pc", 50, 50, HFS_REQ_IN_PROGRESS },
+	{ "pc", 51, 50, HFS_REQ_TIMEOUT },
+	{ "p", 50, 50, HFS_REQ_PENDING },
+	{ "p", 51, 50, HFS_REQ_TIMEOUT },
+	{ "p", 1000000, 0, HFS_REQ_PENDING }, /* 0: no deadline */
+};
 
 static void test_reconcile(void **state)
 {
+	size_t i;
+	int bad = 0;
+
 	(void)state;
-	check_reconcile("", 100, 50, HFS_REQ_PENDING);		/* no machines: nothing to say, even late */
-	check_reconcile("fff", 100, 50, HFS_REQ_FAILED);
-	check_reconcile("ftx", 10, 0, HFS_REQ_FAILED);		/* terminated and returned are lost too */
-	check_reconcile("ccc", 10, 0, HFS_REQ_COMPLETED);
-	check_reconcile("ccc", 100, 50, HFS_REQ_COMPLETED);	/* done is done, even past the deadline */
-	check_reconcile("cfc", 10, 0, HFS_REQ_PARTIAL);
-	check_reconcile("cft", 100, 50, HFS_REQ_PARTIAL);
-	check_reconcile("ppp", 10, 0, HFS_REQ_PENDING);
-	check_reconcile("ppp", 10, 50, HFS_REQ_PENDING);
-	check_reconcile("ppp", 51, 50, HFS_REQ_TIMEOUT);
-	check_reconcile("pc", 10, 50, HFS_REQ_IN_PROGRESS);
-	check_reconcile("pf", 10, 50, HFS_REQ_IN_PROGRESS);	/* one open: not partial yet */
-	check_reconcile("rc", 10, 50, HFS_REQ_IN_PROGRESS);	/* running but not configured */
-	check_reconcile("dc", 10, 50, HFS_REQ_IN_PROGRESS);	/* configured but not congruent */
-	check_reconcile("dc", 51, 50, HFS_REQ_TIMEOUT);
-	check_reconcile("sc", 10, 50, HFS_REQ_IN_PROGRESS);	/* stopped is open, not lost */
-	check_reconcile("hf", 10, 50, HFS_REQ_IN_PROGRESS);
-	check_reconcile("cfp", 51, 50, HFS_REQ_TIMEOUT);
-	/* the deadline edge: at the deadline is not past it */
-	check_reconcile("pc", 49, 50, HFS_REQ_IN_PROGRESS);
-	check_reconcile("pc", 50, 50, HFS_REQ_IN_PROGRESS);
-	check_reconcile("pc", 51, 50, HFS_REQ_TIMEOUT);
-	check_reconcile("p", 50, 50, HFS_REQ_PENDING);
-	check_reconcile("p", 51, 50, HFS_REQ_TIMEOUT);
-	check_reconcile("p", 1000000, 0, HFS_REQ_PENDING);	/* 0: no deadline */
+	for (i = 0; i < sizeof(reconcile_cases) / sizeof(reconcile_cases[0]); i++) {
+		const struct reconcile_case *c = &reconcile_cases[i];
+		struct hfs_machine_view v[16];
+		size_t n = views(c->spec, v);
+		enum hfs_request got = hfs_reconcile(v, n, c->now, c->deadline);
+
+		if (got != c->want) {
+			print_error("machines '%s' now %lld deadline %lld: got %s, want %s\n", c->spec,
+				    (long long)c->now, (long long)c->deadline, hfs_request_name(got),
+				    hfs_request_name(c->want));
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
 }
 
 static void test_request_status(void **state)
