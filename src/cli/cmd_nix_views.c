@@ -164,7 +164,7 @@ static enum cmd_status cmd_nix_gc_history_exec(struct cli *cli, int argc, char *
 static enum cmd_status cmd_nix_projections_exec(struct cli *cli, int argc, char **argv)
 {
 	struct ledger *l = NULL;
-	json_t *live = NULL, *fresh = NULL;
+	json_t *rep = NULL;
 	const char *dir;
 	bool rebuild = argc == 2 && strcmp(argv[1], "--rebuild") == 0, same;
 	int r;
@@ -173,29 +173,21 @@ static enum cmd_status cmd_nix_projections_exec(struct cli *cli, int argc, char 
 		return cli_usage(cli, "unexpected argument '%s': expected only --rebuild", argv[1]);
 	if ((r = world_state_dir(&cli->world, &dir)) < 0 || (r = cli_open_ledger(cli, &l)) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	if ((r = nix_proj_rebuild(l, &fresh)) < 0 || (!rebuild && (r = nix_proj_live(dir, l, &live)) < 0) ||
-	    (rebuild && (r = nix_proj_save(dir, fresh)) < 0)) {
-		ledger_close(l);
-		json_decref(fresh);
-		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
-	}
+	r = nix_proj_check(dir, l, rebuild, &rep);
 	ledger_close(l);
-	same = rebuild || json_equal(live, fresh);
-	if (cli->json)
-		cli_print_json(json_pack("{s:b, s:b, s:I, s:I, s:I, s:I, s:I}", "equal", same, "rebuilt", rebuild, "seq",
-					 json_integer_value(json_object_get(fresh, "seq")), "flakes",
-					 (json_int_t)json_object_size(json_object_get(fresh, "flakes")), "builds",
-					 (json_int_t)json_array_size(json_object_get(fresh, "builds")), "gc_nodes",
-					 (json_int_t)json_object_size(json_object_get(fresh, "gc")), "skipped",
-					 json_integer_value(json_object_get(fresh, "skipped"))));
-	else if (rebuild)
-		printf("rebuilt from the ledger up to seq %lld\n", (long long)json_integer_value(json_object_get(fresh, "seq")));
-	else
-		printf("%s: the live projections (seq %lld) %s the ones rebuilt from every nix event\n",
-		       same ? "equal" : "DIFFERENT", (long long)json_integer_value(json_object_get(live, "seq")),
+	if (r < 0)
+		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
+	same = json_is_true(json_object_get(rep, "equal"));
+	if (rebuild && !cli->json)
+		printf("rebuilt from the ledger up to seq %lld\n", (long long)json_integer_value(json_object_get(rep, "seq")));
+	else if (!cli->json)
+		printf("%s: the live projections (the ledger's nix events up to seq %lld) %s the ones rebuilt from every"
+		       " nix event\n", same ? "equal" : "DIFFERENT", (long long)json_integer_value(json_object_get(rep, "seq")),
 		       same ? "equal" : "differ from");
-	json_decref(live);
-	json_decref(fresh);
+	if (cli->json)
+		cli_print_json(rep);
+	else
+		json_decref(rep);
 	return same ? CMD_OK : cli_fail(cli, CMD_ERROR, "the live projections differ from a rebuild: run chimera nix"
 						      " projections --rebuild");
 }

@@ -281,3 +281,25 @@ json_t *nix_proj_gc_json(const json_t *p, const char *node, size_t limit)
 			json_object_set_new(out, key, newest(runs, limit));
 	return json_pack("{s:I, s:o}", "seq", json_integer_value(json_object_get(p, "seq")), "gc", out);
 }
+
+int nix_proj_check(const char *state_dir, struct ledger *l, bool rebuild, json_t **out)
+{
+	json_t *live = NULL, *fresh = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = nix_proj_rebuild(l, &fresh)) < 0 || (!rebuild && (r = nix_proj_live(state_dir, l, &live)) < 0) ||
+	    (rebuild && (r = nix_proj_save(state_dir, fresh)) < 0)) {
+		json_decref(fresh);
+		return r;
+	}
+	*out = json_pack("{s:b, s:b, s:I, s:I, s:I, s:I, s:I}", "equal", rebuild || json_equal(live, fresh), "rebuilt",
+			 rebuild, "seq", json_integer_value(json_object_get(fresh, "seq")), "flakes",
+			 (json_int_t)json_object_size(json_object_get(fresh, "flakes")), "builds",
+			 (json_int_t)json_array_size(json_object_get(fresh, "builds")), "gc_nodes",
+			 (json_int_t)json_object_size(json_object_get(fresh, "gc")), "skipped",
+			 json_integer_value(json_object_get(fresh, "skipped")));
+	json_decref(live);
+	json_decref(fresh);
+	return *out ? 0 : err_set(ERR_NOMEM, "out of memory");
+}

@@ -51,6 +51,14 @@ int nix_proj_live(const char *state_dir, struct ledger *l, json_t **out);
 int nix_proj_save(const char *state_dir, const json_t *p);
 
 /*
+ * `chimera nix projections`: the live projection of STATE_DIR against one rebuilt from every
+ * nix.* event of L; with REBUILD the rebuilt one is made live instead. *OUT gets
+ * {"equal", "rebuilt", "seq", "flakes", "builds", "gc_nodes", "skipped"} (the rebuilt one's
+ * figures; equal is true after a rebuild), or NULL on an error (returned).
+ */
+int nix_proj_check(const char *state_dir, struct ledger *l, bool rebuild, json_t **out);
+
+/*
  * The views, one JSON schema for `chimera nix flakes|builds|gc-history --json` and the API:
  *   {"seq", "flakes": [flake, ...]}             DIR: that flake only (NULL: all)
  *   {"seq", "total", "builds": [build, ...]}    the newest LIMIT (0: all), oldest first
