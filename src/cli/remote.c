@@ -6,6 +6,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -443,14 +444,25 @@ int remote_query(struct buf *q, const char *name, const char *value)
 
 /* --- fleet options into a request --- */
 
+/* A targets file's line onto the spec ARG, after a comma. */
+static int spec_line(char *line, int lineno, void *arg)
+{
+	struct buf *spec = arg;
+	int r;
+
+	(void)lineno;
+	if (spec->len && (r = buf_addc(spec, ',')) < 0)
+		return r;
+	return buf_adds(spec, line);
+}
+
 /*
  * F's targets as one spec: -t, then each line of --targets-file (read here: the file is this
- * machine's; '#' starts a comment, blank lines are skipped), joined by commas into SPEC.
+ * machine's, read as util/text_list_lines reads a list), joined by commas into SPEC.
  */
 static enum cmd_status fleet_spec(struct cli *cli, const struct cli_fleet *f, struct buf *spec)
 {
 	struct buf b = BUF_INIT(64 << 20);
-	char *line, *next, *end;
 	int r = 0;
 
 	if (f->spec && (r = buf_adds(spec, f->spec)) < 0)
@@ -461,18 +473,8 @@ static enum cmd_status fleet_spec(struct cli *cli, const struct cli_fleet *f, st
 		buf_release(&b);
 		return cli_usage(cli, "--targets-file: %s", err_msg());
 	}
-	for (line = b.data; line && r == 0; line = next) {
-		if ((next = strchr(line, '\n')))
-			*next++ = '\0';
-		if ((end = strchr(line, '#')))
-			*end = '\0';
-		line += strspn(line, " \t\r");
-		end = line + strlen(line);
-		while (end > line && strchr(" \t\r", end[-1]))
-			*--end = '\0';
-		if (*line && ((spec->len && (r = buf_addc(spec, ',')) < 0) || (r = buf_adds(spec, line)) < 0))
-			break;
-	}
+	if (b.data)
+		r = text_list_lines(b.data, spec_line, spec);
 	buf_release(&b);
 	return r < 0 ? cli_fail(cli, CMD_ERROR, "--targets-file: %s", err_msg()) : CMD_OK;
 }

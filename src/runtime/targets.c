@@ -5,6 +5,7 @@
 #include "core/selector.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/text.h"
 #include "util/fs.h"
 
 #include <stdio.h>
@@ -118,38 +119,34 @@ static int add_spec(struct resolve *rs, const char *spec, size_t len, struct tar
 	return 0;
 }
 
+/* A targets file's line: its specs added, an error named with FILE:LINENO. */
+struct file_lines {
+	struct resolve *rs;
+	struct target_list *l;
+	const char *file;
+};
+
+static int add_line(char *line, int lineno, void *arg)
+{
+	struct file_lines *fl = arg;
+	char msg[1024];
+	int r;
+
+	if ((r = add_spec(fl->rs, line, strlen(line), fl->l)) < 0) {
+		snprintf(msg, sizeof(msg), "%s", err_msg());
+		r = err_set(r, "%s:%d: %s", fl->file, lineno, msg);
+	}
+	return r;
+}
+
 static int add_file(struct resolve *rs, struct target_list *l, const char *file)
 {
 	struct buf b = BUF_INIT(64 << 20);
-	char *line, *next;
-	int r, lineno = 0;
+	struct file_lines fl = { rs, l, file };
+	int r;
 
-	if ((r = fs_read_file(file, &b)) < 0)
-		goto out;
-	for (line = b.data; line; line = next) {
-		char *hash, *end;
-
-		lineno++;
-		if ((next = strchr(line, '\n')))
-			*next++ = '\0';
-		if ((hash = strchr(line, '#')))
-			*hash = '\0';
-		while (*line == ' ' || *line == '\t' || *line == '\r')
-			line++;
-		end = line + strlen(line);
-		while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-			*--end = '\0';
-		if (!*line)
-			continue;
-		if ((r = add_spec(rs, line, strlen(line), l)) < 0) {
-			char msg[1024];
-
-			snprintf(msg, sizeof(msg), "%s", err_msg());
-			r = err_set(r, "%s:%d: %s", file, lineno, msg);
-			goto out;
-		}
-	}
-out:
+	if ((r = fs_read_file(file, &b)) == 0 && b.data)
+		r = text_list_lines(b.data, add_line, &fl);
 	buf_release(&b);
 	return r;
 }

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdint.h>
+#include <string.h>
 #include "util/banned.h"
 
 size_t text_distance(const char *a, size_t an, const char *b, size_t bn)
@@ -29,4 +30,26 @@ size_t text_distance(const char *a, size_t an, const char *b, size_t bn)
 		}
 	}
 	return row[bn];
+}
+
+int text_list_lines(char *text, int (*fn)(char *line, int lineno, void *arg), void *arg)
+{
+	char *line, *next, *hash, *end;
+	int lineno = 0, r;
+
+	for (line = text; line; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		if ((hash = strchr(line, '#')))
+			*hash = '\0';
+		while (*line == ' ' || *line == '\t' || *line == '\r')
+			line++;
+		end = line + strlen(line);
+		while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			*--end = '\0';
+		if (*line && (r = fn(line, lineno, arg)) != 0)
+			return r;
+	}
+	return 0;
 }

@@ -40,4 +40,12 @@ static inline int text_hex_value(int c)
  */
 size_t text_distance(const char *a, size_t an, const char *b, size_t bn);
 
+/*
+ * The lines of TEXT (NUL-terminated, cut in place) as a list file reads them: '#' starts a
+ * comment, blanks and a CR around a line are dropped, empty lines are skipped. FN(LINE,
+ * LINENO (1-based), ARG) for each other line; its nonzero return stops the walk and is
+ * returned. A targets file (-t's elements, one a line) is read this way, here and by a server's client.
+ */
+int text_list_lines(char *text, int (*fn)(char *line, int lineno, void *arg), void *arg);
+
 #endif
