@@ -181,7 +181,10 @@ check "says it is missing" contains "$ERR" "is missing"
 mv "$W/admin.key" "$STATE/keys/age.key"
 cp "$STATE/secrets/api-token.age" "$W/api.bak"
 SIZE=$(stat -c %s "$W/api.bak")
-printf '\001' | dd of="$STATE/secrets/api-token.age" bs=1 seek=$((SIZE - 3)) conv=notrunc 2>/dev/null
+# One byte of the tag flipped (not set: a byte that was that value already would change nothing).
+B=$(od -An -tu1 -j $((SIZE - 3)) -N1 "$W/api.bak" | tr -d ' ')
+printf "\\$(printf '%03o' $((B ^ 1)))" | dd of="$STATE/secrets/api-token.age" bs=1 seek=$((SIZE - 3)) conv=notrunc 2>/dev/null
+check "the file changed" sh -c '! cmp -s "$1" "$2"' sh "$W/api.bak" "$STATE/secrets/api-token.age"
 cap 1 "get of a corrupted file" ch secrets get api-token
 check "names the file" contains "$ERR" "api-token.age"
 check "says it is corrupted" contains "$ERR" "corrupted"
