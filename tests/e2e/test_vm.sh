@@ -25,6 +25,7 @@ cleanup() {
 	for d in "$STATE"/vm/*/; do
 		[ -f "$d/qemu.pid" ] && kill -9 "$(cat "$d/qemu.pid")" 2>/dev/null
 	done
+	mountpoint -q "$W/small" && umount "$W/small"
 	true
 }
 : >"$CFG"
@@ -128,6 +129,13 @@ check "vm3 taken back: no directory, no machine, no process" \
 	sh -c '[ ! -e "$1/vm/vm3" ] && ! grep -q vm3 "$2" && ! ps -eo stat=,args= | grep -v "^Z" | grep -q "[c]himera-vm-vm3"' - "$STATE" "$CFG"
 expect_exit 0 "events of vm3" c events --node vm3 --json
 check "vm3's life: created, deleted (it did not boot)" [ "$(printf '%s\n' "$OUT" | jq -rs 'map(.topic) | join(" ")')" = "vm.created vm.deleted" ]
+# A disk that cannot be made: the state dir on a full file system.
+mkdir -p "$W/small" && mount -t tmpfs -o size=3m tmpfs "$W/small" && : >"$W/small/c.toml"
+expect_exit 1 "create on a file system with no room" "$CHIMERA" --state-dir "$W/small/state" --config "$W/small/c.toml" vm create full
+check "it names the disk and what to do" contains "$ERR" "cannot make VM full's 8 GiB disk in '$W/small/state/vm/full' (free some space, or give a smaller --disk)"
+check "and why" contains "$ERR" "No space left on device"
+check "nothing left of it: no directory, no machine" sh -c '[ ! -e "$1/state/vm/full" ] && [ ! -s "$1/c.toml" ]' - "$W/small"
+umount "$W/small"
 expect_exit 1 "without qemu on PATH" env PATH=/nonexistent "$CHIMERA" --state-dir "$STATE" --config "$CFG" vm list
 check "it names the package" contains "$ERR" "apt-get install qemu-system-x86"
 

@@ -274,10 +274,13 @@ static int qemu_stop(struct hypervisor *hv, const struct vm_spec *s, long timeou
 	*forced = false;
 	if (!pid)
 		return 0;
-	r = qemu_qmp(s, "system_powerdown", NULL, &ret, 5000);
-	json_decref(ret);
-	if (r == 0 && qemu_wait_exit(pid, timeout_ms))
-		return 0;
+	/* A guest whose sshd does not greet has not reached its second init: no one hears the button. */
+	if (ssh_greets(s, 500)) {
+		r = qemu_qmp(s, "system_powerdown", NULL, &ret, 5000);
+		json_decref(ret);
+		if (r == 0 && qemu_wait_exit(pid, timeout_ms))
+			return 0;
+	}
 	/* The guest did not go down by itself: QEMU quits (its disk is flushed), and only then a signal. */
 	*forced = true;
 	qemu_qmp(s, "quit", NULL, &ret, 5000);
