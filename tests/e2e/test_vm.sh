@@ -116,7 +116,8 @@ expect_exit 2 "create with a bad name" c vm create 'no/good'
 check "it names the expected form" contains "$ERR" "expected 1 to 63 of A-Z a-z 0-9 - _"
 python3 -c 'import socket,time,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.239.0.50",22)); s.listen(1); time.sleep(60)' &
 LISTENER=$!
-sleep 0.5
+i=0
+while [ $i -lt 100 ] && ! ss -Htln | grep -q '127.239.0.50:22 '; do sleep 0.1; i=$((i + 1)); done
 BEFORE=$(cat "$CFG")
 expect_exit 1 "create at an address in use" c vm create vm2 --address 127.239.0.50
 kill $LISTENER 2>/dev/null

@@ -275,7 +275,7 @@ static int qemu_stop(struct hypervisor *hv, const struct vm_spec *s, long timeou
 	if (!pid)
 		return 0;
 	/* A guest whose sshd does not greet has not reached its second init: no one hears the button. */
-	if (ssh_greets(s, 500)) {
+	if (ssh_greets(s, 3000)) {
 		r = qemu_qmp(s, "system_powerdown", NULL, &ret, 5000);
 		json_decref(ret);
 		if (r == 0 && qemu_wait_exit(pid, timeout_ms))

@@ -1,5 +1,4 @@
 /* Use cases: create, start, stop and rm a VM (app/vm/vm.h). */
-#include "app/config/machines.h"
 #include "app/vm/vm_internal.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -136,6 +135,11 @@ static int boot(const struct vm_ctx *c, struct vm_report *rep, const char *accel
 			 &vi->seq);
 }
 
+static int inventory_rm(const struct vm_ctx *c, const char *name)
+{
+	return vm_inventory_edit(c, name, NULL, NULL, 0);
+}
+
 /* Take back a create that failed after its disk was made: process, directory, inventory entry; vm.deleted. */
 static void undo_create(const struct vm_ctx *c, struct vm_info *vi, bool recorded, bool in_inventory, const char *why)
 {
@@ -146,7 +150,7 @@ static void undo_create(const struct vm_ctx *c, struct vm_info *vi, bool recorde
 	c->hv->ops->stop(c->hv, &vi->spec, 3000, &forced);
 	c->hv->ops->destroy(c->hv, &vi->spec);
 	if (in_inventory)
-		machines_rm(c->inventory, vi->spec.name);
+		inventory_rm(c, vi->spec.name);
 	if (recorded)
 		vm_record(c, "vm.deleted", vi->spec.name, json_pack("{s:s}", "reason", why), NULL);
 	err_set(ERR_IO, "%s", msg);
@@ -203,7 +207,7 @@ static int add_machine(const struct vm_ctx *c, const struct vm_create_opts *o, c
 	tags[n++] = "vm";
 	for (i = 0; i < o->ntags && n < sizeof(tags) / sizeof(tags[0]); i++)
 		tags[n++] = o->tags[i];
-	return machines_add(c->inventory, vi->spec.name, vi->target, tags, n);
+	return vm_inventory_edit(c, vi->spec.name, vi->target, tags, n);
 }
 
 static int refresh_client_files(const struct vm_ctx *c)
@@ -264,7 +268,7 @@ static int create_locked(const struct vm_ctx *c, const struct vm_create_opts *o,
 		      try < VM_ADDRESS_TRIES; try++) {
 		if (pick_address(c, &l, try, address, sizeof(address)) < 0)
 			break;
-		machines_rm(c->inventory, o->name);
+		inventory_rm(c, o->name);
 		snprintf(vi->spec.address, sizeof(vi->spec.address), "%s", address);
 		snprintf(vi->target, sizeof(vi->target), "%s", address);
 		if (add_machine(c, o, vi) < 0 || record_created(c, o, vi) < 0)
@@ -399,7 +403,7 @@ int vm_remove(const struct vm_ctx *c, const char *name, struct vm_report *rep)
 	if ((r = begin(c, "rm", name, rep, &fd)) < 0)
 		return r;
 	if ((r = stop_running(c, rep, 0)) == 0 && (r = c->hv->ops->destroy(c->hv, &rep->vm.spec)) == 0) {
-		if ((r = machines_rm(c->inventory, name)) == ERR_NOTFOUND)
+		if ((r = inventory_rm(c, name)) == ERR_NOTFOUND)
 			r = 0;
 		if (r == 0)
 			r = vm_record(c, "vm.deleted", name, json_pack("{s:s}", "reason", "rm"), NULL);

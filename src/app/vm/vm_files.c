@@ -1,4 +1,5 @@
 /* What the VM use cases share: the per-VM lock, the ssh client files, recording, progress, labels. */
+#include "app/config/machines.h"
 #include "app/fleet/fleet.h"
 #include "app/vm/vm_internal.h"
 #include "util/err.h"
@@ -58,6 +59,24 @@ void vm_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd);
+}
+
+int vm_inventory_edit(const struct vm_ctx *c, const char *name, const char *target, const char *const *tags, size_t n)
+{
+	char path[PATH_MAX];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/vm/locks", c->state_dir);
+	if ((r = fs_mkdir_p(path, 0700)) < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/vm/locks/.inventory", c->state_dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return err_set_errno(ERR_IO, errno, "cannot open '%s'", path);
+	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	r = target ? machines_add(c->inventory, name, target, tags, n) : machines_rm(c->inventory, name);
+	close(fd);
+	return r;
 }
 
 int vm_record(const struct vm_ctx *c, const char *topic, const char *name, void *payload, int64_t *seq)

@@ -20,6 +20,12 @@ int vm_client_files(const struct vm_ctx *c, const struct vm_list *l);
 int vm_lock(const struct vm_ctx *c, const char *name, int *fd);
 void vm_unlock(int fd);
 
+/*
+ * Add machine NAME at TARGET with TAGS to the inventory file (TARGET NULL: take it out),
+ * under STATE/vm/locks/.inventory: VMs made at once never lose each other's entries.
+ */
+int vm_inventory_edit(const struct vm_ctx *c, const char *name, const char *target, const char *const *tags, size_t n);
+
 /* Record TOPIC for NAME with PAYLOAD (a json_t *, reference taken); *SEQ its seq. */
 int vm_record(const struct vm_ctx *c, const char *topic, const char *name, void *payload, int64_t *seq);
 
