@@ -166,6 +166,8 @@ static int inventory_path(struct world *w, const struct hf_config *cfg, const ch
 		snprintf(buf, PATH_MAX, "%s", env);
 	else if (cfg->inventory[0])
 		snprintf(buf, PATH_MAX, "%s", cfg->inventory);
+	else if (fs_exists("chimera.toml"))
+		snprintf(buf, PATH_MAX, "chimera.toml");
 	else if ((size_t)snprintf(buf, PATH_MAX, "%s/chimera.toml", state) >= PATH_MAX)
 		return err_set(ERR_INVALID, "the state dir '%s' is too long", state);
 	if (!fs_exists(buf))

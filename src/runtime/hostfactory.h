@@ -34,7 +34,8 @@ struct hf_world {
 
 /*
  * Open the context on W with CFG and the templates T (taken: T is emptied): the inventory
- * file is W's --config, else $CHIMERA_CONFIG, else CFG's, else STATE_DIR/chimera.toml
+ * file is W's --config, else $CHIMERA_CONFIG, else CFG's, else ./chimera.toml when it exists,
+ * else STATE_DIR/chimera.toml
  * (made empty when missing, and set as W's config so deploys read the same); every
  * operation holds STATE_DIR/hostfactory.lock until hf_world_close, so two never interleave.
  * Returns 0 or an error; HW is closed with hf_world_close either way.

@@ -152,6 +152,44 @@ check "machine moves: running x2, shutting-down x2, returned x2, failed x1" \
 	[ "$(ch events --topic hostfactory.machine.updated --json | jq -r .payload.state | sort | uniq -c | tr -s ' ' | tr '\n' ';')" = " 1 failed; 2 returned; 2 running; 2 shutting-down;" ]
 check "request moves recorded" [ "$(count hostfactory.request.updated)" -ge 3 ]
 expect_exit 0 "ledger verify" ch ledger verify
+# 9. The same operations under /api/v1/hostfactory (chimera serve, this environment's files).
+expect_exit 0 "tokens create viewer" ch tokens create hv --role viewer --json
+VIEW=$(printf '%s' "$OUT" | jq -r .token)
+expect_exit 0 "tokens create operator" ch tokens create hop --role operator --json
+OP=$(printf '%s' "$OUT" | jq -r .token)
+SERVER=
+trap 'if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null; fi; cleanup' EXIT
+serve_start --no-watch
+check "serve is listening" [ -n "$URL" ]
+api GET /api/v1/hostfactory/templates "$VIEW"
+check "GET templates (viewer): 200, lab-hello 2 available" [ "$CODE $(printf '%s' "$BODY" | jq -r '.templates[0].availableNumber')" = "200 2" ]
+api POST /api/v1/hostfactory/requests "$VIEW" '{"template": {"templateId": "lab-hello", "machineCount": 1}}'
+check "POST requests as a viewer: 403" [ "$CODE" = 403 ]
+api POST /api/v1/hostfactory/requests "$OP" '{"template": {"templateId": "nope", "machineCount": 1}}'
+check "an unknown template: 400 bad_input" [ "$CODE $(printf '%s' "$BODY" | jq -r .error.code)" = "400 bad_input" ]
+check "naming it" contains "$BODY" "unknown template 'nope'"
+api POST /api/v1/hostfactory/requests "$OP" '{"template": {"templateId": "lab-hello", "machineCount": 1}}'
+AREQ=$(printf '%s' "$BODY" | jq -r .requestId)
+check "POST requests (operator): 200 and a req- id" [ "$CODE $(printf '%.4s' "$AREQ")" = "200 req-" ]
+i=0
+while [ $i -lt 60 ]; do
+	api POST /api/v1/hostfactory/requests/status "$OP" "{\"requests\": [{\"requestId\": \"$AREQ\"}]}"
+	[ "$(printf '%s' "$BODY" | jq -r '.requests[0].status')" != running ] && break
+	sleep 2
+	i=$((i + 1))
+done
+check "its status polled to complete over the API" [ "$CODE $(printf '%s' "$BODY" | jq -r '.requests[0].status')" = "200 complete" ]
+AM=$(printf '%s' "$BODY" | jq -r '.requests[0].machines[0].name')
+api POST /api/v1/hostfactory/returns/status "$VIEW" '{"machines": []}'
+check "POST returns/status (viewer): 200, nothing taken back" [ "$CODE $(printf '%s' "$BODY" | jq '.requests | length')" = "200 0" ]
+api POST /api/v1/hostfactory/returns "$OP" "{\"machines\": [{\"name\": \"$AM\"}]}"
+check "POST returns: 200 and a ret- id" [ "$CODE $(printf '%s' "$BODY" | jq -r .requestId | cut -c1-4)" = "200 ret-" ]
+expect_exit 0 "machines list --json" inv --json machines list
+check "nothing left in chimera.toml after the API's cycle" [ "$(printf '%s' "$OUT" | jq '.machines | length')" = 0 ]
+kill "$SERVER" 2>/dev/null
+wait "$SERVER" 2>/dev/null
+SERVER=
+
 echo "schema checks passed: ${HF_SCHEMA_OK:-0}"
 check "every output was checked against the schema" [ "${HF_SCHEMA_OK:-0}" -ge 20 ]
 finish
