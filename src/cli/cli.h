@@ -155,6 +155,7 @@ extern const struct cmd_entry cmd_services_entry;
 extern const struct cmd_entry cmd_generations_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_lab_entry;
+extern const struct cmd_entry cmd_vm_entry;
 extern const struct cmd_entry cmd_ledger_entry;
 extern const struct cmd_entry cmd_rollback_entry;
 extern const struct cmd_entry cmd_status_entry;

@@ -36,6 +36,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_events_entry,
 	&cmd_ledger_entry,
 	&cmd_lab_entry,
+	&cmd_vm_entry,
 	&cmd_toml_decode_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,

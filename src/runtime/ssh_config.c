@@ -1,5 +1,6 @@
 /* The ssh config files read once per world, targets resolved with them, and each host's settings for the SSH executor. */
 #include "runtime/ssh_config.h"
+#include "runtime/vm.h"
 #include "runtime/world.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -178,7 +179,7 @@ static void who_am_i(struct world_ssh *ws)
 static int load(struct world *w, struct world_ssh *ws)
 {
 	const char *opt = w->opt.ssh_config, *env = getenv("CHIMERA_SSH_CONFIG");
-	char lab[PATH_MAX], user[PATH_MAX + 16];
+	char lab[PATH_MAX], vms[PATH_MAX], user[PATH_MAX + 16];
 	size_t i;
 	int r;
 
@@ -188,6 +189,8 @@ static int load(struct world *w, struct world_ssh *ws)
 	if (!(ws->cfg = sshcfg_new()))
 		return err_set(ERR_NOMEM, "out of memory");
 	if (lab[0] && (r = add_file(ws, lab, false, false)) < 0)
+		return r;
+	if ((r = world_vm_ssh_config(w, vms, sizeof(vms))) < 0 || (vms[0] && (r = add_file(ws, vms, false, false)) < 0))
 		return r;
 	if (!opt && env && *env)
 		opt = env;

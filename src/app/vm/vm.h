@@ -27,6 +27,8 @@ struct vm_ctx {
 	const char *state_dir;			/* VMs live in STATE/vm/NAME, the boot kit in STATE/vm/kit */
 	const char *inventory;			/* the chimera.toml a created VM is written into */
 	const char *address_prefix;		/* NULL: VM_ADDRESS_PREFIX_DEFAULT ("A.B.C.") */
+	const char *pubkey;			/* the controller's key for VMs ("type base64 comment"), authorised for root */
+	const char *key_file;			/* its private half, named in STATE/vm/ssh_config */
 	/* Progress of long steps ("kit", "disk", "boot", "ssh", "stop"...), NULL for none. */
 	void (*progress)(const char *vm, const char *step, const char *detail, void *arg);
 	void *progress_arg;
