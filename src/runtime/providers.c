@@ -6,6 +6,7 @@
 #include "util/banned.h"
 
 const struct provider_row providers[] = {
+	{ "qemu", "a QEMU VM of chimera vm, booted in the background (cpus, memory, disk from the template)", provider_qemu_open },
 	{ "lab", "a running node of `chimera lab` not yet in the inventory, claimed for the request", provider_lab_open },
 	{ NULL, NULL, NULL },
 };

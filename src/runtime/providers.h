@@ -25,6 +25,7 @@ const struct provider_row *provider_find(const char *name);
 const char *provider_names(void);
 
 /* The rows' open functions (runtime/provider_*.c). */
+int provider_qemu_open(struct world *w, const char *inventory, struct provider **out);
 int provider_lab_open(struct world *w, const char *inventory, struct provider **out);
 
 #endif
