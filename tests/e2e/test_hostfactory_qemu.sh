@@ -7,26 +7,10 @@
 LAB_BASE=238
 start
 W="$E2E_WORK/$TEST_NAME"
-ROOT=$(cd "$E2E_DIR/../.." && pwd)
-BUILD=$(cd "$(dirname "$CHIMERA")" && pwd)
-: "${CHIMERA_VM_ADDRESS_PREFIX:=127.$LAB_BASE.0.}"
+: "${CHIMERA_VM_ADDRESS_PREFIX:=127.201.0.}"
 export CHIMERA_VM_ADDRESS_PREFIX
-
-if ! command -v node >/dev/null 2>&1 || ! sh "$ROOT/scripts/npm-test-deps.sh" "$BUILD" >"$W/npm.log" 2>&1; then
-	not_ok "the schema validator (node and the npm packages of tests/package.json): $(tail -3 "$W/npm.log" 2>/dev/null)"
-	finish
-	exit 1
-fi
-HF_SCRIPTS=$ROOT/scripts/hostfactory
-HF_DIR=$W/hf
-HF_NPM=$BUILD/npm
-mkdir -p "$HF_DIR" "$W/conf" "$W/logs"
-HF_PROVIDER_CONFDIR=$W/conf
-HF_PROVIDER_WORKDIR=$STATE
-HF_PROVIDER_LOGDIR=$W/logs
-CHIMERA_BIN=$CHIMERA
-export HF_PROVIDER_CONFDIR HF_PROVIDER_WORKDIR HF_PROVIDER_LOGDIR CHIMERA_BIN
 . "$E2E_DIR/../hostfactory/driver.sh"
+hf_env || { finish; exit 1; }
 inv() { "$CHIMERA" --state-dir "$STATE" --config "$W/chimera.toml" "$@"; }
 jqo() { printf '%s' "$HF_OUT" | jq -r "$1"; }
 # Whatever VM the test leaves is removed by name, through chimera (never a broad kill).

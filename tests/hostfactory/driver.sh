@@ -4,11 +4,32 @@
 # every output against tests/hostfactory/hf_schema.json with ajv (Node.js; the packages of
 # tests/package.json installed into the build tree by scripts/npm-test-deps.sh).
 #
-# Needs: HF_SCRIPTS (scripts/hostfactory), HF_DIR (a scratch dir), HF_NPM (BUILD_DIR/npm),
-# HF_PROVIDER_CONFDIR, HF_PROVIDER_WORKDIR, HF_PROVIDER_LOGDIR exported, CHIMERA_BIN.
+# A test sources it and calls hf_env first.
 HF_HERE=${HF_HERE:-$E2E_DIR/../hostfactory}
 HF_SCHEMA=$HF_HERE/hf_schema.json
 HF_N=0
+
+# hf_env: HostFactory's environment for the test in $W, as Symphony sets it: $W/conf the
+# provider's configuration directory, $STATE its work dir (chimera's state dir), $W/logs its
+# log dir; CHIMERA_BIN the binary under test. Sets ROOT, HF_SCRIPTS, HF_DIR and HF_NPM, and
+# installs the schema validator. Returns 1 (a failed check) when node or the packages are missing.
+hf_env() {
+	ROOT=$(cd "$E2E_DIR/../.." && pwd)
+	build=$(cd "$(dirname "$CHIMERA")" && pwd)
+	if ! command -v node >/dev/null 2>&1 || ! sh "$ROOT/scripts/npm-test-deps.sh" "$build" >"$W/npm.log" 2>&1; then
+		not_ok "the schema validator (node and the npm packages of tests/package.json): $(tail -3 "$W/npm.log" 2>/dev/null)"
+		return 1
+	fi
+	HF_SCRIPTS=$ROOT/scripts/hostfactory
+	HF_DIR=$W/hf
+	HF_NPM=$build/npm
+	mkdir -p "$HF_DIR" "$W/conf" "$W/logs"
+	HF_PROVIDER_CONFDIR=$W/conf
+	HF_PROVIDER_WORKDIR=$STATE
+	HF_PROVIDER_LOGDIR=$W/logs
+	CHIMERA_BIN=$CHIMERA
+	export HF_PROVIDER_CONFDIR HF_PROVIDER_WORKDIR HF_PROVIDER_LOGDIR CHIMERA_BIN
+}
 
 # hf_call OP [INPUT]: run OP with INPUT (JSON text) written to a file first, as HostFactory
 # does; no INPUT: no -f at all. Sets HF_OUT (stdout), HF_RC (exit status) and HF_FILE. The
