@@ -113,14 +113,15 @@ out:
 /* The template named ID, or ERR_INVALID naming it and listing those there are. */
 static int find_template(const struct hf_ctx *c, const char *id, const struct hf_tmpl **out)
 {
-	char list[512] = "";
+	char list[512] = "", q[128];
 	size_t i, k = 0;
 
 	if ((*out = hf_templates_find(c->templates, id)))
 		return 0;
 	for (i = 0; i < c->templates->n && k < sizeof(list) - 1; i++)
 		k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%s", i ? ", " : "", c->templates->items[i].id);
-	return err_set(ERR_INVALID, "unknown template '%s' (templates: %s)", id, c->templates->n ? list : "none");
+	return err_set(ERR_INVALID, "unknown template '%s' (templates: %s)", err_quote(q, sizeof(q), id, strlen(id)),
+		       c->templates->n ? list : "none");
 }
 
 /* Machine I of request R as it starts: named after the request, made by P, recorded (pending, or failed). */

@@ -13,12 +13,14 @@
 static int returnable(const struct hf_proj *p, const struct hf_machine_ref *ref, struct hf_mach **out)
 {
 	struct hf_mach *m = hf_proj_mach(p, ref->name);
+	char q[128];
 
 	*out = NULL;
 	if (!m && ref->machine_id[0])
 		m = hf_proj_mach(p, ref->machine_id);
 	if (!m)
-		return err_set(ERR_INVALID, "unknown machine '%s': no machine of this provider has that name", ref->name);
+		return err_set(ERR_INVALID, "unknown machine '%s': no machine of this provider has that name",
+			       err_quote(q, sizeof(q), ref->name, strlen(ref->name)));
 	if (m->returned_by[0])
 		return err_set(ERR_INVALID, "machine '%s' is returned already (request %s)", m->name, m->returned_by);
 	if (hfs_machine_lost(m->state))

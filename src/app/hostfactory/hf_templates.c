@@ -9,26 +9,41 @@
 #include <string.h>
 #include "util/banned.h"
 
+/* ID as messages quote it (its control and non-ASCII bytes as \xNN). */
+#define QUOTED(buf, s) err_quote(buf, sizeof(buf), s, strlen(s))
+
 /* "bad FIELD in PATH (template ID): expected FORM". */
 static int bad(const char *path, const char *id, const char *field, const char *form)
 {
+	char q[128];
+
 	if (id && *id)
-		return err_set(ERR_INVALID, "bad '%s' in %s (template '%s'): expected %s", field, path, id, form);
+		return err_set(ERR_INVALID, "bad '%s' in %s (template '%s'): expected %s", field, path, QUOTED(q, id), form);
 	return err_set(ERR_INVALID, "bad '%s' in %s: expected %s", field, path, form);
+}
+
+/* "PATH:LINE:COL: malformed JSON: what jansson said". */
+static int malformed(const char *path, const json_error_t *je)
+{
+	char q[200];
+
+	return err_set(ERR_INVALID, "%s:%d:%d: malformed JSON: %s", path, je->line, je->column, QUOTED(q, je->text));
 }
 
 /* Every member of O must be one of ALLOWED (NULL-ended). */
 static int fields_known(const char *path, const char *id, const json_t *o, const char *const *allowed)
 {
 	const char *key, *const *a;
+	char qk[128], qi[128];
 	json_t *v;
 
 	json_object_foreach((json_t *)o, key, v) {
 		for (a = allowed; *a && strcmp(*a, key) != 0; a++)
 			;
 		if (!*a)
-			return id && *id ? err_set(ERR_INVALID, "unknown field '%s' in %s (template '%s')", key, path, id)
-					 : err_set(ERR_INVALID, "unknown field '%s' in %s", key, path);
+			return id && *id ? err_set(ERR_INVALID, "unknown field '%s' in %s (template '%s')", QUOTED(qk, key),
+						   path, QUOTED(qi, id))
+					 : err_set(ERR_INVALID, "unknown field '%s' in %s", QUOTED(qk, key), path);
 	}
 	return 0;
 }
@@ -168,7 +183,7 @@ int hf_templates_parse(const char *path, const char *text, size_t len, struct hf
 
 	memset(out, 0, sizeof(*out));
 	if (!doc)
-		return err_set(ERR_INVALID, "%s:%d:%d: malformed JSON: %s", path, je.line, je.column, je.text);
+		return malformed(path, &je);
 	list = json_object_get(doc, "templates");
 	if (!json_is_object(doc) || json_object_size(doc) != 1 || !json_is_array(list) ||
 	    json_array_size(list) > HF_TEMPLATES_MAX) {
@@ -192,7 +207,9 @@ int hf_templates_parse(const char *path, const char *text, size_t len, struct hf
 			goto out;
 		for (k = 0; k < i; k++)
 			if (strcmp(out->items[k].id, out->items[i].id) == 0) {
-				r = err_set(ERR_INVALID, "%s: template '%s' is there twice", path, out->items[i].id);
+				char q[128];
+
+				r = err_set(ERR_INVALID, "%s: template '%s' is there twice", path, QUOTED(q, out->items[i].id));
 				goto out;
 			}
 	}
@@ -256,7 +273,7 @@ int hf_config_parse(const char *path, const char *text, size_t len, struct hf_co
 	int r;
 
 	if (!o)
-		return err_set(ERR_INVALID, "%s:%d:%d: malformed JSON: %s", path, je.line, je.column, je.text);
+		return malformed(path, &je);
 	if (!json_is_object(o))
 		r = err_set(ERR_INVALID, "%s: expected a JSON object", path);
 	else if ((r = fields_known(path, NULL, o, keys)) == 0 &&
