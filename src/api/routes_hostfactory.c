@@ -82,6 +82,30 @@ static void get_op(struct api_call *c)
 	run_op(c, op_of(c), "", 0);
 }
 
+/* getReturnRequests' input from ?machines=NAME,NAME (absent: every machine). */
+static void get_returns(struct api_call *c)
+{
+	const char *q = httpd_request_query(c->rq, "machines");
+	json_t *in = json_pack("{s:[]}", "machines"), *list = json_object_get(in, "machines");
+	char *text;
+
+	while (q && *q && list) {
+		size_t n = strcspn(q, ",");
+
+		if (n)
+			json_array_append_new(list, json_pack("{s:s%}", "name", q, n));
+		q += n + (q[n] == ',');
+	}
+	text = in ? json_dumps(in, JSON_COMPACT) : NULL;
+	json_decref(in);
+	if (!text) {
+		api_error(c, 500, "internal", "out of memory");
+		return;
+	}
+	run_op(c, op_of(c), text, strlen(text));
+	free(text);
+}
+
 static void post_op(struct api_call *c)
 {
 	const struct hf_op *op = op_of(c);
@@ -105,6 +129,6 @@ const struct api_route api_routes_hostfactory[] = {
 	{ "POST", API_PREFIX "/hostfactory/requests", TOKEN_ROLE_OPERATOR, post_op, true },
 	{ "POST", API_PREFIX "/hostfactory/requests/status", TOKEN_ROLE_OPERATOR, post_op, true },
 	{ "POST", API_PREFIX "/hostfactory/returns", TOKEN_ROLE_OPERATOR, post_op, true },
-	{ "POST", API_PREFIX "/hostfactory/returns/status", TOKEN_ROLE_VIEWER, post_op, false },
+	{ "GET", API_PREFIX "/hostfactory/returns/status", TOKEN_ROLE_VIEWER, get_returns, false },
 	{ NULL, NULL, 0, NULL, false },
 };

@@ -164,8 +164,11 @@ while [ $i -lt 60 ]; do
 done
 check "its status polled to complete over the API" [ "$CODE $(printf '%s' "$BODY" | jq -r '.requests[0].status')" = "200 complete" ]
 AM=$(printf '%s' "$BODY" | jq -r '.requests[0].machines[0].name')
-api POST /api/v1/hostfactory/returns/status "$VIEW" '{"machines": []}'
-check "POST returns/status (viewer): 200, nothing taken back" [ "$CODE $(printf '%s' "$BODY" | jq '.requests | length')" = "200 0" ]
+api GET "/api/v1/hostfactory/returns/status?machines=$AM" "$VIEW"
+check "GET returns/status (viewer): 200, nothing taken back" [ "$CODE $(printf '%s' "$BODY" | jq '.requests | length')" = "200 0" ]
+expect_exit 0 "watch quarantines $AM (event appended)" ch ledger append --topic watch.node.quarantined --node "$(inv --json machines show "$AM" | jq -r .target)" --payload '{"failures": 3}'
+api GET "/api/v1/hostfactory/returns/status?machines=$AM" "$VIEW"
+check "GET returns/status: the quarantined machine, gracePeriod 30" [ "$CODE $(printf '%s' "$BODY" | jq -r '.requests | map("\(.machine) \(.gracePeriod)") | join(",")')" = "200 $AM 30" ]
 api POST /api/v1/hostfactory/returns "$OP" "{\"machines\": [{\"name\": \"$AM\"}]}"
 check "POST returns: 200 and a ret- id" [ "$CODE $(printf '%s' "$BODY" | jq -r .requestId | cut -c1-4)" = "200 ret-" ]
 expect_exit 0 "machines list --json" inv --json machines list

@@ -117,9 +117,9 @@ static int fold_request_state(struct hf_proj *p, const json_t *o)
 	return 0;
 }
 
-static int fold_machine(struct hf_proj *p, const json_t *o)
+static int fold_machine(struct hf_proj *p, const json_t *o, int64_t seq)
 {
-	struct hf_mach m = { .state = HFS_M_PENDING };
+	struct hf_mach m = { .state = HFS_M_PENDING, .seq = seq };
 	int e;
 
 	if (!str_of(o, "machine", m.name, sizeof(m.name)) || !str_of(o, "request", m.request, sizeof(m.request)) ||
@@ -180,7 +180,7 @@ int hf_proj_fold(struct hf_proj *p, const char *topic, const char *payload, int6
 	else if (strcmp(topic, "request.updated") == 0)
 		r = fold_request_state(p, o);
 	else if (strcmp(topic, "machine.created") == 0)
-		r = fold_machine(p, o);
+		r = fold_machine(p, o, seq);
 	else if (strcmp(topic, "machine.updated") == 0)
 		r = fold_machine_state(p, o);
 	else if (strcmp(topic, "machine.configured") == 0)

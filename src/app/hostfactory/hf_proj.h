@@ -29,6 +29,7 @@ struct hf_mach {
 	enum hfs_machine state;
 	bool configured, congruent;
 	char message[512];			/* why it failed, or what its deploy said */
+	int64_t seq;				/* of its created event */
 };
 
 struct hf_req {

@@ -112,7 +112,7 @@ static int on_watch_event(const struct ledger_event *ev, void *arg)
 	return 0;
 }
 
-/* Whether watch quarantined M (its last quarantine not followed by a release). */
+/* Whether watch quarantined M since it was made (its last quarantine not followed by a release). */
 static int quarantined(const struct hf_ctx *c, const struct hf_mach *m, bool *out)
 {
 	struct quarantine_scan q = { false };
@@ -123,7 +123,7 @@ static int quarantined(const struct hf_ctx *c, const struct hf_mach *m, bool *ou
 	*out = false;
 	if (target_parse(&t, m->target, strlen(m->target)) < 0 || target_format(&t, node, sizeof(node)) < 0)
 		return 0;
-	r = ledger_scan(c->ledger, &(struct ledger_filter){ .topic = "watch.node.*", .node = node }, on_watch_event, &q);
+	r = ledger_scan(c->ledger, &(struct ledger_filter){ .topic = "watch.node.*", .node = node, .since = m->seq }, on_watch_event, &q);
 	*out = q.quarantined;
 	return r;
 }
