@@ -91,6 +91,8 @@ static enum cmd_status hostfactory_exec(struct cli *cli, int argc, char **argv)
 	hw.lock_fd = -1;
 	if (!op)
 		return cmd_subs_unknown(cli, argc, argv);
+	/* The reply is JSON already (--json changes nothing): one document on stdout, errors too. */
+	cli->json = false;
 	if ((st = parse(cli, op, argc, argv, &a)) != CMD_OK)
 		return st;
 	if (op->input && fs_read_file(a.file, &input) < 0)
