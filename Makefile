@@ -30,6 +30,7 @@ bench: build
 	@sh bench/fanout/bench_fanout.sh $(BUILD)/chimera
 	@sh bench/watch/bench_watch.sh $(BUILD)/chimera
 	@sh bench/api/bench_api.sh $(BUILD)/chimera
+	@sh bench/vm/bench_vm.sh $(BUILD)/chimera
 	@$(BUILD)/bench_ledger
 	@$(BUILD)/bench_pipeline ../shared
 

@@ -107,11 +107,12 @@ int qemu_make(struct hypervisor *hv, const struct vm_spec *s, struct buf *hostke
 	}
 	fs_rm_rf(stage);
 	unlink(raw);
-	if (r < 0)
+	if (r < 0) {
 		unlink(disk);
-	if (r < 0 && errno == ENOSPC)
-		return err_set(ERR_IO, "cannot make VM %s's %d GiB disk in '%s': %s", s->name, s->disk_gib, s->dir, err_msg());
-	return r;
+		return err_set(r, "cannot make VM %s's %d GiB disk in '%s' (free some space, or give a smaller --disk): %s",
+			       s->name, s->disk_gib, s->dir, err_msg());
+	}
+	return 0;
 }
 
 /* The snapshot names of S's disk, one a line, from qemu-img's JSON (force-shared: it may be running). */

@@ -236,6 +236,23 @@ static void kit_name(const char *ver, char *out, size_t len)
 	snprintf(out, len, "%s-%s", ver, hex);
 }
 
+/* Kits of other kernels or scripts than NAME go: nothing boots from them again. */
+static void prune(const char *kit_dir, const char *name)
+{
+	DIR *d = opendir(kit_dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.' || strcmp(e->d_name, name) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", kit_dir, e->d_name);
+		fs_rm_rf(path);
+	}
+	if (d)
+		closedir(d);
+}
+
 static int kit_build(const char *ver, const char *dir)
 {
 	char stage[PATH_MAX], tmp[PATH_MAX], final[PATH_MAX];
@@ -258,7 +275,7 @@ static int kit_build(const char *ver, const char *dir)
 int qemu_kit_ensure(struct qemu_hv *h)
 {
 	char ver[256], name[320], dir[PATH_MAX], lock[PATH_MAX];
-	int fd, r;
+	int fd, r = 0;
 
 	if (h->initrd[0])
 		return 0;
@@ -277,7 +294,8 @@ int qemu_kit_ensure(struct qemu_hv *h)
 	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
 		;
 	snprintf(h->initrd, sizeof(h->initrd), "%s/initrd.gz", dir);
-	r = fs_exists(h->initrd) ? 0 : kit_build(ver, dir);
+	if (!fs_exists(h->initrd) && (r = kit_build(ver, dir)) == 0)
+		prune(h->kit_dir, name);
 	close(fd);
 	if (r < 0)
 		h->initrd[0] = '\0';

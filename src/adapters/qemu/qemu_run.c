@@ -235,13 +235,13 @@ static int qemu_wait_ssh(struct hypervisor *hv, const struct vm_spec *s, long ti
 		if (!qemu_pid(s)) {
 			qemu_console_tail(hv, s, 12, &tail);
 			r = err_set(ERR_IO, "VM %s stopped before its sshd answered; its console's last lines:\n%s", s->name,
-				    tail.data ? tail.data : "(nothing)");
+				    tail.len ? tail.data : "(nothing yet)");
 			break;
 		}
 		if (clock_mono_ms() >= deadline) {
 			qemu_console_tail(hv, s, 12, &tail);
 			r = err_set(ERR_TIMEOUT, "VM %s's sshd did not answer on %s:%d within %ld s; its console's last lines:\n%s",
-				    s->name, s->address, s->port, timeout_ms / 1000, tail.data ? tail.data : "(nothing)");
+				    s->name, s->address, s->port, timeout_ms / 1000, tail.len ? tail.data : "(nothing yet)");
 			break;
 		}
 		clock_sleep_ms(200);
@@ -274,10 +274,13 @@ static int qemu_stop(struct hypervisor *hv, const struct vm_spec *s, long timeou
 	*forced = false;
 	if (!pid)
 		return 0;
-	r = qemu_qmp(s, "system_powerdown", NULL, &ret, 5000);
-	json_decref(ret);
-	if (r == 0 && qemu_wait_exit(pid, timeout_ms))
-		return 0;
+	/* A guest whose sshd does not greet has not reached its second init: no one hears the button. */
+	if (ssh_greets(s, 500)) {
+		r = qemu_qmp(s, "system_powerdown", NULL, &ret, 5000);
+		json_decref(ret);
+		if (r == 0 && qemu_wait_exit(pid, timeout_ms))
+			return 0;
+	}
 	/* The guest did not go down by itself: QEMU quits (its disk is flushed), and only then a signal. */
 	*forced = true;
 	qemu_qmp(s, "quit", NULL, &ret, 5000);
