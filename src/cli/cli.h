@@ -139,6 +139,7 @@ extern const struct cmd_entry cmd_simulate_entry;
 extern const struct cmd_entry cmd_certify_entry;
 extern const struct cmd_entry cmd_heal_entry;
 extern const struct cmd_entry cmd_machines_entry;
+extern const struct cmd_entry cmd_hostfactory_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_deployments_entry;
 extern const struct cmd_entry cmd_events_entry;

@@ -21,6 +21,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_heal_entry,
 	&cmd_certify_entry,
 	&cmd_machines_entry,
+	&cmd_hostfactory_entry,
 	&cmd_config_entry,
 	&cmd_deployments_entry,
 	&cmd_exec_entry,

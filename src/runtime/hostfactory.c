@@ -1,0 +1,230 @@
+/* The HostFactory provider's world: its files, its lock, the providers, and deploy + status for new machines. */
+#include "runtime/hostfactory.h"
+#include "app/fleet/deploy.h"
+#include "app/fleet/inspect.h"
+#include "core/goal.h"
+#include "runtime/providers.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include "util/banned.h"
+
+/* DIR/NAME into BUF (PATH_MAX bytes). */
+static int conf_path(const char *dir, const char *name, char *buf)
+{
+	if ((size_t)snprintf(buf, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
+		return err_set(ERR_INVALID, "HF_PROVIDER_CONFDIR '%s' is too long", dir);
+	return 0;
+}
+
+int hf_conf_read(const char *confdir, struct hf_config *cfg, struct hf_templates *t)
+{
+	struct buf text = BUF_INIT(0);
+	char path[PATH_MAX];
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	hf_config_init(cfg);
+	if ((r = conf_path(confdir, HF_CONFIG_FILE, path)) < 0)
+		return r;
+	if (fs_exists(path) && ((r = fs_read_file(path, &text)) < 0 || (r = hf_config_parse(path, text.data, text.len, cfg)) < 0))
+		goto out;
+	buf_release(&text);
+	if ((r = conf_path(confdir, HF_TEMPLATES_FILE, path)) < 0)
+		goto out;
+	if (!fs_exists(path)) {
+		r = err_set(ERR_NOTFOUND, "no templates file '%s' (HF_PROVIDER_CONFDIR holds %s)", path, HF_TEMPLATES_FILE);
+		goto out;
+	}
+	if ((r = fs_read_file(path, &text)) == 0)
+		r = hf_templates_parse(path, text.data, text.len, t);
+out:
+	buf_release(&text);
+	return r;
+}
+
+/* The provider NAME, opened on first use and kept in HW. */
+static int get_provider(void *arg, const char *name, struct provider **out)
+{
+	struct hf_world *hw = arg;
+	const struct provider_row *row = provider_find(name);
+	size_t i;
+	int r;
+
+	*out = NULL;
+	for (i = 0; i < hw->nprov; i++)
+		if (strcmp(hw->prov[i]->ops->name, name) == 0) {
+			*out = hw->prov[i];
+			return 0;
+		}
+	if (!row)
+		return err_set(ERR_INVALID, "unknown provider '%s' (providers: %s)", name, provider_names());
+	if (hw->nprov == HF_PROVIDERS_MAX)
+		return err_set(ERR_LIMIT, "more than %d providers", HF_PROVIDERS_MAX);
+	if ((r = row->open(hw->w, hw->inventory, &hw->prov[hw->nprov])) < 0)
+		return r;
+	*out = hw->prov[hw->nprov++];
+	return 0;
+}
+
+/* TARGETS joined by commas into B. */
+static int join(const char *const *targets, size_t n, struct buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((i && buf_addc(b, ',') < 0) || buf_adds(b, targets[i]) < 0)
+			return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+/* After the deploy REP and the status SREP, what each of the N machines got. */
+static void judge(const struct deploy_report *rep, const struct status_report *srep, size_t n, struct hf_configured *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct deploy_node *d = i < rep->n ? &rep->nodes[i] : NULL;
+		const struct status_node *s = i < srep->n ? &srep->nodes[i] : NULL;
+
+		memset(&out[i], 0, sizeof(out[i]));
+		snprintf(out[i].deployment, sizeof(out[i].deployment), "%s", rep->id);
+		snprintf(out[i].path, sizeof(out[i].path), "%s", rep->path);
+		out[i].deployed = d && d->outcome == OUTCOME_DEPLOYED;
+		out[i].congruent = out[i].deployed && s && s->state == NODE_CONGRUENT;
+		if (d && !out[i].deployed)
+			snprintf(out[i].message, sizeof(out[i].message), "its deploy failed at %s: %s", d->fail.step ? d->fail.step : "?",
+				 d->fail.message);
+		else if (!out[i].congruent)
+			snprintf(out[i].message, sizeof(out[i].message), "its status after the deploy: %s%s%s",
+				 s ? congruence_name(s->state) : "not read", s && s->reason[0] ? ": " : "", s ? s->reason : "");
+		else
+			snprintf(out[i].message, sizeof(out[i].message), "deployed %s and congruent", rep->path);
+	}
+}
+
+/* hf_ctx.configure: deploy T's configuration to TARGETS as `chimera deploy -c FILE -A ATTR` would, then read their status. */
+static int configure(void *arg, const struct hf_tmpl *t, const char *const *targets, size_t n, struct hf_configured *out)
+{
+	struct hf_world *hw = arg;
+	struct nix_source src = { .file = t->config, .attr = t->attr, .flake = t->flake };
+	struct buf spec = BUF_INIT(0);
+	struct target_list tl;
+	struct world_reach reach;
+	struct world_fleet wf = { 0 };
+	struct deploy_ctx ctx = { 0 };
+	struct deploy_report rep = { 0 };
+	struct status_report srep = { 0 };
+	struct deploy_opts o = { 0 };
+	char tmp[PATH_MAX];
+	int r;
+
+	target_list_init(&tl);
+	world_reach_init(&reach);
+	if ((r = join(targets, n, &spec)) < 0 || (r = world_targets(hw->w, spec.data, NULL, NULL, &tl)) < 0 ||
+	    (r = world_open_fleet(hw->w, &reach, &tl, &wf)) < 0 || (r = world_spool_dir(hw->w, tmp, sizeof(tmp))) < 0 ||
+	    (r = world_open_nix(hw->w, &ctx.nix)) < 0)
+		goto out;
+	ctx.fleet = wf.fleet;
+	o = (struct deploy_opts){ .source = &src, .profile = reach.profile, .activate = reach.activate, .tmp_dir = tmp };
+	if (reach.goal)
+		goal_parse(reach.goal, &o.goal);
+	log_kv(LOG_INFO, "hostfactory", "deploying", "template", t->id, "targets", spec.data, (const char *)NULL);
+	if ((r = deploy_run(&ctx, &tl, &o, &rep)) < 0)
+		goto out;
+	if (status_run(&wf.fleet, &tl, reach.profile, rep.path, NULL, NULL, &srep) < 0)
+		log_kv(LOG_WARN, "hostfactory", "status after the deploy failed", "error", err_msg(), (const char *)NULL);
+	judge(&rep, &srep, n, out);
+out:
+	status_report_release(&srep);
+	deploy_report_release(&rep);
+	if (ctx.nix)
+		ctx.nix->ops->close(ctx.nix);
+	world_fleet_close(&wf);
+	target_list_release(&tl);
+	buf_release(&spec);
+	return r;
+}
+
+/* The inventory file the machines go into, made empty when missing. */
+static int inventory_path(struct world *w, const struct hf_config *cfg, const char *state, char *buf)
+{
+	const char *env = getenv("CHIMERA_CONFIG");
+
+	if (w->opt.config)
+		snprintf(buf, PATH_MAX, "%s", w->opt.config);
+	else if (env && *env)
+		snprintf(buf, PATH_MAX, "%s", env);
+	else if (cfg->inventory[0])
+		snprintf(buf, PATH_MAX, "%s", cfg->inventory);
+	else if (fs_exists("chimera.toml"))
+		snprintf(buf, PATH_MAX, "chimera.toml");
+	else if ((size_t)snprintf(buf, PATH_MAX, "%s/chimera.toml", state) >= PATH_MAX)
+		return err_set(ERR_INVALID, "the state dir '%s' is too long", state);
+	if (!fs_exists(buf))
+		return fs_write_file(buf, "", 0, 0600);
+	return 0;
+}
+
+static int lock(const char *state, int *fd)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/hostfactory.lock", state) >= sizeof(path))
+		return err_set(ERR_INVALID, "the state dir '%s' is too long", state);
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return err_set_errno(ERR_IO, errno, "cannot open '%s'", path);
+	while (flock(*fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return err_set_errno(ERR_IO, errno, "cannot lock '%s'", path);
+	return 0;
+}
+
+int hf_world_open(struct world *w, const struct hf_config *cfg, struct hf_templates *t, struct hf_world *hw)
+{
+	const char *state;
+	int r;
+
+	memset(hw, 0, sizeof(*hw));
+	hw->w = w;
+	hw->lock_fd = -1;
+	hw->templates = *t;
+	memset(t, 0, sizeof(*t));
+	if ((r = world_state_dir(w, &state)) < 0 || (r = inventory_path(w, cfg, state, hw->inventory)) < 0 ||
+	    (r = lock(state, &hw->lock_fd)) < 0)
+		return r;
+	if (!w->opt.config && !w->inv_loaded)
+		w->opt.config = hw->inventory;
+	if ((r = world_open_ledger(w, &hw->ledger)) < 0)
+		return r;
+	hw->ctx = (struct hf_ctx){ .ledger = hw->ledger, .templates = &hw->templates, .boot_timeout_s = cfg->boot_timeout_s,
+				   .grace_period_s = cfg->grace_period_s, .provider = get_provider, .configure = configure,
+				   .arg = hw };
+	return 0;
+}
+
+void hf_world_close(struct hf_world *hw)
+{
+	size_t i;
+
+	for (i = 0; i < hw->nprov; i++)
+		hw->prov[i]->ops->close(hw->prov[i]);
+	if (hw->ledger)
+		ledger_close(hw->ledger);
+	if (hw->w && hw->w->opt.config == hw->inventory)
+		hw->w->opt.config = NULL;
+	if (hw->lock_fd >= 0)
+		close(hw->lock_fd);
+	hf_templates_release(&hw->templates);
+	memset(hw, 0, sizeof(*hw));
+	hw->lock_fd = -1;
+}
