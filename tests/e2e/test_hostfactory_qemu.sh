@@ -4,10 +4,10 @@
 # VMs; poll until complete (booted, deployed, congruent); return them; poll until done; no VM
 # left: no QEMU process, nothing in chimera.toml, vm list empty; every act in the ledger.
 . "$E2E_DIR/lib.sh"
-LAB_BASE=238
+LAB_BASE=238	# no lab here: the octet of the VMs' own addresses (every e2e test owns one)
 start
 W="$E2E_WORK/$TEST_NAME"
-: "${CHIMERA_VM_ADDRESS_PREFIX:=127.201.0.}"
+CHIMERA_VM_ADDRESS_PREFIX=127.$LAB_BASE.0.
 export CHIMERA_VM_ADDRESS_PREFIX
 . "$E2E_DIR/../hostfactory/driver.sh"
 hf_env || { finish; exit 1; }

@@ -5,8 +5,8 @@
 # and removed (out of chimera.toml and the process table). Errors: a taken name, a bad name, an
 # address in use, a guest that never answers, an unknown snapshot, two operations at once.
 . "$E2E_DIR/lib.sh"
-LAB_BASE=239	# no lab here; the VMs' own addresses:
-CHIMERA_VM_ADDRESS_PREFIX=127.239.0.
+LAB_BASE=239	# no lab here: the octet of the VMs' own addresses (every e2e test owns one)
+CHIMERA_VM_ADDRESS_PREFIX=127.$LAB_BASE.0.
 export CHIMERA_VM_ADDRESS_PREFIX
 start
 W="$E2E_WORK/$TEST_NAME"
