@@ -230,7 +230,14 @@ static int qemu_wait_ssh(struct hypervisor *hv, const struct vm_spec *s, long ti
 	int r;
 
 	for (;;) {
-		if (ssh_greets(s, 1000))
+		int64_t left = deadline - clock_mono_ms();
+
+		/*
+		 * While the guest does not listen, QEMU hangs up at once; once it does, its sshd
+		 * re-executes itself for the connection, which a loaded TCG guest may take seconds
+		 * to do: the greeting is waited for, not retried (a retry would start it over).
+		 */
+		if (ssh_greets(s, (int)(left < 1000 ? 1000 : left > 20000 ? 20000 : left)))
 			return 0;
 		if (!qemu_pid(s)) {
 			qemu_console_tail(hv, s, 12, &tail);
