@@ -215,8 +215,15 @@ static bool ssh_greets(const struct vm_spec *s, int wait_ms)
 		goto out;
 	p.fd = fd;
 	p.events = POLLIN;
-	/* QEMU accepts at once and hangs up while the guest does not listen; a greeting is the guest's sshd. */
-	if (poll(&p, 1, wait_ms) == 1 && (n = read(fd, b, 4)) == 4 && memcmp(b, "SSH-", 4) == 0)
+	/*
+	 * QEMU accepts at once and hangs up while the guest does not listen; a greeting is the
+	 * guest's sshd. A connection still open and silent after WAIT_MS is the guest's: its sshd
+	 * is slow to greet (a loaded TCG guest), and gets 10 s more rather than a new try.
+	 */
+	r = poll(&p, 1, wait_ms);
+	if (r == 0)
+		r = poll(&p, 1, 10000);
+	if (r == 1 && (n = read(fd, b, 4)) == 4 && memcmp(b, "SSH-", 4) == 0)
 		ok = true;
 out:
 	close(fd);
