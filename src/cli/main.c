@@ -15,6 +15,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_generations_entry,
 	&cmd_rollback_entry,
 	&cmd_watch_entry,
+	&cmd_dash_entry,
 	&cmd_serve_entry,
 	&cmd_pipeline_entry,
 	&cmd_simulate_entry,
@@ -115,7 +116,7 @@ static void unknown_command(const char *name)
 static bool runs_through_server(const struct cmd_entry *cmd)
 {
 	static const char *const names[] = { "status", "deploy", "rollback", "deployments", "events", "machines",
-					     "watch" };
+					     "watch", "dash" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -273,7 +274,7 @@ int main(int argc, char **argv)
 	/* CHIMERA_SERVER names the server for the commands that use one; --server asks for it. */
 	if (cli.server && !runs_through_server(cmd) && cli.server_flag && !show_help)
 		st = cli_usage(&cli, "%s does not run through a server: leave out --server (the commands that do:"
-				     " status, deploy, rollback, deployments, events, machines, watch --status)",
+				     " status, deploy, rollback, deployments, events, machines, watch --status, dash)",
 			       cmd->name);
 	else if (show_help)
 		st = cli_help(&cli);
