@@ -53,6 +53,11 @@ static void probe(struct dash_run *run)
 	if (dash_feed_status(&run->f, true, &doc, msg, sizeof(msg)) == 0) {
 		clock_format_utc(clock_wall_ms(), now);
 		dash_set_status(&run->d, doc, now);
+		json_decref(doc);
+		doc = NULL;
+		/* The probe is in the ledger now: congruent or drifted against what was deployed there. */
+		if (dash_feed_status(&run->f, false, &doc, msg, sizeof(msg)) == 0)
+			dash_set_status(&run->d, doc, NULL);
 		if (!run->d.message_bad && strcmp(run->d.message, "probing every machine") == 0)
 			run->d.message[0] = '\0';
 	} else {
@@ -91,6 +96,9 @@ static void rollback(struct dash_run *run)
 	dash_message(&run->d, false, "rolling %s back...", run->d.confirm);
 	draw(run);
 	r = dash_feed_rollback(&run->f, run->d.confirm, msg, sizeof(msg));
+	/* A detail shown is read again: its generations changed. */
+	if (r == 0 && run->d.detail)
+		open_detail(run);
 	dash_message(&run->d, r < 0, "%s", msg);
 	run->d.confirm[0] = '\0';
 	run->next_probe = 0;	/* see where it ended */

@@ -42,8 +42,8 @@ static char *dup_into(char **p, const char *s)
 static int enqueue(const struct ledger_event *ev, void *arg)
 {
 	struct dash_feed *f = arg;
-	size_t n = strlen(ev->topic) + 3 + (ev->node ? strlen(ev->node) : 0) +
-		   (ev->deployment ? strlen(ev->deployment) : 0) + (ev->payload ? strlen(ev->payload) : 0);
+	size_t n = strlen(ev->topic) + 1 + (ev->node ? strlen(ev->node) + 1 : 0) +
+		   (ev->deployment ? strlen(ev->deployment) + 1 : 0) + (ev->payload ? strlen(ev->payload) + 1 : 3);
 	struct dash_queued *q = calloc(1, sizeof(*q) + n);
 	char *p;
 

@@ -73,8 +73,18 @@ int dash_set_machines(struct dash *d, const json_t *doc)
 	return 0;
 }
 
+/*
+ * A probe without an expected path calls every node drifted: whether it is on what was
+ * deployed there is the ledger's answer (status_cached). Only what it alone knows is taken.
+ */
+static bool probe_says(const char *state)
+{
+	return strcmp(state, "unreachable") == 0 || strcmp(state, "unknown") == 0;
+}
+
 void dash_set_status(struct dash *d, const json_t *doc, const char *now)
 {
+	bool probe_only = !json_is_true(json_object_get(doc, "cached")) && !json_is_string(json_object_get(doc, "expected"));
 	const json_t *o, *g;
 	struct dash_row *r;
 	size_t i;
@@ -82,7 +92,8 @@ void dash_set_status(struct dash *d, const json_t *doc, const char *now)
 	json_array_foreach(json_object_get(doc, "nodes"), i, o) {
 		if (!(r = row_of_node(d, str(o, "node"))))
 			continue;
-		snprintf(r->state, sizeof(r->state), "%s", str(o, "state")[0] ? str(o, "state") : "unknown");
+		if (!probe_only || probe_says(str(o, "state")))
+			snprintf(r->state, sizeof(r->state), "%s", str(o, "state")[0] ? str(o, "state") : "unknown");
 		if (json_is_string(json_object_get(o, "actual")))
 			snprintf(r->path, sizeof(r->path), "%s", str(o, "actual"));
 		if (json_is_integer(g = json_object_get(o, "generation")))
@@ -138,7 +149,7 @@ static void fold_node(struct dash_row *r, const struct ledger_event *ev, const j
 	} else if (strcmp(t, "node.observed") == 0) {
 		if (strcmp(r->activity, "failed") == 0)
 			r->activity[0] = '\0';	/* looked at again since */
-		if (str(p, "state")[0] && !r->activity[0])
+		if (str(p, "state")[0] && !r->activity[0] && (str(p, "expected")[0] || probe_says(str(p, "state"))))
 			snprintf(r->state, sizeof(r->state), "%s", str(p, "state"));
 		if (json_is_integer(g = json_object_get(p, "generation")) && json_integer_value(g) > 0)
 			r->generation = (uint32_t)json_integer_value(g);

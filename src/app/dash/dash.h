@@ -92,8 +92,10 @@ void dash_release(struct dash *d);
 int dash_set_machines(struct dash *d, const json_t *doc);
 
 /*
- * Fold a status document ({"nodes": [{"node", "state", "actual", "generation"?, "seen"?}]},
- * cached or probed) into the rows of its nodes; NOW is the check's time for a probed one.
+ * Fold a status document ({"cached", "expected", "nodes": [{"node", "state", "actual",
+ * "generation"?, "seen"?}]}, cached or probed) into the rows of its nodes; NOW is the
+ * check's time for a probed one. A probe without an expected path gives only the states
+ * unreachable and unknown: congruent or drifted is the cached document's word.
  */
 void dash_set_status(struct dash *d, const json_t *doc, const char *now);
 
