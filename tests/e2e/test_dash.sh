@@ -3,7 +3,7 @@
 # rows changing during a deploy started from the CLI, pages, the filter, the probe interval,
 # a machine's detail, rollback with its confirmation (and in the ledger), a resize, colours
 # and NO_COLOR, the terminal given back on q and on SIGTERM; through a server as a viewer (R
-# refused with the server's 403) and as an operator (R rolls back).
+# refused with the server's 403) and as an operator (R rolls back); a machine unreachable.
 . "$E2E_DIR/lib.sh"
 LAB_BASE=242
 start
@@ -178,4 +178,16 @@ check "operator: q ends it" ended
 kill -TERM "$SERVER"
 wait "$SERVER"
 SERVER=
+
+# 8. A machine that cannot be reached: the probe says so, the ledger's answer does not undo it.
+expect_exit 0 "lab up 24: m24's node is gone" ch lab up 24 --base $LAB_BASE
+dash --state-dir "$STATE" --config "$W/chimera.toml" dash --interval 2
+check "the header counts 24 congruent, 1 unreachable" wait_for "25 machines: 24 congruent, 1 unreachable"
+keys n
+check "m24's row says unreachable" wait_for "$(printf '%-16s %-12s' m24 unreachable)"
+keys r
+sleep 1
+check "and still after another probe" [ -n "$(row m24 | grep unreachable)" ]
+keys q
+check "q ends it" ended
 finish

@@ -89,6 +89,58 @@ static void test_counts_and_events(void **state)
 	dash_release(&d);
 }
 
+/* Fold a status document of one node NODE in STATE: a probe's (no expected path) or the ledger's. */
+static void status(struct dash *d, const char *node, const char *state, int cached)
+{
+	json_t *doc = json_pack("{s:b, s:n, s:[{s:s, s:s, s:n, s:i}]}", "cached", cached, "expected", "nodes", "node",
+				node, "state", state, "actual", "generation", 4);
+
+	dash_set_status(d, doc, "2026-12-07T12:30:00.000Z");
+	json_decref(doc);
+	dash_refilter(d);
+}
+
+static void test_probe_and_ledger(void **state)
+{
+	struct dash d;
+
+	(void)state;
+	fleet(&d, 3);
+	/* A probe without an expected path: unreachable is its word, drifted is not. */
+	status(&d, "root@127.9.0.10:22", "unreachable", 0);
+	status(&d, "root@127.9.0.11:22", "drifted", 0);
+	assert_int_equal(dash_count(&d, "unreachable"), 1);
+	assert_int_equal(dash_count(&d, "congruent"), 2);
+	assert_string_equal(dash_find(&d, "m01")->check, "2026-12-07T12:30:00.000Z");
+	assert_int_equal(dash_find(&d, "m01")->generation, 4);
+	/* The ledger's answer after it does not make the unreachable one reachable. */
+	status(&d, "root@127.9.0.10:22", "congruent", 1);
+	assert_string_equal(dash_row_state(dash_find(&d, "m00")), "unreachable");
+	status(&d, "root@127.9.0.11:22", "drifted", 1);
+	assert_int_equal(dash_count(&d, "drifted"), 1);
+	/* Reached again. */
+	status(&d, "root@127.9.0.10:22", "drifted", 0);
+	assert_string_equal(dash_row_state(dash_find(&d, "m00")), "congruent");
+	/* Two operations: the end of one clears its own nodes only. */
+	{
+		struct ledger_event ev = { .seq = 1, .topic = "deploy.initiated", .deployment = "D1",
+					   .payload = "{\"dry_run\":false,\"nodes\":[\"root@127.9.0.10:22\"]}" };
+
+		dash_event(&d, &ev);
+		ev = (struct ledger_event){ .seq = 2, .topic = "chimera.rollback.triggered", .deployment = "R1",
+					    .payload = "{\"nodes\":[\"root@127.9.0.12:22\"]}" };
+		dash_event(&d, &ev);
+		assert_int_equal(dash_count(&d, "deploying"), 1);
+		assert_int_equal(dash_count(&d, "rolling back"), 1);
+		ev = (struct ledger_event){ .seq = 3, .topic = "chimera.rollback.complete", .deployment = "R1",
+					    .payload = "{\"result\":\"success\"}" };
+		dash_event(&d, &ev);
+		assert_int_equal(dash_count(&d, "deploying"), 1);
+		assert_int_equal(dash_count(&d, "rolling back"), 0);
+	}
+	dash_release(&d);
+}
+
 static void test_severity(void **state)
 {
 	json_t *ok = json_pack("{s:s}", "result", "success"), *bad = json_pack("{s:s}", "result", "reverted");
@@ -242,6 +294,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts_and_events),
+		cmocka_unit_test(test_probe_and_ledger),
 		cmocka_unit_test(test_severity),
 		cmocka_unit_test(test_log_keeps_500),
 		cmocka_unit_test(test_pages_filter_sort),

@@ -92,8 +92,11 @@ void dash_set_status(struct dash *d, const json_t *doc, const char *now)
 	json_array_foreach(json_object_get(doc, "nodes"), i, o) {
 		if (!(r = row_of_node(d, str(o, "node"))))
 			continue;
-		if (!probe_only || probe_says(str(o, "state")))
+		if (!probe_only)
 			snprintf(r->state, sizeof(r->state), "%s", str(o, "state")[0] ? str(o, "state") : "unknown");
+		/* Only a probe knows a machine cannot be reached; the ledger's answer does not undo that. */
+		if (!json_is_true(json_object_get(doc, "cached")))
+			snprintf(r->lost, sizeof(r->lost), "%s", probe_says(str(o, "state")) ? str(o, "state") : "");
 		if (json_is_string(json_object_get(o, "actual")))
 			snprintf(r->path, sizeof(r->path), "%s", str(o, "actual"));
 		if (json_is_integer(g = json_object_get(o, "generation")))
@@ -133,6 +136,7 @@ static void fold_node(struct dash_row *r, const struct ledger_event *ev, const j
 
 	if (strcmp(t, "node.copy.complete") == 0 || strcmp(t, "node.activate.complete") == 0) {
 		snprintf(r->activity, sizeof(r->activity), "deploying");
+		snprintf(r->op, sizeof(r->op), "%s", ev->deployment ? ev->deployment : "");
 	} else if (strcmp(t, "node.deploy.complete") == 0) {
 		r->activity[0] = '\0';
 		if (json_is_string(json_object_get(p, "path")))
@@ -149,7 +153,8 @@ static void fold_node(struct dash_row *r, const struct ledger_event *ev, const j
 	} else if (strcmp(t, "node.observed") == 0) {
 		if (strcmp(r->activity, "failed") == 0)
 			r->activity[0] = '\0';	/* looked at again since */
-		if (str(p, "state")[0] && !r->activity[0] && (str(p, "expected")[0] || probe_says(str(p, "state"))))
+		snprintf(r->lost, sizeof(r->lost), "%s", probe_says(str(p, "state")) ? str(p, "state") : "");
+		if (str(p, "expected")[0] && !probe_says(str(p, "state")))
 			snprintf(r->state, sizeof(r->state), "%s", str(p, "state"));
 		if (json_is_integer(g = json_object_get(p, "generation")) && json_integer_value(g) > 0)
 			r->generation = (uint32_t)json_integer_value(g);
@@ -163,30 +168,35 @@ static void fold_node(struct dash_row *r, const struct ledger_event *ev, const j
 	}
 }
 
-/* A deploy or rollback of the whole operation: its nodes (by name) marked, or cleared at its end. */
+/*
+ * A deploy or rollback as a whole: its nodes (their names in the payload) marked at its
+ * start, and what is still marked with its id cleared at its end (a failed node stays so).
+ */
 static void fold_operation(struct dash *d, const struct ledger_event *ev, const json_t *p)
 {
-	const char *t = ev->topic, *mark = NULL;
+	const char *t = ev->topic, *mark = NULL, *op = ev->deployment ? ev->deployment : "";
 	const json_t *v;
 	struct dash_row *r;
 	size_t i;
 
-	if (strcmp(t, "chimera.deploy.start") == 0 && !json_is_true(json_object_get(p, "dry_run")))
+	if (strcmp(t, "deploy.initiated") == 0 && !json_is_true(json_object_get(p, "dry_run")))
 		mark = "deploying";
 	else if (strcmp(t, "chimera.rollback.triggered") == 0)
 		mark = "rolling back";
 	else if (strcmp(t, "chimera.deploy.complete") != 0 && strcmp(t, "chimera.rollback.complete") != 0)
 		return;
 	if (!mark) {
-		/* The end: a node still marked was left where its own event put it (failed) or nowhere new. */
 		for (i = 0; i < d->n; i++)
-			if (strcmp(d->rows[i].activity, "failed") != 0)
+			if (strcmp(d->rows[i].activity, "failed") != 0 && (!op[0] || strcmp(d->rows[i].op, op) == 0))
 				d->rows[i].activity[0] = '\0';
 		return;
 	}
-	json_array_foreach(json_object_get(p, "nodes"), i, v)
-		if ((r = row_of_node(d, json_string_value(v))))
+	json_array_foreach(json_object_get(p, "nodes"), i, v) {
+		if ((r = row_of_node(d, json_string_value(v)))) {
 			snprintf(r->activity, sizeof(r->activity), "%s", mark);
+			snprintf(r->op, sizeof(r->op), "%s", op);
+		}
+	}
 }
 
 /* The log's line of EV: "HH:MM:SS topic machine payload". */
@@ -228,12 +238,17 @@ void dash_event(struct dash *d, const struct ledger_event *ev)
 	json_decref(p);
 }
 
+const char *dash_row_state(const struct dash_row *r)
+{
+	return r->activity[0] ? r->activity : r->lost[0] ? r->lost : r->state;
+}
+
 size_t dash_count(const struct dash *d, const char *state)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < d->n; i++)
-		if (strcmp(d->rows[i].activity[0] ? d->rows[i].activity : d->rows[i].state, state) == 0)
+		if (strcmp(dash_row_state(&d->rows[i]), state) == 0)
 			n++;
 	return n;
 }

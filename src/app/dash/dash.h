@@ -38,6 +38,8 @@ struct dash_row {
 	char node[TARGET_FORMAT_MAX];	/* user@host:port, as events name it */
 	char state[16];			/* congruent, drifted, unreachable, unknown */
 	char activity[16];		/* "" or deploying, rolling back, failed: what events say is going on */
+	char op[32];			/* the deployment (or rollback) id of the activity, "" none */
+	char lost[16];			/* "" or unreachable, unknown: what the last probe found when it did not read the profile */
 	uint32_t generation;		/* 0: not known */
 	char path[STOREPATH_MAX];	/* "" when not known */
 	char check[CLOCK_UTC_LEN];	/* when it was last looked at, "" never */
@@ -108,7 +110,10 @@ void dash_event(struct dash *d, const struct ledger_event *ev);
 /* The severity a log line of TOPIC with payload PAYLOAD (may be NULL) is shown with. */
 enum dash_sev dash_severity(const char *topic, const json_t *payload);
 
-/* How many rows show STATE (their activity, else their state). */
+/* What row R shows as its state: its activity, else what the last probe could not do, else its state. */
+const char *dash_row_state(const struct dash_row *r);
+
+/* How many rows show STATE (dash_row_state). */
 size_t dash_count(const struct dash *d, const char *state);
 
 /* The row the cursor is on, or NULL when none is shown. */

@@ -124,7 +124,7 @@ void dash_detail_lines(const struct dash *d, int rows, int cols, struct dash_fra
 		return;
 	if (r) {
 		snprintf(text, sizeof(text), "state %s  generation %s%.0u  path %s  checked %s  heals %u",
-			 r->activity[0] ? r->activity : r->state, r->generation ? "" : "-", r->generation, r->path[0] ? r->path : "-",
+			 dash_row_state(r), r->generation ? "" : "-", r->generation, r->path[0] ? r->path : "-",
 			 r->check[0] ? r->check : "never", r->heals);
 		line(&s, TERM_PLAIN, text);
 	}

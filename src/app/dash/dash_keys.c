@@ -7,16 +7,11 @@
 #include <strings.h>
 #include "util/banned.h"
 
-static const char *shown_state(const struct dash_row *r)
-{
-	return r->activity[0] ? r->activity : r->state;
-}
-
 /* Whether R matches the filter: a part of its name, node or state, any case. */
 static bool matches(const struct dash_row *r, const char *filter)
 {
 	return !filter[0] || strcasestr(r->name, filter) || strcasestr(r->node, filter) ||
-	       strcasestr(shown_state(r), filter);
+	       strcasestr(dash_row_state(r), filter);
 }
 
 static int cmp_rows(const struct dash_row *a, const struct dash_row *b, enum dash_sort s)
@@ -24,7 +19,7 @@ static int cmp_rows(const struct dash_row *a, const struct dash_row *b, enum das
 	int c = 0;
 
 	switch (s) {
-	case DASH_SORT_STATE: c = strcmp(shown_state(a), shown_state(b)); break;
+	case DASH_SORT_STATE: c = strcmp(dash_row_state(a), dash_row_state(b)); break;
 	case DASH_SORT_GENERATION: c = (a->generation < b->generation) - (a->generation > b->generation); break;
 	case DASH_SORT_CHECK: c = -strcmp(a->check, b->check); break;
 	case DASH_SORT_HEALS: c = (a->heals < b->heals) - (a->heals > b->heals); break;

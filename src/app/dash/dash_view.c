@@ -86,7 +86,7 @@ static void table(const struct dash *d, int cols, struct dash_frame *f)
 		 "CHECKED", "HEALS");
 	for (i = first; i < d->nview && i < first + DASH_PAGE_ROWS; i++) {
 		const struct dash_row *r = &d->rows[d->view[i]];
-		const char *st = r->activity[0] ? r->activity : r->state;
+		const char *st = dash_row_state(r);
 		char gen[16], path[STOREPATH_MAX];
 
 		snprintf(gen, sizeof(gen), r->generation ? "%u" : "-", r->generation);
