@@ -1,8 +1,5 @@
 /* chimera dash's sources: the world here or a server; events followed in a thread and queued. */
 #include "cli/dash_feed.h"
-#include "app/config/machines.h"
-#include "app/fleet/inspect.h"
-#include "app/fleet/rollback.h"
 #include "app/ledger/events.h"
 #include "cli/remote.h"
 #include "formats/sse.h"
@@ -18,7 +15,6 @@
 #include "util/banned.h"
 
 #define EVENTS_PAGE 1000	/* a server's events asked for at once */
-#define DETAIL_EVENTS 20	/* a machine's newest events in its detail */
 #define RETRY_MS 2000		/* after a server's stream ended, before following again */
 
 /* An event queued by the following thread: the strings after the struct. */

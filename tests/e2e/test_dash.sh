@@ -144,9 +144,14 @@ check "the terminal is as it was (stty -a, main screen, cursor)" ended
 # 6. NO_COLOR, and SIGTERM gives the terminal back.
 ENV="NO_COLOR=1" dash --state-dir "$STATE" --config "$W/chimera.toml" dash
 check "NO_COLOR: the table shows" wait_for "25 machines:"
-check "NO_COLOR: no colour on screen" [ -z "$(T capture-pane -e -p -t dash | grep "$(printf '\033')\[3[0-7]m")" ]
-kill -TERM "$(dash_pid)"
+T capture-pane -e -p -t dash >"$W/nocolor"
+check "NO_COLOR: reverse video (the bars) but no colour on screen" \
+	grep -q "$(printf '\033')\[7m" "$W/nocolor" && ! grep -q "$(printf '\033')\[3[0-7]m" "$W/nocolor"
+PID=$(dash_pid)
+check "a dash to send SIGTERM to" [ -n "$PID" ]
+kill -TERM "$PID"
 check "SIGTERM: it ends with the terminal as it was" ended
+check "SIGTERM: it ended by itself, exit 0" [ "$(cat "$W/exit")" = 0 ]
 
 # 7. Through a server: a viewer cannot roll back, an operator can.
 expect_exit 0 "tokens create viewer" ch tokens create view --role viewer --json

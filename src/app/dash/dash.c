@@ -74,8 +74,9 @@ int dash_set_machines(struct dash *d, const json_t *doc)
 }
 
 /*
- * A probe without an expected path calls every node drifted: whether it is on what was
- * deployed there is the ledger's answer (status_cached). Only what it alone knows is taken.
+ * What a probe without an expected path alone can tell: the machine could not be reached
+ * (or read). It calls every other machine drifted; whether one is on what was deployed
+ * there is the ledger's answer (status_cached).
  */
 static bool probe_says(const char *state)
 {
