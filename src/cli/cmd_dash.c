@@ -226,6 +226,9 @@ static enum cmd_status cmd_dash_exec(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+	if (cli->json)
+		return cli_usage(cli, "the dashboard draws a screen, it has no --json (chimera status --cached --json,"
+				      " chimera events --follow --json)");
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return cli_usage(cli, "the dashboard needs a terminal (for the fleet as text: chimera status --cached,"
 				      " chimera events --follow)");

@@ -19,7 +19,7 @@ enum {
 	TERM_KEY_RESIZE = -2,	/* the window changed size (SIGWINCH): draw again */
 	TERM_KEY_UP = -3,
 	TERM_KEY_DOWN = -4,
-	TERM_KEY_QUIT = -5,	/* SIGINT or SIGTERM arrived */
+	TERM_KEY_QUIT = -5,	/* SIGINT or SIGTERM arrived, or the terminal hung up */
 	TERM_KEY_ENTER = '\n',
 	TERM_KEY_ESC = 27,
 	TERM_KEY_BACKSPACE = 127,

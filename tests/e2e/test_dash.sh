@@ -72,6 +72,8 @@ expect_exit 0 "deploy hello 1 to all" here deploy -t all --expect "$P1"
 
 expect_exit 2 "dash without a terminal: a usage error" here dash
 check "it says it needs a terminal" contains "$ERR" "needs a terminal"
+expect_exit 2 "dash --json: a usage error" here --json dash
+check "it says it has no --json" contains "$ERR" "has no --json"
 expect_exit 0 "dash --help" here dash --help
 check "--help names the keys" contains "$OUT" "R roll the machine back"
 

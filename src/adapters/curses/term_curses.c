@@ -116,7 +116,8 @@ static int tc_key(struct term *t, int wake_fd, int timeout_ms)
 	if ((c = getch()) == ERR) {
 		if (poll(p, wake_fd >= 0 ? 2 : 1, timeout_ms) < 0 && errno != EINTR)
 			return TERM_KEY_NONE;
-		if (interrupted)
+		/* The terminal is gone (its window closed): nobody is left to press q. */
+		if (interrupted || ((p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p[0].revents & POLLIN)))
 			return TERM_KEY_QUIT;
 		c = getch();
 	}
