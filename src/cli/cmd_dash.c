@@ -58,7 +58,8 @@ static void probe(struct dash_run *run)
 		/* The probe is in the ledger now: congruent or drifted against what was deployed there. */
 		if (dash_feed_status(&run->f, false, &doc, msg, sizeof(msg)) == 0)
 			dash_set_status(&run->d, doc, NULL);
-		if (!run->d.message_bad && strcmp(run->d.message, "probing every machine") == 0)
+		/* What the last probe said (asked for, or failed) is over. */
+		if (strcmp(run->d.message, "probing every machine") == 0 || strncmp(run->d.message, "probe: ", 7) == 0)
 			run->d.message[0] = '\0';
 	} else {
 		dash_message(&run->d, true, "probe: %s", msg);
