@@ -2,7 +2,7 @@
 # chimera dash through tmux: a detached 80x24 pane against 25 lab nodes; the header's counts,
 # rows changing during a deploy started from the CLI, pages, the filter, the probe interval,
 # a machine's detail, rollback with its confirmation (and in the ledger), a resize, colours
-# and NO_COLOR, the terminal given back on q and on SIGTERM; through a server as a viewer (R
+# and NO_COLOR, the terminal given back on q, SIGTERM and SIGINT; through a server as a viewer (R
 # refused with the server's 403) and as an operator (R rolls back); a machine unreachable.
 . "$E2E_DIR/lib.sh"
 LAB_BASE=242
@@ -169,8 +169,8 @@ check "viewer: m00 on generation 1 from the server's probe" wait_for "$(printf '
 keys j R y
 check "viewer: R y is refused with the server's 403" wait_for "403" 20
 check "m01 still on generation 2" [ "$(gen_of m01)" = 2 ]
-keys q
-check "viewer: q ends it, the terminal as it was" ended
+keys C-c
+check "viewer: Ctrl-C (SIGINT) ends it, the terminal as it was" ended
 dash --state-dir "$W/elsewhere" --server "$URL" --token-file "$W/op.token" dash
 check "operator: the server's machines" wait_for "25 machines:"
 keys j R y

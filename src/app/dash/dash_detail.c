@@ -103,8 +103,7 @@ static void events(const json_t *doc, struct scroll *s)
 		snprintf(text, sizeof(text), "%6lld %.8s %s %s", (long long)json_integer_value(json_object_get(e, "seq")),
 			 strlen(str(e, "time")) > 11 ? str(e, "time") + 11 : str(e, "time"), str(e, "topic"), p ? p : "");
 		free(p);
-		line(s, dash_severity(str(e, "topic"), payload) == DASH_ERROR ? TERM_BAD
-			: dash_severity(str(e, "topic"), payload) == DASH_WARN ? TERM_WARN : TERM_PLAIN, text);
+		line(s, dash_sev_style(dash_severity(str(e, "topic"), payload)), text);
 	}
 	if (!json_array_size(json_object_get(doc, "events")))
 		line(s, TERM_DIM, "  none");

@@ -72,9 +72,8 @@ static enum dash_action filter_key(struct dash *d, int key)
 	if (key == TERM_KEY_ENTER) {
 		snprintf(d->filter, sizeof(d->filter), "%s", d->input);
 		d->mode = DASH_TABLE;
-		d->sel = 0;
 		dash_refilter(d);
-		d->sel = 0;
+		d->sel = 0;	/* the first page of what the filter shows */
 		if (d->filter[0])
 			dash_message(d, false, "filter '%s': %zu of %zu machines", d->filter, d->nview, d->n);
 		else

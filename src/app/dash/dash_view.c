@@ -33,7 +33,7 @@ static enum term_style state_style(const char *s)
 	return TERM_PLAIN;
 }
 
-static enum term_style sev_style(enum dash_sev s)
+enum term_style dash_sev_style(enum dash_sev s)
 {
 	return s == DASH_ERROR ? TERM_BAD : s == DASH_WARN ? TERM_WARN : TERM_PLAIN;
 }
@@ -107,7 +107,7 @@ static void log_pane(const struct dash *d, int cols, int lines, struct dash_fram
 	for (i = d->log_n - n; i < d->log_n; i++) {
 		const struct dash_log *l = &d->log[(d->log_start + i) % DASH_LOG_MAX];
 
-		dash_put(f, cols, sev_style(l->sev), "%s", l->text);
+		dash_put(f, cols, dash_sev_style(l->sev), "%s", l->text);
 	}
 }
 
