@@ -30,7 +30,7 @@ function rules(f) {
 		allowed = "adapters/" part[2] " ports formats core util"
 		lib["ssh"] = "libssh/"; lib["sqlite"] = "sqlite3\\.h"; lib["curl"] = "curl/"
 		lib["openssl"] = "openssl/"; lib["yaml"] = "yaml\\.h"; lib["postgres"] = "libpq-fe\\.h"
-		lib["mhd"] = "microhttpd\\.h"
+		lib["mhd"] = "microhttpd\\.h"; lib["curses"] = "n?curses\\.h"
 		libs = "^(jansson\\.h" (part[2] in lib ? "|" lib[part[2]] : "") ")"
 	}
 	else if (f ~ /^runtime\//) { allowed = "runtime app platform remote ports formats core util adapters"; libs = "^jansson\\.h$" }

@@ -133,6 +133,7 @@ void cli_bytes(uint64_t bytes, char *out, size_t len);
 /* Every command, in the order --help lists them. */
 extern const struct cmd_entry cmd_deploy_entry;
 extern const struct cmd_entry cmd_watch_entry;
+extern const struct cmd_entry cmd_dash_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_pipeline_entry;
 extern const struct cmd_entry cmd_simulate_entry;

@@ -15,6 +15,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_generations_entry,
 	&cmd_rollback_entry,
 	&cmd_watch_entry,
+	&cmd_dash_entry,
 	&cmd_serve_entry,
 	&cmd_pipeline_entry,
 	&cmd_simulate_entry,
@@ -54,9 +55,9 @@ static const char global_help[] =
 	"  --ssh-config FILE    the OpenSSH client config to read instead of ~/.ssh/config\n"
 	"                       and /etc/ssh/ssh_config ('none': neither; default:\n"
 	"                       $CHIMERA_SSH_CONFIG); the lab's is read first (docs/ssh.md)\n"
-	"  --server URL         run status, deploy, rollback, deployments, events, machines\n"
-	"                       and watch --status through chimera serve at URL instead of\n"
-	"                       here (default: $CHIMERA_SERVER; docs/client.md)\n"
+	"  --server URL         run status, deploy, rollback, deployments, events, machines,\n"
+	"                       dash and watch --status through chimera serve at URL instead\n"
+	"                       of here (default: $CHIMERA_SERVER; docs/client.md)\n"
 	"  --token-file FILE    the server's bearer token, on FILE's first line (mode 600;\n"
 	"                       default: $CHIMERA_TOKEN itself, else $CHIMERA_TOKEN_FILE)\n"
 	"  --json               machine-readable output on stdout\n"
@@ -115,7 +116,7 @@ static void unknown_command(const char *name)
 static bool runs_through_server(const struct cmd_entry *cmd)
 {
 	static const char *const names[] = { "status", "deploy", "rollback", "deployments", "events", "machines",
-					     "watch" };
+					     "watch", "dash" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -273,7 +274,7 @@ int main(int argc, char **argv)
 	/* CHIMERA_SERVER names the server for the commands that use one; --server asks for it. */
 	if (cli.server && !runs_through_server(cmd) && cli.server_flag && !show_help)
 		st = cli_usage(&cli, "%s does not run through a server: leave out --server (the commands that do:"
-				     " status, deploy, rollback, deployments, events, machines, watch --status)",
+				     " status, deploy, rollback, deployments, events, machines, watch --status, dash)",
 			       cmd->name);
 	else if (show_help)
 		st = cli_help(&cli);

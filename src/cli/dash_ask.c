@@ -1,0 +1,281 @@
+/* chimera dash's requests: the machines, the status, a machine's detail, a rollback; here or of a server. */
+#include "cli/dash_feed.h"
+#include "app/config/machines.h"
+#include "app/fleet/inspect.h"
+#include "app/fleet/rollback.h"
+#include "app/ledger/events.h"
+#include "cli/remote.h"
+#include "util/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "util/banned.h"
+
+#define DETAIL_EVENTS 20	/* a machine's newest events in its detail */
+#define DETAIL_SCAN 5000	/* how far back they are looked for */
+
+/* Before a request to a server: where its error, printed on stderr (a file while the screen is up), will start. */
+static void mark(struct dash_feed *f)
+{
+	fflush(stderr);
+	f->err_off = (long)lseek(STDERR_FILENO, 0, SEEK_END);
+}
+
+/* The error a failed request printed (its last line, without "chimera dash: error: "), into MSG. */
+static int printed_error(struct dash_feed *f, char *msg, size_t len)
+{
+	static const char lead[] = "error: ";
+	char buf[4096], *line, *e;
+	ssize_t n = -1;
+
+	fflush(stderr);
+	if (f->err_off >= 0)
+		n = pread(STDERR_FILENO, buf, sizeof(buf) - 1, f->err_off);
+	if (n <= 0) {
+		snprintf(msg, len, "the request to the server failed");
+		return ERR_IO;
+	}
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	line = strrchr(buf, '\n') ? strrchr(buf, '\n') + 1 : buf;
+	/* The first line is the error; a usage line may follow it. */
+	if ((e = strstr(buf, lead)))
+		line = e + strlen(lead);
+	if ((e = strchr(line, '\n')))
+		*e = '\0';
+	snprintf(msg, len, "%s", line);
+	return ERR_IO;
+}
+
+static int remote_doc(struct dash_feed *f, const char *path, long timeout_ms, json_t **doc, char *msg, size_t len)
+{
+	mark(f);
+	if (remote_get(f->cli, path, CMD_ERROR, timeout_ms, doc) != CMD_OK)
+		return printed_error(f, msg, len);
+	return 0;
+}
+
+/* TEXT (a rendered document, taken) parsed into *DOC. */
+static int parsed(char *text, json_t **doc, char *msg, size_t len)
+{
+	*doc = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	if (!*doc) {
+		snprintf(msg, len, "out of memory");
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
+int dash_feed_machines(struct dash_feed *f, json_t **doc, char *msg, size_t len)
+{
+	const struct inventory *inv;
+
+	*doc = NULL;
+	if (f->remote)
+		return remote_doc(f, "/api/v1/machines", REMOTE_TIMEOUT_MS, doc, msg, len);
+	if (cli_inventory(f->cli, &inv) < 0) {
+		snprintf(msg, len, "%s", err_msg());
+		return ERR_INVALID;
+	}
+	return parsed(machines_list_json(inv), doc, msg, len);
+}
+
+int dash_feed_status(struct dash_feed *f, bool probe, json_t **doc, char *msg, size_t len)
+{
+	struct status_report rep = { 0 };
+	int r;
+
+	*doc = NULL;
+	if (f->remote)
+		return remote_doc(f, probe ? "/api/v1/status?refresh=1" : "/api/v1/status",
+				  probe ? REMOTE_PROBE_TIMEOUT_MS : REMOTE_TIMEOUT_MS, doc, msg, len);
+	if (probe)
+		r = status_run(&f->fleet.w.fleet, &f->fleet.targets, f->fleet.reach.profile, "", NULL, NULL, &rep);
+	else
+		r = status_cached(f->fleet.w.fleet.ledger, &f->fleet.targets, "", &rep);
+	if (r < 0) {
+		snprintf(msg, len, "%s", err_msg());
+		status_report_release(&rep);
+		return r;
+	}
+	r = parsed(status_report_json(&rep, !probe), doc, msg, len);
+	status_report_release(&rep);
+	return r;
+}
+
+/* The generations report's one node (GENS, taken) into DOC's "generations" and "generations_error". */
+static void add_generations(json_t *doc, json_t *gens)
+{
+	const json_t *n = json_array_get(json_object_get(gens, "nodes"), 0);
+
+	json_object_set(doc, "generations", json_is_array(json_object_get(n, "generations"))
+						    ? json_object_get(n, "generations") : json_array());
+	if (json_is_string(json_object_get(n, "error")))
+		json_object_set(doc, "generations_error", json_object_get(n, "error"));
+	json_decref(gens);
+}
+
+static int add_event(const struct ledger_event *ev, void *arg)
+{
+	json_t *arr = arg;
+	struct buf b = BUF_INIT(0);
+	json_t *e = events_event_json(ev, &b) == 0 ? json_loadb(b.data, b.len, 0, NULL) : NULL;
+
+	buf_release(&b);
+	if (e)
+		json_array_append_new(arr, e);
+	/* Only the newest are kept. */
+	if (json_array_size(arr) > DETAIL_EVENTS)
+		json_array_remove(arr, 0);
+	return 0;
+}
+
+static int detail_local(struct dash_feed *f, const char *name, json_t **doc, char *msg, size_t len)
+{
+	struct machines_facts mf = { 0 };
+	struct cli_fleet one;
+	struct gens_report rep = { 0 };
+	const struct inventory *inv;
+	const struct inv_machine *m;
+	json_t *events = json_array();
+	char node[TARGET_FORMAT_MAX];
+	int64_t head = 0;
+	int r;
+
+	if (cli_inventory(f->cli, &inv) < 0 || !(m = inventory_find(inv, name))) {
+		snprintf(msg, len, "no machine '%s' in the inventory", name);
+		json_decref(events);
+		return ERR_NOTFOUND;
+	}
+	if ((r = machines_facts(f->fleet.w.fleet.ledger, m, &mf)) < 0 ||
+	    (r = parsed(machines_show_json(inv, m, &mf), doc, msg, len)) < 0) {
+		snprintf(msg, len, "%s", err_msg());
+		machines_facts_release(&mf);
+		json_decref(events);
+		return r;
+	}
+	machines_facts_release(&mf);
+	ledger_wait(f->fleet.w.fleet.ledger, INT64_MAX, 0, &head);
+	fleet_node_name(&m->target, node, sizeof(node));
+	events_query(f->fleet.w.fleet.ledger, &(struct ledger_filter){ .node = node, .since = head > DETAIL_SCAN ? head - DETAIL_SCAN : 0 },
+		     add_event, events);
+	json_object_set_new(*doc, "events", events);
+	/* Its generations, read on the machine. */
+	cli_fleet_init(&one);
+	one.spec = name;
+	if ((r = cli_fleet_open(f->cli, &one)) < 0) {
+		json_object_set_new(*doc, "generations_error", json_string(err_msg()));
+	} else if (generations_run(&one.w.fleet, &one.targets, one.reach.profile, &rep) < 0) {
+		json_object_set_new(*doc, "generations_error", json_string(err_msg()));
+	} else {
+		char *text = gens_report_json(&rep);
+
+		add_generations(*doc, text ? json_loads(text, 0, NULL) : NULL);
+		free(text);
+	}
+	gens_report_release(&rep);
+	cli_fleet_close(&one);
+	return 0;
+}
+
+int dash_feed_detail(struct dash_feed *f, const char *name, json_t **doc, char *msg, size_t len)
+{
+	struct buf q = BUF_INIT(4096);
+	json_t *gens = NULL;
+	int r;
+
+	*doc = NULL;
+	if (!f->remote)
+		return detail_local(f, name, doc, msg, len);
+	if (buf_adds(&q, "/api/v1/machines/") < 0 || remote_path_segment(&q, name) < 0 || buf_addc(&q, '\0') < 0) {
+		buf_release(&q);
+		snprintf(msg, len, "the name is too long for a request");
+		return ERR_INVALID;
+	}
+	r = remote_doc(f, q.data, REMOTE_TIMEOUT_MS, doc, msg, len);
+	buf_reset(&q);
+	if (r == 0 && buf_adds(&q, "/api/v1/generations") == 0 && remote_query(&q, "targets", name) == 0 &&
+	    buf_addc(&q, '\0') == 0) {
+		if (remote_doc(f, q.data, REMOTE_PROBE_TIMEOUT_MS, &gens, msg, len) == 0)
+			add_generations(*doc, gens);
+		else
+			json_object_set_new(*doc, "generations_error", json_string(msg));
+	}
+	buf_release(&q);
+	return r;
+}
+
+/* What a rollback report says of its one node, into MSG; 0 when it got there. */
+static int rollback_said(const struct rollback_report *rep, const char *name, char *msg, size_t len)
+{
+	const struct rollback_node *n = rep->n ? &rep->nodes[0] : NULL;
+
+	if (!n) {
+		snprintf(msg, len, "rollback of %s: no node in the report", name);
+		return ERR_IO;
+	}
+	if (rep->switched == rep->n) {
+		snprintf(msg, len, "rolled %s back: generation %u -> %u (rollback %s)", name, n->from_gen, n->end_gen, rep->id);
+		return 0;
+	}
+	snprintf(msg, len, "rollback of %s %s: %s", name, rollback_state_name(n->state),
+		 n->fail.message[0] ? n->fail.message : "nothing switched");
+	return ERR_IO;
+}
+
+static int rollback_remote(struct dash_feed *f, const char *name, char *msg, size_t len)
+{
+	struct rollback_report rep;
+	json_t *body = json_pack("{s:s}", "targets", name), *job = NULL, *report;
+	const char *result;
+	bool quiet = f->cli->quiet;
+	int r = ERR_IO;
+
+	mark(f);
+	f->cli->quiet = true;	/* no progress display: the screen is the dash's */
+	if (!body || remote_job(f->cli, "/api/v1/rollback", body, &job) != CMD_OK) {
+		f->cli->quiet = quiet;
+		return printed_error(f, msg, len);
+	}
+	f->cli->quiet = quiet;
+	report = json_object_get(job, "report");
+	if (!json_is_object(report) || rollback_report_from_json(report, &rep, &result) < 0) {
+		snprintf(msg, len, "rollback of %s: %s", name, json_string_value(json_object_get(job, "error"))
+							    ? json_string_value(json_object_get(job, "error")) : "no report");
+	} else {
+		r = rollback_said(&rep, name, msg, len);
+		rollback_report_release(&rep);
+	}
+	json_decref(job);
+	return r;
+}
+
+int dash_feed_rollback(struct dash_feed *f, const char *name, char *msg, size_t len)
+{
+	struct cli_fleet one;
+	struct rollback_opts ro;
+	struct rollback_report rep = { 0 };
+	int r;
+
+	if (f->remote)
+		return rollback_remote(f, name, msg, len);
+	cli_fleet_init(&one);
+	one.spec = name;
+	if ((r = cli_fleet_open(f->cli, &one)) < 0) {
+		snprintf(msg, len, "%s", err_msg());
+	} else {
+		ro = (struct rollback_opts){ .profile = one.reach.profile, .activate = one.reach.activate,
+					     .goal = cli_fleet_goal(&one) };
+		if ((r = rollback_run(&one.w.fleet, &one.targets, &ro, &rep)) < 0)
+			snprintf(msg, len, "%s", err_msg());
+		else
+			r = rollback_said(&rep, name, msg, len);
+	}
+	rollback_report_release(&rep);
+	cli_fleet_close(&one);
+	return r;
+}
