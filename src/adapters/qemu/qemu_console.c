@@ -8,8 +8,6 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include "util/banned.h"
 
@@ -47,23 +45,10 @@ int qemu_console_tail(struct hypervisor *hv, const struct vm_spec *s, size_t lin
 
 static int console_connect(const struct vm_spec *s, int *fd)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	char path[PATH_MAX];
 
 	qemu_path(s, "console.sock", path);
-	if (strlen(path) >= sizeof(a.sun_path))
-		return err_set(ERR_INVALID, "the console socket path '%s' is too long", path);
-	memcpy(a.sun_path, path, strlen(path) + 1);
-	if ((*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return err_set_errno(ERR_IO, errno, "cannot make a socket");
-	if (connect(*fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		int e = errno;
-
-		close(*fd);
-		*fd = -1;
-		return err_set_errno(ERR_IO, e, "cannot join VM %s's console ('%s'): is it running?", s->name, path);
-	}
-	return 0;
+	return qemu_unix_connect(path, "the VM's console socket", fd);
 }
 
 /* Copy what is readable on FROM to TO; 0 at the end of FROM, 1 after a copy, 2 after ESCAPE, or an error. */

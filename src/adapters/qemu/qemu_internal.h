@@ -49,6 +49,9 @@ int qemu_console_tail(struct hypervisor *hv, const struct vm_spec *s, size_t lin
 /* One QMP command on S's socket: connect, negotiate, run CMD (ARGS borrowed, may be NULL), *RET the return (owned). */
 int qemu_qmp(const struct vm_spec *s, const char *cmd, json_t *args, json_t **ret, long timeout_ms);
 
+/* Connect *FD to the unix socket PATH (WHAT names it in messages). */
+int qemu_unix_connect(const char *path, const char *what, int *fd);
+
 /* Wait up to TIMEOUT_MS for PID to exit; true when it did. */
 bool qemu_wait_exit(pid_t pid, long timeout_ms);
 

@@ -14,12 +14,13 @@
 #include <unistd.h>
 #include "util/banned.h"
 
-static int qmp_connect(const char *path, int *fd)
+int qemu_unix_connect(const char *path, const char *what, int *fd)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 
+	*fd = -1;
 	if (strlen(path) >= sizeof(a.sun_path))
-		return err_set(ERR_INVALID, "the QMP socket path '%s' is too long for a unix socket", path);
+		return err_set(ERR_INVALID, "%s '%s' has too long a path for a unix socket (a shorter --state-dir)", what, path);
 	memcpy(a.sun_path, path, strlen(path) + 1);
 	if ((*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return err_set_errno(ERR_IO, errno, "cannot make a socket");
@@ -28,7 +29,7 @@ static int qmp_connect(const char *path, int *fd)
 
 		close(*fd);
 		*fd = -1;
-		return err_set_errno(ERR_IO, e, "cannot reach QEMU's QMP socket '%s'", path);
+		return err_set_errno(ERR_IO, e, "cannot reach %s '%s': does the VM run?", what, path);
 	}
 	return 0;
 }
@@ -81,7 +82,7 @@ int qemu_qmp(const struct vm_spec *spec, const char *cmd, json_t *args, json_t *
 	qemu_path(spec, "qmp.sock", path);
 	if ((r = qmp_session_init(&s, "chimera", 0)) < 0)
 		return r;
-	if ((r = qmp_connect(path, &fd)) < 0)
+	if ((r = qemu_unix_connect(path, "QEMU's QMP socket", &fd)) < 0)
 		goto out;
 	while (r == 0 && s.state != QMP_READY)
 		r = s.state == QMP_FAILED ? err_set(ERR_IO, "QMP negotiation failed") : pump(fd, &s, &out, deadline);

@@ -284,6 +284,17 @@ static int create_locked(const struct vm_ctx *c, const struct vm_create_opts *o,
 	return 0;
 }
 
+/* Give the VM's lock back and finish REP after R. */
+static int end(struct vm_report *rep, int fd, int r, int64_t t0)
+{
+	vm_unlock(fd);
+	rep->ms = clock_mono_ms() - t0;
+	if (r < 0)
+		return fail(rep, r);
+	rep->ok = true;
+	return 0;
+}
+
 int vm_create(const struct vm_ctx *c, const struct vm_create_opts *o, struct vm_report *rep)
 {
 	int64_t t0 = clock_mono_ms();
@@ -296,13 +307,7 @@ int vm_create(const struct vm_ctx *c, const struct vm_create_opts *o, struct vm_
 	snprintf(rep->vm.spec.name, sizeof(rep->vm.spec.name), "%s", o->name);
 	if ((r = vm_lock(c, o->name, &fd)) < 0)
 		return fail(rep, r);
-	r = create_locked(c, o, rep);
-	vm_unlock(fd);
-	rep->ms = clock_mono_ms() - t0;
-	if (r < 0)
-		return fail(rep, r);
-	rep->ok = true;
-	return 0;
+	return end(rep, fd, create_locked(c, o, rep), t0);
 }
 
 /* NAME's record into REP->vm under its lock *FD; fails when there is none. */
@@ -321,16 +326,6 @@ static int begin(const struct vm_ctx *c, const char *op, const char *name, struc
 		*fd = -1;
 		return fail(rep, r);
 	}
-	return 0;
-}
-
-static int end(struct vm_report *rep, int fd, int r, int64_t t0)
-{
-	vm_unlock(fd);
-	rep->ms = clock_mono_ms() - t0;
-	if (r < 0)
-		return fail(rep, r);
-	rep->ok = true;
 	return 0;
 }
 
