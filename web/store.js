@@ -199,7 +199,9 @@ export function apply(events) {
 			continue;
 		store.head = Math.max(store.head, e.seq);
 		store.events.push(e);
-		if (e.deployment && /^(deploy\.initiated|chimera\.deploy\.|node\.)/.test(e.topic))
+		// A deployment begins with deploy.initiated; its node steps follow (a rollback's do not).
+		if (e.deployment && (/^(deploy\.initiated|chimera\.deploy\.)/.test(e.topic) ||
+			(e.topic.startsWith("node.") && store.deployments.has(e.deployment))))
 			onDeployEvent(e, ch);
 		if (e.node)
 			onMachineEvent(e, ch);

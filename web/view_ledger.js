@@ -3,7 +3,7 @@ import { api } from "./api.js";
 import { clear, h, when } from "./dom.js";
 import { nameOf, store } from "./store.js";
 
-const PAGE = 200;
+const PAGE = 100;
 
 function matches(e, topic, node) {
 	if (topic && !(topic.endsWith(".*") ? e.topic.startsWith(topic.slice(0, -1)) : e.topic === topic))

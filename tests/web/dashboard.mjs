@@ -1,0 +1,151 @@
+// The dashboard in Chromium against a running `chimera serve` (tests/e2e/test_web.sh sets it
+// up): a viewer sees the lab's machines, watches rows change during a deploy the CLI runs,
+// and cannot act; an operator rolls a machine back from its page and finds the rollback in
+// the ledger under the token's name. Screenshots of each view go to OUT. Prints "ok - ..." and
+// "not ok - ..." lines; exits 1 when any check failed.
+// usage: node dashboard.mjs NPM_DIR URL VIEWER_TOKEN OPERATOR_TOKEN OUT_DIR
+// env: DEPLOY_CMD (the CLI deploy to run while the viewer watches), DEPLOY_PATH (what it
+//      deploys), ROLLBACK_MACHINE (a machine at generation 2 or later, rolled back to 1)
+import { execFile } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { launch, page, signIn } from "./browser.mjs";
+
+const [npm, url, viewer, operator, out] = process.argv.slice(2);
+const { DEPLOY_CMD, DEPLOY_PATH, ROLLBACK_MACHINE: target } = process.env;
+let fails = 0;
+const ok = (what, good, detail = "") => {
+	if (!good)
+		fails++;
+	console.log(`${good ? "ok" : "not ok"} - ${what}${!good && detail ? `: ${detail}` : ""}`);
+};
+const problems = [];
+const requests = [];
+mkdirSync(out, { recursive: true });
+
+const go = async (p, hash, selector) => {
+	await p.evaluate((h) => { location.hash = h; }, hash);
+	await p.waitForSelector(selector, { timeout: 30000 });
+};
+const shot = (p, name) => p.screenshot({ path: join(out, `${name}.png`) });
+const sh = (cmd) => new Promise((resolve) => execFile("sh", ["-c", cmd], (err, stdout, stderr) => resolve({ err, stdout, stderr })));
+
+async function asViewer(b) {
+	const p = await page(b, problems);
+	p.on("request", (r) => requests.push(r.url()));
+	await signIn(p, url, viewer);
+	const names = await p.$$eval("#machines tbody tr", (rs) => rs.map((r) => r.dataset.name).sort());
+	ok(`the viewer sees the lab's machines (${names.join(", ")})`, names.length === 3 && names.includes(target), names.join(","));
+	ok("it says who signed in", (await p.$eval("#who", (e) => e.textContent)).includes("viewer"));
+	await p.waitForFunction(() => document.body.dataset.stream === "live", { timeout: 10000 });
+	ok("the event stream is live", true);
+	await shot(p, "fleet");
+
+	// A deploy from the CLI while the page is open: the rows change, the page is not reloaded.
+	await p.evaluate(() => {
+		window.marker = 1;
+		window.seen = [];
+		new MutationObserver(() => {
+			for (const tr of document.querySelectorAll("#machines tbody tr"))
+				window.seen.push(`${tr.dataset.name}=${tr.dataset.state}=${tr.querySelector("td.path")?.textContent}`);
+		}).observe(document.querySelector("#machines tbody"), { subtree: true, childList: true, attributes: true });
+	});
+	const head0 = await p.evaluate(() => Number(document.body.dataset.head ?? 0));
+	const run = await sh(DEPLOY_CMD);
+	ok("the CLI deploy ran", !run.err, run.stderr.slice(0, 300));
+	const changed = await p.waitForFunction((path) => [...document.querySelectorAll("#machines tbody tr")]
+		.filter((tr) => tr.querySelector("td.path")?.textContent === path).length === 2, { timeout: 20000 }, DEPLOY_PATH)
+		.then(() => true, () => false);
+	ok("two rows now show the deployed store path", changed);
+	const st = await p.evaluate(() => ({ marker: window.marker, seen: window.seen.length, head: Number(document.body.dataset.head),
+		navs: performance.getEntriesByType("navigation").length }));
+	ok(`the rows changed live (${st.seen} mutations, head ${head0} -> ${st.head}), without a reload`,
+		st.marker === 1 && st.seen > 0 && st.head > head0 && st.navs === 1, JSON.stringify(st));
+	await p.select("#f-tag", "web");
+	const filtered = await p.$$eval("#machines tbody tr", (rs) => rs.length);
+	ok(`the tag filter keeps the tagged machines (${filtered})`, filtered === 2);
+	await p.select("#f-tag", "");
+	await p.click("#machines thead th:first-child button");
+	const desc = await p.$$eval("#machines tbody tr", (rs) => rs.map((r) => r.dataset.name));
+	ok("a header click sorts by name, descending", desc.join() === [...desc].sort().reverse().join(), desc.join());
+
+	// No action for a viewer; forcing one is refused by the API.
+	await go(p, `#/machine/${target}`, "#generations");
+	ok("the viewer's machine page has no rollback button", (await p.$$("[data-rollback]")).length === 0);
+	const forced = await p.evaluate(async (m) => (await fetch("/api/v1/rollback", { method: "POST",
+		headers: { Authorization: `Bearer ${sessionStorage.getItem("chimera.token")}`, "Content-Type": "application/json" },
+		body: JSON.stringify({ targets: m, generation: 1 }) })).status, target);
+	ok(`a forced POST /rollback as the viewer: ${forced}`, forced === 403);
+	ok("the token is in no URL the page asked", requests.length > 0 && !requests.some((u) => u.includes(viewer)));
+	ok("the token is kept in sessionStorage, not localStorage or a cookie", await p.evaluate((t) =>
+		sessionStorage.getItem("chimera.token") === t && !JSON.stringify(localStorage).includes(t) && !document.cookie.includes(t), viewer));
+	await p.setViewport({ width: 390, height: 844 });
+	await go(p, "#/fleet", "#machines tbody tr");
+	const wide = await p.evaluate(() => document.documentElement.scrollWidth);
+	ok(`at phone width the page does not overflow sideways (${wide}px)`, wide <= 390 + 1);
+	await shot(p, "fleet-phone");
+	await p.close();
+}
+
+async function asOperator(b) {
+	const p = await page(b, problems);
+	await signIn(p, url, operator);
+	await go(p, `#/machine/${target}`, "[data-rollback='1']");
+	await shot(p, "machine");
+	await p.click("[data-rollback='1']");
+	await p.waitForSelector("#confirm[open]");
+	const text = await p.$eval("#confirm-text", (e) => e.textContent);
+	ok(`the confirmation names the generation ("${text}")`, /generation 1\b/.test(text) && text.includes(target));
+	await p.click("#confirm-ok");
+	await p.waitForFunction(() => document.querySelector("#act-result")?.dataset.job, { timeout: 10000 });
+	const job = await p.$eval("#act-result", (e) => e.dataset.job);
+	ok(`the rollback started as job ${job}`, !!job);
+	const current = await p.waitForFunction(() => /\(current\)/.test(document.querySelector("tr[data-generation='1']")?.textContent ?? ""),
+		{ timeout: 60000 }).then(() => true, () => false);
+	ok("the page shows generation 1 current after the rollback (no reload)", current);
+
+	await go(p, "#/ledger", "#events tbody tr");
+	await p.type("#l-topic", "job.accepted");
+	const found = await p.waitForFunction((j) => [...document.querySelectorAll("#events tbody tr")]
+		.some((tr) => /"by":"web-operator"/.test(tr.textContent) && /"kind":"rollback"/.test(tr.textContent) && tr.textContent.includes(j)),
+	{ timeout: 10000 }, job).then(() => true, () => false);
+	ok("the ledger view lists the rollback's job.accepted by web-operator", found);
+	await p.click("#verify");
+	const verdict = await p.waitForFunction(() => /chain holds/.test(document.querySelector("#verdict")?.textContent ?? ""),
+		{ timeout: 20000 }).then(() => true, () => false);
+	ok("verify says the chain holds", verdict);
+	await p.$eval("#l-topic", (e) => { e.value = ""; e.dispatchEvent(new Event("input")); });
+	await p.waitForFunction(() => !document.querySelector("#events tbody tr")?.textContent.includes("job.accepted") ||
+		document.querySelectorAll("#events tbody tr").length > 5, { timeout: 5000 }).catch(() => {});
+	await shot(p, "ledger");
+
+	await go(p, "#/deployments", "#deployments tbody tr");
+	await shot(p, "deployments");
+	const first = await p.$eval("#deployments tbody tr a", (a) => a.getAttribute("href"));
+	await go(p, first, "#timeline rect");
+	const bars = await p.$$eval("#timeline rect[data-step]", (rs) => rs.length);
+	ok(`the newest deployment's timeline has step bars (${bars})`, bars >= 4);
+	await shot(p, "deployment");
+	await go(p, "#/watch", "#rounds-chart");
+	await p.waitForFunction(() => document.querySelectorAll("#rounds-chart circle").length > 0, { timeout: 15000 }).catch(() => {});
+	ok("the watch chart has rounds", (await p.$$("#rounds-chart circle")).length > 0);
+	await shot(p, "watch");
+	await go(p, "#/jobs", "#jobs tbody tr");
+	ok("the jobs view lists the rollback job", (await p.$$(`#jobs tbody tr[data-job='${job}']`)).length === 1);
+	await shot(p, "jobs");
+	await go(p, `#/job/${job}`, "#job-nodes");
+	await shot(p, "job");
+	await p.close();
+}
+
+const { browser, close } = await launch(npm);
+try {
+	await asViewer(browser);
+	await asOperator(browser);
+} catch (e) {
+	ok("the browser session ran to its end", false, e.stack);
+} finally {
+	await close();
+}
+ok(`no script error and no CSP violation in the page${problems.length ? ` (${problems.length})` : ""}`, problems.length === 0, problems.join("; "));
+process.exit(fails ? 1 : 0);
