@@ -43,7 +43,7 @@ export function when(t) {
 
 export const ms = (n) => (n === null || n === undefined ? "" : n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(n < 10000 ? 2 : 1)} s`);
 
-export const stateTag = (st) => h("span", { class: `state s-${String(st ?? "unknown").replace(/[^a-z_]/g, "")}` }, st ?? "unknown");
+export const stateTag = (st) => h("span", { class: `state s-${String(st ?? "unknown").toLowerCase().replace(/[^a-z_]/g, "")}` }, st ?? "unknown");
 
 // A table whose header buttons sort it: COLS [{key, label, get(row), cell(row)}].
 export function sortHeader(cols, sort, onSort) {

@@ -179,12 +179,15 @@ function onMachineEvent(e, ch) {
 
 function onJobEvent(e, ch) {
 	const p = e.payload ?? {};
-	const id = p.job ?? p.id;
+	const id = p.job ?? e.deployment;	// a job's events carry its id as their deployment
 	if (!id)
 		return;
 	const j = store.jobs.get(id) ?? { id, kind: p.kind, by: p.by, state: "queued", created: e.time, progress: null };
-	if (e.topic === "job.finished" || e.topic === "job.interrupted")
+	if (e.topic === "job.finished" || e.topic === "job.interrupted") {
 		j.state = p.state ?? (e.topic === "job.interrupted" ? "interrupted" : j.state);
+		if (p.result)
+			j.progress = { nodes: p.result.nodes, done: p.result.nodes, ok: p.result.ok, failed: p.result.failed };
+	}
 	else if (e.topic === "job.cancel")
 		j.state = "cancelled";
 	store.jobs.set(id, j);

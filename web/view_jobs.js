@@ -12,25 +12,43 @@ function jobRows(body) {
 			h("td", {}, j.by ?? ""), h("td", {}, stateTag(j.state)), h("td", {}, when(j.created)), h("td", {}, progress(j.progress)))));
 }
 
-// The pipeline runs in EVENTS: id -> {id, platform, states, final, issues, certificate}.
+// A certificate in a line: signed or not, the checks that held, its note.
+function certificate(c) {
+	const held = Object.entries(c.checks ?? {}).filter(([, v]) => v).map(([k]) => k.replaceAll("_", " "));
+	return `${c.certified ? "signed" : "not signed"}${held.length ? `: ${held.join(", ")}` : ""}${c.note ? ` (${c.note})` : ""}`;
+}
+
+// The pipeline runs in EVENTS (a run's events carry its id as their deployment): id ->
+// {id, platform, states, final, reason, issues, certificate}, newest first.
 export function pipelines(events) {
 	const runs = new Map();
+	const label = (i) => (typeof i === "string" ? i : i.rule ?? i.code ?? i.id ?? i.message ?? JSON.stringify(i));
 	for (const e of events) {
 		const p = e.payload ?? {};
-		const id = p.pipeline ?? e.deployment;
-		if (!id)
+		if (!e.deployment)
 			continue;
-		const r = runs.get(id) ?? { id, time: e.time, platform: p.platform ?? "", states: [], final: null, reason: "", issues: [], certificate: null };
-		if (e.topic === "pipeline.state")
-			r.states.push(p.state ?? p.to ?? "?");
+		let r = runs.get(e.deployment);
+		if (!r && e.topic !== "chimera.simulate.start" && !e.topic.startsWith("pipeline."))
+			continue;
+		if (!r) {
+			r = { id: e.deployment, time: e.time, platform: "", states: [], final: null, reason: "", issues: [], certificate: null };
+			runs.set(r.id, r);
+		}
+		if (e.topic === "chimera.simulate.start")
+			r.platform = p.platform ?? "";
+		else if (e.topic === "pipeline.state")
+			r.states.push(...(r.states.length ? [] : [p.from]), p.to);
 		else if (e.topic === "pipeline.complete") {
-			r.final = p.state ?? p.result ?? "complete";
+			r.final = p.state;
 			r.reason = p.reason ?? "";
-		} else if (e.topic === "deploy.certified" || e.topic.startsWith("certif"))
-			r.certificate = p.certificate ?? p.digest ?? p.hash ?? p;
-		else if (e.topic === "deploy.heal.intent" || e.topic === "chimera.simulate.complete")
-			r.issues.push(...(p.issues ?? p.findings ?? []).map((i) => i.rule ?? i.code ?? i.message ?? JSON.stringify(i)));
-		runs.set(id, r);
+			if (Array.isArray(p.states))
+				r.states = p.states.map((x) => (typeof x === "string" ? x : x.state ?? JSON.stringify(x)));
+		} else if (e.topic === "deploy.heal.intent")
+			r.issues.push(...(p.fixable ?? []).map(label));
+		else if (e.topic === "chimera.simulate.complete")
+			r.issues.push(...(p.report?.issues ?? p.report?.findings ?? []).map(label));
+		else if (e.topic === "deploy.certified")
+			r.certificate = certificate(p.certificate ?? {});
 	}
 	return [...runs.values()].reverse();
 }
@@ -43,16 +61,15 @@ function listView(el) {
 			["Job", "Kind", "By", "State", "Created", "Progress"].map((c) => h("th", { scope: "col" }, c)))), body)),
 		h("h2", {}, "Pipelines"), pipes);
 	jobRows(body);
-	const topics = "topic=pipeline.*";
-	Promise.all([api("GET", `/events?${topics}&limit=2000`),
-		api("GET", "/events?topic=deploy.*&limit=2000"), api("GET", "/events?topic=chimera.simulate.*&limit=2000")])
+	Promise.all(["pipeline.*", "chimera.simulate.*", "deploy.heal.intent", "deploy.certified"]
+		.map((t) => api("GET", `/events?topic=${t}&limit=5000`)))
 		.then((rs) => {
 			const runs = pipelines(rs.flatMap((r) => r.events).sort((a, b) => a.seq - b.seq));
-			clear(pipes).append(runs.length ? h("table", { id: "pipelines" }, h("thead", {}, h("tr", {},
+			clear(pipes).append(runs.length ? h("div", { class: "scroll" }, h("table", { id: "pipelines" }, h("thead", {}, h("tr", {},
 				["Pipeline", "Started", "Platform", "Stages", "Result", "Issues found", "Certificate"].map((c) => h("th", { scope: "col" }, c)))),
 			h("tbody", {}, runs.map((r) => h("tr", {}, h("td", {}, r.id), h("td", {}, when(r.time)), h("td", {}, r.platform),
 				h("td", {}, r.states.join(" → ")), h("td", {}, stateTag(r.final ?? "running"), r.reason ? ` ${r.reason}` : ""),
-				h("td", {}, r.issues.join(", ") || "none"), h("td", { class: "path" }, r.certificate ? JSON.stringify(r.certificate) : "")))))
+				h("td", {}, [...new Set(r.issues)].join(", ") || "none"), h("td", { class: "wrap" }, r.certificate ? r.certificate : ""))))))
 				: h("p", { class: "note" }, "no pipeline has run (chimera pipeline)"));
 		}, (e) => clear(pipes).append(h("p", { class: "error" }, e.message)));
 	return { update: (ch) => { if (ch.jobs) jobRows(body); } };

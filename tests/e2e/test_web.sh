@@ -40,6 +40,13 @@ VT=$(printf '%s' "$OUT" | jq -r .token)
 expect_exit 0 "an operator token" ch tokens create web-operator --role operator --json
 OT=$(printf '%s' "$OUT" | jq -r .token)
 
+# A pipeline run for the pipelines view: a site whose catch-all redirect heal moves, dry run
+# (nothing is posted to the hook, nothing signed).
+mkdir -p "$W/site"
+printf '[build]\n  command = "hugo"\n  publish = "public"\n\n[[redirects]]\n  from = "/*"\n  to = "/index.html"\n  status = 200\n\n[[redirects]]\n  from = "/old"\n  to = "/new"\n' >"$W/site/netlify.toml"
+expect_exit 0 "a dry-run pipeline that heals one issue" ch pipeline --platform netlify "$W/site" \
+	--hook http://127.0.0.1:9/build_hooks/web --dry-run
+
 serve_start --interval 2
 check "serve is listening" [ -n "$URL" ]
 

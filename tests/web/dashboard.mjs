@@ -132,6 +132,10 @@ async function asOperator(b) {
 	await shot(p, "watch");
 	await go(p, "#/jobs", "#jobs tbody tr");
 	ok("the jobs view lists the rollback job", (await p.$$(`#jobs tbody tr[data-job='${job}']`)).length === 1);
+	const pipe = await p.waitForFunction(() => [...document.querySelectorAll("#pipelines tbody tr")]
+		.some((tr) => /SUCCESS/.test(tr.textContent) && /NTL-RED-8/.test(tr.textContent) && /HEALING/.test(tr.textContent)),
+	{ timeout: 10000 }).then(() => true, () => false);
+	ok("the pipelines view shows the run: its stages, the issue healed, SUCCESS", pipe);
 	await shot(p, "jobs");
 	await go(p, `#/job/${job}`, "#job-nodes");
 	await shot(p, "job");
