@@ -52,6 +52,8 @@ export function sortHeader(cols, sort, onSort) {
 			h("button", { type: "button", onclick: () => onSort(c.key) }, c.label))));
 }
 
+const collator = new Intl.Collator(undefined, { numeric: true });
+
 export function compare(a, b) {
 	if (a === b)
 		return 0;
@@ -61,7 +63,7 @@ export function compare(a, b) {
 		return -1;
 	if (typeof a === "number" && typeof b === "number")
 		return a - b;
-	return String(a).localeCompare(String(b), undefined, { numeric: true });
+	return collator.compare(String(a), String(b));
 }
 
 const dialog = () => document.getElementById("confirm");

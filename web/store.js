@@ -89,12 +89,15 @@ export async function loadGenerations() {
 	if (store.machines.size === 0)
 		return;
 	const g = await api("GET", "/generations?targets=all");
+	const changed = new Set();
 	for (const n of g.nodes) {
 		const m = machineOf(n.node);
-		if (m && n.ok)
+		if (m && n.ok && m.generation !== n.current) {
 			m.generation = n.current;
+			changed.add(m.name);
+		}
 	}
-	notify({ machines: new Set(store.machines.keys()) });
+	notify({ machines: changed, deployments: new Set() });
 }
 
 function deployment(id, time) {

@@ -12,22 +12,23 @@ const COLS = [
 	{ key: "heals", label: "Heals", get: (m) => m.heals },
 ];
 
-function cells(m) {
-	return [
-		h("td", {}, h("a", { href: `#/machine/${encodeURIComponent(m.name)}` }, m.name)),
-		h("td", {}, m.tags.join(", ")),
-		h("td", {}, stateTag(m.step ? `deploying` : m.state), m.step ? ` (${m.step})` : ""),
-		h("td", {}, m.generation ?? ""),
-		h("td", { class: "path", title: m.actual ?? "" }, m.actual ?? ""),
-		h("td", {}, when(m.checked)),
-		h("td", {}, String(m.heals)),
-	];
-}
+// Each column's value as text (compared to skip cells that did not change) and its drawing.
+const CELLS = [
+	[(m) => m.name, (td, m) => td.replaceChildren(h("a", { href: `#/machine/${encodeURIComponent(m.name)}` }, m.name))],
+	[(m) => m.tags.join(", "), (td, m) => { td.textContent = m.tags.join(", "); }],
+	[(m) => `${m.state}/${m.step ?? ""}`, (td, m) => td.replaceChildren(stateTag(m.step ? "deploying" : m.state), m.step ? ` (${m.step})` : "")],
+	[(m) => String(m.generation ?? ""), (td, m) => { td.textContent = m.generation ?? ""; }],
+	[(m) => m.actual ?? "", (td, m) => { td.textContent = m.actual ?? ""; td.title = m.actual ?? ""; }],
+	[(m) => when(m.checked), (td, m) => { td.textContent = when(m.checked); }],
+	[(m) => String(m.heals), (td, m) => { td.textContent = String(m.heals); }],
+];
 
 export function mount(el) {
 	const sort = { key: "name", dir: 1 };
 	const filter = { name: "", tag: "", state: "" };
 	const rows = new Map();
+	let shownOrder = null;
+	let filterKey = "";
 	const cards = h("div", { class: "cards", "aria-label": "Machines by state" });
 	const tagSel = h("select", { id: "f-tag", "aria-label": "Filter by tag" });
 	const stateSel = h("select", { id: "f-state", "aria-label": "Filter by state" });
@@ -49,6 +50,10 @@ export function mount(el) {
 			m.tags.forEach((t) => tags.add(t));
 			states.add(m.state);
 		}
+		const key = `${[...tags].sort()}|${[...states].sort()}`;
+		if (key === filterKey)
+			return;
+		filterKey = key;
 		options(tagSel, [...tags].sort(), "every tag");
 		options(stateSel, [...states].sort(), "every state");
 	}
@@ -63,15 +68,23 @@ export function mount(el) {
 			...[...counts].sort().map(([st, n]) => h("div", { class: "card", "data-state": st }, h("b", {}, String(n)), stateTag(st))));
 	}
 
+	// M's row, its cells redrawn only where their value changed.
 	function row(m) {
-		let tr = rows.get(m.name);
-		if (!tr) {
-			tr = h("tr", { "data-name": m.name });
-			rows.set(m.name, tr);
+		let r = rows.get(m.name);
+		if (!r) {
+			const tds = CELLS.map((_, i) => h("td", { class: i === 4 ? "path" : null }));
+			r = { tr: h("tr", { "data-name": m.name }, tds), tds, last: [] };
+			rows.set(m.name, r);
 		}
-		tr.replaceChildren(...cells(m));
-		tr.dataset.state = m.step ? "deploying" : m.state;
-		return tr;
+		CELLS.forEach(([text, draw], i) => {
+			const t = text(m);
+			if (r.last[i] !== t) {
+				r.last[i] = t;
+				draw(r.tds[i], m);
+			}
+		});
+		r.tr.dataset.state = m.step ? "deploying" : m.state;
+		return r;
 	}
 
 	function drawTable() {
@@ -87,7 +100,11 @@ export function mount(el) {
 			drawTable();
 			thead.querySelector(`th[aria-sort] button`)?.focus();
 		}));
-		tbody.replaceChildren(...list.map((m) => rows.get(m.name) ?? row(m)));
+		const order = list.map((m) => m.name).join("\n");
+		if (order !== shownOrder) {
+			tbody.replaceChildren(...list.map((m) => (rows.get(m.name) ?? row(m)).tr));
+			shownOrder = order;
+		}
 		shown.textContent = `${list.length} of ${store.machines.size} machines shown`;
 	}
 
@@ -106,26 +123,31 @@ export function mount(el) {
 	if (!document.body.dataset.firstRender)
 		document.body.dataset.firstRender = String(Math.round(performance.now()));
 
-	const timers = new Set();
+	let flashed = [];
+	let timer = null;
 	return {
 		update(ch) {
 			if (!ch.machines.size)
 				return;
+			for (const r of flashed)
+				r.tr.classList.remove("flash");
+			flashed = [];
 			for (const name of ch.machines) {
 				const m = store.machines.get(name);
-				if (!m)
-					continue;
-				const tr = row(m);
-				tr.classList.add("flash");
-				const t = setTimeout(() => { tr.classList.remove("flash"); timers.delete(t); }, 1500);
-				timers.add(t);
+				const r = m && row(m);
+				if (r) {
+					r.tr.classList.add("flash");
+					flashed.push(r);
+				}
 			}
+			clearTimeout(timer);
+			timer = setTimeout(() => { flashed.forEach((r) => r.tr.classList.remove("flash")); flashed = []; }, 1500);
 			drawCards();
 			drawFilters();
 			drawTable();
 		},
 		unmount() {
-			timers.forEach(clearTimeout);
+			clearTimeout(timer);
 		},
 	};
 }
