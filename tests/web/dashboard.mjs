@@ -39,6 +39,9 @@ async function asViewer(b) {
 	ok("it says who signed in", (await p.$eval("#who", (e) => e.textContent)).includes("viewer"));
 	await p.waitForFunction(() => document.body.dataset.stream === "live", { timeout: 10000 });
 	ok("the event stream is live", true);
+	const gens = await p.waitForFunction(() => [...document.querySelectorAll("#machines tbody tr td:nth-child(4)")]
+		.every((td) => /^[0-9]+$/.test(td.textContent)), { timeout: 15000 }).then(() => true, () => false);
+	ok("each row shows its machine's generation (asked after the first render)", gens);
 	await shot(p, "fleet");
 
 	// A deploy from the CLI while the page is open: the rows change, the page is not reloaded.
