@@ -29,7 +29,7 @@ let pending = null;
 function merge(ch) {
 	if (!pending) {
 		pending = { machines: new Set(), deployments: new Set(), rounds: false, jobs: false, events: false };
-		requestAnimationFrame(flush);
+		schedule();
 	}
 	for (const k of ["machines", "deployments"])
 		for (const v of ch[k] ?? [])
@@ -38,7 +38,17 @@ function merge(ch) {
 		pending[k] ||= !!ch[k];
 }
 
+// A hidden tab gets no animation frame: it is drawn on a timer (which the browser slows).
+function schedule() {
+	if (document.hidden)
+		setTimeout(flush, 100);
+	else
+		requestAnimationFrame(flush);
+}
+
 function flush() {
+	if (!pending)
+		return;
 	const ch = pending;
 	pending = null;
 	if (current?.update)
@@ -128,6 +138,8 @@ $("signin").addEventListener("submit", (ev) => {
 });
 $("signout").addEventListener("click", () => signOut());
 window.addEventListener("hashchange", () => { if (stream) route(); });
+// A frame asked for before the tab was hidden never comes: ask again as it changes.
+document.addEventListener("visibilitychange", () => { if (pending) schedule(); });
 document.addEventListener("keydown", (ev) => {
 	if (ev.key === "/" && !/^(INPUT|SELECT|TEXTAREA)$/.test(document.activeElement?.tagName ?? "")) {
 		const f = document.querySelector("[data-filter]");

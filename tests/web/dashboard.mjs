@@ -50,16 +50,31 @@ async function asViewer(b) {
 		window.seen = [];
 		new MutationObserver(() => {
 			for (const tr of document.querySelectorAll("#machines tbody tr"))
-				window.seen.push(`${tr.dataset.name}=${tr.dataset.state}=${tr.querySelector("td.path")?.textContent}`);
+				window.seen.push(`${tr.dataset.name}=${tr.querySelector("td.path")?.textContent}`);
 		}).observe(document.querySelector("#machines tbody"), { subtree: true, childList: true, attributes: true });
 	});
 	const head0 = await p.evaluate(() => Number(document.body.dataset.head ?? 0));
+	// A second tab (its own sign-in: sessionStorage is per tab) on the deployments list, hidden.
+	const d = await page(b, problems);
+	await signIn(d, url, viewer);
+	await go(d, "#/deployments", "#deployments tbody tr");
+	const before = await d.$$eval("#deployments tbody tr", (rs) => rs.map((r) => r.dataset.deployment));
+	await p.bringToFront();	// the fleet in front, drawn each frame; the list behind it, on a timer
 	const run = await sh(DEPLOY_CMD);
 	ok("the CLI deploy ran", !run.err, run.stderr.slice(0, 300));
-	const changed = await p.waitForFunction((path) => [...document.querySelectorAll("#machines tbody tr")]
-		.filter((tr) => tr.querySelector("td.path")?.textContent === path).length === 2, { timeout: 20000 }, DEPLOY_PATH)
+	// Both web rows showed the new path (web-0's watch may heal it back at once: seen, not now).
+	const changed = await p.waitForFunction((path) => ["web-0", "web-1"].every((n) => window.seen.some((x) => x === `${n}=${path}`)),
+		{ timeout: 20000 }, DEPLOY_PATH).then(() => true, () => false);
+	ok("the web rows showed the deployed store path as it came", changed);
+	const healed = await p.waitForFunction(() => Number(document.querySelector("#machines tr[data-name='web-0'] td:nth-child(7)")?.textContent) >= 1,
+		{ timeout: 20000 }).then(() => true, () => false);
+	ok("then web-0's row counts the watch's heal back to its configuration", healed);
+	const added = await d.waitForFunction((old) => [...document.querySelectorAll("#deployments tbody tr")]
+		.some((r) => !old.includes(r.dataset.deployment) && /success/.test(r.textContent)), { timeout: 10000 }, before)
 		.then(() => true, () => false);
-	ok("two rows now show the deployed store path", changed);
+	ok("the deployments list gained the CLI's deployment, ended success, without a reload", added &&
+		(await d.evaluate(() => performance.getEntriesByType("navigation").length)) === 1);
+	await d.close();
 	const st = await p.evaluate(() => ({ marker: window.marker, seen: window.seen.length, head: Number(document.body.dataset.head),
 		navs: performance.getEntriesByType("navigation").length }));
 	ok(`the rows changed live (${st.seen} mutations, head ${head0} -> ${st.head}), without a reload`,
