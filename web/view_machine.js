@@ -27,7 +27,7 @@ function sessions(evs) {
 		const n = e.payload?.name ?? e.payload?.session;
 		if (!n)
 			continue;
-		if (e.topic === "session.start")
+		if (e.topic === "session.start" && e.payload.ok !== false)
 			live.set(n, e);
 		else if (e.topic === "session.kill")
 			live.delete(n);
@@ -49,6 +49,37 @@ function secrets(evs, m) {
 	return [...granted].sort();
 }
 
+const gib = (b) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+
+// A fact (docs/facts.md) as people read it; what is not known here stays JSON.
+function fact(k, v) {
+	if (v === null || typeof v !== "object")
+		return k === "uptime" && typeof v === "number" ? `${Math.floor(v / 86400)} d ${Math.floor((v % 86400) / 3600)} h ${Math.floor((v % 3600) / 60)} min` : v;
+	if (k === "os")
+		return `${v.id ?? ""} ${v.version ?? ""}`;
+	if (k === "memory" && "total" in v)
+		return `${gib(v.available)} free of ${gib(v.total)}`;
+	if (k === "disks")
+		return Object.entries(v).map(([m, d]) => `${m}: ${gib(d.available)} free of ${gib(d.size)}`).join("; ");
+	if (k === "load" && Array.isArray(v))
+		return v.join(" ");
+	if (k === "profile")
+		return `generation ${v.generation}: ${v.target}`;
+	if (k === "sessions" && Array.isArray(v))
+		return v.length ? v.map((x) => x.name ?? x).join(", ") : "none";
+	return JSON.stringify(v);
+}
+
+// A node.services event in a line: a listing's counts, or the unit an action left.
+function service(p) {
+	if (p.error)
+		return `failed at ${p.step}: ${p.error}`;
+	if (p.units !== undefined)
+		return `${p.units} units, failed: ${(p.failed_units ?? []).join(", ") || "none"}`;
+	const u = p.state ?? {};
+	return `${u.id ?? "?"} ${u.active_state ?? ""} (${u.sub_state ?? ""}), ${u.unit_file_state ?? ""}`;
+}
+
 const eventRow = (e) => h("tr", {}, h("td", {}, String(e.seq)), h("td", {}, when(e.time)), h("td", {}, e.topic),
 	h("td", { class: "path" }, JSON.stringify(e.payload ?? {})));
 
@@ -60,7 +91,7 @@ export function mount(el, name) {
 	}
 	const head = h("p", {});
 	const gens = h("div", {}, h("p", { class: "note" }, "asking the node…"));
-	const facts = h("div", {});
+	const facts = h("div", { id: "facts" });
 	const sess = h("div", {});
 	const svc = h("div", {});
 	const sec = h("div", {});
@@ -109,13 +140,14 @@ export function mount(el, name) {
 		const [mine, secs, detail] = await Promise.all([
 			eventsOf(`node=${encodeURIComponent(m.target)}`), eventsOf("topic=secret.*"),
 			api("GET", `/machines/${encodeURIComponent(m.name)}`)]);
-		clear(facts).append(detail.facts ? kv(Object.entries(detail.facts)) : h("p", { class: "note" }, "none gathered (chimera facts)"),
+		clear(facts).append(detail.facts ? kv(Object.entries(detail.facts).filter(([k]) => k !== "format" && k !== "machine")
+			.map(([k, v]) => [k, fact(k, v)])) : h("p", { class: "note" }, "none gathered (chimera facts)"),
 			detail.facts_gathered ? h("p", { class: "note" }, `gathered ${when(detail.facts_gathered)}`) : "");
 		const ss = sessions(mine.filter((e) => e.topic.startsWith("session.")));
 		clear(sess).append(ss.length ? h("ul", {}, ss.map((e) => h("li", {}, `${e.payload.name ?? e.payload.session}: ${e.payload.command ?? ""} (since ${when(e.time)})`)))
 			: h("p", { class: "note" }, "none started by chimera"));
-		const sv = mine.filter((e) => e.topic === "node.services" || e.topic.startsWith("services."));
-		clear(svc).append(sv.length ? h("ul", {}, sv.slice(-10).map((e) => h("li", {}, `${when(e.time)} ${e.topic} ${JSON.stringify(e.payload)}`)))
+		const sv = mine.filter((e) => e.topic === "node.services");
+		clear(svc).append(sv.length ? h("ul", {}, sv.slice(-10).reverse().map((e) => h("li", {}, `${when(e.time)}: ${service(e.payload)}`)))
 			: h("p", { class: "note" }, "no service action recorded"));
 		const sn = secrets(secs, m);
 		clear(sec).append(sn.length ? h("ul", { id: "secrets" }, sn.map((n) => h("li", {}, n))) : h("p", { class: "note" }, "none granted"));

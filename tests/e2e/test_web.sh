@@ -35,6 +35,12 @@ expect_exit 0 "lab up 3" ch lab up 3 --base $LAB_BASE
 } >"$W/chimera.toml"
 expect_exit 0 "deploy one to every machine" ch --config "$W/chimera.toml" deploy -t all --expect "$P1" --no-magic-rollback
 expect_exit 0 "deploy two to db-0 (its generation 2)" ch --config "$W/chimera.toml" deploy -t db-0 --expect "$P2" --no-magic-rollback
+# For db-0's page: its facts, a session chimera started there, and a secret granted to it.
+expect_exit 0 "facts of db-0" ch --config "$W/chimera.toml" facts -t db-0 --refresh
+expect_exit 0 "a session on db-0" ch --config "$W/chimera.toml" run -t db-0 -s web-sleeper -- 'sleep 600'
+printf 'not shown\n' >"$W/secret"
+expect_exit 0 "a secret" ch secrets set web.pass --file "$W/secret"
+expect_exit 0 "granted to db-0" ch --config "$W/chimera.toml" secrets grant web.pass -t db-0
 expect_exit 0 "a viewer token" ch tokens create web-viewer --role viewer --json
 VT=$(printf '%s' "$OUT" | jq -r .token)
 expect_exit 0 "an operator token" ch tokens create web-operator --role operator --json

@@ -109,6 +109,12 @@ async function asOperator(b) {
 	const p = await page(b, problems);
 	await signIn(p, url, operator);
 	await go(p, `#/machine/${target}`, "[data-rollback='1']");
+	const facts = await p.waitForFunction(() => /web-sleeper: sleep 600/.test(document.body.textContent) &&
+		document.querySelector("#secrets")?.textContent === "web.pass", { timeout: 10000 }).then(() => true, () => false);
+	const factRows = await p.$$eval("#facts dt", (ds) => ds.map((d) => d.textContent));
+	ok(`the machine page shows its facts (${factRows.slice(0, 4).join(", ")}, ...)`, factRows.length >= 4, factRows.join());
+	ok("the machine page lists its session and the secret name granted to it (not the value)", facts &&
+		!(await p.evaluate(() => document.body.textContent.includes("not shown"))));
 	await shot(p, "machine");
 	await p.click("[data-rollback='1']");
 	await p.waitForSelector("#confirm[open]");
