@@ -57,7 +57,8 @@ export function mount(el) {
 	}
 
 	el.append(h("h1", {}, "Watch"), last, box, h("h2", {}, "Quarantined"), msg, quar,
-		h("h2", {}, "Heals and quarantines"), h("table", { id: "heals" }, heals));
+		h("h2", {}, "Heals and quarantines"), h("table", { id: "heals" },
+			h("thead", {}, h("tr", {}, ["Time", "Node", "What"].map((c) => h("th", { scope: "col" }, c)))), heals));
 	Promise.all([loadRounds(), api("GET", `/events?topic=watch.node.*&after=${Math.max(0, store.head - 5000)}&limit=1000`)])
 		.then(([, r]) => { past = r.events; draw(); }, (e) => clear(box).append(h("p", { class: "error" }, e.message)));
 	return { update: (ch) => { if (ch.rounds || ch.machines.size) draw(); } };

@@ -79,6 +79,12 @@ async function asViewer(b) {
 		navs: performance.getEntriesByType("navigation").length }));
 	ok(`the rows changed live (${st.seen} mutations, head ${head0} -> ${st.head}), without a reload`,
 		st.marker === 1 && st.seen > 0 && st.head > head0 && st.navs === 1, JSON.stringify(st));
+	await p.keyboard.press("/");
+	ok("the / key focuses the name filter", await p.evaluate(() => document.activeElement?.id === "f-name"));
+	await p.keyboard.type("db");
+	const typed = await p.$$eval("#machines tbody tr", (rs) => rs.map((r) => r.dataset.name).join());
+	ok(`typing filters by name (${typed})`, typed === "db-0");
+	await p.$eval("#f-name", (e) => { e.value = ""; e.dispatchEvent(new Event("input")); });
 	await p.select("#f-tag", "web");
 	const filtered = await p.$$eval("#machines tbody tr", (rs) => rs.length);
 	ok(`the tag filter keeps the tagged machines (${filtered})`, filtered === 2);
@@ -154,6 +160,12 @@ async function asOperator(b) {
 	await p.waitForFunction(() => document.querySelectorAll("#rounds-chart circle").length > 0, { timeout: 15000 }).catch(() => {});
 	ok("the watch chart has rounds", (await p.$$("#rounds-chart circle")).length > 0);
 	await shot(p, "watch");
+	await p.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);
+	const bg = await p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+	ok(`prefers-color-scheme: dark gives a dark page (${bg})`, /^rgb\((\d+), (\d+), (\d+)\)$/.test(bg) &&
+		bg.match(/\d+/g).every((c) => Number(c) < 64));
+	await shot(p, "watch-dark");
+	await p.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "light" }]);
 	await go(p, "#/jobs", "#jobs tbody tr");
 	ok("the jobs view lists the rollback job", (await p.$$(`#jobs tbody tr[data-job='${job}']`)).length === 1);
 	const pipe = await p.waitForFunction(() => [...document.querySelectorAll("#pipelines tbody tr")]
