@@ -1,6 +1,6 @@
 // The dashboard: sign-in, the views by URL fragment, the event stream that keeps them live.
 import { ApiError, follow, token } from "./api.js";
-import { clear, h } from "./dom.js";
+import { clear } from "./dom.js";
 import { apply, load, loadGenerations, store } from "./store.js";
 import * as fleet from "./view_fleet.js";
 import * as machine from "./view_machine.js";
@@ -71,6 +71,8 @@ function route() {
 				a.removeAttribute("aria-current");
 		current = view.mount(el, m[1] ? decodeURIComponent(m[1]) : null, hash) ?? null;
 		document.body.dataset.view = nav.slice(2);
+		// A new view: the keyboard starts at its content, as after a page load.
+		$("main").focus({ preventScroll: true });
 		return;
 	}
 	location.hash = "#/fleet";

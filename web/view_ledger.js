@@ -1,6 +1,6 @@
 // Ledger: its events filtered by topic and node, new ones as they come; verify the chain.
 import { api } from "./api.js";
-import { clear, h, when } from "./dom.js";
+import { h, when } from "./dom.js";
 import { nameOf, store } from "./store.js";
 
 const PAGE = 100;
