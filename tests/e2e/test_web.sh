@@ -78,6 +78,7 @@ check "GET /api/v1/whoami: the viewer's name and role" [ "$(printf '%s' "$BODY" 
 
 rm -rf "$W/shots"
 DEPLOY_CMD="'$CHIMERA' --state-dir '$STATE' --config '$W/chimera.toml' deploy -t @web --expect '$P2' --no-magic-rollback" \
+SLOW_DEPLOY_CMD="'$CHIMERA' --state-dir '$STATE' --config '$W/chimera.toml' deploy -t web-1 --expect '$P1' --no-magic-rollback --check 'cmd:sleep 3'" \
 DEPLOY_PATH=$P2 ROLLBACK_MACHINE=db-0 \
 	timeout 150 node "$root/tests/web/dashboard.mjs" "$npm_dir/npm" "$URL/" "$VT" "$OT" "$W/shots" >"$W/browser.log" 2>&1
 rc=$?

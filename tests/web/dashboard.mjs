@@ -5,14 +5,14 @@
 // "not ok - ..." lines; exits 1 when any check failed.
 // usage: node dashboard.mjs NPM_DIR URL VIEWER_TOKEN OPERATOR_TOKEN OUT_DIR
 // env: DEPLOY_CMD (the CLI deploy to run while the viewer watches), DEPLOY_PATH (what it
-//      deploys), ROLLBACK_MACHINE (a machine at generation 2 or later, rolled back to 1)
+//      deploys), SLOW_DEPLOY_CMD (one whose page the operator follows as it runs), ROLLBACK_MACHINE (a machine at generation 2 or later, rolled back to 1)
 import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { launch, page, signIn } from "./browser.mjs";
 
 const [npm, url, viewer, operator, out] = process.argv.slice(2);
-const { DEPLOY_CMD, DEPLOY_PATH, ROLLBACK_MACHINE: target } = process.env;
+const { DEPLOY_CMD, DEPLOY_PATH, SLOW_DEPLOY_CMD, ROLLBACK_MACHINE: target } = process.env;
 let fails = 0;
 const ok = (what, good, detail = "") => {
 	if (!good)
@@ -149,12 +149,24 @@ async function asOperator(b) {
 		document.querySelectorAll("#events tbody tr").length > 5, { timeout: 5000 }).catch(() => {});
 	await shot(p, "ledger");
 
+	// A deploy the CLI runs slowly (a 3 s health check): its page shows it running, then done.
 	await go(p, "#/deployments", "#deployments tbody tr");
+	const known = await p.$$eval("#deployments tbody tr", (rs) => rs.map((r) => r.dataset.deployment));
+	const slow = sh(SLOW_DEPLOY_CMD);
+	const id = await p.waitForFunction((old) => [...document.querySelectorAll("#deployments tbody tr")]
+		.find((r) => !old.includes(r.dataset.deployment))?.dataset.deployment, { timeout: 20000 }, known)
+		.then((v) => v.jsonValue(), () => null);
+	ok(`the slow deploy appears in the list (${id})`, !!id);
 	await shot(p, "deployments");
-	const first = await p.$eval("#deployments tbody tr a", (a) => a.getAttribute("href"));
-	await go(p, first, "#timeline rect");
+	await go(p, `#/deployment/${id}`, "h1");
+	const running = await p.evaluate(() => document.querySelector("main p .state")?.textContent);
+	const ran = await slow;
+	ok("the CLI's slow deploy ran", !ran.err, ran.stderr.slice(0, 300));
+	const grew = await p.waitForFunction(() => document.querySelector("main p .state")?.textContent === "success" &&
+		document.querySelectorAll("#timeline rect[data-step='health']").length === 1, { timeout: 20000 }).then(() => true, () => false);
 	const bars = await p.$$eval("#timeline rect[data-step]", (rs) => rs.length);
-	ok(`the newest deployment's timeline has step bars (${bars})`, bars >= 4);
+	ok(`its page showed it ${running}, then success with ${bars} step bars and its health step, without a reload`,
+		running === "running" && grew && bars >= 5 && (await p.evaluate(() => performance.getEntriesByType("navigation").length)) === 1);
 	await shot(p, "deployment");
 	await go(p, "#/watch", "#rounds-chart");
 	await p.waitForFunction(() => document.querySelectorAll("#rounds-chart circle").length > 0, { timeout: 15000 }).catch(() => {});
