@@ -159,14 +159,21 @@ function onMachineEvent(e, ch) {
 	} else if (t === "node.copy.complete" || t === "node.activate.complete") {
 		m.step = t.split(".")[1];
 		m.state = "deploying";
-	} else if (t === "node.deploy.complete" || t === "node.rollback.complete") {
+	} else if (t === "node.deploy.complete") {
 		m.step = null;
 		m.actual = p.path ?? m.actual;
 		m.state = "congruent";
 		m.checked = e.time;
 		m.quarantined = false;
-		if (m.generation !== null)
-			m.generation = p.generation ?? m.generation + 1;
+		// A switch to a new path makes a new generation; the same path again makes none.
+		if (m.generation !== null && p.previous !== p.path)
+			m.generation++;
+	} else if (t === "node.rollback.complete") {
+		if (p.ok === false)
+			return;
+		m.actual = p.ended_path ?? p.to_path ?? m.actual;
+		m.generation = p.ended_generation ?? p.to_generation ?? m.generation;
+		m.checked = e.time;
 	} else if (t === "node.failed") {
 		m.step = null;
 		m.state = "failed";
@@ -190,9 +197,9 @@ function onJobEvent(e, ch) {
 		j.state = p.state ?? (e.topic === "job.interrupted" ? "interrupted" : j.state);
 		if (p.result)
 			j.progress = { nodes: p.result.nodes, done: p.result.nodes, ok: p.result.ok, failed: p.result.failed };
-	}
-	else if (e.topic === "job.cancel")
+	} else if (e.topic === "job.cancel") {
 		j.state = "cancelled";
+	}
 	store.jobs.set(id, j);
 	ch.jobs = true;
 }

@@ -134,6 +134,9 @@ async function asOperator(b) {
 		{ timeout: 60000 }).then(() => true, () => false);
 	ok("the page shows generation 1 current after the rollback (no reload)", current);
 
+	await go(p, "#/fleet", `#machines tr[data-name='${target}']`);
+	const gen = await p.$eval(`#machines tr[data-name='${target}'] td:nth-child(4)`, (td) => td.textContent);
+	ok(`the fleet row of ${target} says generation 1 (${gen}), from the rollback's event`, gen === "1");
 	await go(p, "#/ledger", "#events tbody tr");
 	await p.type("#l-topic", "job.accepted");
 	const found = await p.waitForFunction((j) => [...document.querySelectorAll("#events tbody tr")]
