@@ -31,6 +31,7 @@ bench: build
 	@sh bench/watch/bench_watch.sh $(BUILD)/chimera
 	@sh bench/api/bench_api.sh $(BUILD)/chimera
 	@sh bench/vm/bench_vm.sh $(BUILD)/chimera
+	@sh bench/web/bench_web.sh $(BUILD)/chimera $(BUILD)
 	@$(BUILD)/bench_ledger
 	@$(BUILD)/bench_pipeline ../shared
 

@@ -6,10 +6,11 @@ set -eu
 PKGS="cmake make gcc libc6-dev pkg-config git
 libssl-dev libsqlite3-dev libssh-dev libjansson-dev libcmocka-dev libcurl4-openssl-dev libyaml-dev
 openssh-server openssh-client nix-bin sqlite3 jq util-linux procps pdsh time python3 curl
-tmux age sudo libmicrohttpd-dev libncurses-dev prometheus wrk
+tmux age sudo libmicrohttpd-dev libncurses-dev prometheus wrk chromium
 qemu-system-x86 qemu-utils linux-image-amd64 busybox-static cpio e2fsprogs kmod"
 [ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
-# The API's tests run an OpenAPI validator from the npm registry (tests/package.json): Debian's
+# The API's tests run an OpenAPI validator from the npm registry (tests/package.json), and the
+# dashboard's drive chromium (above) with puppeteer-core from there: Debian's
 # node and npm, unless this machine has an npm of its own already.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 

@@ -36,7 +36,8 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 fi
 cp "$src/package.json" "$src/package-lock.json" "$dir/"
 rm -f "$stamp"
-if ! out=$(cd "$dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error 2>&1); then
+# puppeteer-core drives Debian's chromium (scripts/deps.sh): nothing may fetch a browser.
+if ! out=$(cd "$dir" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefer-offline --no-audit --no-fund --loglevel=error 2>&1); then
 	printf '%s\n' "$out" >&2
 	echo "npm-test-deps: npm ci failed in $dir" >&2
 	exit 1

@@ -70,6 +70,7 @@ extern const struct api_route api_routes_events[];	/* routes_events.c: /events/s
 extern const struct api_route api_routes_meta[];	/* routes_meta.c: /metrics, /openapi.json, /health */
 extern const struct api_route api_routes_nix[];	/* routes_nix.c: /nix/... */
 extern const struct api_route api_routes_hostfactory[];	/* routes_hostfactory.c: /hostfactory/... */
+extern const struct api_route api_routes_web[];	/* routes_web.c: the dashboard, / and /assets/... */
 
 /* Visit every route the server registers, in table order (the OpenAPI check walks this). */
 void api_routes_each(void (*fn)(const struct api_route *r, void *arg), void *arg);

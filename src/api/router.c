@@ -12,7 +12,7 @@
 
 static const struct api_route *const groups[] = {
 	api_routes_meta, api_routes_read, api_routes_events, api_routes_act, api_routes_jobs, api_routes_secrets,
-	api_routes_nix, api_routes_hostfactory, NULL,
+	api_routes_nix, api_routes_hostfactory, api_routes_web, NULL,
 };
 
 void api_routes_each(void (*fn)(const struct api_route *r, void *arg), void *arg)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/web.h"
 #include "check.h"
 
 static int find(const char *method, const char *path, const struct api_route **r, const char **param, size_t *n,
@@ -38,6 +39,12 @@ static void test_found_with_params(void **state)
 	assert_int_equal(find("DELETE", "/api/v1/jobs/01ABC", &r, p, &n, allow), 0);
 	assert_string_equal(r->method, "DELETE");
 	assert_string_equal(p[0], "01ABC");
+	/* The dashboard: its page and its files, one flat segment each. */
+	assert_int_equal(find("GET", "/", &r, p, &n, allow), 0);
+	assert_string_equal(r->pattern, "/");
+	assert_int_equal(find("GET", "/assets/app.js", &r, p, &n, allow), 0);
+	assert_string_equal(r->pattern, "/assets/{file}");
+	assert_string_equal(p[0], "app.js");
 	/* /events and /events/stream are two routes, not a param. */
 	assert_int_equal(find("GET", "/api/v1/events/stream", &r, p, &n, allow), 0);
 	assert_string_equal(r->pattern, "/api/v1/events/stream");
@@ -48,7 +55,7 @@ static void test_found_with_params(void **state)
 static void test_misses(void **state)
 {
 	static const char *const missing[] = {
-		"/", "", "/api/v1", "/api/v1/", "/api/v1/machines/", "/api/v1/machines/a/b", "/api/v1//machines",
+		"", "//", "/assets", "/assets/", "/assets/a/b", "/index.html", "/api/v1", "/api/v1/", "/api/v1/machines/", "/api/v1/machines/a/b", "/api/v1//machines",
 		"api/v1/machines", "/api/v1/machinesx", "/API/V1/MACHINES", "/api/v2/machines", "/metrics/",
 	};
 	const struct api_route *r;
@@ -97,7 +104,8 @@ static void each(const struct api_route *r, void *arg)
 		assert_string_not_equal(t->seen[i], key);	/* no route twice */
 	assert_true(t->routes < 128);
 	snprintf(t->seen[t->routes++], sizeof(t->seen[0]), "%s", key);
-	assert_true(strncmp(r->pattern, API_PREFIX "/", strlen(API_PREFIX) + 1) == 0 || strcmp(r->pattern, "/metrics") == 0);
+	assert_true(strncmp(r->pattern, API_PREFIX "/", strlen(API_PREFIX) + 1) == 0 || strcmp(r->pattern, "/metrics") == 0 ||
+		    strcmp(r->pattern, "/") == 0 || strcmp(r->pattern, "/assets/{file}") == 0);
 	assert_non_null(r->fn);
 	/* What changes something needs an operator at least; reads never change. */
 	if (strcmp(r->method, "GET") != 0) {
@@ -110,8 +118,10 @@ static void each(const struct api_route *r, void *arg)
 		assert_int_equal(r->role, TOKEN_ROLE_ADMIN);
 	if (r->role == TOKEN_ROLE_NONE) {
 		t->public_routes++;
+		/* The API's two public routes, and the dashboard's files (no data: the page before sign-in). */
 		assert_true(strcmp(r->pattern, API_PREFIX "/health") == 0 ||
-			    strcmp(r->pattern, API_PREFIX "/openapi.json") == 0);
+			    strcmp(r->pattern, API_PREFIX "/openapi.json") == 0 || strcmp(r->pattern, "/") == 0 ||
+			    strcmp(r->pattern, "/assets/{file}") == 0);
 	}
 }
 
@@ -122,7 +132,50 @@ static void test_table(void **state)
 	(void)state;
 	api_routes_each(each, &t);
 	assert_true(t.routes >= 20);
-	assert_int_equal(t.public_routes, 2);
+	assert_int_equal(t.public_routes, 4);
+}
+
+/*
+ * Every file the dashboard names (/assets/NAME in its page, "./NAME.js" in its modules) is
+ * one the server has, and no name it serves holds a '/'.
+ */
+static void test_web_assets(void **state)
+{
+	const struct api_web_asset *f;
+	int refs = 0;
+
+	(void)state;
+	assert_non_null(api_web_asset_find("index.html"));
+	assert_non_null(api_web_asset_find("app.js"));
+	assert_null(api_web_asset_find(""));
+	assert_null(api_web_asset_find("../index.html"));
+	for (f = api_web_assets; f->name; f++) {
+		const char *end = f->data + *f->len, *q;
+
+		assert_true(*f->len > 0);
+		assert_null(strchr(f->name, '/'));
+		for (q = f->data; q < end; q++) {
+			const char *start = NULL, *stop;
+			char name[64];
+
+			if (end - q > 8 && memcmp(q, "/assets/", 8) == 0)
+				start = q + 8;
+			else if (end - q > 3 && memcmp(q, "\"./", 3) == 0)
+				start = q + 3;
+			if (!start)
+				continue;
+			for (stop = start; stop < end && *stop != '"' && *stop != '/' && *stop != '`'; stop++)
+				;
+			if (stop >= end || *stop != '"' || (size_t)(stop - start) >= sizeof(name))
+				continue;
+			memcpy(name, start, (size_t)(stop - start));
+			name[stop - start] = '\0';
+			if (!api_web_asset_find(name))
+				fail_msg("web/%s names '%s', which is not in web/", f->name, name);
+			refs++;
+		}
+	}
+	assert_true(refs >= 10);
 }
 
 static void test_error_body(void **state)
@@ -184,7 +237,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_found_with_params), cmocka_unit_test(test_misses),
 		cmocka_unit_test(test_method_not_allowed), cmocka_unit_test(test_table),
-		cmocka_unit_test(test_error_body), cmocka_unit_test(test_body_fields),
+		cmocka_unit_test(test_error_body), cmocka_unit_test(test_body_fields), cmocka_unit_test(test_web_assets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
