@@ -6,6 +6,7 @@
 #include "api/api_internal.h"
 #include "api/hub.h"
 #include "api/jobs.h"
+#include "api/mcp_api.h"
 #include "api/metrics.h"
 #include "app/ledger/events_append.h"
 #include "util/clock.h"
@@ -350,15 +351,13 @@ static void api_free(struct api *a)
 	free(a);
 }
 
-int api_serve(const struct api_options *o)
+/* A server with O's options, nothing opened yet. NULL when out of memory. */
+static struct api *api_alloc(const struct api_options *o)
 {
 	struct api *a = calloc(1, sizeof(*a));
-	sigset_t set;
-	char url[300], saved[1024];
-	int r;
 
 	if (!a)
-		return err_set(ERR_NOMEM, "out of memory");
+		return NULL;
 	a->opt = *o;
 	a->watch.enabled = o->watch;
 	pthread_mutex_init(&a->world_lock, NULL);
@@ -366,6 +365,48 @@ int api_serve(const struct api_options *o)
 	pthread_mutex_init(&a->auth_lock, NULL);
 	pthread_mutex_init(&a->watch.lock, NULL);
 	pthread_key_create(&a->ledger_key, ledger_key_free);
+	return a;
+}
+
+int api_open_local(const struct api_options *o, struct api **out)
+{
+	struct api *a = api_alloc(o);
+	char saved[1024];
+	int r;
+
+	*out = NULL;
+	if (!a)
+		return err_set(ERR_NOMEM, "out of memory");
+	a->watch.enabled = false;
+	if ((r = open_parts(a)) < 0) {
+		snprintf(saved, sizeof(saved), "%s", err_msg());
+		api_close_local(a);
+		return err_set(r, "%s", saved);
+	}
+	*out = a;
+	return 0;
+}
+
+void api_close_local(struct api *a)
+{
+	if (!a)
+		return;
+	a->stopping = 1;
+	if (a->jobs)
+		jobs_stop(a->jobs);
+	close_parts(a);
+	api_free(a);
+}
+
+int api_serve(const struct api_options *o)
+{
+	struct api *a = api_alloc(o);
+	sigset_t set;
+	char url[300], saved[1024];
+	int r;
+
+	if (!a)
+		return err_set(ERR_NOMEM, "out of memory");
 	/* Every thread started from here on leaves these signals to signal_loop. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -390,6 +431,7 @@ out:
 		snprintf(saved, sizeof(saved), "%s", err_msg());
 	api_watch_stop(a);
 	close_parts(a);
+	api_mcp_sessions_free();
 	api_free(a);
 	if (r < 0)
 		err_set(r, "%s", saved);

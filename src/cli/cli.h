@@ -134,6 +134,7 @@ void cli_bytes(uint64_t bytes, char *out, size_t len);
 extern const struct cmd_entry cmd_deploy_entry;
 extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_serve_entry;
+extern const struct cmd_entry cmd_mcp_entry;
 extern const struct cmd_entry cmd_pipeline_entry;
 extern const struct cmd_entry cmd_simulate_entry;
 extern const struct cmd_entry cmd_certify_entry;

@@ -16,6 +16,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_rollback_entry,
 	&cmd_watch_entry,
 	&cmd_serve_entry,
+	&cmd_mcp_entry,
 	&cmd_pipeline_entry,
 	&cmd_simulate_entry,
 	&cmd_heal_entry,
