@@ -240,6 +240,9 @@ static json_t *call(void *arg, struct mcp_call *c, const struct mcp_tool *t, jso
 		}
 	status = route_call(m, t->method, path, q, nq, t->kind == MCP_TOOL_READ ? NULL : args, &doc, msg, len);
 	if (status >= 400 || !doc) {
+		/* The route's {"error": ...} is not the tool's output: the message says it all. */
+		json_decref(doc);
+		doc = NULL;
 		if (!msg[0])
 			snprintf(msg, len, "%s %s answered %d", t->method, path, status);
 		goto out;
