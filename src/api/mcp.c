@@ -74,6 +74,23 @@ static void send_doc(mcp_send_fn send, void *arg, json_t *doc)
 	free(text);
 }
 
+/*
+ * MSG as a JSON string: a message quoting the client's bytes may cut a UTF-8 sequence (or
+ * hold one jansson refused): then each byte past ASCII is written '?'.
+ */
+static json_t *text_json(char *msg)
+{
+	json_t *s = json_string(msg);
+	char *p;
+
+	if (s)
+		return s;
+	for (p = msg; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	return json_string(msg);
+}
+
 static void send_error(mcp_send_fn send, void *arg, json_t *id, int code, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
@@ -86,8 +103,8 @@ static void send_error(mcp_send_fn send, void *arg, json_t *id, int code, const 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	send_doc(send, arg, json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id", id ? id : json_null(),
-				      "error", "code", code, "message", msg));
+	send_doc(send, arg, json_pack("{s:s, s:O, s:{s:i, s:o}}", "jsonrpc", "2.0", "id", id ? id : json_null(),
+				      "error", "code", code, "message", text_json(msg)));
 }
 
 /* A result (taken) for ID. */
@@ -325,11 +342,12 @@ static json_t *tools_list(struct mcp_session *s)
 }
 
 /* A tool's result: the text (MSG when it failed, else the structured result as JSON), structuredContent, isError. */
-static json_t *tool_result(json_t *structured, bool is_error, const char *msg)
+static json_t *tool_result(json_t *structured, bool is_error, char *msg)
 {
 	char *text = structured && !is_error ? json_dumps(structured, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_t *res = json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text", "text",
-				text ? text : msg[0] ? msg : "the tool failed", "isError", is_error);
+	json_t *res = json_pack("{s:[{s:s, s:o}], s:b}", "content", "type", "text", "text",
+				text ? json_string(text) : text_json(msg[0] ? msg : (char[]){ "the tool failed" }),
+				"isError", is_error);
 
 	free(text);
 	if (res && json_is_object(structured))
@@ -470,7 +488,7 @@ static int message(struct mcp_session *s, json_t *m, mcp_send_fn send, void *arg
 int mcp_session_handle(struct mcp_session *s, const char *text, size_t len, mcp_send_fn send, void *arg)
 {
 	json_error_t e;
-	json_t *m = json_loadb(text, len, 0, &e);
+	json_t *m = json_loadb(text, len, JSON_DECODE_ANY, &e);
 	int n;
 
 	if (!m) {
