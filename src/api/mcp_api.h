@@ -27,7 +27,13 @@ void api_mcp_get(struct api_call *c);
 /* The /mcp routes: not under /api/v1 (router.c matches them before the table; not in --routes). */
 extern const struct api_route api_routes_mcp[];
 
-/* Forget every /mcp session (the server is closing). */
+/*
+ * The server is closing, its jobs ended: cancel every /mcp call still streaming and wait
+ * for their threads (which touch the server) to end.
+ */
+void api_mcp_stop(void);
+
+/* Forget every /mcp session (after api_mcp_stop). */
 void api_mcp_sessions_free(void);
 
 #endif

@@ -37,6 +37,8 @@ struct http_session {
 
 static pthread_mutex_t sessions_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct http_session *sessions[SESSIONS_MAX];
+static pthread_cond_t streams_ended = PTHREAD_COND_INITIALIZER;
+static unsigned streams;		/* SSE threads running (under sessions_lock) */
 
 static void session_free(struct http_session *h)
 {
@@ -127,6 +129,19 @@ static void session_put(struct http_session *h)
 	pthread_mutex_unlock(&sessions_lock);
 	if (last)
 		session_free(h);
+}
+
+void api_mcp_stop(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&sessions_lock);
+	for (i = 0; i < SESSIONS_MAX; i++)
+		if (sessions[i])
+			mcp_session_cancel_all(sessions[i]->s);
+	while (streams)
+		pthread_cond_wait(&streams_ended, &sessions_lock);
+	pthread_mutex_unlock(&sessions_lock);
 }
 
 void api_mcp_sessions_free(void)
@@ -242,6 +257,10 @@ static void *sse_thread(void *arg)
 	if (s->api->httpd)
 		s->api->httpd->ops->wake(s->api->httpd);
 	sse_unref(s);
+	pthread_mutex_lock(&sessions_lock);
+	streams--;
+	pthread_cond_broadcast(&streams_ended);
+	pthread_mutex_unlock(&sessions_lock);
 	return NULL;
 }
 
@@ -267,9 +286,15 @@ static int answer_stream(struct api_call *c, struct http_session *h)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&sessions_lock);
+	streams++;
+	pthread_mutex_unlock(&sessions_lock);
 	r = pthread_create(&t, &attr, sse_thread, s);
 	pthread_attr_destroy(&attr);
 	if (r != 0) {
+		pthread_mutex_lock(&sessions_lock);
+		streams--;
+		pthread_mutex_unlock(&sessions_lock);
 		s->refs = 1;
 		sse_unref(s);
 		return -1;
@@ -281,22 +306,12 @@ static int answer_stream(struct api_call *c, struct http_session *h)
 	return 0;
 }
 
-/* Whether the request is tools/call (a long one: answered as a stream when the client takes one). */
-static bool is_call(const char *text, size_t len)
+/* Whether TEXT is a request for METHOD (tools/call is long: a stream when the client takes one). */
+static bool is_method(const char *text, size_t len, const char *method)
 {
 	json_t *m = json_loadb(text, len, 0, NULL);
 	bool r = json_is_object(m) && json_is_string(json_object_get(m, "method")) &&
-		 strcmp(json_string_value(json_object_get(m, "method")), "tools/call") == 0;
-
-	json_decref(m);
-	return r;
-}
-
-static bool is_initialize(const char *text, size_t len)
-{
-	json_t *m = json_loadb(text, len, 0, NULL);
-	bool r = json_is_object(m) && json_is_string(json_object_get(m, "method")) &&
-		 strcmp(json_string_value(json_object_get(m, "method")), "initialize") == 0;
+		 strcmp(json_string_value(json_object_get(m, "method")), method) == 0;
 
 	json_decref(m);
 	return r;
@@ -329,7 +344,7 @@ void api_mcp_post(struct api_call *c)
 	struct http_session *h;
 	int status;
 
-	if (is_initialize(c->rq->body, c->rq->body_len)) {
+	if (is_method(c->rq->body, c->rq->body_len, "initialize")) {
 		if (!(h = session_new(c))) {
 			api_error(c, 503, "busy", "no room for another MCP session: every one is in use");
 			return;
@@ -350,7 +365,7 @@ void api_mcp_post(struct api_call *c)
 		session_put(h);
 		return;
 	}
-	if (accept && strstr(accept, "text/event-stream") && is_call(c->rq->body, c->rq->body_len) &&
+	if (accept && strstr(accept, "text/event-stream") && is_method(c->rq->body, c->rq->body_len, "tools/call") &&
 	    answer_stream(c, h) == 0)
 		return;		/* the stream's thread lets go of H */
 	answer_json(c, h);

@@ -215,8 +215,12 @@ static void reload(struct api *a)
 	api_watch_start(a);
 }
 
-/* Open everything the server stands on, in A (zeroed, options set). 0, or an error with its message. */
-static int open_parts(struct api *a)
+/*
+ * Open everything the server stands on, in A (zeroed, options set). 0, or an error with its
+ * message. RECOVER: record the jobs a dead server left running as interrupted (not for
+ * `chimera mcp`, which may run beside a live server on the same state).
+ */
+static int open_parts(struct api *a, bool recover)
 {
 	struct world *w;
 	const char *dir;
@@ -232,7 +236,7 @@ static int open_parts(struct api *a)
 		return err_set(ERR_NOMEM, "out of memory");
 	if (!api_ledger(a))
 		return -1;
-	if ((r = jobs_recover(a->jobs)) < 0)
+	if (recover && (r = jobs_recover(a->jobs)) < 0)
 		return r;
 	return hub_start(&a->hub, hub_open, a, a->metrics);
 }
@@ -378,7 +382,7 @@ int api_open_local(const struct api_options *o, struct api **out)
 	if (!a)
 		return err_set(ERR_NOMEM, "out of memory");
 	a->watch.enabled = false;
-	if ((r = open_parts(a)) < 0) {
+	if ((r = open_parts(a, false)) < 0) {
 		snprintf(saved, sizeof(saved), "%s", err_msg());
 		api_close_local(a);
 		return err_set(r, "%s", saved);
@@ -414,7 +418,7 @@ int api_serve(const struct api_options *o)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((r = open_parts(a)) < 0 || (r = listen_on(a)) < 0)
+	if ((r = open_parts(a, true)) < 0 || (r = listen_on(a)) < 0)
 		goto out;
 	base_url(a, a->httpd->ops->port(a->httpd), url, sizeof(url));
 	record(a, "serve.started", json_pack("{s:s, s:I, s:b}", "url", url, "pid", (json_int_t)getpid(), "watch",
@@ -430,6 +434,7 @@ out:
 	if (r < 0)
 		snprintf(saved, sizeof(saved), "%s", err_msg());
 	api_watch_stop(a);
+	api_mcp_stop();
 	close_parts(a);
 	api_mcp_sessions_free();
 	api_free(a);

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,8 @@ static enum cmd_status cmd_mcp_exec(struct cli *cli, int argc, char **argv)
 	api_options_init(&o);
 	o.world = cli->world.opt;
 	o.watch = false;
+	/* A client gone mid-call: its jobs finish (stdin's end says the rest), no SIGPIPE kills them. */
+	signal(SIGPIPE, SIG_IGN);
 	if (api_open_local(&o, &m.api) < 0)
 		return cli_fail(cli, CMD_ERROR, "%s", err_msg());
 	/* The local user acts, as with the CLI: every tool; the ledger names them. */
