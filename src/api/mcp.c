@@ -11,6 +11,16 @@
 /* The versions this server speaks, newest first: a client asking for another gets the newest. */
 static const char *const versions[] = { MCP_PROTOCOL_LATEST, "2025-03-26", "2024-11-05" };
 
+bool mcp_version_supported(const char *v)
+{
+	size_t i;
+
+	for (i = 0; v && i < sizeof(versions) / sizeof(versions[0]); i++)
+		if (strcmp(v, versions[i]) == 0)
+			return true;
+	return false;
+}
+
 struct mcp_call {
 	struct mcp_session *s;
 	json_t *id;			/* the request's id */

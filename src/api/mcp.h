@@ -24,6 +24,9 @@
 
 #define MCP_PROTOCOL_LATEST "2025-06-18"
 
+/* Whether this server speaks protocol version V (an HTTP request's MCP-Protocol-Version). */
+bool mcp_version_supported(const char *v);
+
 /* JSON-RPC 2.0 error codes, and MCP's for a resource that is not there. */
 #define MCP_PARSE_ERROR (-32700)
 #define MCP_INVALID_REQUEST (-32600)

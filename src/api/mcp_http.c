@@ -336,6 +336,49 @@ static void answer_json(struct api_call *c, struct http_session *h)
 	c->res->body_len = len;
 }
 
+/*
+ * A browser's page must not reach the fleet through a user's loopback server (DNS
+ * rebinding): a request with an Origin is taken only from a loopback origin or the
+ * server's own (the Host it was asked by). Without one (not a browser), as with the API.
+ */
+static bool origin_ok(const struct httpd_request *rq)
+{
+	const char *origin = httpd_request_header(rq, "Origin"), *host = httpd_request_header(rq, "Host"), *h;
+	size_t n;
+
+	if (!origin)
+		return true;
+	if (!(h = strstr(origin, "://")))
+		return false;
+	h += 3;
+	n = strlen(h);
+	if (host && strcmp(h, host) == 0)
+		return true;
+	if ((strncmp(h, "localhost", 9) == 0 && (n == 9 || h[9] == ':')) ||
+	    (strncmp(h, "[::1]", 5) == 0 && (n == 5 || h[5] == ':')))
+		return true;
+	/* 127.A.B.C[:PORT], and not 127.example.com */
+	return strncmp(h, "127.", 4) == 0 && strspn(h, "0123456789.") == strcspn(h, ":");
+}
+
+/* What every /mcp request must pass first: its Origin, its MCP-Protocol-Version. 0, or answered and -1. */
+static int mcp_request_ok(struct api_call *c, bool initialize)
+{
+	const char *v = httpd_request_header(c->rq, "MCP-Protocol-Version");
+
+	if (!origin_ok(c->rq)) {
+		api_error(c, 403, "forbidden", "Origin %.200s may not use /mcp (only loopback or this server's own)",
+			  httpd_request_header(c->rq, "Origin"));
+		return -1;
+	}
+	if (!initialize && v && !mcp_version_supported(v)) {
+		api_error(c, 400, "bad_protocol_version", "MCP-Protocol-Version %.40s: this server speaks %s, "
+			  "2025-03-26 and 2024-11-05", v, MCP_PROTOCOL_LATEST);
+		return -1;
+	}
+	return 0;
+}
+
 void api_mcp_post(struct api_call *c)
 {
 	const char *id = httpd_request_header(c->rq, "Mcp-Session-Id");
@@ -344,7 +387,11 @@ void api_mcp_post(struct api_call *c)
 	struct http_session *h;
 	int status;
 
-	if (is_method(c->rq->body, c->rq->body_len, "initialize")) {
+	bool init = is_method(c->rq->body, c->rq->body_len, "initialize");
+
+	if (mcp_request_ok(c, init) < 0)
+		return;
+	if (init) {
 		if (!(h = session_new(c))) {
 			api_error(c, 503, "busy", "no room for another MCP session: every one is in use");
 			return;
@@ -378,6 +425,8 @@ void api_mcp_delete(struct api_call *c)
 	struct http_session *h;
 	int status;
 
+	if (mcp_request_ok(c, false) < 0)
+		return;
 	if (!(h = session_get(c, id, &status))) {
 		api_error(c, status, "no_session", "no MCP session %s", id ? id : "(no Mcp-Session-Id header)");
 		return;

@@ -78,6 +78,12 @@ check "/mcp without a token: 401" [ "$CODE" = 401 ]
 CODE=$(curl -s -o "$W/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $VIEW" \
 	-H 'Content-Type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' "$URL/mcp")
 check "/mcp without a session: 400" [ "$CODE" = 400 ]
+CODE=$(curl -s -o "$W/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $VIEW" -H 'Origin: http://127.evil.example' \
+	-H 'Content-Type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"ping"}' "$URL/mcp")
+check "/mcp from a foreign Origin: 403 (DNS rebinding)" [ "$CODE" = 403 ]
+CODE=$(curl -s -o "$W/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $VIEW" -H 'MCP-Protocol-Version: 1999-01-01' \
+	-H 'Content-Type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"ping"}' "$URL/mcp")
+check "/mcp with an unsupported MCP-Protocol-Version: 400" [ "$CODE" = 400 ]
 kill "$SERVER" && wait "$SERVER" 2>/dev/null
 SERVER=
 

@@ -155,6 +155,10 @@ static void test_versions(void **state)
 		assert_true(mcp_session_ready(f->s));
 		fx_free(f);
 	}
+	assert_true(mcp_version_supported("2025-06-18"));
+	assert_true(mcp_version_supported("2024-11-05"));
+	assert_false(mcp_version_supported("2099-01-01"));
+	assert_false(mcp_version_supported(NULL));
 }
 
 static void test_lifecycle(void **state)
