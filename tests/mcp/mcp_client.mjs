@@ -173,6 +173,26 @@ async function operatorChecks() {
 		check("the rest were not started (node.failed: not started)", notStarted.length === r.nodes - r.ok && notStarted.length >= 1,
 			{ result: r, notStarted: notStarted.length });
 	}
+	// The other tools, each once.
+	const ex = await run("exec", { targets: "n0", command: "echo hello-from-mcp" });
+	check("exec: succeeded with the node's output", ex.r.structuredContent?.state === "succeeded" &&
+		JSON.stringify(ex.r.structuredContent?.report).includes("hello-from-mcp"), ex.r);
+	const gen = await client.callTool({ name: "generations", arguments: { targets: ["n0"] } });
+	check("generations of n0 (targets as a list)", !gen.isError && gen.structuredContent?.nodes?.[0]?.generations?.length >= 1, gen);
+	const deps = await client.callTool({ name: "deployments", arguments: { limit: 50 } });
+	check("deployments: the deploys so far", !deps.isError && deps.structuredContent?.deployments?.length >= 3, deps);
+	const mach = await client.callTool({ name: "machine", arguments: { name: "n1" } });
+	check("machine n1", !mach.isError && mach.structuredContent?.name === "n1", mach);
+	const nomach = await client.callTool({ name: "machine", arguments: { name: "nope" } });
+	check("machine nope: isError naming it", nomach.isError === true && /nope/.test(textOf(nomach)), nomach);
+	const ws = await client.callTool({ name: "watch_state", arguments: {} });
+	check("watch_state answers", !ws.isError, ws);
+	const rel = await client.callTool({ name: "release", arguments: { node: "n0" } });
+	check("release n0 (recorded)", !rel.isError, rel);
+	const sim = await run("simulate", { platform: "netlify", dir: "/nonexistent-mcp-dir" });
+	check("simulate of a missing dir: isError naming 'dir'", sim.r.isError === true && /dir/.test(textOf(sim.r)), sim.r);
+	const head = await client.readResource({ uri: "chimera://ledger/head" });
+	check("chimera://ledger/head: the last event", JSON.parse(head.contents[0].text).events?.length === 1, head);
 	const v = await client.callTool({ name: "ledger_verify", arguments: {} });
 	check("ledger_verify: ok", v.structuredContent?.ok === true, v);
 	const stillThere = await client.ping();
