@@ -113,8 +113,8 @@ static void serve_stdio(struct stdio_server *srv)
 	free(line);
 	pthread_mutex_lock(&srv->lock);
 	if (srv->threads)
-		log_info("mcp", "stdin closed: cancelling %u call(s) in flight; nodes in flight finish",
-			 mcp_session_busy(srv->s));
+		log_info("mcp", "stdin closed: %u message(s) still being handled; tool calls running are "
+			 "cancelled (nodes in flight finish)", srv->threads);
 	mcp_session_cancel_all(srv->s);
 	while (srv->threads)
 		pthread_cond_wait(&srv->idle, &srv->lock);

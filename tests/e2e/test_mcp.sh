@@ -58,7 +58,18 @@ client stdio "$CHIMERA" "$STATE" "$W/chimera.toml" \
 # The cancelled deploy went one node at a time from n0: n0 finished it, n1 was not started.
 check "stdio: n0, in flight when cancelled, finished: on the second configuration" [ "$(profile_of 0)" = "$P2" ]
 check "stdio: n1, rolled back and then not started, is on the first" [ "$(profile_of 1)" = "$P" ]
-check "stdio: nothing but MCP on stdout (no stray line)" [ -z "$(grep -vE '^((not )?ok - |JOB )' "$W/client.out")" ]
+# stdout is the protocol's alone: every line a JSON-RPC message, logs on stderr (-v: there are some).
+printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2024-11-05"}}' \
+	'{"jsonrpc":"2.0","method":"notifications/initialized"}' 'not json' \
+	'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"fleet_status","arguments":{"refresh":true}}}' |
+	"$CHIMERA" -v --state-dir "$STATE" --config "$W/chimera.toml" mcp >"$W/stdio.out" 2>"$W/stdio.err"
+three_messages() {
+	[ "$(wc -l <"$W/stdio.out")" = 3 ] && [ "$(jq -c 'select(.jsonrpc == "2.0")' "$W/stdio.out" | wc -l)" = 3 ]
+}
+check "stdio: three answers on stdout (the parse error's too), each a JSON-RPC 2.0 message" three_messages
+check "stdio: 2024-11-05 asked, 2024-11-05 spoken" [ "$(jq -r 'select(.id == 1) | .result.protocolVersion' "$W/stdio.out")" = 2024-11-05 ]
+check "stdio: the probe of 4 nodes answered" [ "$(jq -r 'select(.id == 2) | .result.structuredContent.nodes | length' "$W/stdio.out")" = 4 ]
+check "stdio: the logs went to stderr" [ -s "$W/stdio.err" ]
 STDIO_JOBS=$(wc -l <"$W/jobs")
 
 # --- Streamable HTTP: behind the API's tokens ---
