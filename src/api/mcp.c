@@ -533,3 +533,13 @@ bool mcp_message_has_request(const char *text, size_t len)
 	json_decref(m);
 	return r;
 }
+
+bool mcp_message_is(const char *text, size_t len, const char *method)
+{
+	json_t *m = json_loadb(text, len, 0, NULL);
+	bool r = json_is_object(m) && json_is_string(json_object_get(m, "method")) &&
+		 strcmp(json_string_value(json_object_get(m, "method")), method) == 0;
+
+	json_decref(m);
+	return r;
+}

@@ -144,4 +144,7 @@ void mcp_session_free(struct mcp_session *s);
 /* What a message is, without handling it: whether TEXT holds a request (not only notifications). */
 bool mcp_message_has_request(const char *text, size_t len);
 
+/* Whether TEXT is a request or notification for METHOD ("tools/call", the long one). */
+bool mcp_message_is(const char *text, size_t len, const char *method);
+
 #endif

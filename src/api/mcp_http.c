@@ -306,17 +306,6 @@ static int answer_stream(struct api_call *c, struct http_session *h)
 	return 0;
 }
 
-/* Whether TEXT is a request for METHOD (tools/call is long: a stream when the client takes one). */
-static bool is_method(const char *text, size_t len, const char *method)
-{
-	json_t *m = json_loadb(text, len, 0, NULL);
-	bool r = json_is_object(m) && json_is_string(json_object_get(m, "method")) &&
-		 strcmp(json_string_value(json_object_get(m, "method")), method) == 0;
-
-	json_decref(m);
-	return r;
-}
-
 static void answer_json(struct api_call *c, struct http_session *h)
 {
 	struct buf b = BUF_INIT(STREAM_MAX);
@@ -387,7 +376,7 @@ void api_mcp_post(struct api_call *c)
 	struct http_session *h;
 	int status;
 
-	bool init = is_method(c->rq->body, c->rq->body_len, "initialize");
+	bool init = mcp_message_is(c->rq->body, c->rq->body_len, "initialize");
 
 	if (mcp_request_ok(c, init) < 0)
 		return;
@@ -412,7 +401,7 @@ void api_mcp_post(struct api_call *c)
 		session_put(h);
 		return;
 	}
-	if (accept && strstr(accept, "text/event-stream") && is_method(c->rq->body, c->rq->body_len, "tools/call") &&
+	if (accept && strstr(accept, "text/event-stream") && mcp_message_is(c->rq->body, c->rq->body_len, "tools/call") &&
 	    answer_stream(c, h) == 0)
 		return;		/* the stream's thread lets go of H */
 	answer_json(c, h);

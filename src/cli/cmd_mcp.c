@@ -1,7 +1,7 @@
 /*
  * chimera mcp: the fleet as a Model Context Protocol server over stdio (docs/mcp.md).
- * Newline-delimited JSON-RPC on stdin and stdout; logs on stderr only. Each message is
- * handled on a thread of its own, so a long tools/call can be cancelled or pinged past.
+ * Newline-delimited JSON-RPC on stdin and stdout; logs on stderr only. Each tools/call runs
+ * on a thread of its own, so that a long one can be cancelled or pinged past.
  */
 #include "api/api.h"
 #include "api/mcp_api.h"
@@ -59,10 +59,13 @@ static void *line_thread(void *arg)
 	return NULL;
 }
 
-/* Handle TEXT (taken) on a thread of its own; inline when no thread can be had. */
+/*
+ * Handle TEXT (taken): a tools/call on a thread of its own (it may be long: a ping or its
+ * cancel must get past it), the rest here, in order (initialize before what follows it).
+ */
 static void dispatch(struct stdio_server *srv, char *text, size_t len)
 {
-	struct line *l = malloc(sizeof(*l));
+	struct line *l = mcp_message_is(text, len, "tools/call") ? malloc(sizeof(*l)) : NULL;
 	pthread_attr_t attr;
 	pthread_t t;
 	int r = -1;

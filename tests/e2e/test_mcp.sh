@@ -59,10 +59,20 @@ client stdio "$CHIMERA" "$STATE" "$W/chimera.toml" \
 check "stdio: n0, in flight when cancelled, finished: on the second configuration" [ "$(profile_of 0)" = "$P2" ]
 check "stdio: n1, rolled back and then not started, is on the first" [ "$(profile_of 1)" = "$P" ]
 # stdout is the protocol's alone: every line a JSON-RPC message, logs on stderr (-v: there are some).
+# stdin stays open until the three answers came (its end would cancel a call still running).
+mkfifo "$W/stdin"
+: >"$W/stdio.out"
+"$CHIMERA" -v --state-dir "$STATE" --config "$W/chimera.toml" mcp <"$W/stdin" >"$W/stdio.out" 2>"$W/stdio.err" &
+MCP=$!
+exec 3>"$W/stdin"
 printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2024-11-05"}}' \
 	'{"jsonrpc":"2.0","method":"notifications/initialized"}' 'not json' \
-	'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"fleet_status","arguments":{"refresh":true}}}' |
-	"$CHIMERA" -v --state-dir "$STATE" --config "$W/chimera.toml" mcp >"$W/stdio.out" 2>"$W/stdio.err"
+	'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"fleet_status","arguments":{"refresh":true}}}' >&3
+i=0
+while [ "$(wc -l <"$W/stdio.out")" -lt 3 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+exec 3>&-
+wait "$MCP"
+check "stdio: chimera mcp exits 0 once stdin ends" [ $? = 0 ]
 three_messages() {
 	[ "$(wc -l <"$W/stdio.out")" = 3 ] && [ "$(jq -c 'select(.jsonrpc == "2.0")' "$W/stdio.out" | wc -l)" = 3 ]
 }
@@ -95,7 +105,9 @@ check "/mcp from a foreign Origin: 403 (DNS rebinding)" [ "$CODE" = 403 ]
 CODE=$(curl -s -o "$W/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $VIEW" -H 'MCP-Protocol-Version: 1999-01-01' \
 	-H 'Content-Type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"ping"}' "$URL/mcp")
 check "/mcp with an unsupported MCP-Protocol-Version: 400" [ "$CODE" = 400 ]
-kill "$SERVER" && wait "$SERVER" 2>/dev/null
+kill "$SERVER"
+wait "$SERVER"
+check "chimera serve stops with its /mcp sessions on SIGTERM (exit 0)" [ $? = 0 ]
 SERVER=
 
 # --- the ledger: every job a tool ran, who asked ---
