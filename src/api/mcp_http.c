@@ -372,11 +372,10 @@ void api_mcp_post(struct api_call *c)
 {
 	const char *id = httpd_request_header(c->rq, "Mcp-Session-Id");
 	const char *accept = httpd_request_header(c->rq, "Accept");
+	bool init = mcp_message_is(c->rq->body, c->rq->body_len, "initialize");
 	struct buf none = BUF_INIT(1);	/* what a notification is answered: nothing */
 	struct http_session *h;
 	int status;
-
-	bool init = mcp_message_is(c->rq->body, c->rq->body_len, "initialize");
 
 	if (mcp_request_ok(c, init) < 0)
 		return;
@@ -401,8 +400,8 @@ void api_mcp_post(struct api_call *c)
 		session_put(h);
 		return;
 	}
-	if (accept && strstr(accept, "text/event-stream") && mcp_message_is(c->rq->body, c->rq->body_len, "tools/call") &&
-	    answer_stream(c, h) == 0)
+	if (accept && strstr(accept, "text/event-stream") &&
+	    mcp_message_is(c->rq->body, c->rq->body_len, "tools/call") && answer_stream(c, h) == 0)
 		return;		/* the stream's thread lets go of H */
 	answer_json(c, h);
 	session_put(h);
