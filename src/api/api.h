@@ -155,6 +155,14 @@ void api_options_init(struct api_options *o);
 /* Run the server until SIGTERM/SIGINT (SIGHUP reloads chimera.toml). Returns 0, or an error with its message. */
 int api_serve(const struct api_options *o);
 
+/*
+ * The server's parts without a listener or a watch (`chimera mcp` over stdio): the world,
+ * the tokens, the jobs, the ledger's hub. 0 with *OUT, or an error with its message.
+ * api_close_local stops its jobs (nodes in flight finish) and frees it.
+ */
+int api_open_local(const struct api_options *o, struct api **out);
+void api_close_local(struct api *a);
+
 /* --- what handlers reach through c->api (serve.c) --- */
 
 /*

@@ -1,6 +1,7 @@
 /* The route table: look-up with {param} capture, then the token, the role, the handler, the counters. */
 #include "api/api.h"
 #include "api/api_internal.h"
+#include "api/mcp_api.h"
 #include "api/metrics.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -88,6 +89,23 @@ int api_route_find(const char *method, const char *path, const struct api_route 
 	return found;
 }
 
+/* /mcp (mcp_http.c) is not under the API's prefix nor in its table: found here, before it. */
+static int route_find(const char *method, const char *path, struct api_call *c, char *scratch, size_t len,
+		      char *allow, size_t allow_len)
+{
+	const struct api_route *r;
+
+	if (strcmp(path, "/mcp") != 0)
+		return api_route_find(method, path, &c->route, c->param, &c->nparam, scratch, len, allow, allow_len);
+	for (r = api_routes_mcp; r->method; r++)
+		if (strcmp(r->method, method) == 0) {
+			c->route = r;
+			return 0;
+		}
+	snprintf(allow, allow_len, "POST, DELETE, GET");
+	return 405;
+}
+
 static void handle_routed(struct api *a, const struct httpd_request *rq, struct httpd_response *res,
 			  const char **route_name)
 {
@@ -95,8 +113,7 @@ static void handle_routed(struct api *a, const struct httpd_request *rq, struct 
 	char scratch[1024], allow[64];
 	int r;
 
-	r = api_route_find(rq->method, rq->path, &c.route, c.param, &c.nparam, scratch, sizeof(scratch), allow,
-			   sizeof(allow));
+	r = route_find(rq->method, rq->path, &c, scratch, sizeof(scratch), allow, sizeof(allow));
 	if (r == 404) {
 		api_error_res(res, 404, "not_found", "no route %.200s (the API is under %s; %s/openapi.json lists it)",
 			      rq->path, API_PREFIX, API_PREFIX);

@@ -6,6 +6,7 @@
 #include "api/api_internal.h"
 #include "api/hub.h"
 #include "api/jobs.h"
+#include "api/mcp_api.h"
 #include "api/metrics.h"
 #include "app/ledger/events_append.h"
 #include "util/clock.h"
@@ -214,8 +215,12 @@ static void reload(struct api *a)
 	api_watch_start(a);
 }
 
-/* Open everything the server stands on, in A (zeroed, options set). 0, or an error with its message. */
-static int open_parts(struct api *a)
+/*
+ * Open everything the server stands on, in A (zeroed, options set). 0, or an error with its
+ * message. RECOVER: record the jobs a dead server left running as interrupted (not for
+ * `chimera mcp`, which may run beside a live server on the same state).
+ */
+static int open_parts(struct api *a, bool recover)
 {
 	struct world *w;
 	const char *dir;
@@ -231,7 +236,7 @@ static int open_parts(struct api *a)
 		return err_set(ERR_NOMEM, "out of memory");
 	if (!api_ledger(a))
 		return -1;
-	if ((r = jobs_recover(a->jobs)) < 0)
+	if (recover && (r = jobs_recover(a->jobs)) < 0)
 		return r;
 	return hub_start(&a->hub, hub_open, a, a->metrics);
 }
@@ -350,15 +355,13 @@ static void api_free(struct api *a)
 	free(a);
 }
 
-int api_serve(const struct api_options *o)
+/* A server with O's options, nothing opened yet. NULL when out of memory. */
+static struct api *api_alloc(const struct api_options *o)
 {
 	struct api *a = calloc(1, sizeof(*a));
-	sigset_t set;
-	char url[300], saved[1024];
-	int r;
 
 	if (!a)
-		return err_set(ERR_NOMEM, "out of memory");
+		return NULL;
 	a->opt = *o;
 	a->watch.enabled = o->watch;
 	pthread_mutex_init(&a->world_lock, NULL);
@@ -366,6 +369,48 @@ int api_serve(const struct api_options *o)
 	pthread_mutex_init(&a->auth_lock, NULL);
 	pthread_mutex_init(&a->watch.lock, NULL);
 	pthread_key_create(&a->ledger_key, ledger_key_free);
+	return a;
+}
+
+int api_open_local(const struct api_options *o, struct api **out)
+{
+	struct api *a = api_alloc(o);
+	char saved[1024];
+	int r;
+
+	*out = NULL;
+	if (!a)
+		return err_set(ERR_NOMEM, "out of memory");
+	a->watch.enabled = false;
+	if ((r = open_parts(a, false)) < 0) {
+		snprintf(saved, sizeof(saved), "%s", err_msg());
+		api_close_local(a);
+		return err_set(r, "%s", saved);
+	}
+	*out = a;
+	return 0;
+}
+
+void api_close_local(struct api *a)
+{
+	if (!a)
+		return;
+	a->stopping = 1;
+	if (a->jobs)
+		jobs_stop(a->jobs);
+	close_parts(a);
+	api_free(a);
+}
+
+int api_serve(const struct api_options *o)
+{
+	struct api *a = api_alloc(o);
+	sigset_t set;
+	char url[300], saved[1024];
+	int r;
+
+	if (!a)
+		return err_set(ERR_NOMEM, "out of memory");
 	/* Every thread started from here on leaves these signals to signal_loop. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -373,7 +418,7 @@ int api_serve(const struct api_options *o)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((r = open_parts(a)) < 0 || (r = listen_on(a)) < 0)
+	if ((r = open_parts(a, true)) < 0 || (r = listen_on(a)) < 0)
 		goto out;
 	base_url(a, a->httpd->ops->port(a->httpd), url, sizeof(url));
 	record(a, "serve.started", json_pack("{s:s, s:I, s:b}", "url", url, "pid", (json_int_t)getpid(), "watch",
@@ -389,7 +434,9 @@ out:
 	if (r < 0)
 		snprintf(saved, sizeof(saved), "%s", err_msg());
 	api_watch_stop(a);
+	api_mcp_stop();
 	close_parts(a);
+	api_mcp_sessions_free();
 	api_free(a);
 	if (r < 0)
 		err_set(r, "%s", saved);

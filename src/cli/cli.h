@@ -135,6 +135,7 @@ extern const struct cmd_entry cmd_deploy_entry;
 extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_dash_entry;
 extern const struct cmd_entry cmd_serve_entry;
+extern const struct cmd_entry cmd_mcp_entry;
 extern const struct cmd_entry cmd_pipeline_entry;
 extern const struct cmd_entry cmd_simulate_entry;
 extern const struct cmd_entry cmd_certify_entry;

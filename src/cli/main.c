@@ -17,6 +17,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_watch_entry,
 	&cmd_dash_entry,
 	&cmd_serve_entry,
+	&cmd_mcp_entry,
 	&cmd_pipeline_entry,
 	&cmd_simulate_entry,
 	&cmd_heal_entry,
