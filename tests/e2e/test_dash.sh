@@ -11,9 +11,12 @@ W="$E2E_WORK/$TEST_NAME"
 NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false\nflake-registry =')"
 export NIX_CONFIG
 unset CHIMERA_SERVER CHIMERA_TOKEN CHIMERA_TOKEN_FILE NO_COLOR
-SOCK="chimera-e2e-dash-$$"
+# Each dash gets a tmux server of its own (a new socket name): a new session on a server still
+# going away from kill-server was lost under load ("no server running").
+SOCK_N=0
+SOCK="chimera-e2e-dash-$$-0"
 SERVER=
-trap 'tmux -L "$SOCK" kill-server 2>/dev/null; if [ -n "$SERVER" ]; then kill -9 "$SERVER" 2>/dev/null; fi; cleanup' EXIT
+trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/chimera-e2e-dash-$$-"*; if [ -n "$SERVER" ]; then kill -9 "$SERVER" 2>/dev/null; fi; cleanup' EXIT
 trap 'exit 130' INT TERM
 HELLO="$E2E_DIR/../../examples/hello/default.nix"
 
@@ -39,6 +42,8 @@ wait_for() {
 # after it in $W/stty.before and $W/stty.after, its exit status in $W/exit. ENV: variables for it.
 dash() {
 	T kill-server 2>/dev/null
+	SOCK_N=$((SOCK_N + 1))
+	SOCK="chimera-e2e-dash-$$-$SOCK_N"
 	rm -f "$W/exit" "$W/stty.before" "$W/stty.after"
 	T -f /dev/null new-session -d -s dash -x 80 -y 24 \
 		"stty -a >'$W/stty.before'; env TERM=xterm-256color ${ENV:-} '$CHIMERA' $* 2>'$W/dash.err'; echo \$? >'$W/exit'; stty -a >'$W/stty.after'; sleep 600"
