@@ -97,6 +97,7 @@ int world_vm_open(struct world *w, const char *config_opt, struct world_vm *v)
 	v->ctx.inventory = v->inventory;
 	v->ctx.pubkey = v->pubkey;
 	v->ctx.key_file = v->key_file;
+	v->ctx.lock_wait_s = 10;	/* as deploy's --lock-wait default */
 	env = getenv("CHIMERA_VM_ADDRESS_PREFIX");
 	v->ctx.address_prefix = env && *env ? env : NULL;
 	return 0;

@@ -318,6 +318,41 @@ static void test_lock(void **state)
 	vm_unlock(fd2);
 }
 
+/* A running VM another operation holds (a deploy's node lease) is not stopped under it. */
+static void test_node_lease(void **state)
+{
+	struct env *e = *state;
+	struct vm_create_opts o = { .name = "l" };
+	struct vm_report rep;
+	struct fleet f = { .ledger = e->l };
+	struct fleet_op op;
+	struct fleet_failure fail = { 0 };
+	struct target t;
+
+	assert_int_equal(vm_create(&e->c, &o, &rep), 0);
+	vm_report_release(&rep);
+	assert_int_equal(target_parse(&t, LIT("127.77.0.10")), 0);
+	assert_int_equal(fleet_op_begin(&op, &f, "deploy", "01TESTDEPLOYMENT0000000000"), 0);
+	assert_int_equal(fleet_node_begin(&op, &t, "root@127.77.0.10:22", NULL, NULL, NULL, &fail), 0);
+	assert_int_equal(vm_stop(&e->c, "l", 0, &rep), ERR_BUSY);
+	assert_contains(rep.message, "01TESTDEPLOYMENT0000000000");
+	assert_true(e->hv.running);
+	assert_int_equal(e->hv.stops, 0);
+	vm_report_release(&rep);
+	assert_int_equal(vm_restore(&e->c, "l", "x", 0, &rep), ERR_BUSY);
+	vm_report_release(&rep);
+	fleet_node_end(&op, &t, "root@127.77.0.10:22", NULL, NULL);
+	fleet_op_end(&op);
+	/* Given back: the stop goes through, and leaves no lease behind. */
+	assert_int_equal(vm_stop(&e->c, "l", 0, &rep), 0);
+	assert_int_equal(e->hv.stops, 1);
+	vm_report_release(&rep);
+	assert_int_equal(vm_start(&e->c, "l", 0, false, &rep), 0);
+	vm_report_release(&rep);
+	assert_int_equal(vm_remove(&e->c, "l", &rep), 0);
+	vm_report_release(&rep);
+}
+
 static void test_labels(void **state)
 {
 	(void)state;
@@ -362,6 +397,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_boot_taken_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshots_restore_rm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_lease, setup, teardown),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_qemu_argv),
 	};

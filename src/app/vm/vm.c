@@ -284,9 +284,11 @@ static int create_locked(const struct vm_ctx *c, const struct vm_create_opts *o,
 	return 0;
 }
 
-/* Give the VM's lock back and finish REP after R. */
-static int end(struct vm_report *rep, int fd, int r, int64_t t0)
+/* Give the VM's lease (LEASE may be NULL) and lock back and finish REP after R. */
+static int end(struct vm_report *rep, int fd, struct vm_lease *lease, int r, int64_t t0)
 {
+	if (lease)
+		vm_lease_give(lease);
 	vm_unlock(fd);
 	rep->ms = clock_mono_ms() - t0;
 	if (r < 0)
@@ -307,21 +309,27 @@ int vm_create(const struct vm_ctx *c, const struct vm_create_opts *o, struct vm_
 	snprintf(rep->vm.spec.name, sizeof(rep->vm.spec.name), "%s", o->name);
 	if ((r = vm_lock(c, o->name, &fd)) < 0)
 		return fail(rep, r);
-	return end(rep, fd, create_locked(c, o, rep), t0);
+	return end(rep, fd, NULL, create_locked(c, o, rep), t0);
 }
 
-/* NAME's record into REP->vm under its lock *FD; fails when there is none. */
-static int begin(const struct vm_ctx *c, const char *op, const char *name, struct vm_report *rep, int *fd)
+/*
+ * NAME's record into REP->vm under its lock *FD; fails when there is none. With LEASE (an
+ * operation that changes the machine): its node lease too, when it runs.
+ */
+static int begin(const struct vm_ctx *c, const char *op, const char *name, struct vm_report *rep, int *fd,
+		 struct vm_lease *lease)
 {
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
+	if (lease)
+		memset(lease, 0, sizeof(*lease));
 	*fd = -1;
 	snprintf(rep->op, sizeof(rep->op), "%s", op);
 	snprintf(rep->vm.spec.name, sizeof(rep->vm.spec.name), "%s", name ? name : "");
 	if ((r = vm_lock(c, name, fd)) < 0)
 		return fail(rep, r);
-	if ((r = vm_get(c, name, &rep->vm)) < 0) {
+	if ((r = vm_get(c, name, &rep->vm)) < 0 || (lease && rep->vm.pid && (r = vm_lease_take(c, &rep->vm, lease)) < 0)) {
 		vm_unlock(*fd);
 		*fd = -1;
 		return fail(rep, r);
@@ -335,7 +343,7 @@ int vm_start(const struct vm_ctx *c, const char *name, long boot_timeout_ms, boo
 	char accel[VM_ACCEL_MAX];
 	int fd, r;
 
-	if ((r = begin(c, "start", name, rep, &fd)) < 0)
+	if ((r = begin(c, "start", name, rep, &fd, NULL)) < 0)
 		return r;
 	if (rep->vm.pid)
 		r = err_set(ERR_BUSY, "VM %s runs already (pid %d)", name, (int)rep->vm.pid);
@@ -343,7 +351,7 @@ int vm_start(const struct vm_ctx *c, const char *name, long boot_timeout_ms, boo
 		choose_accel(c, NULL, accel, rep->accel_why, sizeof(rep->accel_why));
 		r = boot(c, rep, accel, boot_timeout_ms, no_wait);
 	}
-	return end(rep, fd, r, t0);
+	return end(rep, fd, NULL, r, t0);
 }
 
 int vm_ready(const struct vm_ctx *c, const char *name, long wait_ms)
@@ -382,20 +390,22 @@ static int stop_running(const struct vm_ctx *c, struct vm_report *rep, long time
 int vm_stop(const struct vm_ctx *c, const char *name, long timeout_ms, struct vm_report *rep)
 {
 	int64_t t0 = clock_mono_ms();
+	struct vm_lease lease;
 	int fd, r;
 
-	if ((r = begin(c, "stop", name, rep, &fd)) < 0)
+	if ((r = begin(c, "stop", name, rep, &fd, &lease)) < 0)
 		return r;
 	r = stop_running(c, rep, timeout_ms);
-	return end(rep, fd, r, t0);
+	return end(rep, fd, &lease, r, t0);
 }
 
 int vm_remove(const struct vm_ctx *c, const char *name, struct vm_report *rep)
 {
 	int64_t t0 = clock_mono_ms();
+	struct vm_lease lease;
 	int fd, r;
 
-	if ((r = begin(c, "rm", name, rep, &fd)) < 0)
+	if ((r = begin(c, "rm", name, rep, &fd, &lease)) < 0)
 		return r;
 	if ((r = stop_running(c, rep, 0)) == 0 && (r = c->hv->ops->destroy(c->hv, &rep->vm.spec)) == 0) {
 		if ((r = inventory_rm(c, name)) == ERR_NOTFOUND)
@@ -406,7 +416,7 @@ int vm_remove(const struct vm_ctx *c, const char *name, struct vm_report *rep)
 			r = refresh_client_files(c);
 		snprintf(rep->vm.state, sizeof(rep->vm.state), "deleted");
 	}
-	return end(rep, fd, r, t0);
+	return end(rep, fd, &lease, r, t0);
 }
 
 int vm_snapshot(const struct vm_ctx *c, const char *name, const char *label, struct vm_report *rep)
@@ -419,7 +429,7 @@ int vm_snapshot(const struct vm_ctx *c, const char *name, const char *label, str
 		snprintf(rep->op, sizeof(rep->op), "snapshot");
 		return fail(rep, r);
 	}
-	if ((r = begin(c, "snapshot", name, rep, &fd)) < 0)
+	if ((r = begin(c, "snapshot", name, rep, &fd, NULL)) < 0)
 		return r;
 	if (label) {
 		snprintf(rep->label, sizeof(rep->label), "%s", label);
@@ -435,7 +445,7 @@ int vm_snapshot(const struct vm_ctx *c, const char *name, const char *label, str
 	if ((r = c->hv->ops->snapshot(c->hv, &rep->vm.spec, rep->label)) == 0)
 		r = vm_record(c, "vm.snapshotted", name,
 			      json_pack("{s:s, s:b}", "label", rep->label, "running", rep->vm.pid != 0), &rep->vm.seq);
-	return end(rep, fd, r, t0);
+	return end(rep, fd, NULL, r, t0);
 }
 
 /* Whether the comma-separated LIST names LABEL. */
@@ -460,6 +470,7 @@ int vm_restore(const struct vm_ctx *c, const char *name, const char *label, long
 	int64_t t0 = clock_mono_ms();
 	char accel[VM_ACCEL_MAX];
 	bool was_running;
+	struct vm_lease lease;
 	int fd, r;
 
 	if ((r = vm_label_check(label)) < 0) {
@@ -467,7 +478,7 @@ int vm_restore(const struct vm_ctx *c, const char *name, const char *label, long
 		snprintf(rep->op, sizeof(rep->op), "restore");
 		return fail(rep, r);
 	}
-	if ((r = begin(c, "restore", name, rep, &fd)) < 0)
+	if ((r = begin(c, "restore", name, rep, &fd, &lease)) < 0)
 		return r;
 	snprintf(rep->label, sizeof(rep->label), "%s", label);
 	was_running = rep->vm.pid != 0;
@@ -485,5 +496,5 @@ int vm_restore(const struct vm_ctx *c, const char *name, const char *label, long
 	if (r == 0)
 		r = vm_record(c, "vm.restored", name, json_pack("{s:s, s:b}", "label", label, "started", was_running),
 			      &rep->vm.seq);
-	return end(rep, fd, r, t0);
+	return end(rep, fd, &lease, r, t0);
 }

@@ -29,6 +29,7 @@ struct vm_ctx {
 	const char *address_prefix;		/* NULL: VM_ADDRESS_PREFIX_DEFAULT ("A.B.C.") */
 	const char *pubkey;			/* the controller's key for VMs ("type base64 comment"), authorised for root */
 	const char *key_file;			/* its private half, named in STATE/vm/ssh_config */
+	long lock_wait_s;			/* how long stop, rm and restore wait for the node lease another operation holds */
 	/* Progress of long steps ("kit", "disk", "boot", "ssh", "stop"...), NULL for none. */
 	void (*progress)(const char *vm, const char *step, const char *detail, void *arg);
 	void *progress_arg;

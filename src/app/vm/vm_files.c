@@ -79,6 +79,36 @@ int vm_inventory_edit(const struct vm_ctx *c, const char *name, const char *targ
 	return r;
 }
 
+int vm_lease_take(const struct vm_ctx *c, const struct vm_info *vi, struct vm_lease *l)
+{
+	struct fleet_failure fail = { 0 };
+	char id[DEPLOYMENT_ID_LEN + 1];
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	l->f.ledger = c->ledger;
+	l->f.lock_wait_s = c->lock_wait_s;
+	if ((r = target_parse(&l->t, vi->target, strlen(vi->target))) < 0 ||
+	    (r = target_format(&l->t, l->node, sizeof(l->node))) < 0 || (r = fleet_op_new_id(id, sizeof(id))) < 0 ||
+	    (r = fleet_op_begin(&l->op, &l->f, "vm", id)) < 0)
+		return r;
+	if ((r = fleet_node_begin(&l->op, &l->t, l->node, NULL, NULL, NULL, &fail)) < 0) {
+		fleet_op_end(&l->op);
+		return err_set(r, "%s", fail.message[0] ? fail.message : err_msg());
+	}
+	l->held = true;
+	return 0;
+}
+
+void vm_lease_give(struct vm_lease *l)
+{
+	if (l->held)
+		fleet_node_end(&l->op, &l->t, l->node, NULL, NULL);
+	if (l->held)
+		fleet_op_end(&l->op);
+	l->held = false;
+}
+
 int vm_record(const struct vm_ctx *c, const char *topic, const char *name, void *payload, int64_t *seq)
 {
 	return fleet_record(c->ledger, topic, NULL, name, payload, seq);

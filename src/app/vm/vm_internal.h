@@ -2,7 +2,10 @@
 #ifndef CHIMERA_APP_VM_INTERNAL_H
 #define CHIMERA_APP_VM_INTERNAL_H
 
+#include "app/fleet/fleet.h"
+#include "app/fleet/lease.h"
 #include "app/vm/vm.h"
+#include "core/target.h"
 
 /* Fold every vm.* event of C's ledger into OUT (the VMs not deleted, by name); nothing live is asked. */
 int vm_fold(const struct vm_ctx *c, struct vm_list *out);
@@ -25,6 +28,22 @@ void vm_unlock(int fd);
  * under STATE/vm/locks/.inventory: VMs made at once never lose each other's entries.
  */
 int vm_inventory_edit(const struct vm_ctx *c, const char *name, const char *target, const char *const *tags, size_t n);
+
+/*
+ * The VM's node lease, the one deploy, rollback and watch take on its target: held while a
+ * use case changes the running machine (stop, rm, restore), so a deploy on it is never cut
+ * or undone. Waits up to C->lock_wait_s for another holder.
+ */
+struct vm_lease {
+	struct fleet f;			/* the ledger only: the lease needs no executor */
+	struct fleet_op op;
+	struct target t;
+	char node[TARGET_FORMAT_MAX];
+	bool held;
+};
+/* Take VI's lease for an operation of KIND: 0, or ERR_BUSY naming the holder. Give it back with vm_lease_give. */
+int vm_lease_take(const struct vm_ctx *c, const struct vm_info *vi, struct vm_lease *l);
+void vm_lease_give(struct vm_lease *l);
 
 /* Record TOPIC for NAME with PAYLOAD (a json_t *, reference taken); *SEQ its seq. */
 int vm_record(const struct vm_ctx *c, const char *topic, const char *name, void *payload, int64_t *seq);
