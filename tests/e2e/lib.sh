@@ -32,6 +32,12 @@ check() {
 	if "$@"; then ok "$d"; else not_ok "$d"; fi
 }
 
+# check_all DESCRIPTION 'CONDITION': passes when the whole shell CONDITION holds (a list
+# joined by && counts in full; after `check D cmd && [ ... ]` only cmd would).
+check_all() {
+	if eval "$2"; then ok "$1"; else not_ok "$1"; fi
+}
+
 # expect_exit CODE DESCRIPTION COMMAND...: runs COMMAND, output in $OUT and $ERR.
 expect_exit() {
 	want=$1; d=$2; shift 2

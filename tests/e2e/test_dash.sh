@@ -102,25 +102,25 @@ check "the header is back to 25 congruent" wait_for "25 machines: 25 congruent"
 # 3. Pages, the probe interval, the filter.
 keys n
 check "n: page 2/2" wait_for "page 2/2"
-check "page 2 holds m20 to m24" [ "$(rows)" = 5 ] && [ -n "$(row m24)" ] && [ -z "$(row m00)" ]
+check_all "page 2 holds m20 to m24" '[ "$(rows)" = 5 ] && [ -n "$(row m24)" ] && [ -z "$(row m00)" ]'
 keys p
-check "p: page 1/2 again, from m00" wait_for "page 1/2" && [ -n "$(row m00)" ]
+check_all "p: page 1/2 again, from m00" 'wait_for "page 1/2" && [ -n "$(row m00)" ]'
 keys +
 check "+: probe every 11 s" wait_for "probe 11s"
 keys - -
 check "- -: probe every 9 s" wait_for "probe 9s"
 keys / m 2 Enter
-check "/m2: the filter narrows to 5 rows" wait_for "filter 'm2': 5 of 25 machines" && [ "$(rows)" = 5 ]
+check_all "/m2: the filter narrows to 5 rows" 'wait_for "filter '\''m2'\'': 5 of 25 machines" && [ "$(rows)" = 5 ]'
 check "only m2x rows" [ "$(screen | grep '^m[0-9][0-9] ' | grep -vc '^m2')" = 0 ]
 keys / BSpace BSpace Enter
-check "an empty filter: every machine again" wait_for "no filter: 25 machines" && [ "$(rows)" = 20 ]
+check_all "an empty filter: every machine again" 'wait_for "no filter: 25 machines" && [ "$(rows)" = 20 ]'
 
 # 4. A resize redraws; colours are on.
 T resize-window -t dash -x 120 -y 45
 check "at 120x45 the table is 120 wide" wait_for "$(printf '%-70s ' PATH)CHECKED"
 check "and the event log shows below it" [ -n "$(screen | grep ' node.deploy.complete m')" ]
 T resize-window -t dash -x 80 -y 24
-check "back at 80x24: 20 rows, 80 wide" wait_for "$(printf '%-30s' PATH) CHECKED" && [ "$(rows)" = 20 ]
+check_all "back at 80x24: 20 rows, 80 wide" 'wait_for "$(printf '\''%-30s'\'' PATH) CHECKED" && [ "$(rows)" = 20 ]'
 check "congruent rows are green (SGR 32)" [ -n "$(T capture-pane -e -p -t dash | grep "$(printf '\033')\[32m")" ]
 keys '?'
 check "?: the help" wait_for "chimera dash: keys"
@@ -130,7 +130,7 @@ check "any key: the table again" wait_for "25 machines:"
 # 5. A machine's detail, and rollback with its confirmation.
 keys Enter
 check "Enter: m00's detail" wait_for "m00  root@127.$LAB_BASE.0.10:22"
-check "its generations, 2 current" wait_for "*    2  " && [ -n "$(screen | grep "^     1  .*$P1")" ]
+check_all "its generations, 2 current" 'wait_for "*    2  " && [ -n "$(screen | grep "^     1  .*$P1")" ]'
 check "its events" [ -n "$(screen | grep 'node.deploy.complete')" ]
 keys R
 check "R asks first" wait_for "roll m00 back to its previous generation? y to confirm"
@@ -145,15 +145,15 @@ check "the ledger has the rollback of m00" [ "$(here events --topic node.rollbac
 keys q
 check "q in the detail: the table, m00 on generation 1" wait_for "$(printf '%-16s %-12s %4s %s' m00 congruent 1 "$H1")" 20
 keys q
-check "q: exit 0" ended && [ "$(cat "$W/exit")" = 0 ]
+check_all "q: exit 0" 'ended && [ "$(cat "$W/exit")" = 0 ]'
 check "the terminal is as it was (stty -a, main screen, cursor)" ended
 
 # 6. NO_COLOR, and SIGTERM gives the terminal back.
 ENV="NO_COLOR=1" dash --state-dir "$STATE" --config "$W/chimera.toml" dash
 check "NO_COLOR: the table shows" wait_for "25 machines:"
 T capture-pane -e -p -t dash >"$W/nocolor"
-check "NO_COLOR: reverse video (the bars) but no colour on screen" \
-	grep -q "$(printf '\033')\[7m" "$W/nocolor" && ! grep -q "$(printf '\033')\[3[0-7]m" "$W/nocolor"
+check_all "NO_COLOR: reverse video (the bars) but no colour on screen" \
+	'grep -q "$(printf "\033")\[7m" "$W/nocolor" && ! grep -q "$(printf "\033")\[3[0-7]m" "$W/nocolor"'
 PID=$(dash_pid)
 check "a dash to send SIGTERM to" [ -n "$PID" ]
 kill -TERM "$PID"
@@ -169,7 +169,7 @@ chmod 600 "$W/view.token" "$W/op.token"
 serve_start
 check "the server is up" [ -n "$URL" ]
 dash --state-dir "$W/elsewhere" --server "$URL" --token-file "$W/view.token" dash
-check "viewer: the server's machines" wait_for "chimera dash  $URL" && wait_for "25 machines: 25 congruent"
+check_all "viewer: the server's machines" 'wait_for "chimera dash  $URL" && wait_for "25 machines: 25 congruent"'
 check "viewer: m00 on generation 1 from the server's probe" wait_for "$(printf '%-16s %-12s %4s %s' m00 congruent 1 "$H1")"
 keys j R y
 check "viewer: R y is refused with the server's 403" wait_for "403" 20

@@ -24,7 +24,7 @@ cp "$E2E_DIR/../fixtures/nix/tagged.nix" "$W/tagged.nix"
 for t in one two; do echo "import ./tagged.nix { tag = \"$t\"; name = \"web\"; }" >"$W/$t.nix"; done
 P1=$(nix-build --no-out-link "$W/one.nix" 2>>"$W/build.log")
 P2=$(nix-build --no-out-link "$W/two.nix" 2>>"$W/build.log")
-check "built two configurations" [ -d "$P1" ] && [ -d "$P2" ]
+check_all "built two configurations" '[ -d "$P1" ] && [ -d "$P2" ]'
 expect_exit 0 "lab up 3" ch lab up 3 --base $LAB_BASE
 # web-0 is kept by the watch inside the server (its configuration is one.nix); web-1 and
 # db-0 are not (no configuration), so nothing heals them back after the deploy and rollback.
