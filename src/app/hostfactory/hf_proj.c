@@ -1,6 +1,7 @@
 /* The HostFactory projection: requests and machines folded from hostfactory.* events. */
 #include "app/hostfactory/hf_proj.h"
 #include "util/err.h"
+#include "util/grow.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -55,20 +56,6 @@ struct hfs_machine_view hf_mach_view(const struct hf_mach *m)
 	return (struct hfs_machine_view){ .state = m->state, .configured = m->configured, .congruent = m->congruent };
 }
 
-/* Room for one more element of SIZE bytes in *ITEMS (*N used of *CAP). */
-static int grow(void **items, size_t *n, size_t *cap, size_t size)
-{
-	void *p;
-
-	if (*n < *cap)
-		return 0;
-	if (!(p = realloc(*items, (*cap ? *cap * 2 : 16) * size)))
-		return err_set(ERR_NOMEM, "out of memory");
-	*items = p;
-	*cap = *cap ? *cap * 2 : 16;
-	return 0;
-}
-
 /* Copy the string member KEY of O into OUT (LEN bytes); false when absent or not a string. */
 static bool str_of(const json_t *o, const char *key, char *out, size_t len)
 {
@@ -86,15 +73,16 @@ static int fold_request(struct hf_proj *p, const json_t *o, int64_t seq)
 	const char *kind = json_string_value(json_object_get(o, "kind"));
 	struct hf_req r = { .seq = seq, .state = HFS_REQ_PENDING };
 	size_t i;
-	int e;
+	void *grown;
 
 	if (!str_of(o, "request", r.id, sizeof(r.id)) || !kind || hf_proj_req(p, r.id))
 		return 1;
 	r.ret = strcmp(kind, "return") == 0;
 	str_of(o, "template", r.template_id, sizeof(r.template_id));
 	r.count = (unsigned)json_integer_value(json_object_get(o, "count"));
-	if ((e = grow((void **)&p->reqs, &p->nreqs, &p->capreqs, sizeof(r))) < 0)
-		return e;
+	if (!(grown = grow_array(p->reqs, &p->capreqs, p->nreqs, sizeof(r), 16)))
+		return ERR_NOMEM;
+	p->reqs = grown;
 	p->reqs[p->nreqs++] = r;
 	for (i = 0; r.ret && i < json_array_size(ms); i++) {
 		struct hf_mach *m = hf_proj_mach(p, json_string_value(json_array_get(ms, i)) ?: "");
@@ -120,7 +108,7 @@ static int fold_request_state(struct hf_proj *p, const json_t *o)
 static int fold_machine(struct hf_proj *p, const json_t *o, int64_t seq)
 {
 	struct hf_mach m = { .state = HFS_M_PENDING, .seq = seq };
-	int e;
+	void *grown;
 
 	if (!str_of(o, "machine", m.name, sizeof(m.name)) || !str_of(o, "request", m.request, sizeof(m.request)) ||
 	    hf_proj_mach(p, m.name))
@@ -130,8 +118,9 @@ static int fold_machine(struct hf_proj *p, const json_t *o, int64_t seq)
 	str_of(o, "target", m.target, sizeof(m.target));
 	str_of(o, "address", m.address, sizeof(m.address));
 	m.launchtime = json_integer_value(json_object_get(o, "launchtime"));
-	if ((e = grow((void **)&p->machs, &p->nmachs, &p->capmachs, sizeof(m))) < 0)
-		return e;
+	if (!(grown = grow_array(p->machs, &p->capmachs, p->nmachs, sizeof(m), 16)))
+		return ERR_NOMEM;
+	p->machs = grown;
 	p->machs[p->nmachs++] = m;
 	return 0;
 }
