@@ -157,6 +157,26 @@ void api_mcp_sessions_free(void)
 	pthread_mutex_unlock(&sessions_lock);
 }
 
+/*
+ * Into OUT: TEXT, the response to request ID, when it fits in ROOM bytes; else the
+ * JSON-RPC error that says so for the same ID (a client is never left without an answer).
+ */
+static void response_or_too_big(struct buf *out, const char *text, json_t *id, size_t room)
+{
+	json_t *e;
+	char *s;
+
+	if (strlen(text) <= room && buf_add(out, text, strlen(text)) == 0)
+		return;
+	e = json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id", id, "error", "code", -32603, "message",
+		      "the answer is over 4 MiB: ask for less (a limit, fewer targets)");
+	if (e && (s = json_dumps(e, JSON_COMPACT))) {
+		buf_add(out, s, strlen(s));
+		free(s);
+	}
+	json_decref(e);
+}
+
 /* --- a response as JSON: the one message with an id --- */
 
 static void collect(void *arg, const char *text)
@@ -166,7 +186,7 @@ static void collect(void *arg, const char *text)
 
 	if (json_object_get(m, "id")) {
 		buf_reset(b);
-		buf_add(b, text, strlen(text));
+		response_or_too_big(b, text, json_object_get(m, "id"), STREAM_MAX - 1024);
 	}
 	json_decref(m);
 }
@@ -233,13 +253,22 @@ static void sse_send(void *arg, const char *text)
 {
 	struct sse *s = arg;
 
+	json_t *m = json_loads(text, 0, NULL), *id = json_object_get(m, "id");
+	size_t room;
+
 	pthread_mutex_lock(&s->lock);
-	if (s->out.len < STREAM_MAX) {
+	/* Progress past the stream's bound is dropped; the response always gets its frame (65536 bytes are kept for it). */
+	room = s->out.len < STREAM_MAX ? STREAM_MAX - s->out.len : 0;
+	if (id || strlen(text) + 32 <= room) {
 		buf_add(&s->out, "event: message\ndata: ", 21);
-		buf_add(&s->out, text, strlen(text));
+		if (id)
+			response_or_too_big(&s->out, text, id, room);
+		else
+			buf_add(&s->out, text, strlen(text));
 		buf_add(&s->out, "\n\n", 2);
 	}
 	pthread_mutex_unlock(&s->lock);
+	json_decref(m);
 	if (s->api->httpd)
 		s->api->httpd->ops->wake(s->api->httpd);
 }
