@@ -29,11 +29,19 @@ static int cmp_rows(const struct dash_row *a, const struct dash_row *b, enum das
 	return c ? c : strcmp(a->name, b->name);
 }
 
+/* qsort_r's comparison of two indices into D's rows (names break ties, so the order is total). */
+static int cmp_view(const void *a, const void *b, void *arg)
+{
+	const struct dash *d = arg;
+
+	return cmp_rows(&d->rows[*(const size_t *)a], &d->rows[*(const size_t *)b], d->sort);
+}
+
 void dash_refilter(struct dash *d)
 {
 	const struct dash_row *keep = dash_selected(d);
 	char name[DASH_NAME_MAX] = "";
-	size_t i, j, n = 0, *v;
+	size_t i, n = 0, *v;
 
 	if (keep)
 		snprintf(name, sizeof(name), "%s", keep->name);
@@ -43,14 +51,9 @@ void dash_refilter(struct dash *d)
 	for (i = 0; i < d->n; i++)
 		if (matches(&d->rows[i], d->filter))
 			v[n++] = i;
-	/* An insertion sort: a page of a fleet is re-sorted at every event, mostly in order already. */
-	for (i = 1; i < n; i++) {
-		size_t x = v[i];
-
-		for (j = i; j > 0 && cmp_rows(&d->rows[v[j - 1]], &d->rows[x], d->sort) > 0; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
+	/* n log n: after a probe every row's state and check time may have moved. */
+	if (n > 1)
+		qsort_r(v, n, sizeof(*v), cmp_view, d);
 	d->nview = n;
 	/* The cursor stays on its machine when it is still shown. */
 	d->sel = 0;
