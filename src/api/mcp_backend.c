@@ -78,7 +78,11 @@ static int route_call(struct mcp_api *m, const char *method, const char *path, c
 	return res.status;
 }
 
-/* An argument as a query value into BUF: a string, strings joined with commas, an integer, a boolean as 1 or 0. */
+/*
+ * An argument as a query value into BUF: a string, strings joined with commas, an integer, a
+ * boolean as 1 or 0. NULL when the value does not fit in LEN bytes (never cut: a cut list
+ * of targets would name other nodes).
+ */
 static const char *query_value(json_t *v, char *buf, size_t len)
 {
 	size_t i, used = 0;
@@ -92,10 +96,13 @@ static const char *query_value(json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "%d", json_is_true(v));
 	else {
 		buf[0] = '\0';
-		json_array_foreach(v, i, e)
-			if (used < len)
-				used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "",
-							 json_string_value(e) ?: "");
+		json_array_foreach(v, i, e) {
+			if (used >= len)
+				return NULL;
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", json_string_value(e) ?: "");
+		}
+		if (used >= len)
+			return NULL;
 	}
 	return buf;
 }
@@ -232,10 +239,16 @@ static json_t *call(void *arg, struct mcp_call *c, const struct mcp_tool *t, jso
 		goto out;
 	if (t->kind == MCP_TOOL_READ)
 		json_object_foreach(args, key, v) {
-			if (nq == QUERY_MAX)
-				break;
+			if (nq == QUERY_MAX) {
+				snprintf(msg, len, "too many arguments: at most %d", QUERY_MAX);
+				goto out;
+			}
 			q[nq].name = key;
-			q[nq].value = query_value(v, vals[nq], sizeof(vals[nq]));
+			if (!(q[nq].value = query_value(v, vals[nq], sizeof(vals[nq])))) {
+				snprintf(msg, len, "argument '%.64s' is too long: at most %zu bytes as a query value", key,
+					 sizeof(vals[nq]) - 1);
+				goto out;
+			}
 			nq++;
 		}
 	status = route_call(m, t->method, path, q, nq, t->kind == MCP_TOOL_READ ? NULL : args, &doc, msg, len);
