@@ -24,6 +24,24 @@
 	" while read -r z q; do mb=$((${mb:-0} + z)); done <\"$t/sizes\"; fi;"                                  \
 	" printf 'chimera-gc-dead %s%s\\n' $((mn)) \"${mb:+ $mb}\"; }\n"
 
+/*
+ * $t/dead: what the collector takes, judged by the roots rather than by the moment. The
+ * closures of the generations going ($t/gone) and what Nix calls dead now, less the closures
+ * of every root but the links in $G and the runtime ones (a process holding a store path
+ * open: on lab nodes, which share /proc, another node's du or collector). --print-dead alone
+ * misses a path such a process holds for that instant, which the collector then deletes
+ * unmeasured; one held through the collection stays, and the freed figure leaves it out.
+ */
+#define DEAD                                                                                                 \
+	"nix-store --gc --print-roots >\"$t/roots\" 2>\"$t/err\" " FAIL_TAIL                                     \
+	"while IFS= read -r r; do k=${r%% -> *}; case \"$k\" in /proc/*|'{'*) continue;; esac;"                 \
+	" case \"$G\n\" in *\"\n$k\n\"*) continue;; esac; printf '%s\\n' \"${r##* -> }\";"                     \
+	" done <\"$t/roots\" >\"$t/keep\"\n"                                                                     \
+	"xargs -r nix-store -qR <\"$t/keep\" >\"$t/live\" 2>\"$t/err\" " FAIL_TAIL                               \
+	"{ xargs -r nix-store -qR <\"$t/gone\" && nix-store --gc --print-dead; } >\"$t/cand\" 2>\"$t/err\" "      \
+	FAIL_TAIL "sort -u \"$t/live\" >\"$t/l\" && sort -u \"$t/cand\" >\"$t/c\" &&"                            \
+	" comm -23 \"$t/c\" \"$t/l\" >\"$t/dead\" || exit $?\n"
+
 /* After the collector: "chimera-gc-freed PATHS BYTES" for the measured paths that are gone, when any were measured. */
 #define FREED                                                                                                \
 	"if [ -s \"$t/sizes\" ]; then fn=0; fb=0; while read -r z q; do [ -e \"$q\" ] ||"                      \
@@ -57,6 +75,16 @@ static int add_gens(struct buf *cmd, const uint32_t *gens, size_t n)
 	return 0;
 }
 
+/* G: the links of generations GENS, one a line; $t/gone: their store paths (read before any goes). */
+static int add_gone(struct buf *cmd, const uint32_t *gens, size_t n)
+{
+	if (buf_adds(cmd, ": >\"$t/gone\"; G=; for n in") < 0 || add_gens(cmd, gens, n) < 0 ||
+	    buf_adds(cmd, "; do l=\"$d/$b-$n-link\"; G=\"$G\n$l\"; x=$(readlink \"$l\") &&"
+			  " printf '%s\\n' \"$x\" >>\"$t/gone\"; done\n") < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
 int remote_gc_probe(struct buf *cmd, const char *profile)
 {
 	if (buf_adds(cmd, "printf '" REMOTE_GC_NOW " %s\\n' \"$(date +%s)\"\n") < 0)
@@ -70,12 +98,13 @@ int remote_gc_probe(struct buf *cmd, const char *profile)
 
 int remote_gc_collect(struct buf *cmd, const char *profile, const uint32_t *gens, size_t n)
 {
-	if (add_profile(cmd, profile) < 0)
+	if (add_profile(cmd, profile) < 0 || add_gone(cmd, gens, n) < 0)
 		return ERR_NOMEM;
 	if (n && (buf_adds(cmd, "nix-env -p \"$p\" --delete-generations") < 0 || add_gens(cmd, gens, n) < 0 ||
 		  buf_adds(cmd, " >/dev/null 2>\"$t/err\" " FAIL_TAIL "echo chimera-gc-deleted\n") < 0))
 		return err_set(ERR_NOMEM, "out of memory");
-	if (buf_adds(cmd, "nix-store --gc --print-dead >\"$t/dead\" 2>\"$t/err\" " FAIL_TAIL "m \"$t/dead\"\n"
+	/* The links are gone by now: G is emptied so that no root is passed over. */
+	if (buf_adds(cmd, "G=\n" DEAD "m \"$t/dead\"\n"
 			  "nix-store --gc >\"$t/out\" 2>\"$t/err\"; s=$?; cat \"$t/out\"\n" AGAIN
 			  "printf 'chimera-gc-removed %s\\n' \"$(grep -c \"^deleting '/nix/store/\" \"$t/err\")\"\n" FREED
 			  "if [ $s -ne 0 ]; then tail -n 20 \"$t/err\" >&2; exit $s; fi\n"
@@ -88,20 +117,7 @@ int remote_gc_dry(struct buf *cmd, const char *profile, const uint32_t *gens, si
 {
 	if (add_profile(cmd, profile) < 0)
 		return ERR_NOMEM;
-	/* G: the links of the generations that would go, one a line; $t/gone: their store paths. */
-	if (buf_adds(cmd, ": >\"$t/gone\"; G=; for n in") < 0 || add_gens(cmd, gens, n) < 0 ||
-	    buf_adds(cmd, "; do l=\"$d/$b-$n-link\"; G=\"$G\n$l\"; x=$(readlink \"$l\") &&"
-			  " printf '%s\\n' \"$x\" >>\"$t/gone\"; done\n"
-			  "nix-store --gc --print-roots >\"$t/roots\" 2>\"$t/err\" " FAIL_TAIL
-			  /* Every root but those links: what stays alive. */
-			  "while IFS= read -r r; do k=${r%% -> *}; case \"$G\n\" in *\"\n$k\n\"*) continue;; esac;"
-			  " printf '%s\\n' \"${r##* -> }\"; done <\"$t/roots\" >\"$t/keep\"\n"
-			  "xargs -r nix-store -qR <\"$t/keep\" >\"$t/live\" 2>\"$t/err\" " FAIL_TAIL
-			  "{ xargs -r nix-store -qR <\"$t/gone\" && nix-store --gc --print-dead; } >\"$t/cand\" 2>\"$t/err\" "
-			  FAIL_TAIL
-			  "sort -u \"$t/live\" >\"$t/l\" && sort -u \"$t/cand\" >\"$t/c\" && comm -23 \"$t/c\" \"$t/l\" >\"$t/dead\""
-			  " || exit $?\n"
-			  "m \"$t/dead\"\necho chimera-gc-done\n") < 0)
+	if (add_gone(cmd, gens, n) < 0 || buf_adds(cmd, DEAD "m \"$t/dead\"\necho chimera-gc-done\n") < 0)
 		return err_set(ERR_NOMEM, "out of memory");
 	return 0;
 }

@@ -78,8 +78,13 @@ static void setup(void)
 	put("bin/nix-store",
 	    "#!/bin/sh\n"
 	    "case \"$1 $2\" in\n"
-	    "'--gc --print-dead') echo 'finding garbage collector roots...' >&2; cat \"$D/dead.list\";;\n"
-	    "'--gc --print-roots') cat \"$D/roots.list\";;\n"
+	    /* A path named in the file held is a runtime root for that instant: not dead, a /proc root. */
+	    "'--gc --print-dead') echo 'finding garbage collector roots...' >&2;"
+	    " if [ -f \"$D/held\" ]; then grep -vxF -f \"$D/held\" \"$D/dead.list\"; else cat \"$D/dead.list\"; fi;;\n"
+	    /* The roots as listed in roots.list, else the profile's links as they are now. */
+	    "'--gc --print-roots') if [ -f \"$D/roots.list\" ]; then cat \"$D/roots.list\"; else"
+	    " for l in \"$D\"/profiles/system-*-link; do [ -L \"$l\" ] && echo \"$l -> $(readlink \"$l\")\"; done; fi;"
+	    " [ -f \"$D/held\" ] && echo \"/proc/4242/fd/3 -> $(cat \"$D/held\")\";;\n"
 	    "'--gc ') [ -z \"$FAIL_GC\" ] || { echo 'error: the disk is on fire' >&2; exit 7; }\n"
 	    /* A path named in the file inuse stays (a process uses it), as Nix leaves a runtime root. */
 	    "  u=; [ -f \"$D/inuse\" ] && read -r u <\"$D/inuse\"\n"
@@ -214,6 +219,46 @@ static void test_collect(void **state)
 	buf_release(&args);
 }
 
+/*
+ * A path of a deleted generation that a process held while Nix listed the dead (on lab nodes,
+ * another node's du or collector) but not when it collected: measured all the same, so the
+ * freed figure has it. Nix alone would have left it out of the dead and freed it unmeasured.
+ */
+static void test_collect_held(void **state)
+{
+	struct buf cmd = BUF_INIT(0), out = BUF_INIT(1 << 20), err = BUF_INIT(1 << 20);
+	struct remote_gc_result r;
+	const uint32_t gens[] = { 1, 2 };
+	char prof[4200], list[16000];
+	uint64_t want;
+
+	(void)state;
+	setup();
+	profile_path(prof, sizeof(prof));
+	snprintf(list, sizeof(list), "%s/store/a\n%s/store/b\n%s/store/z\n", dir, dir, dir);
+	put("dead.list", list, 0644);
+	want = du_of("a b z");
+	snprintf(list, sizeof(list), "%s/store/b\n", dir);
+	put("held", list, 0644);
+	/* Generation 3 (c, kept) shares a path with generation 1: not dead, not measured. */
+	snprintf(list, sizeof(list), "%s/store/shared\n", dir);
+	put("closure.a", list, 0644);
+	put("closure.c", list, 0644);
+	assert_int_equal(remote_gc_collect(&cmd, prof, gens, 2), 0);
+	assert_int_equal(sh("", &cmd, &out, &err), 0);
+	assert_int_equal(remote_gc_result_parse(&out, &r), 0);
+	assert_true(r.deleted && r.measured && r.dead_bytes_known && r.done && r.freed);
+	assert_int_equal(r.dead_paths, 3);
+	assert_int_equal(r.dead_bytes, want);
+	assert_int_equal(r.removed, 3);
+	assert_int_equal(r.freed_paths, 3);
+	assert_int_equal(r.freed_bytes, r.dead_bytes);
+	teardown();
+	buf_release(&cmd);
+	buf_release(&out);
+	buf_release(&err);
+}
+
 static void test_collect_fails(void **state)
 {
 	struct buf cmd = BUF_INIT(0), out = BUF_INIT(1 << 20), err = BUF_INIT(1 << 20);
@@ -230,14 +275,17 @@ static void test_collect_fails(void **state)
 	assert_int_equal(sh("FAIL_GC=1; export FAIL_GC;", &cmd, &out, &err), 7);
 	assert_contains(err.data, "the disk is on fire");
 	assert_int_equal(remote_gc_result_parse(&out, &r), 0);
-	assert_true(r.deleted && r.measured && !r.done && !r.nix_summary && !r.freed);
-	assert_int_equal(r.dead_paths, 0);
-	assert_int_equal(r.dead_bytes, 0);
+	/* Nix calls nothing dead, but the deleted generation's closure (b) was measured, and stays. */
+	assert_true(r.deleted && r.measured && !r.done && !r.nix_summary && r.freed);
+	assert_int_equal(r.dead_paths, 1);
+	assert_int_equal(r.dead_bytes, du_of("b"));
+	assert_int_equal(r.freed_paths, 0);
+	assert_int_equal(r.freed_bytes, 0);
 	/* A du that measures nothing (busybox has no --files0-from): the count stays, the bytes are unknown. */
 	{
 		char list[5000], path[4300];
 
-		snprintf(list, sizeof(list), "%s/store/a\n", dir);
+		snprintf(list, sizeof(list), "%s/store/z\n", dir);
 		put("dead.list", list, 0644);
 		put("bin/du", "#!/bin/sh\necho 'du: unrecognized option' >&2\nexit 1\n", 0755);
 		assert_int_equal(sh("", &cmd, &out, &err), 0);
@@ -471,6 +519,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_collect),
+		cmocka_unit_test(test_collect_held),
 		cmocka_unit_test(test_collect_fails),
 		cmocka_unit_test(test_dry),
 		cmocka_unit_test(test_probe),
