@@ -95,6 +95,14 @@ void api_refusal(int status, const char *why, struct httpd_response *res, void *
 int api_route_find(const char *method, const char *path, const struct api_route **out, const char **param,
 		   size_t *nparam, char *scratch, size_t len, char *allow, size_t allow_len);
 
+/*
+ * Run C's route (found, and c->role and c->caller set by whoever vouched for the caller: a
+ * token, or MCP's session): 403 below the route's role, 503 (Retry-After) when it changes
+ * something and the server is stopping, else the route's handler. The HTTP router and MCP's
+ * tools both go through it.
+ */
+void api_route_run(struct api_call *c);
+
 /* --- answers (answer.c) --- */
 
 /* Answer STATUS with DOC (a reference is taken) as the body. */

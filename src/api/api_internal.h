@@ -64,8 +64,8 @@ struct api {
 
 /*
  * The caller's bearer token against the store, unless the route is public: fills c->role and
- * c->caller. Returns 0, or answers 401 (with WWW-Authenticate), 403, or 429 (Retry-After)
- * and returns -1.
+ * c->caller (whether the role is enough is api_route_run's to say). Returns 0, or answers 401
+ * (with WWW-Authenticate) or 429 (Retry-After) and returns -1.
  */
 int api_auth(struct api_call *c);
 

@@ -55,6 +55,8 @@ struct mcp_tool {
 	const char *path;		/* with {name} filled from the argument of that name */
 	const char *input;		/* its inputSchema (JSON text) */
 	const char *output;		/* its outputSchema (JSON text) */
+	/* Its arguments (a copy) made the route's: 0, or -1 with MSG naming the field (NULL: as they are). */
+	int (*adapt)(json_t *args, char *msg, size_t len);
 };
 
 /* Every tool, ended by a { NULL } row. */

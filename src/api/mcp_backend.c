@@ -53,15 +53,8 @@ static int route_call(struct mcp_api *m, const char *method, const char *path, c
 			   sizeof(allow)) != 0) {
 		snprintf(msg, len, "no route %s %s", method, path);
 		res.status = 404;
-	} else if (m->role < c.route->role) {
-		snprintf(msg, len, "refused: %s %s needs the %s role", method, c.route->pattern,
-			 token_role_name(c.route->role));
-		res.status = 403;
-	} else if (c.route->changes && api_stopping(m->api)) {
-		snprintf(msg, len, "the server is stopping and takes no new work");
-		res.status = 503;
 	} else {
-		c.route->fn(&c);
+		api_route_run(&c);
 		b = res.body ? res.body : res.shared;
 		bl = res.body ? res.body_len : res.shared_len;
 		if (b)
@@ -136,24 +129,6 @@ static int fill_path(const struct mcp_tool *t, json_t *args, char *path, size_t 
 		snprintf(msg, mlen, "tool '%s': the arguments make too long a path", t->name);
 		return -1;
 	}
-	return 0;
-}
-
-/* deploy's "source": a store path (expect), a flake ref (with #), or a .nix file. 0, or -1 with MSG. */
-static int deploy_source(json_t *args, char *msg, size_t len)
-{
-	const char *s = json_string_value(json_object_get(args, "source"));
-	const char *field;
-
-	if (!s)
-		return 0;
-	field = strncmp(s, "/nix/store/", 11) == 0 ? "expect" : strchr(s, '#') ? "flake" : "file";
-	if (json_object_get(args, field)) {
-		snprintf(msg, len, "tool 'deploy': give 'source' or '%s', not both", field);
-		return -1;
-	}
-	json_object_set_new(args, field, json_string(s));
-	json_object_del(args, "source");
 	return 0;
 }
 
@@ -235,7 +210,7 @@ static json_t *call(void *arg, struct mcp_call *c, const struct mcp_tool *t, jso
 
 	*is_error = true;
 	if (!args || fill_path(t, args, path, sizeof(path), msg, len) < 0 ||
-	    (strcmp(t->name, "deploy") == 0 && deploy_source(args, msg, len) < 0))
+	    (t->adapt && t->adapt(args, msg, len) < 0))
 		goto out;
 	if (t->kind == MCP_TOOL_READ)
 		json_object_foreach(args, key, v) {

@@ -127,12 +127,22 @@ static void handle_routed(struct api *a, const struct httpd_request *rq, struct 
 	*route_name = c.route->pattern;
 	if (api_auth(&c) < 0)
 		return;
-	if (c.route->changes && api_stopping(a)) {
-		httpd_response_header(res, "Retry-After", "5");
-		api_error(&c, 503, "stopping", "the server is stopping and takes no new work");
+	api_route_run(&c);
+}
+
+void api_route_run(struct api_call *c)
+{
+	if (c->role < c->route->role) {
+		api_error(c, 403, "forbidden", "%s %s needs the %s role; token '%s' is %s", c->rq->method,
+			  c->route->pattern, token_role_name(c->route->role), c->caller, token_role_name(c->role));
 		return;
 	}
-	c.route->fn(&c);
+	if (c->route->changes && api_stopping(c->api)) {
+		httpd_response_header(c->res, "Retry-After", "5");
+		api_error(c, 503, "stopping", "the server is stopping and takes no new work");
+		return;
+	}
+	c->route->fn(c);
 }
 
 static bool response_has(const struct httpd_response *res, const char *name)
