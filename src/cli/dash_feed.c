@@ -2,7 +2,6 @@
 #include "cli/dash_feed.h"
 #include "app/ledger/events.h"
 #include "cli/remote.h"
-#include "formats/sse.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -14,8 +13,7 @@
 #include <unistd.h>
 #include "util/banned.h"
 
-#define EVENTS_PAGE 1000	/* a server's events asked for at once */
-#define RETRY_MS 2000		/* after a server's stream ended, before following again */
+#define RETRY_MS 2000		/* after an error reading a server's events, before trying again */
 
 /* An event queued by the following thread: the strings after the struct. */
 struct dash_queued {
@@ -87,84 +85,16 @@ static void *follow_local(void *arg)
 	return NULL;
 }
 
-/* The server's stream read into the queue. */
-struct stream {
-	struct dash_feed *f;
-	struct sse_parser sse;
-	int64_t after;
-};
-
-static int stream_frame(const struct sse_frame *frame, void *arg)
-{
-	struct stream *s = arg;
-	struct ledger_event ev;
-	char *payload;
-	json_t *o = json_loadb(frame->data, frame->data_len, 0, NULL);
-	int r = 0;
-
-	if (o && events_event_from_json(o, &ev, &payload) == 0) {
-		if (ev.seq > s->after) {
-			r = enqueue(&ev, s->f);
-			s->after = ev.seq;
-		}
-		free(payload);
-	}
-	json_decref(o);
-	return r;
-}
-
-static int stream_bytes(const char *data, size_t len, void *arg)
-{
-	struct stream *s = arg;
-
-	if (s->f->stop)
-		return 1;
-	return data ? (sse_feed(&s->sse, data, len, stream_frame, s) < 0) : 0;
-}
-
-/* The server's events after *AFTER, a page at a time, queued; CMD_OK at the end of what there is. */
-static enum cmd_status remote_pages(struct dash_feed *f, int64_t *after)
-{
-	const json_t *o;
-	json_t *doc = NULL;
-	struct ledger_event ev;
-	char path[128], *payload;
-	enum cmd_status st;
-	size_t i, got;
-
-	do {
-		snprintf(path, sizeof(path), "/api/v1/events?after=%lld&limit=%d", (long long)*after, EVENTS_PAGE);
-		if ((st = remote_get(f->cli, path, CMD_ERROR, REMOTE_TIMEOUT_MS, &doc)) != CMD_OK)
-			return st;
-		got = json_array_size(json_object_get(doc, "events"));
-		json_array_foreach(json_object_get(doc, "events"), i, o) {
-			if (events_event_from_json(o, &ev, &payload) < 0)
-				continue;
-			enqueue(&ev, f);
-			*after = ev.seq;
-			free(payload);
-		}
-		json_decref(doc);
-	} while (got == EVENTS_PAGE && !f->stop);
-	return CMD_OK;
-}
-
+/* The server's events queued; after an error, said on the status line, again from the last one read. */
 static void *follow_remote(void *arg)
 {
 	struct dash_feed *f = arg;
-	struct stream s = { .f = f };
-	char last[32];
+	struct ledger_filter flt = { 0 };
+	int64_t after = 0;
 
 	while (!f->stop) {
-		if (remote_pages(f, &s.after) == CMD_OK && !f->stop) {
-			sse_init(&s.sse);
-			snprintf(last, sizeof(last), "%lld", (long long)s.after);
-			if (remote_stream(f->cli, "/api/v1/events/stream", last, stream_bytes, &s) != CMD_OK)
-				thread_error(f, "the server's event stream ended with an error; following again");
-			sse_release(&s.sse);
-		} else if (!f->stop) {
+		if (remote_events(f->cli, &flt, true, &after, enqueue, f, &f->stop) != CMD_OK && !f->stop)
 			thread_error(f, "the server's events cannot be read; trying again");
-		}
 		for (int i = 0; i < RETRY_MS / 100 && !f->stop; i++)
 			clock_sleep_ms(100);
 	}

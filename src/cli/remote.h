@@ -9,10 +9,12 @@
 #define CHIMERA_CLI_REMOTE_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "cli/cli.h"
 #include "cli/fleet_opts.h"
+#include "ports/ledger.h"
 #include "util/buf.h"
 
 #define REMOTE_TIMEOUT_MS 60000		/* one request, unless it probes nodes */
@@ -73,6 +75,18 @@ int remote_query(struct buf *q, const char *name, const char *value);
  */
 enum cmd_status remote_stream(struct cli *cli, const char *path_query, const char *last_event_id,
 			      int (*fn)(const char *data, size_t len, void *arg), void *arg);
+
+/*
+ * The server's events after *AFTER that match F (topic, node, deployment; at most F's limit,
+ * 0 none; F's since is not read) to FN in seq order, a page of GET /events at a time
+ * (remote_events.c); with FOLLOW then its event stream from the last one given, and again,
+ * a second after the server ended it, until *STOP is set (a signal, another thread), FN
+ * returns nonzero or the limit is reached. *AFTER is moved to the last seq read, so that a
+ * caller that tries again after an error goes on from there. Returns CMD_OK, or the error
+ * printed (as remote_get prints it) and its status.
+ */
+enum cmd_status remote_events(struct cli *cli, const struct ledger_filter *f, bool follow, int64_t *after,
+			      ledger_event_fn fn, void *arg, volatile sig_atomic_t *stop);
 
 /*
  * The fleet options of F a server is asked with: -t and the lines of --targets-file (read
