@@ -3,6 +3,7 @@
 #include "api/hub.h"
 #include "app/config/machines.h"
 #include "app/fleet/inspect.h"
+#include "app/fleet/machine_detail.h"
 #include "app/ledger/deployments.h"
 #include "app/ledger/events.h"
 #include "app/ledger/trust_verify.h"
@@ -15,7 +16,6 @@
 
 #define EVENTS_LIMIT_DEFAULT 100
 #define EVENTS_LIMIT_MAX 10000
-#define MACHINE_EVENTS 20
 
 /*
  * SPEC's targets (NULL: every machine of the inventory) less the request's ?exclude= into T;
@@ -98,64 +98,13 @@ static int add_event(const struct ledger_event *ev, void *arg)
 	return 0;
 }
 
-/* The newest N events of NODE, oldest first, into a new array (NULL on failure). */
-static json_t *node_events(struct ledger *l, const char *node, int64_t head)
-{
-	struct ledger_filter f = { .node = node, .since = head > 500 ? head - 500 : 0 };
-	json_t *all = json_array(), *out;
-	size_t n, i;
-
-	if (!all || events_query(l, &f, add_event, all) != 0) {
-		json_decref(all);
-		return NULL;
-	}
-	n = json_array_size(all);
-	if (n <= MACHINE_EVENTS)
-		return all;
-	out = json_array();
-	for (i = n - MACHINE_EVENTS; out && i < n; i++)
-		json_array_append(out, json_array_get(all, i));
-	json_decref(all);
-	return out;
-}
-
-/* Status of one machine from the ledger: its last known path and generation. */
-static json_t *machine_status(struct ledger *l, const struct inv_machine *m)
-{
-	struct target_list t = { 0 };
-	struct status_report rep = { 0 };
-	json_t *doc = NULL, *nodes;
-
-	if (target_list_add(&t, &m->target) < 0)
-		return NULL;
-	if (status_cached(l, &t, "", &rep) == 0) {
-		char *text = status_report_json(&rep, 1);
-
-		doc = text ? json_loads(text, 0, NULL) : NULL;
-		free(text);
-	}
-	status_report_release(&rep);
-	target_list_release(&t);
-	nodes = doc ? json_object_get(doc, "nodes") : NULL;
-	if (nodes && json_array_size(nodes) == 1) {
-		json_t *one = json_incref(json_array_get(nodes, 0));
-
-		json_decref(doc);
-		return one;
-	}
-	json_decref(doc);
-	return json_null();
-}
-
 static void get_machine(struct api_call *c)
 {
 	struct world *w = api_world_get(c->api);
-	struct machines_facts mf = { 0 };
 	const struct inventory *inv;
 	const struct inv_machine *m;
 	struct ledger *l;
-	json_t *doc = NULL;
-	char *text;
+	json_t *doc;
 
 	world_inventory(w, &inv);
 	if (!(m = inventory_find(inv, c->param[0]))) {
@@ -165,23 +114,12 @@ static void get_machine(struct api_call *c)
 	}
 	if (!(l = ledger_or_answer(c)))
 		goto out;
-	if (machines_facts(l, m, &mf) < 0) {
+	if (!(doc = machine_detail_json(l, inv, m, hub_head(api_hub_of(c->api))))) {
 		api_error(c, 500, "ledger", "%s", err_msg());
 		goto out;
 	}
-	text = machines_show_json(inv, m, &mf);
-	doc = text ? json_loads(text, 0, NULL) : NULL;
-	free(text);
-	if (doc) {
-		char name[TARGET_FORMAT_MAX];
-
-		fleet_node_name(&m->target, name, sizeof(name));
-		json_object_set_new(doc, "status", machine_status(l, m));
-		json_object_set_new(doc, "events", node_events(l, name, hub_head(api_hub_of(c->api))));
-	}
 	api_json(c, 200, doc);
 out:
-	machines_facts_release(&mf);
 	api_world_put(c->api, w);
 }
 

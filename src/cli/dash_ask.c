@@ -2,8 +2,8 @@
 #include "cli/dash_feed.h"
 #include "app/config/machines.h"
 #include "app/fleet/inspect.h"
+#include "app/fleet/machine_detail.h"
 #include "app/fleet/rollback.h"
-#include "app/ledger/events.h"
 #include "cli/remote.h"
 #include "util/err.h"
 
@@ -13,8 +13,6 @@
 #include <unistd.h>
 #include "util/banned.h"
 
-#define DETAIL_EVENTS 20	/* a machine's newest events in its detail */
-#define DETAIL_SCAN 5000	/* how far back they are looked for */
 
 /* Before a request to a server: where its error, printed on stderr (a file while the screen is up), will start. */
 static void mark(struct dash_feed *f)
@@ -119,51 +117,25 @@ static void add_generations(json_t *doc, json_t *gens)
 	json_decref(gens);
 }
 
-static int add_event(const struct ledger_event *ev, void *arg)
-{
-	json_t *arr = arg;
-	struct buf b = BUF_INIT(0);
-	json_t *e = events_event_json(ev, &b) == 0 ? json_loadb(b.data, b.len, 0, NULL) : NULL;
-
-	buf_release(&b);
-	if (e)
-		json_array_append_new(arr, e);
-	/* Only the newest are kept. */
-	if (json_array_size(arr) > DETAIL_EVENTS)
-		json_array_remove(arr, 0);
-	return 0;
-}
-
 static int detail_local(struct dash_feed *f, const char *name, json_t **doc, char *msg, size_t len)
 {
-	struct machines_facts mf = { 0 };
+	struct ledger *l = f->fleet.w.fleet.ledger;
 	struct cli_fleet one;
 	struct gens_report rep = { 0 };
 	const struct inventory *inv;
 	const struct inv_machine *m;
-	json_t *events = json_array();
-	char node[TARGET_FORMAT_MAX];
 	int64_t head = 0;
 	int r;
 
 	if (cli_inventory(f->cli, &inv) < 0 || !(m = inventory_find(inv, name))) {
 		snprintf(msg, len, "no machine '%s' in the inventory", name);
-		json_decref(events);
 		return ERR_NOTFOUND;
 	}
-	if ((r = machines_facts(f->fleet.w.fleet.ledger, m, &mf)) < 0 ||
-	    (r = parsed(machines_show_json(inv, m, &mf), doc, msg, len)) < 0) {
+	ledger_wait(l, INT64_MAX, 0, &head);
+	if (!(*doc = machine_detail_json(l, inv, m, head))) {
 		snprintf(msg, len, "%s", err_msg());
-		machines_facts_release(&mf);
-		json_decref(events);
-		return r;
+		return ERR_IO;
 	}
-	machines_facts_release(&mf);
-	ledger_wait(f->fleet.w.fleet.ledger, INT64_MAX, 0, &head);
-	fleet_node_name(&m->target, node, sizeof(node));
-	events_query(f->fleet.w.fleet.ledger, &(struct ledger_filter){ .node = node, .since = head > DETAIL_SCAN ? head - DETAIL_SCAN : 0 },
-		     add_event, events);
-	json_object_set_new(*doc, "events", events);
 	/* Its generations, read on the machine. */
 	cli_fleet_init(&one);
 	one.spec = name;
