@@ -35,33 +35,30 @@ static int confdir(struct world *w, char *buf, size_t len)
 /* Run OP on INPUT (LEN bytes) in a world of its own; answer its reply or its error. */
 static void run_op(struct api_call *c, const struct hf_op *op, const char *input, size_t len)
 {
+	/* A server without a templates file has no templates: every request names an unknown one. */
+	struct hf_call call = { .templates_optional = true };
 	struct hf_report rep = { 0 };
-	struct hf_templates t = { 0 };
-	struct hf_world hw = { 0 };
-	struct hf_config cfg;
 	struct world w;
 	char dir[PATH_MAX];
 	int r;
 
-	hw.lock_fd = -1;
 	world_init(&w, api_world_options(c->api));
-	/* A server without a templates file has no templates: every request names an unknown one. */
-	if ((r = confdir(&w, dir, sizeof(dir))) < 0 || ((r = hf_conf_read(dir, &cfg, &t)) < 0 && r != ERR_NOTFOUND) ||
-	    (r = hf_world_open(&w, &cfg, &t, &hw)) < 0) {
+	if ((r = confdir(&w, dir, sizeof(dir))) < 0) {
 		api_error(c, 503, "hostfactory_unavailable", "%s", err_msg());
 		goto out;
 	}
-	r = op->run(&hw.ctx, input, len, &rep);
+	call.confdir = dir;
+	r = hf_run(&w, op, &call, input, len, &rep);
 	if (r == 0) {
 		api_json_text(c, 200, rep.json);
 		rep.json = NULL;
+	} else if (r == HF_UNAVAILABLE) {
+		api_error(c, 503, "hostfactory_unavailable", "%s", rep.message);
 	} else {
 		api_error(c, r == ERR_INVALID ? 400 : 500, r == ERR_INVALID ? "bad_input" : "hostfactory", "%s", rep.message);
 	}
 out:
 	hf_report_release(&rep);
-	hf_world_close(&hw);
-	hf_templates_release(&t);
 	world_close(&w);
 }
 

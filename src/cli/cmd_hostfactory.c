@@ -24,9 +24,10 @@ static enum cmd_status fail_shape(struct cli *cli, enum cmd_status st, const cha
 	return st == CMD_USAGE ? cli_usage(cli, "%s", msg) : cli_fail(cli, st, "%s", msg);
 }
 
-/* The provider config's chimera settings under the flags: state dir, ledger, log level. */
-static void apply_config(struct cli *cli, const struct hf_config *cfg)
+/* hf_call.configured: the provider config's chimera settings under the flags (state dir, ledger, log level). */
+static void apply_config(const struct hf_config *cfg, void *arg)
 {
+	struct cli *cli = arg;
 	enum log_level lvl;
 
 	if (!cli->state_dir_opt && cfg->state_dir[0])
@@ -81,14 +82,12 @@ static enum cmd_status hostfactory_exec(struct cli *cli, int argc, char **argv)
 	const struct hf_op *op = hf_op_find(argv[0]);
 	struct buf input = BUF_INIT(0);
 	struct hf_report rep = { 0 };
-	struct hf_templates t = { 0 };
-	struct hf_world hw = { 0 };
-	struct hf_config cfg;
+	/* CALL outlives the run: the world's options may point into its config. */
+	struct hf_call call = { .configured = apply_config, .arg = cli };
 	struct hf_args a;
 	enum cmd_status st;
 	int r;
 
-	hw.lock_fd = -1;
 	if (!op)
 		return cmd_subs_unknown(cli, argc, argv);
 	/* The reply is JSON already (--json changes nothing): one document on stdout, errors too. */
@@ -97,24 +96,15 @@ static enum cmd_status hostfactory_exec(struct cli *cli, int argc, char **argv)
 		return st;
 	if (op->input && fs_read_file(a.file, &input) < 0)
 		return fail_shape(cli, CMD_USAGE, err_msg());
-	if ((r = hf_conf_read(a.confdir, &cfg, &t)) < 0)
-		return fail_shape(cli, CMD_ERROR, err_msg());
-	apply_config(cli, &cfg);
-	if ((r = hf_world_open(&cli->world, &cfg, &t, &hw)) < 0) {
-		st = fail_shape(cli, CMD_ERROR, err_msg());
-		goto out;
-	}
-	r = op->run(&hw.ctx, input.data ? input.data : "", input.len, &rep);
+	call.confdir = a.confdir;
+	r = hf_run(&cli->world, op, &call, input.data ? input.data : "", input.len, &rep);
 	if (rep.json)
 		printf("%s\n", rep.json);
-	if (r < 0)
-		st = r == ERR_INVALID ? cli_fail(cli, CMD_USAGE, "%s", rep.message) : cli_fail(cli, CMD_ERROR, "%s", rep.message);
-	else
+	if (r == 0)
 		st = CMD_OK;
-out:
+	else
+		st = cli_fail(cli, r == ERR_INVALID ? CMD_USAGE : CMD_ERROR, "%s", rep.message);
 	hf_report_release(&rep);
-	hf_world_close(&hw);
-	hf_templates_release(&t);
 	buf_release(&input);
 	return st;
 }

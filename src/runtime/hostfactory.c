@@ -87,31 +87,6 @@ static int join(const char *const *targets, size_t n, struct buf *b)
 	return 0;
 }
 
-/* After the deploy REP and the status SREP, what each of the N machines got. */
-static void judge(const struct deploy_report *rep, const struct status_report *srep, size_t n, struct hf_configured *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		const struct deploy_node *d = i < rep->n ? &rep->nodes[i] : NULL;
-		const struct status_node *s = i < srep->n ? &srep->nodes[i] : NULL;
-
-		memset(&out[i], 0, sizeof(out[i]));
-		snprintf(out[i].deployment, sizeof(out[i].deployment), "%s", rep->id);
-		snprintf(out[i].path, sizeof(out[i].path), "%s", rep->path);
-		out[i].deployed = d && d->outcome == OUTCOME_DEPLOYED;
-		out[i].congruent = out[i].deployed && s && s->state == NODE_CONGRUENT;
-		if (d && !out[i].deployed)
-			snprintf(out[i].message, sizeof(out[i].message), "its deploy failed at %s: %s", d->fail.step ? d->fail.step : "?",
-				 d->fail.message);
-		else if (!out[i].congruent)
-			snprintf(out[i].message, sizeof(out[i].message), "its status after the deploy: %s%s%s",
-				 s ? congruence_name(s->state) : "not read", s && s->reason[0] ? ": " : "", s ? s->reason : "");
-		else
-			snprintf(out[i].message, sizeof(out[i].message), "deployed %s and congruent", rep->path);
-	}
-}
-
 /* hf_ctx.configure: deploy T's configuration to TARGETS as `chimera deploy -c FILE -A ATTR` would, then read their status. */
 static int configure(void *arg, const struct hf_tmpl *t, const char *const *targets, size_t n, struct hf_configured *out)
 {
@@ -143,7 +118,7 @@ static int configure(void *arg, const struct hf_tmpl *t, const char *const *targ
 		goto out;
 	if (status_run(&wf.fleet, &tl, reach.profile, rep.path, NULL, NULL, &srep) < 0)
 		log_kv(LOG_WARN, "hostfactory", "status after the deploy failed", "error", err_msg(), (const char *)NULL);
-	judge(&rep, &srep, n, out);
+	hf_judge(&rep, &srep, n, out);
 out:
 	status_report_release(&srep);
 	deploy_report_release(&rep);
@@ -227,4 +202,40 @@ void hf_world_close(struct hf_world *hw)
 	hf_templates_release(&hw->templates);
 	memset(hw, 0, sizeof(*hw));
 	hw->lock_fd = -1;
+}
+
+/* REP as the failure shape saying MSG. */
+static void unavailable(struct hf_report *rep, const char *msg)
+{
+	rep->ok = false;
+	snprintf(rep->message, sizeof(rep->message), "%s", msg);
+	free(rep->json);
+	rep->json = NULL;
+	hf_render_failure(rep->message, &rep->json);
+}
+
+int hf_run(struct world *w, const struct hf_op *op, struct hf_call *call, const char *input, size_t len,
+	   struct hf_report *rep)
+{
+	struct hf_templates t = { 0 };
+	struct hf_world hw = { 0 };
+	struct hf_config *cfg = &call->cfg;
+	int r;
+
+	hw.lock_fd = -1;
+	memset(rep, 0, sizeof(*rep));
+	r = hf_conf_read(call->confdir, cfg, &t);
+	if (r == ERR_NOTFOUND && call->templates_optional)
+		r = 0;
+	if (r == 0 && call->configured)
+		call->configured(cfg, call->arg);
+	if (r < 0 || (r = hf_world_open(w, cfg, &t, &hw)) < 0) {
+		unavailable(rep, err_msg());
+		r = HF_UNAVAILABLE;
+	} else {
+		r = op->run(&hw.ctx, input, len, rep);
+	}
+	hf_world_close(&hw);
+	hf_templates_release(&t);
+	return r;
 }

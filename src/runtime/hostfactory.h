@@ -7,6 +7,7 @@
 #define CHIMERA_RUNTIME_HOSTFACTORY_H
 
 #include <limits.h>
+#include <stdbool.h>
 
 #include "app/hostfactory/hostfactory.h"
 #include "runtime/world.h"
@@ -42,5 +43,26 @@ struct hf_world {
  */
 int hf_world_open(struct world *w, const struct hf_config *cfg, struct hf_templates *t, struct hf_world *hw);
 void hf_world_close(struct hf_world *hw);
+
+/* How hf_run finds the provider's files and lets its caller see their settings. */
+struct hf_call {
+	const char *confdir;		/* HF_PROVIDER_CONFDIR */
+	bool templates_optional;	/* no templates file: no templates (a server), rather than an error */
+	/* CFG read, before the world opens on it: the caller applies what it takes (may be NULL). */
+	void (*configured)(const struct hf_config *cfg, void *arg);
+	void *arg;
+	struct hf_config cfg;		/* what hf_run read: strings a world's options may point to */
+};
+
+/*
+ * OP on INPUT (LEN bytes) in W, the world the CLI or a server opened: the provider's files
+ * read, the context opened (hf_world_open: the provider's lock held while it runs), the
+ * operation run, all closed again. Returns 0 with the reply in REP; the operation's error
+ * with REP's failure shape and message (ERR_INVALID: bad input); or, when the files or the
+ * world could not be opened, HF_UNAVAILABLE with the failure shape and message in REP too.
+ */
+#define HF_UNAVAILABLE (-1000)
+int hf_run(struct world *w, const struct hf_op *op, struct hf_call *call, const char *input, size_t len,
+	   struct hf_report *rep);
 
 #endif

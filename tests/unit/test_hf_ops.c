@@ -340,6 +340,15 @@ static void test_return_requests(void **state)
 	assert_int_equal(json_array_size(json_object_get(d, "requests")), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(d, "requests"), 0), "gracePeriod")), 30);
 	json_decref(d);
+	/* A deploy ends the quarantine, as for watch itself (app/fleet/watch_fold.h); a new one starts it again. */
+	assert_int_equal(ledger_append1(&w.fl.base, "node.deploy.complete", NULL, "root@127.9.0.10:22", "{}", NULL), 0);
+	assert_int_equal(run(&w, hf_return_requests, "{\"machines\": []}", &d), 0);
+	assert_int_equal(json_array_size(json_object_get(d, "requests")), 0);
+	json_decref(d);
+	assert_int_equal(ledger_append1(&w.fl.base, "watch.node.quarantined", NULL, "root@127.9.0.10:22", "{}", NULL), 0);
+	assert_int_equal(run(&w, hf_return_requests, "{\"machines\": []}", &d), 0);
+	assert_int_equal(json_array_size(json_object_get(d, "requests")), 1);
+	json_decref(d);
 	w.prov.state = PROVIDER_GONE;
 	assert_int_equal(run(&w, hf_return_requests, "{\"machines\": []}", &d), 0);
 	assert_int_equal(json_array_size(json_object_get(d, "requests")), 2);

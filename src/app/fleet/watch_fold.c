@@ -30,18 +30,11 @@ static int failures_of(const char *payload)
 	return n;
 }
 
-static int on_event(const struct ledger_event *ev, void *arg)
+void watch_fold_event(struct watch_node *w, const struct ledger_event *ev)
 {
-	struct fold *fd = arg;
-	struct watch_node **hit, *w;
 	const char *t = ev->topic;
 	int f;
 
-	*fd->seen = ev->seq;
-	if (!ev->node || (strncmp(t, "watch.node.", 11) != 0 && strcmp(t, "node.deploy.complete") != 0) ||
-	    !(hit = bsearch(ev->node, fd->by_name, fd->n, sizeof(*fd->by_name), name_key_cmp)))
-		return 0;
-	w = *hit;
 	if (strcmp(t, "watch.node.quarantined") == 0) {
 		w->quarantined = 1;
 	} else if (strcmp(t, "watch.node.heal_failed") == 0) {
@@ -53,6 +46,19 @@ static int on_event(const struct ledger_event *ev, void *arg)
 	} else if (strcmp(t, "watch.node.healed") == 0 || strcmp(t, "watch.node.recovered") == 0) {
 		w->heal_failures = 0;
 	}
+}
+
+static int on_event(const struct ledger_event *ev, void *arg)
+{
+	struct fold *fd = arg;
+	struct watch_node **hit;
+	const char *t = ev->topic;
+
+	*fd->seen = ev->seq;
+	if (!ev->node || (strncmp(t, "watch.node.", 11) != 0 && strcmp(t, "node.deploy.complete") != 0) ||
+	    !(hit = bsearch(ev->node, fd->by_name, fd->n, sizeof(*fd->by_name), name_key_cmp)))
+		return 0;
+	watch_fold_event(*hit, ev);
 	return 0;
 }
 

@@ -19,4 +19,7 @@
  */
 int watch_fold_ledger(struct ledger *l, struct watch_node **by_name, size_t n, int64_t *seen);
 
+/* One event about W's node folded into W by the rules above (any other topic: nothing). */
+void watch_fold_event(struct watch_node *w, const struct ledger_event *ev);
+
 #endif

@@ -215,12 +215,12 @@ static int templates_op(const struct hf_ctx *c, const char *input, size_t len, s
 }
 
 const struct hf_op hf_ops[] = {
-	{ "getAvailableTemplates", "templates", false, false, templates_op },
-	{ "requestMachines", "requests", true, true, hf_request_machines },
-	{ "getRequestStatus", "requests/status", true, true, hf_request_status },
-	{ "requestReturnMachines", "returns", true, true, hf_return_machines },
-	{ "getReturnRequests", "returns/status", true, false, hf_return_requests },
-	{ NULL, NULL, false, false, NULL },
+	{ "getAvailableTemplates", "templates", false, templates_op },
+	{ "requestMachines", "requests", true, hf_request_machines },
+	{ "getRequestStatus", "requests/status", true, hf_request_status },
+	{ "requestReturnMachines", "returns", true, hf_return_machines },
+	{ "getReturnRequests", "returns/status", true, hf_return_requests },
+	{ NULL, NULL, false, NULL },
 };
 
 const struct hf_op *hf_op_find(const char *name)

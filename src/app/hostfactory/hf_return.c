@@ -1,5 +1,6 @@
 /* HostFactory requestReturnMachines (machines handed back) and getReturnRequests (machines chimera takes back). */
 #include "app/hostfactory/hf_internal.h"
+#include "app/fleet/watch_fold.h"
 #include "core/ids.h"
 #include "core/target.h"
 #include "util/err.h"
@@ -97,34 +98,33 @@ out:
 	return r < 0 ? hf_fail(rep, r) : r;
 }
 
-struct quarantine_scan {
-	bool quarantined;
-};
-
-static int on_watch_event(const struct ledger_event *ev, void *arg)
+static int on_node_event(const struct ledger_event *ev, void *arg)
 {
-	struct quarantine_scan *q = arg;
-
-	if (strcmp(ev->topic, "watch.node.quarantined") == 0)
-		q->quarantined = true;
-	else if (strcmp(ev->topic, "watch.node.released") == 0)
-		q->quarantined = false;
+	watch_fold_event(arg, ev);
 	return 0;
 }
 
-/* Whether watch quarantined M since it was made (its last quarantine not followed by a release). */
+/*
+ * Whether watch holds M quarantined: its node's events since M was made folded as a watch
+ * folds them when it starts (a release or a deploy ends a quarantine).
+ */
 static int quarantined(const struct hf_ctx *c, const struct hf_mach *m, bool *out)
 {
-	struct quarantine_scan q = { false };
+	struct watch_node *w = calloc(1, sizeof(*w));
 	char node[TARGET_FORMAT_MAX];
 	struct target t;
 	int r;
 
 	*out = false;
-	if (target_parse(&t, m->target, strlen(m->target)) < 0 || target_format(&t, node, sizeof(node)) < 0)
+	if (!w)
+		return err_set(ERR_NOMEM, "out of memory");
+	if (target_parse(&t, m->target, strlen(m->target)) < 0 || target_format(&t, node, sizeof(node)) < 0) {
+		free(w);
 		return 0;
-	r = ledger_scan(c->ledger, &(struct ledger_filter){ .topic = "watch.node.*", .node = node, .since = m->seq }, on_watch_event, &q);
-	*out = q.quarantined;
+	}
+	r = ledger_scan(c->ledger, &(struct ledger_filter){ .node = node, .since = m->seq }, on_node_event, w);
+	*out = w->quarantined != 0;
+	free(w);
 	return r;
 }
 

@@ -83,6 +83,15 @@ struct hf_configured {
 	char message[512];		/* why not, when not deployed or not congruent */
 };
 
+struct deploy_report;
+struct status_report;
+
+/*
+ * What a deploy (REP) and the status read after it (SREP; its nodes as REP's) made of each
+ * of the N machines: deployed, congruent, else why not. Pure: hf_ctx.configure's verdict.
+ */
+void hf_judge(const struct deploy_report *rep, const struct status_report *srep, size_t n, struct hf_configured *out);
+
 /* What every operation works with; all borrowed. */
 struct hf_ctx {
 	struct ledger *ledger;
@@ -129,7 +138,6 @@ struct hf_op {
 	const char *name;		/* "getAvailableTemplates", ... */
 	const char *path;		/* its API path under /api/v1/hostfactory: "templates", ... */
 	bool input;			/* takes an input file */
-	bool acts;			/* changes machines (operator), else reads (viewer) */
 	hf_op_fn run;
 };
 
