@@ -81,23 +81,6 @@ static void get_machines(struct api_call *c)
 	api_world_put(c->api, w);
 }
 
-static int add_event(const struct ledger_event *ev, void *arg)
-{
-	json_t *arr = arg;
-	struct buf b = BUF_INIT(0);
-	json_t *e;
-
-	if (events_event_json(ev, &b) < 0) {
-		buf_release(&b);
-		return ERR_NOMEM;
-	}
-	e = json_loadb(b.data, b.len, 0, NULL);
-	buf_release(&b);
-	if (!e || json_array_append_new(arr, e) < 0)
-		return ERR_NOMEM;
-	return 0;
-}
-
 static void get_machine(struct api_call *c)
 {
 	struct world *w = api_world_get(c->api);
@@ -355,7 +338,7 @@ static void get_events(struct api_call *c)
 	f.since = after;
 	f.limit = limit;
 	arr = json_array();
-	if (!arr || (r = events_query(l, &f, add_event, arr)) != 0) {
+	if (!arr || (r = events_query(l, &f, events_append_object, arr)) != 0) {
 		json_decref(arr);
 		api_error(c, 500, "ledger", "%s", err_msg());
 		return;

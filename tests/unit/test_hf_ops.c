@@ -319,41 +319,62 @@ static void test_boot_timeout_and_drift(void **state)
 	fw_release(&w);
 }
 
+/* getReturnRequests for every machine: its requests (decref them), how many in *N. */
+static json_t *returns_of(struct world_fake *w, size_t *n)
+{
+	json_t *d, *reqs;
+
+	assert_int_equal(run(w, hf_return_requests, "{\"machines\": []}", &d), 0);
+	reqs = json_incref(json_object_get(d, "requests"));
+	json_decref(d);
+	*n = json_array_size(reqs);
+	return reqs;
+}
+
+/* The grace period of request I of REQS. */
+static json_int_t grace_of(const json_t *reqs, size_t i)
+{
+	return json_integer_value(json_object_get(json_array_get(reqs, i), "gracePeriod"));
+}
+
+static void note(struct world_fake *w, const char *topic, const char *node)
+{
+	assert_int_equal(ledger_append1(&w->fl.base, topic, NULL, node, "{}", NULL), 0);
+}
+
 static void test_return_requests(void **state)
 {
 	struct world_fake w;
 	char id[64];
-	json_t *d;
+	json_t *reqs;
+	size_t n;
 
 	(void)state;
 	fw_init(&w);
 	/* A quarantine of the node before the machine was made on it is another machine's. */
-	assert_int_equal(ledger_append1(&w.fl.base, "watch.node.quarantined", NULL, "root@127.9.0.11:22", "{}", NULL), 0);
+	note(&w, "watch.node.quarantined", "root@127.9.0.11:22");
 	request_two(&w, id, sizeof(id));
 	w.prov.state = PROVIDER_READY;
 	json_decref(status_of(&w, id));
-	assert_int_equal(run(&w, hf_return_requests, "{\"machines\": []}", &d), 0);
-	assert_int_equal(json_array_size(json_object_get(d, "requests")), 0);
-	json_decref(d);
-	assert_int_equal(ledger_append1(&w.fl.base, "watch.node.quarantined", NULL, "root@127.9.0.10:22", "{}", NULL), 0);
-	assert_int_equal(run(&w, hf_return_requests, "{\"machines\": []}", &d), 0);
-	assert_int_equal(json_array_size(json_object_get(d, "requests")), 1);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(d, "requests"), 0), "gracePeriod")), 30);
-	json_decref(d);
+	json_decref(returns_of(&w, &n));
+	assert_int_equal(n, 0);
+	note(&w, "watch.node.quarantined", "root@127.9.0.10:22");
+	reqs = returns_of(&w, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(grace_of(reqs, 0), 30);
+	json_decref(reqs);
 	/* A deploy ends the quarantine, as for watch itself (app/fleet/watch_fold.h); a new one starts it again. */
-	assert_int_equal(ledger_append1(&w.fl.base, "node.deploy.complete", NULL, "root@127.9.0.10:22", "{}", NULL), 0);
-	assert_int_equal(run(&w, hf_return_requests, "{\"machines\": []}", &d), 0);
-	assert_int_equal(json_array_size(json_object_get(d, "requests")), 0);
-	json_decref(d);
-	assert_int_equal(ledger_append1(&w.fl.base, "watch.node.quarantined", NULL, "root@127.9.0.10:22", "{}", NULL), 0);
-	assert_int_equal(run(&w, hf_return_requests, "{\"machines\": []}", &d), 0);
-	assert_int_equal(json_array_size(json_object_get(d, "requests")), 1);
-	json_decref(d);
+	note(&w, "node.deploy.complete", "root@127.9.0.10:22");
+	json_decref(returns_of(&w, &n));
+	assert_int_equal(n, 0);
+	note(&w, "watch.node.quarantined", "root@127.9.0.10:22");
+	json_decref(returns_of(&w, &n));
+	assert_int_equal(n, 1);
 	w.prov.state = PROVIDER_GONE;
-	assert_int_equal(run(&w, hf_return_requests, "{\"machines\": []}", &d), 0);
-	assert_int_equal(json_array_size(json_object_get(d, "requests")), 2);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(d, "requests"), 1), "gracePeriod")), 0);
-	json_decref(d);
+	reqs = returns_of(&w, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(grace_of(reqs, 1), 0);
+	json_decref(reqs);
 	fw_release(&w);
 }
 

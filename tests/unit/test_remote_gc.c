@@ -142,6 +142,26 @@ static void profile_path(char *out, size_t len)
 	snprintf(out, len, "%s/profiles/system", dir);
 }
 
+/* Nix's dead: a, b and z; what du counts of them returned. */
+static uint64_t dead_abz(void)
+{
+	char list[16000];
+
+	snprintf(list, sizeof(list), "%s/store/a\n%s/store/b\n%s/store/z\n", dir, dir, dir);
+	put("dead.list", list, 0644);
+	return du_of("a b z");
+}
+
+/* Generations 1 (a) and 3 (c) share one path, "shared", in their closures. */
+static void share_a_c(void)
+{
+	char list[4200];
+
+	snprintf(list, sizeof(list), "%s/store/shared\n", dir);
+	put("closure.a", list, 0644);
+	put("closure.c", list, 0644);
+}
+
 static void test_collect(void **state)
 {
 	struct buf cmd = BUF_INIT(0), out = BUF_INIT(1 << 20), err = BUF_INIT(1 << 20), args = BUF_INIT(0);
@@ -153,9 +173,7 @@ static void test_collect(void **state)
 	(void)state;
 	setup();
 	profile_path(prof, sizeof(prof));
-	snprintf(list, sizeof(list), "%s/store/a\n%s/store/b\n%s/store/z\n", dir, dir, dir);
-	put("dead.list", list, 0644);
-	want = du_of("a b z");
+	want = dead_abz();
 	assert_int_equal(remote_gc_collect(&cmd, prof, gens, 2), 0);
 	assert_int_equal(sh("", &cmd, &out, &err), 0);
 	snprintf(path, sizeof(path), "%s/env.args", dir);
@@ -235,15 +253,11 @@ static void test_collect_held(void **state)
 	(void)state;
 	setup();
 	profile_path(prof, sizeof(prof));
-	snprintf(list, sizeof(list), "%s/store/a\n%s/store/b\n%s/store/z\n", dir, dir, dir);
-	put("dead.list", list, 0644);
-	want = du_of("a b z");
+	want = dead_abz();
 	snprintf(list, sizeof(list), "%s/store/b\n", dir);
 	put("held", list, 0644);
 	/* Generation 3 (c, kept) shares a path with generation 1: not dead, not measured. */
-	snprintf(list, sizeof(list), "%s/store/shared\n", dir);
-	put("closure.a", list, 0644);
-	put("closure.c", list, 0644);
+	share_a_c();
 	assert_int_equal(remote_gc_collect(&cmd, prof, gens, 2), 0);
 	assert_int_equal(sh("", &cmd, &out, &err), 0);
 	assert_int_equal(remote_gc_result_parse(&out, &r), 0);
@@ -326,9 +340,7 @@ static void test_dry(void **state)
 		 "%s/profiles/system-3-link -> %s/store/c\n/proc/42/maps -> %s/store/d\n/root/my dir/r -> %s/store/e\n",
 		 dir, dir, dir, dir, dir, dir, dir, dir);
 	put("roots.list", text, 0644);
-	snprintf(text, sizeof(text), "%s/store/shared\n", dir);
-	put("closure.a", text, 0644);
-	put("closure.c", text, 0644);
+	share_a_c();
 	assert_int_equal(remote_gc_dry(&cmd, prof, gens, 2), 0);
 	assert_int_equal(sh("", &cmd, &out, &err), 0);
 	assert_int_equal(remote_gc_result_parse(&out, &r), 0);

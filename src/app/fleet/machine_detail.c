@@ -4,7 +4,6 @@
 #include "app/fleet/fleet.h"
 #include "app/fleet/inspect.h"
 #include "app/ledger/events.h"
-#include "util/buf.h"
 #include "util/err.h"
 
 #include <stdlib.h>
@@ -19,15 +18,8 @@ struct detail_events {
 static int add_event(const struct ledger_event *ev, void *arg)
 {
 	struct detail_events *nw = arg;
-	struct buf b = BUF_INIT(0);
-	json_t *e;
+	json_t *e = events_event_object(ev);
 
-	if (events_event_json(ev, &b) < 0) {
-		buf_release(&b);
-		return ERR_NOMEM;
-	}
-	e = json_loadb(b.data, b.len, 0, NULL);
-	buf_release(&b);
 	if (!e)
 		return err_set(ERR_NOMEM, "out of memory");
 	json_decref(nw->ring[nw->n % MACHINE_DETAIL_EVENTS]);

@@ -77,6 +77,24 @@ int events_event_json(const struct ledger_event *ev, struct buf *out)
 			  ev->hash);
 }
 
+json_t *events_event_object(const struct ledger_event *ev)
+{
+	struct buf b = BUF_INIT(0);
+	json_t *o = events_event_json(ev, &b) == 0 ? json_loadb(b.data, b.len, 0, NULL) : NULL;
+
+	buf_release(&b);
+	return o;
+}
+
+int events_append_object(const struct ledger_event *ev, void *arg)
+{
+	json_t *o = events_event_object(ev);
+
+	if (!o || json_array_append_new(arg, o) < 0)
+		return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
 int events_event_from_json(const json_t *obj, struct ledger_event *ev, char **payload)
 {
 	struct json_read r = JSON_READ_INIT("the event");

@@ -29,13 +29,19 @@ int events_follow(struct ledger *l, const struct ledger_filter *f, ledger_event_
  */
 int events_event_json(const struct ledger_event *ev, struct buf *out);
 
+/* EV as events_event_json's object, parsed: a new reference, or NULL (out of memory). */
+struct json_t;
+struct json_t *events_event_object(const struct ledger_event *ev);
+
+/* A ledger_event_fn: EV's object (events_event_object) appended to ARG, a JSON array. */
+int events_append_object(const struct ledger_event *ev, void *arg);
+
 /*
  * An object as events_event_json writes it (one of a server's GET /events) back into EV:
  * its strings borrowed from OBJ, its payload in the stored (canonical) form in *PAYLOAD,
  * which EV points at and the caller frees. Returns 0, ERR_INVALID naming the bad field, or
  * ERR_NOMEM.
  */
-struct json_t;
 int events_event_from_json(const struct json_t *obj, struct ledger_event *ev, char **payload);
 
 #endif
