@@ -6,6 +6,7 @@
 #include "api/api.h"
 #include "api/mcp_api.h"
 #include "cli/cli.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -92,28 +93,57 @@ static void dispatch(struct stdio_server *srv, char *text, size_t len)
 	free(text);
 }
 
+/*
+ * The next line of IN into B (its newline and a trailing CR dropped), B's cap (HTTPD_BODY_MAX)
+ * kept at most: a longer line is read to its end, not kept, and *LONG set. 0, or -1 at the
+ * end of the input.
+ */
+static int read_line(FILE *in, struct buf *b, bool *too_long)
+{
+	bool any = false;
+	int c;
+
+	buf_reset(b);
+	*too_long = false;
+	while ((c = getc_unlocked(in)) != EOF) {
+		any = true;
+		if (c == '\n')
+			break;
+		if (!*too_long && buf_addc(b, (char)c) < 0) {
+			*too_long = true;
+			buf_reset(b);
+		}
+	}
+	if (!any)
+		return -1;
+	if (b->len && b->data[b->len - 1] == '\r')
+		b->data[--b->len] = '\0';
+	return 0;
+}
+
 /* Read messages until stdin ends; then cancel the calls still running and wait for them. */
 static void serve_stdio(struct stdio_server *srv)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	struct buf line = BUF_INIT(HTTPD_BODY_MAX);
+	bool too_long;
+	size_t n;
+	char *text;
 
-	while ((n = getline(&line, &cap, stdin)) >= 0) {
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		if (n == 0)
-			continue;
-		if ((size_t)n > HTTPD_BODY_MAX) {
+	while (read_line(stdin, &line, &too_long) == 0) {
+		if (too_long) {
 			send_line(srv, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
 				       "\"message\":\"a message over 1 MiB is not taken\"}}");
 			continue;
 		}
-		dispatch(srv, line, (size_t)n);
-		line = NULL;
-		cap = 0;
+		if (line.len == 0)
+			continue;
+		if (!(text = buf_detach(&line, &n))) {
+			log_error("mcp", "out of memory: a message was dropped");
+			continue;
+		}
+		dispatch(srv, text, n);
 	}
-	free(line);
+	buf_release(&line);
 	pthread_mutex_lock(&srv->lock);
 	if (srv->threads)
 		log_info("mcp", "stdin closed: %u message(s) still being handled; tool calls running are "

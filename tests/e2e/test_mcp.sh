@@ -59,7 +59,7 @@ client stdio "$CHIMERA" "$STATE" "$W/chimera.toml" \
 check "stdio: n0, in flight when cancelled, finished: on the second configuration" [ "$(profile_of 0)" = "$P2" ]
 check "stdio: n1, rolled back and then not started, is on the first" [ "$(profile_of 1)" = "$P" ]
 # stdout is the protocol's alone: every line a JSON-RPC message, logs on stderr (-v: there are some).
-# stdin stays open until the three answers came (its end would cancel a call still running).
+# stdin stays open until the five answers came (its end would cancel a call still running).
 mkfifo "$W/stdin"
 : >"$W/stdio.out"
 "$CHIMERA" -v --state-dir "$STATE" --config "$W/chimera.toml" mcp <"$W/stdin" >"$W/stdio.out" 2>"$W/stdio.err" &
@@ -68,15 +68,20 @@ exec 3>"$W/stdin"
 printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2024-11-05"}}' \
 	'{"jsonrpc":"2.0","method":"notifications/initialized"}' 'not json' \
 	'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"fleet_status","arguments":{"refresh":true}}}' >&3
+# A line of 3 MiB: not kept (read to its end and dropped), answered -32600; the session goes on.
+{ head -c 3145728 /dev/zero | tr '\0' x; printf '\n%s\n' '{"jsonrpc":"2.0","id":3,"method":"ping"}'; } >&3
 i=0
-while [ "$(wc -l <"$W/stdio.out")" -lt 3 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+while [ "$(wc -l <"$W/stdio.out")" -lt 5 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 exec 3>&-
 wait "$MCP"
 check "stdio: chimera mcp exits 0 once stdin ends" [ $? = 0 ]
-three_messages() {
-	[ "$(wc -l <"$W/stdio.out")" = 3 ] && [ "$(jq -c 'select(.jsonrpc == "2.0")' "$W/stdio.out" | wc -l)" = 3 ]
+five_messages() {
+	[ "$(wc -l <"$W/stdio.out")" = 5 ] && [ "$(jq -c 'select(.jsonrpc == "2.0")' "$W/stdio.out" | wc -l)" = 5 ]
 }
-check "stdio: three answers on stdout (the parse error's too), each a JSON-RPC 2.0 message" three_messages
+check "stdio: five answers on stdout (the parse error's and the long line's too), each a JSON-RPC 2.0 message" five_messages
+check "stdio: the line over 1 MiB answered -32600 saying so" \
+	[ "$(jq -r 'select(.error.code == -32600) | .error.message' "$W/stdio.out")" = "a message over 1 MiB is not taken" ]
+check "stdio: and the ping after it answered" [ "$(jq -c 'select(.id == 3) | .result' "$W/stdio.out")" = "{}" ]
 check "stdio: 2024-11-05 asked, 2024-11-05 spoken" [ "$(jq -r 'select(.id == 1) | .result.protocolVersion' "$W/stdio.out")" = 2024-11-05 ]
 check "stdio: the probe of 4 nodes answered" [ "$(jq -r 'select(.id == 2) | .result.structuredContent.nodes | length' "$W/stdio.out")" = 4 ]
 check "stdio: the logs went to stderr" [ -s "$W/stdio.err" ]
