@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "util/banned.h"
 
 struct api_job {
@@ -33,6 +34,8 @@ struct api_jobs {
 	struct api *api;
 	pthread_mutex_t lock;
 	pthread_cond_t ended;
+	pthread_cond_t changed;		/* broadcast when CHANGES moves (CLOCK_MONOTONIC) */
+	uint64_t changes;		/* a job started, moved a node, ended or was cancelled */
 	struct api_job **jobs;		/* oldest first */
 	size_t n, cap;
 	unsigned running;
@@ -61,13 +64,46 @@ static int state_parse(const char *s, enum job_state *out)
 struct api_jobs *jobs_new(struct api *a)
 {
 	struct api_jobs *js = calloc(1, sizeof(*js));
+	pthread_condattr_t ca;
 
 	if (!js)
 		return NULL;
 	js->api = a;
 	pthread_mutex_init(&js->lock, NULL);
 	pthread_cond_init(&js->ended, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&js->changed, &ca);
+	pthread_condattr_destroy(&ca);
 	return js;
+}
+
+/* Something about a job changed: those waiting in jobs_wait_change wake. Called with the lock held. */
+static void changed(struct api_jobs *js)
+{
+	js->changes++;
+	pthread_cond_broadcast(&js->changed);
+}
+
+int jobs_wait_change(struct api_jobs *js, uint64_t *seen, long timeout_ms)
+{
+	struct timespec until;
+	int moved;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&js->lock);
+	while (js->changes == *seen && pthread_cond_timedwait(&js->changed, &js->lock, &until) == 0)
+		;
+	moved = js->changes != *seen;
+	*seen = js->changes;
+	pthread_mutex_unlock(&js->lock);
+	return moved;
 }
 
 static void job_free(struct api_job *j)
@@ -182,6 +218,7 @@ static void *job_thread(void *arg)
 	pthread_mutex_lock(&js->lock);
 	j->state = JOB_RUNNING;
 	j->started_ms = clock_wall_ms();
+	changed(js);
 	pthread_mutex_unlock(&js->lock);
 	st = j->run(j, &report, msg, sizeof(msg));
 	pthread_mutex_lock(&js->lock);
@@ -208,6 +245,7 @@ static void *job_thread(void *arg)
 	pthread_mutex_lock(&js->lock);
 	js->running--;
 	pthread_cond_broadcast(&js->ended);
+	changed(js);
 	pthread_mutex_unlock(&js->lock);
 	return NULL;
 }
@@ -270,6 +308,7 @@ int jobs_cancel(struct api_jobs *js, const char *id, const char *caller)
 	else {
 		j->cancelled = true;
 		j->stop = 1;
+		changed(js);
 	}
 	pthread_mutex_unlock(&js->lock);
 	if (r == 0)
@@ -312,6 +351,7 @@ void jobs_free(struct api_jobs *js)
 	free(js->jobs);
 	pthread_mutex_destroy(&js->lock);
 	pthread_cond_destroy(&js->ended);
+	pthread_cond_destroy(&js->changed);
 	free(js);
 }
 
@@ -337,6 +377,7 @@ int job_nodes_set(struct api_job *j, const char *const *names, size_t n)
 	free(j->nodes);
 	j->nodes = nodes;
 	j->n = n;
+	changed(j->js);
 	pthread_mutex_unlock(&j->js->lock);
 	return 0;
 }
@@ -348,6 +389,7 @@ void job_node_step(struct api_job *j, size_t i, const char *step, bool done, boo
 		snprintf(j->nodes[i].step, sizeof(j->nodes[i].step), "%s", step);
 		j->nodes[i].done = done;
 		j->nodes[i].ok = ok;
+		changed(j->js);
 	}
 	pthread_mutex_unlock(&j->js->lock);
 }

@@ -67,6 +67,12 @@ int jobs_start(struct api_jobs *js, const char *kind, const char *caller, json_t
 /* Ask job ID to stop starting nodes. Returns 0, ERR_NOTFOUND, or ERR_INVALID when it has ended. */
 int jobs_cancel(struct api_jobs *js, const char *id, const char *caller);
 
+/*
+ * Wait until some job changed (started, a node moved, ended, cancelled) since *SEEN, or
+ * TIMEOUT_MS went by; *SEEN (start it at 0) is moved on. 1 when something changed, else 0.
+ */
+int jobs_wait_change(struct api_jobs *js, uint64_t *seen, long timeout_ms);
+
 /* Job ID as GET /jobs/{id} answers it (a new reference), or NULL when unknown. */
 json_t *jobs_get_json(struct api_jobs *js, const char *id);
 

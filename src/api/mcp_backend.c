@@ -7,7 +7,6 @@
 #include "api/hub.h"
 #include "api/jobs.h"
 #include "api/mcp_api.h"
-#include "util/clock.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,7 +14,7 @@
 #include <string.h>
 #include "util/banned.h"
 
-#define FOLLOW_TICK_MS 200
+#define FOLLOW_TICK_MS 200	/* how often a running tool looks for its cancel, at most */
 #define QUERY_MAX 8
 
 /* A route's answer's error message ({"error": {"code", "message"}}) into MSG. */
@@ -159,30 +158,35 @@ static json_t *follow(struct mcp_api *m, struct mcp_call *call, const char *id, 
 {
 	struct api_jobs *js = api_jobs_of(m->api);
 	double last = 0, now;
-	bool asked = false;
+	bool asked = false, fresh = true;
+	uint64_t seen = 0;
 	char text[1024];
 	json_t *job, *out;
 	const char *st;
 
+	/* The job is read again only when some job changed; a cancel is looked for every tick. */
 	for (;;) {
-		if (!(job = jobs_get_json(js, id))) {
-			snprintf(msg, len, "job %s is no longer kept", id);
-			*is_error = true;
-			return NULL;
+		if (fresh) {
+			if (!(job = jobs_get_json(js, id))) {
+				snprintf(msg, len, "job %s is no longer kept", id);
+				*is_error = true;
+				return NULL;
+			}
+			st = json_string_value(json_object_get(job, "state")) ?: "";
+			if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
+				break;
+			now = job_progress(job, text, sizeof(text));
+			if (now > last)
+				mcp_call_progress(call, now, 2.0 * (double)json_array_size(json_object_get(job, "nodes")),
+						  text);
+			last = now > last ? now : last;
+			json_decref(job);
 		}
-		st = json_string_value(json_object_get(job, "state")) ?: "";
-		if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
-			break;
-		now = job_progress(job, text, sizeof(text));
-		if (now > last)
-			mcp_call_progress(call, now, 2.0 * (double)json_array_size(json_object_get(job, "nodes")), text);
-		last = now > last ? now : last;
 		if (mcp_call_cancelled(call) && !asked) {
 			asked = true;
 			jobs_cancel(js, id, m->caller);
 		}
-		json_decref(job);
-		clock_sleep_ms(FOLLOW_TICK_MS);
+		fresh = jobs_wait_change(js, &seen, FOLLOW_TICK_MS);
 	}
 	out = json_pack("{s:O, s:O, s:s, s:O, s:O, s:O}", "job", json_object_get(job, "id"), "kind",
 			json_object_get(job, "kind"), "state", st, "error",
