@@ -64,6 +64,19 @@ int cli_targets(struct cli *cli, const char *spec, const char *exclude, const ch
 	return world_targets(&cli->world, spec, exclude, file, l);
 }
 
+/* This thread's last error message (cli_last_error). */
+static _Thread_local char last_error[1024];
+
+const char *cli_last_error(void)
+{
+	return last_error;
+}
+
+void cli_clear_error(void)
+{
+	last_error[0] = '\0';
+}
+
 /* Format the message (as JSON on stdout with --json) and print it as the command's error. */
 static void print_error(struct cli *cli, const char *fmt, va_list ap)
 {
@@ -71,6 +84,7 @@ static void print_error(struct cli *cli, const char *fmt, va_list ap)
 	char msg[8192];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	snprintf(last_error, sizeof(last_error), "%s", msg);
 	if (cli->json) {
 		json_t *o = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
 		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;

@@ -88,6 +88,13 @@ int cli_open_ledger(struct cli *cli, struct ledger **out);
  */
 int cli_targets(struct cli *cli, const char *spec, const char *exclude, const char *file, struct target_list *l);
 
+/*
+ * The message of the last error cli_fail or cli_usage printed on this thread, "" when none
+ * since cli_clear_error: what a caller that shows errors itself (the dash) says.
+ */
+const char *cli_last_error(void);
+void cli_clear_error(void);
+
 /* Print "chimera CMD: error: MSG" (or a JSON error object with --json). Returns CMD_ERROR. */
 enum cmd_status cli_fail(struct cli *cli, enum cmd_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -158,7 +158,7 @@ static enum cmd_status first_load(struct dash_run *run)
 	return CMD_OK;
 }
 
-/* While the screen is up, stderr goes to a file: a request's error is read back from it for the status line. */
+/* While the screen is up, stderr goes to a file: nothing printed garbles it (the status line shows a request's error). */
 static int stderr_to_file(struct dash_run *run)
 {
 	FILE *tmp = tmpfile();

@@ -10,49 +10,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "util/banned.h"
 
 
-/* Before a request to a server: where its error, printed on stderr (a file while the screen is up), will start. */
-static void mark(struct dash_feed *f)
+/* The error a failed request printed on this thread (cli_last_error), into MSG. */
+static int printed_error(char *msg, size_t len)
 {
-	fflush(stderr);
-	f->err_off = (long)lseek(STDERR_FILENO, 0, SEEK_END);
-}
-
-/* The error a failed request printed (its last line, without "chimera dash: error: "), into MSG. */
-static int printed_error(struct dash_feed *f, char *msg, size_t len)
-{
-	static const char lead[] = "error: ";
-	char buf[4096], *line, *e;
-	ssize_t n = -1;
-
-	fflush(stderr);
-	if (f->err_off >= 0)
-		n = pread(STDERR_FILENO, buf, sizeof(buf) - 1, f->err_off);
-	if (n <= 0) {
-		snprintf(msg, len, "the request to the server failed");
-		return ERR_IO;
-	}
-	buf[n] = '\0';
-	while (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	line = strrchr(buf, '\n') ? strrchr(buf, '\n') + 1 : buf;
-	/* The first line is the error; a usage line may follow it. */
-	if ((e = strstr(buf, lead)))
-		line = e + strlen(lead);
-	if ((e = strchr(line, '\n')))
-		*e = '\0';
-	snprintf(msg, len, "%s", line);
+	snprintf(msg, len, "%s", cli_last_error()[0] ? cli_last_error() : "the request to the server failed");
 	return ERR_IO;
 }
 
 static int remote_doc(struct dash_feed *f, const char *path, long timeout_ms, json_t **doc, char *msg, size_t len)
 {
-	mark(f);
+	cli_clear_error();
 	if (remote_get(f->cli, path, CMD_ERROR, timeout_ms, doc) != CMD_OK)
-		return printed_error(f, msg, len);
+		return printed_error(msg, len);
 	return 0;
 }
 
@@ -207,11 +179,11 @@ static int rollback_remote(struct dash_feed *f, const char *name, char *msg, siz
 	bool quiet = f->cli->quiet;
 	int r = ERR_IO;
 
-	mark(f);
+	cli_clear_error();
 	f->cli->quiet = true;	/* no progress display: the screen is the dash's */
 	if (!body || remote_job(f->cli, "/api/v1/rollback", body, &job) != CMD_OK) {
 		f->cli->quiet = quiet;
-		return printed_error(f, msg, len);
+		return printed_error(msg, len);
 	}
 	f->cli->quiet = quiet;
 	report = json_object_get(job, "report");

@@ -29,7 +29,6 @@ struct dash_feed {
 	pthread_mutex_t lock;
 	struct dash_queued *head, *tail;	/* events not taken yet */
 	char error[512];		/* the thread's last error, "" none (under LOCK) */
-	long err_off;			/* where stderr (a file while the screen is up) stood before a request */
 };
 
 /* Open F on CLI's world or server. Returns CMD_OK, or the error printed. */

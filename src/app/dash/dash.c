@@ -18,6 +18,7 @@ void dash_init(struct dash *d, const char *source)
 void dash_release(struct dash *d)
 {
 	free(d->rows);
+	free(d->by_node);
 	free(d->view);
 	json_decref(d->detail);
 	memset(d, 0, sizeof(*d));
@@ -32,12 +33,26 @@ static const char *str(const json_t *o, const char *key)
 
 static struct dash_row *row_of_node(struct dash *d, const char *node)
 {
-	size_t i;
+	size_t lo = 0, hi = d->by_node ? d->n : 0, mid;
+	int c;
 
-	for (i = 0; node && i < d->n; i++)
-		if (strcmp(d->rows[i].node, node) == 0)
-			return &d->rows[i];
+	while (node && lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(node, d->rows[d->by_node[mid]].node)) == 0)
+			return &d->rows[d->by_node[mid]];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return NULL;
+}
+
+static int cmp_node(const void *a, const void *b, void *arg)
+{
+	const struct dash_row *rows = arg;
+
+	return strcmp(rows[*(const size_t *)a].node, rows[*(const size_t *)b].node);
 }
 
 const struct dash_row *dash_find(const struct dash *d, const char *name)
@@ -54,10 +69,14 @@ int dash_set_machines(struct dash *d, const json_t *doc)
 {
 	const json_t *m, *list = json_object_get(doc, "machines");
 	struct dash_row *rows, *old;
-	size_t i, n = json_array_size(list);
+	size_t i, n = json_array_size(list), *by_node;
 
 	if (!(rows = calloc(n ? n : 1, sizeof(*rows))))
 		return err_set(ERR_NOMEM, "out of memory");
+	if (!(by_node = calloc(n ? n : 1, sizeof(*by_node)))) {
+		free(rows);
+		return err_set(ERR_NOMEM, "out of memory");
+	}
 	json_array_foreach(list, i, m) {
 		if ((old = row_of_node(d, str(m, "target"))))
 			rows[i] = *old;
@@ -65,9 +84,13 @@ int dash_set_machines(struct dash *d, const json_t *doc)
 			snprintf(rows[i].state, sizeof(rows[i].state), "unknown");
 		snprintf(rows[i].name, sizeof(rows[i].name), "%s", str(m, "name"));
 		snprintf(rows[i].node, sizeof(rows[i].node), "%s", str(m, "target"));
+		by_node[i] = i;
 	}
+	qsort_r(by_node, n, sizeof(*by_node), cmp_node, rows);
 	free(d->rows);
+	free(d->by_node);
 	d->rows = rows;
+	d->by_node = by_node;
 	d->n = d->cap = n;
 	dash_refilter(d);
 	return 0;

@@ -55,6 +55,7 @@ struct dash_log {
 struct dash {
 	struct dash_row *rows;
 	size_t n, cap;
+	size_t *by_node;		/* indexes into ROWS sorted by node: an event finds its row in log n */
 	size_t *view;			/* rows shown: filtered, sorted; indexes into ROWS */
 	size_t nview;
 	struct dash_log log[DASH_LOG_MAX];	/* a ring: the oldest at LOG_START */
