@@ -1,5 +1,6 @@
 /* chimera lab up: the tools and keys the nodes need, and starting (or shrinking to) N nodes, all or none. */
 #include "adapters/lab/lab_internal.h"
+#include "core/sshd_node.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -192,19 +193,7 @@ static int node_files(const struct lab *lab, int i, const char *dir, const char 
 		   "# chimera lab node %d\n"
 		   "ListenAddress %s:22\n"
 		   "PidFile /run/sshd.pid\n"
-		   "HostKey %s/host_ed25519\n"
-		   "UsePAM no\n"
-		   "StrictModes no\n"
-		   "PasswordAuthentication no\n"
-		   "KbdInteractiveAuthentication no\n"
-		   "PermitRootLogin prohibit-password\n"
-		   "AuthorizedKeysFile .ssh/authorized_keys\n"
-		   "PrintMotd no\n"
-		   "UseDNS no\n"
-		   "MaxSessions 128\n"
-		   "MaxStartups 256:30:512\n"
-		   "Subsystem sftp internal-sftp\n"
-		   "SetEnv NIX_CONF_DIR=/nix/etc/nix\n",
+		   "HostKey %s/host_ed25519\n" SSHD_NODE_OPTIONS,
 		   i, addr, lab->root);
 	snprintf(path, sizeof(path), "%s/sshd_config", dir);
 	r = fs_write_file(path, cfg.data, cfg.len, 0644);

@@ -6,6 +6,7 @@
  * programs (sshd, nix-store, sh) without a download, with a store of its own.
  */
 #include "adapters/qemu/qemu_internal.h"
+#include "core/sshd_node.h"
 #include "util/banned.h"
 
 /* Kernel command line words it reads: chimera.name=NAME (the hostname), chimera.probe=1 (say so and power off). */
@@ -76,19 +77,7 @@ const char qemu_guest_sshd_config[] =
 	"# chimera VM: sshd on the guest's port 22, forwarded from a loopback address of the host\n"
 	"ListenAddress 0.0.0.0:22\n"
 	"PidFile /run/sshd.pid\n"
-	"HostKey /mnt/disk/chimera/host_ed25519\n"
-	"UsePAM no\n"
-	"StrictModes no\n"
-	"PasswordAuthentication no\n"
-	"KbdInteractiveAuthentication no\n"
-	"PermitRootLogin prohibit-password\n"
-	"AuthorizedKeysFile .ssh/authorized_keys\n"
-	"PrintMotd no\n"
-	"UseDNS no\n"
-	"MaxSessions 128\n"
-	"MaxStartups 256:30:512\n"
-	"Subsystem sftp internal-sftp\n"
-	"SetEnv NIX_CONF_DIR=/nix/etc/nix\n";
+	"HostKey /mnt/disk/chimera/host_ed25519\n" SSHD_NODE_OPTIONS;
 
 /* The modules the first init loads (with what they need), in this order. */
 const char *const qemu_guest_modules[] = { "virtio_pci", "virtio_blk", "virtio_net", "9pnet_virtio", "9p",
