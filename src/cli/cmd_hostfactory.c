@@ -109,6 +109,37 @@ static enum cmd_status hostfactory_exec(struct cli *cli, int argc, char **argv)
 	return st;
 }
 
+/* chimera hostfactory configure --request REQ: getRequestStatus's background half. */
+static enum cmd_status configure_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "request", required_argument, NULL, 'r' },
+		{ "confdir", required_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hf_call call = { .configured = apply_config, .arg = cli };
+	const char *req = NULL;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+r:", options, NULL)) != -1) {
+		if (c == 'r')
+			req = optarg;
+		else if (c == 'C')
+			call.confdir = optarg;
+		else
+			return cli_usage(cli, "%s", cli_bad_option(argv, options));
+	}
+	if (optind < argc || !req)
+		return cli_usage(cli, "expected --request REQ (a req- request id)");
+	if (!call.confdir && !(call.confdir = getenv("HF_PROVIDER_CONFDIR")))
+		return cli_usage(cli, "no provider configuration: set HF_PROVIDER_CONFDIR (or --confdir DIR)");
+	if (hf_run_configure(&cli->world, &call, req) < 0)
+		return cli_fail(cli, CMD_ERROR, "configuring %s: %s", req, err_msg());
+	return CMD_OK;
+}
+
 #define HF_USAGE_TAIL " [--confdir DIR]"
 #define HF_HELP_COMMON                                                                                              \
 	"\n"                                                                                                        \
@@ -145,9 +176,11 @@ const struct cmd_entry cmd_hostfactory_status_entry = {
 	.name = "hostfactory getRequestStatus",
 	.summary = "where requests are; readies machines (deploy, then status congruent)",
 	.usage = "chimera hostfactory getRequestStatus -f FILE" HF_USAGE_TAIL,
-	.help = "Input {\"requests\": [{\"requestId\": ID}, ...]}. Reconciles each request first: a machine\n"
-		"whose sshd answers gets the template's configuration deployed and its status read; it\n"
-		"reports succeed only when congruent. One not ready within bootTimeout fails and is taken\n"
+	.help = "Input {\"requests\": [{\"requestId\": ID}, ...]}. Reconciles each request first: machines\n"
+		"whose sshd answers get the template's configuration deployed and their status read, in\n"
+		"a process of its own (chimera hostfactory configure), so the call answers at once with\n"
+		"them executing; a machine reports succeed only when congruent. One not ready within\n"
+		"bootTimeout, or whose configuring process ended without a result, fails and is taken\n"
 		"back. A request is running until every machine succeeded (complete) or some failed\n"
 		"(complete_with_error).\n" HF_HELP_COMMON,
 	.exec = hostfactory_exec,
@@ -173,9 +206,25 @@ const struct cmd_entry cmd_hostfactory_returns_entry = {
 	.exec = hostfactory_exec,
 };
 
+const struct cmd_entry cmd_hostfactory_configure_entry = {
+	.name = "hostfactory configure",
+	.summary = "(started by getRequestStatus) deploy a request's new machines in the background",
+	.usage = "chimera hostfactory configure --request REQ [--confdir DIR]",
+	.help = "getRequestStatus starts this in a process of its own for a request's machines that\n"
+		"answer but are not configured yet, and answers at once (their result: executing).\n"
+		"It deploys the template's configuration to the machines marked for it (a\n"
+		"hostfactory.machine.configuring event with its pid), reads their status, and records\n"
+		"hostfactory.machine.configured, taking back those not congruent. Its output goes to\n"
+		"$HF_PROVIDER_LOGDIR/chimera-configure.log (else STATE/hostfactory-configure.log).\n"
+		"A machine whose process ended without a result is taken back by the next\n"
+		"getRequestStatus. See docs/hostfactory.md.\n",
+	.exec = configure_exec,
+};
+
 static const struct cmd_entry *const hostfactory_subs[] = {
 	&cmd_hostfactory_templates_entry, &cmd_hostfactory_request_entry, &cmd_hostfactory_status_entry,
-	&cmd_hostfactory_return_entry,	  &cmd_hostfactory_returns_entry, NULL,
+	&cmd_hostfactory_return_entry,	  &cmd_hostfactory_returns_entry, &cmd_hostfactory_configure_entry,
+	NULL,
 };
 
 const struct cmd_entry cmd_hostfactory_entry = {
@@ -184,7 +233,8 @@ const struct cmd_entry cmd_hostfactory_entry = {
 	.usage = "chimera hostfactory OPERATION [-f FILE] [--confdir DIR]",
 	.help = "The five operations of HostFactory's provider interface, as scripts/hostfactory/*.sh\n"
 		"calls them: getAvailableTemplates, requestMachines, getRequestStatus,\n"
-		"requestReturnMachines, getReturnRequests. See docs/hostfactory.md.\n",
+		"requestReturnMachines, getReturnRequests; and configure, the process getRequestStatus\n"
+		"starts to deploy new machines. See docs/hostfactory.md.\n",
 	.exec = cmd_subs_unknown,
 	.subs = hostfactory_subs,
 };

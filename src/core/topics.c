@@ -52,6 +52,8 @@ static const struct topic catalog[] = {
 	  FIELDS("machine its name (and machineId)", "deployed whether the configuration was deployed and activated",
 		 "congruent whether the node was found on it", "deployment the deployment's id, \"\" when none ran",
 		 "path the store path deployed", "message why not, when not") },
+	{ "hostfactory.machine.configuring", 1, "getRequestStatus started a process that deploys the template's configuration to running machines",
+	  FIELDS("machine its name (and machineId)", "pid the process deploying", "start its start time (clock ticks since boot, /proc/PID/stat)") },
 	{ "hostfactory.machine.created", 1, "chimera hostfactory made a machine for a request (requestMachines): pending until its sshd answers",
 	  FIELDS("machine its name (and machineId)", "request the req- request", "template", "provider qemu or lab",
 		 "target how the inventory reaches it, \"\" when the provider made none", "address its private IP address",

@@ -8,6 +8,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,21 +151,90 @@ static int inventory_path(struct world *w, const struct hf_config *cfg, const ch
 	return 0;
 }
 
-static int lock(const char *state, int *fd)
+/* hf_ctx.lock: STATE/hostfactory.lock taken (opened on first use). */
+static int lock(void *arg)
 {
+	struct hf_world *hw = arg;
 	char path[PATH_MAX];
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/hostfactory.lock", state) >= sizeof(path))
-		return err_set(ERR_INVALID, "the state dir '%s' is too long", state);
-	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+	if ((size_t)snprintf(path, sizeof(path), "%s/hostfactory.lock", hw->state) >= sizeof(path))
+		return err_set(ERR_INVALID, "the state dir '%s' is too long", hw->state);
+	if (hw->lock_fd < 0 && (hw->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		return err_set_errno(ERR_IO, errno, "cannot open '%s'", path);
-	while (flock(*fd, LOCK_EX) < 0)
+	while (flock(hw->lock_fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return err_set_errno(ERR_IO, errno, "cannot lock '%s'", path);
+	hw->locked = true;
 	return 0;
 }
 
-int hf_world_open(struct world *w, const struct hf_config *cfg, struct hf_templates *t, struct hf_world *hw)
+static void unlock(void *arg)
+{
+	struct hf_world *hw = arg;
+
+	if (hw->locked && hw->lock_fd >= 0)
+		flock(hw->lock_fd, LOCK_UN);
+	hw->locked = false;
+}
+
+/* ARGV[N++] = S, while there is room for it and the NULL after it. */
+static void arg_add(char **argv, size_t *n, size_t max, const char *s)
+{
+	if (*n + 1 < max)
+		argv[(*n)++] = (char *)s;
+}
+
+/*
+ * hf_ctx.spawn_configure: `chimera --state-dir STATE --config INVENTORY [--ledger URL]
+ * hostfactory configure --confdir DIR --request REQ`, detached, its output appended to
+ * $HF_PROVIDER_LOGDIR/chimera-configure.log, else STATE/hostfactory-configure.log.
+ */
+static int spawn_configure(void *arg, const char *req, int64_t *pid, int64_t *start)
+{
+	struct hf_world *hw = arg;
+	const char *logdir = getenv("HF_PROVIDER_LOGDIR");
+	char exe[PATH_MAX], inv[PATH_MAX], log[PATH_MAX], *argv[20];
+	size_t n = 0;
+	ssize_t len;
+	pid_t p;
+	int r;
+
+	if ((len = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+		return err_set_errno(ERR_IO, errno, "cannot find chimera's own binary (/proc/self/exe)");
+	exe[len] = '\0';
+	if (!realpath(hw->inventory, inv))
+		snprintf(inv, sizeof(inv), "%s", hw->inventory);
+	if (logdir && *logdir)
+		snprintf(log, sizeof(log), "%s/chimera-configure.log", logdir);
+	else
+		snprintf(log, sizeof(log), "%s/hostfactory-configure.log", hw->state);
+	arg_add(argv, &n, 20, exe);
+	arg_add(argv, &n, 20, "--state-dir");
+	arg_add(argv, &n, 20, hw->state);
+	arg_add(argv, &n, 20, "--config");
+	arg_add(argv, &n, 20, inv);
+	if (hw->w->opt.ledger) {
+		arg_add(argv, &n, 20, "--ledger");
+		arg_add(argv, &n, 20, hw->w->opt.ledger);
+	}
+	arg_add(argv, &n, 20, "hostfactory");
+	arg_add(argv, &n, 20, "configure");
+	arg_add(argv, &n, 20, "--confdir");
+	arg_add(argv, &n, 20, hw->confdir);
+	arg_add(argv, &n, 20, "--request");
+	arg_add(argv, &n, 20, req);
+	argv[n] = NULL;
+	if ((r = proc_spawn_detached(argv, log, &p)) < 0)
+		return r;
+	*pid = p;
+	/* Its start time: read at once; one that ended already is found dead at the next call. */
+	proc_start_time(p, start);
+	log_kv(LOG_INFO, "hostfactory", "configuring in a process of its own", "request", req, "log", log, (const char *)NULL);
+	return 0;
+}
+
+int hf_world_open(struct world *w, const struct hf_config *cfg, struct hf_templates *t, bool locked,
+		  const char *confdir, struct hf_world *hw)
 {
 	const char *state;
 	int r;
@@ -174,8 +244,12 @@ int hf_world_open(struct world *w, const struct hf_config *cfg, struct hf_templa
 	hw->lock_fd = -1;
 	hw->templates = *t;
 	memset(t, 0, sizeof(*t));
-	if ((r = world_state_dir(w, &state)) < 0 || (r = inventory_path(w, cfg, state, hw->inventory)) < 0 ||
-	    (r = lock(state, &hw->lock_fd)) < 0)
+	if ((r = world_state_dir(w, &state)) < 0)
+		return r;
+	snprintf(hw->state, sizeof(hw->state), "%s", state);
+	if (confdir && !realpath(confdir, hw->confdir))
+		snprintf(hw->confdir, sizeof(hw->confdir), "%s", confdir);
+	if ((r = inventory_path(w, cfg, state, hw->inventory)) < 0 || (locked && (r = lock(hw)) < 0))
 		return r;
 	if (!w->opt.config && !w->inv_loaded)
 		w->opt.config = hw->inventory;
@@ -183,7 +257,8 @@ int hf_world_open(struct world *w, const struct hf_config *cfg, struct hf_templa
 		return r;
 	hw->ctx = (struct hf_ctx){ .ledger = hw->ledger, .templates = &hw->templates, .boot_timeout_s = cfg->boot_timeout_s,
 				   .grace_period_s = cfg->grace_period_s, .provider = get_provider, .configure = configure,
-				   .arg = hw };
+				   .spawn_configure = hw->confdir[0] ? spawn_configure : NULL, .lock = lock,
+				   .unlock = unlock, .arg = hw };
 	return 0;
 }
 
@@ -229,11 +304,29 @@ int hf_run(struct world *w, const struct hf_op *op, struct hf_call *call, const 
 		r = 0;
 	if (r == 0 && call->configured)
 		call->configured(cfg, call->arg);
-	if (r < 0 || (r = hf_world_open(w, cfg, &t, &hw)) < 0) {
+	if (r < 0 || (r = hf_world_open(w, cfg, &t, true, call->confdir, &hw)) < 0) {
 		unavailable(rep, err_msg());
 		r = HF_UNAVAILABLE;
 	} else {
 		r = op->run(&hw.ctx, input, len, rep);
+	}
+	hf_world_close(&hw);
+	hf_templates_release(&t);
+	return r;
+}
+
+int hf_run_configure(struct world *w, struct hf_call *call, const char *req)
+{
+	struct hf_templates t = { 0 };
+	struct hf_world hw = { 0 };
+	int r;
+
+	hw.lock_fd = -1;
+	if ((r = hf_conf_read(call->confdir, &call->cfg, &t)) == 0) {
+		if (call->configured)
+			call->configured(&call->cfg, call->arg);
+		if ((r = hf_world_open(w, &call->cfg, &t, false, NULL, &hw)) == 0)
+			r = hf_configure_request(&hw.ctx, req);
 	}
 	hf_world_close(&hw);
 	hf_templates_release(&t);

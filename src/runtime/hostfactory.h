@@ -30,18 +30,24 @@ struct hf_world {
 	struct provider *prov[HF_PROVIDERS_MAX];
 	size_t nprov;
 	char inventory[PATH_MAX];		/* the chimera.toml machines are written into */
-	int lock_fd;
+	char state[PATH_MAX];			/* the state dir */
+	char confdir[PATH_MAX];			/* the provider's files, "" unknown: no configuring process then */
+	int lock_fd;				/* STATE/hostfactory.lock, -1 until opened */
+	bool locked;
 };
 
 /*
  * Open the context on W with CFG and the templates T (taken: T is emptied): the inventory
  * file is W's --config, else $CHIMERA_CONFIG, else CFG's, else ./chimera.toml when it exists,
  * else STATE_DIR/chimera.toml
- * (made empty when missing, and set as W's config so deploys read the same); every
- * operation holds STATE_DIR/hostfactory.lock until hf_world_close, so two never interleave.
- * Returns 0 or an error; HW is closed with hf_world_close either way.
+ * (made empty when missing, and set as W's config so deploys read the same). With LOCKED,
+ * STATE_DIR/hostfactory.lock is held until hf_world_close, so two operations never
+ * interleave; without, the context's lock and unlock take it when asked (the background
+ * configuration). CONFDIR (may be NULL) lets getRequestStatus start that background
+ * process. Returns 0 or an error; HW is closed with hf_world_close either way.
  */
-int hf_world_open(struct world *w, const struct hf_config *cfg, struct hf_templates *t, struct hf_world *hw);
+int hf_world_open(struct world *w, const struct hf_config *cfg, struct hf_templates *t, bool locked,
+		  const char *confdir, struct hf_world *hw);
 void hf_world_close(struct hf_world *hw);
 
 /* How hf_run finds the provider's files and lets its caller see their settings. */
@@ -64,5 +70,12 @@ struct hf_call {
 #define HF_UNAVAILABLE (-1000)
 int hf_run(struct world *w, const struct hf_op *op, struct hf_call *call, const char *input, size_t len,
 	   struct hf_report *rep);
+
+/*
+ * The background configuration of request REQ (`chimera hostfactory configure`, started by
+ * getRequestStatus): hf_configure_request in W with the provider's files of CALL, the lock
+ * taken only to read and record. 0, or an error (message set).
+ */
+int hf_run_configure(struct world *w, struct hf_call *call, const char *req);
 
 #endif

@@ -253,3 +253,55 @@ int proc_start_time(pid_t pid, int64_t *start)
 	*start = strtoll(p, NULL, 10);
 	return 0;
 }
+
+int proc_spawn_detached(char *const argv[], const char *log, pid_t *pid)
+{
+	int fds[2], lfd, nfd, status;
+	pid_t mid, got = 0;
+	ssize_t n;
+
+	*pid = 0;
+	if ((lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0)
+		return err_set_errno(ERR_IO, errno, "cannot open the log '%s'", log);
+	if ((nfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 || pipe2(fds, O_CLOEXEC) < 0) {
+		if (nfd >= 0)
+			close(nfd);
+		close(lfd);
+		return err_set_errno(ERR_IO, errno, "cannot start '%s'", argv[0]);
+	}
+	if ((mid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		close(nfd);
+		close(lfd);
+		return err_set_errno(ERR_IO, errno, "cannot fork to start '%s'", argv[0]);
+	}
+	if (mid == 0) {
+		/* Between the forks: only async-signal-safe calls (this process may have had threads). */
+		pid_t g;
+
+		if ((g = fork()) == 0) {
+			/* Its own session and process group (a kill of -PID reaches what it starts). */
+			setsid();
+			if (dup2(nfd, 0) < 0 || dup2(lfd, 1) < 0 || dup2(lfd, 2) < 0)
+				_exit(127);
+			execv(argv[0], argv);
+			_exit(127);
+		}
+		n = write(fds[1], &g, sizeof(g));
+		_exit(n == (ssize_t)sizeof(g) && g > 0 ? 0 : 1);
+	}
+	close(fds[1]);
+	close(nfd);
+	close(lfd);
+	do
+		n = read(fds[0], &got, sizeof(got));
+	while (n < 0 && errno == EINTR);
+	close(fds[0]);
+	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(got) || got <= 0)
+		return err_set(ERR_IO, "cannot fork to start '%s'", argv[0]);
+	*pid = got;
+	return 0;
+}

@@ -40,6 +40,14 @@ typedef void (*proc_chunk_fn)(const char *data, size_t len, void *arg);
  */
 int proc_run_stream(char *const argv[], struct buf *out, proc_chunk_fn on_err, void *arg, int *status);
 
+/*
+ * Start ARGV (ARGV[0] a path) detached: its own session and process group, stdin /dev/null, stdout and stderr
+ * appended to LOG, not a child of this process (it is forked twice, so nothing here has to
+ * reap it). *PID its pid. Returns 0, or ERR_IO naming what failed (the log, a fork); a
+ * program that cannot be run exits 127 at once.
+ */
+int proc_spawn_detached(char *const argv[], const char *log, pid_t *pid);
+
 /* True when PID exists and is not a zombie. */
 bool proc_alive(pid_t pid);
 

@@ -177,6 +177,47 @@ kill "$SERVER" 2>/dev/null
 wait "$SERVER" 2>/dev/null
 SERVER=
 
+# 10. getRequestStatus answers while a machine's configuration builds in a process of its
+# own (executing); that process killed (-9, its whole session): the machine fails, saying so,
+# and is taken back. The configuration's build sleeps 60 s (a name of its own: never cached)
+# and then fails, so that a builder left behind by the kill makes nothing in the store.
+NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
+export NIX_CONFIG
+NONCE=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+cat >"$W/conf/slow.nix" <<EOF
+derivation { name = "hf-slow-$NONCE"; system = builtins.currentSystem; builder = "/bin/sh";
+  args = [ "-c" "/bin/sleep 60; exit 1" ]; }
+EOF
+jq '.templates += [{"templateId": "lab-slow", "maxNumber": 1, "provider": "lab", "config": "slow.nix"}]' \
+	"$W/conf/chimeraprov_templates.json" >"$W/conf/t.json" && mv "$W/conf/t.json" "$W/conf/chimeraprov_templates.json"
+hf_call requestMachines '{"template": {"templateId": "lab-slow", "machineCount": 1}}'
+hf_ok "requestMachines 1 of lab-slow"
+SREQ=$(jqo .requestId)
+T0=$(date +%s)
+hf_call getRequestStatus "{\"requests\": [{\"requestId\": \"$SREQ\"}]}"
+T1=$(date +%s)
+check "getRequestStatus answered in $((T1 - T0)) s (under 15) while the 60 s build runs elsewhere" [ $((T1 - T0)) -lt 15 ]
+check "the machine is executing, the request running" \
+	[ "$(jqo '"\(.requests[0].status) \(.requests[0].machines[0].result)"')" = "running executing" ]
+SM=$(jqo '.requests[0].machines[0].name')
+marks() { ch events --topic hostfactory.machine.configuring --json | jq -r --arg m "$SM" 'select(.payload.machine == $m) | .payload.pid'; }
+CPID=$(marks | tail -1)
+check "a configuring process recorded, and running (pid $CPID)" kill -0 "$CPID"
+hf_call getRequestStatus "{\"requests\": [{\"requestId\": \"$SREQ\"}]}"
+check "asked again: still executing, no second process" \
+	[ "$(jqo '.requests[0].machines[0].result') $(marks | wc -l)" = "executing 1" ]
+kill -9 -"$CPID"
+dead() { ! kill -0 "$CPID" 2>/dev/null || grep -q '^State:.*Z' "/proc/$CPID/status" 2>/dev/null; }
+i=0
+while ! dead && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+hf_call getRequestStatus "{\"requests\": [{\"requestId\": \"$SREQ\"}]}"
+check "its process killed: the request complete_with_error, the machine fail" \
+	[ "$(jqo '"\(.requests[0].status) \(.requests[0].machines[0].result)"')" = "complete_with_error fail" ]
+check "saying its configuration's process ended without a result" \
+	contains "$(jqo '.requests[0].machines[0].message')" "ended without a result"
+expect_exit 0 "machines list --json" inv --json machines list
+check "taken back: nothing left in chimera.toml" [ "$(printf '%s' "$OUT" | jq '.machines | length')" = 0 ]
+
 echo "schema checks passed: ${HF_SCHEMA_OK:-0}"
 check "every output was checked against the schema" [ "${HF_SCHEMA_OK:-0}" -ge 20 ]
 finish

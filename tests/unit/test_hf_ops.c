@@ -3,6 +3,10 @@
 #include "fake_ledger.h"
 
 #include <jansson.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/proc.h"
 #include "util/banned.h"
 
 /* A provider whose machines' state the test sets; it counts what it was asked. */
@@ -56,6 +60,9 @@ struct world_fake {
 	struct hf_ctx c;
 	int configured;		/* machines deploy was asked for */
 	bool congruent;		/* what the deploy makes of them */
+	char spawned[64];	/* the request a configuring process was started for, "" none */
+	int64_t spawn_pid, spawn_start;	/* what the fake spawn says it started */
+	int locks;
 };
 
 static int fw_provider(void *arg, const char *name, struct provider **out)
@@ -81,6 +88,28 @@ static int fw_configure(void *arg, const struct hf_tmpl *t, const char *const *t
 	}
 	w->configured += (int)n;
 	return 0;
+}
+
+/* The "process" a spawn starts is whatever the test says: this one, or one that has ended. */
+static int fw_spawn(void *arg, const char *req, int64_t *pid, int64_t *start)
+{
+	struct world_fake *w = arg;
+
+	snprintf(w->spawned, sizeof(w->spawned), "%s", req);
+	*pid = w->spawn_pid;
+	*start = w->spawn_start;
+	return 0;
+}
+
+static int fw_lock(void *arg)
+{
+	((struct world_fake *)arg)->locks++;
+	return 0;
+}
+
+static void fw_unlock(void *arg)
+{
+	(void)arg;
 }
 
 static const char templates[] = "{\"templates\": [{\"templateId\": \"t1\", \"maxNumber\": 2, \"provider\": \"lab\","
@@ -378,12 +407,94 @@ static void test_return_requests(void **state)
 	fw_release(&w);
 }
 
+/* Both machines' results and the request's status, as "STATUS RESULT RESULT". */
+static void expect_status(struct world_fake *w, const char *id, const char *want)
+{
+	json_t *d = status_of(w, id), *ms = json_object_get(json_array_get(json_object_get(d, "requests"), 0), "machines");
+	char got[128];
+
+	snprintf(got, sizeof(got), "%s %s %s", str_at(d, "requests.0.status"),
+		 json_string_value(json_object_get(json_array_get(ms, 0), "result")),
+		 json_string_value(json_object_get(json_array_get(ms, 1), "result")));
+	assert_string_equal(got, want);
+	json_decref(d);
+}
+
+/* getRequestStatus hands the deploy to a process of its own and answers at once; that process records it. */
+static void test_background_configure(void **state)
+{
+	struct world_fake w;
+	char id[64];
+
+	(void)state;
+	fw_init(&w);
+	w.c.spawn_configure = fw_spawn;
+	w.c.lock = fw_lock;
+	w.c.unlock = fw_unlock;
+	w.spawn_pid = getpid();
+	assert_int_equal(proc_start_time(getpid(), &w.spawn_start), 0);
+	request_two(&w, id, sizeof(id));
+	w.prov.state = PROVIDER_READY;
+	expect_status(&w, id, "running executing executing");
+	assert_string_equal(w.spawned, id);
+	assert_int_equal(w.configured, 0);
+	/* Asked again while that process runs (it is this one): nothing started again. */
+	w.spawned[0] = '\0';
+	expect_status(&w, id, "running executing executing");
+	assert_string_equal(w.spawned, "");
+	/* The background half, as that process runs it: both deployed, recorded under the lock. */
+	assert_int_equal(hf_configure_request(&w.c, id), 0);
+	assert_int_equal(w.configured, 2);
+	assert_int_equal(w.locks, 2);
+	expect_status(&w, id, "complete succeed succeed");
+	/* Nothing of its own is left: run again, it deploys nothing. */
+	assert_int_equal(hf_configure_request(&w.c, id), 0);
+	assert_int_equal(w.configured, 2);
+	fw_release(&w);
+}
+
+/* The process marked for the machines ended without a result: they are taken back, failed, saying so. */
+static void test_background_dead(void **state)
+{
+	struct world_fake w;
+	char id[64];
+	json_t *d;
+	pid_t c;
+	int st;
+
+	(void)state;
+	fw_init(&w);
+	w.c.spawn_configure = fw_spawn;
+	w.c.lock = fw_lock;
+	w.c.unlock = fw_unlock;
+	if ((c = fork()) == 0)
+		_exit(0);
+	assert_true(c > 0);
+	assert_int_equal(waitpid(c, &st, 0), c);
+	w.spawn_pid = c;
+	w.spawn_start = 1;
+	request_two(&w, id, sizeof(id));
+	w.prov.state = PROVIDER_READY;
+	expect_status(&w, id, "running executing executing");
+	/* Another process's machines are not this one's to deploy. */
+	assert_int_equal(hf_configure_request(&w.c, id), 0);
+	assert_int_equal(w.configured, 0);
+	expect_status(&w, id, "complete_with_error fail fail");
+	assert_int_equal(w.prov.destroyed, 2);
+	d = status_of(&w, id);
+	assert_non_null(strstr(str_at(d, "requests.0.machines.0.message"), "ended without a result"));
+	json_decref(d);
+	assert_int_equal(w.configured, 0);
+	fw_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_templates_parse), cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_bad_inputs),	 cmocka_unit_test(test_full_cycle),
 		cmocka_unit_test(test_boot_timeout_and_drift), cmocka_unit_test(test_return_requests),
+		cmocka_unit_test(test_background_configure), cmocka_unit_test(test_background_dead),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,3 +72,9 @@ int hf_ev_configured(struct ledger *l, struct hf_proj *p, struct hf_mach *m, con
 		    json_pack("{s:s, s:b, s:b, s:s, s:s, s:s}", "machine", m->name, "deployed", cf->deployed, "congruent",
 			      cf->congruent, "deployment", cf->deployment, "path", cf->path, "message", cf->message));
 }
+
+int hf_ev_configuring(struct ledger *l, struct hf_proj *p, struct hf_mach *m, int64_t pid, int64_t start)
+{
+	return emit(l, p, "hostfactory.machine.configuring", m->name,
+		    json_pack("{s:s, s:I, s:I}", "machine", m->name, "pid", (json_int_t)pid, "start", (json_int_t)start));
+}

@@ -147,7 +147,22 @@ static int fold_configured(struct hf_proj *p, const json_t *o)
 		return 1;
 	m->configured = json_is_true(json_object_get(o, "deployed"));
 	m->congruent = m->configured && json_is_true(json_object_get(o, "congruent"));
+	m->configuring_pid = m->configuring_start = 0;
 	str_of(o, "message", m->message, sizeof(m->message));
+	return 0;
+}
+
+static int fold_configuring(struct hf_proj *p, const json_t *o)
+{
+	const json_t *pid = json_object_get(o, "pid"), *start = json_object_get(o, "start");
+	char name[PROVIDER_NAME_MAX + 1];
+	struct hf_mach *m;
+
+	if (!str_of(o, "machine", name, sizeof(name)) || !(m = hf_proj_mach(p, name)) || !json_is_integer(pid) ||
+	    json_integer_value(pid) <= 0 || !json_is_integer(start))
+		return 1;
+	m->configuring_pid = json_integer_value(pid);
+	m->configuring_start = json_integer_value(start);
 	return 0;
 }
 
@@ -174,6 +189,8 @@ int hf_proj_fold(struct hf_proj *p, const char *topic, const char *payload, int6
 		r = fold_machine_state(p, o);
 	else if (strcmp(topic, "machine.configured") == 0)
 		r = fold_configured(p, o);
+	else if (strcmp(topic, "machine.configuring") == 0)
+		r = fold_configuring(p, o);
 	json_decref(o);
 	if (r > 0)
 		p->skipped++;

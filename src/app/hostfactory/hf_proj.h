@@ -5,6 +5,7 @@
  *   hostfactory.request.updated   {request, from, state}
  *   hostfactory.machine.created   {machine, request, template, provider, target, address, launchtime}
  *   hostfactory.machine.updated   {machine, from, state, message}
+ *   hostfactory.machine.configuring {machine, pid, start}
  *   hostfactory.machine.configured {machine, deployed, congruent, deployment, path, message}
  */
 #ifndef CHIMERA_APP_HOSTFACTORY_HF_PROJ_H
@@ -28,6 +29,8 @@ struct hf_mach {
 	int64_t launchtime;			/* seconds */
 	enum hfs_machine state;
 	bool configured, congruent;
+	int64_t configuring_pid;		/* the process deploying its configuration, 0 none */
+	int64_t configuring_start;		/* that process's start time (proc_start_time) */
 	char message[512];			/* why it failed, or what its deploy said */
 	int64_t seq;				/* of its created event */
 };
@@ -82,5 +85,6 @@ int hf_ev_request_state(struct ledger *l, struct hf_proj *p, struct hf_req *r, e
 int hf_ev_machine(struct ledger *l, struct hf_proj *p, const struct hf_mach *m);
 int hf_ev_machine_state(struct ledger *l, struct hf_proj *p, struct hf_mach *m, enum hfs_machine to, const char *message);
 int hf_ev_configured(struct ledger *l, struct hf_proj *p, struct hf_mach *m, const struct hf_configured *cf);
+int hf_ev_configuring(struct ledger *l, struct hf_proj *p, struct hf_mach *m, int64_t pid, int64_t start);
 
 #endif

@@ -2,10 +2,12 @@
 #include "app/hostfactory/hf_internal.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/proc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "util/banned.h"
 
 #define READY_WAIT_MS 1000	/* how long one status call waits for a booting machine's sshd */
@@ -36,49 +38,163 @@ static int advance_pending(const struct hf_ctx *c, struct hf_proj *p, struct hf_
 	return hf_take_back(c, p, m, HFS_M_FAILED, msg);
 }
 
-/* Deploy the template's configuration to the running machines of R not configured yet, and record each outcome. */
+/* Whether the process M's configuring mark names still runs (the same pid, started at the same time). */
+static bool configuring_alive(const struct hf_mach *m)
+{
+	int64_t start = 0;
+
+	return m->configuring_pid > 0 && proc_alive((pid_t)m->configuring_pid) &&
+	       proc_start_time((pid_t)m->configuring_pid, &start) == 0 && start == m->configuring_start;
+}
+
+/* The machines to configure: names and targets of N of them, room for p->nmachs each. */
+struct batch {
+	const char **targets;
+	char **names;
+	struct hf_configured *out;
+	size_t n;
+};
+
+static int batch_alloc(struct batch *b, size_t max)
+{
+	memset(b, 0, sizeof(*b));
+	if (!(b->targets = calloc(max + 1, sizeof(*b->targets))) || !(b->names = calloc(max + 1, sizeof(*b->names))) ||
+	    !(b->out = calloc(max + 1, sizeof(*b->out))))
+		return err_set(ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+static void batch_free(struct batch *b)
+{
+	free(b->targets);
+	free(b->names);
+	free(b->out);
+}
+
+/* Whether M of request REQ waits for its configuration (running, not configured, not being returned). */
+static bool unconfigured(const struct hf_mach *m, const char *req)
+{
+	return strcmp(m->request, req) == 0 && m->state == HFS_M_RUNNING && !m->configured && !m->returned_by[0];
+}
+
+/* B's machines configured with T (NULL: gone from the templates file): the outcomes into B->out. */
+static void configure_batch(const struct hf_ctx *c, const struct hf_tmpl *t, const char *template_id, struct batch *b)
+{
+	size_t i;
+
+	if (!t) {
+		for (i = 0; i < b->n; i++)
+			snprintf(b->out[i].message, sizeof(b->out[i].message), "its template '%s' is no longer in the templates file",
+				 template_id);
+	} else if (c->configure(c->arg, t, b->targets, b->n, b->out) < 0) {
+		for (i = 0; i < b->n; i++)
+			snprintf(b->out[i].message, sizeof(b->out[i].message), "deploying its configuration failed: %s", err_msg());
+	}
+}
+
+/* B's outcomes recorded; a machine not deployed and congruent taken back. MINE: only machines still marked for PID/START. */
+static int record_batch(const struct hf_ctx *c, struct hf_proj *p, const char *req, struct batch *b, bool mine,
+			int64_t pid, int64_t start)
+{
+	size_t i;
+	int e = 0;
+
+	for (i = 0; i < b->n && e == 0; i++) {
+		struct hf_mach *m = hf_proj_mach(p, b->names[i]);
+
+		if (!m || !unconfigured(m, req) || (mine && (m->configuring_pid != pid || m->configuring_start != start)))
+			continue;
+		if ((e = hf_ev_configured(c->ledger, p, m, &b->out[i])) == 0 && !(b->out[i].deployed && b->out[i].congruent))
+			e = hf_take_back(c, p, m, HFS_M_FAILED, b->out[i].message[0] ? b->out[i].message : "not congruent after its deploy");
+	}
+	return e;
+}
+
+/*
+ * The running machines of R not configured yet: handed to a process of their own
+ * (spawn_configure) when there is one, else deployed here, each outcome recorded. One marked
+ * for a process that has ended without recording its outcome is taken back.
+ */
 static int configure_running(const struct hf_ctx *c, struct hf_proj *p, const struct hf_req *r)
 {
 	const struct hf_tmpl *t = hf_templates_find(c->templates, r->template_id);
-	struct hf_configured *out = NULL;
-	const char **targets = NULL;
-	char **names = NULL;
-	size_t i, n = 0;
-	int e = 0;
+	struct batch b;
+	int64_t pid, start;
+	size_t i;
+	int e;
 
-	if (!(targets = calloc(p->nmachs + 1, sizeof(*targets))) || !(names = calloc(p->nmachs + 1, sizeof(*names))) ||
-	    !(out = calloc(p->nmachs + 1, sizeof(*out)))) {
-		e = err_set(ERR_NOMEM, "out of memory");
+	if ((e = batch_alloc(&b, p->nmachs)) < 0)
 		goto out;
-	}
-	for (i = 0; i < p->nmachs; i++) {
+	for (i = 0; i < p->nmachs && e == 0; i++) {
 		struct hf_mach *m = &p->machs[i];
 
-		if (strcmp(m->request, r->id) == 0 && m->state == HFS_M_RUNNING && !m->configured && !m->returned_by[0]) {
-			targets[n] = m->target;
-			names[n++] = m->name;
+		if (!unconfigured(m, r->id))
+			continue;
+		if (!m->configuring_pid) {
+			b.targets[b.n] = m->target;
+			b.names[b.n++] = m->name;
+		} else if (!configuring_alive(m)) {
+			e = hf_take_back(c, p, m, HFS_M_FAILED,
+					 "the process deploying its configuration ended without a result (killed, or this host restarted)");
 		}
 	}
-	if (n == 0)
+	if (e < 0 || b.n == 0)
 		goto out;
-	if (!t) {
-		for (i = 0; i < n; i++)
-			snprintf(out[i].message, sizeof(out[i].message), "its template '%s' is no longer in the templates file",
-				 r->template_id);
-	} else if (c->configure(c->arg, t, targets, n, out) < 0) {
-		for (i = 0; i < n; i++)
-			snprintf(out[i].message, sizeof(out[i].message), "deploying its configuration failed: %s", err_msg());
+	if (t && c->spawn_configure) {
+		if (c->spawn_configure(c->arg, r->id, &pid, &start) == 0) {
+			for (i = 0; i < b.n && e == 0; i++)
+				e = hf_ev_configuring(c->ledger, p, hf_proj_mach(p, b.names[i]), pid, start);
+			goto out;
+		}
+		log_kv(LOG_WARN, "hostfactory", "cannot start the configuring process: configuring here", "request", r->id,
+		       "error", err_msg(), (const char *)NULL);
 	}
-	for (i = 0; i < n && e == 0; i++) {
-		struct hf_mach *m = hf_proj_mach(p, names[i]);
-
-		if ((e = hf_ev_configured(c->ledger, p, m, &out[i])) == 0 && !(out[i].deployed && out[i].congruent))
-			e = hf_take_back(c, p, m, HFS_M_FAILED, out[i].message[0] ? out[i].message : "not congruent after its deploy");
-	}
+	configure_batch(c, t, r->template_id, &b);
+	e = record_batch(c, p, r->id, &b, false, 0, 0);
 out:
-	free(targets);
-	free(names);
-	free(out);
+	batch_free(&b);
+	return e;
+}
+
+int hf_configure_request(const struct hf_ctx *c, const char *req)
+{
+	int64_t pid = (int64_t)getpid(), start = 0;
+	const struct hf_req *r;
+	struct hf_proj p, now;
+	struct batch b = { 0 };
+	size_t i;
+	int e;
+
+	hf_proj_init(&p);
+	if ((e = proc_start_time(getpid(), &start)) < 0 || (e = c->lock(c->arg)) < 0)
+		return e;
+	e = hf_proj_load(c->ledger, &p);
+	c->unlock(c->arg);
+	if (e < 0 || !(r = hf_proj_req(&p, req)) || (e = batch_alloc(&b, p.nmachs)) < 0)
+		goto out;
+	for (i = 0; i < p.nmachs; i++) {
+		struct hf_mach *m = &p.machs[i];
+
+		if (unconfigured(m, req) && m->configuring_pid == pid && m->configuring_start == start) {
+			b.targets[b.n] = m->target;
+			b.names[b.n++] = m->name;
+		}
+	}
+	if (b.n == 0)
+		goto out;
+	log_kv(LOG_INFO, "hostfactory", "configuring in the background", "request", req, (const char *)NULL);
+	configure_batch(c, hf_templates_find(c->templates, r->template_id), r->template_id, &b);
+	/* Under the lock again, on what the ledger says now (a return may have come meanwhile); B points into P. */
+	hf_proj_init(&now);
+	if ((e = c->lock(c->arg)) < 0)
+		goto out;
+	if ((e = hf_proj_load(c->ledger, &now)) == 0)
+		e = record_batch(c, &now, req, &b, true, pid, start);
+	c->unlock(c->arg);
+	hf_proj_release(&now);
+out:
+	batch_free(&b);
+	hf_proj_release(&p);
 	return e;
 }
 

@@ -107,6 +107,15 @@ struct hf_ctx {
 	 */
 	int (*configure)(void *arg, const struct hf_tmpl *t, const char *const *targets, size_t n,
 			 struct hf_configured *out);
+	/*
+	 * Start a process of its own that runs hf_configure_request for request REQ, so that
+	 * getRequestStatus answers at once: its pid and start time (proc_start_time) into *PID
+	 * and *START. 0 or an error. NULL: getRequestStatus configures inside the call.
+	 */
+	int (*spawn_configure)(void *arg, const char *req, int64_t *pid, int64_t *start);
+	/* The provider's lock taken (0 or an error) and given back: hf_configure_request's, around its reads and writes. */
+	int (*lock)(void *arg);
+	void (*unlock)(void *arg);
 	void *arg;
 	int64_t now_s;			/* the time of the operation, seconds since 1970 (0: the clock's) */
 };
@@ -140,6 +149,17 @@ struct hf_op {
 	bool input;			/* takes an input file */
 	hf_op_fn run;
 };
+
+/*
+ * The background half of getRequestStatus (the process spawn_configure starts): request
+ * REQ's running machines that getRequestStatus marked as this process's
+ * (hostfactory.machine.configuring with its pid and start time) get the template's
+ * configuration deployed and a status read (c->configure, without the lock), then, under
+ * the lock, their hostfactory.machine.configured events, and those not congruent taken
+ * back. Machines marked for another process, returned meanwhile, or no longer running are
+ * left alone. 0 or an error.
+ */
+int hf_configure_request(const struct hf_ctx *c, const char *req);
 
 /* The five, ended by a row with a NULL name. */
 extern const struct hf_op hf_ops[];
