@@ -21,70 +21,96 @@ struct lab_provider {
 	struct world *w;
 	char inventory[PATH_MAX];
 	struct http *http;
+	/* The lab's nodes, read once for the operation, sorted by address; which are in the inventory. */
+	struct lab_node *nodes;
+	size_t n;
+	bool loaded;
+	bool *claimed;		/* NULL until a create read the inventory */
+	size_t next;		/* no node before it is free */
 };
 
-/* The lab's nodes (*NODES, *N; the caller frees *NODES). ERR_LIMIT when there is no lab. */
-static int lab_nodes(struct lab_provider *lp, struct lab_node **nodes, size_t *n)
+static int addr_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct lab_node *)a)->addr, ((const struct lab_node *)b)->addr);
+}
+
+/* The lab's nodes, read on first use and kept for the operation. ERR_LIMIT when there is no lab. */
+static int lab_nodes(struct lab_provider *lp)
 {
 	struct lab lab;
 	const char *dir;
 	int r;
 
-	*nodes = NULL;
-	*n = 0;
+	if (lp->loaded)
+		return 0;
 	if ((r = world_state_dir(lp->w, &dir)) < 0 || (r = lab_open(&lab, dir)) < 0)
 		return r;
 	if (!lab.exists || lab.nodes == 0)
 		return err_set(ERR_LIMIT, "no lab in '%s': start its nodes with chimera lab up N", dir);
-	return lab_status(&lab, nodes, n);
+	if ((r = lab_status(&lab, &lp->nodes, &lp->n)) < 0)
+		return r;
+	qsort(lp->nodes, lp->n, sizeof(*lp->nodes), addr_cmp);
+	lp->loaded = true;
+	return 0;
 }
 
-/* Whether the inventory INV has a machine on TARGET ("root@ADDR:22"). */
-static bool taken(const struct inventory *inv, const char *target)
+/* Mark the nodes the inventory reaches already (once, at the first create). */
+static int read_claims(struct lab_provider *lp)
 {
+	struct inventory inv;
 	struct target t;
+	char target[96];
+	size_t i;
+	int r = 0;
 
-	return target_parse(&t, target, strlen(target)) == 0 && inventory_find_target(inv, &t) != NULL;
+	if (lp->claimed)
+		return 0;
+	if (!(lp->claimed = calloc(lp->n + 1, sizeof(*lp->claimed))))
+		return err_set(ERR_NOMEM, "out of memory");
+	inventory_init(&inv);
+	if (fs_exists(lp->inventory) && (r = inventory_load(lp->inventory, &inv)) < 0) {
+		inventory_release(&inv);
+		free(lp->claimed);
+		lp->claimed = NULL;
+		return r;
+	}
+	for (i = 0; i < lp->n; i++) {
+		snprintf(target, sizeof(target), "root@%s:22", lp->nodes[i].addr);
+		lp->claimed[i] = target_parse(&t, target, strlen(target)) == 0 && inventory_find_target(&inv, &t) != NULL;
+	}
+	inventory_release(&inv);
+	return 0;
 }
 
 static int lab_create(struct provider *p, const struct provider_spec *s, struct provider_machine *out)
 {
 	static const char *const tags[] = { HF_MACHINE_TAG };
 	struct lab_provider *lp = (struct lab_provider *)p;
-	struct inventory inv;
-	struct lab_node *nodes;
-	size_t n, i, alive = 0;
+	size_t i, alive = 0;
+	char target[96];
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	inventory_init(&inv);
-	if ((r = lab_nodes(lp, &nodes, &n)) < 0)
+	if ((r = lab_nodes(lp)) < 0 || (r = read_claims(lp)) < 0)
 		return r;
-	if (fs_exists(lp->inventory) && (r = inventory_load(lp->inventory, &inv)) < 0)
-		goto out;
-	r = err_set(ERR_LIMIT, "every running lab node is in '%s' already: start more with chimera lab up N", lp->inventory);
-	for (i = 0; i < n; i++) {
-		char target[96];
-
-		if (!nodes[i].alive)
-			continue;
-		alive++;
-		snprintf(target, sizeof(target), "root@%s:22", nodes[i].addr);
-		if (taken(&inv, target))
-			continue;
-		if ((r = machines_add(lp->inventory, s->name, target, tags, 1)) == 0) {
-			snprintf(out->name, sizeof(out->name), "%s", s->name);
-			snprintf(out->target, sizeof(out->target), "%s", target);
-			snprintf(out->address, sizeof(out->address), "%s", nodes[i].addr);
-		}
-		break;
-	}
+	for (i = 0; i < lp->n; i++)
+		alive += lp->nodes[i].alive;
 	if (alive == 0)
-		r = err_set(ERR_LIMIT, "no lab node is running: start them with chimera lab up N");
-out:
-	inventory_release(&inv);
-	free(nodes);
-	return r;
+		return err_set(ERR_LIMIT, "no lab node is running: start them with chimera lab up N");
+	for (i = lp->next; i < lp->n && (!lp->nodes[i].alive || lp->claimed[i]); i++)
+		;
+	lp->next = i;
+	if (i == lp->n)
+		return err_set(ERR_LIMIT, "every running lab node is in '%s' already: start more with chimera lab up N",
+			       lp->inventory);
+	snprintf(target, sizeof(target), "root@%s:22", lp->nodes[i].addr);
+	if ((r = machines_add(lp->inventory, s->name, target, tags, 1)) < 0)
+		return r;
+	lp->claimed[i] = true;
+	snprintf(out->name, sizeof(out->name), "%s", s->name);
+	snprintf(out->target, sizeof(out->target), "%s", target);
+	snprintf(out->address, sizeof(out->address), "%s", lp->nodes[i].addr);
+	return 0;
 }
 
 static int lab_state(struct provider *p, const struct provider_machine *m, long wait_ms, enum provider_state *out,
@@ -92,19 +118,17 @@ static int lab_state(struct provider *p, const struct provider_machine *m, long 
 {
 	struct lab_provider *lp = (struct lab_provider *)p;
 	struct http_tcp_result res = { 0 };
-	struct lab_node *nodes;
-	size_t n, i;
-	bool alive = false;
+	const struct lab_node *node;
+	struct lab_node key;
 	int r;
 
 	*out = PROVIDER_GONE;
 	snprintf(why, len, "lab node %s is not running", m->address);
-	if ((r = lab_nodes(lp, &nodes, &n)) < 0)
+	if ((r = lab_nodes(lp)) < 0)
 		return r == ERR_LIMIT ? 0 : r;
-	for (i = 0; i < n; i++)
-		alive |= nodes[i].alive && strcmp(nodes[i].addr, m->address) == 0;
-	free(nodes);
-	if (!alive)
+	snprintf(key.addr, sizeof(key.addr), "%s", m->address);
+	node = bsearch(&key, lp->nodes, lp->n, sizeof(*lp->nodes), addr_cmp);
+	if (!node || !node->alive)
 		return 0;
 	if (!lp->http && (r = world_open_http(lp->w, &lp->http)) < 0)
 		return r;
@@ -128,6 +152,8 @@ static void lab_close(struct provider *p)
 	struct lab_provider *lp = (struct lab_provider *)p;
 
 	http_close(lp->http);
+	free(lp->nodes);
+	free(lp->claimed);
 	free(lp);
 }
 
