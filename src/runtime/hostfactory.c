@@ -19,6 +19,23 @@
 #include <unistd.h>
 #include "util/banned.h"
 
+#define HF_PROVIDERS_MAX 8
+
+/* The opened context: hw.ctx is what the operations take. */
+struct hf_world {
+	struct world *w;
+	struct hf_ctx ctx;
+	struct hf_templates templates;		/* owned */
+	struct ledger *ledger;
+	struct provider *prov[HF_PROVIDERS_MAX];
+	size_t nprov;
+	char inventory[PATH_MAX];		/* the chimera.toml machines are written into */
+	char state[PATH_MAX];			/* the state dir */
+	char confdir[PATH_MAX];			/* the provider's files, "" unknown: no configuring process then */
+	int lock_fd;				/* STATE/hostfactory.lock, -1 until opened */
+	bool locked;
+};
+
 /* DIR/NAME into BUF (PATH_MAX bytes). */
 static int conf_path(const char *dir, const char *name, char *buf)
 {
@@ -27,7 +44,12 @@ static int conf_path(const char *dir, const char *name, char *buf)
 	return 0;
 }
 
-int hf_conf_read(const char *confdir, struct hf_config *cfg, struct hf_templates *t)
+/*
+ * CONFDIR's chimeraprov_config.json (optional: CFG keeps its defaults without it) into CFG
+ * and chimeraprov_templates.json (required) into T. Returns 0, or ERR_NOTFOUND naming the
+ * missing templates file, ERR_INVALID naming the file and field.
+ */
+static int hf_conf_read(const char *confdir, struct hf_config *cfg, struct hf_templates *t)
 {
 	struct buf text = BUF_INIT(0);
 	char path[PATH_MAX];
@@ -233,8 +255,18 @@ static int spawn_configure(void *arg, const char *req, int64_t *pid, int64_t *st
 	return 0;
 }
 
-int hf_world_open(struct world *w, const struct hf_config *cfg, struct hf_templates *t, bool locked,
-		  const char *confdir, struct hf_world *hw)
+/*
+ * Open the context on W with CFG and the templates T (taken: T is emptied): the inventory
+ * file is W's --config, else $CHIMERA_CONFIG, else CFG's, else ./chimera.toml when it exists,
+ * else STATE_DIR/chimera.toml
+ * (made empty when missing, and set as W's config so deploys read the same). With LOCKED,
+ * STATE_DIR/hostfactory.lock is held until hf_world_close, so two operations never
+ * interleave; without, the context's lock and unlock take it when asked (the background
+ * configuration). CONFDIR (may be NULL) lets getRequestStatus start that background
+ * process. Returns 0 or an error; HW is closed with hf_world_close either way.
+ */
+static int hf_world_open(struct world *w, const struct hf_config *cfg, struct hf_templates *t, bool locked,
+			 const char *confdir, struct hf_world *hw)
 {
 	const char *state;
 	int r;
@@ -262,7 +294,7 @@ int hf_world_open(struct world *w, const struct hf_config *cfg, struct hf_templa
 	return 0;
 }
 
-void hf_world_close(struct hf_world *hw)
+static void hf_world_close(struct hf_world *hw)
 {
 	size_t i;
 
