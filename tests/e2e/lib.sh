@@ -11,6 +11,12 @@ PASSES=0
 
 ch() { "$CHIMERA" --state-dir "$STATE" "$@"; }
 
+# Nix for the tests: offline (no substituter), no build users, no sandbox (builders are /bin/sh).
+nix_offline() {
+	NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
+	export NIX_CONFIG
+}
+
 start() {
 	# The lab can't live under /tmp or /run: nodes replace both.
 	if [ -d "$STATE" ]; then ch lab down >/dev/null 2>&1 || true; fi

@@ -11,8 +11,7 @@ LAB_BASE=220
 start
 W="$E2E_WORK/$TEST_NAME"
 T="root@127.$LAB_BASE.0.1"
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 
 # Two derivations, progress-top depending on progress-dep; STAMP makes them new each run.
 cat > "$W/two.nix" <<'EOF2'

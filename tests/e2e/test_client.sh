@@ -8,8 +8,7 @@
 LAB_BASE=234
 start
 W="$E2E_WORK/$TEST_NAME"
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 unset CHIMERA_SERVER CHIMERA_TOKEN CHIMERA_TOKEN_FILE
 SERVER=
 trap 'if [ -n "$SERVER" ]; then kill -9 "$SERVER" 2>/dev/null; fi; cleanup' EXIT

@@ -8,8 +8,7 @@
 LAB_BASE=217
 start
 W="$E2E_WORK/$TEST_NAME"
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 HELLO="$E2E_DIR/../../examples/hello/default.nix"
 
 KILLED=

@@ -7,8 +7,7 @@ LAB_BASE=203
 start
 W="$E2E_WORK/$TEST_NAME"
 # Nix on this machine: offline, no build users, no sandbox.
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 HELLO="$E2E_DIR/../../examples/hello/default.nix"
 
 # A stopped sshd must be continued whatever happens, or lab down would hang on it.

@@ -3,8 +3,7 @@
 # the cause, the other node is deployed, and once there is room again the same deploy works.
 . "$E2E_DIR/lib.sh"
 LAB_BASE=225
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 start
 HELLO="$E2E_DIR/../../examples/hello/default.nix"
 

@@ -8,8 +8,7 @@ LAB_BASE=210
 start
 W="$E2E_WORK/$TEST_NAME"
 cd "$W" || exit 1
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 HELLO="$E2E_DIR/../../examples/hello/default.nix"
 inv() { "$CHIMERA" --state-dir "$STATE" --config "$W/chimera.toml" "$@"; }
 # The first stdout line of COMMAND run on machine $1 (through chimera exec).

@@ -8,8 +8,7 @@ LAB_BASE=215
 start
 W="$E2E_WORK/$TEST_NAME"
 cd "$W" || exit 1
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 HELLO="$E2E_DIR/../../examples/hello/default.nix"
 inv() { "$CHIMERA" --state-dir "$STATE" --config "$W/chimera.toml" "$@"; }
 # Read a node over plain ssh, not exec: exec would put what it read (a secret) in the ledger.

@@ -3,8 +3,7 @@
 # closure whose bin/switch-to-configuration records the verb it was given (issue 16).
 . "$E2E_DIR/lib.sh"
 LAB_BASE=223
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 start
 W="$E2E_WORK/$TEST_NAME"
 G="$E2E_DIR/../fixtures/nix/goals.nix"

@@ -181,8 +181,7 @@ SERVER=
 # own (executing); that process killed (-9, its whole session): the machine fails, saying so,
 # and is taken back. The configuration's build sleeps 60 s (a name of its own: never cached)
 # and then fails, so that a builder left behind by the kill makes nothing in the store.
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 NONCE=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 cat >"$W/conf/slow.nix" <<EOF
 derivation { name = "hf-slow-$NONCE"; system = builtins.currentSystem; builder = "/bin/sh";

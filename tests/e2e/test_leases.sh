@@ -8,8 +8,7 @@
 LAB_BASE=216
 start
 W="$E2E_WORK/$TEST_NAME"
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 
 N() { echo "root@127.$LAB_BASE.0.$(($1 + 10)):22"; }
 on() { n=$1; shift; ssh -F "$STATE/lab/ssh_config" -o ConnectTimeout=5 "127.$LAB_BASE.0.$((n + 10))" "$@"; }

@@ -10,8 +10,7 @@
 LAB_BASE=218
 start
 W="$E2E_WORK/$TEST_NAME"
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 HELLO="$E2E_DIR/../../examples/hello/default.nix"
 RECHAIN="$E2E_DIR/rechain.py"
 

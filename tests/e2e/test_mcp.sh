@@ -8,8 +8,7 @@
 LAB_BASE=243
 start
 W="$E2E_WORK/$TEST_NAME"
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 SERVER=
 trap 'if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; fi; cleanup' EXIT
 trap 'exit 130' INT TERM

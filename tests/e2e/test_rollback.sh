@@ -6,8 +6,7 @@
 LAB_BASE=204
 start
 W="$E2E_WORK/$TEST_NAME"
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 HELLO="$E2E_DIR/../../examples/hello/default.nix"
 
 N() { echo "root@127.$LAB_BASE.0.1$1:22"; }

@@ -7,8 +7,7 @@
 LAB_BASE=232
 start
 W="$E2E_WORK/$TEST_NAME"
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 SERVER=
 trap 'if [ -n "$SERVER" ]; then kill -9 "$SERVER" 2>/dev/null; fi; cleanup' EXIT
 trap 'exit 130' INT TERM

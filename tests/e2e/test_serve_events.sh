@@ -7,8 +7,7 @@
 LAB_BASE=233
 start
 W="$E2E_WORK/$TEST_NAME"
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 SERVER= PROM= S1= S2=
 trap 'for p in $SERVER $PROM $S1 $S2; do kill -9 "$p" 2>/dev/null; done; cleanup' EXIT
 trap 'exit 130' INT TERM

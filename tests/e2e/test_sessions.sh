@@ -6,8 +6,7 @@
 LAB_BASE=211
 start
 W="$E2E_WORK/$TEST_NAME"
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 HELLO="$E2E_DIR/../../examples/hello/default.nix"
 # This machine's sessions go to a private tmux server, never a user's.
 TMUX_TMPDIR="$W/tmux"

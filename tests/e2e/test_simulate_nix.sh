@@ -5,8 +5,7 @@
 start
 W="$E2E_WORK/$TEST_NAME"
 # No binary caches to ask, no nixbld group here.
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 
 mk() { mkdir -p "$W/$1" && cat > "$W/$1/default.nix"; }
 

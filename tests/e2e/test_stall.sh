@@ -5,8 +5,7 @@
 # that counts (issue 16). --activation-timeout bounds the activation on its own.
 . "$E2E_DIR/lib.sh"
 LAB_BASE=226
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 start
 HELLO="$E2E_DIR/../../examples/hello/default.nix"
 N1=root@127.$LAB_BASE.0.11:22

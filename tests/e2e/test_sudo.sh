@@ -4,8 +4,7 @@
 # 20 lab nodes this way; status, generations, rollback, exec and secrets too.
 . "$E2E_DIR/lib.sh"
 LAB_BASE=224
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 start
 W="$E2E_WORK/$TEST_NAME"
 HELLO="$E2E_DIR/../../examples/hello/default.nix"

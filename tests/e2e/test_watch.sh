@@ -6,8 +6,7 @@
 LAB_BASE=207
 start
 W="$E2E_WORK/$TEST_NAME"
-NIX_CONFIG="$(printf 'substituters =\nbuild-users-group =\nsandbox = false')"
-export NIX_CONFIG
+nix_offline
 STOPPED=
 trap 'if [ -n "$STOPPED" ]; then kill -CONT "$STOPPED" 2>/dev/null; fi; cleanup' EXIT
 trap 'exit 130' INT TERM
